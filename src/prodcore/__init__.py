@@ -1,0 +1,1 @@
+"""prodcore: production execution the way an ERP manufacturing module does it."""

@@ -1,0 +1,624 @@
+"""Master data: items, production BOMs, routings, work and machine centres, setup.
+
+Everything is a frozen attrs class. Numbers are Decimals (converted through
+:func:`~prodcore.numbers.to_decimal`), times are :class:`~prodcore.numbers.Duration`.
+Costs are unit amounts in the setup's currency (:attr:`ManufacturingSetup.currency`),
+as Business Central keeps them in local currency.
+
+>>> item = Item("BOLT", base_unit="PCS", unit_cost="0.10")
+>>> item.unit_cost, item.replenishment.value
+(Decimal('0.10'), 'PURCHASE')
+>>> Item("BAD", base_unit="PCS", scrap_percent="120")
+Traceback (most recent call last):
+...
+prodcore.errors.InvalidValueError: Invalid value for scrap_percent: Decimal('120') (must be between 0 and 100).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import attrs
+
+from prodcore.errors import InvalidValueError, NotFoundError
+from prodcore.numbers import (
+    HUNDRED,
+    ONE,
+    ZERO,
+    Duration,
+    Rounding,
+    RoundingMode,
+    TimeUnit,
+    as_decimal,
+    non_negative,
+    percent,
+    tuple_of,
+)
+
+__all__ = [
+    "BomLine",
+    "BomLineType",
+    "BomVersion",
+    "CalculationFormula",
+    "CapacityType",
+    "ConsumptionBasis",
+    "CostingMethod",
+    "FlushingMethod",
+    "Item",
+    "ItemUnitOfMeasure",
+    "MachineCenter",
+    "ManufacturingSetup",
+    "MasterData",
+    "ProductionBom",
+    "Replenishment",
+    "Routing",
+    "RoutingLine",
+    "RoutingVersion",
+    "UnitCostCalculation",
+    "VersionStatus",
+    "WorkCenter",
+]
+
+
+class Replenishment(enum.StrEnum):
+    PURCHASE = "PURCHASE"
+    PRODUCTION = "PRODUCTION"
+
+
+class CostingMethod(enum.StrEnum):
+    STANDARD = "STANDARD"
+    AVERAGE = "AVERAGE"
+
+
+class FlushingMethod(enum.StrEnum):
+    """How a component (or an operation's output and time) is posted.
+
+    MANUAL: by journal only. FORWARD: at release, or when the linked operation starts.
+    BACKWARD: at finish, or when the linked operation reports output. The PICK variants
+    behave like their plain counterparts but consume only what was picked to the
+    production bin.
+    """
+
+    MANUAL = "MANUAL"
+    FORWARD = "FORWARD"
+    BACKWARD = "BACKWARD"
+    PICK_FORWARD = "PICK_FORWARD"
+    PICK_BACKWARD = "PICK_BACKWARD"
+    PICK_MANUAL = "PICK_MANUAL"
+
+    @property
+    def is_forward(self) -> bool:
+        return self in (FlushingMethod.FORWARD, FlushingMethod.PICK_FORWARD)
+
+    @property
+    def is_backward(self) -> bool:
+        return self in (FlushingMethod.BACKWARD, FlushingMethod.PICK_BACKWARD)
+
+    @property
+    def needs_pick(self) -> bool:
+        return self.name.startswith("PICK_")
+
+
+class VersionStatus(enum.StrEnum):
+    """Status of a BOM or routing (or one of its versions); only CERTIFIED is used."""
+
+    NEW = "NEW"
+    UNDER_DEVELOPMENT = "UNDER_DEVELOPMENT"
+    CERTIFIED = "CERTIFIED"
+    CLOSED = "CLOSED"
+
+
+class BomLineType(enum.StrEnum):
+    ITEM = "ITEM"
+    PRODUCTION_BOM = "PRODUCTION_BOM"  # a phantom: exploded into the parent's components
+
+
+class CalculationFormula(enum.StrEnum):
+    """BC's BOM line calculation formula: how dimensions multiply the quantity per."""
+
+    NONE = "NONE"
+    LENGTH = "LENGTH"
+    LENGTH_WIDTH = "LENGTH_WIDTH"
+    LENGTH_WIDTH_DEPTH = "LENGTH_WIDTH_DEPTH"
+    WEIGHT = "WEIGHT"
+    FIXED_QUANTITY = "FIXED_QUANTITY"  # independent of the order quantity; scrap % ignored
+
+
+class CapacityType(enum.StrEnum):
+    WORK_CENTER = "WORK_CENTER"
+    MACHINE_CENTER = "MACHINE_CENTER"
+
+
+class UnitCostCalculation(enum.StrEnum):
+    TIME = "TIME"  # capacity cost = (setup +) run time × unit cost
+    UNITS = "UNITS"  # capacity cost = (output + scrap) × unit cost
+
+
+class ConsumptionBasis(enum.StrEnum):
+    """Default basis of "calculate consumption" (BC Manufacturing Setup)."""
+
+    EXPECTED_OUTPUT = "EXPECTED_OUTPUT"
+    ACTUAL_OUTPUT = "ACTUAL_OUTPUT"
+
+
+_NAME: Any = attrs.validators.min_len(1)
+
+
+@attrs.frozen
+class ItemUnitOfMeasure:
+    """One unit of measure of an item: how many base units it holds, and its rounding.
+
+    >>> box = ItemUnitOfMeasure("BOX", qty_per_base="12")
+    >>> box.qty_per_base, box.rounding.precision
+    (Decimal('12'), Decimal('0.00001'))
+    """
+
+    code: str = attrs.field(validator=_NAME)
+    qty_per_base: Decimal = attrs.field(default=ONE, converter=as_decimal)
+    rounding_precision: Decimal = attrs.field(default=Decimal("0.00001"), converter=as_decimal)
+
+    def __attrs_post_init__(self) -> None:
+        if self.qty_per_base <= 0:
+            raise InvalidValueError(
+                field="qty_per_base", value=self.qty_per_base, reason="must be positive"
+            )
+
+    @property
+    def rounding(self) -> Rounding:
+        return Rounding(self.rounding_precision, RoundingMode.HALF_UP)
+
+
+@attrs.frozen
+class Item:
+    """An item: purchased or produced. Costs are per base unit, in the setup currency."""
+
+    no: str = attrs.field(validator=_NAME)
+    base_unit: str = attrs.field(validator=_NAME, kw_only=True)
+    description: str = attrs.field(default="", kw_only=True)
+    units: tuple[ItemUnitOfMeasure, ...] = attrs.field(
+        default=(), validator=tuple_of(ItemUnitOfMeasure), kw_only=True
+    )
+    replenishment: Replenishment = attrs.field(default=Replenishment.PURCHASE, kw_only=True)
+    costing_method: CostingMethod = attrs.field(default=CostingMethod.STANDARD, kw_only=True)
+    unit_cost: Decimal = attrs.field(
+        default=ZERO, converter=as_decimal, validator=non_negative, kw_only=True
+    )
+    standard_cost: Decimal = attrs.field(
+        default=ZERO, converter=as_decimal, validator=non_negative, kw_only=True
+    )
+    indirect_cost_percent: Decimal = attrs.field(
+        default=ZERO, converter=as_decimal, validator=non_negative, kw_only=True
+    )
+    overhead_rate: Decimal = attrs.field(
+        default=ZERO, converter=as_decimal, validator=non_negative, kw_only=True
+    )
+    scrap_percent: Decimal = attrs.field(
+        default=ZERO, converter=as_decimal, validator=percent, kw_only=True
+    )
+    lot_size: Decimal = attrs.field(default=ONE, converter=as_decimal, kw_only=True)
+    flushing_method: FlushingMethod = attrs.field(default=FlushingMethod.MANUAL, kw_only=True)
+    production_bom_no: str | None = attrs.field(default=None, kw_only=True)
+    routing_no: str | None = attrs.field(default=None, kw_only=True)
+    rounding_precision: Decimal = attrs.field(
+        default=Decimal("0.00001"), converter=as_decimal, kw_only=True
+    )
+    blocked: bool = attrs.field(default=False, kw_only=True)
+
+    def __attrs_post_init__(self) -> None:
+        if self.lot_size <= 0:
+            raise InvalidValueError(
+                field="lot_size", value=self.lot_size, reason="must be positive"
+            )
+        codes = [u.code for u in self.units]
+        if len(set(codes)) != len(codes):
+            raise InvalidValueError(field="units", value=tuple(codes), reason="unit codes repeat")
+
+    @property
+    def rounding(self) -> Rounding:
+        """The item's quantity rounding (BC: Rounding Precision, half up)."""
+        return Rounding(self.rounding_precision, RoundingMode.HALF_UP)
+
+    def qty_per_unit(self, unit: str) -> Decimal:
+        """How many base units one ``unit`` holds (1 for the base unit).
+
+        >>> Item("NUT", base_unit="PCS", units=(ItemUnitOfMeasure("BOX", qty_per_base=100),)).qty_per_unit("BOX")
+        Decimal('100')
+        """
+        if unit == self.base_unit:
+            return ONE
+        for uom in self.units:
+            if uom.code == unit:
+                return uom.qty_per_base
+        raise NotFoundError(kind=f"Unit of measure of item {self.no}", key=unit)
+
+    def to_base(self, amount: Decimal, unit: str) -> Decimal:
+        """Convert ``amount`` of ``unit`` into base units (full precision)."""
+        return amount * self.qty_per_unit(unit)
+
+
+@attrs.frozen
+class BomLine:
+    """A production BOM line: an item, or a phantom BOM exploded into the parent."""
+
+    no: str = attrs.field(validator=_NAME)
+    quantity_per: Decimal = attrs.field(default=ONE, converter=as_decimal, validator=non_negative)
+    type: BomLineType = attrs.field(default=BomLineType.ITEM, kw_only=True)
+    unit: str | None = attrs.field(default=None, kw_only=True)  # None: the item's base unit
+    scrap_percent: Decimal = attrs.field(
+        default=ZERO, converter=as_decimal, validator=percent, kw_only=True
+    )
+    routing_link_code: str | None = attrs.field(default=None, kw_only=True)
+    formula: CalculationFormula = attrs.field(default=CalculationFormula.NONE, kw_only=True)
+    length: Decimal = attrs.field(default=ZERO, converter=as_decimal, kw_only=True)
+    width: Decimal = attrs.field(default=ZERO, converter=as_decimal, kw_only=True)
+    depth: Decimal = attrs.field(default=ZERO, converter=as_decimal, kw_only=True)
+    weight: Decimal = attrs.field(default=ZERO, converter=as_decimal, kw_only=True)
+
+    @property
+    def effective_quantity_per(self) -> Decimal:
+        """Quantity per after the calculation formula (BC E2: 70 × 0.20 × 0.15 = 2.1).
+
+        >>> BomLine("SHEET", "70", formula=CalculationFormula.LENGTH_WIDTH, length="0.20", width="0.15").effective_quantity_per
+        Decimal('2.1000')
+        """
+        f = self.formula
+        if f is CalculationFormula.LENGTH:
+            return self.quantity_per * self.length
+        if f is CalculationFormula.LENGTH_WIDTH:
+            return self.quantity_per * self.length * self.width
+        if f is CalculationFormula.LENGTH_WIDTH_DEPTH:
+            return self.quantity_per * self.length * self.width * self.depth
+        if f is CalculationFormula.WEIGHT:
+            return self.quantity_per * self.weight
+        return self.quantity_per
+
+
+_T = TypeVar("_T")
+
+
+@attrs.frozen
+class BomVersion:
+    """A version of a BOM, valid from ``starting_date`` when certified."""
+
+    code: str = attrs.field(validator=_NAME)
+    lines: tuple[BomLine, ...] = attrs.field(validator=tuple_of(BomLine))
+    status: VersionStatus = VersionStatus.CERTIFIED
+    starting_date: dt.date | None = None
+
+
+_V = TypeVar("_V", "BomVersion", "RoutingVersion")
+
+
+def _pick_version(versions: Iterable[_V], at: dt.date | None) -> _V | None:
+    best: _V | None = None
+    for v in versions:
+        if v.status is not VersionStatus.CERTIFIED:
+            continue
+        if at is not None and v.starting_date is not None and v.starting_date > at:
+            continue
+        if best is None or (v.starting_date or dt.date.min) >= (best.starting_date or dt.date.min):
+            best = v
+    return best
+
+
+@attrs.frozen
+class ProductionBom:
+    """A production BOM with its base lines and optional dated versions.
+
+    The lines used at a date are those of the certified version with the latest starting
+    date on or before it; without one, the header's lines if the header is certified.
+    """
+
+    no: str = attrs.field(validator=_NAME)
+    lines: tuple[BomLine, ...] = attrs.field(validator=tuple_of(BomLine))
+    unit: str | None = attrs.field(default=None, kw_only=True)
+    status: VersionStatus = attrs.field(default=VersionStatus.CERTIFIED, kw_only=True)
+    versions: tuple[BomVersion, ...] = attrs.field(
+        default=(), validator=tuple_of(BomVersion), kw_only=True
+    )
+    description: str = attrs.field(default="", kw_only=True)
+
+    def active_lines(self, at: dt.date | None = None) -> tuple[BomLine, ...]:
+        """The lines valid at ``at``; raises if nothing certified is valid."""
+        version = _pick_version(self.versions, at)
+        if version is not None:
+            return version.lines
+        if self.status is VersionStatus.CERTIFIED:
+            return self.lines
+        raise InvalidValueError(
+            field=f"production BOM {self.no}",
+            value=self.status.value,
+            reason="no certified version is valid at that date",
+        )
+
+
+@attrs.frozen
+class RoutingLine:
+    """An operation of a routing (serial: operations run in operation-number order)."""
+
+    operation_no: str = attrs.field(validator=_NAME)
+    type: CapacityType
+    no: str = attrs.field(validator=_NAME)
+    setup_time: Duration = attrs.field(factory=Duration.zero, kw_only=True)
+    run_time: Duration = attrs.field(
+        factory=Duration.zero, kw_only=True
+    )  # per unit (per lot_size units)
+    wait_time: Duration = attrs.field(factory=Duration.zero, kw_only=True)
+    move_time: Duration = attrs.field(factory=Duration.zero, kw_only=True)
+    lot_size: Decimal = attrs.field(default=ONE, converter=as_decimal, kw_only=True)
+    concurrent_capacities: Decimal = attrs.field(default=ONE, converter=as_decimal, kw_only=True)
+    send_ahead_quantity: Decimal = attrs.field(
+        default=ZERO, converter=as_decimal, validator=non_negative, kw_only=True
+    )
+    scrap_factor_percent: Decimal = attrs.field(
+        default=ZERO, converter=as_decimal, validator=percent, kw_only=True
+    )
+    fixed_scrap_quantity: Decimal = attrs.field(
+        default=ZERO, converter=as_decimal, validator=non_negative, kw_only=True
+    )
+    routing_link_code: str | None = attrs.field(default=None, kw_only=True)
+    unit_cost_per: Decimal = attrs.field(
+        default=ZERO, converter=as_decimal, validator=non_negative, kw_only=True
+    )
+    flushing_method: FlushingMethod | None = attrs.field(
+        default=None, kw_only=True
+    )  # None: from the centre
+    description: str = attrs.field(default="", kw_only=True)
+
+    def __attrs_post_init__(self) -> None:
+        if self.lot_size <= 0:
+            raise InvalidValueError(
+                field="lot_size", value=self.lot_size, reason="must be positive"
+            )
+        if self.concurrent_capacities <= 0:
+            raise InvalidValueError(
+                field="concurrent_capacities",
+                value=self.concurrent_capacities,
+                reason="must be positive",
+            )
+        for name in ("setup_time", "run_time", "wait_time", "move_time"):
+            if getattr(self, name).amount < 0:
+                raise InvalidValueError(
+                    field=name, value=getattr(self, name), reason="must not be negative"
+                )
+
+
+@attrs.frozen
+class RoutingVersion:
+    code: str = attrs.field(validator=_NAME)
+    lines: tuple[RoutingLine, ...] = attrs.field(validator=tuple_of(RoutingLine))
+    status: VersionStatus = VersionStatus.CERTIFIED
+    starting_date: dt.date | None = None
+
+
+@attrs.frozen
+class Routing:
+    """A serial routing: operations in ascending operation number."""
+
+    no: str = attrs.field(validator=_NAME)
+    lines: tuple[RoutingLine, ...] = attrs.field(validator=tuple_of(RoutingLine))
+    status: VersionStatus = attrs.field(default=VersionStatus.CERTIFIED, kw_only=True)
+    versions: tuple[RoutingVersion, ...] = attrs.field(
+        default=(), validator=tuple_of(RoutingVersion), kw_only=True
+    )
+    description: str = attrs.field(default="", kw_only=True)
+
+    def __attrs_post_init__(self) -> None:
+        for lines in (self.lines, *(v.lines for v in self.versions)):
+            ops = [line.operation_no for line in lines]
+            if len(set(ops)) != len(ops):
+                raise InvalidValueError(
+                    field=f"routing {self.no}", value=tuple(ops), reason="operation numbers repeat"
+                )
+            links = [line.routing_link_code for line in lines if line.routing_link_code]
+            if len(set(links)) != len(links):
+                # BC warns that a component would be flushed twice; we refuse it.
+                raise InvalidValueError(
+                    field=f"routing {self.no}",
+                    value=tuple(links),
+                    reason="a routing link code is used on two operations",
+                )
+
+    def active_lines(self, at: dt.date | None = None) -> tuple[RoutingLine, ...]:
+        """The operations valid at ``at``, sorted by operation number."""
+        version = _pick_version(self.versions, at)
+        if version is not None:
+            lines = version.lines
+        elif self.status is VersionStatus.CERTIFIED:
+            lines = self.lines
+        else:
+            raise InvalidValueError(
+                field=f"routing {self.no}",
+                value=self.status.value,
+                reason="no certified version is valid at that date",
+            )
+        return tuple(sorted(lines, key=lambda line: _op_key(line.operation_no)))
+
+
+def _op_key(op: str) -> tuple[int, str]:
+    """Operation numbers sort numerically when they are numbers ('10' < '100'), else as text."""
+    return (int(op), "") if op.isdigit() else (1 << 62, op)
+
+
+@attrs.frozen
+class WorkCenter:
+    """A work centre. ``unit_cost`` = direct + direct × indirect % + overhead rate (BC)."""
+
+    no: str = attrs.field(validator=_NAME)
+    name: str = attrs.field(default="", kw_only=True)
+    capacity: Decimal = attrs.field(
+        default=ONE, converter=as_decimal, validator=non_negative, kw_only=True
+    )
+    efficiency_percent: Decimal = attrs.field(default=HUNDRED, converter=as_decimal, kw_only=True)
+    calendar_code: str | None = attrs.field(default=None, kw_only=True)
+    capacity_unit: TimeUnit = attrs.field(default=TimeUnit.MINUTE, kw_only=True)
+    direct_unit_cost: Decimal = attrs.field(
+        default=ZERO, converter=as_decimal, validator=non_negative, kw_only=True
+    )
+    indirect_cost_percent: Decimal = attrs.field(
+        default=ZERO, converter=as_decimal, validator=non_negative, kw_only=True
+    )
+    overhead_rate: Decimal = attrs.field(
+        default=ZERO, converter=as_decimal, validator=non_negative, kw_only=True
+    )
+    unit_cost_calculation: UnitCostCalculation = attrs.field(
+        default=UnitCostCalculation.TIME, kw_only=True
+    )
+    specific_unit_cost: bool = attrs.field(default=False, kw_only=True)
+    subcontractor_no: str | None = attrs.field(default=None, kw_only=True)
+    flushing_method: FlushingMethod = attrs.field(default=FlushingMethod.MANUAL, kw_only=True)
+    consolidated_calendar: bool = attrs.field(default=False, kw_only=True)
+    queue_time: Duration = attrs.field(factory=Duration.zero, kw_only=True)
+    blocked: bool = attrs.field(default=False, kw_only=True)
+
+    def __attrs_post_init__(self) -> None:
+        if self.efficiency_percent <= 0:
+            raise InvalidValueError(
+                field="efficiency_percent", value=self.efficiency_percent, reason="must be positive"
+            )
+
+    @property
+    def unit_cost(self) -> Decimal:
+        """Direct unit cost plus indirect % plus overhead rate (D3: 20 + 2 + 2 = 24)."""
+        return _centre_unit_cost(
+            self.direct_unit_cost, self.indirect_cost_percent, self.overhead_rate
+        )
+
+    @property
+    def is_subcontracted(self) -> bool:
+        return self.subcontractor_no is not None
+
+
+@attrs.frozen
+class MachineCenter:
+    """A machine centre: always part of exactly one work centre."""
+
+    no: str = attrs.field(validator=_NAME)
+    work_center_no: str = attrs.field(validator=_NAME)
+    name: str = attrs.field(default="", kw_only=True)
+    capacity: Decimal = attrs.field(
+        default=ONE, converter=as_decimal, validator=non_negative, kw_only=True
+    )
+    efficiency_percent: Decimal = attrs.field(default=HUNDRED, converter=as_decimal, kw_only=True)
+    calendar_code: str | None = attrs.field(default=None, kw_only=True)  # None: the work centre's
+    direct_unit_cost: Decimal = attrs.field(
+        default=ZERO, converter=as_decimal, validator=non_negative, kw_only=True
+    )
+    indirect_cost_percent: Decimal = attrs.field(
+        default=ZERO, converter=as_decimal, validator=non_negative, kw_only=True
+    )
+    overhead_rate: Decimal = attrs.field(
+        default=ZERO, converter=as_decimal, validator=non_negative, kw_only=True
+    )
+    flushing_method: FlushingMethod = attrs.field(default=FlushingMethod.MANUAL, kw_only=True)
+    blocked: bool = attrs.field(default=False, kw_only=True)
+
+    def __attrs_post_init__(self) -> None:
+        if self.efficiency_percent <= 0:
+            raise InvalidValueError(
+                field="efficiency_percent", value=self.efficiency_percent, reason="must be positive"
+            )
+
+    @property
+    def unit_cost(self) -> Decimal:
+        return _centre_unit_cost(
+            self.direct_unit_cost, self.indirect_cost_percent, self.overhead_rate
+        )
+
+
+def _centre_unit_cost(
+    direct: Decimal, indirect_percent: Decimal, overhead_rate: Decimal
+) -> Decimal:
+    return direct + direct * indirect_percent / 100 + overhead_rate
+
+
+@attrs.frozen
+class ManufacturingSetup:
+    """Company-wide settings (BC Manufacturing Setup plus the local currency)."""
+
+    currency: str = "EUR"
+    amount_precision: Decimal = attrs.field(default=Decimal("0.01"), converter=as_decimal)
+    unit_amount_precision: Decimal = attrs.field(default=Decimal("0.00001"), converter=as_decimal)
+    cost_includes_setup: bool = True
+    default_flushing_method: FlushingMethod = FlushingMethod.MANUAL
+    consumption_basis: ConsumptionBasis = ConsumptionBasis.EXPECTED_OUTPUT
+    finish_order_without_output: bool = False
+    allow_negative_inventory: bool = True
+
+    @property
+    def amount_rounding(self) -> Rounding:
+        """Rounding of posted amounts (half up to the currency's precision)."""
+        return Rounding(self.amount_precision, RoundingMode.HALF_UP)
+
+    @property
+    def unit_amount_rounding(self) -> Rounding:
+        return Rounding(self.unit_amount_precision, RoundingMode.HALF_UP)
+
+
+@attrs.frozen
+class MasterData:
+    """An immutable snapshot of master data, looked up by number.
+
+    Used by pure functions (explosion, rollup, scheduling) and built by repositories.
+
+    >>> md = MasterData.of(items=[Item("A", base_unit="PCS")])
+    >>> md.item("A").no
+    'A'
+    >>> md.item("Z")
+    Traceback (most recent call last):
+    ...
+    prodcore.errors.NotFoundError: Item 'Z' does not exist.
+    """
+
+    items: Mapping[str, Item] = attrs.field(factory=dict)
+    boms: Mapping[str, ProductionBom] = attrs.field(factory=dict)
+    routings: Mapping[str, Routing] = attrs.field(factory=dict)
+    work_centers: Mapping[str, WorkCenter] = attrs.field(factory=dict)
+    machine_centers: Mapping[str, MachineCenter] = attrs.field(factory=dict)
+    setup: ManufacturingSetup = attrs.field(factory=ManufacturingSetup)
+
+    @classmethod
+    def of(
+        cls,
+        *,
+        items: Iterable[Item] = (),
+        boms: Iterable[ProductionBom] = (),
+        routings: Iterable[Routing] = (),
+        work_centers: Iterable[WorkCenter] = (),
+        machine_centers: Iterable[MachineCenter] = (),
+        setup: ManufacturingSetup | None = None,
+    ) -> MasterData:
+        return cls(
+            items={i.no: i for i in items},
+            boms={b.no: b for b in boms},
+            routings={r.no: r for r in routings},
+            work_centers={w.no: w for w in work_centers},
+            machine_centers={m.no: m for m in machine_centers},
+            setup=setup or ManufacturingSetup(),
+        )
+
+    def item(self, no: str) -> Item:
+        return _lookup(self.items, "Item", no)
+
+    def bom(self, no: str) -> ProductionBom:
+        return _lookup(self.boms, "Production BOM", no)
+
+    def routing(self, no: str) -> Routing:
+        return _lookup(self.routings, "Routing", no)
+
+    def work_center(self, no: str) -> WorkCenter:
+        return _lookup(self.work_centers, "Work center", no)
+
+    def machine_center(self, no: str) -> MachineCenter:
+        return _lookup(self.machine_centers, "Machine center", no)
+
+
+def _lookup(table: Mapping[str, _T], kind: str, no: str) -> _T:
+    try:
+        return table[no]
+    except KeyError:
+        raise NotFoundError(kind=kind, key=no) from None

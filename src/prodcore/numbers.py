@@ -1,0 +1,327 @@
+"""Decimal discipline: quantities with units, money with a currency, durations with a time unit.
+
+Every number that enters prodcore goes through :func:`to_decimal`, which accepts
+``Decimal``, ``int`` and ``str`` and refuses floats, bools, NaN and infinities with an
+:class:`~prodcore.errors.InvalidValueError`. Arithmetic keeps full precision; rounding
+happens only where a :class:`Rounding` is applied explicitly (posting, display).
+
+>>> from decimal import Decimal
+>>> q = Quantity("2.5", "KG") + Quantity(1, "KG")
+>>> q
+Quantity('3.5', 'KG')
+>>> Quantity("1", "KG") + Quantity("1", "PCS")
+Traceback (most recent call last):
+...
+prodcore.errors.UnitMismatchError: Cannot combine 1 KG with 1 PCS: the units differ.
+>>> Money("10.005", "EUR").rounded(Rounding(Decimal("0.01")))
+Money('10.01', 'EUR')
+>>> to_decimal(0.1)
+Traceback (most recent call last):
+...
+prodcore.errors.InvalidValueError: Invalid value for number: 0.1 (floats are not accepted; pass a str or Decimal).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from decimal import (
+    ROUND_CEILING,
+    ROUND_DOWN,
+    ROUND_FLOOR,
+    ROUND_HALF_EVEN,
+    ROUND_HALF_UP,
+    ROUND_UP,
+    Decimal,
+)
+from typing import Any, Final, Self
+
+import attrs
+
+from prodcore.errors import InvalidValueError, UnitMismatchError
+
+__all__ = [
+    "HUNDRED",
+    "ONE",
+    "ZERO",
+    "Duration",
+    "Money",
+    "Quantity",
+    "Rounding",
+    "RoundingMode",
+    "TimeUnit",
+    "as_decimal",
+    "non_negative",
+    "percent",
+    "to_decimal",
+    "tuple_of",
+]
+
+ZERO: Final = Decimal(0)
+ONE: Final = Decimal(1)
+HUNDRED: Final = Decimal(100)
+
+NumberLike = Decimal | int | str
+
+
+def to_decimal(value: object, field: str = "number") -> Decimal:
+    """Convert ``value`` to a finite ``Decimal`` or raise :class:`InvalidValueError`.
+
+    >>> to_decimal("1.50"), to_decimal(3)
+    (Decimal('1.50'), Decimal('3'))
+    >>> to_decimal(True)
+    Traceback (most recent call last):
+    ...
+    prodcore.errors.InvalidValueError: Invalid value for number: True (bools are not numbers).
+    """
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, bool):
+        raise InvalidValueError(field=field, value=value, reason="bools are not numbers")
+    elif isinstance(value, int):
+        result = Decimal(value)
+    elif isinstance(value, str):
+        try:
+            result = Decimal(value.strip())
+        except ArithmeticError:
+            raise InvalidValueError(
+                field=field, value=value, reason="not a decimal number"
+            ) from None
+    elif isinstance(value, float):
+        raise InvalidValueError(
+            field=field, value=value, reason="floats are not accepted; pass a str or Decimal"
+        )
+    else:
+        raise InvalidValueError(
+            field=field, value=value, reason=f"{type(value).__name__} is not a number"
+        )
+    if not result.is_finite():
+        raise InvalidValueError(
+            field=field, value=value, reason="NaN and infinities are not accepted"
+        )
+    return result
+
+
+def non_negative(_instance: object, attribute: attrs.Attribute[Decimal], value: Decimal) -> None:
+    """attrs validator: the Decimal must be >= 0."""
+    if value < 0:
+        raise InvalidValueError(field=attribute.name, value=value, reason="must not be negative")
+
+
+def percent(_instance: object, attribute: attrs.Attribute[Decimal], value: Decimal) -> None:
+    """attrs validator: a percentage between 0 and 100 (scrap %, ...)."""
+    if not ZERO <= value <= HUNDRED:
+        raise InvalidValueError(
+            field=attribute.name, value=value, reason="must be between 0 and 100"
+        )
+
+
+def as_decimal(value: NumberLike) -> Decimal:
+    """attrs converter for every Decimal field: :func:`to_decimal`, typed so that mypy
+    refuses floats where a model is constructed."""
+    return to_decimal(value)
+
+
+def tuple_of(cls: type) -> Callable[[object, attrs.Attribute[Any], Any], None]:
+    """attrs validator: a tuple whose members are all ``cls`` (frozen records hold tuples)."""
+    return attrs.validators.deep_iterable(
+        member_validator=attrs.validators.instance_of(cls),
+        iterable_validator=attrs.validators.instance_of(tuple),
+    )
+
+
+class RoundingMode(enum.StrEnum):
+    """How a value is brought to its precision (names match :mod:`decimal`)."""
+
+    HALF_UP = ROUND_HALF_UP
+    HALF_EVEN = ROUND_HALF_EVEN
+    UP = ROUND_UP
+    DOWN = ROUND_DOWN
+    CEILING = ROUND_CEILING
+    FLOOR = ROUND_FLOOR
+
+
+@attrs.frozen
+class Rounding:
+    """A precision (``Decimal('0.01')``, ``Decimal('1')``...) and a mode.
+
+    >>> Rounding(Decimal("0.5"), RoundingMode.UP).apply(Decimal("1.2"))
+    Decimal('1.5')
+    """
+
+    precision: Decimal = attrs.field(converter=as_decimal)
+    mode: RoundingMode = RoundingMode.HALF_UP
+
+    def __attrs_post_init__(self) -> None:
+        if self.precision <= 0:
+            raise InvalidValueError(
+                field="precision", value=self.precision, reason="must be positive"
+            )
+
+    def apply(self, value: Decimal) -> Decimal:
+        """Round ``value`` to a multiple of the precision (BC's ``ROUND(x, precision)``)."""
+        if self.precision.as_tuple().digits == (1,):
+            # precision is a power of ten: quantize directly
+            return value.quantize(self.precision, rounding=self.mode.value)
+        steps = (value / self.precision).quantize(ONE, rounding=self.mode.value)
+        return steps * self.precision
+
+
+def _same_unit(left: Quantity | Money, right: Quantity | Money) -> None:
+    if left.unit != right.unit:
+        raise UnitMismatchError(left=left, right=right)
+
+
+@attrs.frozen(repr=False, order=False)
+class Quantity:
+    """An amount of something in a unit of measure (``'PCS'``, ``'KG'``, ``'MIN'``...)."""
+
+    amount: Decimal = attrs.field(converter=as_decimal)
+    unit: str = attrs.field(validator=attrs.validators.min_len(1))
+
+    @classmethod
+    def zero(cls, unit: str) -> Self:
+        return cls(ZERO, unit)
+
+    def __repr__(self) -> str:
+        return f"Quantity({str(self.amount)!r}, {self.unit!r})"
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.unit}"
+
+    def __add__(self, other: Self) -> Self:
+        _same_unit(self, other)
+        return attrs.evolve(self, amount=self.amount + other.amount)
+
+    def __sub__(self, other: Self) -> Self:
+        _same_unit(self, other)
+        return attrs.evolve(self, amount=self.amount - other.amount)
+
+    def __neg__(self) -> Self:
+        return attrs.evolve(self, amount=-self.amount)
+
+    def __mul__(self, factor: Decimal | int) -> Self:
+        return attrs.evolve(self, amount=self.amount * to_decimal(factor, "factor"))
+
+    def __lt__(self, other: Self) -> bool:
+        _same_unit(self, other)
+        return self.amount < other.amount
+
+    def __le__(self, other: Self) -> bool:
+        _same_unit(self, other)
+        return self.amount <= other.amount
+
+    def rounded(self, rounding: Rounding) -> Self:
+        return attrs.evolve(self, amount=rounding.apply(self.amount))
+
+    def is_zero(self) -> bool:
+        return self.amount == 0
+
+
+@attrs.frozen(repr=False, order=False)
+class Money:
+    """An amount in a currency. Rounded only when :meth:`rounded` is called."""
+
+    amount: Decimal = attrs.field(converter=as_decimal)
+    currency: str = attrs.field(validator=attrs.validators.min_len(1))
+
+    @property
+    def unit(self) -> str:
+        return self.currency
+
+    @classmethod
+    def zero(cls, currency: str) -> Self:
+        return cls(ZERO, currency)
+
+    def __repr__(self) -> str:
+        return f"Money({str(self.amount)!r}, {self.currency!r})"
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency}"
+
+    def __add__(self, other: Self) -> Self:
+        _same_unit(self, other)
+        return attrs.evolve(self, amount=self.amount + other.amount)
+
+    def __sub__(self, other: Self) -> Self:
+        _same_unit(self, other)
+        return attrs.evolve(self, amount=self.amount - other.amount)
+
+    def __neg__(self) -> Self:
+        return attrs.evolve(self, amount=-self.amount)
+
+    def __mul__(self, factor: Decimal | int) -> Self:
+        return attrs.evolve(self, amount=self.amount * to_decimal(factor, "factor"))
+
+    def __lt__(self, other: Self) -> bool:
+        _same_unit(self, other)
+        return self.amount < other.amount
+
+    def rounded(self, rounding: Rounding) -> Self:
+        return attrs.evolve(self, amount=rounding.apply(self.amount))
+
+    def is_zero(self) -> bool:
+        return self.amount == 0
+
+
+class TimeUnit(enum.StrEnum):
+    """Time units of routing times and work centre capacity (a day is 24 hours, as in BC)."""
+
+    SECOND = "SEC"
+    MINUTE = "MIN"
+    HOUR = "HOUR"
+    DAY = "DAY"
+
+    @property
+    def minutes(self) -> Decimal:
+        """How many minutes one of this unit is."""
+        return _MINUTES[self]
+
+
+_MINUTES: Final = {
+    TimeUnit.SECOND: Decimal(1) / Decimal(60),
+    TimeUnit.MINUTE: ONE,
+    TimeUnit.HOUR: Decimal(60),
+    TimeUnit.DAY: Decimal(1440),
+}
+
+
+@attrs.frozen(repr=False, order=False)
+class Duration:
+    """An amount of time in a :class:`TimeUnit`.
+
+    >>> Duration("1.5", TimeUnit.HOUR).to(TimeUnit.MINUTE)
+    Duration('90.0', 'MIN')
+    """
+
+    amount: Decimal = attrs.field(converter=as_decimal)
+    unit: TimeUnit = TimeUnit.MINUTE
+
+    @classmethod
+    def zero(cls, unit: TimeUnit = TimeUnit.MINUTE) -> Self:
+        return cls(ZERO, unit)
+
+    def __repr__(self) -> str:
+        return f"Duration({str(self.amount)!r}, {self.unit.value!r})"
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.unit.value}"
+
+    def to(self, unit: TimeUnit) -> Duration:
+        """The same time expressed in ``unit`` (exact for minutes and up)."""
+        if unit is self.unit:
+            return self
+        return Duration(self.amount * self.unit.minutes / unit.minutes, unit)
+
+    def in_units(self, unit: TimeUnit) -> Decimal:
+        """The amount of ``unit`` this duration is."""
+        return self.to(unit).amount
+
+    def __add__(self, other: Duration) -> Duration:
+        return Duration(self.amount + other.in_units(self.unit), self.unit)
+
+    def __mul__(self, factor: Decimal | int) -> Duration:
+        return Duration(self.amount * to_decimal(factor, "factor"), self.unit)
+
+    def is_zero(self) -> bool:
+        return self.amount == 0

@@ -1,0 +1,541 @@
+"""The order lifecycle as pure functions: ``decide(order, command) -> events``, ``evolve``.
+
+Statuses only move forward (Business Central's Change Status):
+
+>>> for (src, dst) in sorted(TRANSITIONS, key=lambda t: (t[0].rank, t[1].rank)):
+...     print(f"{src.value:>12} -> {dst.value}")
+   SIMULATED -> FIRM_PLANNED
+   SIMULATED -> RELEASED
+     PLANNED -> FIRM_PLANNED
+     PLANNED -> RELEASED
+FIRM_PLANNED -> RELEASED
+    RELEASED -> FINISHED
+
+What may change in each status (``EDIT_RULES``): Simulated, Planned and Firm Planned
+orders may be edited, refreshed and deleted freely; a Released order may be edited, but
+refreshed, re-quantified or deleted only while nothing is posted to it, and a component
+that has consumption may not be removed; a Finished order is read-only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Final
+
+import attrs
+
+from prodcore.errors import DuplicateError, InvalidTransitionError, InvalidValueError
+from prodcore.masterdata import CalculationFormula, FlushingMethod
+from prodcore.numbers import ZERO, Duration, as_decimal, non_negative, percent, tuple_of
+from prodcore.orders.explosion import (
+    MasterDataLookup,
+    component_expected_quantity,
+    explode_order_lines,
+)
+from prodcore.orders.model import (
+    Component,
+    Operation,
+    OrderLine,
+    OrderStatus,
+    ProductionOrder,
+    StatusChange,
+)
+
+__all__ = [
+    "EDITABLE_STATUSES",
+    "TRANSITIONS",
+    "AddComponent",
+    "ChangeComponent",
+    "ChangeOperation",
+    "ChangeOrder",
+    "ChangeStatus",
+    "ComponentAdded",
+    "ComponentChanged",
+    "ComponentRemoved",
+    "CreateOrder",
+    "DeleteOrder",
+    "HeaderChanged",
+    "LifecycleCommand",
+    "LifecycleEvent",
+    "LinesExploded",
+    "OperationChanged",
+    "OrderCreated",
+    "OrderDeleted",
+    "RefreshOrder",
+    "RemoveComponent",
+    "StatusChanged",
+    "decide",
+    "evolve",
+]
+
+S = OrderStatus
+TRANSITIONS: Final[frozenset[tuple[OrderStatus, OrderStatus]]] = frozenset(
+    {
+        (S.SIMULATED, S.FIRM_PLANNED),
+        (S.SIMULATED, S.RELEASED),
+        (S.PLANNED, S.FIRM_PLANNED),
+        (S.PLANNED, S.RELEASED),
+        (S.FIRM_PLANNED, S.RELEASED),
+        (S.RELEASED, S.FINISHED),
+    }
+)
+EDITABLE_STATUSES: Final = frozenset({S.SIMULATED, S.PLANNED, S.FIRM_PLANNED, S.RELEASED})
+_CREATABLE: Final = frozenset({S.SIMULATED, S.PLANNED, S.FIRM_PLANNED, S.RELEASED})
+
+
+# --- commands -------------------------------------------------------------------------
+
+
+@attrs.frozen
+class CreateOrder:
+    """Create an order for ``quantity`` (base unit) of ``item_no`` and explode it."""
+
+    order_id: str
+    item_no: str
+    quantity: Decimal = attrs.field(converter=as_decimal, validator=non_negative)
+    due_date: dt.date = attrs.field(kw_only=True)
+    status: OrderStatus = attrs.field(default=S.FIRM_PLANNED, kw_only=True)
+    location_code: str = attrs.field(default="", kw_only=True)
+    description: str = attrs.field(default="", kw_only=True)
+    make_to_order: bool = attrs.field(default=False, kw_only=True)
+
+    name = "create"
+
+
+@attrs.frozen
+class RefreshOrder:
+    """Rebuild lines, components and operations from the current BOM and routing."""
+
+    order_id: str
+    name = "refresh"
+
+
+@attrs.frozen
+class ChangeOrder:
+    """Change the header's quantity and/or due date; lines are re-exploded."""
+
+    order_id: str
+    quantity: Decimal | None = attrs.field(
+        default=None, kw_only=True, converter=attrs.converters.optional(as_decimal)
+    )
+    due_date: dt.date | None = attrs.field(default=None, kw_only=True)
+    description: str | None = attrs.field(default=None, kw_only=True)
+    name = "change"
+
+
+@attrs.frozen
+class ChangeStatus:
+    """Move the order to a later status (BC's Change Status)."""
+
+    order_id: str
+    to_status: OrderStatus
+    reason: str = ""
+    name = "change status"
+
+
+@attrs.frozen
+class AddComponent:
+    order_id: str
+    line_no: int
+    item_no: str
+    quantity_per: Decimal = attrs.field(converter=as_decimal, validator=non_negative)
+    flushing_method: FlushingMethod | None = attrs.field(default=None, kw_only=True)
+    scrap_percent: Decimal = attrs.field(
+        default=ZERO, converter=as_decimal, validator=percent, kw_only=True
+    )
+    routing_link_code: str | None = attrs.field(default=None, kw_only=True)
+    unit: str | None = attrs.field(default=None, kw_only=True)
+    name = "add component"
+
+
+@attrs.frozen
+class ChangeComponent:
+    """Change a component; a new quantity per or scrap recalculates the expected quantity."""
+
+    order_id: str
+    line_no: int
+    component_line_no: int
+    quantity_per: Decimal | None = attrs.field(
+        default=None, kw_only=True, converter=attrs.converters.optional(as_decimal)
+    )
+    scrap_percent: Decimal | None = attrs.field(
+        default=None, kw_only=True, converter=attrs.converters.optional(as_decimal)
+    )
+    flushing_method: FlushingMethod | None = attrs.field(default=None, kw_only=True)
+    routing_link_code: str | None = attrs.field(default=None, kw_only=True)
+    name = "change component"
+
+
+@attrs.frozen
+class RemoveComponent:
+    order_id: str
+    line_no: int
+    component_line_no: int
+    name = "remove component"
+
+
+@attrs.frozen
+class ChangeOperation:
+    """Change an operation's times or concurrent capacities."""
+
+    order_id: str
+    line_no: int
+    operation_no: str
+    setup_time: Duration | None = attrs.field(default=None, kw_only=True)
+    run_time: Duration | None = attrs.field(default=None, kw_only=True)
+    concurrent_capacities: Decimal | None = attrs.field(
+        default=None, kw_only=True, converter=attrs.converters.optional(as_decimal)
+    )
+    flushing_method: FlushingMethod | None = attrs.field(default=None, kw_only=True)
+    name = "change operation"
+
+
+@attrs.frozen
+class DeleteOrder:
+    order_id: str
+    name = "delete"
+
+
+LifecycleCommand = (
+    CreateOrder
+    | RefreshOrder
+    | ChangeOrder
+    | ChangeStatus
+    | AddComponent
+    | ChangeComponent
+    | RemoveComponent
+    | ChangeOperation
+    | DeleteOrder
+)
+
+
+def _dec(value: object) -> Decimal:
+    from prodcore.numbers import to_decimal
+
+    return to_decimal(value)
+
+
+# --- events ---------------------------------------------------------------------------
+
+
+@attrs.frozen
+class OrderCreated:
+    order: ProductionOrder
+
+
+@attrs.frozen
+class LinesExploded:
+    order_id: str
+    lines: tuple[OrderLine, ...] = attrs.field(validator=tuple_of(OrderLine))
+
+
+@attrs.frozen
+class HeaderChanged:
+    order_id: str
+    quantity: Decimal
+    due_date: dt.date
+    description: str
+
+
+@attrs.frozen
+class StatusChanged:
+    order_id: str
+    change: StatusChange
+
+
+@attrs.frozen
+class ComponentAdded:
+    order_id: str
+    line_no: int
+    component: Component
+
+
+@attrs.frozen
+class ComponentChanged:
+    order_id: str
+    line_no: int
+    component: Component
+
+
+@attrs.frozen
+class ComponentRemoved:
+    order_id: str
+    line_no: int
+    component_line_no: int
+
+
+@attrs.frozen
+class OperationChanged:
+    order_id: str
+    line_no: int
+    operation: Operation
+
+
+@attrs.frozen
+class OrderDeleted:
+    order_id: str
+
+
+LifecycleEvent = (
+    OrderCreated
+    | LinesExploded
+    | HeaderChanged
+    | StatusChanged
+    | ComponentAdded
+    | ComponentChanged
+    | ComponentRemoved
+    | OperationChanged
+    | OrderDeleted
+)
+
+
+# --- decide ---------------------------------------------------------------------------
+
+
+def _refuse(
+    order: ProductionOrder, command: LifecycleCommand, why: str = ""
+) -> InvalidTransitionError:
+    return InvalidTransitionError(
+        order_id=order.id, status=order.status.value, command=command.name, reason=why
+    )
+
+
+def _require_editable(order: ProductionOrder, command: LifecycleCommand) -> None:
+    if order.status not in EDITABLE_STATUSES:
+        raise _refuse(order, command)
+
+
+def _require_no_postings(order: ProductionOrder, command: LifecycleCommand) -> None:
+    _require_editable(order, command)
+    if order.has_postings:
+        raise _refuse(order, command, "Entries are posted to it.")
+
+
+def decide(
+    order: ProductionOrder | None,
+    command: LifecycleCommand,
+    md: MasterDataLookup,
+    at: dt.datetime,
+) -> tuple[LifecycleEvent, ...]:
+    """The events that ``command`` causes on ``order`` (None for :class:`CreateOrder`).
+
+    Pure: reads master data through ``md``, raises a :class:`~prodcore.errors.ProdcoreError`
+    to refuse, and changes nothing.
+    """
+    if isinstance(command, CreateOrder):
+        if order is not None:
+            raise DuplicateError(kind="Production order", key=command.order_id)
+        return (OrderCreated(_new_order(command, md, at)),)
+    if order is None:
+        raise InvalidValueError(
+            field="order", value=None, reason=f"{command.name} needs an existing order"
+        )
+    match command:
+        case RefreshOrder():
+            _require_no_postings(order, command)
+            return (LinesExploded(order.id, _explode(order, order.quantity, order.due_date, md)),)
+        case ChangeOrder():
+            _require_no_postings(order, command)
+            quantity = order.quantity if command.quantity is None else command.quantity
+            if quantity < 0:
+                raise InvalidValueError(
+                    field="quantity", value=quantity, reason="must not be negative"
+                )
+            due = command.due_date or order.due_date
+            header = HeaderChanged(
+                order.id,
+                quantity,
+                due,
+                command.description if command.description is not None else order.description,
+            )
+            return (header, LinesExploded(order.id, _explode(order, quantity, due, md)))
+        case ChangeStatus():
+            if (order.status, command.to_status) not in TRANSITIONS:
+                raise InvalidTransitionError(
+                    order_id=order.id,
+                    status=order.status.value,
+                    command=f"{command.name} to {command.to_status.value}",
+                )
+            change = StatusChange(order.status, command.to_status, at, command.reason)
+            return (StatusChanged(order.id, change),)
+        case AddComponent():
+            _require_editable(order, command)
+            line = order.line(command.line_no)
+            item = md.item(command.item_no)
+            unit = command.unit or item.base_unit
+            item.qty_per_unit(unit)  # refuses an unknown unit
+            comp = Component(
+                line_no=max((c.line_no for c in line.components), default=0) + 10000,
+                item_no=item.no,
+                unit=unit,
+                quantity_per=command.quantity_per,
+                expected_quantity=0,
+                flushing_method=command.flushing_method or item.flushing_method,
+                scrap_percent=command.scrap_percent,
+                routing_link_code=command.routing_link_code,
+                location_code=order.location_code,
+                due_date=order.due_date,
+            )
+            return (ComponentAdded(order.id, line.line_no, _recalculate(comp, line, md)),)
+        case ChangeComponent():
+            _require_editable(order, command)
+            line = order.line(command.line_no)
+            comp = line.component(command.component_line_no)
+            changed = attrs.evolve(
+                comp,
+                quantity_per=comp.quantity_per
+                if command.quantity_per is None
+                else command.quantity_per,
+                scrap_percent=comp.scrap_percent
+                if command.scrap_percent is None
+                else command.scrap_percent,
+                flushing_method=command.flushing_method or comp.flushing_method,
+                routing_link_code=command.routing_link_code
+                if command.routing_link_code is not None
+                else comp.routing_link_code,
+            )
+            return (ComponentChanged(order.id, line.line_no, _recalculate(changed, line, md)),)
+        case RemoveComponent():
+            _require_editable(order, command)
+            comp = order.line(command.line_no).component(command.component_line_no)
+            if comp.consumed_quantity:
+                raise _refuse(order, command, f"Component {comp.item_no} has consumption posted.")
+            return (ComponentRemoved(order.id, command.line_no, comp.line_no),)
+        case ChangeOperation():
+            _require_editable(order, command)
+            op = order.line(command.line_no).operation(command.operation_no)
+            changed_op = attrs.evolve(
+                op,
+                setup_time=command.setup_time or op.setup_time,
+                run_time=command.run_time or op.run_time,
+                concurrent_capacities=command.concurrent_capacities or op.concurrent_capacities,
+                flushing_method=command.flushing_method or op.flushing_method,
+            )
+            return (OperationChanged(order.id, command.line_no, changed_op),)
+        case DeleteOrder():
+            _require_no_postings(order, command)
+            return (OrderDeleted(order.id),)
+    raise AssertionError(f"unhandled command {command!r}")  # pragma: no cover
+
+
+def _new_order(command: CreateOrder, md: MasterDataLookup, at: dt.datetime) -> ProductionOrder:
+    if command.status not in _CREATABLE:
+        raise InvalidValueError(
+            field="status", value=command.status.value, reason="orders cannot be created finished"
+        )
+    item = md.item(command.item_no)
+    if item.blocked:
+        raise InvalidValueError(field="item_no", value=item.no, reason="the item is blocked")
+    lines = explode_order_lines(
+        item.no,
+        command.quantity,
+        md,
+        due_date=command.due_date,
+        at=command.due_date,
+        location_code=command.location_code,
+        make_to_order=command.make_to_order,
+    )
+    return ProductionOrder(
+        id=command.order_id,
+        status=command.status,
+        item_no=item.no,
+        quantity=command.quantity,
+        due_date=command.due_date,
+        location_code=command.location_code,
+        description=command.description or item.description,
+        lines=lines,
+        history=(StatusChange(None, command.status, at, "created"),),
+    )
+
+
+def _explode(
+    order: ProductionOrder, quantity: Decimal, due: dt.date, md: MasterDataLookup
+) -> tuple[OrderLine, ...]:
+    make_to_order = any(line.planning_level > 0 for line in order.lines)
+    return explode_order_lines(
+        order.item_no,
+        quantity,
+        md,
+        due_date=due,
+        at=due,
+        location_code=order.location_code,
+        make_to_order=make_to_order,
+    )
+
+
+def _recalculate(comp: Component, line: OrderLine, md: MasterDataLookup) -> Component:
+    """Recompute a component's expected quantity from its quantity per and scrap (BC formula)."""
+    item = md.item(comp.item_no)
+    basis = line.operation_for_link(comp.routing_link_code) or (
+        line.operations[0] if line.operations else None
+    )
+    expected = component_expected_quantity(
+        quantity_per=comp.quantity_per,
+        line_quantity=line.quantity,
+        line_scrap_percent=line.scrap_percent,
+        component_scrap_percent=comp.scrap_percent,
+        accumulated_scrap=basis.accumulated_scrap_factor if basis else Decimal(0),
+        accumulated_fixed_scrap=basis.accumulated_fixed_scrap if basis else Decimal(0),
+        formula=comp.formula
+        if comp.formula is CalculationFormula.FIXED_QUANTITY
+        else CalculationFormula.NONE,
+        rounding=item.rounding,
+    )
+    return attrs.evolve(comp, expected_quantity=expected)
+
+
+# --- evolve ---------------------------------------------------------------------------
+
+
+def evolve(order: ProductionOrder | None, event: LifecycleEvent) -> ProductionOrder | None:
+    """Apply one event; returns None once the order is deleted. Total and pure."""
+    if isinstance(event, OrderCreated):
+        return event.order
+    assert order is not None, f"{type(event).__name__} needs an order"
+    match event:
+        case LinesExploded():
+            return attrs.evolve(order, lines=event.lines)
+        case HeaderChanged():
+            return attrs.evolve(
+                order,
+                quantity=event.quantity,
+                due_date=event.due_date,
+                description=event.description,
+            )
+        case StatusChanged():
+            finished_at = (
+                event.change.at if event.change.to_status is S.FINISHED else order.finished_at
+            )
+            return attrs.evolve(
+                order,
+                status=event.change.to_status,
+                history=(*order.history, event.change),
+                finished_at=finished_at,
+            )
+        case ComponentAdded():
+            line = order.line(event.line_no)
+            return order.replace_line(
+                attrs.evolve(line, components=(*line.components, event.component))
+            )
+        case ComponentChanged():
+            line = order.line(event.line_no)
+            comps = tuple(
+                event.component if c.line_no == event.component.line_no else c
+                for c in line.components
+            )
+            return order.replace_line(attrs.evolve(line, components=comps))
+        case ComponentRemoved():
+            line = order.line(event.line_no)
+            comps = tuple(c for c in line.components if c.line_no != event.component_line_no)
+            return order.replace_line(attrs.evolve(line, components=comps))
+        case OperationChanged():
+            line = order.line(event.line_no)
+            ops = tuple(
+                event.operation if o.operation_no == event.operation.operation_no else o
+                for o in line.operations
+            )
+            return order.replace_line(attrs.evolve(line, operations=ops))
+        case OrderDeleted():
+            return None
+    raise AssertionError(f"unhandled event {event!r}")  # pragma: no cover

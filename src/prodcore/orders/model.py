@@ -1,0 +1,246 @@
+"""The production order aggregate: header, lines, components and operations.
+
+One order keeps one identity for its whole life (decision 1 in the domain notes);
+every status change is recorded in :attr:`ProductionOrder.history`. All classes are
+frozen; the lifecycle module evolves them into new values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Iterator
+from decimal import Decimal
+
+import attrs
+
+from prodcore.errors import NotFoundError
+from prodcore.masterdata import CalculationFormula, CapacityType, FlushingMethod
+from prodcore.numbers import (
+    ONE,
+    ZERO,
+    Duration,
+    Quantity,
+    as_decimal,
+    non_negative,
+    percent,
+    tuple_of,
+)
+
+__all__ = [
+    "Component",
+    "Operation",
+    "OrderLine",
+    "OrderStatus",
+    "ProductionOrder",
+    "RoutingStatus",
+    "StatusChange",
+]
+
+
+class OrderStatus(enum.StrEnum):
+    """Statuses in their only direction of travel."""
+
+    SIMULATED = "SIMULATED"
+    PLANNED = "PLANNED"
+    FIRM_PLANNED = "FIRM_PLANNED"
+    RELEASED = "RELEASED"
+    FINISHED = "FINISHED"
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self]
+
+
+_RANK = {status: i for i, status in enumerate(OrderStatus)}
+
+
+class RoutingStatus(enum.StrEnum):
+    PLANNED = "PLANNED"
+    IN_PROGRESS = "IN_PROGRESS"
+    FINISHED = "FINISHED"
+
+
+@attrs.frozen
+class Component:
+    """A material need of an order line (BC's Prod. Order Component).
+
+    ``quantity_per`` is per unit of the parent line, after the calculation formula and
+    any phantom multiplication. ``expected_quantity`` includes every planned scrap and is
+    rounded to the item's precision. ``consumed_quantity`` and ``picked_quantity`` are
+    kept current by postings.
+    """
+
+    line_no: int
+    item_no: str
+    unit: str
+    quantity_per: Decimal = attrs.field(converter=as_decimal, validator=non_negative)
+    expected_quantity: Decimal = attrs.field(converter=as_decimal, validator=non_negative)
+    flushing_method: FlushingMethod = FlushingMethod.MANUAL
+    scrap_percent: Decimal = attrs.field(default=ZERO, converter=as_decimal, validator=percent)
+    routing_link_code: str | None = None
+    formula: CalculationFormula = CalculationFormula.NONE
+    location_code: str = ""
+    bom_path: tuple[str, ...] = attrs.field(default=(), validator=tuple_of(str))
+    consumed_quantity: Decimal = attrs.field(default=ZERO, converter=as_decimal)
+    picked_quantity: Decimal = attrs.field(default=ZERO, converter=as_decimal)
+    due_date: dt.date | None = None
+
+    @property
+    def remaining_quantity(self) -> Decimal:
+        """Expected less consumed, never below zero (BC clamps over-consumption)."""
+        return max(self.expected_quantity - self.consumed_quantity, ZERO)
+
+    @property
+    def expected(self) -> Quantity:
+        return Quantity(self.expected_quantity, self.unit)
+
+
+@attrs.frozen
+class Operation:
+    """A routing line copied onto an order line, with its computed scrap and input quantity."""
+
+    operation_no: str
+    type: CapacityType
+    no: str
+    work_center_no: str
+    setup_time: Duration = attrs.field(factory=Duration.zero)
+    run_time: Duration = attrs.field(factory=Duration.zero)
+    wait_time: Duration = attrs.field(factory=Duration.zero)
+    move_time: Duration = attrs.field(factory=Duration.zero)
+    lot_size: Decimal = attrs.field(default=ONE, converter=as_decimal)
+    concurrent_capacities: Decimal = attrs.field(default=ONE, converter=as_decimal)
+    send_ahead_quantity: Decimal = attrs.field(default=ZERO, converter=as_decimal)
+    scrap_factor_percent: Decimal = attrs.field(default=ZERO, converter=as_decimal)
+    fixed_scrap_quantity: Decimal = attrs.field(default=ZERO, converter=as_decimal)
+    routing_link_code: str | None = None
+    unit_cost_per: Decimal = attrs.field(default=ZERO, converter=as_decimal)
+    flushing_method: FlushingMethod = FlushingMethod.MANUAL
+    accumulated_scrap_factor: Decimal = attrs.field(
+        default=ZERO, converter=as_decimal
+    )  # a fraction, as BC stores it
+    accumulated_fixed_scrap: Decimal = attrs.field(default=ZERO, converter=as_decimal)
+    input_quantity: Decimal = attrs.field(default=ZERO, converter=as_decimal)
+    previous_operation_no: str | None = None
+    next_operation_no: str | None = None
+    status: RoutingStatus = RoutingStatus.PLANNED
+    output_quantity: Decimal = attrs.field(default=ZERO, converter=as_decimal)  # posted so far
+    scrap_quantity: Decimal = attrs.field(default=ZERO, converter=as_decimal)
+    posted_setup_time: Decimal = attrs.field(
+        default=ZERO, converter=as_decimal
+    )  # in setup_time.unit
+    posted_run_time: Decimal = attrs.field(default=ZERO, converter=as_decimal)  # in run_time.unit
+    starting: dt.datetime | None = None
+    ending: dt.datetime | None = None
+
+    @property
+    def is_last(self) -> bool:
+        return self.next_operation_no is None
+
+    @property
+    def is_first(self) -> bool:
+        return self.previous_operation_no is None
+
+
+@attrs.frozen
+class OrderLine:
+    """A produced item of the order, with its components and operations."""
+
+    line_no: int
+    item_no: str
+    quantity: Decimal = attrs.field(converter=as_decimal, validator=non_negative)
+    unit: str = "PCS"
+    scrap_percent: Decimal = attrs.field(default=ZERO, converter=as_decimal, validator=percent)
+    bom_no: str | None = None
+    routing_no: str | None = None
+    components: tuple[Component, ...] = attrs.field(default=(), validator=tuple_of(Component))
+    operations: tuple[Operation, ...] = attrs.field(default=(), validator=tuple_of(Operation))
+    finished_quantity: Decimal = attrs.field(default=ZERO, converter=as_decimal)
+    unit_cost: Decimal = attrs.field(default=ZERO, converter=as_decimal)
+    due_date: dt.date | None = None
+    planning_level: int = 0  # 0: the header's item; >0: a make-to-order sub-assembly
+
+    @property
+    def remaining_quantity(self) -> Decimal:
+        return max(self.quantity - self.finished_quantity, ZERO)
+
+    def component(self, line_no: int) -> Component:
+        for comp in self.components:
+            if comp.line_no == line_no:
+                return comp
+        raise NotFoundError(kind=f"Component of order line {self.line_no}", key=line_no)
+
+    def operation(self, operation_no: str) -> Operation:
+        for op in self.operations:
+            if op.operation_no == operation_no:
+                return op
+        raise NotFoundError(kind=f"Operation of order line {self.line_no}", key=operation_no)
+
+    def operation_for_link(self, routing_link_code: str | None) -> Operation | None:
+        """The operation carrying ``routing_link_code``, or None."""
+        if routing_link_code is None:
+            return None
+        for op in self.operations:
+            if op.routing_link_code == routing_link_code:
+                return op
+        return None
+
+    @property
+    def last_operation(self) -> Operation | None:
+        return self.operations[-1] if self.operations else None
+
+
+@attrs.frozen
+class StatusChange:
+    """One entry of an order's status history."""
+
+    from_status: OrderStatus | None  # None: created
+    to_status: OrderStatus
+    at: dt.datetime
+    reason: str = ""
+
+
+@attrs.frozen
+class ProductionOrder:
+    """A production order. ``version`` increases by one with every saved change."""
+
+    id: str
+    status: OrderStatus
+    item_no: str
+    quantity: Decimal = attrs.field(converter=as_decimal, validator=non_negative)
+    due_date: dt.date = attrs.field(kw_only=True)
+    location_code: str = attrs.field(default="", kw_only=True)
+    description: str = attrs.field(default="", kw_only=True)
+    lines: tuple[OrderLine, ...] = attrs.field(
+        default=(), validator=tuple_of(OrderLine), kw_only=True
+    )
+    history: tuple[StatusChange, ...] = attrs.field(
+        default=(), validator=tuple_of(StatusChange), kw_only=True
+    )
+    version: int = attrs.field(default=0, kw_only=True)
+    starting: dt.datetime | None = attrs.field(default=None, kw_only=True)
+    ending: dt.datetime | None = attrs.field(default=None, kw_only=True)
+    finished_at: dt.datetime | None = attrs.field(default=None, kw_only=True)
+    has_postings: bool = attrs.field(default=False, kw_only=True)
+
+    def line(self, line_no: int) -> OrderLine:
+        for line in self.lines:
+            if line.line_no == line_no:
+                return line
+        raise NotFoundError(kind=f"Line of order {self.id}", key=line_no)
+
+    def iter_components(self) -> Iterator[tuple[OrderLine, Component]]:
+        for line in self.lines:
+            for comp in line.components:
+                yield line, comp
+
+    def iter_operations(self) -> Iterator[tuple[OrderLine, Operation]]:
+        for line in self.lines:
+            for op in line.operations:
+                yield line, op
+
+    def replace_line(self, line: OrderLine) -> ProductionOrder:
+        """A copy with ``line`` in place of the line with the same number."""
+        return attrs.evolve(
+            self, lines=tuple(line if ln.line_no == line.line_no else ln for ln in self.lines)
+        )
