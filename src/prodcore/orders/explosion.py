@@ -33,7 +33,7 @@ Worked example D1 (derived from BC): order 100, operations 10 → 20 → 30 with
 >>> [(op.operation_no, str(op.accumulated_scrap_factor), str(op.accumulated_fixed_scrap), str(op.input_quantity)) for op in line.operations]
 [('10', '0.155', '2.1', '117.600'), ('20', '0.1', '2', '112.0'), ('30', '0.1', '0', '110.0')]
 >>> line.components[0].expected_quantity
-Decimal('235.2')
+Decimal('235.20000')
 """
 
 from __future__ import annotations
