@@ -1,0 +1,136 @@
+"""JSON in and out through one cattrs converter that prodcore owns.
+
+Decimals travel as strings (their exponent kept: ``"10.00"`` stays ``"10.00"``), dates
+and datetimes as ISO 8601, enums by value, unions of records with an explicit ``"type"``
+tag, and unknown keys are refused. The global cattrs converter is never touched.
+
+>>> from decimal import Decimal
+>>> from prodcore.numbers import Money
+>>> dumps(Money("10.50", "EUR"))
+'{"amount": "10.50", "currency": "EUR"}'
+>>> loads('{"amount": "10.50", "currency": "EUR"}', Money)
+Money('10.50', 'EUR')
+>>> loads('{"amount": 1.5, "currency": "EUR"}', Money)
+Traceback (most recent call last):
+...
+prodcore.errors.InvalidValueError: Invalid value for Money: '{"amount": 1.5, "currency": "EUR"}' (amount: Invalid value for number: 1.5 (floats are not accepted; pass a str or Decimal).).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any, TypeVar, get_args
+
+import cattrs
+from cattrs.preconf.json import JsonConverter
+from cattrs.preconf.json import make_converter as _make_json_converter
+from cattrs.strategies import configure_tagged_union
+
+from prodcore.errors import InvalidValueError, ProdcoreError
+from prodcore.numbers import to_decimal
+from prodcore.orders.lifecycle import LifecycleCommand, LifecycleEvent
+from prodcore.ports import MasterDataRecord
+
+__all__ = ["TAGGED_UNIONS", "dumps", "loads", "make_converter", "to_jsonable"]
+
+_T = TypeVar("_T")
+
+#: The unions serialized with a ``"type"`` tag (the class name). Modules that add
+#: command or event unions register them here so every adapter and the CLI agree.
+TAGGED_UNIONS: tuple[Any, ...] = (LifecycleCommand, LifecycleEvent, MasterDataRecord)
+
+
+def make_converter(*, extra_unions: Iterable[Any] = ()) -> JsonConverter:
+    """A fresh JSON converter configured for prodcore's types."""
+    conv = _make_json_converter(forbid_extra_keys=True, prefer_attrib_converters=True)
+    conv.register_unstructure_hook(Decimal, str)
+    conv.register_structure_hook(Decimal, lambda v, _: to_decimal(v))
+    conv.register_unstructure_hook(dt.datetime, dt.datetime.isoformat)
+    conv.register_structure_hook(dt.datetime, lambda v, _: _structure_datetime(v))
+    conv.register_unstructure_hook(dt.date, dt.date.isoformat)
+    conv.register_structure_hook(dt.date, lambda v, _: dt.date.fromisoformat(v))
+    for union in (*TAGGED_UNIONS, *extra_unions):
+        configure_tagged_union(union, conv, tag_name="type", tag_generator=lambda cl: cl.__name__)
+    return conv
+
+
+def _structure_datetime(value: str) -> dt.datetime:
+    result = dt.datetime.fromisoformat(value)
+    if result.tzinfo is None:
+        raise InvalidValueError(field="datetime", value=value, reason="needs a timezone")
+    return result
+
+
+@functools.cache
+def _converter() -> JsonConverter:
+    # Built on first use (no import-time work); private, never handed to users.
+    return make_converter()
+
+
+def _union_of(cls: type) -> Any:
+    """The tagged union ``cls`` belongs to, so a lone command or record carries its tag."""
+    for union in TAGGED_UNIONS:
+        if cls in get_args(union):
+            return union
+    return cls
+
+
+def to_jsonable(obj: object, converter: JsonConverter | None = None) -> Any:
+    """``obj`` as plain JSON-compatible Python data (dicts, lists, strings).
+
+    A member of a tagged union (a command, an event, a master data record) carries its
+    ``"type"`` tag, so it can be loaded back as the union.
+    """
+    return (converter or _converter()).unstructure(obj, unstructure_as=_union_of(type(obj)))
+
+
+def dumps(obj: object, converter: JsonConverter | None = None) -> str:
+    """``obj`` as a JSON string."""
+    return json.dumps(to_jsonable(obj, converter), ensure_ascii=False)
+
+
+def loads(
+    data: str | bytes | Any, cls: type[_T] | Any, converter: JsonConverter | None = None
+) -> _T:
+    """Structure JSON text (or already-parsed data) into ``cls``.
+
+    Any failure is an :class:`~prodcore.errors.InvalidValueError` saying what was wrong.
+    """
+    conv = converter or _converter()
+    try:
+        raw = json.loads(data) if isinstance(data, str | bytes) else data
+        union = _union_of(cls) if isinstance(cls, type) else cls
+        if union is not cls and isinstance(raw, dict) and "type" in raw:
+            # a tagged member asked for by its own class: check the tag names that class
+            result = conv.structure(raw, union)
+            if not isinstance(result, cls):
+                raise InvalidValueError(
+                    field=_name(cls), value=data, reason=f"tagged {raw['type']!r}"
+                )
+            return result
+        return conv.structure(raw, cls)  # type: ignore[no-any-return]
+    except json.JSONDecodeError as err:
+        raise InvalidValueError(
+            field=_name(cls), value=data, reason=f"not JSON: {err.msg}"
+        ) from None
+    except InvalidValueError:
+        raise
+    except ProdcoreError as err:
+        raise InvalidValueError(field=_name(cls), value=data, reason=str(err)) from err
+    except (cattrs.BaseValidationError, KeyError, TypeError, ValueError) as err:
+        messages = (
+            cattrs.transform_error(err)
+            if isinstance(err, cattrs.BaseValidationError)
+            else [repr(err)]
+        )
+        raise InvalidValueError(field=_name(cls), value=data, reason="; ".join(messages)) from err
+
+
+def _name(cls: Any) -> str:
+    return getattr(cls, "__name__", None) or " | ".join(
+        getattr(a, "__name__", "?") for a in get_args(cls)
+    )
