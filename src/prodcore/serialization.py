@@ -13,7 +13,7 @@ Money('10.50', 'EUR')
 >>> loads('{"amount": 1.5, "currency": "EUR"}', Money)
 Traceback (most recent call last):
 ...
-prodcore.errors.InvalidValueError: Invalid value for Money: '{"amount": 1.5, "currency": "EUR"}' (amount: Invalid value for number: 1.5 (floats are not accepted; pass a str or Decimal).).
+prodcore.errors.InvalidValueError: Invalid value for Money: '{"amount": 1.5, "currency": "EUR"}' (Invalid value for number: 1.5 (floats are not accepted; pass a str or Decimal). @ $.amount).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ import cattrs
 from cattrs.preconf.json import JsonConverter
 from cattrs.preconf.json import make_converter as _make_json_converter
 from cattrs.strategies import configure_tagged_union
+from cattrs.v import format_exception
 
 from prodcore.errors import InvalidValueError, ProdcoreError
 from prodcore.numbers import to_decimal
@@ -120,14 +121,19 @@ def loads(
     except InvalidValueError:
         raise
     except ProdcoreError as err:
-        raise InvalidValueError(field=_name(cls), value=data, reason=str(err)) from err
+        raise InvalidValueError(field=_name(cls), value=data, reason=str(err)) from None
     except (cattrs.BaseValidationError, KeyError, TypeError, ValueError) as err:
         messages = (
             cattrs.transform_error(err)
             if isinstance(err, cattrs.BaseValidationError)
             else [repr(err)]
         )
-        raise InvalidValueError(field=_name(cls), value=data, reason="; ".join(messages)) from err
+        raise InvalidValueError(field=_name(cls), value=data, reason="; ".join(messages)) from None
+
+
+def _format_leaf(exc: BaseException, type_: type | None) -> str:
+    # Our own errors already read as sentences; cattrs words the rest.
+    return str(exc) if isinstance(exc, ProdcoreError) else format_exception(exc, type_)
 
 
 def _name(cls: Any) -> str:
