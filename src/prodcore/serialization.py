@@ -124,7 +124,7 @@ def loads(
         raise InvalidValueError(field=_name(cls), value=data, reason=str(err)) from None
     except (cattrs.BaseValidationError, KeyError, TypeError, ValueError) as err:
         messages = (
-            cattrs.transform_error(err)
+            cattrs.transform_error(err, format_exception=_format_leaf)
             if isinstance(err, cattrs.BaseValidationError)
             else [repr(err)]
         )
