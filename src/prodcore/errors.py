@@ -168,4 +168,4 @@ class StoreError(ProdcoreError):
 class ScenarioError(ProdcoreError):
     """A scenario file is malformed or one of its steps failed."""
 
-    template = "Scenario step {step} ({command}) failed: {reason}"
+    template = "Scenario step {step} ({command}, line {line}) failed: {reason}"

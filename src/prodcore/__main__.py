@@ -1,0 +1,5 @@
+"""python -m prodcore: the same as the prodcore command."""
+
+from prodcore.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,176 @@
+"""Plain-text tables for people (the CLI and notebooks' ``print``).
+
+>>> print(table(["Item", "Qty"], [["BIKE", "10"], ["WHEEL", "20"]], title="Orders", align="lr"))
+Orders
+Item   Qty
+-----  ---
+BIKE    10
+WHEEL   20
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+
+from prodcore.numbers import Duration
+from prodcore.orders.model import ProductionOrder
+
+__all__ = ["fmt", "orders_report", "table"]
+
+
+def fmt(value: object) -> str:
+    """A cell: Decimals without exponent noise, None as blank, enums by value."""
+    if value is None:
+        return ""
+    if isinstance(value, Duration):
+        return f"{fmt(value.amount)} {value.unit.value}"
+    if isinstance(value, Decimal):
+        text = format(value, "f")
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
+        return "0" if text in ("-0", "") else text
+    return str(getattr(value, "value", value))
+
+
+def table(
+    headers: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    *,
+    title: str = "",
+    align: str = "",
+) -> str:
+    """Render rows as an aligned text table. ``align`` holds 'l' or 'r' per column."""
+    cells = [[fmt(c) for c in row] for row in rows]
+    widths = [len(h) for h in headers]
+    for row in cells:
+        for i, c in enumerate(row):
+            widths[i] = max(widths[i], len(c))
+    aligns = align.ljust(len(headers), "l")
+
+    def line(values: Sequence[str]) -> str:
+        parts = [
+            v.rjust(w) if a == "r" else v.ljust(w)
+            for v, w, a in zip(values, widths, aligns, strict=True)
+        ]
+        return "  ".join(parts).rstrip()
+
+    out = [title] if title else []
+    out.append(line(list(headers)))
+    out.append(line(["-" * w for w in widths]))
+    out.extend(line(row) for row in cells)
+    if not cells:
+        out.append("(none)")
+    return "\n".join(out)
+
+
+def orders_report(orders: Iterable[ProductionOrder]) -> str:
+    """Orders, their lines, components, operations and status history as tables."""
+    orders = list(orders)
+    parts = [
+        table(
+            ["Order", "Item", "Quantity", "Due", "Status", "Version", "Changes"],
+            [
+                [
+                    o.id,
+                    o.item_no,
+                    o.quantity,
+                    o.due_date,
+                    o.status,
+                    o.version,
+                    " > ".join(h.to_status.value for h in o.history),
+                ]
+                for o in orders
+            ],
+            title="Production orders",
+            align="llrllrl",
+        )
+    ]
+    for o in orders:
+        parts.append(
+            table(
+                ["Line", "Item", "Quantity", "Finished", "Remaining", "Level"],
+                [
+                    [
+                        ln.line_no,
+                        ln.item_no,
+                        ln.quantity,
+                        ln.finished_quantity,
+                        ln.remaining_quantity,
+                        ln.planning_level,
+                    ]
+                    for ln in o.lines
+                ],
+                title=f"{o.id}: lines",
+                align="llrrrr",
+            )
+        )
+        parts.append(
+            table(
+                [
+                    "Line",
+                    "Comp",
+                    "Item",
+                    "Qty per",
+                    "Expected",
+                    "Consumed",
+                    "Remaining",
+                    "Unit",
+                    "Flushing",
+                    "Link",
+                    "From BOM",
+                ],
+                [
+                    [
+                        ln.line_no,
+                        c.line_no,
+                        c.item_no,
+                        c.quantity_per,
+                        c.expected_quantity,
+                        c.consumed_quantity,
+                        c.remaining_quantity,
+                        c.unit,
+                        c.flushing_method,
+                        c.routing_link_code,
+                        " > ".join(c.bom_path),
+                    ]
+                    for ln, c in o.iter_components()
+                ],
+                title=f"{o.id}: components",
+                align="lrlrrrrllll",
+            )
+        )
+        parts.append(
+            table(
+                [
+                    "Line",
+                    "Op",
+                    "Centre",
+                    "Setup",
+                    "Run/unit",
+                    "Input qty",
+                    "Output",
+                    "Scrap",
+                    "Flushing",
+                    "Status",
+                ],
+                [
+                    [
+                        ln.line_no,
+                        op.operation_no,
+                        f"{op.type.value[0]}C {op.no}",
+                        op.setup_time,
+                        op.run_time,
+                        op.input_quantity,
+                        op.output_quantity,
+                        op.scrap_quantity,
+                        op.flushing_method,
+                        op.status,
+                    ]
+                    for ln, op in o.iter_operations()
+                ],
+                title=f"{o.id}: operations",
+                align="lrlrrrrrll",
+            )
+        )
+    return "\n\n".join(parts)
