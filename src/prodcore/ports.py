@@ -8,10 +8,22 @@ contract tests every adapter must pass. All errors are prodcore's own:
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
+from decimal import Decimal
 from types import TracebackType
 from typing import Protocol, Self
 
+from prodcore.ledger.model import (
+    CapacityLedgerEntry,
+    GLEntry,
+    IdempotencyRecord,
+    ItemLedgerEntry,
+    PostingBatch,
+    PostingSetup,
+    ValueEntry,
+    ValueSource,
+)
 from prodcore.masterdata import (
     Item,
     MachineCenter,
@@ -22,7 +34,13 @@ from prodcore.masterdata import (
 )
 from prodcore.orders.model import OrderStatus, ProductionOrder
 
-__all__ = ["MasterDataRecord", "MasterDataRepository", "OrderRepository", "UnitOfWork"]
+__all__ = [
+    "LedgerRepository",
+    "MasterDataRecord",
+    "MasterDataRepository",
+    "OrderRepository",
+    "UnitOfWork",
+]
 
 MasterDataRecord = Item | ProductionBom | Routing | WorkCenter | MachineCenter
 
@@ -61,6 +79,52 @@ class OrderRepository(Protocol):
     def list(self, *, status: OrderStatus | None = None) -> list[ProductionOrder]: ...
 
 
+class LedgerRepository(Protocol):
+    """The append-only ledgers (item, capacity, value, G/L), their balances, the posting
+    setup and the idempotency keys of posting commands. No update, no delete.
+
+    ``append`` takes a whole :class:`~prodcore.ledger.model.PostingBatch` built with local
+    (negative) entry references, assigns real numbers per ledger in append order
+    (:func:`~prodcore.ledger.model.number_batch`) and returns the numbered batch; like
+    every write it becomes visible to others only when the unit of work commits. A batch
+    whose G/L lines do not balance raises :class:`~prodcore.errors.UnbalancedEntryError`
+    and nothing is written. Lists come back in entry-number order. Balances are answered
+    by the store from data maintained on append (no rescans).
+    """
+
+    @property
+    def posting_setup(self) -> PostingSetup: ...
+    def put_posting_setup(self, setup: PostingSetup) -> None: ...
+    def append(self, batch: PostingBatch) -> PostingBatch: ...
+    def batch(self, posting_no: int) -> PostingBatch: ...
+    def item_entry(self, entry_no: int) -> ItemLedgerEntry: ...
+    def capacity_entry(self, entry_no: int) -> CapacityLedgerEntry: ...
+    def value_entry(self, entry_no: int) -> ValueEntry: ...
+    def item_entries(
+        self, *, order_id: str | None = None, item_no: str | None = None
+    ) -> list[ItemLedgerEntry]: ...
+    def capacity_entries(
+        self, *, order_id: str | None = None, centre_no: str | None = None
+    ) -> list[CapacityLedgerEntry]: ...
+    def value_entries(
+        self,
+        *,
+        order_id: str | None = None,
+        source: ValueSource | None = None,
+        source_entry_no: int | None = None,
+    ) -> list[ValueEntry]: ...
+    def gl_entries(self, *, order_id: str | None = None) -> list[GLEntry]: ...
+    def on_hand(self, item_no: str, location_code: str | None = None) -> Decimal: ...
+    def consumed_quantity(self, order_id: str, line_no: int, component_line_no: int) -> Decimal: ...
+    def output_quantity(self, order_id: str, line_no: int) -> Decimal: ...
+    def wip(self, order_id: str) -> Decimal: ...
+    def account_balance(self, account: str) -> Decimal: ...
+    def reversed_quantity(self, source: ValueSource, entry_no: int) -> Decimal: ...
+    def capacity_used(self, centre_no: str, start: dt.date, end: dt.date) -> Decimal: ...
+    def idempotency(self, key: str) -> IdempotencyRecord | None: ...
+    def remember(self, record: IdempotencyRecord) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One atomic change: everything done inside ``with uow:`` is kept only if
     :meth:`commit` is called; leaving the block otherwise rolls it all back."""
@@ -69,6 +133,8 @@ class UnitOfWork(Protocol):
     def orders(self) -> OrderRepository: ...
     @property
     def master_data(self) -> MasterDataRepository: ...
+    @property
+    def ledger(self) -> LedgerRepository: ...
     def __enter__(self) -> Self: ...
     def __exit__(
         self,

@@ -18,14 +18,29 @@ prodcore.errors.NotFoundError: Item 'A' does not exist.
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections.abc import Iterator
+from decimal import Decimal
 from types import TracebackType
-from typing import Self, TypeVar
+from typing import Any, Self, TypeVar
 
 import attrs
 
 from prodcore.errors import ConcurrencyError, DuplicateError, InvalidValueError, NotFoundError
+from prodcore.ledger.balances import LedgerIndex
+from prodcore.ledger.model import (
+    CapacityLedgerEntry,
+    GLEntry,
+    IdempotencyRecord,
+    ItemLedgerEntry,
+    LedgerCounters,
+    PostingBatch,
+    PostingSetup,
+    ValueEntry,
+    ValueSource,
+    number_batch,
+)
 from prodcore.masterdata import (
     Item,
     MachineCenter,
@@ -57,6 +72,10 @@ class InMemoryStore:
     setup: ManufacturingSetup = attrs.field(factory=ManufacturingSetup)
     orders: dict[str, ProductionOrder] = attrs.field(factory=dict)
     lock: threading.RLock = attrs.field(factory=threading.RLock)
+    ledger: LedgerIndex = attrs.field(factory=LedgerIndex)
+    counters: LedgerCounters = attrs.field(factory=LedgerCounters)
+    idempotency: dict[str, IdempotencyRecord] = attrs.field(factory=dict)
+    posting_setup: PostingSetup = attrs.field(factory=PostingSetup)
 
 
 class _MasterData:
@@ -189,6 +208,150 @@ class _Orders:
         ]
 
 
+class _Ledger:
+    """Staged batches over the committed ledger; queries see both."""
+
+    def __init__(self, store: InMemoryStore) -> None:
+        self._store = store
+        self.base_counters = store.counters
+        self.counters = store.counters
+        self.staged = LedgerIndex()
+        self.staged_batches: list[PostingBatch] = []
+        self.staged_keys: dict[str, IdempotencyRecord] = {}
+        self.staged_setup: PostingSetup | None = None
+
+    @property
+    def posting_setup(self) -> PostingSetup:
+        return self.staged_setup or self._store.posting_setup
+
+    def put_posting_setup(self, setup: PostingSetup) -> None:
+        if not isinstance(setup, PostingSetup):
+            raise InvalidValueError(field="setup", value=setup, reason="not a PostingSetup")
+        self.staged_setup = setup
+
+    def append(self, batch: PostingBatch) -> PostingBatch:
+        if not isinstance(batch, PostingBatch):
+            raise InvalidValueError(field="batch", value=batch, reason="not a PostingBatch")
+        batch.check_balanced()
+        numbered, counters = number_batch(batch, self.counters)
+        self.staged.apply(numbered)
+        self.staged_batches.append(numbered)
+        self.counters = counters
+        return numbered
+
+    def _one(self, table: str, kind: str, no: int, cls: type[_T]) -> _T:
+        found = getattr(self.staged, table).get(no) or getattr(self._store.ledger, table).get(no)
+        if found is None:
+            raise NotFoundError(kind=kind, key=no)
+        assert isinstance(found, cls)
+        return found
+
+    def batch(self, posting_no: int) -> PostingBatch:
+        return self._one("batches", "Posting", posting_no, PostingBatch)
+
+    def item_entry(self, entry_no: int) -> ItemLedgerEntry:
+        return self._one("items", "Item ledger entry", entry_no, ItemLedgerEntry)
+
+    def capacity_entry(self, entry_no: int) -> CapacityLedgerEntry:
+        return self._one("capacity", "Capacity ledger entry", entry_no, CapacityLedgerEntry)
+
+    def value_entry(self, entry_no: int) -> ValueEntry:
+        return self._one("values", "Value entry", entry_no, ValueEntry)
+
+    def _select(self, table: str, index: str | None, key: object) -> list[Any]:
+        out: list[Any] = []
+        for part in (self._store.ledger, self.staged):
+            records = getattr(part, table)
+            nos = records.keys() if index is None else getattr(part, index).get(key, ())
+            out.extend(records[n] for n in nos)
+        return out
+
+    def item_entries(
+        self, *, order_id: str | None = None, item_no: str | None = None
+    ) -> list[ItemLedgerEntry]:
+        if order_id is not None:
+            found: list[ItemLedgerEntry] = self._select("items", "items_by_order", order_id)
+            return [e for e in found if item_no is None or e.item_no == item_no]
+        if item_no is not None:
+            return self._select("items", "items_by_item", item_no)
+        return self._select("items", None, None)
+
+    def capacity_entries(
+        self, *, order_id: str | None = None, centre_no: str | None = None
+    ) -> list[CapacityLedgerEntry]:
+        if order_id is not None:
+            found: list[CapacityLedgerEntry] = self._select(
+                "capacity", "capacity_by_order", order_id
+            )
+            return [e for e in found if centre_no is None or centre_no in (e.no, e.work_center_no)]
+        if centre_no is not None:
+            return self._select("capacity", "capacity_by_centre", centre_no)
+        return self._select("capacity", None, None)
+
+    def value_entries(
+        self,
+        *,
+        order_id: str | None = None,
+        source: ValueSource | None = None,
+        source_entry_no: int | None = None,
+    ) -> list[ValueEntry]:
+        if source is not None and source_entry_no is not None:
+            found: list[ValueEntry] = self._select(
+                "values", "values_by_source", (source, source_entry_no)
+            )
+        elif order_id is not None:
+            found = self._select("values", "values_by_order", order_id)
+        else:
+            found = self._select("values", None, None)
+        return [e for e in found if order_id is None or e.order_id == order_id]
+
+    def gl_entries(self, *, order_id: str | None = None) -> list[GLEntry]:
+        if order_id is not None:
+            return self._select("gl", "gl_by_order", order_id)
+        return self._select("gl", None, None)
+
+    def on_hand(self, item_no: str, location_code: str | None = None) -> Decimal:
+        return self._store.ledger.on_hand(item_no, location_code) + self.staged.on_hand(
+            item_no, location_code
+        )
+
+    def consumed_quantity(self, order_id: str, line_no: int, component_line_no: int) -> Decimal:
+        return self._store.ledger.consumed_quantity(
+            order_id, line_no, component_line_no
+        ) + self.staged.consumed_quantity(order_id, line_no, component_line_no)
+
+    def output_quantity(self, order_id: str, line_no: int) -> Decimal:
+        return self._store.ledger.output_quantity(order_id, line_no) + self.staged.output_quantity(
+            order_id, line_no
+        )
+
+    def wip(self, order_id: str) -> Decimal:
+        return self._store.ledger.wip(order_id) + self.staged.wip(order_id)
+
+    def account_balance(self, account: str) -> Decimal:
+        return self._store.ledger.account_balance(account) + self.staged.account_balance(account)
+
+    def reversed_quantity(self, source: ValueSource, entry_no: int) -> Decimal:
+        return self._store.ledger.reversed_quantity(
+            source, entry_no
+        ) + self.staged.reversed_quantity(source, entry_no)
+
+    def capacity_used(self, centre_no: str, start: dt.date, end: dt.date) -> Decimal:
+        return self._store.ledger.capacity_used(centre_no, start, end) + self.staged.capacity_used(
+            centre_no, start, end
+        )
+
+    def idempotency(self, key: str) -> IdempotencyRecord | None:
+        return self.staged_keys.get(key) or self._store.idempotency.get(key)
+
+    def remember(self, record: IdempotencyRecord) -> None:
+        if not isinstance(record, IdempotencyRecord):
+            raise InvalidValueError(field="record", value=record, reason="not an IdempotencyRecord")
+        if self.idempotency(record.key) is not None:
+            raise DuplicateError(kind="Idempotency key", key=record.key)
+        self.staged_keys[record.key] = record
+
+
 class InMemoryUnitOfWork:
     """A unit of work over an :class:`InMemoryStore`; rolls back unless committed."""
 
@@ -199,6 +362,7 @@ class InMemoryUnitOfWork:
     def _begin(self) -> None:
         self._master = _MasterData(self.store)
         self._orders = _Orders(self.store)
+        self._ledger = _Ledger(self.store)
 
     @property
     def master_data(self) -> _MasterData:
@@ -207,6 +371,10 @@ class InMemoryUnitOfWork:
     @property
     def orders(self) -> _Orders:
         return self._orders
+
+    @property
+    def ledger(self) -> _Ledger:
+        return self._ledger
 
     def __enter__(self) -> Self:
         self._begin()
@@ -230,6 +398,18 @@ class InMemoryUnitOfWork:
                     raise ConcurrencyError(
                         kind="Production order", key=order_id, expected=read_version, actual=actual
                     )
+            ledger = self._ledger
+            if ledger.staged_batches and self.store.counters != ledger.base_counters:
+                # entry numbers were handed out from a stale counter: retry the command
+                raise ConcurrencyError(
+                    kind="Ledger",
+                    key="entries",
+                    expected=ledger.base_counters.posting,
+                    actual=self.store.counters.posting,
+                )
+            for idem_key in ledger.staged_keys:
+                if idem_key in self.store.idempotency:
+                    raise DuplicateError(kind="Idempotency key", key=idem_key)
             for key, record in self._master.staged.items():
                 self.store.master[key] = record
             if self._master.staged_setup is not None:
@@ -239,6 +419,12 @@ class InMemoryUnitOfWork:
                     self.store.orders.pop(order_id, None)
                 else:
                     self.store.orders[order_id] = maybe_order
+            for batch in ledger.staged_batches:
+                self.store.ledger.apply(batch)
+            self.store.counters = ledger.counters
+            self.store.idempotency.update(ledger.staged_keys)
+            if ledger.staged_setup is not None:
+                self.store.posting_setup = ledger.staged_setup
         self._begin()
 
     def rollback(self) -> None:

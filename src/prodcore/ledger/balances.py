@@ -1,0 +1,138 @@
+"""Running balances and indexes over appended batches, updated on append (never a rescan).
+
+:class:`LedgerIndex` is what the in-memory store keeps; a SQL store answers the same
+questions with indexed sums or maintained balance rows. Applying a batch touches only
+the keys of its own entries.
+
+>>> import datetime as dt
+>>> from prodcore.ledger.model import *
+>>> at = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
+>>> e = ItemLedgerEntry(1, ItemEntryType.OUTPUT, "A", 5, unit="PCS", order_id="PO",
+...                     order_line_no=10000, location_code="MAIN", posted_at=at)
+>>> index = LedgerIndex()
+>>> index.apply(PostingBatch(1, "D", at, item_entries=(e,)))
+>>> index.on_hand("A"), index.on_hand("A", "MAIN"), index.output_quantity("PO", 10000)
+(Decimal('5'), Decimal('5'), Decimal('5'))
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+
+from prodcore.ledger.model import (
+    AccountRole,
+    CapacityLedgerEntry,
+    GLEntry,
+    ItemEntryType,
+    ItemLedgerEntry,
+    PostingBatch,
+    ValueEntry,
+    ValueSource,
+)
+from prodcore.masterdata import CapacityType
+from prodcore.numbers import ZERO
+
+__all__ = ["LedgerIndex"]
+
+
+class LedgerIndex:
+    """Entries by number, per-order/item/centre indexes and running balances."""
+
+    def __init__(self) -> None:
+        self.batches: dict[int, PostingBatch] = {}
+        self.items: dict[int, ItemLedgerEntry] = {}
+        self.capacity: dict[int, CapacityLedgerEntry] = {}
+        self.values: dict[int, ValueEntry] = {}
+        self.gl: dict[int, GLEntry] = {}
+        self.items_by_order: dict[str, list[int]] = defaultdict(list)
+        self.items_by_item: dict[str, list[int]] = defaultdict(list)
+        self.capacity_by_order: dict[str, list[int]] = defaultdict(list)
+        self.capacity_by_centre: dict[str, list[int]] = defaultdict(list)
+        self.values_by_order: dict[str, list[int]] = defaultdict(list)
+        self.values_by_source: dict[tuple[ValueSource, int], list[int]] = defaultdict(list)
+        self.gl_by_order: dict[str, list[int]] = defaultdict(list)
+        self.on_hand_by_location: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+        self.on_hand_total: dict[str, Decimal] = defaultdict(Decimal)
+        self.consumed: dict[tuple[str, int, int], Decimal] = defaultdict(Decimal)
+        self.output: dict[tuple[str, int], Decimal] = defaultdict(Decimal)
+        self.wip_by_order: dict[str, Decimal] = defaultdict(Decimal)
+        self.accounts: dict[str, Decimal] = defaultdict(Decimal)
+        self.reversed: dict[tuple[ValueSource, int], Decimal] = defaultdict(Decimal)
+        self.capacity_used_by_day: dict[tuple[str, dt.date], Decimal] = defaultdict(Decimal)
+
+    def apply(self, batch: PostingBatch) -> None:
+        """Add a numbered batch to the indexes and balances."""
+        self.batches[batch.posting_no] = batch
+        for e in batch.item_entries:
+            self.items[e.entry_no] = e
+            self.items_by_order[e.order_id].append(e.entry_no)
+            self.items_by_item[e.item_no].append(e.entry_no)
+            self.on_hand_by_location[(e.item_no, e.location_code)] += e.quantity
+            self.on_hand_total[e.item_no] += e.quantity
+            if e.entry_type is ItemEntryType.CONSUMPTION and e.component_line_no is not None:
+                self.consumed[(e.order_id, e.order_line_no, e.component_line_no)] -= e.quantity
+            elif e.entry_type is ItemEntryType.OUTPUT:
+                self.output[(e.order_id, e.order_line_no)] += e.quantity
+            if e.applies_to_entry_no is not None:
+                self.reversed[(ValueSource.ITEM, e.applies_to_entry_no)] += abs(e.quantity)
+        for c in batch.capacity_entries:
+            self.capacity[c.entry_no] = c
+            if c.order_id is not None:
+                self.capacity_by_order[c.order_id].append(c.entry_no)
+            centres = {c.work_center_no}
+            if c.type is CapacityType.MACHINE_CENTER:
+                centres.add(c.no)
+            day = c.posted_at.date()
+            for centre in centres:
+                self.capacity_by_centre[centre].append(c.entry_no)
+                self.capacity_used_by_day[(centre, day)] += c.used_time
+            if c.applies_to_entry_no is not None:
+                self.reversed[(ValueSource.CAPACITY, c.applies_to_entry_no)] += c.applied_quantity
+        for v in batch.value_entries:
+            self.values[v.entry_no] = v
+            if v.order_id is not None:
+                self.values_by_order[v.order_id].append(v.entry_no)
+            source_no = v.item_entry_no if v.source is ValueSource.ITEM else v.capacity_entry_no
+            if source_no is not None:
+                self.values_by_source[(v.source, source_no)].append(v.entry_no)
+        for g in batch.gl_entries:
+            self.gl[g.entry_no] = g
+            self.accounts[g.account] += g.amount
+            if g.order_id is not None:
+                self.gl_by_order[g.order_id].append(g.entry_no)
+                if g.role is AccountRole.WIP:
+                    self.wip_by_order[g.order_id] += g.amount
+
+    # queries over this index alone (the memory adapter adds staged and committed)
+
+    def on_hand(self, item_no: str, location_code: str | None = None) -> Decimal:
+        if location_code is None:
+            return self.on_hand_total.get(item_no, ZERO)
+        return self.on_hand_by_location.get((item_no, location_code), ZERO)
+
+    def consumed_quantity(self, order_id: str, line_no: int, component_line_no: int) -> Decimal:
+        return self.consumed.get((order_id, line_no, component_line_no), ZERO)
+
+    def output_quantity(self, order_id: str, line_no: int) -> Decimal:
+        return self.output.get((order_id, line_no), ZERO)
+
+    def wip(self, order_id: str) -> Decimal:
+        return self.wip_by_order.get(order_id, ZERO)
+
+    def account_balance(self, account: str) -> Decimal:
+        return self.accounts.get(account, ZERO)
+
+    def reversed_quantity(self, source: ValueSource, entry_no: int) -> Decimal:
+        return self.reversed.get((source, entry_no), ZERO)
+
+    def capacity_used(self, centre_no: str, start: dt.date, end: dt.date) -> Decimal:
+        """Setup + run time posted on ``centre_no`` (a work centre includes its machine
+        centres) from ``start`` to ``end`` inclusive, in the centre's capacity unit."""
+        total = ZERO
+        day = start
+        while day <= end:
+            total += self.capacity_used_by_day.get((centre_no, day), ZERO)
+            day += dt.timedelta(days=1)
+        return total

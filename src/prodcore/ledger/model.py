@@ -1,0 +1,401 @@
+"""Ledger records: item, capacity, value and G/L (cost view) entries, posted in batches.
+
+Every record is frozen; ledgers are append-only. A :class:`PostingBatch` is what one
+command posts, atomically: its entries reference each other with *local* numbers
+(negative: ``-1`` is the first item entry of the batch, ...) and the store replaces them
+with real entry numbers, assigned per ledger in append order, when the batch is appended
+(:func:`number_batch` does it for any adapter). References to entries of earlier batches
+(``applies_to_entry_no`` of a reversal) are always real, positive numbers.
+
+Money amounts are rounded at posting with the setup's currency rounding; the part lost
+to rounding is kept on the value entry (``rounding_residual``) so it stays visible.
+
+The G/L lines of a batch balance (debits = credits, per currency), and so do the lines of
+each value entry; :meth:`PostingBatch.build` refuses anything else:
+
+>>> import datetime as dt
+>>> from decimal import Decimal
+>>> at = dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC)
+>>> line = GLEntry(0, account="1140", role=AccountRole.WIP, amount=Decimal(10), currency="EUR",
+...                value_entry_no=-1, order_id="PO-1", posted_at=at, document_no="D1")
+>>> PostingBatch.build(document_no="D1", posted_at=at, gl_entries=(line,))
+Traceback (most recent call last):
+...
+prodcore.errors.UnbalancedEntryError: Posting D1 does not balance: debits 10 EUR, credits 0 EUR.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections import defaultdict
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from prodcore.errors import UnbalancedEntryError
+from prodcore.masterdata import CapacityType
+from prodcore.numbers import ZERO, TimeUnit, as_decimal, tuple_of
+
+__all__ = [
+    "AccountRole",
+    "CapacityLedgerEntry",
+    "GLEntry",
+    "IdempotencyRecord",
+    "ItemEntryType",
+    "ItemLedgerEntry",
+    "LedgerCounters",
+    "PostingBatch",
+    "PostingResult",
+    "PostingSetup",
+    "ValueEntry",
+    "ValueEntryType",
+    "ValueSource",
+    "VarianceType",
+    "number_batch",
+]
+
+
+class ItemEntryType(enum.StrEnum):
+    CONSUMPTION = "CONSUMPTION"
+    OUTPUT = "OUTPUT"
+
+
+class ValueEntryType(enum.StrEnum):
+    DIRECT_COST = "DIRECT_COST"
+    INDIRECT_COST = "INDIRECT_COST"
+    VARIANCE = "VARIANCE"
+    REVALUATION = "REVALUATION"
+    ROUNDING = "ROUNDING"
+
+
+class VarianceType(enum.StrEnum):
+    MATERIAL = "MATERIAL"
+    CAPACITY = "CAPACITY"
+    SUBCONTRACTED = "SUBCONTRACTED"
+    CAPACITY_OVERHEAD = "CAPACITY_OVERHEAD"
+    MANUFACTURING_OVERHEAD = "MANUFACTURING_OVERHEAD"
+    MATERIAL_NON_INVENTORY = "MATERIAL_NON_INVENTORY"
+    PURCHASE = "PURCHASE"
+
+
+class ValueSource(enum.StrEnum):
+    """What a value entry values: an item ledger entry or a capacity ledger entry."""
+
+    ITEM = "ITEM"
+    CAPACITY = "CAPACITY"
+
+
+class AccountRole(enum.StrEnum):
+    """The role an account plays in the cost view; :class:`PostingSetup` maps roles to accounts."""
+
+    INVENTORY = "INVENTORY"
+    INVENTORY_INTERIM = "INVENTORY_INTERIM"
+    WIP = "WIP"
+    DIRECT_COST_APPLIED = "DIRECT_COST_APPLIED"
+    OVERHEAD_APPLIED = "OVERHEAD_APPLIED"
+    VARIANCE = "VARIANCE"
+    INVENTORY_ADJUSTMENT = "INVENTORY_ADJUSTMENT"
+
+
+@attrs.frozen
+class PostingSetup:
+    """The accounts of the cost view (BC's General/Inventory Posting Setup, simplified).
+
+    One account per role; variances may get one account per variance type (else
+    ``variance``).
+
+    >>> PostingSetup().account(AccountRole.WIP)
+    '2140'
+    >>> PostingSetup(variance_accounts=(("MATERIAL", "7892"),)).variance_account(VarianceType.MATERIAL)
+    '7892'
+    """
+
+    inventory: str = "2110"
+    inventory_interim: str = "2111"
+    wip: str = "2140"
+    direct_cost_applied: str = "7890"
+    overhead_applied: str = "7891"
+    variance: str = "7893"
+    inventory_adjustment: str = "7270"
+    variance_accounts: tuple[tuple[str, str], ...] = attrs.field(default=())
+
+    def account(self, role: AccountRole) -> str:
+        return str(getattr(self, role.value.lower()))
+
+    def variance_account(self, variance_type: VarianceType | None) -> str:
+        for name, account in self.variance_accounts:
+            if variance_type is not None and name == variance_type.value:
+                return account
+        return self.variance
+
+
+@attrs.frozen
+class ItemLedgerEntry:
+    """A quantity movement of an item: consumption (negative; a return is positive) or output.
+
+    ``capacity_entry_no`` links an output to the capacity entry posted with it;
+    ``flushed_by_capacity_entry_no`` marks consumption flushed by an operation's posting;
+    ``applies_to_entry_no`` marks a reversal and names the entry it reverses.
+    """
+
+    entry_no: int
+    entry_type: ItemEntryType
+    item_no: str
+    quantity: Decimal = attrs.field(converter=as_decimal)  # base unit, signed
+    unit: str = attrs.field(kw_only=True)
+    location_code: str = attrs.field(default="", kw_only=True)
+    order_id: str = attrs.field(kw_only=True)
+    order_line_no: int = attrs.field(kw_only=True)
+    component_line_no: int | None = attrs.field(default=None, kw_only=True)
+    operation_no: str | None = attrs.field(default=None, kw_only=True)
+    capacity_entry_no: int | None = attrs.field(default=None, kw_only=True)
+    flushed_by_capacity_entry_no: int | None = attrs.field(default=None, kw_only=True)
+    applies_to_entry_no: int | None = attrs.field(default=None, kw_only=True)
+    posted_at: dt.datetime = attrs.field(kw_only=True)
+    document_no: str = attrs.field(default="", kw_only=True)
+    reason: str = attrs.field(default="", kw_only=True)
+
+
+@attrs.frozen
+class CapacityLedgerEntry:
+    """Time and quantities posted on a work or machine centre.
+
+    Times are in ``time_unit`` (the centre's capacity unit). ``quantity`` is the costed
+    capacity quantity (time, or output + scrap for a units-based centre); a stop-time entry
+    has ``quantity`` = stop time and no value entries. ``order_id`` is None for capacity
+    journal postings (maintenance, ...). A reversal carries ``applies_to_entry_no`` and
+    ``applied_quantity``: the share of the original it reverses, in output units (or 1 for
+    a whole entry without output).
+    """
+
+    entry_no: int
+    type: CapacityType
+    no: str
+    work_center_no: str
+    quantity: Decimal = attrs.field(converter=as_decimal)
+    time_unit: TimeUnit = attrs.field(kw_only=True)
+    setup_time: Decimal = attrs.field(default=ZERO, converter=as_decimal, kw_only=True)
+    run_time: Decimal = attrs.field(default=ZERO, converter=as_decimal, kw_only=True)
+    stop_time: Decimal = attrs.field(default=ZERO, converter=as_decimal, kw_only=True)
+    output_quantity: Decimal = attrs.field(default=ZERO, converter=as_decimal, kw_only=True)
+    scrap_quantity: Decimal = attrs.field(default=ZERO, converter=as_decimal, kw_only=True)
+    scrap_code: str | None = attrs.field(default=None, kw_only=True)
+    stop_code: str | None = attrs.field(default=None, kw_only=True)
+    order_id: str | None = attrs.field(default=None, kw_only=True)
+    order_line_no: int | None = attrs.field(default=None, kw_only=True)
+    operation_no: str | None = attrs.field(default=None, kw_only=True)
+    item_no: str | None = attrs.field(default=None, kw_only=True)
+    last_output_line: bool = attrs.field(default=False, kw_only=True)
+    finished: bool = attrs.field(default=False, kw_only=True)
+    applies_to_entry_no: int | None = attrs.field(default=None, kw_only=True)
+    applied_quantity: Decimal = attrs.field(default=ZERO, converter=as_decimal, kw_only=True)
+    posted_at: dt.datetime = attrs.field(kw_only=True)
+    document_no: str = attrs.field(default="", kw_only=True)
+    description: str = attrs.field(default="", kw_only=True)
+
+    @property
+    def used_time(self) -> Decimal:
+        """Setup plus run time (what capacity-used reports count)."""
+        return self.setup_time + self.run_time
+
+
+@attrs.frozen
+class ValueEntry:
+    """The cost of an item or capacity entry. Amounts are signed, rounded, in ``currency``.
+
+    ``cost_amount_expected`` holds expected cost (output before cost adjustment),
+    ``cost_amount_actual`` the actual cost. Exactly one of ``item_entry_no`` and
+    ``capacity_entry_no`` is set, per ``source``.
+    """
+
+    entry_no: int
+    entry_type: ValueEntryType
+    source: ValueSource
+    cost_amount_actual: Decimal = attrs.field(converter=as_decimal)
+    cost_amount_expected: Decimal = attrs.field(converter=as_decimal)
+    currency: str = attrs.field(kw_only=True)
+    valued_quantity: Decimal = attrs.field(default=ZERO, converter=as_decimal, kw_only=True)
+    item_entry_no: int | None = attrs.field(default=None, kw_only=True)
+    capacity_entry_no: int | None = attrs.field(default=None, kw_only=True)
+    item_no: str | None = attrs.field(default=None, kw_only=True)
+    order_id: str | None = attrs.field(default=None, kw_only=True)
+    order_line_no: int | None = attrs.field(default=None, kw_only=True)
+    variance_type: VarianceType | None = attrs.field(default=None, kw_only=True)
+    rounding_residual: Decimal = attrs.field(default=ZERO, converter=as_decimal, kw_only=True)
+    posted_at: dt.datetime = attrs.field(kw_only=True)
+    document_no: str = attrs.field(default="", kw_only=True)
+
+    @property
+    def cost_amount(self) -> Decimal:
+        return self.cost_amount_actual + self.cost_amount_expected
+
+
+@attrs.frozen
+class GLEntry:
+    """One line of the double-entry cost view: ``amount`` > 0 is a debit, < 0 a credit."""
+
+    entry_no: int
+    account: str = attrs.field(kw_only=True)
+    role: AccountRole = attrs.field(kw_only=True)
+    amount: Decimal = attrs.field(converter=as_decimal, kw_only=True)
+    currency: str = attrs.field(kw_only=True)
+    value_entry_no: int = attrs.field(kw_only=True)
+    order_id: str | None = attrs.field(default=None, kw_only=True)
+    posted_at: dt.datetime = attrs.field(kw_only=True)
+    document_no: str = attrs.field(default="", kw_only=True)
+
+
+@attrs.frozen
+class PostingBatch:
+    """Everything one command posts, appended atomically. ``posting_no`` 0: not yet appended."""
+
+    posting_no: int
+    document_no: str
+    posted_at: dt.datetime
+    item_entries: tuple[ItemLedgerEntry, ...] = attrs.field(
+        default=(), validator=tuple_of(ItemLedgerEntry)
+    )
+    capacity_entries: tuple[CapacityLedgerEntry, ...] = attrs.field(
+        default=(), validator=tuple_of(CapacityLedgerEntry)
+    )
+    value_entries: tuple[ValueEntry, ...] = attrs.field(default=(), validator=tuple_of(ValueEntry))
+    gl_entries: tuple[GLEntry, ...] = attrs.field(default=(), validator=tuple_of(GLEntry))
+    idempotency_key: str | None = None
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        document_no: str,
+        posted_at: dt.datetime,
+        item_entries: tuple[ItemLedgerEntry, ...] = (),
+        capacity_entries: tuple[CapacityLedgerEntry, ...] = (),
+        value_entries: tuple[ValueEntry, ...] = (),
+        gl_entries: tuple[GLEntry, ...] = (),
+        idempotency_key: str | None = None,
+    ) -> PostingBatch:
+        """A batch whose G/L lines balance, in total and per value entry (or raise)."""
+        batch = cls(
+            0,
+            document_no,
+            posted_at,
+            item_entries,
+            capacity_entries,
+            value_entries,
+            gl_entries,
+            idempotency_key,
+        )
+        batch.check_balanced()
+        return batch
+
+    def check_balanced(self) -> None:
+        """Raise :class:`UnbalancedEntryError` unless debits equal credits (per currency,
+        and per value entry)."""
+        groups: dict[tuple[str, int | None], list[Decimal]] = defaultdict(list)
+        for line in self.gl_entries:
+            groups[(line.currency, None)].append(line.amount)
+            groups[(line.currency, line.value_entry_no)].append(line.amount)
+        for (currency, _), amounts in groups.items():
+            if sum(amounts, ZERO) != 0:
+                debits = sum((a for a in amounts if a > 0), ZERO)
+                credits = -sum((a for a in amounts if a < 0), ZERO)
+                raise UnbalancedEntryError(
+                    document=self.document_no,
+                    debits=f"{debits} {currency}",
+                    credits=f"{credits} {currency}",
+                )
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.item_entries or self.capacity_entries or self.value_entries)
+
+
+@attrs.frozen
+class LedgerCounters:
+    """The last entry number used in each ledger (stores keep these)."""
+
+    posting: int = 0
+    item: int = 0
+    capacity: int = 0
+    value: int = 0
+    gl: int = 0
+
+
+def _resolver(last: int) -> Callable[[int | None], int | None]:
+    def resolve(no: int | None) -> int | None:
+        if no is None or no > 0:
+            return no
+        return last - no  # -1 -> last + 1
+
+    return resolve
+
+
+def number_batch(
+    batch: PostingBatch, counters: LedgerCounters
+) -> tuple[PostingBatch, LedgerCounters]:
+    """Give a batch real numbers after ``counters``; local (negative) references are resolved.
+
+    >>> import datetime as dt
+    >>> at = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
+    >>> e = ItemLedgerEntry(-1, ItemEntryType.OUTPUT, "A", 5, unit="PCS", order_id="PO",
+    ...                     order_line_no=10000, posted_at=at)
+    >>> numbered, after = number_batch(PostingBatch.build(document_no="D", posted_at=at,
+    ...                                item_entries=(e,)), LedgerCounters(item=41))
+    >>> numbered.item_entries[0].entry_no, after.item, after.posting
+    (42, 42, 1)
+    """
+    item = _resolver(counters.item)
+    cap = _resolver(counters.capacity)
+    val = _resolver(counters.value)
+    gl = _resolver(counters.gl)
+
+    def fix(record: Any, **refs: Callable[[int | None], int | None]) -> Any:
+        changes: Mapping[str, Any] = {name: f(getattr(record, name)) for name, f in refs.items()}
+        return attrs.evolve(record, **changes)
+
+    numbered = attrs.evolve(
+        batch,
+        posting_no=counters.posting + 1,
+        item_entries=tuple(
+            fix(e, entry_no=item, capacity_entry_no=cap, flushed_by_capacity_entry_no=cap)
+            for e in batch.item_entries
+        ),
+        capacity_entries=tuple(fix(e, entry_no=cap) for e in batch.capacity_entries),
+        value_entries=tuple(
+            fix(e, entry_no=val, item_entry_no=item, capacity_entry_no=cap)
+            for e in batch.value_entries
+        ),
+        gl_entries=tuple(fix(e, entry_no=gl, value_entry_no=val) for e in batch.gl_entries),
+    )
+    after = LedgerCounters(
+        posting=counters.posting + 1,
+        item=counters.item + len(batch.item_entries),
+        capacity=counters.capacity + len(batch.capacity_entries),
+        value=counters.value + len(batch.value_entries),
+        gl=counters.gl + len(batch.gl_entries),
+    )
+    return numbered, after
+
+
+@attrs.frozen
+class PostingResult:
+    """What a posting command did: the appended batch (None if nothing was posted), the
+    orders it changed (id and new version), warnings, and notes on what was reversed."""
+
+    command_type: str
+    batch: PostingBatch | None
+    orders: tuple[tuple[str, int], ...] = attrs.field(default=())
+    warnings: tuple[str, ...] = attrs.field(default=(), validator=tuple_of(str))
+    notes: tuple[str, ...] = attrs.field(default=(), validator=tuple_of(str))
+
+
+@attrs.frozen
+class IdempotencyRecord:
+    """A processed command: its key, the SHA-256 of its canonical JSON, and its result."""
+
+    key: str
+    command_hash: str
+    result: PostingResult
