@@ -23,7 +23,7 @@ import functools
 import json
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any, TypeVar, get_args
+from typing import Any, TypeVar, get_args, overload
 
 import cattrs
 from cattrs.preconf.json import JsonConverter
@@ -94,9 +94,11 @@ def dumps(obj: object, converter: JsonConverter | None = None) -> str:
     return json.dumps(to_jsonable(obj, converter), ensure_ascii=False)
 
 
-def loads(
-    data: str | bytes | Any, cls: type[_T] | Any, converter: JsonConverter | None = None
-) -> _T:
+@overload
+def loads(data: Any, cls: type[_T], converter: JsonConverter | None = None) -> _T: ...
+@overload
+def loads(data: Any, cls: Any, converter: JsonConverter | None = None) -> Any: ...
+def loads(data: Any, cls: Any, converter: JsonConverter | None = None) -> Any:
     """Structure JSON text (or already-parsed data) into ``cls``.
 
     Any failure is an :class:`~prodcore.errors.InvalidValueError` saying what was wrong.
@@ -113,7 +115,7 @@ def loads(
                     field=_name(cls), value=data, reason=f"tagged {raw['type']!r}"
                 )
             return result
-        return conv.structure(raw, cls)  # type: ignore[no-any-return]
+        return conv.structure(raw, cls)
     except json.JSONDecodeError as err:
         raise InvalidValueError(
             field=_name(cls), value=data, reason=f"not JSON: {err.msg}"
@@ -122,7 +124,7 @@ def loads(
         raise
     except ProdcoreError as err:
         raise InvalidValueError(field=_name(cls), value=data, reason=str(err)) from None
-    except (cattrs.BaseValidationError, KeyError, TypeError, ValueError) as err:
+    except (cattrs.BaseValidationError, AttributeError, KeyError, TypeError, ValueError) as err:
         messages = (
             cattrs.transform_error(err, format_exception=_format_leaf)
             if isinstance(err, cattrs.BaseValidationError)

@@ -1,0 +1,69 @@
+"""The prodcore command: demo, run, exit codes, JSON output."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from prodcore.cli import main
+from prodcore.orders.model import ProductionOrder
+from prodcore.serialization import loads
+
+
+def _run(argv: list[str]) -> tuple[int, str]:
+    out = io.StringIO()
+    code = main(argv, out)
+    return code, out.getvalue()
+
+
+def test_demo_prints_tables() -> None:
+    code, text = _run(["demo", "--store", "memory:"])
+    assert code == 0
+    assert "Production orders" in text and "PO-1001" in text and "FINISHED" in text
+    assert "FRAME-KIT" in text  # the phantom's components are shown with their origin
+
+
+def test_demo_json_parses_back_through_the_converter() -> None:
+    code, text = _run(["demo", "--json", "--store", "memory:"])
+    assert code == 0
+    payload = json.loads(text)
+    orders: list[ProductionOrder] = [loads(o, ProductionOrder) for o in payload["orders"]]
+    assert orders[0].id == "PO-1001"
+    assert [len(o.lines) for o in orders] == [2]
+
+
+def test_failing_step_exits_1_with_its_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scenario = tmp_path / "bad.json"
+    scenario.write_text(
+        '{"scenario": "bad", "master_data": [{"type": "Item", "no": "A", "base_unit": "PCS"}],\n'
+        ' "steps": [\n'
+        '  {"type": "CreateOrder", "order_id": "PO-1", "item_no": "A", "quantity": "1", "due_date": "2026-01-09"},\n'
+        '  {"type": "ChangeStatus", "order_id": "PO-1", "to_status": "FINISHED"}\n'
+        " ]}\n"
+    )
+    code, text = _run(["run", str(scenario), "--store", "memory:"])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "step 2 (ChangeStatus, line 4)" in err and "FIRM_PLANNED" in err
+    assert "FIRM_PLANNED" in text  # the state printed is the state before the failed step
+
+
+def test_malformed_file_exits_1(tmp_path: Path) -> None:
+    scenario = tmp_path / "bad.json"
+    scenario.write_text('{"steps": [ {"type": "CreateOrder", "order_id": "X", "quantity": 1.5} ]}')
+    assert _run(["run", str(scenario)])[0] == 1
+
+
+def test_missing_file_exits_2(tmp_path: Path) -> None:
+    assert _run(["run", str(tmp_path / "none.json")])[0] == 2
+
+
+def test_transitions_table() -> None:
+    code, text = _run(["transitions"])
+    assert code == 0 and re.search(r"RELEASED +FINISHED", text)

@@ -1,0 +1,141 @@
+"""Round trips through the owned converter for every record type, and its refusals."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from prodcore.errors import InvalidValueError
+from prodcore.masterdata import ManufacturingSetup, MasterData
+from prodcore.numbers import Duration, Money, Quantity
+from prodcore.orders.explosion import explode_order_lines
+from prodcore.orders.lifecycle import (
+    AddComponent,
+    ChangeComponent,
+    ChangeOperation,
+    ChangeOrder,
+    ChangeStatus,
+    CreateOrder,
+    DeleteOrder,
+    LifecycleCommand,
+    LifecycleEvent,
+    OrderCreated,
+    RefreshOrder,
+    RemoveComponent,
+    decide,
+)
+from prodcore.orders.model import OrderStatus, ProductionOrder
+from prodcore.ports import MasterDataRecord
+from prodcore.serialization import dumps, loads, make_converter, to_jsonable
+from prodcore.testing.strategies import dates, decimals, durations, master_data, money, quantities
+
+AT = dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC)
+
+
+@given(st.one_of(quantities(), money(), durations()))
+def test_value_objects_round_trip_with_exponent_kept(value: Quantity | Money | Duration) -> None:
+    text = dumps(value)
+    back = loads(text, type(value))
+    assert back == value
+    assert str(back.amount) == str(value.amount)  # "10.50" stays "10.50"
+
+
+@given(master_data())
+def test_every_master_data_record_round_trips(md: MasterData) -> None:
+    records: list[MasterDataRecord] = [
+        *md.items.values(),
+        *md.boms.values(),
+        *md.routings.values(),
+        *md.work_centers.values(),
+        *md.machine_centers.values(),
+    ]
+    for record in records:
+        assert loads(dumps(record), MasterDataRecord) == record
+        assert loads(dumps(record), type(record)) == record
+    assert loads(dumps(md.setup), ManufacturingSetup) == md.setup
+
+
+@given(master_data(), decimals(min_value=1, max_value=500, places=2), dates())
+def test_orders_and_their_events_round_trip(
+    md: MasterData, quantity: Decimal, due: dt.date
+) -> None:
+    produced = [i for i in md.items.values() if i.production_bom_no]
+    item = produced[0] if produced else next(iter(md.items.values()))
+    (event,) = decide(
+        None, CreateOrder("PO-1", item.no, quantity, due_date=due, make_to_order=True), md, AT
+    )
+    assert loads(dumps(event), LifecycleEvent) == event
+    assert isinstance(event, OrderCreated)
+    order = event.order
+    assert loads(dumps(order), ProductionOrder) == order
+    lines = explode_order_lines(item.no, quantity, md, due_date=due)
+    assert len(lines) >= 1
+
+
+COMMANDS: list[LifecycleCommand] = [
+    CreateOrder(
+        "PO-1",
+        "A",
+        Decimal("2.50"),
+        due_date=dt.date(2026, 1, 2),
+        status=OrderStatus.SIMULATED,
+        make_to_order=True,
+    ),
+    RefreshOrder("PO-1"),
+    ChangeOrder("PO-1", quantity=Decimal(3), due_date=dt.date(2026, 2, 1)),
+    ChangeStatus("PO-1", OrderStatus.RELEASED, "go"),
+    AddComponent("PO-1", 10000, "X", Decimal("0.125"), unit="BOX"),
+    ChangeComponent("PO-1", 10000, 20000, scrap_percent=Decimal(3)),
+    RemoveComponent("PO-1", 10000, 20000),
+    ChangeOperation("PO-1", 10000, "10", run_time=Duration("1.5")),
+    DeleteOrder("PO-1"),
+]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: type(c).__name__)
+def test_commands_round_trip_with_a_stable_tag(command: LifecycleCommand) -> None:
+    data = to_jsonable(command)
+    assert data["type"] == type(command).__name__
+    assert loads(json.dumps(data), LifecycleCommand) == command
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        '{"amount": 1.5, "currency": "EUR"}',  # a float
+        '{"amount": "NaN", "currency": "EUR"}',
+        '{"amount": "1", "currency": "EUR", "extra": 1}',  # unknown key
+        '{"amount": "1"}',  # missing key
+        '{"amount": true, "currency": "EUR"}',
+        "not json",
+        "[1, 2]",
+    ],
+)
+def test_bad_json_is_a_typed_error(payload: str) -> None:
+    with pytest.raises(InvalidValueError):
+        loads(payload, Money)
+
+
+def test_unknown_tag_and_wrong_tag_are_refused() -> None:
+    with pytest.raises(InvalidValueError):
+        loads('{"type": "Nope", "order_id": "X"}', LifecycleCommand)
+    with pytest.raises(InvalidValueError):
+        loads(dumps(RefreshOrder("X")), DeleteOrder)
+
+
+def test_naive_datetimes_are_refused() -> None:
+    with pytest.raises(InvalidValueError):
+        loads('"2026-01-01T08:00:00"', dt.datetime)
+
+
+def test_converters_are_independent() -> None:
+    a, b = make_converter(), make_converter()
+    assert a is not b
+    value: Any = a.unstructure(Quantity("1.0", "KG"))
+    assert value == {"amount": "1.0", "unit": "KG"}
