@@ -16,6 +16,8 @@ __all__ = ["Clock", "FixedClock", "SystemClock"]
 
 
 class Clock(Protocol):
+    """Where services get the time from (never read inside the domain)."""
+
     def now(self) -> dt.datetime:
         """The current time, timezone-aware."""
         ...

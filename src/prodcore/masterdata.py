@@ -65,11 +65,15 @@ __all__ = [
 
 
 class Replenishment(enum.StrEnum):
+    """How an item is replenished: bought, or made by production orders."""
+
     PURCHASE = "PURCHASE"
     PRODUCTION = "PRODUCTION"
 
 
 class CostingMethod(enum.StrEnum):
+    """How inventory of an item is valued (standard cost, or running average)."""
+
     STANDARD = "STANDARD"
     AVERAGE = "AVERAGE"
 
@@ -113,6 +117,8 @@ class VersionStatus(enum.StrEnum):
 
 
 class BomLineType(enum.StrEnum):
+    """What a BOM line refers to: an item, or a production BOM exploded as a phantom."""
+
     ITEM = "ITEM"
     PRODUCTION_BOM = "PRODUCTION_BOM"  # a phantom: exploded into the parent's components
 
@@ -129,11 +135,15 @@ class CalculationFormula(enum.StrEnum):
 
 
 class CapacityType(enum.StrEnum):
+    """Where an operation runs: a work centre or a machine centre."""
+
     WORK_CENTER = "WORK_CENTER"
     MACHINE_CENTER = "MACHINE_CENTER"
 
 
 class UnitCostCalculation(enum.StrEnum):
+    """How a centre's cost is applied: per time unit, or per unit produced."""
+
     TIME = "TIME"  # capacity cost = (setup +) run time × unit cost
     UNITS = "UNITS"  # capacity cost = (output + scrap) × unit cost
 
@@ -389,6 +399,8 @@ class RoutingLine:
 
 @attrs.frozen
 class RoutingVersion:
+    """A version of a routing, valid from ``starting_date`` when certified."""
+
     code: str = attrs.field(validator=_NAME)
     lines: tuple[RoutingLine, ...] = attrs.field(validator=tuple_of(RoutingLine))
     status: VersionStatus = VersionStatus.CERTIFIED

@@ -1,0 +1,55 @@
+"""Production orders: the aggregate, BOM and routing explosion, and the lifecycle."""
+
+from prodcore.orders.explosion import explode_bom, explode_order_lines, find_bom_cycle
+from prodcore.orders.lifecycle import (
+    TRANSITIONS,
+    AddComponent,
+    ChangeComponent,
+    ChangeOperation,
+    ChangeOrder,
+    ChangeStatus,
+    CreateOrder,
+    DeleteOrder,
+    LifecycleCommand,
+    LifecycleEvent,
+    RefreshOrder,
+    RemoveComponent,
+    decide,
+    evolve,
+)
+from prodcore.orders.model import (
+    Component,
+    Operation,
+    OrderLine,
+    OrderStatus,
+    ProductionOrder,
+    RoutingStatus,
+    StatusChange,
+)
+
+__all__ = [
+    "TRANSITIONS",
+    "AddComponent",
+    "ChangeComponent",
+    "ChangeOperation",
+    "ChangeOrder",
+    "ChangeStatus",
+    "Component",
+    "CreateOrder",
+    "DeleteOrder",
+    "LifecycleCommand",
+    "LifecycleEvent",
+    "Operation",
+    "OrderLine",
+    "OrderStatus",
+    "ProductionOrder",
+    "RefreshOrder",
+    "RemoveComponent",
+    "RoutingStatus",
+    "StatusChange",
+    "decide",
+    "evolve",
+    "explode_bom",
+    "explode_order_lines",
+    "find_bom_cycle",
+]

@@ -136,6 +136,8 @@ class ChangeStatus:
 
 @attrs.frozen
 class AddComponent:
+    """Add a component to an order line; its expected quantity follows BC's formula."""
+
     order_id: str
     line_no: int
     item_no: str
@@ -169,6 +171,8 @@ class ChangeComponent:
 
 @attrs.frozen
 class RemoveComponent:
+    """Remove a component that has no consumption posted."""
+
     order_id: str
     line_no: int
     component_line_no: int
@@ -193,6 +197,8 @@ class ChangeOperation:
 
 @attrs.frozen
 class DeleteOrder:
+    """Delete an order that has nothing posted and is not finished."""
+
     order_id: str
     name = "delete"
 

@@ -56,6 +56,8 @@ _RANK = {status: i for i, status in enumerate(OrderStatus)}
 
 
 class RoutingStatus(enum.StrEnum):
+    """Progress of an operation: planned, in progress (output posted), finished."""
+
     PLANNED = "PLANNED"
     IN_PROGRESS = "IN_PROGRESS"
     FINISHED = "FINISHED"
