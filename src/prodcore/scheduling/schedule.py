@@ -1,0 +1,685 @@
+"""Scheduling orders over centre calendars: forward or backward, infinite or finite.
+
+Each operation is placed on its centre's calendar entries (working time only), one after
+the other along the routing:
+
+* the work centre's **queue time** (working time) comes before the operation;
+* setup then run take ``need.duration`` of working time while consuming allocation at the
+  rate ``c × eff/100`` (see :mod:`prodcore.scheduling.needs`); an operation that does not
+  fit an entry continues in the next one, carrying its setup once;
+* **wait and move time** elapse in clock time (24 h a day) after the operation;
+* **send-ahead** (E7): when ``0 < send-ahead < input quantity`` the next operation may
+  start once the send-ahead quantity is done (plus wait and move), but it does not end
+  before this operation ends plus the time it needs for that last send-ahead lot.
+
+Infinite capacity ignores other loads. Finite capacity keeps a book of what is allocated
+per calendar entry and never exceeds an entry's effective capacity: within a partly
+loaded entry the operation gets the first free time, assuming the existing load is
+packed on the other parallel capacities first (so a capacity-2 centre runs two
+capacity-1 operations side by side). When no entry has room before the horizon (or the
+calendar ends), :class:`~prodcore.scheduling.errors.NoCapacityError` is raised.
+
+Times are microseconds internally; allocations are exact Decimals (each operation's
+allocations add up to its need exactly).
+
+>>> import datetime as dt
+>>> from prodcore.masterdata import CapacityType, MasterData, WorkCenter
+>>> from prodcore.numbers import Duration, TimeUnit
+>>> from prodcore.orders.model import Operation, OrderLine, OrderStatus, ProductionOrder
+>>> from prodcore.scheduling.calendar import ShopCalendar, build_calendars, one_shift_per_weekday
+>>> md = MasterData.of(work_centers=[WorkCenter("100", calendar_code="S")])
+>>> shop = ShopCalendar("S", shifts=one_shift_per_weekday(dt.time(8), dt.time(16)))
+>>> cals = build_calendars(md.work_centers.values(), [], [shop], dt.date(2026, 1, 5), dt.date(2026, 2, 1))
+>>> op = Operation("10", CapacityType.WORK_CENTER, "100", "100", setup_time=Duration(60),
+...                run_time=Duration(10), input_quantity=60)
+>>> order = ProductionOrder("PO-1", OrderStatus.RELEASED, "X", 60, due_date=dt.date(2026, 1, 9),
+...                         lines=(OrderLine(1, "X", 60, operations=(op,)),))
+>>> result = schedule_order(order, md, cals, anchor=dt.datetime(2026, 1, 5, 8, tzinfo=dt.UTC))
+>>> result.order.starting.isoformat(), result.order.ending.isoformat()
+('2026-01-05T08:00:00+00:00', '2026-01-06T11:00:00+00:00')
+>>> [(a.date.isoformat(), a.setup, a.run) for a in result.allocations]
+[('2026-01-05', Decimal('60'), Decimal('420')), ('2026-01-06', Decimal('0'), Decimal('180'))]
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import math
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+
+import attrs
+
+from prodcore.errors import InvalidValueError
+from prodcore.masterdata import CapacityType
+from prodcore.numbers import ZERO, TimeUnit, as_decimal, tuple_of
+from prodcore.orders.explosion import MasterDataLookup
+from prodcore.orders.model import Operation, OrderLine, OrderStatus, ProductionOrder
+from prodcore.scheduling.calendar import (
+    Calendars,
+    CentreCalendar,
+    CentreKey,
+    from_micros,
+    to_micros,
+)
+from prodcore.scheduling.errors import NoCapacityError
+from prodcore.scheduling.needs import OperationNeed, operation_need
+
+__all__ = [
+    "Allocation",
+    "CapacityMode",
+    "Direction",
+    "ScheduleResult",
+    "ScheduledOperation",
+    "apply_schedule",
+    "schedule_order",
+    "schedule_orders",
+]
+
+
+class Direction(enum.StrEnum):
+    """BC: Back (from the due date/ending) or Forward (from a start)."""
+
+    FORWARD = "FORWARD"
+    BACKWARD = "BACKWARD"
+
+
+class CapacityMode(enum.StrEnum):
+    INFINITE = "INFINITE"
+    FINITE = "FINITE"
+
+
+@attrs.frozen
+class Allocation:
+    """Allocated time of one operation in one calendar entry (BC: Prod. Order Capacity
+    Need), split into setup and run, in the centre's unit."""
+
+    order_id: str
+    status: OrderStatus
+    line_no: int
+    operation_no: str
+    type: CapacityType
+    no: str
+    work_center_no: str
+    date: dt.date
+    starting: dt.datetime
+    ending: dt.datetime
+    setup: Decimal = attrs.field(converter=as_decimal)
+    run: Decimal = attrs.field(converter=as_decimal)
+    unit: TimeUnit = TimeUnit.MINUTE
+
+    @property
+    def allocated(self) -> Decimal:
+        return self.setup + self.run
+
+    @property
+    def key(self) -> CentreKey:
+        return (self.type, self.no)
+
+
+@attrs.frozen
+class ScheduledOperation:
+    """Where one operation landed: its dates and its need."""
+
+    order_id: str
+    status: OrderStatus
+    line_no: int
+    operation_no: str
+    type: CapacityType
+    no: str
+    work_center_no: str
+    starting: dt.datetime
+    ending: dt.datetime
+    need: OperationNeed
+
+
+@attrs.frozen
+class ScheduleResult:
+    """Scheduled orders (evolved copies), their operations and allocations."""
+
+    orders: tuple[ProductionOrder, ...] = attrs.field(validator=tuple_of(ProductionOrder))
+    operations: tuple[ScheduledOperation, ...] = attrs.field(validator=tuple_of(ScheduledOperation))
+    allocations: tuple[Allocation, ...] = attrs.field(validator=tuple_of(Allocation))
+
+    @property
+    def order(self) -> ProductionOrder:
+        """The only order (for :func:`schedule_order`)."""
+        if len(self.orders) != 1:
+            raise InvalidValueError(
+                field="orders", value=len(self.orders), reason="the result holds several orders"
+            )
+        return self.orders[0]
+
+
+# ---------------------------------------------------------------------------- engine
+
+_Segment = tuple[int, int, int, Decimal]  # (entry index, start µs, end µs, allocation)
+
+
+@attrs.define
+class _Placement:
+    start: int
+    end: int
+    segments: list[_Segment]
+
+
+def _ceil(value: Decimal) -> int:
+    return math.ceil(value)
+
+
+class _Engine:
+    """Mutable working state of one scheduling run (never escapes the function)."""
+
+    def __init__(
+        self,
+        calendars: Calendars,
+        md: MasterDataLookup,
+        mode: CapacityMode,
+        horizon: dt.datetime | None,
+    ) -> None:
+        self.calendars = calendars
+        self.md = md
+        self.finite = mode is CapacityMode.FINITE
+        self.horizon = None if horizon is None else to_micros(horizon, "horizon")
+        self.book: dict[CentreKey, dict[int, Decimal]] = {}
+        self.operations: list[ScheduledOperation] = []
+        self.allocations: list[Allocation] = []
+
+    # -- calendar walking -------------------------------------------------------------
+
+    def _no_capacity(self, cal: CentreCalendar, needed: Decimal, limit: int | None) -> None:
+        if limit is None:
+            limit = (
+                cal.ends[-1]
+                if len(cal)
+                else to_micros(dt.datetime.combine(cal.end_day, dt.time(), cal.timezone))
+            )
+        raise NoCapacityError(
+            centre=cal.label,
+            needed=f"{needed} {cal.unit.value}",
+            limit=from_micros(limit, cal.timezone).isoformat(),
+        )
+
+    def advance(self, cal: CentreCalendar, t: int, work: int) -> int:
+        """The moment ``work`` µs of working time after ``t``."""
+        if work <= 0:
+            return t
+        starts, ends = cal.starts, cal.ends
+        i = bisect_right(ends, t)
+        while i < len(starts):
+            s = max(starts[i], t)
+            w = ends[i] - s
+            if work <= w:
+                return s + work
+            work -= w
+            i += 1
+        self._no_capacity(cal, Decimal(work) / cal.unit_micros, None)
+        raise AssertionError  # pragma: no cover
+
+    def retreat(self, cal: CentreCalendar, t: int, work: int) -> int:
+        """The moment ``work`` µs of working time before ``t``."""
+        if work <= 0:
+            return t
+        starts, ends = cal.starts, cal.ends
+        i = bisect_left(starts, t) - 1
+        while i >= 0:
+            e = min(ends[i], t)
+            w = e - starts[i]
+            if work <= w:
+                return e - work
+            work -= w
+            i -= 1
+        self._no_capacity(cal, Decimal(work) / cal.unit_micros, starts[0] if starts else None)
+        raise AssertionError  # pragma: no cover
+
+    def forward(
+        self,
+        cal: CentreCalendar,
+        t0: int,
+        amount: Decimal,
+        rate: Decimal,
+        used: dict[int, Decimal] | None,
+    ) -> _Placement:
+        """Place ``amount`` of allocation from ``t0`` on; ``rate`` = allocation per unit."""
+        if amount <= 0:
+            return _Placement(t0, t0, [])
+        unit_us = cal.unit_micros
+        # allocation of w µs = w × rate / unit_us; µs of an allocation x = x × unit_us / rate
+        # (multiplying first keeps round figures exact)
+        starts, ends, effs = cal.starts, cal.ends, cal.effectives
+        limit = self.horizon
+        n = len(starts)
+        i = bisect_right(ends, t0)
+        remaining = amount
+        segments: list[_Segment] = []
+        while i < n:
+            s = starts[i]
+            e = ends[i]
+            if limit is not None:
+                if s >= limit:
+                    break
+                e = min(e, limit)
+            s = max(s, t0)
+            free = None
+            if used is not None:
+                a = used.get(i, ZERO)
+                free = effs[i] - a
+                if free <= 0:
+                    i += 1
+                    continue
+                if a > 0:
+                    over = a - (effs[i] - (ends[i] - starts[i]) * rate / unit_us)
+                    if over > 0:
+                        s = max(s, starts[i] + _ceil(over * unit_us / rate))
+            if s >= e:
+                i += 1
+                continue
+            w = e - s
+            possible = w * rate / unit_us
+            if free is not None and possible > free:
+                possible = free
+            if remaining <= possible:
+                t = min(_ceil(remaining * unit_us / rate), w)
+                segments.append((i, s, s + t, remaining))
+                return _Placement(segments[0][1], s + t, segments)
+            t = min(_ceil(possible * unit_us / rate), w)
+            segments.append((i, s, s + t, possible))
+            remaining -= possible
+            i += 1
+        self._no_capacity(cal, remaining, limit)
+        raise AssertionError  # pragma: no cover
+
+    def backward(
+        self,
+        cal: CentreCalendar,
+        t1: int,
+        amount: Decimal,
+        rate: Decimal,
+        used: dict[int, Decimal] | None,
+    ) -> _Placement:
+        """Place ``amount`` of allocation ending at or before ``t1``."""
+        if amount <= 0:
+            return _Placement(t1, t1, [])
+        unit_us = cal.unit_micros
+        starts, ends, effs = cal.starts, cal.ends, cal.effectives
+        limit = self.horizon
+        i = bisect_left(starts, t1) - 1
+        remaining = amount
+        segments: list[_Segment] = []
+        while i >= 0:
+            s = starts[i]
+            e = min(ends[i], t1)
+            if limit is not None:
+                if e <= limit:
+                    break
+                s = max(s, limit)
+            free = None
+            if used is not None:
+                a = used.get(i, ZERO)
+                free = effs[i] - a
+                if free <= 0:
+                    i -= 1
+                    continue
+                if a > 0:
+                    over = a - (effs[i] - (ends[i] - starts[i]) * rate / unit_us)
+                    if over > 0:
+                        e = min(e, ends[i] - _ceil(over * unit_us / rate))
+            if e <= s:
+                i -= 1
+                continue
+            w = e - s
+            possible = w * rate / unit_us
+            if free is not None and possible > free:
+                possible = free
+            if remaining <= possible:
+                t = min(_ceil(remaining * unit_us / rate), w)
+                segments.append((i, e - t, e, remaining))
+                segments.reverse()
+                return _Placement(e - t, segments[-1][2], segments)
+            t = min(_ceil(possible * unit_us / rate), w)
+            segments.append((i, e - t, e, possible))
+            remaining -= possible
+            i -= 1
+        self._no_capacity(
+            cal, remaining, limit if limit is not None else (starts[0] if starts else None)
+        )
+        raise AssertionError  # pragma: no cover
+
+    # -- operations -------------------------------------------------------------------
+
+    def place(
+        self, cal: CentreCalendar, need: OperationNeed, anchor: int, forward: bool
+    ) -> _Placement:
+        used = self.book.get(cal.key, {}) if self.finite else None
+        rate = need.rate
+        if forward:
+            return self.forward(cal, anchor, need.allocated, rate, used)
+        return self.backward(cal, anchor, need.allocated, rate, used)
+
+    def commit(self, cal: CentreCalendar, placement: _Placement) -> None:
+        if not self.finite:
+            return
+        used = self.book.setdefault(cal.key, {})
+        for i, _s, _e, amount in placement.segments:
+            used[i] = used.get(i, ZERO) + amount
+
+    def reserve(self, allocations: Iterable[Allocation], skip: set[str]) -> None:
+        """Book existing allocations of other orders (finite capacity)."""
+        for a in allocations:
+            if a.order_id in skip:
+                continue
+            cal = self.calendars.get(a.type, a.no)
+            i = bisect_right(cal.starts, to_micros(a.starting)) - 1
+            if i < 0 or i >= len(cal):
+                continue
+            used = self.book.setdefault(cal.key, {})
+            used[i] = used.get(i, ZERO) + a.allocated
+
+    @staticmethod
+    def time_at(
+        cal: CentreCalendar, need: OperationNeed, placement: _Placement, amount: Decimal
+    ) -> int:
+        """When ``amount`` of the operation's allocation has been done."""
+        if amount <= 0:
+            return placement.start
+        unit_us, rate = cal.unit_micros, need.rate
+        done = ZERO
+        for _i, s, e, seg in placement.segments:
+            if done + seg >= amount:
+                return min(s + _ceil((amount - done) * unit_us / rate), e)
+            done += seg
+        return placement.end
+
+    def record(
+        self,
+        order: ProductionOrder,
+        line: OrderLine,
+        op: Operation,
+        cal: CentreCalendar,
+        need: OperationNeed,
+        placement: _Placement,
+    ) -> ScheduledOperation:
+        tz = cal.timezone
+        setup_left = need.setup_allocated
+        for i, s, e, amount in placement.segments:
+            setup = min(setup_left, amount)
+            setup_left -= setup
+            self.allocations.append(
+                Allocation(
+                    order_id=order.id,
+                    status=order.status,
+                    line_no=line.line_no,
+                    operation_no=op.operation_no,
+                    type=op.type,
+                    no=op.no,
+                    work_center_no=cal.work_center_no,
+                    date=dt.date.fromordinal(cal.days[i]),
+                    starting=from_micros(s, tz),
+                    ending=from_micros(e, tz),
+                    setup=setup,
+                    run=amount - setup,
+                    unit=cal.unit,
+                )
+            )
+        scheduled = ScheduledOperation(
+            order_id=order.id,
+            status=order.status,
+            line_no=line.line_no,
+            operation_no=op.operation_no,
+            type=op.type,
+            no=op.no,
+            work_center_no=cal.work_center_no,
+            starting=from_micros(placement.start, tz),
+            ending=from_micros(placement.end, tz),
+            need=need,
+        )
+        self.operations.append(scheduled)
+        return scheduled
+
+    # -- lines ------------------------------------------------------------------------
+
+    def _send_ahead(self, op: Operation) -> Decimal | None:
+        sa = op.send_ahead_quantity
+        if sa > 0 and sa < op.input_quantity:
+            return sa
+        return None
+
+    def line_forward(
+        self, order: ProductionOrder, line: OrderLine, anchor: int
+    ) -> tuple[int, int, dict[str, tuple[int, int]]]:
+        """Schedule a line's operations from ``anchor``; (start, end incl. wait/move, dates)."""
+        t = anchor
+        order_start: int | None = None
+        dates: dict[str, tuple[int, int]] = {}
+        min_end: int | None = None  # send-ahead: the next op ends no earlier than this
+        prev_lot: Decimal | None = None
+        end_with_wm = anchor
+        for op in line.operations:
+            cal = self.calendars.get(op.type, op.no)
+            need = operation_need(op, self.md)
+            unit_us = cal.unit_micros
+            queue_us = _ceil(need.queue * unit_us)
+            earliest = t
+            for _attempt in range(64):
+                setup_start = self.advance(cal, earliest, queue_us)
+                placement = self.place(cal, need, setup_start, forward=True)
+                bound = None
+                if min_end is not None and prev_lot is not None:
+                    bound = min_end + _ceil(_lot_duration(need, op, prev_lot) * unit_us)
+                if bound is None or placement.end >= bound:
+                    break
+                earliest += bound - placement.end
+            if order_start is None:
+                order_start = earliest
+            self.commit(cal, placement)
+            self.record(order, line, op, cal, need, placement)
+            dates[op.operation_no] = (placement.start, placement.end)
+            wm = _ceil((need.wait + need.move) * unit_us)
+            end_with_wm = placement.end + wm
+            sa = self._send_ahead(op)
+            if sa is not None:
+                done = need.setup_allocated + need.run_allocated * sa / op.input_quantity
+                t = self.time_at(cal, need, placement, done) + wm
+                min_end, prev_lot = end_with_wm, sa
+            else:
+                t = end_with_wm
+                min_end, prev_lot = None, None
+        return (anchor if order_start is None else order_start), end_with_wm, dates
+
+    def line_backward(
+        self, order: ProductionOrder, line: OrderLine, anchor: int
+    ) -> tuple[int, int, dict[str, tuple[int, int]]]:
+        """Schedule a line's operations ending by ``anchor``; (start, end incl. wait/move, dates)."""
+        t = anchor
+        order_end: int | None = None
+        dates: dict[str, tuple[int, int]] = {}
+        # the next operation (already placed): its queue start, its end, and the time it
+        # needs for this operation's send-ahead lot (µs)
+        next_info: tuple[int, int, int] | None = None
+        start = anchor
+        ops = line.operations
+        for idx in range(len(ops) - 1, -1, -1):
+            op = ops[idx]
+            cal = self.calendars.get(op.type, op.no)
+            need = operation_need(op, self.md)
+            unit_us = cal.unit_micros
+            wm = _ceil((need.wait + need.move) * unit_us)
+            sa = self._send_ahead(op)
+            latest = t - wm
+            if sa is not None and next_info is not None:
+                latest = next_info[1] - next_info[2] - wm
+            for _attempt in range(64):
+                placement = self.place(cal, need, latest, forward=False)
+                if sa is None or next_info is None:
+                    break
+                done = need.setup_allocated + need.run_allocated * sa / op.input_quantity
+                ready = self.time_at(cal, need, placement, done) + wm
+                if ready <= next_info[0]:
+                    break
+                latest -= ready - next_info[0]
+            if order_end is None:
+                order_end = placement.end + wm
+            self.commit(cal, placement)
+            self.record(order, line, op, cal, need, placement)
+            dates[op.operation_no] = (placement.start, placement.end)
+            queue_start = self.retreat(cal, placement.start, _ceil(need.queue * unit_us))
+            t = start = queue_start
+            lot_us = 0
+            if idx > 0:
+                psa = self._send_ahead(ops[idx - 1])
+                if psa is not None:
+                    lot_us = _ceil(_lot_duration(need, op, psa) * unit_us)
+            next_info = (queue_start, placement.end, lot_us)
+        return start, (anchor if order_end is None else order_end), dates
+
+
+def _lot_duration(need: OperationNeed, op: Operation, lot: Decimal) -> Decimal:
+    """Run duration (in the need's unit) of ``lot`` units of ``op``."""
+    if op.input_quantity <= 0:
+        return ZERO
+    return need.run_duration * min(lot, op.input_quantity) / op.input_quantity
+
+
+# --------------------------------------------------------------------------- public
+
+
+def _schedule_one(
+    engine: _Engine, order: ProductionOrder, anchor: dt.datetime, direction: Direction
+) -> ProductionOrder:
+    a = to_micros(anchor, "anchor")
+    levels = sorted({line.planning_level for line in order.lines})
+    dates: dict[int, dict[str, tuple[int, int]]] = {}
+    starts: list[int] = []
+    ends: list[int] = []
+    if direction is Direction.FORWARD:
+        # deepest make-to-order sub-assemblies first; a level starts when the one below ends
+        t = a
+        for level in reversed(levels):
+            level_end = t
+            for line in order.lines:
+                if line.planning_level != level or not line.operations:
+                    continue
+                s, e, d = engine.line_forward(order, line, t)
+                dates[line.line_no] = d
+                starts.append(s)
+                ends.append(e)
+                level_end = max(level_end, e)
+            t = level_end
+    else:
+        t = a
+        for level in levels:
+            level_start = t
+            for line in order.lines:
+                if line.planning_level != level or not line.operations:
+                    continue
+                s, e, d = engine.line_backward(order, line, t)
+                dates[line.line_no] = d
+                starts.append(s)
+                ends.append(e)
+                level_start = min(level_start, s)
+            t = level_start
+    tz = anchor.tzinfo or dt.UTC
+    return apply_schedule(
+        order,
+        {
+            (line_no, op_no): (from_micros(s, tz), from_micros(e, tz))
+            for line_no, d in dates.items()
+            for op_no, (s, e) in d.items()
+        },
+        starting=from_micros(min(starts), tz) if starts else anchor,
+        ending=from_micros(max(ends), tz) if ends else anchor,
+    )
+
+
+def apply_schedule(
+    order: ProductionOrder,
+    operation_dates: Mapping[tuple[int, str], tuple[dt.datetime, dt.datetime]],
+    *,
+    starting: dt.datetime,
+    ending: dt.datetime,
+) -> ProductionOrder:
+    """The order with operation dates (by (line no, operation no)) and its own dates set.
+
+    >>> order = ProductionOrder("PO", OrderStatus.PLANNED, "X", 1, due_date=dt.date(2026, 1, 9))
+    >>> t = dt.datetime(2026, 1, 5, tzinfo=dt.UTC)
+    >>> apply_schedule(order, {}, starting=t, ending=t).starting == t
+    True
+    """
+    if ending < starting:
+        raise InvalidValueError(
+            field="ending", value=ending, reason=f"is before starting {starting}"
+        )
+    lines = []
+    for line in order.lines:
+        ops = tuple(
+            attrs.evolve(op, starting=d[0], ending=d[1])
+            if (d := operation_dates.get((line.line_no, op.operation_no))) is not None
+            else op
+            for op in line.operations
+        )
+        lines.append(attrs.evolve(line, operations=ops) if ops != line.operations else line)
+    return attrs.evolve(order, lines=tuple(lines), starting=starting, ending=ending)
+
+
+def schedule_orders(
+    orders: Sequence[ProductionOrder],
+    md: MasterDataLookup,
+    calendars: Calendars,
+    *,
+    anchors: Mapping[str, dt.datetime],
+    direction: Direction = Direction.FORWARD,
+    mode: CapacityMode = CapacityMode.INFINITE,
+    existing: Iterable[Allocation] = (),
+    horizon: dt.datetime | None = None,
+) -> ScheduleResult:
+    """Schedule several orders, in the given sequence (the first gets the best slots).
+
+    ``anchors`` gives each order's start (forward) or ending (backward), timezone-aware.
+    ``existing`` allocations of other orders load the calendars in finite mode (those of
+    the orders being scheduled are ignored). ``horizon`` is the latest end (forward) or
+    earliest start (backward) allowed.
+    """
+    engine = _Engine(calendars, md, mode, horizon)
+    ids = {o.id for o in orders}
+    if len(ids) != len(orders):
+        raise InvalidValueError(field="orders", value=len(orders), reason="order ids repeat")
+    if engine.finite:
+        engine.reserve(existing, ids)
+    scheduled = []
+    for order in orders:
+        anchor = anchors.get(order.id)
+        if anchor is None:
+            raise InvalidValueError(
+                field="anchors", value=order.id, reason="no anchor for the order"
+            )
+        scheduled.append(_schedule_one(engine, order, anchor, direction))
+    return ScheduleResult(tuple(scheduled), tuple(engine.operations), tuple(engine.allocations))
+
+
+def schedule_order(
+    order: ProductionOrder,
+    md: MasterDataLookup,
+    calendars: Calendars,
+    *,
+    anchor: dt.datetime,
+    direction: Direction = Direction.FORWARD,
+    mode: CapacityMode = CapacityMode.INFINITE,
+    existing: Iterable[Allocation] = (),
+    horizon: dt.datetime | None = None,
+) -> ScheduleResult:
+    """Schedule (or reschedule) one order from ``anchor``: its start when forward, its
+    ending when backward. Returns the evolved order (``result.order``) with every
+    operation's ``starting``/``ending`` and the order's ``starting``/``ending`` set,
+    plus its allocations. See :func:`schedule_orders`."""
+    return schedule_orders(
+        [order],
+        md,
+        calendars,
+        anchors={order.id: anchor},
+        direction=direction,
+        mode=mode,
+        existing=existing,
+        horizon=horizon,
+    )
