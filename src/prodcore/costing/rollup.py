@@ -52,7 +52,7 @@ Decimal('26.62000')
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
 import attrs
@@ -65,12 +65,14 @@ from prodcore.masterdata import (
     CapacityType,
     CostingMethod,
     Item,
+    ManufacturingSetup,
     MasterData,
     Replenishment,
     RoutingLine,
     UnitCostCalculation,
+    VersionStatus,
 )
-from prodcore.numbers import HUNDRED, ONE, ZERO, Rounding, RoundingMode, to_decimal
+from prodcore.numbers import HUNDRED, ONE, ZERO, Rounding, RoundingMode, to_decimal, tuple_of
 from prodcore.orders.explosion import accumulate_routing_scrap, explode_bom
 
 __all__ = [
@@ -82,6 +84,8 @@ __all__ = [
     "single_level_cost",
 ]
 
+_NONE = CalculationFormula.NONE
+_FIXED = CalculationFormula.FIXED_QUANTITY
 _TIME_ROUNDING = Rounding(Decimal("0.00001"), RoundingMode.HALF_UP)  # BC's TimeRndPrecision
 
 
@@ -149,46 +153,74 @@ class _CompiledRouting:
 _NO_ROUTING = _CompiledRouting((), {}, (ONE, ZERO), frozenset())
 
 
-@attrs.frozen
-class _BomEntry:
-    """An exploded BOM line: the component and how its quantity per lot is formed."""
-
-    item_no: str
-    quantity_per: Decimal  # in the component's base unit
-    scrap_factor: Decimal  # 1 + BOM scrap % / 100
-    link: str | None
-    fixed_quantity: bool
+_RoutingCost = tuple[Decimal, Decimal, Decimal, Decimal, Decimal, Decimal]
+_PhantomEntry = tuple[
+    str, Decimal, Decimal, str | None, bool
+]  # item, qper, scrap factor, link, fixed
+_EMPTY_ROUTING_COST: _RoutingCost = (ZERO, ZERO, ZERO, ZERO, ZERO, ZERO)
 
 
-@attrs.frozen
-class _Node:
-    """One item reduced to numbers: the rollup's input."""
+_Row = tuple[
+    bool,  # 0 produced
+    Decimal,  # 1 unit cost (purchased items)
+    Decimal,  # 2 lot size
+    Decimal,  # 3 item indirect % / 100
+    Decimal,  # 4 item overhead rate × lot size
+    Decimal,  # 5 capacity for the lot
+    Decimal,  # 6 subcontracted for the lot
+    Decimal,  # 7 capacity overhead for the lot
+    Decimal,  # 8 capacity per unit, rounded
+    Decimal,  # 9 subcontracted per unit, rounded
+    Decimal,  # 10 capacity overhead per unit, rounded
+    tuple[int, ...],  # 11 components (graph indices)
+    tuple[Decimal, ...],  # 12 component quantities per lot, base units
+    str | None,  # 13 production BOM no.
+    str | None,  # 14 routing no.
+]
 
-    produced: bool
-    unit_cost: Decimal  # purchased: the cost; produced: unused
-    lot: Decimal
-    indirect: Decimal  # item indirect % / 100
-    overhead_lot: Decimal  # item overhead rate × lot size
-    capacity_lot: Decimal
-    subcontracted_lot: Decimal
-    capacity_overhead_lot: Decimal
-    components: tuple[str, ...]
-    quantities: tuple[Decimal, ...]  # per lot, base units
-    boms: frozenset[str]  # the BOM and the phantom BOMs exploded into it
-    routing_no: str | None
-    centres: frozenset[tuple[CapacityType, str]]
+
+class _Graph:
+    """The items of a rollup as integer-indexed rows of plain values (one tuple per item).
+
+    Built once per :func:`roll_up` and never changed afterwards; an update copies the
+    lists it changes.
+    """
+
+    __slots__ = ("boms", "index", "names", "produced", "rows")
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+        self.index: dict[str, int] = {}
+        self.rows: list[_Row] = []
+        self.produced: list[bool] = []
+        self.boms: dict[int, frozenset[str]] = {}  # items whose BOM has phantoms or versions
+
+    def copy_with(self, rows: Mapping[int, _Row], boms: Mapping[int, frozenset[str]]) -> _Graph:
+        new = _Graph.__new__(_Graph)
+        new.names, new.index = self.names, self.index
+        new.rows, new.produced, new.boms = self.rows, self.produced, self.boms
+        if rows:
+            new.rows = list(self.rows)
+            new.produced = list(self.produced)
+            new.boms = {i: b for i, b in self.boms.items() if i not in rows}
+            new.boms.update(boms)
+            for i, row in rows.items():
+                new.rows[i] = row
+                new.produced[i] = row[0]
+        return new
 
 
 class _Compiler:
-    """Caches per routing, per (routing, MfgQty) and per BOM while compiling item nodes."""
+    """Turns items into graph rows, caching routings, routing costs and phantom BOMs."""
 
     def __init__(self, md: MasterData, at: dt.date | None) -> None:
         self.md = md
         self.at = at
         self.cost_includes_setup = md.setup.cost_includes_setup
+        self.round = _unit_rounder(md.setup.unit_amount_rounding)
         self.routings: dict[str, _CompiledRouting] = {}
-        self.routing_costs: dict[tuple[str, Decimal], tuple[Decimal, Decimal, Decimal]] = {}
-        self.boms: dict[str, tuple[tuple[_BomEntry, ...], frozenset[str]]] = {}
+        self.routing_costs: dict[tuple[str, Decimal, Decimal], _RoutingCost] = {}
+        self.phantom_boms: dict[str, tuple[tuple[_PhantomEntry, ...], frozenset[str]]] = {}
 
     # routings -------------------------------------------------------------------
     def routing(self, routing_no: str) -> _CompiledRouting:
@@ -251,9 +283,10 @@ class _Compiler:
             fixed_part=_TIME_ROUNDING.apply(run_per * fixed) if fixed else ZERO,
         )
 
-    def routing_cost(self, routing_no: str, mfg_qty: Decimal) -> tuple[Decimal, Decimal, Decimal]:
-        """(capacity, subcontracted, capacity overhead) for one lot of ``mfg_qty``."""
-        key = (routing_no, mfg_qty)
+    def routing_cost(self, routing_no: str, mfg_qty: Decimal, lot: Decimal) -> _RoutingCost:
+        """Capacity, subcontracted and capacity overhead for one lot of ``mfg_qty`` (lot
+        size ``lot``), as amounts for the lot and as rounded amounts per unit."""
+        key = (routing_no, mfg_qty, lot)
         cost = self.routing_costs.get(key)
         if cost is None:
             cap = sub = ovhd = ZERO
@@ -271,119 +304,132 @@ class _Compiler:
                 else:
                     cap += op.direct * time
                 ovhd += op.overhead_per_time * time
-            cost = (cap, sub, ovhd)
+            rnd = self.round
+            cost = (cap, sub, ovhd, rnd(cap / lot), rnd(sub / lot), rnd(ovhd / lot))
             self.routing_costs[key] = cost
         return cost
 
     # BOMs -------------------------------------------------------------------------
-    def bom(self, bom_no: str) -> tuple[tuple[_BomEntry, ...], frozenset[str]]:
-        """The exploded lines of a BOM and the numbers of the BOMs they come from."""
-        compiled = self.boms.get(bom_no)
-        if compiled is None:
-            compiled = self._compile_bom(bom_no)
-            self.boms[bom_no] = compiled
-        return compiled
-
-    def _compile_bom(self, bom_no: str) -> tuple[tuple[_BomEntry, ...], frozenset[str]]:
+    def _simple_bom_lines(self, bom_no: str) -> Iterator[_PhantomEntry] | None:
+        """The lines of a BOM without phantoms and versions (the usual case), else None."""
         md = self.md
         bom = md.bom(bom_no)
-        entries: list[_BomEntry] = []
-        bom_nos = {bom_no}
-        if not bom.versions and all(line.type is BomLineType.ITEM for line in bom.lines):
-            lines: Iterable[tuple[str, Decimal, str | None, Decimal, str | None, bool]] = (
-                (
-                    line.no,
-                    line.effective_quantity_per,
-                    line.unit,
-                    line.scrap_percent,
-                    line.routing_link_code,
-                    line.formula is CalculationFormula.FIXED_QUANTITY,
-                )
-                for line in bom.active_lines(self.at)
+        if bom.versions or bom.status is not VersionStatus.CERTIFIED:
+            return None
+        lines = bom.lines
+        for line in lines:
+            if line.type is BomLineType.PRODUCTION_BOM:
+                return None
+        return (
+            (
+                line.no,
+                (line.quantity_per if line.formula is _NONE else line.effective_quantity_per)
+                if line.unit is None
+                else md.item(line.no).to_base(line.effective_quantity_per, line.unit),
+                ONE + line.scrap_percent / HUNDRED if line.scrap_percent else ONE,
+                line.routing_link_code,
+                line.formula is _FIXED,
             )
-        else:  # phantoms or versions: let the explosion flatten them (and detect cycles)
-            exploded = explode_bom(bom_no, md, self.at)
-            for ex in exploded:
-                bom_nos.update(ex.bom_path)
-            lines = (
-                (
-                    ex.item_no,
-                    ex.quantity_per,
-                    ex.unit,
-                    ex.scrap_percent,
-                    ex.routing_link_code,
-                    ex.formula is CalculationFormula.FIXED_QUANTITY,
-                )
-                for ex in exploded
-            )
-        for item_no, qper, unit, scrap, link, fixed in lines:
-            if unit is not None:
-                qper = md.item(item_no).to_base(qper, unit)
-            entries.append(_BomEntry(item_no, qper, ONE + scrap / HUNDRED, link, fixed))
-        return tuple(entries), frozenset(bom_nos)
-
-    # items ------------------------------------------------------------------------
-    def node(self, item: Item) -> _Node:
-        if not _is_produced(item):
-            return _Node(
-                produced=False,
-                unit_cost=item.unit_cost,
-                lot=ONE,
-                indirect=ZERO,
-                overhead_lot=ZERO,
-                capacity_lot=ZERO,
-                subcontracted_lot=ZERO,
-                capacity_overhead_lot=ZERO,
-                components=(),
-                quantities=(),
-                boms=frozenset(),
-                routing_no=None,
-                centres=frozenset(),
-            )
-        lot = item.lot_size
-        mfg_qty = lot * (ONE + item.scrap_percent / HUNDRED) if item.scrap_percent else lot
-        if item.routing_no:
-            routing = self.routing(item.routing_no)
-            cap, sub, ovhd = self.routing_cost(item.routing_no, mfg_qty)
-        else:
-            routing = _NO_ROUTING
-            cap = sub = ovhd = ZERO
-        components: list[str] = []
-        quantities: list[Decimal] = []
-        bom_nos: frozenset[str] = frozenset()
-        if item.production_bom_no:
-            entries, bom_nos = self.bom(item.production_bom_no)
-            for entry in entries:
-                components.append(entry.item_no)
-                if entry.fixed_quantity:
-                    quantities.append(entry.quantity_per)
-                    continue
-                factor, fixed = routing.first_scrap
-                if entry.link is not None:
-                    factor, fixed = routing.scrap_by_link.get(entry.link, routing.first_scrap)
-                need = mfg_qty * factor * entry.scrap_factor + fixed
-                quantities.append(entry.quantity_per * need)
-        return _Node(
-            produced=True,
-            unit_cost=ZERO,
-            lot=lot,
-            indirect=item.indirect_cost_percent / HUNDRED,
-            overhead_lot=item.overhead_rate * lot,
-            capacity_lot=cap,
-            subcontracted_lot=sub,
-            capacity_overhead_lot=ovhd,
-            components=tuple(components),
-            quantities=tuple(quantities),
-            boms=bom_nos,
-            routing_no=item.routing_no,
-            centres=routing.centres,
+            for line in lines
         )
 
+    def phantom_bom(self, bom_no: str) -> tuple[tuple[_PhantomEntry, ...], frozenset[str]]:
+        """A BOM with phantoms or versions, exploded (cycles raise), and the BOMs it uses."""
+        compiled = self.phantom_boms.get(bom_no)
+        if compiled is None:
+            md = self.md
+            entries: list[_PhantomEntry] = []
+            bom_nos = {bom_no}
+            for ex in explode_bom(bom_no, md, self.at):
+                bom_nos.update(ex.bom_path)
+                qper = ex.quantity_per
+                if ex.unit is not None:
+                    qper = md.item(ex.item_no).to_base(qper, ex.unit)
+                entries.append(
+                    (
+                        ex.item_no,
+                        qper,
+                        ONE + ex.scrap_percent / HUNDRED,
+                        ex.routing_link_code,
+                        ex.formula is _FIXED,
+                    )
+                )
+            compiled = (tuple(entries), frozenset(bom_nos))
+            self.phantom_boms[bom_no] = compiled
+        return compiled
 
-def _is_produced(item: Item) -> bool:
-    return item.replenishment is Replenishment.PRODUCTION and bool(
-        item.production_bom_no or item.routing_no
-    )
+    # items ------------------------------------------------------------------------
+    def row(self, item: Item, index_of: Callable[[str], int]) -> tuple[_Row, frozenset[str] | None]:
+        """The graph row of ``item`` (see ``_Row``) and, if its BOM has
+        phantoms or versions, the BOMs it was exploded from."""
+        if not (
+            item.replenishment is Replenishment.PRODUCTION
+            and (item.production_bom_no or item.routing_no)
+        ):
+            cost = item.unit_cost
+            return (
+                False,
+                cost,
+                ONE,
+                ZERO,
+                ZERO,
+                ZERO,
+                ZERO,
+                ZERO,
+                ZERO,
+                ZERO,
+                ZERO,
+                (),
+                (),
+                None,
+                None,
+            ), None
+        lot = item.lot_size
+        mfg_qty = lot * (ONE + item.scrap_percent / HUNDRED) if item.scrap_percent else lot
+        routing_no = item.routing_no
+        if routing_no:
+            routing = self.routing(routing_no)
+            routing_cost = self.routing_cost(routing_no, mfg_qty, lot)
+        else:
+            routing = _NO_ROUTING
+            routing_cost = _EMPTY_ROUTING_COST
+        components: list[int] = []
+        quantities: list[Decimal] = []
+        bom_no = item.production_bom_no
+        used_boms: frozenset[str] | None = None
+        if bom_no:
+            lines = self._simple_bom_lines(bom_no)
+            if lines is None:
+                entries, used_boms = self.phantom_bom(bom_no)
+                lines = iter(entries)
+            first = routing.first_scrap
+            by_link = routing.scrap_by_link
+            for comp_no, qper, scrap_factor, link, fixed_quantity in lines:
+                components.append(index_of(comp_no))
+                if fixed_quantity:
+                    quantities.append(qper)
+                    continue
+                factor, fixed = first if link is None else by_link.get(link, first)
+                quantities.append(qper * (mfg_qty * factor * scrap_factor + fixed))
+        cap, sub, co, sl_cap, sl_sub, sl_co = routing_cost
+        row: _Row = (
+            True,
+            ZERO,
+            lot,
+            item.indirect_cost_percent / HUNDRED,
+            item.overhead_rate * lot,
+            cap,
+            sub,
+            co,
+            sl_cap,
+            sl_sub,
+            sl_co,
+            tuple(components),
+            tuple(quantities),
+            bom_no,
+            routing_no,
+        )
+        return row, used_boms
 
 
 def _unit_rounder(rounding: Rounding) -> Callable[[Decimal], Decimal]:
@@ -421,17 +467,19 @@ class CostChange:
 class RollupUpdate:
     """The result of :meth:`StandardCostRollup.update`: the new rollup and what changed.
 
-    ``recomputed`` counts the items whose cost was computed again; ``full`` tells whether
-    the update had to roll everything up again (the BOM graph itself changed).
+    ``changes`` lists the items whose cost changed, components first; ``recomputed``
+    counts the items computed again; ``full`` tells whether everything had to be rolled
+    up again (because the BOM graph itself changed).
     """
 
     rollup: StandardCostRollup
-    changes: tuple[CostChange, ...] = attrs.field(validator=attrs.validators.instance_of(tuple))
+    changes: tuple[CostChange, ...] = attrs.field(validator=tuple_of(CostChange))
     recomputed: int
     full: bool
 
 
 _Vector = list[Decimal]
+_RESULT_COLUMNS = ("sm", "sc", "ss", "sco", "smo", "rm", "rc", "rs", "rco", "rmo", "std")
 
 
 class StandardCostRollup:
@@ -439,64 +487,62 @@ class StandardCostRollup:
 
     Built by :func:`roll_up`; immutable (:meth:`update` returns a new one). Indexable by
     item number, giving an :class:`~prodcore.costing.ItemCost`. Internally it keeps the
-    graph as integer-indexed lists of Decimals so that a million items fit and roll up
+    graph as integer-indexed columns of Decimals so that a million items fit and roll up
     in linear time.
     """
 
     __slots__ = (
         "_at",
-        "_comp_idx",
-        "_dependents",
-        "_index",
-        "_names",
-        "_nodes",
+        "_dep_flat",
+        "_dep_start",
+        "_graph",
         "_order",
         "_pos",
-        "_rc",
-        "_rco",
-        "_rm",
-        "_rmo",
         "_round",
-        "_rs",
-        "_sc",
-        "_sco",
-        "_setup_key",
-        "_sm",
-        "_smo",
-        "_ss",
-        "_std",
+        "_routing_centres",
+        "_setup",
+        "rc",
+        "rco",
+        "rm",
+        "rmo",
+        "rs",
+        "sc",
+        "sco",
+        "sm",
+        "smo",
+        "ss",
+        "std",
     )
 
-    _names: list[str]
-    _index: dict[str, int]
-    _nodes: list[_Node]
-    _comp_idx: list[tuple[int, ...]]
-    _dependents: list[list[int]]
+    _at: dt.date | None
+    _graph: _Graph
+    _dep_start: list[int]  # dependents of i: _dep_flat[_dep_start[i]:_dep_start[i + 1]]
+    _dep_flat: list[int]
     _order: list[int]
     _pos: list[int]
     _round: Callable[[Decimal], Decimal]
-    _at: dt.date | None
-    _setup_key: object
-    _sm: _Vector
-    _sc: _Vector
-    _ss: _Vector
-    _sco: _Vector
-    _smo: _Vector
-    _rm: _Vector
-    _rc: _Vector
-    _rs: _Vector
-    _rco: _Vector
-    _rmo: _Vector
-    _std: _Vector
+    _routing_centres: Mapping[str, frozenset[tuple[CapacityType, str]]]
+    _setup: ManufacturingSetup
+    sm: _Vector
+    sc: _Vector
+    ss: _Vector
+    sco: _Vector
+    smo: _Vector
+    rm: _Vector
+    rc: _Vector
+    rs: _Vector
+    rco: _Vector
+    rmo: _Vector
+    std: _Vector
 
     def __len__(self) -> int:
-        return len(self._names)
+        return len(self._graph.names)
 
     def __contains__(self, item_no: object) -> bool:
-        return item_no in self._index
+        return item_no in self._graph.index
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._names)
+        return iter(self._graph.names)
 
     def __getitem__(self, item_no: str) -> ItemCost:
         return self._item_cost(self._idx(item_no))
@@ -506,23 +552,21 @@ class StandardCostRollup:
 
     def _idx(self, item_no: str) -> int:
         try:
-            return self._index[item_no]
+            return self._graph.index[item_no]
         except KeyError:
             raise NotFoundError(kind="Item", key=item_no) from None
 
     def _item_cost(self, i: int) -> ItemCost:
         return ItemCost(
-            self._names[i],
-            produced=self._nodes[i].produced,
-            single_level=CostShares(
-                self._sm[i], self._sc[i], self._ss[i], self._sco[i], self._smo[i]
-            ),
-            rolled_up=CostShares(self._rm[i], self._rc[i], self._rs[i], self._rco[i], self._rmo[i]),
+            self._graph.names[i],
+            produced=self._graph.produced[i],
+            single_level=CostShares(self.sm[i], self.sc[i], self.ss[i], self.sco[i], self.smo[i]),
+            rolled_up=CostShares(self.rm[i], self.rc[i], self.rs[i], self.rco[i], self.rmo[i]),
         )
 
     def standard_cost(self, item_no: str) -> Decimal:
         """The standard cost per base unit of ``item_no`` (Σ single-level shares)."""
-        return self._std[self._idx(item_no)]
+        return self.std[self._idx(item_no)]
 
     def items(self) -> Iterator[ItemCost]:
         """Every item's cost, components before the items made of them."""
@@ -531,28 +575,33 @@ class StandardCostRollup:
 
     def topological_order(self) -> tuple[str, ...]:
         """Item numbers, each after all of its components."""
-        return tuple(self._names[i] for i in self._order)
+        names = self._graph.names
+        return tuple(names[i] for i in self._order)
 
     def dependents(self, item_no: str) -> tuple[str, ...]:
         """Items whose BOM (phantoms exploded) uses ``item_no`` directly."""
-        return tuple(dict.fromkeys(self._names[p] for p in self._dependents[self._idx(item_no)]))
+        i = self._idx(item_no)
+        names = self._graph.names
+        flat = self._dep_flat[self._dep_start[i] : self._dep_start[i + 1]]
+        return tuple(dict.fromkeys(names[p] for p in flat))
 
     # ---------------------------------------------------------------- computation
     def _compute(self, indices: Iterable[int]) -> None:
         """(Re)compute the items ``indices`` (in topological order) from their components."""
-        nodes, comp_idx, rnd = self._nodes, self._comp_idx, self._round
-        sm, sc, ss, sco, smo = self._sm, self._sc, self._ss, self._sco, self._smo
-        rm, rc, rs, rco, rmo, std = self._rm, self._rc, self._rs, self._rco, self._rmo, self._std
+        g, rnd = self._graph, self._round
+        rows, produced = g.rows, g.produced
+        sm, sc, ss, sco, smo = self.sm, self.sc, self.ss, self.sco, self.smo
+        rm, rc, rs, rco, rmo, std = self.rm, self.rc, self.rs, self.rco, self.rmo, self.std
         for i in indices:
-            node = nodes[i]
-            if not node.produced:
-                cost = node.unit_cost
-                sm[i] = rm[i] = std[i] = cost
+            (is_produced, unit_cost, lot, indirect, overhead_lot, cap, sub, co,
+             b, c_, d, components, quantities, _, _) = rows[i]  # fmt: skip
+            if not is_produced:
+                sm[i] = rm[i] = std[i] = unit_cost
                 sc[i] = ss[i] = sco[i] = smo[i] = rc[i] = rs[i] = rco[i] = rmo[i] = ZERO
                 continue
             mat = ru_mat = ru_cap = ru_sub = ru_co = ru_mo = ZERO
-            for c, q in zip(comp_idx[i], node.quantities, strict=True):
-                if nodes[c].produced:
+            for c, q in zip(components, quantities, strict=True):
+                if produced[c]:
                     mat += q * std[c]
                     ru_mat += q * rm[c]
                     ru_cap += q * rc[c]
@@ -563,35 +612,18 @@ class StandardCostRollup:
                     amount = q * std[c]
                     mat += amount
                     ru_mat += amount
-            lot = node.lot
-            cap, sub, co = node.capacity_lot, node.subcontracted_lot, node.capacity_overhead_lot
-            mo = (mat + cap + sub + co) * node.indirect + node.overhead_lot
+            mo = (mat + cap + sub + co) * indirect + overhead_lot
             sm[i] = a = rnd(mat / lot)
-            sc[i] = b = rnd(cap / lot)
-            ss[i] = c_ = rnd(sub / lot)
-            sco[i] = d = rnd(co / lot)
+            sc[i] = b
+            ss[i] = c_
+            sco[i] = d
             smo[i] = e = rnd(mo / lot)
             std[i] = a + b + c_ + d + e
             rm[i] = rnd(ru_mat / lot)
-            rc[i] = rnd((ru_cap + cap) / lot)
-            rs[i] = rnd((ru_sub + sub) / lot)
-            rco[i] = rnd((ru_co + co) / lot)
-            rmo[i] = rnd((ru_mo + mo) / lot)
-
-    def _vectors(self) -> tuple[_Vector, ...]:
-        return (
-            self._sm,
-            self._sc,
-            self._ss,
-            self._sco,
-            self._smo,
-            self._rm,
-            self._rc,
-            self._rs,
-            self._rco,
-            self._rmo,
-            self._std,
-        )
+            rc[i] = rnd((ru_cap + cap) / lot) if ru_cap else b
+            rs[i] = rnd((ru_sub + sub) / lot) if ru_sub else c_
+            rco[i] = rnd((ru_co + co) / lot) if ru_co else d
+            rmo[i] = rnd((ru_mo + mo) / lot) if ru_mo else e
 
     def update(
         self,
@@ -609,97 +641,110 @@ class StandardCostRollup:
         ``items`` are items whose own fields changed (a purchased item's unit cost, an
         item's lot size, scrap, indirect %...); ``work_centers``, ``machine_centers``,
         ``routings`` and ``boms`` are changed records, whose users are recomputed. If a
-        change alters the BOM graph itself (other components, an item becoming produced),
-        everything is rolled up again (``full`` is then true).
+        change alters the BOM graph itself (other components, an item becoming produced)
+        or the setup changed, everything is rolled up again (``full`` is then true).
         """
-        if md.setup != self._setup_key:
-            return self._full_update(md)
+        g = self._graph
         items = tuple(items)
         for no in items:
             self._idx(no)
             md.item(no)
         work_centers, machine_centers = tuple(work_centers), tuple(machine_centers)
-        routings, boms = tuple(routings), tuple(boms)
         for no in work_centers:
             md.work_center(no)
         for no in machine_centers:
             md.machine_center(no)
+        routing_set, bom_set = set(routings), set(boms)
+        for no in routing_set:
+            md.routing(no)
+        for no in bom_set:
+            md.bom(no)
+        if md.setup != self._setup:
+            return self._full_update(md)
         centres = {(CapacityType.WORK_CENTER, no) for no in work_centers} | {
             (CapacityType.MACHINE_CENTER, no) for no in machine_centers
         }
-        routing_set, bom_set = set(routings), set(boms)
-        dirty: set[int] = {self._index[no] for no in items}
-        if centres or routing_set or bom_set:
-            for i, node in enumerate(self._nodes):
-                if node.produced and (
-                    (node.routing_no is not None and node.routing_no in routing_set)
-                    or not bom_set.isdisjoint(node.boms)
-                    or not centres.isdisjoint(node.centres)
-                ):
-                    dirty.add(i)
+        routing_set.update(
+            no for no, used in self._routing_centres.items() if not centres.isdisjoint(used)
+        )
+        dirty: set[int] = {g.index[no] for no in items}
+        if routing_set:
+            dirty.update(
+                i for i, row in enumerate(g.rows) if row[14] is not None and row[14] in routing_set
+            )
+        if bom_set:
+            dirty.update(
+                i for i, row in enumerate(g.rows) if row[13] is not None and row[13] in bom_set
+            )
+            dirty.update(i for i, used in g.boms.items() if not bom_set.isdisjoint(used))
         compiler = _Compiler(md, self._at)
-        new_nodes = list(self._nodes)
-        for i in dirty:
-            old = self._nodes[i]
-            node = compiler.node(md.item(self._names[i]))
-            if node.produced != old.produced or node.components != old.components:
-                return self._full_update(md)
-            new_nodes[i] = node
-        new = self._copy(new_nodes)
+        rows: dict[int, _Row] = {}
+        new_boms: dict[int, frozenset[str]] = {}
+
+        def index_of(no: str) -> int:
+            i = g.index.get(no)
+            if i is None:
+                md.item(no)  # unknown: NotFoundError
+                raise _GraphChangedError
+            return i
+
+        try:
+            for i in dirty:
+                row, used = compiler.row(md.item(g.names[i]), index_of)
+                if row[0] != g.produced[i] or row[11] != g.rows[i][11]:
+                    raise _GraphChangedError
+                rows[i] = row
+                if used is not None:
+                    new_boms[i] = used
+        except _GraphChangedError:
+            return self._full_update(md)
+        new = self._copy(g.copy_with(rows, new_boms))
         # everything that depends on a dirty item, in topological order
         affected = set(dirty)
         stack = list(dirty)
-        dependents = self._dependents
+        start, flat = self._dep_start, self._dep_flat
         while stack:
-            for p in dependents[stack.pop()]:
+            i = stack.pop()
+            for p in flat[start[i] : start[i + 1]]:
                 if p not in affected:
                     affected.add(p)
                     stack.append(p)
-        pos = self._pos
-        order = sorted(affected, key=pos.__getitem__)
+        order = sorted(affected, key=self._pos.__getitem__)
         new._compute(order)
+        olds = [getattr(self, name) for name in _RESULT_COLUMNS]
+        news = [getattr(new, name) for name in _RESULT_COLUMNS]
         changes = tuple(
-            CostChange(self._names[i], self._item_cost(i), new._item_cost(i))
+            CostChange(g.names[i], self._item_cost(i), new._item_cost(i))
             for i in order
-            if any(
-                old_v[i] != new_v[i]
-                for old_v, new_v in zip(self._vectors(), new._vectors(), strict=True)
-            )
+            if any(o[i] != n[i] for o, n in zip(olds, news, strict=True))
         )
         return RollupUpdate(rollup=new, changes=changes, recomputed=len(order), full=False)
 
-    def _copy(self, nodes: list[_Node]) -> StandardCostRollup:
+    def _copy(self, graph: _Graph) -> StandardCostRollup:
         new = StandardCostRollup.__new__(StandardCostRollup)
         for name in self.__slots__:
             setattr(new, name, getattr(self, name))
-        new._nodes = nodes
-        for name in (
-            "_sm",
-            "_sc",
-            "_ss",
-            "_sco",
-            "_smo",
-            "_rm",
-            "_rc",
-            "_rs",
-            "_rco",
-            "_rmo",
-            "_std",
-        ):
+        new._graph = graph
+        for name in _RESULT_COLUMNS:
             setattr(new, name, list(getattr(self, name)))
         return new
 
     def _full_update(self, md: MasterData) -> RollupUpdate:
         new = roll_up(md, at=self._at)
+        index = self._graph.index
         changes: list[CostChange] = []
         for i in new._order:
-            no = new._names[i]
+            no = new._graph.names[i]
             after = new._item_cost(i)
-            j = self._index.get(no)
+            j = index.get(no)
             before = None if j is None else self._item_cost(j)
             if before != after:
                 changes.append(CostChange(no, before, after))
         return RollupUpdate(rollup=new, changes=tuple(changes), recomputed=len(new), full=True)
+
+
+class _GraphChangedError(Exception):
+    """Internal: an update changes the BOM graph; roll everything up again."""
 
 
 def roll_up(
@@ -723,73 +768,95 @@ def roll_up(
     prodcore.errors.BomCycleError: The production BOMs form a cycle: A -> B -> A.
     """
     compiler = _Compiler(md, at)
-    rollup = StandardCostRollup.__new__(StandardCostRollup)
-    names: list[str] = []
-    index: dict[str, int] = {}
-    nodes: list[_Node] = []
+    g = _Graph()
+    names, index = g.names, g.index
     all_items = md.items
     if item_nos is None:
-        for no, item in all_items.items():
+        for no in all_items:
             index[no] = len(names)
             names.append(no)
-            nodes.append(compiler.node(item))
-        for node in nodes:
-            for comp in node.components:
-                if comp not in index:
-                    raise NotFoundError(kind="Item", key=comp)
+
+        def index_of(no: str) -> int:
+            try:
+                return index[no]
+            except KeyError:
+                raise NotFoundError(kind="Item", key=no) from None
+
+        rows = g.rows
+        compile_row = compiler.row
+        for i, item in enumerate(all_items.values()):
+            row, used = compile_row(item, index_of)
+            rows.append(row)
+            if used is not None:
+                g.boms[i] = used
     else:
-        pending = list(item_nos)
-        while pending:
-            no = pending.pop()
-            if no in index:
-                continue
-            node = compiler.node(md.item(no))
-            index[no] = len(names)
-            names.append(no)
-            nodes.append(node)
-            pending.extend(c for c in node.components if c not in index)
+
+        def index_of(no: str) -> int:
+            i = index.get(no)
+            if i is None:
+                md.item(no)  # unknown: NotFoundError
+                i = index[no] = len(names)
+                names.append(no)
+            return i
+
+        for no in item_nos:
+            index_of(no)
+        i = 0
+        while i < len(names):  # names grows while components are discovered
+            row, used = compiler.row(md.item(names[i]), index_of)
+            g.rows.append(row)
+            if used is not None:
+                g.boms[i] = used
+            i += 1
     n_items = len(names)
-    comp_idx: list[tuple[int, ...]] = [
-        tuple([index[c] for c in node.components]) if node.components else () for node in nodes
-    ]
-    dependents: list[list[int]] = [[] for _ in range(n_items)]
-    pending_count = [0] * n_items
-    for p, comps in enumerate(comp_idx):
-        pending_count[p] = len(comps)
+    g.produced = [row[0] for row in g.rows]
+    components = [row[11] for row in g.rows]
+    # dependents in compressed rows: start[c] .. start[c + 1] in flat
+    start = [0] * (n_items + 1)
+    for comps in components:
         for c in comps:
-            dependents[c].append(p)
-    order = [i for i in range(n_items) if not pending_count[i]]
+            start[c + 1] += 1
+    for k in range(n_items):
+        start[k + 1] += start[k]
+    fill = start[:-1]
+    flat = [0] * start[n_items]
+    for p, comps in enumerate(components):
+        for c in comps:
+            flat[fill[c]] = p
+            fill[c] += 1
+    pending = [len(comps) for comps in components]
+    order = [i for i in range(n_items) if not pending[i]]
     head = 0
     while head < len(order):
-        i = order[head]
+        c = order[head]
         head += 1
-        for p in dependents[i]:
-            pending_count[p] -= 1
-            if not pending_count[p]:
+        for p in flat[start[c] : start[c + 1]]:
+            pending[p] -= 1
+            if not pending[p]:
                 order.append(p)
     if len(order) < n_items:
-        raise BomCycleError(cycle=_name_cycle(pending_count, comp_idx, names))
+        raise BomCycleError(cycle=_name_cycle(pending, components, names))
     pos = [0] * n_items
     for k, i in enumerate(order):
         pos[i] = k
-    rollup._names = names
-    rollup._index = index
-    rollup._nodes = nodes
-    rollup._comp_idx = comp_idx
-    rollup._dependents = dependents
+    rollup = StandardCostRollup.__new__(StandardCostRollup)
+    rollup._at = at
+    rollup._graph = g
+    rollup._dep_start = start
+    rollup._dep_flat = flat
     rollup._order = order
     rollup._pos = pos
-    rollup._round = _unit_rounder(md.setup.unit_amount_rounding)
-    rollup._at = at
-    rollup._setup_key = md.setup
-    for name in ("_sm", "_sc", "_ss", "_sco", "_smo", "_rm", "_rc", "_rs", "_rco", "_rmo", "_std"):
+    rollup._round = compiler.round
+    rollup._routing_centres = {no: r.centres for no, r in compiler.routings.items()}
+    rollup._setup = md.setup
+    for name in _RESULT_COLUMNS:
         setattr(rollup, name, [ZERO] * n_items)
     rollup._compute(order)
     return rollup
 
 
 def _name_cycle(
-    pending_count: list[int], comp_idx: list[tuple[int, ...]], names: list[str]
+    pending_count: list[int], comp_idx: Sequence[tuple[int, ...]], names: Sequence[str]
 ) -> tuple[str, ...]:
     """A cycle among the items Kahn's algorithm could not order (each has an unordered
     component), walked from parent to component."""
@@ -839,20 +906,30 @@ def single_level_cost(
             )
         overrides[no] = cost
     item = md.item(item_no)
-    node = _Compiler(md, at).node(item)
-    rnd = _unit_rounder(md.setup.unit_amount_rounding)
-    if not node.produced:
-        return CostShares(material=node.unit_cost)
+    compiler = _Compiler(md, at)
+    names: list[str] = []
+
+    def index_of(no: str) -> int:
+        names.append(no)
+        return len(names) - 1
+
+    row, _ = compiler.row(item, index_of)
+    produced, unit_cost, lot, indirect, overhead_lot, cap, sub, co, sl_cap, sl_sub, sl_co = row[:11]
+    if not produced:
+        return CostShares(material=unit_cost)
+    rnd = compiler.round
     mat = ZERO
-    for comp_no, q in zip(node.components, node.quantities, strict=True):
+    for comp_no, q in zip(names, row[12], strict=True):
         if comp_no in overrides:
             cost = overrides[comp_no]
         else:
             comp = md.item(comp_no)
-            use_standard = _is_produced(comp) and comp.costing_method is CostingMethod.STANDARD
+            use_standard = (
+                comp.replenishment is Replenishment.PRODUCTION
+                and bool(comp.production_bom_no or comp.routing_no)
+                and comp.costing_method is CostingMethod.STANDARD
+            )
             cost = comp.standard_cost if use_standard else comp.unit_cost
         mat += q * cost
-    lot = node.lot
-    cap, sub, co = node.capacity_lot, node.subcontracted_lot, node.capacity_overhead_lot
-    mo = (mat + cap + sub + co) * node.indirect + node.overhead_lot
-    return CostShares(rnd(mat / lot), rnd(cap / lot), rnd(sub / lot), rnd(co / lot), rnd(mo / lot))
+    mo = (mat + cap + sub + co) * indirect + overhead_lot
+    return CostShares(rnd(mat / lot), sl_cap, sl_sub, sl_co, rnd(mo / lot))

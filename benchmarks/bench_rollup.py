@@ -1,0 +1,146 @@
+"""Benchmark of the standard cost rollup on random acyclic BOM graphs.
+
+Run ``python benchmarks/bench_rollup.py`` for 10k, 100k and 1M items, or ``--tiny`` for a
+smoke run. It prints the time of the full rollup per size, the time per item, the ratio
+between consecutive sizes (linear growth gives a time ratio close to the size ratio) and
+the time of an incremental update after one purchased item's cost changed. It asserts
+nothing about timing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+from collections.abc import Sequence
+from decimal import Decimal
+
+import attrs
+
+from prodcore.costing import roll_up
+from prodcore.masterdata import (
+    BomLine,
+    CapacityType,
+    Item,
+    MasterData,
+    ProductionBom,
+    Replenishment,
+    Routing,
+    RoutingLine,
+    UnitCostCalculation,
+    WorkCenter,
+)
+from prodcore.numbers import Duration, TimeUnit
+
+_QTY_PER = tuple(Decimal(q) for q in ("1", "2", "0.5", "0.25", "3", "4"))
+_LOTS = tuple(Decimal(q) for q in ("1", "2", "5", "10", "25", "100"))
+_SCRAP = tuple(Decimal(q) for q in ("0", "0", "2", "5"))
+_COSTS = tuple(Decimal(q) for q in ("0.5", "1.25", "3", "7.5", "12", "40"))
+
+
+def generate(n: int, seed: int) -> MasterData:
+    """A random acyclic graph of ``n`` items: about 40 % purchased, the rest produced from
+    1 to 4 earlier items, on 200 shared routings over 20 work centres."""
+    rng = random.Random(seed)
+    work_centers = [
+        WorkCenter(
+            f"WC{k}",
+            capacity_unit=rng.choice((TimeUnit.MINUTE, TimeUnit.HOUR)),
+            direct_unit_cost=Decimal(rng.randint(1, 60)),
+            indirect_cost_percent=Decimal(rng.choice((0, 5, 10))),
+            overhead_rate=Decimal(rng.randint(0, 3)),
+            unit_cost_calculation=(
+                UnitCostCalculation.UNITS if k % 7 == 6 else UnitCostCalculation.TIME
+            ),
+            subcontractor_no="V1" if k % 10 == 9 else None,
+        )
+        for k in range(20)
+    ]
+    routings = []
+    for r in range(200):
+        ops = tuple(
+            RoutingLine(
+                str((op + 1) * 10),
+                CapacityType.WORK_CENTER,
+                f"WC{rng.randrange(20)}",
+                setup_time=Duration(rng.randint(0, 60), TimeUnit.MINUTE),
+                run_time=Duration(rng.randint(1, 30), TimeUnit.MINUTE),
+                scrap_factor_percent=rng.choice(_SCRAP),
+                routing_link_code=f"L{op}",
+            )
+            for op in range(rng.randint(1, 3))
+        )
+        routings.append(Routing(f"R{r}", ops))
+    items: list[Item] = []
+    boms: list[ProductionBom] = []
+    purchased_template = Item("X", base_unit="PCS")
+    produced_template = Item("X", base_unit="PCS", replenishment=Replenishment.PRODUCTION)
+    for i in range(n):
+        no = f"I{i}"
+        if i < 10 or rng.random() < 0.4:
+            items.append(attrs.evolve(purchased_template, no=no, unit_cost=rng.choice(_COSTS)))
+            continue
+        lines = tuple(
+            BomLine(
+                f"I{rng.randrange(i)}",
+                rng.choice(_QTY_PER),
+                scrap_percent=rng.choice(_SCRAP),
+                routing_link_code=rng.choice((None, "L0", "L1")),
+            )
+            for _ in range(rng.randint(1, 4))
+        )
+        boms.append(ProductionBom(f"B{i}", lines))
+        items.append(
+            attrs.evolve(
+                produced_template,
+                no=no,
+                lot_size=rng.choice(_LOTS),
+                scrap_percent=rng.choice(_SCRAP),
+                indirect_cost_percent=Decimal(rng.choice((0, 3, 5))),
+                overhead_rate=rng.choice(_COSTS),
+                production_bom_no=f"B{i}",
+                routing_no=f"R{rng.randrange(200)}",
+            )
+        )
+    return MasterData.of(items=items, boms=boms, routings=routings, work_centers=work_centers)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--tiny", action="store_true", help="small sizes (a smoke run)")
+    parser.add_argument("--sizes", type=int, nargs="*", help="item counts to run")
+    parser.add_argument("--seed", type=int, default=6)
+    args = parser.parse_args(argv)
+    sizes: list[int] = args.sizes or ([100, 1_000] if args.tiny else [10_000, 100_000, 1_000_000])
+    print(
+        f"{'items':>9}  {'edges':>9}  {'generate s':>10}  {'rollup s':>9}  "
+        f"{'us/item':>8}  {'ratio':>6}  {'update ms':>9}"
+    )
+    previous: float | None = None
+    for n in sizes:
+        t0 = time.perf_counter()
+        md = generate(n, args.seed)
+        t1 = time.perf_counter()
+        rollup = roll_up(md)
+        t2 = time.perf_counter()
+        edges = sum(len(b.lines) for b in md.boms.values())
+        # incremental: one purchased item gets a new cost
+        leaf = next(i for i in md.items.values() if i.replenishment is Replenishment.PURCHASE)
+        changed = attrs.evolve(leaf, unit_cost=leaf.unit_cost + 1)
+        md2 = attrs.evolve(md, items={**md.items, leaf.no: changed})
+        t3 = time.perf_counter()
+        update = rollup.update(md2, items=[leaf.no])
+        t4 = time.perf_counter()
+        took = t2 - t1
+        ratio = f"{took / previous:6.2f}" if previous else f"{'-':>6}"
+        print(
+            f"{n:>9}  {edges:>9}  {t1 - t0:>10.2f}  {took:>9.3f}  {took / n * 1e6:>8.2f}  "
+            f"{ratio}  {(t4 - t3) * 1e3:>9.2f}   ({len(update.changes)} items changed)"
+        )
+        previous = took
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
