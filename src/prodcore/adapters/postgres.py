@@ -1,0 +1,208 @@
+"""The PostgreSQL store, for many processes and machines (psycopg 3 and psycopg_pool).
+
+Install it with ``pip install prodcore[postgres]``. prodcore creates and upgrades its
+own tables: run :func:`upgrade` (the ``prodcore db upgrade`` command) once per release,
+or open the store with ``migrate=True``. A unit of work's writes are applied at commit
+in one transaction; the optimistic version checks are ``UPDATE ... WHERE version = ?``
+statements, so the database itself refuses a lost update, and rows are written in key
+order so two committing units of work never deadlock.
+
+psycopg is imported here only, and only when a PostgreSQL store is opened.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+from prodcore.adapters._sql import SCHEMA_VERSION, SqlStore, Tx, apply_migrations
+from prodcore.errors import (
+    ConcurrencyError,
+    ConflictError,
+    DuplicateError,
+    InvalidValueError,
+    ProdcoreError,
+    StoreError,
+)
+
+if TYPE_CHECKING:
+    import psycopg
+    from psycopg_pool import ConnectionPool
+
+__all__ = ["PostgresStore", "schema_version", "upgrade"]
+
+#: Serializes concurrent upgrades (``pg_advisory_xact_lock`` key, "prodcore" in ASCII).
+_UPGRADE_LOCK = 0x70726F64636F7265
+
+
+def _sql(statement: str) -> str:
+    return statement.replace("?", "%s")
+
+
+def _translate(err: Exception) -> Exception:
+    """A prodcore error for a driver error (the caller raises it ``from err``)."""
+    import psycopg
+    from psycopg import errors as pg
+    from psycopg_pool import PoolTimeout
+
+    if isinstance(err, pg.UniqueViolation):
+        return DuplicateError(kind="Row", key=str(err).strip())
+    if isinstance(err, pg.SerializationFailure | pg.DeadlockDetected | pg.LockNotAvailable):
+        return ConcurrencyError(kind="Transaction", key="commit", expected="-", actual="-")
+    if isinstance(err, pg.RaiseException | pg.IntegrityError | pg.InsufficientPrivilege):
+        return ConflictError(message=f"The store refused the write: {str(err).strip()}")
+    if isinstance(err, psycopg.DataError | ValueError | TypeError | OverflowError):
+        return InvalidValueError(field="value", value=str(err), reason="the store cannot hold it")
+    if isinstance(err, PoolTimeout):
+        return StoreError(reason=f"no database connection became free in time ({err})")
+    return StoreError(reason=f"{type(err).__name__}: {str(err).strip()}")
+
+
+def _driver_errors() -> tuple[type[Exception], ...]:
+    import psycopg
+    from psycopg_pool import PoolTimeout
+
+    return (psycopg.Error, PoolTimeout, ValueError, TypeError, OverflowError)
+
+
+class _PgTx(Tx):
+    def __init__(self, conn: psycopg.Connection[Any]) -> None:
+        self._conn = conn
+        self._errors = _driver_errors()
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        try:
+            return self._conn.execute(_sql(sql), params or None).rowcount
+        except self._errors as err:
+            raise _translate(err) from err
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        try:
+            return self._conn.execute(_sql(sql), params or None).fetchall()
+        except self._errors as err:
+            raise _translate(err) from err
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat()
+
+
+def _upgrade_on(conn: psycopg.Connection[Any]) -> list[int]:
+    with conn.transaction():
+        tx = _PgTx(conn)
+        tx.query("SELECT pg_advisory_xact_lock(?)", (_UPGRADE_LOCK,))
+        return apply_migrations(tx, dialect="postgresql", text_key='TEXT COLLATE "C"', now=_now)
+
+
+def _connect(dsn: str) -> psycopg.Connection[Any]:
+    import psycopg
+
+    try:
+        return psycopg.connect(dsn, autocommit=True)
+    except (psycopg.Error, ValueError) as err:
+        raise StoreError(reason=f"cannot connect to PostgreSQL: {str(err).strip()}") from err
+
+
+def upgrade(dsn: str) -> list[int]:
+    """Create or upgrade prodcore's tables in the database ``dsn``; the versions applied.
+
+    Safe to run concurrently and repeatedly (an advisory lock serializes upgrades, and
+    the ``prodcore_schema_migrations`` table records what was applied).
+    """
+    with _connect(dsn) as conn:
+        return _upgrade_on(conn)
+
+
+def schema_version(dsn: str) -> int:
+    """The schema version of the database ``dsn`` (0 if prodcore never upgraded it)."""
+    with _connect(dsn) as conn:
+        rows = _PgTx(conn).query("SELECT to_regclass('prodcore_schema_migrations') IS NOT NULL")
+        if not rows[0][0]:
+            return 0
+        return int(_PgTx(conn).query("SELECT MAX(version) FROM prodcore_schema_migrations")[0][0])
+
+
+class PostgresStore(SqlStore):
+    """A PostgreSQL database reached through a connection pool; calling it opens a
+    unit of work.
+
+    ``dsn`` is a libpq connection string or URL (``postgresql://user:pw@host/db``);
+    the ``PG*`` environment variables fill in what it leaves out. With ``migrate`` the
+    schema is upgraded on opening; otherwise an outdated schema is refused with a
+    :class:`~prodcore.errors.StoreError` that says to run ``prodcore db upgrade``.
+    """
+
+    def __init__(
+        self,
+        dsn: str,
+        *,
+        migrate: bool = False,
+        min_size: int = 1,
+        max_size: int = 4,
+        timeout: float = 30.0,
+    ) -> None:
+        from psycopg_pool import ConnectionPool
+
+        self.dsn = dsn
+        if migrate:
+            upgrade(dsn)
+        else:
+            found = schema_version(dsn)
+            if found < SCHEMA_VERSION:
+                raise StoreError(
+                    reason=f"the database schema is at version {found}, prodcore needs "
+                    f"{SCHEMA_VERSION}; run `prodcore db upgrade` (prodcore.adapters.postgres.upgrade)"
+                )
+        self._pool: ConnectionPool[Any] = ConnectionPool(
+            dsn,
+            min_size=min_size,
+            max_size=max_size,
+            timeout=timeout,
+            kwargs={"autocommit": True},
+            open=False,
+        )
+        try:
+            self._pool.open(wait=True, timeout=timeout)
+        except _driver_errors() as err:
+            self._pool.close()
+            raise _translate(err) from err
+
+    @contextlib.contextmanager
+    def _connection(self) -> Iterator[psycopg.Connection[Any]]:
+        if self._pool.closed:
+            raise StoreError(reason="the store is closed")
+        try:
+            cm = self._pool.connection()
+            conn = cm.__enter__()
+        except _driver_errors() as err:
+            raise _translate(err) from err
+        try:
+            yield conn
+        except BaseException as exc:
+            cm.__exit__(type(exc), exc, exc.__traceback__)
+            raise
+        cm.__exit__(None, None, None)
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self._connection() as conn:
+            return _PgTx(conn).query(sql, params)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        errors = _driver_errors()
+        with self._connection() as conn:
+            try:
+                with conn.transaction():
+                    yield _PgTx(conn)
+            except ProdcoreError:
+                raise
+            except errors as err:  # raised while committing
+                raise _translate(err) from err
+
+    def close(self) -> None:
+        self._pool.close()
+
+    def __repr__(self) -> str:
+        return "PostgresStore(<dsn>)"

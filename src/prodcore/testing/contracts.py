@@ -1,0 +1,943 @@
+"""Contract tests every store must pass: subclass them and supply ``uow_factory``.
+
+The classes are pytest test classes without the ``Test`` prefix, so they are collected
+only through a subclass of yours::
+
+    import pytest
+    from prodcore.testing.contracts import StoreContract
+
+    class TestMyStore(StoreContract):
+        @pytest.fixture
+        def uow_factory(self, tmp_path):
+            store = MyStore(tmp_path / "data")
+            yield store.new_unit_of_work   # a callable returning a fresh UnitOfWork
+            store.close()
+
+Every unit of work the factory returns must share the same (initially empty) data.
+The in-memory, SQLite and PostgreSQL adapters of prodcore run exactly these tests.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import attrs
+import pytest
+
+from prodcore.errors import (
+    ConcurrencyError,
+    ConflictError,
+    DuplicateError,
+    InvalidValueError,
+    NotFoundError,
+    ProdcoreError,
+    UnbalancedEntryError,
+)
+from prodcore.ledger.model import (
+    AccountRole,
+    CapacityLedgerEntry,
+    GLEntry,
+    IdempotencyRecord,
+    ItemEntryType,
+    ItemLedgerEntry,
+    PostingBatch,
+    PostingResult,
+    PostingSetup,
+    ValueEntry,
+    ValueEntryType,
+    ValueSource,
+)
+from prodcore.masterdata import (
+    BomLine,
+    CapacityType,
+    FlushingMethod,
+    Item,
+    MachineCenter,
+    ManufacturingSetup,
+    ProductionBom,
+    Routing,
+    RoutingLine,
+    WorkCenter,
+)
+from prodcore.numbers import Duration, TimeUnit
+from prodcore.orders.model import (
+    Component,
+    Operation,
+    OrderLine,
+    OrderStatus,
+    ProductionOrder,
+    StatusChange,
+)
+from prodcore.ports import MasterDataRecord, UnitOfWork
+
+__all__ = [
+    "LedgerRepositoryContract",
+    "MasterDataRepositoryContract",
+    "OrderRepositoryContract",
+    "StoreContract",
+    "UnitOfWorkContract",
+    "sample_batch",
+    "sample_master_data",
+    "sample_order",
+]
+
+UowFactory = Callable[[], UnitOfWork]
+_AT = dt.datetime(2026, 3, 2, 8, 30, tzinfo=dt.UTC)
+
+#: Strings a store must keep exactly (quotes, SQL and JSON syntax, non-ASCII, long).
+ODD_STRINGS = (
+    "PO-1",
+    'o\'brien "quoted"',
+    "semi;colon -- DROP TABLE x",
+    "ünïcødé ✓ 製造 🚲",
+    "back\\slash {json: [1]}",
+    "x" * 300,
+)
+
+
+def sample_order(
+    order_id: str = "PO-1",
+    *,
+    version: int = 1,
+    status: OrderStatus = OrderStatus.FIRM_PLANNED,
+    description: str = "",
+    quantity: Decimal | int | str = "10.000",
+) -> ProductionOrder:
+    """A rich order (a line with a component and an operation, a history, Decimals with
+    trailing zeros, tz-aware datetimes) for round-trip checks."""
+    component = Component(
+        10000,
+        "LEG",
+        "PCS",
+        quantity_per=Decimal("4.00"),
+        expected_quantity=Decimal("40.000"),
+        flushing_method=FlushingMethod.BACKWARD,
+        scrap_percent=Decimal("2.5"),
+        routing_link_code="100",
+        bom_path=("TABLE", "LEG"),
+        due_date=dt.date(2026, 3, 5),
+    )
+    operation = Operation(
+        "10",
+        CapacityType.WORK_CENTER,
+        "WC-1",
+        "WC-1",
+        setup_time=Duration("15", TimeUnit.MINUTE),
+        run_time=Duration("0.50", TimeUnit.HOUR),
+        routing_link_code="100",
+        starting=_AT,
+        ending=_AT + dt.timedelta(hours=5),
+    )
+    line = OrderLine(
+        10000,
+        "TABLE",
+        Decimal(quantity),
+        bom_no="TABLE",
+        routing_no="TABLE",
+        components=(component,),
+        operations=(operation,),
+        unit_cost=Decimal("12.34500"),
+        due_date=dt.date(2026, 3, 9),
+    )
+    return ProductionOrder(
+        order_id,
+        status,
+        "TABLE",
+        Decimal(quantity),
+        due_date=dt.date(2026, 3, 9),
+        description=description,
+        lines=(line,),
+        history=(StatusChange(None, status, _AT, reason="created"),),
+        version=version,
+        starting=_AT,
+    )
+
+
+def sample_master_data() -> tuple[MasterDataRecord, ...]:
+    """One record of each master data kind."""
+    return (
+        Item("TABLE", base_unit="PCS", unit_cost="12.30", production_bom_no="TABLE"),
+        Item("LEG", base_unit="PCS", unit_cost="0.10"),
+        ProductionBom("TABLE", (BomLine("LEG", Decimal("4.00")),)),
+        Routing(
+            "TABLE",
+            (RoutingLine("10", CapacityType.WORK_CENTER, "WC-1", run_time=Duration("0.5")),),
+        ),
+        WorkCenter("WC-1", name="Assembly"),
+        MachineCenter("MC-1", "WC-1", name="Press"),
+    )
+
+
+def _next(order: ProductionOrder, **changes: Any) -> ProductionOrder:
+    return attrs.evolve(order, version=order.version + 1, **changes)
+
+
+class _Base:
+    @pytest.fixture
+    def uow_factory(self) -> UowFactory:
+        """Override: return a callable that opens a fresh unit of work on an empty store."""
+        raise NotImplementedError("a contract subclass must define the uow_factory fixture")
+
+    @staticmethod
+    def add(factory: UowFactory, *orders: ProductionOrder) -> None:
+        with factory() as uow:
+            for order in orders:
+                uow.orders.add(order)
+            uow.commit()
+
+
+_GETTERS: tuple[tuple[type, str], ...] = (
+    (Item, "item"),
+    (ProductionBom, "bom"),
+    (Routing, "routing"),
+    (WorkCenter, "work_center"),
+    (MachineCenter, "machine_center"),
+)
+_LISTS = {
+    Item: "items",
+    ProductionBom: "boms",
+    Routing: "routings",
+    WorkCenter: "work_centers",
+    MachineCenter: "machine_centers",
+}
+
+
+class MasterDataRepositoryContract(_Base):
+    """``uow.master_data``: get, put (insert or replace), lists sorted by number, setup."""
+
+    @pytest.mark.parametrize(("kind", "getter"), _GETTERS)
+    def test_missing_record_raises_not_found(
+        self, uow_factory: UowFactory, kind: type, getter: str
+    ) -> None:
+        with uow_factory() as uow, pytest.raises(NotFoundError):
+            getattr(uow.master_data, getter)("NOPE")
+
+    def test_put_is_visible_in_the_same_unit_of_work(self, uow_factory: UowFactory) -> None:
+        with uow_factory() as uow:
+            uow.master_data.put(Item("A", base_unit="PCS"))
+            assert uow.master_data.item("A") == Item("A", base_unit="PCS")
+
+    def test_committed_records_round_trip_equal(self, uow_factory: UowFactory) -> None:
+        records = sample_master_data()
+        with uow_factory() as uow:
+            for record in records:
+                uow.master_data.put(record)
+            uow.commit()
+        with uow_factory() as uow:
+            for record in records:
+                getter = dict(_GETTERS)[type(record)]
+                assert getattr(uow.master_data, getter)(record.no) == record
+
+    def test_decimals_keep_their_exponent(self, uow_factory: UowFactory) -> None:
+        with uow_factory() as uow:
+            uow.master_data.put(Item("A", base_unit="PCS", unit_cost="0.10"))
+            uow.commit()
+        with uow_factory() as uow:
+            assert str(uow.master_data.item("A").unit_cost) == "0.10"
+
+    def test_put_replaces(self, uow_factory: UowFactory) -> None:
+        with uow_factory() as uow:
+            uow.master_data.put(Item("A", base_unit="PCS", description="old"))
+            uow.commit()
+        with uow_factory() as uow:
+            uow.master_data.put(Item("A", base_unit="PCS", description="new"))
+            uow.commit()
+        with uow_factory() as uow:
+            assert uow.master_data.item("A").description == "new"
+            assert [i.no for i in uow.master_data.items()] == ["A"]
+
+    def test_same_number_in_different_kinds_is_independent(self, uow_factory: UowFactory) -> None:
+        with uow_factory() as uow:
+            uow.master_data.put(Item("X", base_unit="PCS"))
+            uow.master_data.put(WorkCenter("X"))
+            uow.commit()
+        with uow_factory() as uow:
+            assert uow.master_data.item("X").no == uow.master_data.work_center("X").no == "X"
+            with pytest.raises(NotFoundError):
+                uow.master_data.bom("X")
+
+    def test_uncommitted_put_is_rolled_back(self, uow_factory: UowFactory) -> None:
+        with uow_factory() as uow:
+            uow.master_data.put(Item("A", base_unit="PCS"))
+        with uow_factory() as uow, pytest.raises(NotFoundError):
+            uow.master_data.item("A")
+
+    @pytest.mark.parametrize(("kind", "listing"), sorted(_LISTS.items(), key=str))
+    def test_lists_are_sorted_by_number_and_include_staged(
+        self, uow_factory: UowFactory, kind: type, listing: str
+    ) -> None:
+        records = [r for r in sample_master_data() if type(r) is kind]
+        first = records[0]
+        with uow_factory() as uow:
+            uow.master_data.put(attrs.evolve(first, no="M"))
+            uow.master_data.put(attrs.evolve(first, no="B"))
+            uow.commit()
+        with uow_factory() as uow:
+            uow.master_data.put(attrs.evolve(first, no="A"))
+            uow.master_data.put(attrs.evolve(first, no="Z"))
+            assert [r.no for r in getattr(uow.master_data, listing)()] == ["A", "B", "M", "Z"]
+        with uow_factory() as uow:
+            assert [r.no for r in getattr(uow.master_data, listing)()] == ["B", "M"]
+
+    def test_setup_defaults_until_put(self, uow_factory: UowFactory) -> None:
+        with uow_factory() as uow:
+            assert uow.master_data.setup == ManufacturingSetup()
+            setup = ManufacturingSetup(currency="USD", amount_precision="0.001")
+            uow.master_data.put_setup(setup)
+            assert uow.master_data.setup == setup
+            uow.commit()
+        with uow_factory() as uow:
+            assert uow.master_data.setup == setup
+            assert str(uow.master_data.setup.amount_precision) == "0.001"
+
+    def test_put_refuses_what_is_not_a_record(self, uow_factory: UowFactory) -> None:
+        with uow_factory() as uow:
+            for bad in ("ITEM", {"no": "A"}, None, 42, sample_order()):
+                with pytest.raises(InvalidValueError):
+                    uow.master_data.put(bad)  # type: ignore[arg-type]
+
+    def test_put_setup_refuses_a_wrong_type(self, uow_factory: UowFactory) -> None:
+        with uow_factory() as uow, pytest.raises(InvalidValueError):
+            uow.master_data.put_setup({"currency": "EUR"})  # type: ignore[arg-type]
+
+    @pytest.mark.parametrize("key", [42, None, b"A", ("A",)])
+    def test_record_key_of_a_wrong_type_raises_a_typed_error(
+        self, uow_factory: UowFactory, key: object
+    ) -> None:
+        with uow_factory() as uow, pytest.raises(ProdcoreError):
+            uow.master_data.item(key)  # type: ignore[arg-type]
+
+
+class OrderRepositoryContract(_Base):
+    """``uow.orders``: optimistic versions, duplicates, lists, exact round trips."""
+
+    def test_missing_order_raises_not_found(self, uow_factory: UowFactory) -> None:
+        with uow_factory() as uow, pytest.raises(NotFoundError):
+            uow.orders.get("NOPE")
+
+    def test_added_order_is_visible_in_the_same_unit_of_work(self, uow_factory: UowFactory) -> None:
+        with uow_factory() as uow:
+            uow.orders.add(sample_order())
+            assert uow.orders.get("PO-1") == sample_order()
+
+    def test_committed_order_round_trips_equal(self, uow_factory: UowFactory) -> None:
+        self.add(uow_factory, sample_order())
+        with uow_factory() as uow:
+            loaded = uow.orders.get("PO-1")
+        assert loaded == sample_order()
+        assert str(loaded.quantity) == "10.000"
+        assert loaded.lines[0].operations[0].starting == _AT
+        assert loaded.history[0].at.tzinfo is not None
+
+    @pytest.mark.parametrize("text", ODD_STRINGS)
+    def test_odd_strings_round_trip(self, uow_factory: UowFactory, text: str) -> None:
+        order = sample_order(text, description=text)
+        self.add(uow_factory, order)
+        with uow_factory() as uow:
+            assert uow.orders.get(text) == order
+            assert [o.id for o in uow.orders.list()] == [text]
+
+    def test_add_duplicate_in_same_unit_of_work_raises(self, uow_factory: UowFactory) -> None:
+        with uow_factory() as uow:
+            uow.orders.add(sample_order())
+            with pytest.raises(DuplicateError):
+                uow.orders.add(sample_order())
+
+    def test_add_duplicate_of_committed_raises(self, uow_factory: UowFactory) -> None:
+        self.add(uow_factory, sample_order())
+        with uow_factory() as uow, pytest.raises(DuplicateError):
+            uow.orders.add(sample_order(description="other"))
+
+    @pytest.mark.parametrize("version", [0, 2, -1])
+    def test_add_requires_version_one(self, uow_factory: UowFactory, version: int) -> None:
+        with uow_factory() as uow, pytest.raises(InvalidValueError):
+            uow.orders.add(sample_order(version=version))
+
+    def test_add_refuses_what_is_not_an_order(self, uow_factory: UowFactory) -> None:
+        with uow_factory() as uow:
+            for bad in ("PO-1", {"id": "PO-1"}, None, Item("A", base_unit="PCS")):
+                with pytest.raises(InvalidValueError):
+                    uow.orders.add(bad)  # type: ignore[arg-type]
+
+    @pytest.mark.parametrize("key", [42, None, b"PO-1"])
+    def test_order_key_of_a_wrong_type_raises_a_typed_error(
+        self, uow_factory: UowFactory, key: object
+    ) -> None:
+        self.add(uow_factory, sample_order())
+        with uow_factory() as uow, pytest.raises(ProdcoreError):
+            uow.orders.get(key)  # type: ignore[arg-type]
+
+    def test_save_increments_the_version(self, uow_factory: UowFactory) -> None:
+        self.add(uow_factory, sample_order())
+        for expected in (1, 2, 3):
+            with uow_factory() as uow:
+                order = uow.orders.get("PO-1")
+                assert order.version == expected
+                uow.orders.save(
+                    _next(order, description=f"v{expected + 1}"), expected_version=expected
+                )
+                uow.commit()
+        with uow_factory() as uow:
+            assert uow.orders.get("PO-1").version == 4
+            assert uow.orders.get("PO-1").description == "v4"
+
+    def test_save_with_a_stale_version_raises_concurrency_error(
+        self, uow_factory: UowFactory
+    ) -> None:
+        self.add(uow_factory, sample_order())
+        with uow_factory() as uow, pytest.raises(ConcurrencyError):
+            uow.orders.save(sample_order(version=3), expected_version=2)
+
+    def test_save_needs_expected_version_plus_one(self, uow_factory: UowFactory) -> None:
+        self.add(uow_factory, sample_order())
+        with uow_factory() as uow, pytest.raises(InvalidValueError):
+            uow.orders.save(sample_order(version=3), expected_version=1)
+
+    def test_save_of_a_missing_order_raises_not_found(self, uow_factory: UowFactory) -> None:
+        with uow_factory() as uow, pytest.raises(NotFoundError):
+            uow.orders.save(sample_order(version=2), expected_version=1)
+
+    def test_delete_removes_the_order(self, uow_factory: UowFactory) -> None:
+        self.add(uow_factory, sample_order())
+        with uow_factory() as uow:
+            uow.orders.delete("PO-1", expected_version=1)
+            with pytest.raises(NotFoundError):
+                uow.orders.get("PO-1")
+            uow.commit()
+        with uow_factory() as uow:
+            with pytest.raises(NotFoundError):
+                uow.orders.get("PO-1")
+            assert uow.orders.list() == []
+
+    def test_delete_with_a_stale_version_raises(self, uow_factory: UowFactory) -> None:
+        self.add(uow_factory, sample_order())
+        with uow_factory() as uow, pytest.raises(ConcurrencyError):
+            uow.orders.delete("PO-1", expected_version=7)
+
+    def test_delete_of_a_missing_order_raises_not_found(self, uow_factory: UowFactory) -> None:
+        with uow_factory() as uow, pytest.raises(NotFoundError):
+            uow.orders.delete("NOPE", expected_version=1)
+
+    def test_an_id_can_be_reused_after_delete(self, uow_factory: UowFactory) -> None:
+        self.add(uow_factory, sample_order())
+        with uow_factory() as uow:
+            uow.orders.delete("PO-1", expected_version=1)
+            uow.commit()
+        self.add(uow_factory, sample_order(description="again"))
+        with uow_factory() as uow:
+            assert uow.orders.get("PO-1").description == "again"
+
+    def test_list_is_sorted_by_id_and_filters_by_status(self, uow_factory: UowFactory) -> None:
+        self.add(
+            uow_factory,
+            sample_order("B", status=OrderStatus.RELEASED),
+            sample_order("A"),
+            sample_order("C"),
+        )
+        with uow_factory() as uow:
+            assert [o.id for o in uow.orders.list()] == ["A", "B", "C"]
+            assert [o.id for o in uow.orders.list(status=OrderStatus.FIRM_PLANNED)] == ["A", "C"]
+            assert [o.id for o in uow.orders.list(status=OrderStatus.RELEASED)] == ["B"]
+            assert uow.orders.list(status=OrderStatus.FINISHED) == []
+
+    def test_list_includes_staged_changes(self, uow_factory: UowFactory) -> None:
+        self.add(uow_factory, sample_order("A"), sample_order("B"))
+        with uow_factory() as uow:
+            uow.orders.add(sample_order("0"))
+            uow.orders.delete("A", expected_version=1)
+            released = _next(sample_order("B"), status=OrderStatus.RELEASED)
+            uow.orders.save(released, expected_version=1)
+            assert [o.id for o in uow.orders.list()] == ["0", "B"]
+            assert uow.orders.list(status=OrderStatus.RELEASED) == [released]
+            assert [o.id for o in uow.orders.list(status=OrderStatus.FIRM_PLANNED)] == ["0"]
+
+    def test_evolving_a_returned_order_cannot_change_stored_state(
+        self, uow_factory: UowFactory
+    ) -> None:
+        self.add(uow_factory, sample_order())
+        with uow_factory() as uow:
+            order = uow.orders.get("PO-1")
+            attrs.evolve(order, description="changed", version=99)
+            with pytest.raises(attrs.exceptions.FrozenInstanceError):
+                order.description = "changed"  # type: ignore[misc]
+            listed = uow.orders.list()[0]
+            attrs.evolve(listed, quantity=Decimal(1))
+        with uow_factory() as uow:
+            assert uow.orders.get("PO-1") == sample_order()
+
+
+class UnitOfWorkContract(_Base):
+    """Atomicity and isolation of ``with uow: ... uow.commit()``."""
+
+    def test_uncommitted_work_is_rolled_back(self, uow_factory: UowFactory) -> None:
+        with uow_factory() as uow:
+            uow.orders.add(sample_order())
+            uow.master_data.put(Item("A", base_unit="PCS"))
+        with uow_factory() as uow:
+            assert uow.orders.list() == []
+            assert list(uow.master_data.items()) == []
+
+    def test_an_exception_inside_the_block_rolls_back(self, uow_factory: UowFactory) -> None:
+        with pytest.raises(RuntimeError, match="boom"), uow_factory() as uow:
+            uow.orders.add(sample_order())
+            raise RuntimeError("boom")
+        with uow_factory() as uow, pytest.raises(NotFoundError):
+            uow.orders.get("PO-1")
+
+    def test_explicit_rollback_discards_staged_work(self, uow_factory: UowFactory) -> None:
+        with uow_factory() as uow:
+            uow.orders.add(sample_order())
+            uow.rollback()
+            with pytest.raises(NotFoundError):
+                uow.orders.get("PO-1")
+            uow.commit()
+        with uow_factory() as uow, pytest.raises(NotFoundError):
+            uow.orders.get("PO-1")
+
+    def test_work_after_commit_needs_its_own_commit(self, uow_factory: UowFactory) -> None:
+        with uow_factory() as uow:
+            uow.orders.add(sample_order("A"))
+            uow.commit()
+            uow.orders.add(sample_order("B"))
+        with uow_factory() as uow:
+            assert [o.id for o in uow.orders.list()] == ["A"]
+
+    def test_committed_work_is_visible_to_a_new_unit_of_work(self, uow_factory: UowFactory) -> None:
+        with uow_factory() as uow:
+            uow.orders.add(sample_order())
+            uow.master_data.put(Item("A", base_unit="PCS"))
+            uow.master_data.put_setup(ManufacturingSetup(currency="USD"))
+            uow.commit()
+        with uow_factory() as uow:
+            assert uow.orders.get("PO-1") == sample_order()
+            assert uow.master_data.item("A").no == "A"
+            assert uow.master_data.setup.currency == "USD"
+
+    def test_a_unit_of_work_can_be_used_for_several_blocks(self, uow_factory: UowFactory) -> None:
+        uow = uow_factory()
+        with uow:
+            uow.orders.add(sample_order())
+            uow.commit()
+        with uow:
+            uow.orders.save(_next(sample_order()), expected_version=1)
+            uow.commit()
+        with uow:
+            assert uow.orders.get("PO-1").version == 2
+
+    def test_concurrent_units_of_work_conflict_on_the_same_order(
+        self, uow_factory: UowFactory
+    ) -> None:
+        self.add(uow_factory, sample_order())
+        first, second = uow_factory(), uow_factory()
+        with first, second:
+            a = first.orders.get("PO-1")
+            b = second.orders.get("PO-1")
+            first.orders.save(_next(a, description="first"), expected_version=1)
+            second.orders.save(_next(b, description="second"), expected_version=1)
+            first.commit()
+            with pytest.raises(ConcurrencyError):
+                second.commit()
+        with uow_factory() as uow:
+            stored = uow.orders.get("PO-1")
+            assert (stored.description, stored.version) == ("first", 2)
+            # the loser reloads and retries
+            uow.orders.save(_next(stored, description="second"), expected_version=2)
+            uow.commit()
+        with uow_factory() as uow:
+            assert uow.orders.get("PO-1").description == "second"
+
+    def test_a_save_after_someone_else_committed_is_refused(self, uow_factory: UowFactory) -> None:
+        self.add(uow_factory, sample_order())
+        with uow_factory() as late:
+            order = late.orders.get("PO-1")
+            with uow_factory() as early:
+                early.orders.save(_next(order, description="early"), expected_version=1)
+                early.commit()
+            with pytest.raises(ConcurrencyError):
+                late.orders.save(_next(order, description="late"), expected_version=1)
+                late.commit()
+
+    def test_concurrent_delete_and_save_conflict(self, uow_factory: UowFactory) -> None:
+        self.add(uow_factory, sample_order())
+        first, second = uow_factory(), uow_factory()
+        with first, second:
+            first.orders.delete("PO-1", expected_version=1)
+            second.orders.save(_next(sample_order()), expected_version=1)
+            second.commit()
+            with pytest.raises(ConcurrencyError):
+                first.commit()
+        with uow_factory() as uow:
+            assert uow.orders.get("PO-1").version == 2
+
+    def test_concurrent_adds_of_the_same_id_conflict(self, uow_factory: UowFactory) -> None:
+        first, second = uow_factory(), uow_factory()
+        with first, second:
+            first.orders.add(sample_order(description="first"))
+            second.orders.add(sample_order(description="second"))
+            first.commit()
+            with pytest.raises(ConflictError):
+                second.commit()
+        with uow_factory() as uow:
+            assert uow.orders.get("PO-1").description == "first"
+
+    def test_concurrent_units_of_work_on_different_orders_both_commit(
+        self, uow_factory: UowFactory
+    ) -> None:
+        self.add(uow_factory, sample_order("A"), sample_order("B"))
+        first, second = uow_factory(), uow_factory()
+        with first, second:
+            first.orders.save(_next(sample_order("A")), expected_version=1)
+            second.orders.save(_next(sample_order("B")), expected_version=1)
+            first.commit()
+            second.commit()
+        with uow_factory() as uow:
+            assert [o.version for o in uow.orders.list()] == [2, 2]
+
+    def test_a_commit_with_one_stale_order_writes_nothing(self, uow_factory: UowFactory) -> None:
+        self.add(uow_factory, sample_order("A"), sample_order("B"))
+        first, second = uow_factory(), uow_factory()
+        with first, second:
+            second.orders.save(_next(sample_order("A"), description="ok"), expected_version=1)
+            second.orders.save(_next(sample_order("B"), description="stale"), expected_version=1)
+            second.master_data.put(Item("NEW", base_unit="PCS"))
+            second.orders.add(sample_order("C"))
+            first.orders.save(_next(sample_order("B"), description="winner"), expected_version=1)
+            first.commit()
+            with pytest.raises(ConcurrencyError):
+                second.commit()
+        with uow_factory() as uow:
+            assert [(o.id, o.description) for o in uow.orders.list()] == [
+                ("A", ""),
+                ("B", "winner"),
+            ]
+            with pytest.raises(NotFoundError):
+                uow.master_data.item("NEW")
+
+
+def sample_batch(
+    qty: Decimal | int | str = "2",
+    amount: Decimal | int | str = "10",
+    *,
+    order_id: str = "PO-1",
+    item_no: str = "STEEL",
+    reverses: int | None = None,
+    document_no: str = "D1",
+    idempotency_key: str | None = None,
+) -> PostingBatch:
+    """A balanced consumption batch: an item entry, a capacity entry, a value entry and
+    two G/L lines, all cross-referenced with local (negative) numbers. ``reverses``
+    makes it a reversal (positive quantity, ``applies_to_entry_no``)."""
+    sign = -1 if reverses is None else 1
+    quantity = Decimal(qty) * sign
+    cost = Decimal(amount) * sign
+    item = ItemLedgerEntry(
+        -1,
+        ItemEntryType.CONSUMPTION,
+        item_no,
+        quantity,
+        unit="KG",
+        order_id=order_id,
+        order_line_no=10000,
+        component_line_no=10000,
+        location_code="MAIN",
+        applies_to_entry_no=reverses,
+        posted_at=_AT,
+        document_no=document_no,
+    )
+    capacity = CapacityLedgerEntry(
+        -1,
+        CapacityType.MACHINE_CENTER,
+        "MC-1",
+        "WC-1",
+        Decimal("3.0"),
+        time_unit=TimeUnit.HOUR,
+        run_time=Decimal("3.0"),
+        order_id=order_id,
+        order_line_no=10000,
+        operation_no="10",
+        posted_at=_AT,
+        document_no=document_no,
+    )
+    value = ValueEntry(
+        -1,
+        ValueEntryType.DIRECT_COST,
+        ValueSource.ITEM,
+        cost,
+        Decimal("0.00"),
+        currency="EUR",
+        valued_quantity=quantity,
+        item_entry_no=-1,
+        item_no=item_no,
+        order_id=order_id,
+        order_line_no=10000,
+        posted_at=_AT,
+        document_no=document_no,
+    )
+    gl = (
+        GLEntry(
+            -1,
+            account="2140",
+            role=AccountRole.WIP,
+            amount=-cost,
+            currency="EUR",
+            value_entry_no=-1,
+            order_id=order_id,
+            posted_at=_AT,
+            document_no=document_no,
+        ),
+        GLEntry(
+            -2,
+            account="2110",
+            role=AccountRole.INVENTORY,
+            amount=cost,
+            currency="EUR",
+            value_entry_no=-1,
+            order_id=order_id,
+            posted_at=_AT,
+            document_no=document_no,
+        ),
+    )
+    return PostingBatch.build(
+        document_no=document_no,
+        posted_at=_AT,
+        item_entries=(item,),
+        capacity_entries=(capacity,),
+        value_entries=(value,),
+        gl_entries=gl,
+        idempotency_key=idempotency_key,
+    )
+
+
+class LedgerRepositoryContract(_Base):
+    """``uow.ledger``: numbering, atomic append-only batches, running balances, keys."""
+
+    def test_append_numbers_entries_and_resolves_local_references(
+        self, uow_factory: UowFactory
+    ) -> None:
+        with uow_factory() as uow:
+            first = uow.ledger.append(sample_batch())
+            second = uow.ledger.append(sample_batch())
+            uow.commit()
+        assert (first.posting_no, second.posting_no) == (1, 2)
+        assert second.item_entries[0].entry_no == 2
+        assert second.value_entries[0].item_entry_no == 2
+        assert [g.value_entry_no for g in second.gl_entries] == [2, 2]
+        assert [g.entry_no for g in second.gl_entries] == [3, 4]
+
+    def test_numbering_continues_in_the_next_unit_of_work(self, uow_factory: UowFactory) -> None:
+        with uow_factory() as uow:
+            uow.ledger.append(sample_batch())
+            uow.commit()
+        with uow_factory() as uow:
+            third = uow.ledger.append(sample_batch())
+            uow.commit()
+        assert third.posting_no == 2
+        assert third.capacity_entries[0].entry_no == 2
+        assert [g.entry_no for g in third.gl_entries] == [3, 4]
+
+    def test_committed_batches_and_entries_round_trip_equal(self, uow_factory: UowFactory) -> None:
+        with uow_factory() as uow:
+            batch = uow.ledger.append(sample_batch(qty="2.500", amount="10.00"))
+            uow.commit()
+        with uow_factory() as uow:
+            assert uow.ledger.batch(1) == batch
+            assert uow.ledger.item_entry(1) == batch.item_entries[0]
+            assert uow.ledger.capacity_entry(1) == batch.capacity_entries[0]
+            assert uow.ledger.value_entry(1) == batch.value_entries[0]
+            assert str(uow.ledger.item_entry(1).quantity) == "-2.500"
+            assert uow.ledger.gl_entries() == list(batch.gl_entries)
+
+    @pytest.mark.parametrize("getter", ["batch", "item_entry", "capacity_entry", "value_entry"])
+    def test_missing_entry_raises_not_found(self, uow_factory: UowFactory, getter: str) -> None:
+        with uow_factory() as uow, pytest.raises(NotFoundError):
+            getattr(uow.ledger, getter)(1)
+
+    def test_balances_add_committed_and_staged(self, uow_factory: UowFactory) -> None:
+        with uow_factory() as uow:
+            uow.ledger.append(sample_batch("2", "10"))
+            uow.commit()
+        with uow_factory() as uow:
+            uow.ledger.append(sample_batch("1.5", "7.50"))
+            ledger = uow.ledger
+            assert ledger.on_hand("STEEL") == Decimal("-3.5")
+            assert ledger.on_hand("STEEL", "MAIN") == Decimal("-3.5")
+            assert ledger.on_hand("STEEL", "OTHER") == 0
+            assert ledger.consumed_quantity("PO-1", 10000, 10000) == Decimal("3.5")
+            assert ledger.output_quantity("PO-1", 10000) == 0
+            assert ledger.wip("PO-1") == Decimal("17.50")
+            assert ledger.account_balance("2110") == Decimal("-17.50")
+            assert ledger.account_balance("2140") == Decimal("17.50")
+            day = _AT.date()
+            assert ledger.capacity_used("WC-1", day, day) == 6
+            assert ledger.capacity_used("MC-1", day, day) == 6
+            assert ledger.capacity_used("WC-1", day + dt.timedelta(1), day + dt.timedelta(9)) == 0
+
+    def test_balances_survive_the_commit(self, uow_factory: UowFactory) -> None:
+        for qty, amount in (("2", "10"), ("1.5", "7.50")):
+            with uow_factory() as uow:
+                uow.ledger.append(sample_batch(qty, amount))
+                uow.commit()
+        with uow_factory() as uow:
+            assert uow.ledger.on_hand("STEEL") == Decimal("-3.5")
+            assert uow.ledger.wip("PO-1") == Decimal("17.50")
+            assert uow.ledger.account_balance("2110") == Decimal("-17.50")
+
+    def test_lists_filter_and_keep_entry_order(self, uow_factory: UowFactory) -> None:
+        with uow_factory() as uow:
+            uow.ledger.append(sample_batch(order_id="PO-1"))
+            uow.ledger.append(sample_batch(order_id="PO-2", item_no="WOOD"))
+            uow.commit()
+        with uow_factory() as uow:
+            uow.ledger.append(sample_batch(order_id="PO-1"))
+            ledger = uow.ledger
+            assert [e.entry_no for e in ledger.item_entries()] == [1, 2, 3]
+            assert [e.entry_no for e in ledger.item_entries(order_id="PO-1")] == [1, 3]
+            assert [e.entry_no for e in ledger.item_entries(item_no="WOOD")] == [2]
+            assert ledger.item_entries(order_id="PO-1", item_no="WOOD") == []
+            assert [e.entry_no for e in ledger.capacity_entries(centre_no="MC-1")] == [1, 2, 3]
+            assert [e.entry_no for e in ledger.capacity_entries(centre_no="WC-1")] == [1, 2, 3]
+            assert [e.entry_no for e in ledger.capacity_entries(order_id="PO-2")] == [2]
+            assert ledger.capacity_entries(centre_no="OTHER") == []
+            assert [e.entry_no for e in ledger.value_entries(order_id="PO-1")] == [1, 3]
+            assert [
+                e.entry_no for e in ledger.value_entries(source=ValueSource.ITEM, source_entry_no=3)
+            ] == [3]
+            assert [e.entry_no for e in ledger.gl_entries(order_id="PO-2")] == [3, 4]
+            assert len(ledger.gl_entries()) == 6
+
+    def test_uncommitted_batches_are_rolled_back(self, uow_factory: UowFactory) -> None:
+        with uow_factory() as uow:
+            uow.ledger.append(sample_batch())
+        with uow_factory() as uow:
+            assert uow.ledger.item_entries() == []
+            assert uow.ledger.on_hand("STEEL") == 0
+            with pytest.raises(NotFoundError):
+                uow.ledger.item_entry(1)
+            assert uow.ledger.append(sample_batch()).posting_no == 1
+
+    def test_an_unbalanced_batch_is_refused(self, uow_factory: UowFactory) -> None:
+        good = sample_batch()
+        bad = attrs.evolve(good, gl_entries=good.gl_entries[:1])
+        with uow_factory() as uow:
+            with pytest.raises(UnbalancedEntryError):
+                uow.ledger.append(bad)
+            uow.commit()
+        with uow_factory() as uow:
+            assert uow.ledger.gl_entries() == []
+
+    def test_append_refuses_what_is_not_a_batch(self, uow_factory: UowFactory) -> None:
+        with uow_factory() as uow:
+            for bad in (None, "batch", sample_order()):
+                with pytest.raises(InvalidValueError):
+                    uow.ledger.append(bad)  # type: ignore[arg-type]
+
+    def test_the_ledger_offers_no_update_or_delete(self, uow_factory: UowFactory) -> None:
+        with uow_factory() as uow:
+            for name in ("update", "delete", "save", "remove", "put"):
+                assert not hasattr(uow.ledger, name)
+
+    def test_concurrent_postings_conflict_and_the_retry_succeeds(
+        self, uow_factory: UowFactory
+    ) -> None:
+        one, two = uow_factory(), uow_factory()
+        with one, two:
+            one.ledger.append(sample_batch())
+            two.ledger.append(sample_batch(order_id="PO-2"))
+            one.commit()
+            with pytest.raises(ConcurrencyError):
+                two.commit()
+        with uow_factory() as uow:
+            assert len(uow.ledger.item_entries()) == 1
+            assert uow.ledger.on_hand("STEEL") == Decimal("-2")
+            retried = uow.ledger.append(sample_batch(order_id="PO-2"))
+            uow.commit()
+        assert retried.posting_no == 2
+        with uow_factory() as uow:
+            assert uow.ledger.on_hand("STEEL") == Decimal("-4")
+
+    def test_a_refused_posting_changes_no_order_either(self, uow_factory: UowFactory) -> None:
+        self.add(uow_factory, sample_order())
+        one, two = uow_factory(), uow_factory()
+        with one, two:
+            one.ledger.append(sample_batch())
+            two.ledger.append(sample_batch())
+            two.orders.save(_next(sample_order(), has_postings=True), expected_version=1)
+            one.commit()
+            with pytest.raises(ConcurrencyError):
+                two.commit()
+        with uow_factory() as uow:
+            assert uow.orders.get("PO-1").version == 1
+            assert len(uow.ledger.item_entries()) == 1
+
+    def test_reversals_accumulate_reversed_quantity(self, uow_factory: UowFactory) -> None:
+        with uow_factory() as uow:
+            uow.ledger.append(sample_batch("2", "10"))
+            uow.commit()
+        with uow_factory() as uow:
+            uow.ledger.append(sample_batch("0.5", "2.50", reverses=1))
+            uow.commit()
+        with uow_factory() as uow:
+            assert uow.ledger.reversed_quantity(ValueSource.ITEM, 1) == Decimal("0.5")
+            assert uow.ledger.reversed_quantity(ValueSource.ITEM, 2) == 0
+            assert uow.ledger.on_hand("STEEL") == Decimal("-1.5")
+            assert uow.ledger.item_entry(2).applies_to_entry_no == 1
+
+    def test_idempotency_keys_are_unique(self, uow_factory: UowFactory) -> None:
+        record = IdempotencyRecord("K1", "abc", PostingResult("PostOutput", None))
+        with uow_factory() as uow:
+            uow.ledger.remember(record)
+            with pytest.raises(DuplicateError):
+                uow.ledger.remember(record)
+            uow.commit()
+        with uow_factory() as uow:
+            assert uow.ledger.idempotency("K1") == record
+            assert uow.ledger.idempotency("K2") is None
+            with pytest.raises(DuplicateError):
+                uow.ledger.remember(IdempotencyRecord("K1", "other", PostingResult("X", None)))
+
+    def test_concurrent_units_of_work_cannot_both_claim_a_key(
+        self, uow_factory: UowFactory
+    ) -> None:
+        one, two = uow_factory(), uow_factory()
+        with one, two:
+            one.ledger.remember(IdempotencyRecord("K", "1", PostingResult("A", None)))
+            two.ledger.remember(IdempotencyRecord("K", "2", PostingResult("B", None)))
+            one.commit()
+            with pytest.raises(ConflictError):
+                two.commit()
+        with uow_factory() as uow:
+            found = uow.ledger.idempotency("K")
+            assert found is not None and found.command_hash == "1"
+
+    def test_idempotency_record_with_a_batch_round_trips(self, uow_factory: UowFactory) -> None:
+        with uow_factory() as uow:
+            batch = uow.ledger.append(sample_batch(idempotency_key="K"))
+            record = IdempotencyRecord("K", "h", PostingResult("PostOutput", batch, (("PO-1", 2),)))
+            uow.ledger.remember(record)
+            uow.commit()
+        with uow_factory() as uow:
+            assert uow.ledger.idempotency("K") == record
+            assert uow.ledger.batch(1).idempotency_key == "K"
+
+    def test_posting_setup_defaults_until_put(self, uow_factory: UowFactory) -> None:
+        with uow_factory() as uow:
+            assert uow.ledger.posting_setup == PostingSetup()
+            setup = PostingSetup(wip="9999", variance_accounts=(("MATERIAL", "7892"),))
+            uow.ledger.put_posting_setup(setup)
+            uow.commit()
+        with uow_factory() as uow:
+            assert uow.ledger.posting_setup == setup
+            with pytest.raises(InvalidValueError):
+                uow.ledger.put_posting_setup("9999")  # type: ignore[arg-type]
+
+
+class StoreContract(
+    MasterDataRepositoryContract,
+    OrderRepositoryContract,
+    UnitOfWorkContract,
+    LedgerRepositoryContract,
+):
+    """All contracts of a complete store."""
