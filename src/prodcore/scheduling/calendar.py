@@ -91,7 +91,8 @@ def from_micros(micros: int, tz: dt.tzinfo) -> dt.datetime:
     >>> from_micros(60000000, dt.UTC).isoformat()
     '1970-01-01T00:01:00+00:00'
     """
-    return (_EPOCH + dt.timedelta(microseconds=micros)).astimezone(tz)
+    moment = _EPOCH + dt.timedelta(microseconds=micros)
+    return moment if tz is dt.UTC else moment.astimezone(tz)
 
 
 def centre_label(key: CentreKey) -> str:
@@ -301,8 +302,10 @@ class CentreCalendar:
     efficiencies: tuple[Decimal, ...] = attrs.field(validator=tuple_of(Decimal))
     totals: tuple[Decimal, ...] = attrs.field(validator=tuple_of(Decimal))
     effectives: tuple[Decimal, ...] = attrs.field(validator=tuple_of(Decimal))
+    unit_micros: int = attrs.field(init=False, repr=False)  # microseconds in one ``unit``
 
     def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "unit_micros", int(self.unit.minutes * MICROS_PER_MINUTE))
         n = len(self.starts)
         columns = (self.ends, self.days, self.shifts, self.capacities, self.efficiencies)
         if any(len(c) != n for c in (*columns, self.totals, self.effectives)):
@@ -330,11 +333,6 @@ class CentreCalendar:
     @property
     def label(self) -> str:
         return centre_label(self.key)
-
-    @property
-    def unit_micros(self) -> int:
-        """Microseconds in one ``unit``."""
-        return int(self.unit.minutes * MICROS_PER_MINUTE)
 
     def __len__(self) -> int:
         return len(self.starts)

@@ -54,7 +54,7 @@ import attrs
 
 from prodcore.errors import InvalidValueError
 from prodcore.masterdata import CapacityType
-from prodcore.numbers import ZERO, TimeUnit, as_decimal, tuple_of
+from prodcore.numbers import HUNDRED, ONE, ZERO, Duration, TimeUnit, as_decimal, tuple_of
 from prodcore.orders.explosion import MasterDataLookup
 from prodcore.orders.model import Operation, OrderLine, OrderStatus, ProductionOrder
 from prodcore.scheduling.calendar import (
@@ -65,7 +65,6 @@ from prodcore.scheduling.calendar import (
     to_micros,
 )
 from prodcore.scheduling.errors import NoCapacityError
-from prodcore.scheduling.needs import OperationNeed, operation_need
 
 __all__ = [
     "Allocation",
@@ -132,7 +131,13 @@ class ScheduledOperation:
     work_center_no: str
     starting: dt.datetime
     ending: dt.datetime
-    need: OperationNeed
+    setup_allocated: Decimal = attrs.field(converter=as_decimal)
+    run_allocated: Decimal = attrs.field(converter=as_decimal)
+    unit: TimeUnit = TimeUnit.MINUTE
+
+    @property
+    def allocated(self) -> Decimal:
+        return self.setup_allocated + self.run_allocated
 
 
 @attrs.frozen
@@ -156,6 +161,53 @@ class ScheduleResult:
 # ---------------------------------------------------------------------------- engine
 
 _Segment = tuple[int, int, int, Decimal]  # (entry index, start µs, end µs, allocation)
+
+
+class _Need:
+    """The figures of :class:`OperationNeed` the engine uses, computed without building
+    records (the same formulas as :func:`~prodcore.scheduling.needs.capacity_need`)."""
+
+    __slots__ = (
+        "allocated",
+        "queue",
+        "rate",
+        "run_allocated",
+        "run_duration",
+        "setup_allocated",
+        "wait_move",
+    )
+
+    def __init__(self, op: Operation, centre: tuple[Decimal, Decimal, TimeUnit, Decimal]) -> None:
+        capacity, efficiency, unit, queue = centre
+        used = min(capacity, op.concurrent_capacities)
+        setup = _in_unit(op.setup_time, unit)
+        run = (
+            _in_unit(op.run_time, unit)
+            * op.input_quantity
+            / (op.lot_size if op.lot_size > 0 else ONE)
+        )
+        if used <= 0 and (setup > 0 or run > 0):
+            raise InvalidValueError(
+                field="capacity", value=used, reason="an operation with time needs capacity above 0"
+            )
+        if setup < 0 or run < 0:
+            raise InvalidValueError(
+                field="time", value=op.operation_no, reason="must not be negative"
+            )
+        factor = efficiency / HUNDRED
+        self.setup_allocated = setup * used
+        self.run_allocated = run
+        self.allocated = self.setup_allocated + run
+        self.rate = used * factor
+        self.run_duration = run / factor / used if run else ZERO
+        self.queue = queue
+        self.wait_move = _in_unit(op.wait_time, unit) + _in_unit(op.move_time, unit)
+
+
+def _in_unit(duration: Duration, unit: TimeUnit) -> Decimal:
+    if duration.unit is unit:
+        return duration.amount
+    return duration.amount * duration.unit.minutes / unit.minutes
 
 
 @attrs.define
@@ -184,8 +236,19 @@ class _Engine:
         self.finite = mode is CapacityMode.FINITE
         self.horizon = None if horizon is None else to_micros(horizon, "horizon")
         self.book: dict[CentreKey, dict[int, Decimal]] = {}
+        self.centres: dict[CentreKey, tuple[Decimal, Decimal, TimeUnit, Decimal]] = {}
+        # datetimes and dates already built (segment bounds repeat across operations)
+        self.moments: dict[dt.tzinfo, dict[int, dt.datetime]] = {}
+        self.dates: dict[int, dt.date] = {}
         self.operations: list[ScheduledOperation] = []
         self.allocations: list[Allocation] = []
+
+    def need(self, op: Operation) -> _Need:
+        key = (op.type, op.no)
+        centre = self.centres.get(key)
+        if centre is None:
+            centre = self.centres[key] = _centre_figures(self.md, op.type, op.no)
+        return _Need(op, centre)
 
     # -- calendar walking -------------------------------------------------------------
 
@@ -349,9 +412,7 @@ class _Engine:
 
     # -- operations -------------------------------------------------------------------
 
-    def place(
-        self, cal: CentreCalendar, need: OperationNeed, anchor: int, forward: bool
-    ) -> _Placement:
+    def place(self, cal: CentreCalendar, need: _Need, anchor: int, forward: bool) -> _Placement:
         used = self.book.get(cal.key, {}) if self.finite else None
         rate = need.rate
         if forward:
@@ -378,9 +439,7 @@ class _Engine:
             used[i] = used.get(i, ZERO) + a.allocated
 
     @staticmethod
-    def time_at(
-        cal: CentreCalendar, need: OperationNeed, placement: _Placement, amount: Decimal
-    ) -> int:
+    def time_at(cal: CentreCalendar, need: _Need, placement: _Placement, amount: Decimal) -> int:
         """When ``amount`` of the operation's allocation has been done."""
         if amount <= 0:
             return placement.start
@@ -398,12 +457,26 @@ class _Engine:
         line: OrderLine,
         op: Operation,
         cal: CentreCalendar,
-        need: OperationNeed,
+        need: _Need,
         placement: _Placement,
     ) -> ScheduledOperation:
-        tz = cal.timezone
+        moments = self.moments.get(cal.timezone)
+        if moments is None:
+            moments = self.moments[cal.timezone] = {}
+        dates = self.dates
+
+        def moment(us: int) -> dt.datetime:
+            m = moments.get(us)
+            if m is None:
+                m = moments[us] = from_micros(us, cal.timezone)
+            return m
+
         setup_left = need.setup_allocated
         for i, s, e, amount in placement.segments:
+            day = cal.days[i]
+            date = dates.get(day)
+            if date is None:
+                date = dates[day] = dt.date.fromordinal(day)
             setup = min(setup_left, amount)
             setup_left -= setup
             self.allocations.append(
@@ -415,9 +488,9 @@ class _Engine:
                     type=op.type,
                     no=op.no,
                     work_center_no=cal.work_center_no,
-                    date=dt.date.fromordinal(cal.days[i]),
-                    starting=from_micros(s, tz),
-                    ending=from_micros(e, tz),
+                    date=date,
+                    starting=moment(s),
+                    ending=moment(e),
                     setup=setup,
                     run=amount - setup,
                     unit=cal.unit,
@@ -431,9 +504,11 @@ class _Engine:
             type=op.type,
             no=op.no,
             work_center_no=cal.work_center_no,
-            starting=from_micros(placement.start, tz),
-            ending=from_micros(placement.end, tz),
-            need=need,
+            starting=moment(placement.start),
+            ending=moment(placement.end),
+            setup_allocated=need.setup_allocated,
+            run_allocated=need.run_allocated,
+            unit=cal.unit,
         )
         self.operations.append(scheduled)
         return scheduled
@@ -458,7 +533,7 @@ class _Engine:
         end_with_wm = anchor
         for op in line.operations:
             cal = self.calendars.get(op.type, op.no)
-            need = operation_need(op, self.md)
+            need = self.need(op)
             unit_us = cal.unit_micros
             queue_us = _ceil(need.queue * unit_us)
             earliest = t
@@ -476,7 +551,7 @@ class _Engine:
             self.commit(cal, placement)
             self.record(order, line, op, cal, need, placement)
             dates[op.operation_no] = (placement.start, placement.end)
-            wm = _ceil((need.wait + need.move) * unit_us)
+            wm = _ceil(need.wait_move * unit_us)
             end_with_wm = placement.end + wm
             sa = self._send_ahead(op)
             if sa is not None:
@@ -503,9 +578,9 @@ class _Engine:
         for idx in range(len(ops) - 1, -1, -1):
             op = ops[idx]
             cal = self.calendars.get(op.type, op.no)
-            need = operation_need(op, self.md)
+            need = self.need(op)
             unit_us = cal.unit_micros
-            wm = _ceil((need.wait + need.move) * unit_us)
+            wm = _ceil(need.wait_move * unit_us)
             sa = self._send_ahead(op)
             latest = t - wm
             if sa is not None and next_info is not None:
@@ -535,7 +610,22 @@ class _Engine:
         return start, (anchor if order_end is None else order_end), dates
 
 
-def _lot_duration(need: OperationNeed, op: Operation, lot: Decimal) -> Decimal:
+def _centre_figures(
+    md: MasterDataLookup, ctype: CapacityType, no: str
+) -> tuple[Decimal, Decimal, TimeUnit, Decimal]:
+    """(capacity, efficiency, unit, queue time in unit) of a centre, as operation_need uses them."""
+    if ctype is CapacityType.MACHINE_CENTER:
+        mc = md.machine_center(no)
+        wc = md.work_center(mc.work_center_no)
+        capacity, efficiency = mc.capacity, mc.efficiency_percent
+    else:
+        wc = md.work_center(no)
+        capacity = wc.capacity
+        efficiency = HUNDRED if wc.consolidated_calendar else wc.efficiency_percent
+    return capacity, efficiency, wc.capacity_unit, _in_unit(wc.queue_time, wc.capacity_unit)
+
+
+def _lot_duration(need: _Need, op: Operation, lot: Decimal) -> Decimal:
     """Run duration (in the need's unit) of ``lot`` units of ``op``."""
     if op.input_quantity <= 0:
         return ZERO
@@ -546,7 +636,11 @@ def _lot_duration(need: OperationNeed, op: Operation, lot: Decimal) -> Decimal:
 
 
 def _schedule_one(
-    engine: _Engine, order: ProductionOrder, anchor: dt.datetime, direction: Direction
+    engine: _Engine,
+    order: ProductionOrder,
+    anchor: dt.datetime,
+    direction: Direction,
+    update_operations: bool,
 ) -> ProductionOrder:
     a = to_micros(anchor, "anchor")
     levels = sorted({line.planning_level for line in order.lines})
@@ -581,6 +675,12 @@ def _schedule_one(
                 level_start = min(level_start, s)
             t = level_start
     tz = anchor.tzinfo or dt.UTC
+    if not update_operations:
+        return attrs.evolve(
+            order,
+            starting=from_micros(min(starts), tz) if starts else anchor,
+            ending=from_micros(max(ends), tz) if ends else anchor,
+        )
     return apply_schedule(
         order,
         {
@@ -633,13 +733,16 @@ def schedule_orders(
     mode: CapacityMode = CapacityMode.INFINITE,
     existing: Iterable[Allocation] = (),
     horizon: dt.datetime | None = None,
+    update_operations: bool = True,
 ) -> ScheduleResult:
     """Schedule several orders, in the given sequence (the first gets the best slots).
 
     ``anchors`` gives each order's start (forward) or ending (backward), timezone-aware.
     ``existing`` allocations of other orders load the calendars in finite mode (those of
     the orders being scheduled are ignored). ``horizon`` is the latest end (forward) or
-    earliest start (backward) allowed.
+    earliest start (backward) allowed. With ``update_operations=False`` only the orders'
+    own dates are set (the operations' dates are in ``result.operations``): cheaper for
+    bulk planning runs that do not store the orders.
     """
     engine = _Engine(calendars, md, mode, horizon)
     ids = {o.id for o in orders}
@@ -654,7 +757,7 @@ def schedule_orders(
             raise InvalidValueError(
                 field="anchors", value=order.id, reason="no anchor for the order"
             )
-        scheduled.append(_schedule_one(engine, order, anchor, direction))
+        scheduled.append(_schedule_one(engine, order, anchor, direction, update_operations))
     return ScheduleResult(tuple(scheduled), tuple(engine.operations), tuple(engine.allocations))
 
 
