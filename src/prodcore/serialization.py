@@ -33,6 +33,7 @@ from cattrs.v import format_exception
 
 from prodcore.errors import InvalidValueError, ProdcoreError
 from prodcore.numbers import to_decimal
+from prodcore.orders.execution import PostingCommand
 from prodcore.orders.lifecycle import LifecycleCommand, LifecycleEvent
 from prodcore.ports import MasterDataRecord
 
@@ -42,7 +43,12 @@ _T = TypeVar("_T")
 
 #: The unions serialized with a ``"type"`` tag (the class name). Modules that add
 #: command or event unions register them here so every adapter and the CLI agree.
-TAGGED_UNIONS: tuple[Any, ...] = (LifecycleCommand, LifecycleEvent, MasterDataRecord)
+TAGGED_UNIONS: tuple[Any, ...] = (
+    LifecycleCommand,
+    LifecycleEvent,
+    MasterDataRecord,
+    PostingCommand,
+)
 
 
 def make_converter(*, extra_unions: Iterable[Any] = ()) -> JsonConverter:

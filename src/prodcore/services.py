@@ -26,38 +26,64 @@ prodcore.errors.InvalidTransitionError: Order 'PO-1' is RELEASED; the command 'c
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from typing import overload
 
 import attrs
 
 from prodcore.clock import Clock
-from prodcore.errors import BomCycleError, NotFoundError
-from prodcore.masterdata import Item, ManufacturingSetup, ProductionBom
+from prodcore.errors import BomCycleError, IdempotencyConflictError, NotFoundError
+from prodcore.ledger.model import IdempotencyRecord, PostingBatch, PostingResult
+from prodcore.masterdata import ConsumptionBasis, Item, ManufacturingSetup, ProductionBom
+from prodcore.orders.execution import (
+    ConsumptionLine,
+    Execution,
+    PostingCommand,
+    calculate_consumption,
+    decide_posting,
+    flush_at_finish,
+    flush_at_release,
+)
 from prodcore.orders.explosion import find_bom_cycle
 from prodcore.orders.lifecycle import (
+    ChangeStatus,
     CreateOrder,
     LifecycleCommand,
     LifecycleEvent,
     decide,
     evolve,
 )
-from prodcore.orders.model import ProductionOrder
+from prodcore.orders.model import OrderStatus, ProductionOrder
 from prodcore.ports import MasterDataRecord, UnitOfWork
 
-__all__ = ["Outcome", "handle", "preview", "put_master_data"]
+__all__ = [
+    "Outcome",
+    "calculate_consumption_lines",
+    "command_hash",
+    "handle",
+    "preview",
+    "put_master_data",
+]
 
 
 @attrs.frozen
 class Outcome:
-    """What a command did: the order after it (None once deleted) and the events."""
+    """What a lifecycle command did: the order after it (None once deleted), the events,
+    and for a status change the flushing it posted (release: forward, finish: backward)
+    with the finish checks' warnings."""
 
     order: ProductionOrder | None
     events: tuple[LifecycleEvent, ...]
+    posting: PostingBatch | None = None
+    warnings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
 
 
 def _decide(
     uow: UnitOfWork, command: LifecycleCommand, clock: Clock
-) -> tuple[ProductionOrder | None, Outcome]:
+) -> tuple[ProductionOrder | None, Outcome, Execution | None]:
     before: ProductionOrder | None
     try:
         before = uow.orders.get(command.order_id)
@@ -65,19 +91,77 @@ def _decide(
         if not isinstance(command, CreateOrder):
             raise
         before = None
-    events = decide(before, command, uow.master_data, clock.now())
-    after = before
+    at = clock.now()
+    flush: Execution | None = None
+    current = before
+    finishing = (
+        isinstance(command, ChangeStatus)
+        and command.to_status is OrderStatus.FINISHED
+        and before is not None
+        and before.status is OrderStatus.RELEASED
+    )
+    if finishing:
+        assert before is not None and isinstance(command, ChangeStatus)
+        flush = flush_at_finish(
+            before,
+            uow.master_data,
+            uow.ledger,
+            at,
+            f"{before.id}/finish",
+            finish_without_output=command.finish_without_output,
+        )
+        current = _with_postings(flush.orders[0], flush)
+    events = decide(current, command, uow.master_data, at)
+    after = current
     for event in events:
         after = evolve(after, event)
+    releasing = (
+        isinstance(command, ChangeStatus)
+        and command.to_status is OrderStatus.RELEASED
+        and after is not None
+    )
+    if releasing:
+        assert after is not None
+        flush = flush_at_release(after, uow.master_data, uow.ledger, at, f"{after.id}/release")
+        after = _with_postings(flush.orders[0], flush)
     if after is not None:
         after = attrs.evolve(after, version=(before.version if before else 0) + 1)
-    return before, Outcome(after, events)
+    outcome = Outcome(
+        after,
+        events,
+        flush.batch if flush and not flush.batch.is_empty else None,
+        flush.warnings if flush else (),
+        flush.notes if flush else (),
+    )
+    return before, outcome, flush
 
 
-def handle(uow: UnitOfWork, command: LifecycleCommand, *, clock: Clock) -> Outcome:
-    """Decide ``command`` and commit its effect atomically (or raise and change nothing)."""
+def _with_postings(order: ProductionOrder, flush: Execution) -> ProductionOrder:
+    if flush.batch.is_empty:
+        return order
+    return attrs.evolve(order, has_postings=True)
+
+
+@overload
+def handle(uow: UnitOfWork, command: LifecycleCommand, *, clock: Clock) -> Outcome: ...
+@overload
+def handle(uow: UnitOfWork, command: PostingCommand, *, clock: Clock) -> PostingResult: ...
+def handle(
+    uow: UnitOfWork, command: LifecycleCommand | PostingCommand, *, clock: Clock
+) -> Outcome | PostingResult:
+    """Decide ``command`` and commit its effect atomically (or raise and change nothing).
+
+    Lifecycle commands return an :class:`Outcome`; releasing runs forward flushing and
+    finishing runs backward flushing and the finish checks, in the same unit of work.
+    Posting commands (:data:`~prodcore.orders.execution.PostingCommand`) return a
+    :class:`~prodcore.ledger.model.PostingResult`; repeating one with the same
+    idempotency key returns the first result and posts nothing, and reusing a key for a
+    different command raises :class:`~prodcore.errors.IdempotencyConflictError`.
+    """
+    if not isinstance(command, LifecycleCommand):
+        return _post(uow, command, clock)
     with uow:
-        before, outcome = _decide(uow, command, clock)
+        before, outcome, _flush = _decide(uow, command, clock)
         after = outcome.order
         if before is None and after is not None:
             uow.orders.add(after)
@@ -85,8 +169,65 @@ def handle(uow: UnitOfWork, command: LifecycleCommand, *, clock: Clock) -> Outco
             uow.orders.delete(before.id, expected_version=before.version)
         elif before is not None and after is not None:
             uow.orders.save(after, expected_version=before.version)
+        if outcome.posting is not None:
+            outcome = attrs.evolve(outcome, posting=uow.ledger.append(outcome.posting))
         uow.commit()
     return outcome
+
+
+def command_hash(command: PostingCommand) -> str:
+    """SHA-256 of the command's canonical JSON (sorted keys, no spaces)."""
+    from prodcore.serialization import to_jsonable
+
+    text = json.dumps(to_jsonable(command), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _post(uow: UnitOfWork, command: PostingCommand, clock: Clock) -> PostingResult:
+    digest = command_hash(command)
+    with uow:
+        known = uow.ledger.idempotency(command.idempotency_key)
+        if known is not None:
+            if known.command_hash != digest:
+                raise IdempotencyConflictError(key=command.idempotency_key)
+            return known.result
+        before: dict[str, ProductionOrder] = {}
+
+        def get_order(order_id: str) -> ProductionOrder:
+            if order_id not in before:
+                before[order_id] = uow.orders.get(order_id)
+            return before[order_id]
+
+        execution = decide_posting(command, get_order, uow.master_data, uow.ledger, clock.now())
+        versions: list[tuple[str, int]] = []
+        for order in execution.orders:
+            old = before[order.id]
+            if order == old:
+                continue
+            new = attrs.evolve(
+                order,
+                version=old.version + 1,
+                has_postings=order.has_postings or not execution.batch.is_empty,
+            )
+            uow.orders.save(new, expected_version=old.version)
+            versions.append((new.id, new.version))
+        batch = None if execution.batch.is_empty else uow.ledger.append(execution.batch)
+        result = PostingResult(
+            type(command).__name__, batch, tuple(versions), execution.warnings, execution.notes
+        )
+        uow.ledger.remember(IdempotencyRecord(command.idempotency_key, digest, result))
+        uow.commit()
+    return result
+
+
+def calculate_consumption_lines(
+    uow: UnitOfWork, order_ids: Sequence[str], basis: ConsumptionBasis | None = None
+) -> tuple[ConsumptionLine, ...]:
+    """BC's "Calculate Consumption" over released orders: the lines of a consumption
+    journal to review and post with :class:`~prodcore.orders.execution.PostConsumption`."""
+    with uow:
+        orders = [uow.orders.get(order_id) for order_id in order_ids]
+        return calculate_consumption(orders, uow.master_data, basis)
 
 
 def preview(uow: UnitOfWork, command: LifecycleCommand, *, clock: Clock) -> Outcome:

@@ -131,6 +131,9 @@ class ChangeStatus:
     order_id: str
     to_status: OrderStatus
     reason: str = ""
+    #: finishing only: finish a line that has consumption or capacity but no output
+    #: (allowed only when the setup's ``finish_order_without_output`` is on)
+    finish_without_output: bool = attrs.field(default=False, kw_only=True)
     name = "change status"
 
 

@@ -158,6 +158,8 @@ class OrderLine:
     components: tuple[Component, ...] = attrs.field(default=(), validator=tuple_of(Component))
     operations: tuple[Operation, ...] = attrs.field(default=(), validator=tuple_of(Operation))
     finished_quantity: Decimal = attrs.field(default=ZERO, converter=as_decimal)
+    # scrap posted with output of the last operation (or of the line when it has no routing)
+    scrap_quantity: Decimal = attrs.field(default=ZERO, converter=as_decimal)
     unit_cost: Decimal = attrs.field(default=ZERO, converter=as_decimal)
     due_date: dt.date | None = None
     planning_level: int = 0  # 0: the header's item; >0: a make-to-order sub-assembly

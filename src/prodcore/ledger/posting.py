@@ -1,0 +1,145 @@
+"""Posting rules: how value entries are costed and which accounts they move (pure).
+
+Capacity cost follows Business Central (worked example D3): a work centre with direct
+unit cost 20, indirect 10 % and overhead rate 2 (unit cost 24), time-based, cost includes
+setup; 1 h setup + 3 h run:
+
+>>> from decimal import Decimal
+>>> from prodcore.numbers import Rounding
+>>> split = capacity_cost(Decimal(4), unit_cost=Decimal(24), indirect_percent=Decimal(10),
+...                       overhead_rate=Decimal(2), rounding=Rounding(Decimal("0.01")))
+>>> split.direct, split.indirect
+(Decimal('80.00'), Decimal('16.00'))
+
+The cost view (double entry) of each value entry, per :func:`gl_lines`:
+
+=========================  ==========================================  ======================
+value entry                 debit (amount > 0)                          credit
+=========================  ==========================================  ======================
+consumption (actual −c)     WIP +c                                      Inventory −c
+output (expected +e)        Inventory (interim) +e                      WIP −e
+capacity direct +d          WIP +d                                      Direct Cost Applied −d
+capacity indirect +i        WIP +i                                      Overhead Applied −i
+variance +v (on output)     Variance +v                                 WIP −v
+revaluation / rounding +r   Inventory +r                                Inventory Adjustment −r
+=========================  ==========================================  ======================
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import attrs
+
+from prodcore.ledger.model import (
+    AccountRole,
+    GLEntry,
+    PostingSetup,
+    ValueEntry,
+    ValueEntryType,
+    ValueSource,
+)
+from prodcore.masterdata import CostingMethod, Item
+from prodcore.numbers import HUNDRED, ONE, Rounding
+
+__all__ = ["CapacityCost", "capacity_cost", "gl_lines", "item_unit_cost"]
+
+
+def item_unit_cost(item: Item) -> Decimal:
+    """The unit cost postings use: the standard cost for a standard-cost item (its unit
+    cost when no standard cost is set), else the unit cost."""
+    if item.costing_method is CostingMethod.STANDARD and item.standard_cost:
+        return item.standard_cost
+    return item.unit_cost
+
+
+@attrs.frozen
+class CapacityCost:
+    """A capacity posting's cost, split into direct and indirect (both rounded)."""
+
+    direct: Decimal
+    indirect: Decimal
+    residual: Decimal  # unrounded cost minus the rounded total: what rounding dropped
+
+    @property
+    def total(self) -> Decimal:
+        return self.direct + self.indirect
+
+
+def capacity_cost(
+    cap_qty: Decimal,
+    *,
+    unit_cost: Decimal,
+    indirect_percent: Decimal,
+    overhead_rate: Decimal,
+    rounding: Rounding,
+) -> CapacityCost:
+    """BC: ``CostAmt = CapQty × UnitCost``,
+    ``Direct = round((CostAmt − CapQty × OverheadRate) / (1 + Indirect%/100))``,
+    ``Indirect = round(CostAmt) − Direct``."""
+    cost = cap_qty * unit_cost
+    total = rounding.apply(cost)
+    direct = rounding.apply((cost - cap_qty * overhead_rate) / (ONE + indirect_percent / HUNDRED))
+    return CapacityCost(direct=direct, indirect=total - direct, residual=cost - total)
+
+
+def gl_lines(value: ValueEntry, setup: PostingSetup, first_entry_no: int) -> tuple[GLEntry, ...]:
+    """The balanced G/L lines of one value entry, numbered downward from ``first_entry_no``
+    (local numbers are negative). Zero amounts make no lines."""
+    pairs: list[tuple[AccountRole, str, Decimal]] = []
+
+    def move(debit: AccountRole, credit: AccountRole, amount: Decimal, debit_account: str) -> None:
+        if amount:
+            pairs.append((debit, debit_account, amount))
+            pairs.append((credit, setup.account(credit), -amount))
+
+    counter = AccountRole.WIP if value.order_id is not None else AccountRole.INVENTORY_ADJUSTMENT
+    if value.entry_type is ValueEntryType.VARIANCE:
+        move(
+            AccountRole.VARIANCE,
+            counter,
+            value.cost_amount,
+            setup.variance_account(value.variance_type),
+        )
+    elif value.entry_type in (ValueEntryType.REVALUATION, ValueEntryType.ROUNDING):
+        move(
+            AccountRole.INVENTORY,
+            AccountRole.INVENTORY_ADJUSTMENT,
+            value.cost_amount,
+            setup.account(AccountRole.INVENTORY),
+        )
+    elif value.source is ValueSource.ITEM:
+        # the item side carries the amount, the order's WIP the opposite
+        move(
+            AccountRole.INVENTORY,
+            counter,
+            value.cost_amount_actual,
+            setup.account(AccountRole.INVENTORY),
+        )
+        move(
+            AccountRole.INVENTORY_INTERIM,
+            counter,
+            value.cost_amount_expected,
+            setup.account(AccountRole.INVENTORY_INTERIM),
+        )
+    else:
+        credit = (
+            AccountRole.DIRECT_COST_APPLIED
+            if value.entry_type is ValueEntryType.DIRECT_COST
+            else AccountRole.OVERHEAD_APPLIED
+        )
+        move(counter, credit, value.cost_amount, setup.account(counter))
+    return tuple(
+        GLEntry(
+            first_entry_no - n,
+            account=account,
+            role=role,
+            amount=amount,
+            currency=value.currency,
+            value_entry_no=value.entry_no,
+            order_id=value.order_id,
+            posted_at=value.posted_at,
+            document_no=value.document_no,
+        )
+        for n, (role, account, amount) in enumerate(pairs)
+    )

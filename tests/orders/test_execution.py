@@ -1,0 +1,779 @@
+"""Execution postings against the worked examples (exact figures) and BC's rules."""
+
+# Decimal fields compared with int literals read best as written:
+# mypy: disable-error-code="comparison-overlap"
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
+from prodcore.clock import FixedClock
+from prodcore.errors import (
+    AlreadyReversedError,
+    IdempotencyConflictError,
+    InsufficientQuantityError,
+    InvalidTransitionError,
+)
+from prodcore.ledger import (
+    AccountRole,
+    ItemEntryType,
+    PostingBatch,
+    PostingResult,
+    ValueEntryType,
+    ValueSource,
+)
+from prodcore.masterdata import (
+    BomLine,
+    CapacityType,
+    FlushingMethod,
+    Item,
+    ManufacturingSetup,
+    ProductionBom,
+    Replenishment,
+    Routing,
+    RoutingLine,
+    UnitCostCalculation,
+    WorkCenter,
+)
+from prodcore.numbers import Duration, TimeUnit
+from prodcore.orders.execution import (
+    CapacityLine,
+    ConsumptionLine,
+    OutputLine,
+    PickComponents,
+    PickLine,
+    PostCapacity,
+    PostConsumption,
+    PostOutput,
+    PostProductionJournal,
+    ReverseEntry,
+    explode_routing,
+    production_journal,
+)
+from prodcore.orders.explosion import MasterDataLookup
+from prodcore.orders.lifecycle import ChangeStatus, CreateOrder
+from prodcore.orders.model import OrderStatus, ProductionOrder, RoutingStatus
+from prodcore.ports import MasterDataRecord
+from prodcore.services import calculate_consumption_lines, handle, put_master_data
+
+T0 = dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC)
+DUE = dt.date(2026, 3, 9)
+F = FlushingMethod
+
+
+class Shop:
+    """A store with master data and a clock, and short-hands for commands."""
+
+    def __init__(
+        self, records: list[MasterDataRecord], setup: ManufacturingSetup | None = None
+    ) -> None:
+        self.store = InMemoryStore()
+        self.uow = InMemoryUnitOfWork(self.store)
+        self.clock = FixedClock(T0)
+        put_master_data(self.uow, records, setup=setup or ManufacturingSetup())
+        self.keys = 0
+
+    def key(self) -> str:
+        self.keys += 1
+        return f"K{self.keys}"
+
+    def create(self, order_id: str, item: str, qty: int | str) -> ProductionOrder:
+        out = handle(self.uow, CreateOrder(order_id, item, qty, due_date=DUE), clock=self.clock)
+        assert out.order is not None
+        return out.order
+
+    def release(self, order_id: str) -> PostingBatch | None:
+        return handle(
+            self.uow, ChangeStatus(order_id, OrderStatus.RELEASED), clock=self.clock
+        ).posting
+
+    def finish(
+        self, order_id: str, *, finish_without_output: bool = False
+    ) -> tuple[PostingBatch | None, tuple[str, ...]]:
+        command = ChangeStatus(
+            order_id, OrderStatus.FINISHED, finish_without_output=finish_without_output
+        )
+        out = handle(self.uow, command, clock=self.clock)
+        return out.posting, out.warnings
+
+    def output(self, *lines: OutputLine) -> PostingResult:
+        return handle(self.uow, PostOutput(self.key(), lines), clock=self.clock)
+
+    def order(self, order_id: str) -> ProductionOrder:
+        with self.uow:
+            return self.uow.orders.get(order_id)
+
+    def snapshot(self) -> tuple[object, ...]:
+        s = self.store
+        return (
+            dict(s.orders),
+            s.counters,
+            dict(s.ledger.on_hand_total),
+            dict(s.ledger.accounts),
+            dict(s.idempotency),
+        )
+
+
+def consumed(batch: PostingBatch | None, item: str) -> Decimal:
+    assert batch is not None
+    return -sum(
+        (
+            e.quantity
+            for e in batch.item_entries
+            if e.item_no == item and e.entry_type is ItemEntryType.CONSUMPTION
+        ),
+        Decimal(0),
+    )
+
+
+def wc(no: str, **kw: object) -> WorkCenter:
+    return WorkCenter(no, **kw)  # type: ignore[arg-type]
+
+
+# --- E1 -------------------------------------------------------------------------------------
+
+
+def e1_shop() -> Shop:
+    return Shop(
+        [
+            WorkCenter("WC"),
+            Item("WIRE", base_unit="KG", unit_cost=3, flushing_method=F.BACKWARD),
+            Item(
+                "CABLE",
+                base_unit="M",
+                replenishment=Replenishment.PRODUCTION,
+                production_bom_no="B",
+                routing_no="R",
+            ),
+            ProductionBom("B", (BomLine("WIRE", "0.01", routing_link_code="L"),)),
+            Routing(
+                "R",
+                (
+                    RoutingLine("10", CapacityType.WORK_CENTER, "WC", routing_link_code="L"),
+                    RoutingLine("20", CapacityType.WORK_CENTER, "WC"),
+                ),
+            ),
+        ]
+    )
+
+
+def test_e1_backward_flush_follows_the_linked_operation_output() -> None:
+    shop = e1_shop()
+    order = shop.create("PO-1", "CABLE", 800)
+    assert order.lines[0].components[0].expected_quantity == 8
+    assert shop.release("PO-1") is None  # nothing forward
+    result = shop.output(OutputLine("PO-1", 10000, "10", output_quantity=200))
+    assert result.batch is not None
+    (ile,) = result.batch.item_entries  # op 10 is not last: no output entry
+    assert ile.entry_type is ItemEntryType.CONSUMPTION
+    assert ile.quantity == Decimal("-2")
+    assert ile.flushed_by_capacity_entry_no == result.batch.capacity_entries[0].entry_no
+    comp = shop.order("PO-1").lines[0].components[0]
+    assert comp.consumed_quantity == 2
+    assert comp.remaining_quantity == 6
+
+
+# --- D2 -------------------------------------------------------------------------------------
+
+
+def d2_shop(**setup: object) -> Shop:
+    return Shop(
+        [
+            Item("C", base_unit="PCS", unit_cost=2, flushing_method=F.BACKWARD),
+            Item(
+                "P", base_unit="PCS", replenishment=Replenishment.PRODUCTION, production_bom_no="B"
+            ),
+            ProductionBom("B", (BomLine("C", 4, scrap_percent=10),)),
+        ],
+        ManufacturingSetup(**setup),  # type: ignore[arg-type]
+    )
+
+
+def test_d2_backward_flush_at_finish_counts_scrap() -> None:
+    shop = d2_shop()
+    order = shop.create("PO-1", "P", 10)
+    assert order.lines[0].components[0].expected_quantity == 44
+    shop.release("PO-1")
+    shop.output(OutputLine("PO-1", 10000, output_quantity=8, scrap_quantity=1, scrap_code="BENT"))
+    batch, warnings = shop.finish("PO-1")
+    assert consumed(batch, "C") == Decimal("39.6")
+    assert warnings == (
+        "Output is missing on line 10000: 2 PCS remaining.",
+        "Consumption is missing for C (line 10000, component 10000): 4.40000 PCS remaining.",
+    )
+    done = shop.order("PO-1")
+    assert done.status is OrderStatus.FINISHED
+    with shop.uow:  # scrap posts no item entry: on hand = output only
+        assert shop.uow.ledger.on_hand("P") == 8
+        assert shop.uow.ledger.on_hand("C") == Decimal("-39.6")
+
+
+def test_finished_order_is_read_only() -> None:
+    shop = d2_shop()
+    shop.create("PO-1", "P", 10)
+    shop.release("PO-1")
+    shop.output(OutputLine("PO-1", 10000, output_quantity=10))
+    shop.finish("PO-1")
+    before = shop.snapshot()
+    with pytest.raises(InvalidTransitionError):
+        shop.output(OutputLine("PO-1", 10000, output_quantity=1))
+    assert shop.snapshot() == before
+
+
+def test_finish_refuses_consumption_without_output_unless_allowed() -> None:
+    shop = d2_shop()
+    shop.create("PO-1", "P", 10)
+    shop.release("PO-1")
+    handle(shop.uow, PostConsumption("C1", (_cons("PO-1", 5),)), clock=shop.clock)
+    before = shop.snapshot()
+    with pytest.raises(InvalidTransitionError, match="no output"):
+        shop.finish("PO-1")
+    assert shop.snapshot() == before
+    # the setup must allow it, and the command must ask for it
+    with pytest.raises(InvalidTransitionError):
+        shop.finish("PO-1", finish_without_output=True)
+    allowed = d2_shop(finish_order_without_output=True)
+    allowed.create("PO-1", "P", 10)
+    allowed.release("PO-1")
+    handle(allowed.uow, PostConsumption("C1", (_cons("PO-1", 5),)), clock=allowed.clock)
+    _, warnings = allowed.finish("PO-1", finish_without_output=True)
+    assert "Line 10000 is finished without output." in warnings
+
+
+def _cons(order_id: str, qty: int | str, line: int = 10000, comp: int = 10000) -> ConsumptionLine:
+    return ConsumptionLine(order_id, line, comp, qty)
+
+
+# --- D3 -------------------------------------------------------------------------------------
+
+
+def d3_shop(calc: UnitCostCalculation = UnitCostCalculation.TIME, **setup: object) -> Shop:
+    return Shop(
+        [
+            WorkCenter(
+                "WC",
+                direct_unit_cost=20,
+                indirect_cost_percent=10,
+                overhead_rate=2,
+                capacity_unit=TimeUnit.HOUR,
+                unit_cost_calculation=calc,
+            ),
+            Item("P", base_unit="PCS", replenishment=Replenishment.PRODUCTION, routing_no="R"),
+            Routing("R", (RoutingLine("10", CapacityType.WORK_CENTER, "WC"),)),
+        ],
+        ManufacturingSetup(**setup),  # type: ignore[arg-type]
+    )
+
+
+def test_d3_capacity_cost_direct_80_indirect_16() -> None:
+    shop = d3_shop()
+    shop.create("PO-1", "P", 10)
+    shop.release("PO-1")
+    result = shop.output(
+        OutputLine(
+            "PO-1",
+            10000,
+            "10",
+            setup_time=Duration(60, TimeUnit.MINUTE),
+            run_time=Duration(180, TimeUnit.MINUTE),
+        )
+    )
+    assert result.batch is not None
+    (cap,) = result.batch.capacity_entries
+    assert (cap.quantity, cap.setup_time, cap.run_time, cap.time_unit) == (4, 1, 3, TimeUnit.HOUR)
+    direct, indirect = result.batch.value_entries
+    assert (direct.entry_type, direct.cost_amount_actual) == (ValueEntryType.DIRECT_COST, 80)
+    assert (indirect.entry_type, indirect.cost_amount_actual) == (ValueEntryType.INDIRECT_COST, 16)
+    lines = [(g.role, g.amount) for g in result.batch.gl_entries]
+    assert lines == [
+        (AccountRole.WIP, 80),
+        (AccountRole.DIRECT_COST_APPLIED, -80),
+        (AccountRole.WIP, 16),
+        (AccountRole.OVERHEAD_APPLIED, -16),
+    ]
+    with shop.uow:
+        assert shop.uow.ledger.wip("PO-1") == 96
+    op = shop.order("PO-1").lines[0].operations[0]
+    assert (op.posted_setup_time, op.posted_run_time, op.status) == (
+        60,
+        180,
+        RoutingStatus.IN_PROGRESS,
+    )
+
+
+def test_d3_without_setup_in_cost_and_units_based() -> None:
+    shop = d3_shop(cost_includes_setup=False)
+    shop.create("PO-1", "P", 10)
+    shop.release("PO-1")
+    r = shop.output(
+        OutputLine(
+            "PO-1",
+            10000,
+            "10",
+            setup_time=Duration(1, TimeUnit.HOUR),
+            run_time=Duration(3, TimeUnit.HOUR),
+        )
+    )
+    assert r.batch is not None and r.batch.capacity_entries[0].quantity == 3
+    units = d3_shop(UnitCostCalculation.UNITS)
+    units.create("PO-1", "P", 10)
+    units.release("PO-1")
+    r = units.output(
+        OutputLine("PO-1", 10000, "10", output_quantity=10, scrap_quantity=2, run_time=Duration(5))
+    )
+    assert r.batch is not None
+    assert r.batch.capacity_entries[0].quantity == 12
+    assert (
+        sum(v.cost_amount_actual for v in r.batch.value_entries if v.source is ValueSource.CAPACITY)
+        == 288
+    )
+
+
+def test_stop_time_is_a_separate_uncosted_entry() -> None:
+    shop = d3_shop()
+    shop.create("PO-1", "P", 10)
+    shop.release("PO-1")
+    r = shop.output(
+        OutputLine(
+            "PO-1",
+            10000,
+            "10",
+            run_time=Duration(1, TimeUnit.HOUR),
+            stop_time=Duration(30),
+            stop_code="JAM",
+        )
+    )
+    assert r.batch is not None
+    stop, run = r.batch.capacity_entries
+    assert (stop.quantity, stop.stop_time, stop.stop_code) == (
+        Decimal("0.5"),
+        Decimal("0.5"),
+        "JAM",
+    )
+    assert all(
+        v.capacity_entry_no == run.entry_no
+        for v in r.batch.value_entries
+        if v.source is ValueSource.CAPACITY
+    )
+
+
+# --- D6: reversal ---------------------------------------------------------------------------
+
+
+def d6_shop(**setup: object) -> Shop:
+    return Shop(
+        [
+            WorkCenter("WC", direct_unit_cost=1, capacity_unit=TimeUnit.MINUTE),
+            Item("C", base_unit="PCS", unit_cost=5, flushing_method=F.BACKWARD),
+            Item(
+                "P",
+                base_unit="PCS",
+                replenishment=Replenishment.PRODUCTION,
+                production_bom_no="B",
+                routing_no="R",
+                standard_cost=30,
+            ),
+            ProductionBom("B", (BomLine("C", 2, routing_link_code="L"),)),
+            Routing(
+                "R", (RoutingLine("10", CapacityType.WORK_CENTER, "WC", routing_link_code="L"),)
+            ),
+        ],
+        ManufacturingSetup(**setup),  # type: ignore[arg-type]
+    )
+
+
+def _post_d6(shop: Shop) -> PostingResult:
+    shop.create("PO-1", "P", 10)
+    shop.release("PO-1")
+    return shop.output(
+        OutputLine(
+            "PO-1",
+            10000,
+            "10",
+            output_quantity=10,
+            scrap_quantity=1,
+            setup_time=Duration(15),
+            run_time=Duration(50),
+            finished=True,
+        )
+    )
+
+
+def test_d6_reversing_output_reverses_its_capacity_but_not_flushed_consumption() -> None:
+    shop = d6_shop()
+    posted = _post_d6(shop)
+    assert posted.batch is not None
+    output = next(e for e in posted.batch.item_entries if e.entry_type is ItemEntryType.OUTPUT)
+    assert output.quantity == 10
+    out_value = next(v for v in posted.batch.value_entries if v.item_entry_no == output.entry_no)
+    assert (out_value.cost_amount_expected, out_value.cost_amount_actual) == (300, 0)
+    assert consumed(posted.batch, "C") == 22  # 2 × (10 + 1)
+    assert shop.order("PO-1").lines[0].operations[0].status is RoutingStatus.FINISHED
+
+    rev = handle(shop.uow, ReverseEntry("R1", ValueSource.ITEM, output.entry_no), clock=shop.clock)
+    assert rev.batch is not None
+    (rev_ile,) = rev.batch.item_entries
+    assert (rev_ile.quantity, rev_ile.applies_to_entry_no) == (-10, output.entry_no)
+    (rev_cap,) = rev.batch.capacity_entries
+    cap = posted.batch.capacity_entries[0]
+    assert rev_cap.applies_to_entry_no == cap.entry_no
+    assert (
+        rev_cap.setup_time,
+        rev_cap.run_time,
+        rev_cap.scrap_quantity,
+        rev_cap.output_quantity,
+    ) == (
+        -15,
+        -50,
+        -1,
+        -10,
+    )
+    order = shop.order("PO-1")
+    line = order.lines[0]
+    assert line.finished_quantity == 0
+    assert line.operations[0].status is RoutingStatus.IN_PROGRESS
+    assert (line.operations[0].output_quantity, line.operations[0].scrap_quantity) == (0, 0)
+    assert line.components[0].consumed_quantity == 22  # decision 3: not silently reversed
+    with shop.uow:
+        # output and capacity net to zero: WIP keeps just the consumption
+        assert shop.uow.ledger.wip("PO-1") == 110
+        assert shop.uow.ledger.on_hand("P") == 0
+    assert any("Reversed output entry" in n for n in rev.notes)
+    with pytest.raises(AlreadyReversedError):
+        handle(shop.uow, ReverseEntry("R2", ValueSource.ITEM, output.entry_no), clock=shop.clock)
+    with pytest.raises(AlreadyReversedError):
+        handle(shop.uow, ReverseEntry("R3", ValueSource.CAPACITY, cap.entry_no), clock=shop.clock)
+
+
+def test_partial_reversal_up_to_what_remains_nets_to_zero() -> None:
+    shop = d6_shop()
+    posted = _post_d6(shop)
+    assert posted.batch is not None
+    output = next(e for e in posted.batch.item_entries if e.entry_type is ItemEntryType.OUTPUT)
+    handle(shop.uow, ReverseEntry("R1", ValueSource.ITEM, output.entry_no, 3), clock=shop.clock)
+    before = shop.snapshot()
+    with pytest.raises(InsufficientQuantityError):
+        handle(shop.uow, ReverseEntry("R2", ValueSource.ITEM, output.entry_no, 8), clock=shop.clock)
+    assert shop.snapshot() == before
+    handle(shop.uow, ReverseEntry("R3", ValueSource.ITEM, output.entry_no, 7), clock=shop.clock)
+    with shop.uow:
+        ledger = shop.uow.ledger
+        assert ledger.wip("PO-1") == 110
+        cap_total = sum((c.run_time for c in ledger.capacity_entries(order_id="PO-1")), Decimal(0))
+        assert cap_total == 0
+        assert ledger.on_hand("P") == 0
+        assert ledger.account_balance("2111") == 0  # inventory interim
+    assert shop.order("PO-1").lines[0].finished_quantity == 0
+
+
+def test_reversing_output_with_its_flushed_consumption() -> None:
+    shop = d6_shop()
+    posted = _post_d6(shop)
+    assert posted.batch is not None
+    output = next(e for e in posted.batch.item_entries if e.entry_type is ItemEntryType.OUTPUT)
+    rev = handle(
+        shop.uow,
+        ReverseEntry("R1", ValueSource.ITEM, output.entry_no, include_flushed_consumption=True),
+        clock=shop.clock,
+    )
+    assert rev.batch is not None
+    assert sorted(e.quantity for e in rev.batch.item_entries) == [-10, 22]
+    assert any("Reversed consumption entry" in n for n in rev.notes)
+    assert shop.order("PO-1").lines[0].components[0].consumed_quantity == 0
+    with shop.uow:
+        assert shop.uow.ledger.wip("PO-1") == 0
+        assert shop.uow.ledger.on_hand("C") == 0
+
+
+def test_reversing_consumption() -> None:
+    shop = d2_shop()
+    shop.create("PO-1", "P", 10)
+    shop.release("PO-1")
+    r = handle(shop.uow, PostConsumption("C1", (_cons("PO-1", 5),)), clock=shop.clock)
+    assert r.batch is not None
+    entry = r.batch.item_entries[0].entry_no
+    handle(shop.uow, ReverseEntry("R1", ValueSource.ITEM, entry, 2), clock=shop.clock)
+    assert shop.order("PO-1").lines[0].components[0].consumed_quantity == 3
+    with shop.uow:
+        assert shop.uow.ledger.wip("PO-1") == 6
+        assert shop.uow.ledger.on_hand("C") == -3
+
+
+# --- idempotency and refusals ---------------------------------------------------------------
+
+
+def test_idempotent_repeat_returns_the_first_result() -> None:
+    shop = d2_shop()
+    shop.create("PO-1", "P", 10)
+    shop.release("PO-1")
+    cmd = PostConsumption("SAME", (_cons("PO-1", 5),))
+    first = handle(shop.uow, cmd, clock=shop.clock)
+    before = shop.snapshot()
+    again = handle(shop.uow, cmd, clock=shop.clock)
+    assert again == first
+    assert shop.snapshot() == before
+    with pytest.raises(IdempotencyConflictError):
+        handle(shop.uow, PostConsumption("SAME", (_cons("PO-1", 6),)), clock=shop.clock)
+    assert shop.snapshot() == before
+
+
+def test_refused_posting_writes_nothing() -> None:
+    shop = d2_shop(allow_negative_inventory=False)
+    shop.create("PO-1", "P", 10)
+    shop.release("PO-1")
+    before = shop.snapshot()
+    with pytest.raises(InsufficientQuantityError):
+        handle(shop.uow, PostConsumption("C1", (_cons("PO-1", 5),)), clock=shop.clock)
+    assert shop.snapshot() == before
+    # the key was not used up by the refused command
+    shop.output(OutputLine("PO-1", 10000, output_quantity=1))
+    with shop.uow:
+        assert shop.uow.ledger.idempotency("C1") is None
+
+
+def test_posting_to_a_planned_order_is_refused() -> None:
+    shop = d2_shop()
+    shop.create("PO-1", "P", 10)
+    before = shop.snapshot()
+    with pytest.raises(InvalidTransitionError):
+        shop.output(OutputLine("PO-1", 10000, output_quantity=1))
+    assert shop.snapshot() == before
+
+
+# --- E13: mixed flushing --------------------------------------------------------------------
+
+
+def e13_shop() -> Shop:
+    comps = {
+        "SP-BOM1301": F.BACKWARD,
+        "SP-BOM1302": F.BACKWARD,
+        "SP-BOM1303": F.FORWARD,
+        "SP-BOM1304": F.BACKWARD,
+        "SP-BOM1305": F.FORWARD,
+        "SP-BOM1306": F.MANUAL,
+    }
+    links = {"SP-BOM1302": "WIRING", "SP-BOM1303": "WIRING"}
+    return Shop(
+        [
+            WorkCenter("BODY", direct_unit_cost=1, flushing_method=F.FORWARD),
+            WorkCenter("ELECTRIC", direct_unit_cost=2),
+            WorkCenter("PACKING", direct_unit_cost=1, flushing_method=F.BACKWARD),
+            *(Item(no, base_unit="PCS", unit_cost=1, flushing_method=m) for no, m in comps.items()),
+            Item(
+                "SP-SCM1004",
+                base_unit="PCS",
+                replenishment=Replenishment.PRODUCTION,
+                production_bom_no="SP",
+                routing_no="SP",
+                unit_cost=100,
+            ),
+            ProductionBom(
+                "SP", tuple(BomLine(no, 1, routing_link_code=links.get(no)) for no in comps)
+            ),
+            Routing(
+                "SP",
+                (
+                    RoutingLine(
+                        "10",
+                        CapacityType.WORK_CENTER,
+                        "BODY",
+                        setup_time=Duration(10),
+                        run_time=Duration(5),
+                    ),
+                    RoutingLine(
+                        "20",
+                        CapacityType.WORK_CENTER,
+                        "ELECTRIC",
+                        run_time=Duration(4),
+                        routing_link_code="WIRING",
+                    ),
+                    RoutingLine("30", CapacityType.WORK_CENTER, "PACKING", run_time=Duration(2)),
+                ),
+            ),
+        ]
+    )
+
+
+def test_e13_mixed_flushing_walkthrough() -> None:
+    shop = e13_shop()
+    shop.create("PO-1", "SP-SCM1004", 5)
+    released = shop.release("PO-1")
+    # release: unlinked forward component and the forward operation
+    assert consumed(released, "SP-BOM1305") == 5
+    assert released is not None
+    assert {e.item_no for e in released.item_entries} == {"SP-BOM1305"}
+    (body,) = released.capacity_entries
+    assert (body.operation_no, body.output_quantity, body.setup_time, body.run_time) == (
+        "10",
+        5,
+        10,
+        25,
+    )
+
+    lines = calculate_consumption_lines(shop.uow, ["PO-1"])
+    # manual component, and the linked forward one whose operation has not started
+    assert {(ln.component_line_no, ln.quantity) for ln in lines} == {(60000, 5), (30000, 5)}
+    manual = tuple(ln for ln in lines if ln.component_line_no == 60000)
+    handle(shop.uow, PostConsumption("CALC", manual), clock=shop.clock)
+
+    journal = explode_routing(shop.order("PO-1"), 10000)
+    assert [j.operation_no for j in journal] == ["10", "20", "30"]
+    wiring = OutputLine("PO-1", 10000, "20", output_quantity=3, run_time=Duration(10))
+    r = shop.output(wiring)
+    assert r.batch is not None
+    assert consumed(r.batch, "SP-BOM1302") == 3  # backward, linked: actual output
+    assert consumed(r.batch, "SP-BOM1303") == 5  # forward, linked: all at the start
+
+    batch, warnings = shop.finish("PO-1")
+    assert batch is not None
+    (packing,) = batch.capacity_entries
+    assert (packing.operation_no, packing.output_quantity) == ("30", 5)
+    (out,) = [e for e in batch.item_entries if e.entry_type is ItemEntryType.OUTPUT]
+    assert out.quantity == 5
+    assert consumed(batch, "SP-BOM1301") == 5
+    assert consumed(batch, "SP-BOM1304") == 5
+    # SP-BOM1302 was flushed for 3 only: its missing consumption is a warning
+    assert any("SP-BOM1302" in w for w in warnings)
+    done = shop.order("PO-1")
+    assert all(op.status is RoutingStatus.FINISHED for op in done.lines[0].operations)
+    assert done.lines[0].finished_quantity == 5
+
+
+# --- picks, capacity journal, production journal ----------------------------------------------
+
+
+def pick_shop() -> Shop:
+    return Shop(
+        [
+            Item("PF", base_unit="PCS", unit_cost=1, flushing_method=F.PICK_FORWARD),
+            Item("PB", base_unit="PCS", unit_cost=1, flushing_method=F.PICK_BACKWARD),
+            Item("PM", base_unit="PCS", unit_cost=1, flushing_method=F.PICK_MANUAL),
+            Item(
+                "P", base_unit="PCS", replenishment=Replenishment.PRODUCTION, production_bom_no="B"
+            ),
+            ProductionBom("B", (BomLine("PF", 1), BomLine("PB", 1), BomLine("PM", 1))),
+        ]
+    )
+
+
+def test_pick_variants_consume_only_what_is_picked() -> None:
+    shop = pick_shop()
+    shop.create("PO-1", "P", 10)
+    assert shop.release("PO-1") is None  # nothing picked yet
+    r = handle(
+        shop.uow,
+        PickComponents(
+            "P1",
+            "PO-1",
+            (PickLine(10000, 10000, 4), PickLine(10000, 20000, 6), PickLine(10000, 30000, 2)),
+        ),
+        clock=shop.clock,
+    )
+    assert consumed(r.batch, "PF") == 4  # forward: flushed from the bin at once
+    with pytest.raises(InsufficientQuantityError):
+        handle(shop.uow, PostConsumption("C1", (_cons("PO-1", 3, comp=30000),)), clock=shop.clock)
+    handle(shop.uow, PostConsumption("C2", (_cons("PO-1", 2, comp=30000),)), clock=shop.clock)
+    shop.output(OutputLine("PO-1", 10000, output_quantity=10))
+    batch, _ = shop.finish("PO-1")
+    assert consumed(batch, "PB") == 6  # backward needs 10, the bin holds 6
+    comps = shop.order("PO-1").lines[0].components
+    assert [c.consumed_quantity for c in comps] == [4, 6, 2]
+
+
+def test_capacity_journal_posts_time_without_order() -> None:
+    shop = d3_shop()
+    r = handle(
+        shop.uow,
+        PostCapacity(
+            "CAP1",
+            (
+                CapacityLine(
+                    CapacityType.WORK_CENTER,
+                    "WC",
+                    run_time=Duration(2, TimeUnit.HOUR),
+                    description="maintenance",
+                ),
+            ),
+        ),
+        clock=shop.clock,
+    )
+    assert r.batch is not None
+    (entry,) = r.batch.capacity_entries
+    assert (entry.order_id, entry.run_time, entry.description) == (None, 2, "maintenance")
+    assert r.batch.value_entries == ()
+    with shop.uow:
+        assert shop.uow.ledger.capacity_used("WC", T0.date(), T0.date()) == 2
+
+
+def test_production_journal_posts_consumption_and_output_together() -> None:
+    shop = Shop(
+        [
+            WorkCenter("WC", direct_unit_cost=1),
+            Item("M", base_unit="PCS", unit_cost=2),
+            Item(
+                "P",
+                base_unit="PCS",
+                replenishment=Replenishment.PRODUCTION,
+                production_bom_no="B",
+                routing_no="R",
+                unit_cost=10,
+            ),
+            ProductionBom("B", (BomLine("M", 3),)),
+            Routing(
+                "R",
+                (
+                    RoutingLine(
+                        "10",
+                        CapacityType.WORK_CENTER,
+                        "WC",
+                        setup_time=Duration(5),
+                        run_time=Duration(1),
+                    ),
+                ),
+            ),
+        ]
+    )
+    shop.create("PO-1", "P", 4)
+    shop.release("PO-1")
+    preset = production_journal(shop.order("PO-1"), 10000, _md(shop))
+    assert [c.quantity for c in preset.consumption] == [12]
+    assert [(o.output_quantity, o.setup_time, o.run_time) for o in preset.output] == [
+        (4, Duration(5), Duration(4))
+    ]
+    cmd = PostProductionJournal("PJ1", "PO-1", 10000, preset.consumption, preset.output)
+    r = handle(shop.uow, cmd, clock=shop.clock)
+    assert r.batch is not None
+    with shop.uow:
+        ledger = shop.uow.ledger
+        # consumption 24 + capacity 9 − output 40
+        assert ledger.wip("PO-1") == Decimal(24 + 9 - 40)
+        assert ledger.on_hand("P") == 4
+        assert ledger.consumed_quantity("PO-1", 10000, 10000) == 12
+        assert ledger.output_quantity("PO-1", 10000) == 4
+
+
+def _md(shop: Shop) -> MasterDataLookup:
+    return shop.uow.master_data
+
+
+def test_every_value_entry_balances_e10_style() -> None:
+    shop = e13_shop()
+    shop.create("PO-1", "SP-SCM1004", 5)
+    shop.release("PO-1")
+    shop.output(OutputLine("PO-1", 10000, "20", output_quantity=5, run_time=Duration(20)))
+    shop.finish("PO-1")
+    with shop.uow:
+        ledger = shop.uow.ledger
+        gl = ledger.gl_entries()
+        assert sum(g.amount for g in gl) == 0
+        for v in ledger.value_entries():
+            assert sum(g.amount for g in gl if g.value_entry_no == v.entry_no) == 0
+        values = ledger.value_entries(order_id="PO-1")
+        absorbed = sum(v.cost_amount for v in values if v.source is ValueSource.CAPACITY) - sum(
+            v.cost_amount for v in values if v.source is ValueSource.ITEM
+        )
+        assert ledger.wip("PO-1") == absorbed
