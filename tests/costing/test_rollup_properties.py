@@ -329,8 +329,9 @@ def test_incremental_equals_full_recomputation(
     expected_changes = {no for no in full if full[no] != before[no]}
     assert {c.item_no for c in update.changes} == expected_changes
     for change in update.changes:
-        assert change.old == before[change.item_no]
-        assert change.new == full[change.item_no]
+        assert change.old == before.standard_cost(change.item_no)
+        assert change.new == full.standard_cost(change.item_no)
+        assert update.detail(change.item_no) == (before[change.item_no], full[change.item_no])
     # the old rollup is untouched
     assert {no: before[no] for no in before} == {no: roll_up(old_md)[no] for no in before}
 

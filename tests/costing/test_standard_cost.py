@@ -469,9 +469,12 @@ class TestIncremental:
         assert not update.full
         assert [c.item_no for c in update.changes] == ["C", "P"]
         change = update.changes[1]
-        assert change.old_standard_cost == D("26.62")
+        assert change.old == D("26.62")
         # material 12, mfg ovhd (120 + 120 + 24) × 5 % + 10 = 23.2 per lot
-        assert change.new_standard_cost == D("28.72")
+        assert change.new == D("28.72")
+        old, new = update.detail("P")
+        assert old == rollup["P"]
+        assert new.single_level.material == D(12)
         assert update.rollup["P"] == roll_up(md2)["P"]
         assert rollup["P"].standard_cost == D("26.62")  # the old rollup is unchanged
 
@@ -482,7 +485,7 @@ class TestIncremental:
         md2 = attrs.evolve(md, work_centers={"WC1": wc})
         update = rollup.update(md2, work_centers=["WC1"])
         assert [c.item_no for c in update.changes] == ["P"]
-        assert update.changes[0].new.single_level.capacity == D(18)
+        assert update.detail("P")[1].single_level.capacity == D(18)
         assert update.recomputed == 1
 
     def test_unchanged_cost_reports_nothing(self) -> None:
@@ -503,6 +506,7 @@ class TestIncremental:
         assert update.full
         assert {c.item_no for c in update.changes} == {"N", "P"}
         assert next(c for c in update.changes if c.item_no == "N").old is None
+        assert update.detail("N") == (None, update.rollup["N"])
 
 
 class TestReport:

@@ -52,8 +52,9 @@ Decimal('26.62000')
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 import attrs
 
@@ -313,7 +314,9 @@ class _Compiler:
     def _simple_bom_lines(self, bom_no: str) -> Iterator[_PhantomEntry] | None:
         """The lines of a BOM without phantoms and versions (the usual case), else None."""
         md = self.md
-        bom = md.bom(bom_no)
+        bom = md.boms.get(bom_no)
+        if bom is None:
+            raise NotFoundError(kind="Production BOM", key=bom_no)
         if bom.versions or bom.status is not VersionStatus.CERTIFIED:
             return None
         lines = bom.lines
@@ -433,13 +436,11 @@ class _Compiler:
 
 
 def _unit_rounder(rounding: Rounding) -> Callable[[Decimal], Decimal]:
-    if rounding.precision.as_tuple().digits == (1,) and rounding.mode is RoundingMode.HALF_UP:
-        precision = rounding.precision
-
-        def quantize(value: Decimal) -> Decimal:
-            return value.quantize(precision, ROUND_HALF_UP)
-
-        return quantize
+    if rounding.precision.as_tuple().digits == (1,):
+        # a power of ten: Decimal.quantize directly (a C call, no Python frame per value)
+        return functools.partial(
+            Decimal.quantize, exp=rounding.precision, rounding=rounding.mode.value
+        )
     return rounding.apply
 
 
@@ -448,34 +449,35 @@ def _unit_rounder(rounding: Rounding) -> Callable[[Decimal], Decimal]:
 
 @attrs.frozen
 class CostChange:
-    """An item whose cost changed: before (None if it was not rolled up) and after."""
+    """An item whose cost changed: its standard cost before (None if it was not rolled
+    up before) and after. The shares are in :attr:`RollupUpdate.previous` and
+    :attr:`RollupUpdate.rollup` (see :meth:`RollupUpdate.detail`)."""
 
     item_no: str
-    old: ItemCost | None
-    new: ItemCost
-
-    @property
-    def old_standard_cost(self) -> Decimal | None:
-        return None if self.old is None else self.old.standard_cost
-
-    @property
-    def new_standard_cost(self) -> Decimal:
-        return self.new.standard_cost
+    old: Decimal | None
+    new: Decimal
 
 
 @attrs.frozen
 class RollupUpdate:
     """The result of :meth:`StandardCostRollup.update`: the new rollup and what changed.
 
-    ``changes`` lists the items whose cost changed, components first; ``recomputed``
-    counts the items computed again; ``full`` tells whether everything had to be rolled
-    up again (because the BOM graph itself changed).
+    ``changes`` lists the items whose cost (standard cost or any single-level or
+    rolled-up share) changed, components first; ``recomputed`` counts the items computed
+    again; ``full`` tells whether everything had to be rolled up again (because the BOM
+    graph itself changed).
     """
 
+    previous: StandardCostRollup
     rollup: StandardCostRollup
     changes: tuple[CostChange, ...] = attrs.field(validator=tuple_of(CostChange))
     recomputed: int
     full: bool
+
+    def detail(self, item_no: str) -> tuple[ItemCost | None, ItemCost]:
+        """The item's cost before (None if it was not rolled up) and after the update."""
+        after = self.rollup[item_no]
+        return self.previous.get(item_no), after
 
 
 _Vector = list[Decimal]
@@ -563,6 +565,11 @@ class StandardCostRollup:
             single_level=CostShares(self.sm[i], self.sc[i], self.ss[i], self.sco[i], self.smo[i]),
             rolled_up=CostShares(self.rm[i], self.rc[i], self.rs[i], self.rco[i], self.rmo[i]),
         )
+
+    def get(self, item_no: str) -> ItemCost | None:
+        """The item's cost, or None if the item is not in this rollup."""
+        i = self._graph.index.get(item_no)
+        return None if i is None else self._item_cost(i)
 
     def standard_cost(self, item_no: str) -> Decimal:
         """The standard cost per base unit of ``item_no`` (Σ single-level shares)."""
@@ -700,25 +707,32 @@ class StandardCostRollup:
             return self._full_update(md)
         new = self._copy(g.copy_with(rows, new_boms))
         # everything that depends on a dirty item, in topological order
-        affected = set(dirty)
+        seen = bytearray(len(g.names))
         stack = list(dirty)
+        for i in stack:
+            seen[i] = 1
+        affected = list(stack)
         start, flat = self._dep_start, self._dep_flat
         while stack:
             i = stack.pop()
             for p in flat[start[i] : start[i + 1]]:
-                if p not in affected:
-                    affected.add(p)
+                if not seen[p]:
+                    seen[p] = 1
                     stack.append(p)
-        order = sorted(affected, key=self._pos.__getitem__)
-        new._compute(order)
-        olds = [getattr(self, name) for name in _RESULT_COLUMNS]
-        news = [getattr(new, name) for name in _RESULT_COLUMNS]
-        changes = tuple(
-            CostChange(g.names[i], self._item_cost(i), new._item_cost(i))
-            for i in order
-            if any(o[i] != n[i] for o, n in zip(olds, news, strict=True))
+                    affected.append(p)
+        affected.sort(key=self._pos.__getitem__)
+        new._compute(affected)
+        pairs = [(getattr(self, name), getattr(new, name)) for name in _RESULT_COLUMNS]
+        old_std, new_std, names = self.std, new.std, g.names
+        changes: list[CostChange] = []
+        for i in affected:
+            for old_column, new_column in pairs:
+                if old_column[i] != new_column[i]:
+                    changes.append(CostChange(names[i], old_std[i], new_std[i]))
+                    break
+        return RollupUpdate(
+            previous=self, rollup=new, changes=tuple(changes), recomputed=len(affected), full=False
         )
-        return RollupUpdate(rollup=new, changes=changes, recomputed=len(order), full=False)
 
     def _copy(self, graph: _Graph) -> StandardCostRollup:
         new = StandardCostRollup.__new__(StandardCostRollup)
@@ -732,15 +746,20 @@ class StandardCostRollup:
     def _full_update(self, md: MasterData) -> RollupUpdate:
         new = roll_up(md, at=self._at)
         index = self._graph.index
+        pairs = [(getattr(self, name), getattr(new, name)) for name in _RESULT_COLUMNS]
         changes: list[CostChange] = []
         for i in new._order:
             no = new._graph.names[i]
-            after = new._item_cost(i)
             j = index.get(no)
-            before = None if j is None else self._item_cost(j)
-            if before != after:
-                changes.append(CostChange(no, before, after))
-        return RollupUpdate(rollup=new, changes=tuple(changes), recomputed=len(new), full=True)
+            if j is None:
+                changes.append(CostChange(no, None, new.std[i]))
+            elif self._graph.produced[j] != new._graph.produced[i] or any(
+                old_column[j] != new_column[i] for old_column, new_column in pairs
+            ):
+                changes.append(CostChange(no, self.std[j], new.std[i]))
+        return RollupUpdate(
+            previous=self, rollup=new, changes=tuple(changes), recomputed=len(new), full=True
+        )
 
 
 class _GraphChangedError(Exception):
