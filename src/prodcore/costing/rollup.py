@@ -607,12 +607,14 @@ class StandardCostRollup:
                 sc[i] = ss[i] = sco[i] = smo[i] = rc[i] = rs[i] = rco[i] = rmo[i] = ZERO
                 continue
             mat = ru_mat = ru_cap = ru_sub = ru_co = ru_mo = ZERO
-            for c, q in zip(components, quantities, strict=True):
+            for c, q in zip(components, quantities, strict=False):  # equal lengths
                 if produced[c]:
                     mat += q * std[c]
                     ru_mat += q * rm[c]
                     ru_cap += q * rc[c]
-                    ru_sub += q * rs[c]
+                    v = rs[c]
+                    if v:  # mostly zero: most work is not subcontracted
+                        ru_sub += q * v
                     ru_co += q * rco[c]
                     ru_mo += q * rmo[c]
                 else:
