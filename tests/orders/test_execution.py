@@ -9,6 +9,8 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
 from prodcore.clock import FixedClock
@@ -26,6 +28,7 @@ from prodcore.ledger import (
     ValueEntryType,
     ValueSource,
 )
+from prodcore.ledger.posting import capacity_cost
 from prodcore.masterdata import (
     BomLine,
     CapacityType,
@@ -39,7 +42,7 @@ from prodcore.masterdata import (
     UnitCostCalculation,
     WorkCenter,
 )
-from prodcore.numbers import Duration, TimeUnit
+from prodcore.numbers import Duration, Rounding, TimeUnit
 from prodcore.orders.execution import (
     CapacityLine,
     ConsumptionLine,
@@ -777,3 +780,163 @@ def test_every_value_entry_balances_e10_style() -> None:
             v.cost_amount for v in values if v.source is ValueSource.ITEM
         )
         assert ledger.wip("PO-1") == absorbed
+
+
+# --- properties (hypothesis) -------------------------------------------------------------
+
+amounts = st.decimals(min_value="0.01", max_value=50, places=2)
+counts = st.integers(min_value=0, max_value=6)
+
+
+def _accounts(shop: Shop) -> dict[str, Decimal]:
+    return {k: v for k, v in shop.store.ledger.accounts.items() if v}
+
+
+def _on_hand(shop: Shop) -> dict[str, Decimal]:
+    return {k: v for k, v in shop.store.ledger.on_hand_total.items() if v}
+
+
+@given(
+    quantity=st.integers(min_value=1, max_value=50),
+    output=st.integers(min_value=1, max_value=20),
+    scrap=counts,
+    run=st.decimals(min_value=0, max_value=100, places=2),
+    setup=st.decimals(min_value=0, max_value=30, places=1),
+)
+def test_output_plus_its_full_reversal_nets_to_zero(
+    quantity: int, output: int, scrap: int, run: Decimal, setup: Decimal
+) -> None:
+    shop = d6_shop()
+    shop.create("PO-1", "P", quantity)
+    shop.release("PO-1")
+    before_accounts, before_stock = _accounts(shop), _on_hand(shop)
+    before_order = shop.order("PO-1")
+    posted = shop.output(
+        OutputLine(
+            "PO-1",
+            10000,
+            "10",
+            output_quantity=output,
+            scrap_quantity=scrap,
+            run_time=Duration(run),
+            setup_time=Duration(setup),
+            finished=True,
+        )
+    )
+    assert posted.batch is not None
+    out = next(e for e in posted.batch.item_entries if e.entry_type is ItemEntryType.OUTPUT)
+    handle(
+        shop.uow,
+        ReverseEntry("REV", ValueSource.ITEM, out.entry_no, include_flushed_consumption=True),
+        clock=shop.clock,
+    )
+    assert _accounts(shop) == before_accounts
+    assert _on_hand(shop) == before_stock
+    after = shop.order("PO-1").lines[0]
+    assert after.finished_quantity == before_order.lines[0].finished_quantity
+    assert after.components == before_order.lines[0].components
+    op_before, op_after = before_order.lines[0].operations[0], after.operations[0]
+    assert (op_after.output_quantity, op_after.scrap_quantity, op_after.posted_run_time) == (
+        op_before.output_quantity,
+        op_before.scrap_quantity,
+        op_before.posted_run_time,
+    )
+
+
+@given(
+    issues=st.lists(amounts, min_size=1, max_size=6),
+    reversal_parts=st.lists(st.integers(min_value=1, max_value=4), max_size=6),
+)
+def test_consumed_equals_issued_less_reversed(
+    issues: list[Decimal], reversal_parts: list[int]
+) -> None:
+    shop = d2_shop()
+    shop.create("PO-1", "P", 10)
+    shop.release("PO-1")
+    entries = []
+    for n, qty in enumerate(issues):
+        r = handle(
+            shop.uow,
+            PostConsumption(f"C{n}", (ConsumptionLine("PO-1", 10000, 10000, qty),)),
+            clock=shop.clock,
+        )
+        assert r.batch is not None
+        entries.append((r.batch.item_entries[0].entry_no, qty))
+    reversed_total = Decimal(0)
+    for n, (part, (entry_no, qty)) in enumerate(zip(reversal_parts, entries, strict=False)):
+        share = (qty / part).quantize(Decimal("0.01"))
+        if share <= 0:
+            continue
+        handle(shop.uow, ReverseEntry(f"R{n}", ValueSource.ITEM, entry_no, share), clock=shop.clock)
+        reversed_total += share
+        # more than what remains is refused and changes nothing
+        before = shop.snapshot()
+        with pytest.raises((InsufficientQuantityError, AlreadyReversedError)):
+            handle(
+                shop.uow,
+                ReverseEntry(f"X{n}", ValueSource.ITEM, entry_no, qty - share + 1),
+                clock=shop.clock,
+            )
+        assert shop.snapshot() == before
+    comp = shop.order("PO-1").lines[0].components[0]
+    assert comp.consumed_quantity == sum(issues) - reversed_total
+    with shop.uow:
+        assert shop.uow.ledger.consumed_quantity("PO-1", 10000, 10000) == comp.consumed_quantity
+        assert sum(g.amount for g in shop.uow.ledger.gl_entries()) == 0
+
+
+@given(
+    outputs=st.lists(
+        st.tuples(st.integers(min_value=1, max_value=6), counts), min_size=1, max_size=4
+    ),
+    quantity=st.integers(min_value=1, max_value=20),
+)
+def test_wip_of_a_finished_order_is_its_unabsorbed_cost(
+    outputs: list[tuple[int, int]], quantity: int
+) -> None:
+    shop = d6_shop()
+    shop.create("PO-1", "P", quantity)
+    shop.release("PO-1")
+    for out, scrap in outputs:
+        shop.output(
+            OutputLine(
+                "PO-1", 10000, "10", output_quantity=out, scrap_quantity=scrap, run_time=Duration(3)
+            )
+        )
+    shop.finish("PO-1")
+    with shop.uow:
+        ledger = shop.uow.ledger
+        values = ledger.value_entries(order_id="PO-1")
+        consumption = -sum(
+            v.cost_amount for v in values if v.source is ValueSource.ITEM and v.valued_quantity < 0
+        )
+        capacity = sum(v.cost_amount for v in values if v.source is ValueSource.CAPACITY)
+        output = sum(
+            v.cost_amount for v in values if v.source is ValueSource.ITEM and v.valued_quantity > 0
+        )
+        assert ledger.wip("PO-1") == consumption + capacity - output
+        total_output = sum(o for o, _ in outputs)
+        assert output == total_output * 30  # expected cost at standard
+
+
+@given(
+    cap_qty=st.decimals(min_value=0, max_value=1000, places=3),
+    direct=st.decimals(min_value=0, max_value=200, places=2),
+    indirect=st.decimals(min_value=0, max_value=50, places=1),
+    overhead=st.decimals(min_value=0, max_value=20, places=2),
+)
+def test_capacity_cost_split_adds_up(
+    cap_qty: Decimal, direct: Decimal, indirect: Decimal, overhead: Decimal
+) -> None:
+    unit_cost = direct + direct * indirect / 100 + overhead
+    rounding = Rounding(Decimal("0.01"))
+    split = capacity_cost(
+        cap_qty,
+        unit_cost=unit_cost,
+        indirect_percent=indirect,
+        overhead_rate=overhead,
+        rounding=rounding,
+    )
+    assert split.total == rounding.apply(cap_qty * unit_cost)
+    assert split.total + split.residual == cap_qty * unit_cost
+    assert split.indirect >= Decimal("-0.01")
