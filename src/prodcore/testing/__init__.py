@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 try:
     import hypothesis  # noqa: F401
@@ -31,6 +31,9 @@ from prodcore.testing.contracts import (
     sample_master_data,
     sample_order,
 )
+
+if TYPE_CHECKING:
+    from prodcore.testing.stateful import ProductionOrderMachine
 
 __all__ = [
     "LedgerRepositoryContract",
