@@ -521,3 +521,48 @@ class TestReport:
         table = render_cost_breakdown(cost, rounding=Rounding(D("0.1")))
         assert table.splitlines()[0] == "Standard cost of item P (per base unit)"
         assert "2.2" in table
+
+
+class TestIncrementalStructure:
+    def test_routing_change_then_new_work_centre_rate(self) -> None:
+        md = d4_master_data()
+        rollup = roll_up(md)
+        other = WorkCenter("WC2", capacity_unit=HOUR, direct_unit_cost=1)
+        routing = Routing("P-RTG", (RoutingLine("10", WC, "WC2", run_time=Duration(1, HOUR)),))
+        md2 = attrs.evolve(
+            md, routings={"P-RTG": routing}, work_centers={**md.work_centers, "WC2": other}
+        )
+        step1 = rollup.update(md2, routings=["P-RTG"])
+        assert not step1.full
+        assert step1.rollup["P"].single_level.capacity == D(1)
+        md3 = attrs.evolve(
+            md2,
+            work_centers={**md2.work_centers, "WC2": attrs.evolve(other, direct_unit_cost=D(2))},
+        )
+        step2 = step1.rollup.update(md3, work_centers=["WC2"])
+        assert [c.item_no for c in step2.changes] == ["P"]
+        assert step2.rollup["P"] == roll_up(md3)["P"]
+
+    def test_new_item_rolls_everything_up(self) -> None:
+        md = d4_master_data()
+        md2 = attrs.evolve(md, items={**md.items, "NEW": Item("NEW", base_unit="PCS", unit_cost=3)})
+        update = roll_up(md).update(md2, items=["NEW"])
+        assert update.full
+        assert [(c.item_no, c.old, c.new) for c in update.changes] == [("NEW", None, D(3))]
+
+    def test_partial_rollup_stays_partial(self) -> None:
+        md = attrs.evolve(
+            d4_master_data(),
+            items={**d4_master_data().items, "OTHER": Item("OTHER", base_unit="PCS")},
+        )
+        rollup = roll_up(md, ["P"])
+        # an item outside the rollup changes nothing here
+        assert rollup.update(md, items=["OTHER"]).changes == ()
+        bom = ProductionBom("P-BOM", (BomLine("C", 3),))
+        update = rollup.update(attrs.evolve(md, boms={"P-BOM": bom}), boms=["P-BOM"])
+        assert not update.full  # same components, other quantity
+        assert set(update.rollup) == {"P", "C"}
+        bom2 = ProductionBom("P-BOM", (BomLine("OTHER", 1),))
+        update2 = rollup.update(attrs.evolve(md, boms={"P-BOM": bom2}), boms=["P-BOM"])
+        assert update2.full
+        assert set(update2.rollup) == {"P", "OTHER"}

@@ -481,7 +481,7 @@ class RollupUpdate:
 
 
 _Vector = list[Decimal]
-_RESULT_COLUMNS = ("sm", "sc", "ss", "sco", "smo", "rm", "rc", "rs", "rco", "rmo", "std")
+_RESULT_COLUMNS = ("_sm", "_sc", "_ss", "_sco", "_smo", "_rm", "_rc", "_rs", "_rco", "_rmo", "_std")
 
 
 class StandardCostRollup:
@@ -500,23 +500,25 @@ class StandardCostRollup:
         "_graph",
         "_order",
         "_pos",
+        "_rc",
+        "_rco",
+        "_rm",
+        "_rmo",
+        "_roots",
         "_round",
         "_routing_centres",
+        "_rs",
+        "_sc",
+        "_sco",
         "_setup",
-        "rc",
-        "rco",
-        "rm",
-        "rmo",
-        "rs",
-        "sc",
-        "sco",
-        "sm",
-        "smo",
-        "ss",
-        "std",
+        "_sm",
+        "_smo",
+        "_ss",
+        "_std",
     )
 
     _at: dt.date | None
+    _roots: tuple[str, ...] | None  # the items asked for, None: all items of the snapshot
     _graph: _Graph
     _dep_start: list[int]  # dependents of i: _dep_flat[_dep_start[i]:_dep_start[i + 1]]
     _dep_flat: list[int]
@@ -525,17 +527,17 @@ class StandardCostRollup:
     _round: Callable[[Decimal], Decimal]
     _routing_centres: Mapping[str, frozenset[tuple[CapacityType, str]]]
     _setup: ManufacturingSetup
-    sm: _Vector
-    sc: _Vector
-    ss: _Vector
-    sco: _Vector
-    smo: _Vector
-    rm: _Vector
-    rc: _Vector
-    rs: _Vector
-    rco: _Vector
-    rmo: _Vector
-    std: _Vector
+    _sm: _Vector
+    _sc: _Vector
+    _ss: _Vector
+    _sco: _Vector
+    _smo: _Vector
+    _rm: _Vector
+    _rc: _Vector
+    _rs: _Vector
+    _rco: _Vector
+    _rmo: _Vector
+    _std: _Vector
 
     def __len__(self) -> int:
         return len(self._graph.names)
@@ -562,8 +564,10 @@ class StandardCostRollup:
         return ItemCost(
             self._graph.names[i],
             produced=self._graph.produced[i],
-            single_level=CostShares(self.sm[i], self.sc[i], self.ss[i], self.sco[i], self.smo[i]),
-            rolled_up=CostShares(self.rm[i], self.rc[i], self.rs[i], self.rco[i], self.rmo[i]),
+            single_level=CostShares(
+                self._sm[i], self._sc[i], self._ss[i], self._sco[i], self._smo[i]
+            ),
+            rolled_up=CostShares(self._rm[i], self._rc[i], self._rs[i], self._rco[i], self._rmo[i]),
         )
 
     def get(self, item_no: str) -> ItemCost | None:
@@ -573,7 +577,7 @@ class StandardCostRollup:
 
     def standard_cost(self, item_no: str) -> Decimal:
         """The standard cost per base unit of ``item_no`` (Σ single-level shares)."""
-        return self.std[self._idx(item_no)]
+        return self._std[self._idx(item_no)]
 
     def items(self) -> Iterator[ItemCost]:
         """Every item's cost, components before the items made of them."""
@@ -597,8 +601,8 @@ class StandardCostRollup:
         """(Re)compute the items ``indices`` (in topological order) from their components."""
         g, rnd = self._graph, self._round
         rows, produced = g.rows, g.produced
-        sm, sc, ss, sco, smo = self.sm, self.sc, self.ss, self.sco, self.smo
-        rm, rc, rs, rco, rmo, std = self.rm, self.rc, self.rs, self.rco, self.rmo, self.std
+        sm, sc, ss, sco, smo = self._sm, self._sc, self._ss, self._sco, self._smo
+        rm, rc, rs, rco, rmo, std = self._rm, self._rc, self._rs, self._rco, self._rmo, self._std
         for i in indices:
             (is_produced, unit_cost, lot, indirect, overhead_lot, cap, sub, co,
              b, c_, d, components, quantities, _, _) = rows[i]  # fmt: skip
@@ -656,8 +660,10 @@ class StandardCostRollup:
         g = self._graph
         items = tuple(items)
         for no in items:
-            self._idx(no)
-            md.item(no)
+            md.item(no)  # unknown: NotFoundError
+        if self._roots is None and any(no not in g.index for no in items):
+            return self._full_update(md)  # a new item
+        items = tuple(no for no in items if no in g.index)  # others are not used here
         work_centers, machine_centers = tuple(work_centers), tuple(machine_centers)
         for no in work_centers:
             md.work_center(no)
@@ -708,6 +714,11 @@ class StandardCostRollup:
         except _GraphChangedError:
             return self._full_update(md)
         new = self._copy(g.copy_with(rows, new_boms))
+        if compiler.routings:
+            new._routing_centres = {
+                **self._routing_centres,
+                **{no: r.centres for no, r in compiler.routings.items()},
+            }
         # everything that depends on a dirty item, in topological order
         seen = bytearray(len(g.names))
         stack = list(dirty)
@@ -725,7 +736,7 @@ class StandardCostRollup:
         affected.sort(key=self._pos.__getitem__)
         new._compute(affected)
         pairs = [(getattr(self, name), getattr(new, name)) for name in _RESULT_COLUMNS]
-        old_std, new_std, names = self.std, new.std, g.names
+        old_std, new_std, names = self._std, new._std, g.names
         changes: list[CostChange] = []
         for i in affected:
             for old_column, new_column in pairs:
@@ -746,7 +757,7 @@ class StandardCostRollup:
         return new
 
     def _full_update(self, md: MasterData) -> RollupUpdate:
-        new = roll_up(md, at=self._at)
+        new = roll_up(md, self._roots, at=self._at)
         index = self._graph.index
         pairs = [(getattr(self, name), getattr(new, name)) for name in _RESULT_COLUMNS]
         changes: list[CostChange] = []
@@ -754,11 +765,11 @@ class StandardCostRollup:
             no = new._graph.names[i]
             j = index.get(no)
             if j is None:
-                changes.append(CostChange(no, None, new.std[i]))
+                changes.append(CostChange(no, None, new._std[i]))
             elif self._graph.produced[j] != new._graph.produced[i] or any(
                 old_column[j] != new_column[i] for old_column, new_column in pairs
             ):
-                changes.append(CostChange(no, self.std[j], new.std[i]))
+                changes.append(CostChange(no, self._std[j], new._std[i]))
         return RollupUpdate(
             previous=self, rollup=new, changes=tuple(changes), recomputed=len(new), full=True
         )
@@ -820,7 +831,8 @@ def roll_up(
                 names.append(no)
             return i
 
-        for no in item_nos:
+        roots = tuple(item_nos)
+        for no in roots:
             index_of(no)
         i = 0
         while i < len(names):  # names grows while components are discovered
@@ -862,6 +874,7 @@ def roll_up(
         pos[i] = k
     rollup = StandardCostRollup.__new__(StandardCostRollup)
     rollup._at = at
+    rollup._roots = None if item_nos is None else roots
     rollup._graph = g
     rollup._dep_start = start
     rollup._dep_flat = flat
