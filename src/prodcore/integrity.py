@@ -32,8 +32,13 @@ import attrs
 from prodcore.errors import NotFoundError, ProdcoreError
 from prodcore.ledger.balances import LedgerIndex
 from prodcore.ledger.model import (
+    CapacityLedgerEntry,
+    GLEntry,
+    IdempotencyRecord,
     ItemLedgerEntry,
     PostingBatch,
+    PostingSetup,
+    ValueEntry,
     ValueSource,
 )
 from prodcore.orders.model import ProductionOrder
@@ -100,8 +105,8 @@ def _batches(uow: UnitOfWork, out: _Collector) -> Iterator[PostingBatch]:
             return
         except ProdcoreError as err:
             out.add("ledger batch", n, f"cannot be read: {err}")
-            return
-        yield batch
+        else:
+            yield batch
         n += 1
 
 
@@ -270,6 +275,15 @@ def _check_balances(uow: UnitOfWork, index: LedgerIndex, out: _Collector) -> Non
             out.add(f"{area} balance", key, f"stored {got}, entries add up to {expected}")
 
 
+_LEDGER_DOCS: dict[str, type] = {
+    "ledger:batch": PostingBatch,
+    "ledger:item": ItemLedgerEntry,
+    "ledger:capacity": CapacityLedgerEntry,
+    "ledger:value": ValueEntry,
+    "ledger:gl": GLEntry,
+}
+
+
 def _check_documents(store: Any, out: _Collector) -> None:
     """prodcore's SQL stores: every raw document loads and matches its key columns."""
     from prodcore.adapters._sql import KINDS
@@ -294,6 +308,17 @@ def _check_documents(store: Any, out: _Collector) -> None:
                         f"columns (id {key!r}, version {version}, {status}) differ from the "
                         f"document (id {order.id!r}, version {order.version}, {order.status})",
                     )
+            elif table == "posting_setup":
+                loads(doc, PostingSetup)
+            elif table == "idempotency":
+                if loads(doc, IdempotencyRecord).key != key:
+                    out.add(table, key, "the document carries another key")
+            elif table.startswith("ledger:"):
+                cls = _LEDGER_DOCS[table]
+                record = loads(doc, cls)
+                number = record.posting_no if cls is PostingBatch else record.entry_no
+                if str(number) != key:
+                    out.add(table, key, f"the document says number {number}")
         except (ProdcoreError, KeyError) as err:
             out.add(table, key, f"stored document does not load: {err}")
 

@@ -164,6 +164,25 @@ def test_verify_reports_a_corrupt_document_and_a_wrong_balance(tmp_path: Path) -
     assert "on hand balance" in text and "stored 99" in text
 
 
+def test_verify_reports_a_tampered_ledger_row(tmp_path: Path) -> None:
+    path = tmp_path / "p.db"
+    with _ledger_store(f"sqlite:///{path}") as store, store() as uow:
+        uow.ledger.append(sample_batch("3", "4"))
+        uow.commit()
+    conn = sqlite3.connect(path)
+    with conn:
+        # someone with DBA rights bypasses the append-only trigger
+        conn.execute("DROP TRIGGER prodcore_gl_entries_no_update")
+        conn.execute("UPDATE prodcore_gl_entries SET doc = '[]' WHERE entry_no = 2")
+    conn.close()
+    with open_store(f"sqlite:///{path}") as reopened:
+        report = verify(reopened)
+    text = str(report)
+    assert "ledger:gl 2: stored document does not load" in text
+    assert "ledger batch 1: cannot be read" in text
+    assert "ledger batch 2" not in text  # later batches are still checked
+
+
 def test_verify_checks_the_ledger_hash_chain() -> None:
     with _ledger_store("sqlite:///:memory:") as store:
         first = verify(store)

@@ -35,7 +35,7 @@ from typing import Any, Protocol, Self
 from prodcore.errors import InvalidValueError
 from prodcore.ports import UnitOfWork
 
-__all__ = ["MemoryStoreFactory", "Store", "open_store"]
+__all__ = ["MemoryStoreFactory", "Store", "open_store", "upgrade_store"]
 
 
 class Store(Protocol):
@@ -108,3 +108,20 @@ def open_store(url: str, *, migrate: bool | None = None, **options: Any) -> Stor
 
         return PostgresStore(url, migrate=bool(migrate), **options)
     raise _bad(url, "use memory:, sqlite:///path/file.db or postgresql://...")
+
+
+def upgrade_store(url: str) -> tuple[int, ...]:
+    """Create or upgrade the schema of the store at ``url``; the versions applied.
+
+    What ``prodcore db upgrade`` runs. A memory store has no schema (nothing to do);
+    SQLite and PostgreSQL record their migrations in ``prodcore_schema_migrations``.
+
+    >>> upgrade_store("sqlite:///:memory:")
+    (1, 2)
+    >>> upgrade_store("memory:")
+    ()
+    """
+    from prodcore.adapters._sql import SqlStore
+
+    with open_store(url, migrate=True) as store:
+        return store.applied_migrations if isinstance(store, SqlStore) else ()

@@ -258,6 +258,9 @@ class SqlStore(abc.ABC):
     and the translation of driver errors into prodcore's errors.
     """
 
+    #: The schema versions applied when this store was opened (empty: up to date).
+    applied_migrations: tuple[int, ...] = ()
+
     def __call__(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self)
 
@@ -285,7 +288,7 @@ class SqlStore(abc.ABC):
         return int(rows[0][0] or 0)
 
     def documents(self) -> Iterator[tuple[str, str, int | None, str]]:
-        """Every stored document as (table, key, version column or None, raw JSON).
+        """Every stored document as (area, key, version or posting number or None, raw JSON).
 
         For :func:`prodcore.integrity.verify`, which checks each one separately.
         """
@@ -299,6 +302,19 @@ class SqlStore(abc.ABC):
             "SELECT id, version, status, doc FROM prodcore_orders ORDER BY id"
         ):
             yield f"orders:{status}", order_id, version, doc
+        for (doc,) in self.query("SELECT doc FROM prodcore_posting_setup"):
+            yield "posting_setup", "posting_setup", None, doc
+        for key, doc in self.query("SELECT key, doc FROM prodcore_idempotency ORDER BY key"):
+            yield "idempotency", key, None, doc
+        for posting_no, doc in self.query(
+            "SELECT posting_no, doc FROM prodcore_ledger_batches ORDER BY posting_no"
+        ):
+            yield "ledger:batch", str(posting_no), posting_no, doc
+        for table in ("item", "capacity", "value", "gl"):
+            for entry_no, posting_no, doc in self.query(
+                f"SELECT entry_no, posting_no, doc FROM prodcore_{table}_entries ORDER BY entry_no"
+            ):
+                yield f"ledger:{table}", str(entry_no), posting_no, doc
 
 
 def require_str(field: str, value: object) -> str:

@@ -147,7 +147,7 @@ class PostgresStore(SqlStore):
 
         self.dsn = dsn
         if migrate:
-            upgrade(dsn)
+            self.applied_migrations = tuple(upgrade(dsn))
         else:
             found = schema_version(dsn)
             if found < SCHEMA_VERSION:

@@ -78,13 +78,18 @@ class SqliteStore(SqlStore):
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._closed = False
-        with self.transaction() as tx:
-            apply_migrations(
-                tx,
-                dialect="sqlite",
-                text_key="TEXT",
-                now=lambda: dt.datetime.now(dt.UTC).isoformat(),
-            )
+        try:
+            with self.transaction() as tx:
+                applied = apply_migrations(
+                    tx,
+                    dialect="sqlite",
+                    text_key="TEXT",
+                    now=lambda: dt.datetime.now(dt.UTC).isoformat(),
+                )
+        except BaseException:
+            self.close()
+            raise
+        self.applied_migrations = tuple(applied)
 
     def _connect(self) -> sqlite3.Connection:
         try:
@@ -92,7 +97,7 @@ class SqliteStore(SqlStore):
                 self.path,
                 timeout=self.busy_timeout,
                 isolation_level=None,  # we issue BEGIN and COMMIT ourselves
-                check_same_thread=not self._memory,
+                check_same_thread=False,  # per-thread use; close() may run anywhere
             )
             conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
             if not self._memory:
