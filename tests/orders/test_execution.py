@@ -940,3 +940,131 @@ def test_capacity_cost_split_adds_up(
     assert split.total == rounding.apply(cap_qty * unit_cost)
     assert split.total + split.residual == cap_qty * unit_cost
     assert split.indirect >= Decimal("-0.01")
+
+
+# --- more rules -----------------------------------------------------------------------------
+
+
+def test_reversing_a_capacity_entry_of_an_earlier_operation() -> None:
+    shop = e1_shop()
+    shop.create("PO-1", "CABLE", 800)
+    shop.release("PO-1")
+    r = shop.output(
+        OutputLine("PO-1", 10000, "10", output_quantity=200, run_time=Duration(30), finished=True)
+    )
+    assert r.batch is not None
+    cap = r.batch.capacity_entries[0]
+    rev = handle(
+        shop.uow, ReverseEntry("R1", ValueSource.CAPACITY, cap.entry_no, 50), clock=shop.clock
+    )
+    assert rev.batch is not None
+    (rc,) = rev.batch.capacity_entries
+    assert (rc.output_quantity, rc.run_time, rc.applied_quantity) == (-50, Decimal("-7.5"), 50)
+    assert rev.batch.item_entries == ()  # flushed consumption stays (decision 3)
+    op = shop.order("PO-1").lines[0].operations[0]
+    assert (op.output_quantity, op.posted_run_time, op.status) == (
+        150,
+        Decimal("22.5"),
+        RoutingStatus.IN_PROGRESS,
+    )
+    both = handle(
+        shop.uow,
+        ReverseEntry("R2", ValueSource.CAPACITY, cap.entry_no, include_flushed_consumption=True),
+        clock=shop.clock,
+    )
+    assert both.batch is not None
+    # the remaining 150 of 200: three quarters of the 2 kg flushed
+    assert [e.quantity for e in both.batch.item_entries] == [Decimal("1.5")]
+    assert shop.order("PO-1").lines[0].components[0].consumed_quantity == Decimal("0.5")
+
+
+def test_returning_consumption_up_to_what_was_consumed() -> None:
+    shop = d2_shop()
+    shop.create("PO-1", "P", 10)
+    shop.release("PO-1")
+    handle(shop.uow, PostConsumption("C1", (_cons("PO-1", 5),)), clock=shop.clock)
+    r = handle(shop.uow, PostConsumption("C2", (_cons("PO-1", -2),)), clock=shop.clock)
+    assert r.batch is not None and r.batch.item_entries[0].quantity == 2
+    assert shop.order("PO-1").lines[0].components[0].consumed_quantity == 3
+    with pytest.raises(InsufficientQuantityError):
+        handle(shop.uow, PostConsumption("C3", (_cons("PO-1", -4),)), clock=shop.clock)
+
+
+def test_machine_centre_time_in_its_work_centre_unit_and_own_costs() -> None:
+    from prodcore.masterdata import MachineCenter
+
+    shop = Shop(
+        [
+            WorkCenter("WC", capacity_unit=TimeUnit.HOUR, direct_unit_cost=99),
+            MachineCenter("MC", "WC", direct_unit_cost=30, indirect_cost_percent=20),
+            Item("P", base_unit="PCS", replenishment=Replenishment.PRODUCTION, routing_no="R"),
+            Routing("R", (RoutingLine("10", CapacityType.MACHINE_CENTER, "MC"),)),
+        ]
+    )
+    shop.create("PO-1", "P", 1)
+    shop.release("PO-1")
+    r = shop.output(OutputLine("PO-1", 10000, "10", run_time=Duration(90)))
+    assert r.batch is not None
+    (cap,) = r.batch.capacity_entries
+    assert (cap.type, cap.no, cap.work_center_no, cap.run_time) == (
+        CapacityType.MACHINE_CENTER,
+        "MC",
+        "WC",
+        Decimal("1.5"),
+    )
+    assert [v.cost_amount for v in r.batch.value_entries] == [45, 9]
+    with shop.uow:
+        day = T0.date()
+        assert shop.uow.ledger.capacity_used("WC", day, day) == Decimal("1.5")
+        assert shop.uow.ledger.capacity_used("MC", day, day) == Decimal("1.5")
+
+
+def test_forward_last_operation_posts_output_at_release() -> None:
+    shop = Shop(
+        [
+            WorkCenter("WC", direct_unit_cost=1, flushing_method=F.FORWARD),
+            Item("C", base_unit="PCS", unit_cost=1, flushing_method=F.BACKWARD),
+            Item(
+                "P",
+                base_unit="PCS",
+                replenishment=Replenishment.PRODUCTION,
+                production_bom_no="B",
+                routing_no="R",
+                unit_cost=7,
+            ),
+            ProductionBom("B", (BomLine("C", 2, routing_link_code="L"),)),
+            Routing(
+                "R",
+                (
+                    RoutingLine(
+                        "10",
+                        CapacityType.WORK_CENTER,
+                        "WC",
+                        run_time=Duration(3),
+                        routing_link_code="L",
+                    ),
+                ),
+            ),
+        ]
+    )
+    shop.create("PO-1", "P", 4)
+    batch = shop.release("PO-1")
+    assert batch is not None
+    kinds = sorted((e.entry_type.value, e.item_no, e.quantity) for e in batch.item_entries)
+    assert kinds == [("CONSUMPTION", "C", Decimal(-8)), ("OUTPUT", "P", Decimal(4))]
+    order = shop.order("PO-1")
+    assert order.has_postings
+    assert order.lines[0].finished_quantity == 4
+    _, warnings = shop.finish("PO-1")
+    assert warnings == ()
+
+
+def test_preview_of_a_release_writes_nothing() -> None:
+    from prodcore.services import preview
+
+    shop = e13_shop()
+    shop.create("PO-1", "SP-SCM1004", 5)
+    before = shop.snapshot()
+    out = preview(shop.uow, ChangeStatus("PO-1", OrderStatus.RELEASED), clock=shop.clock)
+    assert out.posting is not None and len(out.posting.item_entries) == 1
+    assert shop.snapshot() == before

@@ -27,6 +27,8 @@ revaluation / rounding +r   Inventory +r                                Inventor
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal
 
 import attrs
@@ -34,6 +36,7 @@ import attrs
 from prodcore.ledger.model import (
     AccountRole,
     GLEntry,
+    PostingBatch,
     PostingSetup,
     ValueEntry,
     ValueEntryType,
@@ -42,7 +45,7 @@ from prodcore.ledger.model import (
 from prodcore.masterdata import CostingMethod, Item
 from prodcore.numbers import HUNDRED, ONE, Rounding
 
-__all__ = ["CapacityCost", "capacity_cost", "gl_lines", "item_unit_cost"]
+__all__ = ["CapacityCost", "capacity_cost", "gl_lines", "item_unit_cost", "value_batch"]
 
 
 def item_unit_cost(item: Item) -> Decimal:
@@ -142,4 +145,41 @@ def gl_lines(value: ValueEntry, setup: PostingSetup, first_entry_no: int) -> tup
             document_no=value.document_no,
         )
         for n, (role, account, amount) in enumerate(pairs)
+    )
+
+
+def value_batch(
+    values: Iterable[ValueEntry],
+    setup: PostingSetup,
+    *,
+    document_no: str,
+    posted_at: dt.datetime,
+) -> PostingBatch:
+    """A batch of value entries on existing item or capacity entries (cost adjustment,
+    variances, revaluation), with their G/L lines; append it with ``uow.ledger.append``.
+
+    The value entries get local numbers; their ``item_entry_no`` / ``capacity_entry_no``
+    must name appended entries.
+
+    >>> import datetime as dt
+    >>> from prodcore.ledger.model import VarianceType
+    >>> at = dt.datetime(2026, 3, 9, tzinfo=dt.UTC)
+    >>> v = ValueEntry(0, ValueEntryType.VARIANCE, ValueSource.ITEM, Decimal("5.00"), Decimal(0),
+    ...                currency="EUR", item_entry_no=7, order_id="PO-1", posted_at=at,
+    ...                variance_type=VarianceType.MATERIAL)
+    >>> batch = value_batch([v], PostingSetup(), document_no="ADJ-1", posted_at=at)
+    >>> [(g.role.value, g.amount) for g in batch.gl_entries]
+    [('VARIANCE', Decimal('5.00')), ('WIP', Decimal('-5.00'))]
+    """
+    numbered: list[ValueEntry] = []
+    lines: list[GLEntry] = []
+    for n, value in enumerate(values, start=1):
+        entry = attrs.evolve(value, entry_no=-n)
+        numbered.append(entry)
+        lines.extend(gl_lines(entry, setup, -(len(lines) + 1)))
+    return PostingBatch.build(
+        document_no=document_no,
+        posted_at=posted_at,
+        value_entries=tuple(numbered),
+        gl_entries=tuple(lines),
     )
