@@ -56,7 +56,10 @@ def steps(draw: st.DrawFn, items: list[str]) -> list[tuple[Any, ...]]:
             order_id,
             st.sampled_from([OrderStatus.FIRM_PLANNED, OrderStatus.RELEASED, OrderStatus.FINISHED]),
         ),
+        st.builds(lambda o: ChangeStatus(o, OrderStatus.RELEASED), order_id),
         st.builds(lambda o, q: ChangeOrder(o, quantity=q), order_id, quantity),
+        st.builds(lambda o, q: ChangeOrder(o, quantity=q), order_id, quantity),
+        st.builds(RefreshOrder, order_id),
         st.builds(RefreshOrder, order_id),
         st.builds(DeleteOrder, order_id),
     )
@@ -69,8 +72,12 @@ def steps(draw: st.DrawFn, items: list[str]) -> list[tuple[Any, ...]]:
         st.booleans(),  # a reversal of entry 1?
     )
     key = st.tuples(st.just("key"), st.sampled_from(["K1", "K2", "K3"]), st.booleans())
-    return draw(
-        st.lists(st.one_of(command.map(lambda c: ("cmd", c)), post, key), min_size=1, max_size=14)
+    creates = [
+        ("cmd", CreateOrder(o, draw(st.sampled_from(items)), 5, due_date=dt.date(2026, 3, 20)))
+        for o in ORDER_IDS
+    ]
+    return creates + draw(
+        st.lists(st.one_of(command.map(lambda c: ("cmd", c)), post, key), max_size=16)
     )
 
 
