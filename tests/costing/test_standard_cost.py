@@ -429,6 +429,17 @@ class TestBadInput:
                 96, 4, overhead_rate=2, indirect_cost_percent=-1, rounding=Rounding(D("0.01"))
             )
 
+    def test_specific_unit_cost_below_the_overhead_rate(self) -> None:
+        line = RoutingLine("10", WC, "W", run_time=Duration(1), unit_cost_per=1)
+        md = MasterData.of(
+            items=[produced("P", routing_no="R")],
+            routings=[Routing("R", (line,))],
+            work_centers=[WorkCenter("W", overhead_rate=2, specific_unit_cost=True)],
+        )
+        with pytest.raises(InvalidValueError) as err:
+            roll_up(md)
+        assert "negative direct cost" in str(err.value)
+
     def test_floats_are_refused(self) -> None:
         with pytest.raises(InvalidValueError):
             CostShares(material=1.5)  # type: ignore[arg-type]

@@ -263,6 +263,12 @@ class _Compiler:
             indirect, rate = wc.indirect_cost_percent, wc.overhead_rate
             if wc.specific_unit_cost:
                 direct = (line.unit_cost_per - rate) / (ONE + indirect / HUNDRED)
+                if direct < 0:
+                    raise InvalidValueError(
+                        field=f"unit cost per of operation {line.operation_no} on {line.no}",
+                        value=line.unit_cost_per,
+                        reason=f"less than the overhead rate {rate}: a negative direct cost",
+                    )
             else:
                 direct = wc.direct_unit_cost
         unit = wc.capacity_unit
