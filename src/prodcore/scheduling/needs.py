@@ -6,6 +6,8 @@ With *c* = capacity used = min(centre capacity, routing concurrent capacities) a
 * setup: allocated = setup × c; duration = setup / (eff/100);
 * run: allocated = run time × input quantity / routing lot size (independent of
   efficiency and capacity); duration = run / (eff/100) / c;
+* allocated times are rounded to five decimals of the centre's unit (BC's precision of
+  capacity needs) so that loads add up exactly; durations are kept exact;
 * wait and move time only elapse; the work centre's queue time comes before the
   operation. Lead time = queue + setup + run durations + wait + move.
 
@@ -24,7 +26,8 @@ Example E3, first row (run 2 h, efficiency 80, capacity 1):
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Final
 
 import attrs
 
@@ -34,7 +37,28 @@ from prodcore.numbers import HUNDRED, ONE, ZERO, Duration, TimeUnit, as_decimal,
 from prodcore.orders.explosion import MasterDataLookup
 from prodcore.orders.model import Operation
 
-__all__ = ["OperationNeed", "capacity_need", "operation_need"]
+__all__ = [
+    "ALLOCATION_QUANTUM",
+    "OperationNeed",
+    "capacity_need",
+    "operation_need",
+    "quantize_time",
+]
+
+ALLOCATION_QUANTUM: Final = Decimal("0.00001")
+
+
+def quantize_time(value: Decimal, rounding: str = ROUND_HALF_UP) -> Decimal:
+    """Allocated time to BC's five decimals of the centre unit; values that already fit
+    are returned unchanged (so 2 stays ``Decimal('2')``). Allocations on this grid add up
+    exactly, whatever the order of summation.
+
+    >>> quantize_time(Decimal(2) / 3), quantize_time(Decimal("2.5"))
+    (Decimal('0.66667'), Decimal('2.5'))
+    """
+    if value.as_tuple().exponent >= -5:  # type: ignore[operator]
+        return value
+    return value.quantize(ALLOCATION_QUANTUM, rounding=rounding)
 
 
 @attrs.frozen
@@ -135,8 +159,8 @@ def capacity_need(
         unit=unit,
         capacity_used=used,
         efficiency_percent=eff,
-        setup_allocated=setup_amount * used,
-        run_allocated=run_amount,
+        setup_allocated=quantize_time(setup_amount * used),
+        run_allocated=quantize_time(run_amount),
         setup_duration=setup_amount / factor,
         run_duration=run_amount / factor / used if run_amount else ZERO,
         queue=queue.in_units(unit) if queue else ZERO,

@@ -48,7 +48,7 @@ import enum
 import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 import attrs
 
@@ -65,6 +65,7 @@ from prodcore.scheduling.calendar import (
     to_micros,
 )
 from prodcore.scheduling.errors import NoCapacityError
+from prodcore.scheduling.needs import quantize_time
 
 __all__ = [
     "Allocation",
@@ -195,8 +196,8 @@ class _Need:
                 field="time", value=op.operation_no, reason="must not be negative"
             )
         factor = efficiency / HUNDRED
-        self.setup_allocated = setup * used
-        self.run_allocated = run
+        self.setup_allocated = quantize_time(setup * used)
+        self.run_allocated = quantize_time(run)
         self.allocated = self.setup_allocated + run
         self.rate = used * factor
         self.run_duration = run / factor / used if run else ZERO
@@ -347,6 +348,10 @@ class _Engine:
                 t = min(_ceil(remaining * unit_us / rate), w)
                 segments.append((i, s, s + t, remaining))
                 return _Placement(segments[0][1], s + t, segments)
+            possible = quantize_time(possible, ROUND_DOWN)  # partial takes stay on the grid
+            if possible <= 0:
+                i += 1
+                continue
             t = min(_ceil(possible * unit_us / rate), w)
             segments.append((i, s, s + t, possible))
             remaining -= possible
@@ -401,6 +406,10 @@ class _Engine:
                 segments.append((i, e - t, e, remaining))
                 segments.reverse()
                 return _Placement(e - t, segments[-1][2], segments)
+            possible = quantize_time(possible, ROUND_DOWN)  # partial takes stay on the grid
+            if possible <= 0:
+                i -= 1
+                continue
             t = min(_ceil(possible * unit_us / rate), w)
             segments.append((i, e - t, e, possible))
             remaining -= possible
@@ -412,12 +421,20 @@ class _Engine:
 
     # -- operations -------------------------------------------------------------------
 
-    def place(self, cal: CentreCalendar, need: _Need, anchor: int, forward: bool) -> _Placement:
+    def place(
+        self,
+        cal: CentreCalendar,
+        need: _Need,
+        anchor: int,
+        forward: bool,
+        amount: Decimal | None = None,
+    ) -> _Placement:
+        """Where the operation (or its first ``amount``) would go; nothing is booked."""
         used = self.book.get(cal.key, {}) if self.finite else None
-        rate = need.rate
+        todo = need.allocated if amount is None else amount
         if forward:
-            return self.forward(cal, anchor, need.allocated, rate, used)
-        return self.backward(cal, anchor, need.allocated, rate, used)
+            return self.forward(cal, anchor, todo, need.rate, used)
+        return self.backward(cal, anchor, todo, need.rate, used)
 
     def commit(self, cal: CentreCalendar, placement: _Placement) -> None:
         if not self.finite:
@@ -537,15 +554,23 @@ class _Engine:
             unit_us = cal.unit_micros
             queue_us = _ceil(need.queue * unit_us)
             earliest = t
+            setup_start = self.advance(cal, earliest, queue_us)
             for _attempt in range(64):
-                setup_start = self.advance(cal, earliest, queue_us)
                 placement = self.place(cal, need, setup_start, forward=True)
                 bound = None
                 if min_end is not None and prev_lot is not None:
-                    bound = min_end + _ceil(_lot_duration(need, op, prev_lot) * unit_us)
+                    bound = self.advance(
+                        cal, min_end, _ceil(_lot_duration(need, op, prev_lot) * unit_us)
+                    )
                 if bound is None or placement.end >= bound:
                     break
-                earliest += bound - placement.end
+                # send-ahead: start later (the queue time is a minimum) so as to end at the
+                # bound: the start of the same work placed backward from the bound
+                candidate = self.place(cal, need, bound, forward=False).start
+                if candidate > placement.start:
+                    setup_start = candidate
+                else:
+                    setup_start = placement.start + max(bound - placement.end, 1)
             if order_start is None:
                 order_start = earliest
             self.commit(cal, placement)
@@ -570,9 +595,9 @@ class _Engine:
         t = anchor
         order_end: int | None = None
         dates: dict[str, tuple[int, int]] = {}
-        # the next operation (already placed): its queue start, its end, and the time it
-        # needs for this operation's send-ahead lot (µs)
-        next_info: tuple[int, int, int] | None = None
+        # the next operation (already placed): its queue start, and its end less the
+        # working time it needs for this operation's send-ahead lot
+        next_info: tuple[int, int] | None = None
         start = anchor
         ops = line.operations
         for idx in range(len(ops) - 1, -1, -1):
@@ -584,7 +609,7 @@ class _Engine:
             sa = self._send_ahead(op)
             latest = t - wm
             if sa is not None and next_info is not None:
-                latest = next_info[1] - next_info[2] - wm
+                latest = next_info[1] - wm
             for _attempt in range(64):
                 placement = self.place(cal, need, latest, forward=False)
                 if sa is None or next_info is None:
@@ -593,7 +618,16 @@ class _Engine:
                 ready = self.time_at(cal, need, placement, done) + wm
                 if ready <= next_info[0]:
                     break
-                latest -= ready - next_info[0]
+                # end earlier so that the send-ahead lot is ready in time: place that lot
+                # backward from the next operation's start, the rest forward after it
+                lot_start = self.place(
+                    cal, need, next_info[0] - wm, forward=False, amount=done
+                ).start
+                candidate = self.place(cal, need, lot_start, forward=True).end
+                if candidate < placement.end:
+                    latest = candidate
+                else:
+                    latest = placement.end - max(ready - next_info[0], 1)
             if order_end is None:
                 order_end = placement.end + wm
             self.commit(cal, placement)
@@ -606,7 +640,7 @@ class _Engine:
                 psa = self._send_ahead(ops[idx - 1])
                 if psa is not None:
                     lot_us = _ceil(_lot_duration(need, op, psa) * unit_us)
-            next_info = (queue_start, placement.end, lot_us)
+            next_info = (queue_start, self.retreat(cal, placement.end, lot_us))
         return start, (anchor if order_end is None else order_end), dates
 
 
