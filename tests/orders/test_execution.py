@@ -1068,3 +1068,120 @@ def test_preview_of_a_release_writes_nothing() -> None:
     out = preview(shop.uow, ChangeStatus("PO-1", OrderStatus.RELEASED), clock=shop.clock)
     assert out.posting is not None and len(out.posting.item_entries) == 1
     assert shop.snapshot() == before
+
+
+component_specs = st.lists(
+    st.tuples(
+        st.decimals(min_value="0.001", max_value=5, places=3),  # quantity per
+        st.decimals(min_value=0, max_value=25, places=1),  # scrap %
+        st.sampled_from(list(F)),
+        st.booleans(),  # linked to operation 10
+    ),
+    min_size=1,
+    max_size=5,
+)
+
+
+@given(
+    specs=component_specs,
+    quantity=st.integers(min_value=1, max_value=30),
+    outputs=st.lists(st.tuples(st.sampled_from(["10", "20"]), counts, counts), max_size=5),
+    picks=st.lists(st.decimals(min_value=0, max_value=20, places=2), min_size=5, max_size=5),
+    op_methods=st.tuples(st.sampled_from(list(F)[:3]), st.sampled_from(list(F)[:3])),
+)
+def test_random_orders_conserve_quantities_and_balance(
+    specs: list[tuple[Decimal, Decimal, FlushingMethod, bool]],
+    quantity: int,
+    outputs: list[tuple[str, int, int]],
+    picks: list[Decimal],
+    op_methods: tuple[FlushingMethod, FlushingMethod],
+) -> None:
+    shop = Shop(
+        [
+            WorkCenter(
+                "A",
+                direct_unit_cost="0.7",
+                indirect_cost_percent=15,
+                overhead_rate="0.1",
+                flushing_method=op_methods[0],
+            ),
+            WorkCenter(
+                "B",
+                direct_unit_cost="1.3",
+                unit_cost_calculation=UnitCostCalculation.UNITS,
+                flushing_method=op_methods[1],
+            ),
+            *(
+                Item(f"C{n}", base_unit="PCS", unit_cost="1.37", flushing_method=m)
+                for n, (_, _, m, _) in enumerate(specs)
+            ),
+            Item(
+                "P",
+                base_unit="PCS",
+                replenishment=Replenishment.PRODUCTION,
+                production_bom_no="B",
+                routing_no="R",
+                standard_cost="9.99",
+            ),
+            ProductionBom(
+                "B",
+                tuple(
+                    BomLine(f"C{n}", q, scrap_percent=s, routing_link_code="L" if linked else None)
+                    for n, (q, s, _, linked) in enumerate(specs)
+                ),
+            ),
+            Routing(
+                "R",
+                (
+                    RoutingLine(
+                        "10",
+                        CapacityType.WORK_CENTER,
+                        "A",
+                        setup_time=Duration(5),
+                        run_time=Duration("1.5"),
+                        routing_link_code="L",
+                    ),
+                    RoutingLine("20", CapacityType.WORK_CENTER, "B", run_time=Duration(1)),
+                ),
+            ),
+        ]
+    )
+    shop.create("PO-1", "P", quantity)
+    shop.release("PO-1")
+    handle(
+        shop.uow,
+        PickComponents(
+            "PICK",
+            "PO-1",
+            tuple(PickLine(10000, (n + 1) * 10000, picks[n]) for n in range(len(specs))),
+        ),
+        clock=shop.clock,
+    )
+    for op, out, scrap in outputs:
+        shop.output(
+            OutputLine(
+                "PO-1", 10000, op, output_quantity=out, scrap_quantity=scrap, run_time=Duration(2)
+            )
+        )
+    try:
+        shop.finish("PO-1")
+    except InvalidTransitionError:
+        order = shop.order("PO-1")
+        assert order.status is OrderStatus.RELEASED and order.lines[0].finished_quantity == 0
+    order = shop.order("PO-1")
+    with shop.uow:
+        ledger = shop.uow.ledger
+        gl = ledger.gl_entries()
+        assert sum(g.amount for g in gl) == 0
+        for comp in order.lines[0].components:
+            assert comp.consumed_quantity >= 0
+            assert comp.remaining_quantity >= 0
+            assert ledger.consumed_quantity("PO-1", 10000, comp.line_no) == comp.consumed_quantity
+            if comp.flushing_method.needs_pick:
+                assert comp.consumed_quantity <= comp.picked_quantity
+        assert ledger.output_quantity("PO-1", 10000) == order.lines[0].finished_quantity
+        values = ledger.value_entries(order_id="PO-1")
+        absorbed = sum(v.cost_amount for v in values if v.source is ValueSource.CAPACITY) - sum(
+            v.cost_amount for v in values if v.source is ValueSource.ITEM
+        )
+        assert ledger.wip("PO-1") == absorbed
