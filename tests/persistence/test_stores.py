@@ -274,3 +274,50 @@ def test_postgres_refuses_nul_characters_with_a_typed_error(pg_dsn: str) -> None
 def test_postgres_unreachable_server_raises_store_error(tmp_path: Path) -> None:
     with pytest.raises(StoreError):
         open_store(f"postgresql://nobody@/nodb?host={tmp_path}&connect_timeout=2")
+
+
+def test_threads_share_a_sqlite_store(tmp_path: Path) -> None:
+    import threading
+
+    import attrs
+
+    from prodcore.errors import ConcurrencyError
+
+    conflicts: list[int] = []
+    failures: list[BaseException] = []
+    with open_store(f"sqlite:///{tmp_path}/t.db") as store:
+        with store() as uow:
+            uow.orders.add(sample_order(quantity=0))
+            uow.commit()
+
+        def bump() -> None:
+            uow = store()
+            try:
+                for _ in range(10):
+                    while True:
+                        try:
+                            with uow:
+                                order = uow.orders.get("PO-1")
+                                uow.orders.save(
+                                    attrs.evolve(
+                                        order,
+                                        quantity=order.quantity + 1,
+                                        version=order.version + 1,
+                                    ),
+                                    expected_version=order.version,
+                                )
+                                uow.commit()
+                            break
+                        except ConcurrencyError:
+                            conflicts.append(1)
+            except BaseException as err:  # pragma: no cover - reported below
+                failures.append(err)
+
+        threads = [threading.Thread(target=bump) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert failures == []
+        with store() as uow:
+            assert uow.orders.get("PO-1").quantity == 40
