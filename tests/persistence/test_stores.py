@@ -18,7 +18,7 @@ from prodcore.errors import (
     StoreError,
 )
 from prodcore.integrity import ledger_hash_chain, verify
-from prodcore.ledger.model import IdempotencyRecord, PostingResult
+from prodcore.ledger.model import IdempotencyRecord, PostingResult, ValueSource
 from prodcore.masterdata import Item
 from prodcore.testing.contracts import sample_batch, sample_order
 
@@ -268,6 +268,19 @@ def test_postgres_refuses_nul_characters_with_a_typed_error(pg_dsn: str) -> None
             with pytest.raises(ProdcoreError):
                 uow.orders.get("bad\x00id")
             assert uow.orders.get("PO-1").description == "nul \x00 inside a document is fine"
+
+
+@pytest.mark.postgres
+def test_postgres_wrong_argument_types_raise_typed_errors(pg_dsn: str) -> None:
+    with _ledger_store(pg_dsn) as store, store() as uow:
+        with pytest.raises(InvalidValueError):
+            uow.ledger.on_hand(123)  # type: ignore[arg-type]
+        with pytest.raises(InvalidValueError):
+            uow.ledger.consumed_quantity("PO-1", "x", 1)  # type: ignore[arg-type]
+        with pytest.raises(InvalidValueError):
+            uow.ledger.item_entries(order_id=7)  # type: ignore[arg-type]
+        assert uow.ledger.value_entries(source=ValueSource.ITEM, source_entry_no=2**80) == []
+        assert uow.ledger.output_quantity("PO-1", 2**40) == 0
 
 
 @pytest.mark.postgres

@@ -53,7 +53,15 @@ def _translate(err: Exception) -> Exception:
         return ConcurrencyError(kind="Transaction", key="commit", expected="-", actual="-")
     if isinstance(err, pg.RaiseException | pg.IntegrityError | pg.InsufficientPrivilege):
         return ConflictError(message=f"The store refused the write: {str(err).strip()}")
-    if isinstance(err, psycopg.DataError | ValueError | TypeError | OverflowError):
+    if isinstance(
+        err,
+        psycopg.DataError
+        | pg.UndefinedFunction
+        | pg.DatatypeMismatch
+        | ValueError
+        | TypeError
+        | OverflowError,
+    ):
         return InvalidValueError(field="value", value=str(err), reason="the store cannot hold it")
     if isinstance(err, PoolTimeout):
         return StoreError(reason=f"no database connection became free in time ({err})")

@@ -164,6 +164,11 @@ class ScheduleResult:
 _Segment = tuple[int, int, int, Decimal]  # (entry index, start µs, end µs, allocation)
 
 
+# allocation a partial take may fall short of its window by (the 5-decimal grid):
+# a remainder up to this much is finished in the same entry instead of spilling over
+_SLACK = Decimal("0.0001")
+
+
 class _Need:
     """The figures of :class:`OperationNeed` the engine uses, computed without building
     records (the same formulas as :func:`~prodcore.scheduling.needs.capacity_need`)."""
@@ -341,10 +346,11 @@ class _Engine:
                 i += 1
                 continue
             w = e - s
-            possible = w * rate / unit_us
-            if free is not None and possible > free:
-                possible = free
-            if remaining <= possible:
+            room = w * rate / unit_us
+            possible = room if free is None or room <= free else free
+            if remaining <= possible or (
+                remaining <= room + _SLACK and (free is None or remaining <= free)
+            ):  # it all fits (a rounding crumb stays here rather than in the next entry)
                 t = min(_ceil(remaining * unit_us / rate), w)
                 segments.append((i, s, s + t, remaining))
                 return _Placement(segments[0][1], s + t, segments)
@@ -398,10 +404,11 @@ class _Engine:
                 i -= 1
                 continue
             w = e - s
-            possible = w * rate / unit_us
-            if free is not None and possible > free:
-                possible = free
-            if remaining <= possible:
+            room = w * rate / unit_us
+            possible = room if free is None or room <= free else free
+            if remaining <= possible or (
+                remaining <= room + _SLACK and (free is None or remaining <= free)
+            ):  # it all fits (a rounding crumb stays here rather than in the next entry)
                 t = min(_ceil(remaining * unit_us / rate), w)
                 segments.append((i, e - t, e, remaining))
                 segments.reverse()
