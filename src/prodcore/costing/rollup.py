@@ -501,11 +501,9 @@ class StandardCostRollup:
 
     __slots__ = (
         "_at",
-        "_dep_flat",
-        "_dep_start",
         "_graph",
+        "_index_cache",
         "_order",
-        "_pos",
         "_rc",
         "_rco",
         "_rm",
@@ -526,10 +524,8 @@ class StandardCostRollup:
     _at: dt.date | None
     _roots: tuple[str, ...] | None  # the items asked for, None: all items of the snapshot
     _graph: _Graph
-    _dep_start: list[int]  # dependents of i: _dep_flat[_dep_start[i]:_dep_start[i + 1]]
-    _dep_flat: list[int]
     _order: list[int]
-    _pos: list[int]
+    _index_cache: list[_ReverseIndex]  # empty until the first update needs it
     _round: Callable[[Decimal], Decimal]
     _routing_centres: Mapping[str, frozenset[tuple[CapacityType, str]]]
     _setup: ManufacturingSetup
@@ -599,8 +595,13 @@ class StandardCostRollup:
         """Items whose BOM (phantoms exploded) uses ``item_no`` directly."""
         i = self._idx(item_no)
         names = self._graph.names
-        flat = self._dep_flat[self._dep_start[i] : self._dep_start[i + 1]]
-        return tuple(dict.fromkeys(names[p] for p in flat))
+        return tuple(dict.fromkeys(names[p] for p in self._reverse_index().dependents(i)))
+
+    def _reverse_index(self) -> _ReverseIndex:
+        if not self._index_cache:  # built once, then shared with the updates' results
+            components = [row[11] for row in self._graph.rows]
+            self._index_cache.append(_ReverseIndex(components, self._order))
+        return self._index_cache[0]
 
     # ---------------------------------------------------------------- computation
     def _compute(self, indices: Iterable[int]) -> None:
@@ -731,7 +732,8 @@ class StandardCostRollup:
         for i in stack:
             seen[i] = 1
         affected = list(stack)
-        start, flat = self._dep_start, self._dep_flat
+        reverse = self._reverse_index()
+        start, flat = reverse.start, reverse.flat
         while stack:
             i = stack.pop()
             for p in flat[start[i] : start[i + 1]]:
@@ -739,7 +741,7 @@ class StandardCostRollup:
                     seen[p] = 1
                     stack.append(p)
                     affected.append(p)
-        affected.sort(key=self._pos.__getitem__)
+        affected.sort(key=reverse.pos.__getitem__)
         new._compute(affected)
         pairs = [(getattr(self, name), getattr(new, name)) for name in _RESULT_COLUMNS]
         old_std, new_std, names = self._std, new._std, g.names
@@ -850,42 +852,13 @@ def roll_up(
     n_items = len(names)
     g.produced = [row[0] for row in g.rows]
     components = [row[11] for row in g.rows]
-    # dependents in compressed rows: start[c] .. start[c + 1] in flat
-    start = [0] * (n_items + 1)
-    for comps in components:
-        for c in comps:
-            start[c + 1] += 1
-    for k in range(n_items):
-        start[k + 1] += start[k]
-    fill = start[:-1]
-    flat = [0] * start[n_items]
-    for p, comps in enumerate(components):
-        for c in comps:
-            flat[fill[c]] = p
-            fill[c] += 1
-    pending = [len(comps) for comps in components]
-    order = [i for i in range(n_items) if not pending[i]]
-    head = 0
-    while head < len(order):
-        c = order[head]
-        head += 1
-        for p in flat[start[c] : start[c + 1]]:
-            pending[p] -= 1
-            if not pending[p]:
-                order.append(p)
-    if len(order) < n_items:
-        raise BomCycleError(cycle=_name_cycle(pending, components, names))
-    pos = [0] * n_items
-    for k, i in enumerate(order):
-        pos[i] = k
+    order = _topological_order(components, names)
     rollup = StandardCostRollup.__new__(StandardCostRollup)
     rollup._at = at
     rollup._roots = None if item_nos is None else roots
     rollup._graph = g
-    rollup._dep_start = start
-    rollup._dep_flat = flat
     rollup._order = order
-    rollup._pos = pos
+    rollup._index_cache = []
     rollup._round = compiler.round
     rollup._routing_centres = {no: r.centres for no, r in compiler.routings.items()}
     rollup._setup = md.setup
@@ -895,21 +868,73 @@ def roll_up(
     return rollup
 
 
-def _name_cycle(
-    pending_count: list[int], comp_idx: Sequence[tuple[int, ...]], names: Sequence[str]
-) -> tuple[str, ...]:
-    """A cycle among the items Kahn's algorithm could not order (each has an unordered
-    component), walked from parent to component."""
-    start = next(i for i, count in enumerate(pending_count) if count)
-    seen: dict[int, int] = {}
-    path: list[int] = []
-    current = start
-    while current not in seen:
-        seen[current] = len(path)
-        path.append(current)
-        current = next(c for c in comp_idx[current] if pending_count[c])
-    cycle = path[seen[current] :]
-    return (*(names[i] for i in cycle), names[current])
+def _topological_order(components: Sequence[tuple[int, ...]], names: Sequence[str]) -> list[int]:
+    """Item indices, every item after its components: an iterative depth-first search
+    (post-order), linear in items plus BOM lines. A cycle raises, named parent to component."""
+    state = bytearray(len(components))  # 0 unseen, 1 on the current path, 2 done
+    order: list[int] = []
+    append = order.append
+    for root, root_components in enumerate(components):
+        if state[root]:
+            continue
+        if not root_components:
+            state[root] = 2
+            append(root)
+            continue
+        state[root] = 1
+        stack = [(root, iter(root_components))]
+        while stack:
+            node, pending = stack[-1]
+            for c in pending:
+                seen = state[c]
+                if not seen:
+                    grand = components[c]
+                    if not grand:  # a leaf: done at once
+                        state[c] = 2
+                        append(c)
+                        continue
+                    state[c] = 1
+                    stack.append((c, iter(grand)))
+                    break
+                if seen == 1:
+                    path = [n for n, _ in stack]
+                    cycle = path[path.index(c) :]
+                    raise BomCycleError(cycle=(*(names[i] for i in cycle), names[c]))
+            else:
+                stack.pop()
+                state[node] = 2
+                append(node)
+    return order
+
+
+class _ReverseIndex:
+    """Who uses whom, built on the first incremental update and shared by its results:
+    the dependents of item c are ``flat[start[c]:start[c + 1]]``; ``pos`` is each item's
+    place in the topological order."""
+
+    __slots__ = ("flat", "pos", "start")
+
+    def __init__(self, components: Sequence[tuple[int, ...]], order: Sequence[int]) -> None:
+        n_items = len(components)
+        start = [0] * (n_items + 1)
+        for comps in components:
+            for c in comps:
+                start[c + 1] += 1
+        for k in range(n_items):
+            start[k + 1] += start[k]
+        fill = start[:-1]
+        flat = [0] * start[n_items]
+        for p, comps in enumerate(components):
+            for c in comps:
+                flat[fill[c]] = p
+                fill[c] += 1
+        pos = [0] * n_items
+        for k, i in enumerate(order):
+            pos[i] = k
+        self.start, self.flat, self.pos = start, flat, pos
+
+    def dependents(self, i: int) -> list[int]:
+        return self.flat[self.start[i] : self.start[i + 1]]
 
 
 def single_level_cost(
