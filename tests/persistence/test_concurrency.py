@@ -76,12 +76,17 @@ def test_postgres_processes_lose_no_update(pg_dsn: str, figure: Callable[[str], 
         _hammer(pg_dsn, store, "PostgreSQL", figure)
 
 
-def _kill_mid_batch(url: str, label: str, figure: Callable[[str], None], rounds: int = 3) -> None:
+def _kill_mid_batch(
+    url: str, tmp: Path, label: str, figure: Callable[[str], None], rounds: int = 3
+) -> None:
     ctx = multiprocessing.get_context("spawn")
     entries = 300
     kills = []
+    inside = 0
+    marker = tmp / f"marker-{label.replace(' ', '_')}"
     for attempt in range(rounds):
-        proc = ctx.Process(target=batch_writer, args=(url, entries, attempt * 100_000))
+        marker.write_text("out")
+        proc = ctx.Process(target=batch_writer, args=(url, entries, attempt * 100_000, str(marker)))
         proc.start()
         with open_store(url) as probe:
             deadline = time.monotonic() + 60
@@ -90,9 +95,15 @@ def _kill_mid_batch(url: str, label: str, figure: Callable[[str], None], rounds:
                     if len(uow.orders.list()) >= 2 * (attempt + 1):
                         break
                 time.sleep(0.02)
-        time.sleep(0.013 * (attempt + 1))  # land somewhere inside a commit
+        # aim at an open write transaction: the writer marks it (after its first write)
+        deadline = time.monotonic() + 30
+        while marker.read_text() != "in" and time.monotonic() < deadline:
+            time.sleep(0.001)
+        time.sleep(0.002)
         assert proc.pid is not None
         os.kill(proc.pid, signal.SIGKILL)
+        state = marker.read_text()
+        inside += state == "in"
         proc.join(10)
         kills.append(proc.exitcode)
     with open_store(url) as store, store() as uow:
@@ -109,20 +120,24 @@ def _kill_mid_batch(url: str, label: str, figure: Callable[[str], None], rounds:
         report = verify(store)
     figure(
         f"{label}: SIGKILLed a writer of {entries}-entry units of work {rounds} times "
-        f"(exit codes {kills}); after restart {len(orders)} complete units, none partial; "
-        f"verify: {len(report.problems)} problems over {report.checked} records"
+        f"({inside} of them inside an open write transaction; exit codes {kills}); after "
+        f"restart {len(orders)} complete units, none partial; verify: "
+        f"{len(report.problems)} problems over {report.checked} records"
     )
     assert report.ok, report.problems
+    assert inside >= 1, "no kill landed inside a transaction"
 
 
 @pytest.mark.slow
 def test_sqlite_survives_a_sigkill_mid_batch(tmp_path: Path, figure: Callable[[str], None]) -> None:
-    _kill_mid_batch(f"sqlite:///{tmp_path / 'crash.db'}", "SQLite file", figure)
+    _kill_mid_batch(f"sqlite:///{tmp_path / 'crash.db'}", tmp_path, "SQLite file", figure)
 
 
 @pytest.mark.slow
 @pytest.mark.postgres
-def test_postgres_survives_a_sigkill_mid_batch(pg_dsn: str, figure: Callable[[str], None]) -> None:
+def test_postgres_survives_a_sigkill_mid_batch(
+    pg_dsn: str, tmp_path: Path, figure: Callable[[str], None]
+) -> None:
     with contextlib.closing(open_store(pg_dsn, migrate=True)):
         pass
-    _kill_mid_batch(pg_dsn, "PostgreSQL", figure, rounds=2)
+    _kill_mid_batch(pg_dsn, tmp_path, "PostgreSQL", figure, rounds=2)

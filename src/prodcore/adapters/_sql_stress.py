@@ -7,7 +7,9 @@ units of work until it is killed. Not public API.
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -67,14 +69,34 @@ def bump_worker(url: str, worker: int, order_ids: list[str], rounds: int) -> dic
     }
 
 
-def batch_writer(url: str, entries: int, start: int) -> None:
+def batch_writer(url: str, entries: int, start: int, marker: str) -> None:
     """Commit units of work of one new order plus one batch of ``entries`` postings
-    until killed. Order ``K-n`` and the batch with document ``K-n`` belong together."""
+    until killed. Order ``K-n`` and the batch with document ``K-n`` belong together.
+
+    The file ``marker`` says ``in`` while a write transaction is open (after its first
+    statement) and ``out`` otherwise, so the killer can aim at an open transaction."""
     from prodcore.adapters import open_store
+    from prodcore.adapters._sql import SqlStore, Tx
     from prodcore.ledger.model import PostingBatch
     from prodcore.testing.contracts import sample_batch, sample_order
 
+    def mark(state: str) -> None:
+        with open(marker, "w", encoding="ascii") as f:
+            f.write(state)
+
     with open_store(url) as store:
+        assert isinstance(store, SqlStore)
+        plain = store.transaction
+
+        @contextlib.contextmanager
+        def traced() -> Iterator[Tx]:
+            with plain() as tx:
+                tx.execute("UPDATE prodcore_ledger_counters SET gl = gl WHERE id = 1")
+                mark("in")
+                yield tx
+            mark("out")
+
+        store.transaction = traced  # type: ignore[method-assign]
         uow = store()
         n = start
         while True:
