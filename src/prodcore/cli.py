@@ -1,7 +1,9 @@
 """The ``prodcore`` command: run scenario files and the bundled demo.
 
-``prodcore run FILE [--json] [--store PATH]`` executes a scenario; ``prodcore demo``
-runs the bundled bicycle scenario; ``prodcore transitions`` prints the status table.
+``prodcore run FILE [--json] [--store URL]`` executes a scenario; ``prodcore demo``
+runs the bundled bicycle scenario; ``prodcore transitions`` prints the status table;
+``prodcore db upgrade --store URL`` creates or upgrades a store's schema;
+``prodcore verify --store URL`` checks a store's integrity.
 Exit status: 0 on success, 1 when a step fails (the error and its line are printed on
 stderr, and the failed step wrote nothing), 2 for bad usage.
 """
@@ -11,83 +13,138 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
-from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
+from prodcore.adapters import open_store, upgrade_store
 from prodcore.errors import ProdcoreError
+from prodcore.integrity import verify
 from prodcore.orders.lifecycle import TRANSITIONS
 from prodcore.ports import UnitOfWork
-from prodcore.report import orders_report, table
+from prodcore.report import ledger_report, orders_report, table
 from prodcore.scenario import StepResult, load_scenario, run_scenario
 from prodcore.serialization import to_jsonable
 
 __all__ = ["main"]
 
 
-def _open_store(location: str | None) -> Callable[[], UnitOfWork]:
-    """A unit-of-work factory for ``location`` (``memory:`` or a path/URL)."""
-    if location in (None, "memory:"):
-        store = InMemoryStore()
-        return lambda: InMemoryUnitOfWork(store)
-    raise ProdcoreError(message=f"unsupported store {location!r}")
+def _store_url(location: str | None) -> str:
+    """A store URL from ``--store``: a URL as is, a bare path as a SQLite file; without
+    one, a fresh SQLite file in a temporary directory (the embedded default store)."""
+    if location is None:
+        return "sqlite:///" + str(Path(tempfile.mkdtemp(prefix="prodcore-")) / "prodcore.db")
+    if location == "memory:" or "://" in location:
+        return location
+    return "sqlite:///" + location
 
 
-def _run(text: str, store: str | None, as_json: bool, out: TextIO) -> int:
+def _run(text: str, url: str, as_json: bool, out: TextIO) -> int:
     scenario = load_scenario(text)
-    uow_factory = _open_store(store)
-    results: list[StepResult] = []
-    try:
-        run_scenario(scenario, uow_factory, on_step=results.append)
-    except ProdcoreError as err:
-        print(f"error: {err}", file=sys.stderr)
-        _print_state(uow_factory, scenario.name, results, as_json, out)
-        return 1
-    _print_state(uow_factory, scenario.name, results, as_json, out)
-    return 0
+    with open_store(url) as uow_factory:
+        results: list[StepResult] = []
+        code = 0
+        try:
+            run_scenario(scenario, uow_factory, on_step=results.append)
+        except ProdcoreError as err:
+            print(f"error: {err}", file=sys.stderr)
+            code = 1
+        _print_state(uow_factory, scenario.name, url, results, as_json, out)
+    return code
 
 
 def _print_state(
     uow_factory: Callable[[], UnitOfWork],
     name: str,
+    url: str,
     results: list[StepResult],
     as_json: bool,
     out: TextIO,
 ) -> None:
     with uow_factory() as uow:
         orders = uow.orders.list()
-    if as_json:
-        payload = {
-            "scenario": name,
-            "steps": [
-                {"step": r.number, "command": to_jsonable(r.command), "at": r.at.isoformat()}
-                for r in results
-            ],
-            "orders": [to_jsonable(o) for o in orders],
-        }
-        json.dump(payload, out, indent=2)
-        out.write("\n")
-        return
-    out.write(f"Scenario: {name} ({len(results)} steps)\n\n")
-    out.write(
-        table(
-            ["Step", "At", "Command", "Order"],
-            [
+        if as_json:
+            payload = {
+                "scenario": name,
+                "store": url,
+                "steps": [
+                    {"step": r.number, "command": to_jsonable(r.command), "at": r.at.isoformat()}
+                    for r in results
+                ],
+                "orders": [to_jsonable(o) for o in orders],
+                "item_ledger": [
+                    to_jsonable(e) for o in orders for e in uow.ledger.item_entries(order_id=o.id)
+                ],
+                "capacity_ledger": [
+                    to_jsonable(e)
+                    for o in orders
+                    for e in uow.ledger.capacity_entries(order_id=o.id)
+                ],
+                "value_entries": [
+                    to_jsonable(e) for o in orders for e in uow.ledger.value_entries(order_id=o.id)
+                ],
+                "gl_entries": [
+                    to_jsonable(e) for o in orders for e in uow.ledger.gl_entries(order_id=o.id)
+                ],
+                "wip": {o.id: str(uow.ledger.wip(o.id)) for o in orders},
+            }
+            json.dump(payload, out, indent=2)
+            out.write("\n")
+            return
+        out.write(f"Scenario: {name} ({len(results)} steps) on {url}\n\n")
+        out.write(
+            table(
+                ["Step", "At", "Command", "Order", "Notes"],
                 [
-                    r.number,
-                    r.at.strftime("%Y-%m-%d %H:%M"),
-                    type(r.command).__name__,
-                    getattr(r.command, "order_id", ""),
-                ]
-                for r in results
-            ],
-            title="Steps",
-            align="rlll",
+                    [
+                        r.number,
+                        r.at.strftime("%Y-%m-%d %H:%M"),
+                        type(r.command).__name__,
+                        _order_ids(r.command),
+                        note,
+                    ]
+                    for r, note in zip(results, _step_notes(results), strict=True)
+                ],
+                title="Steps",
+                align="rllll",
+            )
         )
-    )
-    out.write("\n\n" + orders_report(orders) + "\n")
+        out.write(
+            "\n\n" + orders_report(orders) + "\n\n" + ledger_report(uow.ledger, orders) + "\n"
+        )
+
+
+def _order_ids(command: object) -> str:
+    if hasattr(command, "order_id"):
+        return str(command.order_id)
+    ids = {getattr(line, "order_id", "") for line in getattr(command, "lines", ())}
+    return ", ".join(sorted(i for i in ids if i))
+
+
+def _step_notes(results: list[StepResult]) -> list[str]:
+    """Per step: what it posted (or that it replayed an earlier step), warnings, notes."""
+    seen: dict[int, int] = {}
+    out = []
+    for r in results:
+        batch: Any = getattr(r.result, "batch", None) or getattr(r.result, "posting", None)
+        parts: list[str] = []
+        posting_no = getattr(batch, "posting_no", 0)
+        if posting_no and posting_no in seen:
+            parts.append(
+                f"replay of step {seen[posting_no]} (same idempotency key): nothing posted"
+            )
+        else:
+            if posting_no:
+                seen[posting_no] = r.number
+                parts.append(
+                    f"posting {posting_no}: {len(batch.item_entries)} item, "
+                    f"{len(batch.capacity_entries)} capacity, {len(batch.value_entries)} value entries"
+                )
+            parts += [*getattr(r.result, "warnings", ()), *getattr(r.result, "notes", ())]
+        out.append("; ".join(parts))
+    return out
 
 
 def _demo_text() -> str:
@@ -121,8 +178,19 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
                 + "\n"
             )
             return 0
+        if args.command == "db":
+            applied = upgrade_store(_store_url(args.store))
+            out.write(
+                f"Schema migrations applied: {', '.join(map(str, applied)) or 'none (up to date)'}\n"
+            )
+            return 0
+        if args.command == "verify":
+            with open_store(_store_url(args.store)) as uow_factory:
+                report = verify(uow_factory)
+            out.write(f"{report}\n")
+            return 0 if report.ok else 1
         text = args.file.read_text(encoding="utf-8") if args.command == "run" else _demo_text()
-        return _run(text, args.store, args.json, out)
+        return _run(text, _store_url(args.store), args.json, out)
     except OSError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -15,8 +15,9 @@ from decimal import Decimal
 
 from prodcore.numbers import Duration
 from prodcore.orders.model import ProductionOrder
+from prodcore.ports import LedgerRepository
 
-__all__ = ["fmt", "orders_report", "table"]
+__all__ = ["fmt", "ledger_report", "orders_report", "table"]
 
 
 def fmt(value: object) -> str:
@@ -173,4 +174,131 @@ def orders_report(orders: Iterable[ProductionOrder]) -> str:
                 align="lrlrrrrrll",
             )
         )
+    return "\n\n".join(parts)
+
+
+def ledger_report(ledger: LedgerRepository, orders: Iterable[ProductionOrder]) -> str:
+    """The item, capacity and value ledgers, the cost view by account, on hand and WIP."""
+    orders = list(orders)
+    items = [e for o in orders for e in ledger.item_entries(order_id=o.id)]
+    capacity = [e for o in orders for e in ledger.capacity_entries(order_id=o.id)]
+    values = [e for o in orders for e in ledger.value_entries(order_id=o.id)]
+    gl = [e for o in orders for e in ledger.gl_entries(order_id=o.id)]
+    parts = [
+        table(
+            [
+                "Entry",
+                "Type",
+                "Item",
+                "Quantity",
+                "Unit",
+                "Order",
+                "Line",
+                "Comp",
+                "Op",
+                "Applies to",
+            ],
+            [
+                [
+                    e.entry_no,
+                    e.entry_type,
+                    e.item_no,
+                    e.quantity,
+                    e.unit,
+                    e.order_id,
+                    e.order_line_no,
+                    e.component_line_no,
+                    e.operation_no,
+                    e.applies_to_entry_no,
+                ]
+                for e in sorted(items, key=lambda e: e.entry_no)
+            ],
+            title="Item ledger",
+            align="rllrllrrlr",
+        ),
+        table(
+            [
+                "Entry",
+                "Centre",
+                "Op",
+                "Setup",
+                "Run",
+                "Stop",
+                "Unit",
+                "Output",
+                "Scrap",
+                "Code",
+                "Cost qty",
+                "Applies to",
+            ],
+            [
+                [
+                    e.entry_no,
+                    f"{e.type.value[0]}C {e.no}",
+                    e.operation_no,
+                    e.setup_time,
+                    e.run_time,
+                    e.stop_time,
+                    e.time_unit,
+                    e.output_quantity,
+                    e.scrap_quantity,
+                    e.scrap_code or e.stop_code,
+                    e.quantity,
+                    e.applies_to_entry_no,
+                ]
+                for e in sorted(capacity, key=lambda e: e.entry_no)
+            ],
+            title="Capacity ledger",
+            align="rllrrrlrrlrr",
+        ),
+        table(
+            ["Entry", "Type", "Source", "Item", "Expected", "Actual", "Variance type"],
+            [
+                [
+                    e.entry_no,
+                    e.entry_type,
+                    f"{e.source.value} {e.item_entry_no or e.capacity_entry_no}",
+                    e.item_no,
+                    e.cost_amount_expected,
+                    e.cost_amount_actual,
+                    e.variance_type,
+                ]
+                for e in sorted(values, key=lambda e: e.entry_no)
+            ],
+            title="Value entries",
+            align="rlllrrl",
+        ),
+    ]
+    by_account: dict[tuple[str, str], Decimal] = {}
+    for e in gl:
+        key = (e.account, e.role.value)
+        by_account[key] = by_account.get(key, Decimal(0)) + e.amount
+    parts.append(
+        table(
+            ["Account", "Role", "Debit", "Credit"],
+            [
+                [acc, role, amt if amt > 0 else None, -amt if amt < 0 else None]
+                for (acc, role), amt in sorted(by_account.items())
+            ],
+            title="Cost view (balance by account)",
+            align="llrr",
+        )
+    )
+    item_nos = sorted({e.item_no for e in items})
+    parts.append(
+        table(
+            ["Item", "On hand"],
+            [[no, ledger.on_hand(no)] for no in item_nos],
+            title="On hand",
+            align="lr",
+        )
+    )
+    parts.append(
+        table(
+            ["Order", "WIP"],
+            [[o.id, ledger.wip(o.id)] for o in orders],
+            title="Work in process",
+            align="lr",
+        )
+    )
     return "\n\n".join(parts)

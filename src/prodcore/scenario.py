@@ -45,19 +45,16 @@ import attrs
 from prodcore.clock import FixedClock
 from prodcore.errors import InvalidValueError, ProdcoreError, ScenarioError
 from prodcore.masterdata import ManufacturingSetup
-from prodcore.orders.lifecycle import LifecycleCommand
 from prodcore.ports import MasterDataRecord, UnitOfWork
-from prodcore.serialization import loads
+from prodcore.serialization import Command, loads
 from prodcore.services import handle, put_master_data
 
 __all__ = ["Scenario", "Step", "StepResult", "load_scenario", "run_scenario"]
 
-ScenarioCommand = LifecycleCommand
-
 
 @attrs.frozen
 class Step:
-    command: Any  # a ScenarioCommand
+    command: Any  # a Command
     at: dt.datetime | None = None
     line: int = 0
 
@@ -133,7 +130,7 @@ def load_scenario(text: str) -> Scenario:
         at_text = body.pop("at", None)
         try:
             at = loads(json.dumps(at_text), dt.datetime) if at_text is not None else None
-            command: Any = loads(body, ScenarioCommand)
+            command: Any = loads(body, Command)
         except InvalidValueError as err:
             raise ScenarioError(
                 step=n, command=str(item.get("type", "?")), line=line, reason=str(err)

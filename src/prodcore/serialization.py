@@ -37,9 +37,12 @@ from prodcore.orders.execution import PostingCommand
 from prodcore.orders.lifecycle import LifecycleCommand, LifecycleEvent
 from prodcore.ports import MasterDataRecord
 
-__all__ = ["TAGGED_UNIONS", "dumps", "loads", "make_converter", "to_jsonable"]
+__all__ = ["TAGGED_UNIONS", "Command", "dumps", "loads", "make_converter", "to_jsonable"]
 
 _T = TypeVar("_T")
+
+#: Any command prodcore handles (what scenario steps and a service's API accept).
+Command = LifecycleCommand | PostingCommand
 
 #: The unions serialized with a ``"type"`` tag (the class name). Modules that add
 #: command or event unions register them here so every adapter and the CLI agree.
@@ -48,6 +51,7 @@ TAGGED_UNIONS: tuple[Any, ...] = (
     LifecycleEvent,
     MasterDataRecord,
     PostingCommand,
+    Command,
 )
 
 
