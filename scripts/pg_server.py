@@ -95,7 +95,9 @@ def main(argv: list[str] | None = None) -> int:
     bindir = find_bindir()
     as_root = os.geteuid() == 0
     runner: list[str] = []
-    tmp = tempfile.mkdtemp(prefix="prodcore-pg-")
+    # a unix socket path must stay under ~100 bytes: avoid a long $TMPDIR
+    base = None if len(tempfile.gettempdir()) < 60 or not os.path.isdir("/tmp") else "/tmp"
+    tmp = tempfile.mkdtemp(prefix="prodcore-pg-", dir=base)
     if as_root:
         user = _ensure_user()
         os.chown(tmp, user.pw_uid, user.pw_gid)
