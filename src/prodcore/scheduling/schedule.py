@@ -578,8 +578,8 @@ class _Engine:
                     setup_start = candidate
                 else:
                     setup_start = placement.start + max(bound - placement.end, 1)
-            if order_start is None:
-                order_start = earliest
+            if order_start is None:  # the first operation's start, less its queue time
+                order_start = max(earliest, self.retreat(cal, placement.start, queue_us))
             self.commit(cal, placement)
             self.record(order, line, op, cal, need, placement)
             dates[op.operation_no] = (placement.start, placement.end)
