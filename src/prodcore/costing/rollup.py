@@ -177,7 +177,9 @@ _Row = tuple[
     tuple[Decimal, ...],  # 12 component quantities per lot, base units
     str | None,  # 13 production BOM no.
     str | None,  # 14 routing no.
+    Decimal,  # 15 capacity + subcontracted + capacity overhead for the lot
 ]
+_LEAF_TAIL = (ONE, ZERO, ZERO, ZERO, ZERO, ZERO, ZERO, ZERO, ZERO, (), (), None, None, ZERO)
 
 
 class _Graph:
@@ -317,31 +319,6 @@ class _Compiler:
         return cost
 
     # BOMs -------------------------------------------------------------------------
-    def _simple_bom_lines(self, bom_no: str) -> Iterator[_PhantomEntry] | None:
-        """The lines of a BOM without phantoms and versions (the usual case), else None."""
-        md = self.md
-        bom = md.boms.get(bom_no)
-        if bom is None:
-            raise NotFoundError(kind="Production BOM", key=bom_no)
-        if bom.versions or bom.status is not VersionStatus.CERTIFIED:
-            return None
-        lines = bom.lines
-        for line in lines:
-            if line.type is BomLineType.PRODUCTION_BOM:
-                return None
-        return (
-            (
-                line.no,
-                (line.quantity_per if line.formula is _NONE else line.effective_quantity_per)
-                if line.unit is None
-                else md.item(line.no).to_base(line.effective_quantity_per, line.unit),
-                ONE + line.scrap_percent / HUNDRED if line.scrap_percent else ONE,
-                line.routing_link_code,
-                line.formula is _FIXED,
-            )
-            for line in lines
-        )
-
     def phantom_bom(self, bom_no: str) -> tuple[tuple[_PhantomEntry, ...], frozenset[str]]:
         """A BOM with phantoms or versions, exploded (cycles raise), and the BOMs it uses."""
         compiled = self.phantom_boms.get(bom_no)
@@ -371,55 +348,60 @@ class _Compiler:
     def row(self, item: Item, index_of: Callable[[str], int]) -> tuple[_Row, frozenset[str] | None]:
         """The graph row of ``item`` (see ``_Row``) and, if its BOM has
         phantoms or versions, the BOMs it was exploded from."""
-        if not (
-            item.replenishment is Replenishment.PRODUCTION
-            and (item.production_bom_no or item.routing_no)
-        ):
-            cost = item.unit_cost
-            return (
-                False,
-                cost,
-                ONE,
-                ZERO,
-                ZERO,
-                ZERO,
-                ZERO,
-                ZERO,
-                ZERO,
-                ZERO,
-                ZERO,
-                (),
-                (),
-                None,
-                None,
-            ), None
+        routing_no = item.routing_no
+        bom_no = item.production_bom_no
+        if item.replenishment is not Replenishment.PRODUCTION or not (bom_no or routing_no):
+            return (False, item.unit_cost, *_LEAF_TAIL), None
         lot = item.lot_size
         mfg_qty = lot * (ONE + item.scrap_percent / HUNDRED) if item.scrap_percent else lot
-        routing_no = item.routing_no
         if routing_no:
-            routing = self.routing(routing_no)
-            routing_cost = self.routing_cost(routing_no, mfg_qty, lot)
+            routing = self.routings.get(routing_no) or self.routing(routing_no)
+            routing_cost = self.routing_costs.get((routing_no, mfg_qty, lot)) or self.routing_cost(
+                routing_no, mfg_qty, lot
+            )
         else:
             routing = _NO_ROUTING
             routing_cost = _EMPTY_ROUTING_COST
         components: list[int] = []
         quantities: list[Decimal] = []
-        bom_no = item.production_bom_no
         used_boms: frozenset[str] | None = None
         if bom_no:
-            lines = self._simple_bom_lines(bom_no)
-            if lines is None:
-                entries, used_boms = self.phantom_bom(bom_no)
-                lines = iter(entries)
             first = routing.first_scrap
             by_link = routing.scrap_by_link
-            for comp_no, qper, scrap_factor, link, fixed_quantity in lines:
-                components.append(index_of(comp_no))
-                if fixed_quantity:
-                    quantities.append(qper)
-                    continue
-                factor, fixed = first if link is None else by_link.get(link, first)
-                quantities.append(qper * (mfg_qty * factor * scrap_factor + fixed))
+            bom = self.md.boms.get(bom_no)
+            if bom is None:
+                raise NotFoundError(kind="Production BOM", key=bom_no)
+            simple = not bom.versions and bom.status is VersionStatus.CERTIFIED
+            if simple:  # the usual case, inline: no phantoms, no versions
+                for line in bom.lines:
+                    if line.type is not BomLineType.ITEM:
+                        simple = False
+                        break
+                    components.append(index_of(line.no))
+                    formula = line.formula
+                    qper = line.quantity_per if formula is _NONE else line.effective_quantity_per
+                    if line.unit is not None:
+                        qper = self.md.item(line.no).to_base(qper, line.unit)
+                    if formula is _FIXED:
+                        quantities.append(qper)
+                        continue
+                    link = line.routing_link_code
+                    factor, fixed = first if link is None else by_link.get(link, first)
+                    need = mfg_qty * factor
+                    if line.scrap_percent:
+                        need *= ONE + line.scrap_percent / HUNDRED
+                    quantities.append(qper * (need + fixed))
+            if not simple:
+                components.clear()
+                quantities.clear()
+                entries, used_boms = self.phantom_bom(bom_no)
+                for comp_no, qper, scrap_factor, link, fixed_quantity in entries:
+                    components.append(index_of(comp_no))
+                    if fixed_quantity:
+                        quantities.append(qper)
+                        continue
+                    factor, fixed = first if link is None else by_link.get(link, first)
+                    quantities.append(qper * (mfg_qty * factor * scrap_factor + fixed))
         cap, sub, co, sl_cap, sl_sub, sl_co = routing_cost
         row: _Row = (
             True,
@@ -437,6 +419,7 @@ class _Compiler:
             tuple(quantities),
             bom_no,
             routing_no,
+            cap + sub + co,
         )
         return row, used_boms
 
@@ -612,7 +595,7 @@ class StandardCostRollup:
         rm, rc, rs, rco, rmo, std = self._rm, self._rc, self._rs, self._rco, self._rmo, self._std
         for i in indices:
             (is_produced, unit_cost, lot, indirect, overhead_lot, cap, sub, co,
-             b, c_, d, components, quantities, _, _) = rows[i]  # fmt: skip
+             b, c_, d, components, quantities, _, _, capacity) = rows[i]  # fmt: skip
             if not is_produced:
                 sm[i] = rm[i] = std[i] = unit_cost
                 sc[i] = ss[i] = sco[i] = smo[i] = rc[i] = rs[i] = rco[i] = rmo[i] = ZERO
@@ -632,7 +615,7 @@ class StandardCostRollup:
                     amount = q * std[c]
                     mat += amount
                     ru_mat += amount
-            mo = (mat + cap + sub + co) * indirect + overhead_lot
+            mo = (mat + capacity) * indirect + overhead_lot if indirect else overhead_lot
             sm[i] = a = rnd(mat / lot)
             sc[i] = b
             ss[i] = c_

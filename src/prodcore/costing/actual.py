@@ -1,0 +1,214 @@
+"""The actual cost of a production order, read from its ledgers (pure).
+
+Business Central ("Calc. Inventory Adjmt. - Order", ``design-details-production-order-
+posting.md``) splits an order line's actual cost into the five shares:
+
+* material: what the line consumed, at the cost posted (``−Σ`` consumption value entries,
+  returns and reversals included);
+* capacity: the direct cost of its capacity entries on own work and machine centres;
+* subcontracted: the direct cost of capacity entries on a work centre with a
+  subcontractor;
+* capacity overhead: the indirect cost of all its capacity entries;
+* manufacturing overhead: ``(Mat + Cap + Sub + CapOvhd) × Indirect% / 100 +
+  OverheadRate × OutputQty`` with the produced item's indirect % and overhead rate,
+  rounded to the currency's amount precision.
+
+While the order runs these figures are the *expected* actual cost (``final`` is False);
+once it is finished they are final and :func:`~prodcore.costing.adjustment.adjust_cost`
+posts them. :func:`wip_at` is the WIP balance of an order at any moment, from the G/L
+WIP lines posted up to then.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Protocol
+
+import attrs
+
+from prodcore.costing.shares import CostShares
+from prodcore.ledger.model import (
+    AccountRole,
+    CapacityLedgerEntry,
+    GLEntry,
+    ItemEntryType,
+    ItemLedgerEntry,
+    ValueEntry,
+    ValueEntryType,
+    ValueSource,
+)
+from prodcore.numbers import HUNDRED, ZERO, Rounding, as_decimal, tuple_of
+from prodcore.orders.explosion import MasterDataLookup
+from prodcore.orders.model import OrderStatus, ProductionOrder
+
+__all__ = [
+    "CostLedger",
+    "LineCost",
+    "OrderCost",
+    "actual_cost",
+    "manufacturing_overhead",
+    "wip_at",
+]
+
+
+class CostLedger(Protocol):
+    """What the cost functions read (a :class:`~prodcore.ports.LedgerRepository` fits)."""
+
+    def item_entries(
+        self, *, order_id: str | None = None, item_no: str | None = None
+    ) -> list[ItemLedgerEntry]: ...
+    def capacity_entries(
+        self, *, order_id: str | None = None, centre_no: str | None = None
+    ) -> list[CapacityLedgerEntry]: ...
+    def value_entries(
+        self,
+        *,
+        order_id: str | None = None,
+        source: ValueSource | None = None,
+        source_entry_no: int | None = None,
+    ) -> list[ValueEntry]: ...
+    def gl_entries(self, *, order_id: str | None = None) -> list[GLEntry]: ...
+
+
+@attrs.frozen
+class LineCost:
+    """The actual cost of one order line, per share (exact sums of posted amounts; the
+    manufacturing overhead rounded to the amount precision)."""
+
+    line_no: int
+    item_no: str
+    output_quantity: Decimal = attrs.field(converter=as_decimal)
+    actual: CostShares
+
+    @property
+    def total(self) -> Decimal:
+        return self.actual.total
+
+
+@attrs.frozen
+class OrderCost:
+    """The actual cost of an order, per line. ``final``: the order is finished (else the
+    figures are what the order would cost if it were finished now)."""
+
+    order_id: str
+    final: bool
+    lines: tuple[LineCost, ...] = attrs.field(validator=tuple_of(LineCost))
+
+    @property
+    def actual(self) -> CostShares:
+        total = CostShares()
+        for line in self.lines:
+            total = total + line.actual
+        return total
+
+    @property
+    def total(self) -> Decimal:
+        return self.actual.total
+
+    def line(self, line_no: int) -> LineCost:
+        for line in self.lines:
+            if line.line_no == line_no:
+                return line
+        raise KeyError(line_no)
+
+
+def manufacturing_overhead(
+    direct: CostShares,
+    output_quantity: Decimal,
+    *,
+    indirect_percent: Decimal,
+    overhead_rate: Decimal,
+    rounding: Rounding,
+) -> Decimal:
+    """``(Mat + Cap + Sub + CapOvhd) × Indirect% / 100 + OverheadRate × OutputQty``, rounded.
+
+    Worked example D5: (105 + 130 + 26) × 5 % + 1 × 10:
+
+    >>> from decimal import Decimal as D
+    >>> manufacturing_overhead(CostShares(material=105, capacity=130, capacity_overhead=26),
+    ...     D(10), indirect_percent=D(5), overhead_rate=D(1), rounding=Rounding(D("0.01")))
+    Decimal('23.05')
+    """
+    base = direct.material + direct.capacity + direct.subcontracted + direct.capacity_overhead
+    return rounding.apply(base * indirect_percent / HUNDRED + overhead_rate * output_quantity)
+
+
+def actual_cost(order: ProductionOrder, ledger: CostLedger, md: MasterDataLookup) -> OrderCost:
+    """The order's actual cost per line and share, from its item, capacity and value
+    entries (see the module docstring). Value entries posted by cost adjustment (on
+    output entries) are not cost; they are what adjustment did with it."""
+    items = {e.entry_no: e for e in ledger.item_entries(order_id=order.id)}
+    caps = {e.entry_no: e for e in ledger.capacity_entries(order_id=order.id)}
+    values = ledger.value_entries(order_id=order.id)
+    rounding = md.setup.amount_rounding
+    lines = []
+    for line in order.lines:
+        direct = _line_direct_cost(line.line_no, items, caps, values, md)
+        output = sum(
+            (
+                e.quantity
+                for e in items.values()
+                if e.entry_type is ItemEntryType.OUTPUT and e.order_line_no == line.line_no
+            ),
+            ZERO,
+        )
+        item = md.item(line.item_no)
+        mo = manufacturing_overhead(
+            direct,
+            output,
+            indirect_percent=item.indirect_cost_percent,
+            overhead_rate=item.overhead_rate,
+            rounding=rounding,
+        )
+        actual = attrs.evolve(direct, manufacturing_overhead=mo)
+        lines.append(LineCost(line.line_no, line.item_no, output, actual))
+    return OrderCost(order.id, order.status is OrderStatus.FINISHED, tuple(lines))
+
+
+def _line_direct_cost(
+    line_no: int,
+    items: dict[int, ItemLedgerEntry],
+    caps: dict[int, CapacityLedgerEntry],
+    values: Iterable[ValueEntry],
+    md: MasterDataLookup,
+) -> CostShares:
+    mat = cap = sub = ovhd = ZERO
+    subcontracted: dict[str, bool] = {}
+    for v in values:
+        if v.order_line_no != line_no:
+            continue
+        if v.source is ValueSource.ITEM:
+            ile = items.get(v.item_entry_no) if v.item_entry_no is not None else None
+            if ile is not None and ile.entry_type is ItemEntryType.CONSUMPTION:
+                mat -= v.cost_amount
+            continue
+        if v.capacity_entry_no is None or v.capacity_entry_no not in caps:
+            continue
+        if v.entry_type is ValueEntryType.INDIRECT_COST:
+            ovhd += v.cost_amount
+        elif v.entry_type is ValueEntryType.DIRECT_COST:
+            centre = caps[v.capacity_entry_no].work_center_no
+            if centre not in subcontracted:
+                subcontracted[centre] = md.work_center(centre).is_subcontracted
+            if subcontracted[centre]:
+                sub += v.cost_amount
+            else:
+                cap += v.cost_amount
+    return CostShares(mat, cap, sub, ovhd, ZERO)
+
+
+def wip_at(ledger: CostLedger, order_id: str, at: dt.datetime | dt.date) -> Decimal:
+    """The WIP balance of ``order_id`` at ``at``: the sum of its G/L WIP lines posted up
+    to then (a date includes the whole day). Exact at any moment, before or after
+    cost adjustment."""
+    entries = ledger.gl_entries(order_id=order_id)
+    if isinstance(at, dt.datetime):
+        return sum(
+            (g.amount for g in entries if g.role is AccountRole.WIP and g.posted_at <= at), ZERO
+        )
+    return sum(
+        (g.amount for g in entries if g.role is AccountRole.WIP and g.posted_at.date() <= at),
+        ZERO,
+    )
