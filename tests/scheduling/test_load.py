@@ -287,3 +287,20 @@ def test_notebook_helpers_explain_a_missing_dependency(monkeypatch: pytest.Monke
     view = LoadView(Period.DAY, JAN5, JAN5, ())
     with pytest.raises(ImportError, match=r"prodcore\[notebook\]"):
         notebook.load_dataframe(view)
+
+
+def test_public_names_resolve_and_importing_pulls_in_no_plotting_library() -> None:
+    import subprocess
+    import sys
+
+    import prodcore.scheduling as scheduling
+
+    assert sorted(scheduling.__all__) == sorted(set(scheduling.__all__))
+    for name in scheduling.__all__:
+        assert getattr(scheduling, name) is not None
+    code = (
+        "import sys, prodcore.scheduling; "
+        "print(any(m.split('.')[0] in ('pandas', 'matplotlib') for m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

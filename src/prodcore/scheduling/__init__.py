@@ -38,7 +38,14 @@ from prodcore.scheduling.load import (
     render_load_chart,
     render_load_table,
 )
-from prodcore.scheduling.needs import OperationNeed, capacity_need, operation_need
+from prodcore.scheduling.needs import (
+    ALLOCATION_QUANTUM,
+    OperationNeed,
+    capacity_need,
+    operation_need,
+    quantize_time,
+)
+from prodcore.scheduling.notebook import load_dataframe, plot_gantt, plot_load
 from prodcore.scheduling.schedule import (
     Allocation,
     CapacityMode,
@@ -46,11 +53,13 @@ from prodcore.scheduling.schedule import (
     ScheduledOperation,
     ScheduleResult,
     apply_schedule,
+    due_anchor,
     schedule_order,
     schedule_orders,
 )
 
 __all__ = [
+    "ALLOCATION_QUANTUM",
     "DEFAULT_STATUSES",
     "Absence",
     "Allocation",
@@ -76,11 +85,16 @@ __all__ = [
     "centre_calendar",
     "centre_label",
     "consolidated_calendar",
+    "due_anchor",
     "from_micros",
+    "load_dataframe",
     "load_view",
     "one_shift_per_weekday",
     "operation_need",
     "period_start",
+    "plot_gantt",
+    "plot_load",
+    "quantize_time",
     "render_load_chart",
     "render_load_table",
     "schedule_order",

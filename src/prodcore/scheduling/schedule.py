@@ -74,6 +74,7 @@ __all__ = [
     "ScheduleResult",
     "ScheduledOperation",
     "apply_schedule",
+    "due_anchor",
     "schedule_order",
     "schedule_orders",
 ]
@@ -732,6 +733,17 @@ def _schedule_one(
         starting=from_micros(min(starts), tz) if starts else anchor,
         ending=from_micros(max(ends), tz) if ends else anchor,
     )
+
+
+def due_anchor(order: ProductionOrder, ending_time: dt.time, tz: dt.tzinfo) -> dt.datetime:
+    """The moment an order is due: its due date at ``ending_time`` (BC: Manufacturing
+    Setup's normal ending time) in ``tz``, as the anchor of backward scheduling.
+
+    >>> order = ProductionOrder("PO", OrderStatus.PLANNED, "X", 1, due_date=dt.date(2026, 1, 9))
+    >>> due_anchor(order, dt.time(16), dt.UTC).isoformat()
+    '2026-01-09T16:00:00+00:00'
+    """
+    return dt.datetime.combine(order.due_date, ending_time, tz)
 
 
 def apply_schedule(
