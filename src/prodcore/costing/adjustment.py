@@ -1,0 +1,388 @@
+"""Cost adjustment of finished orders (BC's "Adjust Cost – Item Entries", order level).
+
+For a **finished** order, :func:`adjust_cost` posts, per order line, value entries on the
+line's output entries so that the order's WIP is cleared:
+
+1. **expected → actual**: each output entry's expected cost is reversed and actual cost
+   posted (E11's mechanism: ``actual +a, expected −e``). A Standard-cost item keeps its
+   output at the standard it was posted at (``a = e``); any other item (Average, FIFO...)
+   takes the line's actual cost (all five shares), split over its output entries by
+   quantity (rounded, the rest to the largest entry).
+2. **manufacturing overhead** ``o`` (see :func:`~prodcore.costing.actual.manufacturing_overhead`)
+   as an ``INDIRECT_COST`` value entry on the output: absorbed by the order, G/L
+   ``WIP +o / Overhead Applied −o`` (like capacity overhead).
+3. **variances** (Standard-cost items, and any line without output): per BC share,
+   ``variance = actual − standard`` with ``standard = round(OutputQty × single-level
+   share)``, as ``VARIANCE`` value entries on the output (G/L ``Variance +v / WIP −v``,
+   prodcore's convention of :func:`~prodcore.ledger.posting.gl_lines`; BC writes the
+   same amount with the opposite sign on the output and credits inventory instead).
+4. **rounding**: what is left on the order's WIP after 1–3 (the standard shares rounded
+   one by one against the output valued at the unit standard cost) as a ``ROUNDING``
+   value entry, G/L ``Inventory Adjustment +r / WIP −r``. The order's WIP is then
+   exactly zero.
+
+Adjustment is idempotent by content: every amount is a target minus what earlier
+adjustments already posted, so adjusting twice posts nothing new; the same idempotency
+key returns the first result. A refused adjustment (the order is not finished) raises
+:class:`~prodcore.errors.InvalidTransitionError` and writes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+
+import attrs
+
+from prodcore.clock import Clock
+from prodcore.costing.actual import CostLedger, LineCost, OrderCost, actual_cost
+from prodcore.costing.rollup import roll_up
+from prodcore.costing.shares import SHARE_NAMES, CostShares
+from prodcore.errors import IdempotencyConflictError, InvalidTransitionError
+from prodcore.ledger.model import (
+    AccountRole,
+    GLEntry,
+    IdempotencyRecord,
+    ItemEntryType,
+    ItemLedgerEntry,
+    PostingBatch,
+    PostingResult,
+    PostingSetup,
+    ValueEntry,
+    ValueEntryType,
+    ValueSource,
+    VarianceType,
+)
+from prodcore.ledger.posting import gl_lines
+from prodcore.masterdata import CostingMethod, MasterData
+from prodcore.numbers import ZERO, Rounding
+from prodcore.orders.explosion import MasterDataLookup
+from prodcore.orders.model import OrderStatus, ProductionOrder
+from prodcore.ports import MasterDataRepository, UnitOfWork
+
+__all__ = [
+    "VARIANCE_TYPES",
+    "adjust_cost",
+    "adjustment_batch",
+    "adjustment_entries",
+    "adjustment_gl_lines",
+    "allocate_by_quantity",
+    "standard_shares",
+]
+
+VARIANCE_TYPES: Mapping[str, VarianceType] = {
+    "material": VarianceType.MATERIAL,
+    "capacity": VarianceType.CAPACITY,
+    "subcontracted": VarianceType.SUBCONTRACTED,
+    "capacity_overhead": VarianceType.CAPACITY_OVERHEAD,
+    "manufacturing_overhead": VarianceType.MANUFACTURING_OVERHEAD,
+}
+"""BC's variance type of each cost share."""
+
+_COMMAND = "AdjustCost"
+
+
+def allocate_by_quantity(
+    total: Decimal, quantities: Sequence[Decimal], rounding: Rounding
+) -> tuple[Decimal, ...]:
+    """Split ``total`` in proportion to ``quantities``: each part rounded, the rest to the
+    part with the largest absolute quantity (the first of equals); the parts add up to
+    ``total`` exactly. All zero when the quantities add up to zero.
+
+    >>> from decimal import Decimal as D
+    >>> allocate_by_quantity(D("10.00"), [D(1), D(1), D(1)], Rounding(D("0.01")))
+    (Decimal('3.34'), Decimal('3.33'), Decimal('3.33'))
+    """
+    whole = sum(quantities, ZERO)
+    if not quantities or whole == 0:
+        return tuple(ZERO for _ in quantities)
+    parts = [rounding.apply(total * q / whole) for q in quantities]
+    largest = max(range(len(quantities)), key=lambda i: (abs(quantities[i]), -i))
+    parts[largest] += total - sum(parts, ZERO)
+    return tuple(parts)
+
+
+def standard_shares(md: MasterData, item_nos: Iterable[str]) -> dict[str, CostShares]:
+    """Each item's single-level shares per base unit, from a standard cost rollup."""
+    wanted = sorted(set(item_nos))
+    rollup = roll_up(md, wanted)
+    return {no: rollup[no].single_level for no in wanted}
+
+
+def _snapshot(repo: MasterDataRepository) -> MasterData:
+    return MasterData.of(
+        items=repo.items(),
+        boms=repo.boms(),
+        routings=repo.routings(),
+        work_centers=repo.work_centers(),
+        machine_centers=repo.machine_centers(),
+        setup=repo.setup,
+    )
+
+
+def _carrier(outputs: Sequence[ItemLedgerEntry]) -> int | None:
+    """The output entry that carries the line's overhead, variance and rounding entries."""
+    positive = [e for e in outputs if e.quantity > 0 and e.applies_to_entry_no is None]
+    chosen = positive or list(outputs)
+    return chosen[-1].entry_no if chosen else None
+
+
+def adjustment_entries(
+    order: ProductionOrder,
+    ledger: CostLedger,
+    md: MasterDataLookup,
+    *,
+    standard: Mapping[str, CostShares],
+    wip: Decimal,
+    at: dt.datetime,
+    document_no: str,
+    cost: OrderCost | None = None,
+) -> tuple[ValueEntry, ...]:
+    """The value entries that adjust a finished order (pure; see the module docstring).
+
+    ``standard`` maps each Standard-cost item of the order to its single-level shares per
+    base unit; ``wip`` is the order's WIP balance now. Only differences to what earlier
+    adjustments posted come back (nothing when the order is adjusted already).
+    """
+    cost = cost or actual_cost(order, ledger, md)
+    currency = md.setup.currency
+    rounding = md.setup.amount_rounding
+    items = {e.entry_no: e for e in ledger.item_entries(order_id=order.id)}
+    values = ledger.value_entries(order_id=order.id)
+    out: list[ValueEntry] = []
+
+    def entry(
+        entry_type: ValueEntryType,
+        actual: Decimal,
+        expected: Decimal,
+        line: LineCost,
+        item_entry_no: int | None,
+        variance_type: VarianceType | None = None,
+    ) -> None:
+        if actual == 0 and expected == 0:
+            return
+        out.append(
+            ValueEntry(
+                0,
+                entry_type,
+                ValueSource.ITEM,
+                actual,
+                expected,
+                currency=currency,
+                item_entry_no=item_entry_no,
+                item_no=line.item_no,
+                order_id=order.id,
+                order_line_no=line.line_no,
+                variance_type=variance_type,
+                posted_at=at,
+                document_no=document_no,
+            )
+        )
+
+    wip_change = ZERO  # how the entries below move the order's WIP
+    last_line: LineCost | None = None
+    last_carrier: int | None = None
+    for line in cost.lines:
+        outputs = [
+            e
+            for e in items.values()
+            if e.entry_type is ItemEntryType.OUTPUT and e.order_line_no == line.line_no
+        ]
+        output_nos = {e.entry_no for e in outputs}
+        on_output = [
+            v
+            for v in values
+            if v.source is ValueSource.ITEM
+            and v.order_line_no == line.line_no
+            and (v.item_entry_no in output_nos or v.item_entry_no is None)
+        ]
+        carrier = _carrier(outputs)
+        item = md.item(line.item_no)
+        at_standard = item.costing_method is CostingMethod.STANDARD
+        has_output = line.output_quantity != 0
+        # 1. expected -> actual
+        direct = [v for v in on_output if v.entry_type is ValueEntryType.DIRECT_COST]
+        if at_standard or not has_output:
+            targets = [
+                sum((v.cost_amount for v in direct if v.item_entry_no == e.entry_no), ZERO)
+                if has_output
+                else ZERO
+                for e in outputs
+            ]
+        else:
+            targets = list(
+                allocate_by_quantity(line.total, [e.quantity for e in outputs], rounding)
+            )
+        for e, target in zip(outputs, targets, strict=True):
+            mine = [v for v in direct if v.item_entry_no == e.entry_no]
+            expected = sum((v.cost_amount_expected for v in mine), ZERO)
+            posted = sum((v.cost_amount_actual for v in mine), ZERO)
+            entry(ValueEntryType.DIRECT_COST, target - posted, -expected, line, e.entry_no)
+            wip_change -= target - posted - expected
+        # 2. manufacturing overhead
+        posted_mo = sum(
+            (v.cost_amount for v in on_output if v.entry_type is ValueEntryType.INDIRECT_COST),
+            ZERO,
+        )
+        mo = line.actual.manufacturing_overhead - posted_mo
+        entry(ValueEntryType.INDIRECT_COST, mo, ZERO, line, carrier)
+        wip_change += mo
+        # 3. variances
+        if at_standard or not has_output:
+            shares = standard.get(line.item_no, CostShares()) if has_output else CostShares()
+            std = (shares * line.output_quantity).rounded(rounding)
+            variance = line.actual - std
+            for name in SHARE_NAMES:
+                vtype = VARIANCE_TYPES[name]
+                posted_v = sum(
+                    (
+                        v.cost_amount
+                        for v in on_output
+                        if v.entry_type is ValueEntryType.VARIANCE and v.variance_type is vtype
+                    ),
+                    ZERO,
+                )
+                amount = getattr(variance, name) - posted_v
+                entry(ValueEntryType.VARIANCE, amount, ZERO, line, carrier, vtype)
+                wip_change -= amount
+        last_line, last_carrier = line, carrier
+    # 4. rounding: whatever is left on WIP
+    residual = wip + wip_change
+    if residual and last_line is not None:
+        entry(ValueEntryType.ROUNDING, residual, ZERO, last_line, last_carrier)
+    return tuple(out)
+
+
+def adjustment_gl_lines(
+    value: ValueEntry, setup: PostingSetup, first_entry_no: int
+) -> tuple[GLEntry, ...]:
+    """The G/L lines of an adjustment value entry.
+
+    Manufacturing overhead (``INDIRECT_COST`` on an output entry): ``WIP +o / Overhead
+    Applied −o``; rounding of an order: ``Inventory Adjustment +r / WIP −r``; anything
+    else as :func:`~prodcore.ledger.posting.gl_lines`.
+    """
+    if value.source is ValueSource.ITEM and value.order_id is not None:
+        pair: tuple[AccountRole, AccountRole] | None = None
+        if value.entry_type is ValueEntryType.INDIRECT_COST:
+            pair = (AccountRole.WIP, AccountRole.OVERHEAD_APPLIED)
+        elif value.entry_type is ValueEntryType.ROUNDING:
+            pair = (AccountRole.INVENTORY_ADJUSTMENT, AccountRole.WIP)
+        if pair is not None:
+            amount = value.cost_amount
+            if not amount:
+                return ()
+            return tuple(
+                GLEntry(
+                    first_entry_no - n,
+                    account=setup.account(role),
+                    role=role,
+                    amount=signed,
+                    currency=value.currency,
+                    value_entry_no=value.entry_no,
+                    order_id=value.order_id,
+                    posted_at=value.posted_at,
+                    document_no=value.document_no,
+                )
+                for n, (role, signed) in enumerate(((pair[0], amount), (pair[1], -amount)))
+            )
+    return gl_lines(value, setup, first_entry_no)
+
+
+def adjustment_batch(
+    values: Iterable[ValueEntry],
+    setup: PostingSetup,
+    *,
+    document_no: str,
+    posted_at: dt.datetime,
+    idempotency_key: str | None = None,
+) -> PostingBatch:
+    """A balanced batch of adjustment value entries (local numbers) and their G/L lines."""
+    numbered: list[ValueEntry] = []
+    lines: list[GLEntry] = []
+    for n, value in enumerate(values, start=1):
+        entry = attrs.evolve(value, entry_no=-n)
+        numbered.append(entry)
+        lines.extend(adjustment_gl_lines(entry, setup, -(len(lines) + 1)))
+    return PostingBatch.build(
+        document_no=document_no,
+        posted_at=posted_at,
+        value_entries=tuple(numbered),
+        gl_entries=tuple(lines),
+        idempotency_key=idempotency_key,
+    )
+
+
+def _hash(order_id: str) -> str:
+    text = json.dumps({"type": _COMMAND, "order_id": order_id}, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def adjust_cost(
+    uow: UnitOfWork,
+    order_id: str,
+    *,
+    clock: Clock,
+    idempotency_key: str,
+    standard: Mapping[str, CostShares] | None = None,
+) -> PostingResult:
+    """Adjust the cost of a finished order in one unit of work (see the module docstring).
+
+    ``standard`` overrides the single-level shares per base unit of Standard-cost items
+    (default: rolled up from the current master data, frozen at this adjustment).
+    Returns a :class:`~prodcore.ledger.model.PostingResult` whose ``batch`` is None when
+    there was nothing (left) to adjust.
+    """
+    digest = _hash(order_id)
+    with uow:
+        known = uow.ledger.idempotency(idempotency_key)
+        if known is not None:
+            if known.command_hash != digest:
+                raise IdempotencyConflictError(key=idempotency_key)
+            return known.result
+        order = uow.orders.get(order_id)
+        if order.status is not OrderStatus.FINISHED:
+            raise InvalidTransitionError(
+                order_id=order.id,
+                status=order.status.value,
+                command="adjust cost",
+                reason="only a finished order's cost is adjusted",
+            )
+        md = uow.master_data
+        shares = dict(standard or {})
+        needed = [
+            line.item_no
+            for line in order.lines
+            if md.item(line.item_no).costing_method is CostingMethod.STANDARD
+            and line.item_no not in shares
+        ]
+        if needed:
+            shares.update(standard_shares(_snapshot(md), needed))
+        at = clock.now()
+        document_no = f"{order.id}/adjust"
+        values = adjustment_entries(
+            order,
+            uow.ledger,
+            md,
+            standard=shares,
+            wip=uow.ledger.wip(order.id),
+            at=at,
+            document_no=document_no,
+        )
+        batch: PostingBatch | None = None
+        if values:
+            built = adjustment_batch(
+                values,
+                uow.ledger.posting_setup,
+                document_no=document_no,
+                posted_at=at,
+                idempotency_key=idempotency_key,
+            )
+            batch = uow.ledger.append(built)
+        result = PostingResult(_COMMAND, batch)
+        uow.ledger.remember(IdempotencyRecord(idempotency_key, digest, result))
+        uow.commit()
+    return result

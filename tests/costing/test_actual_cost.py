@@ -1,0 +1,343 @@
+"""Actual cost and cost adjustment of finished orders: D5 exactly, E11's expected → actual
+mechanics, refusals, idempotency, WIP at a date."""
+
+# Decimal fields compared with int literals read best as written:
+# mypy: disable-error-code="comparison-overlap"
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import attrs
+import pytest
+
+from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
+from prodcore.clock import FixedClock
+from prodcore.costing import CostShares
+from prodcore.costing.actual import actual_cost, wip_at
+from prodcore.costing.adjustment import adjust_cost, allocate_by_quantity
+from prodcore.errors import IdempotencyConflictError, InvalidTransitionError
+from prodcore.ledger import (
+    AccountRole,
+    PostingResult,
+    ValueEntryType,
+    ValueSource,
+    VarianceType,
+)
+from prodcore.masterdata import (
+    BomLine,
+    CapacityType,
+    CostingMethod,
+    Item,
+    ManufacturingSetup,
+    ProductionBom,
+    Replenishment,
+    Routing,
+    RoutingLine,
+    WorkCenter,
+)
+from prodcore.numbers import Duration, Rounding, TimeUnit
+from prodcore.orders.execution import ConsumptionLine, OutputLine, PostConsumption, PostOutput
+from prodcore.orders.lifecycle import ChangeStatus, CreateOrder
+from prodcore.orders.model import OrderStatus
+from prodcore.ports import MasterDataRecord
+from prodcore.services import handle, put_master_data
+
+T0 = dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC)
+D = Decimal
+
+
+def d4_records(
+    costing: CostingMethod = CostingMethod.STANDARD, subcontractor: str | None = None
+) -> list[MasterDataRecord]:
+    """D4: lot 10, setup 1 h + run 0.5 h/unit on WC (20/h, 10 %, 2), 2 × TUBE @ 5, 5 %, 1."""
+    return [
+        Item(
+            "FRAME",
+            base_unit="PCS",
+            replenishment=Replenishment.PRODUCTION,
+            costing_method=costing,
+            lot_size=10,
+            indirect_cost_percent=5,
+            overhead_rate=1,
+            standard_cost=D("26.62"),
+            unit_cost=D("26.62"),
+            production_bom_no="FRAME-BOM",
+            routing_no="FRAME-RTG",
+        ),
+        Item("TUBE", base_unit="PCS", unit_cost=5),
+        ProductionBom("FRAME-BOM", (BomLine("TUBE", 2),)),
+        Routing(
+            "FRAME-RTG",
+            (
+                RoutingLine(
+                    "10",
+                    CapacityType.WORK_CENTER,
+                    "WELD",
+                    setup_time=Duration(1, TimeUnit.HOUR),
+                    run_time=Duration("0.5", TimeUnit.HOUR),
+                ),
+            ),
+        ),
+        WorkCenter(
+            "WELD",
+            capacity_unit=TimeUnit.HOUR,
+            direct_unit_cost=20,
+            indirect_cost_percent=10,
+            overhead_rate=2,
+            subcontractor_no=subcontractor,
+        ),
+    ]
+
+
+class Shop:
+    def __init__(self, records: list[MasterDataRecord]) -> None:
+        self.store = InMemoryStore()
+        self.uow = InMemoryUnitOfWork(self.store)
+        self.clock = FixedClock(T0)
+        put_master_data(self.uow, records, setup=ManufacturingSetup())
+        self.keys = 0
+
+    def key(self) -> str:
+        self.keys += 1
+        return f"K{self.keys}"
+
+    def run_d5(
+        self, order_id: str = "PO-1", consumed: str = "21", setup_h: str = "1.5", run_h: str = "5"
+    ) -> None:
+        """Create, release, consume, post output with times, finish (no adjustment)."""
+        handle(
+            self.uow,
+            CreateOrder(order_id, "FRAME", 10, due_date=dt.date(2026, 3, 9)),
+            clock=self.clock,
+        )
+        handle(self.uow, ChangeStatus(order_id, OrderStatus.RELEASED), clock=self.clock)
+        self.clock.advance(dt.timedelta(hours=1))
+        handle(
+            self.uow,
+            PostConsumption(self.key(), (ConsumptionLine(order_id, 10000, 10000, D(consumed)),)),
+            clock=self.clock,
+        )
+        self.clock.advance(dt.timedelta(hours=1))
+        handle(
+            self.uow,
+            PostOutput(
+                self.key(),
+                (
+                    OutputLine(
+                        order_id,
+                        10000,
+                        "10",
+                        output_quantity=10,
+                        setup_time=Duration(D(setup_h), TimeUnit.HOUR),
+                        run_time=Duration(D(run_h), TimeUnit.HOUR),
+                        finished=True,
+                    ),
+                ),
+            ),
+            clock=self.clock,
+        )
+        self.clock.advance(dt.timedelta(hours=1))
+        handle(self.uow, ChangeStatus(order_id, OrderStatus.FINISHED), clock=self.clock)
+        self.clock.advance(dt.timedelta(days=1))
+
+    def adjust(self, order_id: str = "PO-1", key: str | None = None) -> PostingResult:
+        return adjust_cost(self.uow, order_id, clock=self.clock, idempotency_key=key or self.key())
+
+    def wip(self, order_id: str = "PO-1") -> Decimal:
+        with self.uow:
+            return self.uow.ledger.wip(order_id)
+
+    def snapshot(self) -> tuple[object, ...]:
+        s = self.store
+        return (
+            dict(s.orders),
+            s.counters,
+            dict(s.ledger.accounts),
+            dict(s.ledger.wip_by_order),
+            dict(s.idempotency),
+        )
+
+
+def test_d5_actual_cost_and_variances_exactly() -> None:
+    shop = Shop(d4_records())
+    shop.run_d5()
+    with shop.uow:
+        order = shop.uow.orders.get("PO-1")
+        cost = actual_cost(order, shop.uow.ledger, shop.uow.master_data)
+    assert cost.final
+    assert cost.actual == CostShares("105", "130", "0", "26", "23.05")
+    assert cost.total == D("284.05")
+    assert shop.wip() == 105 + 130 + 26 - D("266.20")  # output posted at standard (expected)
+
+    result = shop.adjust()
+    assert result.batch is not None
+    variances = {
+        v.variance_type: v.cost_amount_actual
+        for v in result.batch.value_entries
+        if v.entry_type is ValueEntryType.VARIANCE
+    }
+    assert variances == {
+        VarianceType.MATERIAL: D("5.00"),
+        VarianceType.CAPACITY: D("10.00"),
+        VarianceType.CAPACITY_OVERHEAD: D("2.00"),
+        VarianceType.MANUFACTURING_OVERHEAD: D("0.85"),
+    }
+    assert sum(variances.values()) == D("17.85")
+    (overhead,) = [
+        v for v in result.batch.value_entries if v.entry_type is ValueEntryType.INDIRECT_COST
+    ]
+    assert overhead.cost_amount_actual == D("23.05")
+    # expected -> actual on the output (E11's mechanism): actual +266.20, expected -266.20
+    (conversion,) = [
+        v for v in result.batch.value_entries if v.entry_type is ValueEntryType.DIRECT_COST
+    ]
+    assert (conversion.cost_amount_actual, conversion.cost_amount_expected) == (
+        D("266.20"),
+        D("-266.20"),
+    )
+    assert not [v for v in result.batch.value_entries if v.entry_type is ValueEntryType.ROUNDING]
+    assert shop.wip() == 0
+    setup = shop.store.posting_setup
+    accounts = shop.store.ledger.accounts
+    assert accounts[setup.inventory_interim] == 0
+    assert accounts[setup.variance] == D("17.85")
+    assert accounts[setup.overhead_applied] == -(D(26) + D("23.05"))
+    with shop.uow:
+        outputs = [e for e in shop.uow.ledger.item_entries(order_id="PO-1") if e.quantity > 0]
+        (output,) = outputs
+        on_output = shop.uow.ledger.value_entries(
+            source=ValueSource.ITEM, source_entry_no=output.entry_no
+        )
+    output_value = sum(
+        (v.cost_amount for v in on_output if v.entry_type is ValueEntryType.DIRECT_COST), D(0)
+    )
+    assert output_value == D("266.20")  # the output stays at standard
+
+
+def test_variance_entries_go_to_their_variance_accounts() -> None:
+    shop = Shop(d4_records())
+    with shop.uow:
+        shop.uow.ledger.put_posting_setup(
+            attrs.evolve(
+                shop.uow.ledger.posting_setup,
+                variance_accounts=(("MATERIAL", "7801"), ("CAPACITY", "7802")),
+            )
+        )
+        shop.uow.commit()
+    shop.run_d5()
+    shop.adjust()
+    accounts = shop.store.ledger.accounts
+    assert accounts["7801"] == D("5.00")
+    assert accounts["7802"] == D("10.00")
+    assert accounts["7893"] == D("2.85")  # the rest on the general variance account
+
+
+def test_subcontracted_capacity_is_its_own_share() -> None:
+    shop = Shop(d4_records(subcontractor="V-100"))
+    shop.run_d5()
+    with shop.uow:
+        cost = actual_cost(shop.uow.orders.get("PO-1"), shop.uow.ledger, shop.uow.master_data)
+    assert cost.actual == CostShares("105", "0", "130", "26", "23.05")
+    result = shop.adjust()
+    assert result.batch is not None
+    # the standard (rolled up from the routing) is subcontracted too: 120 vs 130
+    subcontracted = [
+        v.cost_amount_actual
+        for v in result.batch.value_entries
+        if v.variance_type is VarianceType.SUBCONTRACTED
+    ]
+    assert subcontracted == [D("10.00")]
+    assert shop.wip() == 0
+
+
+def test_average_cost_item_takes_actual_cost() -> None:
+    shop = Shop(d4_records(CostingMethod.AVERAGE))
+    shop.run_d5()
+    result = shop.adjust()
+    assert result.batch is not None
+    assert not [v for v in result.batch.value_entries if v.entry_type is ValueEntryType.VARIANCE]
+    (conversion,) = [
+        v for v in result.batch.value_entries if v.entry_type is ValueEntryType.DIRECT_COST
+    ]
+    # the output was expected at the unit cost 26.62; its actual is the order's 284.05
+    assert (conversion.cost_amount_actual, conversion.cost_amount_expected) == (
+        D("284.05"),
+        D("-266.20"),
+    )
+    assert shop.wip() == 0
+    setup = shop.store.posting_setup
+    assert shop.store.ledger.accounts[setup.inventory] == D("284.05") - D("105")
+
+
+def test_adjusting_twice_posts_nothing_new_and_the_same_key_returns_the_first_result() -> None:
+    shop = Shop(d4_records())
+    shop.run_d5()
+    first = shop.adjust(key="ADJ-1")
+    before = shop.snapshot()
+    again = shop.adjust(key="ADJ-1")
+    assert again == first
+    assert shop.snapshot() == before
+    other = shop.adjust(key="ADJ-2")
+    assert other.batch is None
+    assert shop.store.counters == before[1]
+    assert shop.wip() == 0
+
+
+def test_reusing_a_key_for_another_order_is_a_conflict() -> None:
+    shop = Shop(d4_records())
+    shop.run_d5("PO-1")
+    shop.run_d5("PO-2")
+    shop.adjust("PO-1", key="ADJ")
+    before = shop.snapshot()
+    with pytest.raises(IdempotencyConflictError):
+        shop.adjust("PO-2", key="ADJ")
+    assert shop.snapshot() == before
+
+
+def test_adjusting_an_unfinished_order_is_refused_and_writes_nothing() -> None:
+    shop = Shop(d4_records())
+    handle(
+        shop.uow, CreateOrder("PO-1", "FRAME", 10, due_date=dt.date(2026, 3, 9)), clock=shop.clock
+    )
+    handle(shop.uow, ChangeStatus("PO-1", OrderStatus.RELEASED), clock=shop.clock)
+    handle(
+        shop.uow,
+        PostConsumption("C1", (ConsumptionLine("PO-1", 10000, 10000, D(21)),)),
+        clock=shop.clock,
+    )
+    before = shop.snapshot()
+    with pytest.raises(InvalidTransitionError) as err:
+        shop.adjust(key="ADJ-1")
+    assert err.value.fields["status"] == "RELEASED"
+    assert shop.snapshot() == before
+    # while the order runs its cost is the expected actual cost
+    with shop.uow:
+        cost = actual_cost(shop.uow.orders.get("PO-1"), shop.uow.ledger, shop.uow.master_data)
+    assert not cost.final
+    assert cost.actual.material == 105
+
+
+def test_wip_at_a_date_follows_the_postings() -> None:
+    shop = Shop(d4_records())
+    shop.run_d5()
+    finished_at = shop.clock.now()
+    shop.adjust()
+    with shop.uow:
+        ledger = shop.uow.ledger
+        assert wip_at(ledger, "PO-1", T0) == 0
+        assert wip_at(ledger, "PO-1", T0 + dt.timedelta(hours=1)) == 105
+        assert wip_at(ledger, "PO-1", T0 + dt.timedelta(hours=2)) == D("-5.20")  # 105+156-266.2
+        assert wip_at(ledger, "PO-1", finished_at - dt.timedelta(seconds=1)) == D("-5.20")
+        assert wip_at(ledger, "PO-1", shop.clock.now()) == 0
+        assert wip_at(ledger, "PO-1", T0.date()) == D("-5.20")
+        assert wip_at(ledger, "PO-1", shop.clock.now().date()) == 0
+        roles = {g.role for g in ledger.gl_entries(order_id="PO-1")}
+    assert AccountRole.WIP in roles
+
+
+def test_allocate_by_quantity_adds_up() -> None:
+    parts = allocate_by_quantity(D("100.00"), [D(1), D(2), D(-1), D(1)], Rounding(D("0.01")))
+    assert sum(parts) == D("100.00")
+    assert parts == (D("33.33"), D("66.67"), D("-33.33"), D("33.33"))
