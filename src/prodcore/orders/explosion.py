@@ -245,6 +245,7 @@ def _operations(
                 next_operation_no=(
                     routing_lines[i + 1].operation_no if i + 1 < len(routing_lines) else None
                 ),
+                quality_checks=rl.quality_checks,
             )
         )
     return tuple(ops)
@@ -356,6 +357,7 @@ def _add_line(
             unit_cost=item.unit_cost,
             due_date=due_date,
             planning_level=level,
+            quality_checks=item.quality_checks,
         )
     )
     for sub_item, sub_qty in sub_lines:

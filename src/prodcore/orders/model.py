@@ -15,7 +15,12 @@ from decimal import Decimal
 import attrs
 
 from prodcore.errors import NotFoundError
-from prodcore.masterdata import CalculationFormula, CapacityType, FlushingMethod
+from prodcore.masterdata import (
+    CalculationFormula,
+    CapacityType,
+    FlushingMethod,
+    QualityCheck,
+)
 from prodcore.numbers import (
     ONE,
     ZERO,
@@ -33,6 +38,9 @@ __all__ = [
     "OrderLine",
     "OrderStatus",
     "ProductionOrder",
+    "QualityOrder",
+    "QualityOrderStatus",
+    "QualityResult",
     "RoutingStatus",
     "StatusChange",
 ]
@@ -134,6 +142,23 @@ class Operation:
     posted_run_time: Decimal = attrs.field(default=ZERO, converter=as_decimal)  # in run_time.unit
     starting: dt.datetime | None = None
     ending: dt.datetime | None = None
+    # subcontracting: what was requested from the subcontractor (purchase lines the host
+    # created), received (output + scrap of receipts, less undone) and cancelled, in the
+    # line's unit; outstanding = requested - received - cancelled
+    subcontract_requested: Decimal = attrs.field(default=ZERO, converter=as_decimal)
+    subcontract_received: Decimal = attrs.field(default=ZERO, converter=as_decimal)
+    subcontract_cancelled: Decimal = attrs.field(default=ZERO, converter=as_decimal)
+    quality_checks: tuple[QualityCheck, ...] = attrs.field(
+        default=(), validator=tuple_of(QualityCheck)
+    )
+
+    @property
+    def subcontract_outstanding(self) -> Decimal:
+        """Requested but neither received nor cancelled (never below zero)."""
+        return max(
+            self.subcontract_requested - self.subcontract_received - self.subcontract_cancelled,
+            ZERO,
+        )
 
     @property
     def is_last(self) -> bool:
@@ -163,6 +188,10 @@ class OrderLine:
     unit_cost: Decimal = attrs.field(default=ZERO, converter=as_decimal)
     due_date: dt.date | None = None
     planning_level: int = 0  # 0: the header's item; >0: a make-to-order sub-assembly
+    # report-as-finished checks of the item, copied at explosion
+    quality_checks: tuple[QualityCheck, ...] = attrs.field(
+        default=(), validator=tuple_of(QualityCheck)
+    )
 
     @property
     def remaining_quantity(self) -> Decimal:
@@ -192,6 +221,54 @@ class OrderLine:
     @property
     def last_operation(self) -> Operation | None:
         return self.operations[-1] if self.operations else None
+
+
+class QualityOrderStatus(enum.StrEnum):
+    """OPEN until every test has a result; then PASSED or FAILED; a failed order is
+    RESOLVED by its disposition (scrap, rework or accept)."""
+
+    OPEN = "OPEN"
+    PASSED = "PASSED"
+    FAILED = "FAILED"
+    RESOLVED = "RESOLVED"
+
+
+@attrs.frozen
+class QualityResult:
+    """The result of one test: a measured ``value``, or ``passed`` for a pass/fail test."""
+
+    test_code: str
+    value: Decimal | None = attrs.field(
+        default=None, converter=attrs.converters.optional(as_decimal)
+    )
+    passed: bool | None = None
+
+
+@attrs.frozen
+class QualityOrder:
+    """A quality order (D365) kept on the production order.
+
+    ``quantity`` is the sample to test, ``covered_quantity`` the reported (or, for the
+    "rest" order of non-per-updated sampling, the still expected) quantity it stands for.
+    ``operation_no`` None: the line's report-as-finished check.
+    """
+
+    no: str
+    line_no: int
+    operation_no: str | None
+    check: QualityCheck
+    quantity: Decimal = attrs.field(converter=as_decimal)
+    covered_quantity: Decimal = attrs.field(converter=as_decimal)
+    created_at: dt.datetime
+    status: QualityOrderStatus = QualityOrderStatus.OPEN
+    results: tuple[QualityResult, ...] = attrs.field(default=(), validator=tuple_of(QualityResult))
+    failed_quantity: Decimal = attrs.field(default=ZERO, converter=as_decimal)
+    disposition: str = ""  # what resolved a failure (e.g. "SCRAP 5 code QC")
+
+    @property
+    def blocking(self) -> bool:
+        """Open or failed: still blocks what the check says it blocks."""
+        return self.status in (QualityOrderStatus.OPEN, QualityOrderStatus.FAILED)
 
 
 @attrs.frozen
@@ -226,6 +303,15 @@ class ProductionOrder:
     ending: dt.datetime | None = attrs.field(default=None, kw_only=True)
     finished_at: dt.datetime | None = attrs.field(default=None, kw_only=True)
     has_postings: bool = attrs.field(default=False, kw_only=True)
+    quality_orders: tuple[QualityOrder, ...] = attrs.field(
+        default=(), validator=tuple_of(QualityOrder), kw_only=True
+    )
+
+    def quality_order(self, no: str) -> QualityOrder:
+        for qo in self.quality_orders:
+            if qo.no == no:
+                return qo
+        raise NotFoundError(kind=f"Quality order of order {self.id}", key=no)
 
     def line(self, line_no: int) -> OrderLine:
         for line in self.lines:
