@@ -795,23 +795,22 @@ def roll_up(
     names, index = g.names, g.index
     all_items = md.items
     if item_nos is None:
-        for no in all_items:
-            index[no] = len(names)
-            names.append(no)
-
-        def index_of(no: str) -> int:
-            try:
-                return index[no]
-            except KeyError:
-                raise NotFoundError(kind="Item", key=no) from None
-
+        names.extend(all_items)
+        index.update(zip(names, range(len(names)), strict=True))
         rows = g.rows
         compile_row = compiler.row
-        for i, item in enumerate(all_items.values()):
-            row, used = compile_row(item, index_of)
-            rows.append(row)
-            if used is not None:
-                g.boms[i] = used
+        lookup = index.__getitem__  # a C call; an unknown component raises KeyError
+        try:
+            for i, item in enumerate(all_items.values()):
+                row, used = compile_row(item, lookup)
+                rows.append(row)
+                if used is not None:
+                    g.boms[i] = used
+        except KeyError as exc:
+            key = exc.args[0] if exc.args else None
+            if isinstance(key, str) and key not in index:
+                raise NotFoundError(kind="Item", key=key) from None
+            raise  # pragma: no cover - not from the index
     else:
 
         def index_of(no: str) -> int:
