@@ -146,6 +146,38 @@ def test_finite_scheduling_never_exceeds_capacity_in_any_bucket(
     assert sum(a.allocated for a in result.allocations) == _need_total(orders_)
 
 
+@given(orders(max_orders=8), st.lists(moments, min_size=8, max_size=8))
+def test_finite_scheduling_never_uses_more_capacity_than_there_is_at_any_moment(
+    orders_: list[ProductionOrder], anchors: list[dt.datetime]
+) -> None:
+    result = schedule_orders(
+        orders_,
+        MD,
+        CALS,
+        anchors={o.id: a for o, a in zip(orders_, anchors, strict=False)},
+        mode=CapacityMode.FINITE,
+    )
+    events: dict[tuple[CapacityType, str], list[tuple[dt.datetime, Decimal]]] = defaultdict(list)
+    for a in result.allocations:
+        if a.ending == a.starting:
+            continue
+        cal = CALS.get(a.type, a.no)
+        index = cal.entry_index(a.starting)
+        assert index is not None
+        minutes = Decimal((a.ending - a.starting) // dt.timedelta(microseconds=1)) / 60_000_000
+        in_use = a.allocated * 100 / cal.efficiencies[index] / minutes
+        events[a.key].append((a.starting, in_use))
+        events[a.key].append((a.ending, -in_use))
+    for key, changes in events.items():
+        cal = CALS.get(*key)
+        level = Decimal(0)
+        for moment, change in sorted(changes, key=lambda ev: (ev[0], ev[1])):
+            level += change
+            index = cal.entry_index(moment)
+            if index is not None:
+                assert level <= cal.capacities[index] + Decimal("0.001")
+
+
 @given(orders(send_ahead=True), moments, st.sampled_from(list(CapacityMode)))
 def test_total_allocated_equals_total_need(
     orders_: list[ProductionOrder], anchor: dt.datetime, mode: CapacityMode

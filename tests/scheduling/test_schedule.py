@@ -345,3 +345,62 @@ def test_timezone_of_the_shop_calendar_is_kept(make_op: OpF, make_order: OrderF)
     assert end is not None
     assert end == dt.datetime(2026, 3, 30, 10, tzinfo=berlin)  # 8 h on Friday, 2 h on Monday (CEST)
     assert attrs.has(type(result.order))
+
+
+def test_finite_capacity_takes_the_first_free_time_without_overlaps(
+    calendars_for: Env, make_op: OpF, make_order: OrderF
+) -> None:
+    md, cals = calendars_for([WorkCenter("A", calendar_code="S")])
+    specs = [("PO-A", 60, at(5, 8)), ("PO-B", 60, at(5, 12)), ("PO-C", 60, at(5, 8))]
+    specs += [("PO-D", 120, at(5, 8)), ("PO-E", 120, at(5, 8))]
+    orders = [make_order(name, [make_op("10", "A", run=run)]) for name, run, _ in specs]
+    result = schedule_orders(
+        orders, md, cals, anchors={name: t for name, _, t in specs}, mode=CapacityMode.FINITE
+    )
+    assert [(o.order_id, o.starting, o.ending) for o in result.operations] == [
+        ("PO-A", at(5, 8), at(5, 9)),
+        ("PO-B", at(5, 12), at(5, 13)),
+        ("PO-C", at(5, 9), at(5, 10)),
+        ("PO-D", at(5, 10), at(5, 12)),
+        ("PO-E", at(5, 13), at(5, 15)),
+    ]
+
+
+def test_finite_capacity_splits_an_operation_around_a_booked_slot(
+    calendars_for: Env, make_op: OpF, make_order: OrderF
+) -> None:
+    md, cals = calendars_for([WorkCenter("A", calendar_code="S")])
+    booked = make_order("PO-1", [make_op("10", "A", run=60)])
+    first = schedule_order(booked, md, cals, anchor=at(5, 10))
+    second = schedule_order(
+        make_order("PO-2", [make_op("10", "A", setup=30, run=150)]),
+        md,
+        cals,
+        anchor=at(5, 8),
+        mode=CapacityMode.FINITE,
+        existing=first.allocations,
+    )
+    # 08:00–10:00 (setup 30 + run 90), then the booked hour, then 11:00–12:00
+    assert dates(second.order) == [(at(5, 8), at(5, 12))]
+    assert [(a.starting, a.ending, a.setup, a.run) for a in second.allocations] == [
+        (at(5, 8), at(5, 10), Decimal(30), Decimal(90)),
+        (at(5, 11), at(5, 12), Decimal(0), Decimal(60)),
+    ]
+
+
+def test_finite_shared_setups_run_side_by_side(
+    calendars_for: Env, make_op: OpF, make_order: OrderF
+) -> None:
+    md, cals = calendars_for([WorkCenter("PAINT", calendar_code="S")])
+    orders = [
+        make_order(f"PO-{share}", [make_op("10", "PAINT", setup=120, concurrent_capacities=share)])
+        for share in ("0.2", "0.8", "0.5")
+    ]
+    result = schedule_orders(
+        orders, md, cals, anchors={o.id: at(5) for o in orders}, mode=CapacityMode.FINITE
+    )
+    assert [(o.starting, o.ending) for o in result.operations] == [
+        (at(5, 8), at(5, 10)),
+        (at(5, 8), at(5, 10)),
+        (at(5, 10), at(5, 12)),
+    ]

@@ -176,6 +176,8 @@ class _Need:
 
     __slots__ = (
         "allocated",
+        "capacity_used",
+        "factor",
         "queue",
         "rate",
         "run_allocated",
@@ -206,6 +208,8 @@ class _Need:
         self.run_allocated = quantize_time(run)
         self.allocated = self.setup_allocated + run
         self.rate = used * factor
+        self.capacity_used = used
+        self.factor = factor
         self.run_duration = run / factor / used if run else ZERO
         self.queue = queue
         self.wait_move = _in_unit(op.wait_time, unit) + _in_unit(op.move_time, unit)
@@ -222,6 +226,34 @@ class _Placement:
     start: int
     end: int
     segments: list[_Segment]
+    usage: list[tuple[int, int, Decimal]] = attrs.field(factory=list)  # (start, end, capacity)
+
+
+_MIN_TIME = -(1 << 62)
+
+
+def _append(
+    segments: list[_Segment],
+    usage: list[tuple[int, int, Decimal]],
+    i: int,
+    s: int,
+    e: int,
+    amount: Decimal,
+    used: Decimal,
+    *,
+    forward: bool,
+) -> None:
+    """Add a piece of a finite placement; it continues the previous segment (same entry,
+    no gap, same capacity in use) or starts a new one."""
+    if segments and usage[-1][2] == used:
+        j, ps, pe, pa = segments[-1]
+        if j == i and (pe == s if forward else ps == e):
+            segments[-1] = (i, ps, e, pa + amount) if forward else (i, s, pe, pa + amount)
+            us, ue, _ = usage[-1]
+            usage[-1] = (us, e, used) if forward else (s, ue, used)
+            return
+    segments.append((i, s, e, amount))
+    usage.append((s, e, used))
 
 
 def _ceil(value: Decimal) -> int:
@@ -243,6 +275,7 @@ class _Engine:
         self.finite = mode is CapacityMode.FINITE
         self.horizon = None if horizon is None else to_micros(horizon, "horizon")
         self.book: dict[CentreKey, dict[int, Decimal]] = {}
+        self.profiles: dict[CentreKey, tuple[list[int], list[Decimal]]] = {}
         self.centres: dict[CentreKey, tuple[Decimal, Decimal, TimeUnit, Decimal]] = {}
         # datetimes and dates already built (segment bounds repeat across operations)
         self.moments: dict[dt.tzinfo, dict[int, dt.datetime]] = {}
@@ -304,21 +337,15 @@ class _Engine:
         self._no_capacity(cal, Decimal(work) / cal.unit_micros, starts[0] if starts else None)
         raise AssertionError  # pragma: no cover
 
-    def forward(
-        self,
-        cal: CentreCalendar,
-        t0: int,
-        amount: Decimal,
-        rate: Decimal,
-        used: dict[int, Decimal] | None,
-    ) -> _Placement:
-        """Place ``amount`` of allocation from ``t0`` on; ``rate`` = allocation per unit."""
+    def forward(self, cal: CentreCalendar, t0: int, amount: Decimal, rate: Decimal) -> _Placement:
+        """Infinite capacity: place ``amount`` of allocation from ``t0`` on, consuming
+        ``rate`` allocation per unit of working time."""
         if amount <= 0:
             return _Placement(t0, t0, [])
         unit_us = cal.unit_micros
         # allocation of w µs = w × rate / unit_us; µs of an allocation x = x × unit_us / rate
         # (multiplying first keeps round figures exact)
-        starts, ends, effs = cal.starts, cal.ends, cal.effectives
+        starts, ends = cal.starts, cal.ends
         limit = self.horizon
         n = len(starts)
         i = bisect_right(ends, t0)
@@ -332,53 +359,30 @@ class _Engine:
                     break
                 e = min(e, limit)
             s = max(s, t0)
-            free = None
-            if used is not None:
-                a = used.get(i, ZERO)
-                free = effs[i] - a
-                if free <= 0:
-                    i += 1
-                    continue
-                if a > 0:
-                    over = a - (effs[i] - (ends[i] - starts[i]) * rate / unit_us)
-                    if over > 0:
-                        s = max(s, starts[i] + _ceil(over * unit_us / rate))
             if s >= e:
                 i += 1
                 continue
             w = e - s
             room = w * rate / unit_us
-            possible = room if free is None or room <= free else free
-            if remaining <= possible or (
-                remaining <= room + _SLACK and (free is None or remaining <= free)
-            ):  # it all fits (a rounding crumb stays here rather than in the next entry)
+            if remaining <= room + _SLACK:  # a rounding crumb stays here, not in the next entry
                 t = min(_ceil(remaining * unit_us / rate), w)
                 segments.append((i, s, s + t, remaining))
                 return _Placement(segments[0][1], s + t, segments)
-            possible = quantize_time(possible, ROUND_DOWN)  # partial takes stay on the grid
-            if possible <= 0:
-                i += 1
-                continue
-            t = min(_ceil(possible * unit_us / rate), w)
-            segments.append((i, s, s + t, possible))
-            remaining -= possible
+            possible = quantize_time(room, ROUND_DOWN)  # partial takes stay on the grid
+            if possible > 0:
+                t = min(_ceil(possible * unit_us / rate), w)
+                segments.append((i, s, s + t, possible))
+                remaining -= possible
             i += 1
         self._no_capacity(cal, remaining, limit)
         raise AssertionError  # pragma: no cover
 
-    def backward(
-        self,
-        cal: CentreCalendar,
-        t1: int,
-        amount: Decimal,
-        rate: Decimal,
-        used: dict[int, Decimal] | None,
-    ) -> _Placement:
-        """Place ``amount`` of allocation ending at or before ``t1``."""
+    def backward(self, cal: CentreCalendar, t1: int, amount: Decimal, rate: Decimal) -> _Placement:
+        """Infinite capacity: place ``amount`` of allocation ending at or before ``t1``."""
         if amount <= 0:
             return _Placement(t1, t1, [])
         unit_us = cal.unit_micros
-        starts, ends, effs = cal.starts, cal.ends, cal.effectives
+        starts, ends = cal.starts, cal.ends
         limit = self.horizon
         i = bisect_left(starts, t1) - 1
         remaining = amount
@@ -390,42 +394,171 @@ class _Engine:
                 if e <= limit:
                     break
                 s = max(s, limit)
-            free = None
-            if used is not None:
-                a = used.get(i, ZERO)
-                free = effs[i] - a
-                if free <= 0:
-                    i -= 1
-                    continue
-                if a > 0:
-                    over = a - (effs[i] - (ends[i] - starts[i]) * rate / unit_us)
-                    if over > 0:
-                        e = min(e, ends[i] - _ceil(over * unit_us / rate))
             if e <= s:
                 i -= 1
                 continue
             w = e - s
             room = w * rate / unit_us
-            possible = room if free is None or room <= free else free
-            if remaining <= possible or (
-                remaining <= room + _SLACK and (free is None or remaining <= free)
-            ):  # it all fits (a rounding crumb stays here rather than in the next entry)
+            if remaining <= room + _SLACK:
                 t = min(_ceil(remaining * unit_us / rate), w)
                 segments.append((i, e - t, e, remaining))
                 segments.reverse()
                 return _Placement(e - t, segments[-1][2], segments)
-            possible = quantize_time(possible, ROUND_DOWN)  # partial takes stay on the grid
-            if possible <= 0:
-                i -= 1
-                continue
-            t = min(_ceil(possible * unit_us / rate), w)
-            segments.append((i, e - t, e, possible))
-            remaining -= possible
+            possible = quantize_time(room, ROUND_DOWN)
+            if possible > 0:
+                t = min(_ceil(possible * unit_us / rate), w)
+                segments.append((i, e - t, e, possible))
+                remaining -= possible
             i -= 1
         self._no_capacity(
             cal, remaining, limit if limit is not None else (starts[0] if starts else None)
         )
         raise AssertionError  # pragma: no cover
+
+    # -- finite capacity ----------------------------------------------------------------
+    #
+    # Each centre has a usage profile: a step function of the capacity in use (``levels[k]``
+    # on ``[times[k], times[k + 1])``). An operation progresses wherever the calendar has
+    # capacity left above the profile, using min(c, free capacity) of it, so it takes the
+    # first free time and runs next to other operations on a multi-capacity centre. A book
+    # of allocation per calendar entry guards the effective capacity against rounding.
+
+    def _profile(self, key: CentreKey) -> tuple[list[int], list[Decimal]]:
+        profile = self.profiles.get(key)
+        if profile is None:
+            profile = self.profiles[key] = ([_MIN_TIME], [ZERO])
+        return profile
+
+    def forward_finite(
+        self, cal: CentreCalendar, need: _Need, t0: int, amount: Decimal
+    ) -> _Placement:
+        if amount <= 0:
+            return _Placement(t0, t0, [])
+        unit_us = cal.unit_micros
+        times, levels = self._profile(cal.key)
+        booked = self.book.get(cal.key, {})
+        starts, ends, caps, effs = cal.starts, cal.ends, cal.capacities, cal.effectives
+        factor = need.factor
+        limit = self.horizon
+        n, m = len(starts), len(times)
+        i = bisect_right(ends, t0)
+        k = bisect_right(times, t0) - 1
+        remaining = amount
+        segments: list[_Segment] = []
+        usage: list[tuple[int, int, Decimal]] = []
+        own = ZERO  # taken by this operation in entry i
+        t = t0
+        while i < n:
+            entry_end = ends[i]
+            if limit is not None:
+                if starts[i] >= limit:
+                    break
+                entry_end = min(entry_end, limit)
+            s = max(starts[i], t)
+            if s >= entry_end:
+                i += 1
+                own = ZERO
+                continue
+            while k + 1 < m and times[k + 1] <= s:
+                k += 1
+            e = min(entry_end, times[k + 1]) if k + 1 < m else entry_end
+            u = min(need.capacity_used, caps[i] - levels[k])
+            if u > 0:
+                rate = u * factor
+                w = e - s
+                room = w * rate / unit_us
+                free = effs[i] - booked.get(i, ZERO) - own
+                if remaining <= free and remaining <= room + _SLACK:
+                    d = min(_ceil(remaining * unit_us / rate), w)
+                    _append(segments, usage, i, s, s + d, remaining, u, forward=True)
+                    return _Placement(segments[0][1], s + d, segments, usage)
+                possible = quantize_time(min(room, free), ROUND_DOWN)
+                if possible > 0:
+                    d = min(_ceil(possible * unit_us / rate), w)
+                    _append(segments, usage, i, s, s + d, possible, u, forward=True)
+                    remaining -= possible
+                    own += possible
+            t = e
+            if e >= entry_end:
+                i += 1
+                own = ZERO
+        self._no_capacity(cal, remaining, limit)
+        raise AssertionError  # pragma: no cover
+
+    def backward_finite(
+        self, cal: CentreCalendar, need: _Need, t1: int, amount: Decimal
+    ) -> _Placement:
+        if amount <= 0:
+            return _Placement(t1, t1, [])
+        unit_us = cal.unit_micros
+        times, levels = self._profile(cal.key)
+        booked = self.book.get(cal.key, {})
+        starts, ends, caps, effs = cal.starts, cal.ends, cal.capacities, cal.effectives
+        factor = need.factor
+        limit = self.horizon
+        i = bisect_left(starts, t1) - 1
+        k = bisect_left(times, t1) - 1
+        remaining = amount
+        segments: list[_Segment] = []
+        usage: list[tuple[int, int, Decimal]] = []
+        own = ZERO
+        t = t1
+        while i >= 0:
+            entry_start = starts[i]
+            e = min(ends[i], t)
+            if limit is not None:
+                if e <= limit:
+                    break
+                entry_start = max(entry_start, limit)
+            if e <= entry_start:
+                i -= 1
+                own = ZERO
+                continue
+            while times[k] >= e:
+                k -= 1
+            s = max(entry_start, times[k])
+            u = min(need.capacity_used, caps[i] - levels[k])
+            if u > 0:
+                rate = u * factor
+                w = e - s
+                room = w * rate / unit_us
+                free = effs[i] - booked.get(i, ZERO) - own
+                if remaining <= free and remaining <= room + _SLACK:
+                    d = min(_ceil(remaining * unit_us / rate), w)
+                    _append(segments, usage, i, e - d, e, remaining, u, forward=False)
+                    segments.reverse()
+                    return _Placement(e - d, segments[-1][2], segments, usage)
+                possible = quantize_time(min(room, free), ROUND_DOWN)
+                if possible > 0:
+                    d = min(_ceil(possible * unit_us / rate), w)
+                    _append(segments, usage, i, e - d, e, possible, u, forward=False)
+                    remaining -= possible
+                    own += possible
+            t = s
+            if s <= entry_start:
+                i -= 1
+                own = ZERO
+        self._no_capacity(
+            cal, remaining, limit if limit is not None else (starts[0] if starts else None)
+        )
+        raise AssertionError  # pragma: no cover
+
+    def _use(self, key: CentreKey, start: int, end: int, amount: Decimal) -> None:
+        """Add ``amount`` of capacity in use on ``[start, end)`` to the centre's profile."""
+        if end <= start or amount == 0:
+            return
+        times, levels = self._profile(key)
+        a = bisect_right(times, start) - 1
+        if times[a] != start:
+            a += 1
+            times.insert(a, start)
+            levels.insert(a, levels[a - 1])
+        b = bisect_left(times, end)
+        if b == len(times) or times[b] != end:
+            times.insert(b, end)
+            levels.insert(b, levels[b - 1])
+        for j in range(a, b):
+            levels[j] += amount
 
     # -- operations -------------------------------------------------------------------
 
@@ -438,41 +571,49 @@ class _Engine:
         amount: Decimal | None = None,
     ) -> _Placement:
         """Where the operation (or its first ``amount``) would go; nothing is booked."""
-        used = self.book.get(cal.key, {}) if self.finite else None
         todo = need.allocated if amount is None else amount
+        if self.finite:
+            if forward:
+                return self.forward_finite(cal, need, anchor, todo)
+            return self.backward_finite(cal, need, anchor, todo)
         if forward:
-            return self.forward(cal, anchor, todo, need.rate, used)
-        return self.backward(cal, anchor, todo, need.rate, used)
+            return self.forward(cal, anchor, todo, need.rate)
+        return self.backward(cal, anchor, todo, need.rate)
 
     def commit(self, cal: CentreCalendar, placement: _Placement) -> None:
         if not self.finite:
             return
-        used = self.book.setdefault(cal.key, {})
+        booked = self.book.setdefault(cal.key, {})
         for i, _s, _e, amount in placement.segments:
-            used[i] = used.get(i, ZERO) + amount
+            booked[i] = booked.get(i, ZERO) + amount
+        for s, e, u in placement.usage:
+            self._use(cal.key, s, e, u)
 
     def reserve(self, allocations: Iterable[Allocation], skip: set[str]) -> None:
-        """Book existing allocations of other orders (finite capacity)."""
+        """Book existing allocations of other orders (finite capacity): their allocation
+        per entry, and the capacity they use over their time."""
         for a in allocations:
             if a.order_id in skip:
                 continue
             cal = self.calendars.get(a.type, a.no)
-            i = bisect_right(cal.starts, to_micros(a.starting)) - 1
-            if i < 0 or i >= len(cal):
+            s, e = to_micros(a.starting), to_micros(a.ending)
+            i = bisect_right(cal.starts, s) - 1
+            if i < 0 or i >= len(cal) or e <= s:
                 continue
-            used = self.book.setdefault(cal.key, {})
-            used[i] = used.get(i, ZERO) + a.allocated
+            booked = self.book.setdefault(cal.key, {})
+            booked[i] = booked.get(i, ZERO) + a.allocated
+            used = a.allocated * cal.unit_micros * HUNDRED / ((e - s) * cal.efficiencies[i])
+            self._use(cal.key, s, e, used)
 
     @staticmethod
-    def time_at(cal: CentreCalendar, need: _Need, placement: _Placement, amount: Decimal) -> int:
+    def time_at(placement: _Placement, amount: Decimal) -> int:
         """When ``amount`` of the operation's allocation has been done."""
         if amount <= 0:
             return placement.start
-        unit_us, rate = cal.unit_micros, need.rate
         done = ZERO
         for _i, s, e, seg in placement.segments:
             if done + seg >= amount:
-                return min(s + _ceil((amount - done) * unit_us / rate), e)
+                return min(s + _ceil((amount - done) * (e - s) / seg), e)
             done += seg
         return placement.end
 
@@ -589,7 +730,7 @@ class _Engine:
             sa = self._send_ahead(op)
             if sa is not None:
                 done = need.setup_allocated + need.run_allocated * sa / op.input_quantity
-                t = self.time_at(cal, need, placement, done) + wm
+                t = self.time_at(placement, done) + wm
                 min_end, prev_lot = end_with_wm, sa
             else:
                 t = end_with_wm
@@ -623,7 +764,7 @@ class _Engine:
                 if sa is None or next_info is None:
                     break
                 done = need.setup_allocated + need.run_allocated * sa / op.input_quantity
-                ready = self.time_at(cal, need, placement, done) + wm
+                ready = self.time_at(placement, done) + wm
                 if ready <= next_info[0]:
                     break
                 # end earlier so that the send-ahead lot is ready in time: place that lot
