@@ -12,12 +12,14 @@ the other along the routing:
   start once the send-ahead quantity is done (plus wait and move), but it does not end
   before this operation ends plus the time it needs for that last send-ahead lot.
 
-Infinite capacity ignores other loads. Finite capacity keeps a book of what is allocated
-per calendar entry and never exceeds an entry's effective capacity: within a partly
-loaded entry the operation gets the first free time, assuming the existing load is
-packed on the other parallel capacities first (so a capacity-2 centre runs two
-capacity-1 operations side by side). When no entry has room before the horizon (or the
-calendar ends), :class:`~prodcore.scheduling.errors.NoCapacityError` is raised.
+Infinite capacity ignores other loads. Finite capacity keeps, per centre, the capacity in
+use over time (including ``existing`` allocations of other orders): an operation
+progresses wherever the calendar entry has capacity left, using min(c, free capacity) of
+it, so it takes the first free time, splits around booked slots (carrying its setup once)
+and runs side by side with others on a multi-capacity centre. No moment uses more than
+the entry's capacity and no entry gets more than its effective capacity. When no room is
+found before the horizon (or the calendar ends),
+:class:`~prodcore.scheduling.errors.NoCapacityError` is raised.
 
 Times are microseconds internally; allocations are exact Decimals (each operation's
 allocations add up to its need exactly).
