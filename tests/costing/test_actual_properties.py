@@ -1,0 +1,267 @@
+"""Properties of actual cost and cost adjustment over random orders and postings:
+cost conservation, WIP exactly zero, idempotence, BC variances per share, the D365
+invariant."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import attrs
+from hypothesis import given
+from hypothesis import strategies as st
+
+from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
+from prodcore.clock import FixedClock
+from prodcore.costing import CostShares, roll_up
+from prodcore.costing.actual import actual_cost, wip_at
+from prodcore.costing.adjustment import adjust_cost
+from prodcore.costing.variance import actual_lines, d365_variances, standard_calculation
+from prodcore.ledger import ItemEntryType, ValueEntryType, ValueSource, VarianceType
+from prodcore.masterdata import (
+    BomLine,
+    CapacityType,
+    CostingMethod,
+    Item,
+    ManufacturingSetup,
+    MasterData,
+    ProductionBom,
+    Replenishment,
+    Routing,
+    RoutingLine,
+    WorkCenter,
+)
+from prodcore.numbers import Duration, TimeUnit
+from prodcore.orders.execution import ConsumptionLine, OutputLine, PostConsumption, PostOutput
+from prodcore.orders.lifecycle import ChangeStatus, CreateOrder
+from prodcore.orders.model import OrderStatus
+from prodcore.ports import MasterDataRecord
+from prodcore.services import handle
+
+T0 = dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC)
+D = Decimal
+ZERO = D(0)
+
+
+def money(lo: str, hi: str, places: int = 2) -> st.SearchStrategy[Decimal]:
+    return st.decimals(
+        min_value=D(lo), max_value=D(hi), places=places, allow_nan=False, allow_infinity=False
+    )
+
+
+@attrs.frozen
+class Scenario:
+    md: MasterData
+    order_qty: int
+    consumption: tuple[tuple[int, Decimal], ...]  # (component line, qty), negative: return
+    outputs: tuple[tuple[int, int, int, int], ...]  # (output, scrap, setup min, run min)
+
+
+@st.composite
+def scenarios(draw: st.DrawFn) -> Scenario:
+    costing = draw(st.sampled_from([CostingMethod.STANDARD, CostingMethod.AVERAGE]))
+    sub = draw(st.booleans())
+    centres = [
+        WorkCenter(
+            "WELD",
+            capacity_unit=TimeUnit.HOUR,
+            direct_unit_cost=draw(money("0", "80")),
+            indirect_cost_percent=draw(money("0", "40", 1)),
+            overhead_rate=draw(money("0", "5")),
+        ),
+        WorkCenter(
+            "PAINT",
+            capacity_unit=TimeUnit.MINUTE,
+            direct_unit_cost=draw(money("0", "3", 3)),
+            indirect_cost_percent=draw(money("0", "25", 1)),
+            overhead_rate=draw(money("0", "0.2", 3)),
+            subcontractor_no="V-1" if sub else None,
+        ),
+    ]
+    routing = Routing(
+        "R",
+        (
+            RoutingLine(
+                "10",
+                CapacityType.WORK_CENTER,
+                "WELD",
+                setup_time=Duration(draw(st.integers(0, 3)), TimeUnit.HOUR),
+                run_time=Duration(draw(money("0", "2", 1)), TimeUnit.HOUR),
+            ),
+            RoutingLine(
+                "20",
+                CapacityType.WORK_CENTER,
+                "PAINT",
+                run_time=Duration(draw(st.integers(0, 30)), TimeUnit.MINUTE),
+            ),
+        ),
+    )
+    bom = ProductionBom(
+        "B", (BomLine("TUBE", draw(money("0", "4", 1))), BomLine("PAINT", draw(money("0", "1", 3))))
+    )
+    comps = [
+        Item("TUBE", base_unit="PCS", unit_cost=draw(money("0", "50"))),
+        Item("PAINT", base_unit="L", unit_cost=draw(money("0", "20", 3))),
+    ]
+    parent = Item(
+        "P",
+        base_unit="PCS",
+        replenishment=Replenishment.PRODUCTION,
+        costing_method=costing,
+        lot_size=draw(st.integers(1, 20)),
+        indirect_cost_percent=draw(money("0", "20", 1)),
+        overhead_rate=draw(money("0", "3")),
+        production_bom_no="B",
+        routing_no="R",
+    )
+    md = MasterData.of(items=[parent, *comps], boms=[bom], routings=[routing], work_centers=centres)
+    std = roll_up(md).standard_cost("P")
+    parent = attrs.evolve(parent, standard_cost=std, unit_cost=std)
+    md = attrs.evolve(md, items={**md.items, "P": parent})
+    order_qty = draw(st.integers(1, 30))
+    consumption = draw(
+        st.lists(st.tuples(st.sampled_from([10000, 20000]), money("0", "60", 1)), max_size=4)
+    )
+    give_back = draw(st.booleans())
+    if consumption and give_back:
+        line, qty = consumption[0]
+        consumption.append((line, -(qty * draw(st.sampled_from([D("0.5"), D(1)])))))
+    outputs = draw(
+        st.lists(
+            st.tuples(
+                st.integers(0, 20), st.integers(0, 2), st.integers(0, 120), st.integers(0, 600)
+            ),
+            min_size=1,
+            max_size=3,
+        )
+    )
+    return Scenario(md, order_qty, tuple(consumption), tuple(outputs))
+
+
+def run(s: Scenario) -> tuple[InMemoryStore, InMemoryUnitOfWork, FixedClock]:
+    store = InMemoryStore()
+    uow = InMemoryUnitOfWork(store)
+    clock = FixedClock(T0)
+    with uow:
+        uow.master_data.put_setup(ManufacturingSetup(finish_order_without_output=True))
+        records: list[MasterDataRecord] = [
+            *s.md.items.values(),
+            *s.md.boms.values(),
+            *s.md.routings.values(),
+            *s.md.work_centers.values(),
+        ]
+        for record in records:
+            uow.master_data.put(record)
+        uow.commit()
+    handle(uow, CreateOrder("PO", "P", s.order_qty, due_date=dt.date(2026, 3, 9)), clock=clock)
+    handle(uow, ChangeStatus("PO", OrderStatus.RELEASED), clock=clock)
+    for n, (comp, qty) in enumerate(s.consumption):
+        clock.advance(dt.timedelta(minutes=10))
+        handle(
+            uow, PostConsumption(f"C{n}", (ConsumptionLine("PO", 10000, comp, qty),)), clock=clock
+        )
+    for n, (out, scrap, setup, runtime) in enumerate(s.outputs):
+        clock.advance(dt.timedelta(minutes=10))
+        lines = tuple(
+            OutputLine(
+                "PO",
+                10000,
+                op,
+                output_quantity=out,
+                scrap_quantity=scrap,
+                setup_time=Duration(setup if op == "10" else 0, TimeUnit.MINUTE),
+                run_time=Duration(runtime, TimeUnit.MINUTE),
+            )
+            for op in ("10", "20")
+        )
+        handle(uow, PostOutput(f"O{n}", lines), clock=clock)
+    clock.advance(dt.timedelta(hours=1))
+    handle(uow, ChangeStatus("PO", OrderStatus.FINISHED, finish_without_output=True), clock=clock)
+    clock.advance(dt.timedelta(days=1))
+    return store, uow, clock
+
+
+@given(scenarios())
+def test_adjustment_conserves_cost_clears_wip_and_is_idempotent(s: Scenario) -> None:
+    store, uow, clock = run(s)
+    first = adjust_cost(uow, "PO", clock=clock, idempotency_key="A1")
+    with uow:
+        ledger = uow.ledger
+        order = uow.orders.get("PO")
+        cost = actual_cost(order, ledger, uow.master_data)
+        assert ledger.wip("PO") == 0
+        assert wip_at(ledger, "PO", clock.now()) == 0
+        consumption = {
+            e.entry_no
+            for e in ledger.item_entries(order_id="PO")
+            if e.entry_type is ItemEntryType.CONSUMPTION
+        }
+        values = ledger.value_entries(order_id="PO")
+    # on the output entries (or on none, for an order without output)
+    on_output = [
+        v for v in values if v.source is ValueSource.ITEM and v.item_entry_no not in consumption
+    ]
+    output_value = sum(
+        (v.cost_amount for v in on_output if v.entry_type is ValueEntryType.DIRECT_COST), ZERO
+    )
+    variances = sum(
+        (v.cost_amount for v in on_output if v.entry_type is ValueEntryType.VARIANCE), ZERO
+    )
+    rounding = sum(
+        (v.cost_amount for v in on_output if v.entry_type is ValueEntryType.ROUNDING), ZERO
+    )
+    # cost conservation: what the order consumed and absorbed = output value + variances
+    assert output_value + variances + rounding == cost.total
+    # nothing stays expected
+    assert sum((v.cost_amount_expected for v in on_output), ZERO) == 0
+    line = cost.lines[0]
+    item = s.md.item("P")
+    if line.output_quantity and item.costing_method is CostingMethod.AVERAGE:
+        assert variances == 0 and rounding == 0
+        assert output_value == cost.total
+    else:
+        shares = roll_up(s.md).get("P")
+        assert shares is not None
+        std = (
+            (shares.single_level * line.output_quantity).rounded(s.md.setup.amount_rounding)
+            if line.output_quantity
+            else CostShares()
+        )
+        expected = line.actual - std
+        by_type = {
+            t: sum(
+                (v.cost_amount for v in on_output if v.variance_type is t),
+                ZERO,
+            )
+            for t in VarianceType
+        }
+        assert by_type[VarianceType.MATERIAL] == expected.material
+        assert by_type[VarianceType.CAPACITY] == expected.capacity
+        assert by_type[VarianceType.SUBCONTRACTED] == expected.subcontracted
+        assert by_type[VarianceType.CAPACITY_OVERHEAD] == expected.capacity_overhead
+        assert by_type[VarianceType.MANUFACTURING_OVERHEAD] == expected.manufacturing_overhead
+        # the output stays at standard; only share-by-share rounding is left over
+        assert abs(rounding) <= D("0.03")
+    # adjusting twice posts nothing new
+    before = (store.counters, dict(store.ledger.accounts))
+    second = adjust_cost(uow, "PO", clock=clock, idempotency_key="A2")
+    assert second.batch is None
+    assert (store.counters, dict(store.ledger.accounts)) == before
+    assert adjust_cost(uow, "PO", clock=clock, idempotency_key="A1") == first
+
+
+@given(scenarios())
+def test_d365_variances_add_up_to_actual_minus_standard(s: Scenario) -> None:
+    _store, uow, _clock = run(s)
+    with uow:
+        order = uow.orders.get("PO")
+        calc = standard_calculation("P", uow.master_data)
+        lines = actual_lines(order, uow.ledger, 10000)
+        cost = actual_cost(order, uow.ledger, uow.master_data)
+    line = cost.lines[0]
+    v = d365_variances(calc, lines, line.output_quantity, line.actual.manufacturing_overhead)
+    assert v.actual_cost == line.total
+    assert v.total == v.expected_total == line.total - line.output_quantity * calc.unit_cost
+    assert abs(v.rounding) < D("1e-15")
+    used = sum((ln.actual_cost - ln.allowed_cost for ln in v.lines if ln.planned and ln.used), ZERO)
+    assert abs(v.quantity + v.price - used) < D("1e-20")  # times in hours: x/60 is inexact
