@@ -115,6 +115,21 @@ def _is_tzinfo(_instance: object, attribute: attrs.Attribute[Any], value: object
         raise InvalidValueError(field=attribute.name, value=value, reason="is not a tzinfo")
 
 
+def _column_of(cls: type) -> Any:
+    """attrs validator for the calendar's columns: a tuple whose members are all ``cls``
+    (what :func:`~prodcore.numbers.tuple_of` checks, in one pass: columns are long)."""
+
+    def check(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, tuple) or not all(isinstance(v, cls) for v in value):
+            raise InvalidValueError(
+                field=attribute.name,
+                value=type(value).__name__,
+                reason=f"must be a tuple of {cls.__name__}",
+            )
+
+    return check
+
+
 def _weekday(_instance: object, attribute: attrs.Attribute[int], value: int) -> None:
     if not 0 <= value <= 6:
         raise InvalidValueError(
@@ -294,14 +309,14 @@ class CentreCalendar:
     timezone: dt.tzinfo
     first_day: dt.date
     end_day: dt.date  # exclusive
-    starts: tuple[int, ...] = attrs.field(validator=tuple_of(int))
-    ends: tuple[int, ...] = attrs.field(validator=tuple_of(int))
-    days: tuple[int, ...] = attrs.field(validator=tuple_of(int))  # date ordinals
-    shifts: tuple[str, ...] = attrs.field(validator=tuple_of(str))
-    capacities: tuple[Decimal, ...] = attrs.field(validator=tuple_of(Decimal))
-    efficiencies: tuple[Decimal, ...] = attrs.field(validator=tuple_of(Decimal))
-    totals: tuple[Decimal, ...] = attrs.field(validator=tuple_of(Decimal))
-    effectives: tuple[Decimal, ...] = attrs.field(validator=tuple_of(Decimal))
+    starts: tuple[int, ...] = attrs.field(validator=_column_of(int))
+    ends: tuple[int, ...] = attrs.field(validator=_column_of(int))
+    days: tuple[int, ...] = attrs.field(validator=_column_of(int))  # date ordinals
+    shifts: tuple[str, ...] = attrs.field(validator=_column_of(str))
+    capacities: tuple[Decimal, ...] = attrs.field(validator=_column_of(Decimal))
+    efficiencies: tuple[Decimal, ...] = attrs.field(validator=_column_of(Decimal))
+    totals: tuple[Decimal, ...] = attrs.field(validator=_column_of(Decimal))
+    effectives: tuple[Decimal, ...] = attrs.field(validator=_column_of(Decimal))
     unit_micros: int = attrs.field(init=False, repr=False)  # microseconds in one ``unit``
 
     def __attrs_post_init__(self) -> None:
@@ -470,25 +485,25 @@ def _build(
     caps: list[Decimal] = []
     totals: list[Decimal] = []
     effectives: list[Decimal] = []
-    length_cache: dict[int, Decimal] = {}
+    figures: dict[tuple[int, Decimal], tuple[Decimal, Decimal]] = {}  # (length, cap) -> ...
     for day, s, e, code, cap in pieces:
         if cap <= 0:
             continue
-        length = e - s
-        hours = length_cache.get(length)
-        if hours is None:
-            hours = length_cache[length] = Decimal(length) / unit_us
-        total = hours * cap
-        effective = total * factor
-        if rounding is not None:
-            effective = rounding.apply(effective)
+        key = (e - s, cap)
+        pair = figures.get(key)
+        if pair is None:
+            total = Decimal(e - s) / unit_us * cap
+            effective = total * factor
+            if rounding is not None:
+                effective = rounding.apply(effective)
+            pair = figures[key] = (total, effective)
         starts.append(s)
         ends.append(e)
         days.append(day)
         shifts.append(code)
         caps.append(cap)
-        totals.append(total)
-        effectives.append(effective)
+        totals.append(pair[0])
+        effectives.append(pair[1])
     return CentreCalendar(
         type=ctype,
         no=no,
