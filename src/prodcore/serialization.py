@@ -35,6 +35,8 @@ from prodcore.errors import InvalidValueError, ProdcoreError
 from prodcore.numbers import to_decimal
 from prodcore.orders.execution import PostingCommand
 from prodcore.orders.lifecycle import LifecycleCommand, LifecycleEvent
+from prodcore.orders.quality import QualityCommand
+from prodcore.orders.subcontracting import SubcontractingCommand
 from prodcore.ports import MasterDataRecord
 
 __all__ = ["TAGGED_UNIONS", "Command", "dumps", "loads", "make_converter", "to_jsonable"]
@@ -42,7 +44,7 @@ __all__ = ["TAGGED_UNIONS", "Command", "dumps", "loads", "make_converter", "to_j
 _T = TypeVar("_T")
 
 #: Any command prodcore handles (what scenario steps and a service's API accept).
-Command = LifecycleCommand | PostingCommand
+Command = LifecycleCommand | PostingCommand | SubcontractingCommand | QualityCommand
 
 #: The unions serialized with a ``"type"`` tag (the class name). Modules that add
 #: command or event unions register them here so every adapter and the CLI agree.
@@ -51,6 +53,8 @@ TAGGED_UNIONS: tuple[Any, ...] = (
     LifecycleEvent,
     MasterDataRecord,
     PostingCommand,
+    SubcontractingCommand,
+    QualityCommand,
     Command,
 )
 

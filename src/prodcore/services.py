@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import overload
 
 import attrs
@@ -56,11 +56,41 @@ from prodcore.orders.lifecycle import (
     evolve,
 )
 from prodcore.orders.model import OrderStatus, ProductionOrder
+from prodcore.orders.quality import (
+    QualityCommand,
+    RecordQualityResults,
+    ResolveQualityOrder,
+    decide_quality,
+)
+from prodcore.orders.subcontracting import (
+    CancelSubcontractRequest,
+    ReceiveSubcontractedWork,
+    RegisterSubcontractRequests,
+    ShipToSubcontractor,
+    SubcontractingCommand,
+    SubcontractRequest,
+    UndoSubcontractReceipt,
+    calculate_subcontracts,
+    decide_subcontracting,
+)
 from prodcore.ports import MasterDataRecord, UnitOfWork
 
+#: Commands decided against the ledger and answered with a PostingResult (idempotent).
+LedgerCommand = PostingCommand | SubcontractingCommand | QualityCommand
+_SUBCONTRACTING = (
+    RegisterSubcontractRequests,
+    CancelSubcontractRequest,
+    ReceiveSubcontractedWork,
+    UndoSubcontractReceipt,
+    ShipToSubcontractor,
+)
+_QUALITY = (RecordQualityResults, ResolveQualityOrder)
+
 __all__ = [
+    "LedgerCommand",
     "Outcome",
     "calculate_consumption_lines",
+    "calculate_subcontract_requests",
     "command_hash",
     "handle",
     "preview",
@@ -145,15 +175,16 @@ def _with_postings(order: ProductionOrder, flush: Execution) -> ProductionOrder:
 @overload
 def handle(uow: UnitOfWork, command: LifecycleCommand, *, clock: Clock) -> Outcome: ...
 @overload
-def handle(uow: UnitOfWork, command: PostingCommand, *, clock: Clock) -> PostingResult: ...
+def handle(uow: UnitOfWork, command: LedgerCommand, *, clock: Clock) -> PostingResult: ...
 def handle(
-    uow: UnitOfWork, command: LifecycleCommand | PostingCommand, *, clock: Clock
+    uow: UnitOfWork, command: LifecycleCommand | LedgerCommand, *, clock: Clock
 ) -> Outcome | PostingResult:
     """Decide ``command`` and commit its effect atomically (or raise and change nothing).
 
     Lifecycle commands return an :class:`Outcome`; releasing runs forward flushing and
     finishing runs backward flushing and the finish checks, in the same unit of work.
-    Posting commands (:data:`~prodcore.orders.execution.PostingCommand`) return a
+    Posting commands (:data:`~prodcore.orders.execution.PostingCommand`, and the
+    subcontracting and quality commands of :data:`LedgerCommand`) return a
     :class:`~prodcore.ledger.model.PostingResult`; repeating one with the same
     idempotency key returns the first result and posts nothing, and reusing a key for a
     different command raises :class:`~prodcore.errors.IdempotencyConflictError`.
@@ -175,7 +206,7 @@ def handle(
     return outcome
 
 
-def command_hash(command: PostingCommand) -> str:
+def command_hash(command: LedgerCommand) -> str:
     """SHA-256 of the command's canonical JSON (sorted keys, no spaces)."""
     from prodcore.serialization import to_jsonable
 
@@ -183,7 +214,20 @@ def command_hash(command: PostingCommand) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _post(uow: UnitOfWork, command: PostingCommand, clock: Clock) -> PostingResult:
+def _decide_ledger_command(
+    command: LedgerCommand,
+    get_order: Callable[[str], ProductionOrder],
+    uow: UnitOfWork,
+    clock: Clock,
+) -> Execution:
+    if isinstance(command, _SUBCONTRACTING):
+        return decide_subcontracting(command, get_order, uow.master_data, uow.ledger, clock.now())
+    if isinstance(command, _QUALITY):
+        return decide_quality(command, get_order, uow.master_data, uow.ledger, clock.now())
+    return decide_posting(command, get_order, uow.master_data, uow.ledger, clock.now())
+
+
+def _post(uow: UnitOfWork, command: LedgerCommand, clock: Clock) -> PostingResult:
     digest = command_hash(command)
     with uow:
         known = uow.ledger.idempotency(command.idempotency_key)
@@ -198,7 +242,7 @@ def _post(uow: UnitOfWork, command: PostingCommand, clock: Clock) -> PostingResu
                 before[order_id] = uow.orders.get(order_id)
             return before[order_id]
 
-        execution = decide_posting(command, get_order, uow.master_data, uow.ledger, clock.now())
+        execution = _decide_ledger_command(command, get_order, uow, clock)
         versions: list[tuple[str, int]] = []
         for order in execution.orders:
             old = before[order.id]
@@ -228,6 +272,20 @@ def calculate_consumption_lines(
     with uow:
         orders = [uow.orders.get(order_id) for order_id in order_ids]
         return calculate_consumption(orders, uow.master_data, basis)
+
+
+def calculate_subcontract_requests(
+    uow: UnitOfWork, order_ids: Sequence[str] | None = None, *, work_center_no: str | None = None
+) -> tuple[SubcontractRequest, ...]:
+    """BC's subcontracting worksheet over released orders (all, or ``order_ids``): the
+    purchase requests to hand to purchasing, then to register with
+    :class:`~prodcore.orders.subcontracting.RegisterSubcontractRequests`."""
+    with uow:
+        if order_ids is None:
+            orders = uow.orders.list(status=OrderStatus.RELEASED)
+        else:
+            orders = [uow.orders.get(order_id) for order_id in order_ids]
+        return calculate_subcontracts(orders, uow.master_data, work_center_no=work_center_no)
 
 
 def preview(uow: UnitOfWork, command: LifecycleCommand, *, clock: Clock) -> Outcome:

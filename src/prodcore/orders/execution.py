@@ -69,6 +69,8 @@ from prodcore.orders.model import (
 )
 
 __all__ = [
+    "QUALITY_SCRAP",
+    "SUBCONTRACT_RECEIPT",
     "CapacityLine",
     "ConsumptionLine",
     "Execution",
@@ -549,7 +551,52 @@ class _Builder:
                 )
             )
 
-    def post_output(self, jl: OutputLine, *, command: str = "post output") -> None:
+    def subcontract_values(
+        self, cap_ref: int, cap_qty: Decimal, unit_cost: Decimal, wc: WorkCenter, op: Operation
+    ) -> None:
+        """A subcontracting receipt's cost: the purchase price as direct cost of the
+        capacity entry (actual, no expected cost), the centre's indirect % and overhead
+        rate on top as indirect cost."""
+        cost = cap_qty * unit_cost
+        direct = self.money.apply(cost)
+        overhead = cap_qty * (unit_cost * wc.indirect_cost_percent / 100 + wc.overhead_rate)
+        indirect = self.money.apply(overhead)
+        for entry_type, amount, residual in (
+            (ValueEntryType.DIRECT_COST, direct, cost - direct),
+            (ValueEntryType.INDIRECT_COST, indirect, overhead - indirect),
+        ):
+            if amount == 0 and residual == 0:
+                continue
+            self.add_value(
+                ValueEntry(
+                    -(len(self.values) + 1),
+                    entry_type,
+                    ValueSource.CAPACITY,
+                    amount,
+                    ZERO,
+                    currency=self.setup.currency,
+                    valued_quantity=cap_qty,
+                    capacity_entry_no=cap_ref,
+                    order_id=self.caps[-cap_ref - 1].order_id,
+                    order_line_no=self.caps[-cap_ref - 1].order_line_no,
+                    rounding_residual=residual,
+                    posted_at=self.at,
+                    document_no=self.document_no,
+                )
+            )
+
+    def post_output(
+        self,
+        jl: OutputLine,
+        *,
+        command: str = "post output",
+        receipt_unit_cost: Decimal | None = None,
+        description: str = "",
+    ) -> None:
+        """Post one output line; with ``receipt_unit_cost`` it is a subcontracting receipt
+        (capacity quantity = output + scrap, costed at the purchase price)."""
+        from prodcore.orders.quality import check_not_blocked, quality_orders_for_output
+
         order = self.order(jl.order_id, command=command)
         line = order.line(jl.line_no)
         op: Operation | None = None
@@ -563,6 +610,7 @@ class _Builder:
             op = line.operation(jl.operation_no)
         elif jl.operation_no is not None:
             raise NotFoundError(kind=f"Operation of order line {line.line_no}", key=jl.operation_no)
+        check_not_blocked(order, line, op)
         item = self.md.item(line.item_no)
         is_last = op is None or op.is_last
         started_before = op is not None and operation_started(op)
@@ -574,7 +622,10 @@ class _Builder:
             unit = wc.capacity_unit
             setup_t = jl.setup_time.in_units(unit)
             run_t = jl.run_time.in_units(unit)
-            if wc.unit_cost_calculation is UnitCostCalculation.UNITS:
+            if (
+                wc.unit_cost_calculation is UnitCostCalculation.UNITS
+                or receipt_unit_cost is not None
+            ):
                 cap_qty = jl.output_quantity + jl.scrap_quantity
             elif self.setup.cost_includes_setup:
                 cap_qty = setup_t + run_t
@@ -621,9 +672,13 @@ class _Builder:
                     finished=jl.finished,
                     posted_at=self.at,
                     document_no=self.document_no,
+                    description=description,
                 )
             )
-            self.capacity_values(cap_ref, cap_qty, wc, mc, op, order.id, line.line_no)
+            if receipt_unit_cost is None:
+                self.capacity_values(cap_ref, cap_qty, wc, mc, op, order.id, line.line_no)
+            else:
+                self.subcontract_values(cap_ref, cap_qty, receipt_unit_cost, wc, op)
             op = attrs.evolve(
                 op,
                 output_quantity=op.output_quantity + jl.output_quantity,
@@ -683,6 +738,19 @@ class _Builder:
                 )
         if op is not None:
             self.flush_linked(order.id, line.line_no, op, jl, started_before, cap_ref)
+        if jl.output_quantity > 0:
+            current = self.orders[order.id]
+            new_qos = quality_orders_for_output(
+                current, current.line(line.line_no), op, jl.output_quantity, self.at
+            )
+            if new_qos:
+                self.orders[order.id] = attrs.evolve(
+                    current, quality_orders=current.quality_orders + new_qos
+                )
+                self.notes.extend(
+                    f"Quality order {q.no} created: sample {q.quantity} of {q.covered_quantity}"
+                    for q in new_qos
+                )
 
     def flush_linked(
         self,
@@ -1050,6 +1118,7 @@ def decide_posting(
                         reason="Forward flush from the pick",
                     )
         case ReverseEntry():
+            _refuse_receipt_reversal(ledger, command.source, command.entry_no)
             if command.source is ValueSource.ITEM:
                 b.reverse_item(
                     command.entry_no,
@@ -1065,6 +1134,32 @@ def decide_posting(
                     command.name,
                 )
     return b.result(command.idempotency_key)
+
+
+#: Description (prefix) of the capacity entry a subcontracting receipt posts.
+SUBCONTRACT_RECEIPT = "Subcontracting receipt"
+#: Description (prefix) of the capacity entry a quality scrap posts.
+QUALITY_SCRAP = "Quality scrap"
+
+
+def _refuse_receipt_reversal(ledger: LedgerView, source: ValueSource, entry_no: int) -> None:
+    """BC: entries of a subcontracting receipt are taken back by undoing the receipt."""
+    cap_no: int | None = entry_no
+    if source is ValueSource.ITEM:
+        cap_no = ledger.item_entry(entry_no).capacity_entry_no
+    if cap_no is None:
+        return
+    description = ledger.capacity_entry(cap_no).description
+    if description.startswith(SUBCONTRACT_RECEIPT):
+        raise InvalidValueError(
+            field="entry_no",
+            value=entry_no,
+            reason="posted by a subcontracting receipt: undo the receipt instead",
+        )
+    if description.startswith(QUALITY_SCRAP):
+        raise InvalidValueError(
+            field="entry_no", value=entry_no, reason="a quality scrap cannot be reversed"
+        )
 
 
 def _forward_output_line(order: ProductionOrder, line: OrderLine, op: Operation) -> OutputLine:
@@ -1146,6 +1241,11 @@ def flush_at_finish(
     setup and the command both allow finishing without output. Missing output or
     consumption become warnings. All operations end FINISHED.
     """
+    from prodcore.orders.quality import check_finish_quality
+    from prodcore.orders.subcontracting import check_finish_subcontracting
+
+    check_finish_subcontracting(order)
+    check_finish_quality(order)
     b = _Builder(md, ledger, lambda _id: order, at, document_no)
     b.order(order.id, command="finish")
     for line in order.lines:
