@@ -32,7 +32,13 @@ from prodcore.masterdata import (
     WorkCenter,
 )
 from prodcore.numbers import Duration, TimeUnit
-from prodcore.orders.execution import ConsumptionLine, OutputLine, PostConsumption, PostOutput
+from prodcore.orders.execution import (
+    ConsumptionLine,
+    OutputLine,
+    PostConsumption,
+    PostOutput,
+    ReverseEntry,
+)
 from prodcore.orders.lifecycle import ChangeStatus, CreateOrder
 from prodcore.orders.model import OrderStatus
 from prodcore.ports import MasterDataRecord
@@ -55,6 +61,7 @@ class Scenario:
     order_qty: int
     consumption: tuple[tuple[int, Decimal], ...]  # (component line, qty), negative: return
     outputs: tuple[tuple[int, int, int, int], ...]  # (output, scrap, setup min, run min)
+    reverse: int = 0  # reverse this much of the first output (with its capacity)
 
 
 @st.composite
@@ -135,7 +142,8 @@ def scenarios(draw: st.DrawFn) -> Scenario:
             max_size=3,
         )
     )
-    return Scenario(md, order_qty, tuple(consumption), tuple(outputs))
+    reverse = draw(st.integers(0, outputs[0][0]))
+    return Scenario(md, order_qty, tuple(consumption), tuple(outputs), reverse)
 
 
 def run(s: Scenario) -> tuple[InMemoryStore, InMemoryUnitOfWork, FixedClock]:
@@ -174,7 +182,13 @@ def run(s: Scenario) -> tuple[InMemoryStore, InMemoryUnitOfWork, FixedClock]:
             )
             for op in ("10", "20")
         )
-        handle(uow, PostOutput(f"O{n}", lines), clock=clock)
+        result = handle(uow, PostOutput(f"O{n}", lines), clock=clock)
+        if n == 0 and s.reverse and result.batch is not None:
+            (output,) = [
+                e for e in result.batch.item_entries if e.entry_type is ItemEntryType.OUTPUT
+            ]
+            reverse = ReverseEntry("R", ValueSource.ITEM, output.entry_no, D(s.reverse))
+            handle(uow, reverse, clock=clock)
     clock.advance(dt.timedelta(hours=1))
     handle(uow, ChangeStatus("PO", OrderStatus.FINISHED, finish_without_output=True), clock=clock)
     clock.advance(dt.timedelta(days=1))
