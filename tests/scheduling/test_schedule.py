@@ -404,3 +404,33 @@ def test_finite_shared_setups_run_side_by_side(
         (at(5, 8), at(5, 10)),
         (at(5, 10), at(5, 12)),
     ]
+
+
+def test_an_order_without_operations_starts_and_ends_at_its_anchor(
+    calendars_for: Env, make_order: OrderF
+) -> None:
+    md, cals = calendars_for([WorkCenter("A", calendar_code="S")])
+    order = make_order("PO", [])
+    for direction in Direction:
+        result = schedule_order(order, md, cals, anchor=at(5, 9), direction=direction)
+        assert (result.order.starting, result.order.ending) == (at(5, 9), at(5, 9))
+        assert result.allocations == ()
+
+
+def test_consolidated_work_centre_takes_operations_at_efficiency_100(
+    calendars_for: Env, make_op: OpF, make_order: OrderF
+) -> None:
+    wc = WorkCenter("W", consolidated_calendar=True, efficiency_percent=50)
+    md, cals = calendars_for(
+        [wc], [MachineCenter("M1", "W", calendar_code="S", efficiency_percent=70)], days=3
+    )
+    # the work centre's capacity is 0.7 all day: one capacity-1 operation runs at 0.7
+    op = make_op("10", "W", run=336)
+    need = operation_need(op, md)
+    assert (need.efficiency_percent, need.run_duration) == (Decimal(100), Decimal(336))
+    infinite = schedule_order(make_order("PO", [op]), md, cals, anchor=at(5))
+    assert dates(infinite.order) == [(at(5, 8), at(5, 13, 36))]
+    finite = schedule_order(
+        make_order("PO", [op]), md, cals, anchor=at(5), mode=CapacityMode.FINITE
+    )
+    assert dates(finite.order) == [(at(5, 8), at(5, 16))]  # 480 min × 0.7 = 336
