@@ -8,6 +8,16 @@ Central's "Calculate Standard Cost" does (see ``docs/costing.md``).
 Decimal('22')
 """
 
+from prodcore.costing.actual import LineCost, OrderCost, actual_cost, wip_at
+from prodcore.costing.adjustment import adjust_cost
+from prodcore.costing.allocation import (
+    Allocation,
+    CoProduct,
+    CoProductPlan,
+    ProductKind,
+    allocate_cost,
+    allocate_cost_shares,
+)
 from prodcore.costing.report import render_cost_breakdown
 from prodcore.costing.rollup import (
     CostChange,
@@ -24,18 +34,47 @@ from prodcore.costing.shares import (
     ItemCost,
     split_capacity_cost,
 )
+from prodcore.costing.variance import (
+    CostBreakdown,
+    D365Variances,
+    StandardCalculation,
+    cost_breakdown,
+    d365_variances,
+    render_d365_variances,
+    render_order_cost,
+    standard_calculation,
+)
 
 __all__ = [
     "SHARE_NAMES",
+    "Allocation",
     "CapacityCostSplit",
+    "CoProduct",
+    "CoProductPlan",
+    "CostBreakdown",
     "CostChange",
     "CostShares",
+    "D365Variances",
     "ItemCost",
+    "LineCost",
+    "OrderCost",
+    "ProductKind",
     "RollupUpdate",
+    "StandardCalculation",
     "StandardCostRollup",
+    "actual_cost",
+    "adjust_cost",
+    "allocate_cost",
+    "allocate_cost_shares",
+    "cost_breakdown",
+    "d365_variances",
     "operation_cost_time",
     "render_cost_breakdown",
+    "render_d365_variances",
+    "render_order_cost",
     "roll_up",
     "single_level_cost",
     "split_capacity_cost",
+    "standard_calculation",
+    "wip_at",
 ]

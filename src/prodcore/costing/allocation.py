@@ -43,6 +43,8 @@ __all__ = [
 
 
 class ProductKind(enum.StrEnum):
+    """A co-product (a main product, carries cost) or a by-product (usually 0 %)."""
+
     CO_PRODUCT = "CO_PRODUCT"
     BY_PRODUCT = "BY_PRODUCT"
 
