@@ -84,7 +84,10 @@ def _kill_mid_batch(
     kills = []
     inside = 0
     marker = tmp / f"marker-{label.replace(' ', '_')}"
-    for attempt in range(rounds):
+    # Keep killing until at least one kill landed inside an open write transaction (under
+    # CPU load a kill can miss it), at most 8 rounds.
+    attempt = 0
+    while attempt < rounds or (inside == 0 and attempt < 8):
         marker.write_text("out")
         proc = ctx.Process(target=batch_writer, args=(url, entries, attempt * 100_000, str(marker)))
         proc.start()
@@ -106,6 +109,7 @@ def _kill_mid_batch(
         inside += state == "in"
         proc.join(10)
         kills.append(proc.exitcode)
+        attempt += 1
     with open_store(url) as store, store() as uow:
         orders = uow.orders.list()
         docs = {e.document_no for e in uow.ledger.item_entries()}
@@ -119,7 +123,7 @@ def _kill_mid_batch(
         assert uow.ledger.account_balance("2110") == Decimal("-0.01") * entries * len(orders)
         report = verify(store)
     figure(
-        f"{label}: SIGKILLed a writer of {entries}-entry units of work {rounds} times "
+        f"{label}: SIGKILLed a writer of {entries}-entry units of work {attempt} times "
         f"({inside} of them inside an open write transaction; exit codes {kills}); after "
         f"restart {len(orders)} complete units, none partial; verify: "
         f"{len(report.problems)} problems over {report.checked} records"
