@@ -12,12 +12,14 @@ from decimal import Decimal
 import attrs
 import pytest
 
+from prodcore.adapters import open_store
 from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
 from prodcore.clock import FixedClock
 from prodcore.costing import CostShares
 from prodcore.costing.actual import actual_cost, wip_at
 from prodcore.costing.adjustment import adjust_cost, allocate_by_quantity
 from prodcore.errors import IdempotencyConflictError, InvalidTransitionError
+from prodcore.integrity import verify
 from prodcore.ledger import (
     AccountRole,
     PostingResult,
@@ -41,7 +43,7 @@ from prodcore.numbers import Duration, Rounding, TimeUnit
 from prodcore.orders.execution import ConsumptionLine, OutputLine, PostConsumption, PostOutput
 from prodcore.orders.lifecycle import ChangeStatus, CreateOrder
 from prodcore.orders.model import OrderStatus
-from prodcore.ports import MasterDataRecord
+from prodcore.ports import MasterDataRecord, UnitOfWork
 from prodcore.services import handle, put_master_data
 
 T0 = dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC)
@@ -92,9 +94,9 @@ def d4_records(
 
 
 class Shop:
-    def __init__(self, records: list[MasterDataRecord]) -> None:
+    def __init__(self, records: list[MasterDataRecord], uow: UnitOfWork | None = None) -> None:
         self.store = InMemoryStore()
-        self.uow = InMemoryUnitOfWork(self.store)
+        self.uow: UnitOfWork = uow or InMemoryUnitOfWork(self.store)
         self.clock = FixedClock(T0)
         put_master_data(self.uow, records, setup=ManufacturingSetup())
         self.keys = 0
@@ -198,6 +200,17 @@ def test_d5_actual_cost_and_variances_exactly() -> None:
         D("-266.20"),
     )
     assert not [v for v in result.batch.value_entries if v.entry_type is ValueEntryType.ROUNDING]
+    conversion_lines = [
+        (g.role, g.amount)
+        for g in result.batch.gl_entries
+        if g.value_entry_no == conversion.entry_no
+    ]
+    assert conversion_lines == [
+        (AccountRole.INVENTORY, D("266.20")),
+        (AccountRole.WIP, D("-266.20")),
+        (AccountRole.INVENTORY_INTERIM, D("-266.20")),
+        (AccountRole.WIP, D("266.20")),
+    ]
     assert shop.wip() == 0
     setup = shop.store.posting_setup
     accounts = shop.store.ledger.accounts
@@ -341,3 +354,26 @@ def test_allocate_by_quantity_adds_up() -> None:
     parts = allocate_by_quantity(D("100.00"), [D(1), D(2), D(-1), D(1)], Rounding(D("0.01")))
     assert sum(parts) == D("100.00")
     assert parts == (D("33.33"), D("66.67"), D("-33.33"), D("33.33"))
+
+
+def test_adjustment_through_a_sqlite_store() -> None:
+    with open_store("sqlite:///:memory:") as store:
+        shop = Shop(d4_records(), store())
+        shop.run_d5()
+        first = shop.adjust(key="ADJ")
+        assert first.batch is not None
+        assert shop.wip() == 0
+        assert shop.adjust(key="ADJ") == first  # the stored result, read back
+        assert shop.adjust(key="ADJ-2").batch is None
+        with shop.uow:
+            variance = sum(
+                (
+                    v.cost_amount
+                    for v in shop.uow.ledger.value_entries(order_id="PO-1")
+                    if v.entry_type is ValueEntryType.VARIANCE
+                ),
+                D(0),
+            )
+        assert variance == D("17.85")
+        report = verify(store)
+        assert report.ok, str(report)
