@@ -434,3 +434,32 @@ def test_consolidated_work_centre_takes_operations_at_efficiency_100(
         make_order("PO", [op]), md, cals, anchor=at(5), mode=CapacityMode.FINITE
     )
     assert dates(finite.order) == [(at(5, 8), at(5, 16))]  # 480 min × 0.7 = 336
+
+
+def test_time_units_are_converted_to_the_centre_unit(
+    calendars_for: Env, make_op: OpF, make_order: OrderF
+) -> None:
+    md, cals = calendars_for([WorkCenter("H", capacity_unit=TimeUnit.HOUR, calendar_code="S")])
+    op = Operation(
+        "10",
+        CapacityType.WORK_CENTER,
+        "H",
+        "H",
+        setup_time=Duration(30),  # minutes
+        run_time=Duration("0.05", TimeUnit.HOUR),
+        wait_time=Duration("0.5", TimeUnit.DAY),
+        move_time=Duration(1800, TimeUnit.SECOND),
+        input_quantity=50,
+    )
+    need = operation_need(op, md)
+    assert (need.unit, need.setup_allocated, need.run_allocated) == (
+        TimeUnit.HOUR,
+        Decimal("0.5"),
+        Decimal("2.5"),
+    )
+    assert need.wait + need.move == Decimal("12.5")
+    assert need.lead_time == Decimal("15.5")
+    result = schedule_order(make_order("PO", [op]), md, cals, anchor=at(5))
+    assert dates(result.order) == [(at(5, 8), at(5, 11))]
+    assert result.order.ending == at(5, 23, 30)
+    assert [a.unit for a in result.allocations] == [TimeUnit.HOUR]

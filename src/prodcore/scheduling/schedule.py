@@ -21,8 +21,10 @@ the entry's capacity and no entry gets more than its effective capacity. When no
 found before the horizon (or the calendar ends),
 :class:`~prodcore.scheduling.errors.NoCapacityError` is raised.
 
-Times are microseconds internally; allocations are exact Decimals (each operation's
-allocations add up to its need exactly).
+Times are microseconds internally. Allocations are Decimals on a five-decimal grid of the
+centre's unit: each operation's allocations add up to its need exactly, and loads add up
+exactly whatever the order of summation. An operation's start and end are rounded to the
+microsecond, so a backward schedule replayed forward agrees to within milliseconds.
 
 >>> import datetime as dt
 >>> from prodcore.masterdata import CapacityType, MasterData, WorkCenter
