@@ -15,7 +15,7 @@ import pytest
 from prodcore.adapters import open_store
 from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
 from prodcore.clock import FixedClock
-from prodcore.costing import CostShares
+from prodcore.costing import CostShares, roll_up
 from prodcore.costing.actual import actual_cost, wip_at
 from prodcore.costing.adjustment import adjust_cost, allocate_by_quantity
 from prodcore.errors import IdempotencyConflictError, InvalidTransitionError
@@ -33,6 +33,7 @@ from prodcore.masterdata import (
     CostingMethod,
     Item,
     ManufacturingSetup,
+    MasterData,
     ProductionBom,
     Replenishment,
     Routing,
@@ -377,3 +378,75 @@ def test_adjustment_through_a_sqlite_store() -> None:
         assert variance == D("17.85")
         report = verify(store)
         assert report.ok, str(report)
+
+
+def test_make_to_order_lines_are_costed_and_adjusted_one_by_one() -> None:
+    records = [r for r in d4_records() if not isinstance(r, ProductionBom)]
+    records += [
+        ProductionBom("FRAME-BOM", (BomLine("TUBE", 2), BomLine("SUB", 1))),
+        ProductionBom("SUB-BOM", (BomLine("TUBE", 1),)),
+        Item(
+            "SUB",
+            base_unit="PCS",
+            replenishment=Replenishment.PRODUCTION,
+            production_bom_no="SUB-BOM",
+            routing_no="FRAME-RTG",
+        ),
+    ]
+    md = MasterData.of(
+        items=[r for r in records if isinstance(r, Item)],
+        boms=[r for r in records if isinstance(r, ProductionBom)],
+        routings=[r for r in records if isinstance(r, Routing)],
+        work_centers=[r for r in records if isinstance(r, WorkCenter)],
+    )
+    rollup = roll_up(md)
+    records = [
+        attrs.evolve(r, standard_cost=rollup.standard_cost(r.no))
+        if isinstance(r, Item) and r.no in ("SUB", "FRAME")
+        else r
+        for r in records
+    ]
+    shop = Shop(records)
+    order_cmd = CreateOrder("PO", "FRAME", 10, due_date=dt.date(2026, 3, 9), make_to_order=True)
+    handle(shop.uow, order_cmd, clock=shop.clock)
+    handle(shop.uow, ChangeStatus("PO", OrderStatus.RELEASED), clock=shop.clock)
+
+    def consume(line: int, comp: int, qty: int) -> None:
+        cmd = PostConsumption(shop.key(), (ConsumptionLine("PO", line, comp, D(qty)),))
+        handle(shop.uow, cmd, clock=shop.clock)
+
+    def output(line: int, hours: str) -> None:
+        out = OutputLine(
+            "PO",
+            line,
+            "10",
+            output_quantity=10,
+            run_time=Duration(D(hours), TimeUnit.HOUR),
+            finished=True,
+        )
+        handle(shop.uow, PostOutput(shop.key(), (out,)), clock=shop.clock)
+
+    consume(20000, 10000, 11)  # the sub-assembly: 11 tubes
+    output(20000, "6")
+    consume(10000, 10000, 20)
+    consume(10000, 20000, 10)  # the sub-assemblies, at their standard cost
+    output(10000, "6")
+    handle(shop.uow, ChangeStatus("PO", OrderStatus.FINISHED), clock=shop.clock)
+    with shop.uow:
+        cost = actual_cost(shop.uow.orders.get("PO"), shop.uow.ledger, shop.uow.master_data)
+    sub_std = rollup.standard_cost("SUB")
+    assert cost.line(20000).actual.material == 55
+    assert cost.line(10000).actual.material == 100 + shop_round(10 * sub_std)
+    result = shop.adjust("PO")
+    assert result.batch is not None
+    assert shop.wip("PO") == 0
+    by_line: dict[int, Decimal] = {}
+    for v in result.batch.value_entries:
+        if v.variance_type is VarianceType.MATERIAL:
+            assert v.order_line_no is not None
+            by_line[v.order_line_no] = v.cost_amount_actual
+    assert by_line == {20000: D("5.00")}  # 11 tubes for 10; the frame line used its standard
+
+
+def shop_round(amount: Decimal) -> Decimal:
+    return Rounding(D("0.01")).apply(amount)
