@@ -381,7 +381,7 @@ def test_adjustment_through_a_sqlite_store() -> None:
 
 
 def test_make_to_order_lines_are_costed_and_adjusted_one_by_one() -> None:
-    records = [r for r in d4_records() if not isinstance(r, ProductionBom)]
+    records: list[MasterDataRecord] = [r for r in d4_records() if not isinstance(r, ProductionBom)]
     records += [
         ProductionBom("FRAME-BOM", (BomLine("TUBE", 2), BomLine("SUB", 1))),
         ProductionBom("SUB-BOM", (BomLine("TUBE", 1),)),
