@@ -470,7 +470,9 @@ class RollupUpdate:
 
 
 _Vector = list[Decimal]
-_RESULT_COLUMNS = ("_sm", "_sc", "_ss", "_sco", "_smo", "_rm", "_rc", "_rs", "_rco", "_rmo", "_std")
+_RESULT_COLUMNS = ("_sm", "_sc", "_ss", "_sco", "_smo", "_up")
+# per item: (standard cost, rolled-up material, capacity, subcontracted, cap. ovhd, mfg. ovhd)
+_Up = tuple[Decimal, Decimal, Decimal, Decimal, Decimal, Decimal]
 
 
 class StandardCostRollup:
@@ -487,21 +489,16 @@ class StandardCostRollup:
         "_graph",
         "_index_cache",
         "_order",
-        "_rc",
-        "_rco",
-        "_rm",
-        "_rmo",
         "_roots",
         "_round",
         "_routing_centres",
-        "_rs",
         "_sc",
         "_sco",
         "_setup",
         "_sm",
         "_smo",
         "_ss",
-        "_std",
+        "_up",
     )
 
     _at: dt.date | None
@@ -517,12 +514,7 @@ class StandardCostRollup:
     _ss: _Vector
     _sco: _Vector
     _smo: _Vector
-    _rm: _Vector
-    _rc: _Vector
-    _rs: _Vector
-    _rco: _Vector
-    _rmo: _Vector
-    _std: _Vector
+    _up: list[_Up]  # what the items above need of an item, in one tuple
 
     def __len__(self) -> int:
         return len(self._graph.names)
@@ -552,7 +544,7 @@ class StandardCostRollup:
             single_level=CostShares(
                 self._sm[i], self._sc[i], self._ss[i], self._sco[i], self._smo[i]
             ),
-            rolled_up=CostShares(self._rm[i], self._rc[i], self._rs[i], self._rco[i], self._rmo[i]),
+            rolled_up=CostShares(*self._up[i][1:]),
         )
 
     def get(self, item_no: str) -> ItemCost | None:
@@ -562,7 +554,7 @@ class StandardCostRollup:
 
     def standard_cost(self, item_no: str) -> Decimal:
         """The standard cost per base unit of ``item_no`` (Σ single-level shares)."""
-        return self._std[self._idx(item_no)]
+        return self._up[self._idx(item_no)][0]
 
     def items(self) -> Iterator[ItemCost]:
         """Every item's cost, components before the items made of them."""
@@ -592,27 +584,28 @@ class StandardCostRollup:
         g, rnd = self._graph, self._round
         rows, produced = g.rows, g.produced
         sm, sc, ss, sco, smo = self._sm, self._sc, self._ss, self._sco, self._smo
-        rm, rc, rs, rco, rmo, std = self._rm, self._rc, self._rs, self._rco, self._rmo, self._std
+        up = self._up
         for i in indices:
             (is_produced, unit_cost, lot, indirect, overhead_lot, cap, sub, co,
              b, c_, d, components, quantities, _, _, capacity) = rows[i]  # fmt: skip
             if not is_produced:
-                sm[i] = rm[i] = std[i] = unit_cost
-                sc[i] = ss[i] = sco[i] = smo[i] = rc[i] = rs[i] = rco[i] = rmo[i] = ZERO
+                sm[i] = unit_cost
+                sc[i] = ss[i] = sco[i] = smo[i] = ZERO
+                up[i] = (unit_cost, unit_cost, ZERO, ZERO, ZERO, ZERO)
                 continue
             mat = ru_mat = ru_cap = ru_sub = ru_co = ru_mo = ZERO
             for c, q in zip(components, quantities, strict=False):  # equal lengths
                 if produced[c]:
-                    mat += q * std[c]
-                    ru_mat += q * rm[c]
-                    ru_cap += q * rc[c]
-                    v = rs[c]
-                    if v:  # mostly zero: most work is not subcontracted
-                        ru_sub += q * v
-                    ru_co += q * rco[c]
-                    ru_mo += q * rmo[c]
+                    c_std, c_mat, c_cap, c_sub, c_co, c_mo = up[c]
+                    mat += q * c_std
+                    ru_mat += q * c_mat
+                    ru_cap += q * c_cap
+                    if c_sub:  # mostly zero: most work is not subcontracted
+                        ru_sub += q * c_sub
+                    ru_co += q * c_co
+                    ru_mo += q * c_mo
                 else:
-                    amount = q * std[c]
+                    amount = q * up[c][0]
                     mat += amount
                     ru_mat += amount
             mo = (mat + capacity) * indirect + overhead_lot if indirect else overhead_lot
@@ -621,12 +614,14 @@ class StandardCostRollup:
             ss[i] = c_
             sco[i] = d
             smo[i] = e = rnd(mo / lot)
-            std[i] = a + b + c_ + d + e
-            rm[i] = rnd(ru_mat / lot)
-            rc[i] = rnd((ru_cap + cap) / lot) if ru_cap else b
-            rs[i] = rnd((ru_sub + sub) / lot) if ru_sub else c_
-            rco[i] = rnd((ru_co + co) / lot) if ru_co else d
-            rmo[i] = rnd((ru_mo + mo) / lot) if ru_mo else e
+            up[i] = (
+                a + b + c_ + d + e,
+                rnd(ru_mat / lot),
+                rnd((ru_cap + cap) / lot) if ru_cap else b,
+                rnd((ru_sub + sub) / lot) if ru_sub else c_,
+                rnd((ru_co + co) / lot) if ru_co else d,
+                rnd((ru_mo + mo) / lot) if ru_mo else e,
+            )
 
     def update(
         self,
@@ -727,12 +722,12 @@ class StandardCostRollup:
         affected.sort(key=reverse.pos.__getitem__)
         new._compute(affected)
         pairs = [(getattr(self, name), getattr(new, name)) for name in _RESULT_COLUMNS]
-        old_std, new_std, names = self._std, new._std, g.names
+        old_up, new_up, names = self._up, new._up, g.names
         changes: list[CostChange] = []
         for i in affected:
             for old_column, new_column in pairs:
                 if old_column[i] != new_column[i]:
-                    changes.append(CostChange(names[i], old_std[i], new_std[i]))
+                    changes.append(CostChange(names[i], old_up[i][0], new_up[i][0]))
                     break
         return RollupUpdate(
             previous=self, rollup=new, changes=tuple(changes), recomputed=len(affected), full=False
@@ -756,11 +751,11 @@ class StandardCostRollup:
             no = new._graph.names[i]
             j = index.get(no)
             if j is None:
-                changes.append(CostChange(no, None, new._std[i]))
+                changes.append(CostChange(no, None, new._up[i][0]))
             elif self._graph.produced[j] != new._graph.produced[i] or any(
                 old_column[j] != new_column[i] for old_column, new_column in pairs
             ):
-                changes.append(CostChange(no, self._std[j], new._std[i]))
+                changes.append(CostChange(no, self._up[j][0], new._up[i][0]))
         return RollupUpdate(
             previous=self, rollup=new, changes=tuple(changes), recomputed=len(new), full=True
         )
@@ -844,8 +839,9 @@ def roll_up(
     rollup._round = compiler.round
     rollup._routing_centres = {no: r.centres for no, r in compiler.routings.items()}
     rollup._setup = md.setup
-    for name in _RESULT_COLUMNS:
-        setattr(rollup, name, [ZERO] * n_items)
+    rollup._sm, rollup._sc, rollup._ss = [ZERO] * n_items, [ZERO] * n_items, [ZERO] * n_items
+    rollup._sco, rollup._smo = [ZERO] * n_items, [ZERO] * n_items
+    rollup._up = [(ZERO, ZERO, ZERO, ZERO, ZERO, ZERO)] * n_items
     rollup._compute(order)
     return rollup
 
