@@ -44,8 +44,9 @@ from prodcore.numbers import Duration, Rounding, TimeUnit
 from prodcore.orders.execution import ConsumptionLine, OutputLine, PostConsumption, PostOutput
 from prodcore.orders.lifecycle import ChangeStatus, CreateOrder
 from prodcore.orders.model import OrderStatus
+from prodcore.orders.subcontracting import ReceiveSubcontractedWork, RegisterSubcontractRequests
 from prodcore.ports import MasterDataRecord, UnitOfWork
-from prodcore.services import handle, put_master_data
+from prodcore.services import calculate_subcontract_requests, handle, put_master_data
 
 T0 = dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC)
 D = Decimal
@@ -450,3 +451,34 @@ def test_make_to_order_lines_are_costed_and_adjusted_one_by_one() -> None:
 
 def shop_round(amount: Decimal) -> Decimal:
     return Rounding(D("0.01")).apply(amount)
+
+
+def test_subcontracting_receipt_is_subcontracted_cost() -> None:
+    shop = Shop(d4_records(subcontractor="V-100"))
+    handle(
+        shop.uow, CreateOrder("PO-1", "FRAME", 10, due_date=dt.date(2026, 3, 9)), clock=shop.clock
+    )
+    handle(shop.uow, ChangeStatus("PO-1", OrderStatus.RELEASED), clock=shop.clock)
+    handle(
+        shop.uow,
+        PostConsumption("C1", (ConsumptionLine("PO-1", 10000, 10000, D(20)),)),
+        clock=shop.clock,
+    )
+    requests = calculate_subcontract_requests(shop.uow, ["PO-1"])
+    handle(shop.uow, RegisterSubcontractRequests("REQ", requests), clock=shop.clock)
+    receipt = ReceiveSubcontractedWork("R1", "PO-1", 10000, "10", 10, 13, finished=True)
+    handle(shop.uow, receipt, clock=shop.clock)
+    handle(shop.uow, ChangeStatus("PO-1", OrderStatus.FINISHED), clock=shop.clock)
+    with shop.uow:
+        cost = actual_cost(shop.uow.orders.get("PO-1"), shop.uow.ledger, shop.uow.master_data)
+    assert (cost.actual.material, cost.actual.capacity, cost.actual.subcontracted) == (100, 0, 130)
+    result = shop.adjust()
+    assert result.batch is not None
+    variances = {
+        v.variance_type: v.cost_amount_actual
+        for v in result.batch.value_entries
+        if v.entry_type is ValueEntryType.VARIANCE
+    }
+    assert variances[VarianceType.SUBCONTRACTED] == D("10.00")  # 130 against 6 h × 20
+    assert VarianceType.MATERIAL not in variances
+    assert shop.wip() == 0
