@@ -18,7 +18,7 @@ from prodcore.clock import FixedClock
 from prodcore.costing import CostShares, roll_up
 from prodcore.costing.actual import actual_cost, wip_at
 from prodcore.costing.adjustment import adjust_cost, allocate_by_quantity
-from prodcore.errors import IdempotencyConflictError, InvalidTransitionError
+from prodcore.errors import ConcurrencyError, IdempotencyConflictError, InvalidTransitionError
 from prodcore.integrity import verify
 from prodcore.ledger import (
     AccountRole,
@@ -481,4 +481,52 @@ def test_subcontracting_receipt_is_subcontracted_cost() -> None:
     }
     assert variances[VarianceType.SUBCONTRACTED] == D("10.00")  # 130 against 6 h × 20
     assert VarianceType.MATERIAL not in variances
+    assert shop.wip() == 0
+
+
+def test_the_standard_is_frozen_at_the_first_adjustment() -> None:
+    shop = Shop(d4_records())
+    shop.run_d5()
+    shop.adjust(key="ADJ-1")
+    with shop.uow:
+        # dearer tubes (a new standard) and a new indirect % for the item
+        frame = shop.uow.master_data.item("FRAME")
+        shop.uow.master_data.put(attrs.evolve(frame, indirect_cost_percent=50))
+        shop.uow.master_data.put(Item("TUBE", base_unit="PCS", unit_cost=7))
+        shop.uow.commit()
+    before = shop.snapshot()
+    assert shop.adjust(key="ADJ-2").batch is None
+    assert shop.snapshot()[1:3] == before[1:3]
+
+
+class _InterleavingClock:
+    """A clock that runs another adjustment of the same order the first time it is read."""
+
+    def __init__(self, shop: Shop) -> None:
+        self.shop = shop
+        self.done = False
+
+    def now(self) -> dt.datetime:
+        if not self.done:
+            self.done = True
+            other = InMemoryUnitOfWork(self.shop.store)
+            adjust_cost(other, "PO-1", clock=self.shop.clock, idempotency_key="OTHER")
+        return self.shop.clock.now()
+
+
+def test_concurrent_adjustments_of_one_order_post_once() -> None:
+    shop = Shop(d4_records())
+    shop.run_d5()
+    try:
+        mine = adjust_cost(shop.uow, "PO-1", clock=_InterleavingClock(shop), idempotency_key="MINE")
+    except ConcurrencyError:
+        pass  # a store with snapshot reads: the order's version conflicts
+    else:
+        assert mine.batch is None  # the memory store reads committed data: nothing left
+    variances = [
+        v
+        for v in shop.store.ledger.values.values()
+        if v.entry_type is ValueEntryType.VARIANCE and v.variance_type is VarianceType.MATERIAL
+    ]
+    assert [v.cost_amount_actual for v in variances] == [D("5.00")]  # posted once
     assert shop.wip() == 0

@@ -145,7 +145,10 @@ def adjustment_entries(
 
     ``standard`` maps each Standard-cost item of the order to its single-level shares per
     base unit; ``wip`` is the order's WIP balance now. Only differences to what earlier
-    adjustments posted come back (nothing when the order is adjusted already).
+    adjustments posted come back (nothing when the order is adjusted already). A line
+    adjusted before (it has entries of ``document_no``) keeps what was frozen then: its
+    manufacturing overhead (BC copies the item's indirect % and overhead rate to the
+    order line) and its standard, ``actual − posted variances``.
     """
     cost = cost or actual_cost(order, ledger, md)
     currency = md.setup.currency
@@ -200,6 +203,16 @@ def adjustment_entries(
             and (v.item_entry_no in output_nos or v.item_entry_no is None)
         ]
         carrier = _carrier(outputs)
+        adjusted_before = any(v.document_no == document_no for v in on_output)
+        posted_mo = sum(
+            (v.cost_amount for v in on_output if v.entry_type is ValueEntryType.INDIRECT_COST),
+            ZERO,
+        )
+        if adjusted_before:
+            # manufacturing overhead and standard are frozen at the first adjustment
+            line = attrs.evolve(
+                line, actual=attrs.evolve(line.actual, manufacturing_overhead=posted_mo)
+            )
         item = md.item(line.item_no)
         at_standard = item.costing_method is CostingMethod.STANDARD
         has_output = line.output_quantity != 0
@@ -223,30 +236,35 @@ def adjustment_entries(
             entry(ValueEntryType.DIRECT_COST, target - posted, -expected, line, e.entry_no)
             wip_change -= target - posted - expected
         # 2. manufacturing overhead
-        posted_mo = sum(
-            (v.cost_amount for v in on_output if v.entry_type is ValueEntryType.INDIRECT_COST),
-            ZERO,
-        )
         mo = line.actual.manufacturing_overhead - posted_mo
         entry(ValueEntryType.INDIRECT_COST, mo, ZERO, line, carrier)
         wip_change += mo
         # 3. variances
         if at_standard or not has_output:
-            shares = standard.get(line.item_no, CostShares()) if has_output else CostShares()
-            std = (shares * line.output_quantity).rounded(rounding)
-            variance = line.actual - std
-            for name in SHARE_NAMES:
-                vtype = VARIANCE_TYPES[name]
-                posted_v = sum(
-                    (
-                        v.cost_amount
-                        for v in on_output
-                        if v.entry_type is ValueEntryType.VARIANCE and v.variance_type is vtype
-                    ),
-                    ZERO,
+            posted_v = CostShares(
+                *(
+                    sum(
+                        (
+                            v.cost_amount
+                            for v in on_output
+                            if v.entry_type is ValueEntryType.VARIANCE
+                            and v.variance_type is VARIANCE_TYPES[name]
+                        ),
+                        ZERO,
+                    )
+                    for name in SHARE_NAMES
                 )
-                amount = getattr(variance, name) - posted_v
-                entry(ValueEntryType.VARIANCE, amount, ZERO, line, carrier, vtype)
+            )
+            if adjusted_before:
+                # the standard frozen then: actual − what was posted
+                std = line.actual - posted_v
+            else:
+                shares = standard.get(line.item_no, CostShares()) if has_output else CostShares()
+                std = (shares * line.output_quantity).rounded(rounding)
+            variance = line.actual - std - posted_v
+            for name in SHARE_NAMES:
+                amount = getattr(variance, name)
+                entry(ValueEntryType.VARIANCE, amount, ZERO, line, carrier, VARIANCE_TYPES[name])
                 wip_change -= amount
         last_line, last_carrier = line, carrier
     # 4. rounding: whatever is left on WIP
@@ -334,7 +352,9 @@ def adjust_cost(
     ``standard`` overrides the single-level shares per base unit of Standard-cost items
     (default: rolled up from the current master data, frozen at this adjustment).
     Returns a :class:`~prodcore.ledger.model.PostingResult` whose ``batch`` is None when
-    there was nothing (left) to adjust.
+    there was nothing (left) to adjust. Posting saves the order, unchanged, with a new
+    version, so two concurrent adjustments of one order conflict
+    (:class:`~prodcore.errors.ConcurrencyError`) instead of both posting.
     """
     digest = _hash(order_id)
     with uow:
@@ -373,7 +393,13 @@ def adjust_cost(
             document_no=document_no,
         )
         batch: PostingBatch | None = None
+        versions: tuple[tuple[str, int], ...] = ()
         if values:
+            # a new version of the (unchanged) order: concurrent adjustments conflict
+            uow.orders.save(
+                attrs.evolve(order, version=order.version + 1), expected_version=order.version
+            )
+            versions = ((order.id, order.version + 1),)
             built = adjustment_batch(
                 values,
                 uow.ledger.posting_setup,
@@ -382,7 +408,7 @@ def adjust_cost(
                 idempotency_key=idempotency_key,
             )
             batch = uow.ledger.append(built)
-        result = PostingResult(_COMMAND, batch)
+        result = PostingResult(_COMMAND, batch, versions)
         uow.ledger.remember(IdempotencyRecord(idempotency_key, digest, result))
         uow.commit()
     return result
