@@ -78,6 +78,24 @@ def test_daily_weekly_and_monthly_buckets(calendars_for: Env) -> None:
         (dt.date(2026, 2, 1), end, Decimal(480), Decimal(0)),
     ]
     assert weekly.total_allocated() == monthly.total_allocated() == daily.total_allocated()
+    quarterly = load_view(cals, allocations, start=JAN5, end=end, period=Period.QUARTER)
+    yearly = load_view(cals, allocations, start=JAN5, end=end, period=Period.YEAR)
+    assert [(r.period_start, r.period_end, r.allocated) for r in quarterly.rows] == [
+        (JAN5, end, Decimal(660))
+    ]
+    assert [(r.period_start, r.period_end) for r in yearly.rows] == [(JAN5, end)]
+    long = load_view(
+        cals,
+        allocations,
+        start=dt.date(2025, 11, 20),
+        end=dt.date(2026, 5, 2),
+        period=Period.QUARTER,
+    )
+    assert [(r.period_start, r.period_end) for r in long.rows] == [
+        (dt.date(2025, 11, 20), dt.date(2026, 1, 1)),
+        (dt.date(2026, 1, 1), dt.date(2026, 4, 1)),
+        (dt.date(2026, 4, 1), dt.date(2026, 5, 2)),
+    ]
 
 
 def test_status_filter_defaults_to_planned_firm_planned_released(calendars_for: Env) -> None:

@@ -1,6 +1,6 @@
 """The load view of work and machine centres per period (BC "Work Center Load").
 
-Per centre and per period (day, ISO week, month):
+Per centre and per period (day, ISO week, month, quarter, year):
 
 * **Capacity** (effective) = Σ effective capacity of the calendar entries dated in it;
 * **Allocated** = Σ allocated time of order allocations dated in it, counting only the
@@ -71,19 +71,25 @@ class Period(enum.StrEnum):
     DAY = "DAY"
     WEEK = "WEEK"  # ISO weeks, Monday to Sunday
     MONTH = "MONTH"
+    QUARTER = "QUARTER"
+    YEAR = "YEAR"
 
 
 def period_start(day: dt.date, period: Period) -> dt.date:
     """The first day of the period containing ``day``.
 
-    >>> period_start(dt.date(2026, 1, 8), Period.WEEK), period_start(dt.date(2026, 1, 8), Period.MONTH)
-    (datetime.date(2026, 1, 5), datetime.date(2026, 1, 1))
+    >>> [period_start(dt.date(2026, 5, 8), p).isoformat() for p in Period]
+    ['2026-05-08', '2026-05-04', '2026-05-01', '2026-04-01', '2026-01-01']
     """
     if period is Period.DAY:
         return day
     if period is Period.WEEK:
         return day - dt.timedelta(days=day.weekday())
-    return day.replace(day=1)
+    if period is Period.MONTH:
+        return day.replace(day=1)
+    if period is Period.QUARTER:
+        return dt.date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
+    return dt.date(day.year, 1, 1)
 
 
 def _next_period(start: dt.date, period: Period) -> dt.date:
@@ -91,7 +97,9 @@ def _next_period(start: dt.date, period: Period) -> dt.date:
         return start + dt.timedelta(days=1)
     if period is Period.WEEK:
         return start + dt.timedelta(days=7)
-    return (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    months = {Period.MONTH: 1, Period.QUARTER: 3, Period.YEAR: 12}[period]
+    index = start.year * 12 + start.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
 
 
 @attrs.frozen
