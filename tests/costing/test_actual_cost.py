@@ -16,7 +16,7 @@ from prodcore.adapters import open_store
 from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
 from prodcore.clock import FixedClock
 from prodcore.costing import CostShares, roll_up
-from prodcore.costing.actual import actual_cost, wip_at
+from prodcore.costing.actual import WipBreakdown, actual_cost, wip_at, wip_breakdown_at
 from prodcore.costing.adjustment import adjust_cost, allocate_by_quantity
 from prodcore.errors import ConcurrencyError, IdempotencyConflictError, InvalidTransitionError
 from prodcore.integrity import verify
@@ -349,6 +349,17 @@ def test_wip_at_a_date_follows_the_postings() -> None:
         assert wip_at(ledger, "PO-1", T0.date()) == D("-5.20")
         assert wip_at(ledger, "PO-1", shop.clock.now().date()) == 0
         roles = {g.role for g in ledger.gl_entries(order_id="PO-1")}
+        running = wip_breakdown_at(ledger, "PO-1", finished_at - dt.timedelta(seconds=1))
+        assert running == WipBreakdown(material=105, capacity=130, overhead=26, output=D("-266.20"))
+        done = wip_breakdown_at(ledger, "PO-1", shop.clock.now())
+        assert done == WipBreakdown(
+            material=105,
+            capacity=130,
+            overhead=D("49.05"),
+            output=D("-266.20"),
+            variance=D("-17.85"),
+        )
+        assert done.total == 0 and running.total == D("-5.20")
     assert AccountRole.WIP in roles
 
 

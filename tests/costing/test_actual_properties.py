@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
 from prodcore.clock import FixedClock
 from prodcore.costing import CostShares, roll_up
-from prodcore.costing.actual import actual_cost, wip_at
+from prodcore.costing.actual import actual_cost, wip_at, wip_breakdown_at
 from prodcore.costing.adjustment import adjust_cost
 from prodcore.costing.variance import actual_lines, d365_variances, standard_calculation
 from prodcore.ledger import ItemEntryType, ValueEntryType, ValueSource, VarianceType
@@ -205,6 +205,9 @@ def test_adjustment_conserves_cost_clears_wip_and_is_idempotent(s: Scenario) -> 
         cost = actual_cost(order, ledger, uow.master_data)
         assert ledger.wip("PO") == 0
         assert wip_at(ledger, "PO", clock.now()) == 0
+        for g in ledger.gl_entries(order_id="PO"):
+            at = g.posted_at
+            assert wip_breakdown_at(ledger, "PO", at).total == wip_at(ledger, "PO", at)
         consumption = {
             e.entry_no
             for e in ledger.item_entries(order_id="PO")

@@ -8,7 +8,14 @@ Central's "Calculate Standard Cost" does (see ``docs/costing.md``).
 Decimal('22')
 """
 
-from prodcore.costing.actual import LineCost, OrderCost, actual_cost, wip_at
+from prodcore.costing.actual import (
+    LineCost,
+    OrderCost,
+    WipBreakdown,
+    actual_cost,
+    wip_at,
+    wip_breakdown_at,
+)
 from prodcore.costing.adjustment import adjust_cost
 from prodcore.costing.allocation import (
     Allocation,
@@ -62,6 +69,7 @@ __all__ = [
     "RollupUpdate",
     "StandardCalculation",
     "StandardCostRollup",
+    "WipBreakdown",
     "actual_cost",
     "adjust_cost",
     "allocate_cost",
@@ -77,4 +85,5 @@ __all__ = [
     "split_capacity_cost",
     "standard_calculation",
     "wip_at",
+    "wip_breakdown_at",
 ]

@@ -47,9 +47,11 @@ __all__ = [
     "CostLedger",
     "LineCost",
     "OrderCost",
+    "WipBreakdown",
     "actual_cost",
     "manufacturing_overhead",
     "wip_at",
+    "wip_breakdown_at",
 ]
 
 
@@ -212,3 +214,61 @@ def wip_at(ledger: CostLedger, order_id: str, at: dt.datetime | dt.date) -> Deci
         (g.amount for g in entries if g.role is AccountRole.WIP and g.posted_at.date() <= at),
         ZERO,
     )
+
+
+@attrs.frozen
+class WipBreakdown:
+    """An order's WIP at a moment by what moved it (D365's "in process" view): material
+    consumed, capacity (direct) and overhead (capacity indirect and manufacturing
+    overhead) absorbed, less output (finished items), variances and rounding posted by
+    cost adjustment. ``total`` equals :func:`wip_at`."""
+
+    material: Decimal = attrs.field(default=ZERO, converter=as_decimal)
+    capacity: Decimal = attrs.field(default=ZERO, converter=as_decimal)
+    overhead: Decimal = attrs.field(default=ZERO, converter=as_decimal)
+    output: Decimal = attrs.field(default=ZERO, converter=as_decimal)
+    variance: Decimal = attrs.field(default=ZERO, converter=as_decimal)
+    rounding: Decimal = attrs.field(default=ZERO, converter=as_decimal)
+
+    @property
+    def total(self) -> Decimal:
+        return (
+            self.material
+            + self.capacity
+            + self.overhead
+            + self.output
+            + self.variance
+            + self.rounding
+        )
+
+
+def wip_breakdown_at(ledger: CostLedger, order_id: str, at: dt.datetime | dt.date) -> WipBreakdown:
+    """:func:`wip_at`, split by what posted each WIP line (see :class:`WipBreakdown`)."""
+    values = {v.entry_no: v for v in ledger.value_entries(order_id=order_id)}
+    items = {e.entry_no: e for e in ledger.item_entries(order_id=order_id)}
+    sums = dict.fromkeys(
+        ("material", "capacity", "overhead", "output", "variance", "rounding"), ZERO
+    )
+    for g in ledger.gl_entries(order_id=order_id):
+        if g.role is not AccountRole.WIP:
+            continue
+        moment = g.posted_at if isinstance(at, dt.datetime) else g.posted_at.date()
+        if moment > at:
+            continue
+        v = values.get(g.value_entry_no)
+        if v is None:
+            continue
+        if v.entry_type is ValueEntryType.VARIANCE:
+            key = "variance"
+        elif v.entry_type in (ValueEntryType.ROUNDING, ValueEntryType.REVALUATION):
+            key = "rounding"
+        elif v.entry_type is ValueEntryType.INDIRECT_COST:
+            key = "overhead"
+        elif v.source is ValueSource.CAPACITY:
+            key = "capacity"
+        else:
+            ile = items.get(v.item_entry_no) if v.item_entry_no is not None else None
+            consumed = ile is not None and ile.entry_type is ItemEntryType.CONSUMPTION
+            key = "material" if consumed else "output"
+        sums[key] += g.amount
+    return WipBreakdown(**sums)
