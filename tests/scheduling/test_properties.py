@@ -178,6 +178,36 @@ def test_finite_scheduling_never_uses_more_capacity_than_there_is_at_any_moment(
                 assert level <= cal.capacities[index] + Decimal("0.001")
 
 
+@given(orders(max_orders=4), orders(max_orders=4), moments)
+def test_finite_scheduling_around_existing_allocations_keeps_the_buckets(
+    first: list[ProductionOrder], second: list[ProductionOrder], anchor: dt.datetime
+) -> None:
+    second = [
+        ProductionOrder(
+            "B-" + o.id, o.status, o.item_no, o.quantity, due_date=o.due_date, lines=o.lines
+        )
+        for o in second
+    ]
+    one = schedule_orders(
+        first, MD, CALS, anchors={o.id: anchor for o in first}, mode=CapacityMode.FINITE
+    )
+    two = schedule_orders(
+        second,
+        MD,
+        CALS,
+        anchors={o.id: anchor for o in second},
+        mode=CapacityMode.FINITE,
+        existing=one.allocations,
+    )
+    used: dict[tuple[CapacityType, str, int], Decimal] = defaultdict(Decimal)
+    for a in one.allocations + two.allocations:
+        index = CALS.get(a.type, a.no).entry_index(a.starting)
+        assert index is not None
+        used[(a.type, a.no, index)] += a.allocated
+    for (ctype, no, index), amount in used.items():
+        assert amount <= CALS.get(ctype, no).effectives[index]
+
+
 @given(orders(send_ahead=True), moments, st.sampled_from(list(CapacityMode)))
 def test_total_allocated_equals_total_need(
     orders_: list[ProductionOrder], anchor: dt.datetime, mode: CapacityMode
