@@ -20,6 +20,7 @@ from prodcore.costing.variance import (
     actual_lines,
     cost_breakdown,
     d365_variances,
+    order_cost_report,
     render_d365_variances,
     render_order_cost,
     standard_calculation,
@@ -237,3 +238,16 @@ def test_fixed_quantity_component_is_a_constant_cost() -> None:
     assert calc.constant_cost == 24 + 8
     # the rollup agrees with the standard calculation's unit cost
     assert calc.unit_cost == roll_up(md).standard_cost("FRAME")
+
+
+def test_order_cost_report_before_and_after_adjustment() -> None:
+    uow, clock = run_order(d4_records())
+    before = order_cost_report(uow, "PO-1")
+    adjust_cost(uow, "PO-1", clock=clock, idempotency_key="ADJ")
+    after = order_cost_report(uow, "PO-1")
+    assert before == after  # the frozen standard is the rollup's
+    lines = after.splitlines()
+    assert lines[0] == "Cost of order PO-1: 10 FRAME (EUR, actual cost final)"
+    assert lines[9].split() == ["Total", "266.20", "284.05", "17.85"]
+    assert lines[-1] == "Lot size 0.00, overhead 0.85, total 17.85 = actual 284.05 - 10 x 26.62"
+    assert order_cost_report(uow, "PO-1", d365=False) == "\n".join(lines[:10])

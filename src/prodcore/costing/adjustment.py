@@ -70,6 +70,8 @@ __all__ = [
     "adjustment_entries",
     "adjustment_gl_lines",
     "allocate_by_quantity",
+    "current_standard_shares",
+    "posted_variances",
     "standard_shares",
 ]
 
@@ -121,6 +123,23 @@ def _snapshot(repo: MasterDataRepository) -> MasterData:
         machine_centers=repo.machine_centers(),
         setup=repo.setup,
     )
+
+
+def current_standard_shares(
+    repo: MasterDataRepository, item_nos: Iterable[str]
+) -> dict[str, CostShares]:
+    """:func:`standard_shares` from a master data repository (a snapshot of it)."""
+    return standard_shares(_snapshot(repo), item_nos)
+
+
+def posted_variances(ledger: CostLedger, order_id: str) -> CostShares:
+    """The variances cost adjustment posted for the order, per share."""
+    amounts = dict.fromkeys(SHARE_NAMES, ZERO)
+    names = {vtype: name for name, vtype in VARIANCE_TYPES.items()}
+    for v in ledger.value_entries(order_id=order_id):
+        if v.entry_type is ValueEntryType.VARIANCE and v.variance_type in names:
+            amounts[names[v.variance_type]] += v.cost_amount
+    return CostShares(**amounts)
 
 
 def _carrier(outputs: Sequence[ItemLedgerEntry]) -> int | None:

@@ -41,6 +41,7 @@ from decimal import Decimal
 import attrs
 
 from prodcore.costing.actual import CostLedger, OrderCost, actual_cost
+from prodcore.costing.adjustment import current_standard_shares, posted_variances
 from prodcore.costing.shares import SHARE_NAMES, CostShares
 from prodcore.ledger.model import ItemEntryType
 from prodcore.masterdata import (
@@ -53,6 +54,7 @@ from prodcore.masterdata import (
 from prodcore.numbers import HUNDRED, ONE, ZERO, Rounding, as_decimal, tuple_of
 from prodcore.orders.explosion import MasterDataLookup
 from prodcore.orders.model import ProductionOrder
+from prodcore.ports import UnitOfWork
 
 __all__ = [
     "ActualLine",
@@ -64,6 +66,7 @@ __all__ = [
     "actual_lines",
     "cost_breakdown",
     "d365_variances",
+    "order_cost_report",
     "render_d365_variances",
     "render_order_cost",
     "standard_calculation",
@@ -502,3 +505,41 @@ def render_d365_variances(v: D365Variances, *, rounding: Rounding | None = None)
         ),
     ]
     return "\n".join(out)
+
+
+def order_cost_report(
+    uow: UnitOfWork,
+    order_id: str,
+    *,
+    standard: Mapping[str, CostShares] | None = None,
+    d365: bool = True,
+) -> str:
+    """The cost report of an order for people: BC's table (standard, actual, variance per
+    share) and, with ``d365``, the D365 analysis of each line. Reads only.
+
+    The standard is the order's frozen one once it is adjusted (actual − posted
+    variances), else ``standard`` or the current rollup's single-level shares.
+    """
+    with uow:
+        order = uow.orders.get(order_id)
+        md = uow.master_data
+        ledger = uow.ledger
+        cost = actual_cost(order, ledger, md)
+        shares = dict(standard or {})
+        missing = {line.item_no for line in order.lines} - set(shares)
+        if missing:
+            shares.update(current_standard_shares(md, missing))
+        breakdown = cost_breakdown(order, ledger, md, standard=shares, cost=cost)
+        posted = posted_variances(ledger, order.id)
+        if not posted.is_zero():
+            breakdown = attrs.evolve(breakdown, standard=breakdown.actual - posted)
+        parts = [render_order_cost(breakdown, currency=md.setup.currency)]
+        if d365:
+            for line in cost.lines:
+                calc = standard_calculation(line.item_no, md)
+                used = actual_lines(order, ledger, line.line_no)
+                analysis = d365_variances(
+                    calc, used, line.output_quantity, line.actual.manufacturing_overhead
+                )
+                parts.append(render_d365_variances(analysis))
+    return "\n\n".join(parts)
