@@ -329,6 +329,23 @@ def require_version(field: str, value: object) -> int:
     return value
 
 
+_DECODED: dict[tuple[type, str], Any] = {}
+_DECODED_LIMIT = 4096
+
+
+def _decode_master(doc: str, cls: type[_T]) -> _T:
+    """``loads(doc, cls)`` for immutable master data records, remembered by their JSON
+    text: the same stored document decodes once, however often it is read."""
+    key = (cls, doc)
+    found = _DECODED.get(key)
+    if found is None:
+        found = loads(doc, cls)
+        if len(_DECODED) >= _DECODED_LIMIT:
+            _DECODED.clear()
+        _DECODED[key] = found
+    return found
+
+
 class _MasterData:
     def __init__(self, store: SqlStore) -> None:
         self._store = store
@@ -340,7 +357,7 @@ class _MasterData:
         if self.staged_setup is not None:
             return self.staged_setup
         rows = self._store.query("SELECT doc FROM prodcore_setup WHERE id = 1")
-        return loads(rows[0][0], ManufacturingSetup) if rows else ManufacturingSetup()
+        return _decode_master(rows[0][0], ManufacturingSetup) if rows else ManufacturingSetup()
 
     def put_setup(self, setup: ManufacturingSetup) -> None:
         if not isinstance(setup, ManufacturingSetup):
@@ -365,7 +382,7 @@ class _MasterData:
         )
         if not rows:
             raise NotFoundError(kind=_READABLE[cls], key=no)
-        return loads(rows[0][0], cls)
+        return _decode_master(rows[0][0], cls)
 
     def _all(self, cls: type[_T]) -> Iterator[_T]:
         kind = _KIND_OF[cls]
@@ -374,7 +391,7 @@ class _MasterData:
         merged.update({no: rec for (k, no), rec in self.staged.items() if k == kind})
         for no in sorted(merged):
             value = merged[no]
-            yield loads(value, cls) if isinstance(value, str) else value
+            yield _decode_master(value, cls) if isinstance(value, str) else value
 
     def item(self, no: str) -> Item:
         return self._get(Item, no)
@@ -447,7 +464,7 @@ class _Orders:
     def add(self, order: ProductionOrder) -> None:
         if not isinstance(order, ProductionOrder):
             raise InvalidValueError(field="order", value=order, reason="not a ProductionOrder")
-        if self._current(order.id) is not None:
+        if self._exists(order.id):
             raise DuplicateError(kind=_ORDER, key=order.id)
         if order.version != 1:
             raise InvalidValueError(
@@ -456,13 +473,26 @@ class _Orders:
         self.read_versions.setdefault(order.id, 0)
         self.staged[order.id] = order
 
+    def _exists(self, order_id: str) -> bool:
+        if order_id in self.staged:
+            return self.staged[order_id] is not None
+        return bool(self._store.query("SELECT 1 FROM prodcore_orders WHERE id = ?", (order_id,)))
+
+    def _current_version(self, order_id: str) -> int | None:
+        """The order's version (None: no such order), without decoding its document."""
+        if order_id in self.staged:
+            staged = self.staged[order_id]
+            return None if staged is None else staged.version
+        rows = self._store.query("SELECT version FROM prodcore_orders WHERE id = ?", (order_id,))
+        return int(rows[0][0]) if rows else None
+
     def _check(self, order_id: str, expected_version: int) -> None:
-        current = self._current(order_id)
-        if current is None:
+        version = self._current_version(order_id)
+        if version is None:
             raise NotFoundError(kind=_ORDER, key=order_id)
-        if current.version != expected_version:
+        if version != expected_version:
             raise ConcurrencyError(
-                kind=_ORDER, key=order_id, expected=expected_version, actual=current.version
+                kind=_ORDER, key=order_id, expected=expected_version, actual=version
             )
         self.read_versions.setdefault(order_id, expected_version)
 
