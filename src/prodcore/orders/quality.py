@@ -172,9 +172,10 @@ def quality_orders_for_output(
 def check_not_blocked(order: ProductionOrder, line: OrderLine, op: Operation | None) -> None:
     """Refuse output at ``op`` while an earlier operation of the line has an open or
     failed quality order whose check blocks the next operations."""
-    if op is None:
+    if op is None or not order.quality_orders:
         return
-    earlier = {o.operation_no for o in line.operations[: line.operations.index(op)]}
+    ops = [o.operation_no for o in line.operations]
+    earlier = set(ops[: ops.index(op.operation_no)])
     for qo in order.quality_orders:
         if (
             qo.line_no == line.line_no
