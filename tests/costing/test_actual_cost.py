@@ -18,7 +18,12 @@ from prodcore.clock import FixedClock
 from prodcore.costing import CostShares, roll_up
 from prodcore.costing.actual import WipBreakdown, actual_cost, wip_at, wip_breakdown_at
 from prodcore.costing.adjustment import adjust_cost, allocate_by_quantity
-from prodcore.errors import ConcurrencyError, IdempotencyConflictError, InvalidTransitionError
+from prodcore.errors import (
+    ConcurrencyError,
+    IdempotencyConflictError,
+    InvalidTransitionError,
+    NotFoundError,
+)
 from prodcore.integrity import verify
 from prodcore.ledger import (
     AccountRole,
@@ -541,3 +546,12 @@ def test_concurrent_adjustments_of_one_order_post_once() -> None:
     ]
     assert [v.cost_amount_actual for v in variances] == [D("5.00")]  # posted once
     assert shop.wip() == 0
+
+
+def test_order_cost_names_a_missing_line() -> None:
+    shop = Shop(d4_records())
+    shop.run_d5()
+    with shop.uow:
+        cost = actual_cost(shop.uow.orders.get("PO-1"), shop.uow.ledger, shop.uow.master_data)
+    with pytest.raises(NotFoundError):
+        cost.line(99999)

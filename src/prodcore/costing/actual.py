@@ -29,6 +29,7 @@ from typing import Protocol
 import attrs
 
 from prodcore.costing.shares import CostShares
+from prodcore.errors import NotFoundError
 from prodcore.ledger.model import (
     AccountRole,
     CapacityLedgerEntry,
@@ -113,7 +114,7 @@ class OrderCost:
         for line in self.lines:
             if line.line_no == line_no:
                 return line
-        raise KeyError(line_no)
+        raise NotFoundError(kind=f"Line of order {self.order_id}", key=line_no)
 
 
 def manufacturing_overhead(

@@ -47,6 +47,7 @@ from prodcore.ledger.model import ItemEntryType
 from prodcore.masterdata import (
     BomLineType,
     CalculationFormula,
+    CapacityType,
     CostingMethod,
     Replenishment,
     UnitCostCalculation,
@@ -268,7 +269,7 @@ def standard_calculation(item_no: str, md: MasterDataLookup) -> StandardCalculat
                 lines.append(StandardLine("MATERIAL", comp.no, price, per))
     if item.routing_no is not None:
         for rl in md.routing(item.routing_no).active_lines():
-            if rl.type.value == "MACHINE_CENTER":
+            if rl.type is CapacityType.MACHINE_CENTER:
                 mc = md.machine_center(rl.no)
                 wc = md.work_center(mc.work_center_no)
                 price = mc.unit_cost
