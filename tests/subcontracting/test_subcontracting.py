@@ -15,7 +15,7 @@ from prodcore.errors import (
     InvalidValueError,
 )
 from prodcore.ledger import ItemEntryType, ValueEntryType, ValueSource, VarianceType
-from prodcore.orders.execution import SUBCONTRACT_RECEIPT, ReverseEntry
+from prodcore.orders.execution import SUBCONTRACT_RECEIPT, ReverseEntry, production_journal
 from prodcore.orders.lifecycle import ChangeStatus
 from prodcore.orders.model import OrderStatus, RoutingStatus
 from prodcore.orders.subcontracting import (
@@ -243,3 +243,11 @@ def test_commands_are_idempotent_and_travel_as_json() -> None:
         ShipToSubcontractor("S", "PO-1", 10000, "20"),
     ):
         assert loads(dumps(cmd), Command) == cmd
+
+
+def test_the_production_journal_leaves_subcontracted_operations_to_the_receipt() -> None:
+    shop = Shop(frame_records(paint_last=False))
+    shop.released()
+    with shop.uow:
+        journal = production_journal(shop.uow.orders.get("PO-1"), 10000, shop.uow.master_data)
+    assert [ol.operation_no for ol in journal.output] == ["10", "30"]

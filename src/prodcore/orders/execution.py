@@ -1364,9 +1364,15 @@ def production_journal(
     order: ProductionOrder, line_no: int, md: MasterDataLookup
 ) -> PostProductionJournal:
     """A production journal preset for one order line: consumption of manual (and pick
-    manual) components by expected output, and the exploded routing. The returned
-    command's ``idempotency_key`` is empty: set one before posting."""
+    manual) components by expected output, and the exploded routing without the
+    subcontracted operations (their output comes with the subcontracting receipt). The
+    returned command's ``idempotency_key`` is empty: set one before posting."""
     line = order.line(line_no)
+    subcontracted = {
+        op.operation_no
+        for op in line.operations
+        if md.work_center(op.work_center_no).is_subcontracted
+    }
     consumption = tuple(
         ConsumptionLine(order.id, line.line_no, comp.line_no, qty)
         for comp in line.components
@@ -1374,6 +1380,7 @@ def production_journal(
         for qty in (flushable(comp, comp.remaining_quantity),)
         if qty > 0
     )
-    return PostProductionJournal(
-        "", order.id, line.line_no, consumption, explode_routing(order, line_no)
+    output = tuple(
+        ol for ol in explode_routing(order, line_no) if ol.operation_no not in subcontracted
     )
+    return PostProductionJournal("", order.id, line.line_no, consumption, output)
