@@ -9,12 +9,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from prodcore.costing import CostShares
+from prodcore.costing.actual import LineCost, OrderCost
 from prodcore.costing.allocation import (
     CoProduct,
     CoProductPlan,
     ProductKind,
     allocate_cost,
     allocate_cost_shares,
+    allocate_order_cost,
 )
 from prodcore.errors import InvalidValueError
 from prodcore.numbers import Rounding
@@ -94,3 +96,16 @@ def test_share_allocation_adds_up_per_share(
     for _, shares in parts:
         summed = summed + shares
     assert summed == total
+
+
+def test_order_cost_is_allocated_share_by_share() -> None:
+    cost = OrderCost(
+        "PO-1",
+        True,
+        (LineCost(10000, "OIL", 10, CostShares("105", "130", "0", "26", "23.05")),),
+    )
+    plan = CoProductPlan((CoProduct("OIL", 70), CoProduct("MEAL", 30)))
+    parts = dict(allocate_order_cost(cost, plan, CENT))
+    assert parts["OIL"] + parts["MEAL"] == cost.actual
+    assert parts["OIL"].total + parts["MEAL"].total == D("284.05")
+    assert parts["MEAL"] == CostShares("31.50", "39.00", "0.00", "7.80", "6.92")

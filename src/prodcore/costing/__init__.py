@@ -21,9 +21,11 @@ from prodcore.costing.allocation import (
     Allocation,
     CoProduct,
     CoProductPlan,
+    CoProductPlans,
     ProductKind,
     allocate_cost,
     allocate_cost_shares,
+    allocate_order_cost,
 )
 from prodcore.costing.report import render_cost_breakdown
 from prodcore.costing.rollup import (
@@ -59,6 +61,7 @@ __all__ = [
     "CapacityCostSplit",
     "CoProduct",
     "CoProductPlan",
+    "CoProductPlans",
     "CostBreakdown",
     "CostChange",
     "CostShares",
@@ -75,6 +78,7 @@ __all__ = [
     "adjust_cost",
     "allocate_cost",
     "allocate_cost_shares",
+    "allocate_order_cost",
     "cost_breakdown",
     "d365_variances",
     "operation_cost_time",

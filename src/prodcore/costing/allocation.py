@@ -25,9 +25,11 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import Protocol
 
 import attrs
 
+from prodcore.costing.actual import OrderCost
 from prodcore.costing.shares import SHARE_NAMES, CostShares
 from prodcore.errors import InvalidValueError
 from prodcore.numbers import HUNDRED, ZERO, Rounding, as_decimal, non_negative, percent, tuple_of
@@ -36,9 +38,11 @@ __all__ = [
     "Allocation",
     "CoProduct",
     "CoProductPlan",
+    "CoProductPlans",
     "ProductKind",
     "allocate_cost",
     "allocate_cost_shares",
+    "allocate_order_cost",
 ]
 
 
@@ -125,3 +129,19 @@ def allocate_cost_shares(
         (p.item_no, CostShares(*(column[i].amount for column in columns)))
         for i, p in enumerate(plan.products)
     )
+
+
+class CoProductPlans(Protocol):
+    """The hook through which a host declares co-/by-products: the plan of an order, or
+    None for an order with one product. Cost adjustment would call it once posting
+    co-product output exists (see ``docs/costing.md``)."""
+
+    def __call__(self, order_id: str) -> CoProductPlan | None: ...
+
+
+def allocate_order_cost(
+    cost: OrderCost, plan: CoProductPlan, rounding: Rounding
+) -> tuple[tuple[str, CostShares], ...]:
+    """The order's actual cost (all lines, per share) split over the plan's products
+    (:func:`allocate_cost_shares`); what each product's output would be valued at."""
+    return allocate_cost_shares(cost.actual, plan, rounding)
