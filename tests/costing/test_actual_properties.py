@@ -261,6 +261,13 @@ def test_adjustment_conserves_cost_clears_wip_and_is_idempotent(s: Scenario) -> 
             if e.entry_type is ItemEntryType.CONSUMPTION
         }
         values = ledger.value_entries(order_id="PO")
+        # a fully reversed output nets to zero, adjustment included
+        entries = ledger.item_entries(order_id="PO")
+        for e in entries:
+            group = [e, *(r for r in entries if r.applies_to_entry_no == e.entry_no)]
+            if len(group) > 1 and sum((g.quantity for g in group), ZERO) == 0:
+                nos = {g.entry_no for g in group}
+                assert sum((v.cost_amount for v in values if v.item_entry_no in nos), ZERO) == 0
     # on the output entries (or on none, for an order without output)
     on_output = [
         v for v in values if v.source is ValueSource.ITEM and v.item_entry_no not in consumption

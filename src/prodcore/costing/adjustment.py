@@ -21,6 +21,11 @@ line's output entries so that the order's WIP is cleared:
    value entry, G/L ``Inventory Adjustment +r / WIP −r``. The order's WIP is then
    exactly zero.
 
+Steps 2–4 go on the line's last output entry that is not fully reversed (on no item
+entry if none is left). An output entry's inventory value is the sum of its
+``DIRECT_COST`` entries; the ``INDIRECT_COST``, ``VARIANCE`` and ``ROUNDING`` entries of
+adjustment move WIP against the overhead, variance and adjustment accounts, not inventory.
+
 Adjustment is idempotent by content: every amount is a target minus what earlier
 adjustments already posted, so adjusting twice posts nothing new; the same idempotency
 key returns the first result. A refused adjustment (the order is not finished) raises
@@ -143,10 +148,23 @@ def posted_variances(ledger: CostLedger, order_id: str) -> CostShares:
 
 
 def _carrier(outputs: Sequence[ItemLedgerEntry]) -> int | None:
-    """The output entry that carries the line's overhead, variance and rounding entries."""
-    positive = [e for e in outputs if e.quantity > 0 and e.applies_to_entry_no is None]
-    chosen = positive or list(outputs)
-    return chosen[-1].entry_no if chosen else None
+    """The output entry that carries the line's overhead, variance and rounding entries:
+    the last one not (fully) reversed, else None (no output left: the entries value no
+    item entry, and a reversed output with its reversal still nets to zero)."""
+    reversed_qty: dict[int, Decimal] = {}
+    for e in outputs:
+        if e.applies_to_entry_no is not None:
+            reversed_qty[e.applies_to_entry_no] = reversed_qty.get(
+                e.applies_to_entry_no, ZERO
+            ) + abs(e.quantity)
+    standing = [
+        e
+        for e in outputs
+        if e.quantity > 0
+        and e.applies_to_entry_no is None
+        and reversed_qty.get(e.entry_no, ZERO) < e.quantity
+    ]
+    return standing[-1].entry_no if standing else None
 
 
 def adjustment_entries(
