@@ -463,3 +463,28 @@ def test_time_units_are_converted_to_the_centre_unit(
     assert dates(result.order) == [(at(5, 8), at(5, 11))]
     assert result.order.ending == at(5, 23, 30)
     assert [a.unit for a in result.allocations] == [TimeUnit.HOUR]
+
+
+def test_rescheduling_a_released_order_counts_only_the_remaining_work(
+    calendars_for: Env, make_op: OpF, make_order: OrderF
+) -> None:
+    from prodcore.orders.model import RoutingStatus
+
+    md, cals = calendars_for(
+        [WorkCenter("A", calendar_code="S"), WorkCenter("B", calendar_code="S")]
+    )
+    done = attrs.evolve(make_op("10", "A", setup=30, run=2, qty=100), status=RoutingStatus.FINISHED)
+    started = attrs.evolve(
+        make_op("20", "B", setup=60, run=3, qty=100),
+        status=RoutingStatus.IN_PROGRESS,
+        posted_setup_time=60,
+        output_quantity=40,
+        scrap_quantity=10,
+    )
+    order = make_order("PO", [done, started])
+    full = schedule_order(order, md, cals, anchor=at(5))
+    assert sum(a.allocated for a in full.allocations) == 30 + 200 + 60 + 300
+    rest = schedule_order(order, md, cals, anchor=at(5), remaining=True)
+    assert sum(a.allocated for a in rest.allocations) == 150  # 50 units × 3 min
+    assert dates(rest.order) == [(at(5), at(5)), (at(5), at(5, 10, 30))]
+    assert operation_need(started, md, remaining=True).run_allocated == 150

@@ -44,6 +44,7 @@ from prodcore.scheduling.needs import (
     capacity_need,
     operation_need,
     quantize_time,
+    remaining_work,
 )
 from prodcore.scheduling.notebook import load_dataframe, plot_gantt, plot_load
 from prodcore.scheduling.schedule import (
@@ -95,6 +96,7 @@ __all__ = [
     "plot_gantt",
     "plot_load",
     "quantize_time",
+    "remaining_work",
     "render_load_chart",
     "render_load_table",
     "schedule_order",

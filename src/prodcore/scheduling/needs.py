@@ -35,7 +35,7 @@ from prodcore.errors import InvalidValueError
 from prodcore.masterdata import CapacityType, MachineCenter, WorkCenter
 from prodcore.numbers import HUNDRED, ONE, ZERO, Duration, TimeUnit, as_decimal, to_decimal
 from prodcore.orders.explosion import MasterDataLookup
-from prodcore.orders.model import Operation
+from prodcore.orders.model import Operation, RoutingStatus
 
 __all__ = [
     "ALLOCATION_QUANTUM",
@@ -43,6 +43,7 @@ __all__ = [
     "capacity_need",
     "operation_need",
     "quantize_time",
+    "remaining_work",
 ]
 
 ALLOCATION_QUANTUM: Final = Decimal("0.00001")
@@ -169,12 +170,33 @@ def capacity_need(
     )
 
 
+def remaining_work(op: Operation) -> tuple[Duration, Decimal]:
+    """(setup still to do, quantity still to run) of an operation with postings: setup less
+    the posted setup time, input quantity less output and scrap; nothing once finished.
+
+    >>> op = Operation("10", CapacityType.WORK_CENTER, "P", "P", setup_time=Duration(30),
+    ...                input_quantity=100, output_quantity=60, scrap_quantity=5, posted_setup_time=30)
+    >>> remaining_work(op)
+    (Duration('0', 'MIN'), Decimal('35'))
+    """
+    if op.status is RoutingStatus.FINISHED:
+        return Duration.zero(op.setup_time.unit), ZERO
+    setup = max(op.setup_time.amount - op.posted_setup_time, ZERO)
+    quantity = max(op.input_quantity - op.output_quantity - op.scrap_quantity, ZERO)
+    return Duration(setup, op.setup_time.unit), quantity
+
+
 def operation_need(
-    op: Operation, md: MasterDataLookup, *, quantity: Decimal | None = None
+    op: Operation,
+    md: MasterDataLookup,
+    *,
+    quantity: Decimal | None = None,
+    remaining: bool = False,
 ) -> OperationNeed:
     """The need of an order operation, with its centre's capacity, efficiency, unit and
     queue time (a machine centre uses its work centre's unit and queue time). The run
-    quantity is the operation's input quantity unless ``quantity`` is given.
+    quantity is the operation's input quantity unless ``quantity`` is given; with
+    ``remaining`` only the work not yet posted counts (:func:`remaining_work`).
 
     >>> from prodcore.masterdata import MasterData
     >>> md = MasterData.of(work_centers=[WorkCenter("P", capacity_unit=TimeUnit.HOUR)])
@@ -193,10 +215,11 @@ def operation_need(
     efficiency = centre.efficiency_percent
     if isinstance(centre, WorkCenter) and centre.consolidated_calendar:
         efficiency = HUNDRED
+    setup, run_quantity = remaining_work(op) if remaining else (op.setup_time, op.input_quantity)
     return capacity_need(
-        setup=op.setup_time,
+        setup=setup,
         run=op.run_time,
-        quantity=op.input_quantity if quantity is None else quantity,
+        quantity=run_quantity if quantity is None else quantity,
         capacity=capacity,
         efficiency_percent=efficiency,
         unit=wc.capacity_unit,

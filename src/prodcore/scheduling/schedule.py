@@ -69,7 +69,7 @@ from prodcore.scheduling.calendar import (
     to_micros,
 )
 from prodcore.scheduling.errors import NoCapacityError
-from prodcore.scheduling.needs import quantize_time
+from prodcore.scheduling.needs import quantize_time, remaining_work
 
 __all__ = [
     "Allocation",
@@ -182,6 +182,7 @@ class _Need:
         "allocated",
         "capacity_used",
         "factor",
+        "quantity",
         "queue",
         "rate",
         "run_allocated",
@@ -190,15 +191,20 @@ class _Need:
         "wait_move",
     )
 
-    def __init__(self, op: Operation, centre: tuple[Decimal, Decimal, TimeUnit, Decimal]) -> None:
+    def __init__(
+        self,
+        op: Operation,
+        centre: tuple[Decimal, Decimal, TimeUnit, Decimal],
+        remaining: bool = False,
+    ) -> None:
         capacity, efficiency, unit, queue = centre
         used = min(capacity, op.concurrent_capacities)
-        setup = _in_unit(op.setup_time, unit)
-        run = (
-            _in_unit(op.run_time, unit)
-            * op.input_quantity
-            / (op.lot_size if op.lot_size > 0 else ONE)
+        setup_time, quantity = (
+            remaining_work(op) if remaining else (op.setup_time, op.input_quantity)
         )
+        setup = _in_unit(setup_time, unit)
+        run = _in_unit(op.run_time, unit) * quantity / (op.lot_size if op.lot_size > 0 else ONE)
+        self.quantity = quantity
         if used <= 0 and (setup > 0 or run > 0):
             raise InvalidValueError(
                 field="capacity", value=used, reason="an operation with time needs capacity above 0"
@@ -273,10 +279,12 @@ class _Engine:
         md: MasterDataLookup,
         mode: CapacityMode,
         horizon: dt.datetime | None,
+        remaining: bool = False,
     ) -> None:
         self.calendars = calendars
         self.md = md
         self.finite = mode is CapacityMode.FINITE
+        self.remaining = remaining
         self.horizon = None if horizon is None else to_micros(horizon, "horizon")
         self.book: dict[CentreKey, dict[int, Decimal]] = {}
         self.profiles: dict[CentreKey, tuple[list[int], list[Decimal]]] = {}
@@ -292,7 +300,7 @@ class _Engine:
         centre = self.centres.get(key)
         if centre is None:
             centre = self.centres[key] = _centre_figures(self.md, op.type, op.no)
-        return _Need(op, centre)
+        return _Need(op, centre, self.remaining)
 
     # -- calendar walking -------------------------------------------------------------
 
@@ -685,9 +693,10 @@ class _Engine:
 
     # -- lines ------------------------------------------------------------------------
 
-    def _send_ahead(self, op: Operation) -> Decimal | None:
+    def _send_ahead(self, op: Operation, quantity: Decimal) -> Decimal | None:
+        """The send-ahead quantity when it is less than the ``quantity`` to run."""
         sa = op.send_ahead_quantity
-        if sa > 0 and sa < op.input_quantity:
+        if sa > 0 and sa < quantity:
             return sa
         return None
 
@@ -713,7 +722,7 @@ class _Engine:
                 bound = None
                 if min_end is not None and prev_lot is not None:
                     bound = self.advance(
-                        cal, min_end, _ceil(_lot_duration(need, op, prev_lot) * unit_us)
+                        cal, min_end, _ceil(_lot_duration(need, prev_lot) * unit_us)
                     )
                 if bound is None or placement.end >= bound:
                     break
@@ -731,9 +740,9 @@ class _Engine:
             dates[op.operation_no] = (placement.start, placement.end)
             wm = _ceil(need.wait_move * unit_us)
             end_with_wm = placement.end + wm
-            sa = self._send_ahead(op)
+            sa = self._send_ahead(op, need.quantity)
             if sa is not None:
-                done = need.setup_allocated + need.run_allocated * sa / op.input_quantity
+                done = need.setup_allocated + need.run_allocated * sa / need.quantity
                 t = self.time_at(placement, done) + wm
                 min_end, prev_lot = end_with_wm, sa
             else:
@@ -759,7 +768,7 @@ class _Engine:
             need = self.need(op)
             unit_us = cal.unit_micros
             wm = _ceil(need.wait_move * unit_us)
-            sa = self._send_ahead(op)
+            sa = self._send_ahead(op, need.quantity)
             latest = t - wm
             if sa is not None and next_info is not None:
                 latest = next_info[1] - wm
@@ -767,7 +776,7 @@ class _Engine:
                 placement = self.place(cal, need, latest, forward=False)
                 if sa is None or next_info is None:
                     break
-                done = need.setup_allocated + need.run_allocated * sa / op.input_quantity
+                done = need.setup_allocated + need.run_allocated * sa / need.quantity
                 ready = self.time_at(placement, done) + wm
                 if ready <= next_info[0]:
                     break
@@ -790,9 +799,9 @@ class _Engine:
             t = start = queue_start
             lot_us = 0
             if idx > 0:
-                psa = self._send_ahead(ops[idx - 1])
+                psa = self._send_ahead(ops[idx - 1], self.need(ops[idx - 1]).quantity)
                 if psa is not None:
-                    lot_us = _ceil(_lot_duration(need, op, psa) * unit_us)
+                    lot_us = _ceil(_lot_duration(need, psa) * unit_us)
             next_info = (queue_start, self.retreat(cal, placement.end, lot_us))
         return start, (anchor if order_end is None else order_end), dates
 
@@ -812,11 +821,11 @@ def _centre_figures(
     return capacity, efficiency, wc.capacity_unit, _in_unit(wc.queue_time, wc.capacity_unit)
 
 
-def _lot_duration(need: _Need, op: Operation, lot: Decimal) -> Decimal:
-    """Run duration (in the need's unit) of ``lot`` units of ``op``."""
-    if op.input_quantity <= 0:
+def _lot_duration(need: _Need, lot: Decimal) -> Decimal:
+    """Run duration (in the need's unit) of ``lot`` of the units the operation runs."""
+    if need.quantity <= 0:
         return ZERO
-    return need.run_duration * min(lot, op.input_quantity) / op.input_quantity
+    return need.run_duration * min(lot, need.quantity) / need.quantity
 
 
 # --------------------------------------------------------------------------- public
@@ -932,6 +941,7 @@ def schedule_orders(
     existing: Iterable[Allocation] = (),
     horizon: dt.datetime | None = None,
     update_operations: bool = True,
+    remaining: bool = False,
 ) -> ScheduleResult:
     """Schedule several orders, in the given sequence (the first gets the best slots).
 
@@ -940,9 +950,11 @@ def schedule_orders(
     the orders being scheduled are ignored). ``horizon`` is the latest end (forward) or
     earliest start (backward) allowed. With ``update_operations=False`` only the orders'
     own dates are set (the operations' dates are in ``result.operations``): cheaper for
-    bulk planning runs that do not store the orders.
+    bulk planning runs that do not store the orders. With ``remaining`` only the work not
+    yet posted is scheduled (:func:`~prodcore.scheduling.needs.remaining_work`): finished
+    operations take no time, others their remaining setup and quantity.
     """
-    engine = _Engine(calendars, md, mode, horizon)
+    engine = _Engine(calendars, md, mode, horizon, remaining)
     ids = {o.id for o in orders}
     if len(ids) != len(orders):
         raise InvalidValueError(field="orders", value=len(orders), reason="order ids repeat")
@@ -969,6 +981,7 @@ def schedule_order(
     mode: CapacityMode = CapacityMode.INFINITE,
     existing: Iterable[Allocation] = (),
     horizon: dt.datetime | None = None,
+    remaining: bool = False,
 ) -> ScheduleResult:
     """Schedule (or reschedule) one order from ``anchor``: its start when forward, its
     ending when backward. Returns the evolved order (``result.order``) with every
@@ -983,4 +996,5 @@ def schedule_order(
         mode=mode,
         existing=existing,
         horizon=horizon,
+        remaining=remaining,
     )
