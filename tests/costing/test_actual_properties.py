@@ -65,6 +65,7 @@ class Scenario:
     outputs: tuple[tuple[int, int, int, int, int], ...]
     make_to_order: bool = False  # a produced sub-assembly SUB on order line 20000
     reverse: int = 0  # reverse this much of the first output (with its capacity)
+    reverse_in_two: bool = False  # in two reversals
 
 
 @st.composite
@@ -186,8 +187,15 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         )
     )
     reverse = draw(st.integers(0, outputs[0][1]))
+    in_two = draw(st.booleans())
     return Scenario(
-        md, order_qty, tuple(consumption), tuple(outputs), make_to_order=mto, reverse=reverse
+        md,
+        order_qty,
+        tuple(consumption),
+        tuple(outputs),
+        make_to_order=mto,
+        reverse=reverse,
+        reverse_in_two=in_two,
     )
 
 
@@ -234,8 +242,12 @@ def run(s: Scenario) -> tuple[InMemoryStore, InMemoryUnitOfWork, FixedClock]:
             (output,) = [
                 e for e in result.batch.item_entries if e.entry_type is ItemEntryType.OUTPUT
             ]
-            reverse = ReverseEntry("R", ValueSource.ITEM, output.entry_no, D(s.reverse))
-            handle(uow, reverse, clock=clock)
+            parts = (
+                [s.reverse // 2, s.reverse - s.reverse // 2] if s.reverse_in_two else [s.reverse]
+            )
+            for k, part in enumerate(p for p in parts if p):
+                reverse = ReverseEntry(f"R{k}", ValueSource.ITEM, output.entry_no, D(part))
+                handle(uow, reverse, clock=clock)
     clock.advance(dt.timedelta(hours=1))
     handle(uow, ChangeStatus("PO", OrderStatus.FINISHED, finish_without_output=True), clock=clock)
     clock.advance(dt.timedelta(days=1))

@@ -167,6 +167,33 @@ def _carrier(outputs: Sequence[ItemLedgerEntry]) -> int | None:
     return standing[-1].entry_no if standing else None
 
 
+def _actual_targets(
+    outputs: Sequence[ItemLedgerEntry],
+    total: Decimal,
+    quantity: Decimal,
+    carrier: int | None,
+    rounding: Rounding,
+) -> list[Decimal]:
+    """The actual value of each output entry of a non-standard item: ``total`` at the
+    same unit cost for every entry, each rounded; a fully reversed output takes exactly
+    minus its reversals (the pair nets to zero) and the rest goes to ``carrier``."""
+    unit = total / quantity
+    targets = {e.entry_no: rounding.apply(unit * e.quantity) for e in outputs}
+    reversals: dict[int, list[int]] = {}
+    for e in outputs:
+        if e.applies_to_entry_no is not None:
+            reversals.setdefault(e.applies_to_entry_no, []).append(e.entry_no)
+    for e in outputs:
+        undone = reversals.get(e.entry_no, [])
+        if undone and sum((o.quantity for o in outputs if o.entry_no in undone), ZERO) == (
+            -e.quantity
+        ):
+            targets[e.entry_no] = -sum((targets[r] for r in undone), ZERO)
+    if carrier is not None:
+        targets[carrier] += total - sum(targets.values(), ZERO)
+    return [targets[e.entry_no] for e in outputs]
+
+
 def adjustment_entries(
     order: ProductionOrder,
     ledger: CostLedger,
@@ -263,9 +290,7 @@ def adjustment_entries(
                 for e in outputs
             ]
         else:
-            targets = list(
-                allocate_by_quantity(line.total, [e.quantity for e in outputs], rounding)
-            )
+            targets = _actual_targets(outputs, line.total, line.output_quantity, carrier, rounding)
         for e, target in zip(outputs, targets, strict=True):
             mine = [v for v in direct if v.item_entry_no == e.entry_no]
             expected = sum((v.cost_amount_expected for v in mine), ZERO)
