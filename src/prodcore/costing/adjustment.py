@@ -6,8 +6,9 @@ line's output entries so that the order's WIP is cleared:
 1. **expected → actual**: each output entry's expected cost is reversed and actual cost
    posted (E11's mechanism: ``actual +a, expected −e``). A Standard-cost item keeps its
    output at the standard it was posted at (``a = e``); any other item (Average, FIFO...)
-   takes the line's actual cost (all five shares), split over its output entries by
-   quantity (rounded, the rest to the largest entry).
+   takes the line's actual cost (all five shares) at one unit cost over its output
+   entries (each rounded; a fully reversed output takes exactly minus its reversals;
+   the rest goes to the last output not reversed).
 2. **manufacturing overhead** ``o`` (see :func:`~prodcore.costing.actual.manufacturing_overhead`)
    as an ``INDIRECT_COST`` value entry on the output: absorbed by the order, G/L
    ``WIP +o / Overhead Applied −o`` (like capacity overhead).
