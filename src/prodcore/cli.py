@@ -119,7 +119,8 @@ def _print_state(
 def _order_ids(command: object) -> str:
     if hasattr(command, "order_id"):
         return str(command.order_id)
-    ids = {getattr(line, "order_id", "") for line in getattr(command, "lines", ())}
+    lines = (*getattr(command, "lines", ()), *getattr(command, "requests", ()))
+    ids = {getattr(line, "order_id", "") for line in lines}
     return ", ".join(sorted(i for i in ids if i))
 
 

@@ -154,6 +154,7 @@ def orders_report(orders: Iterable[ProductionOrder]) -> str:
                     "Scrap",
                     "Flushing",
                     "Status",
+                    "Subcontracted (req/recv)",
                 ],
                 [
                     [
@@ -167,13 +168,49 @@ def orders_report(orders: Iterable[ProductionOrder]) -> str:
                         op.scrap_quantity,
                         op.flushing_method,
                         op.status,
+                        f"{fmt(op.subcontract_requested)} / {fmt(op.subcontract_received)}"
+                        if op.subcontract_requested
+                        else "",
                     ]
                     for ln, op in o.iter_operations()
                 ],
                 title=f"{o.id}: operations",
-                align="lrlrrrrrll",
+                align="lrlrrrrrlll",
             )
         )
+        if o.quality_orders:
+            parts.append(
+                table(
+                    [
+                        "Quality order",
+                        "Line",
+                        "Op",
+                        "Check",
+                        "Sample",
+                        "Covers",
+                        "Status",
+                        "Results",
+                    ],
+                    [
+                        [
+                            q.no,
+                            q.line_no,
+                            q.operation_no,
+                            q.check.code,
+                            q.quantity,
+                            q.covered_quantity,
+                            q.status,
+                            ", ".join(
+                                f"{r.test_code}={fmt(r.value) if r.value is not None else r.passed}"
+                                for r in q.results
+                            ),
+                        ]
+                        for q in o.quality_orders
+                    ],
+                    title=f"{o.id}: quality orders",
+                    align="lrllrrll",
+                )
+            )
     return "\n\n".join(parts)
 
 
