@@ -251,3 +251,20 @@ def test_order_cost_report_before_and_after_adjustment() -> None:
     assert lines[9].split() == ["Total", "266.20", "284.05", "17.85"]
     assert lines[-1] == "Lot size 0.00, overhead 0.85, total 17.85 = actual 284.05 - 10 x 26.62"
     assert order_cost_report(uow, "PO-1", d365=False) == "\n".join(lines[:10])
+
+
+def test_substitution_when_the_standard_bom_changed_after_the_order() -> None:
+    uow, _clock = run_order(d4_records())
+    with uow:
+        # the standard now uses ROD (2 @ 6); the order used TUBE
+        uow.master_data.put(ProductionBom("FRAME-BOM", (BomLine("ROD", 2),)))
+        uow.commit()
+    with uow:
+        order = uow.orders.get("PO-1")
+        calc = standard_calculation("FRAME", uow.master_data)
+        lines = actual_lines(order, uow.ledger, 10000)
+        cost = actual_cost(order, uow.ledger, uow.master_data)
+    v = d365_variances(calc, lines, D(10), cost.lines[0].actual.manufacturing_overhead)
+    assert v.substitution == 105 - 120  # TUBE used (105) instead of ROD allowed (20 @ 6)
+    assert v.quantity == 12  # route: 6.5 h for 6 h allowed at 24
+    assert v.total == v.expected_total
