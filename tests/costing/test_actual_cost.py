@@ -555,3 +555,20 @@ def test_order_cost_names_a_missing_line() -> None:
         cost = actual_cost(shop.uow.orders.get("PO-1"), shop.uow.ledger, shop.uow.master_data)
     with pytest.raises(NotFoundError):
         cost.line(99999)
+
+
+def test_an_unimplemented_standard_cost_is_warned_about_and_shows_as_rounding() -> None:
+    records = [
+        attrs.evolve(r, standard_cost=27) if isinstance(r, Item) and r.no == "FRAME" else r
+        for r in d4_records()
+    ]
+    shop = Shop(records)
+    shop.run_d5()
+    result = shop.adjust()
+    assert result.batch is not None
+    (warning,) = result.warnings
+    assert warning.startswith("Standard cost of FRAME on the item card (27)")
+    (rounding,) = [v for v in result.batch.value_entries if v.entry_type is ValueEntryType.ROUNDING]
+    assert rounding.cost_amount_actual == D("266.20") - 270  # output at 27, shares 26.62
+    assert shop.wip() == 0
+    assert shop.adjust().warnings == ()  # nothing posted, nothing to warn about

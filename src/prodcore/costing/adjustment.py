@@ -415,7 +415,9 @@ def adjust_cost(
     ``standard`` overrides the single-level shares per base unit of Standard-cost items
     (default: rolled up from the current master data, frozen at this adjustment).
     Returns a :class:`~prodcore.ledger.model.PostingResult` whose ``batch`` is None when
-    there was nothing (left) to adjust. Posting saves the order, unchanged, with a new
+    there was nothing (left) to adjust; a warning names each Standard-cost item whose
+    item-card standard cost differs from its rolled-up shares (the output was posted at
+    the one, the variances are against the other: the difference is posted as rounding). Posting saves the order, unchanged, with a new
     version, so two concurrent adjustments of one order conflict
     (:class:`~prodcore.errors.ConcurrencyError`) instead of both posting.
     """
@@ -444,6 +446,13 @@ def adjust_cost(
         ]
         if needed:
             shares.update(standard_shares(_snapshot(md), needed))
+        warnings = tuple(
+            f"Standard cost of {no} on the item card ({md.item(no).standard_cost}) differs "
+            f"from its single-level shares ({shares[no].total}); the difference goes to "
+            "the rounding entry: implement the standard cost first."
+            for no in sorted(set(needed))
+            if md.item(no).standard_cost != shares[no].total
+        )
         at = clock.now()
         document_no = f"{order.id}/adjust"
         values = adjustment_entries(
@@ -471,7 +480,7 @@ def adjust_cost(
                 idempotency_key=idempotency_key,
             )
             batch = uow.ledger.append(built)
-        result = PostingResult(_COMMAND, batch, versions)
+        result = PostingResult(_COMMAND, batch, versions, warnings if batch else ())
         uow.ledger.remember(IdempotencyRecord(idempotency_key, digest, result))
         uow.commit()
     return result
