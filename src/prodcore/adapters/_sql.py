@@ -329,21 +329,40 @@ def require_version(field: str, value: object) -> int:
     return value
 
 
-_DECODED: dict[tuple[type, str], Any] = {}
-_DECODED_LIMIT = 4096
+class _DecodedCache:
+    """Decoded documents by their JSON text, for immutable records: the same stored text
+    decodes once, however often it is read. Bounded by the characters of the texts held
+    (emptied when full); shared by the stores of a process (the key is the text)."""
+
+    def __init__(self, max_chars: int) -> None:
+        self.max_chars = max_chars
+        self.chars = 0
+        self.found: dict[tuple[type, str], Any] = {}
+
+    def get(self, doc: str, cls: type[_T]) -> _T:
+        found = self.found.get((cls, doc))
+        if found is None:
+            found = loads(doc, cls)
+            self.put(doc, cls, found)
+        return found
+
+    def put(self, doc: str, cls: type[_T], record: _T) -> None:
+        if self.chars + len(doc) > self.max_chars:
+            self.found.clear()
+            self.chars = 0
+        self.found[(cls, doc)] = record
+        self.chars += len(doc)
+
+
+#: master data records and setups (Items, BOMs, routings, centres, posting setup)
+_MASTER = _DecodedCache(8_000_000)
+#: production orders; also primed with each order written (orders round-trip exactly
+#: through JSON, so the order written equals what its text decodes to)
+_ORDERS = _DecodedCache(32_000_000)
 
 
 def _decode_master(doc: str, cls: type[_T]) -> _T:
-    """``loads(doc, cls)`` for immutable master data records, remembered by their JSON
-    text: the same stored document decodes once, however often it is read."""
-    key = (cls, doc)
-    found = _DECODED.get(key)
-    if found is None:
-        found = loads(doc, cls)
-        if len(_DECODED) >= _DECODED_LIMIT:
-            _DECODED.clear()
-        _DECODED[key] = found
-    return found
+    return _MASTER.get(doc, cls)
 
 
 class _MasterData:
@@ -446,7 +465,7 @@ class _Orders:
 
     def _committed(self, order_id: str) -> ProductionOrder | None:
         rows = self._store.query("SELECT doc FROM prodcore_orders WHERE id = ?", (order_id,))
-        return loads(rows[0][0], ProductionOrder) if rows else None
+        return _ORDERS.get(rows[0][0], ProductionOrder) if rows else None
 
     def _current(self, order_id: str) -> ProductionOrder | None:
         if order_id in self.staged:
@@ -534,7 +553,7 @@ class _Orders:
             if order is not None and (status is None or order.status is status)
         )
         return [
-            loads(value, ProductionOrder) if isinstance(value, str) else value
+            _ORDERS.get(value, ProductionOrder) if isinstance(value, str) else value
             for _, value in sorted(merged.items())
         ]
 
@@ -552,17 +571,21 @@ class _Orders:
                     (order_id, read_version),
                 )
             elif read_version == 0:
+                doc = dumps(order)
                 changed = tx.execute(
                     "INSERT INTO prodcore_orders (id, status, version, doc) VALUES (?, ?, ?, ?) "
                     "ON CONFLICT (id) DO NOTHING",
-                    (order_id, order.status.value, order.version, dumps(order)),
+                    (order_id, order.status.value, order.version, doc),
                 )
+                _ORDERS.put(doc, ProductionOrder, order)
             else:
+                doc = dumps(order)
                 changed = tx.execute(
                     "UPDATE prodcore_orders SET status = ?, version = ?, doc = ? "
                     "WHERE id = ? AND version = ?",
-                    (order.status.value, order.version, dumps(order), order_id, read_version),
+                    (order.status.value, order.version, doc, order_id, read_version),
                 )
+                _ORDERS.put(doc, ProductionOrder, order)
             if changed != 1:
                 rows = tx.query("SELECT version FROM prodcore_orders WHERE id = ?", (order_id,))
                 raise ConcurrencyError(
@@ -616,7 +639,7 @@ class _Ledger:
         if self.staged_setup is not None:
             return self.staged_setup
         rows = self._store.query("SELECT doc FROM prodcore_posting_setup WHERE id = 1")
-        return loads(rows[0][0], PostingSetup) if rows else PostingSetup()
+        return _decode_master(rows[0][0], PostingSetup) if rows else PostingSetup()
 
     def put_posting_setup(self, setup: PostingSetup) -> None:
         if not isinstance(setup, PostingSetup):
