@@ -105,6 +105,7 @@ class Counts:
 class Stage:
     name: str
     seconds: float = 0.0
+    cpu: float = 0.0
     commands: int = 0
     counts: Counts = attrs.field(factory=Counts)
 
@@ -120,6 +121,10 @@ class FlowResult:
     @property
     def seconds(self) -> float:
         return sum(s.seconds for s in self.stages)
+
+    @property
+    def cpu(self) -> float:
+        return sum(s.cpu for s in self.stages)
 
     @property
     def counts(self) -> Counts:
@@ -226,16 +231,18 @@ def run_flow(store: Store, n: int, k: int, label: str) -> FlowResult:
     stages = {name: Stage(name) for name in STAGES}
 
     def lifecycle(stage: Stage, command: CreateOrder | ChangeStatus) -> None:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         outcome = handle(store(), command, clock=clock)
         stage.seconds += time.perf_counter() - start
+        stage.cpu += time.process_time() - cpu
         stage.commands += 1
         stage.counts.add(outcome.posting)
 
     def posting(stage: Stage, command: PostOutput) -> None:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         result = handle(store(), command, clock=clock)
         stage.seconds += time.perf_counter() - start
+        stage.cpu += time.process_time() - cpu
         stage.commands += 1
         stage.counts.add(result.batch)
 
@@ -265,9 +272,10 @@ def run_flow(store: Store, n: int, k: int, label: str) -> FlowResult:
         clock.advance(dt.timedelta(hours=1))
         stage = stages["adjust"]
         for order_id, _, _ in orders:
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             result = adjust(store(), order_id, clock=clock, idempotency_key=f"{order_id}/adjust")
             stage.seconds += time.perf_counter() - start
+            stage.cpu += time.process_time() - cpu
             stage.commands += 1
             stage.counts.add(result.batch)
     return FlowResult(label, len(orders), list(stages.values()), adjust is not None)
@@ -298,9 +306,9 @@ def _sqlite_file() -> Iterator[Callable[[], Store]]:
 
 def print_result(r: FlowResult) -> None:
     c = r.counts
-    print(f"\n{r.store}: {r.orders} orders, {r.seconds:.2f} s")
+    print(f"\n{r.store}: {r.orders} orders, {r.seconds:.2f} s wall, {r.cpu:.2f} s CPU")
     print(
-        f"  {'stage':<8} {'s':>8} {'commands':>8} {'cmd/s':>8} {'item':>7} "
+        f"  {'stage':<8} {'s':>8} {'cpu s':>7} {'commands':>8} {'cmd/s':>8} {'item':>7} "
         f"{'capacity':>8} {'value':>7} {'G/L':>7} {'item/s':>8} {'all/s':>8}"
     )
     for s in r.stages:
@@ -309,13 +317,13 @@ def print_result(r: FlowResult) -> None:
             continue
         per = s.seconds or 1e-9
         print(
-            f"  {s.name:<8} {s.seconds:>8.3f} {s.commands:>8} {s.commands / per:>8.0f} "
+            f"  {s.name:<8} {s.seconds:>8.3f} {s.cpu:>7.3f} {s.commands:>8} {s.commands / per:>8.0f} "
             f"{s.counts.item:>7} {s.counts.capacity:>8} {s.counts.value:>7} {s.counts.gl:>7} "
             f"{s.counts.item / per:>8.0f} {s.counts.total / per:>8.0f}"
         )
     secs = r.seconds or 1e-9
     print(
-        f"  {'total':<8} {r.seconds:>8.3f} {sum(s.commands for s in r.stages):>8} "
+        f"  {'total':<8} {r.seconds:>8.3f} {r.cpu:>7.3f} {sum(s.commands for s in r.stages):>8} "
         f"{sum(s.commands for s in r.stages) / secs:>8.0f} {c.item:>7} {c.capacity:>8} "
         f"{c.value:>7} {c.gl:>7} {c.item / secs:>8.0f} {c.total / secs:>8.0f}"
     )
