@@ -1,0 +1,102 @@
+"""The benchmarks run at smoke sizes (``--tiny``) and print their figures.
+
+They measure; nothing here asserts anything about time.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def load(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"test_bench_{name}", BENCHMARKS / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(autouse=True)
+def _no_postgres(monkeypatch: pytest.MonkeyPatch) -> None:
+    # smoke runs stay on the in-memory store and SQLite, whatever the environment says
+    monkeypatch.delenv("PRODCORE_TEST_PG_DSN", raising=False)
+
+
+def test_flow_prints_every_stage_and_the_rates(capsys: pytest.CaptureFixture[str]) -> None:
+    bench = load("bench_flow")
+    assert bench.main(["--tiny"]) == 0
+    out = capsys.readouterr().out
+    assert "N=5 top-level orders, K=3" in out
+    for store in ("memory", "sqlite"):
+        assert f"\n{store}: 20 orders" in out
+    for stage in ("create", "release", "output", "finish"):
+        assert f"\n  {stage} " in out
+    assert "orders/s (whole flow per order)" in out
+    assert "item ledger entries/s (consumption + output)" in out
+    assert "all entries/s" in out
+    assert "KiB per entry" in out
+    results = {r.store: r for r in bench.LAST_RESULTS}
+    assert set(results) == {"memory", "sqlite"}
+    # the same flow posts the same entries on every store
+    memory, sqlite = results["memory"].counts, results["sqlite"].counts
+    assert (memory.item, memory.capacity) == (sqlite.item, sqlite.capacity)
+    assert memory.value == sqlite.value and memory.gl == sqlite.gl
+    # 15 sub-assembly orders: 1 forward, 1 linked backward, 1 backward at finish each;
+    # 5 top-level orders flush 3 sub-assemblies each; 20 outputs
+    assert memory.item == 15 * 3 + 5 * 3 + 20
+    assert memory.capacity == 20 * 2
+
+
+def test_flow_says_when_cost_adjustment_is_absent(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bench = load("bench_flow")
+    monkeypatch.setattr(bench, "_adjust_function", lambda: None)
+    assert bench.main(["--tiny", "--stores", "memory", "--no-memory"]) == 0
+    out = capsys.readouterr().out
+    assert "adjust_cost not present" in out
+
+
+def test_balances_prints_build_rate_and_query_times(capsys: pytest.CaptureFixture[str]) -> None:
+    bench = load("bench_balances")
+    assert bench.main(["--tiny"]) == 0
+    out = capsys.readouterr().out
+    assert "memory: 4000 entries built" in out
+    assert "sqlite: 4000 entries built" in out
+    for query in ("on_hand(item)", "on_hand(item, loc)", "wip(order)", "item_entries(order)"):
+        assert out.count(f"  {query} ") == 2
+
+
+def test_balances_are_those_of_the_appended_entries() -> None:
+    bench = load("bench_balances")
+    from prodcore.adapters import open_store
+
+    with open_store("memory:") as store:
+        bench.build_ledger(store, 400, 30, "T-")
+        with store() as uow:
+            entries = uow.ledger.item_entries()
+            assert len(entries) == 100
+            item = entries[0].item_no
+            expected = sum(e.quantity for e in entries if e.item_no == item)
+            assert uow.ledger.on_hand(item) == expected
+            assert len(uow.ledger.gl_entries()) == 200
+
+
+def test_run_all_prints_a_summary_of_every_benchmark(capsys: pytest.CaptureFixture[str]) -> None:
+    bench = load("run_all")
+    assert bench.main(["--tiny"]) == 0
+    out = capsys.readouterr().out
+    summary = out[out.index("\nsummary\n") :]
+    for name in ("flow", "rollup", "capacity", "balances"):
+        assert f"\n{name} " in summary
+    assert "item entries/s (stock moves)" in summary
+    assert "time ratio" in summary
+    assert "postgresql (no DSN given)" in summary
