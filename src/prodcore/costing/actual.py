@@ -222,7 +222,8 @@ class WipBreakdown:
     """An order's WIP at a moment by what moved it (D365's "in process" view): material
     consumed, capacity (direct) and overhead (capacity indirect and manufacturing
     overhead) absorbed, less output (finished items), variances and rounding posted by
-    cost adjustment. ``total`` equals :func:`wip_at`."""
+    cost adjustment (``rounding`` also holds any other kind of value entry that moves
+    WIP, such as a revaluation). ``total`` equals :func:`wip_at`."""
 
     material: Decimal = attrs.field(default=ZERO, converter=as_decimal)
     capacity: Decimal = attrs.field(default=ZERO, converter=as_decimal)
@@ -261,10 +262,10 @@ def wip_breakdown_at(ledger: CostLedger, order_id: str, at: dt.datetime | dt.dat
             continue
         if v.entry_type is ValueEntryType.VARIANCE:
             key = "variance"
-        elif v.entry_type in (ValueEntryType.ROUNDING, ValueEntryType.REVALUATION):
-            key = "rounding"
         elif v.entry_type is ValueEntryType.INDIRECT_COST:
             key = "overhead"
+        elif v.entry_type is not ValueEntryType.DIRECT_COST:
+            key = "rounding"  # rounding, revaluation and any other adjustment
         elif v.source is ValueSource.CAPACITY:
             key = "capacity"
         else:
