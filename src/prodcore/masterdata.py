@@ -673,6 +673,8 @@ class ManufacturingSetup:
     default_flushing_method: FlushingMethod = FlushingMethod.MANUAL
     consumption_basis: ConsumptionBasis = ConsumptionBasis.EXPECTED_OUTPUT
     finish_order_without_output: bool = False
+    normal_starting_time: dt.time = dt.time(8)  # the anchor of forward scheduling by date
+    normal_ending_time: dt.time = dt.time(16)  # due dates are due at this time (backward)
     allow_negative_inventory: bool = True
 
     @property

@@ -46,6 +46,7 @@ from prodcore.clock import FixedClock
 from prodcore.errors import InvalidValueError, ProdcoreError, ScenarioError
 from prodcore.masterdata import ManufacturingSetup
 from prodcore.ports import MasterDataRecord, UnitOfWork
+from prodcore.scheduling.service import ScheduleOrder, reschedule
 from prodcore.serialization import Command, loads
 from prodcore.services import handle, put_master_data
 
@@ -141,6 +142,8 @@ def load_scenario(text: str) -> Scenario:
 
 def dispatch(uow: UnitOfWork, command: Any, clock: FixedClock) -> Any:
     """Run one command of any kind through its service."""
+    if isinstance(command, ScheduleOrder):
+        return reschedule(uow, command, clock=clock)
     return handle(uow, command, clock=clock)
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import zoneinfo
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any, TypeVar, get_args, overload
@@ -38,13 +39,14 @@ from prodcore.orders.lifecycle import LifecycleCommand, LifecycleEvent
 from prodcore.orders.quality import QualityCommand
 from prodcore.orders.subcontracting import SubcontractingCommand
 from prodcore.ports import MasterDataRecord
+from prodcore.scheduling.service import ScheduleOrder
 
 __all__ = ["TAGGED_UNIONS", "Command", "dumps", "loads", "make_converter", "to_jsonable"]
 
 _T = TypeVar("_T")
 
 #: Any command prodcore handles (what scenario steps and a service's API accept).
-Command = LifecycleCommand | PostingCommand | SubcontractingCommand | QualityCommand
+Command = LifecycleCommand | PostingCommand | SubcontractingCommand | QualityCommand | ScheduleOrder
 
 #: The unions serialized with a ``"type"`` tag (the class name). Modules that add
 #: command or event unions register them here so every adapter and the CLI agree.
@@ -66,11 +68,53 @@ def make_converter(*, extra_unions: Iterable[Any] = ()) -> JsonConverter:
     conv.register_structure_hook(Decimal, lambda v, _: to_decimal(v))
     conv.register_unstructure_hook(dt.datetime, dt.datetime.isoformat)
     conv.register_structure_hook(dt.datetime, lambda v, _: _structure_datetime(v))
+    conv.register_unstructure_hook_func(
+        lambda t: isinstance(t, type) and issubclass(t, dt.tzinfo), _unstructure_tz
+    )
+    conv.register_structure_hook(dt.tzinfo, lambda v, _: _structure_tz(v))
+    conv.register_unstructure_hook(dt.time, dt.time.isoformat)
+    conv.register_structure_hook(dt.time, lambda v, _: dt.time.fromisoformat(v))
     conv.register_unstructure_hook(dt.date, dt.date.isoformat)
     conv.register_structure_hook(dt.date, lambda v, _: dt.date.fromisoformat(v))
     for union in (*TAGGED_UNIONS, *extra_unions):
         configure_tagged_union(union, conv, tag_name="type", tag_generator=lambda cl: cl.__name__)
     return conv
+
+
+def _unstructure_tz(tz: dt.tzinfo) -> str:
+    """A time zone as its IANA name (``"Europe/Berlin"``), ``"UTC"``, or a fixed offset."""
+    if isinstance(tz, zoneinfo.ZoneInfo):
+        return tz.key
+    if tz is dt.UTC:
+        return "UTC"
+    offset = tz.utcoffset(None)
+    if isinstance(tz, dt.timezone) and offset is not None:
+        return _offset_text(offset)
+    raise InvalidValueError(
+        field="timezone", value=tz, reason="only IANA zones and fixed offsets serialize"
+    )
+
+
+def _offset_text(offset: dt.timedelta) -> str:
+    minutes = int(offset.total_seconds()) // 60
+    sign = "+" if minutes >= 0 else "-"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def _structure_tz(value: object) -> dt.tzinfo:
+    if not isinstance(value, str):
+        raise InvalidValueError(
+            field="timezone", value=value, reason="must be a zone name or offset"
+        )
+    if value == "UTC":
+        return dt.UTC
+    if value[:1] in "+-" and len(value) == 6 and value[3] == ":":
+        minutes = int(value[1:3]) * 60 + int(value[4:6])
+        return dt.timezone(dt.timedelta(minutes=minutes if value[0] == "+" else -minutes))
+    try:
+        return zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise InvalidValueError(field="timezone", value=value, reason="unknown time zone") from None
 
 
 def _structure_datetime(value: str) -> dt.datetime:

@@ -55,6 +55,7 @@ from prodcore.masterdata import (
 from prodcore.numbers import ZERO
 from prodcore.orders.model import OrderStatus, ProductionOrder
 from prodcore.ports import MasterDataRecord
+from prodcore.scheduling.calendar import ShopCalendar
 from prodcore.serialization import dumps, loads
 
 __all__ = ["KINDS", "MIGRATIONS", "SqlStore", "SqlUnitOfWork", "Tx"]
@@ -68,6 +69,7 @@ KINDS: dict[str, type] = {
     "Routing": Routing,
     "WorkCenter": WorkCenter,
     "MachineCenter": MachineCenter,
+    "ShopCalendar": ShopCalendar,
 }
 _KIND_OF: dict[type, str] = {cls: kind for kind, cls in KINDS.items()}
 _READABLE: dict[type, str] = {
@@ -76,6 +78,7 @@ _READABLE: dict[type, str] = {
     Routing: "Routing",
     WorkCenter: "Work center",
     MachineCenter: "Machine center",
+    ShopCalendar: "Shop calendar",
 }
 _ORDER = "Production order"
 
@@ -426,6 +429,12 @@ class _MasterData:
 
     def machine_center(self, no: str) -> MachineCenter:
         return self._get(MachineCenter, no)
+
+    def shop_calendar(self, no: str) -> ShopCalendar:
+        return self._get(ShopCalendar, no)
+
+    def shop_calendars(self) -> Iterator[ShopCalendar]:
+        return self._all(ShopCalendar)
 
     def items(self) -> Iterator[Item]:
         return self._all(Item)

@@ -51,6 +51,7 @@ from prodcore.masterdata import (
 )
 from prodcore.orders.model import OrderStatus, ProductionOrder
 from prodcore.ports import MasterDataRecord
+from prodcore.scheduling.calendar import ShopCalendar
 
 __all__ = ["InMemoryStore", "InMemoryUnitOfWork"]
 
@@ -61,6 +62,7 @@ _KINDS: dict[type, str] = {
     Routing: "Routing",
     WorkCenter: "Work center",
     MachineCenter: "Machine center",
+    ShopCalendar: "Shop calendar",
 }
 
 
@@ -126,6 +128,12 @@ class _MasterData:
 
     def machine_center(self, no: str) -> MachineCenter:
         return self._get(MachineCenter, no)
+
+    def shop_calendar(self, no: str) -> ShopCalendar:
+        return self._get(ShopCalendar, no)
+
+    def shop_calendars(self) -> Iterator[ShopCalendar]:
+        return self._all(ShopCalendar)
 
     def items(self) -> Iterator[Item]:
         return self._all(Item)

@@ -195,7 +195,7 @@ class ShopCalendar:
     [('2026-01-05', 8, 16), ('2026-01-07', 8, 16)]
     """
 
-    code: str = attrs.field(validator=attrs.validators.min_len(1))
+    no: str = attrs.field(validator=attrs.validators.min_len(1))
     shifts: tuple[WorkShift, ...] = attrs.field(validator=tuple_of(WorkShift))
     holidays: tuple[Holiday, ...] = attrs.field(default=(), validator=tuple_of(Holiday))
     timezone: dt.tzinfo = attrs.field(default=dt.UTC, validator=_is_tzinfo)
@@ -686,7 +686,7 @@ def build_calendars(
     """
     if end < start:
         raise InvalidValueError(field="end", value=end, reason=f"is before start {start}")
-    shops = {s.code: s for s in shop_calendars}
+    shops = {s.no: s for s in shop_calendars}
     periods: dict[str, list[tuple[int, int, int, str]]] = {}
     by_centre: dict[CentreKey, list[Absence]] = {}
     for absence in absences:

@@ -20,6 +20,7 @@ The in-memory, SQLite and PostgreSQL adapters of prodcore run exactly these test
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -72,6 +73,7 @@ from prodcore.orders.model import (
     StatusChange,
 )
 from prodcore.ports import MasterDataRecord, UnitOfWork
+from prodcore.scheduling.calendar import Holiday, ShopCalendar, one_shift_per_weekday
 
 __all__ = [
     "LedgerRepositoryContract",
@@ -168,6 +170,12 @@ def sample_master_data() -> tuple[MasterDataRecord, ...]:
         ),
         WorkCenter("WC-1", name="Assembly"),
         MachineCenter("MC-1", "WC-1", name="Press"),
+        ShopCalendar(
+            "DAY",
+            shifts=one_shift_per_weekday(dt.time(8), dt.time(16, 30)),
+            holidays=(Holiday(dt.date(2026, 12, 25), "Christmas"),),
+            timezone=zoneinfo.ZoneInfo("Europe/Berlin"),
+        ),
     )
 
 
@@ -195,6 +203,7 @@ _GETTERS: tuple[tuple[type, str], ...] = (
     (Routing, "routing"),
     (WorkCenter, "work_center"),
     (MachineCenter, "machine_center"),
+    (ShopCalendar, "shop_calendar"),
 )
 _LISTS = {
     Item: "items",
@@ -202,6 +211,7 @@ _LISTS = {
     Routing: "routings",
     WorkCenter: "work_centers",
     MachineCenter: "machine_centers",
+    ShopCalendar: "shop_calendars",
 }
 
 

@@ -1,0 +1,178 @@
+"""Scheduling against a store: reschedule an order and save its dates; the load view.
+
+Shop calendars are master data (``uow.master_data.shop_calendars()``); work and machine
+centres name theirs by ``calendar_code``. :func:`reschedule` plans one order and saves it
+with its new operation dates (a new version), inside one unit of work; in finite mode the
+other open orders' allocations load the calendars first. :func:`store_load_view` builds the
+load per centre and period from every open order of the store.
+
+>>> import datetime as dt
+>>> from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
+>>> from prodcore.clock import FixedClock
+>>> from prodcore.masterdata import CapacityType, Item, Replenishment, Routing, RoutingLine, WorkCenter
+>>> from prodcore.numbers import Duration
+>>> from prodcore.orders.lifecycle import CreateOrder
+>>> from prodcore.scheduling.calendar import ShopCalendar, one_shift_per_weekday
+>>> from prodcore.services import handle, put_master_data
+>>> uow = InMemoryUnitOfWork(InMemoryStore())
+>>> clock = FixedClock(dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC))
+>>> put_master_data(uow, [
+...     ShopCalendar("DAY", shifts=one_shift_per_weekday(dt.time(8), dt.time(16))),
+...     WorkCenter("SAW", calendar_code="DAY"),
+...     Routing("R", (RoutingLine("10", CapacityType.WORK_CENTER, "SAW", run_time=Duration(60)),)),
+...     Item("SHELF", base_unit="PCS", replenishment=Replenishment.PRODUCTION, routing_no="R"),
+... ])
+>>> _ = handle(uow, CreateOrder("PO-1", "SHELF", 10, due_date=dt.date(2026, 3, 6)), clock=clock)
+>>> order = reschedule(uow, ScheduleOrder("PO-1"), clock=clock).order
+>>> order.starting.isoformat(), order.ending.isoformat()
+('2026-03-05T14:00:00+00:00', '2026-03-06T16:00:00+00:00')
+>>> view = store_load_view(uow, start=dt.date(2026, 3, 5), end=dt.date(2026, 3, 7))
+>>> [(r.period_start.isoformat(), str(r.allocated), r.load_percent_display) for r in view.rows]
+[('2026-03-05', '120', '25.0'), ('2026-03-06', '480', '100.0')]
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+import attrs
+
+from prodcore.clock import Clock
+from prodcore.errors import InvalidValueError
+from prodcore.orders.model import OrderStatus, ProductionOrder
+from prodcore.ports import UnitOfWork
+from prodcore.scheduling.calendar import Calendars, build_calendars
+from prodcore.scheduling.load import DEFAULT_STATUSES, LoadView, Period, load_view
+from prodcore.scheduling.schedule import (
+    Allocation,
+    CapacityMode,
+    Direction,
+    ScheduleResult,
+    due_anchor,
+    schedule_order,
+    schedule_orders,
+)
+
+__all__ = ["ScheduleOrder", "reschedule", "store_load_view"]
+
+
+@attrs.frozen
+class ScheduleOrder:
+    """Schedule (or reschedule) an order and save its operation dates.
+
+    ``anchor``: the start (forward) or the ending (backward); by default the due date at
+    the setup's normal ending time (backward) or the clock's now (forward).
+    ``horizon_days`` bounds the search for capacity in finite mode.
+    """
+
+    order_id: str
+    direction: Direction = Direction.BACKWARD
+    mode: CapacityMode = CapacityMode.INFINITE
+    anchor: dt.datetime | None = None
+    horizon_days: int = 365
+    name = "schedule"
+
+
+def _open_orders(uow: UnitOfWork) -> list[ProductionOrder]:
+    return [o for o in uow.orders.list() if o.status is not OrderStatus.FINISHED]
+
+
+def _calendars(uow: UnitOfWork, start: dt.date, end: dt.date) -> Calendars:
+    md = uow.master_data
+    return build_calendars(
+        list(md.work_centers()), list(md.machine_centers()), list(md.shop_calendars()), start, end
+    )
+
+
+def _current_allocations(
+    uow: UnitOfWork, orders: Iterable[ProductionOrder], calendars: Calendars
+) -> tuple[Allocation, ...]:
+    """The load of already scheduled orders, re-derived from their stored start."""
+    scheduled = [o for o in orders if o.starting is not None]
+    if not scheduled:
+        return ()
+    result = schedule_orders(
+        scheduled,
+        uow.master_data,
+        calendars,
+        anchors={o.id: o.starting for o in scheduled if o.starting is not None},
+        direction=Direction.FORWARD,
+        update_operations=False,
+        remaining=True,
+    )
+    return result.allocations
+
+
+def reschedule(uow: UnitOfWork, command: ScheduleOrder, *, clock: Clock) -> ScheduleResult:
+    """Schedule ``command.order_id`` and save it with its new dates (one unit of work)."""
+    if command.horizon_days < 1:
+        raise InvalidValueError(
+            field="horizon_days", value=command.horizon_days, reason="must be at least 1"
+        )
+    with uow:
+        order = uow.orders.get(command.order_id)
+        if order.status is OrderStatus.FINISHED:
+            raise InvalidValueError(
+                field="order", value=order.id, reason="a finished order is not scheduled"
+            )
+        setup = uow.master_data.setup
+        if command.anchor is not None:
+            anchor = command.anchor
+        elif command.direction is Direction.BACKWARD:
+            anchor = due_anchor(order, setup.normal_ending_time, dt.UTC)
+        else:
+            anchor = clock.now()
+        days = dt.timedelta(days=command.horizon_days)
+        start, end = (anchor - days).date(), (anchor + days).date() + dt.timedelta(days=1)
+        calendars = _calendars(uow, start, end)
+        others = [o for o in _open_orders(uow) if o.id != order.id]
+        existing = (
+            _current_allocations(uow, others, calendars)
+            if command.mode is CapacityMode.FINITE
+            else ()
+        )
+        horizon = anchor + days if command.direction is Direction.FORWARD else anchor - days
+        result = schedule_order(
+            order,
+            uow.master_data,
+            calendars,
+            anchor=anchor,
+            direction=command.direction,
+            mode=command.mode,
+            existing=existing,
+            horizon=horizon,
+            remaining=order.has_postings,
+        )
+        uow.orders.save(
+            attrs.evolve(result.order, version=order.version + 1), expected_version=order.version
+        )
+        uow.commit()
+    return attrs.evolve(result, orders=(attrs.evolve(result.order, version=order.version + 1),))
+
+
+def store_load_view(
+    uow: UnitOfWork,
+    *,
+    start: dt.date,
+    end: dt.date,
+    period: Period = Period.DAY,
+    statuses: Iterable[OrderStatus] = DEFAULT_STATUSES,
+) -> LoadView:
+    """The load per centre and period of every scheduled, open order in the store."""
+    with uow:
+        orders = _open_orders(uow)
+        # the calendars must cover every scheduled order, not only the window shown
+        first = min([start, *(o.starting.date() for o in orders if o.starting)])
+        last = max([end, *(o.ending.date() + dt.timedelta(days=1) for o in orders if o.ending)])
+        calendars = _calendars(uow, first, last)
+        allocations = _current_allocations(uow, orders, calendars)
+        return load_view(
+            calendars,
+            allocations,
+            start=start,
+            end=end,
+            period=period,
+            statuses=statuses,
+            skip_empty=True,
+        )
