@@ -45,6 +45,7 @@ from prodcore.orders.explosion import MasterDataLookup
 from prodcore.orders.model import OrderStatus, ProductionOrder
 
 __all__ = [
+    "MATERIAL_TYPES",
     "CostLedger",
     "LineCost",
     "OrderCost",
@@ -138,6 +139,12 @@ def manufacturing_overhead(
     return rounding.apply(base * indirect_percent / HUNDRED + overhead_rate * output_quantity)
 
 
+MATERIAL_TYPES = frozenset(
+    {ValueEntryType.DIRECT_COST, ValueEntryType.INDIRECT_COST, ValueEntryType.REVALUATION}
+)
+"""Value entry types on consumption that are material cost (revaluation included)."""
+
+
 def actual_cost(order: ProductionOrder, ledger: CostLedger, md: MasterDataLookup) -> OrderCost:
     """The order's actual cost per line and share, from its item, capacity and value
     entries (see the module docstring). Value entries posted by cost adjustment (on
@@ -184,7 +191,11 @@ def _line_direct_cost(
             continue
         if v.source is ValueSource.ITEM:
             ile = items.get(v.item_entry_no) if v.item_entry_no is not None else None
-            if ile is not None and ile.entry_type is ItemEntryType.CONSUMPTION:
+            if (
+                ile is not None
+                and ile.entry_type is ItemEntryType.CONSUMPTION
+                and v.entry_type in MATERIAL_TYPES
+            ):
                 mat -= v.cost_amount
             continue
         if v.capacity_entry_no is None or v.capacity_entry_no not in caps:

@@ -251,6 +251,8 @@ def adjustment_entries(
         )
 
     wip_change = ZERO  # how the entries below move the order's WIP
+    # an order finished without output may have had its WIP written off at finishing
+    written_off = any(v.entry_type.value == "WIP_WRITE_OFF" for v in values)
     last_line: LineCost | None = None
     last_carrier: int | None = None
     for line in cost.lines:
@@ -298,6 +300,10 @@ def adjustment_entries(
             posted = sum((v.cost_amount_actual for v in mine), ZERO)
             entry(ValueEntryType.DIRECT_COST, target - posted, -expected, line, e.entry_no)
             wip_change -= target - posted - expected
+        if not has_output and written_off:
+            # finished without output and its WIP written off: nothing left to adjust
+            last_line, last_carrier = line, carrier
+            continue
         # 2. manufacturing overhead
         mo = line.actual.manufacturing_overhead - posted_mo
         entry(ValueEntryType.INDIRECT_COST, mo, ZERO, line, carrier)

@@ -40,7 +40,7 @@ from decimal import Decimal
 
 import attrs
 
-from prodcore.costing.actual import CostLedger, OrderCost, actual_cost
+from prodcore.costing.actual import MATERIAL_TYPES, CostLedger, OrderCost, actual_cost
 from prodcore.costing.adjustment import current_standard_shares, posted_variances
 from prodcore.costing.shares import SHARE_NAMES, CostShares
 from prodcore.ledger.model import ItemEntryType
@@ -327,7 +327,7 @@ def actual_lines(
             continue
         if v.item_entry_no is not None and v.item_entry_no in items and v.capacity_entry_no is None:
             ile = items[v.item_entry_no]
-            if ile.entry_type is ItemEntryType.CONSUMPTION:
+            if ile.entry_type is ItemEntryType.CONSUMPTION and v.entry_type in MATERIAL_TYPES:
                 cost[("MATERIAL", ile.item_no)] -= v.cost_amount
         elif v.capacity_entry_no is not None and v.capacity_entry_no in caps:
             c = caps[v.capacity_entry_no]
