@@ -63,10 +63,15 @@ class QueryFigure:
     name: str
     count: int
     seconds: float
+    cpu: float = 0.0
 
     @property
     def mean_us(self) -> float:
         return self.seconds / max(self.count, 1) * 1e6
+
+    @property
+    def cpu_us(self) -> float:
+        return self.cpu / max(self.count, 1) * 1e6
 
     @property
     def per_s(self) -> float:
@@ -175,12 +180,12 @@ def time_queries(store: Store, count: int, prefix: str, seed: int = 2) -> list[Q
     figures = []
     for name, ask in kinds:
         n = count if "entries" not in name else max(count // 10, 1)
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         for _ in range(n):
             uow = store()
             with uow:
                 ask(uow)
-        figures.append(QueryFigure(name, n, time.perf_counter() - start))
+        figures.append(QueryFigure(name, n, time.perf_counter() - start, time.process_time() - cpu))
     return figures
 
 
@@ -198,9 +203,9 @@ def print_result(r: BalanceResult) -> None:
         f"\n{r.store}: {r.entries} entries built in {r.build_seconds:.1f} s "
         f"({r.entries / (r.build_seconds or 1e-9):,.0f} entries/s)"
     )
-    print(f"  {'query':<20} {'count':>7} {'mean us':>10} {'queries/s':>10}")
+    print(f"  {'query':<20} {'count':>7} {'mean us':>10} {'cpu us':>8} {'queries/s':>10}")
     for q in r.queries:
-        print(f"  {q.name:<20} {q.count:>7} {q.mean_us:>10.1f} {q.per_s:>10,.0f}")
+        print(f"  {q.name:<20} {q.count:>7} {q.mean_us:>10.1f} {q.cpu_us:>8.1f} {q.per_s:>10,.0f}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
