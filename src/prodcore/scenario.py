@@ -43,6 +43,7 @@ from typing import Any
 import attrs
 
 from prodcore.clock import FixedClock
+from prodcore.costing.adjustment import AdjustCost, adjust_cost
 from prodcore.errors import InvalidValueError, ProdcoreError, ScenarioError
 from prodcore.masterdata import ManufacturingSetup
 from prodcore.ports import MasterDataRecord, UnitOfWork
@@ -144,6 +145,10 @@ def dispatch(uow: UnitOfWork, command: Any, clock: FixedClock) -> Any:
     """Run one command of any kind through its service."""
     if isinstance(command, ScheduleOrder):
         return reschedule(uow, command, clock=clock)
+    if isinstance(command, AdjustCost):
+        return adjust_cost(
+            uow, command.order_id, clock=clock, idempotency_key=command.idempotency_key
+        )
     return handle(uow, command, clock=clock)
 
 

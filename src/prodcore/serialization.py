@@ -32,6 +32,7 @@ from cattrs.preconf.json import make_converter as _make_json_converter
 from cattrs.strategies import configure_tagged_union
 from cattrs.v import format_exception
 
+from prodcore.costing.adjustment import AdjustCost
 from prodcore.errors import InvalidValueError, ProdcoreError
 from prodcore.numbers import to_decimal
 from prodcore.orders.execution import PostingCommand
@@ -46,7 +47,14 @@ __all__ = ["TAGGED_UNIONS", "Command", "dumps", "loads", "make_converter", "to_j
 _T = TypeVar("_T")
 
 #: Any command prodcore handles (what scenario steps and a service's API accept).
-Command = LifecycleCommand | PostingCommand | SubcontractingCommand | QualityCommand | ScheduleOrder
+Command = (
+    LifecycleCommand
+    | PostingCommand
+    | SubcontractingCommand
+    | QualityCommand
+    | ScheduleOrder
+    | AdjustCost
+)
 
 #: The unions serialized with a ``"type"`` tag (the class name). Modules that add
 #: command or event unions register them here so every adapter and the CLI agree.
@@ -130,12 +138,12 @@ def _converter() -> JsonConverter:
     return make_converter()
 
 
-def _union_of(cls: type) -> Any:
-    """The tagged union ``cls`` belongs to, so a lone command or record carries its tag."""
-    for union in TAGGED_UNIONS:
-        if cls in get_args(union):
-            return union
-    return cls
+@functools.cache
+def _union_of(cls: Any) -> Any:
+    """The tagged union ``cls`` belongs to, so a lone command or record carries its tag.
+
+    Cached: every ``dumps`` and ``loads`` asks, and ``TAGGED_UNIONS`` fixes the answer."""
+    return next((u for u in TAGGED_UNIONS if cls in get_args(u)), cls)
 
 
 def to_jsonable(obj: object, converter: JsonConverter | None = None) -> Any:

@@ -16,7 +16,7 @@ from prodcore.costing.actual import (
     wip_at,
     wip_breakdown_at,
 )
-from prodcore.costing.adjustment import adjust_cost
+from prodcore.costing.adjustment import AdjustCost, adjust_cost
 from prodcore.costing.allocation import (
     Allocation,
     CoProduct,
@@ -57,6 +57,7 @@ from prodcore.costing.variance import (
 
 __all__ = [
     "SHARE_NAMES",
+    "AdjustCost",
     "Allocation",
     "CapacityCostSplit",
     "CoProduct",

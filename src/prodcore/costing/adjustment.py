@@ -71,6 +71,7 @@ from prodcore.ports import MasterDataRepository, UnitOfWork
 
 __all__ = [
     "VARIANCE_TYPES",
+    "AdjustCost",
     "adjust_cost",
     "adjustment_batch",
     "adjustment_entries",
@@ -401,6 +402,16 @@ def adjustment_batch(
         gl_entries=tuple(lines),
         idempotency_key=idempotency_key,
     )
+
+
+@attrs.frozen
+class AdjustCost:
+    """Adjust the cost of a finished order (BC's Adjust Cost - Item Entries, one order):
+    the command form of :func:`adjust_cost`, for scenario files and message queues."""
+
+    idempotency_key: str
+    order_id: str
+    name = "adjust cost"
 
 
 def _hash(order_id: str) -> str:
