@@ -152,7 +152,8 @@ def to_jsonable(obj: object, converter: JsonConverter | None = None) -> Any:
     A member of a tagged union (a command, an event, a master data record) carries its
     ``"type"`` tag, so it can be loaded back as the union.
     """
-    return (converter or _converter()).unstructure(obj, unstructure_as=_union_of(type(obj)))
+    kind: Any = type(obj)
+    return (converter or _converter()).unstructure(obj, unstructure_as=_union_of(kind))
 
 
 def dumps(obj: object, converter: JsonConverter | None = None) -> str:
