@@ -38,8 +38,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
+from typing import Protocol, TypeVar
 
 import attrs
 
@@ -47,7 +48,7 @@ from prodcore.clock import Clock
 from prodcore.costing.actual import CostLedger, LineCost, OrderCost, actual_cost
 from prodcore.costing.rollup import roll_up
 from prodcore.costing.shares import SHARE_NAMES, CostShares
-from prodcore.errors import IdempotencyConflictError, InvalidTransitionError
+from prodcore.errors import IdempotencyConflictError, InvalidTransitionError, NotFoundError
 from prodcore.ledger.model import (
     AccountRole,
     GLEntry,
@@ -121,13 +122,56 @@ def standard_shares(md: MasterData, item_nos: Iterable[str]) -> dict[str, CostSh
     return {no: rollup[no].single_level for no in wanted}
 
 
+class _Numbered(Protocol):
+    @property
+    def no(self) -> str: ...
+
+
+_R = TypeVar("_R", bound=_Numbered)
+
+
+class _Lazy(Mapping[str, _R]):
+    """A snapshot table that reads each record from the repository when first asked for
+    (and keeps it); only iterating reads the whole listing. A rollup of a few items
+    touches a few records, not the whole master data."""
+
+    def __init__(self, get: Callable[[str], _R], listing: Callable[[], Iterable[_R]]) -> None:
+        self._get, self._listing = get, listing
+        self._seen: dict[str, _R] = {}
+        self._all: dict[str, _R] | None = None
+
+    def __getitem__(self, no: str) -> _R:
+        found = self._seen.get(no)
+        if found is None:
+            try:
+                found = self._get(no)
+            except NotFoundError:
+                raise KeyError(no) from None
+            self._seen[no] = found
+        return found
+
+    def _everything(self) -> dict[str, _R]:
+        if self._all is None:
+            self._all = {record.no: record for record in self._listing()}
+        return self._all
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._everything())
+
+    def __len__(self) -> int:
+        return len(self._everything())
+
+
 def _snapshot(repo: MasterDataRepository) -> MasterData:
-    return MasterData.of(
-        items=repo.items(),
-        boms=repo.boms(),
-        routings=repo.routings(),
-        work_centers=repo.work_centers(),
-        machine_centers=repo.machine_centers(),
+    """The repository's master data as a :class:`MasterData`, read record by record as
+    the rollup looks them up (a full snapshot per adjusted order cost time in proportion
+    to the whole catalogue)."""
+    return MasterData(
+        items=_Lazy(repo.item, repo.items),
+        boms=_Lazy(repo.bom, repo.boms),
+        routings=_Lazy(repo.routing, repo.routings),
+        work_centers=_Lazy(repo.work_center, repo.work_centers),
+        machine_centers=_Lazy(repo.machine_center, repo.machine_centers),
         setup=repo.setup,
     )
 
