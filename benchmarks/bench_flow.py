@@ -216,12 +216,17 @@ def _adjust_function() -> Callable[..., Any] | None:
     return fn if callable(fn) else None
 
 
-def run_flow(store: Store, n: int, k: int, label: str) -> FlowResult:
+def run_flow(store: Store, n: int, k: int, label: str, catalogue: int = 0) -> FlowResult:
     """Run the whole flow once on ``store``; every name carries a fresh prefix, so the
     same database may be used again."""
     prefix = f"B{uuid.uuid4().hex[:6]}-"
     clock = FixedClock(T0)
     put_master_data(store(), master_data(k, prefix))
+    if catalogue:  # other items in the master data, not used by the flow
+        put_master_data(
+            store(),
+            [Item(f"{prefix}X{i}", base_unit="PCS", unit_cost=1) for i in range(catalogue)],
+        )
     # (order id, item, quantity): sub-assembly orders first, so their output is on hand
     # when the top-level orders flush it
     orders: list[tuple[str, str, int]] = []
@@ -281,12 +286,14 @@ def run_flow(store: Store, n: int, k: int, label: str) -> FlowResult:
     return FlowResult(label, len(orders), list(stages.values()), adjust is not None)
 
 
-def _measure_peak(open_: Callable[[], Store], n: int, k: int, label: str) -> int:
+def _measure_peak(
+    open_: Callable[[], Store], n: int, k: int, label: str, catalogue: int = 0
+) -> int:
     gc.collect()
     tracemalloc.start()
     try:
         with open_() as store:
-            run_flow(store, n, k, label)
+            run_flow(store, n, k, label, catalogue)
             _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -354,6 +361,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("-n", type=int, default=None, help="top-level orders (default 200)")
     parser.add_argument("-k", type=int, default=None, help="sub-assemblies per item (default 5)")
     parser.add_argument("--tiny", action="store_true", help="small sizes (a smoke run)")
+    parser.add_argument(
+        "--catalogue",
+        type=int,
+        default=0,
+        help="other items in the master data, unused by the flow (default 0)",
+    )
     parser.add_argument("--pg", metavar="DSN", default=os.environ.get("PRODCORE_TEST_PG_DSN"))
     parser.add_argument(
         "--stores",
@@ -392,9 +405,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 continue
             gc.collect()
             with openers[name]() as store:
-                result = run_flow(store, n, k, name)
+                result = run_flow(store, n, k, name, args.catalogue)
             if not args.no_memory and (name == "memory" or args.memory_all):
-                result.peak_bytes = _measure_peak(openers[name], n, k, name)
+                result.peak_bytes = _measure_peak(openers[name], n, k, name, args.catalogue)
             print_result(result)
             results.append(result)
     global LAST_RESULTS
