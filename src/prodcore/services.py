@@ -34,7 +34,13 @@ from typing import overload
 import attrs
 
 from prodcore.clock import Clock
-from prodcore.errors import BomCycleError, IdempotencyConflictError, NotFoundError
+from prodcore.errors import (
+    BomCycleError,
+    ConcurrencyError,
+    IdempotencyConflictError,
+    InvalidValueError,
+    NotFoundError,
+)
 from prodcore.ledger.model import IdempotencyRecord, PostingBatch, PostingResult
 from prodcore.masterdata import ConsumptionBasis, Item, ManufacturingSetup, ProductionBom
 from prodcore.orders.execution import (
@@ -173,11 +179,19 @@ def _with_postings(order: ProductionOrder, flush: Execution) -> ProductionOrder:
 
 
 @overload
-def handle(uow: UnitOfWork, command: LifecycleCommand, *, clock: Clock) -> Outcome: ...
-@overload
-def handle(uow: UnitOfWork, command: LedgerCommand, *, clock: Clock) -> PostingResult: ...
 def handle(
-    uow: UnitOfWork, command: LifecycleCommand | LedgerCommand, *, clock: Clock
+    uow: UnitOfWork, command: LifecycleCommand, *, clock: Clock, retries: int = 0
+) -> Outcome: ...
+@overload
+def handle(
+    uow: UnitOfWork, command: LedgerCommand, *, clock: Clock, retries: int = 0
+) -> PostingResult: ...
+def handle(
+    uow: UnitOfWork,
+    command: LifecycleCommand | LedgerCommand,
+    *,
+    clock: Clock,
+    retries: int = 0,
 ) -> Outcome | PostingResult:
     """Decide ``command`` and commit its effect atomically (or raise and change nothing).
 
@@ -188,7 +202,28 @@ def handle(
     :class:`~prodcore.ledger.model.PostingResult`; repeating one with the same
     idempotency key returns the first result and posts nothing, and reusing a key for a
     different command raises :class:`~prodcore.errors.IdempotencyConflictError`.
+
+    ``retries``: when the commit meets a concurrent change
+    (:class:`~prodcore.errors.ConcurrencyError`), the whole command is loaded and decided
+    again in a fresh unit of work, up to ``retries`` times, then the error is raised.
+    This is safe because decisions are pure and posting commands idempotent: a retry
+    that finds its key already committed returns that result and posts nothing.
     """
+    if retries < 0:
+        raise InvalidValueError(field="retries", value=retries, reason="must not be negative")
+    attempt = 0
+    while True:
+        try:
+            return _handle_once(uow, command, clock)
+        except ConcurrencyError:
+            if attempt >= retries:
+                raise
+            attempt += 1
+
+
+def _handle_once(
+    uow: UnitOfWork, command: LifecycleCommand | LedgerCommand, clock: Clock
+) -> Outcome | PostingResult:
     if not isinstance(command, LifecycleCommand):
         return _post(uow, command, clock)
     with uow:

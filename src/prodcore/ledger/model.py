@@ -59,8 +59,17 @@ __all__ = [
 
 
 class ItemEntryType(enum.StrEnum):
+    """BC's item ledger entry types that prodcore posts. Consumption and output belong to
+    a production order; the adjustments (BC's item journal) to none."""
+
     CONSUMPTION = "CONSUMPTION"
     OUTPUT = "OUTPUT"
+    POSITIVE_ADJUSTMENT = "POSITIVE_ADJUSTMENT"
+    NEGATIVE_ADJUSTMENT = "NEGATIVE_ADJUSTMENT"
+
+    @property
+    def is_adjustment(self) -> bool:
+        return self in (ItemEntryType.POSITIVE_ADJUSTMENT, ItemEntryType.NEGATIVE_ADJUSTMENT)
 
 
 class ValueEntryType(enum.StrEnum):
@@ -69,6 +78,8 @@ class ValueEntryType(enum.StrEnum):
     VARIANCE = "VARIANCE"
     REVALUATION = "REVALUATION"
     ROUNDING = "ROUNDING"
+    #: an order's WIP written off to Inventory Adjustment (finished without output)
+    WIP_WRITE_OFF = "WIP_WRITE_OFF"
 
 
 class VarianceType(enum.StrEnum):
@@ -134,11 +145,16 @@ class PostingSetup:
 
 @attrs.frozen
 class ItemLedgerEntry:
-    """A quantity movement of an item: consumption (negative; a return is positive) or output.
+    """A quantity movement of an item: consumption (negative; a return is positive),
+    output, or an inventory adjustment (positive or negative, no order).
 
+    ``order_id`` is empty (and ``order_line_no`` 0) for an entry of no order (an
+    adjustment); entries stored before adjustments existed always carry both.
     ``capacity_entry_no`` links an output to the capacity entry posted with it;
     ``flushed_by_capacity_entry_no`` marks consumption flushed by an operation's posting;
-    ``applies_to_entry_no`` marks a reversal and names the entry it reverses.
+    ``applies_to_entry_no`` marks a reversal and names the entry it reverses;
+    ``scrap_quantity`` is the scrap posted with an output on a line without routing (in
+    the line's unit; a line with routing records scrap on its capacity entries).
     """
 
     entry_no: int
@@ -147,8 +163,8 @@ class ItemLedgerEntry:
     quantity: Decimal = attrs.field(converter=as_decimal)  # base unit, signed
     unit: str = attrs.field(kw_only=True)
     location_code: str = attrs.field(default="", kw_only=True)
-    order_id: str = attrs.field(kw_only=True)
-    order_line_no: int = attrs.field(kw_only=True)
+    order_id: str = attrs.field(default="", kw_only=True)
+    order_line_no: int = attrs.field(default=0, kw_only=True)
     component_line_no: int | None = attrs.field(default=None, kw_only=True)
     operation_no: str | None = attrs.field(default=None, kw_only=True)
     capacity_entry_no: int | None = attrs.field(default=None, kw_only=True)
@@ -157,6 +173,7 @@ class ItemLedgerEntry:
     posted_at: dt.datetime = attrs.field(kw_only=True)
     document_no: str = attrs.field(default="", kw_only=True)
     reason: str = attrs.field(default="", kw_only=True)
+    scrap_quantity: Decimal = attrs.field(default=ZERO, converter=as_decimal, kw_only=True)
 
 
 @attrs.frozen

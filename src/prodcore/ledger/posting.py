@@ -22,7 +22,17 @@ capacity direct +d          WIP +d                                      Direct C
 capacity indirect +i        WIP +i                                      Overhead Applied −i
 variance +v (on output)     Variance +v                                 WIP −v
 revaluation / rounding +r   Inventory +r                                Inventory Adjustment −r
+adjustment, no order ±a     Inventory ±a                                Inventory Adjustment ∓a
+WIP write-off +w            Inventory Adjustment +w                     WIP −w
 =========================  ==========================================  ======================
+
+Quantities are posted through :func:`posted_quantity`: rounded to the item's (or the
+ledger's) precision and written without trailing zeros:
+
+>>> posted_quantity(Decimal("-15.000004"), Rounding(Decimal("0.00001")))
+Decimal('-15')
+>>> posted_quantity(Decimal("2.50000"), Rounding(Decimal("0.00001")))
+Decimal('2.5')
 """
 
 from __future__ import annotations
@@ -43,9 +53,26 @@ from prodcore.ledger.model import (
     ValueSource,
 )
 from prodcore.masterdata import CostingMethod, Item
-from prodcore.numbers import HUNDRED, ONE, Rounding
+from prodcore.numbers import HUNDRED, ONE, ZERO, Rounding
 
-__all__ = ["CapacityCost", "capacity_cost", "gl_lines", "item_unit_cost", "value_batch"]
+__all__ = [
+    "CapacityCost",
+    "capacity_cost",
+    "gl_lines",
+    "item_unit_cost",
+    "posted_quantity",
+    "value_batch",
+]
+
+
+def posted_quantity(value: Decimal, rounding: Rounding) -> Decimal:
+    """``value`` as a ledger entry carries it: rounded with ``rounding`` (the item's
+    rounding precision, or the ledger's 0.00001) and without trailing zeros, so a
+    reversed 15 reads ``-15``, not ``-15.00000`` (never ``-0``)."""
+    rounded = rounding.apply(value)
+    if rounded == rounded.to_integral_value():
+        return rounded.quantize(ONE) + ZERO
+    return rounded.normalize()
 
 
 def item_unit_cost(item: Item) -> Decimal:
@@ -97,7 +124,14 @@ def gl_lines(value: ValueEntry, setup: PostingSetup, first_entry_no: int) -> tup
             pairs.append((credit, setup.account(credit), -amount))
 
     counter = AccountRole.WIP if value.order_id is not None else AccountRole.INVENTORY_ADJUSTMENT
-    if value.entry_type is ValueEntryType.VARIANCE:
+    if value.entry_type is ValueEntryType.WIP_WRITE_OFF:
+        move(
+            AccountRole.INVENTORY_ADJUSTMENT,
+            AccountRole.WIP,
+            value.cost_amount,
+            setup.account(AccountRole.INVENTORY_ADJUSTMENT),
+        )
+    elif value.entry_type is ValueEntryType.VARIANCE:
         move(
             AccountRole.VARIANCE,
             counter,

@@ -2,6 +2,8 @@
 (consumption, output, capacity, picks, reversal), subcontracting and quality."""
 
 from prodcore.orders.execution import (
+    AdjustInventory,
+    AdjustmentLine,
     CapacityLine,
     ConsumptionLine,
     OutputLine,
@@ -61,6 +63,8 @@ from prodcore.orders.subcontracting import (
 __all__ = [
     "TRANSITIONS",
     "AddComponent",
+    "AdjustInventory",
+    "AdjustmentLine",
     "CancelSubcontractRequest",
     "CapacityLine",
     "ChangeComponent",

@@ -1,7 +1,7 @@
 """Execution: posting commands and their pure decisions.
 
 A posting command (consumption, output, production journal, capacity journal, pick,
-reversal) is decided by :func:`decide_posting` into an :class:`Execution`: the orders
+reversal, inventory adjustment) is decided by :func:`decide_posting` into an :class:`Execution`: the orders
 as they are afterwards and one balanced :class:`~prodcore.ledger.model.PostingBatch`
 (with local entry references) for the store to append. The order counters
 (consumed, finished, posted times, routing status) move with the entries.
@@ -29,6 +29,7 @@ from prodcore.errors import (
     NotFoundError,
 )
 from prodcore.ledger.model import (
+    AccountRole,
     CapacityLedgerEntry,
     GLEntry,
     ItemEntryType,
@@ -39,11 +40,12 @@ from prodcore.ledger.model import (
     ValueEntryType,
     ValueSource,
 )
-from prodcore.ledger.posting import capacity_cost, gl_lines, item_unit_cost
+from prodcore.ledger.posting import capacity_cost, gl_lines, item_unit_cost, posted_quantity
 from prodcore.masterdata import (
     CalculationFormula,
     CapacityType,
     ConsumptionBasis,
+    Item,
     MachineCenter,
     UnitCostCalculation,
     WorkCenter,
@@ -71,6 +73,8 @@ from prodcore.orders.model import (
 __all__ = [
     "QUALITY_SCRAP",
     "SUBCONTRACT_RECEIPT",
+    "AdjustInventory",
+    "AdjustmentLine",
     "CapacityLine",
     "ConsumptionLine",
     "Execution",
@@ -109,6 +113,27 @@ def _non_negative(_i: object, attribute: attrs.Attribute[Decimal], value: Decima
             value=value,
             reason="must not be negative (reverse an entry to take it back)",
         )
+
+
+def _aware(_i: object, attribute: attrs.Attribute[dt.datetime | None], value: object) -> None:
+    if value is None:
+        return
+    if not isinstance(value, dt.datetime) or value.tzinfo is None:
+        raise InvalidValueError(
+            field=attribute.name, value=value, reason="must be a datetime with a timezone"
+        )
+
+
+def _non_zero(_i: object, attribute: attrs.Attribute[Decimal], value: Decimal) -> None:
+    if value == 0:
+        raise InvalidValueError(field=attribute.name, value=value, reason="must not be zero")
+
+
+def _optional_non_negative(
+    _i: object, attribute: attrs.Attribute[Decimal | None], value: Decimal | None
+) -> None:
+    if value is not None and value < 0:
+        raise InvalidValueError(field=attribute.name, value=value, reason="must not be negative")
 
 
 # --- journal lines and commands ----------------------------------------------------------
@@ -168,6 +193,26 @@ class CapacityLine:
 
 
 @attrs.frozen
+class AdjustmentLine:
+    """An item journal line (BC's positive / negative adjustment): ``quantity`` of
+    ``item_no`` at ``location_code``, signed (> 0 adds stock, < 0 removes it), in
+    ``unit`` (None: the base unit). ``unit_cost`` is per ``unit``; None takes the item's
+    cost by costing method (the standard cost of a standard-cost item, else its unit
+    cost)."""
+
+    item_no: str
+    quantity: Decimal = attrs.field(converter=as_decimal, validator=_non_zero)
+    location_code: str = ""
+    unit: str | None = None
+    unit_cost: Decimal | None = attrs.field(
+        default=None,
+        converter=attrs.converters.optional(as_decimal),
+        validator=_optional_non_negative,
+    )
+    reason: str = ""
+
+
+@attrs.frozen
 class PickLine:
     """Stage ``quantity`` of a component in the production bin."""
 
@@ -222,6 +267,20 @@ class PostCapacity:
 
 
 @attrs.frozen
+class AdjustInventory:
+    """Post an item journal: positive and negative adjustments, no order (opening stock,
+    count corrections). Each line posts an item ledger entry (``POSITIVE_ADJUSTMENT`` /
+    ``NEGATIVE_ADJUSTMENT``), a direct-cost value entry and G/L lines Inventory against
+    Inventory Adjustment. Without negative inventory (setup) a negative line may take
+    no more than is on hand at its location."""
+
+    idempotency_key: str
+    lines: tuple[AdjustmentLine, ...] = attrs.field(validator=tuple_of(AdjustmentLine))
+    document_no: str = ""
+    name = "adjust inventory"
+
+
+@attrs.frozen
 class PickComponents:
     """Stage components in the production bin (the pick step the PICK_* methods need).
 
@@ -241,6 +300,10 @@ class ReverseEntry:
     """Reverse an item ledger entry (consumption or output) or a capacity entry, fully or
     ``quantity`` of it (output units for capacity entries with output).
 
+    The reversal entries are dated like BC's *Reverse Production Order Transaction*:
+    each one at the posting date (``posted_at``) of the entry it reverses, or at
+    ``posted_at`` when the command gives one (not before the original).
+
     Reversing an output also reverses the capacity entry posted with it. Consumption
     flushed by the output is reversed too only with ``include_flushed_consumption``
     (decision 3: never silently); the result's notes list everything reversed.
@@ -254,6 +317,7 @@ class ReverseEntry:
     )
     include_flushed_consumption: bool = False
     document_no: str = ""
+    posted_at: dt.datetime | None = attrs.field(default=None, validator=_aware)
     name = "reverse entry"
 
 
@@ -264,6 +328,7 @@ PostingCommand = (
     | PostCapacity
     | PickComponents
     | ReverseEntry
+    | AdjustInventory
 )
 
 
@@ -279,6 +344,9 @@ class LedgerView(Protocol):
     def item_entries(
         self, *, order_id: str | None = None, item_no: str | None = None
     ) -> list[ItemLedgerEntry]: ...
+    def capacity_entries(
+        self, *, order_id: str | None = None, centre_no: str | None = None
+    ) -> list[CapacityLedgerEntry]: ...
     def value_entries(
         self,
         *,
@@ -498,6 +566,66 @@ class _Builder:
         if reason:
             self.notes.append(f"{reason}: {quantity} {comp.unit} of {comp.item_no} ({order_id})")
 
+    # inventory adjustment (item journal)
+
+    def adjust(self, al: AdjustmentLine) -> None:
+        item = self.md.item(al.item_no)
+        if item.blocked:
+            raise InvalidValueError(field="item_no", value=item.no, reason="the item is blocked")
+        unit = al.unit or item.base_unit
+        per = item.qty_per_unit(unit)
+        base_qty = posted_quantity(al.quantity * per, item.rounding)
+        if base_qty == 0:
+            raise InvalidValueError(
+                field="quantity",
+                value=al.quantity,
+                reason=f"rounds to 0 at {item.no}'s rounding precision {item.rounding_precision}",
+            )
+        location = al.location_code
+        if base_qty < 0 and not self.setup.allow_negative_inventory:
+            on_hand = self.on_hand(item.no, location)
+            if -base_qty > on_hand:
+                raise InsufficientQuantityError(
+                    what=f"Inventory of {item.no} at {location or 'no location'}",
+                    requested=-base_qty,
+                    available=on_hand,
+                )
+        entry_type = (
+            ItemEntryType.POSITIVE_ADJUSTMENT if base_qty > 0 else ItemEntryType.NEGATIVE_ADJUSTMENT
+        )
+        ref = self.add_item_entry(
+            ItemLedgerEntry(
+                0,
+                entry_type,
+                item.no,
+                base_qty,
+                unit=item.base_unit,
+                location_code=location,
+                posted_at=self.at,
+                document_no=self.document_no,
+                reason=al.reason,
+            )
+        )
+        unit_cost = item_unit_cost(item) if al.unit_cost is None else al.unit_cost / per
+        cost = base_qty * unit_cost
+        amount = self.money.apply(cost)
+        self.add_value(
+            ValueEntry(
+                -(len(self.values) + 1),
+                ValueEntryType.DIRECT_COST,
+                ValueSource.ITEM,
+                amount,
+                ZERO,
+                currency=self.setup.currency,
+                valued_quantity=base_qty,
+                item_entry_no=ref,
+                item_no=item.no,
+                rounding_residual=cost - amount,
+                posted_at=self.at,
+                document_no=self.document_no,
+            )
+        )
+
     # output and capacity
 
     def centre(self, type_: CapacityType, no: str) -> tuple[WorkCenter, MachineCenter | None]:
@@ -714,6 +842,7 @@ class _Builder:
                         capacity_entry_no=cap_ref,
                         posted_at=self.at,
                         document_no=self.document_no,
+                        scrap_quantity=jl.scrap_quantity if op is None else ZERO,
                     )
                 )
                 cost = base_qty * item_unit_cost(item)
@@ -838,6 +967,56 @@ class _Builder:
                 )
             )
 
+    # finishing
+
+    def has_consumption_or_capacity(self, order_id: str, line_no: int) -> bool:
+        """BC's finish check: the line has consumption or capacity entries, counted
+        gross (an entry stays even when reversed), posted before or in this batch."""
+        items = [*self.ledger.item_entries(order_id=order_id), *self.items]
+        if any(
+            e.order_id == order_id
+            and e.order_line_no == line_no
+            and e.entry_type is ItemEntryType.CONSUMPTION
+            for e in items
+        ):
+            return True
+        caps = [*self.ledger.capacity_entries(order_id=order_id), *self.caps]
+        return any(c.order_id == order_id and c.order_line_no == line_no for c in caps)
+
+    def line_wip(self, order_id: str, line_no: int) -> Decimal:
+        """The WIP balance of one order line: the WIP lines of its value entries."""
+        total = ZERO
+        for v in (*self.ledger.value_entries(order_id=order_id), *self.values):
+            if v.order_id == order_id and v.order_line_no == line_no:
+                total += sum(
+                    (g.amount for g in gl_lines(v, self.accounts, 0) if g.role is AccountRole.WIP),
+                    ZERO,
+                )
+        return total
+
+    def write_off_wip(self, order_id: str, line: OrderLine) -> None:
+        """BC's "Finish Order without Output": the line's WIP goes to Inventory
+        Adjustment (a ``WIP_WRITE_OFF`` value entry of no item entry)."""
+        wip = self.line_wip(order_id, line.line_no)
+        if wip == 0:
+            return
+        self.add_value(
+            ValueEntry(
+                -(len(self.values) + 1),
+                ValueEntryType.WIP_WRITE_OFF,
+                ValueSource.ITEM,
+                wip,
+                ZERO,
+                currency=self.setup.currency,
+                item_no=line.item_no,
+                order_id=order_id,
+                order_line_no=line.line_no,
+                posted_at=self.at,
+                document_no=self.document_no,
+            )
+        )
+        self.notes.append(f"WIP of line {line.line_no} written off to Inventory Adjustment: {wip}")
+
     # reversal
 
     def _share(
@@ -857,11 +1036,15 @@ class _Builder:
         total: Decimal,
         order_id: str | None,
         line_no: int | None,
+        at: dt.datetime | None = None,
     ) -> None:
+        """Value entries reversing the share done/total..new/total of the original's,
+        dated ``at`` (default: the batch's time)."""
+        at = at or self.at
         for v in self.ledger.value_entries(source=source, source_entry_no=original_no):
             actual = -self._share(v.cost_amount_actual, done, new, total, self.money)
             expected = -self._share(v.cost_amount_expected, done, new, total, self.money)
-            qty = -self._share(v.valued_quantity, done, new, total, _QTY)
+            qty = posted_quantity(-self._share(v.valued_quantity, done, new, total, _QTY), _QTY)
             self.add_value(
                 ValueEntry(
                     -(len(self.values) + 1),
@@ -877,25 +1060,50 @@ class _Builder:
                     order_id=order_id,
                     order_line_no=line_no,
                     variance_type=v.variance_type,
-                    posted_at=self.at,
+                    posted_at=at,
                     document_no=self.document_no,
                 )
             )
 
+    def reversal_date(self, original: dt.datetime, explicit: dt.datetime | None) -> dt.datetime:
+        """BC: a reversal takes the original's posting date, unless one is given."""
+        if explicit is None:
+            return original
+        if explicit < original:
+            raise InvalidValueError(
+                field="posted_at",
+                value=explicit,
+                reason=f"a reversal cannot be dated before the entry it reverses ({original})",
+            )
+        return explicit
+
     def reverse_item(
-        self, entry_no: int, quantity: Decimal | None, include_flushed: bool, command: str
+        self,
+        entry_no: int,
+        quantity: Decimal | None,
+        include_flushed: bool,
+        command: str,
+        posted_at: dt.datetime | None = None,
     ) -> None:
         orig = self.ledger.item_entry(entry_no)
         if orig.applies_to_entry_no is not None:
             raise InvalidValueError(
                 field="entry_no", value=entry_no, reason="a reversal cannot be reversed"
             )
+        if orig.entry_type.is_adjustment:
+            raise InvalidValueError(
+                field="entry_no",
+                value=entry_no,
+                reason="an inventory adjustment is corrected by an opposite adjustment",
+            )
+        at = self.reversal_date(orig.posted_at, posted_at)
+        item = self.md.item(orig.item_no)
         total = abs(orig.quantity)
         done = self.reversed(ValueSource.ITEM, entry_no)
         remaining = total - done
         if remaining <= 0:
             raise AlreadyReversedError(entry_id=entry_no)
-        qty = remaining if quantity is None else quantity
+        qty = remaining if quantity is None else posted_quantity(quantity, item.rounding)
         if qty <= 0:
             raise InvalidValueError(field="quantity", value=qty, reason="must be positive")
         if qty > remaining:
@@ -921,8 +1129,13 @@ class _Builder:
             cap_total = cap.output_quantity or Decimal(1)
             cap_share = qty * cap_total / total
             cap_ref = self.reverse_capacity(
-                cap.entry_no, cap_share, include_flushed, command, via_output=True
+                cap.entry_no, cap_share, include_flushed, command, via_output=True, posted_at=at
             )
+        # scrap posted with an output of a line without routing (no capacity entry)
+        scrap = posted_quantity(
+            -self._share(orig.scrap_quantity, done, done + qty, total, item.rounding),
+            item.rounding,
+        )
         ref = self.add_item_entry(
             attrs.evolve(
                 orig,
@@ -930,13 +1143,14 @@ class _Builder:
                 capacity_entry_no=cap_ref,
                 flushed_by_capacity_entry_no=None,
                 applies_to_entry_no=entry_no,
-                posted_at=self.at,
+                posted_at=at,
                 document_no=self.document_no,
                 reason=f"Reversal of entry {entry_no}",
+                scrap_quantity=scrap,
             )
         )
         self.reverse_values(
-            ValueSource.ITEM, entry_no, ref, done, done + qty, total, order.id, line.line_no
+            ValueSource.ITEM, entry_no, ref, done, done + qty, total, order.id, line.line_no, at
         )
         line = self.orders[order.id].line(line.line_no)
         if orig.entry_type is ItemEntryType.CONSUMPTION:
@@ -944,12 +1158,19 @@ class _Builder:
             self.put_component(
                 order.id,
                 line.line_no,
-                attrs.evolve(comp, consumed_quantity=comp.consumed_quantity - qty),
+                attrs.evolve(
+                    comp, consumed_quantity=comp.consumed_quantity - _in_unit(item, qty, comp.unit)
+                ),
             )
             what = "consumption"
         else:
             self.put_line(
-                order.id, attrs.evolve(line, finished_quantity=line.finished_quantity - qty)
+                order.id,
+                attrs.evolve(
+                    line,
+                    finished_quantity=line.finished_quantity - _in_unit(item, qty, line.unit),
+                    scrap_quantity=line.scrap_quantity + scrap,
+                ),
             )
             what = "output"
         self.notes.append(f"Reversed {what} entry {entry_no}: {qty} {orig.unit} of {orig.item_no}")
@@ -962,12 +1183,15 @@ class _Builder:
         command: str,
         *,
         via_output: bool = False,
+        posted_at: dt.datetime | None = None,
     ) -> int:
         orig = self.ledger.capacity_entry(entry_no)
         if orig.applies_to_entry_no is not None:
             raise InvalidValueError(
                 field="entry_no", value=entry_no, reason="a reversal cannot be reversed"
             )
+        at = posted_at if via_output and posted_at is not None else None
+        at = at or self.reversal_date(orig.posted_at, posted_at)
         if (
             not via_output
             and orig.order_id is not None
@@ -982,7 +1206,7 @@ class _Builder:
                         if quantity is None
                         else quantity * abs(e.quantity) / orig.output_quantity
                     )
-                    self.reverse_item(e.entry_no, share, include_flushed, command)
+                    self.reverse_item(e.entry_no, share, include_flushed, command, posted_at)
                     return 0
         total = orig.output_quantity or Decimal(1)
         done = self.reversed(ValueSource.CAPACITY, entry_no)
@@ -999,9 +1223,10 @@ class _Builder:
                 available=remaining,
             )
         new = done + qty
+        units = self.md.item(orig.item_no).rounding if orig.item_no is not None else _QTY
 
-        def part(x: Decimal) -> Decimal:
-            return -self._share(x, done, new, total, _QTY)
+        def part(x: Decimal, rounding: Rounding = _QTY) -> Decimal:
+            return posted_quantity(-self._share(x, done, new, total, rounding), rounding)
 
         order: ProductionOrder | None = None
         if orig.order_id is not None:
@@ -1013,17 +1238,25 @@ class _Builder:
                 setup_time=part(orig.setup_time),
                 run_time=part(orig.run_time),
                 stop_time=part(orig.stop_time),
-                output_quantity=part(orig.output_quantity),
-                scrap_quantity=part(orig.scrap_quantity),
+                output_quantity=part(orig.output_quantity, units),
+                scrap_quantity=part(orig.scrap_quantity, units),
                 finished=False,
                 applies_to_entry_no=entry_no,
                 applied_quantity=qty,
-                posted_at=self.at,
+                posted_at=at,
                 document_no=self.document_no,
             )
         )
         self.reverse_values(
-            ValueSource.CAPACITY, entry_no, ref, done, new, total, orig.order_id, orig.order_line_no
+            ValueSource.CAPACITY,
+            entry_no,
+            ref,
+            done,
+            new,
+            total,
+            orig.order_id,
+            orig.order_line_no,
+            at,
         )
         rev = self.caps[-ref - 1]
         if order is not None and orig.order_line_no is not None and orig.operation_no is not None:
@@ -1059,7 +1292,7 @@ class _Builder:
                     rounding = self.md.item(e.item_no).rounding
                     share = min(self._share(e_total, done, new, total, rounding), e_left)
                     if share > 0:
-                        self.reverse_item(e.entry_no, share, False, command)
+                        self.reverse_item(e.entry_no, share, False, command, posted_at)
         return ref
 
 
@@ -1125,6 +1358,7 @@ def decide_posting(
                     command.quantity,
                     command.include_flushed_consumption,
                     command.name,
+                    command.posted_at,
                 )
             else:
                 b.reverse_capacity(
@@ -1132,8 +1366,19 @@ def decide_posting(
                     command.quantity,
                     command.include_flushed_consumption,
                     command.name,
+                    posted_at=command.posted_at,
                 )
+        case AdjustInventory():
+            for al in command.lines:
+                b.adjust(al)
     return b.result(command.idempotency_key)
+
+
+def _in_unit(item: Item, base_qty: Decimal, unit: str) -> Decimal:
+    """``base_qty`` of ``item`` in ``unit`` (order line and component counters keep the
+    line's or component's unit)."""
+    per = item.qty_per_unit(unit)
+    return base_qty if per == 1 else posted_quantity(base_qty / per, _QTY)
 
 
 #: Description (prefix) of the capacity entry a subcontracting receipt posts.
@@ -1238,7 +1483,9 @@ def flush_at_finish(
     quantity; earlier ones catch up to the last one's output + scrap); then unlinked
     backward components consume ``Qper × (output + scrap) × (1 + scrap %)`` less what is
     consumed. A line with consumption or capacity but no output is refused unless the
-    setup and the command both allow finishing without output. Missing output or
+    setup and the command both allow finishing without output (counted gross, as BC
+    does: reversed consumption still counts); such a line's WIP is then written off to
+    Inventory Adjustment (a balanced ``WIP_WRITE_OFF`` value entry). Missing output or
     consumption become warnings. All operations end FINISHED.
     """
     from prodcore.orders.quality import check_finish_quality
@@ -1283,10 +1530,9 @@ def flush_at_finish(
                     check_bin=False,
                 )
         current_line = b.orders[order.id].line(line.line_no)
-        posted_anything = any(c.consumed_quantity for c in current_line.components) or any(
-            operation_started(o) for o in current_line.operations
-        )
-        if current_line.finished_quantity == 0 and posted_anything:
+        if current_line.finished_quantity == 0 and b.has_consumption_or_capacity(
+            order.id, line.line_no
+        ):
             if not (finish_without_output and md.setup.finish_order_without_output):
                 raise InvalidTransitionError(
                     order_id=order.id,
@@ -1295,6 +1541,7 @@ def flush_at_finish(
                     reason=f"Line {line.line_no} has consumption or capacity but no output.",
                 )
             b.warnings.append(f"Line {line.line_no} is finished without output.")
+            b.write_off_wip(order.id, current_line)
         if current_line.remaining_quantity > 0:
             b.warnings.append(
                 f"Output is missing on line {line.line_no}: "

@@ -131,6 +131,7 @@ class _Model:
         self.finished = ZERO
         self.last_scrap = ZERO
         self.capacity_posted = False
+        self.consumption_posted = False  # gross: reversed consumption still counts
 
 
 class ProductionOrderMachine(RuleBasedStateMachine):
@@ -211,6 +212,7 @@ class ProductionOrderMachine(RuleBasedStateMachine):
         model = self.models[order_id]
         model.status = OrderStatus.RELEASED
         model.consumed[30000] += 3 * model.quantity  # forward flushed at release
+        model.consumption_posted = model.quantity > 0
 
     @precondition(lambda self: bool(self._released()))
     @rule(
@@ -224,6 +226,7 @@ class ProductionOrderMachine(RuleBasedStateMachine):
             PostConsumption(self._key(), (ConsumptionLine(order_id, 10000, component, quantity),))
         )
         self.models[order_id].consumed[component] += quantity
+        self.models[order_id].consumption_posted = True
 
     @precondition(lambda self: bool(self._released()))
     @rule(
@@ -250,6 +253,7 @@ class ProductionOrderMachine(RuleBasedStateMachine):
         model.capacity_posted = True
         if operation == "10":
             model.consumed[20000] += 2 * (output + scrap)  # backward, linked to op 10
+            model.consumption_posted = model.consumption_posted or output + scrap > 0
         else:
             model.finished += output
             model.last_scrap += scrap
@@ -300,7 +304,8 @@ class ProductionOrderMachine(RuleBasedStateMachine):
     def finish(self, data: st.DataObject) -> None:
         order_id = data.draw(st.sampled_from(self._released()))
         model = self.models[order_id]
-        posted = model.capacity_posted or any(model.consumed.values())
+        # BC counts entries, not balances: a line whose consumption was reversed has some
+        posted = model.capacity_posted or model.consumption_posted
         if model.finished == 0 and posted:  # consumption or capacity, no output: refused
             self._refused(ChangeStatus(order_id, OrderStatus.FINISHED), InvalidTransitionError)
             return
