@@ -25,6 +25,12 @@ def test_demo_prints_tables() -> None:
     assert code == 0
     assert "Production orders" in text and "PO-1001" in text and "FINISHED" in text
     assert "FRAME-KIT" in text  # the phantom's components are shown with their origin
+    assert "replay of step" in text  # the repeated idempotency key posted nothing
+    assert "Reversed capacity entry" in text
+    assert "Load chart" in text and "MC ROBOT-1" in text
+    assert "Cost of order PO-1001: 10 BIKE" in text and "Standard cost of BIKE" in text
+    wip = re.search(r"PO-1001 +(\S+)\n", text.split("Work in process")[1])
+    assert wip is not None and wip.group(1) == "0"  # finished and adjusted: WIP is zero
 
 
 def test_demo_json_parses_back_through_the_converter() -> None:
@@ -33,7 +39,7 @@ def test_demo_json_parses_back_through_the_converter() -> None:
     payload = json.loads(text)
     orders: list[ProductionOrder] = [loads(o, ProductionOrder) for o in payload["orders"]]
     assert orders[0].id == "PO-1001"
-    assert [len(o.lines) for o in orders] == [2]
+    assert [(o.id, len(o.lines)) for o in orders] == [("PO-1001", 2), ("PO-1002", 2)]
 
 
 def test_failing_step_exits_1_with_its_line(

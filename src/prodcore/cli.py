@@ -11,6 +11,7 @@ stderr, and the failed step wrote nothing), 2 for bad usage.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
 import tempfile
@@ -20,12 +21,17 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from prodcore.adapters import open_store, upgrade_store
+from prodcore.costing import StandardCostChange, order_cost_report, render_cost_breakdown, roll_up
 from prodcore.errors import ProdcoreError
 from prodcore.integrity import verify
+from prodcore.masterdata import MasterData
 from prodcore.orders.lifecycle import TRANSITIONS
+from prodcore.orders.model import OrderStatus, ProductionOrder
 from prodcore.ports import UnitOfWork
-from prodcore.report import ledger_report, orders_report, table
+from prodcore.report import fmt, ledger_report, orders_report, table
 from prodcore.scenario import StepResult, load_scenario, run_scenario
+from prodcore.scheduling import ScheduleResult, render_load_chart, render_load_table
+from prodcore.scheduling.service import store_load_view
 from prodcore.serialization import to_jsonable
 
 __all__ = ["main"]
@@ -114,6 +120,58 @@ def _print_state(
         out.write(
             "\n\n" + orders_report(orders) + "\n\n" + ledger_report(uow.ledger, orders) + "\n"
         )
+    out.write("\n" + _load_section(uow_factory, orders) + "\n")
+    out.write("\n" + _cost_section(uow_factory, orders) + "\n")
+
+
+def _window(orders: list[ProductionOrder]) -> tuple[dt.date, dt.date] | None:
+    """The days the open, scheduled orders span."""
+    open_orders = [o for o in orders if o.status is not OrderStatus.FINISHED]
+    starts = [o.starting for o in open_orders if o.starting]
+    ends = [o.ending for o in open_orders if o.ending]
+    if not starts or not ends:
+        return None
+    return min(starts).date(), max(ends).date() + dt.timedelta(days=1)
+
+
+def _load_section(uow_factory: Callable[[], UnitOfWork], orders: list[ProductionOrder]) -> str:
+    """The load of the scheduled orders per centre and day, as a table and a chart."""
+    window = _window(orders)
+    if window is None:
+        return "Load: no scheduled orders."
+    view = store_load_view(
+        uow_factory(), start=window[0], end=window[1], statuses=list(OrderStatus)
+    )
+    return "\n\n".join(
+        [
+            "Load of the open orders per centre and day (minutes)\n" + render_load_table(view),
+            "Load chart (# up to capacity, ! overload)\n" + render_load_chart(view),
+        ]
+    )
+
+
+def _cost_section(uow_factory: Callable[[], UnitOfWork], orders: list[ProductionOrder]) -> str:
+    """Standard cost of the produced items, and each finished order's actual cost."""
+    with uow_factory() as uow:
+        md = MasterData.snapshot(uow.master_data)
+    produced = sorted({line.item_no for o in orders for line in o.lines})
+    rollup = roll_up(md, produced)
+    setup = md.setup
+    parts = [
+        f"Standard cost of {no} (per unit)\n"
+        + render_cost_breakdown(
+            rollup[no], currency=setup.currency, rounding=setup.unit_amount_rounding
+        )
+        for no in produced
+    ]
+    parts += [
+        order_cost_report(uow_factory(), o.id) for o in orders if o.status is OrderStatus.FINISHED
+    ]
+    return "\n\n".join(parts)
+
+
+def _when(moment: dt.datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M") if moment else "?"
 
 
 def _order_ids(command: object) -> str:
@@ -144,6 +202,15 @@ def _step_notes(results: list[StepResult]) -> list[str]:
                     f"{len(batch.capacity_entries)} capacity, {len(batch.value_entries)} value entries"
                 )
             parts += [*getattr(r.result, "warnings", ()), *getattr(r.result, "notes", ())]
+            if isinstance(r.result, ScheduleResult):
+                o = r.result.order
+                parts.append(f"scheduled {_when(o.starting)} to {_when(o.ending)}")
+            elif isinstance(r.result, tuple):
+                parts += [
+                    f"{c.item_no}: standard cost {fmt(c.old)} -> {fmt(c.new)}"
+                    for c in r.result
+                    if isinstance(c, StandardCostChange)
+                ]
         out.append("; ".join(parts))
     return out
 

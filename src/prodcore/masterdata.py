@@ -20,7 +20,7 @@ import datetime as dt
 import enum
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import attrs
 
@@ -53,6 +53,7 @@ __all__ = [
     "MachineCenter",
     "ManufacturingSetup",
     "MasterData",
+    "MasterDataSource",
     "ProductionBom",
     "QualityCheck",
     "QualityFailureAction",
@@ -687,6 +688,18 @@ class ManufacturingSetup:
         return Rounding(self.unit_amount_precision, RoundingMode.HALF_UP)
 
 
+class MasterDataSource(Protocol):
+    """Anything that lists master data (a ``MasterDataRepository`` does)."""
+
+    @property
+    def setup(self) -> ManufacturingSetup: ...
+    def items(self) -> Iterable[Item]: ...
+    def boms(self) -> Iterable[ProductionBom]: ...
+    def routings(self) -> Iterable[Routing]: ...
+    def work_centers(self) -> Iterable[WorkCenter]: ...
+    def machine_centers(self) -> Iterable[MachineCenter]: ...
+
+
 @attrs.frozen
 class MasterData:
     """An immutable snapshot of master data, looked up by number.
@@ -727,6 +740,18 @@ class MasterData:
             work_centers={w.no: w for w in work_centers},
             machine_centers={m.no: m for m in machine_centers},
             setup=setup or ManufacturingSetup(),
+        )
+
+    @classmethod
+    def snapshot(cls, source: MasterDataSource) -> MasterData:
+        """A snapshot of everything a repository (or any source with listings) holds."""
+        return cls.of(
+            items=source.items(),
+            boms=source.boms(),
+            routings=source.routings(),
+            work_centers=source.work_centers(),
+            machine_centers=source.machine_centers(),
+            setup=source.setup,
         )
 
     def item(self, no: str) -> Item:

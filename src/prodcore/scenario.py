@@ -44,6 +44,7 @@ import attrs
 
 from prodcore.clock import FixedClock
 from prodcore.costing.adjustment import AdjustCost, adjust_cost
+from prodcore.costing.standard import ImplementStandardCost, implement_standard_cost
 from prodcore.errors import InvalidValueError, ProdcoreError, ScenarioError
 from prodcore.masterdata import ManufacturingSetup
 from prodcore.ports import MasterDataRecord, UnitOfWork
@@ -145,6 +146,8 @@ def dispatch(uow: UnitOfWork, command: Any, clock: FixedClock) -> Any:
     """Run one command of any kind through its service."""
     if isinstance(command, ScheduleOrder):
         return reschedule(uow, command, clock=clock)
+    if isinstance(command, ImplementStandardCost):
+        return implement_standard_cost(uow, command)
     if isinstance(command, AdjustCost):
         return adjust_cost(
             uow, command.order_id, clock=clock, idempotency_key=command.idempotency_key

@@ -33,6 +33,7 @@ from cattrs.strategies import configure_tagged_union
 from cattrs.v import format_exception
 
 from prodcore.costing.adjustment import AdjustCost
+from prodcore.costing.standard import ImplementStandardCost
 from prodcore.errors import InvalidValueError, ProdcoreError
 from prodcore.numbers import to_decimal
 from prodcore.orders.execution import PostingCommand
@@ -54,6 +55,7 @@ Command = (
     | QualityCommand
     | ScheduleOrder
     | AdjustCost
+    | ImplementStandardCost
 )
 
 #: The unions serialized with a ``"type"`` tag (the class name). Modules that add

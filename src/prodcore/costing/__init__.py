@@ -43,6 +43,11 @@ from prodcore.costing.shares import (
     ItemCost,
     split_capacity_cost,
 )
+from prodcore.costing.standard import (
+    ImplementStandardCost,
+    StandardCostChange,
+    implement_standard_cost,
+)
 from prodcore.costing.variance import (
     CostBreakdown,
     D365Variances,
@@ -67,12 +72,14 @@ __all__ = [
     "CostChange",
     "CostShares",
     "D365Variances",
+    "ImplementStandardCost",
     "ItemCost",
     "LineCost",
     "OrderCost",
     "ProductKind",
     "RollupUpdate",
     "StandardCalculation",
+    "StandardCostChange",
     "StandardCostRollup",
     "WipBreakdown",
     "actual_cost",
@@ -82,6 +89,7 @@ __all__ = [
     "allocate_order_cost",
     "cost_breakdown",
     "d365_variances",
+    "implement_standard_cost",
     "operation_cost_time",
     "order_cost_report",
     "render_cost_breakdown",

@@ -45,7 +45,6 @@ from prodcore.costing.adjustment import current_standard_shares, posted_variance
 from prodcore.costing.shares import SHARE_NAMES, CostShares
 from prodcore.ledger.model import ItemEntryType
 from prodcore.masterdata import (
-    BomLineType,
     CalculationFormula,
     CapacityType,
     CostingMethod,
@@ -53,7 +52,7 @@ from prodcore.masterdata import (
     UnitCostCalculation,
 )
 from prodcore.numbers import HUNDRED, ONE, ZERO, Rounding, as_decimal, tuple_of
-from prodcore.orders.explosion import MasterDataLookup
+from prodcore.orders.explosion import MasterDataLookup, explode_bom
 from prodcore.orders.model import ProductionOrder
 from prodcore.ports import UnitOfWork
 
@@ -87,7 +86,9 @@ _LABELS = {
 
 @attrs.frozen
 class CostBreakdown:
-    """An order's standard, actual and variance per share (BC's view), all lines summed."""
+    """An order's standard, actual and variance per share (BC's view), all lines summed.
+    ``output_quantity`` is the good output of the order's own item; ``lines`` counts the
+    order lines (with make-to-order sub-assemblies) whose costs are summed."""
 
     order_id: str
     item_no: str
@@ -95,6 +96,7 @@ class CostBreakdown:
     final: bool
     standard: CostShares
     actual: CostShares
+    lines: int = 1
 
     @property
     def variance(self) -> CostShares:
@@ -118,8 +120,11 @@ def cost_breakdown(
     for line in cost.lines:
         shares = standard.get(line.item_no, CostShares())
         std = std + (shares * line.output_quantity).rounded(rounding)
-        output += line.output_quantity
-    return CostBreakdown(order.id, order.item_no, output, cost.final, std, cost.actual)
+        if line.item_no == order.item_no:  # the good output of the order's own item
+            output += line.output_quantity
+    return CostBreakdown(
+        order.id, order.item_no, output, cost.final, std, cost.actual, lines=len(cost.lines)
+    )
 
 
 def _table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]], total: tuple[str, ...]) -> str:
@@ -176,9 +181,10 @@ def render_order_cost(
     )
     unit = f"{currency}, " if currency else ""
     state = "actual cost final" if breakdown.final else "order not finished: expected actual cost"
+    summed = f", {breakdown.lines} order lines summed" if breakdown.lines > 1 else ""
     title = (
         f"Cost of order {breakdown.order_id}: {breakdown.output_quantity.normalize():f} "
-        f"{breakdown.item_no} ({unit}{state})"
+        f"{breakdown.item_no} ({unit}{state}{summed})"
     )
     return title + "\n" + _table(("Share", "Standard", "Actual", "Variance"), rows, total)
 
@@ -243,19 +249,18 @@ def standard_calculation(item_no: str, md: MasterDataLookup) -> StandardCalculat
     cost (a produced Standard-cost item) or unit cost. Route lines: setup × concurrent
     capacities constant (if cost includes setup), run time ÷ routing lot size per unit
     (× (1 + item scrap %)), or one unit per unit on a units-based centre, priced at the
-    centre's unit cost (direct + indirect + overhead rate). Not modelled: phantom BOM
-    lines and routing scrap (the D365 view compares like with like, so a difference to
+    centre's unit cost (direct + indirect + overhead rate). Phantom BOM lines are
+    exploded into their components (quantities multiplied, scrap compounded). Not
+    modelled: routing scrap (the D365 view compares like with like, so a difference to
     the rollup shows as a variance, never as an error).
     """
     item = md.item(item_no)
     scrap = ONE + item.scrap_percent / HUNDRED
     lines: list[StandardLine] = []
     if item.production_bom_no is not None:
-        for bl in md.bom(item.production_bom_no).active_lines():
-            if bl.type is not BomLineType.ITEM:
-                continue
-            comp = md.item(bl.no)
-            qty = bl.effective_quantity_per * comp.qty_per_unit(bl.unit or comp.base_unit)
+        for bl in explode_bom(item.production_bom_no, md):
+            comp = md.item(bl.item_no)
+            qty = bl.quantity_per * comp.qty_per_unit(bl.unit or comp.base_unit)
             produced_std = (
                 comp.replenishment is Replenishment.PRODUCTION
                 and comp.costing_method is CostingMethod.STANDARD

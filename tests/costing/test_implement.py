@@ -1,0 +1,76 @@
+"""Implementing rolled-up standard costs onto item cards (BC's Standard Cost Worksheet)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
+from prodcore.clock import FixedClock
+from prodcore.costing import ImplementStandardCost, StandardCostChange, implement_standard_cost
+from prodcore.errors import InvalidValueError
+from prodcore.masterdata import BomLine, CostingMethod, Item, ProductionBom, Replenishment
+from prodcore.orders import ChangeStatus, CreateOrder, OrderStatus, OutputLine, PostOutput
+from prodcore.services import handle, put_master_data
+
+CLOCK = FixedClock(dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC))
+
+
+def _uow() -> tuple[InMemoryStore, InMemoryUnitOfWork]:
+    store = InMemoryStore()
+    uow = InMemoryUnitOfWork(store)
+    put_master_data(
+        uow,
+        [
+            Item(
+                "STOOL",
+                base_unit="PCS",
+                replenishment=Replenishment.PRODUCTION,
+                production_bom_no="B",
+                standard_cost=1,
+            ),
+            Item(
+                "AVG",
+                base_unit="PCS",
+                replenishment=Replenishment.PRODUCTION,
+                production_bom_no="B",
+                costing_method=CostingMethod.AVERAGE,
+                standard_cost=1,
+            ),
+            Item("LEG", base_unit="PCS", unit_cost="2.50"),
+            ProductionBom("B", (BomLine("LEG", 3),)),
+        ],
+    )
+    return store, uow
+
+
+def test_only_produced_standard_items_change_and_are_reported() -> None:
+    _, uow = _uow()
+    changes = implement_standard_cost(uow, ImplementStandardCost())
+    assert changes == (StandardCostChange("STOOL", Decimal(1), Decimal("7.50000")),)
+    with uow:
+        stool = uow.master_data.item("STOOL")
+        assert (stool.standard_cost, stool.unit_cost) == (Decimal("7.5"), Decimal("7.5"))
+        assert uow.master_data.item("AVG").standard_cost == 1  # average cost: untouched
+    assert implement_standard_cost(uow, ImplementStandardCost()) == ()  # nothing left to change
+
+
+def test_stock_on_hand_is_refused_and_nothing_is_written() -> None:
+    store, uow = _uow()
+    handle(
+        uow,
+        CreateOrder("PO-1", "STOOL", 2, due_date=dt.date(2026, 3, 9), status=OrderStatus.RELEASED),
+        clock=CLOCK,
+    )
+    handle(
+        uow,
+        PostOutput("out-1", (OutputLine("PO-1", 10000, output_quantity=Decimal(2)),)),
+        clock=CLOCK,
+    )
+    before = dict(store.master)
+    with pytest.raises(InvalidValueError, match="STOOL has 2 on hand"):
+        implement_standard_cost(uow, ImplementStandardCost(("STOOL",)))
+    assert store.master == before
+    handle(uow, ChangeStatus("PO-1", OrderStatus.FINISHED), clock=CLOCK)
