@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -73,3 +74,38 @@ def test_missing_file_exits_2(tmp_path: Path) -> None:
 def test_transitions_table() -> None:
     code, text = _run(["transitions"])
     assert code == 0 and re.search(r"RELEASED +FINISHED", text)
+
+
+def test_load_command_on_the_demo_store(tmp_path: Path) -> None:
+    db = tmp_path / "demo.db"
+    assert _run(["demo", "--store", str(db)])[0] == 0
+    code, text = _run(
+        [
+            "load",
+            "--store",
+            str(db),
+            "--from",
+            "2026-03-09",
+            "--to",
+            "2026-03-14",
+            "--period",
+            "week",
+        ]
+    )
+    assert code == 0
+    assert re.search(r"MC ROBOT-1 +2026-03-09", text) and "overloaded period(s)" in text
+    code, text = _run(
+        ["load", "--store", str(db), "--from", "2026-03-09", "--to", "2026-03-14", "--json"]
+    )
+    rows = json.loads(text)["rows"]
+    assert {r["no"] for r in rows} >= {"ASSEMBLY", "ROBOT-1"}
+    assert sum(Decimal(r["allocated"]) for r in rows if r["no"] == "ROBOT-1") > 0
+
+
+def test_verify_and_db_upgrade_commands(tmp_path: Path) -> None:
+    db = tmp_path / "demo.db"
+    assert _run(["demo", "--store", str(db)])[0] == 0
+    code, text = _run(["verify", "--store", str(db)])
+    assert code == 0 and text.startswith("OK:")
+    code, text = _run(["db", "upgrade", "--store", str(db)])
+    assert code == 0 and "none (up to date)" in text

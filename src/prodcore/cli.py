@@ -3,7 +3,8 @@
 ``prodcore run FILE [--json] [--store URL]`` executes a scenario; ``prodcore demo``
 runs the bundled bicycle scenario; ``prodcore transitions`` prints the status table;
 ``prodcore db upgrade --store URL`` creates or upgrades a store's schema;
-``prodcore verify --store URL`` checks a store's integrity.
+``prodcore verify --store URL`` checks a store's integrity;
+``prodcore load --store URL --from DAY --to DAY`` shows the load per centre and period.
 Exit status: 0 on success, 1 when a step fails (the error and its line are printed on
 stderr, and the failed step wrote nothing), 2 for bad usage.
 """
@@ -30,7 +31,7 @@ from prodcore.orders.model import OrderStatus, ProductionOrder
 from prodcore.ports import UnitOfWork
 from prodcore.report import fmt, ledger_report, orders_report, table
 from prodcore.scenario import StepResult, load_scenario, run_scenario
-from prodcore.scheduling import ScheduleResult, render_load_chart, render_load_table
+from prodcore.scheduling import Period, ScheduleResult, render_load_chart, render_load_table
 from prodcore.scheduling.service import store_load_view
 from prodcore.serialization import to_jsonable
 
@@ -237,6 +238,28 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             "--store", default=None, help="store location (default: a fresh SQLite file)"
         )
     sub.add_parser("transitions", help="print the allowed status changes")
+    db_p = sub.add_parser("db", help="store schema commands")
+    db_sub = db_p.add_subparsers(dest="db_command", required=True)
+    upgrade_p = db_sub.add_parser("upgrade", help="create or upgrade the schema of a store")
+    verify_p = sub.add_parser("verify", help="check the integrity of a store")
+    for p in (upgrade_p, verify_p):
+        p.add_argument("--store", required=True, help="a store URL or a SQLite file path")
+    load_p = sub.add_parser("load", help="the load per work/machine centre and period of a store")
+    load_p.add_argument("--store", required=True, help="a store URL or a SQLite file path")
+    load_p.add_argument(
+        "--from",
+        dest="start",
+        required=True,
+        type=dt.date.fromisoformat,
+        help="first day (YYYY-MM-DD)",
+    )
+    load_p.add_argument(
+        "--to", dest="end", required=True, type=dt.date.fromisoformat, help="day after the last"
+    )
+    load_p.add_argument("--period", choices=[p.value.lower() for p in Period], default="day")
+    load_p.add_argument(
+        "--json", action="store_true", help="print JSON instead of a table and a chart"
+    )
     args = parser.parse_args(argv)
     try:
         if args.command == "transitions":
@@ -251,6 +274,22 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             out.write(
                 f"Schema migrations applied: {', '.join(map(str, applied)) or 'none (up to date)'}\n"
             )
+            return 0
+        if args.command == "load":
+            with open_store(_store_url(args.store)) as uow_factory:
+                view = store_load_view(
+                    uow_factory(),
+                    start=args.start,
+                    end=args.end,
+                    period=Period(args.period.upper()),
+                )
+            if args.json:
+                json.dump(view.to_dict(), out, indent=2)
+                out.write("\n")
+            else:
+                out.write(render_load_table(view) + "\n\n" + render_load_chart(view) + "\n")
+                overloads = view.overloads()
+                out.write(f"\n{len(overloads)} overloaded period(s).\n")
             return 0
         if args.command == "verify":
             with open_store(_store_url(args.store)) as uow_factory:
