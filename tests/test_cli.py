@@ -98,8 +98,8 @@ def test_load_command_on_the_demo_store(tmp_path: Path) -> None:
         ["load", "--store", str(db), "--from", "2026-03-09", "--to", "2026-03-14", "--json"]
     )
     rows = json.loads(text)["rows"]
-    assert {r["no"] for r in rows} >= {"ASSEMBLY", "ROBOT-1"}
-    assert sum(Decimal(r["allocated"]) for r in rows if r["no"] == "ROBOT-1") > 0
+    assert {r["centre_no"] for r in rows} >= {"ASSEMBLY", "ROBOT-1"}
+    assert sum(Decimal(r["allocated"]) for r in rows if r["centre_no"] == "ROBOT-1") > 0
 
 
 def test_verify_and_db_upgrade_commands(tmp_path: Path) -> None:
