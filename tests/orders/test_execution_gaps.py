@@ -23,6 +23,7 @@ from prodcore.masterdata import (
     BomLine,
     CapacityType,
     Item,
+    ItemUnitOfMeasure,
     ManufacturingSetup,
     ProductionBom,
     Replenishment,
@@ -467,3 +468,38 @@ def test_retry_never_double_posts(steps: list[tuple[int, str]]) -> None:
     assert store.ledger.on_hand("C") == expected
     assert store.counters.posting == len(keys)
     assert set(store.idempotency) == keys
+
+
+# --- reversal counters in the component's unit ----------------------------------------------
+
+
+def test_reversing_consumption_in_another_unit_updates_the_component_in_its_unit() -> None:
+    store = InMemoryStore()
+    uow = InMemoryUnitOfWork(store)
+    clock = FixedClock(T0)
+    put_master_data(
+        uow,
+        [
+            Item("C", base_unit="PCS", unit_cost=2, units=(ItemUnitOfMeasure("BOX", 10),)),
+            Item(
+                "P", base_unit="PCS", replenishment=Replenishment.PRODUCTION, production_bom_no="B"
+            ),
+            ProductionBom("B", (BomLine("C", 1, unit="BOX"),)),
+        ],
+    )
+    handle(uow, CreateOrder("PO-1", "P", 5, due_date=DUE), clock=clock)
+    handle(uow, ChangeStatus("PO-1", OrderStatus.RELEASED), clock=clock)
+    posted = handle(
+        uow, PostConsumption("c", (ConsumptionLine("PO-1", 10000, 10000, 3),)), clock=clock
+    )
+    assert posted.batch is not None
+    (entry,) = posted.batch.item_entries
+    assert (entry.quantity, entry.unit) == (-30, "PCS")
+    handle(uow, ReverseEntry("r1", ValueSource.ITEM, entry.entry_no, 10), clock=clock)
+    with uow:
+        comp = uow.orders.get("PO-1").lines[0].components[0]
+    assert (comp.unit, comp.consumed_quantity) == ("BOX", 2)
+    handle(uow, ReverseEntry("r2", ValueSource.ITEM, entry.entry_no), clock=clock)
+    with uow:
+        assert uow.orders.get("PO-1").lines[0].components[0].consumed_quantity == 0
+        assert uow.ledger.on_hand("C") == 0
