@@ -215,12 +215,13 @@ def orders_report(orders: Iterable[ProductionOrder]) -> str:
 
 
 def ledger_report(ledger: LedgerRepository, orders: Iterable[ProductionOrder]) -> str:
-    """The item, capacity and value ledgers, the cost view by account, on hand and WIP."""
+    """The item, capacity and value ledgers (all entries, with and without an order), the
+    cost view by account, on hand and the WIP of ``orders``."""
     orders = list(orders)
-    items = [e for o in orders for e in ledger.item_entries(order_id=o.id)]
-    capacity = [e for o in orders for e in ledger.capacity_entries(order_id=o.id)]
-    values = [e for o in orders for e in ledger.value_entries(order_id=o.id)]
-    gl = [e for o in orders for e in ledger.gl_entries(order_id=o.id)]
+    items = ledger.item_entries()
+    capacity = ledger.capacity_entries()
+    values = ledger.value_entries()
+    gl = ledger.gl_entries()
     parts = [
         table(
             [
@@ -243,7 +244,7 @@ def ledger_report(ledger: LedgerRepository, orders: Iterable[ProductionOrder]) -
                     e.quantity,
                     e.unit,
                     e.order_id,
-                    e.order_line_no,
+                    e.order_line_no if e.order_id else None,
                     e.component_line_no,
                     e.operation_no,
                     e.applies_to_entry_no,
