@@ -37,6 +37,7 @@ from prodcore.clock import Clock
 from prodcore.errors import (
     BomCycleError,
     ConcurrencyError,
+    DuplicateError,
     IdempotencyConflictError,
     InvalidValueError,
     NotFoundError,
@@ -91,6 +92,7 @@ _SUBCONTRACTING = (
     ShipToSubcontractor,
 )
 _QUALITY = (RecordQualityResults, ResolveQualityOrder)
+_KEY = "Idempotency key"  # the kind of DuplicateError a store raises for a key
 
 __all__ = [
     "LedgerCommand",
@@ -204,7 +206,8 @@ def handle(
     different command raises :class:`~prodcore.errors.IdempotencyConflictError`.
 
     ``retries``: when the commit meets a concurrent change
-    (:class:`~prodcore.errors.ConcurrencyError`), the whole command is loaded and decided
+    (:class:`~prodcore.errors.ConcurrencyError`, or the command's idempotency key
+    committed meanwhile), the whole command is loaded and decided
     again in a fresh unit of work, up to ``retries`` times, then the error is raised.
     This is safe because decisions are pure and posting commands idempotent: a retry
     that finds its key already committed returns that result and posts nothing.
@@ -215,8 +218,10 @@ def handle(
     while True:
         try:
             return _handle_once(uow, command, clock)
-        except ConcurrencyError:
-            if attempt >= retries:
+        except (ConcurrencyError, DuplicateError) as err:
+            # a key committed meanwhile (the same command, racing): the retry returns it
+            lost_key = isinstance(err, ConcurrencyError) or err.fields.get("kind") == _KEY
+            if not lost_key or attempt >= retries:
                 raise
             attempt += 1
 

@@ -17,7 +17,12 @@ from hypothesis import strategies as st
 
 from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
 from prodcore.clock import FixedClock
-from prodcore.errors import ConcurrencyError, InvalidTransitionError, InvalidValueError
+from prodcore.errors import (
+    ConcurrencyError,
+    DuplicateError,
+    InvalidTransitionError,
+    InvalidValueError,
+)
 from prodcore.ledger import AccountRole, ItemEntryType, PostingResult, ValueEntryType, ValueSource
 from prodcore.masterdata import (
     BomLine,
@@ -503,3 +508,22 @@ def test_reversing_consumption_in_another_unit_updates_the_component_in_its_unit
     with uow:
         assert uow.orders.get("PO-1").lines[0].components[0].consumed_quantity == 0
         assert uow.ledger.on_hand("C") == 0
+
+
+def test_retry_after_the_same_key_was_committed_by_a_racer_returns_its_result() -> None:
+    """A command that posts nothing conflicts on its key alone (DuplicateError)."""
+    shop = Shop()
+    empty = PostCapacity("cap", (CapacityLine(CapacityType.WORK_CENTER, "WC"),))
+    other = InMemoryUnitOfWork(shop.store)
+    uow = RacingUnitOfWork(shop.store, lambda: handle(other, empty, clock=shop.clock))
+    before = shop.store.counters
+    result = handle(uow, empty, clock=shop.clock, retries=1)
+    assert result.batch is None and uow.commits == 1  # the retry found the key
+    assert shop.store.idempotency["cap"].result == result
+    assert shop.store.counters == before
+    racing = RacingUnitOfWork(
+        shop.store,
+        lambda: handle(other, PostCapacity("cap-2", empty.lines), clock=shop.clock),
+    )
+    with pytest.raises(DuplicateError):  # without retries the key conflict is raised
+        handle(racing, PostCapacity("cap-2", empty.lines), clock=shop.clock)
