@@ -269,3 +269,25 @@ def test_an_adjustment_and_its_negative_net_to_zero(
     values = list(store.ledger.values.values())
     assert sum((v.cost_amount for v in values), D(0)) == 0
     assert sum((v.valued_quantity for v in values), D(0)) == 0
+
+
+def test_a_scenario_step_can_adjust_inventory() -> None:
+    from prodcore.scenario import load_scenario
+
+    text = json.dumps(
+        {
+            "scenario": "opening stock",
+            "master_data": [],
+            "steps": [
+                {
+                    "type": "AdjustInventory",
+                    "idempotency_key": "opening",
+                    "lines": [{"item_no": "STEEL", "quantity": "10", "location_code": "MAIN"}],
+                }
+            ],
+        }
+    )
+    (step,) = load_scenario(text).steps
+    assert step.command == AdjustInventory(
+        "opening", (AdjustmentLine("STEEL", 10, location_code="MAIN"),)
+    )
