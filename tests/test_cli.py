@@ -109,3 +109,54 @@ def test_verify_and_db_upgrade_commands(tmp_path: Path) -> None:
     assert code == 0 and text.startswith("OK:")
     code, text = _run(["db", "upgrade", "--store", str(db)])
     assert code == 0 and "none (up to date)" in text
+
+
+TOML_SCENARIO = """\
+scenario = "stools"
+start = 2026-03-02T08:00:00Z
+
+[[master_data]]
+type = "Item"
+no = "STOOL"
+base_unit = "PCS"
+replenishment = "PRODUCTION"
+production_bom_no = "B"
+
+[[master_data]]
+type = "Item"
+no = "LEG"
+base_unit = "PCS"
+unit_cost = "2.50"
+
+[[master_data]]
+type = "ProductionBom"
+no = "B"
+lines = [{no = "LEG", quantity_per = "3"}]
+
+[[steps]]
+type = "CreateOrder"
+order_id = "PO-1"
+item_no = "STOOL"
+quantity = "4"
+due_date = 2026-03-06
+
+[[steps]]
+type = "ChangeStatus"
+order_id = "PO-1"
+to_status = "FINISHED"
+"""
+
+
+def test_toml_scenarios_run_and_report_the_failing_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scenario = tmp_path / "stools.toml"
+    scenario.write_text(TOML_SCENARIO.replace('to_status = "FINISHED"', 'to_status = "RELEASED"'))
+    code, text = _run(["run", str(scenario), "--store", "memory:"])
+    assert code == 0 and "RELEASED" in text and re.search(r"LEG +3 +12", text)
+    scenario.write_text(TOML_SCENARIO)
+    assert _run(["run", str(scenario), "--store", "memory:"])[0] == 1
+    assert "step 2 (ChangeStatus, line 29)" in capsys.readouterr().err
+    scenario.write_text(TOML_SCENARIO.replace('quantity = "4"', "quantity = 4.5"))
+    assert _run(["run", str(scenario), "--store", "memory:"])[0] == 1
+    assert "floats are not accepted" in capsys.readouterr().err

@@ -1,6 +1,7 @@
 """The ``prodcore`` command: run scenario files and the bundled demo.
 
-``prodcore run FILE [--json] [--store URL]`` executes a scenario; ``prodcore demo``
+``prodcore run FILE [--json] [--store URL]`` executes a scenario (JSON, or TOML for a
+``.toml`` file); ``prodcore demo``
 runs the bundled bicycle scenario; ``prodcore transitions`` prints the status table;
 ``prodcore db upgrade --store URL`` creates or upgrades a store's schema;
 ``prodcore verify --store URL`` checks a store's integrity;
@@ -48,8 +49,8 @@ def _store_url(location: str | None) -> str:
     return "sqlite:///" + location
 
 
-def _run(text: str, url: str, as_json: bool, out: TextIO) -> int:
-    scenario = load_scenario(text)
+def _run(text: str, format: str, url: str, as_json: bool, out: TextIO) -> int:
+    scenario = load_scenario(text, format=format)
     with open_store(url) as uow_factory:
         results: list[StepResult] = []
         code = 0
@@ -297,7 +298,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             out.write(f"{report}\n")
             return 0 if report.ok else 1
         text = args.file.read_text(encoding="utf-8") if args.command == "run" else _demo_text()
-        return _run(text, _store_url(args.store), args.json, out)
+        fmt_ = "toml" if args.command == "run" and args.file.suffix.lower() == ".toml" else "json"
+        return _run(text, fmt_, _store_url(args.store), args.json, out)
     except OSError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import tomllib
 from collections.abc import Callable
 from typing import Any
 
@@ -96,14 +97,47 @@ def _step_lines(text: str) -> list[int]:
         _, pos = decoder.raw_decode(text, pos)
 
 
-def load_scenario(text: str) -> Scenario:
-    """Parse a scenario; malformed content raises :class:`~prodcore.errors.ScenarioError`."""
+def _toml_step_lines(text: str) -> list[int]:
+    """The line of each ``[[steps]]`` table of a TOML scenario."""
+    return [n for n, line in enumerate(text.splitlines(), start=1) if line.strip() == "[[steps]]"]
+
+
+def _iso(value: Any) -> Any:
+    """TOML's native dates and times as the ISO strings the converter reads."""
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _iso(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_iso(v) for v in value]
+    return value
+
+
+def load_scenario(text: str, *, format: str = "json") -> Scenario:
+    """Parse a scenario (``format`` "json" or "toml"); malformed content raises
+    :class:`~prodcore.errors.ScenarioError`.
+
+    TOML holds the same keys: ``[setup]``, ``[[master_data]]`` and ``[[steps]]`` tables.
+    Numbers are strings there too (a TOML float is refused like a JSON one).
+    """
+    if format == "toml":
+        try:
+            raw = _iso(tomllib.loads(text))
+        except tomllib.TOMLDecodeError as err:
+            raise ScenarioError(step=0, command="file", line=0, reason=f"not TOML: {err}") from None
+        return _parse(raw, _toml_step_lines(text))
+    if format != "json":
+        raise ScenarioError(step=0, command="file", line=0, reason=f"unknown format {format!r}")
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as err:
         raise ScenarioError(
             step=0, command="file", line=err.lineno, reason=f"not JSON: {err.msg}"
         ) from None
+    return _parse(raw, _step_lines(text))
+
+
+def _parse(raw: Any, lines: list[int]) -> Scenario:
     if not isinstance(raw, dict):
         raise ScenarioError(
             step=0, command="file", line=1, reason="the file must hold a JSON object"
@@ -113,7 +147,6 @@ def load_scenario(text: str) -> Scenario:
         raise ScenarioError(
             step=0, command="file", line=1, reason=f"unknown keys {sorted(unknown)}"
         )
-    lines = _step_lines(text)
     try:
         start: dt.datetime = loads(
             json.dumps(raw.get("start", "2026-01-05T08:00:00+00:00")), dt.datetime
