@@ -39,6 +39,7 @@ from prodcore.ledger.model import (
     PostingBatch,
     PostingSetup,
     ValueEntry,
+    ValueEntryType,
     ValueSource,
 )
 from prodcore.orders.model import ProductionOrder
@@ -189,6 +190,8 @@ def _check_ledger(uow: UnitOfWork, out: _Collector) -> list[PostingBatch]:
                 )
         index.apply(batch)
         for value in batch.value_entries:
+            if value.entry_type is ValueEntryType.WIP_WRITE_OFF and value.order_id is not None:
+                continue  # an order line's WIP written off at finishing: values no entry
             source = (
                 value.item_entry_no if value.source is ValueSource.ITEM else value.capacity_entry_no
             )

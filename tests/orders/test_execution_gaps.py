@@ -527,3 +527,29 @@ def test_retry_after_the_same_key_was_committed_by_a_racer_returns_its_result() 
     )
     with pytest.raises(DuplicateError):  # without retries the key conflict is raised
         handle(racing, PostCapacity("cap-2", empty.lines), clock=shop.clock)
+
+
+def test_write_off_through_a_sqlite_store_passes_verify() -> None:
+    from prodcore.adapters import open_store
+    from prodcore.integrity import verify
+
+    with open_store("sqlite:///:memory:") as store:
+        uow = store()
+        clock = FixedClock(T0)
+        put_master_data(
+            uow,
+            records(),  # type: ignore[arg-type]
+            setup=ManufacturingSetup(finish_order_without_output=True),
+        )
+        handle(uow, CreateOrder("PO-1", "P", 10, due_date=DUE), clock=clock)
+        handle(uow, ChangeStatus("PO-1", OrderStatus.RELEASED), clock=clock)
+        handle(uow, PostConsumption("c", (ConsumptionLine("PO-1", 10000, 10000, 3),)), clock=clock)
+        command = ChangeStatus("PO-1", OrderStatus.FINISHED, finish_without_output=True)
+        done = handle(uow, command, clock=clock)
+        assert done.posting is not None
+        assert [v.entry_type for v in done.posting.value_entries] == [ValueEntryType.WIP_WRITE_OFF]
+        with uow:
+            assert uow.ledger.wip("PO-1") == 0
+            assert uow.ledger.account_balance("7270") == D("6.00")
+        report = verify(store)
+        assert report.ok, str(report)
