@@ -246,11 +246,21 @@ def _handle_once(
     return outcome
 
 
+#: Fields a command gained after it was first released, with the default that keeps its
+#: old meaning: left out of the hash at that default, so keys stored before still match.
+_ADDED_FIELDS: dict[str, dict[str, object]] = {"ReverseEntry": {"posted_at": None}}
+
+
 def command_hash(command: LedgerCommand) -> str:
-    """SHA-256 of the command's canonical JSON (sorted keys, no spaces)."""
+    """SHA-256 of the command's canonical JSON (sorted keys, no spaces); a field added
+    later is left out while it has its default (the hash stays what it was before)."""
     from prodcore.serialization import to_jsonable
 
-    text = json.dumps(to_jsonable(command), sort_keys=True, separators=(",", ":"))
+    data = to_jsonable(command)
+    for name, default in _ADDED_FIELDS.get(type(command).__name__, {}).items():
+        if data.get(name, default) == default:
+            data.pop(name, None)
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 
 

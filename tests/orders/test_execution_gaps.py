@@ -553,3 +553,26 @@ def test_write_off_through_a_sqlite_store_passes_verify() -> None:
             assert uow.ledger.account_balance("7270") == D("6.00")
         report = verify(store)
         assert report.ok, str(report)
+
+
+def test_reverse_entry_hash_is_unchanged_by_the_new_posted_at_field() -> None:
+    """Idempotency keys stored before ``posted_at`` existed still match their command."""
+    import hashlib
+    import json
+
+    from prodcore.services import command_hash
+
+    old = {
+        "type": "ReverseEntry",
+        "idempotency_key": "rev-1",
+        "source": "ITEM",
+        "entry_no": 1,
+        "quantity": None,
+        "include_flushed_consumption": False,
+        "document_no": "",
+    }
+    text = json.dumps(old, sort_keys=True, separators=(",", ":"))
+    before = hashlib.sha256(text.encode()).hexdigest()
+    assert command_hash(ReverseEntry("rev-1", ValueSource.ITEM, 1)) == before
+    dated = ReverseEntry("rev-1", ValueSource.ITEM, 1, posted_at=T0)
+    assert command_hash(dated) != before
