@@ -167,13 +167,57 @@ class Rounding:
         return steps * self.precision
 
 
-def _same_unit(left: Quantity | Money, right: Quantity | Money) -> None:
-    if left.unit != right.unit:
-        raise UnitMismatchError(left=left, right=right)
+class _Amount:
+    """Arithmetic shared by :class:`Quantity` and :class:`Money`: within one unit only."""
+
+    __slots__ = ()
+    amount: Decimal
+
+    @property
+    def unit(self) -> str:
+        raise NotImplementedError
+
+    def _same_unit(self, other: _Amount) -> None:
+        if self.unit != other.unit:
+            raise UnitMismatchError(left=self, right=other)
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.unit}"
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str(self.amount)!r}, {self.unit!r})"
+
+    def __add__(self, other: Self) -> Self:
+        self._same_unit(other)
+        return attrs.evolve(self, amount=self.amount + other.amount)  # type: ignore[misc]
+
+    def __sub__(self, other: Self) -> Self:
+        self._same_unit(other)
+        return attrs.evolve(self, amount=self.amount - other.amount)  # type: ignore[misc]
+
+    def __neg__(self) -> Self:
+        return attrs.evolve(self, amount=-self.amount)  # type: ignore[misc]
+
+    def __mul__(self, factor: Decimal | int) -> Self:
+        return attrs.evolve(self, amount=self.amount * to_decimal(factor, "factor"))  # type: ignore[misc]
+
+    def __lt__(self, other: Self) -> bool:
+        self._same_unit(other)
+        return self.amount < other.amount
+
+    def __le__(self, other: Self) -> bool:
+        self._same_unit(other)
+        return self.amount <= other.amount
+
+    def rounded(self, rounding: Rounding) -> Self:
+        return attrs.evolve(self, amount=rounding.apply(self.amount))  # type: ignore[misc]
+
+    def is_zero(self) -> bool:
+        return self.amount == 0
 
 
-@attrs.frozen(repr=False, order=False)
-class Quantity:
+@attrs.frozen(repr=False, order=False, str=False)
+class Quantity(_Amount):
     """An amount of something in a unit of measure (``'PCS'``, ``'KG'``, ``'MIN'``...)."""
 
     amount: Decimal = attrs.field(converter=as_decimal)
@@ -183,43 +227,9 @@ class Quantity:
     def zero(cls, unit: str) -> Self:
         return cls(ZERO, unit)
 
-    def __repr__(self) -> str:
-        return f"Quantity({str(self.amount)!r}, {self.unit!r})"
 
-    def __str__(self) -> str:
-        return f"{self.amount} {self.unit}"
-
-    def __add__(self, other: Self) -> Self:
-        _same_unit(self, other)
-        return attrs.evolve(self, amount=self.amount + other.amount)
-
-    def __sub__(self, other: Self) -> Self:
-        _same_unit(self, other)
-        return attrs.evolve(self, amount=self.amount - other.amount)
-
-    def __neg__(self) -> Self:
-        return attrs.evolve(self, amount=-self.amount)
-
-    def __mul__(self, factor: Decimal | int) -> Self:
-        return attrs.evolve(self, amount=self.amount * to_decimal(factor, "factor"))
-
-    def __lt__(self, other: Self) -> bool:
-        _same_unit(self, other)
-        return self.amount < other.amount
-
-    def __le__(self, other: Self) -> bool:
-        _same_unit(self, other)
-        return self.amount <= other.amount
-
-    def rounded(self, rounding: Rounding) -> Self:
-        return attrs.evolve(self, amount=rounding.apply(self.amount))
-
-    def is_zero(self) -> bool:
-        return self.amount == 0
-
-
-@attrs.frozen(repr=False, order=False)
-class Money:
+@attrs.frozen(repr=False, order=False, str=False)
+class Money(_Amount):
     """An amount in a currency. Rounded only when :meth:`rounded` is called."""
 
     amount: Decimal = attrs.field(converter=as_decimal)
@@ -232,36 +242,6 @@ class Money:
     @classmethod
     def zero(cls, currency: str) -> Self:
         return cls(ZERO, currency)
-
-    def __repr__(self) -> str:
-        return f"Money({str(self.amount)!r}, {self.currency!r})"
-
-    def __str__(self) -> str:
-        return f"{self.amount} {self.currency}"
-
-    def __add__(self, other: Self) -> Self:
-        _same_unit(self, other)
-        return attrs.evolve(self, amount=self.amount + other.amount)
-
-    def __sub__(self, other: Self) -> Self:
-        _same_unit(self, other)
-        return attrs.evolve(self, amount=self.amount - other.amount)
-
-    def __neg__(self) -> Self:
-        return attrs.evolve(self, amount=-self.amount)
-
-    def __mul__(self, factor: Decimal | int) -> Self:
-        return attrs.evolve(self, amount=self.amount * to_decimal(factor, "factor"))
-
-    def __lt__(self, other: Self) -> bool:
-        _same_unit(self, other)
-        return self.amount < other.amount
-
-    def rounded(self, rounding: Rounding) -> Self:
-        return attrs.evolve(self, amount=rounding.apply(self.amount))
-
-    def is_zero(self) -> bool:
-        return self.amount == 0
 
 
 class TimeUnit(enum.StrEnum):
