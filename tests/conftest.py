@@ -1,9 +1,19 @@
-"""Hypothesis profiles: fast locally, thorough (and derandomized) in CI."""
+"""Hypothesis profiles (fast locally, thorough and derandomized in CI) and the PostgreSQL
+fixtures: they skip without a server, or fail when one is required.
+
+``PRODCORE_TEST_PG_DSN`` names a server (``scripts/pg_server.py`` starts a throwaway one
+and sets it); with ``PRODCORE_REQUIRE_PG=1`` a missing server fails the run instead.
+Each test gets its own schema, dropped afterwards.
+"""
 
 from __future__ import annotations
 
 import os
+import urllib.parse
+import uuid
+from collections.abc import Iterator
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile("dev", max_examples=30, deadline=None)
@@ -16,3 +26,40 @@ settings.register_profile(
 )
 settings.register_profile("nightly", max_examples=2000, deadline=None, stateful_step_count=100)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
+
+
+def _dsn() -> str:
+    dsn = os.environ.get("PRODCORE_TEST_PG_DSN")
+    if not dsn:
+        if os.environ.get("PRODCORE_REQUIRE_PG") == "1":
+            pytest.fail("PRODCORE_REQUIRE_PG=1 but PRODCORE_TEST_PG_DSN is not set")
+        pytest.skip("no PostgreSQL server (set PRODCORE_TEST_PG_DSN)")
+    return dsn
+
+
+@pytest.fixture
+def pg_dsn() -> Iterator[str]:
+    """A DSN whose search_path is a fresh, empty schema."""
+    dsn = _dsn()
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover
+        if os.environ.get("PRODCORE_REQUIRE_PG") == "1":
+            pytest.fail("psycopg is not installed")
+        pytest.skip("psycopg is not installed")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    if dsn.startswith(("postgresql:", "postgres:")):
+        sep = "&" if "?" in dsn else "?"
+        yield f"{dsn}{sep}options={urllib.parse.quote(f'-c search_path={schema}')}"
+    else:
+        yield f"{dsn} options='-c search_path={schema}'"
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture
+def pg_base_dsn() -> str:
+    """The server's DSN (tests that make their own schemas)."""
+    return _dsn()

@@ -21,43 +21,6 @@ from prodcore.adapters import Store, open_store
 from prodcore.ports import UnitOfWork
 
 
-def _dsn() -> str:
-    dsn = os.environ.get("PRODCORE_TEST_PG_DSN")
-    if not dsn:
-        if os.environ.get("PRODCORE_REQUIRE_PG") == "1":
-            pytest.fail("PRODCORE_REQUIRE_PG=1 but PRODCORE_TEST_PG_DSN is not set")
-        pytest.skip("no PostgreSQL server (set PRODCORE_TEST_PG_DSN)")
-    return dsn
-
-
-@pytest.fixture
-def pg_dsn() -> Iterator[str]:
-    """A DSN whose search_path is a fresh, empty schema."""
-    dsn = _dsn()
-    try:
-        import psycopg
-    except ImportError:  # pragma: no cover
-        if os.environ.get("PRODCORE_REQUIRE_PG") == "1":
-            pytest.fail("psycopg is not installed")
-        pytest.skip("psycopg is not installed")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    if dsn.startswith(("postgresql:", "postgres:")):
-        sep = "&" if "?" in dsn else "?"
-        yield f"{dsn}{sep}options={urllib.parse.quote(f'-c search_path={schema}')}"
-    else:
-        yield f"{dsn} options='-c search_path={schema}'"
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute(f"DROP SCHEMA {schema} CASCADE")
-
-
-@pytest.fixture
-def pg_base_dsn() -> str:
-    """The server's DSN (tests that make their own schemas)."""
-    return _dsn()
-
-
 def pg_url(dsn: str, schema: str) -> str:
     sep = "&" if "?" in dsn else "?"
     return f"{dsn}{sep}options={urllib.parse.quote(f'-c search_path={schema}')}"
