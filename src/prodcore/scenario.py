@@ -47,6 +47,7 @@ from prodcore.clock import FixedClock
 from prodcore.costing.adjustment import AdjustCost, adjust_cost
 from prodcore.costing.standard import ImplementStandardCost, implement_standard_cost
 from prodcore.errors import InvalidValueError, ProdcoreError, ScenarioError
+from prodcore.ledger.model import PostingSetup
 from prodcore.masterdata import ManufacturingSetup
 from prodcore.ports import MasterDataRecord, UnitOfWork
 from prodcore.scheduling.service import ScheduleOrder, reschedule
@@ -70,6 +71,7 @@ class Scenario:
     setup: ManufacturingSetup
     master_data: tuple[MasterDataRecord, ...]
     steps: tuple[Step, ...]
+    posting_setup: PostingSetup = attrs.field(factory=PostingSetup)
 
 
 @attrs.frozen
@@ -142,7 +144,15 @@ def _parse(raw: Any, lines: list[int]) -> Scenario:
         raise ScenarioError(
             step=0, command="file", line=1, reason="the file must hold a JSON object"
         )
-    unknown = set(raw) - {"scenario", "start", "setup", "master_data", "steps", "description"}
+    unknown = set(raw) - {
+        "scenario",
+        "start",
+        "setup",
+        "posting_setup",
+        "master_data",
+        "steps",
+        "description",
+    }
     if unknown:
         raise ScenarioError(
             step=0, command="file", line=1, reason=f"unknown keys {sorted(unknown)}"
@@ -152,6 +162,7 @@ def _parse(raw: Any, lines: list[int]) -> Scenario:
             json.dumps(raw.get("start", "2026-01-05T08:00:00+00:00")), dt.datetime
         )
         setup: ManufacturingSetup = loads(raw.get("setup", {}), ManufacturingSetup)
+        posting_setup: PostingSetup = loads(raw.get("posting_setup", {}), PostingSetup)
         records: tuple[MasterDataRecord, ...] = tuple(
             loads(r, MasterDataRecord) for r in raw.get("master_data", [])
         )
@@ -172,7 +183,9 @@ def _parse(raw: Any, lines: list[int]) -> Scenario:
                 step=n, command=str(item.get("type", "?")), line=line, reason=str(err)
             ) from None
         steps.append(Step(command, at, line))
-    return Scenario(str(raw.get("scenario", "")), start, setup, records, tuple(steps))
+    return Scenario(
+        str(raw.get("scenario", "")), start, setup, records, tuple(steps), posting_setup
+    )
 
 
 def dispatch(uow: UnitOfWork, command: Any, clock: FixedClock) -> Any:
@@ -197,6 +210,9 @@ def run_scenario(
     """Load the master data, then run each step in its own unit of work."""
     clock = FixedClock(scenario.start)
     put_master_data(uow_factory(), scenario.master_data, setup=scenario.setup)
+    with uow_factory() as uow:
+        uow.ledger.put_posting_setup(scenario.posting_setup)
+        uow.commit()
     results = []
     for n, step in enumerate(scenario.steps, start=1):
         if step.at is not None:

@@ -227,10 +227,10 @@ def handle(
 
 
 def _handle_once(
-    uow: UnitOfWork, command: LifecycleCommand | LedgerCommand, clock: Clock
+    uow: UnitOfWork, command: LifecycleCommand | LedgerCommand, clock: Clock, *, commit: bool = True
 ) -> Outcome | PostingResult:
     if not isinstance(command, LifecycleCommand):
-        return _post(uow, command, clock)
+        return _post(uow, command, clock, commit=commit)
     with uow:
         before, outcome, _flush = _decide(uow, command, clock)
         after = outcome.order
@@ -242,7 +242,8 @@ def _handle_once(
             uow.orders.save(after, expected_version=before.version)
         if outcome.posting is not None:
             outcome = attrs.evolve(outcome, posting=uow.ledger.append(outcome.posting))
-        uow.commit()
+        if commit:
+            uow.commit()
     return outcome
 
 
@@ -277,7 +278,9 @@ def _decide_ledger_command(
     return decide_posting(command, get_order, uow.master_data, uow.ledger, clock.now())
 
 
-def _post(uow: UnitOfWork, command: LedgerCommand, clock: Clock) -> PostingResult:
+def _post(
+    uow: UnitOfWork, command: LedgerCommand, clock: Clock, *, commit: bool = True
+) -> PostingResult:
     digest = command_hash(command)
     with uow:
         known = uow.ledger.idempotency(command.idempotency_key)
@@ -310,7 +313,8 @@ def _post(uow: UnitOfWork, command: LedgerCommand, clock: Clock) -> PostingResul
             type(command).__name__, batch, tuple(versions), execution.warnings, execution.notes
         )
         uow.ledger.remember(IdempotencyRecord(command.idempotency_key, digest, result))
-        uow.commit()
+        if commit:
+            uow.commit()
     return result
 
 
@@ -338,10 +342,17 @@ def calculate_subcontract_requests(
         return calculate_subcontracts(orders, uow.master_data, work_center_no=work_center_no)
 
 
-def preview(uow: UnitOfWork, command: LifecycleCommand, *, clock: Clock) -> Outcome:
-    """What ``command`` would do (what-if), without writing anything."""
-    with uow:
-        return _decide(uow, command, clock)[1]
+@overload
+def preview(uow: UnitOfWork, command: LifecycleCommand, *, clock: Clock) -> Outcome: ...
+@overload
+def preview(uow: UnitOfWork, command: LedgerCommand, *, clock: Clock) -> PostingResult: ...
+def preview(
+    uow: UnitOfWork, command: LifecycleCommand | LedgerCommand, *, clock: Clock
+) -> Outcome | PostingResult:
+    """What ``command`` would do (what-if), without writing anything: decided and staged
+    exactly as :func:`handle` does (same checks, same errors, the entries it would post,
+    numbered as they would be now), then rolled back."""
+    return _handle_once(uow, command, clock, commit=False)
 
 
 def put_master_data(
