@@ -19,11 +19,11 @@ import contextlib
 import datetime as dt
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
-from types import TracebackType
 from typing import Any, Self, TypeVar
 
 import attrs
 
+from prodcore.adapters._base import READABLE_KINDS, MasterDataGetters, StagedUnitOfWork
 from prodcore.errors import (
     ConcurrencyError,
     DuplicateError,
@@ -72,14 +72,6 @@ KINDS: dict[str, type] = {
     "ShopCalendar": ShopCalendar,
 }
 _KIND_OF: dict[type, str] = {cls: kind for kind, cls in KINDS.items()}
-_READABLE: dict[type, str] = {
-    Item: "Item",
-    ProductionBom: "Production BOM",
-    Routing: "Routing",
-    WorkCenter: "Work center",
-    MachineCenter: "Machine center",
-    ShopCalendar: "Shop calendar",
-}
 _ORDER = "Production order"
 
 Statement = str | Mapping[str, str]  # common SQL, or SQL per dialect ("sqlite", "postgresql")
@@ -368,7 +360,7 @@ def _decode_master(doc: str, cls: type[_T]) -> _T:
     return _MASTER.get(doc, cls)
 
 
-class _MasterData:
+class _MasterData(MasterDataGetters):
     def __init__(self, store: SqlStore) -> None:
         self._store = store
         self.staged: dict[tuple[str, str], MasterDataRecord] = {}
@@ -395,7 +387,7 @@ class _MasterData:
     def _get(self, cls: type[_T], no: str) -> _T:
         kind = _KIND_OF[cls]
         if not isinstance(no, str):
-            raise NotFoundError(kind=_READABLE[cls], key=no)
+            raise NotFoundError(kind=READABLE_KINDS[cls], key=no)
         staged = self.staged.get((kind, no))
         if staged is not None:
             return staged  # type: ignore[return-value]
@@ -403,7 +395,7 @@ class _MasterData:
             "SELECT doc FROM prodcore_master_data WHERE kind = ? AND no = ?", (kind, no)
         )
         if not rows:
-            raise NotFoundError(kind=_READABLE[cls], key=no)
+            raise NotFoundError(kind=READABLE_KINDS[cls], key=no)
         return _decode_master(rows[0][0], cls)
 
     def _all(self, cls: type[_T]) -> Iterator[_T]:
@@ -414,42 +406,6 @@ class _MasterData:
         for no in sorted(merged):
             value = merged[no]
             yield _decode_master(value, cls) if isinstance(value, str) else value
-
-    def item(self, no: str) -> Item:
-        return self._get(Item, no)
-
-    def bom(self, no: str) -> ProductionBom:
-        return self._get(ProductionBom, no)
-
-    def routing(self, no: str) -> Routing:
-        return self._get(Routing, no)
-
-    def work_center(self, no: str) -> WorkCenter:
-        return self._get(WorkCenter, no)
-
-    def machine_center(self, no: str) -> MachineCenter:
-        return self._get(MachineCenter, no)
-
-    def shop_calendar(self, no: str) -> ShopCalendar:
-        return self._get(ShopCalendar, no)
-
-    def shop_calendars(self) -> Iterator[ShopCalendar]:
-        return self._all(ShopCalendar)
-
-    def items(self) -> Iterator[Item]:
-        return self._all(Item)
-
-    def boms(self) -> Iterator[ProductionBom]:
-        return self._all(ProductionBom)
-
-    def routings(self) -> Iterator[Routing]:
-        return self._all(Routing)
-
-    def work_centers(self) -> Iterator[WorkCenter]:
-        return self._all(WorkCenter)
-
-    def machine_centers(self) -> Iterator[MachineCenter]:
-        return self._all(MachineCenter)
 
     def flush(self, tx: Tx) -> None:
         if self.staged_setup is not None:
@@ -1028,7 +984,7 @@ class _Ledger:
                     )
 
 
-class SqlUnitOfWork:
+class SqlUnitOfWork(StagedUnitOfWork):
     """A unit of work over a :class:`SqlStore`; rolls back unless committed."""
 
     def __init__(self, store: SqlStore) -> None:
@@ -1052,18 +1008,6 @@ class SqlUnitOfWork:
     def orders(self) -> _Orders:
         return self._orders
 
-    def __enter__(self) -> Self:
-        self._begin()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.rollback()
-
     def commit(self) -> None:
         """Apply every staged write in one transaction, or none of them."""
         ledger = self._ledger
@@ -1080,9 +1024,6 @@ class SqlUnitOfWork:
                 self._master.flush(tx)
                 self._orders.flush(tx)
                 ledger.flush(tx)
-        self._begin()
-
-    def rollback(self) -> None:
         self._begin()
 
 

@@ -22,11 +22,11 @@ import datetime as dt
 import threading
 from collections.abc import Iterator
 from decimal import Decimal
-from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, TypeVar
 
 import attrs
 
+from prodcore.adapters._base import READABLE_KINDS, MasterDataGetters, StagedUnitOfWork
 from prodcore.errors import ConcurrencyError, DuplicateError, InvalidValueError, NotFoundError
 from prodcore.ledger.balances import LedgerIndex
 from prodcore.ledger.model import (
@@ -42,28 +42,14 @@ from prodcore.ledger.model import (
     number_batch,
 )
 from prodcore.masterdata import (
-    Item,
-    MachineCenter,
     ManufacturingSetup,
-    ProductionBom,
-    Routing,
-    WorkCenter,
 )
 from prodcore.orders.model import OrderStatus, ProductionOrder
 from prodcore.ports import MasterDataRecord
-from prodcore.scheduling.calendar import ShopCalendar
 
 __all__ = ["InMemoryStore", "InMemoryUnitOfWork"]
 
 _T = TypeVar("_T")
-_KINDS: dict[type, str] = {
-    Item: "Item",
-    ProductionBom: "Production BOM",
-    Routing: "Routing",
-    WorkCenter: "Work center",
-    MachineCenter: "Machine center",
-    ShopCalendar: "Shop calendar",
-}
 
 
 @attrs.define
@@ -80,7 +66,7 @@ class InMemoryStore:
     posting_setup: PostingSetup = attrs.field(factory=PostingSetup)
 
 
-class _MasterData:
+class _MasterData(MasterDataGetters):
     def __init__(self, store: InMemoryStore) -> None:
         self._store = store
         self.staged: dict[tuple[type, str], MasterDataRecord] = {}
@@ -97,7 +83,7 @@ class _MasterData:
 
     def put(self, record: MasterDataRecord) -> None:
         kind = type(record)
-        if kind not in _KINDS:
+        if kind not in READABLE_KINDS:
             raise InvalidValueError(field="record", value=record, reason="not a master data record")
         self.staged[(kind, record.no)] = record
 
@@ -105,7 +91,7 @@ class _MasterData:
         key = (kind, no)
         found = self.staged.get(key) or self._store.master.get(key)
         if found is None:
-            raise NotFoundError(kind=_KINDS[kind], key=no)
+            raise NotFoundError(kind=READABLE_KINDS[kind], key=no)
         return found  # type: ignore[return-value]
 
     def _all(self, kind: type[_T]) -> Iterator[_T]:
@@ -113,42 +99,6 @@ class _MasterData:
         for (k, _), record in sorted(merged.items(), key=lambda kv: kv[0][1]):
             if k is kind:
                 yield record  # type: ignore[misc]
-
-    def item(self, no: str) -> Item:
-        return self._get(Item, no)
-
-    def bom(self, no: str) -> ProductionBom:
-        return self._get(ProductionBom, no)
-
-    def routing(self, no: str) -> Routing:
-        return self._get(Routing, no)
-
-    def work_center(self, no: str) -> WorkCenter:
-        return self._get(WorkCenter, no)
-
-    def machine_center(self, no: str) -> MachineCenter:
-        return self._get(MachineCenter, no)
-
-    def shop_calendar(self, no: str) -> ShopCalendar:
-        return self._get(ShopCalendar, no)
-
-    def shop_calendars(self) -> Iterator[ShopCalendar]:
-        return self._all(ShopCalendar)
-
-    def items(self) -> Iterator[Item]:
-        return self._all(Item)
-
-    def boms(self) -> Iterator[ProductionBom]:
-        return self._all(ProductionBom)
-
-    def routings(self) -> Iterator[Routing]:
-        return self._all(Routing)
-
-    def work_centers(self) -> Iterator[WorkCenter]:
-        return self._all(WorkCenter)
-
-    def machine_centers(self) -> Iterator[MachineCenter]:
-        return self._all(MachineCenter)
 
 
 class _Orders:
@@ -360,7 +310,7 @@ class _Ledger:
         self.staged_keys[record.key] = record
 
 
-class InMemoryUnitOfWork:
+class InMemoryUnitOfWork(StagedUnitOfWork):
     """A unit of work over an :class:`InMemoryStore`; rolls back unless committed."""
 
     def __init__(self, store: InMemoryStore) -> None:
@@ -383,18 +333,6 @@ class InMemoryUnitOfWork:
     @property
     def ledger(self) -> _Ledger:
         return self._ledger
-
-    def __enter__(self) -> Self:
-        self._begin()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.rollback()
 
     def commit(self) -> None:
         with self.store.lock:
@@ -433,7 +371,4 @@ class InMemoryUnitOfWork:
             self.store.idempotency.update(ledger.staged_keys)
             if ledger.staged_setup is not None:
                 self.store.posting_setup = ledger.staged_setup
-        self._begin()
-
-    def rollback(self) -> None:
         self._begin()
