@@ -25,7 +25,9 @@ from prodcore.costing.allocation import (
     ProductKind,
     allocate_cost,
     allocate_cost_shares,
+    allocate_line_costs,
     allocate_order_cost,
+    order_plan,
 )
 from prodcore.costing.report import render_cost_breakdown
 from prodcore.costing.rollup import (
@@ -86,12 +88,14 @@ __all__ = [
     "adjust_cost",
     "allocate_cost",
     "allocate_cost_shares",
+    "allocate_line_costs",
     "allocate_order_cost",
     "cost_breakdown",
     "d365_variances",
     "implement_standard_cost",
     "operation_cost_time",
     "order_cost_report",
+    "order_plan",
     "render_cost_breakdown",
     "render_d365_variances",
     "render_order_cost",

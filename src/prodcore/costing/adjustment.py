@@ -27,6 +27,15 @@ entry if none is left). An output entry's inventory value is the sum of its
 ``DIRECT_COST`` entries; the ``INDIRECT_COST``, ``VARIANCE`` and ``ROUNDING`` entries of
 adjustment move WIP against the overhead, variance and adjustment accounts, not inventory.
 
+**Co-products** (an order created with ``co_products``): before step 1 the order's actual
+cost is shared over its lines by their cost shares, each of the five shares with
+:func:`~prodcore.costing.allocation.allocate_cost`'s rule (each part rounded, the rest
+to the largest share), and each line is then adjusted with its part as its actual cost:
+a non-standard co-product's output takes its part, a Standard-cost one keeps its
+standard and its variances are, per type, its part of that type's actual cost less its
+own standard of that type. The manufacturing overhead shared is the order's total (each
+line's own, from its item), frozen at the first adjustment like a single line's.
+
 Adjustment is idempotent by content: every amount is a target minus what earlier
 adjustments already posted, so adjusting twice posts nothing new; the same idempotency
 key returns the first result. A refused adjustment (the order is not finished) raises
@@ -46,6 +55,7 @@ import attrs
 
 from prodcore.clock import Clock
 from prodcore.costing.actual import CostLedger, LineCost, OrderCost, actual_cost
+from prodcore.costing.allocation import allocate_line_costs, order_plan
 from prodcore.costing.rollup import roll_up
 from prodcore.costing.shares import SHARE_NAMES, CostShares
 from prodcore.errors import IdempotencyConflictError, InvalidTransitionError, NotFoundError
@@ -265,6 +275,24 @@ def adjustment_entries(
     rounding = md.setup.amount_rounding
     items = {e.entry_no: e for e in ledger.item_entries(order_id=order.id)}
     values = ledger.value_entries(order_id=order.id)
+    plan = order_plan(order)
+    if plan is not None:
+        # co-products: each line adjusts its part of the order's cost
+        frozen_mo = (
+            sum(
+                (
+                    v.cost_amount
+                    for v in values
+                    if v.document_no == document_no
+                    and v.source is ValueSource.ITEM
+                    and v.entry_type is ValueEntryType.INDIRECT_COST
+                ),
+                ZERO,
+            )
+            if any(v.document_no == document_no for v in values)
+            else None
+        )
+        cost = allocate_line_costs(cost, plan, rounding, manufacturing_overhead=frozen_mo)
     out: list[ValueEntry] = []
 
     def entry(

@@ -18,6 +18,11 @@ parts add up to it exactly:
 [('OIL', Decimal('50.00')), ('MEAL', Decimal('50.01')), ('HULLS', Decimal('0.00'))]
 
 Both halves round up to 50.01; the extra cent comes off OIL, the first of the largest.
+
+An order created with co-products (``CreateOrder(..., co_products=...)``) carries the
+shares on its lines; :func:`order_plan` reads its plan and :func:`allocate_line_costs`
+rewrites its actual cost so each line carries its part (share by share), which is what
+cost adjustment values the line's output at.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from prodcore.costing.actual import OrderCost
 from prodcore.costing.shares import SHARE_NAMES, CostShares
 from prodcore.errors import InvalidValueError
 from prodcore.numbers import HUNDRED, ZERO, Rounding, as_decimal, non_negative, percent, tuple_of
+from prodcore.orders.model import ProductionOrder
 
 __all__ = [
     "Allocation",
@@ -42,7 +48,9 @@ __all__ = [
     "ProductKind",
     "allocate_cost",
     "allocate_cost_shares",
+    "allocate_line_costs",
     "allocate_order_cost",
+    "order_plan",
 ]
 
 
@@ -145,3 +153,46 @@ def allocate_order_cost(
     """The order's actual cost (all lines, per share) split over the plan's products
     (:func:`allocate_cost_shares`); what each product's output would be valued at."""
     return allocate_cost_shares(cost.actual, plan, rounding)
+
+
+def order_plan(order: ProductionOrder) -> CoProductPlan | None:
+    """The plan of an order created with co-products (one product per line, in line
+    order, each with its line's cost share and quantity), or None for an order without."""
+    if not any(line.cost_share_percent is not None for line in order.lines):
+        return None
+    return CoProductPlan(
+        tuple(
+            CoProduct(line.item_no, line.cost_share_percent or ZERO, quantity=line.quantity)
+            for line in order.lines
+        )
+    )
+
+
+def allocate_line_costs(
+    cost: OrderCost,
+    plan: CoProductPlan,
+    rounding: Rounding,
+    *,
+    manufacturing_overhead: Decimal | None = None,
+) -> OrderCost:
+    """``cost`` with each line's actual cost replaced by its part of the order's
+    (:func:`allocate_order_cost`; plan products and cost lines in the same order).
+    ``manufacturing_overhead`` replaces the order's total manufacturing overhead before
+    the split (cost adjustment passes the one frozen at its first run)."""
+    if len(plan.products) != len(cost.lines):
+        raise InvalidValueError(
+            field="products",
+            value=len(plan.products),
+            reason=f"the plan needs one product per line of order {cost.order_id}",
+        )
+    total = cost.actual
+    if manufacturing_overhead is not None:
+        total = attrs.evolve(total, manufacturing_overhead=manufacturing_overhead)
+    parts = allocate_cost_shares(total, plan, rounding)
+    return attrs.evolve(
+        cost,
+        lines=tuple(
+            attrs.evolve(line, actual=shares)
+            for line, (_, shares) in zip(cost.lines, parts, strict=True)
+        ),
+    )

@@ -71,10 +71,12 @@ from prodcore.orders.model import (
 )
 
 __all__ = [
+    "BY_PRODUCT",
     "QUALITY_SCRAP",
     "SUBCONTRACT_RECEIPT",
     "AdjustInventory",
     "AdjustmentLine",
+    "ByProductLine",
     "CapacityLine",
     "ConsumptionLine",
     "Execution",
@@ -82,6 +84,7 @@ __all__ = [
     "OutputLine",
     "PickComponents",
     "PickLine",
+    "PostByProduct",
     "PostCapacity",
     "PostConsumption",
     "PostOutput",
@@ -213,6 +216,25 @@ class AdjustmentLine:
 
 
 @attrs.frozen
+class ByProductLine:
+    """A by-product of an order line: ``quantity`` (base unit, > 0) of ``item_no`` that
+    came out of the process, valued at ``unit_cost`` per base unit (None: the item's cost
+    by costing method, the standard cost of a Standard-cost item, else its unit cost),
+    put at ``location_code`` (None: the order's location)."""
+
+    order_id: str
+    line_no: int
+    item_no: str
+    quantity: Decimal = attrs.field(converter=as_decimal, validator=[_non_negative, _non_zero])
+    unit_cost: Decimal | None = attrs.field(
+        default=None,
+        converter=attrs.converters.optional(as_decimal),
+        validator=_optional_non_negative,
+    )
+    location_code: str | None = None
+
+
+@attrs.frozen
 class PickLine:
     """Stage ``quantity`` of a component in the production bin."""
 
@@ -281,6 +303,21 @@ class AdjustInventory:
 
 
 @attrs.frozen
+class PostByProduct:
+    """Post by-products of released orders (BC's negative consumption, ``bc-d365.md``
+    §3.1): per line an inbound ``CONSUMPTION`` item entry (+quantity, no component) and a
+    direct-cost value entry of +quantity × unit cost, G/L Inventory against the order's
+    WIP. The credit lowers the line's material cost (``−Σ`` consumption), so cost
+    adjustment values the main output that much lower. Reversible with
+    :class:`ReverseEntry` like any consumption entry."""
+
+    idempotency_key: str
+    lines: tuple[ByProductLine, ...] = attrs.field(validator=tuple_of(ByProductLine))
+    document_no: str = ""
+    name = "post by-product"
+
+
+@attrs.frozen
 class PickComponents:
     """Stage components in the production bin (the pick step the PICK_* methods need).
 
@@ -329,6 +366,7 @@ PostingCommand = (
     | PickComponents
     | ReverseEntry
     | AdjustInventory
+    | PostByProduct
 )
 
 
@@ -565,6 +603,61 @@ class _Builder:
         )
         if reason:
             self.notes.append(f"{reason}: {quantity} {comp.unit} of {comp.item_no} ({order_id})")
+
+    # by-products (negative consumption)
+
+    def by_product(self, bl: ByProductLine) -> None:
+        order = self.order(bl.order_id, command=PostByProduct.name)
+        line = order.line(bl.line_no)
+        item = self.md.item(bl.item_no)
+        if item.blocked:
+            raise InvalidValueError(field="item_no", value=item.no, reason="the item is blocked")
+        base_qty = posted_quantity(bl.quantity, item.rounding)
+        if base_qty <= 0:
+            raise InvalidValueError(
+                field="quantity",
+                value=bl.quantity,
+                reason=f"rounds to 0 at {item.no}'s rounding precision {item.rounding_precision}",
+            )
+        ref = self.add_item_entry(
+            ItemLedgerEntry(
+                0,
+                ItemEntryType.CONSUMPTION,
+                item.no,
+                base_qty,
+                unit=item.base_unit,
+                location_code=order.location_code if bl.location_code is None else bl.location_code,
+                order_id=order.id,
+                order_line_no=line.line_no,
+                posted_at=self.at,
+                document_no=self.document_no,
+                reason=BY_PRODUCT,
+            )
+        )
+        unit_cost = item_unit_cost(item) if bl.unit_cost is None else bl.unit_cost
+        cost = base_qty * unit_cost
+        amount = self.money.apply(cost)
+        self.add_value(
+            ValueEntry(
+                -(len(self.values) + 1),
+                ValueEntryType.DIRECT_COST,
+                ValueSource.ITEM,
+                amount,
+                ZERO,
+                currency=self.setup.currency,
+                valued_quantity=base_qty,
+                item_entry_no=ref,
+                item_no=item.no,
+                order_id=order.id,
+                order_line_no=line.line_no,
+                rounding_residual=cost - amount,
+                posted_at=self.at,
+                document_no=self.document_no,
+            )
+        )
+        # nothing on the order changes but that it has postings now
+        self.orders[order.id] = attrs.evolve(self.orders[order.id], has_postings=True)
+        self.notes.append(f"{BY_PRODUCT}: {base_qty} {item.base_unit} of {item.no} ({order.id})")
 
     # inventory adjustment (item journal)
 
@@ -1153,7 +1246,9 @@ class _Builder:
             ValueSource.ITEM, entry_no, ref, done, done + qty, total, order.id, line.line_no, at
         )
         line = self.orders[order.id].line(line.line_no)
-        if orig.entry_type is ItemEntryType.CONSUMPTION:
+        if orig.entry_type is ItemEntryType.CONSUMPTION and orig.component_line_no is None:
+            what = "by-product"  # negative consumption of no component: no counter moves
+        elif orig.entry_type is ItemEntryType.CONSUMPTION:
             comp = line.component(orig.component_line_no or 0)
             self.put_component(
                 order.id,
@@ -1371,6 +1466,9 @@ def decide_posting(
         case AdjustInventory():
             for al in command.lines:
                 b.adjust(al)
+        case PostByProduct():
+            for bl in command.lines:
+                b.by_product(bl)
     return b.result(command.idempotency_key)
 
 
@@ -1383,6 +1481,9 @@ def _in_unit(item: Item, base_qty: Decimal, unit: str) -> Decimal:
 
 #: Description (prefix) of the capacity entry a subcontracting receipt posts.
 SUBCONTRACT_RECEIPT = "Subcontracting receipt"
+
+BY_PRODUCT = "By-product"
+"""The reason of a by-product's item entry (:class:`PostByProduct`)."""
 #: Description (prefix) of the capacity entry a quality scrap posts.
 QUALITY_SCRAP = "Quality scrap"
 

@@ -27,7 +27,15 @@ import attrs
 
 from prodcore.errors import DuplicateError, InvalidTransitionError, InvalidValueError
 from prodcore.masterdata import CalculationFormula, FlushingMethod
-from prodcore.numbers import ZERO, Duration, as_decimal, non_negative, percent, tuple_of
+from prodcore.numbers import (
+    HUNDRED,
+    ZERO,
+    Duration,
+    as_decimal,
+    non_negative,
+    percent,
+    tuple_of,
+)
 from prodcore.orders.explosion import (
     MasterDataLookup,
     component_expected_quantity,
@@ -50,6 +58,7 @@ __all__ = [
     "ChangeOperation",
     "ChangeOrder",
     "ChangeStatus",
+    "CoProductSpec",
     "ComponentAdded",
     "ComponentChanged",
     "ComponentRemoved",
@@ -88,8 +97,23 @@ _CREATABLE: Final = frozenset({S.SIMULATED, S.PLANNED, S.FIRM_PLANNED, S.RELEASE
 
 
 @attrs.frozen
+class CoProductSpec:
+    """A co-product of an order: ``quantity`` (base unit) of ``item_no``, carrying
+    ``cost_share_percent`` of the order's cost (the main line carries 100 less the
+    co-products' shares)."""
+
+    item_no: str
+    quantity: Decimal = attrs.field(converter=as_decimal, validator=non_negative)
+    cost_share_percent: Decimal = attrs.field(converter=as_decimal, validator=percent)
+
+
+@attrs.frozen
 class CreateOrder:
-    """Create an order for ``quantity`` (base unit) of ``item_no`` and explode it."""
+    """Create an order for ``quantity`` (base unit) of ``item_no`` and explode it.
+
+    ``co_products`` adds a line per co-product (no BOM, no routing) after the exploded
+    line; cost adjustment then shares the order's cost over the lines by their cost
+    shares (``docs/costing.md``, "Co-products and by-products")."""
 
     order_id: str
     item_no: str
@@ -99,6 +123,9 @@ class CreateOrder:
     location_code: str = attrs.field(default="", kw_only=True)
     description: str = attrs.field(default="", kw_only=True)
     make_to_order: bool = attrs.field(default=False, kw_only=True)
+    co_products: tuple[CoProductSpec, ...] = attrs.field(
+        default=(), validator=tuple_of(CoProductSpec), kw_only=True
+    )
 
     name = "create"
 
@@ -445,6 +472,8 @@ def _new_order(command: CreateOrder, md: MasterDataLookup, at: dt.datetime) -> P
         location_code=command.location_code,
         make_to_order=command.make_to_order,
     )
+    if command.co_products:
+        lines = _with_co_products(lines, command, md)
     return ProductionOrder(
         id=command.order_id,
         status=command.status,
@@ -458,11 +487,59 @@ def _new_order(command: CreateOrder, md: MasterDataLookup, at: dt.datetime) -> P
     )
 
 
+def _with_co_products(
+    lines: tuple[OrderLine, ...], command: CreateOrder, md: MasterDataLookup
+) -> tuple[OrderLine, ...]:
+    """The exploded line with its share (100 less the co-products') and a line per
+    co-product; refuses what would not allocate (shares over 100, repeated items, a
+    made-to-order order)."""
+    if command.make_to_order:
+        raise InvalidValueError(
+            field="co_products",
+            value=command.order_id,
+            reason="an order with co-products is not made to order "
+            "(its sub-assembly lines would carry costs of their own)",
+        )
+    names = [command.item_no, *(spec.item_no for spec in command.co_products)]
+    if len(set(names)) != len(names):
+        raise InvalidValueError(
+            field="co_products", value=tuple(names), reason="items repeat (main item included)"
+        )
+    others = sum((spec.cost_share_percent for spec in command.co_products), ZERO)
+    if others > HUNDRED:
+        raise InvalidValueError(
+            field="cost_share_percent",
+            value=others,
+            reason="the co-products' shares add up to more than 100 "
+            "(the main line's share, 100 less theirs, would be negative)",
+        )
+    (main,) = lines
+    added: list[OrderLine] = []
+    for n, spec in enumerate(command.co_products, start=2):
+        item = md.item(spec.item_no)
+        if item.blocked:
+            raise InvalidValueError(field="item_no", value=item.no, reason="the item is blocked")
+        added.append(
+            OrderLine(
+                line_no=n * 10000,
+                item_no=item.no,
+                quantity=spec.quantity,
+                unit=item.base_unit,
+                unit_cost=item.unit_cost,
+                due_date=command.due_date,
+                quality_checks=item.quality_checks,
+                cost_share_percent=spec.cost_share_percent,
+                co_product=True,
+            )
+        )
+    return (attrs.evolve(main, cost_share_percent=HUNDRED - others), *added)
+
+
 def _explode(
     order: ProductionOrder, quantity: Decimal, due: dt.date, md: MasterDataLookup
 ) -> tuple[OrderLine, ...]:
     make_to_order = any(line.planning_level > 0 for line in order.lines)
-    return explode_order_lines(
+    lines = explode_order_lines(
         order.item_no,
         quantity,
         md,
@@ -470,6 +547,22 @@ def _explode(
         at=due,
         location_code=order.location_code,
         make_to_order=make_to_order,
+    )
+    co_lines = [line for line in order.lines if line.co_product]
+    if not co_lines:
+        return lines
+    # co-products keep their shares; their quantities follow the order's quantity
+    main_share = order.lines[0].cost_share_percent
+
+    def scaled(line: OrderLine) -> Decimal:
+        if not order.quantity:
+            return line.quantity
+        return md.item(line.item_no).rounding.apply(line.quantity * quantity / order.quantity)
+
+    return (
+        attrs.evolve(lines[0], cost_share_percent=main_share),
+        *lines[1:],
+        *(attrs.evolve(line, quantity=scaled(line), due_date=due) for line in co_lines),
     )
 
 

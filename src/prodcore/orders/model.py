@@ -192,6 +192,14 @@ class OrderLine:
     quality_checks: tuple[QualityCheck, ...] = attrs.field(
         default=(), validator=tuple_of(QualityCheck)
     )
+    # co-products (``docs/costing.md``): every line of an order created with co-products
+    # carries its share (percent) of the order's cost, the main line 100 less the others;
+    # None on an order without co-products. ``co_product`` marks the lines added for them
+    # (no BOM, no routing: their output is posted with ``operation_no`` None).
+    cost_share_percent: Decimal | None = attrs.field(
+        default=None, converter=attrs.converters.optional(as_decimal)
+    )
+    co_product: bool = False
 
     @property
     def remaining_quantity(self) -> Decimal:
