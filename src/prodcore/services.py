@@ -43,7 +43,13 @@ from prodcore.errors import (
     NotFoundError,
 )
 from prodcore.ledger.model import IdempotencyRecord, PostingBatch, PostingResult
-from prodcore.masterdata import ConsumptionBasis, Item, ManufacturingSetup, ProductionBom
+from prodcore.masterdata import (
+    BomLineType,
+    ConsumptionBasis,
+    Item,
+    ManufacturingSetup,
+    ProductionBom,
+)
 from prodcore.orders.execution import (
     ConsumptionLine,
     Execution,
@@ -80,7 +86,7 @@ from prodcore.orders.subcontracting import (
     calculate_subcontracts,
     decide_subcontracting,
 )
-from prodcore.ports import MasterDataRecord, UnitOfWork
+from prodcore.ports import MasterDataRecord, MasterDataRepository, UnitOfWork
 
 #: Commands decided against the ledger and answered with a PostingResult (idempotent).
 LedgerCommand = PostingCommand | SubcontractingCommand | QualityCommand
@@ -369,12 +375,49 @@ def put_master_data(
     with uow:
         if setup is not None:
             uow.master_data.put_setup(setup)
-        touched_bom = False
+        items: set[str] = set()
+        boms: set[str] = set()
         for record in records:
             uow.master_data.put(record)
-            touched_bom = touched_bom or isinstance(record, Item | ProductionBom)
-        if touched_bom:
-            cycle = find_bom_cycle(uow.master_data, (i.no for i in uow.master_data.items()))
-            if cycle is not None:
-                raise BomCycleError(cycle=cycle)
+            if isinstance(record, Item):
+                items.add(record.no)
+            elif isinstance(record, ProductionBom):
+                boms.add(record.no)
+        if items or boms:
+            _refuse_bom_cycles(uow.master_data, items, boms)
         uow.commit()
+
+
+def _refuse_bom_cycles(md: MasterDataRepository, items: set[str], boms: set[str]) -> None:
+    """Raise :class:`~prodcore.errors.BomCycleError` if the item graph has a cycle.
+
+    A new cycle (or a broken reference) comes through a record just written, so the
+    search starts from the written items and the items whose BOM is, or takes through
+    phantom lines, a written BOM: it does not walk the whole catalogue on every put
+    (which made loading items one at a time quadratic). Whatever that search finds, the
+    search over every item runs again and reports it, so errors read as they always have.
+    """
+    roots = set(items)
+    if boms:
+        using = set(boms)  # BOMs that are, or take in through phantoms, a written BOM
+        parents: dict[str, set[str]] = {}
+        for bom in md.boms():
+            for lines in (bom.lines, *(v.lines for v in bom.versions)):
+                for line in lines:
+                    if line.type is BomLineType.PRODUCTION_BOM:
+                        parents.setdefault(line.no, set()).add(bom.no)
+        todo = list(boms)
+        while todo:
+            for parent in parents.get(todo.pop(), ()):
+                if parent not in using:
+                    using.add(parent)
+                    todo.append(parent)
+        roots.update(i.no for i in md.items() if i.production_bom_no in using)
+    try:
+        found = find_bom_cycle(md, sorted(roots)) is not None
+    except Exception:  # a broken reference: the full search below raises it as before
+        found = True
+    if found:
+        cycle = find_bom_cycle(md, (i.no for i in md.items()))
+        if cycle is not None:
+            raise BomCycleError(cycle=cycle)
