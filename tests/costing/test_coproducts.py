@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
 from prodcore.clock import FixedClock
 from prodcore.costing import CostShares
-from prodcore.costing.actual import actual_cost
+from prodcore.costing.actual import LineCost, OrderCost, actual_cost
 from prodcore.costing.adjustment import adjust_cost
 from prodcore.costing.allocation import (
     CoProduct,
@@ -572,10 +572,43 @@ def test_allocations_add_up_exactly(total: Decimal, shares: list[Decimal]) -> No
         assert abs(p.amount - total * p.cost_share_percent / 100) <= D("0.01") * len(shares)
 
 
+money = st.decimals(min_value=-(10**6), max_value=10**6, places=2, allow_nan=False)
+
+
+@given(
+    lines=st.lists(st.tuples(money, money, money, money, money), min_size=1, max_size=3),
+    shares=share_lists(),
+)
+def test_line_cost_allocation_adds_up_share_by_share(
+    lines: list[tuple[Decimal, ...]], shares: list[Decimal]
+) -> None:
+    cost = OrderCost(
+        "PO",
+        True,
+        tuple(
+            LineCost(10000 * (n + 1), f"L{n}", 1, CostShares(*amounts))
+            for n, amounts in enumerate(lines)
+        ),
+    )
+    # one product per line: pad or cut the lines to the plan
+    plan = CoProductPlan(tuple(CoProduct(f"P{i}", s) for i, s in enumerate(shares)))
+    padded = tuple(
+        cost.lines[i]
+        if i < len(cost.lines)
+        else LineCost(10000 * (i + 1), f"X{i}", 0, CostShares())
+        for i in range(len(shares))
+    )
+    cost = OrderCost("PO", True, padded)
+    shared = allocate_line_costs(cost, plan, CENT)
+    assert shared.actual == cost.actual
+    assert shared.total == cost.total
+    assert [ln.line_no for ln in shared.lines] == [ln.line_no for ln in cost.lines]
+
+
 methods = st.sampled_from([CostingMethod.STANDARD, CostingMethod.AVERAGE])
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     frame=methods,
     bracket=methods,

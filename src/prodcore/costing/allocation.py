@@ -140,9 +140,10 @@ def allocate_cost_shares(
 
 
 class CoProductPlans(Protocol):
-    """The hook through which a host declares co-/by-products: the plan of an order, or
-    None for an order with one product. Cost adjustment would call it once posting
-    co-product output exists (see ``docs/costing.md``)."""
+    """The hook through which a host declares co-/by-products kept outside the order:
+    the plan of an order, or None for an order with one product. Orders created with
+    co-products carry their plan themselves (:func:`order_plan`), which cost adjustment
+    reads (see ``docs/costing.md``)."""
 
     def __call__(self, order_id: str) -> CoProductPlan | None: ...
 
