@@ -380,6 +380,24 @@ def test_standard_co_product_keeps_standard_and_takes_its_variances() -> None:
     assert shop.wip() == 0
 
 
+def test_a_line_without_output_takes_its_part_as_variances() -> None:
+    """FRAME (standard) posts no output, BRACKET does: finishing writes nothing off (the
+    cost is shared). Without FRAME's output its overhead is 261 × 5 % = 13.05, total
+    274.05; 70 / 30: 73.50 + 91 + 18.20 + 9.13 (9.135 + 3.915 round to 13.06) = 191.83
+    for FRAME, as variances on no item entry; BRACKET's output takes 82.22."""
+    shop = Shop(records())
+    shop.run(CoProductSpec("BRACKET", 20, 30), co_output=("20",), output="0")
+    assert shop.output_values() == {20000: D("60.00")}  # expected, at unit cost 3
+    with shop.uow:
+        values = shop.uow.ledger.value_entries(order_id="PO-1")
+    assert not [v for v in values if v.entry_type is ValueEntryType.WIP_WRITE_OFF]
+    shop.adjust()
+    assert shop.output_values() == {20000: D("82.22")}
+    assert shop.adjusted(ValueEntryType.VARIANCE) == {10000: D("191.83")}
+    assert shop.adjusted(ValueEntryType.INDIRECT_COST) == {10000: D("9.13"), 20000: D("3.92")}
+    assert shop.wip() == 0
+
+
 # --- by-products -------------------------------------------------------------------------
 
 

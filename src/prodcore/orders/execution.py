@@ -1631,8 +1631,10 @@ def flush_at_finish(
                     check_bin=False,
                 )
         current_line = b.orders[order.id].line(line.line_no)
-        if current_line.finished_quantity == 0 and b.has_consumption_or_capacity(
-            order.id, line.line_no
+        if (
+            current_line.finished_quantity == 0
+            and not _co_products_with_output(b.orders[order.id])
+            and b.has_consumption_or_capacity(order.id, line.line_no)
         ):
             if not (finish_without_output and md.setup.finish_order_without_output):
                 raise InvalidTransitionError(
@@ -1667,6 +1669,14 @@ def flush_at_finish(
 
 
 # --- journals (pure helpers that preset lines) ---------------------------------------------
+
+
+def _co_products_with_output(order: ProductionOrder) -> bool:
+    """An order with co-products of which a line has output: its cost is shared over the
+    lines at cost adjustment, so a line without output is no loss to write off."""
+    return any(line.cost_share_percent is not None for line in order.lines) and any(
+        line.finished_quantity != 0 for line in order.lines
+    )
 
 
 def calculate_consumption(
