@@ -17,6 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from prodcore.adapters import open_store
 from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
 from prodcore.clock import FixedClock
 from prodcore.costing import CostShares
@@ -35,6 +36,7 @@ from prodcore.errors import (
     InvalidValueError,
     NotFoundError,
 )
+from prodcore.integrity import verify
 from prodcore.ledger import (
     AccountRole,
     ItemEntryType,
@@ -63,7 +65,7 @@ from prodcore.orders.lifecycle import (
     RefreshOrder,
 )
 from prodcore.orders.model import OrderLine, OrderStatus, ProductionOrder
-from prodcore.ports import MasterDataRecord
+from prodcore.ports import MasterDataRecord, UnitOfWork
 from prodcore.scenario import load_scenario, run_scenario
 from prodcore.serialization import Command, dumps, loads
 from prodcore.services import handle, put_master_data
@@ -90,9 +92,9 @@ def records(
 
 
 class Shop:
-    def __init__(self, recs: list[MasterDataRecord]) -> None:
+    def __init__(self, recs: list[MasterDataRecord], uow: UnitOfWork | None = None) -> None:
         self.store = InMemoryStore()
-        self.uow = InMemoryUnitOfWork(self.store)
+        self.uow: UnitOfWork = uow or InMemoryUnitOfWork(self.store)
         self.clock = FixedClock(T0)
         put_master_data(self.uow, recs, setup=ManufacturingSetup())
         self.keys = 0
@@ -396,6 +398,23 @@ def test_a_line_without_output_takes_its_part_as_variances() -> None:
     assert shop.adjusted(ValueEntryType.VARIANCE) == {10000: D("191.83")}
     assert shop.adjusted(ValueEntryType.INDIRECT_COST) == {10000: D("9.13"), 20000: D("3.92")}
     assert shop.wip() == 0
+
+
+def test_co_products_and_by_products_through_a_sqlite_store() -> None:
+    with open_store("sqlite:///:memory:") as store:
+        shop = Shop(records(frame=CostingMethod.AVERAGE), store())
+        shop.run(CoProductSpec("BRACKET", 20, 30), co_output=("20",), by_product="4")
+        order = shop.order()
+        assert [(ln.cost_share_percent, ln.co_product) for ln in order.lines] == [
+            (70, False),
+            (30, True),
+        ]
+        assert shop.adjust().batch is not None
+        assert shop.wip() == 0
+        assert shop.output_values() == {10000: D("191.48"), 20000: D("82.07")}
+        assert shop.adjust().batch is None
+        report = verify(store)
+        assert report.ok, str(report)
 
 
 # --- by-products -------------------------------------------------------------------------
