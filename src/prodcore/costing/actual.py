@@ -4,7 +4,7 @@ Business Central ("Calc. Inventory Adjmt. - Order", ``design-details-production-
 posting.md``) splits an order line's actual cost into the five shares:
 
 * material: what the line consumed, at the cost posted (``−Σ`` consumption value entries,
-  returns and reversals included);
+  returns, reversals and by-products (negative consumption, a credit) included);
 * capacity: the direct cost of its capacity entries on own work and machine centres;
 * subcontracted: the direct cost of capacity entries on a work centre with a
   subcontractor;
