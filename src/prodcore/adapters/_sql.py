@@ -245,6 +245,12 @@ class Tx(abc.ABC):
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Run ``sql``; its rows."""
 
+    def execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Run ``sql`` once per row of parameters, in order (a driver may send them all
+        at once: one round trip instead of one per row)."""
+        for params in rows:
+            self.execute(sql, params)
+
 
 class SqlStore(abc.ABC):
     """A database holding prodcore's tables; calling it opens a new unit of work.
@@ -896,17 +902,19 @@ class _Ledger:
             "INSERT INTO prodcore_ledger_batches (posting_no, idempotency_key, doc) VALUES (?, ?, ?)",
             (no, batch.idempotency_key, dumps(header)),
         )
-        for i in batch.item_entries:
-            tx.execute(
-                "INSERT INTO prodcore_item_entries "
-                "(entry_no, posting_no, order_id, item_no, applies_to_entry_no, doc) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (i.entry_no, no, i.order_id, i.item_no, i.applies_to_entry_no, dumps(i)),
-            )
-        for c in batch.capacity_entries:
-            tx.execute(
-                "INSERT INTO prodcore_capacity_entries (entry_no, posting_no, order_id, type, no, "
-                "work_center_no, applies_to_entry_no, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        tx.execute_many(
+            "INSERT INTO prodcore_item_entries "
+            "(entry_no, posting_no, order_id, item_no, applies_to_entry_no, doc) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (i.entry_no, no, i.order_id, i.item_no, i.applies_to_entry_no, dumps(i))
+                for i in batch.item_entries
+            ],
+        )
+        tx.execute_many(
+            "INSERT INTO prodcore_capacity_entries (entry_no, posting_no, order_id, type, no, "
+            "work_center_no, applies_to_entry_no, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
                 (
                     c.entry_no,
                     no,
@@ -916,22 +924,31 @@ class _Ledger:
                     c.work_center_no,
                     c.applies_to_entry_no,
                     dumps(c),
-                ),
-            )
-        for v in batch.value_entries:
-            source_no = v.item_entry_no if v.source is ValueSource.ITEM else v.capacity_entry_no
-            tx.execute(
-                "INSERT INTO prodcore_value_entries "
-                "(entry_no, posting_no, order_id, source, source_entry_no, doc) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (v.entry_no, no, v.order_id, v.source.value, source_no, dumps(v)),
-            )
-        for g in batch.gl_entries:
-            tx.execute(
-                "INSERT INTO prodcore_gl_entries (entry_no, posting_no, order_id, account, doc) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (g.entry_no, no, g.order_id, g.account, dumps(g)),
-            )
+                )
+                for c in batch.capacity_entries
+            ],
+        )
+        tx.execute_many(
+            "INSERT INTO prodcore_value_entries "
+            "(entry_no, posting_no, order_id, source, source_entry_no, doc) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    v.entry_no,
+                    no,
+                    v.order_id,
+                    v.source.value,
+                    v.item_entry_no if v.source is ValueSource.ITEM else v.capacity_entry_no,
+                    dumps(v),
+                )
+                for v in batch.value_entries
+            ],
+        )
+        tx.execute_many(
+            "INSERT INTO prodcore_gl_entries (entry_no, posting_no, order_id, account, doc) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [(g.entry_no, no, g.order_id, g.account, dumps(g)) for g in batch.gl_entries],
+        )
 
     def _add_balances(self, tx: Tx) -> None:
         staged = self.staged

@@ -92,6 +92,15 @@ class _PgTx(Tx):
         except self._errors as err:
             raise _translate(err) from err
 
+    def execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if not rows:
+            return
+        try:
+            with self._conn.cursor() as cursor:  # psycopg pipelines the rows
+                cursor.executemany(_sql(sql), rows)
+        except self._errors as err:
+            raise _translate(err) from err
+
 
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat()

@@ -62,6 +62,14 @@ class _SqliteTx(Tx):
         except (sqlite3.Error, UnicodeError, OverflowError) as err:
             raise _translate(err) from err
 
+    def execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if not rows:
+            return
+        try:
+            self._conn.executemany(sql, rows)
+        except (sqlite3.Error, UnicodeError, OverflowError) as err:
+            raise _translate(err) from err
+
 
 class SqliteStore(SqlStore):
     """A SQLite database file (or ``":memory:"``, private to this object).
