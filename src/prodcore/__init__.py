@@ -10,6 +10,7 @@ Quantity('1.5', 'KG')
 
 from importlib.metadata import PackageNotFoundError, version
 
+from prodcore.adapters import open_store
 from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
 from prodcore.clock import Clock, FixedClock, SystemClock
 from prodcore.errors import (
@@ -36,7 +37,16 @@ from prodcore.masterdata import (
     WorkCenter,
 )
 from prodcore.numbers import Duration, Money, Quantity, Rounding, TimeUnit
-from prodcore.orders import ChangeStatus, CreateOrder, OrderStatus, ProductionOrder
+from prodcore.orders import (
+    ChangeStatus,
+    CreateOrder,
+    OrderStatus,
+    OutputLine,
+    PostConsumption,
+    PostOutput,
+    ProductionOrder,
+    ReverseEntry,
+)
 from prodcore.serialization import dumps, loads
 from prodcore.services import handle, preview, put_master_data
 
@@ -69,10 +79,14 @@ __all__ = [
     "Money",
     "NotFoundError",
     "OrderStatus",
+    "OutputLine",
+    "PostConsumption",
+    "PostOutput",
     "ProdcoreError",
     "ProductionBom",
     "ProductionOrder",
     "Quantity",
+    "ReverseEntry",
     "Rounding",
     "Routing",
     "RoutingLine",
@@ -83,6 +97,7 @@ __all__ = [
     "dumps",
     "handle",
     "loads",
+    "open_store",
     "preview",
     "put_master_data",
 ]

@@ -602,7 +602,8 @@ class _Builder:
             attrs.evolve(comp, consumed_quantity=comp.consumed_quantity + quantity),
         )
         if reason:
-            self.notes.append(f"{reason}: {quantity} {comp.unit} of {comp.item_no} ({order_id})")
+            shown = posted_quantity(quantity, _QTY)  # 26.4, not 26.40000
+            self.notes.append(f"{reason}: {shown:f} {comp.unit} of {comp.item_no} ({order_id})")
 
     # by-products (negative consumption)
 
