@@ -24,13 +24,15 @@ def load(name: str) -> ModuleType:
     return module
 
 
-@pytest.fixture(autouse=True)
-def _no_postgres(monkeypatch: pytest.MonkeyPatch) -> None:
-    # smoke runs stay on the in-memory store and SQLite, whatever the environment says
+@pytest.fixture
+def no_pg(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Smoke runs on the in-memory store and SQLite, whatever the environment says."""
     monkeypatch.delenv("PRODCORE_TEST_PG_DSN", raising=False)
 
 
-def test_flow_prints_every_stage_and_the_rates(capsys: pytest.CaptureFixture[str]) -> None:
+def test_flow_prints_every_stage_and_the_rates(
+    no_pg: None, capsys: pytest.CaptureFixture[str]
+) -> None:
     bench = load("bench_flow")
     assert bench.main(["--tiny"]) == 0
     out = capsys.readouterr().out
@@ -55,8 +57,23 @@ def test_flow_prints_every_stage_and_the_rates(capsys: pytest.CaptureFixture[str
     assert memory.capacity == 20 * 2
 
 
+def test_flow_and_balances_run_on_postgresql(
+    pg_dsn: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    flow = load("bench_flow")
+    assert flow.main(["--tiny", "--stores", "postgresql", "--pg", pg_dsn]) == 0
+    (result,) = flow.LAST_RESULTS
+    assert result.store == "postgresql"
+    assert result.counts.item == 15 * 3 + 5 * 3 + 20
+    balances = load("bench_balances")
+    assert balances.main(["--tiny", "--stores", "postgresql", "--pg", pg_dsn]) == 0
+    out = capsys.readouterr().out
+    assert "\npostgresql: 20 orders" in out
+    assert "postgresql: 4000 entries built" in out
+
+
 def test_flow_says_when_cost_adjustment_is_absent(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    no_pg: None, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     bench = load("bench_flow")
     monkeypatch.setattr(bench, "_adjust_function", lambda: None)
@@ -65,7 +82,9 @@ def test_flow_says_when_cost_adjustment_is_absent(
     assert "adjust_cost not present" in out
 
 
-def test_balances_prints_build_rate_and_query_times(capsys: pytest.CaptureFixture[str]) -> None:
+def test_balances_prints_build_rate_and_query_times(
+    no_pg: None, capsys: pytest.CaptureFixture[str]
+) -> None:
     bench = load("bench_balances")
     assert bench.main(["--tiny"]) == 0
     out = capsys.readouterr().out
@@ -90,7 +109,9 @@ def test_balances_are_those_of_the_appended_entries() -> None:
             assert len(uow.ledger.gl_entries()) == 200
 
 
-def test_run_all_prints_a_summary_of_every_benchmark(capsys: pytest.CaptureFixture[str]) -> None:
+def test_run_all_prints_a_summary_of_every_benchmark(
+    no_pg: None, capsys: pytest.CaptureFixture[str]
+) -> None:
     bench = load("run_all")
     assert bench.main(["--tiny"]) == 0
     out = capsys.readouterr().out
