@@ -984,21 +984,40 @@ class _Ledger:
             ),
         )
         for table, columns, deltas, key_of in tables:
+            if not deltas:
+                continue
             match = " AND ".join(f"{c} = ?" for c in columns)
-            for key, delta in sorted(deltas.items(), key=lambda kv: str(kv[0])):
-                params = key_of(key)
-                rows = tx.query(f"SELECT qty FROM {table} WHERE {match}", params)
-                if rows:
-                    tx.execute(
-                        f"UPDATE {table} SET qty = ? WHERE {match}",
-                        (str(_dec(rows[0][0]) + delta), *params),
-                    )
-                else:
-                    tx.execute(
-                        f"INSERT INTO {table} ({', '.join(columns)}, qty) "
-                        f"VALUES ({', '.join('?' for _ in columns)}, ?)",
-                        (*params, str(delta)),
-                    )
+            keyed = [
+                (tuple(key_of(key)), delta)
+                for key, delta in sorted(deltas.items(), key=lambda kv: str(kv[0]))
+            ]
+            # the stored balances of all the keys, a few queries instead of one per key
+            stored: dict[tuple[Any, ...], Decimal] = {}
+            for start in range(0, len(keyed), _KEYS_PER_QUERY):
+                chunk = keyed[start : start + _KEYS_PER_QUERY]
+                rows = tx.query(
+                    f"SELECT {', '.join(columns)}, qty FROM {table} "
+                    f"WHERE {' OR '.join(f'({match})' for _ in chunk)}",
+                    [p for params, _ in chunk for p in params],
+                )
+                for *key_cols, qty in rows:
+                    stored[tuple(key_cols)] = _dec(qty)
+            tx.execute_many(
+                f"UPDATE {table} SET qty = ? WHERE {match}",
+                [
+                    (str(stored[params] + delta), *params)
+                    for params, delta in keyed
+                    if params in stored
+                ],
+            )
+            tx.execute_many(
+                f"INSERT INTO {table} ({', '.join(columns)}, qty) "
+                f"VALUES ({', '.join('?' for _ in columns)}, ?)",
+                [(*params, str(delta)) for params, delta in keyed if params not in stored],
+            )
+
+
+_KEYS_PER_QUERY = 100
 
 
 class SqlUnitOfWork(StagedUnitOfWork):
