@@ -8,10 +8,6 @@ stateful machine (``pip install prodcore[testing]``).
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-from typing import TYPE_CHECKING, Any
-
 try:
     import hypothesis  # noqa: F401
     import pytest  # noqa: F401
@@ -31,9 +27,15 @@ from prodcore.testing.contracts import (
     sample_master_data,
     sample_order,
 )
-
-if TYPE_CHECKING:
-    from prodcore.testing.stateful import ProductionOrderMachine
+from prodcore.testing.stateful import ProductionOrderMachine
+from prodcore.testing.strategies import (
+    decimals,
+    durations,
+    master_data,
+    money,
+    percents,
+    quantities,
+)
 
 __all__ = [
     "LedgerRepositoryContract",
@@ -42,17 +44,13 @@ __all__ = [
     "ProductionOrderMachine",
     "StoreContract",
     "UnitOfWorkContract",
+    "decimals",
+    "durations",
+    "master_data",
+    "money",
+    "percents",
+    "quantities",
     "sample_batch",
     "sample_master_data",
     "sample_order",
 ]
-
-
-def __getattr__(name: str) -> Any:
-    # The stateful machine lives in its own module (and may not exist in every build):
-    # imported on first use, so importing prodcore.testing stays cheap.
-    if name == "ProductionOrderMachine":
-        if importlib.util.find_spec("prodcore.testing.stateful") is None:
-            raise AttributeError(name)
-        return importlib.import_module("prodcore.testing.stateful").ProductionOrderMachine
-    raise AttributeError(f"module 'prodcore.testing' has no attribute {name!r}")
