@@ -17,6 +17,7 @@ from __future__ import annotations
 import abc
 import contextlib
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Self, TypeVar
@@ -283,6 +284,17 @@ class SqlStore(abc.ABC):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @functools.cached_property
+    def decoded_master(self) -> _DecodedCache:
+        """Master data records and setups decoded from their stored text, once."""
+        return _DecodedCache(4_000_000)
+
+    @functools.cached_property
+    def decoded_orders(self) -> _DecodedCache:
+        """Orders decoded from their stored text, once; also primed with each order
+        written (orders round-trip exactly, so the order written equals its decoded text)."""
+        return _DecodedCache(16_000_000)
+
     def schema_version(self) -> int:
         """The highest migration applied (0 for an empty database)."""
         rows = self.query("SELECT MAX(version) FROM prodcore_schema_migrations")
@@ -333,7 +345,7 @@ def require_version(field: str, value: object) -> int:
 class _DecodedCache:
     """Decoded documents by their JSON text, for immutable records: the same stored text
     decodes once, however often it is read. Bounded by the characters of the texts held
-    (emptied when full); shared by the stores of a process (the key is the text)."""
+    (emptied when full). Each store has its own (no state shared between stores)."""
 
     def __init__(self, max_chars: int) -> None:
         self.max_chars = max_chars
@@ -355,17 +367,6 @@ class _DecodedCache:
         self.chars += len(doc)
 
 
-#: master data records and setups (Items, BOMs, routings, centres, posting setup)
-_MASTER = _DecodedCache(8_000_000)
-#: production orders; also primed with each order written (orders round-trip exactly
-#: through JSON, so the order written equals what its text decodes to)
-_ORDERS = _DecodedCache(32_000_000)
-
-
-def _decode_master(doc: str, cls: type[_T]) -> _T:
-    return _MASTER.get(doc, cls)
-
-
 class _MasterData(MasterDataGetters):
     def __init__(self, store: SqlStore) -> None:
         self._store = store
@@ -377,7 +378,11 @@ class _MasterData(MasterDataGetters):
         if self.staged_setup is not None:
             return self.staged_setup
         rows = self._store.query("SELECT doc FROM prodcore_setup WHERE id = 1")
-        return _decode_master(rows[0][0], ManufacturingSetup) if rows else ManufacturingSetup()
+        return (
+            self._store.decoded_master.get(rows[0][0], ManufacturingSetup)
+            if rows
+            else ManufacturingSetup()
+        )
 
     def put_setup(self, setup: ManufacturingSetup) -> None:
         if not isinstance(setup, ManufacturingSetup):
@@ -402,7 +407,7 @@ class _MasterData(MasterDataGetters):
         )
         if not rows:
             raise NotFoundError(kind=READABLE_KINDS[cls], key=no)
-        return _decode_master(rows[0][0], cls)
+        return self._store.decoded_master.get(rows[0][0], cls)
 
     def _all(self, cls: type[_T]) -> Iterator[_T]:
         kind = _KIND_OF[cls]
@@ -411,7 +416,7 @@ class _MasterData(MasterDataGetters):
         merged.update({no: rec for (k, no), rec in self.staged.items() if k == kind})
         for no in sorted(merged):
             value = merged[no]
-            yield _decode_master(value, cls) if isinstance(value, str) else value
+            yield self._store.decoded_master.get(value, cls) if isinstance(value, str) else value
 
     def flush(self, tx: Tx) -> None:
         if self.staged_setup is not None:
@@ -436,7 +441,7 @@ class _Orders:
 
     def _committed(self, order_id: str) -> ProductionOrder | None:
         rows = self._store.query("SELECT doc FROM prodcore_orders WHERE id = ?", (order_id,))
-        return _ORDERS.get(rows[0][0], ProductionOrder) if rows else None
+        return self._store.decoded_orders.get(rows[0][0], ProductionOrder) if rows else None
 
     def _current(self, order_id: str) -> ProductionOrder | None:
         if order_id in self.staged:
@@ -524,7 +529,9 @@ class _Orders:
             if order is not None and (status is None or order.status is status)
         )
         return [
-            _ORDERS.get(value, ProductionOrder) if isinstance(value, str) else value
+            self._store.decoded_orders.get(value, ProductionOrder)
+            if isinstance(value, str)
+            else value
             for _, value in sorted(merged.items())
         ]
 
@@ -548,7 +555,7 @@ class _Orders:
                     "ON CONFLICT (id) DO NOTHING",
                     (order_id, order.status.value, order.version, doc),
                 )
-                _ORDERS.put(doc, ProductionOrder, order)
+                self._store.decoded_orders.put(doc, ProductionOrder, order)
             else:
                 doc = dumps(order)
                 changed = tx.execute(
@@ -556,7 +563,7 @@ class _Orders:
                     "WHERE id = ? AND version = ?",
                     (order.status.value, order.version, doc, order_id, read_version),
                 )
-                _ORDERS.put(doc, ProductionOrder, order)
+                self._store.decoded_orders.put(doc, ProductionOrder, order)
             if changed != 1:
                 rows = tx.query("SELECT version FROM prodcore_orders WHERE id = ?", (order_id,))
                 raise ConcurrencyError(
@@ -610,7 +617,7 @@ class _Ledger:
         if self.staged_setup is not None:
             return self.staged_setup
         rows = self._store.query("SELECT doc FROM prodcore_posting_setup WHERE id = 1")
-        return _decode_master(rows[0][0], PostingSetup) if rows else PostingSetup()
+        return self._store.decoded_master.get(rows[0][0], PostingSetup) if rows else PostingSetup()
 
     def put_posting_setup(self, setup: PostingSetup) -> None:
         if not isinstance(setup, PostingSetup):
