@@ -110,7 +110,7 @@ def _print_state(
                         r.number,
                         r.at.strftime("%Y-%m-%d %H:%M"),
                         type(r.command).__name__,
-                        _order_ids(r.command),
+                        _order_ids(r.command) or _changed_orders(r.result),
                         note,
                     ]
                     for r, note in zip(results, _step_notes(results), strict=True)
@@ -182,6 +182,11 @@ def _order_ids(command: object) -> str:
     lines = (*getattr(command, "lines", ()), *getattr(command, "requests", ()))
     ids = {getattr(line, "order_id", "") for line in lines}
     return ", ".join(sorted(i for i in ids if i))
+
+
+def _changed_orders(result: object) -> str:
+    """The orders a posting changed (a reversal names entries, not orders)."""
+    return ", ".join(order_id for order_id, _ in getattr(result, "orders", ()))
 
 
 def _step_notes(results: list[StepResult]) -> list[str]:
