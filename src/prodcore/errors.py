@@ -1,8 +1,19 @@
 """The one error hierarchy of prodcore.
 
-Every error prodcore raises on purpose is a :class:`ProdcoreError`. Each carries the
-facts as fields (so a UI can show them or a service can map them to a status code) and
-reads as a sentence when printed. A refused command never changes anything.
+Every error prodcore raises on purpose is a :class:`ProdcoreError`. Each class declares
+its fields as annotations; the fields become typed attributes (so a UI can show them or
+a service can map them to a status code) and the error reads as a sentence when printed.
+A refused command never changes anything.
+
+Three families sit under the root:
+
+- :class:`InvalidValueError`: the input itself is malformed (a float, NaN, a negative
+  quantity, a naive datetime, a wrong type). The request could never succeed as written.
+- :class:`DomainError`: the input is well formed but a business rule refuses it now (the
+  order's status, a blocked item, a quality hold, too little on hand, a reversal of a
+  reversal). Its subclasses name the rule.
+- :class:`ConflictError` and :class:`StoreError`: the store refused or failed (a key
+  taken, a concurrent change, a lost connection).
 
 >>> from prodcore.errors import InvalidTransitionError
 >>> err = InvalidTransitionError(order_id="PO-1", status="FINISHED", command="release")
@@ -10,14 +21,21 @@ reads as a sentence when printed. A refused command never changes anything.
 "Order 'PO-1' is FINISHED; the command 'release' is not allowed in that status."
 >>> isinstance(err, ProdcoreError), err.order_id
 (True, 'PO-1')
+>>> NotAllowedError(action="reverse entry 7", reason="it is itself a reversal").fields
+{'action': 'reverse entry 7', 'reason': 'it is itself a reversal'}
+>>> NotFoundError(kind="Item", key="X", colour="red")
+Traceback (most recent call last):
+...
+TypeError: NotFoundError takes the fields ['key', 'kind'], not ['colour']
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 __all__ = [
     "AlreadyReversedError",
+    "BlockedError",
     "BomCycleError",
     "ConcurrencyError",
     "ConflictError",
@@ -27,39 +45,66 @@ __all__ = [
     "InsufficientQuantityError",
     "InvalidTransitionError",
     "InvalidValueError",
+    "KeyTakenError",
+    "NotAllowedError",
     "NotFoundError",
+    "PrecisionError",
     "ProdcoreError",
+    "QualityBlockError",
     "ScenarioError",
     "StoreError",
     "UnbalancedEntryError",
     "UnitMismatchError",
 ]
 
+_MISSING = object()
+
+
+def _declared_fields(cls: type) -> dict[str, object]:
+    """The fields a class declares (annotations through its MRO, ClassVars left out),
+    each with its default, or ``_MISSING`` when it has none."""
+    declared: dict[str, object] = {}
+    for klass in reversed(cls.__mro__):
+        for name, annotation in vars(klass).get("__annotations__", {}).items():
+            if name == "fields" or "ClassVar" in str(annotation):
+                continue
+            declared[name] = vars(klass).get(name, _MISSING)
+    return declared
+
 
 class ProdcoreError(Exception):
     """Root of every error prodcore raises on purpose.
 
-    Subclasses declare ``template`` (a ``str.format`` pattern over their fields) and
-    take their fields as keyword arguments, which become attributes.
+    A subclass declares its fields as class annotations (with an optional default) and a
+    ``template`` (a ``str.format`` pattern over the fields). The fields are passed as
+    keywords; an undeclared or missing field is a programming error (``TypeError``).
+    ``fields`` holds them as a dict, for services that map errors to responses.
     """
 
-    template = "{message}"
+    template: ClassVar[str] = "A prodcore error."
+    fields: dict[str, Any]
 
     def __init__(self, **fields: Any) -> None:
-        self.fields: dict[str, Any] = dict(fields)
-        for name, value in fields.items():
+        declared = _declared_fields(type(self))
+        unknown = sorted(set(fields) - set(declared))
+        if unknown:
+            raise TypeError(
+                f"{type(self).__name__} takes the fields {sorted(declared)}, not {unknown}"
+            )
+        values: dict[str, Any] = {}
+        for name, default in declared.items():
+            value = fields.get(name, default)
+            if value is _MISSING:
+                raise TypeError(f"{type(self).__name__} needs the field {name!r}")
+            values[name] = value
+        for name, value in values.items():
             setattr(self, name, value)
-        super().__init__(self._render())
+        # ``fields`` shows what the caller said, not the defaults it left alone.
+        self.fields = {k: v for k, v in values.items() if k in fields or declared[k] is _MISSING}
+        super().__init__(self._render(values))
 
-    def _render(self) -> str:
-        try:
-            return self.template.format(**self.fields)
-        except (KeyError, IndexError):  # a template field was not given: still say something
-            return f"{type(self).__name__}: {self.fields!r}"
-
-    def __getattr__(self, name: str) -> Any:
-        # Only reached for unknown attributes; makes mypy accept field access on subclasses.
-        raise AttributeError(name)
+    def _render(self, values: dict[str, Any]) -> str:
+        return self.template.format(**values)
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Errors cross process boundaries (multiprocessing tests): rebuild from fields.
@@ -67,105 +112,184 @@ class ProdcoreError(Exception):
 
 
 def _rebuild_error(cls: type[ProdcoreError], fields: dict[str, Any]) -> ProdcoreError:
-    # Bypass subclass __init__s, whose signatures differ: the rendered fields are enough.
-    error = cls.__new__(cls)
-    ProdcoreError.__init__(error, **fields)
-    return error
+    return cls(**fields)
 
 
 class InvalidValueError(ProdcoreError, ValueError):
     """A value is malformed: a float where a Decimal is required, NaN, a negative quantity..."""
 
     template = "Invalid value for {field}: {value!r} ({reason})."
+    field: str
+    value: object
+    reason: str
 
 
-class UnitMismatchError(InvalidValueError):
+class UnitMismatchError(ProdcoreError, ValueError):
     """Two amounts in different units or currencies were combined."""
 
     template = "Cannot combine {left} with {right}: the units differ."
+    left: object
+    right: object
 
 
 class DomainError(ProdcoreError):
-    """A business rule refused the request."""
+    """A business rule refused the request. Subclasses name the rule."""
+
+
+class NotAllowedError(DomainError):
+    """The action is refused by a business rule that has no more specific error."""
+
+    template = "Cannot {action}: {reason}."
+    action: str
+    reason: str
+
+
+class BlockedError(DomainError):
+    """A record (an item, a work or machine centre, a routing) is blocked for postings."""
+
+    template = "{kind} {key!r} is blocked{detail}."
+    kind: str
+    key: str
+    detail: str = ""
+
+
+class QualityBlockError(DomainError):
+    """An open or failed quality order blocks the action."""
+
+    template = "Quality order {quality_order_id!r} ({state}) blocks {action}."
+    quality_order_id: str
+    state: str
+    action: str
+
+
+class PrecisionError(DomainError):
+    """A quantity cannot be expressed in the rounding precision of its item's unit."""
+
+    template = (
+        "{quantity} {unit} of item {item_no!r} cannot be posted: the unit's rounding "
+        "precision is {precision}."
+    )
+    item_no: str
+    unit: str
+    quantity: object
+    precision: object
 
 
 class InvalidTransitionError(DomainError):
     """A command is not allowed in the order's status."""
 
     template = "Order {order_id!r} is {status}; the command {command!r} is not allowed in that status.{detail}"
+    order_id: str
+    status: str
+    command: str
+    reason: str = ""
 
-    def __init__(self, *, order_id: str, status: str, command: str, reason: str = "") -> None:
-        super().__init__(
-            order_id=order_id,
-            status=status,
-            command=command,
-            reason=reason,
-            detail=f" {reason}" if reason else "",
-        )
+    def _render(self, values: dict[str, Any]) -> str:
+        reason = values["reason"]
+        return self.template.format(**values, detail=f" {reason}" if reason else "")
 
 
 class BomCycleError(DomainError):
     """A BOM (or routing graph) refers back to itself."""
 
     template = "The production BOMs form a cycle: {path}."
+    cycle: tuple[str, ...]
 
-    def __init__(self, *, cycle: tuple[str, ...]) -> None:
-        super().__init__(cycle=cycle, path=" -> ".join(cycle))
+    @property
+    def path(self) -> str:
+        """The cycle as ``A -> B -> A``."""
+        return " -> ".join(self.cycle)
+
+    def _render(self, values: dict[str, Any]) -> str:
+        return self.template.format(path=" -> ".join(values["cycle"]))
 
 
 class InsufficientQuantityError(DomainError):
     """More was asked for than there is (to reverse, to consume from a bin, ...)."""
 
     template = "{what}: requested {requested}, only {available} available."
+    what: str
+    requested: object
+    available: object
 
 
 class UnbalancedEntryError(DomainError):
     """A double-entry posting whose debits and credits differ."""
 
     template = "Posting {document} does not balance: debits {debits}, credits {credits}."
+    document: str
+    debits: object
+    credits: object
 
 
 class AlreadyReversedError(DomainError):
     """An entry was reversed already (fully)."""
 
     template = "Entry {entry_id} is already fully reversed."
+    entry_id: object
 
 
 class NotFoundError(ProdcoreError, LookupError):
     """A referenced record does not exist."""
 
     template = "{kind} {key!r} does not exist."
+    kind: str
+    key: object
 
 
 class ConflictError(ProdcoreError):
     """The store refused a write because of what is already there."""
+
+    template = "{message}"
+    message: str = "The store refused the write."
 
 
 class DuplicateError(ConflictError):
     """A record with that key exists already."""
 
     template = "{kind} {key!r} exists already."
+    kind: str
+    key: object
+
+
+class KeyTakenError(DuplicateError):
+    """An idempotency key was committed by another unit of work meanwhile.
+
+    ``handle(..., retries=N)`` decides again: the retry finds the key and returns the
+    result that was committed under it."""
+
+    kind: str = "Idempotency key"
 
 
 class ConcurrencyError(ConflictError):
     """Optimistic locking: the record changed since it was read. Reload and retry."""
 
     template = "{kind} {key!r} was changed by someone else (expected version {expected}, found {actual}); reload and retry."
+    kind: str
+    key: object
+    expected: object
+    actual: object
 
 
 class IdempotencyConflictError(ConflictError):
     """An idempotency key was reused for a different command."""
 
     template = "Idempotency key {key!r} was already used for a different command."
+    key: str
 
 
 class StoreError(ProdcoreError):
     """The store failed for a reason that is not the caller's input (connection lost, ...)."""
 
     template = "The store failed: {reason}."
+    reason: str
 
 
 class ScenarioError(ProdcoreError):
     """A scenario file is malformed or one of its steps failed."""
 
     template = "Scenario step {step} ({command}, line {line}) failed: {reason}"
+    step: int
+    command: str
+    line: int
+    reason: str

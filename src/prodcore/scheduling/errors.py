@@ -22,3 +22,6 @@ class NoCapacityError(DomainError):
     """
 
     template = "No capacity on {centre} for {needed}: the search stopped at {limit} (horizon or calendar end)."
+    centre: str
+    needed: str
+    limit: str
