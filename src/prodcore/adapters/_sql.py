@@ -29,6 +29,7 @@ from prodcore.errors import (
     ConcurrencyError,
     DuplicateError,
     InvalidValueError,
+    KeyTakenError,
     NotFoundError,
 )
 from prodcore.ledger.balances import LedgerIndex
@@ -861,7 +862,7 @@ class _Ledger:
         if not isinstance(record, IdempotencyRecord):
             raise InvalidValueError(field="record", value=record, reason="not an IdempotencyRecord")
         if self.idempotency(record.key) is not None:
-            raise DuplicateError(kind="Idempotency key", key=record.key)
+            raise KeyTakenError(key=record.key)
         self.staged_keys[record.key] = record
 
     # --- commit ---------------------------------------------------------------------------
@@ -891,7 +892,7 @@ class _Ledger:
                 "ON CONFLICT (key) DO NOTHING",
                 (key, record.command_hash, dumps(record)),
             ):
-                raise DuplicateError(kind="Idempotency key", key=key)
+                raise KeyTakenError(key=key)
         if self.staged_setup is not None:
             tx.execute(
                 "INSERT INTO prodcore_posting_setup (id, doc) VALUES (1, ?) "

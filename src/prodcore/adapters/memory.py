@@ -27,7 +27,13 @@ from typing import Any, TypeVar
 import attrs
 
 from prodcore.adapters._base import READABLE_KINDS, MasterDataGetters, StagedUnitOfWork
-from prodcore.errors import ConcurrencyError, DuplicateError, InvalidValueError, NotFoundError
+from prodcore.errors import (
+    ConcurrencyError,
+    DuplicateError,
+    InvalidValueError,
+    KeyTakenError,
+    NotFoundError,
+)
 from prodcore.ledger.balances import LedgerIndex
 from prodcore.ledger.model import (
     CapacityLedgerEntry,
@@ -306,7 +312,7 @@ class _Ledger:
         if not isinstance(record, IdempotencyRecord):
             raise InvalidValueError(field="record", value=record, reason="not an IdempotencyRecord")
         if self.idempotency(record.key) is not None:
-            raise DuplicateError(kind="Idempotency key", key=record.key)
+            raise KeyTakenError(key=record.key)
         self.staged_keys[record.key] = record
 
 
@@ -355,7 +361,7 @@ class InMemoryUnitOfWork(StagedUnitOfWork):
                 )
             for idem_key in ledger.staged_keys:
                 if idem_key in self.store.idempotency:
-                    raise DuplicateError(kind="Idempotency key", key=idem_key)
+                    raise KeyTakenError(key=idem_key)
             for key, record in self._master.staged.items():
                 self.store.master[key] = record
             if self._master.staged_setup is not None:
