@@ -6,7 +6,7 @@ production order (so N x (K + 1) orders). Raw materials: the first is forward fl
 (at release), the second backward flushed with the output of operation 10 (routing
 link), the rest backward flushed at finish; the sub-assemblies are backward flushed
 into the top-level orders at finish. Every command runs through
-:func:`prodcore.services.handle` in its own unit of work, as an application would.
+:func:`prodcore.app.handle` in its own unit of work, as an application would.
 
 Stages, timed separately (wall clock, one core):
 
@@ -53,6 +53,7 @@ from typing import Any
 import attrs
 
 from prodcore.adapters import Store, open_store
+from prodcore.app import handle, put_master_data
 from prodcore.clock import FixedClock
 from prodcore.ledger.model import PostingBatch
 from prodcore.masterdata import (
@@ -71,7 +72,6 @@ from prodcore.orders.execution import OutputLine, PostOutput
 from prodcore.orders.lifecycle import ChangeStatus, CreateOrder
 from prodcore.orders.model import OrderStatus
 from prodcore.ports import MasterDataRecord
-from prodcore.services import handle, put_master_data
 
 STAGES = ("create", "release", "output", "finish", "adjust")
 T0 = dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC)

@@ -17,7 +17,8 @@ PACKAGES = [
     "prodcore.numbers",
     "prodcore.errors",
     "prodcore.masterdata",
-    "prodcore.services",
+    "prodcore.app",
+    "prodcore.commands",
 ]
 
 

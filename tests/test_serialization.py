@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from prodcore.commands import WIRE_TAGS
 from prodcore.errors import InvalidValueError
 from prodcore.masterdata import ManufacturingSetup, MasterData
 from prodcore.numbers import Duration, Money, Quantity
@@ -101,8 +102,12 @@ COMMANDS: list[LifecycleCommand] = [
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: type(c).__name__)
 def test_commands_round_trip_with_a_stable_tag(command: LifecycleCommand) -> None:
     data = to_jsonable(command)
-    assert data["type"] == type(command).__name__
+    assert data["type"] == WIRE_TAGS[type(command)]
+    assert data["type"].startswith("order.")
     assert loads(json.dumps(data), LifecycleCommand) == command
+    # stored before the wire tags: tagged with the class name, still read
+    old = {**data, "type": type(command).__name__}
+    assert loads(json.dumps(old), LifecycleCommand) == command
 
 
 @pytest.mark.parametrize(

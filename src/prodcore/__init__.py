@@ -12,6 +12,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from prodcore.adapters import open_store
 from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
+from prodcore.app import handle, preview, put_master_data
 from prodcore.clock import Clock, FixedClock, SystemClock
 from prodcore.errors import (
     ConcurrencyError,
@@ -48,7 +49,6 @@ from prodcore.orders import (
     ReverseEntry,
 )
 from prodcore.serialization import dumps, loads
-from prodcore.services import handle, preview, put_master_data
 
 try:
     __version__ = version("prodcore")

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
@@ -53,6 +53,7 @@ __all__ = [
     "MachineCenter",
     "ManufacturingSetup",
     "MasterData",
+    "MasterDataReader",
     "MasterDataSource",
     "ProductionBom",
     "QualityCheck",
@@ -700,6 +701,56 @@ class MasterDataSource(Protocol):
     def machine_centers(self) -> Iterable[MachineCenter]: ...
 
 
+class MasterDataReader(MasterDataSource, Protocol):
+    """A source that also reads one record by number (a ``MasterDataRepository`` does)."""
+
+    def item(self, no: str) -> Item: ...
+    def bom(self, no: str) -> ProductionBom: ...
+    def routing(self, no: str) -> Routing: ...
+    def work_center(self, no: str) -> WorkCenter: ...
+    def machine_center(self, no: str) -> MachineCenter: ...
+
+
+class _Numbered(Protocol):
+    @property
+    def no(self) -> str: ...
+
+
+_R = TypeVar("_R", bound=_Numbered)
+
+
+class _Lazy(Mapping[str, _R]):
+    """A snapshot table that reads each record from the repository when first asked for
+    (and keeps it); only iterating reads the whole listing. A rollup of a few items
+    touches a few records, not the whole master data."""
+
+    def __init__(self, get: Callable[[str], _R], listing: Callable[[], Iterable[_R]]) -> None:
+        self._get, self._listing = get, listing
+        self._seen: dict[str, _R] = {}
+        self._all: dict[str, _R] | None = None
+
+    def __getitem__(self, no: str) -> _R:
+        found = self._seen.get(no)
+        if found is None:
+            try:
+                found = self._get(no)
+            except NotFoundError:
+                raise KeyError(no) from None
+            self._seen[no] = found
+        return found
+
+    def _everything(self) -> dict[str, _R]:
+        if self._all is None:
+            self._all = {record.no: record for record in self._listing()}
+        return self._all
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._everything())
+
+    def __len__(self) -> int:
+        return len(self._everything())
+
+
 @attrs.frozen
 class MasterData:
     """An immutable snapshot of master data, looked up by number.
@@ -751,6 +802,29 @@ class MasterData:
             routings=source.routings(),
             work_centers=source.work_centers(),
             machine_centers=source.machine_centers(),
+            setup=source.setup,
+        )
+
+    @classmethod
+    def lazy(cls, source: MasterDataReader) -> MasterData:
+        """A snapshot that reads each record from ``source`` when first looked up (and
+        keeps it): a rollup of a few items reads a few records, not the catalogue.
+
+        >>> from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
+        >>> from prodcore.app import put_master_data
+        >>> uow = InMemoryUnitOfWork(InMemoryStore())
+        >>> put_master_data(uow, [Item("A", base_unit="PCS"), Item("B", base_unit="PCS")])
+        >>> with uow:
+        ...     md = MasterData.lazy(uow.master_data)
+        ...     md.item("A").no, len(md.items)
+        ('A', 2)
+        """
+        return cls(
+            items=_Lazy(source.item, source.items),
+            boms=_Lazy(source.bom, source.boms),
+            routings=_Lazy(source.routing, source.routings),
+            work_centers=_Lazy(source.work_center, source.work_centers),
+            machine_centers=_Lazy(source.machine_center, source.machine_centers),
             setup=source.setup,
         )
 

@@ -1,4 +1,4 @@
-"""Scenario files: master data plus a sequence of commands, run through the public API.
+"""Scenario files: master data plus a sequence of commands, run through :func:`prodcore.app.handle`.
 
 A scenario is JSON::
 
@@ -15,7 +15,9 @@ A scenario is JSON::
       ]
     }
 
-Each step is a command tagged by ``"type"``, with an optional ``"at"`` (the clock moves
+Each step is a command tagged by ``"type"``: its wire tag (``"order.create"``, see
+:data:`prodcore.commands.WIRE_TAGS`) or, as in files written before the tags, its class
+name (``"CreateOrder"``); with an optional ``"at"`` (the clock moves
 forward to it; without one the clock stays where it is). Every step is one unit of work:
 a failing step stops the run with a :class:`~prodcore.errors.ScenarioError` giving its
 line in the file, and nothing of that step is written.
@@ -43,23 +45,21 @@ from typing import Any
 
 import attrs
 
+from prodcore.app import handle, put_master_data
 from prodcore.clock import FixedClock
-from prodcore.costing.adjustment import AdjustCost, adjust_cost
-from prodcore.costing.standard import ImplementStandardCost, implement_standard_cost
+from prodcore.commands import Command
 from prodcore.errors import InvalidValueError, ProdcoreError, ScenarioError
 from prodcore.ledger.model import PostingSetup
 from prodcore.masterdata import ManufacturingSetup
 from prodcore.ports import MasterDataRecord, UnitOfWork
-from prodcore.scheduling.service import ScheduleOrder, reschedule
-from prodcore.serialization import Command, loads
-from prodcore.services import handle, put_master_data
+from prodcore.serialization import loads
 
 __all__ = ["Scenario", "Step", "StepResult", "load_scenario", "run_scenario"]
 
 
 @attrs.frozen
 class Step:
-    command: Any  # a Command
+    command: Command
     at: dt.datetime | None = None
     line: int = 0
 
@@ -77,7 +77,7 @@ class Scenario:
 @attrs.frozen
 class StepResult:
     number: int
-    command: Any
+    command: Command
     at: dt.datetime
     result: Any
 
@@ -188,19 +188,6 @@ def _parse(raw: Any, lines: list[int]) -> Scenario:
     )
 
 
-def dispatch(uow: UnitOfWork, command: Any, clock: FixedClock) -> Any:
-    """Run one command of any kind through its service."""
-    if isinstance(command, ScheduleOrder):
-        return reschedule(uow, command, clock=clock)
-    if isinstance(command, ImplementStandardCost):
-        return implement_standard_cost(uow, command)
-    if isinstance(command, AdjustCost):
-        return adjust_cost(
-            uow, command.order_id, clock=clock, idempotency_key=command.idempotency_key
-        )
-    return handle(uow, command, clock=clock)
-
-
 def run_scenario(
     scenario: Scenario,
     uow_factory: Callable[[], UnitOfWork],
@@ -218,7 +205,7 @@ def run_scenario(
         if step.at is not None:
             clock.at = step.at
         try:
-            result = dispatch(uow_factory(), step.command, clock)
+            result = handle(uow_factory(), step.command, clock=clock)
         except ProdcoreError as err:
             raise ScenarioError(
                 step=n, command=type(step.command).__name__, line=step.line, reason=str(err)

@@ -2,7 +2,8 @@
 
 Decimals travel as strings (their exponent kept: ``"10.00"`` stays ``"10.00"``), dates
 and datetimes as ISO 8601, enums by value, unions of records with an explicit ``"type"``
-tag, and unknown keys are refused. The global cattrs converter is never touched.
+tag (:data:`prodcore.commands.WIRE_TAGS`; the class names records were tagged with before
+are still read), and unknown keys are refused. The global cattrs converter is never touched.
 
 >>> from decimal import Decimal
 >>> from prodcore.numbers import Money
@@ -22,7 +23,7 @@ import datetime as dt
 import functools
 import json
 import zoneinfo
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any, TypeVar, get_args, overload
 
@@ -32,43 +33,13 @@ from cattrs.preconf.json import make_converter as _make_json_converter
 from cattrs.strategies import configure_tagged_union
 from cattrs.v import format_exception
 
-from prodcore.costing.adjustment import AdjustCost
-from prodcore.costing.standard import ImplementStandardCost
+from prodcore.commands import LEGACY_TAGS, TAGGED_UNIONS, WIRE_TAGS, Command
 from prodcore.errors import InvalidValueError, ProdcoreError
 from prodcore.numbers import to_decimal
-from prodcore.orders.execution import PostingCommand
-from prodcore.orders.lifecycle import LifecycleCommand, LifecycleEvent
-from prodcore.orders.quality import QualityCommand
-from prodcore.orders.subcontracting import SubcontractingCommand
-from prodcore.ports import MasterDataRecord
-from prodcore.scheduling.service import ScheduleOrder
 
 __all__ = ["TAGGED_UNIONS", "Command", "dumps", "loads", "make_converter", "to_jsonable"]
 
 _T = TypeVar("_T")
-
-#: Any command prodcore handles (what scenario steps and a service's API accept).
-Command = (
-    LifecycleCommand
-    | PostingCommand
-    | SubcontractingCommand
-    | QualityCommand
-    | ScheduleOrder
-    | AdjustCost
-    | ImplementStandardCost
-)
-
-#: The unions serialized with a ``"type"`` tag (the class name). Modules that add
-#: command or event unions register them here so every adapter and the CLI agree.
-TAGGED_UNIONS: tuple[Any, ...] = (
-    LifecycleCommand,
-    LifecycleEvent,
-    MasterDataRecord,
-    PostingCommand,
-    SubcontractingCommand,
-    QualityCommand,
-    Command,
-)
 
 
 def make_converter(*, extra_unions: Iterable[Any] = ()) -> JsonConverter:
@@ -86,9 +57,32 @@ def make_converter(*, extra_unions: Iterable[Any] = ()) -> JsonConverter:
     conv.register_structure_hook(dt.time, lambda v, _: dt.time.fromisoformat(v))
     conv.register_unstructure_hook(dt.date, dt.date.isoformat)
     conv.register_structure_hook(dt.date, lambda v, _: dt.date.fromisoformat(v))
-    for union in (*TAGGED_UNIONS, *extra_unions):
-        configure_tagged_union(union, conv, tag_name="type", tag_generator=lambda cl: cl.__name__)
+    for union in TAGGED_UNIONS:
+        configure_tagged_union(union, conv, tag_name="type", tag_generator=WIRE_TAGS.__getitem__)
+        conv.register_structure_hook(union, _reading_legacy_tags(conv.get_structure_hook(union)))
+    for union in extra_unions:
+        configure_tagged_union(union, conv, tag_name="type", tag_generator=_tag)
     return conv
+
+
+def _tag(cls: type) -> str:
+    """A class's wire tag (its name for the members of a caller's own union)."""
+    return WIRE_TAGS.get(cls, cls.__name__)
+
+
+_Hook = Callable[[Any, Any], Any]
+
+
+def _reading_legacy_tags(hook: _Hook) -> _Hook:
+    """``hook`` that also reads a record tagged with its class name, as written before
+    the wire tags."""
+
+    def structure(value: Any, cls: Any) -> Any:
+        if isinstance(value, dict) and value.get("type") in LEGACY_TAGS:
+            value = {**value, "type": LEGACY_TAGS[value["type"]]}
+        return hook(value, cls)
+
+    return structure
 
 
 def _unstructure_tz(tz: dt.tzinfo) -> str:

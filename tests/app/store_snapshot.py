@@ -38,7 +38,9 @@ def snapshot(uow: UnitOfWork) -> dict[str, Any]:
             "gl_entries": [to_jsonable(e) for e in gl],
             "on_hand": {no: str(uow.ledger.on_hand(no)) for no in items},
             "wip": {o.id: str(uow.ledger.wip(o.id)) for o in orders},
-            "accounts": {a: str(uow.ledger.account_balance(a)) for a in sorted({e.account for e in gl})},
+            "accounts": {
+                a: str(uow.ledger.account_balance(a)) for a in sorted({e.account for e in gl})
+            },
             "idempotency": {k: _record(uow, k) for k in KEYS},
         }
 

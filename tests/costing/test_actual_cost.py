@@ -14,10 +14,11 @@ import pytest
 
 from prodcore.adapters import open_store
 from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
+from prodcore.app import adjust_cost, calculate_subcontract_requests, handle, put_master_data
 from prodcore.clock import FixedClock
 from prodcore.costing import CostShares, roll_up
 from prodcore.costing.actual import WipBreakdown, actual_cost, wip_at, wip_breakdown_at
-from prodcore.costing.adjustment import adjust_cost, allocate_by_quantity
+from prodcore.costing.adjustment import allocate_by_quantity
 from prodcore.errors import (
     ConcurrencyError,
     IdempotencyConflictError,
@@ -51,7 +52,6 @@ from prodcore.orders.lifecycle import ChangeStatus, CreateOrder
 from prodcore.orders.model import OrderStatus
 from prodcore.orders.subcontracting import ReceiveSubcontractedWork, RegisterSubcontractRequests
 from prodcore.ports import MasterDataRecord, UnitOfWork
-from prodcore.services import calculate_subcontract_requests, handle, put_master_data
 
 T0 = dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC)
 D = Decimal

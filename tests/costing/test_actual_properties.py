@@ -12,10 +12,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
+from prodcore.app import adjust_cost, handle
 from prodcore.clock import FixedClock
 from prodcore.costing import CostShares, roll_up
 from prodcore.costing.actual import actual_cost, wip_at, wip_breakdown_at
-from prodcore.costing.adjustment import adjust_cost
 from prodcore.costing.variance import actual_lines, d365_variances, standard_calculation
 from prodcore.ledger import ItemEntryType, ValueEntryType, ValueSource, VarianceType
 from prodcore.masterdata import (
@@ -42,7 +42,6 @@ from prodcore.orders.execution import (
 from prodcore.orders.lifecycle import ChangeStatus, CreateOrder
 from prodcore.orders.model import OrderStatus
 from prodcore.ports import MasterDataRecord
-from prodcore.services import handle
 
 T0 = dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC)
 D = Decimal

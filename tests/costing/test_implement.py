@@ -8,12 +8,12 @@ from decimal import Decimal
 import pytest
 
 from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
+from prodcore.app import handle, implement_standard_cost, put_master_data
 from prodcore.clock import FixedClock
-from prodcore.costing import ImplementStandardCost, StandardCostChange, implement_standard_cost
-from prodcore.errors import InvalidValueError
+from prodcore.costing import ImplementStandardCost, StandardCostChange
+from prodcore.errors import NotAllowedError
 from prodcore.masterdata import BomLine, CostingMethod, Item, ProductionBom, Replenishment
 from prodcore.orders import ChangeStatus, CreateOrder, OrderStatus, OutputLine, PostOutput
-from prodcore.services import handle, put_master_data
 
 CLOCK = FixedClock(dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC))
 
@@ -70,7 +70,7 @@ def test_stock_on_hand_is_refused_and_nothing_is_written() -> None:
         clock=CLOCK,
     )
     before = dict(store.master)
-    with pytest.raises(InvalidValueError, match="STOOL has 2 on hand"):
+    with pytest.raises(NotAllowedError, match="STOOL: it has 2 on hand"):
         implement_standard_cost(uow, ImplementStandardCost(("STOOL",)))
     assert store.master == before
     handle(uow, ChangeStatus("PO-1", OrderStatus.FINISHED), clock=CLOCK)

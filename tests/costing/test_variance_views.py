@@ -9,10 +9,10 @@ import datetime as dt
 from decimal import Decimal
 
 from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
+from prodcore.app import adjust_cost, handle, put_master_data
 from prodcore.clock import FixedClock
 from prodcore.costing import CostShares, roll_up
 from prodcore.costing.actual import actual_cost
-from prodcore.costing.adjustment import adjust_cost
 from prodcore.costing.variance import (
     ActualLine,
     StandardCalculation,
@@ -43,7 +43,6 @@ from prodcore.orders.execution import ConsumptionLine, OutputLine, PostConsumpti
 from prodcore.orders.lifecycle import ChangeStatus, CreateOrder
 from prodcore.orders.model import OrderStatus
 from prodcore.ports import MasterDataRecord
-from prodcore.services import handle, put_master_data
 
 T0 = dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC)
 D = Decimal

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from prodcore.adapters import open_store
 from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
+from prodcore.app import handle, put_master_data
 from prodcore.clock import FixedClock
 from prodcore.errors import InsufficientQuantityError, InvalidValueError, NotFoundError
 from prodcore.integrity import verify
@@ -24,7 +25,6 @@ from prodcore.orders import AdjustInventory, AdjustmentLine
 from prodcore.orders.execution import ReverseEntry
 from prodcore.ports import UnitOfWork
 from prodcore.serialization import dumps, loads
-from prodcore.services import handle, put_master_data
 
 T0 = dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC)
 D = Decimal
@@ -64,7 +64,7 @@ def test_positive_adjustment_posts_entry_value_and_gl_like_e10() -> None:
     uow, clock = shop()
     line = AdjustmentLine("STEEL", 10, location_code="MAIN")
     result = handle(uow, AdjustInventory("opening", (line,)), clock=clock)
-    assert result.command_type == "AdjustInventory"
+    assert result.command_type == "posting.adjust_inventory"
     assert result.batch is not None
     (entry,) = result.batch.item_entries
     assert entry.entry_type is ItemEntryType.POSITIVE_ADJUSTMENT
@@ -208,7 +208,7 @@ def test_command_round_trips_through_json() -> None:
         "k", (AdjustmentLine("SCREW", "-2", location_code="MAIN", unit="BOX", unit_cost="15.00"),)
     )
     text = dumps(command)
-    assert json.loads(text)["type"] == "AdjustInventory"
+    assert json.loads(text)["type"] == "posting.adjust_inventory"
     assert loads(text, AdjustInventory) == command
 
 

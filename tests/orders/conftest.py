@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 
 from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
+from prodcore.app import put_master_data
 from prodcore.clock import FixedClock
 from prodcore.masterdata import (
     BomLine,
@@ -20,7 +21,6 @@ from prodcore.masterdata import (
     WorkCenter,
 )
 from prodcore.numbers import Duration
-from prodcore.services import put_master_data
 
 T0 = dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC)
 DUE = dt.date(2026, 3, 9)

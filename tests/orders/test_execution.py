@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
+from prodcore.app import calculate_consumption_lines, handle, put_master_data
 from prodcore.clock import FixedClock
 from prodcore.errors import (
     AlreadyReversedError,
@@ -61,7 +62,6 @@ from prodcore.orders.explosion import MasterDataLookup
 from prodcore.orders.lifecycle import ChangeStatus, CreateOrder
 from prodcore.orders.model import OrderStatus, ProductionOrder, RoutingStatus
 from prodcore.ports import MasterDataRecord
-from prodcore.services import calculate_consumption_lines, handle, put_master_data
 
 T0 = dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC)
 DUE = dt.date(2026, 3, 9)
@@ -1060,7 +1060,7 @@ def test_forward_last_operation_posts_output_at_release() -> None:
 
 
 def test_preview_of_a_release_writes_nothing() -> None:
-    from prodcore.services import preview
+    from prodcore.app import preview
 
     shop = e13_shop()
     shop.create("PO-1", "SP-SCM1004", 5)

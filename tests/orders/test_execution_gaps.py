@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
+from prodcore.app import handle, put_master_data
 from prodcore.clock import FixedClock
 from prodcore.errors import (
     ConcurrencyError,
@@ -50,7 +51,6 @@ from prodcore.orders.execution import (
 from prodcore.orders.lifecycle import ChangeStatus, CreateOrder
 from prodcore.orders.model import OrderStatus, ProductionOrder
 from prodcore.serialization import dumps, loads
-from prodcore.services import handle, put_master_data
 
 T0 = dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC)
 DUE = dt.date(2026, 3, 9)
@@ -511,7 +511,7 @@ def test_reversing_consumption_in_another_unit_updates_the_component_in_its_unit
 
 
 def test_retry_after_the_same_key_was_committed_by_a_racer_returns_its_result() -> None:
-    """A command that posts nothing conflicts on its key alone (DuplicateError)."""
+    """A command that posts nothing conflicts on its key alone (KeyTakenError)."""
     shop = Shop()
     empty = PostCapacity("cap", (CapacityLine(CapacityType.WORK_CENTER, "WC"),))
     other = InMemoryUnitOfWork(shop.store)
@@ -560,7 +560,7 @@ def test_reverse_entry_hash_is_unchanged_by_the_new_posted_at_field() -> None:
     import hashlib
     import json
 
-    from prodcore.services import command_hash
+    from prodcore.app import command_hash
 
     old = {
         "type": "ReverseEntry",

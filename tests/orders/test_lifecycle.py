@@ -9,6 +9,7 @@ import attrs
 import pytest
 
 from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
+from prodcore.app import handle, preview, put_master_data
 from prodcore.clock import FixedClock
 from prodcore.errors import (
     BomCycleError,
@@ -35,7 +36,6 @@ from prodcore.orders.lifecycle import (
     RemoveComponent,
 )
 from prodcore.orders.model import OrderStatus, ProductionOrder
-from prodcore.services import handle, preview, put_master_data
 
 S = OrderStatus
 DUE = dt.date(2026, 3, 9)

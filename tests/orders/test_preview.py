@@ -7,10 +7,10 @@ from decimal import Decimal
 import pytest
 
 from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
+from prodcore.app import handle, preview
 from prodcore.clock import FixedClock
 from prodcore.errors import InvalidTransitionError
 from prodcore.orders import ChangeStatus, CreateOrder, OrderStatus, OutputLine, PostOutput
-from prodcore.services import handle, preview
 
 from .conftest import DUE
 

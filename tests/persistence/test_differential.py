@@ -1,6 +1,6 @@
 """The same random command sequences give identical results in every store.
 
-Each example runs one sequence of lifecycle commands (through ``services.handle``),
+Each example runs one sequence of lifecycle commands (through ``prodcore.app.handle``),
 ledger postings (some rolled back, some reversals) and idempotency keys against the
 in-memory reference store and against a real store, and compares every step's outcome
 (the order, or the error's type and message) and, at the end, everything stored.
@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from prodcore.adapters import Store
+from prodcore.app import handle, put_master_data
 from prodcore.clock import FixedClock
 from prodcore.errors import ProdcoreError
 from prodcore.ledger.model import IdempotencyRecord, PostingResult
@@ -32,7 +33,6 @@ from prodcore.orders.lifecycle import (
 )
 from prodcore.orders.model import OrderStatus
 from prodcore.ports import MasterDataRecord, UnitOfWork
-from prodcore.services import handle, put_master_data
 from prodcore.testing.contracts import sample_batch
 from prodcore.testing.strategies import master_data
 

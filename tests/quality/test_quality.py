@@ -10,7 +10,9 @@ from decimal import Decimal
 import pytest
 
 from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
+from prodcore.app import handle, put_master_data
 from prodcore.clock import FixedClock
+from prodcore.commands import LedgerCommand
 from prodcore.errors import InsufficientQuantityError, InvalidTransitionError, InvalidValueError
 from prodcore.ledger import ItemEntryType, PostingResult, ValueSource
 from prodcore.masterdata import (
@@ -31,7 +33,6 @@ from prodcore.orders.model import OrderStatus, ProductionOrder, QualityOrderStat
 from prodcore.orders.quality import RecordQualityResults, ResolveQualityOrder
 from prodcore.ports import MasterDataRecord
 from prodcore.serialization import Command, dumps, loads
-from prodcore.services import LedgerCommand, handle, put_master_data
 
 T0 = dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC)
 DUE = dt.date(2026, 3, 9)

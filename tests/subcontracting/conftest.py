@@ -6,7 +6,9 @@ import datetime as dt
 from decimal import Decimal
 
 from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
+from prodcore.app import handle, put_master_data
 from prodcore.clock import FixedClock
+from prodcore.commands import LedgerCommand
 from prodcore.ledger import PostingResult
 from prodcore.masterdata import (
     BomLine,
@@ -26,7 +28,6 @@ from prodcore.orders.execution import OutputLine, PostOutput
 from prodcore.orders.lifecycle import ChangeStatus, CreateOrder
 from prodcore.orders.model import OrderStatus, ProductionOrder
 from prodcore.ports import MasterDataRecord
-from prodcore.services import LedgerCommand, handle, put_master_data
 
 T0 = dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC)
 DUE = dt.date(2026, 3, 9)

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from prodcore.app import calculate_subcontract_requests
 from prodcore.errors import InsufficientQuantityError
 from prodcore.ledger import ValueSource
 from prodcore.masterdata import BomLine, ProductionBom
@@ -18,7 +19,6 @@ from prodcore.orders.subcontracting import (
     UndoSubcontractReceipt,
 )
 from prodcore.ports import MasterDataRecord
-from prodcore.services import calculate_subcontract_requests
 
 from .conftest import D, Shop, frame_records
 

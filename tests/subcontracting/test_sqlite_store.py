@@ -9,6 +9,7 @@ from decimal import Decimal
 import attrs
 
 from prodcore.adapters import open_store
+from prodcore.app import calculate_subcontract_requests, handle, put_master_data
 from prodcore.integrity import verify
 from prodcore.masterdata import Item, QualityCheck, QualityFailureAction, QualityTest
 from prodcore.orders.lifecycle import ChangeStatus, CreateOrder
@@ -20,7 +21,6 @@ from prodcore.orders.subcontracting import (
     UndoSubcontractReceipt,
 )
 from prodcore.scenario import load_scenario, run_scenario
-from prodcore.services import calculate_subcontract_requests, handle, put_master_data
 
 from .conftest import DUE, Shop, frame_records
 from .test_demo_extension import extended_demo

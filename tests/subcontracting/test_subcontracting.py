@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
+from prodcore.app import adjust_cost, calculate_subcontract_requests, handle
 from prodcore.costing import CostShares, roll_up
 from prodcore.costing.actual import actual_cost
-from prodcore.costing.adjustment import adjust_cost
 from prodcore.errors import (
     InsufficientQuantityError,
     InvalidTransitionError,
@@ -27,7 +27,6 @@ from prodcore.orders.subcontracting import (
     UndoSubcontractReceipt,
 )
 from prodcore.serialization import Command, dumps, loads
-from prodcore.services import calculate_subcontract_requests, handle
 
 from .conftest import DUE, D, Shop, frame_records, master_data
 

@@ -16,7 +16,7 @@ from prodcore.costing.actual import (
     wip_at,
     wip_breakdown_at,
 )
-from prodcore.costing.adjustment import AdjustCost, adjust_cost
+from prodcore.costing.adjustment import AdjustCost
 from prodcore.costing.allocation import (
     Allocation,
     CoProduct,
@@ -45,11 +45,7 @@ from prodcore.costing.shares import (
     ItemCost,
     split_capacity_cost,
 )
-from prodcore.costing.standard import (
-    ImplementStandardCost,
-    StandardCostChange,
-    implement_standard_cost,
-)
+from prodcore.costing.standard import ImplementStandardCost, StandardCostChange
 from prodcore.costing.variance import (
     CostBreakdown,
     D365Variances,
@@ -85,14 +81,12 @@ __all__ = [
     "StandardCostRollup",
     "WipBreakdown",
     "actual_cost",
-    "adjust_cost",
     "allocate_cost",
     "allocate_cost_shares",
     "allocate_line_costs",
     "allocate_order_cost",
     "cost_breakdown",
     "d365_variances",
-    "implement_standard_cost",
     "operation_cost_time",
     "order_cost_report",
     "order_plan",

@@ -1,6 +1,6 @@
 """Cost adjustment of finished orders (BC's "Adjust Cost – Item Entries", order level).
 
-For a **finished** order, :func:`adjust_cost` posts, per order line, value entries on the
+For a **finished** order, :func:`prodcore.app.adjust_cost` posts, per order line, value entries on the
 line's output entries so that the order's WIP is cleared:
 
 1. **expected → actual**: each output entry's expected cost is reversed and actual cost
@@ -45,28 +45,21 @@ key returns the first result. A refused adjustment (the order is not finished) r
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import Protocol, TypeVar
 
 import attrs
 
-from prodcore.clock import Clock
 from prodcore.costing.actual import CostLedger, LineCost, OrderCost, actual_cost
 from prodcore.costing.allocation import allocate_line_costs, order_plan
 from prodcore.costing.rollup import roll_up
 from prodcore.costing.shares import SHARE_NAMES, CostShares
-from prodcore.errors import IdempotencyConflictError, InvalidTransitionError, NotFoundError
 from prodcore.ledger.model import (
     AccountRole,
     GLEntry,
-    IdempotencyRecord,
     ItemEntryType,
     ItemLedgerEntry,
     PostingBatch,
-    PostingResult,
     PostingSetup,
     ValueEntry,
     ValueEntryType,
@@ -77,13 +70,12 @@ from prodcore.ledger.posting import gl_lines
 from prodcore.masterdata import CostingMethod, MasterData
 from prodcore.numbers import ZERO, Rounding
 from prodcore.orders.explosion import MasterDataLookup
-from prodcore.orders.model import OrderStatus, ProductionOrder
-from prodcore.ports import MasterDataRepository, UnitOfWork
+from prodcore.orders.model import ProductionOrder
+from prodcore.ports import MasterDataRepository
 
 __all__ = [
     "VARIANCE_TYPES",
     "AdjustCost",
-    "adjust_cost",
     "adjustment_batch",
     "adjustment_entries",
     "adjustment_gl_lines",
@@ -101,8 +93,6 @@ VARIANCE_TYPES: Mapping[str, VarianceType] = {
     "manufacturing_overhead": VarianceType.MANUFACTURING_OVERHEAD,
 }
 """BC's variance type of each cost share."""
-
-_COMMAND = "AdjustCost"
 
 
 def allocate_by_quantity(
@@ -132,65 +122,11 @@ def standard_shares(md: MasterData, item_nos: Iterable[str]) -> dict[str, CostSh
     return {no: rollup[no].single_level for no in wanted}
 
 
-class _Numbered(Protocol):
-    @property
-    def no(self) -> str: ...
-
-
-_R = TypeVar("_R", bound=_Numbered)
-
-
-class _Lazy(Mapping[str, _R]):
-    """A snapshot table that reads each record from the repository when first asked for
-    (and keeps it); only iterating reads the whole listing. A rollup of a few items
-    touches a few records, not the whole master data."""
-
-    def __init__(self, get: Callable[[str], _R], listing: Callable[[], Iterable[_R]]) -> None:
-        self._get, self._listing = get, listing
-        self._seen: dict[str, _R] = {}
-        self._all: dict[str, _R] | None = None
-
-    def __getitem__(self, no: str) -> _R:
-        found = self._seen.get(no)
-        if found is None:
-            try:
-                found = self._get(no)
-            except NotFoundError:
-                raise KeyError(no) from None
-            self._seen[no] = found
-        return found
-
-    def _everything(self) -> dict[str, _R]:
-        if self._all is None:
-            self._all = {record.no: record for record in self._listing()}
-        return self._all
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._everything())
-
-    def __len__(self) -> int:
-        return len(self._everything())
-
-
-def _snapshot(repo: MasterDataRepository) -> MasterData:
-    """The repository's master data as a :class:`MasterData`, read record by record as
-    the rollup looks them up (a full snapshot per adjusted order cost time in proportion
-    to the whole catalogue)."""
-    return MasterData(
-        items=_Lazy(repo.item, repo.items),
-        boms=_Lazy(repo.bom, repo.boms),
-        routings=_Lazy(repo.routing, repo.routings),
-        work_centers=_Lazy(repo.work_center, repo.work_centers),
-        machine_centers=_Lazy(repo.machine_center, repo.machine_centers),
-        setup=repo.setup,
-    )
-
-
 def current_standard_shares(
     repo: MasterDataRepository, item_nos: Iterable[str]
 ) -> dict[str, CostShares]:
     """:func:`standard_shares` from a master data repository (a snapshot of it)."""
-    return standard_shares(_snapshot(repo), item_nos)
+    return standard_shares(MasterData.lazy(repo), item_nos)
 
 
 def posted_variances(ledger: CostLedger, order_id: str) -> CostShares:
@@ -478,98 +414,9 @@ def adjustment_batch(
 
 @attrs.frozen
 class AdjustCost:
-    """Adjust the cost of a finished order (BC's Adjust Cost - Item Entries, one order):
-    the command form of :func:`adjust_cost`, for scenario files and message queues."""
+    """Adjust the cost of a finished order (BC's Adjust Cost - Item Entries, one order),
+    handled by :func:`prodcore.app.handle` (or :func:`prodcore.app.adjust_cost`)."""
 
     idempotency_key: str
     order_id: str
     name = "adjust cost"
-
-
-def _hash(order_id: str) -> str:
-    text = json.dumps({"type": _COMMAND, "order_id": order_id}, sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def adjust_cost(
-    uow: UnitOfWork,
-    order_id: str,
-    *,
-    clock: Clock,
-    idempotency_key: str,
-    standard: Mapping[str, CostShares] | None = None,
-) -> PostingResult:
-    """Adjust the cost of a finished order in one unit of work (see the module docstring).
-
-    ``standard`` overrides the single-level shares per base unit of Standard-cost items
-    (default: rolled up from the current master data, frozen at this adjustment).
-    Returns a :class:`~prodcore.ledger.model.PostingResult` whose ``batch`` is None when
-    there was nothing (left) to adjust; a warning names each Standard-cost item whose
-    item-card standard cost differs from its rolled-up shares (the output was posted at
-    the one, the variances are against the other: the difference is posted as rounding). Posting saves the order, unchanged, with a new
-    version, so two concurrent adjustments of one order conflict
-    (:class:`~prodcore.errors.ConcurrencyError`) instead of both posting.
-    """
-    digest = _hash(order_id)
-    with uow:
-        known = uow.ledger.idempotency(idempotency_key)
-        if known is not None:
-            if known.command_hash != digest:
-                raise IdempotencyConflictError(key=idempotency_key)
-            return known.result
-        order = uow.orders.get(order_id)
-        if order.status is not OrderStatus.FINISHED:
-            raise InvalidTransitionError(
-                order_id=order.id,
-                status=order.status.value,
-                command="adjust cost",
-                reason="only a finished order's cost is adjusted",
-            )
-        md = uow.master_data
-        shares = dict(standard or {})
-        needed = [
-            line.item_no
-            for line in order.lines
-            if md.item(line.item_no).costing_method is CostingMethod.STANDARD
-            and line.item_no not in shares
-        ]
-        if needed:
-            shares.update(standard_shares(_snapshot(md), needed))
-        warnings = tuple(
-            f"Standard cost of {no} on the item card ({md.item(no).standard_cost}) differs "
-            f"from its single-level shares ({shares[no].total}); the difference goes to "
-            "the rounding entry: implement the standard cost first."
-            for no in sorted(set(needed))
-            if md.item(no).standard_cost != shares[no].total
-        )
-        at = clock.now()
-        document_no = f"{order.id}/adjust"
-        values = adjustment_entries(
-            order,
-            uow.ledger,
-            md,
-            standard=shares,
-            wip=uow.ledger.wip(order.id),
-            at=at,
-            document_no=document_no,
-        )
-        batch: PostingBatch | None = None
-        versions: tuple[tuple[str, int], ...] = ()
-        if values:
-            # a new version of the (unchanged) order: concurrent adjustments conflict
-            uow.orders.save(
-                attrs.evolve(order, version=order.version + 1), expected_version=order.version
-            )
-            versions = ((order.id, order.version + 1),)
-            built = adjustment_batch(
-                values,
-                uow.ledger.posting_setup,
-                document_no=document_no,
-                posted_at=at,
-                idempotency_key=idempotency_key,
-            )
-            batch = uow.ledger.append(built)
-        result = PostingResult(_COMMAND, batch, versions, warnings if batch else ())
-        uow.ledger.remember(IdempotencyRecord(idempotency_key, digest, result))
-        uow.commit()
-    return result

@@ -20,7 +20,7 @@ cost), send it to a rework operation, or wait for :class:`ResolveQualityOrder`. 
 open or failed quality order blocks output at later operations
 (``blocks_next_operations``) and finishing the order (``blocks_finish``).
 
-The commands go through :func:`prodcore.services.handle` with the same idempotency
+The commands go through :func:`prodcore.app.handle` with the same idempotency
 rules as postings; see ``docs/quality.md``.
 """
 

@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
+from prodcore.app import handle, put_master_data
 from prodcore.clock import FixedClock
 from prodcore.errors import (
     AlreadyReversedError,
@@ -60,7 +61,6 @@ from prodcore.orders.execution import (
 from prodcore.orders.lifecycle import ChangeStatus, CreateOrder
 from prodcore.orders.model import OrderStatus
 from prodcore.ports import UnitOfWork
-from prodcore.services import handle, put_master_data
 
 __all__ = ["ProductionOrderMachine"]
 

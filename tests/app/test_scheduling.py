@@ -8,16 +8,16 @@ from decimal import Decimal
 import pytest
 
 from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
+from prodcore.app import handle, put_master_data, reschedule, store_load_view
 from prodcore.clock import FixedClock
-from prodcore.errors import InvalidValueError, NotFoundError
+from prodcore.commands import ScheduleOrder
+from prodcore.errors import InvalidTransitionError, InvalidValueError, NotFoundError
 from prodcore.masterdata import CapacityType, Item, Replenishment, Routing, RoutingLine, WorkCenter
 from prodcore.numbers import Duration
 from prodcore.orders.lifecycle import ChangeStatus, CreateOrder
 from prodcore.orders.model import OrderStatus
 from prodcore.scheduling import CapacityMode, Direction
 from prodcore.scheduling.calendar import ShopCalendar, one_shift_per_weekday
-from prodcore.scheduling.service import ScheduleOrder, reschedule, store_load_view
-from prodcore.services import handle, put_master_data
 
 T0 = dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC)  # a Monday
 
@@ -127,6 +127,6 @@ def test_bad_requests_are_refused_and_change_nothing(
         uow, ChangeStatus("PO-1", OrderStatus.FINISHED, finish_without_output=False), clock=clock
     )
     before = dict(store.orders)
-    with pytest.raises(InvalidValueError):
+    with pytest.raises(InvalidTransitionError, match="a finished order is not scheduled"):
         reschedule(uow, ScheduleOrder("PO-1"), clock=clock)
     assert dict(store.orders) == before

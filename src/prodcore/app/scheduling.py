@@ -1,4 +1,4 @@
-"""Scheduling against a store: reschedule an order and save its dates; the load view.
+"""Scheduling services against a store: reschedule an order and save its dates; the load view.
 
 Shop calendars are master data (``uow.master_data.shop_calendars()``); work and machine
 centres name theirs by ``calendar_code``. :func:`reschedule` plans one order and saves it
@@ -12,8 +12,9 @@ load per centre and period from every open order of the store.
 >>> from prodcore.masterdata import CapacityType, Item, Replenishment, Routing, RoutingLine, WorkCenter
 >>> from prodcore.numbers import Duration
 >>> from prodcore.orders.lifecycle import CreateOrder
+>>> from prodcore.commands import ScheduleOrder
 >>> from prodcore.scheduling.calendar import ShopCalendar, one_shift_per_weekday
->>> from prodcore.services import handle, put_master_data
+>>> from prodcore.app import handle, put_master_data
 >>> uow = InMemoryUnitOfWork(InMemoryStore())
 >>> clock = FixedClock(dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC))
 >>> put_master_data(uow, [
@@ -39,7 +40,8 @@ from collections.abc import Iterable
 import attrs
 
 from prodcore.clock import Clock
-from prodcore.errors import InvalidValueError
+from prodcore.commands import ScheduleOrder
+from prodcore.errors import InvalidTransitionError, InvalidValueError
 from prodcore.orders.model import OrderStatus, ProductionOrder
 from prodcore.ports import UnitOfWork
 from prodcore.scheduling.calendar import Calendars, build_calendars
@@ -54,24 +56,7 @@ from prodcore.scheduling.schedule import (
     schedule_orders,
 )
 
-__all__ = ["ScheduleOrder", "reschedule", "store_load_view"]
-
-
-@attrs.frozen
-class ScheduleOrder:
-    """Schedule (or reschedule) an order and save its operation dates.
-
-    ``anchor``: the start (forward) or the ending (backward); by default the due date at
-    the setup's normal ending time (backward) or the clock's now (forward).
-    ``horizon_days`` bounds the search for capacity in finite mode.
-    """
-
-    order_id: str
-    direction: Direction = Direction.BACKWARD
-    mode: CapacityMode = CapacityMode.INFINITE
-    anchor: dt.datetime | None = None
-    horizon_days: int = 365
-    name = "schedule"
+__all__ = ["reschedule", "schedule", "store_load_view"]
 
 
 def _open_orders(uow: UnitOfWork) -> list[ProductionOrder]:
@@ -106,6 +91,13 @@ def _current_allocations(
 
 def reschedule(uow: UnitOfWork, command: ScheduleOrder, *, clock: Clock) -> ScheduleResult:
     """Schedule ``command.order_id`` and save it with its new dates (one unit of work)."""
+    return schedule(uow, command, clock, commit=True)
+
+
+def schedule(
+    uow: UnitOfWork, command: ScheduleOrder, clock: Clock, *, commit: bool
+) -> ScheduleResult:
+    """The :class:`~prodcore.commands.ScheduleOrder` handler (committed when ``commit``)."""
     if command.horizon_days < 1:
         raise InvalidValueError(
             field="horizon_days", value=command.horizon_days, reason="must be at least 1"
@@ -113,8 +105,11 @@ def reschedule(uow: UnitOfWork, command: ScheduleOrder, *, clock: Clock) -> Sche
     with uow:
         order = uow.orders.get(command.order_id)
         if order.status is OrderStatus.FINISHED:
-            raise InvalidValueError(
-                field="order", value=order.id, reason="a finished order is not scheduled"
+            raise InvalidTransitionError(
+                order_id=order.id,
+                status=order.status.value,
+                command="schedule",
+                reason="a finished order is not scheduled",
             )
         setup = uow.master_data.setup
         if command.anchor is not None:
@@ -147,7 +142,8 @@ def reschedule(uow: UnitOfWork, command: ScheduleOrder, *, clock: Clock) -> Sche
         uow.orders.save(
             attrs.evolve(result.order, version=order.version + 1), expected_version=order.version
         )
-        uow.commit()
+        if commit:
+            uow.commit()
     return attrs.evolve(result, orders=(attrs.evolve(result.order, version=order.version + 1),))
 
 

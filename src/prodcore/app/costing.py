@@ -1,0 +1,189 @@
+"""Costing services: cost adjustment of finished orders and implementing standard costs.
+
+Cost adjustment (BC's "Adjust Cost – Item Entries", order level) is decided by
+:mod:`prodcore.costing.adjustment`; :func:`adjust_cost` runs it in a unit of work,
+idempotent by key. :func:`implement_standard_cost` is BC's Standard Cost Worksheet, *Roll
+Up* then *Implement*: it rolls up the produced Standard-cost items and writes each new
+standard cost onto its item card (as standard cost and unit cost), in one unit of work,
+and reports what changed. Revaluing stock on hand at the new cost is not done here: an
+item with stock on hand is refused (with nothing written), so inventory is never
+silently revalued.
+
+>>> from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
+>>> from prodcore.app import put_master_data
+>>> from prodcore.masterdata import BomLine, Item, ProductionBom, Replenishment
+>>> uow = InMemoryUnitOfWork(InMemoryStore())
+>>> put_master_data(uow, [
+...     Item("STOOL", base_unit="PCS", replenishment=Replenishment.PRODUCTION, production_bom_no="B",
+...          standard_cost="9.99"),
+...     Item("LEG", base_unit="PCS", unit_cost="2.50"), Item("SEAT", base_unit="PCS", unit_cost=7),
+...     ProductionBom("B", (BomLine("LEG", 3), BomLine("SEAT", 1))),
+... ])
+>>> implement_standard_cost(uow, ImplementStandardCost())
+(StandardCostChange(item_no='STOOL', old=Decimal('9.99'), new=Decimal('14.50000')),)
+>>> with uow:
+...     uow.master_data.item("STOOL").standard_cost
+Decimal('14.50000')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import attrs
+
+from prodcore.app.idempotency import idempotent
+from prodcore.clock import Clock
+from prodcore.commands import WIRE_TAGS
+from prodcore.costing.adjustment import (
+    AdjustCost,
+    adjustment_batch,
+    adjustment_entries,
+    current_standard_shares,
+)
+from prodcore.costing.rollup import roll_up
+from prodcore.costing.shares import CostShares
+from prodcore.costing.standard import ImplementStandardCost, StandardCostChange
+from prodcore.errors import InvalidTransitionError, NotAllowedError
+from prodcore.ledger.model import PostingBatch, PostingResult
+from prodcore.masterdata import CostingMethod, MasterData
+from prodcore.orders.model import OrderStatus
+from prodcore.ports import UnitOfWork
+
+__all__ = ["adjust", "adjust_cost", "implement", "implement_standard_cost"]
+
+
+def adjust_cost(
+    uow: UnitOfWork,
+    order_id: str,
+    *,
+    clock: Clock,
+    idempotency_key: str,
+    standard: Mapping[str, CostShares] | None = None,
+) -> PostingResult:
+    """Adjust the cost of a finished order in one unit of work (see the module docstring).
+
+    ``standard`` overrides the single-level shares per base unit of Standard-cost items
+    (default: rolled up from the current master data, frozen at this adjustment).
+    Returns a :class:`~prodcore.ledger.model.PostingResult` whose ``batch`` is None when
+    there was nothing (left) to adjust; a warning names each Standard-cost item whose
+    item-card standard cost differs from its rolled-up shares (the output was posted at
+    the one, the variances are against the other: the difference is posted as rounding). Posting saves the order, unchanged, with a new
+    version, so two concurrent adjustments of one order conflict
+    (:class:`~prodcore.errors.ConcurrencyError`) instead of both posting.
+    """
+    return adjust(uow, AdjustCost(idempotency_key, order_id), clock, commit=True, standard=standard)
+
+
+def adjust(
+    uow: UnitOfWork,
+    command: AdjustCost,
+    clock: Clock,
+    *,
+    commit: bool,
+    standard: Mapping[str, CostShares] | None = None,
+) -> PostingResult:
+    """The :class:`~prodcore.costing.adjustment.AdjustCost` handler (see :func:`adjust_cost`)."""
+    with uow:
+        return idempotent(
+            uow, command, lambda: _adjust(uow, command, clock, standard), commit=commit
+        )
+
+
+def _adjust(
+    uow: UnitOfWork, command: AdjustCost, clock: Clock, standard: Mapping[str, CostShares] | None
+) -> PostingResult:
+    order = uow.orders.get(command.order_id)
+    if order.status is not OrderStatus.FINISHED:
+        raise InvalidTransitionError(
+            order_id=order.id,
+            status=order.status.value,
+            command="adjust cost",
+            reason="only a finished order's cost is adjusted",
+        )
+    md = uow.master_data
+    shares = dict(standard or {})
+    needed = [
+        line.item_no
+        for line in order.lines
+        if md.item(line.item_no).costing_method is CostingMethod.STANDARD
+        and line.item_no not in shares
+    ]
+    if needed:
+        shares.update(current_standard_shares(md, needed))
+    warnings = tuple(
+        f"Standard cost of {no} on the item card ({md.item(no).standard_cost}) differs "
+        f"from its single-level shares ({shares[no].total}); the difference goes to "
+        "the rounding entry: implement the standard cost first."
+        for no in sorted(set(needed))
+        if md.item(no).standard_cost != shares[no].total
+    )
+    at = clock.now()
+    document_no = f"{order.id}/adjust"
+    values = adjustment_entries(
+        order,
+        uow.ledger,
+        md,
+        standard=shares,
+        wip=uow.ledger.wip(order.id),
+        at=at,
+        document_no=document_no,
+    )
+    batch: PostingBatch | None = None
+    versions: tuple[tuple[str, int], ...] = ()
+    if values:
+        # a new version of the (unchanged) order: concurrent adjustments conflict
+        uow.orders.save(
+            attrs.evolve(order, version=order.version + 1), expected_version=order.version
+        )
+        versions = ((order.id, order.version + 1),)
+        built = adjustment_batch(
+            values,
+            uow.ledger.posting_setup,
+            document_no=document_no,
+            posted_at=at,
+            idempotency_key=command.idempotency_key,
+        )
+        batch = uow.ledger.append(built)
+    return PostingResult(WIRE_TAGS[AdjustCost], batch, versions, warnings if batch else ())
+
+
+def implement_standard_cost(
+    uow: UnitOfWork, command: ImplementStandardCost
+) -> tuple[StandardCostChange, ...]:
+    """Write the rolled-up standard costs onto the item cards; returns the changes.
+
+    An item with stock on hand is refused with a :class:`~prodcore.errors.NotAllowedError`
+    and nothing is written."""
+    return implement(uow, command, commit=True)
+
+
+def implement(
+    uow: UnitOfWork, command: ImplementStandardCost, clock: Clock | None = None, *, commit: bool
+) -> tuple[StandardCostChange, ...]:
+    """The :class:`~prodcore.costing.standard.ImplementStandardCost` handler (``clock`` is
+    not read: the standard cost is not dated)."""
+    with uow:
+        md = MasterData.snapshot(uow.master_data)
+        rollup = roll_up(md, command.item_nos or None)
+        changes = []
+        for cost in rollup.items():
+            item = md.item(cost.item_no)
+            if not cost.produced or item.costing_method is not CostingMethod.STANDARD:
+                continue
+            if cost.standard_cost == item.standard_cost:
+                continue
+            on_hand = uow.ledger.on_hand(item.no)
+            if on_hand:
+                raise NotAllowedError(
+                    action=f"implement the standard cost of {item.no}",
+                    reason=f"it has {on_hand} on hand; revaluing stock at a new standard "
+                    "cost is not supported, implement before stock exists",
+                )
+            uow.master_data.put(
+                attrs.evolve(item, standard_cost=cost.standard_cost, unit_cost=cost.standard_cost)
+            )
+            changes.append(StandardCostChange(item.no, item.standard_cost, cost.standard_cost))
+        if commit:
+            uow.commit()
+    return tuple(changes)

@@ -1,0 +1,211 @@
+"""The one way in: a table from each command type to its handler, and :func:`handle` and
+:func:`preview` over it.
+
+Adding a command means: its class (in :data:`prodcore.commands.Command`, with a wire
+tag), its decider, and one line in :data:`HANDLERS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol, overload
+
+from prodcore.app.costing import adjust, implement
+from prodcore.app.masterdata import put
+from prodcore.app.orders import Outcome, lifecycle
+from prodcore.app.postings import ledger_handler
+from prodcore.app.scheduling import schedule
+from prodcore.clock import Clock
+from prodcore.commands import Command, LedgerCommand, PutMasterData, ScheduleOrder
+from prodcore.costing.adjustment import AdjustCost
+from prodcore.costing.standard import ImplementStandardCost, StandardCostChange
+from prodcore.errors import ConcurrencyError, InvalidValueError, KeyTakenError
+from prodcore.ledger.model import PostingResult
+from prodcore.orders.execution import (
+    AdjustInventory,
+    PickComponents,
+    PostByProduct,
+    PostCapacity,
+    PostConsumption,
+    PostOutput,
+    PostProductionJournal,
+    ReverseEntry,
+    decide_posting,
+)
+from prodcore.orders.lifecycle import (
+    AddComponent,
+    ChangeComponent,
+    ChangeOperation,
+    ChangeOrder,
+    ChangeStatus,
+    CreateOrder,
+    DeleteOrder,
+    LifecycleCommand,
+    RefreshOrder,
+    RemoveComponent,
+)
+from prodcore.orders.quality import RecordQualityResults, ResolveQualityOrder, decide_quality
+from prodcore.orders.subcontracting import (
+    CancelSubcontractRequest,
+    ReceiveSubcontractedWork,
+    RegisterSubcontractRequests,
+    ShipToSubcontractor,
+    UndoSubcontractReceipt,
+    decide_subcontracting,
+)
+from prodcore.ports import UnitOfWork
+from prodcore.scheduling.schedule import ScheduleResult
+
+__all__ = ["HANDLERS", "Handler", "Result", "handle", "preview"]
+
+#: What a handler answers (by command: see :func:`handle`).
+Result = Outcome | PostingResult | ScheduleResult | tuple[StandardCostChange, ...] | None
+
+
+class Handler(Protocol):
+    """Decides ``command`` in ``uow`` and writes its effect, committed when ``commit``
+    (else rolled back when the unit of work closes: a preview)."""
+
+    def __call__(self, uow: UnitOfWork, command: Any, clock: Clock, *, commit: bool) -> Any: ...
+
+
+_posting = ledger_handler(decide_posting)
+_subcontracting = ledger_handler(decide_subcontracting)
+_quality = ledger_handler(decide_quality)
+
+#: The handler of every command type.
+HANDLERS: Mapping[type[Command], Handler] = {
+    CreateOrder: lifecycle,
+    RefreshOrder: lifecycle,
+    ChangeOrder: lifecycle,
+    ChangeStatus: lifecycle,
+    AddComponent: lifecycle,
+    ChangeComponent: lifecycle,
+    RemoveComponent: lifecycle,
+    ChangeOperation: lifecycle,
+    DeleteOrder: lifecycle,
+    PostConsumption: _posting,
+    PostOutput: _posting,
+    PostProductionJournal: _posting,
+    PostCapacity: _posting,
+    PickComponents: _posting,
+    ReverseEntry: _posting,
+    AdjustInventory: _posting,
+    PostByProduct: _posting,
+    RegisterSubcontractRequests: _subcontracting,
+    CancelSubcontractRequest: _subcontracting,
+    ReceiveSubcontractedWork: _subcontracting,
+    UndoSubcontractReceipt: _subcontracting,
+    ShipToSubcontractor: _subcontracting,
+    RecordQualityResults: _quality,
+    ResolveQualityOrder: _quality,
+    AdjustCost: adjust,
+    ImplementStandardCost: implement,
+    ScheduleOrder: schedule,
+    PutMasterData: put,
+}
+
+
+@overload
+def handle(
+    uow: UnitOfWork, command: LifecycleCommand, *, clock: Clock, retries: int = 0
+) -> Outcome: ...
+@overload
+def handle(
+    uow: UnitOfWork, command: LedgerCommand | AdjustCost, *, clock: Clock, retries: int = 0
+) -> PostingResult: ...
+@overload
+def handle(
+    uow: UnitOfWork, command: ScheduleOrder, *, clock: Clock, retries: int = 0
+) -> ScheduleResult: ...
+@overload
+def handle(
+    uow: UnitOfWork, command: ImplementStandardCost, *, clock: Clock, retries: int = 0
+) -> tuple[StandardCostChange, ...]: ...
+@overload
+def handle(uow: UnitOfWork, command: PutMasterData, *, clock: Clock, retries: int = 0) -> None: ...
+@overload
+def handle(uow: UnitOfWork, command: Command, *, clock: Clock, retries: int = 0) -> Result: ...
+def handle(uow: UnitOfWork, command: Command, *, clock: Clock, retries: int = 0) -> Result:
+    """Decide ``command`` and commit its effect atomically (or raise and change nothing).
+
+    Lifecycle commands return an :class:`~prodcore.app.orders.Outcome`; releasing runs
+    forward flushing and finishing runs backward flushing and the finish checks, in the
+    same unit of work. Ledger commands (posting, subcontracting, quality) and
+    :class:`~prodcore.costing.adjustment.AdjustCost` return a
+    :class:`~prodcore.ledger.model.PostingResult`; repeating one with the same
+    idempotency key returns the first result and posts nothing, and reusing a key for a
+    different command raises :class:`~prodcore.errors.IdempotencyConflictError`.
+    :class:`~prodcore.commands.ScheduleOrder` returns the schedule,
+    :class:`~prodcore.costing.standard.ImplementStandardCost` the standard cost changes,
+    :class:`~prodcore.commands.PutMasterData` nothing.
+
+    ``retries``: when the commit meets a concurrent change
+    (:class:`~prodcore.errors.ConcurrencyError`, or
+    :class:`~prodcore.errors.KeyTakenError`: the command's idempotency key committed
+    meanwhile), the whole command is loaded and decided again in a fresh unit of work,
+    up to ``retries`` times, then the error is raised. This is safe because decisions
+    are pure and ledger commands idempotent: a retry that finds its key already
+    committed returns that result and posts nothing.
+
+    A caller's mistake (``uow`` not a unit of work, e.g. the store or its factory;
+    ``command`` not a prodcore command; ``clock`` not a clock) raises
+    :class:`~prodcore.errors.InvalidValueError`.
+    """
+    handler = _handler(uow, command, clock)
+    if retries < 0:
+        raise InvalidValueError(field="retries", value=retries, reason="must not be negative")
+    attempt = 0
+    while True:
+        try:
+            result: Result = handler(uow, command, clock, commit=True)
+            return result
+        except (KeyTakenError, ConcurrencyError):
+            if attempt >= retries:
+                raise
+            attempt += 1
+
+
+@overload
+def preview(uow: UnitOfWork, command: LifecycleCommand, *, clock: Clock) -> Outcome: ...
+@overload
+def preview(
+    uow: UnitOfWork, command: LedgerCommand | AdjustCost, *, clock: Clock
+) -> PostingResult: ...
+@overload
+def preview(uow: UnitOfWork, command: ScheduleOrder, *, clock: Clock) -> ScheduleResult: ...
+@overload
+def preview(
+    uow: UnitOfWork, command: ImplementStandardCost, *, clock: Clock
+) -> tuple[StandardCostChange, ...]: ...
+@overload
+def preview(uow: UnitOfWork, command: PutMasterData, *, clock: Clock) -> None: ...
+@overload
+def preview(uow: UnitOfWork, command: Command, *, clock: Clock) -> Result: ...
+def preview(uow: UnitOfWork, command: Command, *, clock: Clock) -> Result:
+    """What ``command`` would do (what-if), without writing anything: decided and staged
+    exactly as :func:`handle` does (same checks, same errors, the entries it would post,
+    numbered as they would be now), then rolled back."""
+    result: Result = _handler(uow, command, clock)(uow, command, clock, commit=False)
+    return result
+
+
+#: What a unit of work has (a store or a store factory lacks some of it).
+_UNIT_OF_WORK = ("orders", "master_data", "ledger", "commit", "rollback", "__enter__", "__exit__")
+
+
+def _handler(uow: UnitOfWork, command: Command, clock: Clock) -> Handler:
+    """The command's handler, after checking the arguments are what they claim to be."""
+    if not all(hasattr(uow, name) for name in _UNIT_OF_WORK):
+        raise InvalidValueError(
+            field="uow",
+            value=uow,
+            reason="not a unit of work: pass one (e.g. InMemoryUnitOfWork(store), or "
+            "what a store factory returns), not the store or its factory",
+        )
+    if not callable(getattr(clock, "now", None)):
+        raise InvalidValueError(field="clock", value=clock, reason="not a clock (no now())")
+    handler = HANDLERS.get(type(command))
+    if handler is None:
+        raise InvalidValueError(field="command", value=command, reason="not a prodcore command")
+    return handler
