@@ -5,15 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 from decimal import Decimal
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from prodcore.commands import WIRE_TAGS
+from prodcore.commands import LEGACY_TAGS, TAGGED_UNIONS, WIRE_TAGS
 from prodcore.errors import InvalidValueError
-from prodcore.masterdata import ManufacturingSetup, MasterData
+from prodcore.masterdata import Item, ManufacturingSetup, MasterData
 from prodcore.numbers import Duration, Money, Quantity
 from prodcore.orders.explosion import explode_order_lines
 from prodcore.orders.lifecycle import (
@@ -144,3 +144,28 @@ def test_converters_are_independent() -> None:
     assert a is not b
     value: Any = a.unstructure(Quantity("1.0", "KG"))
     assert value == {"amount": "1.0", "unit": "KG"}
+
+
+def test_every_tagged_class_has_one_unique_wire_tag() -> None:
+    members = {cls for union in TAGGED_UNIONS for cls in get_args(union)}
+    assert members == set(WIRE_TAGS)
+    assert len(set(WIRE_TAGS.values())) == len(WIRE_TAGS)
+    assert set(LEGACY_TAGS.values()) <= set(WIRE_TAGS.values())
+    # the old names are the class names of release 0.1.0, written out, not derived
+    assert all(WIRE_TAGS[cls] == LEGACY_TAGS.get(cls.__name__, WIRE_TAGS[cls]) for cls in members)
+
+
+def test_master_data_records_travel_with_their_tag_and_old_class_names_still_load() -> None:
+    item = Item("BOLT", base_unit="PCS")
+    data = json.loads(dumps(item))
+    assert data["type"] == "masterdata.item"
+    assert loads({**data, "type": "Item"}, Item) == item
+    assert loads({**data, "type": "Item"}, MasterDataRecord) == item
+    with pytest.raises(InvalidValueError):
+        loads({**data, "type": "Bolt"}, MasterDataRecord)
+
+
+def test_a_command_tag_loads_as_its_own_class_only() -> None:
+    data = to_jsonable(RefreshOrder("PO-1"))
+    with pytest.raises(InvalidValueError, match=r"tagged 'order\.refresh'"):
+        loads(data, DeleteOrder)

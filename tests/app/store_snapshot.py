@@ -25,7 +25,17 @@ KEYS = sorted(s["idempotency_key"] for s in DEMO["steps"] if "idempotency_key" i
 
 
 def snapshot(uow: UnitOfWork) -> dict[str, Any]:
-    """The store's content as read through ``uow``."""
+    """The store's content as read through ``uow``, as parsed JSON."""
+    result: dict[str, Any] = _plain(_read(uow))
+    return result
+
+
+def _plain(data: Any) -> Any:
+    """``data`` as JSON would give it back (lists, not tuples; enums as values)."""
+    return json.loads(json.dumps(data))
+
+
+def _read(uow: UnitOfWork) -> dict[str, Any]:
     with uow:
         orders = uow.orders.list()
         items = sorted(i.no for i in uow.master_data.items())

@@ -93,7 +93,7 @@ def test_backward_from_the_due_date_at_the_normal_ending_time(
     uow: InMemoryUnitOfWork, clock: FixedClock
 ) -> None:
     _create(uow, clock, "PO-1", qty=4)
-    order = reschedule(uow, ScheduleOrder("PO-1"), clock=clock).order
+    order = handle(uow, ScheduleOrder("PO-1"), clock=clock).order  # the same through handle
     assert order.ending == dt.datetime(2026, 3, 13, 16, tzinfo=dt.UTC)
     assert order.starting == dt.datetime(2026, 3, 13, 12, tzinfo=dt.UTC)
 
