@@ -24,7 +24,7 @@ from typing import Any, Protocol, TypeVar
 
 import attrs
 
-from prodcore.errors import InvalidValueError, NotFoundError
+from prodcore.errors import InvalidValueError, NotAllowedError, NotFoundError
 from prodcore.numbers import (
     HUNDRED,
     ONE,
@@ -452,9 +452,8 @@ class ProductionBom:
             return version.lines
         if self.status is VersionStatus.CERTIFIED:
             return self.lines
-        raise InvalidValueError(
-            field=f"production BOM {self.no}",
-            value=self.status.value,
+        raise NotAllowedError(
+            action=f"use production BOM {self.no} ({self.status.value})",
             reason="no certified version is valid at that date",
         )
 
@@ -559,9 +558,8 @@ class Routing:
         elif self.status is VersionStatus.CERTIFIED:
             lines = self.lines
         else:
-            raise InvalidValueError(
-                field=f"routing {self.no}",
-                value=self.status.value,
+            raise NotAllowedError(
+                action=f"use routing {self.no} ({self.status.value})",
                 reason="no certified version is valid at that date",
             )
         return tuple(sorted(lines, key=lambda line: _op_key(line.operation_no)))

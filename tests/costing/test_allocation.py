@@ -16,9 +16,10 @@ from prodcore.costing.allocation import (
     ProductKind,
     allocate_cost,
     allocate_cost_shares,
+    allocate_line_costs,
     allocate_order_cost,
 )
-from prodcore.errors import InvalidValueError
+from prodcore.errors import InvalidValueError, NotAllowedError
 from prodcore.numbers import Rounding
 
 CENT = Rounding(Decimal("0.01"))
@@ -109,3 +110,10 @@ def test_order_cost_is_allocated_share_by_share() -> None:
     assert parts["OIL"] + parts["MEAL"] == cost.actual
     assert parts["OIL"].total + parts["MEAL"].total == D("284.05")
     assert parts["MEAL"] == CostShares("31.50", "39.00", "0.00", "7.80", "6.92")
+
+
+def test_a_plan_that_does_not_fit_the_order_lines_is_a_business_refusal() -> None:
+    cost = OrderCost("PO-1", True, (LineCost(10000, "OIL", 10, CostShares("105")),))
+    plan = CoProductPlan((CoProduct("OIL", 70), CoProduct("MEAL", 30)))
+    with pytest.raises(NotAllowedError, match=r"one product per line \(1\)"):
+        allocate_line_costs(cost, plan, CENT)

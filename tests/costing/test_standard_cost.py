@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import attrs
@@ -16,7 +17,7 @@ from prodcore.costing import (
     single_level_cost,
     split_capacity_cost,
 )
-from prodcore.errors import BomCycleError, InvalidValueError, NotFoundError
+from prodcore.errors import BomCycleError, InvalidValueError, NotAllowedError, NotFoundError
 from prodcore.masterdata import (
     BomLine,
     BomLineType,
@@ -33,6 +34,7 @@ from prodcore.masterdata import (
     Routing,
     RoutingLine,
     UnitCostCalculation,
+    VersionStatus,
     WorkCenter,
 )
 from prodcore.numbers import Duration, Rounding, TimeUnit
@@ -429,6 +431,12 @@ class TestBadInput:
                 96, 4, overhead_rate=2, indirect_cost_percent=-1, rounding=Rounding(D("0.01"))
             )
 
+    def test_a_routing_without_a_certified_version_is_refused_by_rule(self) -> None:
+        line = RoutingLine("10", WC, "W", run_time=Duration(1))
+        draft = Routing("R", (line,), status=VersionStatus.UNDER_DEVELOPMENT)
+        with pytest.raises(NotAllowedError, match=r"routing R .*no certified version"):
+            draft.active_lines(dt.date(2026, 1, 1))
+
     def test_specific_unit_cost_below_the_overhead_rate(self) -> None:
         line = RoutingLine("10", WC, "W", run_time=Duration(1), unit_cost_per=1)
         md = MasterData.of(
@@ -436,7 +444,7 @@ class TestBadInput:
             routings=[Routing("R", (line,))],
             work_centers=[WorkCenter("W", overhead_rate=2, specific_unit_cost=True)],
         )
-        with pytest.raises(InvalidValueError) as err:
+        with pytest.raises(NotAllowedError) as err:
             roll_up(md)
         assert "negative direct cost" in str(err.value)
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given
 
-from prodcore.errors import BomCycleError, InvalidValueError, NotFoundError
+from prodcore.errors import BomCycleError, InvalidValueError, NotAllowedError, NotFoundError
 from prodcore.masterdata import (
     BomLine,
     BomLineType,
@@ -241,7 +241,7 @@ def test_bom_versions_pick_the_latest_certified_valid_at_the_date() -> None:
     assert bom.active_lines(dt.date(2026, 3, 1))[0].quantity_per == 1
     assert bom.active_lines(dt.date(2026, 8, 1))[0].quantity_per == 2
     closed = ProductionBom("C", (BomLine("X", 1),), status=VersionStatus.UNDER_DEVELOPMENT)
-    with pytest.raises(InvalidValueError):
+    with pytest.raises(NotAllowedError, match="no certified version"):
         closed.active_lines(dt.date(2026, 1, 1))
 
 

@@ -36,7 +36,7 @@ import attrs
 
 from prodcore.costing.actual import OrderCost
 from prodcore.costing.shares import SHARE_NAMES, CostShares
-from prodcore.errors import InvalidValueError
+from prodcore.errors import InvalidValueError, NotAllowedError
 from prodcore.numbers import HUNDRED, ZERO, Rounding, as_decimal, non_negative, percent, tuple_of
 from prodcore.orders.model import ProductionOrder
 
@@ -181,10 +181,10 @@ def allocate_line_costs(
     ``manufacturing_overhead`` replaces the order's total manufacturing overhead before
     the split (cost adjustment passes the one frozen at its first run)."""
     if len(plan.products) != len(cost.lines):
-        raise InvalidValueError(
-            field="products",
-            value=len(plan.products),
-            reason=f"the plan needs one product per line of order {cost.order_id}",
+        raise NotAllowedError(
+            action=f"share the cost of order {cost.order_id} by a plan of "
+            f"{len(plan.products)} products",
+            reason=f"the plan needs one product per line ({len(cost.lines)})",
         )
     total = cost.actual
     if manufacturing_overhead is not None:

@@ -59,7 +59,7 @@ from decimal import Decimal
 import attrs
 
 from prodcore.costing.shares import CostShares, ItemCost
-from prodcore.errors import BomCycleError, InvalidValueError, NotFoundError
+from prodcore.errors import BomCycleError, InvalidValueError, NotAllowedError, NotFoundError
 from prodcore.masterdata import (
     BomLineType,
     CalculationFormula,
@@ -266,10 +266,10 @@ class _Compiler:
             if wc.specific_unit_cost:
                 direct = (line.unit_cost_per - rate) / (ONE + indirect / HUNDRED)
                 if direct < 0:
-                    raise InvalidValueError(
-                        field=f"unit cost per of operation {line.operation_no} on {line.no}",
-                        value=line.unit_cost_per,
-                        reason=f"less than the overhead rate {rate}: a negative direct cost",
+                    raise NotAllowedError(
+                        action=f"cost operation {line.operation_no} on {line.no} at its unit "
+                        f"cost per {line.unit_cost_per}",
+                        reason=f"it is less than the overhead rate {rate}: a negative direct cost",
                     )
             else:
                 direct = wc.direct_unit_cost
