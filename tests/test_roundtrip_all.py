@@ -7,11 +7,12 @@ from importlib import resources
 from typing import Any
 
 from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
+from prodcore.commands import Command
 from prodcore.ledger import IdempotencyRecord, PostingBatch
 from prodcore.orders.model import ProductionOrder
 from prodcore.ports import MasterDataRecord
 from prodcore.scenario import load_scenario, run_scenario
-from prodcore.serialization import Command, dumps, loads
+from prodcore.serialization import dumps, loads
 
 
 def _round_trips(value: Any, cls: Any) -> None:

@@ -33,11 +33,11 @@ from cattrs.preconf.json import make_converter as _make_json_converter
 from cattrs.strategies import configure_tagged_union
 from cattrs.v import format_exception
 
-from prodcore.commands import LEGACY_TAGS, TAGGED_UNIONS, WIRE_TAGS, Command
+from prodcore.commands import LEGACY_TAGS, TAGGED_UNIONS, WIRE_TAGS
 from prodcore.errors import InvalidValueError, ProdcoreError
 from prodcore.numbers import to_decimal
 
-__all__ = ["TAGGED_UNIONS", "Command", "dumps", "loads", "make_converter", "to_jsonable"]
+__all__ = ["dumps", "loads", "make_converter", "to_jsonable"]
 
 _T = TypeVar("_T")
 

@@ -21,6 +21,7 @@ from prodcore.adapters import open_store
 from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
 from prodcore.app import adjust_cost, handle, put_master_data
 from prodcore.clock import FixedClock
+from prodcore.commands import Command
 from prodcore.costing import CostShares
 from prodcore.costing.actual import LineCost, OrderCost, actual_cost
 from prodcore.costing.allocation import (
@@ -67,7 +68,7 @@ from prodcore.orders.lifecycle import (
 from prodcore.orders.model import OrderLine, OrderStatus, ProductionOrder
 from prodcore.ports import MasterDataRecord, UnitOfWork
 from prodcore.scenario import load_scenario, run_scenario
-from prodcore.serialization import Command, dumps, loads
+from prodcore.serialization import dumps, loads
 from tests.costing.test_actual_cost import d4_records
 
 T0 = dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC)

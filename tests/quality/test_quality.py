@@ -12,7 +12,7 @@ import pytest
 from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
 from prodcore.app import handle, put_master_data
 from prodcore.clock import FixedClock
-from prodcore.commands import LedgerCommand
+from prodcore.commands import Command, LedgerCommand
 from prodcore.errors import InsufficientQuantityError, InvalidTransitionError, InvalidValueError
 from prodcore.ledger import ItemEntryType, PostingResult, ValueSource
 from prodcore.masterdata import (
@@ -32,7 +32,7 @@ from prodcore.orders.lifecycle import ChangeStatus, CreateOrder
 from prodcore.orders.model import OrderStatus, ProductionOrder, QualityOrderStatus, QualityResult
 from prodcore.orders.quality import RecordQualityResults, ResolveQualityOrder
 from prodcore.ports import MasterDataRecord
-from prodcore.serialization import Command, dumps, loads
+from prodcore.serialization import dumps, loads
 
 T0 = dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC)
 DUE = dt.date(2026, 3, 9)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from prodcore.app import adjust_cost, calculate_subcontract_requests, handle
+from prodcore.commands import Command
 from prodcore.costing import CostShares, roll_up
 from prodcore.costing.actual import actual_cost
 from prodcore.errors import (
@@ -26,7 +27,7 @@ from prodcore.orders.subcontracting import (
     SubcontractRequest,
     UndoSubcontractReceipt,
 )
-from prodcore.serialization import Command, dumps, loads
+from prodcore.serialization import dumps, loads
 
 from .conftest import DUE, D, Shop, frame_records, master_data
 
