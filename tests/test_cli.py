@@ -61,6 +61,36 @@ def test_failing_step_exits_1_with_its_line(
     assert "FIRM_PLANNED" in text  # the state printed is the state before the failed step
 
 
+def test_a_scenario_by_wire_tags_runs_and_its_json_carries_the_tags(tmp_path: Path) -> None:
+    scenario = tmp_path / "tags.json"
+    scenario.write_text(
+        json.dumps(
+            {
+                "scenario": "tags",
+                "master_data": [{"type": "masterdata.item", "no": "A", "base_unit": "PCS"}],
+                "steps": [
+                    {
+                        "type": "order.create",
+                        "order_id": "PO-1",
+                        "item_no": "A",
+                        "quantity": "1",
+                        "due_date": "2026-01-09",
+                    },
+                    {"type": "ChangeStatus", "order_id": "PO-1", "to_status": "RELEASED"},
+                ],
+            }
+        )
+    )
+    code, text = _run(["run", str(scenario), "--json", "--store", "memory:"])
+    assert code == 0
+    payload = json.loads(text)
+    assert [s["command"]["type"] for s in payload["steps"]] == [
+        "order.create",
+        "order.change_status",
+    ]
+    assert payload["orders"][0]["status"] == "RELEASED"
+
+
 def test_malformed_file_exits_1(tmp_path: Path) -> None:
     scenario = tmp_path / "bad.json"
     scenario.write_text('{"steps": [ {"type": "CreateOrder", "order_id": "X", "quantity": 1.5} ]}')
