@@ -150,7 +150,16 @@ def handle(uow: UnitOfWork, command: Command, *, clock: Clock, retries: int = 0)
 
     A caller's mistake (``uow`` not a unit of work, e.g. the store or its factory;
     ``command`` not a prodcore command; ``clock`` not a clock) raises
-    :class:`~prodcore.errors.InvalidValueError`.
+    :class:`~prodcore.errors.InvalidValueError`:
+
+    >>> import datetime as dt
+    >>> from prodcore.adapters.memory import InMemoryStore
+    >>> from prodcore.clock import FixedClock
+    >>> store = InMemoryStore()
+    >>> handle(store, ImplementStandardCost(), clock=FixedClock(dt.datetime(2026, 3, 2, tzinfo=dt.UTC)))
+    Traceback (most recent call last):
+    ...
+    prodcore.errors.InvalidValueError: Invalid value for uow: ...not a unit of work...
     """
     handler = _handler(uow, command, clock)
     if retries < 0:

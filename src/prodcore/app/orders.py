@@ -48,11 +48,10 @@ def lifecycle(uow: UnitOfWork, command: LifecycleCommand, clock: Clock, *, commi
     with uow:
         before = _load(uow, command)
         at = clock.now()
-        current, flush = _flush_before_finishing(uow, before, command, at)
+        current, finish_flush = _flush_before_finishing(uow, before, command, at)
         events = decide(current, command, uow.master_data, at)
-        after = _evolve(current, events)
-        if flush is None:
-            after, flush = _flush_after_releasing(uow, after, command, at)
+        after, release_flush = _flush_after_releasing(uow, _evolve(current, events), command, at)
+        flush = finish_flush if finish_flush is not None else release_flush
         if after is not None:
             after = attrs.evolve(after, version=(before.version if before else 0) + 1)
         _save(uow, before, after)
