@@ -61,15 +61,17 @@ def adjust_cost(
     idempotency_key: str,
     standard: Mapping[str, CostShares] | None = None,
 ) -> PostingResult:
-    """Adjust the cost of a finished order in one unit of work (see the module docstring).
+    """Adjust the cost of a finished order in one unit of work (the steps are in
+    :mod:`prodcore.costing.adjustment`); ``handle(uow, AdjustCost(key, order_id))`` is the same.
 
     ``standard`` overrides the single-level shares per base unit of Standard-cost items
     (default: rolled up from the current master data, frozen at this adjustment).
     Returns a :class:`~prodcore.ledger.model.PostingResult` whose ``batch`` is None when
     there was nothing (left) to adjust; a warning names each Standard-cost item whose
     item-card standard cost differs from its rolled-up shares (the output was posted at
-    the one, the variances are against the other: the difference is posted as rounding). Posting saves the order, unchanged, with a new
-    version, so two concurrent adjustments of one order conflict
+    the one, the variances are against the other: the difference is posted as rounding).
+    Posting saves the order, unchanged, with a new version, so two concurrent adjustments
+    of one order conflict
     (:class:`~prodcore.errors.ConcurrencyError`) instead of both posting.
     """
     return adjust(uow, AdjustCost(idempotency_key, order_id), clock, commit=True, standard=standard)
