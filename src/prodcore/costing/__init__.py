@@ -29,7 +29,6 @@ from prodcore.costing.allocation import (
     allocate_order_cost,
     order_plan,
 )
-from prodcore.costing.report import render_cost_breakdown
 from prodcore.costing.rollup import (
     CostChange,
     RollupUpdate,
@@ -96,7 +95,6 @@ __all__ = [
     "operation_cost_time",
     "order_cost_report",
     "order_plan",
-    "render_cost_breakdown",
     "render_d365_variances",
     "render_order_cost",
     "roll_up",

@@ -1,4 +1,4 @@
-"""Cost breakdown tables for people (plain text).
+"""Cost tables for people (plain text): the standard cost breakdown of an item.
 
 >>> from prodcore.costing.shares import CostShares, ItemCost
 >>> cost = ItemCost("P", produced=True,
@@ -23,6 +23,7 @@ from decimal import Decimal
 
 from prodcore.costing.shares import SHARE_NAMES, ItemCost
 from prodcore.numbers import Rounding
+from prodcore.reports.tables import table
 
 __all__ = ["render_cost_breakdown"]
 
@@ -48,27 +49,23 @@ def render_cost_breakdown(
     """
     shown = rounding or Rounding(Decimal("0.01"))
     unit = f", {currency}" if currency else ""
-    header = ("Share", "Single-level", "Rolled-up")
-    rows = [
-        (
-            _LABELS[name],
-            str(shown.apply(getattr(cost.single_level, name))),
-            str(shown.apply(getattr(cost.rolled_up, name))),
-        )
-        for name in SHARE_NAMES
-    ]
-    total = (
-        "Standard cost",
-        str(shown.apply(cost.single_level.total)),
-        str(shown.apply(cost.rolled_up.total)),
+    return table(
+        ("Share", "Single-level", "Rolled-up"),
+        [
+            (
+                _LABELS[name],
+                str(shown.apply(getattr(cost.single_level, name))),
+                str(shown.apply(getattr(cost.rolled_up, name))),
+            )
+            for name in SHARE_NAMES
+        ],
+        title=f"Standard cost of item {cost.item_no} (per base unit{unit})",
+        align="lrr",
+        footer=[
+            (
+                "Standard cost",
+                str(shown.apply(cost.single_level.total)),
+                str(shown.apply(cost.rolled_up.total)),
+            )
+        ],
     )
-    widths = [max(len(r[k]) for r in (header, *rows, total)) for k in range(3)]
-
-    def line(row: tuple[str, str, str]) -> str:
-        return f"{row[0]:<{widths[0]}}  {row[1]:>{widths[1]}}  {row[2]:>{widths[2]}}"
-
-    rule = "  ".join("-" * w for w in widths)
-    out = [f"Standard cost of item {cost.item_no} (per base unit{unit})", line(header), rule]
-    out.extend(line(r) for r in rows)
-    out.extend([rule, line(total)])
-    return "\n".join(out)
