@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from prodcore.adapters import open_store, upgrade_store
-from prodcore.costing import StandardCostChange, order_cost_report, roll_up
+from prodcore.costing import StandardCostChange, roll_up
 from prodcore.errors import ProdcoreError
 from prodcore.integrity import verify
 from prodcore.masterdata import MasterData
@@ -33,6 +33,7 @@ from prodcore.ports import UnitOfWork
 from prodcore.reports import (
     fmt,
     ledger_report,
+    order_cost_report,
     orders_report,
     render_cost_breakdown,
     render_load_chart,

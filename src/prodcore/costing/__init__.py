@@ -55,9 +55,7 @@ from prodcore.costing.variance import (
     StandardCalculation,
     cost_breakdown,
     d365_variances,
-    order_cost_report,
-    render_d365_variances,
-    render_order_cost,
+    order_cost_views,
     standard_calculation,
 )
 
@@ -93,10 +91,8 @@ __all__ = [
     "d365_variances",
     "implement_standard_cost",
     "operation_cost_time",
-    "order_cost_report",
+    "order_cost_views",
     "order_plan",
-    "render_d365_variances",
-    "render_order_cost",
     "roll_up",
     "single_level_cost",
     "split_capacity_cost",
