@@ -24,16 +24,25 @@ from typing import Any, TextIO
 
 from prodcore.adapters import open_store, upgrade_store
 from prodcore.app import store_load_view
-from prodcore.costing import StandardCostChange, order_cost_report, render_cost_breakdown, roll_up
+from prodcore.costing import StandardCostChange, roll_up
 from prodcore.errors import ProdcoreError
 from prodcore.integrity import verify
 from prodcore.masterdata import MasterData
 from prodcore.orders.lifecycle import TRANSITIONS
 from prodcore.orders.model import OrderStatus, ProductionOrder
 from prodcore.ports import UnitOfWork
-from prodcore.report import fmt, ledger_report, orders_report, table
+from prodcore.reports import (
+    fmt,
+    ledger_report,
+    order_cost_report,
+    orders_report,
+    render_cost_breakdown,
+    render_load_chart,
+    render_load_table,
+    table,
+)
 from prodcore.scenario import StepResult, load_scenario, run_scenario
-from prodcore.scheduling import Period, ScheduleResult, render_load_chart, render_load_table
+from prodcore.scheduling import Period, ScheduleResult
 from prodcore.serialization import to_jsonable
 
 __all__ = ["main"]

@@ -14,6 +14,7 @@ from decimal import Decimal
 from types import TracebackType
 from typing import Protocol, Self
 
+from prodcore.calendars import ShopCalendar
 from prodcore.ledger.model import (
     CapacityLedgerEntry,
     GLEntry,
@@ -33,7 +34,6 @@ from prodcore.masterdata import (
     WorkCenter,
 )
 from prodcore.orders.model import OrderStatus, ProductionOrder
-from prodcore.scheduling.calendar import ShopCalendar
 
 __all__ = [
     "LedgerRepository",

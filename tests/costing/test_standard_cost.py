@@ -12,7 +12,6 @@ from prodcore.costing import (
     CostShares,
     ItemCost,
     operation_cost_time,
-    render_cost_breakdown,
     roll_up,
     single_level_cost,
     split_capacity_cost,
@@ -38,6 +37,7 @@ from prodcore.masterdata import (
     WorkCenter,
 )
 from prodcore.numbers import Duration, Rounding, TimeUnit
+from prodcore.reports import render_cost_breakdown
 
 D = Decimal
 HOUR = TimeUnit.HOUR

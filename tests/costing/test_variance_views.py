@@ -20,9 +20,6 @@ from prodcore.costing.variance import (
     actual_lines,
     cost_breakdown,
     d365_variances,
-    order_cost_report,
-    render_d365_variances,
-    render_order_cost,
     standard_calculation,
 )
 from prodcore.masterdata import (
@@ -43,6 +40,7 @@ from prodcore.orders.execution import ConsumptionLine, OutputLine, PostConsumpti
 from prodcore.orders.lifecycle import ChangeStatus, CreateOrder
 from prodcore.orders.model import OrderStatus
 from prodcore.ports import MasterDataRecord
+from prodcore.reports import order_cost_report, render_d365_variances, render_order_cost
 
 T0 = dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC)
 D = Decimal

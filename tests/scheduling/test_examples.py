@@ -11,6 +11,7 @@ import pytest
 from prodcore.masterdata import CapacityType, MachineCenter, MasterData, WorkCenter
 from prodcore.numbers import Duration, TimeUnit
 from prodcore.orders.model import Operation, OrderStatus, ProductionOrder
+from prodcore.reports import render_load_chart, render_load_table
 from prodcore.scheduling import (
     Absence,
     Allocation,
@@ -21,8 +22,6 @@ from prodcore.scheduling import (
     centre_calendar,
     load_view,
     operation_need,
-    render_load_chart,
-    render_load_table,
     schedule_order,
     schedule_orders,
 )
@@ -305,7 +304,7 @@ def test_d7_load_view_figures(shop: ShopCalendar) -> None:
     assert row.load_percent.quantize(Decimal("0.1")) == Decimal("78.1")
     assert row.load_percent == Decimal("78.125")
     assert not view.overloads()
-    assert render_load_table(view).splitlines()[1].split() == [
+    assert render_load_table(view).splitlines()[2].split() == [
         "WC",
         "100",
         "2026-01-05",

@@ -13,6 +13,7 @@ from prodcore.errors import InvalidValueError
 from prodcore.masterdata import CapacityType, MachineCenter, MasterData, WorkCenter
 from prodcore.numbers import Duration, TimeUnit
 from prodcore.orders.model import Operation, OrderLine, OrderStatus, ProductionOrder
+from prodcore.reports import render_load_chart, render_load_table
 from prodcore.scheduling import (
     Allocation,
     Calendars,
@@ -20,8 +21,6 @@ from prodcore.scheduling import (
     LoadView,
     Period,
     load_view,
-    render_load_chart,
-    render_load_table,
     schedule_orders,
 )
 
@@ -227,6 +226,7 @@ def test_text_table_and_chart() -> None:
     assert render_load_table(view) == "\n".join(
         [
             "Centre  Period      Capacity  Allocated  Available  Load %",
+            "------  ----------  --------  ---------  ---------  ------",
             "WC 100  2026-01-05    480.00     240.00     240.00    50.0",
             "WC 100  2026-01-06    480.00     720.00    -240.00   150.0",
             "WC 100  2026-01-10      0.00      30.00     -30.00       -",
@@ -249,7 +249,7 @@ def test_notebook_helpers(calendars_for: Env) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from prodcore.scheduling.notebook import load_dataframe, plot_gantt, plot_load
+    from prodcore.reports.notebook import load_dataframe, plot_gantt, plot_load
 
     md, cals = calendars_for(
         [WorkCenter("A", calendar_code="S"), WorkCenter("B", calendar_code="S")], days=7
@@ -292,7 +292,7 @@ def test_notebook_helpers(calendars_for: Env) -> None:
 def test_notebook_helpers_explain_a_missing_dependency(monkeypatch: pytest.MonkeyPatch) -> None:
     import importlib
 
-    from prodcore.scheduling import notebook
+    from prodcore.reports import notebook
 
     real = importlib.import_module
 

@@ -301,3 +301,89 @@ def test_load_is_additive_across_orders(
         assert r12.allocated == r1.allocated + r2.allocated
         assert r12.capacity == r1.capacity == r2.capacity
         assert r12.availability == r1.capacity - r1.allocated - r2.allocated
+
+
+def _op(
+    no: str,
+    centre: tuple[CapacityType, str],
+    setup: int,
+    run: str,
+    quantity: int,
+    *,
+    concurrent: str = "1",
+    wait: int = 0,
+    move: int = 0,
+    send_ahead: int = 0,
+) -> Operation:
+    return Operation(
+        no,
+        centre[0],
+        centre[1],
+        "A",
+        setup_time=Duration(setup),
+        run_time=Duration(Decimal(run)),
+        input_quantity=quantity,
+        concurrent_capacities=concurrent,
+        wait_time=Duration(wait),
+        move_time=Duration(move),
+        send_ahead_quantity=send_ahead,
+    )
+
+
+def _replay_forward(
+    ops: tuple[Operation, ...], due: dt.datetime
+) -> tuple[ProductionOrder, ProductionOrder]:
+    """The order scheduled backward from ``due``, then forward from the backward start."""
+    order = ProductionOrder(
+        "PO-1",
+        OrderStatus.PLANNED,
+        "X",
+        1,
+        due_date=END,
+        lines=(OrderLine(1, "X", 1, operations=ops),),
+    )
+    backward = schedule_order(order, MD, CALS, anchor=due, direction=Direction.BACKWARD).order
+    assert backward.starting is not None
+    return backward, schedule_order(order, MD, CALS, anchor=backward.starting).order
+
+
+def test_forward_replay_does_not_overshoot_a_send_ahead_bound() -> None:
+    # Backward, operation 40 ends at Saturday's shift end (12:00) and operation 30 ends
+    # exactly its send-ahead lot earlier. Forward, operation 20 used to be pushed 0.4 ms past
+    # its send-ahead bound (allocation rounding), so operation 40's bound fell after 12:00
+    # and the order ended on Monday instead of Saturday.
+    a, m1 = (CapacityType.WORK_CENTER, "A"), (CapacityType.MACHINE_CENTER, "M1")
+    ops = (
+        _op("10", a, 0, "0.1", 2, send_ahead=1),
+        _op("20", a, 0, "15", 1, concurrent="0.5", send_ahead=1),
+        _op("30", m1, 1, "5.8", 13, concurrent="0.5", wait=45, move=15, send_ahead=4),
+        _op("40", a, 1, "1.8", 1, concurrent="0.5", wait=45, move=15, send_ahead=1),
+    )
+    due = dt.datetime(2026, 2, 8, 0, 9, tzinfo=dt.UTC)
+    backward, forward = _replay_forward(ops, due)
+    assert backward.ending == dt.datetime(2026, 2, 7, 13, tzinfo=dt.UTC)
+    assert forward.ending is not None
+    assert abs(forward.ending - backward.ending) < dt.timedelta(milliseconds=1)
+
+
+def test_forward_replay_reaches_a_send_ahead_bound_between_shifts() -> None:
+    # Operation 10 ends at Tuesday's shift end (22:00); with its move time the send-ahead
+    # bound of operation 20 is 22:15, in the break. Forward, operation 20 used to move its
+    # start on by those 15 minutes of clock time and so started Wednesday at 06:00 instead
+    # of Tuesday just before 22:00, ending a minute later than the backward schedule.
+    a = (CapacityType.WORK_CENTER, "A")
+    ops = (
+        _op("10", a, 0, "2.2", 9, move=15, send_ahead=1),
+        _op("20", a, 2, "0", 1, move=15),
+        _op("30", a, 0, "0", 1, wait=45),
+        _op("40", a, 0, "0", 1, wait=45, move=15),
+    )
+    due = dt.datetime(2026, 2, 4, 8, 1, tzinfo=dt.UTC)
+    backward, forward = _replay_forward(ops, due)
+    assert backward.ending == due
+    back_20 = backward.lines[0].operations[1]
+    fwd_20 = forward.lines[0].operations[1]
+    assert fwd_20.starting is not None and back_20.starting is not None
+    assert fwd_20.starting.date() == back_20.starting.date() == dt.date(2026, 2, 3)
+    assert forward.ending is not None
+    assert forward.ending <= due

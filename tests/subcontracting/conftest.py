@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
-from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
-from prodcore.app import handle, put_master_data
-from prodcore.clock import FixedClock
-from prodcore.commands import LedgerCommand
 from prodcore.ledger import PostingResult
 from prodcore.masterdata import (
     BomLine,
     CapacityType,
     FlushingMethod,
     Item,
-    MasterData,
     ProductionBom,
     Replenishment,
     Routing,
@@ -25,12 +19,11 @@ from prodcore.masterdata import (
 )
 from prodcore.numbers import Duration
 from prodcore.orders.execution import OutputLine, PostOutput
-from prodcore.orders.lifecycle import ChangeStatus, CreateOrder
-from prodcore.orders.model import OrderStatus, ProductionOrder
+from prodcore.orders.model import ProductionOrder
 from prodcore.ports import MasterDataRecord
+from prodcore.testing import shop as harness
+from prodcore.testing.shop import DUE
 
-T0 = dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC)
-DUE = dt.date(2026, 3, 9)
 D = Decimal
 
 
@@ -90,36 +83,17 @@ def frame_records(
     ]
 
 
-def master_data(records: list[MasterDataRecord]) -> MasterData:
-    return MasterData.of(
-        items=[r for r in records if isinstance(r, Item)],
-        boms=[r for r in records if isinstance(r, ProductionBom)],
-        routings=[r for r in records if isinstance(r, Routing)],
-        work_centers=[r for r in records if isinstance(r, WorkCenter)],
-    )
+class Shop(harness.Shop):
+    """The shared harness on the frame shop's records, with its short-hands."""
 
-
-class Shop:
     def __init__(self, records: list[MasterDataRecord] | None = None) -> None:
-        self.records = records if records is not None else frame_records()
-        self.store = InMemoryStore()
-        self.uow = InMemoryUnitOfWork(self.store)
-        self.clock = FixedClock(T0)
-        put_master_data(self.uow, self.records)
-        self.keys = 0
-
-    def key(self) -> str:
-        self.keys += 1
-        return f"K{self.keys}"
+        super().__init__(records if records is not None else frame_records())
 
     def released(self, order_id: str = "PO-1", qty: int | str = 10) -> ProductionOrder:
-        handle(self.uow, CreateOrder(order_id, "FRAME", qty, due_date=DUE), clock=self.clock)
-        out = handle(self.uow, ChangeStatus(order_id, OrderStatus.RELEASED), clock=self.clock)
+        self.create(order_id, "FRAME", qty, due=DUE)
+        out = self.release(order_id)
         assert out.order is not None
         return out.order
-
-    def post(self, command: LedgerCommand) -> PostingResult:
-        return handle(self.uow, command, clock=self.clock)
 
     def weld(self, qty: int, order_id: str = "PO-1") -> PostingResult:
         line = OutputLine(
@@ -127,19 +101,5 @@ class Shop:
         )
         return self.post(PostOutput(self.key(), (line,)))
 
-    def order(self, order_id: str = "PO-1") -> ProductionOrder:
-        with self.uow:
-            return self.uow.orders.get(order_id)
-
     def accounts(self) -> dict[str, Decimal]:
         return dict(self.store.ledger.accounts)
-
-    def snapshot(self) -> tuple[object, ...]:
-        s = self.store
-        return (
-            dict(s.orders),
-            s.counters,
-            dict(s.ledger.on_hand_total),
-            dict(s.ledger.accounts),
-            dict(s.idempotency),
-        )

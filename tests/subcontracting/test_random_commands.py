@@ -18,8 +18,9 @@ from prodcore.orders.subcontracting import (
     SubcontractRequest,
     UndoSubcontractReceipt,
 )
+from prodcore.testing.shop import DUE
 
-from .conftest import DUE, Shop, frame_records
+from .conftest import Shop, frame_records
 
 ZERO = Decimal(0)
 

@@ -21,8 +21,9 @@ from prodcore.orders.subcontracting import (
     UndoSubcontractReceipt,
 )
 from prodcore.scenario import load_scenario, run_scenario
+from prodcore.testing.shop import DUE
 
-from .conftest import DUE, Shop, frame_records
+from .conftest import Shop, frame_records
 from .test_demo_extension import extended_demo
 
 FINAL = QualityCheck(

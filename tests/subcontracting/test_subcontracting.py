@@ -28,8 +28,9 @@ from prodcore.orders.subcontracting import (
     UndoSubcontractReceipt,
 )
 from prodcore.serialization import dumps, loads
+from prodcore.testing.shop import DUE, master_data_of
 
-from .conftest import DUE, D, Shop, frame_records, master_data
+from .conftest import D, Shop, frame_records
 
 
 def receive(
@@ -48,7 +49,7 @@ def requested_shop() -> tuple[Shop, SubcontractRequest]:
 
 
 def test_standard_cost_splits_out_the_subcontracted_share() -> None:
-    cost = roll_up(master_data(frame_records()))["FRAME"]
+    cost = roll_up(master_data_of(frame_records()))["FRAME"]
     assert cost.single_level == CostShares(material="11.2", capacity="3", subcontracted="4")
     assert cost.standard_cost == D("18.20")
 

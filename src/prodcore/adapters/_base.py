@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from types import TracebackType
 from typing import Final, Self, TypeVar
 
+from prodcore.calendars import ShopCalendar
 from prodcore.masterdata import Item, MachineCenter, ProductionBom, Routing, WorkCenter
-from prodcore.scheduling.calendar import ShopCalendar
 
 __all__ = ["READABLE_KINDS", "MasterDataGetters", "StagedUnitOfWork"]
 

@@ -29,7 +29,6 @@ from prodcore.costing.allocation import (
     allocate_order_cost,
     order_plan,
 )
-from prodcore.costing.report import render_cost_breakdown
 from prodcore.costing.rollup import (
     CostChange,
     RollupUpdate,
@@ -52,9 +51,7 @@ from prodcore.costing.variance import (
     StandardCalculation,
     cost_breakdown,
     d365_variances,
-    order_cost_report,
-    render_d365_variances,
-    render_order_cost,
+    order_cost_views,
     standard_calculation,
 )
 
@@ -88,11 +85,8 @@ __all__ = [
     "cost_breakdown",
     "d365_variances",
     "operation_cost_time",
-    "order_cost_report",
+    "order_cost_views",
     "order_plan",
-    "render_cost_breakdown",
-    "render_d365_variances",
-    "render_order_cost",
     "roll_up",
     "single_level_cost",
     "split_capacity_cost",

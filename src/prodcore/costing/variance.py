@@ -2,7 +2,7 @@
 
 **BC view** (:func:`cost_breakdown`): per share, ``variance = actual − standard`` with
 ``standard = round(OutputQty × single-level share)``; what cost adjustment posts for a
-Standard-cost item. :func:`render_order_cost` prints it as a table.
+Standard-cost item. :mod:`prodcore.reports.costing` prints it as a table.
 
 **D365 view** (:func:`d365_variances`, prodcore's definition, decision 4 of the domain
 notes). The item's standard calculation (:func:`standard_calculation`) has one line per
@@ -35,14 +35,14 @@ GoodQty × StdUnitCost``.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from decimal import Decimal
 
 import attrs
 
 from prodcore.costing.actual import MATERIAL_TYPES, CostLedger, OrderCost, actual_cost
 from prodcore.costing.adjustment import current_standard_shares, posted_variances
-from prodcore.costing.shares import SHARE_NAMES, CostShares
+from prodcore.costing.shares import CostShares
 from prodcore.ledger.model import ItemEntryType
 from prodcore.masterdata import (
     CalculationFormula,
@@ -51,7 +51,7 @@ from prodcore.masterdata import (
     Replenishment,
     UnitCostCalculation,
 )
-from prodcore.numbers import HUNDRED, ONE, ZERO, Rounding, as_decimal, tuple_of
+from prodcore.numbers import HUNDRED, ONE, ZERO, as_decimal, tuple_of
 from prodcore.orders.explosion import MasterDataLookup, explode_bom
 from prodcore.orders.model import ProductionOrder
 from prodcore.ports import UnitOfWork
@@ -61,24 +61,15 @@ __all__ = [
     "CostBreakdown",
     "D365Variances",
     "LineVariance",
+    "OrderCostViews",
     "StandardCalculation",
     "StandardLine",
     "actual_lines",
     "cost_breakdown",
     "d365_variances",
-    "order_cost_report",
-    "render_d365_variances",
-    "render_order_cost",
+    "order_cost_views",
     "standard_calculation",
 ]
-
-_LABELS = {
-    "material": "Material",
-    "capacity": "Capacity",
-    "subcontracted": "Subcontracted",
-    "capacity_overhead": "Capacity overhead",
-    "manufacturing_overhead": "Manufacturing overhead",
-}
 
 
 # --- BC view -----------------------------------------------------------------------------
@@ -125,68 +116,6 @@ def cost_breakdown(
     return CostBreakdown(
         order.id, order.item_no, output, cost.final, std, cost.actual, lines=len(cost.lines)
     )
-
-
-def _table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]], total: tuple[str, ...]) -> str:
-    widths = [max(len(r[k]) for r in (header, *rows, total)) for k in range(len(header))]
-
-    def line(row: tuple[str, ...]) -> str:
-        cells = [f"{row[0]:<{widths[0]}}"] + [
-            f"{cell:>{w}}" for cell, w in zip(row[1:], widths[1:], strict=True)
-        ]
-        return "  ".join(cells)
-
-    rule = "  ".join("-" * w for w in widths)
-    return "\n".join([line(header), rule, *(line(r) for r in rows), rule, line(total)])
-
-
-def render_order_cost(
-    breakdown: CostBreakdown, *, currency: str = "", rounding: Rounding | None = None
-) -> str:
-    """A text table of the order's standard, actual and variance per share.
-
-    >>> b = CostBreakdown("PO-1", "FRAME", 10, True, CostShares(100, 120, 0, 24, "22.20"),
-    ...                   CostShares(105, 130, 0, 26, "23.05"))
-    >>> print(render_order_cost(b, currency="EUR"))
-    Cost of order PO-1: 10 FRAME (EUR, actual cost final)
-    Share                   Standard  Actual  Variance
-    ----------------------  --------  ------  --------
-    Material                  100.00  105.00      5.00
-    Capacity                  120.00  130.00     10.00
-    Subcontracted               0.00    0.00      0.00
-    Capacity overhead          24.00   26.00      2.00
-    Manufacturing overhead     22.20   23.05      0.85
-    ----------------------  --------  ------  --------
-    Total                     266.20  284.05     17.85
-    """
-    shown = rounding or Rounding(Decimal("0.01"))
-
-    def fmt(value: Decimal) -> str:
-        return str(shown.apply(value))
-
-    rows = [
-        (
-            _LABELS[name],
-            fmt(getattr(breakdown.standard, name)),
-            fmt(getattr(breakdown.actual, name)),
-            fmt(getattr(breakdown.variance, name)),
-        )
-        for name in SHARE_NAMES
-    ]
-    total = (
-        "Total",
-        fmt(breakdown.standard.total),
-        fmt(breakdown.actual.total),
-        fmt(breakdown.variance.total),
-    )
-    unit = f"{currency}, " if currency else ""
-    state = "actual cost final" if breakdown.final else "order not finished: expected actual cost"
-    summed = f", {breakdown.lines} order lines summed" if breakdown.lines > 1 else ""
-    title = (
-        f"Cost of order {breakdown.order_id}: {breakdown.output_quantity.normalize():f} "
-        f"{breakdown.item_no} ({unit}{state}{summed})"
-    )
-    return title + "\n" + _table(("Share", "Standard", "Actual", "Variance"), rows, total)
 
 
 # --- D365 view ---------------------------------------------------------------------------
@@ -473,55 +402,25 @@ def d365_variances(
     )
 
 
-def render_d365_variances(v: D365Variances, *, rounding: Rounding | None = None) -> str:
-    """A text table of the D365 analysis: one row per line, then the totals."""
-    shown = rounding or Rounding(Decimal("0.01"))
+@attrs.frozen
+class OrderCostViews:
+    """Both cost views of an order: BC's breakdown and, per order line, D365's analysis;
+    ``currency`` is the setup's, for showing the amounts."""
 
-    def fmt(value: Decimal) -> str:
-        return str(shown.apply(value))
-
-    rows = [
-        (
-            f"{ln.kind.lower()} {ln.key}",
-            fmt(ln.allowed_cost),
-            fmt(ln.actual_cost),
-            fmt(ln.quantity),
-            fmt(ln.price),
-            fmt(ln.substitution),
-        )
-        for ln in v.lines
-    ]
-    total = (
-        "Total lines",
-        fmt(sum((ln.allowed_cost for ln in v.lines), ZERO)),
-        fmt(sum((ln.actual_cost for ln in v.lines), ZERO)),
-        fmt(v.quantity),
-        fmt(v.price),
-        fmt(v.substitution),
-    )
-    header = ("Line", "Std allowed", "Actual", "Quantity", "Price", "Substitution")
-    good = v.good_quantity.normalize()
-    out = [
-        f"D365 variances of {good:f} {v.item_no} (standard unit cost {fmt(v.standard_unit_cost)})",
-        _table(header, rows, total),
-        (
-            f"Lot size {fmt(v.lot_size)}, overhead {fmt(v.overhead)}, "
-            f"total {fmt(v.total)} = actual {fmt(v.actual_cost)} - "
-            f"{good:f} x {fmt(v.standard_unit_cost)}"
-        ),
-    ]
-    return "\n".join(out)
+    breakdown: CostBreakdown
+    analyses: tuple[D365Variances, ...] = attrs.field(validator=tuple_of(D365Variances))
+    currency: str = ""
 
 
-def order_cost_report(
+def order_cost_views(
     uow: UnitOfWork,
     order_id: str,
     *,
     standard: Mapping[str, CostShares] | None = None,
     d365: bool = True,
-) -> str:
-    """The cost report of an order for people: BC's table (standard, actual, variance per
-    share) and, with ``d365``, the D365 analysis of each line. Reads only.
+) -> OrderCostViews:
+    """BC's view (standard, actual, variance per share) of an order and, with ``d365``,
+    the D365 analysis of each line. Reads only.
 
     The standard is the order's frozen one once it is adjusted (actual − posted
     variances), else ``standard`` or the current rollup's single-level shares.
@@ -539,13 +438,13 @@ def order_cost_report(
         posted = posted_variances(ledger, order.id)
         if not posted.is_zero():
             breakdown = attrs.evolve(breakdown, standard=breakdown.actual - posted)
-        parts = [render_order_cost(breakdown, currency=md.setup.currency)]
-        if d365:
-            for line in cost.lines:
-                calc = standard_calculation(line.item_no, md)
-                used = actual_lines(order, ledger, line.line_no)
-                analysis = d365_variances(
-                    calc, used, line.output_quantity, line.actual.manufacturing_overhead
-                )
-                parts.append(render_d365_variances(analysis))
-    return "\n\n".join(parts)
+        analyses = tuple(
+            d365_variances(
+                standard_calculation(line.item_no, md),
+                actual_lines(order, ledger, line.line_no),
+                line.output_quantity,
+                line.actual.manufacturing_overhead,
+            )
+            for line in (cost.lines if d365 else ())
+        )
+        return OrderCostViews(breakdown, analyses, md.setup.currency)

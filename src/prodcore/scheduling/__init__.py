@@ -1,31 +1,33 @@
 """Capacity: calendars, capacity needs, scheduling and the load view (issue 7).
 
-* :mod:`~prodcore.scheduling.calendar` – shop calendars, centre calendars, absences,
-  consolidated calendars;
+* :mod:`~prodcore.scheduling.calendar` – centre calendars and consolidated calendars,
+  built from the shop calendars and absences of :mod:`prodcore.calendars` (re-exported);
 * :mod:`~prodcore.scheduling.needs` – allocated time and duration of an operation;
 * :mod:`~prodcore.scheduling.schedule` – forward/backward, infinite/finite scheduling;
-* :mod:`~prodcore.scheduling.load` – the load view, text table and text chart;
-* :mod:`~prodcore.scheduling.notebook` – optional pandas/matplotlib helpers.
+* :mod:`~prodcore.scheduling.load` – the load view (data; :mod:`prodcore.reports` renders
+  it as text, tables and charts).
 
 See ``docs/capacity.md`` for the formulas and worked examples.
 """
 
-from prodcore.scheduling.calendar import (
+from prodcore.calendars import (
     Absence,
+    Holiday,
+    ShopCalendar,
+    WorkShift,
+    from_micros,
+    one_shift_per_weekday,
+    to_micros,
+)
+from prodcore.scheduling.calendar import (
     CalendarEntry,
     Calendars,
     CentreCalendar,
     CentreKey,
-    Holiday,
-    ShopCalendar,
-    WorkShift,
     build_calendars,
     centre_calendar,
     centre_label,
     consolidated_calendar,
-    from_micros,
-    one_shift_per_weekday,
-    to_micros,
 )
 from prodcore.scheduling.errors import NoCapacityError
 from prodcore.scheduling.load import (
@@ -35,8 +37,6 @@ from prodcore.scheduling.load import (
     Period,
     load_view,
     period_start,
-    render_load_chart,
-    render_load_table,
 )
 from prodcore.scheduling.needs import (
     ALLOCATION_QUANTUM,
@@ -46,7 +46,6 @@ from prodcore.scheduling.needs import (
     quantize_time,
     remaining_work,
 )
-from prodcore.scheduling.notebook import load_dataframe, plot_gantt, plot_load
 from prodcore.scheduling.schedule import (
     Allocation,
     CapacityMode,
@@ -88,17 +87,12 @@ __all__ = [
     "consolidated_calendar",
     "due_anchor",
     "from_micros",
-    "load_dataframe",
     "load_view",
     "one_shift_per_weekday",
     "operation_need",
     "period_start",
-    "plot_gantt",
-    "plot_load",
     "quantize_time",
     "remaining_work",
-    "render_load_chart",
-    "render_load_table",
     "schedule_order",
     "schedule_orders",
     "to_micros",

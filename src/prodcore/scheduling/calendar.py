@@ -1,10 +1,8 @@
-"""Shop calendars and the calendars of work and machine centres (BC ``bc-d365.md`` §5).
+"""The calendars of work and machine centres, built from shop calendars.
 
-A :class:`ShopCalendar` says when the shop works: working hours per weekday (several
-:class:`WorkShift` lines per day for several shifts) and :class:`Holiday` dates with no
-capacity. Weekdays without a line do not work. The working periods are generated with
-python-dateutil's ``rrule``/``rruleset`` (one weekly rule per shift line, holidays as
-exception dates).
+The shop calendar itself (:class:`~prodcore.calendars.ShopCalendar`, its
+:class:`~prodcore.calendars.WorkShift` lines and :class:`~prodcore.calendars.Holiday`
+dates) is master data in :mod:`prodcore.calendars`; its names are re-exported here.
 
 A centre's calendar (:class:`CentreCalendar`, BC's Calendar Entries) turns each working
 period into capacity in the centre's time unit::
@@ -38,11 +36,19 @@ from decimal import Decimal
 from typing import Any
 
 import attrs
-from dateutil.rrule import WEEKLY, rrule, rruleset
 
+from prodcore.calendars import (
+    Absence,
+    Holiday,
+    ShopCalendar,
+    WorkShift,
+    from_micros,
+    one_shift_per_weekday,
+    to_micros,
+)
 from prodcore.errors import InvalidValueError, NotFoundError
 from prodcore.masterdata import CapacityType, MachineCenter, WorkCenter
-from prodcore.numbers import HUNDRED, ONE, ZERO, Rounding, TimeUnit, as_decimal, tuple_of
+from prodcore.numbers import HUNDRED, ZERO, Rounding, TimeUnit, as_decimal
 
 __all__ = [
     "Absence",
@@ -64,35 +70,7 @@ __all__ = [
 
 CentreKey = tuple[CapacityType, str]
 
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-_MICRO = dt.timedelta(microseconds=1)
-_DAY = dt.timedelta(days=1)
 MICROS_PER_MINUTE = 60_000_000
-
-
-def to_micros(moment: dt.datetime, field: str = "datetime") -> int:
-    """Microseconds since 1970-01-01 UTC of a timezone-aware datetime.
-
-    >>> to_micros(dt.datetime(1970, 1, 1, 0, 1, tzinfo=dt.UTC))
-    60000000
-    >>> to_micros(dt.datetime(2026, 1, 1))
-    Traceback (most recent call last):
-    ...
-    prodcore.errors.InvalidValueError: Invalid value for datetime: datetime.datetime(2026, 1, 1, 0, 0) (must be timezone-aware).
-    """
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise InvalidValueError(field=field, value=moment, reason="must be timezone-aware")
-    return (moment - _EPOCH) // _MICRO
-
-
-def from_micros(micros: int, tz: dt.tzinfo) -> dt.datetime:
-    """The aware datetime (in ``tz``) of microseconds since the epoch.
-
-    >>> from_micros(60000000, dt.UTC).isoformat()
-    '1970-01-01T00:01:00+00:00'
-    """
-    moment = _EPOCH + dt.timedelta(microseconds=micros)
-    return moment if tz is dt.UTC else moment.astimezone(tz)
 
 
 def centre_label(key: CentreKey) -> str:
@@ -103,16 +81,6 @@ def centre_label(key: CentreKey) -> str:
     """
     prefix = "WC" if key[0] is CapacityType.WORK_CENTER else "MC"
     return f"{prefix} {key[1]}"
-
-
-def _aware(_instance: object, attribute: attrs.Attribute[Any], value: dt.datetime) -> None:
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise InvalidValueError(field=attribute.name, value=value, reason="must be timezone-aware")
-
-
-def _is_tzinfo(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, dt.tzinfo):
-        raise InvalidValueError(field=attribute.name, value=value, reason="is not a tzinfo")
 
 
 def _column_of(cls: type) -> Any:
@@ -128,153 +96,6 @@ def _column_of(cls: type) -> Any:
             )
 
     return check
-
-
-def _weekday(_instance: object, attribute: attrs.Attribute[int], value: int) -> None:
-    if not 0 <= value <= 6:
-        raise InvalidValueError(
-            field=attribute.name, value=value, reason="weekday is 0 (Monday) to 6 (Sunday)"
-        )
-
-
-@attrs.frozen
-class WorkShift:
-    """Working hours of one weekday (0 = Monday) for one shift (BC: Shop Calendar Working
-    Days line). An ``ending`` at or before ``starting`` means the shift ends the next day.
-
-    >>> WorkShift(0, dt.time(22), dt.time(6)).hours
-    Decimal('8')
-    """
-
-    weekday: int = attrs.field(validator=_weekday)
-    starting: dt.time
-    ending: dt.time
-    code: str = "1"
-
-    def __attrs_post_init__(self) -> None:
-        if self.starting == self.ending:
-            raise InvalidValueError(
-                field="ending", value=self.ending, reason="a shift must not be empty"
-            )
-
-    @property
-    def hours(self) -> Decimal:
-        start = dt.datetime.combine(dt.date(2000, 1, 3), self.starting)
-        end = dt.datetime.combine(dt.date(2000, 1, 3), self.ending)
-        if end <= start:
-            end += _DAY
-        return Decimal((end - start) // _MICRO) / Decimal(3_600_000_000)
-
-
-def one_shift_per_weekday(
-    starting: dt.time, ending: dt.time, weekdays: Iterable[int] = range(5), code: str = "1"
-) -> tuple[WorkShift, ...]:
-    """The same working hours on several weekdays (Monday to Friday by default).
-
-    >>> len(one_shift_per_weekday(dt.time(8), dt.time(16)))
-    5
-    """
-    return tuple(WorkShift(day, starting, ending, code) for day in weekdays)
-
-
-@attrs.frozen
-class Holiday:
-    """A date on which the shop does not work (BC: Shop Calendar Holiday)."""
-
-    date: dt.date
-    description: str = ""
-
-
-@attrs.frozen
-class ShopCalendar:
-    """When the shop works: shift lines per weekday, holidays, in a timezone.
-
-    >>> shop = ShopCalendar("S", shifts=one_shift_per_weekday(dt.time(8), dt.time(16)),
-    ...                     holidays=(Holiday(dt.date(2026, 1, 6)),))
-    >>> [(d.isoformat(), s.hour, e.hour) for d, s, e, _ in shop.working_periods(dt.date(2026, 1, 5), dt.date(2026, 1, 8))]
-    [('2026-01-05', 8, 16), ('2026-01-07', 8, 16)]
-    """
-
-    no: str = attrs.field(validator=attrs.validators.min_len(1))
-    shifts: tuple[WorkShift, ...] = attrs.field(validator=tuple_of(WorkShift))
-    holidays: tuple[Holiday, ...] = attrs.field(default=(), validator=tuple_of(Holiday))
-    timezone: dt.tzinfo = attrs.field(default=dt.UTC, validator=_is_tzinfo)
-
-    def working_periods(
-        self, start: dt.date, end: dt.date
-    ) -> tuple[tuple[dt.date, dt.datetime, dt.datetime, str], ...]:
-        """(date, starting, ending, shift code) of every working period starting on a day
-        in ``[start, end)``, sorted by start."""
-        return tuple(
-            (
-                dt.date.fromordinal(day),
-                from_micros(s, self.timezone),
-                from_micros(e, self.timezone),
-                code,
-            )
-            for day, s, e, code in self._periods(start, end)
-        )
-
-    def _periods(self, start: dt.date, end: dt.date) -> list[tuple[int, int, int, str]]:
-        if end < start:
-            raise InvalidValueError(field="end", value=end, reason=f"is before start {start}")
-        if end == start:
-            return []
-        periods: list[tuple[int, int, int, str]] = []
-        last = dt.datetime.combine(end - _DAY, dt.time.max)
-        for shift in self.shifts:
-            rules = rruleset()
-            rules.rrule(
-                rrule(
-                    WEEKLY,
-                    byweekday=shift.weekday,
-                    dtstart=dt.datetime.combine(start, shift.starting),
-                    until=last,
-                )
-            )
-            for holiday in self.holidays:
-                rules.exdate(dt.datetime.combine(holiday.date, shift.starting))
-            for occurrence in rules:
-                begin = occurrence.replace(tzinfo=self.timezone)
-                finish = dt.datetime.combine(occurrence.date(), shift.ending, self.timezone)
-                if finish <= begin:
-                    finish = dt.datetime.combine(
-                        occurrence.date() + _DAY, shift.ending, self.timezone
-                    )
-                periods.append(
-                    (occurrence.toordinal(), to_micros(begin), to_micros(finish), shift.code)
-                )
-        periods.sort(key=lambda p: p[1])
-        return periods
-
-
-@attrs.frozen
-class Absence:
-    """Capacity missing from a centre for a time (BC: Registered Absence).
-
-    >>> Absence(CapacityType.WORK_CENTER, "100", dt.datetime(2026, 1, 5, 10, tzinfo=dt.UTC),
-    ...         dt.datetime(2026, 1, 5, 8, tzinfo=dt.UTC))
-    Traceback (most recent call last):
-    ...
-    prodcore.errors.InvalidValueError: Invalid value for ending: datetime.datetime(2026, 1, 5, 8, 0, tzinfo=datetime.timezone.utc) (is not after starting 2026-01-05 10:00:00+00:00).
-    """
-
-    type: CapacityType
-    no: str
-    starting: dt.datetime = attrs.field(validator=_aware)
-    ending: dt.datetime = attrs.field(validator=_aware)
-    capacity: Decimal = attrs.field(default=ONE, converter=as_decimal)
-    description: str = ""
-
-    def __attrs_post_init__(self) -> None:
-        if self.ending <= self.starting:
-            raise InvalidValueError(
-                field="ending", value=self.ending, reason=f"is not after starting {self.starting}"
-            )
-        if self.capacity < 0:
-            raise InvalidValueError(
-                field="capacity", value=self.capacity, reason="must not be negative"
-            )
 
 
 @attrs.frozen

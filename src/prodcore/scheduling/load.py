@@ -1,4 +1,4 @@
-"""The load view of work and machine centres per period (BC "Work Center Load").
+"""The load view of work and machine centres per period (BC "Work Center Load"), as data.
 
 Per centre and per period (day, ISO week, month, quarter, year):
 
@@ -28,9 +28,8 @@ Example D7: 08:00–16:00 in minutes, capacity 2, efficiency 80 ⇒ total 960, e
 >>> (row,) = view.rows
 >>> row.capacity_total, row.capacity, row.allocated, row.availability, row.load_percent_display
 (Decimal('960'), Decimal('768.0'), Decimal('600'), Decimal('168.0'), '78.1')
->>> print(render_load_table(view))
-Centre  Period      Capacity  Allocated  Available  Load %
-WC 100  2026-01-05    768.00     600.00     168.00    78.1
+
+The view is data; :mod:`prodcore.reports.load` renders it as a text table or chart.
 """
 
 from __future__ import annotations
@@ -57,8 +56,6 @@ __all__ = [
     "Period",
     "load_view",
     "period_start",
-    "render_load_chart",
-    "render_load_table",
 ]
 
 DEFAULT_STATUSES: Final = frozenset(
@@ -288,66 +285,3 @@ def load_view(
                 )
             )
     return LoadView(period=period, start=start, end=end, rows=tuple(rows))
-
-
-def _fmt(value: Decimal) -> str:
-    return f"{value:.2f}"
-
-
-def render_load_table(view: LoadView, *, rows: Iterable[LoadRow] | None = None) -> str:
-    """The load view as a fixed-width text table (amounts to 2 decimals, load % to 1)."""
-    header = ("Centre", "Period", "Capacity", "Allocated", "Available", "Load %")
-    body = [
-        (
-            row.label,
-            row.period_start.isoformat(),
-            _fmt(row.capacity),
-            _fmt(row.allocated),
-            _fmt(row.availability),
-            row.load_percent_display,
-        )
-        for row in (view.rows if rows is None else rows)
-    ]
-    widths = [max(len(r[i]) for r in (header, *body)) for i in range(len(header))]
-    lines = []
-    for r in (header, *body):
-        cells = [r[0].ljust(widths[0]), r[1].ljust(widths[1])]
-        cells += [r[i].rjust(widths[i]) for i in range(2, len(header))]
-        lines.append("  ".join(cells).rstrip())
-    return "\n".join(lines)
-
-
-def render_load_chart(
-    view: LoadView, *, width: int = 40, rows: Iterable[LoadRow] | None = None
-) -> str:
-    """A text bar chart of load %: ``#`` up to capacity (``width`` characters = 100 %),
-    ``!`` marks an overload, ``-`` a period without capacity.
-
-    >>> import datetime as dt
-    >>> row = LoadRow(CapacityType.WORK_CENTER, "100", dt.date(2026, 1, 5), dt.date(2026, 1, 6),
-    ...               TimeUnit.MINUTE, capacity_total=480, capacity=480, allocated=600)
-    >>> print(render_load_chart(LoadView(Period.DAY, row.period_start, row.period_end, (row,)), width=10))
-    WC 100  2026-01-05 |##########|! 125.0 %
-    """
-    if width < 1:
-        raise InvalidValueError(field="width", value=width, reason="must be at least 1")
-    selected = list(view.rows if rows is None else rows)
-    label_w = max((len(r.label) for r in selected), default=0)
-    lines = []
-    for row in selected:
-        pct = row.load_percent
-        head = f"{row.label.ljust(label_w)}  {row.period_start.isoformat()} |"
-        if pct is None:
-            fill = "-" * width if row.allocated > 0 else " " * width
-            suffix = "| no capacity" + (
-                f", {_fmt(row.allocated)} allocated" if row.allocated > 0 else ""
-            )
-        else:
-            filled = min(
-                int((pct * width / HUNDRED).to_integral_value(rounding=ROUND_HALF_UP)), width
-            )
-            fill = "#" * filled + " " * (width - filled)
-            mark = "!" if row.overloaded else " "
-            suffix = f"|{mark}{row.load_percent_display.rjust(6)} %"
-        lines.append(head + fill + suffix)
-    return "\n".join(lines)

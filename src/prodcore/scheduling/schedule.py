@@ -69,7 +69,7 @@ from prodcore.scheduling.calendar import (
     to_micros,
 )
 from prodcore.scheduling.errors import NoCapacityError
-from prodcore.scheduling.needs import quantize_time, remaining_work
+from prodcore.scheduling.needs import ALLOCATION_QUANTUM, quantize_time, remaining_work
 
 __all__ = [
     "Allocation",
@@ -349,6 +349,17 @@ class _Engine:
         self._no_capacity(cal, Decimal(work) / cal.unit_micros, starts[0] if starts else None)
         raise AssertionError  # pragma: no cover
 
+    @staticmethod
+    def worked(cal: CentreCalendar, t0: int, t1: int) -> int:
+        """µs of working time in ``[t0, t1)``."""
+        starts, ends = cal.starts, cal.ends
+        total = 0
+        i = bisect_right(ends, t0)
+        while i < len(starts) and starts[i] < t1:
+            total += min(ends[i], t1) - max(starts[i], t0)
+            i += 1
+        return total
+
     def forward(self, cal: CentreCalendar, t0: int, amount: Decimal, rate: Decimal) -> _Placement:
         """Infinite capacity: place ``amount`` of allocation from ``t0`` on, consuming
         ``rate`` allocation per unit of working time."""
@@ -618,6 +629,11 @@ class _Engine:
             self._use(cal.key, s, e, used)
 
     @staticmethod
+    def span(cal: CentreCalendar, need: _Need, allocation: Decimal) -> int:
+        """µs of working time ``allocation`` takes at the operation's rate."""
+        return _ceil(allocation * cal.unit_micros / need.rate) if need.rate > 0 else 0
+
+    @staticmethod
     def time_at(placement: _Placement, amount: Decimal) -> int:
         """When ``amount`` of the operation's allocation has been done."""
         if amount <= 0:
@@ -724,7 +740,12 @@ class _Engine:
                     bound = self.advance(
                         cal, min_end, _ceil(_lot_duration(need, prev_lot) * unit_us)
                     )
-                if bound is None or placement.end >= bound:
+                # partial takes are on the allocation grid, so a placement can fall short of
+                # the bound by up to one grid step per segment: that counts as reaching it.
+                # Pushing on would overshoot instead, and a later operation that the bound
+                # put at a shift's very end would then spill into the next working period.
+                grain = self.span(cal, need, ALLOCATION_QUANTUM) * len(placement.segments)
+                if bound is None or placement.end + grain >= bound:
                     break
                 # send-ahead: start later (the queue time is a minimum) so as to end at the
                 # bound: the start of the same work placed backward from the bound
@@ -732,7 +753,13 @@ class _Engine:
                 if candidate > placement.start:
                     setup_start = candidate
                 else:
-                    setup_start = placement.start + max(bound - placement.end, 1)
+                    # start later by the working time still missing: a bound between two
+                    # working periods is reached by ending just inside the next one, not by
+                    # moving the start on by the clock time of the break. At least enough to
+                    # push a rounding crumb (kept in its entry) over into the next entry.
+                    crumb = self.span(cal, need, _SLACK + ALLOCATION_QUANTUM)
+                    missing = max(self.worked(cal, placement.end, bound), crumb)
+                    setup_start = self.advance(cal, placement.start, missing)
             if order_start is None:  # the first operation's start, less its queue time
                 order_start = max(earliest, self.retreat(cal, placement.start, queue_us))
             self.commit(cal, placement)

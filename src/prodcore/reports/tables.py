@@ -1,4 +1,5 @@
-"""Plain-text tables for people (the CLI and notebooks' ``print``).
+"""Plain-text tables for people (the CLI and notebooks' ``print``): the one table renderer
+every text report uses, and the order and ledger reports.
 
 >>> print(table(["Item", "Qty"], [["BIKE", "10"], ["WHEEL", "20"]], title="Orders", align="lr"))
 Orders
@@ -40,11 +41,29 @@ def table(
     *,
     title: str = "",
     align: str = "",
+    footer: Sequence[Sequence[object]] = (),
 ) -> str:
-    """Render rows as an aligned text table. ``align`` holds 'l' or 'r' per column."""
+    """Render rows as an aligned text table. ``align`` holds 'l' or 'r' per column
+    (default 'l'); ``footer`` rows (totals) follow a second rule. Cells go through
+    :func:`fmt`.
+
+    >>> print(table(["Share", "Cost"], [["Material", "10.00"]], align="lr",
+    ...             footer=[["Total", "10.00"]]))
+    Share     Cost
+    --------  -----
+    Material  10.00
+    --------  -----
+    Total     10.00
+    >>> print(table(["Order"], [], title="Empty"))
+    Empty
+    Order
+    -----
+    (none)
+    """
     cells = [[fmt(c) for c in row] for row in rows]
+    totals = [[fmt(c) for c in row] for row in footer]
     widths = [len(h) for h in headers]
-    for row in cells:
+    for row in (*cells, *totals):
         for i, c in enumerate(row):
             widths[i] = max(widths[i], len(c))
     aligns = align.ljust(len(headers), "l")
@@ -56,12 +75,16 @@ def table(
         ]
         return "  ".join(parts).rstrip()
 
+    rule = line(["-" * w for w in widths])
     out = [title] if title else []
     out.append(line(list(headers)))
-    out.append(line(["-" * w for w in widths]))
+    out.append(rule)
     out.extend(line(row) for row in cells)
     if not cells:
         out.append("(none)")
+    if totals:
+        out.append(rule)
+        out.extend(line(row) for row in totals)
     return "\n".join(out)
 
 

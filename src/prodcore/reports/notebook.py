@@ -15,6 +15,7 @@ from typing import Any
 
 from prodcore.errors import InvalidValueError
 from prodcore.masterdata import CapacityType
+from prodcore.scheduling.calendar import centre_label
 from prodcore.scheduling.load import LoadView
 from prodcore.scheduling.schedule import ScheduledOperation
 
@@ -112,7 +113,7 @@ def plot_gantt(
     def lane_of(op: ScheduledOperation) -> str:
         if by == "order":
             return op.order_id
-        return ("WC " if op.type is CapacityType.WORK_CENTER else "MC ") + op.no
+        return centre_label((op.type, op.no))
 
     lanes = sorted({lane_of(op) for op in ops})
     index = {lane: i for i, lane in enumerate(lanes)}
