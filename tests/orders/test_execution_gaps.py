@@ -22,6 +22,7 @@ from prodcore.errors import (
     DuplicateError,
     InvalidTransitionError,
     InvalidValueError,
+    NotAllowedError,
 )
 from prodcore.ledger import AccountRole, ItemEntryType, PostingResult, ValueEntryType, ValueSource
 from prodcore.masterdata import (
@@ -268,7 +269,7 @@ def test_a_reversal_may_be_dated_explicitly_but_not_before_the_original() -> Non
     assert posted.batch is not None
     out = next(e for e in posted.batch.item_entries if e.entry_type is ItemEntryType.OUTPUT)
     before = shop.snapshot()
-    with pytest.raises(InvalidValueError, match="before the entry it reverses"):
+    with pytest.raises(NotAllowedError, match="before the entry it reverses"):
         shop.post(
             ReverseEntry(
                 "early", ValueSource.ITEM, out.entry_no, posted_at=T0 - dt.timedelta(days=1)

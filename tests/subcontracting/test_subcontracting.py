@@ -12,7 +12,7 @@ from prodcore.costing.adjustment import adjust_cost
 from prodcore.errors import (
     InsufficientQuantityError,
     InvalidTransitionError,
-    InvalidValueError,
+    NotAllowedError,
 )
 from prodcore.ledger import ItemEntryType, ValueEntryType, ValueSource, VarianceType
 from prodcore.orders.execution import SUBCONTRACT_RECEIPT, ReverseEntry, production_journal
@@ -153,7 +153,7 @@ def test_receipts_beyond_the_outstanding_quantity_are_refused() -> None:
     before = shop.snapshot()
     with pytest.raises(InsufficientQuantityError):
         shop.post(receive(5, key="R2"))
-    with pytest.raises(InvalidValueError, match="has no subcontractor"):
+    with pytest.raises(NotAllowedError, match="has no subcontractor"):
         shop.post(ReceiveSubcontractedWork("R3", "PO-1", 10000, "10", 1, "1"))
     assert shop.snapshot() == before
 
@@ -193,7 +193,7 @@ def test_undo_receipt_takes_back_output_and_capacity_but_not_flushed_consumption
     # a plain reversal is refused: receipts are undone
     before = shop.snapshot()
     for source, no in ((ValueSource.CAPACITY, cap_no), (ValueSource.ITEM, out_no)):
-        with pytest.raises(InvalidValueError, match="undo the receipt"):
+        with pytest.raises(NotAllowedError, match="undo the receipt"):
             shop.post(ReverseEntry(f"REV-{no}", source, no))
     assert shop.snapshot() == before
     undo = shop.post(UndoSubcontractReceipt("U1", cap_no, D(2)))
@@ -226,7 +226,7 @@ def test_undo_needs_a_receipt() -> None:
     shop, _ = requested_shop()
     weld = shop.order().line(10000).operation("10")
     assert weld.output_quantity == 10
-    with pytest.raises(InvalidValueError, match="not a subcontracting receipt"):
+    with pytest.raises(NotAllowedError, match="not a subcontracting receipt"):
         shop.post(UndoSubcontractReceipt("U1", 1))
 
 
