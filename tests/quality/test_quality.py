@@ -18,7 +18,7 @@ from prodcore.errors import (
     NotAllowedError,
     QualityBlockError,
 )
-from prodcore.ledger import ItemEntryType, PostingResult, ValueSource
+from prodcore.ledger import EntryOrigin, ItemEntryType, PostingResult, ValueSource
 from prodcore.masterdata import (
     CapacityType,
     Item,
@@ -196,7 +196,7 @@ def test_failed_quality_order_blocks_finish_until_resolved() -> None:
         -3,
         3,
     )
-    assert cap.scrap_code == "OVERSIZE"
+    assert (cap.scrap_code, cap.origin) == ("OVERSIZE", EntryOrigin.QUALITY_SCRAP)
     assert not result.batch.value_entries and not result.batch.item_entries
     op = shop.order().line(10000).operation("10")
     assert (op.output_quantity, op.scrap_quantity) == (7, 3)

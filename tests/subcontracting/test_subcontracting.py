@@ -14,7 +14,7 @@ from prodcore.errors import (
     InvalidTransitionError,
     NotAllowedError,
 )
-from prodcore.ledger import ItemEntryType, ValueEntryType, ValueSource, VarianceType
+from prodcore.ledger import EntryOrigin, ItemEntryType, ValueEntryType, ValueSource, VarianceType
 from prodcore.orders.execution import SUBCONTRACT_RECEIPT, ReverseEntry, production_journal
 from prodcore.orders.lifecycle import ChangeStatus
 from prodcore.orders.model import OrderStatus, RoutingStatus
@@ -101,6 +101,7 @@ def test_worked_example_cost_through_to_the_finished_order_and_its_variance() ->
     (cap,) = first.batch.capacity_entries
     assert (cap.work_center_no, cap.quantity, cap.output_quantity) == ("PAINTER", 6, 6)
     assert cap.description == f"{SUBCONTRACT_RECEIPT} RCPT-1"
+    assert cap.origin is EntryOrigin.SUBCONTRACT_RECEIPT
     cap_values = [v for v in first.batch.value_entries if v.source is ValueSource.CAPACITY]
     assert [(v.entry_type, v.cost_amount_actual, v.cost_amount_expected) for v in cap_values] == [
         (ValueEntryType.DIRECT_COST, D("25.20"), 0)
