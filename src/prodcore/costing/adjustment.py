@@ -4,7 +4,7 @@ For a **finished** order, :func:`adjust_cost` posts, per order line, value entri
 line's output entries so that the order's WIP is cleared:
 
 1. **expected → actual**: each output entry's expected cost is reversed and actual cost
-   posted (E11's mechanism: ``actual +a, expected −e``). A Standard-cost item keeps its
+   posted (``actual +a, expected −e``). A Standard-cost item keeps its
    output at the standard it was posted at (``a = e``); any other item (Average, FIFO...)
    takes the line's actual cost (all five shares) at one unit cost over its output
    entries (each rounded; a fully reversed output takes exactly minus its reversals;

@@ -1,6 +1,6 @@
 """Posting rules: how value entries are costed and which accounts they move (pure).
 
-Capacity cost follows Business Central (worked example D3): a work centre with direct
+Capacity cost follows Business Central: a work centre with direct
 unit cost 20, indirect 10 % and overhead rate 2 (unit cost 24), time-based, cost includes
 setup; 1 h setup + 3 h run:
 

@@ -259,10 +259,9 @@ class AdjustInventory:
 
 @attrs.frozen
 class PostByProduct:
-    """Post by-products of released orders (BC's negative consumption, ``bc-d365.md``
-    §3.1): per line an inbound ``CONSUMPTION`` item entry (+quantity, no component) and a
-    direct-cost value entry of +quantity × unit cost, G/L Inventory against the order's
-    WIP. The credit lowers the line's material cost (``−Σ`` consumption), so cost
+    """Post by-products of released orders (BC's negative consumption): per line an
+    inbound ``CONSUMPTION`` item entry (+quantity, no component) and a direct-cost value
+    entry of +quantity × unit cost, G/L Inventory against the order's WIP. The credit lowers the line's material cost (``−Σ`` consumption), so cost
     adjustment values the main output that much lower. Reversible with
     :class:`ReverseEntry` like any consumption entry."""
 
@@ -298,7 +297,7 @@ class ReverseEntry:
 
     Reversing an output also reverses the capacity entry posted with it. Consumption
     flushed by the output is reversed too only with ``include_flushed_consumption``
-    (decision 3: never silently); the result's notes list everything reversed.
+    (never silently); the result's notes list everything reversed.
     """
 
     idempotency_key: str

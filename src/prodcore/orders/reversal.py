@@ -64,6 +64,24 @@ def refuse_reversal_of_origin(ledger: LedgerReader, source: ValueSource, entry_n
         )
 
 
+def _part_to_reverse(
+    what: str, entry_no: int, total: Decimal, done: Decimal, wanted: Decimal | None
+) -> Decimal:
+    """What a reversal takes of an entry of ``total``, ``done`` reversed already: all
+    that is left, or ``wanted`` (positive, at most what is left)."""
+    remaining = total - done
+    if remaining <= 0:
+        raise AlreadyReversedError(entry_id=entry_no)
+    qty = remaining if wanted is None else wanted
+    if qty <= 0:
+        raise InvalidValueError(field="quantity", value=qty, reason="must be positive")
+    if qty > remaining:
+        raise InsufficientQuantityError(
+            what=f"Reversal of {what}", requested=qty, available=remaining
+        )
+    return qty
+
+
 def _not_a_reversal(applies_to_entry_no: int | None, entry_no: int) -> None:
     if applies_to_entry_no is not None:
         raise NotAllowedError(action=f"reverse entry {entry_no}", reason="it is itself a reversal")
@@ -153,18 +171,8 @@ def reverse_item(
     item = b.md.item(orig.item_no)
     total = abs(orig.quantity)
     done = b.reversed(ValueSource.ITEM, entry_no)
-    remaining = total - done
-    if remaining <= 0:
-        raise AlreadyReversedError(entry_id=entry_no)
-    qty = remaining if quantity is None else posted_quantity(quantity, item.rounding)
-    if qty <= 0:
-        raise InvalidValueError(field="quantity", value=qty, reason="must be positive")
-    if qty > remaining:
-        raise InsufficientQuantityError(
-            what=f"Reversal of item ledger entry {entry_no}",
-            requested=qty,
-            available=remaining,
-        )
+    wanted = None if quantity is None else posted_quantity(quantity, item.rounding)
+    qty = _part_to_reverse(f"item ledger entry {entry_no}", entry_no, total, done, wanted)
     order = b.order(orig.order_id, command=command)
     line = order.line(orig.order_line_no)
     sign = -1 if orig.quantity > 0 else 1
@@ -265,18 +273,7 @@ def reverse_capacity(
                 return 0
     total = orig.output_quantity or Decimal(1)
     done = b.reversed(ValueSource.CAPACITY, entry_no)
-    remaining = total - done
-    if remaining <= 0:
-        raise AlreadyReversedError(entry_id=entry_no)
-    qty = remaining if quantity is None else quantity
-    if qty <= 0:
-        raise InvalidValueError(field="quantity", value=qty, reason="must be positive")
-    if qty > remaining:
-        raise InsufficientQuantityError(
-            what=f"Reversal of capacity ledger entry {entry_no}",
-            requested=qty,
-            available=remaining,
-        )
+    qty = _part_to_reverse(f"capacity ledger entry {entry_no}", entry_no, total, done, quantity)
     new = done + qty
     units = b.md.item(orig.item_no).rounding if orig.item_no is not None else LEDGER_QUANTITY
 

@@ -1,4 +1,4 @@
-"""Subcontracting: requests out, receipts in (Business Central's subcontracting, §7).
+"""Subcontracting: requests out, receipts in (Business Central's subcontracting).
 
 A work centre with a ``subcontractor_no`` is a subcontractor; the operations that run on
 it are subcontracted. prodcore does not own purchasing; the boundary is:
