@@ -160,73 +160,97 @@ def flush_at_finish(
     b = PostingBuilder(md, ledger, lambda _id: order, at, document_no)
     b.order(order.id, command="finish")
     for line in order.lines:
-        last_total: Decimal | None = None
-        for op in reversed(line.operations):
-            current_line = b.orders[order.id].line(line.line_no)
-            current = current_line.operation(op.operation_no)
-            if current.flushing_method.is_backward:
-                if current.is_last:
-                    qty = current_line.remaining_quantity
-                else:
-                    target = last_total if last_total is not None else current_line.quantity
-                    qty = max(target - current.output_quantity - current.scrap_quantity, ZERO)
-                jl = expected_output_line(order, current_line, current, qty, finished=True)
-                if qty or not jl.setup_time.is_zero():
-                    post_output(b, jl, command="finish")
-                    b.notes.append(f"Backward flushed operation {op.operation_no}: output {qty}")
-                current = b.orders[order.id].line(line.line_no).operation(op.operation_no)
-            if last_total is None:
-                last_total = current.output_quantity + current.scrap_quantity
-        current_line = b.orders[order.id].line(line.line_no)
-        for comp in current_line.components:
-            if comp.flushing_method.is_backward and linked_operation(current_line, comp) is None:
-                rounding = md.item(comp.item_no).rounding
-                need = needed_for_output(
-                    comp, current_line.finished_quantity + current_line.scrap_quantity, rounding
-                )
-                qty = flushable(comp, max(need - comp.consumed_quantity, ZERO))
-                consume(
-                    b,
-                    order.id,
-                    line.line_no,
-                    comp.line_no,
-                    qty,
-                    reason="Backward flush at finish",
-                    check_bin=False,
-                )
-        current_line = b.orders[order.id].line(line.line_no)
-        if (
-            current_line.finished_quantity == 0
-            and not _co_products_with_output(b.orders[order.id])
-            and has_consumption_or_capacity(b, order.id, line.line_no)
-        ):
-            if not (finish_without_output and md.setup.finish_order_without_output):
-                raise InvalidTransitionError(
-                    order_id=order.id,
-                    status=order.status.value,
-                    command="change status to FINISHED",
-                    reason=f"Line {line.line_no} has consumption or capacity but no output.",
-                )
-            b.warnings.append(f"Line {line.line_no} is finished without output.")
-            write_off_wip(b, order.id, current_line)
-        if current_line.remaining_quantity > 0:
-            b.warnings.append(
-                f"Output is missing on line {line.line_no}: "
-                f"{current_line.remaining_quantity} {current_line.unit} remaining."
-            )
-        for comp in current_line.components:
-            if comp.remaining_quantity > 0:
-                b.warnings.append(
-                    f"Consumption is missing for {comp.item_no} (line {line.line_no}, "
-                    f"component {comp.line_no}): {comp.remaining_quantity} {comp.unit} remaining."
-                )
+        _flush_backward_operations(b, order, line.line_no)
+        _flush_backward_components(b, order.id, line.line_no)
+        _check_output(b, order, line.line_no, finish_without_output=finish_without_output)
+        current = b.orders[order.id].line(line.line_no)
+        _warn_missing(b, current)
         b.put_line(
             order.id,
             attrs.evolve(
-                current_line,
+                current,
                 operations=tuple(
-                    attrs.evolve(o, status=RoutingStatus.FINISHED) for o in current_line.operations
+                    attrs.evolve(o, status=RoutingStatus.FINISHED) for o in current.operations
                 ),
             ),
         )
     return b.result()
+
+
+def _flush_backward_operations(b: PostingBuilder, order: ProductionOrder, line_no: int) -> None:
+    """Backward operations post from the last one down: the last the line's remaining
+    quantity, earlier ones what they lack of the last one's output + scrap."""
+    last_total: Decimal | None = None
+    for op in reversed(order.line(line_no).operations):
+        current_line = b.orders[order.id].line(line_no)
+        current = current_line.operation(op.operation_no)
+        if current.flushing_method.is_backward:
+            if current.is_last:
+                qty = current_line.remaining_quantity
+            else:
+                target = last_total if last_total is not None else current_line.quantity
+                qty = max(target - current.output_quantity - current.scrap_quantity, ZERO)
+            jl = expected_output_line(order, current_line, current, qty, finished=True)
+            if qty or not jl.setup_time.is_zero():
+                post_output(b, jl, command="finish")
+                b.notes.append(f"Backward flushed operation {op.operation_no}: output {qty}")
+            current = b.orders[order.id].line(line_no).operation(op.operation_no)
+        if last_total is None:
+            last_total = current.output_quantity + current.scrap_quantity
+
+
+def _flush_backward_components(b: PostingBuilder, order_id: str, line_no: int) -> None:
+    """Unlinked backward components consume what the line's output + scrap needs, less
+    what is consumed."""
+    line = b.orders[order_id].line(line_no)
+    for comp in line.components:
+        if comp.flushing_method.is_backward and linked_operation(line, comp) is None:
+            rounding = b.md.item(comp.item_no).rounding
+            need = needed_for_output(comp, line.finished_quantity + line.scrap_quantity, rounding)
+            consume(
+                b,
+                order_id,
+                line_no,
+                comp.line_no,
+                flushable(comp, max(need - comp.consumed_quantity, ZERO)),
+                reason="Backward flush at finish",
+                check_bin=False,
+            )
+
+
+def _check_output(
+    b: PostingBuilder, order: ProductionOrder, line_no: int, *, finish_without_output: bool
+) -> None:
+    """A line with consumption or capacity but no output finishes only when the setup
+    and the command allow it; its WIP is then written off."""
+    line = b.orders[order.id].line(line_no)
+    if (
+        line.finished_quantity != 0
+        or _co_products_with_output(b.orders[order.id])
+        or not has_consumption_or_capacity(b, order.id, line_no)
+    ):
+        return
+    if not (finish_without_output and b.setup.finish_order_without_output):
+        raise InvalidTransitionError(
+            order_id=order.id,
+            status=order.status.value,
+            command="change status to FINISHED",
+            reason=f"Line {line_no} has consumption or capacity but no output.",
+        )
+    b.warnings.append(f"Line {line_no} is finished without output.")
+    write_off_wip(b, order.id, line)
+
+
+def _warn_missing(b: PostingBuilder, line: OrderLine) -> None:
+    """Warnings for output and consumption still missing on the line."""
+    if line.remaining_quantity > 0:
+        b.warnings.append(
+            f"Output is missing on line {line.line_no}: "
+            f"{line.remaining_quantity} {line.unit} remaining."
+        )
+    for comp in line.components:
+        if comp.remaining_quantity > 0:
+            b.warnings.append(
+                f"Consumption is missing for {comp.item_no} (line {line.line_no}, "
+                f"component {comp.line_no}): {comp.remaining_quantity} {comp.unit} remaining."
+            )
