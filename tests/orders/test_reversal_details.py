@@ -7,8 +7,11 @@ scrap of a line without routing, counters in the component's unit, and the comma
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
 from prodcore.clock import FixedClock
@@ -24,7 +27,7 @@ from prodcore.masterdata import (
     ProductionBom,
     Replenishment,
 )
-from prodcore.numbers import Duration, TimeUnit
+from prodcore.numbers import Duration, Rounding, TimeUnit
 from prodcore.orders.journals import (
     ConsumptionLine,
     OutputLine,
@@ -33,6 +36,7 @@ from prodcore.orders.journals import (
 )
 from prodcore.orders.lifecycle import ChangeStatus, CreateOrder
 from prodcore.orders.model import OrderStatus
+from prodcore.orders.reversal import share
 from prodcore.serialization import dumps, loads
 from prodcore.services import handle, put_master_data
 
@@ -211,3 +215,21 @@ def test_reverse_entry_hash_is_unchanged_by_the_new_posted_at_field() -> None:
     assert command_hash(ReverseEntry("rev-1", ValueSource.ITEM, 1)) == before
     dated = ReverseEntry("rev-1", ValueSource.ITEM, 1, posted_at=T0)
     assert command_hash(dated) != before
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    amount=st.decimals(min_value=-10_000, max_value=10_000, places=2),
+    cuts=st.lists(st.integers(min_value=1, max_value=50), min_size=1, max_size=6),
+)
+def test_reversal_shares_add_up_to_the_original_exactly(amount: Decimal, cuts: list[int]) -> None:
+    """However an entry is reversed in parts, the rounded parts add up to its amount."""
+    total = Decimal(sum(cuts))
+    cent = Rounding(Decimal("0.01"))
+    done = Decimal(0)
+    parts: list[Decimal] = []
+    for cut in cuts:
+        parts.append(share(amount, done, done + cut, total, cent))
+        done += cut
+    assert sum(parts, Decimal(0)) == amount
+    assert all(abs(p) <= abs(amount) for p in parts)
