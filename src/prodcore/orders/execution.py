@@ -68,7 +68,6 @@ __all__ = [
     "CapacityLine",
     "ConsumptionLine",
     "Execution",
-    "LedgerReader",
     "OutputLine",
     "PickComponents",
     "PickLine",
