@@ -35,6 +35,7 @@ from cattrs.v import format_exception
 
 from prodcore.commands import LEGACY_TAGS, TAGGED_UNIONS, WIRE_TAGS
 from prodcore.errors import InvalidValueError, ProdcoreError
+from prodcore.ledger.model import CapacityLedgerEntry, EntryOrigin
 from prodcore.numbers import to_decimal
 
 __all__ = ["dumps", "loads", "make_converter", "to_jsonable"]
@@ -62,7 +63,32 @@ def make_converter(*, extra_unions: Iterable[Any] = ()) -> JsonConverter:
         conv.register_structure_hook(union, _reading_legacy_tags(conv.get_structure_hook(union)))
     for union in extra_unions:
         configure_tagged_union(union, conv, tag_name="type", tag_generator=_tag)
+    conv.register_structure_hook(
+        CapacityLedgerEntry, _origin_from_description(conv.get_structure_hook(CapacityLedgerEntry))
+    )
     return conv
+
+
+#: Before capacity entries carried an ``origin`` (release 0.1.0), receipts and quality
+#: scrap were told by the start of their description; documents without the field are
+#: read with the origin those descriptions meant.
+_LEGACY_ORIGINS = (
+    ("Subcontracting receipt", EntryOrigin.SUBCONTRACT_RECEIPT),
+    ("Quality scrap", EntryOrigin.QUALITY_SCRAP),
+)
+
+
+def _origin_from_description(hook: _Hook) -> _Hook:
+    def structure(value: Any, cls: Any) -> Any:
+        if isinstance(value, dict) and "origin" not in value:
+            description = value.get("description")
+            for prefix, origin in _LEGACY_ORIGINS:
+                if isinstance(description, str) and description.startswith(prefix):
+                    value = {**value, "origin": origin.value}
+                    break
+        return hook(value, cls)
+
+    return structure
 
 
 def _tag(cls: type) -> str:

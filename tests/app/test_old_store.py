@@ -45,7 +45,27 @@ def _keyed_steps() -> list[Any]:
 
 
 def test_the_old_store_reads_as_it_did(old_store: Callable[[], UnitOfWork]) -> None:
-    assert snapshot(old_store()) == _expected()
+    now = snapshot(old_store())
+    # Fields added since 0.1.0 (with their old meaning as default) are the only difference:
+    # capacity entries carry an origin, read from the old description prefixes.
+    origins: set[tuple[str, str]] = set()
+    _pop_origins(now, origins)
+    assert now == _expected()
+    assert origins == {
+        ("", "ORDINARY"),
+        ("Subcontracting receipt RCPT-1", "SUBCONTRACT_RECEIPT"),
+    }
+
+
+def _pop_origins(data: Any, found: set[tuple[str, str]]) -> None:
+    if isinstance(data, dict):
+        if "work_center_no" in data and "origin" in data:
+            found.add((data["description"], data.pop("origin")))
+        for value in data.values():
+            _pop_origins(value, found)
+    elif isinstance(data, list):
+        for value in data:
+            _pop_origins(value, found)
 
 
 def test_old_idempotency_records_match_their_commands_hashed_today(
@@ -68,8 +88,12 @@ def test_repeating_the_old_commands_returns_their_stored_results_and_posts_nothi
     for command in _keyed_steps():
         result = handle(old_store(), command, clock=clock)
         stored = expected["idempotency"][command.idempotency_key]["result"]
-        assert json.loads(dumps(result)) == stored, command.idempotency_key
-    assert snapshot(old_store()) == expected
+        answer = json.loads(dumps(result))
+        _pop_origins(answer, set())
+        assert answer == stored, command.idempotency_key
+    now = snapshot(old_store())
+    _pop_origins(now, set())
+    assert now == expected
 
 
 def test_the_demo_reads_the_same_with_wire_tags_or_class_names() -> None:

@@ -17,7 +17,14 @@ from prodcore.adapters import open_store
 from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
 from prodcore.app import handle, put_master_data
 from prodcore.clock import FixedClock
-from prodcore.errors import InsufficientQuantityError, InvalidValueError, NotFoundError
+from prodcore.errors import (
+    BlockedError,
+    InsufficientQuantityError,
+    InvalidValueError,
+    NotAllowedError,
+    NotFoundError,
+    PrecisionError,
+)
 from prodcore.integrity import verify
 from prodcore.ledger import AccountRole, ItemEntryType, ItemLedgerEntry, ValueEntryType, ValueSource
 from prodcore.masterdata import CostingMethod, Item, ItemUnitOfMeasure, ManufacturingSetup
@@ -141,10 +148,10 @@ def test_quantity_rounds_to_the_item_precision_and_cost_keeps_the_residual() -> 
 @pytest.mark.parametrize(
     ("line", "error"),
     [
-        (AdjustmentLine("OLD", 1), InvalidValueError),  # blocked item
+        (AdjustmentLine("OLD", 1), BlockedError),
         (AdjustmentLine("NONE", 1), NotFoundError),
         (AdjustmentLine("SCREW", 1, unit="PALLET"), NotFoundError),
-        (AdjustmentLine("PAINT", "0.4"), InvalidValueError),  # rounds to 0
+        (AdjustmentLine("PAINT", "0.4"), PrecisionError),  # rounds to 0
         (AdjustmentLine("STEEL", -1), InsufficientQuantityError),  # nothing on hand
     ],
 )
@@ -198,7 +205,7 @@ def test_an_adjustment_is_not_reversed_but_corrected_and_is_idempotent() -> None
     assert handle(uow, command, clock=clock) == first
     assert store.counters.posting == 1
     before = snapshot(store)
-    with pytest.raises(InvalidValueError, match="opposite adjustment"):
+    with pytest.raises(NotAllowedError, match="opposite adjustment"):
         handle(uow, ReverseEntry("rev", ValueSource.ITEM, 1), clock=clock)
     assert snapshot(store) == before
 

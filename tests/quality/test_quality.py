@@ -13,8 +13,14 @@ from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
 from prodcore.app import handle, put_master_data
 from prodcore.clock import FixedClock
 from prodcore.commands import Command, LedgerCommand
-from prodcore.errors import InsufficientQuantityError, InvalidTransitionError, InvalidValueError
-from prodcore.ledger import ItemEntryType, PostingResult, ValueSource
+from prodcore.errors import (
+    InsufficientQuantityError,
+    InvalidTransitionError,
+    InvalidValueError,
+    NotAllowedError,
+    QualityBlockError,
+)
+from prodcore.ledger import EntryOrigin, ItemEntryType, PostingResult, ValueSource
 from prodcore.masterdata import (
     CapacityType,
     Item,
@@ -164,7 +170,7 @@ def test_failed_quality_order_blocks_finish_until_resolved() -> None:
     )
     before = shop.snapshot()
     # open: the next operation and finishing are blocked
-    with pytest.raises(InvalidValueError, match="Q1 of operation 10 is OPEN"):
+    with pytest.raises(QualityBlockError, match=r"'Q1' \(OPEN\) blocks output at operation 20"):
         shop.output("20", 10)
     with pytest.raises(InvalidTransitionError, match="Quality order Q1 is OPEN"):
         shop.finish()
@@ -177,7 +183,7 @@ def test_failed_quality_order_blocks_finish_until_resolved() -> None:
     assert (qo.status, qo.failed_quantity) == (QualityOrderStatus.FAILED, 3)
     with pytest.raises(InvalidTransitionError, match="Quality order Q1 is FAILED"):
         shop.finish()
-    with pytest.raises(InvalidValueError, match="is FAILED"):
+    with pytest.raises(NotAllowedError, match="is FAILED"):
         shop.record("Q1", QualityResult("DIA", value="10"))
     # resolved by scrapping the 3 failed units at operation 10, posted like output scrap
     result = shop.post(
@@ -191,7 +197,7 @@ def test_failed_quality_order_blocks_finish_until_resolved() -> None:
         -3,
         3,
     )
-    assert cap.scrap_code == "OVERSIZE"
+    assert (cap.scrap_code, cap.origin) == ("OVERSIZE", EntryOrigin.QUALITY_SCRAP)
     assert not result.batch.value_entries and not result.batch.item_entries
     op = shop.order().line(10000).operation("10")
     assert (op.output_quantity, op.scrap_quantity) == (7, 3)
@@ -201,7 +207,7 @@ def test_failed_quality_order_blocks_finish_until_resolved() -> None:
     shop.finish()
     assert shop.order().status is OrderStatus.FINISHED
     # the quality scrap cannot be reversed like an output
-    with pytest.raises(InvalidValueError):
+    with pytest.raises(NotAllowedError, match="quality scrap cannot be reversed"):
         shop.post(ReverseEntry("REV", ValueSource.CAPACITY, cap.entry_no))
 
 
@@ -286,7 +292,7 @@ def test_refused_quality_commands_change_nothing() -> None:
         shop.record("Q1", QualityResult("DIA", passed=True))
     with pytest.raises(InvalidValueError, match="failed_quantity"):
         shop.record("Q1", QualityResult("VISUAL", passed=False), failed=11)
-    with pytest.raises(InvalidValueError, match="only a failed quality order"):
+    with pytest.raises(NotAllowedError, match="only a failed quality order"):
         shop.post(ResolveQualityOrder("R", "PO-1", "Q1", QualityFailureAction.NONE))
     assert shop.snapshot() == before
     shop.record("Q1", QualityResult("VISUAL", passed=False), QualityResult("DIA", value="10"))

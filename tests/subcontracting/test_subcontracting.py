@@ -13,9 +13,9 @@ from prodcore.costing.actual import actual_cost
 from prodcore.errors import (
     InsufficientQuantityError,
     InvalidTransitionError,
-    InvalidValueError,
+    NotAllowedError,
 )
-from prodcore.ledger import ItemEntryType, ValueEntryType, ValueSource, VarianceType
+from prodcore.ledger import EntryOrigin, ItemEntryType, ValueEntryType, ValueSource, VarianceType
 from prodcore.orders.execution import SUBCONTRACT_RECEIPT, ReverseEntry, production_journal
 from prodcore.orders.lifecycle import ChangeStatus
 from prodcore.orders.model import OrderStatus, RoutingStatus
@@ -102,6 +102,7 @@ def test_worked_example_cost_through_to_the_finished_order_and_its_variance() ->
     (cap,) = first.batch.capacity_entries
     assert (cap.work_center_no, cap.quantity, cap.output_quantity) == ("PAINTER", 6, 6)
     assert cap.description == f"{SUBCONTRACT_RECEIPT} RCPT-1"
+    assert cap.origin is EntryOrigin.SUBCONTRACT_RECEIPT
     cap_values = [v for v in first.batch.value_entries if v.source is ValueSource.CAPACITY]
     assert [(v.entry_type, v.cost_amount_actual, v.cost_amount_expected) for v in cap_values] == [
         (ValueEntryType.DIRECT_COST, D("25.20"), 0)
@@ -154,7 +155,7 @@ def test_receipts_beyond_the_outstanding_quantity_are_refused() -> None:
     before = shop.snapshot()
     with pytest.raises(InsufficientQuantityError):
         shop.post(receive(5, key="R2"))
-    with pytest.raises(InvalidValueError, match="has no subcontractor"):
+    with pytest.raises(NotAllowedError, match="has no subcontractor"):
         shop.post(ReceiveSubcontractedWork("R3", "PO-1", 10000, "10", 1, "1"))
     assert shop.snapshot() == before
 
@@ -194,7 +195,7 @@ def test_undo_receipt_takes_back_output_and_capacity_but_not_flushed_consumption
     # a plain reversal is refused: receipts are undone
     before = shop.snapshot()
     for source, no in ((ValueSource.CAPACITY, cap_no), (ValueSource.ITEM, out_no)):
-        with pytest.raises(InvalidValueError, match="undo the receipt"):
+        with pytest.raises(NotAllowedError, match="undo the receipt"):
             shop.post(ReverseEntry(f"REV-{no}", source, no))
     assert shop.snapshot() == before
     undo = shop.post(UndoSubcontractReceipt("U1", cap_no, D(2)))
@@ -227,7 +228,7 @@ def test_undo_needs_a_receipt() -> None:
     shop, _ = requested_shop()
     weld = shop.order().line(10000).operation("10")
     assert weld.output_quantity == 10
-    with pytest.raises(InvalidValueError, match="not a subcontracting receipt"):
+    with pytest.raises(NotAllowedError, match="not a subcontracting receipt"):
         shop.post(UndoSubcontractReceipt("U1", 1))
 
 

@@ -37,7 +37,6 @@ from prodcore.clock import Clock
 from prodcore.commands import WIRE_TAGS
 from prodcore.costing.adjustment import (
     AdjustCost,
-    adjustment_batch,
     adjustment_entries,
     current_standard_shares,
 )
@@ -46,6 +45,7 @@ from prodcore.costing.shares import CostShares
 from prodcore.costing.standard import ImplementStandardCost, StandardCostChange
 from prodcore.errors import InvalidTransitionError, NotAllowedError
 from prodcore.ledger.model import PostingBatch, PostingResult
+from prodcore.ledger.posting import value_batch
 from prodcore.masterdata import CostingMethod, MasterData
 from prodcore.orders.model import OrderStatus
 from prodcore.ports import UnitOfWork
@@ -139,7 +139,7 @@ def _adjust(
             attrs.evolve(order, version=order.version + 1), expected_version=order.version
         )
         versions = ((order.id, order.version + 1),)
-        built = adjustment_batch(
+        built = value_batch(
             values,
             uow.ledger.posting_setup,
             document_no=document_no,

@@ -24,7 +24,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Protocol
 
 import attrs
 
@@ -33,13 +32,13 @@ from prodcore.errors import NotFoundError
 from prodcore.ledger.model import (
     AccountRole,
     CapacityLedgerEntry,
-    GLEntry,
     ItemEntryType,
     ItemLedgerEntry,
     ValueEntry,
     ValueEntryType,
     ValueSource,
 )
+from prodcore.ledger.reader import LedgerReader
 from prodcore.numbers import HUNDRED, ZERO, Rounding, as_decimal, tuple_of
 from prodcore.orders.explosion import MasterDataLookup
 from prodcore.orders.model import OrderStatus, ProductionOrder
@@ -57,23 +56,9 @@ __all__ = [
 ]
 
 
-class CostLedger(Protocol):
-    """What the cost functions read (a :class:`~prodcore.ports.LedgerRepository` fits)."""
-
-    def item_entries(
-        self, *, order_id: str | None = None, item_no: str | None = None
-    ) -> list[ItemLedgerEntry]: ...
-    def capacity_entries(
-        self, *, order_id: str | None = None, centre_no: str | None = None
-    ) -> list[CapacityLedgerEntry]: ...
-    def value_entries(
-        self,
-        *,
-        order_id: str | None = None,
-        source: ValueSource | None = None,
-        source_entry_no: int | None = None,
-    ) -> list[ValueEntry]: ...
-    def gl_entries(self, *, order_id: str | None = None) -> list[GLEntry]: ...
+#: What the cost functions read: the ledger's one read view (kept under this name for
+#: importers of :mod:`prodcore.costing`).
+CostLedger = LedgerReader
 
 
 @attrs.frozen
@@ -145,7 +130,7 @@ MATERIAL_TYPES = frozenset(
 """Value entry types on consumption that are material cost (revaluation included)."""
 
 
-def actual_cost(order: ProductionOrder, ledger: CostLedger, md: MasterDataLookup) -> OrderCost:
+def actual_cost(order: ProductionOrder, ledger: LedgerReader, md: MasterDataLookup) -> OrderCost:
     """The order's actual cost per line and share, from its item, capacity and value
     entries (see the module docstring). Value entries posted by cost adjustment (on
     output entries) are not cost; they are what adjustment did with it."""
@@ -213,7 +198,7 @@ def _line_direct_cost(
     return CostShares(mat, cap, sub, ovhd, ZERO)
 
 
-def wip_at(ledger: CostLedger, order_id: str, at: dt.datetime | dt.date) -> Decimal:
+def wip_at(ledger: LedgerReader, order_id: str, at: dt.datetime | dt.date) -> Decimal:
     """The WIP balance of ``order_id`` at ``at``: the sum of its G/L WIP lines posted up
     to then (a date includes the whole day). Exact at any moment, before or after
     cost adjustment."""
@@ -255,7 +240,9 @@ class WipBreakdown:
         )
 
 
-def wip_breakdown_at(ledger: CostLedger, order_id: str, at: dt.datetime | dt.date) -> WipBreakdown:
+def wip_breakdown_at(
+    ledger: LedgerReader, order_id: str, at: dt.datetime | dt.date
+) -> WipBreakdown:
     """:func:`wip_at`, split by what posted each WIP line (see :class:`WipBreakdown`)."""
     values = {v.entry_no: v for v in ledger.value_entries(order_id=order_id)}
     items = {e.entry_no: e for e in ledger.item_entries(order_id=order_id)}

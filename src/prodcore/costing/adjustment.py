@@ -4,7 +4,7 @@ For a **finished** order, :func:`prodcore.app.adjust_cost` posts, per order line
 line's output entries so that the order's WIP is cleared:
 
 1. **expected → actual**: each output entry's expected cost is reversed and actual cost
-   posted (E11's mechanism: ``actual +a, expected −e``). A Standard-cost item keeps its
+   posted (``actual +a, expected −e``). A Standard-cost item keeps its
    output at the standard it was posted at (``a = e``); any other item (Average, FIFO...)
    takes the line's actual cost (all five shares) at one unit cost over its output
    entries (each rounded; a fully reversed output takes exactly minus its reversals;
@@ -50,16 +50,14 @@ from decimal import Decimal
 
 import attrs
 
-from prodcore.costing.actual import CostLedger, LineCost, OrderCost, actual_cost
+from prodcore.costing.actual import LineCost, OrderCost, actual_cost
 from prodcore.costing.allocation import allocate_line_costs, order_plan
 from prodcore.costing.rollup import roll_up
 from prodcore.costing.shares import SHARE_NAMES, CostShares
 from prodcore.ledger.model import (
     AccountRole,
-    GLEntry,
     ItemEntryType,
     ItemLedgerEntry,
-    PostingBatch,
     PostingSetup,
     ValueEntry,
     ValueEntryType,
@@ -67,6 +65,7 @@ from prodcore.ledger.model import (
     VarianceType,
 )
 from prodcore.ledger.posting import gl_lines
+from prodcore.ledger.reader import LedgerReader
 from prodcore.masterdata import CostingMethod, MasterData
 from prodcore.numbers import ZERO, Rounding
 from prodcore.orders.explosion import MasterDataLookup
@@ -76,9 +75,7 @@ from prodcore.ports import MasterDataRepository
 __all__ = [
     "VARIANCE_TYPES",
     "AdjustCost",
-    "adjustment_batch",
     "adjustment_entries",
-    "adjustment_gl_lines",
     "allocate_by_quantity",
     "current_standard_shares",
     "posted_variances",
@@ -129,7 +126,7 @@ def current_standard_shares(
     return standard_shares(MasterData.lazy(repo), item_nos)
 
 
-def posted_variances(ledger: CostLedger, order_id: str) -> CostShares:
+def posted_variances(ledger: LedgerReader, order_id: str) -> CostShares:
     """The variances cost adjustment posted for the order, per share."""
     amounts = dict.fromkeys(SHARE_NAMES, ZERO)
     names = {vtype: name for name, vtype in VARIANCE_TYPES.items()}
@@ -186,9 +183,157 @@ def _actual_targets(
     return [targets[e.entry_no] for e in outputs]
 
 
+@attrs.frozen
+class _Line:
+    """One order line as adjustment sees it: its actual cost (manufacturing overhead
+    frozen once adjusted), its output entries and the item-side value entries on them (or
+    on no item entry), and the output entry that carries steps 2–4."""
+
+    order_id: str
+    cost: LineCost
+    outputs: tuple[ItemLedgerEntry, ...]
+    on_output: tuple[ValueEntry, ...]
+    carrier: int | None
+    adjusted_before: bool
+    at_standard: bool
+    at: dt.datetime
+    document_no: str
+    currency: str
+
+    @property
+    def has_output(self) -> bool:
+        return self.cost.output_quantity != 0
+
+    def entry(
+        self,
+        entry_type: ValueEntryType,
+        actual: Decimal,
+        expected: Decimal,
+        item_entry_no: int | None,
+        variance_type: VarianceType | None = None,
+    ) -> tuple[ValueEntry, ...]:
+        """The value entry of one step (none when both amounts are zero)."""
+        if actual == 0 and expected == 0:
+            return ()
+        return (
+            ValueEntry(
+                0,
+                entry_type,
+                ValueSource.ITEM,
+                actual,
+                expected,
+                currency=self.currency,
+                item_entry_no=item_entry_no,
+                item_no=self.cost.item_no,
+                order_id=self.order_id,
+                order_line_no=self.cost.line_no,
+                variance_type=variance_type,
+                posted_at=self.at,
+                document_no=self.document_no,
+            ),
+        )
+
+
+def _expected_to_actual(line: _Line, rounding: Rounding) -> tuple[ValueEntry, ...]:
+    """Step 1: each output entry's expected cost reversed and its actual cost posted (a
+    Standard-cost item, or a line without output, keeps what it was posted at)."""
+    direct = [v for v in line.on_output if v.entry_type is ValueEntryType.DIRECT_COST]
+    if line.at_standard or not line.has_output:
+        targets = [
+            sum((v.cost_amount for v in direct if v.item_entry_no == e.entry_no), ZERO)
+            if line.has_output
+            else ZERO
+            for e in line.outputs
+        ]
+    else:
+        targets = _actual_targets(
+            line.outputs, line.cost.total, line.cost.output_quantity, line.carrier, rounding
+        )
+    out: list[ValueEntry] = []
+    for e, target in zip(line.outputs, targets, strict=True):
+        mine = [v for v in direct if v.item_entry_no == e.entry_no]
+        expected = sum((v.cost_amount_expected for v in mine), ZERO)
+        posted = sum((v.cost_amount_actual for v in mine), ZERO)
+        out.extend(line.entry(ValueEntryType.DIRECT_COST, target - posted, -expected, e.entry_no))
+    return tuple(out)
+
+
+def _posted_overhead(on_output: Iterable[ValueEntry]) -> Decimal:
+    return sum(
+        (v.cost_amount for v in on_output if v.entry_type is ValueEntryType.INDIRECT_COST), ZERO
+    )
+
+
+def _manufacturing_overhead(line: _Line) -> tuple[ValueEntry, ...]:
+    """Step 2: the manufacturing overhead not yet posted, on the carrier."""
+    mo = line.cost.actual.manufacturing_overhead - _posted_overhead(line.on_output)
+    return line.entry(ValueEntryType.INDIRECT_COST, mo, ZERO, line.carrier)
+
+
+def _variances(
+    line: _Line, standard: Mapping[str, CostShares], rounding: Rounding
+) -> tuple[ValueEntry, ...]:
+    """Step 3 (Standard-cost items and lines without output): per share, actual less
+    standard less what earlier adjustments posted; a line adjusted before keeps the
+    standard frozen then (actual − posted variances)."""
+    if not (line.at_standard or not line.has_output):
+        return ()
+    posted_v = CostShares(
+        *(
+            sum(
+                (
+                    v.cost_amount
+                    for v in line.on_output
+                    if v.entry_type is ValueEntryType.VARIANCE
+                    and v.variance_type is VARIANCE_TYPES[name]
+                ),
+                ZERO,
+            )
+            for name in SHARE_NAMES
+        )
+    )
+    if line.adjusted_before:
+        std = line.cost.actual - posted_v
+    else:
+        shares = standard.get(line.cost.item_no, CostShares()) if line.has_output else CostShares()
+        std = (shares * line.cost.output_quantity).rounded(rounding)
+    variance = line.cost.actual - std - posted_v
+    return tuple(
+        v
+        for name in SHARE_NAMES
+        for v in line.entry(
+            ValueEntryType.VARIANCE,
+            getattr(variance, name),
+            ZERO,
+            line.carrier,
+            VARIANCE_TYPES[name],
+        )
+    )
+
+
+def _rounding(
+    line: _Line | None, wip: Decimal, so_far: Sequence[ValueEntry]
+) -> tuple[ValueEntry, ...]:
+    """Step 4: whatever the entries of steps 1–3 leave on the order's WIP, as a
+    ``ROUNDING`` entry on the last line's carrier (the WIP is then exactly zero)."""
+    residual = wip + _wip_change(so_far)
+    if not residual or line is None:
+        return ()
+    return line.entry(ValueEntryType.ROUNDING, residual, ZERO, line.carrier)
+
+
+def _wip_change(values: Iterable[ValueEntry]) -> Decimal:
+    """How ``values`` move the order's WIP: their WIP lines in the one G/L rule table."""
+    setup = PostingSetup()  # roles, not account numbers, matter here
+    return sum(
+        (g.amount for v in values for g in gl_lines(v, setup, 0) if g.role is AccountRole.WIP),
+        ZERO,
+    )
+
+
 def adjustment_entries(
     order: ProductionOrder,
-    ledger: CostLedger,
+    ledger: LedgerReader,
     md: MasterDataLookup,
     *,
     standard: Mapping[str, CostShares],
@@ -207,7 +352,6 @@ def adjustment_entries(
     order line) and its standard, ``actual − posted variances``.
     """
     cost = cost or actual_cost(order, ledger, md)
-    currency = md.setup.currency
     rounding = md.setup.amount_rounding
     items = {e.entry_no: e for e in ledger.item_entries(order_id=order.id)}
     values = ledger.value_entries(order_id=order.id)
@@ -229,186 +373,63 @@ def adjustment_entries(
             else None
         )
         cost = allocate_line_costs(cost, plan, rounding, manufacturing_overhead=frozen_mo)
-    out: list[ValueEntry] = []
-
-    def entry(
-        entry_type: ValueEntryType,
-        actual: Decimal,
-        expected: Decimal,
-        line: LineCost,
-        item_entry_no: int | None,
-        variance_type: VarianceType | None = None,
-    ) -> None:
-        if actual == 0 and expected == 0:
-            return
-        out.append(
-            ValueEntry(
-                0,
-                entry_type,
-                ValueSource.ITEM,
-                actual,
-                expected,
-                currency=currency,
-                item_entry_no=item_entry_no,
-                item_no=line.item_no,
-                order_id=order.id,
-                order_line_no=line.line_no,
-                variance_type=variance_type,
-                posted_at=at,
-                document_no=document_no,
-            )
-        )
-
-    wip_change = ZERO  # how the entries below move the order's WIP
     # an order finished without output may have had its WIP written off at finishing
-    written_off = any(v.entry_type.value == "WIP_WRITE_OFF" for v in values)
-    last_line: LineCost | None = None
-    last_carrier: int | None = None
-    for line in cost.lines:
-        outputs = [
-            e
-            for e in items.values()
-            if e.entry_type is ItemEntryType.OUTPUT and e.order_line_no == line.line_no
-        ]
-        output_nos = {e.entry_no for e in outputs}
-        on_output = [
-            v
-            for v in values
-            if v.source is ValueSource.ITEM
-            and v.order_line_no == line.line_no
-            and (v.item_entry_no in output_nos or v.item_entry_no is None)
-        ]
-        carrier = _carrier(outputs)
-        adjusted_before = any(v.document_no == document_no for v in on_output)
-        posted_mo = sum(
-            (v.cost_amount for v in on_output if v.entry_type is ValueEntryType.INDIRECT_COST),
-            ZERO,
-        )
-        if adjusted_before:
-            # manufacturing overhead and standard are frozen at the first adjustment
-            line = attrs.evolve(
-                line, actual=attrs.evolve(line.actual, manufacturing_overhead=posted_mo)
-            )
-        item = md.item(line.item_no)
-        at_standard = item.costing_method is CostingMethod.STANDARD
-        has_output = line.output_quantity != 0
-        # 1. expected -> actual
-        direct = [v for v in on_output if v.entry_type is ValueEntryType.DIRECT_COST]
-        if at_standard or not has_output:
-            targets = [
-                sum((v.cost_amount for v in direct if v.item_entry_no == e.entry_no), ZERO)
-                if has_output
-                else ZERO
-                for e in outputs
-            ]
-        else:
-            targets = _actual_targets(outputs, line.total, line.output_quantity, carrier, rounding)
-        for e, target in zip(outputs, targets, strict=True):
-            mine = [v for v in direct if v.item_entry_no == e.entry_no]
-            expected = sum((v.cost_amount_expected for v in mine), ZERO)
-            posted = sum((v.cost_amount_actual for v in mine), ZERO)
-            entry(ValueEntryType.DIRECT_COST, target - posted, -expected, line, e.entry_no)
-            wip_change -= target - posted - expected
-        if not has_output and written_off:
+    written_off = any(v.entry_type is ValueEntryType.WIP_WRITE_OFF for v in values)
+    out: list[ValueEntry] = []
+    last: _Line | None = None
+    for line_cost in cost.lines:
+        line = _line(order.id, line_cost, items, values, md, at, document_no)
+        out.extend(_expected_to_actual(line, rounding))
+        last = line
+        if not line.has_output and written_off:
             # finished without output and its WIP written off: nothing left to adjust
-            last_line, last_carrier = line, carrier
             continue
-        # 2. manufacturing overhead
-        mo = line.actual.manufacturing_overhead - posted_mo
-        entry(ValueEntryType.INDIRECT_COST, mo, ZERO, line, carrier)
-        wip_change += mo
-        # 3. variances
-        if at_standard or not has_output:
-            posted_v = CostShares(
-                *(
-                    sum(
-                        (
-                            v.cost_amount
-                            for v in on_output
-                            if v.entry_type is ValueEntryType.VARIANCE
-                            and v.variance_type is VARIANCE_TYPES[name]
-                        ),
-                        ZERO,
-                    )
-                    for name in SHARE_NAMES
-                )
-            )
-            if adjusted_before:
-                # the standard frozen then: actual − what was posted
-                std = line.actual - posted_v
-            else:
-                shares = standard.get(line.item_no, CostShares()) if has_output else CostShares()
-                std = (shares * line.output_quantity).rounded(rounding)
-            variance = line.actual - std - posted_v
-            for name in SHARE_NAMES:
-                amount = getattr(variance, name)
-                entry(ValueEntryType.VARIANCE, amount, ZERO, line, carrier, VARIANCE_TYPES[name])
-                wip_change -= amount
-        last_line, last_carrier = line, carrier
-    # 4. rounding: whatever is left on WIP
-    residual = wip + wip_change
-    if residual and last_line is not None:
-        entry(ValueEntryType.ROUNDING, residual, ZERO, last_line, last_carrier)
+        out.extend(_manufacturing_overhead(line))
+        out.extend(_variances(line, standard, rounding))
+    out.extend(_rounding(last, wip, out))
     return tuple(out)
 
 
-def adjustment_gl_lines(
-    value: ValueEntry, setup: PostingSetup, first_entry_no: int
-) -> tuple[GLEntry, ...]:
-    """The G/L lines of an adjustment value entry.
-
-    Manufacturing overhead (``INDIRECT_COST`` on an output entry): ``WIP +o / Overhead
-    Applied −o``; rounding of an order: ``Inventory Adjustment +r / WIP −r``; anything
-    else as :func:`~prodcore.ledger.posting.gl_lines`.
-    """
-    if value.source is ValueSource.ITEM and value.order_id is not None:
-        pair: tuple[AccountRole, AccountRole] | None = None
-        if value.entry_type is ValueEntryType.INDIRECT_COST:
-            pair = (AccountRole.WIP, AccountRole.OVERHEAD_APPLIED)
-        elif value.entry_type is ValueEntryType.ROUNDING:
-            pair = (AccountRole.INVENTORY_ADJUSTMENT, AccountRole.WIP)
-        if pair is not None:
-            amount = value.cost_amount
-            if not amount:
-                return ()
-            return tuple(
-                GLEntry(
-                    first_entry_no - n,
-                    account=setup.account(role),
-                    role=role,
-                    amount=signed,
-                    currency=value.currency,
-                    value_entry_no=value.entry_no,
-                    order_id=value.order_id,
-                    posted_at=value.posted_at,
-                    document_no=value.document_no,
-                )
-                for n, (role, signed) in enumerate(((pair[0], amount), (pair[1], -amount)))
-            )
-    return gl_lines(value, setup, first_entry_no)
-
-
-def adjustment_batch(
-    values: Iterable[ValueEntry],
-    setup: PostingSetup,
-    *,
+def _line(
+    order_id: str,
+    cost: LineCost,
+    items: Mapping[int, ItemLedgerEntry],
+    values: Sequence[ValueEntry],
+    md: MasterDataLookup,
+    at: dt.datetime,
     document_no: str,
-    posted_at: dt.datetime,
-    idempotency_key: str | None = None,
-) -> PostingBatch:
-    """A balanced batch of adjustment value entries (local numbers) and their G/L lines."""
-    numbered: list[ValueEntry] = []
-    lines: list[GLEntry] = []
-    for n, value in enumerate(values, start=1):
-        entry = attrs.evolve(value, entry_no=-n)
-        numbered.append(entry)
-        lines.extend(adjustment_gl_lines(entry, setup, -(len(lines) + 1)))
-    return PostingBatch.build(
+) -> _Line:
+    outputs = tuple(
+        e
+        for e in items.values()
+        if e.entry_type is ItemEntryType.OUTPUT and e.order_line_no == cost.line_no
+    )
+    output_nos = {e.entry_no for e in outputs}
+    on_output = tuple(
+        v
+        for v in values
+        if v.source is ValueSource.ITEM
+        and v.order_line_no == cost.line_no
+        and (v.item_entry_no in output_nos or v.item_entry_no is None)
+    )
+    adjusted_before = any(v.document_no == document_no for v in on_output)
+    if adjusted_before:
+        # manufacturing overhead and standard are frozen at the first adjustment
+        cost = attrs.evolve(
+            cost,
+            actual=attrs.evolve(cost.actual, manufacturing_overhead=_posted_overhead(on_output)),
+        )
+    return _Line(
+        order_id=order_id,
+        cost=cost,
+        outputs=outputs,
+        on_output=on_output,
+        carrier=_carrier(outputs),
+        adjusted_before=adjusted_before,
+        at_standard=md.item(cost.item_no).costing_method is CostingMethod.STANDARD,
+        at=at,
         document_no=document_no,
-        posted_at=posted_at,
-        value_entries=tuple(numbered),
-        gl_entries=tuple(lines),
-        idempotency_key=idempotency_key,
+        currency=md.setup.currency,
     )
 
 

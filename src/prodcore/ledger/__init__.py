@@ -4,6 +4,7 @@ from prodcore.ledger.balances import LedgerIndex
 from prodcore.ledger.model import (
     AccountRole,
     CapacityLedgerEntry,
+    EntryOrigin,
     GLEntry,
     IdempotencyRecord,
     ItemEntryType,
@@ -18,16 +19,19 @@ from prodcore.ledger.model import (
     VarianceType,
     number_batch,
 )
+from prodcore.ledger.reader import LedgerReader
 
 __all__ = [
     "AccountRole",
     "CapacityLedgerEntry",
+    "EntryOrigin",
     "GLEntry",
     "IdempotencyRecord",
     "ItemEntryType",
     "ItemLedgerEntry",
     "LedgerCounters",
     "LedgerIndex",
+    "LedgerReader",
     "PostingBatch",
     "PostingResult",
     "PostingSetup",

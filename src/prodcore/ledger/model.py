@@ -42,6 +42,7 @@ from prodcore.numbers import ZERO, TimeUnit, as_decimal, tuple_of
 __all__ = [
     "AccountRole",
     "CapacityLedgerEntry",
+    "EntryOrigin",
     "GLEntry",
     "IdempotencyRecord",
     "ItemEntryType",
@@ -97,6 +98,20 @@ class ValueSource(enum.StrEnum):
 
     ITEM = "ITEM"
     CAPACITY = "CAPACITY"
+
+
+class EntryOrigin(enum.StrEnum):
+    """Which posting made a capacity entry, where that decides what may follow it: the
+    entries of a subcontracting receipt are taken back by undoing the receipt, a quality
+    scrap is final; anything else (``ORDINARY``) is reversed with a plain reversal.
+
+    >>> EntryOrigin("SUBCONTRACT_RECEIPT") is EntryOrigin.SUBCONTRACT_RECEIPT
+    True
+    """
+
+    ORDINARY = "ORDINARY"
+    SUBCONTRACT_RECEIPT = "SUBCONTRACT_RECEIPT"
+    QUALITY_SCRAP = "QUALITY_SCRAP"
 
 
 class AccountRole(enum.StrEnum):
@@ -185,7 +200,9 @@ class CapacityLedgerEntry:
     has ``quantity`` = stop time and no value entries. ``order_id`` is None for capacity
     journal postings (maintenance, ...). A reversal carries ``applies_to_entry_no`` and
     ``applied_quantity``: the share of the original it reverses, in output units (or 1 for
-    a whole entry without output).
+    a whole entry without output). ``origin`` tells a subcontracting receipt or a quality
+    scrap from an ordinary posting (a reversal keeps its original's origin); documents
+    stored before it existed load as ``ORDINARY``.
     """
 
     entry_no: int
@@ -212,6 +229,7 @@ class CapacityLedgerEntry:
     posted_at: dt.datetime = attrs.field(kw_only=True)
     document_no: str = attrs.field(default="", kw_only=True)
     description: str = attrs.field(default="", kw_only=True)
+    origin: EntryOrigin = attrs.field(default=EntryOrigin.ORDINARY, kw_only=True)
 
     @property
     def used_time(self) -> Decimal:

@@ -1,6 +1,6 @@
 """Posting rules: how value entries are costed and which accounts they move (pure).
 
-Capacity cost follows Business Central (worked example D3): a work centre with direct
+Capacity cost follows Business Central: a work centre with direct
 unit cost 20, indirect 10 % and overhead rate 2 (unit cost 24), time-based, cost includes
 setup; 1 h setup + 3 h run:
 
@@ -21,10 +21,17 @@ output (expected +e)        Inventory (interim) +e                      WIP −e
 capacity direct +d          WIP +d                                      Direct Cost Applied −d
 capacity indirect +i        WIP +i                                      Overhead Applied −i
 variance +v (on output)     Variance +v                                 WIP −v
+overhead +o (on output)     WIP +o                                      Overhead Applied −o
+rounding of an order +r     Inventory Adjustment +r                     WIP −r
 revaluation / rounding +r   Inventory +r                                Inventory Adjustment −r
 adjustment, no order ±a     Inventory ±a                                Inventory Adjustment ∓a
 WIP write-off +w            Inventory Adjustment +w                     WIP −w
 =========================  ==========================================  ======================
+
+The two rows "on output" and "of an order" are cost adjustment's
+(:mod:`prodcore.costing.adjustment`): the manufacturing overhead an order absorbs and the
+rounding left on its WIP, both item-side value entries of an order. Revaluation and
+rounding of no order move inventory against Inventory Adjustment.
 
 Quantities are posted through :func:`posted_quantity`: rounded to the item's (or the
 ledger's) precision and written without trailing zeros:
@@ -123,13 +130,26 @@ def gl_lines(value: ValueEntry, setup: PostingSetup, first_entry_no: int) -> tup
             pairs.append((debit, debit_account, amount))
             pairs.append((credit, setup.account(credit), -amount))
 
-    counter = AccountRole.WIP if value.order_id is not None else AccountRole.INVENTORY_ADJUSTMENT
-    if value.entry_type is ValueEntryType.WIP_WRITE_OFF:
+    of_order = value.order_id is not None
+    counter = AccountRole.WIP if of_order else AccountRole.INVENTORY_ADJUSTMENT
+    item_side = value.source is ValueSource.ITEM
+    if value.entry_type is ValueEntryType.WIP_WRITE_OFF or (
+        item_side and of_order and value.entry_type is ValueEntryType.ROUNDING
+    ):
+        # the order's WIP goes to Inventory Adjustment (write-off, adjustment's rounding)
         move(
             AccountRole.INVENTORY_ADJUSTMENT,
             AccountRole.WIP,
             value.cost_amount,
             setup.account(AccountRole.INVENTORY_ADJUSTMENT),
+        )
+    elif item_side and of_order and value.entry_type is ValueEntryType.INDIRECT_COST:
+        # manufacturing overhead of cost adjustment: absorbed by the order
+        move(
+            AccountRole.WIP,
+            AccountRole.OVERHEAD_APPLIED,
+            value.cost_amount,
+            setup.account(AccountRole.WIP),
         )
     elif value.entry_type is ValueEntryType.VARIANCE:
         move(
@@ -145,7 +165,7 @@ def gl_lines(value: ValueEntry, setup: PostingSetup, first_entry_no: int) -> tup
             value.cost_amount,
             setup.account(AccountRole.INVENTORY),
         )
-    elif value.source is ValueSource.ITEM:
+    elif item_side:
         # the item side carries the amount, the order's WIP the opposite
         move(
             AccountRole.INVENTORY,
@@ -188,9 +208,11 @@ def value_batch(
     *,
     document_no: str,
     posted_at: dt.datetime,
+    idempotency_key: str | None = None,
 ) -> PostingBatch:
-    """A batch of value entries on existing item or capacity entries (cost adjustment,
-    variances, revaluation), with their G/L lines; append it with ``uow.ledger.append``.
+    """A balanced batch of value entries on existing item or capacity entries (cost
+    adjustment, variances, revaluation), with their G/L lines by :func:`gl_lines`;
+    append it with ``uow.ledger.append``.
 
     The value entries get local numbers; their ``item_entry_no`` / ``capacity_entry_no``
     must name appended entries.
@@ -216,4 +238,5 @@ def value_batch(
         posted_at=posted_at,
         value_entries=tuple(numbered),
         gl_entries=tuple(lines),
+        idempotency_key=idempotency_key,
     )

@@ -1,7 +1,11 @@
 """Production orders: the aggregate, BOM and routing explosion, the lifecycle, execution
 (consumption, output, capacity, picks, reversal), subcontracting and quality."""
 
-from prodcore.orders.execution import (
+from prodcore.orders.builder import Execution, PostingBuilder
+from prodcore.orders.execution import decide_posting
+from prodcore.orders.explosion import explode_bom, explode_order_lines, find_bom_cycle
+from prodcore.orders.finishing import flush_at_finish, flush_at_release
+from prodcore.orders.journals import (
     AdjustInventory,
     AdjustmentLine,
     ByProductLine,
@@ -21,7 +25,6 @@ from prodcore.orders.execution import (
     explode_routing,
     production_journal,
 )
-from prodcore.orders.explosion import explode_bom, explode_order_lines, find_bom_cycle
 from prodcore.orders.lifecycle import (
     TRANSITIONS,
     AddComponent,
@@ -51,7 +54,12 @@ from prodcore.orders.model import (
     RoutingStatus,
     StatusChange,
 )
-from prodcore.orders.quality import QualityCommand, RecordQualityResults, ResolveQualityOrder
+from prodcore.orders.quality import (
+    QualityCommand,
+    RecordQualityResults,
+    ResolveQualityOrder,
+    decide_quality,
+)
 from prodcore.orders.subcontracting import (
     CancelSubcontractRequest,
     ReceiveSubcontractedWork,
@@ -61,6 +69,7 @@ from prodcore.orders.subcontracting import (
     SubcontractRequest,
     UndoSubcontractReceipt,
     calculate_subcontracts,
+    decide_subcontracting,
 )
 
 __all__ = [
@@ -80,6 +89,7 @@ __all__ = [
     "ConsumptionLine",
     "CreateOrder",
     "DeleteOrder",
+    "Execution",
     "LifecycleCommand",
     "LifecycleEvent",
     "Operation",
@@ -93,6 +103,7 @@ __all__ = [
     "PostConsumption",
     "PostOutput",
     "PostProductionJournal",
+    "PostingBuilder",
     "PostingCommand",
     "ProductionOrder",
     "QualityCommand",
@@ -115,10 +126,15 @@ __all__ = [
     "calculate_consumption",
     "calculate_subcontracts",
     "decide",
+    "decide_posting",
+    "decide_quality",
+    "decide_subcontracting",
     "evolve",
     "explode_bom",
     "explode_order_lines",
     "explode_routing",
     "find_bom_cycle",
+    "flush_at_finish",
+    "flush_at_release",
     "production_journal",
 ]

@@ -1,6 +1,6 @@
 """Flushing: which components are consumed automatically, when, and how much (pure).
 
-Business Central's rules (``bc-d365.md`` §4):
+Business Central's rules:
 
 ==============  =====================================  ===========================================
 method           component without routing link         component linked to an operation
@@ -17,7 +17,7 @@ PICK_MANUAL      journals, up to what is picked         journals, up to what is 
 
 The quantity "by actual output" is ``Qper × (output + scrap) × (1 + scrap %/100)``
 (a Fixed Quantity component needs ``Qper × (1 + scrap %/100)`` once there is output),
-rounded to the item's precision. Worked example E1: 0.01 kg per metre, 200 m reported:
+rounded to the item's precision. For example, 0.01 kg per metre, 200 m reported:
 
 >>> from prodcore.orders.model import Component
 >>> from prodcore.masterdata import FlushingMethod

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Final
+from typing import Final, assert_never
 
 import attrs
 
@@ -452,7 +452,8 @@ def decide(
         case DeleteOrder():
             _require_no_postings(order, command)
             return (OrderDeleted(order.id),)
-    raise AssertionError(f"unhandled command {command!r}")  # pragma: no cover
+        case _:
+            assert_never(command)
 
 
 def _new_order(command: CreateOrder, md: MasterDataLookup, at: dt.datetime) -> ProductionOrder:
@@ -640,4 +641,5 @@ def evolve(order: ProductionOrder | None, event: LifecycleEvent) -> ProductionOr
             return order.replace_line(attrs.evolve(line, operations=ops))
         case OrderDeleted():
             return None
-    raise AssertionError(f"unhandled event {event!r}")  # pragma: no cover
+        case _:
+            assert_never(event)

@@ -1,8 +1,8 @@
 """The production order aggregate: header, lines, components and operations.
 
-One order keeps one identity for its whole life (decision 1 in the domain notes);
-every status change is recorded in :attr:`ProductionOrder.history`. All classes are
-frozen; the lifecycle module evolves them into new values.
+One order keeps one identity for its whole life; every status change is recorded in
+:attr:`ProductionOrder.history`. All classes are frozen; the lifecycle module evolves
+them into new values.
 """
 
 from __future__ import annotations

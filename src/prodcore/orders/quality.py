@@ -4,7 +4,7 @@ A :class:`~prodcore.masterdata.QualityCheck` sits on a routing line (copied to t
 order's operation at explosion) or on an item (report as finished: output of the line's
 last operation, or of a line without routing). Output at such a point creates
 :class:`~prodcore.orders.model.QualityOrder` records on the production order, sampled
-as D365's quality associations do (E15):
+as D365's quality associations do:
 
 * per updated quantity: one quality order for each reported quantity (10 %: RAF 30
   then 70 gives samples 3 then 7);
@@ -29,29 +29,36 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
+from typing import assert_never
 
 import attrs
 
 from prodcore.errors import (
     InsufficientQuantityError,
-    InvalidTransitionError,
     InvalidValueError,
+    NotAllowedError,
     NotFoundError,
 )
-from prodcore.ledger.model import CapacityLedgerEntry, ItemEntryType, ItemLedgerEntry, ValueSource
-from prodcore.masterdata import QualityCheck, QualityFailureAction
+from prodcore.ledger.model import EntryOrigin, ItemEntryType, ValueSource
+from prodcore.ledger.reader import LedgerReader
+from prodcore.masterdata import QualityFailureAction
 from prodcore.numbers import ZERO, as_decimal, tuple_of
-from prodcore.orders.execution import QUALITY_SCRAP, Execution, LedgerView, _Builder
+from prodcore.orders.builder import QUALITY_SCRAP, Execution, PostingBuilder
+from prodcore.orders.checks import (
+    check_finish_quality,
+    check_not_blocked,
+    quality_orders_for_output,
+    sample_quantities,
+)
 from prodcore.orders.explosion import MasterDataLookup
 from prodcore.orders.model import (
-    Operation,
-    OrderLine,
     ProductionOrder,
     QualityOrder,
     QualityOrderStatus,
     QualityResult,
     RoutingStatus,
 )
+from prodcore.orders.reversal import reverse_values
 
 __all__ = [
     "QUALITY_SCRAP",
@@ -108,104 +115,6 @@ class ResolveQualityOrder:
 QualityCommand = RecordQualityResults | ResolveQualityOrder
 
 
-# --- sampling ----------------------------------------------------------------------------
-
-
-def sample_quantities(
-    check: QualityCheck, line_quantity: Decimal, reported: Decimal, first: bool
-) -> tuple[tuple[Decimal, Decimal], ...]:
-    """``(sample, covered quantity)`` of the quality orders one report creates (E15).
-
-    >>> from prodcore.masterdata import QualityTest
-    >>> pct = QualityCheck("C", (QualityTest("T"),), sample_percent=10)
-    >>> sample_quantities(pct, Decimal(100), Decimal(30), True)
-    ((Decimal('3'), Decimal('30')),)
-    >>> one = QualityCheck("C", (QualityTest("T"),), sample_quantity=1, per_updated_quantity=False)
-    >>> sample_quantities(one, Decimal(100), Decimal(30), True)
-    ((Decimal('1'), Decimal('30')), (Decimal('1'), Decimal('70')))
-    >>> sample_quantities(one, Decimal(100), Decimal(10), False)
-    ()
-    """
-    if check.per_updated_quantity:
-        return ((check.sample(reported), reported),)
-    if not first:
-        return ()
-    rest = max(line_quantity - reported, ZERO)
-    return tuple((check.sample(q), q) for q in (reported, rest) if q > 0)
-
-
-def _checks_at(
-    line: OrderLine, op: Operation | None
-) -> tuple[tuple[str | None, QualityCheck], ...]:
-    found: list[tuple[str | None, QualityCheck]] = []
-    if op is not None:
-        found.extend((op.operation_no, c) for c in op.quality_checks)
-    if op is None or op.is_last:
-        found.extend((None, c) for c in line.quality_checks)
-    return tuple(found)
-
-
-def quality_orders_for_output(
-    order: ProductionOrder,
-    line: OrderLine,
-    op: Operation | None,
-    reported: Decimal,
-    at: dt.datetime,
-) -> tuple[QualityOrder, ...]:
-    """The quality orders a report of ``reported`` units at ``op`` creates (numbered
-    after the order's existing ones: ``Q1``, ``Q2``, ...)."""
-    created: list[QualityOrder] = []
-    for op_no, check in _checks_at(line, op):
-        first = not any(
-            q.line_no == line.line_no and q.operation_no == op_no and q.check.code == check.code
-            for q in order.quality_orders
-        )
-        for sample, covered in sample_quantities(check, line.quantity, reported, first):
-            no = f"Q{len(order.quality_orders) + len(created) + 1}"
-            created.append(QualityOrder(no, line.line_no, op_no, check, sample, covered, at))
-    return tuple(created)
-
-
-# --- blocking ----------------------------------------------------------------------------
-
-
-def check_not_blocked(order: ProductionOrder, line: OrderLine, op: Operation | None) -> None:
-    """Refuse output at ``op`` while an earlier operation of the line has an open or
-    failed quality order whose check blocks the next operations."""
-    if op is None or not order.quality_orders:
-        return
-    ops = [o.operation_no for o in line.operations]
-    earlier = set(ops[: ops.index(op.operation_no)])
-    for qo in order.quality_orders:
-        if (
-            qo.line_no == line.line_no
-            and qo.operation_no in earlier
-            and qo.blocking
-            and qo.check.blocks_next_operations
-        ):
-            raise InvalidValueError(
-                field="operation_no",
-                value=op.operation_no,
-                reason=(
-                    f"quality order {qo.no} of operation {qo.operation_no} is "
-                    f"{qo.status.value} and blocks the next operations"
-                ),
-            )
-
-
-def check_finish_quality(order: ProductionOrder) -> None:
-    """Refuse finishing while a quality order whose check blocks finishing is open or
-    failed (not resolved)."""
-    for qo in order.quality_orders:
-        if qo.blocking and qo.check.blocks_finish:
-            raise InvalidTransitionError(
-                order_id=order.id,
-                status=order.status.value,
-                command="change status to FINISHED",
-                reason=f"Quality order {qo.no} is {qo.status.value}.",
-            )
-
-
 # --- results -----------------------------------------------------------------------------
 
 
@@ -238,15 +147,19 @@ def evaluate(qo: QualityOrder, results: tuple[QualityResult, ...]) -> QualityOrd
     return attrs.evolve(qo, results=ordered, status=status)
 
 
-def _put_quality_order(b: _Builder, order_id: str, qo: QualityOrder) -> None:
+def _put_quality_order(b: PostingBuilder, order_id: str, qo: QualityOrder) -> None:
     order = b.orders[order_id]
-    b.orders[order_id] = attrs.evolve(
-        order,
-        quality_orders=tuple(qo if q.no == qo.no else q for q in order.quality_orders),
+    b.put_order(
+        attrs.evolve(
+            order,
+            quality_orders=tuple(qo if q.no == qo.no else q for q in order.quality_orders),
+        )
     )
 
 
-def _scrap(b: _Builder, order_id: str, qo: QualityOrder, qty: Decimal, code: str | None) -> None:
+def _scrap(
+    b: PostingBuilder, order_id: str, qo: QualityOrder, qty: Decimal, code: str | None
+) -> None:
     """Turn ``qty`` reported units of the quality order's operation into scrap: a capacity
     entry (no time, no cost) with output −qty and scrap +qty; at the last operation (or a
     line without routing) the output entries are taken back, latest first, at their cost."""
@@ -262,26 +175,19 @@ def _scrap(b: _Builder, order_id: str, qo: QualityOrder, qty: Decimal, code: str
                 available=op.output_quantity,
             )
         wc, _mc = b.centre(op.type, op.no)
-        cap_ref = b.add_capacity_entry(
-            CapacityLedgerEntry(
-                0,
-                op.type,
-                op.no,
-                op.work_center_no,
-                ZERO,
-                time_unit=wc.capacity_unit,
-                output_quantity=-qty,
-                scrap_quantity=qty,
-                scrap_code=code,
-                order_id=order_id,
-                order_line_no=line.line_no,
-                operation_no=op.operation_no,
-                item_no=line.item_no,
-                last_output_line=op.is_last,
-                posted_at=b.at,
-                document_no=b.document_no,
-                description=description,
-            )
+        cap_ref = b.capacity_entry(
+            op.type,
+            op.no,
+            op.work_center_no,
+            ZERO,
+            time_unit=wc.capacity_unit,
+            output_quantity=-qty,
+            scrap_quantity=qty,
+            scrap_code=code,
+            order=(order_id, line, op),
+            last_output_line=op.is_last,
+            description=description,
+            origin=EntryOrigin.QUALITY_SCRAP,
         )
         b.put_operation(
             order_id,
@@ -315,25 +221,21 @@ def _scrap(b: _Builder, order_id: str, qo: QualityOrder, qty: Decimal, code: str
             take = min(left, e.quantity - done)
             if take <= 0:
                 continue
-            ref = b.add_item_entry(
-                ItemLedgerEntry(
-                    0,
-                    ItemEntryType.OUTPUT,
-                    e.item_no,
-                    -take,
-                    unit=e.unit,
-                    location_code=e.location_code,
-                    order_id=order_id,
-                    order_line_no=line.line_no,
-                    operation_no=e.operation_no,
-                    capacity_entry_no=cap_ref,
-                    applies_to_entry_no=e.entry_no,
-                    posted_at=b.at,
-                    document_no=b.document_no,
-                    reason=description,
-                )
+            ref = b.item_entry(
+                ItemEntryType.OUTPUT,
+                e.item_no,
+                -take,
+                unit=e.unit,
+                location_code=e.location_code,
+                order_id=order_id,
+                order_line_no=line.line_no,
+                operation_no=e.operation_no,
+                capacity_entry_no=cap_ref,
+                applies_to_entry_no=e.entry_no,
+                reason=description,
             )
-            b.reverse_values(
+            reverse_values(
+                b,
                 ValueSource.ITEM,
                 e.entry_no,
                 ref,
@@ -357,7 +259,7 @@ def _scrap(b: _Builder, order_id: str, qo: QualityOrder, qty: Decimal, code: str
     b.notes.append(f"Scrapped {qty} {line.unit} of {line.item_no} after quality order {qo.no}")
 
 
-def _rework(b: _Builder, order_id: str, qo: QualityOrder, qty: Decimal, op_no: str) -> None:
+def _rework(b: PostingBuilder, order_id: str, qo: QualityOrder, qty: Decimal, op_no: str) -> None:
     """Send ``qty`` units back to ``op_no``: the operation is in progress again and takes
     their output (and cost) when it is posted there once more. Nothing is posted now."""
     line = b.orders[order_id].line(qo.line_no)
@@ -365,17 +267,16 @@ def _rework(b: _Builder, order_id: str, qo: QualityOrder, qty: Decimal, op_no: s
     if qo.operation_no is not None:
         ops = [o.operation_no for o in line.operations]
         if ops.index(op_no) > ops.index(qo.operation_no):
-            raise InvalidValueError(
-                field="rework_operation_no",
-                value=op_no,
-                reason=f"comes after operation {qo.operation_no}",
+            raise NotAllowedError(
+                action=f"rework at operation {op_no}",
+                reason=f"it comes after operation {qo.operation_no}",
             )
     b.put_operation(order_id, line.line_no, attrs.evolve(op, status=RoutingStatus.IN_PROGRESS))
     b.notes.append(f"{qty} {line.unit} of {line.item_no} to rework at operation {op_no}")
 
 
 def _resolve(
-    b: _Builder,
+    b: PostingBuilder,
     order_id: str,
     qo: QualityOrder,
     action: QualityFailureAction,
@@ -407,20 +308,19 @@ def decide_quality(
     command: QualityCommand,
     get_order: Callable[[str], ProductionOrder],
     md: MasterDataLookup,
-    ledger: LedgerView,
+    ledger: LedgerReader,
     at: dt.datetime,
 ) -> Execution:
     """What a quality command changes and posts (pure: raises to refuse)."""
-    b = _Builder(md, ledger, get_order, at, command.document_no or command.idempotency_key)
+    b = PostingBuilder(md, ledger, get_order, at, command.document_no or command.idempotency_key)
     order = b.order(command.order_id, command=command.name)
     qo = order.quality_order(command.quality_order_no)
     match command:
         case RecordQualityResults():
             if qo.status is not QualityOrderStatus.OPEN:
-                raise InvalidValueError(
-                    field="quality_order_no",
-                    value=qo.no,
-                    reason=f"the quality order is {qo.status.value}",
+                raise NotAllowedError(
+                    action=f"record results of quality order {qo.no}",
+                    reason=f"it is {qo.status.value}",
                 )
             failed = (
                 qo.covered_quantity if command.failed_quantity is None else command.failed_quantity
@@ -441,9 +341,8 @@ def decide_quality(
                 b.notes.append(f"Quality order {qo.no} is {qo.status.value}")
         case ResolveQualityOrder():
             if qo.status is not QualityOrderStatus.FAILED:
-                raise InvalidValueError(
-                    field="quality_order_no",
-                    value=qo.no,
+                raise NotAllowedError(
+                    action=f"resolve quality order {qo.no}",
                     reason=f"only a failed quality order is resolved; it is {qo.status.value}",
                 )
             qo = _resolve(
@@ -455,5 +354,7 @@ def decide_quality(
                 command.scrap_code,
                 command.rework_operation_no,
             )
+        case _:
+            assert_never(command)
     _put_quality_order(b, order.id, qo)
     return b.result(command.idempotency_key)

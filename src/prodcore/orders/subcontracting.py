@@ -1,4 +1,4 @@
-"""Subcontracting: requests out, receipts in (Business Central's subcontracting, §7).
+"""Subcontracting: requests out, receipts in (Business Central's subcontracting).
 
 A work centre with a ``subcontractor_no`` is a subcontractor; the operations that run on
 it are subcontracted. prodcore does not own purchasing; the boundary is:
@@ -19,7 +19,7 @@ it are subcontracted. prodcore does not own purchasing; the boundary is:
   linked to the operation are flushed as output flushes them. Partial receipts are
   fine. :class:`UndoSubcontractReceipt` takes a receipt back (while the order is
   released; flushed consumption stays, as in BC); a plain
-  :class:`~prodcore.orders.execution.ReverseEntry` of receipt entries is refused.
+  :class:`~prodcore.orders.journals.ReverseEntry` of receipt entries is refused.
 * **material to the subcontractor** — :class:`ShipToSubcontractor` consumes the
   components linked to the operation (not the backward-flushed ones, which the receipt
   flushes) for the quantity sent.
@@ -33,23 +33,24 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from decimal import Decimal
-from typing import Any
+from typing import Any, assert_never
 
 import attrs
 
-from prodcore.errors import InsufficientQuantityError, InvalidTransitionError, InvalidValueError
+from prodcore.errors import InsufficientQuantityError, InvalidValueError, NotAllowedError
+from prodcore.ledger.model import EntryOrigin
+from prodcore.ledger.reader import LedgerReader
 from prodcore.masterdata import UnitCostCalculation, WorkCenter
 from prodcore.numbers import ZERO, as_decimal, tuple_of
-from prodcore.orders.execution import (
-    SUBCONTRACT_RECEIPT,
-    Execution,
-    LedgerView,
-    OutputLine,
-    _Builder,
-)
+from prodcore.orders.builder import Execution, PostingBuilder
+from prodcore.orders.checks import check_finish_subcontracting
+from prodcore.orders.consumption import consume
 from prodcore.orders.explosion import MasterDataLookup
 from prodcore.orders.flushing import flushable, needed_for_output
+from prodcore.orders.journals import OutputLine
 from prodcore.orders.model import Operation, OrderLine, OrderStatus, ProductionOrder
+from prodcore.orders.output import post_receipt
+from prodcore.orders.reversal import reverse_capacity
 
 __all__ = [
     "CancelSubcontractRequest",
@@ -260,42 +261,25 @@ def calculate_subcontracts(
     return tuple(found)
 
 
-def check_finish_subcontracting(order: ProductionOrder) -> None:
-    """Refuse finishing while requested subcontracted work is outstanding."""
-    for line, op in order.iter_operations():
-        if op.subcontract_outstanding > 0:
-            raise InvalidTransitionError(
-                order_id=order.id,
-                status=order.status.value,
-                command="change status to FINISHED",
-                reason=(
-                    f"Subcontracted work is outstanding for operation {op.operation_no} of "
-                    f"line {line.line_no}: {op.subcontract_outstanding} {line.unit} "
-                    "(receive or cancel it first)."
-                ),
-            )
-
-
 # --- decisions ---------------------------------------------------------------------------
 
 
 def _subcontracted_op(
-    b: _Builder, order_id: str, line_no: int, operation_no: str, command: str
+    b: PostingBuilder, order_id: str, line_no: int, operation_no: str, command: str
 ) -> tuple[OrderLine, Operation, WorkCenter]:
     order = b.order(order_id, command=command)
     line = order.line(line_no)
     op = line.operation(operation_no)
     wc = subcontract_centre(b.md, op)
     if wc is None:
-        raise InvalidValueError(
-            field="operation_no",
-            value=operation_no,
+        raise NotAllowedError(
+            action=f"subcontract operation {operation_no}",
             reason=f"work centre {op.work_center_no} has no subcontractor",
         )
     return line, op, wc
 
 
-def _put(b: _Builder, order_id: str, line_no: int, op_no: str, **changes: Any) -> None:
+def _put(b: PostingBuilder, order_id: str, line_no: int, op_no: str, **changes: Any) -> None:
     op = b.orders[order_id].line(line_no).operation(op_no)
     b.put_operation(order_id, line_no, attrs.evolve(op, **changes))
 
@@ -304,11 +288,11 @@ def decide_subcontracting(
     command: SubcontractingCommand,
     get_order: Callable[[str], ProductionOrder],
     md: MasterDataLookup,
-    ledger: LedgerView,
+    ledger: LedgerReader,
     at: dt.datetime,
 ) -> Execution:
     """What a subcontracting command changes and posts (pure: raises to refuse)."""
-    b = _Builder(md, ledger, get_order, at, command.document_no or command.idempotency_key)
+    b = PostingBuilder(md, ledger, get_order, at, command.document_no or command.idempotency_key)
     match command:
         case RegisterSubcontractRequests():
             for r in command.requests:
@@ -365,7 +349,8 @@ def decide_subcontracting(
                     requested=received,
                     available=op.subcontract_outstanding,
                 )
-            b.post_output(
+            post_receipt(
+                b,
                 OutputLine(
                     command.order_id,
                     command.line_no,
@@ -375,9 +360,9 @@ def decide_subcontracting(
                     scrap_code=command.scrap_code,
                     finished=command.finished,
                 ),
+                command.unit_cost,
+                receipt_no=command.receipt_no,
                 command=command.name,
-                receipt_unit_cost=command.unit_cost,
-                description=f"{SUBCONTRACT_RECEIPT} {command.receipt_no}".rstrip(),
             )
             op = b.orders[command.order_id].line(command.line_no).operation(command.operation_no)
             _put(
@@ -393,13 +378,12 @@ def decide_subcontracting(
             )
         case UndoSubcontractReceipt():
             orig = ledger.capacity_entry(command.capacity_entry_no)
-            if not orig.description.startswith(SUBCONTRACT_RECEIPT) or orig.order_id is None:
-                raise InvalidValueError(
-                    field="capacity_entry_no",
-                    value=command.capacity_entry_no,
-                    reason="not a subcontracting receipt",
+            if orig.origin is not EntryOrigin.SUBCONTRACT_RECEIPT or orig.order_id is None:
+                raise NotAllowedError(
+                    action=f"undo capacity entry {command.capacity_entry_no}",
+                    reason="it is not a subcontracting receipt",
                 )
-            b.reverse_capacity(command.capacity_entry_no, command.quantity, False, command.name)
+            reverse_capacity(b, command.capacity_entry_no, command.quantity, False, command.name)
             undone = -sum(
                 (
                     c.output_quantity + c.scrap_quantity
@@ -433,15 +417,15 @@ def decide_subcontracting(
                 and not c.flushing_method.is_backward
             ]
             if not linked:
-                raise InvalidValueError(
-                    field="operation_no",
-                    value=op.operation_no,
+                raise NotAllowedError(
+                    action=f"ship to the subcontractor of operation {op.operation_no}",
                     reason="no components to ship are linked to the operation",
                 )
             for comp in linked:
                 current = b.orders[command.order_id].line(line.line_no).component(comp.line_no)
                 need = needed_for_output(current, qty, md.item(comp.item_no).rounding)
-                b.consume(
+                consume(
+                    b,
                     command.order_id,
                     line.line_no,
                     comp.line_no,
@@ -449,4 +433,6 @@ def decide_subcontracting(
                     reason=f"Shipped to subcontractor {wc.subcontractor_no} "
                     f"for operation {op.operation_no}",
                 )
+        case _:
+            assert_never(command)
     return b.result(command.idempotency_key)

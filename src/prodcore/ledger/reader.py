@@ -1,0 +1,58 @@
+"""The one read view of the ledger that pure decisions and cost functions take.
+
+Posting decisions (:func:`~prodcore.orders.execution.decide_posting` and the quality and
+subcontracting deciders) and the cost functions (:mod:`prodcore.costing.actual`,
+:mod:`prodcore.costing.adjustment`) read the ledger through :class:`LedgerReader` only;
+a store's :class:`~prodcore.ports.LedgerRepository` fits it, and so does a small fake in
+a unit test.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Protocol
+
+from prodcore.ledger.model import (
+    CapacityLedgerEntry,
+    GLEntry,
+    ItemLedgerEntry,
+    PostingSetup,
+    ValueEntry,
+    ValueSource,
+)
+
+__all__ = ["LedgerReader"]
+
+
+class LedgerReader(Protocol):
+    """What decisions and cost functions read from the ledger.
+
+    Lookups by number raise :class:`~prodcore.errors.NotFoundError` for an unknown entry;
+    the listings return entries in entry-number order.
+
+    >>> from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
+    >>> reader: LedgerReader = InMemoryUnitOfWork(InMemoryStore()).ledger
+    >>> reader.item_entries(order_id="PO-1")
+    []
+    """
+
+    @property
+    def posting_setup(self) -> PostingSetup: ...
+    def on_hand(self, item_no: str, location_code: str | None = None) -> Decimal: ...
+    def reversed_quantity(self, source: ValueSource, entry_no: int) -> Decimal: ...
+    def item_entry(self, entry_no: int) -> ItemLedgerEntry: ...
+    def capacity_entry(self, entry_no: int) -> CapacityLedgerEntry: ...
+    def item_entries(
+        self, *, order_id: str | None = None, item_no: str | None = None
+    ) -> list[ItemLedgerEntry]: ...
+    def capacity_entries(
+        self, *, order_id: str | None = None, centre_no: str | None = None
+    ) -> list[CapacityLedgerEntry]: ...
+    def value_entries(
+        self,
+        *,
+        order_id: str | None = None,
+        source: ValueSource | None = None,
+        source_entry_no: int | None = None,
+    ) -> list[ValueEntry]: ...
+    def gl_entries(self, *, order_id: str | None = None) -> list[GLEntry]: ...

@@ -1,0 +1,404 @@
+"""The posting builder: one batch of ledger entries, built while the orders stay current.
+
+Every posting decision (:func:`~prodcore.orders.execution.decide_posting`, release and
+finish flushing, quality and subcontracting) creates one :class:`PostingBuilder`, calls
+the operations (:mod:`~prodcore.orders.consumption`, :mod:`~prodcore.orders.output`,
+:mod:`~prodcore.orders.capacity`, :mod:`~prodcore.orders.reversal`) on it, and returns
+:meth:`PostingBuilder.result`: the changed orders and one balanced batch.
+
+The builder owns the bookkeeping the operations share: the orders read so far (and
+changed), the entries of the batch with their local (negative) numbers, and what those
+entries change in on-hand and reversed quantities before the batch is appended. Its
+entry factories (:meth:`~PostingBuilder.item_entry`, :meth:`~PostingBuilder.capacity_entry`,
+:meth:`~PostingBuilder.value_entry`) fill the number, date, document number and currency
+once, and every value entry brings its G/L lines from
+:func:`~prodcore.ledger.posting.gl_lines`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
+
+import attrs
+
+from prodcore.errors import InvalidTransitionError
+from prodcore.ledger.model import (
+    CapacityLedgerEntry,
+    EntryOrigin,
+    GLEntry,
+    ItemEntryType,
+    ItemLedgerEntry,
+    PostingBatch,
+    ValueEntry,
+    ValueEntryType,
+    ValueSource,
+    VarianceType,
+)
+from prodcore.ledger.posting import gl_lines, posted_quantity
+from prodcore.ledger.reader import LedgerReader
+from prodcore.masterdata import CapacityType, Item, MachineCenter, WorkCenter
+from prodcore.numbers import ZERO, Rounding, TimeUnit
+from prodcore.orders.explosion import MasterDataLookup
+from prodcore.orders.model import Component, Operation, OrderLine, OrderStatus, ProductionOrder
+
+__all__ = [
+    "BY_PRODUCT",
+    "LEDGER_QUANTITY",
+    "QUALITY_SCRAP",
+    "SUBCONTRACT_RECEIPT",
+    "Execution",
+    "PostingBuilder",
+    "in_unit",
+]
+
+#: The precision of quantities the ledger computes itself (shares of reversals...).
+LEDGER_QUANTITY = Rounding(Decimal("0.00001"))
+
+#: Description (prefix) of the capacity entry a subcontracting receipt posts.
+SUBCONTRACT_RECEIPT = "Subcontracting receipt"
+#: The reason of a by-product's item entry (:class:`~prodcore.orders.journals.PostByProduct`).
+BY_PRODUCT = "By-product"
+#: Description (prefix) of the capacity entry a quality scrap posts.
+QUALITY_SCRAP = "Quality scrap"
+
+
+@attrs.frozen
+class Execution:
+    """A decision: the changed orders (versions not yet bumped), the batch to append,
+    warnings (finish checks) and notes (what was flushed or reversed)."""
+
+    orders: tuple[ProductionOrder, ...]
+    batch: PostingBatch
+    warnings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+def in_unit(item: Item, base_qty: Decimal, unit: str) -> Decimal:
+    """``base_qty`` of ``item`` in ``unit`` (order line and component counters keep the
+    line's or component's unit).
+
+    >>> from prodcore.masterdata import Item, ItemUnitOfMeasure
+    >>> box = Item("SCREW", base_unit="PCS", units=(ItemUnitOfMeasure("BOX", qty_per_base=100),))
+    >>> in_unit(box, Decimal(250), "BOX"), in_unit(box, Decimal(250), "PCS")
+    (Decimal('2.5'), Decimal('250'))
+    """
+    per = item.qty_per_unit(unit)
+    return base_qty if per == 1 else posted_quantity(base_qty / per, LEDGER_QUANTITY)
+
+
+class PostingBuilder:
+    """One posting batch under construction, with the orders it changes.
+
+    ``get_order`` reads an order the first time the builder needs it; later reads see
+    the builder's current copy. ``document_no`` and ``at`` date and number every entry.
+
+    >>> import datetime as dt
+    >>> from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
+    >>> from prodcore.ledger.model import ItemEntryType
+    >>> from prodcore.masterdata import Item, MasterData
+    >>> md = MasterData.of(items=[Item("BOLT", base_unit="PCS", unit_cost=Decimal(2))])
+    >>> ledger = InMemoryUnitOfWork(InMemoryStore()).ledger
+    >>> at = dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC)
+    >>> b = PostingBuilder(md, ledger, lambda order_id: None, at, "ADJ-1")
+    >>> ref = b.item_entry(ItemEntryType.POSITIVE_ADJUSTMENT, "BOLT", Decimal(5), unit="PCS")
+    >>> b.item_value(ref, "BOLT", Decimal(5), Decimal(2))
+    >>> batch = b.result().batch
+    >>> batch.item_entries[0].entry_no, batch.item_entries[0].document_no
+    (-1, 'ADJ-1')
+    >>> [(g.role.value, g.amount) for g in batch.gl_entries]
+    [('INVENTORY', Decimal('10.00')), ('INVENTORY_ADJUSTMENT', Decimal('-10.00'))]
+    >>> b.on_hand("BOLT", "")
+    Decimal('5')
+    """
+
+    def __init__(
+        self,
+        md: MasterDataLookup,
+        ledger: LedgerReader,
+        get_order: Callable[[str], ProductionOrder],
+        at: dt.datetime,
+        document_no: str,
+    ) -> None:
+        self.md = md
+        self.ledger = ledger
+        self.get_order = get_order
+        self.at = at
+        self.document_no = document_no
+        self.setup = md.setup
+        self.accounts = ledger.posting_setup
+        self.money = self.setup.amount_rounding
+        self.orders: dict[str, ProductionOrder] = {}
+        self.items: list[ItemLedgerEntry] = []
+        self.caps: list[CapacityLedgerEntry] = []
+        self.values: list[ValueEntry] = []
+        self.gls: list[GLEntry] = []
+        self.on_hand_delta: dict[tuple[str, str], Decimal] = {}
+        self.reversed_delta: dict[tuple[ValueSource, int], Decimal] = {}
+        self.warnings: list[str] = []
+        self.notes: list[str] = []
+
+    # --- orders ---------------------------------------------------------------------------
+
+    def order(
+        self, order_id: str, *, released: bool = True, command: str = "post"
+    ) -> ProductionOrder:
+        """The current copy of an order; with ``released`` (the default) refuse an order
+        that is not released (only released orders take postings)."""
+        if order_id not in self.orders:
+            self.orders[order_id] = self.get_order(order_id)
+        order = self.orders[order_id]
+        if released and order.status is not OrderStatus.RELEASED:
+            raise InvalidTransitionError(
+                order_id=order.id,
+                status=order.status.value,
+                command=command,
+                reason="Only released orders take postings.",
+            )
+        return order
+
+    def put_order(self, order: ProductionOrder) -> None:
+        self.orders[order.id] = order
+
+    def put_line(self, order_id: str, line: OrderLine) -> None:
+        self.orders[order_id] = self.orders[order_id].replace_line(line)
+
+    def put_component(self, order_id: str, line_no: int, comp: Component) -> None:
+        line = self.orders[order_id].line(line_no)
+        comps = tuple(comp if c.line_no == comp.line_no else c for c in line.components)
+        self.put_line(order_id, attrs.evolve(line, components=comps))
+
+    def put_operation(self, order_id: str, line_no: int, op: Operation) -> None:
+        line = self.orders[order_id].line(line_no)
+        ops = tuple(op if o.operation_no == op.operation_no else o for o in line.operations)
+        self.put_line(order_id, attrs.evolve(line, operations=ops))
+
+    # --- master data ------------------------------------------------------------------------
+
+    def centre(self, type_: CapacityType, no: str) -> tuple[WorkCenter, MachineCenter | None]:
+        """A work centre, or a machine centre with its work centre."""
+        if type_ is CapacityType.MACHINE_CENTER:
+            mc = self.md.machine_center(no)
+            return self.md.work_center(mc.work_center_no), mc
+        return self.md.work_center(no), None
+
+    # --- the ledger as it will be after the batch -----------------------------------------
+
+    def on_hand(self, item_no: str, location: str) -> Decimal:
+        return self.ledger.on_hand(item_no, location) + self.on_hand_delta.get(
+            (item_no, location), ZERO
+        )
+
+    def reversed(self, source: ValueSource, entry_no: int) -> Decimal:
+        return self.ledger.reversed_quantity(source, entry_no) + self.reversed_delta.get(
+            (source, entry_no), ZERO
+        )
+
+    # --- entry factories --------------------------------------------------------------------
+
+    def add_item_entry(self, entry: ItemLedgerEntry) -> int:
+        """Append ``entry`` (its number replaced by the next local one); returns it."""
+        ref = -(len(self.items) + 1)
+        entry = attrs.evolve(entry, entry_no=ref)
+        self.items.append(entry)
+        key = (entry.item_no, entry.location_code)
+        self.on_hand_delta[key] = self.on_hand_delta.get(key, ZERO) + entry.quantity
+        if entry.applies_to_entry_no is not None:
+            rkey = (ValueSource.ITEM, entry.applies_to_entry_no)
+            self.reversed_delta[rkey] = self.reversed_delta.get(rkey, ZERO) + abs(entry.quantity)
+        return ref
+
+    def add_capacity_entry(self, entry: CapacityLedgerEntry) -> int:
+        """Append ``entry`` (its number replaced by the next local one); returns it."""
+        ref = -(len(self.caps) + 1)
+        self.caps.append(attrs.evolve(entry, entry_no=ref))
+        if entry.applies_to_entry_no is not None:
+            rkey = (ValueSource.CAPACITY, entry.applies_to_entry_no)
+            self.reversed_delta[rkey] = self.reversed_delta.get(rkey, ZERO) + entry.applied_quantity
+        return ref
+
+    def item_entry(
+        self,
+        entry_type: ItemEntryType,
+        item_no: str,
+        quantity: Decimal,
+        *,
+        unit: str,
+        location_code: str = "",
+        order_id: str = "",
+        order_line_no: int = 0,
+        component_line_no: int | None = None,
+        operation_no: str | None = None,
+        capacity_entry_no: int | None = None,
+        flushed_by_capacity_entry_no: int | None = None,
+        applies_to_entry_no: int | None = None,
+        reason: str = "",
+        scrap_quantity: Decimal = ZERO,
+    ) -> int:
+        """Append a new item ledger entry of this batch; returns its local number."""
+        return self.add_item_entry(
+            ItemLedgerEntry(
+                0,
+                entry_type,
+                item_no,
+                quantity,
+                unit=unit,
+                location_code=location_code,
+                order_id=order_id,
+                order_line_no=order_line_no,
+                component_line_no=component_line_no,
+                operation_no=operation_no,
+                capacity_entry_no=capacity_entry_no,
+                flushed_by_capacity_entry_no=flushed_by_capacity_entry_no,
+                applies_to_entry_no=applies_to_entry_no,
+                posted_at=self.at,
+                document_no=self.document_no,
+                reason=reason,
+                scrap_quantity=scrap_quantity,
+            )
+        )
+
+    def capacity_entry(
+        self,
+        type_: CapacityType,
+        no: str,
+        work_center_no: str,
+        quantity: Decimal,
+        *,
+        time_unit: TimeUnit,
+        setup_time: Decimal = ZERO,
+        run_time: Decimal = ZERO,
+        stop_time: Decimal = ZERO,
+        output_quantity: Decimal = ZERO,
+        scrap_quantity: Decimal = ZERO,
+        scrap_code: str | None = None,
+        stop_code: str | None = None,
+        order: tuple[str, OrderLine, Operation] | None = None,
+        last_output_line: bool = False,
+        finished: bool = False,
+        description: str = "",
+        origin: EntryOrigin = EntryOrigin.ORDINARY,
+    ) -> int:
+        """Append a new capacity ledger entry of this batch; returns its local number.
+
+        ``order`` (order id, line, operation) ties the entry to an operation: it fills
+        the order, line, operation and item numbers; without it the entry is a capacity
+        journal's (no order)."""
+        order_id, line, op = order if order is not None else (None, None, None)
+        return self.add_capacity_entry(
+            CapacityLedgerEntry(
+                0,
+                type_,
+                no,
+                work_center_no,
+                quantity,
+                time_unit=time_unit,
+                setup_time=setup_time,
+                run_time=run_time,
+                stop_time=stop_time,
+                output_quantity=output_quantity,
+                scrap_quantity=scrap_quantity,
+                scrap_code=scrap_code,
+                stop_code=stop_code,
+                order_id=order_id,
+                order_line_no=None if line is None else line.line_no,
+                operation_no=None if op is None else op.operation_no,
+                item_no=None if line is None else line.item_no,
+                last_output_line=last_output_line,
+                finished=finished,
+                posted_at=self.at,
+                document_no=self.document_no,
+                description=description,
+                origin=origin,
+            )
+        )
+
+    def value_entry(
+        self,
+        entry_type: ValueEntryType,
+        source: ValueSource,
+        actual: Decimal,
+        expected: Decimal,
+        *,
+        valued_quantity: Decimal = ZERO,
+        item_entry_no: int | None = None,
+        capacity_entry_no: int | None = None,
+        item_no: str | None = None,
+        order_id: str | None = None,
+        order_line_no: int | None = None,
+        variance_type: VarianceType | None = None,
+        rounding_residual: Decimal = ZERO,
+        currency: str | None = None,
+        posted_at: dt.datetime | None = None,
+    ) -> None:
+        """Append a new value entry of this batch (``currency`` default: the setup's;
+        ``posted_at`` default: the batch's) with its G/L lines."""
+        value = ValueEntry(
+            -(len(self.values) + 1),
+            entry_type,
+            source,
+            actual,
+            expected,
+            currency=self.setup.currency if currency is None else currency,
+            valued_quantity=valued_quantity,
+            item_entry_no=item_entry_no,
+            capacity_entry_no=capacity_entry_no,
+            item_no=item_no,
+            order_id=order_id,
+            order_line_no=order_line_no,
+            variance_type=variance_type,
+            rounding_residual=rounding_residual,
+            posted_at=self.at if posted_at is None else posted_at,
+            document_no=self.document_no,
+        )
+        self.values.append(value)
+        self.gls.extend(gl_lines(value, self.accounts, -(len(self.gls) + 1)))
+
+    def item_value(
+        self,
+        item_entry_no: int,
+        item_no: str,
+        quantity: Decimal,
+        unit_cost: Decimal,
+        *,
+        sign: int = 1,
+        expected: bool = False,
+        order_id: str | None = None,
+        order_line_no: int | None = None,
+    ) -> None:
+        """The direct cost of an item entry: ``quantity × unit_cost`` rounded to the
+        currency (the rest kept as rounding residual), times ``sign``; as expected cost
+        with ``expected`` (output before cost adjustment), else actual."""
+        cost = quantity * unit_cost
+        amount = self.money.apply(cost)
+        signed = sign * amount
+        self.value_entry(
+            ValueEntryType.DIRECT_COST,
+            ValueSource.ITEM,
+            ZERO if expected else signed,
+            signed if expected else ZERO,
+            valued_quantity=sign * quantity,
+            item_entry_no=item_entry_no,
+            item_no=item_no,
+            order_id=order_id,
+            order_line_no=order_line_no,
+            rounding_residual=sign * (cost - amount),
+        )
+
+    # --- the result -------------------------------------------------------------------------
+
+    def result(self, idempotency_key: str | None = None) -> Execution:
+        """The decision: the orders read (as changed) and the balanced batch."""
+        batch = PostingBatch.build(
+            document_no=self.document_no,
+            posted_at=self.at,
+            item_entries=tuple(self.items),
+            capacity_entries=tuple(self.caps),
+            value_entries=tuple(self.values),
+            gl_entries=tuple(self.gls),
+            idempotency_key=idempotency_key,
+        )
+        return Execution(
+            tuple(self.orders.values()), batch, tuple(self.warnings), tuple(self.notes)
+        )

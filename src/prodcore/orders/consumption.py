@@ -1,0 +1,202 @@
+"""Material postings on a :class:`~prodcore.orders.builder.PostingBuilder`: consumption
+(and returns), picks, by-products (negative consumption) and inventory adjustments.
+
+Each posts an item ledger entry and its direct-cost value entry at the item's cost by
+costing method (:func:`~prodcore.ledger.posting.item_unit_cost`): consumption and
+by-products against the order's WIP, adjustments against Inventory Adjustment. A blocked
+item is refused (:class:`~prodcore.errors.BlockedError`); without negative inventory
+(setup) nothing may take more than is on hand at its location.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import attrs
+
+from prodcore.errors import BlockedError, InsufficientQuantityError, PrecisionError
+from prodcore.ledger.model import ItemEntryType
+from prodcore.ledger.posting import item_unit_cost, posted_quantity
+from prodcore.masterdata import Item
+from prodcore.orders.builder import BY_PRODUCT, LEDGER_QUANTITY, PostingBuilder
+from prodcore.orders.flushing import (
+    available_in_bin,
+    flushable,
+    linked_operation,
+    operation_started,
+)
+from prodcore.orders.journals import AdjustmentLine, ByProductLine, PickComponents, PostByProduct
+
+__all__ = ["adjust", "by_product", "consume", "pick", "postable_item"]
+
+
+def postable_item(b: PostingBuilder, item_no: str) -> Item:
+    """The item, refused with :class:`~prodcore.errors.BlockedError` if it is blocked."""
+    item = b.md.item(item_no)
+    if item.blocked:
+        raise BlockedError(kind="Item", key=item.no)
+    return item
+
+
+def _check_on_hand(b: PostingBuilder, item: Item, location: str, base_qty: Decimal) -> None:
+    """Refuse taking ``base_qty`` when it is more than on hand (unless the setup allows
+    negative inventory)."""
+    if b.setup.allow_negative_inventory:
+        return
+    on_hand = b.on_hand(item.no, location)
+    if base_qty > on_hand:
+        raise InsufficientQuantityError(
+            what=f"Inventory of {item.no} at {location or 'no location'}",
+            requested=base_qty,
+            available=on_hand,
+        )
+
+
+def consume(
+    b: PostingBuilder,
+    order_id: str,
+    line_no: int,
+    comp_line_no: int,
+    quantity: Decimal,
+    *,
+    flushed_by: int | None = None,
+    reason: str = "",
+    check_bin: bool = True,
+) -> None:
+    """Consume ``quantity`` (the component's unit; < 0 returns up to what was consumed)
+    of a component; ``flushed_by`` names the capacity entry whose posting flushed it,
+    ``reason`` (a flush) goes to the entry and the notes. With ``check_bin``, a pick
+    component takes no more than is staged in the production bin."""
+    if quantity == 0:
+        return
+    order = b.order(order_id)
+    line = order.line(line_no)
+    comp = line.component(comp_line_no)
+    item = postable_item(b, comp.item_no)
+    base_qty = item.to_base(quantity, comp.unit)
+    if quantity < 0 and -quantity > comp.consumed_quantity:
+        raise InsufficientQuantityError(
+            what=f"Return of {comp.item_no} to order {order_id}",
+            requested=-quantity,
+            available=comp.consumed_quantity,
+        )
+    if quantity > 0 and check_bin and comp.flushing_method.needs_pick:
+        available = available_in_bin(comp)
+        if quantity > available:
+            raise InsufficientQuantityError(
+                what=f"Consumption of {comp.item_no} from the production bin",
+                requested=quantity,
+                available=available,
+            )
+    location = comp.location_code
+    if quantity > 0:
+        _check_on_hand(b, item, location, base_qty)
+    ref = b.item_entry(
+        ItemEntryType.CONSUMPTION,
+        item.no,
+        -base_qty,
+        unit=item.base_unit,
+        location_code=location,
+        order_id=order_id,
+        order_line_no=line_no,
+        component_line_no=comp_line_no,
+        flushed_by_capacity_entry_no=flushed_by,
+        reason=reason,
+    )
+    b.item_value(
+        ref,
+        item.no,
+        base_qty,
+        item_unit_cost(item),
+        sign=-1,
+        order_id=order_id,
+        order_line_no=line_no,
+    )
+    b.put_component(
+        order_id,
+        line_no,
+        attrs.evolve(comp, consumed_quantity=comp.consumed_quantity + quantity),
+    )
+    if reason:
+        shown = posted_quantity(quantity, LEDGER_QUANTITY)  # 26.4, not 26.40000
+        b.notes.append(f"{reason}: {shown:f} {comp.unit} of {comp.item_no} ({order_id})")
+
+
+def _base_quantity(item: Item, quantity: Decimal, per: Decimal) -> Decimal:
+    """``quantity`` × ``per`` at the item's rounding; refused when it rounds to zero."""
+    base_qty = posted_quantity(quantity * per, item.rounding)
+    if base_qty == 0:
+        raise PrecisionError(
+            item_no=item.no,
+            unit=item.base_unit,
+            quantity=quantity,
+            precision=item.rounding_precision,
+        )
+    return base_qty
+
+
+def by_product(b: PostingBuilder, bl: ByProductLine) -> None:
+    """A by-product: an inbound consumption entry of no component, valued at its unit
+    cost (default: the item's cost), G/L Inventory against the order's WIP."""
+    order = b.order(bl.order_id, command=PostByProduct.name)
+    line = order.line(bl.line_no)
+    item = postable_item(b, bl.item_no)
+    base_qty = _base_quantity(item, bl.quantity, Decimal(1))
+    ref = b.item_entry(
+        ItemEntryType.CONSUMPTION,
+        item.no,
+        base_qty,
+        unit=item.base_unit,
+        location_code=order.location_code if bl.location_code is None else bl.location_code,
+        order_id=order.id,
+        order_line_no=line.line_no,
+        reason=BY_PRODUCT,
+    )
+    unit_cost = item_unit_cost(item) if bl.unit_cost is None else bl.unit_cost
+    b.item_value(ref, item.no, base_qty, unit_cost, order_id=order.id, order_line_no=line.line_no)
+    # nothing on the order changes but that it has postings now
+    b.put_order(attrs.evolve(b.orders[order.id], has_postings=True))
+    b.notes.append(f"{BY_PRODUCT}: {base_qty} {item.base_unit} of {item.no} ({order.id})")
+
+
+def adjust(b: PostingBuilder, al: AdjustmentLine) -> None:
+    """An inventory adjustment: a positive or negative adjustment entry of no order,
+    valued at ``unit_cost`` per the line's unit (default: the item's cost)."""
+    item = postable_item(b, al.item_no)
+    per = item.qty_per_unit(al.unit or item.base_unit)
+    base_qty = _base_quantity(item, al.quantity, per)
+    location = al.location_code
+    if base_qty < 0:
+        _check_on_hand(b, item, location, -base_qty)
+    entry_type = (
+        ItemEntryType.POSITIVE_ADJUSTMENT if base_qty > 0 else ItemEntryType.NEGATIVE_ADJUSTMENT
+    )
+    ref = b.item_entry(
+        entry_type,
+        item.no,
+        base_qty,
+        unit=item.base_unit,
+        location_code=location,
+        reason=al.reason,
+    )
+    unit_cost = item_unit_cost(item) if al.unit_cost is None else al.unit_cost / per
+    b.item_value(ref, item.no, base_qty, unit_cost)
+
+
+def pick(b: PostingBuilder, command: PickComponents) -> None:
+    """Stage components in the production bin; a PICK_FORWARD component whose flushing
+    moment has passed (its linked operation started, or it has none) is flushed from
+    the bin at once."""
+    order = b.order(command.order_id, command=command.name)
+    for pl in command.lines:
+        line = b.orders[order.id].line(pl.line_no)
+        comp = line.component(pl.component_line_no)
+        comp = attrs.evolve(comp, picked_quantity=comp.picked_quantity + pl.quantity)
+        b.put_component(order.id, line.line_no, comp)
+        op = linked_operation(line, comp)
+        due = op is None or operation_started(op)
+        if comp.flushing_method.is_forward and comp.flushing_method.needs_pick and due:
+            qty = flushable(comp, comp.remaining_quantity)
+            consume(
+                b, order.id, line.line_no, comp.line_no, qty, reason="Forward flush from the pick"
+            )

@@ -1,0 +1,256 @@
+"""Release and finish flushing, BC's finish checks and the WIP write-off.
+
+:func:`flush_at_release` and :func:`flush_at_finish` build the postings a status change
+makes, in the unit of work of that change: forward flushing when an order is released,
+backward flushing, the finish checks and (finishing without output) the write-off of a
+line's WIP when it is finished. Both return an
+:class:`~prodcore.orders.builder.Execution` like any posting decision.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import attrs
+
+from prodcore.errors import InvalidTransitionError
+from prodcore.ledger.model import AccountRole, ItemEntryType, ValueEntryType, ValueSource
+from prodcore.ledger.posting import gl_lines
+from prodcore.ledger.reader import LedgerReader
+from prodcore.numbers import ZERO
+from prodcore.orders.builder import Execution, PostingBuilder
+from prodcore.orders.checks import check_finish_quality, check_finish_subcontracting
+from prodcore.orders.consumption import consume
+from prodcore.orders.explosion import MasterDataLookup
+from prodcore.orders.flushing import flushable, linked_operation, needed_for_output
+from prodcore.orders.journals import OutputLine, expected_output_line
+from prodcore.orders.model import Operation, OrderLine, ProductionOrder, RoutingStatus
+from prodcore.orders.output import post_output
+
+__all__ = [
+    "flush_at_finish",
+    "flush_at_release",
+    "has_consumption_or_capacity",
+    "line_wip",
+    "write_off_wip",
+]
+
+
+def has_consumption_or_capacity(b: PostingBuilder, order_id: str, line_no: int) -> bool:
+    """BC's finish check: the line has consumption or capacity entries, counted
+    gross (an entry stays even when reversed), posted before or in this batch."""
+    items = [*b.ledger.item_entries(order_id=order_id), *b.items]
+    if any(
+        e.order_id == order_id
+        and e.order_line_no == line_no
+        and e.entry_type is ItemEntryType.CONSUMPTION
+        for e in items
+    ):
+        return True
+    caps = [*b.ledger.capacity_entries(order_id=order_id), *b.caps]
+    return any(c.order_id == order_id and c.order_line_no == line_no for c in caps)
+
+
+def line_wip(b: PostingBuilder, order_id: str, line_no: int) -> Decimal:
+    """The WIP balance of one order line: the WIP lines of its value entries."""
+    total = ZERO
+    for v in (*b.ledger.value_entries(order_id=order_id), *b.values):
+        if v.order_id == order_id and v.order_line_no == line_no:
+            total += sum(
+                (g.amount for g in gl_lines(v, b.accounts, 0) if g.role is AccountRole.WIP),
+                ZERO,
+            )
+    return total
+
+
+def write_off_wip(b: PostingBuilder, order_id: str, line: OrderLine) -> None:
+    """BC's "Finish Order without Output": the line's WIP goes to Inventory
+    Adjustment (a ``WIP_WRITE_OFF`` value entry of no item entry)."""
+    wip = line_wip(b, order_id, line.line_no)
+    if wip == 0:
+        return
+    b.value_entry(
+        ValueEntryType.WIP_WRITE_OFF,
+        ValueSource.ITEM,
+        wip,
+        ZERO,
+        item_no=line.item_no,
+        order_id=order_id,
+        order_line_no=line.line_no,
+    )
+    b.notes.append(f"WIP of line {line.line_no} written off to Inventory Adjustment: {wip}")
+
+
+def _co_products_with_output(order: ProductionOrder) -> bool:
+    """An order with co-products of which a line has output: its cost is shared over the
+    lines at cost adjustment, so a line without output is no loss to write off."""
+    return any(line.cost_share_percent is not None for line in order.lines) and any(
+        line.finished_quantity != 0 for line in order.lines
+    )
+
+
+def _forward_output_line(order: ProductionOrder, line: OrderLine, op: Operation) -> OutputLine:
+    """A forward-flushed operation's expected output: the last one the line's remaining
+    quantity, earlier ones what they still lack of the line's quantity."""
+    if op.is_last:
+        qty = line.remaining_quantity
+    else:
+        qty = max(line.quantity - op.output_quantity - op.scrap_quantity, ZERO)
+    return expected_output_line(order, line, op, qty, finished=True)
+
+
+def flush_at_release(
+    order: ProductionOrder,
+    md: MasterDataLookup,
+    ledger: LedgerReader,
+    at: dt.datetime,
+    document_no: str,
+) -> Execution:
+    """Forward flushing of a just-released order: forward operations post their expected
+    output and time (which flushes their linked components), then unlinked forward
+    components are consumed (pick variants: what is in the bin)."""
+    b = PostingBuilder(md, ledger, lambda _id: order, at, document_no)
+    b.order(order.id, command="release")
+    for line in order.lines:
+        for op in line.operations:
+            current = b.orders[order.id].line(line.line_no).operation(op.operation_no)
+            if current.flushing_method.is_forward:
+                post_output(
+                    b,
+                    _forward_output_line(order, b.orders[order.id].line(line.line_no), current),
+                    command="release",
+                )
+        for comp in b.orders[order.id].line(line.line_no).components:
+            if comp.flushing_method.is_forward and linked_operation(line, comp) is None:
+                consume(
+                    b,
+                    order.id,
+                    line.line_no,
+                    comp.line_no,
+                    flushable(comp, comp.remaining_quantity),
+                    reason="Forward flush at release",
+                    check_bin=False,
+                )
+    return b.result()
+
+
+def flush_at_finish(
+    order: ProductionOrder,
+    md: MasterDataLookup,
+    ledger: LedgerReader,
+    at: dt.datetime,
+    document_no: str,
+    *,
+    finish_without_output: bool = False,
+) -> Execution:
+    """Backward flushing and BC's finish checks for a released order about to finish.
+
+    Backward operations post from the last one down (the last posts the line's remaining
+    quantity; earlier ones catch up to the last one's output + scrap); then unlinked
+    backward components consume ``Qper × (output + scrap) × (1 + scrap %)`` less what is
+    consumed. A line with consumption or capacity but no output is refused unless the
+    setup and the command both allow finishing without output (counted gross, as BC
+    does: reversed consumption still counts); such a line's WIP is then written off to
+    Inventory Adjustment (a balanced ``WIP_WRITE_OFF`` value entry). Missing output or
+    consumption become warnings. All operations end FINISHED.
+    """
+    check_finish_subcontracting(order)
+    check_finish_quality(order)
+    b = PostingBuilder(md, ledger, lambda _id: order, at, document_no)
+    b.order(order.id, command="finish")
+    for line in order.lines:
+        _flush_backward_operations(b, order, line.line_no)
+        _flush_backward_components(b, order.id, line.line_no)
+        _check_output(b, order, line.line_no, finish_without_output=finish_without_output)
+        current = b.orders[order.id].line(line.line_no)
+        _warn_missing(b, current)
+        b.put_line(
+            order.id,
+            attrs.evolve(
+                current,
+                operations=tuple(
+                    attrs.evolve(o, status=RoutingStatus.FINISHED) for o in current.operations
+                ),
+            ),
+        )
+    return b.result()
+
+
+def _flush_backward_operations(b: PostingBuilder, order: ProductionOrder, line_no: int) -> None:
+    """Backward operations post from the last one down: the last the line's remaining
+    quantity, earlier ones what they lack of the last one's output + scrap."""
+    last_total: Decimal | None = None
+    for op in reversed(order.line(line_no).operations):
+        current_line = b.orders[order.id].line(line_no)
+        current = current_line.operation(op.operation_no)
+        if current.flushing_method.is_backward:
+            if current.is_last:
+                qty = current_line.remaining_quantity
+            else:
+                target = last_total if last_total is not None else current_line.quantity
+                qty = max(target - current.output_quantity - current.scrap_quantity, ZERO)
+            jl = expected_output_line(order, current_line, current, qty, finished=True)
+            if qty or not jl.setup_time.is_zero():
+                post_output(b, jl, command="finish")
+                b.notes.append(f"Backward flushed operation {op.operation_no}: output {qty}")
+            current = b.orders[order.id].line(line_no).operation(op.operation_no)
+        if last_total is None:
+            last_total = current.output_quantity + current.scrap_quantity
+
+
+def _flush_backward_components(b: PostingBuilder, order_id: str, line_no: int) -> None:
+    """Unlinked backward components consume what the line's output + scrap needs, less
+    what is consumed."""
+    line = b.orders[order_id].line(line_no)
+    for comp in line.components:
+        if comp.flushing_method.is_backward and linked_operation(line, comp) is None:
+            rounding = b.md.item(comp.item_no).rounding
+            need = needed_for_output(comp, line.finished_quantity + line.scrap_quantity, rounding)
+            consume(
+                b,
+                order_id,
+                line_no,
+                comp.line_no,
+                flushable(comp, max(need - comp.consumed_quantity, ZERO)),
+                reason="Backward flush at finish",
+                check_bin=False,
+            )
+
+
+def _check_output(
+    b: PostingBuilder, order: ProductionOrder, line_no: int, *, finish_without_output: bool
+) -> None:
+    """A line with consumption or capacity but no output finishes only when the setup
+    and the command allow it; its WIP is then written off."""
+    line = b.orders[order.id].line(line_no)
+    if (
+        line.finished_quantity != 0
+        or _co_products_with_output(b.orders[order.id])
+        or not has_consumption_or_capacity(b, order.id, line_no)
+    ):
+        return
+    if not (finish_without_output and b.setup.finish_order_without_output):
+        raise InvalidTransitionError(
+            order_id=order.id,
+            status=order.status.value,
+            command="change status to FINISHED",
+            reason=f"Line {line_no} has consumption or capacity but no output.",
+        )
+    b.warnings.append(f"Line {line_no} is finished without output.")
+    write_off_wip(b, order.id, line)
+
+
+def _warn_missing(b: PostingBuilder, line: OrderLine) -> None:
+    """Warnings for output and consumption still missing on the line."""
+    if line.remaining_quantity > 0:
+        b.warnings.append(
+            f"Output is missing on line {line.line_no}: "
+            f"{line.remaining_quantity} {line.unit} remaining."
+        )
+    for comp in line.components:
+        if comp.remaining_quantity > 0:
+            b.warnings.append(
+                f"Consumption is missing for {comp.item_no} (line {line.line_no}, "
+                f"component {comp.line_no}): {comp.remaining_quantity} {comp.unit} remaining."
+            )
