@@ -6,9 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from prodcore.app import handle, put_master_data
-
 from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
+from prodcore.app import handle, put_master_data
 from prodcore.clock import FixedClock
 from prodcore.ledger import PostingResult
 from prodcore.masterdata import (

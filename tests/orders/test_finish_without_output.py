@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from prodcore.app import handle, put_master_data
 
+from prodcore.app import handle, put_master_data
 from prodcore.clock import FixedClock
 from prodcore.errors import InvalidTransitionError
 from prodcore.ledger import AccountRole, ValueEntryType, ValueSource
