@@ -32,6 +32,7 @@ __all__ = [
     "SystemClock",
     "check_date",
     "check_moment",
+    "checked_now",
     "supported_date",
     "supported_moment",
 ]
@@ -132,6 +133,21 @@ class FixedClock:
                 field="at", value=delta, reason="moves the clock past the supported dates"
             ) from None
         self.at = moved
+
+
+def checked_now(clock: Clock) -> dt.datetime:
+    """``clock.now()``, refused with :class:`InvalidValueError` (field ``clock``) unless it
+    is timezone-aware and on a supported date: services read the time through this.
+
+    >>> class Naive:
+    ...     def now(self) -> dt.datetime:
+    ...         return dt.datetime(2026, 1, 5)
+    >>> checked_now(Naive())
+    Traceback (most recent call last):
+    ...
+    prodcore.errors.InvalidValueError: Invalid value for clock: datetime.datetime(2026, 1, 5, 0, 0) (must be a datetime with a timezone).
+    """
+    return check_moment(clock.now(), "clock")
 
 
 class SystemClock:

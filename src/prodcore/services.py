@@ -33,7 +33,7 @@ from typing import overload
 
 import attrs
 
-from prodcore.clock import Clock
+from prodcore.clock import Clock, checked_now
 from prodcore.errors import (
     BomCycleError,
     ConcurrencyError,
@@ -135,7 +135,7 @@ def _decide(
         if not isinstance(command, CreateOrder):
             raise
         before = None
-    at = clock.now()
+    at = checked_now(clock)
     flush: Execution | None = None
     current = before
     finishing = (
@@ -277,11 +277,12 @@ def _decide_ledger_command(
     uow: UnitOfWork,
     clock: Clock,
 ) -> Execution:
+    now = checked_now(clock)
     if isinstance(command, _SUBCONTRACTING):
-        return decide_subcontracting(command, get_order, uow.master_data, uow.ledger, clock.now())
+        return decide_subcontracting(command, get_order, uow.master_data, uow.ledger, now)
     if isinstance(command, _QUALITY):
-        return decide_quality(command, get_order, uow.master_data, uow.ledger, clock.now())
-    return decide_posting(command, get_order, uow.master_data, uow.ledger, clock.now())
+        return decide_quality(command, get_order, uow.master_data, uow.ledger, now)
+    return decide_posting(command, get_order, uow.master_data, uow.ledger, now)
 
 
 def _post(

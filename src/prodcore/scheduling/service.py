@@ -38,7 +38,7 @@ from collections.abc import Iterable
 
 import attrs
 
-from prodcore.clock import Clock
+from prodcore.clock import Clock, supported_moment
 from prodcore.errors import InvalidValueError
 from prodcore.orders.model import OrderStatus, ProductionOrder
 from prodcore.ports import UnitOfWork
@@ -69,7 +69,7 @@ class ScheduleOrder:
     order_id: str
     direction: Direction = Direction.BACKWARD
     mode: CapacityMode = CapacityMode.INFINITE
-    anchor: dt.datetime | None = None
+    anchor: dt.datetime | None = attrs.field(default=None, validator=supported_moment)
     horizon_days: int = 365
     name = "schedule"
 
