@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import decimal
 from decimal import Decimal
 
@@ -8,7 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
+from prodcore.clock import FixedClock
 from prodcore.errors import InvalidValueError, UnitMismatchError
+from prodcore.masterdata import BomLine, Item, ProductionBom, Replenishment
 from prodcore.numbers import (
     ARITHMETIC,
     MAX_DECIMAL_PLACES,
@@ -22,6 +26,10 @@ from prodcore.numbers import (
     as_decimal,
     to_decimal,
 )
+from prodcore.orders.execution import ConsumptionLine, PostConsumption
+from prodcore.orders.lifecycle import ChangeStatus, CreateOrder
+from prodcore.orders.model import OrderStatus
+from prodcore.services import handle, put_master_data
 from prodcore.testing.strategies import decimals
 
 
@@ -185,3 +193,27 @@ def test_value_object_sums_are_exact_or_refused(a: Decimal, b: Decimal) -> None:
     else:
         with pytest.raises(InvalidValueError):
             _ = Quantity(a, "KG") + Quantity(b, "KG")
+
+
+def test_a_posting_whose_cost_leaves_the_range_is_refused_and_changes_nothing() -> None:
+    uow = InMemoryUnitOfWork(InMemoryStore())
+    clock = FixedClock(dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC))
+    put_master_data(
+        uow,
+        [
+            Item("LEG", base_unit="PCS", unit_cost="99999999999999.99"),
+            Item(
+                "T", base_unit="PCS", replenishment=Replenishment.PRODUCTION, production_bom_no="B"
+            ),
+            ProductionBom("B", (BomLine("LEG", 1),)),
+        ],
+    )
+    big = "99999999999999"  # in range, but quantity x unit cost is not
+    handle(uow, CreateOrder("PO-1", "T", big, due_date=dt.date(2026, 3, 9)), clock=clock)
+    handle(uow, ChangeStatus("PO-1", OrderStatus.RELEASED), clock=clock)
+    post = PostConsumption("K", (ConsumptionLine("PO-1", 10000, 10000, big),))
+    with pytest.raises(InvalidValueError) as info:
+        handle(uow, post, clock=clock)
+    assert info.value.field == "cost_amount_actual"
+    assert uow.ledger.consumed_quantity("PO-1", 10000, 10000) == 0
+    assert uow.ledger.idempotency("K") is None
