@@ -84,19 +84,18 @@ class _FarClock:
         return dt.datetime(9999, 12, 31, 23, 59, tzinfo=UTC)
 
 
+#: one work centre on a weekday shift, one item made on it in an hour
+SHOP = (
+    ShopCalendar("DAY", shifts=one_shift_per_weekday(dt.time(8), dt.time(16))),
+    WorkCenter("SAW", calendar_code="DAY"),
+    Routing("R", (RoutingLine("10", CapacityType.WORK_CENTER, "SAW", run_time=Duration(60)),)),
+    Item("SHELF", base_unit="PCS", replenishment=Replenishment.PRODUCTION, routing_no="R"),
+)
+
+
 def _shop() -> InMemoryUnitOfWork:
     uow = InMemoryUnitOfWork(InMemoryStore())
-    put_master_data(
-        uow,
-        [
-            ShopCalendar("DAY", shifts=one_shift_per_weekday(dt.time(8), dt.time(16))),
-            WorkCenter("SAW", calendar_code="DAY"),
-            Routing(
-                "R", (RoutingLine("10", CapacityType.WORK_CENTER, "SAW", run_time=Duration(60)),)
-            ),
-            Item("SHELF", base_unit="PCS", replenishment=Replenishment.PRODUCTION, routing_no="R"),
-        ],
-    )
+    put_master_data(uow, SHOP)
     return uow
 
 

@@ -479,57 +479,29 @@ _LEDGER_DOCS: dict[str, type] = {
 }
 
 
-def _source_entry_no(value: ValueEntry) -> int | None:
-    return value.item_entry_no if value.source is ValueSource.ITEM else value.capacity_entry_no
+def _column_value(record: Any, column: str) -> object:
+    """What ``record``'s document says for the key column ``column``."""
+    if column in ("type", "source"):
+        return getattr(record, column).value
+    if column == "source_entry_no":
+        return (
+            record.item_entry_no if record.source is ValueSource.ITEM else record.capacity_entry_no
+        )
+    return getattr(record, column)
 
 
-#: Per ledger table: the key columns kept beside each document and how the document
-#: says the same thing. Queries and indexes use the columns, so they must agree.
-_KEY_COLUMNS: dict[str, tuple[str, tuple[tuple[str, Callable[[Any], object]], ...]]] = {
-    "batch": (
-        "prodcore_ledger_batches",
-        (
-            ("posting_no", lambda b: b.posting_no),
-            ("idempotency_key", lambda b: b.idempotency_key),
-        ),
-    ),
-    "item": (
-        "prodcore_item_entries",
-        (
-            ("entry_no", lambda e: e.entry_no),
-            ("order_id", lambda e: e.order_id),
-            ("item_no", lambda e: e.item_no),
-            ("applies_to_entry_no", lambda e: e.applies_to_entry_no),
-        ),
-    ),
+#: Per ledger table: the key columns kept beside each document (named as the document's
+#: fields, see :func:`_column_value`). Queries and indexes use the columns, so they must
+#: agree with the documents.
+_KEY_COLUMNS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "batch": ("prodcore_ledger_batches", ("posting_no", "idempotency_key")),
+    "item": ("prodcore_item_entries", ("entry_no", "order_id", "item_no", "applies_to_entry_no")),
     "capacity": (
         "prodcore_capacity_entries",
-        (
-            ("entry_no", lambda e: e.entry_no),
-            ("order_id", lambda e: e.order_id),
-            ("type", lambda e: e.type.value),
-            ("no", lambda e: e.no),
-            ("work_center_no", lambda e: e.work_center_no),
-            ("applies_to_entry_no", lambda e: e.applies_to_entry_no),
-        ),
+        ("entry_no", "order_id", "type", "no", "work_center_no", "applies_to_entry_no"),
     ),
-    "value": (
-        "prodcore_value_entries",
-        (
-            ("entry_no", lambda e: e.entry_no),
-            ("order_id", lambda e: e.order_id),
-            ("source", lambda e: e.source.value),
-            ("source_entry_no", _source_entry_no),
-        ),
-    ),
-    "gl": (
-        "prodcore_gl_entries",
-        (
-            ("entry_no", lambda e: e.entry_no),
-            ("order_id", lambda e: e.order_id),
-            ("account", lambda e: e.account),
-        ),
-    ),
+    "value": ("prodcore_value_entries", ("entry_no", "order_id", "source", "source_entry_no")),
+    "gl": ("prodcore_gl_entries", ("entry_no", "order_id", "account")),
 }
 
 #: Balance tables: (area, table, key columns); keys compare as :func:`_index_balances`.
@@ -603,7 +575,7 @@ def _sql_ledger_rows(store: Any, facts: _StoreFacts, out: _Collector) -> None:
     for name, (table, columns) in _KEY_COLUMNS.items():
         cls = _LEDGER_DOCS[f"ledger:{name}"]
         posting = "" if name == "batch" else ", posting_no"
-        names = ", ".join(column for column, _ in columns)
+        names = ", ".join(columns)
         for *values, doc in store.query(f"SELECT {names}{posting}, doc FROM {table}"):
             if name == "batch":
                 facts.posting_nos.add(values[0])
@@ -615,12 +587,13 @@ def _sql_ledger_rows(store: Any, facts: _StoreFacts, out: _Collector) -> None:
             except ProdcoreError as err:
                 out.add(f"ledger:{name}", key, f"stored document does not load: {err}")
                 continue
-            for (column, of_doc), value in zip(columns, values, strict=True):
-                if of_doc(record) != value:
+            for column, value in zip(columns, values, strict=True):
+                says = _column_value(record, column)
+                if says != value:
                     out.add(
                         f"ledger:{name}",
                         key,
-                        f"column {column} is {value!r}, the document says {of_doc(record)!r}",
+                        f"column {column} is {value!r}, the document says {says!r}",
                     )
 
 
