@@ -2,7 +2,13 @@
 
 :func:`verify` works through the ports, so it checks any store; for prodcore's SQL
 stores it also loads every stored JSON document on its own (one bad row is reported,
-not fatal) and compares key columns with the documents. Problems come back as data:
+not fatal), compares key columns with the documents and reads the counters, the
+idempotency rows and every balance row. A missing batch is whatever the store promised
+and does not hold: prodcore's stores number postings from a counter without gaps, so
+every number up to the counter must have its batch, and so must every posting number an
+entry row or an idempotency row refers to; each one is reported and checking goes on.
+(A store behind the ports alone is read from posting 1 to the first missing one.)
+Problems come back as data:
 
 >>> from prodcore.adapters import open_store
 >>> from prodcore.testing.contracts import sample_batch, sample_order
