@@ -522,6 +522,27 @@ _BALANCE_TABLES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 )
 
 
+def _sql_documents(store: Any) -> Iterator[tuple[str, str, object, str]]:
+    """(area, key, a key column to compare, raw JSON) of every row outside the ledger
+    tables (those are read with their key columns by :func:`_sql_ledger_rows`)."""
+    for (doc,) in store.query("SELECT doc FROM prodcore_setup"):
+        yield "setup", "setup", None, doc
+    for kind, no, doc in store.query(
+        "SELECT kind, no, doc FROM prodcore_master_data ORDER BY kind, no"
+    ):
+        yield f"master_data:{kind}", no, None, doc
+    for order_id, version, status, doc in store.query(
+        "SELECT id, version, status, doc FROM prodcore_orders ORDER BY id"
+    ):
+        yield f"orders:{status}", order_id, version, doc
+    for (doc,) in store.query("SELECT doc FROM prodcore_posting_setup"):
+        yield "posting_setup", "posting_setup", None, doc
+    for key, command_hash, doc in store.query(
+        "SELECT key, command_hash, doc FROM prodcore_idempotency ORDER BY key"
+    ):
+        yield "idempotency", key, command_hash, doc
+
+
 def _sql_facts(store: Any, out: _Collector) -> _StoreFacts:
     """Load every raw row of a prodcore SQL store on its own (one bad row is reported,
     not fatal), compare key columns with documents, and collect the store facts."""
@@ -529,7 +550,7 @@ def _sql_facts(store: Any, out: _Collector) -> _StoreFacts:
     from prodcore.masterdata import ManufacturingSetup
 
     facts = _StoreFacts(posting_nos=set(), idempotency=[], balances={})
-    for table, key, version, doc in store.documents():
+    for table, key, column, doc in _sql_documents(store):
         try:
             if table == "setup":
                 loads(doc, ManufacturingSetup)
@@ -541,24 +562,17 @@ def _sql_facts(store: Any, out: _Collector) -> _StoreFacts:
             elif table.startswith("orders:"):
                 order = loads(doc, ProductionOrder)
                 status = table.split(":", 1)[1]
-                if order.id != key or order.version != version or order.status.value != status:
+                if order.id != key or order.version != column or order.status.value != status:
                     out.add(
                         "order",
                         key,
-                        f"columns (id {key!r}, version {version}, {status}) differ from the "
+                        f"columns (id {key!r}, version {column}, {status}) differ from the "
                         f"document (id {order.id!r}, version {order.version}, {order.status})",
                     )
             elif table == "posting_setup":
                 loads(doc, PostingSetup)
-            elif table == "idempotency":
-                remembered = loads(doc, IdempotencyRecord)
-                facts.idempotency.append(remembered)  # type: ignore[union-attr]
-                if remembered.key != key:
-                    out.add(table, key, "the document carries another key")
-                elif remembered.result.batch is not None:
-                    facts.referenced.setdefault(
-                        remembered.result.batch.posting_no, "idempotency rows"
-                    )
+            else:
+                _check_idempotency_row(loads(doc, IdempotencyRecord), key, column, facts, out)
         except (ProdcoreError, KeyError) as err:
             out.add(table, key, f"stored document does not load: {err}")
     _sql_ledger_rows(store, facts, out)
@@ -573,6 +587,18 @@ def _sql_facts(store: Any, out: _Collector) -> _StoreFacts:
             if amount is not None:
                 facts.balances[(area, stored_key)] = amount  # type: ignore[index]
     return facts
+
+
+def _check_idempotency_row(
+    record: IdempotencyRecord, key: str, command_hash: object, facts: _StoreFacts, out: _Collector
+) -> None:
+    if record.key != key or record.command_hash != command_hash:
+        out.add("idempotency", key, "the key or command hash columns differ from the document")
+        return
+    assert facts.idempotency is not None
+    facts.idempotency.append(record)
+    if record.result.batch is not None:
+        facts.referenced.setdefault(record.result.batch.posting_no, "idempotency rows")
 
 
 def _sql_ledger_rows(store: Any, facts: _StoreFacts, out: _Collector) -> None:
