@@ -224,3 +224,45 @@ def test_a_posting_dated_9999_is_reported_not_a_crash(store: SqlStore) -> None:
 def test_a_balance_row_no_entry_accounts_for_is_reported(store: SqlStore) -> None:
     report = tamper(store, "INSERT INTO prodcore_bal_wip (order_id, qty) VALUES ('GHOST', '5')")
     assert_reports(report, "WIP balance GHOST: stored 5, no entries add up to it")
+
+
+@pytest.mark.parametrize(
+    ("statements", "expected"),
+    [
+        (
+            (
+                """UPDATE prodcore_gl_entries SET doc = replace(doc, '"value_entry_no": 30',
+                   '"value_entry_no": 999') WHERE entry_no IN (59, 60)""",
+            ),
+            "G/L entry 59: refers to missing value entry 999",
+        ),
+        (
+            (
+                """UPDATE prodcore_value_entries SET doc = replace(doc, '"capacity_entry_no": 5',
+                   '"capacity_entry_no": 99') WHERE entry_no = 30""",
+                "UPDATE prodcore_value_entries SET source_entry_no = 99 WHERE entry_no = 30",
+            ),
+            "value entry 30: values CAPACITY entry 99, which does not exist",
+        ),
+        (
+            (
+                """UPDATE prodcore_gl_entries SET doc = replace(doc, '"order_id": "PO-1001"',
+                   '"order_id": "PO-9"') WHERE entry_no = 59""",
+                "UPDATE prodcore_gl_entries SET order_id = 'PO-9' WHERE entry_no = 59",
+            ),
+            "G/L entry 59: currency EUR / order PO-9 differ from value entry 30",
+        ),
+        (
+            (
+                """UPDATE prodcore_capacity_entries SET doc = replace(doc,
+                   '"applies_to_entry_no": 5', '"applies_to_entry_no": 99') WHERE entry_no = 6""",
+                "UPDATE prodcore_capacity_entries SET applies_to_entry_no = 99 WHERE entry_no = 6",
+            ),
+            "capacity entry 6: reverses capacity entry 99, which does not precede it",
+        ),
+    ],
+)
+def test_broken_references_between_entries_are_reported(
+    store: SqlStore, statements: tuple[str, ...], expected: str
+) -> None:
+    assert_reports(tamper(store, *statements), expected)
