@@ -6,7 +6,10 @@ from __future__ import annotations
 import sys
 from decimal import Decimal
 
+import pytest
+
 from prodcore.costing import roll_up
+from prodcore.errors import BomCycleError
 from prodcore.masterdata import (
     BomLine,
     BomLineType,
@@ -103,3 +106,15 @@ def test_a_5000_level_phantom_chain_multiplies_the_quantities_per() -> None:
     assert component.quantity_per == 6
     assert len(component.bom_path) == DEPTH
     assert component.bom_path[-1] == f"P{DEPTH - 1}"
+
+
+def test_a_5000_level_phantom_cycle_is_named_in_full() -> None:
+    boms = [
+        ProductionBom(f"P{n}", (BomLine(f"P{(n + 1) % DEPTH}", type=BomLineType.PRODUCTION_BOM),))
+        for n in range(DEPTH)
+    ]
+    md = MasterData.of(items=[], boms=boms)
+    with pytest.raises(BomCycleError) as info:
+        explode_bom("P0", md)
+    cycle = info.value.cycle
+    assert (cycle[0], cycle[-1], len(cycle)) == ("P0", "P0", DEPTH + 1)

@@ -119,39 +119,40 @@ class _PhantomLevel:
     factor: Decimal
     scrap: Decimal
     link: str | None
-    path: tuple[str, ...]
 
 
 def _explode(bom_no: str, md: MasterDataLookup, at: dt.date | None) -> Iterator[ExplodedComponent]:
     # An explicit stack, not recursion: a chain of thousands of phantoms must not
-    # exhaust the interpreter stack. ``on_path`` makes the cycle check O(1) per line.
-    on_path = {bom_no}
-    stack = [_PhantomLevel(iter(md.bom(bom_no).active_lines(at)), ONE, ZERO, None, (bom_no,))]
+    # exhaust the interpreter stack. ``path`` runs parallel to the stack; ``on_path``
+    # makes the cycle check O(1), and a component's path tuple is built only when the
+    # stack has changed since the last one (so its cost follows the output, not depth²).
+    path = [bom_no]
+    on_path = {bom_no: 0}
+    stack = [_PhantomLevel(iter(md.bom(bom_no).active_lines(at)), ONE, ZERO, None)]
+    bom_path: tuple[str, ...] | None = None
     while stack:
         level = stack[-1]
         line = next(level.lines, None)
         if line is None:
             stack.pop()
-            on_path.discard(level.path[-1])
+            del on_path[path.pop()]
+            bom_path = None
             continue
         qper = level.factor * line.effective_quantity_per
         combined_scrap = _compound(level.scrap, line.scrap_percent)
         link = line.routing_link_code or level.link
         if line.type is BomLineType.PRODUCTION_BOM:
             if line.no in on_path:
-                path = level.path
-                raise BomCycleError(cycle=(*path[path.index(line.no) :], line.no))
-            on_path.add(line.no)
+                raise BomCycleError(cycle=(*path[on_path[line.no] :], line.no))
+            on_path[line.no] = len(path)
+            path.append(line.no)
             stack.append(
-                _PhantomLevel(
-                    iter(md.bom(line.no).active_lines(at)),
-                    qper,
-                    combined_scrap,
-                    link,
-                    (*level.path, line.no),
-                )
+                _PhantomLevel(iter(md.bom(line.no).active_lines(at)), qper, combined_scrap, link)
             )
+            bom_path = None
         else:
+            if bom_path is None:
+                bom_path = tuple(path)
             yield ExplodedComponent(
                 item_no=line.no,
                 quantity_per=qper,
@@ -159,7 +160,7 @@ def _explode(bom_no: str, md: MasterDataLookup, at: dt.date | None) -> Iterator[
                 scrap_percent=combined_scrap,
                 routing_link_code=link,
                 formula=line.formula,
-                bom_path=level.path,
+                bom_path=bom_path,
             )
 
 
