@@ -8,7 +8,15 @@ import datetime as dt
 import pytest
 
 from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
-from prodcore.clock import EARLIEST, LATEST, FixedClock, check_date, check_moment, checked_now
+from prodcore.clock import (
+    EARLIEST,
+    LATEST,
+    MAX_SPAN_DAYS,
+    FixedClock,
+    check_date,
+    check_moment,
+    checked_now,
+)
 from prodcore.errors import InvalidValueError
 from prodcore.ledger.model import ValueSource
 from prodcore.masterdata import CapacityType, Item, Replenishment, Routing, RoutingLine, WorkCenter
@@ -138,3 +146,17 @@ def test_orders_at_the_edges_of_the_range_schedule(due: dt.date, direction: Dire
     ).order
     assert order.starting is not None and order.ending is not None
     assert abs(order.ending.date() - due) <= dt.timedelta(days=2)
+
+
+@pytest.mark.parametrize("horizon", [0, MAX_SPAN_DAYS + 1, 10**6])
+def test_a_scheduling_horizon_beyond_a_century_is_refused(horizon: int) -> None:
+    uow = _shop()
+    clock = FixedClock(_moment(LATEST))
+    handle(uow, CreateOrder("PO-1", "SHELF", 10, due_date=LATEST), clock=clock)
+    command = ScheduleOrder(
+        "PO-1", direction=Direction.FORWARD, horizon_days=horizon, anchor=_moment(LATEST)
+    )
+    with pytest.raises(InvalidValueError) as info:
+        reschedule(uow, command, clock=clock)
+    assert info.value.field == "horizon_days"
+    assert uow.orders.get("PO-1").version == 1

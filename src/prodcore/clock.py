@@ -27,6 +27,7 @@ from prodcore.errors import InvalidValueError
 __all__ = [
     "EARLIEST",
     "LATEST",
+    "MAX_SPAN_DAYS",
     "Clock",
     "FixedClock",
     "SystemClock",
@@ -41,6 +42,9 @@ EARLIEST: Final = dt.date(1900, 1, 1)
 """The first supported date."""
 LATEST: Final = dt.date(9000, 12, 31)
 """The last supported date."""
+MAX_SPAN_DAYS: Final = 36_525
+"""The longest span (a century) a search may reach from a supported date (a scheduling
+horizon): it stays far inside ``datetime``'s years 1 to 9999."""
 
 
 def check_date(value: object, field: str) -> dt.date:

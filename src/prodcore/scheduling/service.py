@@ -38,7 +38,7 @@ from collections.abc import Iterable
 
 import attrs
 
-from prodcore.clock import Clock, supported_moment
+from prodcore.clock import MAX_SPAN_DAYS, Clock, checked_now, supported_moment
 from prodcore.errors import InvalidValueError
 from prodcore.orders.model import OrderStatus, ProductionOrder
 from prodcore.ports import UnitOfWork
@@ -106,9 +106,11 @@ def _current_allocations(
 
 def reschedule(uow: UnitOfWork, command: ScheduleOrder, *, clock: Clock) -> ScheduleResult:
     """Schedule ``command.order_id`` and save it with its new dates (one unit of work)."""
-    if command.horizon_days < 1:
+    if not 1 <= command.horizon_days <= MAX_SPAN_DAYS:
         raise InvalidValueError(
-            field="horizon_days", value=command.horizon_days, reason="must be at least 1"
+            field="horizon_days",
+            value=command.horizon_days,
+            reason=f"must be between 1 and {MAX_SPAN_DAYS}",
         )
     with uow:
         order = uow.orders.get(command.order_id)
@@ -122,7 +124,7 @@ def reschedule(uow: UnitOfWork, command: ScheduleOrder, *, clock: Clock) -> Sche
         elif command.direction is Direction.BACKWARD:
             anchor = due_anchor(order, setup.normal_ending_time, dt.UTC)
         else:
-            anchor = clock.now()
+            anchor = checked_now(clock)
         days = dt.timedelta(days=command.horizon_days)
         start, end = (anchor - days).date(), (anchor + days).date() + dt.timedelta(days=1)
         calendars = _calendars(uow, start, end)
