@@ -496,18 +496,25 @@ def _column_value(record: Any, column: str) -> object:
     return getattr(record, column)
 
 
-#: Per ledger table: the key columns kept beside each document (named as the document's
-#: fields, see :func:`_column_value`). Queries and indexes use the columns, so they must
-#: agree with the documents.
+#: Per area: the table and the key columns kept beside each document, the row's own key
+#: first (named as the document's fields, see :func:`_column_value`). Queries and
+#: indexes use the columns, so they must agree with the documents.
 _KEY_COLUMNS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "batch": ("prodcore_ledger_batches", ("posting_no", "idempotency_key")),
-    "item": ("prodcore_item_entries", ("entry_no", "order_id", "item_no", "applies_to_entry_no")),
-    "capacity": (
+    "ledger:batch": ("prodcore_ledger_batches", ("posting_no", "idempotency_key")),
+    "ledger:item": (
+        "prodcore_item_entries",
+        ("entry_no", "order_id", "item_no", "applies_to_entry_no"),
+    ),
+    "ledger:capacity": (
         "prodcore_capacity_entries",
         ("entry_no", "order_id", "type", "no", "work_center_no", "applies_to_entry_no"),
     ),
-    "value": ("prodcore_value_entries", ("entry_no", "order_id", "source", "source_entry_no")),
-    "gl": ("prodcore_gl_entries", ("entry_no", "order_id", "account")),
+    "ledger:value": (
+        "prodcore_value_entries",
+        ("entry_no", "order_id", "source", "source_entry_no"),
+    ),
+    "ledger:gl": ("prodcore_gl_entries", ("entry_no", "order_id", "account")),
+    "idempotency": ("prodcore_idempotency", ("key", "command_hash")),
 }
 
 #: Balance tables: (area, table, key columns); keys compare as :func:`_index_balances`.
@@ -522,35 +529,16 @@ _BALANCE_TABLES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 )
 
 
-def _sql_documents(store: Any) -> Iterator[tuple[str, str, object, str]]:
-    """(area, key, a key column to compare, raw JSON) of every row outside the ledger
-    tables (those are read with their key columns by :func:`_sql_ledger_rows`)."""
-    for (doc,) in store.query("SELECT doc FROM prodcore_setup"):
-        yield "setup", "setup", None, doc
-    for kind, no, doc in store.query(
-        "SELECT kind, no, doc FROM prodcore_master_data ORDER BY kind, no"
-    ):
-        yield f"master_data:{kind}", no, None, doc
-    for order_id, version, status, doc in store.query(
-        "SELECT id, version, status, doc FROM prodcore_orders ORDER BY id"
-    ):
-        yield f"orders:{status}", order_id, version, doc
-    for (doc,) in store.query("SELECT doc FROM prodcore_posting_setup"):
-        yield "posting_setup", "posting_setup", None, doc
-    for key, command_hash, doc in store.query(
-        "SELECT key, command_hash, doc FROM prodcore_idempotency ORDER BY key"
-    ):
-        yield "idempotency", key, command_hash, doc
-
-
 def _sql_facts(store: Any, out: _Collector) -> _StoreFacts:
-    """Load every raw row of a prodcore SQL store on its own (one bad row is reported,
-    not fatal), compare key columns with documents, and collect the store facts."""
+    """Load every stored document of a prodcore SQL store on its own (one bad row is
+    reported, not fatal), compare key columns with documents, and collect the store
+    facts."""
     from prodcore.adapters._sql import KINDS
     from prodcore.masterdata import ManufacturingSetup
 
     facts = _StoreFacts(posting_nos=set(), idempotency=[], balances={})
-    for table, key, column, doc in _sql_documents(store):
+    loaded: dict[str, dict[object, Any]] = defaultdict(dict)  # area -> row key -> record
+    for table, key, version, doc in store.documents():
         try:
             if table == "setup":
                 loads(doc, ManufacturingSetup)
@@ -562,20 +550,23 @@ def _sql_facts(store: Any, out: _Collector) -> _StoreFacts:
             elif table.startswith("orders:"):
                 order = loads(doc, ProductionOrder)
                 status = table.split(":", 1)[1]
-                if order.id != key or order.version != column or order.status.value != status:
+                if order.id != key or order.version != version or order.status.value != status:
                     out.add(
                         "order",
                         key,
-                        f"columns (id {key!r}, version {column}, {status}) differ from the "
+                        f"columns (id {key!r}, version {version}, {status}) differ from the "
                         f"document (id {order.id!r}, version {order.version}, {order.status})",
                     )
             elif table == "posting_setup":
                 loads(doc, PostingSetup)
+            elif table == "idempotency":
+                loaded[table][key] = _idempotency_row(loads(doc, IdempotencyRecord), facts)
             else:
-                _check_idempotency_row(loads(doc, IdempotencyRecord), key, column, facts, out)
+                _note_posting(table, version, facts)
+                loaded[table][int(key)] = loads(doc, _LEDGER_DOCS[table])
         except (ProdcoreError, KeyError) as err:
             out.add(table, key, f"stored document does not load: {err}")
-    _sql_ledger_rows(store, facts, out)
+    _check_key_columns(store, loaded, out)
     counters = store.query(
         "SELECT posting, item, capacity, value, gl FROM prodcore_ledger_counters WHERE id = 1"
     )
@@ -589,43 +580,37 @@ def _sql_facts(store: Any, out: _Collector) -> _StoreFacts:
     return facts
 
 
-def _check_idempotency_row(
-    record: IdempotencyRecord, key: str, command_hash: object, facts: _StoreFacts, out: _Collector
-) -> None:
-    if record.key != key or record.command_hash != command_hash:
-        out.add("idempotency", key, "the key or command hash columns differ from the document")
-        return
+def _idempotency_row(record: IdempotencyRecord, facts: _StoreFacts) -> IdempotencyRecord:
     assert facts.idempotency is not None
     facts.idempotency.append(record)
     if record.result.batch is not None:
         facts.referenced.setdefault(record.result.batch.posting_no, "idempotency rows")
+    return record
 
 
-def _sql_ledger_rows(store: Any, facts: _StoreFacts, out: _Collector) -> None:
-    """Each ledger row's document loads and agrees with the row's key columns."""
+def _note_posting(table: str, posting_no: int, facts: _StoreFacts) -> None:
+    """A ledger row's posting number: a batch present, or one an entry row refers to."""
     assert facts.posting_nos is not None
-    for name, (table, columns) in _KEY_COLUMNS.items():
-        cls = _LEDGER_DOCS[f"ledger:{name}"]
-        posting = "" if name == "batch" else ", posting_no"
-        names = ", ".join(columns)
-        for *values, doc in store.query(f"SELECT {names}{posting}, doc FROM {table}"):
-            if name == "batch":
-                facts.posting_nos.add(values[0])
-            else:
-                facts.referenced.setdefault(values.pop(), f"{name} entry rows")
-            key = values[0]
-            try:
-                record: Any = loads(doc, cls)
-            except ProdcoreError as err:
-                out.add(f"ledger:{name}", key, f"stored document does not load: {err}")
+    if table == "ledger:batch":
+        facts.posting_nos.add(posting_no)
+    else:
+        facts.referenced.setdefault(posting_no, f"{table.split(':')[1]} entry rows")
+
+
+def _check_key_columns(store: Any, loaded: dict[str, dict[object, Any]], out: _Collector) -> None:
+    """Each row's key columns agree with its document (a row whose document did not
+    load is reported already)."""
+    for area, (table, columns) in _KEY_COLUMNS.items():
+        records = loaded.get(area, {})
+        for row in store.query(f"SELECT {', '.join(columns)} FROM {table}"):
+            record = records.get(row[0])
+            if record is None:
                 continue
-            for column, value in zip(columns, values, strict=True):
+            for column, value in zip(columns, row, strict=True):
                 says = _column_value(record, column)
                 if says != value:
                     out.add(
-                        f"ledger:{name}",
-                        key,
-                        f"column {column} is {value!r}, the document says {says!r}",
+                        area, row[0], f"column {column} is {value!r}, the document says {says!r}"
                     )
 
 
