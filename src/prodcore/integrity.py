@@ -536,7 +536,7 @@ def _sql_facts(store: Any, out: _Collector) -> _StoreFacts:
     from prodcore.adapters._sql import KINDS
     from prodcore.masterdata import ManufacturingSetup
 
-    facts = _StoreFacts(posting_nos=set(), idempotency=[], balances={})
+    facts = _StoreFacts(posting_nos=set(), idempotency=[])
     loaded: dict[str, dict[object, Any]] = defaultdict(dict)  # area -> row key -> record
     for table, key, version, doc in store.documents():
         try:
@@ -571,12 +571,13 @@ def _sql_facts(store: Any, out: _Collector) -> _StoreFacts:
         "SELECT posting, item, capacity, value, gl FROM prodcore_ledger_counters WHERE id = 1"
     )
     facts.counters = LedgerCounters(*(int(v) for v in counters[0])) if counters else None
+    facts.balances = balances = {}
     for area, table, columns in _BALANCE_TABLES:
         for *key, qty in store.query(f"SELECT {', '.join(columns)}, qty FROM {table}"):
             stored_key: object = key[0] if len(key) == 1 else tuple(key)
             amount = out.guard(f"{area} balance", stored_key, partial(to_decimal, qty, "qty"))
             if amount is not None:
-                facts.balances[(area, stored_key)] = amount  # type: ignore[index]
+                balances[(area, stored_key)] = amount
     return facts
 
 
