@@ -23,6 +23,7 @@ from typing import Any
 
 import attrs
 
+from prodcore.clock import supported_moment
 from prodcore.costing.adjustment import AdjustCost
 from prodcore.costing.standard import ImplementStandardCost
 from prodcore.masterdata import (
@@ -116,7 +117,7 @@ class ScheduleOrder:
     order_id: str
     direction: Direction = Direction.BACKWARD
     mode: CapacityMode = CapacityMode.INFINITE
-    anchor: dt.datetime | None = None
+    anchor: dt.datetime | None = attrs.field(default=None, validator=supported_moment)
     horizon_days: int = 365
     name = "schedule"
 

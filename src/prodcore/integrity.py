@@ -2,7 +2,13 @@
 
 :func:`verify` works through the ports, so it checks any store; for prodcore's SQL
 stores it also loads every stored JSON document on its own (one bad row is reported,
-not fatal) and compares key columns with the documents. Problems come back as data:
+not fatal), compares key columns with the documents and reads the counters, the
+idempotency rows and every balance row. A missing batch is whatever the store promised
+and does not hold: prodcore's stores number postings from a counter without gaps, so
+every number up to the counter must have its batch, and so must every posting number an
+entry row or an idempotency row refers to; each one is reported and checking goes on.
+(A store behind the ports alone is read from posting 1 to the first missing one.)
+Problems come back as data:
 
 >>> from prodcore.adapters import open_store
 >>> from prodcore.testing.contracts import sample_batch, sample_order
@@ -20,8 +26,10 @@ OK: 7 records checked, no problems.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from functools import partial
@@ -29,6 +37,7 @@ from typing import Any
 
 import attrs
 
+from prodcore.clock import EARLIEST, LATEST
 from prodcore.errors import NotFoundError, ProdcoreError
 from prodcore.ledger.balances import LedgerIndex
 from prodcore.ledger.model import (
@@ -36,12 +45,14 @@ from prodcore.ledger.model import (
     GLEntry,
     IdempotencyRecord,
     ItemLedgerEntry,
+    LedgerCounters,
     PostingBatch,
     PostingSetup,
     ValueEntry,
     ValueEntryType,
     ValueSource,
 )
+from prodcore.numbers import ONE, ZERO, to_decimal
 from prodcore.orders.model import ProductionOrder
 from prodcore.ports import UnitOfWork
 from prodcore.serialization import loads, to_jsonable
@@ -92,23 +103,9 @@ class _Collector:
     def guard(self, area: str, key: object, check: Callable[[], Any]) -> Any:
         try:
             return check()
-        except ProdcoreError as err:
+        except (ProdcoreError, ArithmeticError) as err:  # bad data, not a crash
             self.add(area, key, f"{type(err).__name__}: {err}")
             return None
-
-
-def _batches(uow: UnitOfWork, out: _Collector) -> Iterator[PostingBatch]:
-    n = 1
-    while True:
-        try:
-            batch = uow.ledger.batch(n)
-        except NotFoundError:
-            return
-        except ProdcoreError as err:
-            out.add("ledger batch", n, f"cannot be read: {err}")
-        else:
-            yield batch
-        n += 1
 
 
 def _check_orders(uow: UnitOfWork, out: _Collector) -> None:
@@ -149,26 +146,104 @@ def _check_master_data(uow: UnitOfWork, out: _Collector) -> None:
         out.checked += len(records or ())
 
 
-def _check_ledger(uow: UnitOfWork, out: _Collector) -> list[PostingBatch]:
+# --------------------------------------------------------------------------- store facts
+
+
+@attrs.define
+class _StoreFacts:
+    """What a store knows about its ledger beyond the ports, where it can tell.
+
+    ``counters``: the last numbers handed out (numbering is promised gap-free up to
+    them); ``posting_nos``: the batches present; ``referenced``: posting numbers that
+    stored rows point to (entry rows, idempotency rows), with what points there;
+    ``idempotency``: every idempotency record; ``balances``: every stored balance row
+    as (area, key) -> amount. ``None`` where the store cannot tell.
+    """
+
+    counters: LedgerCounters | None = None
+    posting_nos: set[int] | None = None
+    referenced: dict[int, str] = attrs.field(factory=dict)
+    idempotency: list[IdempotencyRecord] | None = None
+    balances: dict[tuple[str, object], Decimal] | None = None
+
+
+def _memory_facts(store: Any) -> _StoreFacts:
+    return _StoreFacts(
+        counters=store.counters,
+        posting_nos=set(store.ledger.batches),
+        idempotency=list(store.idempotency.values()),
+    )
+
+
+def _store_facts(uow_factory: object, out: _Collector) -> _StoreFacts:
+    from prodcore.adapters import MemoryStoreFactory
+    from prodcore.adapters._sql import SqlStore
+
+    if isinstance(uow_factory, SqlStore):
+        return _sql_facts(uow_factory, out)
+    if isinstance(uow_factory, MemoryStoreFactory):
+        return _memory_facts(uow_factory.store)
+    return _StoreFacts()
+
+
+# --------------------------------------------------------------------------- the ledger
+
+
+def _read_batches(uow: UnitOfWork, facts: _StoreFacts, out: _Collector) -> Iterator[PostingBatch]:
+    """Every batch the store holds or promises; a missing number is reported and the
+    check goes on. Without store facts, batches are read from 1 to the first missing."""
+    ledger = uow.ledger
+    if facts.posting_nos is None:
+        n = 1
+        while True:
+            try:
+                yield ledger.batch(n)
+            except NotFoundError:
+                return
+            except ProdcoreError as err:
+                out.add("ledger batch", n, f"cannot be read: {err}")
+            n += 1
+    present = facts.posting_nos
+    promised = facts.counters.posting if facts.counters is not None else 0
+    last = max(promised, max(present, default=0))
+    wanted = set(range(1, last + 1)) | set(facts.referenced)
+    for n in sorted(wanted):
+        if n not in present:
+            cause = facts.referenced.get(n)
+            where = f"; {cause} refer to it" if cause else ""
+            out.add("ledger batch", n, f"is missing (numbers run to {last}{where})")
+            continue
+        try:
+            yield ledger.batch(n)
+        except ProdcoreError as err:
+            out.add("ledger batch", n, f"cannot be read: {err}")
+
+
+_ENTRY_KINDS = ("item", "capacity", "value", "gl")
+
+
+def _entries(batch: PostingBatch) -> tuple[tuple[str, tuple[Any, ...]], ...]:
+    return (
+        ("item", batch.item_entries),
+        ("capacity", batch.capacity_entries),
+        ("value", batch.value_entries),
+        ("gl", batch.gl_entries),
+    )
+
+
+def _check_ledger(uow: UnitOfWork, facts: _StoreFacts, out: _Collector) -> list[PostingBatch]:
     index = LedgerIndex()
     batches: list[PostingBatch] = []
-    expected = {"item": 1, "capacity": 1, "value": 1, "gl": 1}
-    for batch in _batches(uow, out):
+    expected = dict.fromkeys(_ENTRY_KINDS, 1)
+    gl_by_value: dict[int, list[GLEntry]] = defaultdict(list)
+    for batch in _read_batches(uow, facts, out):
         batches.append(batch)
-        out.checked += 1 + sum(
-            map(
-                len,
-                (batch.item_entries, batch.capacity_entries, batch.value_entries, batch.gl_entries),
-            )
-        )
         key = batch.posting_no
+        out.checked += 1
         out.guard("ledger batch", key, batch.check_balanced)
-        for name, entries in (
-            ("item", batch.item_entries),
-            ("capacity", batch.capacity_entries),
-            ("value", batch.value_entries),
-            ("gl", batch.gl_entries),
-        ):
+        _check_date("ledger batch", key, batch.posted_at, out)
+        for name, entries in _entries(batch):
+            out.checked += len(entries)
             for entry in entries:
                 if entry.entry_no != expected[name]:
                     out.add(
@@ -177,41 +252,72 @@ def _check_ledger(uow: UnitOfWork, out: _Collector) -> list[PostingBatch]:
                         f"numbering gap: expected {expected[name]} (posting {key})",
                     )
                 expected[name] = entry.entry_no + 1
+                _check_date(f"{name} entry", entry.entry_no, entry.posted_at, out)
         for item in batch.item_entries:
-            _check_reversal(index, item, out)
+            _check_item_reversal(index, item, out)
         for cap in batch.capacity_entries:
-            if cap.applies_to_entry_no is not None and (
-                cap.applies_to_entry_no not in index.capacity
-            ):
-                out.add(
-                    "capacity entry",
-                    cap.entry_no,
-                    f"reverses capacity entry {cap.applies_to_entry_no}, which does not precede it",
-                )
+            _check_capacity_reversal(index, cap, out)
         index.apply(batch)
         for value in batch.value_entries:
-            if value.entry_type is ValueEntryType.WIP_WRITE_OFF and value.order_id is not None:
-                continue  # an order line's WIP written off at finishing: values no entry
-            source = (
-                value.item_entry_no if value.source is ValueSource.ITEM else value.capacity_entry_no
-            )
-            table = index.items if value.source is ValueSource.ITEM else index.capacity
-            if source is None or source not in table:
-                out.add(
-                    "value entry",
-                    value.entry_no,
-                    f"values {value.source} entry {source}, which does not exist",
-                )
+            _check_value_source(index, value, out)
         for gl in batch.gl_entries:
-            if gl.value_entry_no not in index.values:
-                out.add(
-                    "G/L entry", gl.entry_no, f"refers to missing value entry {gl.value_entry_no}"
-                )
+            gl_by_value[gl.value_entry_no].append(gl)
+    for value_no in sorted(set(gl_by_value) - set(index.values)):
+        for gl in gl_by_value[value_no]:
+            out.add("G/L entry", gl.entry_no, f"refers to missing value entry {value_no}")
+    for value in index.values.values():
+        _check_gl_lines(value, gl_by_value.get(value.entry_no, []), out)
+    if facts.counters is not None:
+        _check_counters(facts.counters, batches, expected, out)
+    if facts.idempotency is not None:
+        _check_idempotency(facts.idempotency, batches, out)
     _check_balances(uow, index, out)
+    if facts.balances is not None:
+        _check_stored_balances(facts.balances, index, out)
     return batches
 
 
-def _check_reversal(index: LedgerIndex, item: ItemLedgerEntry, out: _Collector) -> None:
+def _check_date(area: str, key: object, at: dt.datetime, out: _Collector) -> None:
+    if not EARLIEST <= at.date() <= LATEST:
+        out.add(area, key, f"dated {at.date()}, outside {EARLIEST} to {LATEST}")
+
+
+def _check_value_source(index: LedgerIndex, value: ValueEntry, out: _Collector) -> None:
+    if value.entry_type is ValueEntryType.WIP_WRITE_OFF and value.order_id is not None:
+        return  # an order line's WIP written off at finishing: values no entry
+    source = value.item_entry_no if value.source is ValueSource.ITEM else value.capacity_entry_no
+    table = index.items if value.source is ValueSource.ITEM else index.capacity
+    if source is None or source not in table:
+        out.add(
+            "value entry",
+            value.entry_no,
+            f"values {value.source} entry {source}, which does not exist",
+        )
+
+
+def _check_gl_lines(value: ValueEntry, lines: list[GLEntry], out: _Collector) -> None:
+    """A value entry's G/L lines carry its amount: debits equal credits (the batch check),
+    and together they move the actual and the expected cost once each (an adjustment
+    moves their sum), in the value's currency and order."""
+    actual, expected = value.cost_amount_actual, value.cost_amount_expected
+    moved = sum((abs(line.amount) for line in lines), ZERO) / 2
+    if moved not in (abs(actual) + abs(expected), abs(actual + expected)):
+        out.add(
+            "value entry",
+            value.entry_no,
+            f"its G/L lines move {moved}, the entry holds {actual} actual and {expected} expected",
+        )
+    for line in lines:
+        if line.currency != value.currency or line.order_id != value.order_id:
+            out.add(
+                "G/L entry",
+                line.entry_no,
+                f"currency {line.currency} / order {line.order_id} differ from value entry "
+                f"{value.entry_no} ({value.currency} / {value.order_id})",
+            )
+
+
+def _check_item_reversal(index: LedgerIndex, item: ItemLedgerEntry, out: _Collector) -> None:
     target_no = item.applies_to_entry_no
     if target_no is None:
         return
@@ -232,51 +338,143 @@ def _check_reversal(index: LedgerIndex, item: ItemLedgerEntry, out: _Collector) 
         )
 
 
+def _check_capacity_reversal(index: LedgerIndex, cap: CapacityLedgerEntry, out: _Collector) -> None:
+    """A capacity reversal names an earlier original on the same centre and order, takes
+    back time of the opposite sign, and never more than the original's output (or the
+    whole entry, counted 1, when it had none)."""
+    target_no = cap.applies_to_entry_no
+    if target_no is None:
+        return
+    target = index.capacity.get(target_no)
+    if target is None or target.applies_to_entry_no is not None:
+        what = "which does not precede it" if target is None else "itself a reversal"
+        out.add("capacity entry", cap.entry_no, f"reverses capacity entry {target_no}, {what}")
+        return
+    same_place = (cap.type, cap.no, cap.work_center_no, cap.order_id) == (
+        target.type,
+        target.no,
+        target.work_center_no,
+        target.order_id,
+    )
+    if not same_place or cap.quantity * target.quantity > 0 or cap.applied_quantity <= 0:
+        out.add("capacity entry", cap.entry_no, f"does not offset capacity entry {target_no}")
+    whole = target.output_quantity or ONE
+    already = index.reversed_quantity(ValueSource.CAPACITY, target_no)
+    if already + cap.applied_quantity > whole:
+        out.add(
+            "capacity entry",
+            cap.entry_no,
+            f"reverses more of capacity entry {target_no} than it holds",
+        )
+
+
+def _check_counters(
+    counters: LedgerCounters,
+    batches: list[PostingBatch],
+    next_numbers: dict[str, int],
+    out: _Collector,
+) -> None:
+    """The store's counters are the last numbers used: lower, and the next posting
+    collides; higher, and the entries after them are gone."""
+    last = {name: n - 1 for name, n in next_numbers.items()}
+    last["posting"] = max((b.posting_no for b in batches), default=0)
+    for name in ("posting", *_ENTRY_KINDS):
+        stored = getattr(counters, name)
+        if stored != last[name]:
+            out.add(
+                "ledger counter",
+                name,
+                f"says {stored}, the last {name} number found is {last[name]}",
+            )
+
+
+def _check_idempotency(
+    records: list[IdempotencyRecord], batches: list[PostingBatch], out: _Collector
+) -> None:
+    """Each remembered command points at the batch it posted, and each batch posted
+    under a key is remembered (else a replay of the command would post again)."""
+    by_no = {b.posting_no: b for b in batches}
+    keys = set()
+    for record in records:
+        keys.add(record.key)
+        posted = record.result.batch
+        if posted is None:
+            continue
+        stored = by_no.get(posted.posting_no)
+        if stored is None:
+            out.add("idempotency", record.key, f"points at missing posting {posted.posting_no}")
+        elif stored.idempotency_key != record.key:
+            out.add(
+                "idempotency",
+                record.key,
+                f"points at posting {posted.posting_no}, which was posted under "
+                f"{stored.idempotency_key!r}",
+            )
+    for batch in batches:
+        if batch.idempotency_key is not None and batch.idempotency_key not in keys:
+            out.add(
+                "ledger batch",
+                batch.posting_no,
+                f"posted under key {batch.idempotency_key!r}, which is not remembered: "
+                "a replay would post it again",
+            )
+
+
+def _balance_checks(
+    ledger: Any, index: LedgerIndex
+) -> Iterator[tuple[str, object, Decimal, Callable[[], Decimal]]]:
+    """(area, key, amount the entries add up to, the store's balance) for every key."""
+    for (item_no, location), qty in index.on_hand_by_location.items():
+        yield "on hand", (item_no, location), qty, partial(ledger.on_hand, item_no, location)
+    for item_no, qty in index.on_hand_total.items():
+        yield "on hand", item_no, qty, partial(ledger.on_hand, item_no)
+    for consumed, qty in index.consumed.items():
+        yield "consumed", consumed, qty, partial(ledger.consumed_quantity, *consumed)
+    for output, qty in index.output.items():
+        yield "output", output, qty, partial(ledger.output_quantity, *output)
+    for order_id, amount in index.wip_by_order.items():
+        yield "WIP", order_id, amount, partial(ledger.wip, order_id)
+    for account, amount in index.accounts.items():
+        yield "account", account, amount, partial(ledger.account_balance, account)
+    for reversed_key, qty in index.reversed.items():
+        yield "reversed", reversed_key, qty, partial(ledger.reversed_quantity, *reversed_key)
+    for (centre, day), used in index.capacity_used_by_day.items():
+        yield "capacity used", (centre, day), used, partial(ledger.capacity_used, centre, day, day)
+
+
 def _check_balances(uow: UnitOfWork, index: LedgerIndex, out: _Collector) -> None:
     """The store's running balances equal the entries re-added from scratch."""
-    ledger = uow.ledger
-    checks: list[tuple[str, object, Decimal, Callable[[], Decimal]]] = []
-    for (item_no, location), qty in index.on_hand_by_location.items():
-        checks.append(
-            ("on hand", (item_no, location), qty, partial(ledger.on_hand, item_no, location))
-        )
-    for item_no, qty in index.on_hand_total.items():
-        checks.append(("on hand", item_no, qty, partial(ledger.on_hand, item_no)))
-    for (order_id, line_no, comp_no), qty in index.consumed.items():
-        checks.append(
-            (
-                "consumed",
-                (order_id, line_no, comp_no),
-                qty,
-                partial(ledger.consumed_quantity, order_id, line_no, comp_no),
-            )
-        )
-    for (order_id, line_no), qty in index.output.items():
-        checks.append(
-            ("output", (order_id, line_no), qty, partial(ledger.output_quantity, order_id, line_no))
-        )
-    for order_id, amount in index.wip_by_order.items():
-        checks.append(("WIP", order_id, amount, partial(ledger.wip, order_id)))
-    for account, amount in index.accounts.items():
-        checks.append(("account", account, amount, partial(ledger.account_balance, account)))
-    for (source, entry_no), qty in index.reversed.items():
-        checks.append(
-            (
-                "reversed",
-                (source, entry_no),
-                qty,
-                partial(ledger.reversed_quantity, source, entry_no),
-            )
-        )
-    for (centre, day), used in index.capacity_used_by_day.items():
-        checks.append(
-            ("capacity used", (centre, day), used, partial(ledger.capacity_used, centre, day, day))
-        )
-    for area, key, expected, stored in checks:
+    for area, key, expected, stored in _balance_checks(uow.ledger, index):
         got = out.guard(f"{area} balance", key, stored)
         if got is not None and got != expected:
             out.add(f"{area} balance", key, f"stored {got}, entries add up to {expected}")
 
+
+def _index_balances(index: LedgerIndex) -> dict[tuple[str, object], Decimal]:
+    """The entries' balances keyed as :func:`_sql_balance_rows` keys the stored rows."""
+    areas: tuple[tuple[str, dict[Any, Decimal], Callable[[Any], object]], ...] = (
+        ("on hand", index.on_hand_by_location, tuple),
+        ("consumed", index.consumed, tuple),
+        ("output", index.output, tuple),
+        ("WIP", index.wip_by_order, str),
+        ("account", index.accounts, str),
+        ("reversed", index.reversed, lambda k: (k[0].value, k[1])),
+        ("capacity used", index.capacity_used_by_day, lambda k: (k[0], k[1].isoformat())),
+    )
+    return {(area, key_of(k)): v for area, table, key_of in areas for k, v in table.items()}
+
+
+def _check_stored_balances(
+    stored: dict[tuple[str, object], Decimal], index: LedgerIndex, out: _Collector
+) -> None:
+    """Balance rows no entry accounts for (the per-key check cannot see them)."""
+    computed = _index_balances(index)
+    for (area, key), amount in stored.items():
+        if (area, key) not in computed and amount:
+            out.add(f"{area} balance", key, f"stored {amount}, no entries add up to it")
+
+
+# --------------------------------------------------------------------------- SQL stores
 
 _LEDGER_DOCS: dict[str, type] = {
     "ledger:batch": PostingBatch,
@@ -287,11 +485,59 @@ _LEDGER_DOCS: dict[str, type] = {
 }
 
 
-def _check_documents(store: Any, out: _Collector) -> None:
-    """prodcore's SQL stores: every raw document loads and matches its key columns."""
+def _column_value(record: Any, column: str) -> object:
+    """What ``record``'s document says for the key column ``column``."""
+    if column in ("type", "source"):
+        return getattr(record, column).value
+    if column == "source_entry_no":
+        return (
+            record.item_entry_no if record.source is ValueSource.ITEM else record.capacity_entry_no
+        )
+    return getattr(record, column)
+
+
+#: Per area: the table and the key columns kept beside each document, the row's own key
+#: first (named as the document's fields, see :func:`_column_value`). Queries and
+#: indexes use the columns, so they must agree with the documents.
+_KEY_COLUMNS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "ledger:batch": ("prodcore_ledger_batches", ("posting_no", "idempotency_key")),
+    "ledger:item": (
+        "prodcore_item_entries",
+        ("entry_no", "order_id", "item_no", "applies_to_entry_no"),
+    ),
+    "ledger:capacity": (
+        "prodcore_capacity_entries",
+        ("entry_no", "order_id", "type", "no", "work_center_no", "applies_to_entry_no"),
+    ),
+    "ledger:value": (
+        "prodcore_value_entries",
+        ("entry_no", "order_id", "source", "source_entry_no"),
+    ),
+    "ledger:gl": ("prodcore_gl_entries", ("entry_no", "order_id", "account")),
+    "idempotency": ("prodcore_idempotency", ("key", "command_hash")),
+}
+
+#: Balance tables: (area, table, key columns); keys compare as :func:`_index_balances`.
+_BALANCE_TABLES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("on hand", "prodcore_bal_on_hand", ("item_no", "location_code")),
+    ("consumed", "prodcore_bal_consumed", ("order_id", "line_no", "component_line_no")),
+    ("output", "prodcore_bal_output", ("order_id", "line_no")),
+    ("WIP", "prodcore_bal_wip", ("order_id",)),
+    ("account", "prodcore_bal_account", ("account",)),
+    ("reversed", "prodcore_bal_reversed", ("source", "entry_no")),
+    ("capacity used", "prodcore_bal_capacity_day", ("centre_no", "day")),
+)
+
+
+def _sql_facts(store: Any, out: _Collector) -> _StoreFacts:
+    """Load every stored document of a prodcore SQL store on its own (one bad row is
+    reported, not fatal), compare key columns with documents, and collect the store
+    facts."""
     from prodcore.adapters._sql import KINDS
     from prodcore.masterdata import ManufacturingSetup
 
+    facts = _StoreFacts(posting_nos=set(), idempotency=[])
+    loaded: dict[str, dict[object, Any]] = defaultdict(dict)  # area -> row key -> record
     for table, key, version, doc in store.documents():
         try:
             if table == "setup":
@@ -314,16 +560,59 @@ def _check_documents(store: Any, out: _Collector) -> None:
             elif table == "posting_setup":
                 loads(doc, PostingSetup)
             elif table == "idempotency":
-                if loads(doc, IdempotencyRecord).key != key:
-                    out.add(table, key, "the document carries another key")
-            elif table.startswith("ledger:"):
-                cls = _LEDGER_DOCS[table]
-                record = loads(doc, cls)
-                number = record.posting_no if cls is PostingBatch else record.entry_no
-                if str(number) != key:
-                    out.add(table, key, f"the document says number {number}")
+                loaded[table][key] = _idempotency_row(loads(doc, IdempotencyRecord), facts)
+            else:
+                _note_posting(table, version, facts)
+                loaded[table][int(key)] = loads(doc, _LEDGER_DOCS[table])
         except (ProdcoreError, KeyError) as err:
             out.add(table, key, f"stored document does not load: {err}")
+    _check_key_columns(store, loaded, out)
+    counters = store.query(
+        "SELECT posting, item, capacity, value, gl FROM prodcore_ledger_counters WHERE id = 1"
+    )
+    facts.counters = LedgerCounters(*(int(v) for v in counters[0])) if counters else None
+    facts.balances = balances = {}
+    for area, table, columns in _BALANCE_TABLES:
+        for *key, qty in store.query(f"SELECT {', '.join(columns)}, qty FROM {table}"):
+            stored_key: object = key[0] if len(key) == 1 else tuple(key)
+            amount = out.guard(f"{area} balance", stored_key, partial(to_decimal, qty, "qty"))
+            if amount is not None:
+                balances[(area, stored_key)] = amount
+    return facts
+
+
+def _idempotency_row(record: IdempotencyRecord, facts: _StoreFacts) -> IdempotencyRecord:
+    assert facts.idempotency is not None
+    facts.idempotency.append(record)
+    if record.result.batch is not None:
+        facts.referenced.setdefault(record.result.batch.posting_no, "idempotency rows")
+    return record
+
+
+def _note_posting(table: str, posting_no: int, facts: _StoreFacts) -> None:
+    """A ledger row's posting number: a batch present, or one an entry row refers to."""
+    assert facts.posting_nos is not None
+    if table == "ledger:batch":
+        facts.posting_nos.add(posting_no)
+    else:
+        facts.referenced.setdefault(posting_no, f"{table.split(':')[1]} entry rows")
+
+
+def _check_key_columns(store: Any, loaded: dict[str, dict[object, Any]], out: _Collector) -> None:
+    """Each row's key columns agree with its document (a row whose document did not
+    load is reported already)."""
+    for area, (table, columns) in _KEY_COLUMNS.items():
+        records = loaded.get(area, {})
+        for row in store.query(f"SELECT {', '.join(columns)} FROM {table}"):
+            record = records.get(row[0])
+            if record is None:
+                continue
+            for column, value in zip(columns, row, strict=True):
+                says = _column_value(record, column)
+                if says != value:
+                    out.add(
+                        area, row[0], f"column {column} is {value!r}, the document says {says!r}"
+                    )
 
 
 def ledger_hash_chain(batches: list[PostingBatch]) -> str:
@@ -332,11 +621,16 @@ def ledger_hash_chain(batches: list[PostingBatch]) -> str:
     Each link hashes the previous hash and one batch; keep the result somewhere else
     (a report, a log) and a later :func:`verify` shows whether history was rewritten.
     """
-    digest = ""
+    return _hash_links(batches)[-1]
+
+
+def _hash_links(batches: list[PostingBatch]) -> list[str]:
+    """The chain after 0, 1, ... all batches (one pass: linear in the ledger)."""
+    links = [""]
     for batch in batches:
         canonical = json.dumps(to_jsonable(batch), sort_keys=True, separators=(",", ":"))
-        digest = hashlib.sha256((digest + canonical).encode()).hexdigest()
-    return digest
+        links.append(hashlib.sha256((links[-1] + canonical).encode()).hexdigest())
+    return links
 
 
 def verify(
@@ -348,19 +642,14 @@ def verify(
     still start with exactly those batches.
     """
     out = _Collector()
-    from prodcore.adapters._sql import SqlStore
-
-    if isinstance(uow_factory, SqlStore):
-        _check_documents(uow_factory, out)
+    facts = _store_facts(uow_factory, out)
     with uow_factory() as uow:
         _check_master_data(uow, out)
         _check_orders(uow, out)
-        batches = _check_ledger(uow, out)
-    digest = ledger_hash_chain(batches)
-    if expected_hash is not None and expected_hash not in {
-        ledger_hash_chain(batches[:n]) for n in range(len(batches) + 1)
-    }:
+        batches = _check_ledger(uow, facts, out)
+    links = _hash_links(batches)
+    if expected_hash is not None and expected_hash not in links:
         out.add(
             "ledger", "hash chain", "the ledger no longer starts with the batches hashed earlier"
         )
-    return IntegrityReport(out.checked, tuple(out.problems), digest)
+    return IntegrityReport(out.checked, tuple(out.problems), links[-1])

@@ -5,6 +5,20 @@ Every number that enters prodcore goes through :func:`to_decimal`, which accepts
 :class:`~prodcore.errors.InvalidValueError`. Arithmetic keeps full precision; rounding
 happens only where a :class:`Rounding` is applied explicitly (posting, display).
 
+The supported range is defined here and nowhere else: a number has at most
+``MAX_INTEGER_DIGITS`` (15) digits before the decimal point and, unless it is zero, is
+at least ``10 ** MIN_EXPONENT`` (``1E-999``) in size (the bound is far below any
+computed residual and only stops exponents like ``1E-999999`` that make a division
+overflow); a rounding precision is at least ``10 ** -MAX_DECIMAL_PLACES`` (``1E-20``).
+``1E+999999``, a quantity of ``10**23`` or a 29-digit amount is refused naming the field. The amounts, quantities and
+durations built from results are checked again, so a product that leaves the range is
+refused too, never silently rounded at its 28th digit. Value-object arithmetic and every
+rounding run in :data:`ARITHMETIC`, a context of ``3 * 15 + 20 = 65`` digits: the product
+of three in-range numbers (quantity × unit cost × cost share) stays below ``10**45`` and
+rounds to the finest precision (``1E-20``) without exceeding the context, so no
+arithmetic inside the range can raise a ``decimal`` error. The global context is
+never changed.
+
 >>> from decimal import Decimal
 >>> q = Quantity("2.5", "KG") + Quantity(1, "KG")
 >>> q
@@ -19,6 +33,10 @@ Money('10.01', 'EUR')
 Traceback (most recent call last):
 ...
 prodcore.errors.InvalidValueError: Invalid value for number: 0.1 (floats are not accepted; pass a str or Decimal).
+>>> Quantity("1E+23", "PCS")
+Traceback (most recent call last):
+...
+prodcore.errors.InvalidValueError: Invalid value for amount: '1E+23' (more than 15 digits before the decimal point).
 """
 
 from __future__ import annotations
@@ -32,16 +50,24 @@ from decimal import (
     ROUND_HALF_EVEN,
     ROUND_HALF_UP,
     ROUND_UP,
+    Context,
     Decimal,
+    DivisionByZero,
+    InvalidOperation,
+    Overflow,
 )
-from typing import Any, Final, Self
+from typing import TYPE_CHECKING, Any, Final, Self
 
 import attrs
 
 from prodcore.errors import InvalidValueError, UnitMismatchError
 
 __all__ = [
+    "ARITHMETIC",
     "HUNDRED",
+    "MAX_DECIMAL_PLACES",
+    "MAX_INTEGER_DIGITS",
+    "MIN_EXPONENT",
     "ONE",
     "ZERO",
     "Duration",
@@ -62,6 +88,19 @@ ONE: Final = Decimal(1)
 HUNDRED: Final = Decimal(100)
 
 NumberLike = Decimal | int | str
+
+MAX_INTEGER_DIGITS: Final = 15
+"""Digits before the decimal point a number may have: below 10**15 (999 trillion) in size."""
+MIN_EXPONENT: Final = -999
+"""A number other than zero is at least ``10 ** MIN_EXPONENT`` in size."""
+MAX_DECIMAL_PLACES: Final = 20
+"""The finest rounding precision is ``10 ** -MAX_DECIMAL_PLACES``."""
+ARITHMETIC: Final = Context(
+    prec=3 * MAX_INTEGER_DIGITS + MAX_DECIMAL_PLACES,
+    rounding=ROUND_HALF_EVEN,
+    traps=[InvalidOperation, DivisionByZero, Overflow],
+)
+"""The context of value-object arithmetic and rounding (see the module docstring)."""
 
 
 def to_decimal(value: object, field: str = "number") -> Decimal:
@@ -99,6 +138,18 @@ def to_decimal(value: object, field: str = "number") -> Decimal:
         raise InvalidValueError(
             field=field, value=value, reason="NaN and infinities are not accepted"
         )
+    if result:
+        magnitude = result.adjusted()  # the power of ten of the leading digit
+        if magnitude >= MAX_INTEGER_DIGITS:
+            raise InvalidValueError(
+                field=field,
+                value=value,
+                reason=f"more than {MAX_INTEGER_DIGITS} digits before the decimal point",
+            )
+        if magnitude < MIN_EXPONENT:
+            raise InvalidValueError(
+                field=field, value=value, reason=f"smaller than 1E{MIN_EXPONENT}"
+            )
     return result
 
 
@@ -116,10 +167,23 @@ def percent(_instance: object, attribute: attrs.Attribute[Decimal], value: Decim
         )
 
 
-def as_decimal(value: NumberLike) -> Decimal:
-    """attrs converter for every Decimal field: :func:`to_decimal`, typed so that mypy
-    refuses floats where a model is constructed."""
-    return to_decimal(value)
+if TYPE_CHECKING:
+    # mypy's attrs plugin understands converters that are functions only; this
+    # signature is what callers see, so floats are refused where a model is built.
+    def as_decimal(value: NumberLike) -> Decimal:
+        """attrs converter for every Decimal field: :func:`to_decimal`."""
+else:
+
+    class _DecimalConverter(attrs.Converter):
+        """:func:`to_decimal` as an attrs converter that names the field it converts."""
+
+        def __call__(self, value, _instance=None, field=None):
+            # attrs.converters.optional calls (value, instance, field); code calls (value)
+            return to_decimal(value, "number" if field is None else field.name)
+
+    as_decimal = _DecimalConverter(
+        lambda value, field: to_decimal(value, field.name), takes_field=True
+    )
 
 
 def tuple_of(cls: type) -> Callable[[object, attrs.Attribute[Any], Any], None]:
@@ -157,14 +221,37 @@ class Rounding:
             raise InvalidValueError(
                 field="precision", value=self.precision, reason="must be positive"
             )
+        if self.precision.adjusted() < -MAX_DECIMAL_PLACES:
+            raise InvalidValueError(
+                field="precision",
+                value=self.precision,
+                reason=f"finer than 1E-{MAX_DECIMAL_PLACES}",
+            )
 
     def apply(self, value: Decimal) -> Decimal:
-        """Round ``value`` to a multiple of the precision (BC's ``ROUND(x, precision)``)."""
-        if self.precision.as_tuple().digits == (1,):
-            # precision is a power of ten: quantize directly
-            return value.quantize(self.precision, rounding=self.mode.value)
-        steps = (value / self.precision).quantize(ONE, rounding=self.mode.value)
-        return steps * self.precision
+        """Round ``value`` to a multiple of the precision (BC's ``ROUND(x, precision)``).
+
+        A value too large to round in :data:`ARITHMETIC` (beyond any product of in-range
+        numbers) is refused:
+
+        >>> Rounding(Decimal("0.01")).apply(Decimal("1E+70"))
+        Traceback (most recent call last):
+        ...
+        prodcore.errors.InvalidValueError: Invalid value for value: Decimal('1E+70') (too large to round to 0.01).
+        """
+        mode = self.mode.value
+        try:
+            if self.precision.as_tuple().digits == (1,):
+                # precision is a power of ten: quantize directly
+                return value.quantize(self.precision, rounding=mode, context=ARITHMETIC)
+            steps = ARITHMETIC.divide(value, self.precision)
+            return ARITHMETIC.multiply(
+                steps.quantize(ONE, rounding=mode, context=ARITHMETIC), self.precision
+            )
+        except InvalidOperation:
+            raise InvalidValueError(
+                field="value", value=value, reason=f"too large to round to {self.precision}"
+            ) from None
 
 
 class _Amount:
@@ -189,17 +276,18 @@ class _Amount:
 
     def __add__(self, other: Self) -> Self:
         self._same_unit(other)
-        return attrs.evolve(self, amount=self.amount + other.amount)  # type: ignore[misc]
+        return attrs.evolve(self, amount=ARITHMETIC.add(self.amount, other.amount))  # type: ignore[misc]
 
     def __sub__(self, other: Self) -> Self:
         self._same_unit(other)
-        return attrs.evolve(self, amount=self.amount - other.amount)  # type: ignore[misc]
+        return attrs.evolve(self, amount=ARITHMETIC.subtract(self.amount, other.amount))  # type: ignore[misc]
 
     def __neg__(self) -> Self:
         return attrs.evolve(self, amount=-self.amount)  # type: ignore[misc]
 
     def __mul__(self, factor: Decimal | int) -> Self:
-        return attrs.evolve(self, amount=self.amount * to_decimal(factor, "factor"))  # type: ignore[misc]
+        product = ARITHMETIC.multiply(self.amount, to_decimal(factor, "factor"))
+        return attrs.evolve(self, amount=product)  # type: ignore[misc]
 
     def __lt__(self, other: Self) -> bool:
         self._same_unit(other)

@@ -14,7 +14,7 @@ Money('10.50', 'EUR')
 >>> loads('{"amount": 1.5, "currency": "EUR"}', Money)
 Traceback (most recent call last):
 ...
-prodcore.errors.InvalidValueError: Invalid value for Money: '{"amount": 1.5, "currency": "EUR"}' (Invalid value for number: 1.5 (floats are not accepted; pass a str or Decimal). @ $).
+prodcore.errors.InvalidValueError: Invalid value for Money: '{"amount": 1.5, "currency": "EUR"}' (Invalid value for amount: 1.5 (floats are not accepted; pass a str or Decimal). @ $).
 """
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ from collections.abc import Mapping
 import attrs
 
 from prodcore.app.idempotency import idempotent
-from prodcore.clock import Clock
+from prodcore.clock import Clock, checked_now
 from prodcore.commands import WIRE_TAGS
 from prodcore.costing.adjustment import (
     AdjustCost,
@@ -120,7 +120,7 @@ def _adjust(
         for no in sorted(set(needed))
         if md.item(no).standard_cost != shares[no].total
     )
-    at = clock.now()
+    at = checked_now(clock)
     document_no = f"{order.id}/adjust"
     values = adjustment_entries(
         order,

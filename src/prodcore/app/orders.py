@@ -7,7 +7,7 @@ import datetime as dt
 
 import attrs
 
-from prodcore.clock import Clock
+from prodcore.clock import Clock, checked_now
 from prodcore.errors import NotFoundError
 from prodcore.ledger.model import PostingBatch
 from prodcore.orders.execution import Execution, flush_at_finish, flush_at_release
@@ -47,7 +47,7 @@ def lifecycle(uow: UnitOfWork, command: LifecycleCommand, clock: Clock, *, commi
     """
     with uow:
         before = _load(uow, command)
-        at = clock.now()
+        at = checked_now(clock)
         current, finish_flush = _flush_before_finishing(uow, before, command, at)
         events = decide(current, command, uow.master_data, at)
         after, release_flush = _flush_after_releasing(uow, _evolve(current, events), command, at)

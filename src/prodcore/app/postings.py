@@ -10,7 +10,7 @@ from typing import Any
 import attrs
 
 from prodcore.app.idempotency import idempotent
-from prodcore.clock import Clock
+from prodcore.clock import Clock, checked_now
 from prodcore.commands import WIRE_TAGS, LedgerCommand
 from prodcore.ledger.model import PostingResult
 from prodcore.orders.execution import Execution
@@ -50,7 +50,7 @@ def _post(uow: UnitOfWork, command: LedgerCommand, decider: Decider, clock: Cloc
             before[order_id] = uow.orders.get(order_id)
         return before[order_id]
 
-    execution = decider(command, get_order, uow.master_data, uow.ledger, clock.now())
+    execution = decider(command, get_order, uow.master_data, uow.ledger, checked_now(clock))
     versions: list[tuple[str, int]] = []
     for order in execution.orders:
         old = before[order.id]

@@ -39,7 +39,7 @@ from collections.abc import Iterable
 
 import attrs
 
-from prodcore.clock import Clock
+from prodcore.clock import MAX_SPAN_DAYS, Clock, checked_now
 from prodcore.commands import ScheduleOrder
 from prodcore.errors import InvalidTransitionError, InvalidValueError
 from prodcore.orders.model import OrderStatus, ProductionOrder
@@ -98,9 +98,11 @@ def schedule(
     uow: UnitOfWork, command: ScheduleOrder, clock: Clock, *, commit: bool
 ) -> ScheduleResult:
     """The :class:`~prodcore.commands.ScheduleOrder` handler (committed when ``commit``)."""
-    if command.horizon_days < 1:
+    if not 1 <= command.horizon_days <= MAX_SPAN_DAYS:
         raise InvalidValueError(
-            field="horizon_days", value=command.horizon_days, reason="must be at least 1"
+            field="horizon_days",
+            value=command.horizon_days,
+            reason=f"must be between 1 and {MAX_SPAN_DAYS}",
         )
     with uow:
         order = uow.orders.get(command.order_id)
@@ -117,7 +119,7 @@ def schedule(
         elif command.direction is Direction.BACKWARD:
             anchor = due_anchor(order, setup.normal_ending_time, dt.UTC)
         else:
-            anchor = clock.now()
+            anchor = checked_now(clock)
         days = dt.timedelta(days=command.horizon_days)
         start, end = (anchor - days).date(), (anchor + days).date() + dt.timedelta(days=1)
         calendars = _calendars(uow, start, end)

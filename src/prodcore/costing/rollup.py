@@ -73,7 +73,16 @@ from prodcore.masterdata import (
     UnitCostCalculation,
     VersionStatus,
 )
-from prodcore.numbers import HUNDRED, ONE, ZERO, Rounding, RoundingMode, to_decimal, tuple_of
+from prodcore.numbers import (
+    ARITHMETIC,
+    HUNDRED,
+    ONE,
+    ZERO,
+    Rounding,
+    RoundingMode,
+    to_decimal,
+    tuple_of,
+)
 from prodcore.orders.explosion import accumulate_routing_scrap, explode_bom
 
 __all__ = [
@@ -427,8 +436,12 @@ class _Compiler:
 def _unit_rounder(rounding: Rounding) -> Callable[[Decimal], Decimal]:
     if rounding.precision.as_tuple().digits == (1,):
         # a power of ten: Decimal.quantize directly (a C call, no Python frame per value)
+        # in ARITHMETIC: any in-range cost rounds without exceeding the context
         return functools.partial(
-            Decimal.quantize, exp=rounding.precision, rounding=rounding.mode.value
+            Decimal.quantize,
+            exp=rounding.precision,
+            rounding=rounding.mode.value,
+            context=ARITHMETIC,
         )
     return rounding.apply
 

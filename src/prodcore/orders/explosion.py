@@ -47,6 +47,7 @@ import attrs
 
 from prodcore.errors import BomCycleError
 from prodcore.masterdata import (
+    BomLine,
     BomLineType,
     CalculationFormula,
     CapacityType,
@@ -107,27 +108,51 @@ def explode_bom(
 
     Raises :class:`BomCycleError` naming the cycle if a phantom refers back to itself.
     """
-    return tuple(_explode(bom_no, ONE, ZERO, None, (bom_no,), md, at))
+    return tuple(_explode(bom_no, md, at))
 
 
-def _explode(
-    bom_no: str,
-    factor: Decimal,
-    scrap: Decimal,
-    inherited_link: str | None,
-    path: tuple[str, ...],
-    md: MasterDataLookup,
-    at: dt.date | None,
-) -> Iterator[ExplodedComponent]:
-    for line in md.bom(bom_no).active_lines(at):
-        qper = factor * line.effective_quantity_per
-        combined_scrap = _compound(scrap, line.scrap_percent)
-        link = line.routing_link_code or inherited_link
+@attrs.frozen
+class _PhantomLevel:
+    """One BOM being exploded: its remaining lines and what its parents pass down."""
+
+    lines: Iterator[BomLine]
+    factor: Decimal
+    scrap: Decimal
+    link: str | None
+
+
+def _explode(bom_no: str, md: MasterDataLookup, at: dt.date | None) -> Iterator[ExplodedComponent]:
+    # An explicit stack, not recursion: a chain of thousands of phantoms must not
+    # exhaust the interpreter stack. ``path`` runs parallel to the stack; ``on_path``
+    # makes the cycle check O(1), and a component's path tuple is built only when the
+    # stack has changed since the last one (so its cost follows the output, not depth²).
+    path = [bom_no]
+    on_path = {bom_no: 0}
+    stack = [_PhantomLevel(iter(md.bom(bom_no).active_lines(at)), ONE, ZERO, None)]
+    bom_path: tuple[str, ...] | None = None
+    while stack:
+        level = stack[-1]
+        line = next(level.lines, None)
+        if line is None:
+            stack.pop()
+            del on_path[path.pop()]
+            bom_path = None
+            continue
+        qper = level.factor * line.effective_quantity_per
+        combined_scrap = _compound(level.scrap, line.scrap_percent)
+        link = line.routing_link_code or level.link
         if line.type is BomLineType.PRODUCTION_BOM:
-            if line.no in path:
-                raise BomCycleError(cycle=(*path[path.index(line.no) :], line.no))
-            yield from _explode(line.no, qper, combined_scrap, link, (*path, line.no), md, at)
+            if line.no in on_path:
+                raise BomCycleError(cycle=(*path[on_path[line.no] :], line.no))
+            on_path[line.no] = len(path)
+            path.append(line.no)
+            stack.append(
+                _PhantomLevel(iter(md.bom(line.no).active_lines(at)), qper, combined_scrap, link)
+            )
+            bom_path = None
         else:
+            if bom_path is None:
+                bom_path = tuple(path)
             yield ExplodedComponent(
                 item_no=line.no,
                 quantity_per=qper,
@@ -135,7 +160,7 @@ def _explode(
                 scrap_percent=combined_scrap,
                 routing_link_code=link,
                 formula=line.formula,
-                bom_path=path,
+                bom_path=bom_path,
             )
 
 
@@ -277,7 +302,25 @@ def explode_order_lines(
     as BC's multi-level orders do; their components are then consumed from that output.
     """
     lines: list[OrderLine] = []
-    _add_line(item_no, quantity, md, due_date, at, location_code, make_to_order, 0, (), lines)
+    # Depth-first with an explicit stack (children pushed in reverse keep the recursive
+    # order): thousands of make-to-order levels must not exhaust the interpreter stack.
+    # A ``None`` entry marks the end of a line's subtree, taking it off the cycle path.
+    path: list[str] = []
+    on_path: dict[str, int] = {}
+    stack: list[tuple[str, Decimal, int] | None] = [(item_no, quantity, 0)]
+    while stack:
+        entry = stack.pop()
+        if entry is None:
+            del on_path[path.pop()]
+            continue
+        no, qty, level = entry
+        if no in on_path:
+            raise BomCycleError(cycle=(*path[on_path[no] :], no))
+        sub_lines = _add_line(no, qty, md, due_date, at, location_code, make_to_order, level, lines)
+        on_path[no] = len(path)
+        path.append(no)
+        stack.append(None)
+        stack.extend((sub, sub_qty, level + 1) for sub, sub_qty in reversed(sub_lines))
     return tuple(lines)
 
 
@@ -290,11 +333,9 @@ def _add_line(
     location_code: str,
     make_to_order: bool,
     level: int,
-    item_path: tuple[str, ...],
     lines: list[OrderLine],
-) -> None:
-    if item_no in item_path:
-        raise BomCycleError(cycle=(*item_path[item_path.index(item_no) :], item_no))
+) -> list[tuple[str, Decimal]]:
+    """Append the line for ``item_no`` and return the make-to-order lines it needs."""
     item = md.item(item_no)
     routing_lines = md.routing(item.routing_no).active_lines(at) if item.routing_no else ()
     operations = _operations(routing_lines, quantity, item.scrap_percent, md)
@@ -360,19 +401,7 @@ def _add_line(
             quality_checks=item.quality_checks,
         )
     )
-    for sub_item, sub_qty in sub_lines:
-        _add_line(
-            sub_item,
-            sub_qty,
-            md,
-            due_date,
-            at,
-            location_code,
-            make_to_order,
-            level + 1,
-            (*item_path, item_no),
-            lines,
-        )
+    return sub_lines
 
 
 def find_bom_cycle(md: MasterDataLookup, item_nos: Iterable[str]) -> tuple[str, ...] | None:

@@ -26,6 +26,7 @@ from decimal import Decimal
 
 import attrs
 
+from prodcore.clock import check_moment
 from prodcore.errors import InvalidValueError
 from prodcore.ledger.model import ValueSource
 from prodcore.masterdata import CapacityType, ConsumptionBasis
@@ -74,12 +75,8 @@ def _non_negative(_i: object, attribute: attrs.Attribute[Decimal], value: Decima
 
 
 def _aware(_i: object, attribute: attrs.Attribute[dt.datetime | None], value: object) -> None:
-    if value is None:
-        return
-    if not isinstance(value, dt.datetime) or value.tzinfo is None:
-        raise InvalidValueError(
-            field=attribute.name, value=value, reason="must be a datetime with a timezone"
-        )
+    if value is not None:
+        check_moment(value, attribute.name)  # timezone-aware and on a supported date
 
 
 def _non_zero(_i: object, attribute: attrs.Attribute[Decimal], value: Decimal) -> None:

@@ -25,6 +25,7 @@ from typing import Final, assert_never
 
 import attrs
 
+from prodcore.clock import supported_date
 from prodcore.errors import DuplicateError, InvalidTransitionError, InvalidValueError
 from prodcore.masterdata import CalculationFormula, FlushingMethod
 from prodcore.numbers import (
@@ -118,7 +119,7 @@ class CreateOrder:
     order_id: str
     item_no: str
     quantity: Decimal = attrs.field(converter=as_decimal, validator=non_negative)
-    due_date: dt.date = attrs.field(kw_only=True)
+    due_date: dt.date = attrs.field(kw_only=True, validator=supported_date)
     status: OrderStatus = attrs.field(default=S.FIRM_PLANNED, kw_only=True)
     location_code: str = attrs.field(default="", kw_only=True)
     description: str = attrs.field(default="", kw_only=True)
@@ -146,7 +147,7 @@ class ChangeOrder:
     quantity: Decimal | None = attrs.field(
         default=None, kw_only=True, converter=attrs.converters.optional(as_decimal)
     )
-    due_date: dt.date | None = attrs.field(default=None, kw_only=True)
+    due_date: dt.date | None = attrs.field(default=None, kw_only=True, validator=supported_date)
     description: str | None = attrs.field(default=None, kw_only=True)
     name = "change"
 
