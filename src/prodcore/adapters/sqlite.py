@@ -107,11 +107,15 @@ class SqliteStore(SqlStore):
                 isolation_level=None,  # we issue BEGIN and COMMIT ourselves
                 check_same_thread=False,  # per-thread use; close() may run anywhere
             )
-            conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
-            if not self._memory:
-                conn.execute("PRAGMA journal_mode = WAL")
-                conn.execute("PRAGMA synchronous = NORMAL")
-            conn.execute("PRAGMA foreign_keys = ON")
+            try:
+                conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
+                if not self._memory:
+                    conn.execute("PRAGMA journal_mode = WAL")
+                    conn.execute("PRAGMA synchronous = NORMAL")
+                conn.execute("PRAGMA foreign_keys = ON")
+            except BaseException:
+                conn.close()  # a file that is no database must not leave its connection open
+                raise
         except sqlite3.Error as err:
             raise StoreError(reason=f"cannot open SQLite database {self.path!r}: {err}") from err
         return conn
