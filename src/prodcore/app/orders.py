@@ -117,8 +117,13 @@ def _load(uow: UnitOfWork, command: LifecycleCommand) -> ProductionOrder | None:
 
 
 def _finishing(order: ProductionOrder | None, command: LifecycleCommand) -> bool:
-    """Whether ``command`` finishes the released ``order`` (BC's finish, D365's End)."""
-    if order is None or order.status is not OrderStatus.RELEASED:
+    """Whether ``command`` finishes the released ``order`` (BC's finish, D365's End); an
+    order on hold or cancelled is not (the decision refuses it)."""
+    if (
+        order is None
+        or order.status is not OrderStatus.RELEASED
+        or order.posting_refusal is not None
+    ):
         return False
     if isinstance(command, ChangeStatus):
         return command.to_status is OrderStatus.FINISHED

@@ -374,9 +374,9 @@ class ProductionOrder:
     def posting_refusal(self) -> str | None:
         """Why the order takes no postings although released (held, cancelled), or None."""
         if self.cancelled_at is not None:
-            return "The order is cancelled."
+            return "the order is cancelled"
         if self.hold_reason is not None:
-            return f"The order is on hold: {self.hold_reason}"
+            return f"the order is on hold: {self.hold_reason}"
         return None
 
     @property
