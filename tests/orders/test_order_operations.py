@@ -104,7 +104,7 @@ def test_a_split_of_40_of_100_leaves_60_with_scaled_components_and_moves_nothing
     entries = item_entries(shop)
     result = handle(shop.uow, SplitOrder("PO-1", "PO-2", 40), clock=shop.clock)
     origin, (new,) = shop.order("PO-1"), result.created
-    assert (origin.quantity, new.quantity) == (60, 40)
+    assert (origin.quantity, new.quantity) == (D(60), D(40))
     assert expected(origin) == {"LEG": 240, "TOP": 60, "SCREW": 1008}
     assert expected(new) == {"LEG": 160, "TOP": 40, "SCREW": 672}
     assert {k: expected(origin)[k] + expected(new)[k] for k in expected(before)} == expected(before)
@@ -153,7 +153,11 @@ def test_finishing_95_of_100_with_backorders_on_creates_an_order_of_5() -> None:
     assert out.order is not None and out.order.status is OrderStatus.FINISHED
     assert out.order.quantity == 95
     (backorder,) = out.created
-    assert (backorder.id, backorder.quantity, backorder.origin_order_id) == ("PO-1-BO", 5, "PO-1")
+    assert (backorder.id, backorder.quantity, backorder.origin_order_id) == (
+        "PO-1-BO",
+        D(5),
+        "PO-1",
+    )
     assert backorder.status is OrderStatus.RELEASED and shop.order("PO-1-BO") == backorder
     assert expected(backorder) == {"LEG": 20, "TOP": 5, "SCREW": 84}
     # the origin flushed backward for what it produced only: 4 legs a table
