@@ -1,8 +1,9 @@
 """The postings of D365's Start and Report as finished steps (the D365 status profile).
 
-Starting a quantity consumes the Start-principle (forward flushed) components in
-proportion to the quantity started so far: each needs its expected quantity times
-started / ordered, less what it has consumed. Reporting as finished posts the reported
+Starting a quantity consumes the Start-principle (forward flushed) components not linked
+to an operation in proportion to the quantity started so far: each needs its expected
+quantity times started / ordered, less what it has consumed (a linked one is consumed
+when its operation starts, as with D365's job registration). Reporting as finished posts the reported
 quantity as output of each line (at its last operation, with that operation's expected
 time), with the output's checks (quality blocking, over-production tolerance); the
 Finish-principle (backward flushed) components not linked to an operation consume what
@@ -40,8 +41,8 @@ def flush_at_start(
     b.order(order.id, command="start")
     share = order.started_quantity / order.quantity if order.quantity else ZERO
     for line, comp in order.iter_components():
-        if not comp.flushing_method.is_forward:
-            continue
+        if not comp.flushing_method.is_forward or linked_operation(line, comp) is not None:
+            continue  # a linked one is consumed when its operation starts
         rounding = md.item(comp.item_no).rounding
         need = rounding.apply(comp.expected_quantity * share) - comp.consumed_quantity
         if need > 0:
