@@ -19,9 +19,9 @@ from decimal import Decimal
 from prodcore.ledger.reader import LedgerReader
 from prodcore.numbers import ZERO
 from prodcore.orders.builder import Execution, PostingBuilder
-from prodcore.orders.consumption import consume
 from prodcore.orders.explosion import MasterDataLookup
-from prodcore.orders.flushing import flushable, linked_operation, needed_for_output
+from prodcore.orders.finishing import flush_component
+from prodcore.orders.flushing import linked_operation, needed_for_output
 from prodcore.orders.journals import OutputLine, expected_output_line
 from prodcore.orders.model import ProductionOrder
 from prodcore.orders.output import post_output
@@ -46,15 +46,8 @@ def flush_at_start(
         rounding = md.item(comp.item_no).rounding
         need = rounding.apply(comp.expected_quantity * share) - comp.consumed_quantity
         if need > 0:
-            consume(
-                b,
-                order.id,
-                line.line_no,
-                comp.line_no,
-                flushable(comp, need),
-                reason=f"Start flush of {order.started_quantity} started",
-                check_bin=False,
-            )
+            reason = f"Start flush of {order.started_quantity} started"
+            flush_component(b, order.id, line.line_no, comp, need, reason)
     return b.result()
 
 
@@ -85,14 +78,7 @@ def report_as_finished(
         for comp in current.components:
             if comp.flushing_method.is_backward and linked_operation(current, comp) is None:
                 need = needed_for_output(comp, qty, md.item(comp.item_no).rounding)
-                consume(
-                    b,
-                    order.id,
-                    line.line_no,
-                    comp.line_no,
-                    flushable(comp, need),
-                    reason="Finish flush when reported as finished",
-                    check_bin=False,
-                )
+                reason = "Finish flush when reported as finished"
+                flush_component(b, order.id, line.line_no, comp, need, reason)
     b.notes.append(f"Reported as finished: {quantity}")
     return b.result()
