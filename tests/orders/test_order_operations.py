@@ -10,7 +10,7 @@ from typing import Any
 import attrs
 import pytest
 
-from prodcore.app import handle
+from prodcore.app import calculate_subcontract_requests, handle
 from prodcore.errors import (
     DuplicateError,
     InsufficientQuantityError,
@@ -19,7 +19,7 @@ from prodcore.errors import (
     NotAllowedError,
     OverproductionError,
 )
-from prodcore.masterdata import ManufacturingSetup
+from prodcore.masterdata import CalculationFormula, ManufacturingSetup
 from prodcore.orders.journals import (
     AdjustInventory,
     AdjustmentLine,
@@ -35,11 +35,14 @@ from prodcore.orders.lifecycle import (
     HoldOrder,
     ReleaseHold,
 )
-from prodcore.orders.model import OrderStatus, ProductionOrder
+from prodcore.orders.model import Component, OrderLine, OrderStatus, ProductionOrder
+from prodcore.orders.rescaling import rescale_lines
 from prodcore.orders.reverse_all import ReverseOrderPostings
-from prodcore.orders.splitting import SplitOrder
+from prodcore.orders.splitting import SplitOrder, split_order
+from prodcore.orders.subcontracting import ReceiveSubcontractedWork, RegisterSubcontractRequests
 from prodcore.testing.shop import Shop
-from tests.orders.conftest import table_master_data
+from tests.orders.conftest import DUE, T0, table_master_data
+from tests.subcontracting.conftest import Shop as FrameShop
 
 D = Decimal
 LEG, TOP, SCREW = 10000, 20000, 30000
@@ -386,3 +389,44 @@ def test_reverse_all_on_an_order_on_hold_is_refused() -> None:
     with pytest.raises(NotAllowedError):
         shop.post(ReverseOrderPostings("rev", "PO-1"))
     assert shop.snapshot() == before
+
+
+def test_reverse_all_leaves_a_subcontracting_receipt_to_be_undone_and_lists_it() -> None:
+    shop = FrameShop()
+    shop.released()
+    shop.weld(10)
+    (request,) = calculate_subcontract_requests(shop.uow)
+    shop.post(RegisterSubcontractRequests("REQ", (request,)))
+    shop.post(ReceiveSubcontractedWork("R", "PO-1", 10000, "20", 4, "4.20"))
+    result = shop.post(ReverseOrderPostings("rev", "PO-1"))
+    assert result.warnings and all("undo the receipt" in w for w in result.warnings)
+    op = shop.order().lines[0].operation("20")
+    assert (op.output_quantity, op.subcontract_received) == (D(4), D(4))  # the receipt stays
+    assert shop.order().lines[0].operation("10").output_quantity == 0  # the welding is reversed
+
+
+# --- rescaling ------------------------------------------------------------------------
+
+
+def _order_with_a_fixed_component() -> ProductionOrder:
+    die = Component(20000, "TOP", "PCS", 1, 1, formula=CalculationFormula.FIXED_QUANTITY)
+    legs = Component(10000, "LEG", "PCS", 4, 40)
+    line = OrderLine(10000, "TABLE", 10, components=(legs, die))
+    return ProductionOrder("PO-1", OrderStatus.RELEASED, "TABLE", 10, due_date=DUE, lines=(line,))
+
+
+def test_a_fixed_quantity_component_is_needed_once_per_order() -> None:
+    md = table_master_data()
+    order = _order_with_a_fixed_component()
+    (line,) = rescale_lines(order.lines, D(10), D(5), md, order_id="PO-1")
+    assert [c.expected_quantity for c in line.components] == [20, 1]
+    origin, new = split_order(order, SplitOrder("PO-1", "PO-2", 4), md, T0)
+    assert [c.expected_quantity for c in origin.lines[0].components] == [24, 1]
+    assert [c.expected_quantity for c in new.lines[0].components] == [16, 1]
+
+
+@pytest.mark.parametrize(("old", "new"), [(0, 5), (10, -1)])
+def test_rescaling_from_zero_or_to_a_negative_quantity_is_refused(old: int, new: int) -> None:
+    order = _order_with_a_fixed_component()
+    with pytest.raises(InvalidValueError):
+        rescale_lines(order.lines, D(old), D(new), table_master_data(), order_id="PO-1")

@@ -103,8 +103,6 @@ def _item_refusal(
     remaining = abs(entry.quantity) - b.reversed(ValueSource.ITEM, entry.entry_no)
     if remaining <= 0:
         return "it is reversed already"
-    if entry.entry_type.is_adjustment:
-        return "an inventory adjustment is corrected by an opposite adjustment"
     cap = caps.get(entry.capacity_entry_no) if entry.capacity_entry_no is not None else None
     if cap is not None and cap.origin in _ORIGIN_REASONS:
         return _ORIGIN_REASONS[cap.origin]
