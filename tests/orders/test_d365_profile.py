@@ -8,6 +8,8 @@ from decimal import Decimal
 import attrs
 import pytest
 
+from prodcore.app import handle
+from prodcore.commands import ScheduleOrder
 from prodcore.errors import InvalidTransitionError, InvalidValueError
 from prodcore.masterdata import FlushingMethod
 from prodcore.orders.lifecycle import (
@@ -20,7 +22,7 @@ from prodcore.orders.lifecycle import (
 from prodcore.orders.model import D365Status, OrderStatus, ProductionOrder, StatusProfile
 from prodcore.orders.profiles import D365_RESETS, D365_TRANSITIONS
 from prodcore.orders.reverse_all import ReverseOrderPostings
-from prodcore.testing.shop import DUE, Shop
+from prodcore.testing.shop import DUE, Shop, weekday_calendar
 from tests.orders.conftest import table_master_data
 
 D365 = D365Status
@@ -42,7 +44,8 @@ def d365_shop(*, screw: FlushingMethod = FlushingMethod.MANUAL) -> Shop:
     items = [
         attrs.evolve(i, flushing_method=screw) if i.no == "SCREW" else i for i in md.items.values()
     ]
-    shop = Shop([*md.work_centers.values(), *items, *md.boms.values(), *md.routings.values()])
+    centres = [attrs.evolve(wc, calendar_code="S") for wc in md.work_centers.values()]
+    shop = Shop([weekday_calendar(), *centres, *items, *md.boms.values(), *md.routings.values()])
     shop.apply(CreateOrder("PO-1", "TABLE", 10, due_date=DUE, profile=StatusProfile.D365))
     return shop
 
@@ -185,3 +188,15 @@ def test_bc_change_status_still_finishes_bc_orders() -> None:
     shop.release("PO-2")
     out = shop.apply(ChangeStatus("PO-2", OrderStatus.FINISHED))
     assert out.order is not None and out.order.d365_status is None
+
+
+def test_reset_from_scheduled_drops_the_scheduled_dates() -> None:
+    shop = d365_shop()
+    move(shop, D365.SCHEDULED)
+    handle(shop.uow, ScheduleOrder("PO-1"), clock=shop.clock)
+    scheduled = shop.order()
+    assert scheduled.ending is not None
+    assert all(op.starting is not None for _, op in scheduled.iter_operations())
+    estimated = move(shop, D365.ESTIMATED)
+    assert (estimated.starting, estimated.ending) == (None, None)
+    assert all((op.starting, op.ending) == (None, None) for _, op in estimated.iter_operations())

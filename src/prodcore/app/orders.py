@@ -229,8 +229,6 @@ def _reported(order: ProductionOrder, command: ChangeD365Status) -> Decimal:
                 field="quantity", value=command.quantity, reason="must not be negative"
             )
         return command.quantity
-    if not order.lines:
-        return ZERO
     return max(order.started_quantity - order.lines[0].finished_quantity, ZERO)
 
 
