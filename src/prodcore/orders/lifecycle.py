@@ -13,8 +13,12 @@ FIRM_PLANNED -> RELEASED
 
 What may change in each status (``EDIT_RULES``): Simulated, Planned and Firm Planned
 orders may be edited, refreshed and deleted freely; a Released order may be edited, but
-refreshed, re-quantified or deleted only while nothing is posted to it, and a component
-that has consumption may not be removed; a Finished order is read-only.
+refreshed, re-exploded for a new quantity (``ChangeOrder``) or deleted only while nothing
+is posted to it (``ChangeOrderQuantity`` rescales it with postings, never below what is
+posted), and a component that has consumption may not be removed; a Finished order is
+read-only. A cancelled order takes no command at all; an order on hold is not finished.
+Orders of the D365 profile move by ``ChangeD365Status`` over
+:data:`~prodcore.orders.profiles.D365_TRANSITIONS` instead of ``ChangeStatus``.
 """
 
 from __future__ import annotations
