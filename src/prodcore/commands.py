@@ -47,27 +47,38 @@ from prodcore.orders.execution import (
 )
 from prodcore.orders.lifecycle import (
     AddComponent,
+    CancelOrder,
     ChangeComponent,
+    ChangeD365Status,
     ChangeOperation,
     ChangeOrder,
+    ChangeOrderQuantity,
     ChangeStatus,
     ComponentAdded,
     ComponentChanged,
     ComponentRemoved,
     CreateOrder,
+    D365StatusChanged,
     DeleteOrder,
     HeaderChanged,
+    HoldOrder,
+    HoldReleased,
     LifecycleCommand,
     LifecycleEvent,
     LinesExploded,
     OperationChanged,
+    OrderCancelled,
     OrderCreated,
     OrderDeleted,
+    OrderHeld,
     RefreshOrder,
+    ReleaseHold,
     RemoveComponent,
     StatusChanged,
 )
 from prodcore.orders.quality import QualityCommand, RecordQualityResults, ResolveQualityOrder
+from prodcore.orders.reverse_all import ReverseOrderPostings
+from prodcore.orders.splitting import SplitOrder
 from prodcore.orders.subcontracting import (
     CancelSubcontractRequest,
     ReceiveSubcontractedWork,
@@ -123,7 +134,7 @@ class ScheduleOrder:
 
 
 #: Commands decided against the ledger and answered with a PostingResult (idempotent).
-LedgerCommand = PostingCommand | SubcontractingCommand | QualityCommand
+LedgerCommand = PostingCommand | SubcontractingCommand | QualityCommand | ReverseOrderPostings
 
 #: Any command prodcore handles (what scenario steps and :func:`prodcore.app.handle` accept).
 Command = (
@@ -133,6 +144,7 @@ Command = (
     | ImplementStandardCost
     | ScheduleOrder
     | PutMasterData
+    | SplitOrder
 )
 
 #: The unions serialized with a ``"type"`` tag.
@@ -192,6 +204,17 @@ _TABLE: tuple[tuple[type, str, str | None], ...] = (
     (WorkCenter, "masterdata.work_center", "WorkCenter"),
     (MachineCenter, "masterdata.machine_center", "MachineCenter"),
     (ShopCalendar, "masterdata.shop_calendar", "ShopCalendar"),
+    (ChangeOrderQuantity, "order.change_quantity", None),
+    (HoldOrder, "order.hold", None),
+    (ReleaseHold, "order.release_hold", None),
+    (CancelOrder, "order.cancel", None),
+    (ChangeD365Status, "order.change_d365_status", None),
+    (SplitOrder, "order.split", None),
+    (OrderHeld, "order.held", None),
+    (HoldReleased, "order.hold_released", None),
+    (OrderCancelled, "order.cancelled", None),
+    (D365StatusChanged, "order.d365_status_changed", None),
+    (ReverseOrderPostings, "posting.reverse_all", None),
 )
 
 #: The wire tag of every member of a tagged union.

@@ -48,6 +48,7 @@ __all__ = [
     "KeyTakenError",
     "NotAllowedError",
     "NotFoundError",
+    "OverproductionError",
     "PrecisionError",
     "ProdcoreError",
     "QualityBlockError",
@@ -293,3 +294,17 @@ class ScenarioError(ProdcoreError):
     command: str
     line: int
     reason: str
+
+
+class OverproductionError(DomainError):
+    """Output beyond an order line's quantity plus the over-production tolerance."""
+
+    template = (
+        "Output of {quantity} on line {line_no} of order {order_id!r} is refused: "
+        "at most {allowed} may be reported ({tolerance_percent} % over-production tolerance)."
+    )
+    order_id: str
+    line_no: int
+    quantity: object
+    allowed: object
+    tolerance_percent: object

@@ -330,6 +330,14 @@ class Item:
     quality_checks: tuple[QualityCheck, ...] = attrs.field(
         default=_NO_CHECKS, validator=tuple_of(QualityCheck), kw_only=True
     )
+    # output beyond the order line's quantity plus this percent is refused; None: the
+    # setup's tolerance applies
+    overproduction_tolerance_percent: Decimal | None = attrs.field(
+        default=None,
+        converter=attrs.converters.optional(as_decimal),
+        validator=attrs.validators.optional(non_negative),
+        kw_only=True,
+    )
 
     def __attrs_post_init__(self) -> None:
         if self.lot_size <= 0:
@@ -676,6 +684,15 @@ class ManufacturingSetup:
     normal_starting_time: dt.time = dt.time(8)  # the anchor of forward scheduling by date
     normal_ending_time: dt.time = dt.time(16)  # due dates are due at this time (backward)
     allow_negative_inventory: bool = True
+    # output beyond an order line's quantity plus this percent is refused (an item's own
+    # tolerance comes first); None: no limit
+    overproduction_tolerance_percent: Decimal | None = attrs.field(
+        default=None,
+        converter=attrs.converters.optional(as_decimal),
+        validator=attrs.validators.optional(non_negative),
+    )
+    # finishing short puts the remainder on a backorder (a ChangeStatus may say otherwise)
+    create_backorders: bool = False
 
     @property
     def amount_rounding(self) -> Rounding:

@@ -42,17 +42,24 @@ from prodcore.orders.execution import (
 )
 from prodcore.orders.lifecycle import (
     AddComponent,
+    CancelOrder,
     ChangeComponent,
+    ChangeD365Status,
     ChangeOperation,
     ChangeOrder,
+    ChangeOrderQuantity,
     ChangeStatus,
     CreateOrder,
     DeleteOrder,
+    HoldOrder,
     RefreshOrder,
+    ReleaseHold,
     RemoveComponent,
 )
-from prodcore.orders.model import OrderStatus, QualityResult
+from prodcore.orders.model import D365Status, OrderStatus, QualityResult
 from prodcore.orders.quality import RecordQualityResults, ResolveQualityOrder
+from prodcore.orders.reverse_all import ReverseOrderPostings
+from prodcore.orders.splitting import SplitOrder
 from prodcore.orders.subcontracting import (
     CancelSubcontractRequest,
     ReceiveSubcontractedWork,
@@ -102,6 +109,13 @@ EXAMPLES: list[Any] = [
     ImplementStandardCost(),
     ScheduleOrder("PO-1"),
     PutMasterData((Item("NEW", base_unit="PCS"),)),
+    ChangeOrderQuantity("PO-1", Decimal(3)),
+    HoldOrder("PO-1", "machine down"),
+    ReleaseHold("PO-1"),
+    CancelOrder("PO-1"),
+    ChangeD365Status("PO-1", D365Status.STARTED),
+    SplitOrder("PO-1", "PO-3", ONE),
+    ReverseOrderPostings("k", "PO-1"),
 ]
 
 

@@ -50,11 +50,29 @@ def test_the_old_store_reads_as_it_did(old_store: Callable[[], UnitOfWork]) -> N
     # capacity entries carry an origin, read from the old description prefixes.
     origins: set[tuple[str, str]] = set()
     _pop_origins(now, origins)
+    _pop_new_order_fields(now)
     assert now == _expected()
     assert origins == {
         ("", "ORDINARY"),
         ("Subcontracting receipt RCPT-1", "SUBCONTRACT_RECEIPT"),
     }
+
+
+#: Order fields added since 0.1.0, with the default an old order reads with.
+NEW_ORDER_FIELDS = {
+    "hold_reason": None,
+    "cancelled_at": None,
+    "cancel_reason": "",
+    "origin_order_id": None,
+    "profile": "BC",
+    "d365_status": None,
+    "started_quantity": "0",
+}
+
+
+def _pop_new_order_fields(data: dict[str, Any]) -> None:
+    for order in data["orders"]:
+        assert {name: order.pop(name) for name in NEW_ORDER_FIELDS} == NEW_ORDER_FIELDS
 
 
 def _pop_origins(data: Any, found: set[tuple[str, str]]) -> None:
@@ -93,6 +111,7 @@ def test_repeating_the_old_commands_returns_their_stored_results_and_posts_nothi
         assert answer == stored, command.idempotency_key
     now = snapshot(old_store())
     _pop_origins(now, set())
+    _pop_new_order_fields(now)
     assert now == expected
 
 

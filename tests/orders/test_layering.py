@@ -14,6 +14,9 @@ LAYERS = {
     "explosion": 1,
     "flushing": 1,
     "checks": 1,
+    "rescaling": 1,
+    "profiles": 1,
+    "splitting": 2,
     "journals": 2,
     "lifecycle": 2,
     "builder": 3,
@@ -21,10 +24,12 @@ LAYERS = {
     "capacity": 4,
     "reversal": 4,
     "output": 5,
+    "reverse_all": 5,
     "finishing": 6,
     "execution": 7,
     "quality": 7,
     "subcontracting": 7,
+    "d365": 7,
 }
 
 

@@ -12,7 +12,7 @@ from typing import Any, Protocol, overload
 
 from prodcore.app.costing import adjust, implement
 from prodcore.app.masterdata import put
-from prodcore.app.orders import Outcome, lifecycle
+from prodcore.app.orders import Outcome, lifecycle, split
 from prodcore.app.postings import ledger_handler
 from prodcore.app.scheduling import schedule
 from prodcore.clock import Clock
@@ -34,17 +34,24 @@ from prodcore.orders.execution import (
 )
 from prodcore.orders.lifecycle import (
     AddComponent,
+    CancelOrder,
     ChangeComponent,
+    ChangeD365Status,
     ChangeOperation,
     ChangeOrder,
+    ChangeOrderQuantity,
     ChangeStatus,
     CreateOrder,
     DeleteOrder,
+    HoldOrder,
     LifecycleCommand,
     RefreshOrder,
+    ReleaseHold,
     RemoveComponent,
 )
 from prodcore.orders.quality import RecordQualityResults, ResolveQualityOrder, decide_quality
+from prodcore.orders.reverse_all import ReverseOrderPostings, decide_reverse_all
+from prodcore.orders.splitting import SplitOrder
 from prodcore.orders.subcontracting import (
     CancelSubcontractRequest,
     ReceiveSubcontractedWork,
@@ -72,6 +79,7 @@ class Handler(Protocol):
 _posting = ledger_handler(decide_posting)
 _subcontracting = ledger_handler(decide_subcontracting)
 _quality = ledger_handler(decide_quality)
+_reverse_all = ledger_handler(decide_reverse_all)
 
 #: The handler of every command type.
 HANDLERS: Mapping[type[Command], Handler] = {
@@ -103,12 +111,19 @@ HANDLERS: Mapping[type[Command], Handler] = {
     ImplementStandardCost: implement,
     ScheduleOrder: schedule,
     PutMasterData: put,
+    ChangeOrderQuantity: lifecycle,
+    HoldOrder: lifecycle,
+    ReleaseHold: lifecycle,
+    CancelOrder: lifecycle,
+    ChangeD365Status: lifecycle,
+    SplitOrder: split,
+    ReverseOrderPostings: _reverse_all,
 }
 
 
 @overload
 def handle(
-    uow: UnitOfWork, command: LifecycleCommand, *, clock: Clock, retries: int = 0
+    uow: UnitOfWork, command: LifecycleCommand | SplitOrder, *, clock: Clock, retries: int = 0
 ) -> Outcome: ...
 @overload
 def handle(
@@ -176,7 +191,9 @@ def handle(uow: UnitOfWork, command: Command, *, clock: Clock, retries: int = 0)
 
 
 @overload
-def preview(uow: UnitOfWork, command: LifecycleCommand, *, clock: Clock) -> Outcome: ...
+def preview(
+    uow: UnitOfWork, command: LifecycleCommand | SplitOrder, *, clock: Clock
+) -> Outcome: ...
 @overload
 def preview(
     uow: UnitOfWork, command: LedgerCommand | AdjustCost, *, clock: Clock

@@ -1,17 +1,22 @@
 """The lifecycle handler: load the order, flush before finishing, decide, evolve, flush
-after releasing, save, in one unit of work."""
+after releasing, save, in one unit of work; and the split handler."""
 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import attrs
 
 from prodcore.clock import Clock, checked_now
-from prodcore.errors import NotFoundError
+from prodcore.errors import InvalidValueError, NotFoundError
 from prodcore.ledger.model import PostingBatch
+from prodcore.numbers import ZERO
+from prodcore.orders.d365 import flush_at_start, report_as_finished
 from prodcore.orders.execution import Execution, flush_at_finish, flush_at_release
 from prodcore.orders.lifecycle import (
+    D365_TRANSITIONS,
+    ChangeD365Status,
     ChangeStatus,
     CreateOrder,
     LifecycleCommand,
@@ -19,23 +24,27 @@ from prodcore.orders.lifecycle import (
     decide,
     evolve,
 )
-from prodcore.orders.model import OrderStatus, ProductionOrder
+from prodcore.orders.model import D365Status, OrderStatus, ProductionOrder
+from prodcore.orders.profiles import D365_RESETS
+from prodcore.orders.splitting import SplitOrder, split_order
 from prodcore.ports import UnitOfWork
 
-__all__ = ["Outcome", "lifecycle"]
+__all__ = ["Outcome", "lifecycle", "split"]
 
 
 @attrs.frozen
 class Outcome:
     """What a lifecycle command did: the order after it (None once deleted), the events,
     and for a status change the flushing it posted (release: forward, finish: backward)
-    with the finish checks' warnings."""
+    with the finish checks' warnings; ``created``: the order a split or a backorder
+    created."""
 
     order: ProductionOrder | None
     events: tuple[LifecycleEvent, ...]
     posting: PostingBatch | None = None
     warnings: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    created: tuple[ProductionOrder, ...] = ()
 
 
 def lifecycle(uow: UnitOfWork, command: LifecycleCommand, clock: Clock, *, commit: bool) -> Outcome:
@@ -43,18 +52,29 @@ def lifecycle(uow: UnitOfWork, command: LifecycleCommand, clock: Clock, *, commi
 
     The order of the steps is BC's: finishing flushes backward *before* the status
     changes (the finish checks see the flushed entries), releasing flushes forward
-    *after* it (the released order's lines are what is flushed).
+    *after* it (the released order's lines are what is flushed). A backorder is split
+    off before finishing, so the origin finishes at what it produced. Orders of the D365
+    profile flush at Start and post output at Report as finished (after the move), and
+    finish when Ended (before it).
     """
     with uow:
         before = _load(uow, command)
         at = checked_now(clock)
-        current, finish_flush = _flush_before_finishing(uow, before, command, at)
+        current, backorder = _split_backorder(uow, before, command, at)
+        current, finish_flush = _flush_before_finishing(uow, current, command, at)
         events = decide(current, command, uow.master_data, at)
-        after, release_flush = _flush_after_releasing(uow, _evolve(current, events), command, at)
+        reset = _is_reset(current, command)
+        after, release_flush = _flush_after_releasing(
+            uow, _evolve(current, events), command, at, reset=reset
+        )
         flush = finish_flush if finish_flush is not None else release_flush
         if after is not None:
             after = attrs.evolve(after, version=(before.version if before else 0) + 1)
         _save(uow, before, after)
+        created: tuple[ProductionOrder, ...] = ()
+        if backorder is not None:
+            created = (attrs.evolve(backorder, version=1),)
+            uow.orders.add(created[0])
         posting = None
         if flush is not None and not flush.batch.is_empty:
             posting = uow.ledger.append(flush.batch)
@@ -64,10 +84,26 @@ def lifecycle(uow: UnitOfWork, command: LifecycleCommand, clock: Clock, *, commi
             posting,
             flush.warnings if flush else (),
             flush.notes if flush else (),
+            created,
         )
         if commit:
             uow.commit()
     return outcome
+
+
+def split(uow: UnitOfWork, command: SplitOrder, clock: Clock, *, commit: bool) -> Outcome:
+    """Split an order (:func:`~prodcore.orders.splitting.split_order`): the origin saved,
+    the new order added, in one unit of work."""
+    with uow:
+        before = uow.orders.get(command.order_id)
+        origin, new = split_order(before, command, uow.master_data, checked_now(clock))
+        origin = attrs.evolve(origin, version=before.version + 1)
+        uow.orders.save(origin, expected_version=before.version)
+        new = attrs.evolve(new, version=1)
+        uow.orders.add(new)
+        if commit:
+            uow.commit()
+    return Outcome(origin, (), created=(new,))
 
 
 def _load(uow: UnitOfWork, command: LifecycleCommand) -> ProductionOrder | None:
@@ -80,17 +116,55 @@ def _load(uow: UnitOfWork, command: LifecycleCommand) -> ProductionOrder | None:
         return None
 
 
+def _finishing(order: ProductionOrder | None, command: LifecycleCommand) -> bool:
+    """Whether ``command`` finishes the released ``order`` (BC's finish, D365's End); an
+    order on hold or cancelled is not (the decision refuses it)."""
+    if (
+        order is None
+        or order.status is not OrderStatus.RELEASED
+        or order.posting_refusal is not None
+    ):
+        return False
+    if isinstance(command, ChangeStatus):
+        return command.to_status is OrderStatus.FINISHED
+    return (
+        isinstance(command, ChangeD365Status)
+        and command.to_status is D365Status.ENDED
+        and (order.d365_status, command.to_status) in D365_TRANSITIONS
+    )
+
+
+def _split_backorder(
+    uow: UnitOfWork, order: ProductionOrder | None, command: LifecycleCommand, at: dt.datetime
+) -> tuple[ProductionOrder | None, ProductionOrder | None]:
+    """Finishing short with backorders on: the remainder of the main line is split off
+    to the backorder (nothing is split when nothing or everything is left)."""
+    if not (
+        isinstance(command, ChangeStatus)
+        and _finishing(order, command)
+        and order is not None
+        and order.lines
+        and command.backorder_wanted(uow.master_data.setup.create_backorders)
+    ):
+        return order, None
+    remaining = order.lines[0].remaining_quantity
+    if not ZERO < remaining < order.quantity:
+        return order, None
+    return split_order(
+        order,
+        SplitOrder(order.id, command.backorder_id or f"{order.id}-BO", remaining),
+        uow.master_data,
+        at,
+    )
+
+
 def _flush_before_finishing(
     uow: UnitOfWork, order: ProductionOrder | None, command: LifecycleCommand, at: dt.datetime
 ) -> tuple[ProductionOrder | None, Execution | None]:
     """Backward flushing and the finish checks, when a released order is finished."""
-    if not (
-        isinstance(command, ChangeStatus)
-        and command.to_status is OrderStatus.FINISHED
-        and order is not None
-        and order.status is OrderStatus.RELEASED
-    ):
+    if order is None or not _finishing(order, command):
         return order, None
+    assert isinstance(command, ChangeStatus | ChangeD365Status)
     flush = flush_at_finish(
         order,
         uow.master_data,
@@ -111,17 +185,51 @@ def _evolve(
 
 
 def _flush_after_releasing(
-    uow: UnitOfWork, order: ProductionOrder | None, command: LifecycleCommand, at: dt.datetime
+    uow: UnitOfWork,
+    order: ProductionOrder | None,
+    command: LifecycleCommand,
+    at: dt.datetime,
+    *,
+    reset: bool,
 ) -> tuple[ProductionOrder | None, Execution | None]:
-    """Forward flushing, when an order is released."""
-    if not (
-        isinstance(command, ChangeStatus)
-        and command.to_status is OrderStatus.RELEASED
-        and order is not None
-    ):
+    """Forward flushing, when an order is released (BC); Start flushing or the output
+    reported as finished (D365)."""
+    if order is None:
         return order, None
-    flush = flush_at_release(order, uow.master_data, uow.ledger, at, f"{order.id}/release")
+    md, ledger = uow.master_data, uow.ledger
+    if isinstance(command, ChangeStatus) and command.to_status is OrderStatus.RELEASED:
+        flush = flush_at_release(order, md, ledger, at, f"{order.id}/release")
+    elif not isinstance(command, ChangeD365Status) or reset:
+        return order, None
+    elif command.to_status is D365Status.STARTED:
+        flush = flush_at_start(order, md, ledger, at, f"{order.id}/start")
+    elif command.to_status is D365Status.REPORTED_AS_FINISHED:
+        flush = report_as_finished(
+            order, md, ledger, at, f"{order.id}/report", _reported(order, command)
+        )
+    else:
+        return order, None
     return _with_postings(flush.orders[0], flush), flush
+
+
+def _is_reset(order: ProductionOrder | None, command: LifecycleCommand) -> bool:
+    """Whether ``command`` resets the D365 status of ``order`` (one step back)."""
+    return (
+        isinstance(command, ChangeD365Status)
+        and order is not None
+        and (order.d365_status, command.to_status) in D365_RESETS
+    )
+
+
+def _reported(order: ProductionOrder, command: ChangeD365Status) -> Decimal:
+    """The quantity reported: the command's, or what is started and not finished."""
+    if command.quantity is not None:
+        if command.quantity < 0:
+            raise InvalidValueError(
+                field="quantity", value=command.quantity, reason="must not be negative"
+            )
+        return command.quantity
+    return max(order.started_quantity - order.lines[0].finished_quantity, ZERO)
 
 
 def _with_postings(order: ProductionOrder, flush: Execution) -> ProductionOrder:

@@ -23,7 +23,7 @@ from decimal import Decimal
 
 import attrs
 
-from prodcore.errors import InvalidTransitionError
+from prodcore.errors import InvalidTransitionError, NotAllowedError
 from prodcore.ledger.model import (
     CapacityLedgerEntry,
     EntryOrigin,
@@ -155,6 +155,10 @@ class PostingBuilder:
                 status=order.status.value,
                 command=command,
                 reason="Only released orders take postings.",
+            )
+        if released and order.posting_refusal is not None:
+            raise NotAllowedError(
+                action=f"{command} on order {order.id}", reason=order.posting_refusal
             )
         return order
 

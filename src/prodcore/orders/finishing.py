@@ -25,16 +25,38 @@ from prodcore.orders.consumption import consume
 from prodcore.orders.explosion import MasterDataLookup
 from prodcore.orders.flushing import flushable, linked_operation, needed_for_output
 from prodcore.orders.journals import OutputLine, expected_output_line
-from prodcore.orders.model import Operation, OrderLine, ProductionOrder, RoutingStatus
+from prodcore.orders.model import Component, Operation, OrderLine, ProductionOrder, RoutingStatus
 from prodcore.orders.output import post_output
 
 __all__ = [
     "flush_at_finish",
     "flush_at_release",
+    "flush_component",
     "has_consumption_or_capacity",
     "line_wip",
     "write_off_wip",
 ]
+
+
+def flush_component(
+    b: PostingBuilder,
+    order_id: str,
+    line_no: int,
+    comp: Component,
+    quantity: Decimal,
+    reason: str,
+) -> None:
+    """Flush ``quantity`` of a component (a pick component: no more than its bin holds),
+    the bin not checked otherwise."""
+    consume(
+        b,
+        order_id,
+        line_no,
+        comp.line_no,
+        flushable(comp, quantity),
+        reason=reason,
+        check_bin=False,
+    )
 
 
 def has_consumption_or_capacity(b: PostingBuilder, order_id: str, line_no: int) -> bool:
@@ -123,14 +145,13 @@ def flush_at_release(
                 )
         for comp in b.orders[order.id].line(line.line_no).components:
             if comp.flushing_method.is_forward and linked_operation(line, comp) is None:
-                consume(
+                flush_component(
                     b,
                     order.id,
                     line.line_no,
-                    comp.line_no,
-                    flushable(comp, comp.remaining_quantity),
-                    reason="Forward flush at release",
-                    check_bin=False,
+                    comp,
+                    comp.remaining_quantity,
+                    "Forward flush at release",
                 )
     return b.result()
 
@@ -207,14 +228,13 @@ def _flush_backward_components(b: PostingBuilder, order_id: str, line_no: int) -
         if comp.flushing_method.is_backward and linked_operation(line, comp) is None:
             rounding = b.md.item(comp.item_no).rounding
             need = needed_for_output(comp, line.finished_quantity + line.scrap_quantity, rounding)
-            consume(
+            flush_component(
                 b,
                 order_id,
                 line_no,
-                comp.line_no,
-                flushable(comp, max(need - comp.consumed_quantity, ZERO)),
-                reason="Backward flush at finish",
-                check_bin=False,
+                comp,
+                max(need - comp.consumed_quantity, ZERO),
+                "Backward flush at finish",
             )
 
 

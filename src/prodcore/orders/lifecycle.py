@@ -13,8 +13,12 @@ FIRM_PLANNED -> RELEASED
 
 What may change in each status (``EDIT_RULES``): Simulated, Planned and Firm Planned
 orders may be edited, refreshed and deleted freely; a Released order may be edited, but
-refreshed, re-quantified or deleted only while nothing is posted to it, and a component
-that has consumption may not be removed; a Finished order is read-only.
+refreshed, re-exploded for a new quantity (``ChangeOrder``) or deleted only while nothing
+is posted to it (``ChangeOrderQuantity`` rescales it with postings, never below what is
+posted), and a component that has consumption may not be removed; a Finished order is
+read-only. A cancelled order takes no command at all; an order on hold is not finished.
+Orders of the D365 profile move by ``ChangeD365Status`` over
+:data:`~prodcore.orders.profiles.D365_TRANSITIONS` instead of ``ChangeStatus``.
 """
 
 from __future__ import annotations
@@ -44,35 +48,49 @@ from prodcore.orders.explosion import (
 )
 from prodcore.orders.model import (
     Component,
+    D365Status,
     Operation,
     OrderLine,
     OrderStatus,
     ProductionOrder,
     StatusChange,
+    StatusProfile,
 )
+from prodcore.orders.profiles import D365_RESETS, D365_TRANSITIONS
+from prodcore.orders.rescaling import rescale_lines
 
 __all__ = [
+    "D365_TRANSITIONS",
     "EDITABLE_STATUSES",
     "TRANSITIONS",
     "AddComponent",
+    "CancelOrder",
     "ChangeComponent",
+    "ChangeD365Status",
     "ChangeOperation",
     "ChangeOrder",
+    "ChangeOrderQuantity",
     "ChangeStatus",
     "CoProductSpec",
     "ComponentAdded",
     "ComponentChanged",
     "ComponentRemoved",
     "CreateOrder",
+    "D365StatusChanged",
     "DeleteOrder",
     "HeaderChanged",
+    "HoldOrder",
+    "HoldReleased",
     "LifecycleCommand",
     "LifecycleEvent",
     "LinesExploded",
     "OperationChanged",
+    "OrderCancelled",
     "OrderCreated",
     "OrderDeleted",
+    "OrderHeld",
     "RefreshOrder",
+    "ReleaseHold",
     "RemoveComponent",
     "StatusChanged",
     "decide",
@@ -127,6 +145,8 @@ class CreateOrder:
     co_products: tuple[CoProductSpec, ...] = attrs.field(
         default=(), validator=tuple_of(CoProductSpec), kw_only=True
     )
+    #: D365: the order shows D365's statuses (created Created, on a Firm Planned order)
+    profile: StatusProfile = attrs.field(default=StatusProfile.BC, kw_only=True)
 
     name = "create"
 
@@ -162,7 +182,17 @@ class ChangeStatus:
     #: finishing only: finish a line that has consumption or capacity but no output
     #: (allowed only when the setup's ``finish_order_without_output`` is on)
     finish_without_output: bool = attrs.field(default=False, kw_only=True)
+    #: finishing only: put the main line's remaining quantity on a new order (None: as
+    #: the setup's ``create_backorders`` says), numbered ``backorder_id`` (default: the
+    #: order's number followed by ``-BO``)
+    backorder: bool | None = attrs.field(default=None, kw_only=True)
+    backorder_id: str | None = attrs.field(default=None, kw_only=True)
     name = "change status"
+
+    def backorder_wanted(self, create_backorders: bool) -> bool:
+        """Whether finishing puts the remainder on a backorder (the command first, then
+        the setup's ``create_backorders``)."""
+        return create_backorders if self.backorder is None else self.backorder
 
 
 @attrs.frozen
@@ -234,6 +264,66 @@ class DeleteOrder:
     name = "delete"
 
 
+def _reason(_instance: object, attribute: attrs.Attribute[str], value: str) -> None:
+    if not value.strip():
+        raise InvalidValueError(field=attribute.name, value=value, reason="give a reason")
+
+
+@attrs.frozen
+class ChangeOrderQuantity:
+    """Change the quantity of an order that may have postings: lines, components'
+    expected quantities and operations' input quantities are rescaled in proportion,
+    never below what is posted (finished, consumed, output + scrap)."""
+
+    order_id: str
+    quantity: Decimal = attrs.field(converter=as_decimal, validator=non_negative)
+    name = "change quantity"
+
+
+@attrs.frozen
+class HoldOrder:
+    """Put a released order on hold: postings are refused until the hold is released."""
+
+    order_id: str
+    reason: str = attrs.field(validator=_reason)
+    name = "hold"
+
+
+@attrs.frozen
+class ReleaseHold:
+    """Release an order from hold."""
+
+    order_id: str
+    name = "release hold"
+
+
+@attrs.frozen
+class CancelOrder:
+    """Cancel an order with nothing posted: it stays, read-only, with the reason."""
+
+    order_id: str
+    reason: str = ""
+    name = "cancel"
+
+
+@attrs.frozen
+class ChangeD365Status:
+    """Move an order of the D365 profile to ``to_status`` (:data:`D365_TRANSITIONS`).
+
+    ``quantity``: to Started, the quantity started now (default: what is not started
+    yet); to Reported as finished, the quantity reported now (default: started and not
+    yet finished). ``finish_without_output`` as for :class:`ChangeStatus` (to Ended)."""
+
+    order_id: str
+    to_status: D365Status
+    quantity: Decimal | None = attrs.field(
+        default=None, kw_only=True, converter=attrs.converters.optional(as_decimal)
+    )
+    reason: str = attrs.field(default="", kw_only=True)
+    finish_without_output: bool = attrs.field(default=False, kw_only=True)
+    name = "change D365 status"
+
+
 LifecycleCommand = (
     CreateOrder
     | RefreshOrder
@@ -244,6 +334,11 @@ LifecycleCommand = (
     | RemoveComponent
     | ChangeOperation
     | DeleteOrder
+    | ChangeOrderQuantity
+    | HoldOrder
+    | ReleaseHold
+    | CancelOrder
+    | ChangeD365Status
 )
 
 
@@ -314,6 +409,37 @@ class OrderDeleted:
     order_id: str
 
 
+@attrs.frozen
+class OrderHeld:
+    order_id: str
+    reason: str
+
+
+@attrs.frozen
+class HoldReleased:
+    order_id: str
+
+
+@attrs.frozen
+class OrderCancelled:
+    order_id: str
+    at: dt.datetime
+    reason: str = ""
+
+
+@attrs.frozen
+class D365StatusChanged:
+    """A move of a D365-profile order: ``change`` records the ledger status it stands
+    on (in the history, as any status change); ``started_quantity`` is the order's after
+    the move; ``clear_dates`` drops the scheduled dates (reset from Scheduled)."""
+
+    order_id: str
+    to_status: D365Status
+    change: StatusChange
+    started_quantity: Decimal = attrs.field(converter=as_decimal)
+    clear_dates: bool = False
+
+
 LifecycleEvent = (
     OrderCreated
     | LinesExploded
@@ -324,6 +450,10 @@ LifecycleEvent = (
     | ComponentRemoved
     | OperationChanged
     | OrderDeleted
+    | OrderHeld
+    | HoldReleased
+    | OrderCancelled
+    | D365StatusChanged
 )
 
 
@@ -368,6 +498,8 @@ def decide(
         raise InvalidValueError(
             field="order", value=None, reason=f"{command.name} needs an existing order"
         )
+    if order.cancelled_at is not None:
+        raise _refuse(order, command, "The order is cancelled.")
     match command:
         case RefreshOrder():
             _require_no_postings(order, command)
@@ -388,6 +520,10 @@ def decide(
             )
             return (header, LinesExploded(order.id, _explode(order, quantity, due, md)))
         case ChangeStatus():
+            if order.profile is not StatusProfile.BC:
+                raise _refuse(order, command, "Its statuses are D365's: change its D365 status.")
+            if order.hold_reason is not None:
+                raise _refuse(order, command, f"The order is on hold: {order.hold_reason}")
             if (order.status, command.to_status) not in TRANSITIONS:
                 raise InvalidTransitionError(
                     order_id=order.id,
@@ -453,8 +589,82 @@ def decide(
         case DeleteOrder():
             _require_no_postings(order, command)
             return (OrderDeleted(order.id),)
+        case ChangeOrderQuantity():
+            _require_editable(order, command)
+            lines = rescale_lines(
+                order.lines, order.quantity, command.quantity, md, order_id=order.id
+            )
+            header = HeaderChanged(order.id, command.quantity, order.due_date, order.description)
+            return (header, LinesExploded(order.id, lines))
+        case HoldOrder():
+            if order.status is not S.RELEASED or order.hold_reason is not None:
+                raise _refuse(order, command, "Only a released order not on hold is held.")
+            return (OrderHeld(order.id, command.reason),)
+        case ReleaseHold():
+            if order.hold_reason is None:
+                raise _refuse(order, command, "The order is not on hold.")
+            return (HoldReleased(order.id),)
+        case CancelOrder():
+            _require_no_postings(order, command)
+            return (OrderCancelled(order.id, at, command.reason),)
+        case ChangeD365Status():
+            return _decide_d365(order, command, md, at)
         case _:
             assert_never(command)
+
+
+def _decide_d365(
+    order: ProductionOrder, command: ChangeD365Status, md: MasterDataLookup, at: dt.datetime
+) -> tuple[LifecycleEvent, ...]:
+    """A D365 move: the table says which; a reset below Started needs nothing posted
+    (reverse the postings first); starting may not exceed the order's quantity."""
+    current = order.d365_status
+    if order.profile is not StatusProfile.D365 or current is None:
+        raise _refuse(order, command, "Its statuses are Business Central's: change its status.")
+    if (current, command.to_status) not in D365_TRANSITIONS:
+        raise InvalidTransitionError(
+            order_id=order.id,
+            status=current.value,
+            command=f"{command.name} to {command.to_status.value}",
+        )
+    if order.hold_reason is not None and command.to_status.rank >= D365Status.STARTED.rank:
+        raise _refuse(order, command, f"The order is on hold: {order.hold_reason}")
+    reset = (current, command.to_status) in D365_RESETS
+    if reset and command.to_status.rank < D365Status.STARTED.rank and order.has_net_postings:
+        raise _refuse(order, command, "Entries are posted to it: reverse them first.")
+    started = order.started_quantity
+    if command.to_status is D365Status.STARTED and not reset:
+        started += _start_quantity(order, command)
+    elif command.to_status.rank < D365Status.STARTED.rank:
+        started = ZERO
+    core = command.to_status.core
+    change = StatusChange(order.status, core, at, command.reason or command.to_status.value)
+    events: list[LifecycleEvent] = [
+        D365StatusChanged(
+            order.id,
+            command.to_status,
+            change,
+            started,
+            clear_dates=(current, command.to_status)
+            == (D365Status.SCHEDULED, D365Status.ESTIMATED),
+        )
+    ]
+    if command.to_status is D365Status.ESTIMATED and not reset:
+        # estimating calculates the material and route consumption afresh
+        events.append(LinesExploded(order.id, _explode(order, order.quantity, order.due_date, md)))
+    return tuple(events)
+
+
+def _start_quantity(order: ProductionOrder, command: ChangeD365Status) -> Decimal:
+    left = order.quantity - order.started_quantity
+    quantity = left if command.quantity is None else command.quantity
+    if quantity <= 0 or quantity > left:
+        raise InvalidValueError(
+            field="quantity",
+            value=quantity,
+            reason=f"the quantity started must be positive and at most {left} (not started yet)",
+        )
+    return quantity
 
 
 def _new_order(command: CreateOrder, md: MasterDataLookup, at: dt.datetime) -> ProductionOrder:
@@ -476,9 +686,18 @@ def _new_order(command: CreateOrder, md: MasterDataLookup, at: dt.datetime) -> P
     )
     if command.co_products:
         lines = _with_co_products(lines, command, md)
+    d365 = command.profile is StatusProfile.D365
+    if d365 and command.status is not S.FIRM_PLANNED:
+        raise InvalidValueError(
+            field="status",
+            value=command.status.value,
+            reason="a D365 order is created Created (on Firm Planned): leave the status out",
+        )
     return ProductionOrder(
         id=command.order_id,
         status=command.status,
+        profile=command.profile,
+        d365_status=D365Status.CREATED if d365 else None,
         item_no=item.no,
         quantity=command.quantity,
         due_date=command.due_date,
@@ -608,15 +827,7 @@ def evolve(order: ProductionOrder | None, event: LifecycleEvent) -> ProductionOr
                 description=event.description,
             )
         case StatusChanged():
-            finished_at = (
-                event.change.at if event.change.to_status is S.FINISHED else order.finished_at
-            )
-            return attrs.evolve(
-                order,
-                status=event.change.to_status,
-                history=(*order.history, event.change),
-                finished_at=finished_at,
-            )
+            return _status_changed(order, event.change)
         case ComponentAdded():
             line = order.line(event.line_no)
             return order.replace_line(
@@ -642,5 +853,43 @@ def evolve(order: ProductionOrder | None, event: LifecycleEvent) -> ProductionOr
             return order.replace_line(attrs.evolve(line, operations=ops))
         case OrderDeleted():
             return None
+        case OrderHeld():
+            return attrs.evolve(order, hold_reason=event.reason)
+        case HoldReleased():
+            return attrs.evolve(order, hold_reason=None)
+        case OrderCancelled():
+            return attrs.evolve(order, cancelled_at=event.at, cancel_reason=event.reason)
+        case D365StatusChanged():
+            moved = attrs.evolve(
+                _status_changed(order, event.change),
+                d365_status=event.to_status,
+                started_quantity=event.started_quantity,
+            )
+            if not event.clear_dates:
+                return moved
+            return attrs.evolve(
+                moved,
+                starting=None,
+                ending=None,
+                lines=tuple(
+                    attrs.evolve(
+                        line,
+                        operations=tuple(
+                            attrs.evolve(op, starting=None, ending=None) for op in line.operations
+                        ),
+                    )
+                    for line in moved.lines
+                ),
+            )
         case _:
             assert_never(event)
+
+
+def _status_changed(order: ProductionOrder, change: StatusChange) -> ProductionOrder:
+    finished_at = change.at if change.to_status is S.FINISHED else order.finished_at
+    return attrs.evolve(
+        order,
+        status=change.to_status,
+        history=(*order.history, change),
+        finished_at=finished_at,
+    )

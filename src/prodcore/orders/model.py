@@ -34,6 +34,7 @@ from prodcore.numbers import (
 
 __all__ = [
     "Component",
+    "D365Status",
     "Operation",
     "OrderLine",
     "OrderStatus",
@@ -43,6 +44,7 @@ __all__ = [
     "QualityResult",
     "RoutingStatus",
     "StatusChange",
+    "StatusProfile",
 ]
 
 
@@ -61,6 +63,47 @@ class OrderStatus(enum.StrEnum):
 
 
 _RANK = {status: i for i, status in enumerate(OrderStatus)}
+
+
+class StatusProfile(enum.StrEnum):
+    """Which statuses an order shows: Business Central's five (the default) or D365's."""
+
+    BC = "BC"
+    D365 = "D365"
+
+
+class D365Status(enum.StrEnum):
+    """D365's statuses, in their forward order. Each stands on one of the ledger's
+    statuses (:attr:`core`): postings need a released core status, cost settles on a
+    finished one.
+
+    >>> [(s.value, s.core.value) for s in (D365Status.SCHEDULED, D365Status.STARTED)]
+    [('SCHEDULED', 'FIRM_PLANNED'), ('STARTED', 'RELEASED')]
+    """
+
+    CREATED = "CREATED"
+    ESTIMATED = "ESTIMATED"
+    SCHEDULED = "SCHEDULED"
+    RELEASED = "RELEASED"
+    STARTED = "STARTED"
+    REPORTED_AS_FINISHED = "REPORTED_AS_FINISHED"
+    ENDED = "ENDED"
+
+    @property
+    def rank(self) -> int:
+        return _D365_RANK[self]
+
+    @property
+    def core(self) -> OrderStatus:
+        """The ledger status this status stands on."""
+        if self is D365Status.ENDED:
+            return OrderStatus.FINISHED
+        if self.rank >= _D365_RANK[D365Status.RELEASED]:
+            return OrderStatus.RELEASED
+        return OrderStatus.FIRM_PLANNED
+
+
+_D365_RANK = {status: i for i, status in enumerate(D365Status)}
 
 
 class RoutingStatus(enum.StrEnum):
@@ -314,6 +357,43 @@ class ProductionOrder:
     quality_orders: tuple[QualityOrder, ...] = attrs.field(
         default=(), validator=tuple_of(QualityOrder), kw_only=True
     )
+    # on hold (postings refused) while not None: the reason given
+    hold_reason: str | None = attrs.field(default=None, kw_only=True)
+    # cancelled (read-only, nothing posted) when set
+    cancelled_at: dt.datetime | None = attrs.field(default=None, kw_only=True)
+    cancel_reason: str = attrs.field(default="", kw_only=True)
+    # the order this one was split off (or is the backorder of)
+    origin_order_id: str | None = attrs.field(default=None, kw_only=True)
+    profile: StatusProfile = attrs.field(default=StatusProfile.BC, kw_only=True)
+    # D365 profile only: the status the host sees (``status`` is the one it stands on)
+    d365_status: D365Status | None = attrs.field(default=None, kw_only=True)
+    # D365 profile only: the quantity started so far (drives the Start flushing principle)
+    started_quantity: Decimal = attrs.field(default=ZERO, converter=as_decimal, kw_only=True)
+
+    @property
+    def posting_refusal(self) -> str | None:
+        """Why the order takes no postings although released (held, cancelled), or None."""
+        if self.cancelled_at is not None:
+            return "the order is cancelled"
+        if self.hold_reason is not None:
+            return f"the order is on hold: {self.hold_reason}"
+        return None
+
+    @property
+    def has_net_postings(self) -> bool:
+        """Something posted to it is not reversed: a counter of a line, component or
+        operation is not zero."""
+        return (
+            any(line.finished_quantity or line.scrap_quantity for line in self.lines)
+            or any(comp.consumed_quantity for _line, comp in self.iter_components())
+            or any(
+                op.output_quantity
+                or op.scrap_quantity
+                or op.posted_setup_time
+                or op.posted_run_time
+                for _line, op in self.iter_operations()
+            )
+        )
 
     def quality_order(self, no: str) -> QualityOrder:
         for qo in self.quality_orders:

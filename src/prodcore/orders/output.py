@@ -16,7 +16,7 @@ from decimal import Decimal
 
 import attrs
 
-from prodcore.errors import InvalidValueError, NotFoundError
+from prodcore.errors import InvalidValueError, NotFoundError, OverproductionError
 from prodcore.ledger.model import EntryOrigin, ItemEntryType
 from prodcore.ledger.posting import item_unit_cost
 from prodcore.masterdata import CalculationFormula, UnitCostCalculation, WorkCenter
@@ -34,7 +34,7 @@ from prodcore.orders.flushing import flushable, needed_for_output, operation_sta
 from prodcore.orders.journals import OutputLine
 from prodcore.orders.model import Operation, OrderLine, ProductionOrder, RoutingStatus
 
-__all__ = ["flush_linked", "post_output", "post_receipt"]
+__all__ = ["check_tolerance", "flush_linked", "post_output", "post_receipt"]
 
 
 def _target(
@@ -120,6 +120,7 @@ def _finish_report(
     the line's counters and the output item entry; linked flushing; quality orders."""
     if op is None or op.is_last:
         line = b.orders[order.id].line(line_no)
+        check_tolerance(b, order.id, line, jl.output_quantity)
         b.put_line(
             order.id,
             attrs.evolve(
@@ -165,6 +166,25 @@ def _finish_report(
                 f"Quality order {q.no} created: sample {q.quantity} of {q.covered_quantity}"
                 for q in new_qos
             )
+
+
+def check_tolerance(b: PostingBuilder, order_id: str, line: OrderLine, output: Decimal) -> None:
+    """Refuse output that takes the line's finished quantity beyond its quantity plus the
+    over-production tolerance (the item's, else the setup's; none: no limit)."""
+    tolerance = b.md.item(line.item_no).overproduction_tolerance_percent
+    if tolerance is None:
+        tolerance = b.setup.overproduction_tolerance_percent
+    if tolerance is None or output <= 0:
+        return
+    allowed = line.quantity * (1 + tolerance / 100)
+    if line.finished_quantity + output > allowed:
+        raise OverproductionError(
+            order_id=order_id,
+            line_no=line.line_no,
+            quantity=line.finished_quantity + output,
+            allowed=allowed,
+            tolerance_percent=tolerance,
+        )
 
 
 def post_output(b: PostingBuilder, jl: OutputLine, *, command: str = "post output") -> None:
