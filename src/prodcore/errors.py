@@ -52,6 +52,7 @@ __all__ = [
     "ProdcoreError",
     "QualityBlockError",
     "ScenarioError",
+    "ScenarioFileError",
     "StoreError",
     "UnbalancedEntryError",
     "UnitMismatchError",
@@ -293,3 +294,13 @@ class ScenarioError(ProdcoreError):
     command: str
     line: int
     reason: str
+
+
+class ScenarioFileError(ScenarioError):
+    """A scenario file is malformed (a usage error, not a refused step): where in the file
+    and what was expected there."""
+
+    template = "Malformed scenario file at {place} (line {line}): {reason}"
+    place: str
+    step: int = 0
+    command: str = "file"
