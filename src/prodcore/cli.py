@@ -52,6 +52,7 @@ from prodcore.reports import (
     table,
 )
 from prodcore.scenario import (
+    MasterDataChange,
     Scenario,
     StepResult,
     check_scenario,
@@ -135,7 +136,7 @@ def _print_state(
                     [
                         r.number,
                         r.at.strftime("%Y-%m-%d %H:%M"),
-                        type(r.command).__name__,
+                        _command_name(r.command),
                         _order_ids(r.command) or _changed_orders(r.result),
                         note,
                     ]
@@ -198,6 +199,14 @@ def _cost_section(uow_factory: Callable[[], UnitOfWork], orders: list[Production
     return "\n\n".join(parts)
 
 
+def _command_name(command: object) -> str:
+    if command is None:
+        return "(checks only)"
+    if isinstance(command, MasterDataChange):
+        return f"{command.record} {command.no}"
+    return type(command).__name__
+
+
 def _when(moment: dt.datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M") if moment else "?"
 
@@ -234,6 +243,8 @@ def _step_notes(results: list[StepResult]) -> list[str]:
                     f"posting {posting_no}: {len(batch.item_entries)} item, "
                     f"{len(batch.capacity_entries)} capacity, {len(batch.value_entries)} value entries"
                 )
+            if isinstance(r.result, ProdcoreError):
+                parts.append(f"refused as expected: {r.result}")
             parts += [*getattr(r.result, "warnings", ()), *getattr(r.result, "notes", ())]
             if isinstance(r.result, ScheduleResult):
                 o = r.result.order

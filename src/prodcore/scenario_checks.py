@@ -93,8 +93,11 @@ class Mismatch:
 
         >>> Mismatch(3, 12, "orders.PO-1.status", "RELEASED", "FIRM_PLANNED").message()
         'orders.PO-1.status = RELEASED, got FIRM_PLANNED'
+        >>> Mismatch(3, 12, "orders.PO-9", "to exist", "no such order").message()
+        'orders.PO-9 to exist, got no such order'
         """
-        return f"{self.what} = {self.expected}, got {self.got}"
+        link = " " if self.expected.startswith("to ") else " = "
+        return f"{self.what}{link}{self.expected}, got {self.got}"
 
     def __str__(self) -> str:
         return f"step {self.step} (line {self.line}): expected {self.message()}"
