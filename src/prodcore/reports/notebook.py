@@ -12,7 +12,9 @@
 pandas and matplotlib are imported only when a frame or chart is asked for; without them
 an :class:`ImportError` says how to install them (``pip install 'prodcore[notebook]'``).
 
+>>> import datetime as dt
 >>> from prodcore.reports.tables import Report
+>>> from prodcore.scheduling.load import Period
 >>> isinstance(show_load(LoadView(Period.DAY, dt.date(2026, 1, 5), dt.date(2026, 1, 6), ())), Report)
 True
 """
