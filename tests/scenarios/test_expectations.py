@@ -223,3 +223,28 @@ def test_the_pytest_plugin_collects_scenario_files(tmp_path: Path) -> None:
     assert done.returncode == 1, done.stdout + done.stderr
     assert "1 failed, 1 passed" in done.stdout
     assert "expected on_hand.A = 1, got 80" in done.stdout
+
+
+@pytest.mark.postgres
+def test_the_same_golden_files_pass_on_postgresql(pg_base_dsn: str) -> None:
+    if not pg_base_dsn.startswith(("postgresql://", "postgres://")):
+        pytest.skip("prodcore test takes a postgresql:// URL")
+    code, text = _run_cli("test", *map(str, BUNDLED), "--store", pg_base_dsn)
+    assert code == 0, text
+    assert text.count("PASS ") == len(BUNDLED)
+
+
+def test_an_unknown_test_store_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert _run_cli("test", str(BUNDLED[0]), "--store", "mysql://x")[0] == 2
+    assert "memory, sqlite or a postgresql:// URL" in capsys.readouterr().err
+
+
+def test_a_malformed_file_among_tests_is_reported_and_exits_2(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.scenario.json"
+    bad.write_text('{"steps": {}}')
+    report = tmp_path / "junit.xml"
+    code, text = _run_cli("test", str(bad), str(BUNDLED[0]), "--store", "memory",
+                          "--junit-xml", str(report))  # fmt: skip
+    assert code == 2
+    assert f"ERROR {bad}: Malformed scenario file at steps" in text
+    assert ElementTree.parse(report).getroot().get("errors") == "1"
