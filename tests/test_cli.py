@@ -195,3 +195,18 @@ def test_toml_scenarios_run_and_report_the_failing_line(
     scenario.write_text(TOML_SCENARIO.replace('quantity = "4"', "quantity = 4.5"))
     assert _run(["run", str(scenario), "--store", "memory:"])[0] == 2  # malformed: usage
     assert "floats are not accepted" in capsys.readouterr().err
+
+
+def test_run_json_carries_on_hand_standard_costs_and_step_results() -> None:
+    code, text = _run(["demo", "--json", "--store", "memory:"])
+    assert code == 0
+    payload = json.loads(text)
+    on_hand = {(r["item_no"], r["location_code"]): r["quantity"] for r in payload["on_hand"]}
+    assert Decimal(on_hand[("BIKE", "MAIN")]) == 10 and Decimal(
+        on_hand[("TUBE", "MAIN")]
+    ) == Decimal("122.15")
+    assert set(payload["standard_costs"]) == {"BIKE", "WHEEL"}
+    assert set(payload["standard_costs"]["BIKE"]) >= {"material", "capacity", "subcontracted"}
+    steps = payload["steps"]
+    assert steps[1]["result"]["batch"]["posting_no"] == 1  # the opening stock
+    assert steps[2]["result"]["order"]["id"] == "PO-1001"

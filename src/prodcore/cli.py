@@ -105,7 +105,12 @@ def _print_state(
                 "scenario": name,
                 "store": url,
                 "steps": [
-                    {"step": r.number, "command": to_jsonable(r.command), "at": r.at.isoformat()}
+                    {
+                        "step": r.number,
+                        "command": _jsonable(r.command),
+                        "at": r.at.isoformat(),
+                        "result": _jsonable(r.result),
+                    }
                     for r in results
                 ],
                 "orders": [to_jsonable(o) for o in orders],
@@ -124,6 +129,17 @@ def _print_state(
                     to_jsonable(e) for o in orders for e in uow.ledger.gl_entries(order_id=o.id)
                 ],
                 "wip": {o.id: str(uow.ledger.wip(o.id)) for o in orders},
+                "on_hand": [
+                    {
+                        "item_no": no,
+                        "location_code": loc,
+                        "quantity": str(uow.ledger.on_hand(no, loc)),
+                    }
+                    for no, loc in sorted(
+                        {(e.item_no, e.location_code) for e in uow.ledger.item_entries()}
+                    )
+                ],
+                "standard_costs": _standard_costs(MasterData.snapshot(uow.master_data), orders),
             }
             json.dump(payload, out, indent=2)
             out.write("\n")
@@ -151,6 +167,22 @@ def _print_state(
         )
     out.write("\n" + _load_section(uow_factory, orders) + "\n")
     out.write("\n" + _cost_section(uow_factory, orders) + "\n")
+
+
+def _jsonable(value: object) -> Any:
+    """A step's command or result as JSON data: a refusal as its type and fields."""
+    if isinstance(value, ProdcoreError):
+        return {"error": type(value).__name__, "message": str(value)}
+    if isinstance(value, MasterDataChange):
+        return {"type": value.record, "no": value.no, "set": dict(value.changes)}
+    return to_jsonable(value)
+
+
+def _standard_costs(md: MasterData, orders: list[ProductionOrder]) -> dict[str, Any]:
+    """The rolled-up standard cost shares per unit of each produced item."""
+    produced = sorted({line.item_no for o in orders for line in o.lines})
+    rollup = roll_up(md, produced)
+    return {no: to_jsonable(rollup[no].rolled_up) for no in produced}
 
 
 def _window(orders: list[ProductionOrder]) -> tuple[dt.date, dt.date] | None:
