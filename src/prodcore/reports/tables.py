@@ -52,8 +52,29 @@ def _cells(rows: Iterable[Sequence[object]]) -> tuple[tuple[str, ...], ...]:
     return tuple(tuple(fmt(c) for c in row) for row in rows)
 
 
-@attrs.frozen
-class Table:
+class _Shown:
+    """Shown as HTML in Jupyter (``_repr_html_``) and as text everywhere else."""
+
+    __slots__ = ()
+
+    def text(self) -> str:
+        raise NotImplementedError
+
+    def html(self) -> str:
+        raise NotImplementedError
+
+    def _repr_html_(self) -> str:
+        return self.html()
+
+    def __repr__(self) -> str:
+        return self.text()
+
+    def __str__(self) -> str:
+        return self.text()
+
+
+@attrs.frozen(repr=False)
+class Table(_Shown):
     """A titled table of cells (already formatted with :func:`fmt`): ``text()`` for people
     at a terminal, ``html()`` (and ``_repr_html_``, which Jupyter calls) for notebooks.
 
@@ -144,18 +165,9 @@ class Table:
         out.append("</table>")
         return "\n".join(out)
 
-    def _repr_html_(self) -> str:
-        return self.html()
 
-    def __repr__(self) -> str:
-        return self.text()
-
-    def __str__(self) -> str:
-        return self.text()
-
-
-@attrs.frozen
-class Report:
+@attrs.frozen(repr=False)
+class Report(_Shown):
     """Tables shown together (and notes after them): text with a blank line between,
     HTML one after the other.
 
@@ -181,15 +193,6 @@ class Report:
         """All tables as HTML, then the notes as paragraphs."""
         notes = (f"<p>{html.escape(n)}</p>" for n in self.notes)
         return "\n".join([*(t.html() for t in self.tables), *notes])
-
-    def _repr_html_(self) -> str:
-        return self.html()
-
-    def __repr__(self) -> str:
-        return self.text()
-
-    def __str__(self) -> str:
-        return self.text()
 
 
 def table(
