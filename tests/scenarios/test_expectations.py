@@ -248,3 +248,44 @@ def test_a_malformed_file_among_tests_is_reported_and_exits_2(tmp_path: Path) ->
     assert code == 2
     assert f"ERROR {bad}: Malformed scenario file at steps" in text
     assert ElementTree.parse(report).getroot().get("errors") == "1"
+
+
+TOML = """
+scenario = "toml spec"
+[[master_data]]
+type = "masterdata.item"
+no = "A"
+base_unit = "PCS"
+
+[[steps]]
+type = "order.create"
+order_id = "PO-1"
+item_no = "A"
+quantity = "3"
+due_date = 2026-01-09
+[steps.expect.orders.PO-1]
+status = "FIRM_PLANNED"
+quantity = "QTY"
+
+[[steps]]
+type = "order.change_status"
+order_id = "PO-1"
+to_status = "FINISHED"
+[steps.expect_error]
+type = "InvalidTransitionError"
+"""
+
+
+def test_toml_files_carry_expectations_and_pytest_collects_them(tmp_path: Path) -> None:
+    spec = load_scenario(TOML.replace("QTY", "4"), format="toml")
+    found = check_scenario(spec, _memory())
+    assert [str(f) for f in found] == ["step 1 (line 8): expected orders.PO-1.quantity = 4, got 3"]
+    assert check_scenario(load_scenario(TOML.replace("QTY", "3"), format="toml"), _memory()) == []
+    (tmp_path / "spec.scenario.toml").write_text(TOML.replace("QTY", "3"))
+    (tmp_path / "none.ini").write_text("[pytest]\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-c",
+         str(tmp_path / "none.ini"), str(tmp_path)],
+        capture_output=True, text=True, cwd=tmp_path, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0 and "1 passed" in done.stdout, done.stdout + done.stderr
