@@ -103,8 +103,21 @@ class Mismatch:
         return f"step {self.step} (line {self.line}): expected {self.message()}"
 
 
+#: Sections mapping a key to an object of figures, and those mapping a key to one figure.
+_RECORD_SECTIONS = frozenset(
+    {"orders", "components", "operations", "costs", "variances", "standard_cost"}
+)
+_FIGURE_SECTIONS = frozenset({"on_hand", "wip", "accounts", "consumed", "output"})
+
+
 def validate_expectations(expect: Any) -> None:
-    """Refuse (``ValueError``) an expect block of the wrong shape before anything runs."""
+    """Refuse (``ValueError``) an expect block of the wrong shape before anything runs.
+
+    >>> validate_expectations({"wip": {"PO-1": {"value": "1", "tolerance": "x"}}})
+    Traceback (most recent call last):
+    ...
+    ValueError: expect.wip.PO-1: a tolerance is a decimal number in a string, not 'x'
+    """
     if not isinstance(expect, dict):
         raise ValueError("expect must be an object of sections")
     for section, body in expect.items():
@@ -113,19 +126,81 @@ def validate_expectations(expect: Any) -> None:
                 f"unknown expectation section {section!r} "
                 f"(expected one of {', '.join(sorted(_SECTIONS))})"
             )
-        if section == "ledger":
-            if not isinstance(body, list) or not all(
-                isinstance(q, dict) and q.get("ledger") in _LEDGERS for q in body
-            ):
-                raise ValueError(
-                    'expect.ledger is a list of queries, each with "ledger": item, capacity, '
-                    "value or gl"
-                )
+        if section == "tolerance":
+            _tolerance(body, "expect.tolerance")
+        elif section == "ledger":
+            _validate_ledger(body)
         elif section == "load":
-            if not isinstance(body, dict) or not {"from", "to"} <= body.keys():
-                raise ValueError('expect.load needs "from" and "to" (days)')
-        elif section != "tolerance" and not isinstance(body, dict):
+            _validate_load(body)
+        elif not isinstance(body, dict):
             raise ValueError(f"expect.{section} must be an object")
+        elif section in _RECORD_SECTIONS:
+            for key, figures in body.items():
+                _figures(figures, f"expect.{section}.{key}")
+        else:
+            for key, figure in body.items():
+                _figure(figure, f"expect.{section}.{key}")
+
+
+def _tolerance(value: Any, place: str) -> None:
+    if not isinstance(value, str) or _decimal(value) is None:
+        raise ValueError(f"{place}: a tolerance is a decimal number in a string, not {value!r}")
+
+
+def _figure(value: Any, place: str) -> None:
+    if isinstance(value, dict):
+        if set(value) - {"value", "tolerance"} or "value" not in value:
+            raise ValueError(
+                f'{place}: a figure with a tolerance is {{"value": ..., "tolerance": ...}}'
+            )
+        _tolerance(value.get("tolerance", "0"), place)
+    elif isinstance(value, list):
+        raise ValueError(f"{place}: a figure is a string, number, true, false or null")
+
+
+def _figures(value: Any, place: str) -> None:
+    if not isinstance(value, dict):
+        raise ValueError(f"{place} must be an object of figures")
+    for key, figure in value.items():
+        _figure(figure, f"{place}.{key}")
+
+
+def _validate_ledger(body: Any) -> None:
+    if not isinstance(body, list):
+        raise ValueError("expect.ledger is a list of queries")
+    for n, query in enumerate(body):
+        place = f"expect.ledger[{n}]"
+        if not isinstance(query, dict) or query.get("ledger") not in _LEDGERS:
+            raise ValueError(f'{place} needs "ledger": item, capacity, value or gl')
+        unknown = set(query) - {"ledger", "where", "count", "sum", "entries"}
+        if unknown:
+            raise ValueError(f"{place}: unknown keys {sorted(unknown)}")
+        _figures(query.get("where", {}), f"{place}.where")
+        _figures(query.get("sum", {}), f"{place}.sum")
+        entries = query.get("entries", [])
+        if not isinstance(entries, list):
+            raise ValueError(f"{place}.entries is a list of objects of figures")
+        for k, fields in enumerate(entries):
+            _figures(fields, f"{place}.entries[{k}]")
+
+
+def _validate_load(body: Any) -> None:
+    if not isinstance(body, dict) or not {"from", "to"} <= body.keys():
+        raise ValueError('expect.load needs "from" and "to" (days)')
+    try:
+        dt.date.fromisoformat(body["from"])
+        dt.date.fromisoformat(body["to"])
+        Period(str(body.get("period", "DAY")).upper())
+    except (TypeError, ValueError):
+        raise ValueError(
+            'expect.load: "from" and "to" are days (YYYY-MM-DD), "period" one of '
+            + ", ".join(p.value.lower() for p in Period)
+        ) from None
+    rows = body.get("rows", {})
+    if not isinstance(rows, dict):
+        raise ValueError('expect.load.rows maps "CENTRE/DAY" to an object of figures')
+    for key, figures in rows.items():
+        _figures(figures, f"expect.load.rows.{key}")
 
 
 def _text(value: Any) -> str:

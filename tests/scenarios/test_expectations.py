@@ -289,3 +289,28 @@ def test_toml_files_carry_expectations_and_pytest_collects_them(tmp_path: Path) 
         capture_output=True, text=True, cwd=tmp_path, check=False,
     )  # fmt: skip
     assert done.returncode == 0 and "1 passed" in done.stdout, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(
+    ("expect", "reason"),
+    [
+        ({"orders": {"PO-1": "RELEASED"}}, "expect.orders.PO-1 must be an object of figures"),
+        ({"wip": {"PO-1": ["1"]}}, "expect.wip.PO-1: a figure is"),
+        ({"wip": {"PO-1": {"value": "1", "tol": "1"}}}, "a figure with a tolerance is"),
+        ({"tolerance": "a lot"}, "a tolerance is a decimal number"),
+        ({"ledger": [{"ledger": "item", "where": []}]}, "expect.ledger[0].where must be an object"),
+        ({"ledger": [{"ledger": "item", "order": 1}]}, "unknown keys ['order']"),
+        ({"ledger": [{"ledger": "item", "entries": {}}]}, "entries is a list"),
+        ({"ledger": {}}, "expect.ledger is a list of queries"),
+        ({"ledger": [{"ledger": "stock"}]}, 'needs "ledger"'),
+        ({"load": {"from": "monday", "to": "2026-01-09"}}, '"from" and "to" are days'),
+        ({"load": {"from": "2026-01-05", "to": "2026-01-09", "rows": []}}, "expect.load.rows maps"),
+        ({"load": {"to": "2026-01-09"}}, 'expect.load needs "from" and "to"'),
+        ({"on_hand": []}, "expect.on_hand must be an object"),
+        ([], "expect must be an object of sections"),
+    ],
+)
+def test_an_expectation_of_the_wrong_shape_is_refused_on_loading(expect: Any, reason: str) -> None:
+    with pytest.raises(ScenarioFileError) as info:
+        load_scenario(_scenario({"expect": expect}))
+    assert reason in str(info.value) and info.value.place == "steps[2]"
