@@ -91,10 +91,15 @@ def test_a_scenario_by_wire_tags_runs_and_its_json_carries_the_tags(tmp_path: Pa
     assert payload["orders"][0]["status"] == "RELEASED"
 
 
-def test_malformed_file_exits_1(tmp_path: Path) -> None:
+def test_malformed_file_is_a_usage_error_naming_the_place(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     scenario = tmp_path / "bad.json"
-    scenario.write_text('{"steps": [ {"type": "CreateOrder", "order_id": "X", "quantity": 1.5} ]}')
-    assert _run(["run", str(scenario)])[0] == 1
+    scenario.write_text(
+        '{"steps": [\n {"type": "CreateOrder", "order_id": "X", "quantity": 1.5} ]}'
+    )
+    assert _run(["run", str(scenario)])[0] == 2
+    assert "at steps[0] (line 2)" in capsys.readouterr().err
 
 
 def test_missing_file_exits_2(tmp_path: Path) -> None:
@@ -188,5 +193,20 @@ def test_toml_scenarios_run_and_report_the_failing_line(
     assert _run(["run", str(scenario), "--store", "memory:"])[0] == 1
     assert "step 2 (ChangeStatus, line 29)" in capsys.readouterr().err
     scenario.write_text(TOML_SCENARIO.replace('quantity = "4"', "quantity = 4.5"))
-    assert _run(["run", str(scenario), "--store", "memory:"])[0] == 1
+    assert _run(["run", str(scenario), "--store", "memory:"])[0] == 2  # malformed: usage
     assert "floats are not accepted" in capsys.readouterr().err
+
+
+def test_run_json_carries_on_hand_standard_costs_and_step_results() -> None:
+    code, text = _run(["demo", "--json", "--store", "memory:"])
+    assert code == 0
+    payload = json.loads(text)
+    on_hand = {(r["item_no"], r["location_code"]): r["quantity"] for r in payload["on_hand"]}
+    assert Decimal(on_hand[("BIKE", "MAIN")]) == 10 and Decimal(
+        on_hand[("TUBE", "MAIN")]
+    ) == Decimal("122.15")
+    assert set(payload["standard_costs"]) == {"BIKE", "WHEEL"}
+    assert set(payload["standard_costs"]["BIKE"]) >= {"material", "capacity", "subcontracted"}
+    steps = payload["steps"]
+    assert steps[1]["result"]["batch"]["posting_no"] == 1  # the opening stock
+    assert steps[2]["result"]["order"]["id"] == "PO-1001"

@@ -46,7 +46,7 @@ def test_everything_the_demo_writes_round_trips() -> None:
         keys = [
             s.command.idempotency_key
             for s in scenario.steps
-            if hasattr(s.command, "idempotency_key")
+            if s.command is not None and hasattr(s.command, "idempotency_key")
         ]
         for key in keys:
             remembered = uow.ledger.idempotency(key)

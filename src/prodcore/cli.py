@@ -2,30 +2,40 @@
 
 ``prodcore run FILE [--json] [--store URL]`` executes a scenario (JSON, or TOML for a
 ``.toml`` file); ``prodcore demo``
-runs the bundled bicycle scenario; ``prodcore transitions`` prints the status table;
+runs the bundled bicycle scenario; ``prodcore test FILE... [--store KIND] [--junit-xml PATH]``
+runs scenario files as tests (their expectations checked, one line per file and per
+failure); ``prodcore transitions`` prints the status table;
 ``prodcore db upgrade --store URL`` creates or upgrades a store's schema;
 ``prodcore verify --store URL`` checks a store's integrity;
 ``prodcore load --store URL --from DAY --to DAY`` shows the load per centre and period.
-Exit status: 0 on success, 1 when a step fails (the error and its line are printed on
-stderr, and the failed step wrote nothing), 2 for bad usage.
+Exit status: 0 on success, 1 when a step or an expectation fails (the error and its line
+are printed on stderr, and the failed step wrote nothing), 2 for bad usage (a malformed
+scenario file among it, with the place in the file).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+import time
+import urllib.parse
+import uuid
+from collections.abc import Callable, Iterator, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any, TextIO
+from xml.etree import ElementTree
+
+import attrs
 
 from prodcore.adapters import open_store, upgrade_store
 from prodcore.app import store_load_view
 from prodcore.costing import StandardCostChange, roll_up
-from prodcore.errors import ProdcoreError
+from prodcore.errors import ProdcoreError, ScenarioFileError
 from prodcore.integrity import verify
 from prodcore.masterdata import MasterData
 from prodcore.orders.lifecycle import TRANSITIONS
@@ -41,11 +51,20 @@ from prodcore.reports import (
     render_load_table,
     table,
 )
-from prodcore.scenario import StepResult, load_scenario, run_scenario
+from prodcore.scenario import (
+    MasterDataChange,
+    Scenario,
+    StepResult,
+    check_scenario,
+    load_scenario,
+    read_scenario_file,
+    run_scenario,
+)
+from prodcore.scenario_checks import Mismatch
 from prodcore.scheduling import Period, ScheduleResult
 from prodcore.serialization import to_jsonable
 
-__all__ = ["main"]
+__all__ = ["FileOutcome", "check_file", "junit_report", "main", "run_tests"]
 
 
 def _store_url(location: str | None) -> str:
@@ -58,8 +77,7 @@ def _store_url(location: str | None) -> str:
     return "sqlite:///" + location
 
 
-def _run(text: str, format: str, url: str, as_json: bool, out: TextIO) -> int:
-    scenario = load_scenario(text, format=format)
+def _run(scenario: Scenario, url: str, as_json: bool, out: TextIO) -> int:
     with open_store(url) as uow_factory:
         results: list[StepResult] = []
         code = 0
@@ -87,7 +105,12 @@ def _print_state(
                 "scenario": name,
                 "store": url,
                 "steps": [
-                    {"step": r.number, "command": to_jsonable(r.command), "at": r.at.isoformat()}
+                    {
+                        "step": r.number,
+                        "command": _jsonable(r.command),
+                        "at": r.at.isoformat(),
+                        "result": _jsonable(r.result),
+                    }
                     for r in results
                 ],
                 "orders": [to_jsonable(o) for o in orders],
@@ -106,6 +129,17 @@ def _print_state(
                     to_jsonable(e) for o in orders for e in uow.ledger.gl_entries(order_id=o.id)
                 ],
                 "wip": {o.id: str(uow.ledger.wip(o.id)) for o in orders},
+                "on_hand": [
+                    {
+                        "item_no": no,
+                        "location_code": loc,
+                        "quantity": str(uow.ledger.on_hand(no, loc)),
+                    }
+                    for no, loc in sorted(
+                        {(e.item_no, e.location_code) for e in uow.ledger.item_entries()}
+                    )
+                ],
+                "standard_costs": _standard_costs(MasterData.snapshot(uow.master_data), orders),
             }
             json.dump(payload, out, indent=2)
             out.write("\n")
@@ -118,7 +152,7 @@ def _print_state(
                     [
                         r.number,
                         r.at.strftime("%Y-%m-%d %H:%M"),
-                        type(r.command).__name__,
+                        _command_name(r.command),
                         _order_ids(r.command) or _changed_orders(r.result),
                         note,
                     ]
@@ -133,6 +167,22 @@ def _print_state(
         )
     out.write("\n" + _load_section(uow_factory, orders) + "\n")
     out.write("\n" + _cost_section(uow_factory, orders) + "\n")
+
+
+def _jsonable(value: object) -> Any:
+    """A step's command or result as JSON data: a refusal as its type and fields."""
+    if isinstance(value, ProdcoreError):
+        return {"error": type(value).__name__, "message": str(value)}
+    if isinstance(value, MasterDataChange):
+        return {"type": value.record, "no": value.no, "set": dict(value.changes)}
+    return to_jsonable(value)
+
+
+def _standard_costs(md: MasterData, orders: list[ProductionOrder]) -> dict[str, Any]:
+    """The rolled-up standard cost shares per unit of each produced item."""
+    produced = sorted({line.item_no for o in orders for line in o.lines})
+    rollup = roll_up(md, produced)
+    return {no: to_jsonable(rollup[no].rolled_up) for no in produced}
 
 
 def _window(orders: list[ProductionOrder]) -> tuple[dt.date, dt.date] | None:
@@ -181,6 +231,14 @@ def _cost_section(uow_factory: Callable[[], UnitOfWork], orders: list[Production
     return "\n\n".join(parts)
 
 
+def _command_name(command: object) -> str:
+    if command is None:
+        return "(checks only)"
+    if isinstance(command, MasterDataChange):
+        return f"{command.record} {command.no}"
+    return type(command).__name__
+
+
 def _when(moment: dt.datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M") if moment else "?"
 
@@ -217,6 +275,8 @@ def _step_notes(results: list[StepResult]) -> list[str]:
                     f"posting {posting_no}: {len(batch.item_entries)} item, "
                     f"{len(batch.capacity_entries)} capacity, {len(batch.value_entries)} value entries"
                 )
+            if isinstance(r.result, ProdcoreError):
+                parts.append(f"refused as expected: {r.result}")
             parts += [*getattr(r.result, "warnings", ()), *getattr(r.result, "notes", ())]
             if isinstance(r.result, ScheduleResult):
                 o = r.result.order
@@ -252,6 +312,15 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         p.add_argument(
             "--store", default=None, help="store location (default: a fresh SQLite file)"
         )
+    test_p = sub.add_parser("test", help="run scenario files as tests of their expectations")
+    test_p.add_argument("files", type=Path, nargs="+")
+    test_p.add_argument(
+        "--store",
+        default="sqlite",
+        help="memory, sqlite (a fresh file per scenario, the default) or a postgresql:// URL "
+        "(a fresh schema per scenario, dropped afterwards)",
+    )
+    test_p.add_argument("--junit-xml", type=Path, default=None, help="write a JUnit XML report")
     sub.add_parser("transitions", help="print the allowed status changes")
     db_p = sub.add_parser("db", help="store schema commands")
     db_sub = db_p.add_subparsers(dest="db_command", required=True)
@@ -311,12 +380,111 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
                 report = verify(uow_factory)
             out.write(f"{report}\n")
             return 0 if report.ok else 1
-        text = args.file.read_text(encoding="utf-8") if args.command == "run" else _demo_text()
-        fmt_ = "toml" if args.command == "run" and args.file.suffix.lower() == ".toml" else "json"
-        return _run(text, fmt_, _store_url(args.store), args.json, out)
-    except OSError as err:
+        if args.command == "test":
+            return run_tests(args.files, store=args.store, junit_xml=args.junit_xml, out=out)
+        scenario = (
+            read_scenario_file(args.file) if args.command == "run" else load_scenario(_demo_text())
+        )
+        return _run(scenario, _store_url(args.store), args.json, out)
+    except (OSError, ScenarioFileError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     except ProdcoreError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
+
+
+@contextlib.contextmanager
+def _fresh_store(kind: str) -> Iterator[str]:
+    """The URL of an empty store of ``kind`` for one scenario file."""
+    if kind in ("memory", "memory:"):
+        yield "memory:"
+    elif kind == "sqlite":
+        with tempfile.TemporaryDirectory(prefix="prodcore-test-") as folder:
+            yield f"sqlite:///{folder}/prodcore.db"
+    elif kind.split(":", 1)[0] in ("postgresql", "postgres"):
+        import psycopg
+
+        schema = f"prodcore_test_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(kind, autocommit=True) as conn:
+            conn.execute(f"CREATE SCHEMA {schema}")
+        try:
+            sep = "&" if "?" in kind else "?"
+            yield f"{kind}{sep}options={urllib.parse.quote(f'-c search_path={schema}')}"
+        finally:
+            with psycopg.connect(kind, autocommit=True) as conn:
+                conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    else:
+        raise OSError(f"--store for tests is memory, sqlite or a postgresql:// URL, not {kind!r}")
+
+
+@attrs.frozen
+class FileOutcome:
+    """One scenario file run as a test: its failures (none: it passed) or why it could not
+    be read."""
+
+    path: Path
+    steps: int
+    failures: tuple[Mismatch, ...]
+    seconds: float
+    malformed: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures and not self.malformed
+
+
+def check_file(path: Path, *, store: str = "memory") -> FileOutcome:
+    """Run one scenario file as a test on an empty store of the kind ``store``."""
+    started = time.perf_counter()
+    try:
+        scenario = read_scenario_file(path)
+    except (OSError, ScenarioFileError) as err:
+        return FileOutcome(path, 0, (), time.perf_counter() - started, malformed=str(err))
+    with _fresh_store(store) as url, open_store(url, migrate=True) as uow_factory:
+        failures = check_scenario(scenario, uow_factory)
+    return FileOutcome(path, len(scenario.steps), tuple(failures), time.perf_counter() - started)
+
+
+def run_tests(files: Sequence[Path], *, store: str, junit_xml: Path | None, out: TextIO) -> int:
+    """``prodcore test``: one line per file and per failure; 0 when all pass, 1 when an
+    expectation or a step failed, 2 when a file could not be read."""
+    outcomes = [check_file(path, store=store) for path in files]
+    for o in outcomes:
+        if o.malformed:
+            out.write(f"ERROR {o.path}: {o.malformed}\n")
+            continue
+        verdict = "PASS" if o.passed else f"FAIL ({len(o.failures)} failed)"
+        out.write(f"{verdict} {o.path} ({o.steps} steps, {o.seconds:.2f} s)\n")
+        out.writelines(f"  {o.path}:{f.line}: {f}\n" for f in o.failures)
+    passed = sum(o.passed for o in outcomes)
+    out.write(f"{passed} of {len(outcomes)} scenario files passed\n")
+    if junit_xml is not None:
+        junit_xml.write_text(junit_report(outcomes), encoding="utf-8")
+    if any(o.malformed for o in outcomes):
+        return 2
+    return 0 if passed == len(outcomes) else 1
+
+
+def junit_report(outcomes: Sequence[FileOutcome]) -> str:
+    """The outcomes as JUnit XML (one test case per file), for CI systems to show."""
+    suite = ElementTree.Element(
+        "testsuite",
+        name="prodcore scenarios",
+        tests=str(len(outcomes)),
+        failures=str(sum(bool(o.failures) for o in outcomes)),
+        errors=str(sum(bool(o.malformed) for o in outcomes)),
+        time=f"{sum(o.seconds for o in outcomes):.3f}",
+    )
+    for o in outcomes:
+        case = ElementTree.SubElement(
+            suite, "testcase", classname="scenario", name=str(o.path), time=f"{o.seconds:.3f}"
+        )
+        if o.malformed:
+            ElementTree.SubElement(case, "error", message=o.malformed)
+        elif o.failures:
+            failed = ElementTree.SubElement(
+                case, "failure", message=f"{len(o.failures)} expectation(s) failed"
+            )
+            failed.text = "\n".join(f"{o.path}:{f.line}: {f}" for f in o.failures)
+    return ElementTree.tostring(suite, encoding="unicode", xml_declaration=True)

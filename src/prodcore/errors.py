@@ -53,6 +53,7 @@ __all__ = [
     "ProdcoreError",
     "QualityBlockError",
     "ScenarioError",
+    "ScenarioFileError",
     "StoreError",
     "UnbalancedEntryError",
     "UnitMismatchError",
@@ -308,3 +309,13 @@ class OverproductionError(DomainError):
     quantity: object
     allowed: object
     tolerance_percent: object
+
+
+class ScenarioFileError(ScenarioError):
+    """A scenario file is malformed (a usage error, not a refused step): where in the file
+    and what was expected there."""
+
+    template = "Malformed scenario file at {place} (line {line}): {reason}"
+    place: str
+    step: int = 0
+    command: str = "file"

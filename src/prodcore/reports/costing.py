@@ -27,10 +27,11 @@ from prodcore.costing.shares import SHARE_NAMES, CostShares, ItemCost
 from prodcore.costing.variance import CostBreakdown, D365Variances, order_cost_views
 from prodcore.numbers import ZERO, Rounding
 from prodcore.ports import UnitOfWork
-from prodcore.reports.tables import table
+from prodcore.reports.tables import Table, table
 
 __all__ = [
     "order_cost_report",
+    "order_cost_table",
     "render_cost_breakdown",
     "render_d365_variances",
     "render_order_cost",
@@ -99,12 +100,19 @@ def render_order_cost(
     ----------------------  --------  ------  --------
     Total                     266.20  284.05     17.85
     """
+    return order_cost_table(breakdown, currency=currency, rounding=rounding).text()
+
+
+def order_cost_table(
+    breakdown: CostBreakdown, *, currency: str = "", rounding: Rounding | None = None
+) -> Table:
+    """:func:`render_order_cost` as a :class:`~prodcore.reports.tables.Table` (text or HTML)."""
     shown = rounding or Rounding(Decimal("0.01"))
     b = breakdown
     unit = f"{currency}, " if currency else ""
     state = "actual cost final" if b.final else "order not finished: expected actual cost"
     summed = f", {b.lines} order lines summed" if b.lines > 1 else ""
-    return table(
+    return Table.of(
         ("Share", "Standard", "Actual", "Variance"),
         [
             _amounts(

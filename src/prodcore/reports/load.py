@@ -20,10 +20,10 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from prodcore.errors import InvalidValueError
 from prodcore.numbers import HUNDRED
-from prodcore.reports.tables import table
+from prodcore.reports.tables import Table
 from prodcore.scheduling.load import LoadRow, LoadView
 
-__all__ = ["render_load_chart", "render_load_table"]
+__all__ = ["load_table", "render_load_chart", "render_load_table"]
 
 
 def _fmt(value: Decimal) -> str:
@@ -32,7 +32,12 @@ def _fmt(value: Decimal) -> str:
 
 def render_load_table(view: LoadView, *, rows: Iterable[LoadRow] | None = None) -> str:
     """The load view as a fixed-width text table (amounts to 2 decimals, load % to 1)."""
-    return table(
+    return load_table(view, rows=rows).text()
+
+
+def load_table(view: LoadView, *, rows: Iterable[LoadRow] | None = None) -> Table:
+    """The load view as a :class:`~prodcore.reports.tables.Table` (text or HTML)."""
+    return Table.of(
         ("Centre", "Period", "Capacity", "Allocated", "Available", "Load %"),
         [
             (

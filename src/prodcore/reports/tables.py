@@ -1,5 +1,6 @@
-"""Plain-text tables for people (the CLI and notebooks' ``print``): the one table renderer
-every text report uses, and the order and ledger reports.
+"""Tables for people: the one table renderer every report uses, as plain text (the CLI,
+``print``) and as HTML (Jupyter shows a :class:`Table` or :class:`Report` as one), and the
+order and ledger reports.
 
 >>> print(table(["Item", "Qty"], [["BIKE", "10"], ["WHEEL", "20"]], title="Orders", align="lr"))
 Orders
@@ -11,14 +12,26 @@ WHEEL   20
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+
+import attrs
 
 from prodcore.numbers import Duration
 from prodcore.orders.model import ProductionOrder
 from prodcore.ports import LedgerRepository
 
-__all__ = ["fmt", "ledger_report", "orders_report", "table"]
+__all__ = [
+    "Report",
+    "Table",
+    "fmt",
+    "ledger_report",
+    "ledger_tables",
+    "orders_report",
+    "orders_tables",
+    "table",
+]
 
 
 def fmt(value: object) -> str:
@@ -35,6 +48,153 @@ def fmt(value: object) -> str:
     return str(getattr(value, "value", value))
 
 
+def _cells(rows: Iterable[Sequence[object]]) -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(fmt(c) for c in row) for row in rows)
+
+
+class _Shown:
+    """Shown as HTML in Jupyter (``_repr_html_``) and as text everywhere else."""
+
+    __slots__ = ()
+
+    def text(self) -> str:
+        raise NotImplementedError
+
+    def html(self) -> str:
+        raise NotImplementedError
+
+    def _repr_html_(self) -> str:
+        return self.html()
+
+    def __repr__(self) -> str:
+        return self.text()
+
+    def __str__(self) -> str:
+        return self.text()
+
+
+@attrs.frozen(repr=False)
+class Table(_Shown):
+    """A titled table of cells (already formatted with :func:`fmt`): ``text()`` for people
+    at a terminal, ``html()`` (and ``_repr_html_``, which Jupyter calls) for notebooks.
+
+    >>> t = Table.of(["Item", "Qty"], [["BIKE", Decimal("10.50")]], title="Stock", align="lr")
+    >>> print(t.html())
+    <table class="prodcore">
+    <caption>Stock</caption>
+    <thead><tr><th style="text-align:left">Item</th><th style="text-align:right">Qty</th></tr></thead>
+    <tbody>
+    <tr><td style="text-align:left">BIKE</td><td style="text-align:right">10.5</td></tr>
+    </tbody>
+    </table>
+    >>> t
+    Stock
+    Item   Qty
+    ----  ----
+    BIKE  10.5
+    """
+
+    headers: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    title: str = ""
+    align: str = ""
+    footer: tuple[tuple[str, ...], ...] = ()
+
+    @classmethod
+    def of(
+        cls,
+        headers: Sequence[str],
+        rows: Iterable[Sequence[object]],
+        *,
+        title: str = "",
+        align: str = "",
+        footer: Sequence[Sequence[object]] = (),
+    ) -> Table:
+        """A table of any cell values (formatted with :func:`fmt`)."""
+        return cls(
+            tuple(headers), _cells(rows), title, align.ljust(len(headers), "l"), _cells(footer)
+        )
+
+    def text(self) -> str:
+        """The table as aligned plain text."""
+        widths = [len(h) for h in self.headers]
+        for row in (*self.rows, *self.footer):
+            for i, c in enumerate(row):
+                widths[i] = max(widths[i], len(c))
+
+        def line(values: Sequence[str]) -> str:
+            parts = [
+                v.rjust(w) if a == "r" else v.ljust(w)
+                for v, w, a in zip(values, widths, self.align, strict=True)
+            ]
+            return "  ".join(parts).rstrip()
+
+        rule = line(["-" * w for w in widths])
+        out = [self.title] if self.title else []
+        out.append(line(self.headers))
+        out.append(rule)
+        out.extend(line(row) for row in self.rows)
+        if not self.rows:
+            out.append("(none)")
+        if self.footer:
+            out.append(rule)
+            out.extend(line(row) for row in self.footer)
+        return "\n".join(out)
+
+    def html(self) -> str:
+        """The table as an HTML ``<table>`` (cells escaped)."""
+        styles = [f' style="text-align:{"right" if a == "r" else "left"}"' for a in self.align]
+
+        def row(cells: Sequence[str], tag: str) -> str:
+            inner = "".join(
+                f"<{tag}{st}>{html.escape(c)}</{tag}>" for c, st in zip(cells, styles, strict=True)
+            )
+            return f"<tr>{inner}</tr>"
+
+        out = ['<table class="prodcore">']
+        if self.title:
+            out.append(f"<caption>{html.escape(self.title)}</caption>")
+        out.append(f"<thead>{row(self.headers, 'th')}</thead>")
+        out.append("<tbody>")
+        out.extend(row(r, "td") for r in self.rows)
+        if not self.rows:
+            out.append(f'<tr><td colspan="{len(self.headers)}">(none)</td></tr>')
+        out.append("</tbody>")
+        if self.footer:
+            out.append("<tfoot>" + "".join(row(r, "td") for r in self.footer) + "</tfoot>")
+        out.append("</table>")
+        return "\n".join(out)
+
+
+@attrs.frozen(repr=False)
+class Report(_Shown):
+    """Tables shown together (and notes after them): text with a blank line between,
+    HTML one after the other.
+
+    >>> r = Report((Table.of(["A"], [[1]]),), notes=("checked",))
+    >>> print(r)
+    A
+    -
+    1
+    <BLANKLINE>
+    checked
+    >>> "<table" in r._repr_html_() and "<p>checked</p>" in r._repr_html_()
+    True
+    """
+
+    tables: tuple[Table, ...]
+    notes: tuple[str, ...] = ()
+
+    def text(self) -> str:
+        """All tables as plain text, then the notes."""
+        return "\n\n".join([*(t.text() for t in self.tables), *self.notes])
+
+    def html(self) -> str:
+        """All tables as HTML, then the notes as paragraphs."""
+        notes = (f"<p>{html.escape(n)}</p>" for n in self.notes)
+        return "\n".join([*(t.html() for t in self.tables), *notes])
+
+
 def table(
     headers: Sequence[str],
     rows: Iterable[Sequence[object]],
@@ -45,7 +205,7 @@ def table(
 ) -> str:
     """Render rows as an aligned text table. ``align`` holds 'l' or 'r' per column
     (default 'l'); ``footer`` rows (totals) follow a second rule. Cells go through
-    :func:`fmt`.
+    :func:`fmt`. (:meth:`Table.of` gives the same as a :class:`Table`, with HTML too.)
 
     >>> print(table(["Share", "Cost"], [["Material", "10.00"]], align="lr",
     ...             footer=[["Total", "10.00"]]))
@@ -60,39 +220,19 @@ def table(
     -----
     (none)
     """
-    cells = [[fmt(c) for c in row] for row in rows]
-    totals = [[fmt(c) for c in row] for row in footer]
-    widths = [len(h) for h in headers]
-    for row in (*cells, *totals):
-        for i, c in enumerate(row):
-            widths[i] = max(widths[i], len(c))
-    aligns = align.ljust(len(headers), "l")
-
-    def line(values: Sequence[str]) -> str:
-        parts = [
-            v.rjust(w) if a == "r" else v.ljust(w)
-            for v, w, a in zip(values, widths, aligns, strict=True)
-        ]
-        return "  ".join(parts).rstrip()
-
-    rule = line(["-" * w for w in widths])
-    out = [title] if title else []
-    out.append(line(list(headers)))
-    out.append(rule)
-    out.extend(line(row) for row in cells)
-    if not cells:
-        out.append("(none)")
-    if totals:
-        out.append(rule)
-        out.extend(line(row) for row in totals)
-    return "\n".join(out)
+    return Table.of(headers, rows, title=title, align=align, footer=footer).text()
 
 
 def orders_report(orders: Iterable[ProductionOrder]) -> str:
-    """Orders, their lines, components, operations and status history as tables."""
+    """Orders, their lines, components, operations and status history as text tables."""
+    return Report(orders_tables(orders)).text()
+
+
+def orders_tables(orders: Iterable[ProductionOrder]) -> tuple[Table, ...]:
+    """Orders, their lines, components, operations and quality orders as tables."""
     orders = list(orders)
     parts = [
-        table(
+        Table.of(
             ["Order", "Item", "Quantity", "Due", "Status", "Version", "Changes"],
             [
                 [
@@ -112,7 +252,7 @@ def orders_report(orders: Iterable[ProductionOrder]) -> str:
     ]
     for o in orders:
         parts.append(
-            table(
+            Table.of(
                 ["Line", "Item", "Quantity", "Finished", "Remaining", "Level"],
                 [
                     [
@@ -130,7 +270,7 @@ def orders_report(orders: Iterable[ProductionOrder]) -> str:
             )
         )
         parts.append(
-            table(
+            Table.of(
                 [
                     "Line",
                     "Comp",
@@ -165,7 +305,7 @@ def orders_report(orders: Iterable[ProductionOrder]) -> str:
             )
         )
         parts.append(
-            table(
+            Table.of(
                 [
                     "Line",
                     "Op",
@@ -203,7 +343,7 @@ def orders_report(orders: Iterable[ProductionOrder]) -> str:
         )
         if o.quality_orders:
             parts.append(
-                table(
+                Table.of(
                     [
                         "Quality order",
                         "Line",
@@ -234,19 +374,24 @@ def orders_report(orders: Iterable[ProductionOrder]) -> str:
                     align="lrllrrll",
                 )
             )
-    return "\n\n".join(parts)
+    return tuple(parts)
 
 
 def ledger_report(ledger: LedgerRepository, orders: Iterable[ProductionOrder]) -> str:
     """The item, capacity and value ledgers (all entries, with and without an order), the
-    cost view by account, on hand and the WIP of ``orders``."""
+    cost view by account, on hand and the WIP of ``orders``, as text tables."""
+    return Report(ledger_tables(ledger, orders)).text()
+
+
+def ledger_tables(ledger: LedgerRepository, orders: Iterable[ProductionOrder]) -> tuple[Table, ...]:
+    """The tables of :func:`ledger_report`."""
     orders = list(orders)
     items = ledger.item_entries()
     capacity = ledger.capacity_entries()
     values = ledger.value_entries()
     gl = ledger.gl_entries()
     parts = [
-        table(
+        Table.of(
             [
                 "Entry",
                 "Type",
@@ -277,7 +422,7 @@ def ledger_report(ledger: LedgerRepository, orders: Iterable[ProductionOrder]) -
             title="Item ledger",
             align="rllrllrrlr",
         ),
-        table(
+        Table.of(
             [
                 "Entry",
                 "Centre",
@@ -312,7 +457,7 @@ def ledger_report(ledger: LedgerRepository, orders: Iterable[ProductionOrder]) -
             title="Capacity ledger",
             align="rllrrrlrrlrr",
         ),
-        table(
+        Table.of(
             ["Entry", "Type", "Source", "Item", "Expected", "Actual", "Variance type"],
             [
                 [
@@ -335,7 +480,7 @@ def ledger_report(ledger: LedgerRepository, orders: Iterable[ProductionOrder]) -
         key = (e.account, e.role.value)
         by_account[key] = by_account.get(key, Decimal(0)) + e.amount
     parts.append(
-        table(
+        Table.of(
             ["Account", "Role", "Debit", "Credit"],
             [
                 [acc, role, amt if amt > 0 else None, -amt if amt < 0 else None]
@@ -347,7 +492,7 @@ def ledger_report(ledger: LedgerRepository, orders: Iterable[ProductionOrder]) -
     )
     item_nos = sorted({e.item_no for e in items})
     parts.append(
-        table(
+        Table.of(
             ["Item", "On hand"],
             [[no, ledger.on_hand(no)] for no in item_nos],
             title="On hand",
@@ -355,11 +500,11 @@ def ledger_report(ledger: LedgerRepository, orders: Iterable[ProductionOrder]) -
         )
     )
     parts.append(
-        table(
+        Table.of(
             ["Order", "WIP"],
             [[o.id, ledger.wip(o.id)] for o in orders],
             title="Work in process",
             align="lr",
         )
     )
-    return "\n\n".join(parts)
+    return tuple(parts)
