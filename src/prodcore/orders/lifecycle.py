@@ -30,7 +30,7 @@ from typing import Final, assert_never
 import attrs
 
 from prodcore.clock import supported_date
-from prodcore.errors import DuplicateError, InvalidTransitionError, InvalidValueError
+from prodcore.errors import BlockedError, DuplicateError, InvalidTransitionError, InvalidValueError
 from prodcore.masterdata import CalculationFormula, FlushingMethod
 from prodcore.numbers import (
     HUNDRED,
@@ -674,7 +674,7 @@ def _new_order(command: CreateOrder, md: MasterDataLookup, at: dt.datetime) -> P
         )
     item = md.item(command.item_no)
     if item.blocked:
-        raise InvalidValueError(field="item_no", value=item.no, reason="the item is blocked")
+        raise BlockedError(kind="Item", key=item.no)
     lines = explode_order_lines(
         item.no,
         command.quantity,
@@ -739,7 +739,7 @@ def _with_co_products(
     for n, spec in enumerate(command.co_products, start=2):
         item = md.item(spec.item_no)
         if item.blocked:
-            raise InvalidValueError(field="item_no", value=item.no, reason="the item is blocked")
+            raise BlockedError(kind="Item", key=item.no)
         added.append(
             OrderLine(
                 line_no=n * 10000,
