@@ -28,6 +28,7 @@ from decimal import Decimal
 from typing import Any, TypeVar, get_args, overload
 
 import cattrs
+from cattrs.gen import make_dict_unstructure_fn, override
 from cattrs.preconf.json import JsonConverter
 from cattrs.preconf.json import make_converter as _make_json_converter
 from cattrs.strategies import configure_tagged_union
@@ -35,7 +36,7 @@ from cattrs.v import format_exception
 
 from prodcore.commands import LEGACY_TAGS, TAGGED_UNIONS, WIRE_TAGS
 from prodcore.errors import InvalidValueError, ProdcoreError
-from prodcore.ledger.model import CapacityLedgerEntry, EntryOrigin
+from prodcore.ledger.model import CapacityLedgerEntry, EntryOrigin, PostingBatch
 from prodcore.numbers import to_decimal
 
 __all__ = ["dumps", "loads", "make_converter", "to_jsonable"]
@@ -65,6 +66,11 @@ def make_converter(*, extra_unions: Iterable[Any] = ()) -> JsonConverter:
         configure_tagged_union(union, conv, tag_name="type", tag_generator=_tag)
     conv.register_structure_hook(
         CapacityLedgerEntry, _origin_from_description(conv.get_structure_hook(CapacityLedgerEntry))
+    )
+    # who posted a batch is written only when known: unstamped batches read as before
+    omit = override(omit_if_default=True)
+    conv.register_unstructure_hook(
+        PostingBatch, make_dict_unstructure_fn(PostingBatch, conv, user=omit, source=omit)
     )
     return conv
 
