@@ -34,10 +34,11 @@ from cattrs.preconf.json import make_converter as _make_json_converter
 from cattrs.strategies import configure_tagged_union
 from cattrs.v import format_exception
 
-from prodcore.commands import LEGACY_TAGS, TAGGED_UNIONS, WIRE_TAGS
+from prodcore.commands import LEGACY_TAGS, TAGGED_UNIONS, WIRE_TAGS, PutMasterData
 from prodcore.errors import InvalidValueError, ProdcoreError
 from prodcore.ledger.model import CapacityLedgerEntry, EntryOrigin, PostingBatch
 from prodcore.numbers import to_decimal
+from prodcore.ports import MasterDataRecord
 
 __all__ = ["dumps", "loads", "make_converter", "to_jsonable"]
 
@@ -59,6 +60,11 @@ def make_converter(*, extra_unions: Iterable[Any] = ()) -> JsonConverter:
     conv.register_structure_hook(dt.time, lambda v, _: dt.time.fromisoformat(v))
     conv.register_unstructure_hook(dt.date, dt.date.isoformat)
     conv.register_structure_hook(dt.date, lambda v, _: dt.date.fromisoformat(v))
+    # before the unions take PutMasterData's hook: its records converter (any iterable)
+    # would otherwise get the raw JSON records
+    conv.register_structure_hook(
+        PutMasterData, _records_structured(conv, conv.get_structure_hook(PutMasterData))
+    )
     for union in TAGGED_UNIONS:
         configure_tagged_union(union, conv, tag_name="type", tag_generator=WIRE_TAGS.__getitem__)
         conv.register_structure_hook(union, _reading_legacy_tags(conv.get_structure_hook(union)))
@@ -92,6 +98,16 @@ def _origin_from_description(hook: _Hook) -> _Hook:
                 if isinstance(description, str) and description.startswith(prefix):
                     value = {**value, "origin": origin.value}
                     break
+        return hook(value, cls)
+
+    return structure
+
+
+def _records_structured(conv: JsonConverter, hook: _Hook) -> _Hook:
+    def structure(value: Any, cls: Any) -> Any:
+        if isinstance(value, dict) and isinstance(value.get("records"), list):
+            records = conv.structure(value["records"], tuple[MasterDataRecord, ...])
+            value = {**value, "records": records}
         return hook(value, cls)
 
     return structure
