@@ -109,3 +109,37 @@ def test_the_bundled_scenario_over_http_posts_the_ledger_of_prodcore_run(tmp_pat
     assert len(assembly) == 2 and assembly[0] == assembly[1]
     # the batches say they came over HTTP (no user: authentication is off)
     assert all(b["source"] == "http" and "user" not in b for b in batches)
+
+
+def test_every_answer_of_the_scenario_validates_against_the_openapi_document() -> None:
+    from tests.service.test_openapi import DOC, validator
+
+    def check(path: str, method: str, response: httpx.Response) -> None:
+        assert response.status_code == 200, response.text
+        ok = DOC["paths"][path][method]["responses"]["200"]
+        validator(ok["content"]["application/json"]["schema"]).validate(response.json())
+
+    text = _bicycle()
+    clock = FixedClock(load_scenario(text).start)
+    with (
+        MemoryStoreFactory() as store,
+        background_server(create_app(store, clock=clock)) as base,
+        httpx.Client(base_url=base, timeout=10) as client,
+    ):
+        responses = _run_over_http(client, clock, text)
+        for raw, response in zip(json.loads(text)["steps"], responses, strict=True):
+            tag = LEGACY_TAGS.get(raw["type"], raw["type"])
+            check(f"/commands/{tag}", "post", response)
+        check("/orders", "get", client.get("/orders"))
+        check("/orders/{order_id}", "get", client.get("/orders/PO-1001"))
+        for ledger in LEDGERS:
+            check(f"/ledgers/{ledger}", "get", client.get(f"/ledgers/{ledger}"))
+        check("/batches/{posting_no}", "get", client.get("/batches/3"))
+        check("/reports/cost/{order_id}", "get", client.get("/reports/cost/PO-1001"))
+        load = client.get("/reports/load", params={"from": "2026-03-02", "to": "2026-03-14"})
+        check("/reports/load", "get", load)
+        assert load.json()["rows"]
+        for kind in MASTER_DATA:
+            check(f"/master-data/{kind}", "get", client.get(f"/master-data/{kind}"))
+        check("/master-data/setup", "get", client.get("/master-data/setup"))
+        check("/posting-setup", "get", client.get("/posting-setup"))
