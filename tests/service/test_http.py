@@ -3,6 +3,7 @@ ETag/If-Match, the status of every refusal, and that a refused request changes n
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -15,6 +16,7 @@ from prodcore.orders.lifecycle import ChangeOrder
 from prodcore.service.http import MAX_BODY, create_app
 from prodcore.service.server import background_server
 from prodcore.testing.shop import Shop
+from tests.service.conftest import client_for, shelf_shop
 
 OPENING = {"lines": [{"item_no": "BOLT", "quantity": "10", "unit_cost": "2.50"}]}
 CREATE = {"order_id": "PO-1", "item_no": "SHELF", "quantity": "5", "due_date": "2026-03-09"}
@@ -22,6 +24,15 @@ CREATE = {"order_id": "PO-1", "item_no": "SHELF", "quantity": "5", "due_date": "
 
 def post(client: httpx.Client, tag: str, body: Any, **headers: str) -> httpx.Response:
     return client.post(f"/commands/{tag}", json=body, headers=headers)
+
+
+@pytest.fixture(scope="module")
+def seeded() -> Iterator[tuple[Shop, httpx.Client]]:
+    """One server with order PO-1, for the many refusals (a refusal changes nothing)."""
+    shop = shelf_shop()
+    for client in client_for(shop):
+        assert post(client, "order.create", CREATE).status_code == 200
+        yield shop, client
 
 
 def test_a_retried_post_returns_the_first_result_with_the_same_status(
@@ -159,8 +170,8 @@ def test_a_domain_refusal_is_422_with_the_typed_fields(client: httpx.Client, sho
         "/no/such/route",
     ],
 )
-def test_what_does_not_exist_is_404(client: httpx.Client, path: str) -> None:
-    response = client.get(path)
+def test_what_does_not_exist_is_404(seeded: tuple[Shop, httpx.Client], path: str) -> None:
+    response = seeded[1].get(path)
     assert response.status_code == 404
     assert response.json()["error"] in ("NotFoundError", "HTTPException")
 
@@ -251,9 +262,9 @@ MALFORMED: list[tuple[str, str, bytes, dict[str, str], int]] = [
     ids=[case[0] for case in MALFORMED],
 )
 def test_every_malformed_command_gets_its_status_and_changes_nothing(
-    client: httpx.Client, shop: Shop, tag: str, body: bytes, headers: dict[str, str], status: int
+    seeded: tuple[Shop, httpx.Client], tag: str, body: bytes, headers: dict[str, str], status: int
 ) -> None:
-    post(client, "order.create", CREATE)
+    shop, client = seeded
     before = shop.snapshot()
     response = client.post(f"/commands/{tag}", content=body, headers=headers)
     assert response.status_code == status, response.text
@@ -274,8 +285,8 @@ def test_every_malformed_command_gets_its_status_and_changes_nothing(
         "/reports/load?from=2026-03-01&to=2026-03-09&period=FORTNIGHT",
     ],
 )
-def test_a_malformed_query_is_400(client: httpx.Client, path: str) -> None:
-    response = client.get(path)
+def test_a_malformed_query_is_400(seeded: tuple[Shop, httpx.Client], path: str) -> None:
+    response = seeded[1].get(path)
     assert response.status_code == 400, response.text
     assert response.json()["error"] == "InvalidValueError"
 
@@ -312,8 +323,9 @@ def test_master_data_put_and_get(client: httpx.Client) -> None:
     ],
 )
 def test_malformed_master_data_is_refused_and_changes_nothing(
-    client: httpx.Client, path: str, body: Any, status: int
+    seeded: tuple[Shop, httpx.Client], path: str, body: Any, status: int
 ) -> None:
+    client = seeded[1]
     before = [client.get(f"/master-data/{kind}").json() for kind in ("items", "boms")]
     setups = client.get("/master-data/setup").json(), client.get("/posting-setup").json()
     assert client.put(path, json=body).status_code == status

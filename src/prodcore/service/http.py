@@ -13,6 +13,7 @@ answered with :func:`~prodcore.serialization.to_jsonable`; errors become statuse
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import enum
 import hmac
@@ -196,8 +197,8 @@ def _refuse_float(text: str) -> Any:
 def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result = dict(pairs)
     if len(result) != len(pairs):
-        keys = [k for k, _ in pairs]
-        twice = sorted({k for k in keys if keys.count(k) > 1})
+        counts = collections.Counter(k for k, _ in pairs)
+        twice = sorted(k for k, n in counts.items() if n > 1)
         raise InvalidValueError(field="body", value=twice, reason="keys given twice")
     return result
 
