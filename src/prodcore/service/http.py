@@ -343,10 +343,12 @@ class _Api:
             raise InvalidValueError(field="type", value=given, reason=f"the URL says {tag!r}")
         return body
 
-    async def _read(self, read: Callable[[UnitOfWork], Any]) -> Any:
+    async def _in_uow(self, work: Callable[[UnitOfWork], Any]) -> Any:
+        """``work`` in a fresh unit of work, in the thread pool (stores block)."""
+
         def run() -> Any:
             with self.new_uow() as uow:
-                return read(uow)
+                return work(uow)
 
         return await run_in_threadpool(run)
 
@@ -415,13 +417,13 @@ class _Api:
             body = await self._body(request)
             setup = loads(body, ManufacturingSetup)
             await self._handle(request, PutMasterData((), setup=setup), preview=False)
-        return _json(to_jsonable(await self._read(lambda uow: uow.master_data.setup)))
+        return _json(to_jsonable(await self._in_uow(lambda uow: uow.master_data.setup)))
 
     async def master_data_list(self, request: Request) -> Response:
         kind = MASTER_DATA.get(request.path_params["kind"])
         if kind is None:
             raise HTTPException(404, f"no master data kind {request.path_params['kind']!r}")
-        records = await self._read(lambda uow: list(getattr(uow.master_data, kind.plural)()))
+        records = await self._in_uow(lambda uow: list(getattr(uow.master_data, kind.plural)()))
         return _json([to_jsonable(r) for r in records])
 
     async def master_data(self, request: Request) -> Response:
@@ -435,7 +437,7 @@ class _Api:
             if put.no != no:
                 raise InvalidValueError(field="no", value=put.no, reason=f"the URL says {no!r}")
             await self._handle(request, PutMasterData((put,)), preview=False)
-        record = await self._read(lambda uow: getattr(uow.master_data, kind.single)(no))
+        record = await self._in_uow(lambda uow: getattr(uow.master_data, kind.single)(no))
         return _json(to_jsonable(record))
 
     async def posting_setup(self, request: Request) -> Response:
@@ -446,18 +448,18 @@ class _Api:
                 uow.ledger.put_posting_setup(setup)
                 uow.commit()
 
-            await self._read(put)
-        return _json(to_jsonable(await self._read(lambda uow: uow.ledger.posting_setup)))
+            await self._in_uow(put)
+        return _json(to_jsonable(await self._in_uow(lambda uow: uow.ledger.posting_setup)))
 
     async def orders(self, request: Request) -> Response:
         params = _query(request, ("status",))
         status = _enum(params, "status", OrderStatus)
-        orders = await self._read(lambda uow: uow.orders.list(status=status))
+        orders = await self._in_uow(lambda uow: uow.orders.list(status=status))
         return _json([to_jsonable(o) for o in orders])
 
     async def order(self, request: Request) -> Response:
         order_id = request.path_params["order_id"]
-        order = await self._read(lambda uow: uow.orders.get(order_id))
+        order = await self._in_uow(lambda uow: uow.orders.get(order_id))
         etag = _etag(order.version)
         if request.headers.get("If-None-Match") == etag:
             return Response(status_code=304, headers={"ETag": etag})
@@ -471,7 +473,7 @@ class _Api:
         after = _int(params, "after", 0, 0, 2**63 - 1)
         limit = _int(params, "limit", PAGE, 1, MAX_PAGE)
         filters = {name: params[name] for name in ledger.filters if name in params}
-        entries = await self._read(lambda uow: ledger.read(uow.ledger, filters))
+        entries = await self._in_uow(lambda uow: ledger.read(uow.ledger, filters))
         page = [e for e in entries if e.entry_no > after][: limit + 1]
         more = len(page) > limit
         page = page[:limit]
@@ -484,7 +486,7 @@ class _Api:
 
     async def batch(self, request: Request) -> Response:
         posting_no = request.path_params["posting_no"]
-        return _json(to_jsonable(await self._read(lambda uow: uow.ledger.batch(posting_no))))
+        return _json(to_jsonable(await self._in_uow(lambda uow: uow.ledger.batch(posting_no))))
 
     async def on_hand(self, request: Request) -> Response:
         item_no = request.path_params["item_no"]
@@ -494,7 +496,7 @@ class _Api:
             uow.master_data.item(item_no)  # 404 for an unknown item, not a zero
             return uow.ledger.on_hand(item_no, location)
 
-        quantity = await self._read(read)
+        quantity = await self._in_uow(read)
         return _json({"item_no": item_no, "location_code": location, "on_hand": str(quantity)})
 
     async def wip(self, request: Request) -> Response:
@@ -504,11 +506,11 @@ class _Api:
             uow.orders.get(order_id)
             return uow.ledger.wip(order_id)
 
-        return _json({"order_id": order_id, "wip": str(await self._read(read))})
+        return _json({"order_id": order_id, "wip": str(await self._in_uow(read))})
 
     async def account(self, request: Request) -> Response:
         account = request.path_params["account"]
-        balance = await self._read(lambda uow: uow.ledger.account_balance(account))
+        balance = await self._in_uow(lambda uow: uow.ledger.account_balance(account))
         return _json({"account": account, "balance": str(balance)})
 
     async def load(self, request: Request) -> Response:
