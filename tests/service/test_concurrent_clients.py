@@ -6,6 +6,7 @@ On SQLite always; on PostgreSQL when the test run has a server."""
 from __future__ import annotations
 
 import random
+from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
@@ -37,6 +38,11 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
             yield sqlite
 
 
+#: The answers that asked the client to retry (409, 503), by status: shown, not asserted
+#: (how often clients collide depends on timing).
+RETRIED: Counter[int] = Counter()
+
+
 def _send(client: httpx.Client, tag: str, body: Any, key: str | None = None) -> Any:
     """POST until it answers 200, retrying conflicts, store failures and lost connections
     with the same idempotency key."""
@@ -49,6 +55,7 @@ def _send(client: httpx.Client, tag: str, body: Any, key: str | None = None) -> 
         if response.status_code not in (409, 503):
             assert response.status_code == 200, response.text
             return response.json()
+        RETRIED[response.status_code] += 1
     raise AssertionError(f"{tag} {key} never went through")
 
 
@@ -88,7 +95,9 @@ def _client(base: str, number: int) -> list[tuple[str, Any]]:
 
 
 def test_eight_clients_with_retries_lose_and_double_nothing(store: Store) -> None:
-    app = create_app(store, retries=2)
+    # the server does not retry: the clients do, with their keys
+    app = create_app(store, retries=0)
+    RETRIED.clear()
     with background_server(app) as base, httpx.Client(base_url=base, timeout=60) as client:
         records = [to_jsonable(r) for r in shelf_shop().records]
         _send(client, "masterdata.put", {"records": records})
@@ -124,3 +133,4 @@ def test_eight_clients_with_retries_lose_and_double_nothing(store: Store) -> Non
         gl = client.get("/ledgers/gl", params={"limit": 1000}).json()["entries"]
         assert sum(Decimal(e["amount"]) for e in gl) == 0
     assert verify(store).ok
+    print(f"clients retried after {dict(RETRIED)} answers")

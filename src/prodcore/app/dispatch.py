@@ -379,9 +379,7 @@ class _StampingLedger:
         self._source = source
 
     def append(self, batch: PostingBatch) -> PostingBatch:
-        if isinstance(batch, PostingBatch):
-            batch = attrs.evolve(batch, user=self._user, source=self._source)
-        return self._ledger.append(batch)
+        return self._ledger.append(attrs.evolve(batch, user=self._user, source=self._source))
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._ledger, name)
