@@ -7,7 +7,8 @@ runs scenario files as tests (their expectations checked, one line per file and 
 failure); ``prodcore transitions`` prints the status table;
 ``prodcore db upgrade --store URL`` creates or upgrades a store's schema;
 ``prodcore verify --store URL`` checks a store's integrity;
-``prodcore load --store URL --from DAY --to DAY`` shows the load per centre and period.
+``prodcore load --store URL --from DAY --to DAY`` shows the load per centre and period;
+``prodcore serve --store URL`` serves the store over HTTP (``pip install prodcore[service]``).
 Exit status: 0 on success, 1 when a step or an expectation fails (the error and its line
 are printed on stderr, and the failed step wrote nothing), 2 for bad usage (a malformed
 scenario file among it, with the place in the file).
@@ -295,6 +296,23 @@ def _demo_text() -> str:
     return resources.files("prodcore").joinpath("examples/bicycle.json").read_text(encoding="utf-8")
 
 
+def _serve(args: argparse.Namespace) -> int:
+    try:  # the service is an optional extra: plain prodcore never imports it
+        from prodcore.service.server import read_api_keys, serve
+    except ImportError as err:
+        print(f"error: {err.name} is missing: pip install 'prodcore[service]'", file=sys.stderr)
+        return 2
+    keys = None
+    if args.api_keys is not None:
+        try:
+            keys = read_api_keys(args.api_keys.read_text(encoding="utf-8"))
+        except ValueError as err:
+            print(f"error: {args.api_keys}: {err}", file=sys.stderr)
+            return 2
+    serve(_store_url(args.store), host=args.host, port=args.port, api_keys=keys)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     """Entry point of the ``prodcore`` command."""
     out = out or sys.stdout
@@ -344,8 +362,17 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     load_p.add_argument(
         "--json", action="store_true", help="print JSON instead of a table and a chart"
     )
+    serve_p = sub.add_parser("serve", help="serve a store over HTTP (prodcore[service])")
+    serve_p.add_argument("--store", required=True, help="a store URL or a SQLite file path")
+    serve_p.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve_p.add_argument("--port", type=int, default=8000)
+    serve_p.add_argument(
+        "--api-keys", type=Path, default=None, help="file of 'user key' lines: require a key"
+    )
     args = parser.parse_args(argv)
     try:
+        if args.command == "serve":
+            return _serve(args)
         if args.command == "transitions":
             rows = sorted(TRANSITIONS, key=lambda t: (t[0].rank, t[1].rank))
             out.write(

@@ -28,15 +28,17 @@ from decimal import Decimal
 from typing import Any, TypeVar, get_args, overload
 
 import cattrs
+from cattrs.gen import make_dict_unstructure_fn, override
 from cattrs.preconf.json import JsonConverter
 from cattrs.preconf.json import make_converter as _make_json_converter
 from cattrs.strategies import configure_tagged_union
 from cattrs.v import format_exception
 
-from prodcore.commands import LEGACY_TAGS, TAGGED_UNIONS, WIRE_TAGS
+from prodcore.commands import LEGACY_TAGS, TAGGED_UNIONS, WIRE_TAGS, PutMasterData
 from prodcore.errors import InvalidValueError, ProdcoreError
-from prodcore.ledger.model import CapacityLedgerEntry, EntryOrigin
+from prodcore.ledger.model import CapacityLedgerEntry, EntryOrigin, PostingBatch
 from prodcore.numbers import to_decimal
+from prodcore.ports import MasterDataRecord
 
 __all__ = ["dumps", "loads", "make_converter", "to_jsonable"]
 
@@ -58,6 +60,11 @@ def make_converter(*, extra_unions: Iterable[Any] = ()) -> JsonConverter:
     conv.register_structure_hook(dt.time, lambda v, _: dt.time.fromisoformat(v))
     conv.register_unstructure_hook(dt.date, dt.date.isoformat)
     conv.register_structure_hook(dt.date, lambda v, _: dt.date.fromisoformat(v))
+    # before the unions take PutMasterData's hook: its records converter (any iterable)
+    # would otherwise get the raw JSON records
+    conv.register_structure_hook(
+        PutMasterData, _records_structured(conv, conv.get_structure_hook(PutMasterData))
+    )
     for union in TAGGED_UNIONS:
         configure_tagged_union(union, conv, tag_name="type", tag_generator=WIRE_TAGS.__getitem__)
         conv.register_structure_hook(union, _reading_legacy_tags(conv.get_structure_hook(union)))
@@ -65,6 +72,11 @@ def make_converter(*, extra_unions: Iterable[Any] = ()) -> JsonConverter:
         configure_tagged_union(union, conv, tag_name="type", tag_generator=_tag)
     conv.register_structure_hook(
         CapacityLedgerEntry, _origin_from_description(conv.get_structure_hook(CapacityLedgerEntry))
+    )
+    # who posted a batch is written only when known: unstamped batches read as before
+    omit = override(omit_if_default=True)
+    conv.register_unstructure_hook(
+        PostingBatch, make_dict_unstructure_fn(PostingBatch, conv, user=omit, source=omit)
     )
     return conv
 
@@ -86,6 +98,16 @@ def _origin_from_description(hook: _Hook) -> _Hook:
                 if isinstance(description, str) and description.startswith(prefix):
                     value = {**value, "origin": origin.value}
                     break
+        return hook(value, cls)
+
+    return structure
+
+
+def _records_structured(conv: JsonConverter, hook: _Hook) -> _Hook:
+    def structure(value: Any, cls: Any) -> Any:
+        if isinstance(value, dict) and isinstance(value.get("records"), list):
+            records = conv.structure(value["records"], tuple[MasterDataRecord, ...])
+            value = {**value, "records": records}
         return hook(value, cls)
 
     return structure

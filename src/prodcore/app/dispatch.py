@@ -8,7 +8,10 @@ tag), its decider, and one line in :data:`HANDLERS`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Protocol, overload
+from types import TracebackType
+from typing import Any, Protocol, Self, overload
+
+import attrs
 
 from prodcore.app.costing import adjust, implement
 from prodcore.app.masterdata import put
@@ -20,7 +23,7 @@ from prodcore.commands import Command, LedgerCommand, PutMasterData, ScheduleOrd
 from prodcore.costing.adjustment import AdjustCost
 from prodcore.costing.standard import ImplementStandardCost, StandardCostChange
 from prodcore.errors import ConcurrencyError, InvalidValueError, KeyTakenError
-from prodcore.ledger.model import PostingResult
+from prodcore.ledger.model import PostingBatch, PostingResult
 from prodcore.orders.execution import (
     AdjustInventory,
     PickComponents,
@@ -60,7 +63,7 @@ from prodcore.orders.subcontracting import (
     UndoSubcontractReceipt,
     decide_subcontracting,
 )
-from prodcore.ports import UnitOfWork
+from prodcore.ports import LedgerRepository, MasterDataRepository, OrderRepository, UnitOfWork
 from prodcore.scheduling.schedule import ScheduleResult
 
 __all__ = ["HANDLERS", "Handler", "Result", "handle", "preview"]
@@ -123,25 +126,73 @@ HANDLERS: Mapping[type[Command], Handler] = {
 
 @overload
 def handle(
-    uow: UnitOfWork, command: LifecycleCommand | SplitOrder, *, clock: Clock, retries: int = 0
+    uow: UnitOfWork,
+    command: LifecycleCommand | SplitOrder,
+    *,
+    clock: Clock,
+    retries: int = 0,
+    user: str | None = None,
+    source: str | None = None,
 ) -> Outcome: ...
 @overload
 def handle(
-    uow: UnitOfWork, command: LedgerCommand | AdjustCost, *, clock: Clock, retries: int = 0
+    uow: UnitOfWork,
+    command: LedgerCommand | AdjustCost,
+    *,
+    clock: Clock,
+    retries: int = 0,
+    user: str | None = None,
+    source: str | None = None,
 ) -> PostingResult: ...
 @overload
 def handle(
-    uow: UnitOfWork, command: ScheduleOrder, *, clock: Clock, retries: int = 0
+    uow: UnitOfWork,
+    command: ScheduleOrder,
+    *,
+    clock: Clock,
+    retries: int = 0,
+    user: str | None = None,
+    source: str | None = None,
 ) -> ScheduleResult: ...
 @overload
 def handle(
-    uow: UnitOfWork, command: ImplementStandardCost, *, clock: Clock, retries: int = 0
+    uow: UnitOfWork,
+    command: ImplementStandardCost,
+    *,
+    clock: Clock,
+    retries: int = 0,
+    user: str | None = None,
+    source: str | None = None,
 ) -> tuple[StandardCostChange, ...]: ...
 @overload
-def handle(uow: UnitOfWork, command: PutMasterData, *, clock: Clock, retries: int = 0) -> None: ...
+def handle(
+    uow: UnitOfWork,
+    command: PutMasterData,
+    *,
+    clock: Clock,
+    retries: int = 0,
+    user: str | None = None,
+    source: str | None = None,
+) -> None: ...
 @overload
-def handle(uow: UnitOfWork, command: Command, *, clock: Clock, retries: int = 0) -> Result: ...
-def handle(uow: UnitOfWork, command: Command, *, clock: Clock, retries: int = 0) -> Result:
+def handle(
+    uow: UnitOfWork,
+    command: Command,
+    *,
+    clock: Clock,
+    retries: int = 0,
+    user: str | None = None,
+    source: str | None = None,
+) -> Result: ...
+def handle(
+    uow: UnitOfWork,
+    command: Command,
+    *,
+    clock: Clock,
+    retries: int = 0,
+    user: str | None = None,
+    source: str | None = None,
+) -> Result:
     """Decide ``command`` and commit its effect atomically (or raise and change nothing).
 
     Lifecycle commands return an :class:`~prodcore.app.orders.Outcome`; releasing runs
@@ -159,7 +210,11 @@ def handle(uow: UnitOfWork, command: Command, *, clock: Clock, retries: int = 0)
     (:class:`~prodcore.errors.ConcurrencyError`, or
     :class:`~prodcore.errors.KeyTakenError`: the command's idempotency key committed
     meanwhile), the whole command is loaded and decided again in a fresh unit of work,
-    up to ``retries`` times, then the error is raised. This is safe because decisions
+    up to ``retries`` times, then the error is raised.
+
+    ``user`` and ``source`` (who posts, and through what: a service's user, ``"http"``)
+    are stamped on every batch the command posts, so the ledger says who posted what; a
+    replayed command returns the first result, stamped as it was then. This is safe because decisions
     are pure and ledger commands idempotent: a retry that finds its key already
     committed returns that result and posts nothing.
 
@@ -179,6 +234,7 @@ def handle(uow: UnitOfWork, command: Command, *, clock: Clock, retries: int = 0)
     handler = _handler(uow, command, clock)
     if retries < 0:
         raise InvalidValueError(field="retries", value=retries, reason="must not be negative")
+    uow = _stamping(uow, user, source)
     attempt = 0
     while True:
         try:
@@ -192,27 +248,71 @@ def handle(uow: UnitOfWork, command: Command, *, clock: Clock, retries: int = 0)
 
 @overload
 def preview(
-    uow: UnitOfWork, command: LifecycleCommand | SplitOrder, *, clock: Clock
+    uow: UnitOfWork,
+    command: LifecycleCommand | SplitOrder,
+    *,
+    clock: Clock,
+    user: str | None = None,
+    source: str | None = None,
 ) -> Outcome: ...
 @overload
 def preview(
-    uow: UnitOfWork, command: LedgerCommand | AdjustCost, *, clock: Clock
+    uow: UnitOfWork,
+    command: LedgerCommand | AdjustCost,
+    *,
+    clock: Clock,
+    user: str | None = None,
+    source: str | None = None,
 ) -> PostingResult: ...
 @overload
-def preview(uow: UnitOfWork, command: ScheduleOrder, *, clock: Clock) -> ScheduleResult: ...
+def preview(
+    uow: UnitOfWork,
+    command: ScheduleOrder,
+    *,
+    clock: Clock,
+    user: str | None = None,
+    source: str | None = None,
+) -> ScheduleResult: ...
 @overload
 def preview(
-    uow: UnitOfWork, command: ImplementStandardCost, *, clock: Clock
+    uow: UnitOfWork,
+    command: ImplementStandardCost,
+    *,
+    clock: Clock,
+    user: str | None = None,
+    source: str | None = None,
 ) -> tuple[StandardCostChange, ...]: ...
 @overload
-def preview(uow: UnitOfWork, command: PutMasterData, *, clock: Clock) -> None: ...
+def preview(
+    uow: UnitOfWork,
+    command: PutMasterData,
+    *,
+    clock: Clock,
+    user: str | None = None,
+    source: str | None = None,
+) -> None: ...
 @overload
-def preview(uow: UnitOfWork, command: Command, *, clock: Clock) -> Result: ...
-def preview(uow: UnitOfWork, command: Command, *, clock: Clock) -> Result:
+def preview(
+    uow: UnitOfWork,
+    command: Command,
+    *,
+    clock: Clock,
+    user: str | None = None,
+    source: str | None = None,
+) -> Result: ...
+def preview(
+    uow: UnitOfWork,
+    command: Command,
+    *,
+    clock: Clock,
+    user: str | None = None,
+    source: str | None = None,
+) -> Result:
     """What ``command`` would do (what-if), without writing anything: decided and staged
     exactly as :func:`handle` does (same checks, same errors, the entries it would post,
     numbered as they would be now), then rolled back."""
-    result: Result = _handler(uow, command, clock)(uow, command, clock, commit=False)
+    handler = _handler(uow, command, clock)
+    result: Result = handler(_stamping(uow, user, source), command, clock, commit=False)
     return result
 
 
@@ -235,3 +335,66 @@ def _handler(uow: UnitOfWork, command: Command, clock: Clock) -> Handler:
     if handler is None:
         raise InvalidValueError(field="command", value=command, reason="not a prodcore command")
     return handler
+
+
+def _stamping(uow: UnitOfWork, user: str | None, source: str | None) -> UnitOfWork:
+    """``uow`` whose appended batches carry ``user`` and ``source`` (``uow`` itself when
+    there is nothing to stamp)."""
+    if user is None and source is None:
+        return uow
+    return _StampingUnitOfWork(uow, user, source)
+
+
+class _StampingUnitOfWork:
+    """A unit of work that stamps who posted on every batch appended through it."""
+
+    def __init__(self, uow: UnitOfWork, user: str | None, source: str | None) -> None:
+        self._uow = uow
+        self._user = user
+        self._source = source
+
+    @property
+    def orders(self) -> OrderRepository:
+        return self._uow.orders
+
+    @property
+    def master_data(self) -> MasterDataRepository:
+        return self._uow.master_data
+
+    @property
+    def ledger(self) -> LedgerRepository:
+        # asked each time: a unit of work may start a fresh ledger on enter and commit
+        return _StampingLedger(self._uow.ledger, self._user, self._source)
+
+    def __enter__(self) -> Self:
+        self._uow.__enter__()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._uow.__exit__(exc_type, exc, tb)
+
+    def commit(self) -> None:
+        self._uow.commit()
+
+    def rollback(self) -> None:
+        self._uow.rollback()
+
+
+class _StampingLedger:
+    """``ledger`` with ``append`` stamping the batch; everything else is the ledger's."""
+
+    def __init__(self, ledger: LedgerRepository, user: str | None, source: str | None) -> None:
+        self._ledger = ledger
+        self._user = user
+        self._source = source
+
+    def append(self, batch: PostingBatch) -> PostingBatch:
+        return self._ledger.append(attrs.evolve(batch, user=self._user, source=self._source))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._ledger, name)

@@ -285,7 +285,12 @@ class GLEntry:
 
 @attrs.frozen
 class PostingBatch:
-    """Everything one command posts, appended atomically. ``posting_no`` 0: not yet appended."""
+    """Everything one command posts, appended atomically. ``posting_no`` 0: not yet appended.
+
+    ``user`` and ``source`` say who posted it and through what (a service's user and,
+    e.g., ``"http"``); :func:`prodcore.app.handle` stamps them when given. Batches stored
+    before they existed load with None.
+    """
 
     posting_no: int
     document_no: str
@@ -299,6 +304,8 @@ class PostingBatch:
     value_entries: tuple[ValueEntry, ...] = attrs.field(default=(), validator=tuple_of(ValueEntry))
     gl_entries: tuple[GLEntry, ...] = attrs.field(default=(), validator=tuple_of(GLEntry))
     idempotency_key: str | None = None
+    user: str | None = None
+    source: str | None = None
 
     @classmethod
     def build(
