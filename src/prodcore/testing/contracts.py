@@ -20,6 +20,7 @@ The in-memory, SQLite and PostgreSQL adapters of prodcore run exactly these test
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import zoneinfo
 from collections.abc import Callable
 from decimal import Decimal
@@ -849,38 +850,57 @@ class LedgerRepositoryContract(_Base):
             for name in ("update", "delete", "save", "remove", "put"):
                 assert not hasattr(uow.ledger, name)
 
-    def test_concurrent_postings_conflict_and_the_retry_succeeds(
+    def test_postings_take_turns_numbering_and_never_conflict(
         self, uow_factory: UowFactory
     ) -> None:
+        one = uow_factory()
+        numbered: list[PostingBatch] = []
+
+        def post_while_one_holds_the_numbering() -> None:
+            with uow_factory() as two:
+                numbered.append(two.ledger.append(sample_batch(order_id="PO-2")))
+                two.commit()
+
+        with one:
+            first = one.ledger.append(sample_batch())
+            rival = threading.Thread(target=post_while_one_holds_the_numbering)
+            rival.start()
+            rival.join(0.2)
+            assert rival.is_alive()  # waits for its turn to number: no conflict, no retry
+            one.commit()
+        rival.join(30)
+        assert [first.posting_no, numbered[0].posting_no] == [1, 2]
+        with uow_factory() as uow:
+            assert [e.entry_no for e in uow.ledger.item_entries()] == [1, 2]
+            assert uow.ledger.on_hand("STEEL") == Decimal("-4")
+
+    def test_of_two_posters_in_one_thread_one_is_refused(self, uow_factory: UowFactory) -> None:
+        # the second cannot wait for the first (same thread): refused at once or at commit
         one, two = uow_factory(), uow_factory()
         with one, two:
             one.ledger.append(sample_batch())
-            two.ledger.append(sample_batch(order_id="PO-2"))
-            one.commit()
             with pytest.raises(ConcurrencyError):
+                two.ledger.append(sample_batch(order_id="PO-2"))
+                one.commit()
                 two.commit()
         with uow_factory() as uow:
-            assert len(uow.ledger.item_entries()) == 1
-            assert uow.ledger.on_hand("STEEL") == Decimal("-2")
-            retried = uow.ledger.append(sample_batch(order_id="PO-2"))
+            assert [e.order_id for e in uow.ledger.item_entries()] in (["PO-1"], [])
+            assert uow.ledger.append(sample_batch(order_id="PO-2")).posting_no in (1, 2)
             uow.commit()
-        assert retried.posting_no == 2
-        with uow_factory() as uow:
-            assert uow.ledger.on_hand("STEEL") == Decimal("-4")
 
     def test_a_refused_posting_changes_no_order_either(self, uow_factory: UowFactory) -> None:
         self.add(uow_factory, sample_order())
         one, two = uow_factory(), uow_factory()
         with one, two:
-            one.ledger.append(sample_batch())
-            two.ledger.append(sample_batch())
             two.orders.save(_next(sample_order(), has_postings=True), expected_version=1)
+            one.orders.save(_next(sample_order(), description="first"), expected_version=1)
             one.commit()
+            two.ledger.append(sample_batch())
             with pytest.raises(ConcurrencyError):
                 two.commit()
         with uow_factory() as uow:
-            assert uow.orders.get("PO-1").version == 1
-            assert len(uow.ledger.item_entries()) == 1
+            assert uow.orders.get("PO-1").description == "first"
+            assert uow.ledger.item_entries() == []
 
     def test_reversals_accumulate_reversed_quantity(self, uow_factory: UowFactory) -> None:
         with uow_factory() as uow:
