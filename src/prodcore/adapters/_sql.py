@@ -463,7 +463,12 @@ class SqlUnitOfWork(StagingUnitOfWork):
         self._begin()
 
     def _committed(self) -> Committed:
-        return _Committed(self.store, self.store.query)
+        return _Committed(self.store, self._query)
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        # once the unit of work holds a write transaction, it reads through it (a store
+        # may have a single connection)
+        return (self._tx or self.store).query(sql, params)
 
     def _reserve(self) -> LedgerCounters:
         self.store.numbering.acquire(self)

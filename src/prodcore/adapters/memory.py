@@ -66,9 +66,7 @@ class InMemoryStore:
     counters: LedgerCounters = attrs.field(factory=LedgerCounters)
     idempotency: dict[str, IdempotencyRecord] = attrs.field(factory=dict)
     posting_setup: PostingSetup = attrs.field(factory=PostingSetup)
-    numbering: NumberingGuard = attrs.field(
-        factory=lambda: NumberingGuard(share_in_thread=True)
-    )
+    numbering: NumberingGuard = attrs.field(factory=lambda: NumberingGuard(share_in_thread=True))
 
 
 class _Committed(Committed):

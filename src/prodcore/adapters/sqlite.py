@@ -182,11 +182,13 @@ class SqliteStore(SqlStore):
         with self._lock:
             if self._closed:
                 raise StoreError(reason="the store is closed")
-            conn = self._idle.pop() if self._idle else None
-        if conn is None:
+            idle = self._idle.pop() if self._idle else None
+        if idle is None:
             conn = self._connect()
             with self._lock:
                 self._connections.append(conn)
+        else:
+            conn = idle
         tx = _SqliteTx(conn, self._give_back)
         try:
             tx.execute("BEGIN IMMEDIATE")
