@@ -20,14 +20,17 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import importlib
 import multiprocessing
 import os
+import queue
 import sys
 import tempfile
 import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -46,6 +49,7 @@ from prodcore.orders.model import OrderStatus
 from prodcore.ports import UnitOfWork
 from prodcore.services import handle, put_master_data
 
+HERE = Path(__file__).resolve().parent
 CLOCK = FixedClock(dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC))
 SHARED_ORDERS = 3
 
@@ -167,13 +171,25 @@ def run(label: str, url: str, processes: int, mode: str, commands: int) -> Resul
     prepare(url, processes, mode, commands)
     ctx = multiprocessing.get_context("spawn")
     start, results = ctx.Barrier(processes), ctx.Queue()
+    # a spawned process imports its target by module name: this file's own name, even
+    # when it was loaded under another one (run_all.py, the tests)
+    if str(HERE) not in sys.path:
+        sys.path.insert(0, str(HERE))
+    target = importlib.import_module("bench_scaling").worker
     spawned = [
-        ctx.Process(target=worker, args=(url, w, mode, commands, start, results))
+        ctx.Process(target=target, args=(url, w, mode, commands, start, results))
         for w in range(processes)
     ]
     for process in spawned:
         process.start()
-    outs = [results.get(timeout=600) for _ in spawned]
+    outs: list[dict[str, Any]] = []
+    while len(outs) < processes:
+        try:
+            outs.append(results.get(timeout=1))
+        except queue.Empty:
+            if any(process.exitcode not in (None, 0) for process in spawned):
+                start.abort()
+                raise RuntimeError("a posting process failed (its error is above)") from None
     for process in spawned:
         process.join()
     seconds = max(o["end"] for o in outs) - min(o["start"] for o in outs)
