@@ -10,7 +10,9 @@ The benchmarks, each also runnable alone:
   the in-memory store, a SQLite file and PostgreSQL (``PRODCORE_TEST_PG_DSN`` / ``--pg``),
 * ``bench_rollup.py``: the standard cost rollup on random BOM graphs (10k, 100k, 1M items),
 * ``bench_capacity.py``: calendars, scheduling and the load view (10k, 100k routing lines),
-* ``bench_balances.py``: on-hand and WIP queries with 1M ledger entries present.
+* ``bench_balances.py``: on-hand and WIP queries with 1M ledger entries present,
+* ``bench_scaling.py``: posting commands per second with 1, 2, 4 and 8 processes on
+  unrelated and on shared orders (SQLite file, PostgreSQL), and conflicts per command.
 
 Each prints its own figures as it runs; the summary at the end repeats the headline
 ones. No assertion is made about time.
@@ -150,6 +152,17 @@ def run_balances(tiny: bool, pg: str | None) -> list[Row]:
     return rows
 
 
+def run_scaling(tiny: bool, pg: str | None) -> list[Row]:
+    bench = load("bench_scaling")
+    bench.main((["--tiny"] if tiny else []) + (["--pg", pg] if pg else []))
+    rows: list[Row] = []
+    for r in bench.LAST_RESULTS:
+        case = f"{r.store}, {r.mode}, {r.processes} processes"
+        rows.append(("scaling", case, "accepted commands/s", f"{r.per_second:,.1f}"))
+        rows.append(("scaling", case, "conflicts per command", f"{r.conflicts_per_accepted:.2f}"))
+    return rows
+
+
 def print_summary(rows: list[Row], out: TextIO = sys.stdout) -> None:
     widths = [
         max(len(r[i]) for r in [("benchmark", "case", "figure", "value"), *rows]) for i in range(4)
@@ -173,18 +186,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         nargs="*",
-        choices=("flow", "rollup", "capacity", "balances"),
+        choices=("flow", "rollup", "capacity", "balances", "scaling"),
         help="run only these benchmarks",
     )
     parser.add_argument("-n", type=int, default=None, help="flow: top-level orders")
     parser.add_argument("-k", type=int, default=None, help="flow: sub-assemblies per item")
     args = parser.parse_args(argv)
-    wanted = args.only or ["flow", "rollup", "capacity", "balances"]
+    wanted = args.only or ["flow", "rollup", "capacity", "balances", "scaling"]
     runs: dict[str, Callable[[], list[Row]]] = {
         "flow": lambda: run_flow(args.tiny, args.pg, args.n, args.k),
         "rollup": lambda: run_rollup(args.tiny),
         "capacity": lambda: run_capacity(args.tiny),
         "balances": lambda: run_balances(args.tiny, args.pg),
+        "scaling": lambda: run_scaling(args.tiny, args.pg),
     }
     rows: list[Row] = []
     started = time.perf_counter()

@@ -116,8 +116,32 @@ def test_run_all_prints_a_summary_of_every_benchmark(
     assert bench.main(["--tiny"]) == 0
     out = capsys.readouterr().out
     summary = out[out.index("\nsummary\n") :]
-    for name in ("flow", "rollup", "capacity", "balances"):
+    for name in ("flow", "rollup", "capacity", "balances", "scaling"):
         assert f"\n{name} " in summary
     assert "item entries/s (stock moves)" in summary
     assert "time ratio" in summary
     assert "postgresql (no DSN given)" in summary
+
+
+def test_scaling_posts_every_command_and_counts_conflicts(
+    no_pg: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bench = load("bench_scaling")
+    assert bench.main(["--tiny", "--processes", "1", "2", "--commands", "4"]) == 0
+    out = capsys.readouterr().out
+    assert "4 PostConsumption commands per process" in out
+    results = {(r.mode, r.processes): r for r in bench.LAST_RESULTS}
+    assert set(results) == {(m, p) for m in ("unrelated", "shared") for p in (1, 2)}
+    assert all(r.store == "sqlite" and r.accepted == 4 * r.processes for r in results.values())
+    # processes posting to unrelated orders never conflict
+    assert results[("unrelated", 2)].conflicts == 0
+    assert "sqlite unrelated 2 processes:" in out
+
+
+def test_scaling_runs_on_postgresql(pg_dsn: str, capsys: pytest.CaptureFixture[str]) -> None:
+    bench = load("bench_scaling")
+    argv = ["--tiny", "--stores", "postgresql", "--pg", pg_dsn, "--processes", "2"]
+    assert bench.main(argv) == 0
+    unrelated = [r for r in bench.LAST_RESULTS if r.mode == "unrelated"]
+    assert [(r.store, r.accepted, r.conflicts) for r in unrelated] == [("postgresql", 10, 0)]
+    assert "postgresql shared    2 processes:" in capsys.readouterr().out

@@ -82,7 +82,10 @@ class LedgerRepository(LedgerReader, Protocol):
     ``append`` takes a whole :class:`~prodcore.ledger.model.PostingBatch` built with local
     (negative) entry references, assigns real numbers per ledger in append order
     (:func:`~prodcore.ledger.model.number_batch`) and returns the numbered batch; like
-    every write it becomes visible to others only when the unit of work commits. A batch
+    every write it becomes visible to others only when the unit of work commits. The
+    numbers are final: the first append takes the store's turn to number, and other
+    posting units of work wait for it until this one commits or rolls back, so numbers
+    increase in commit order without gaps. A batch
     whose G/L lines do not balance raises :class:`~prodcore.errors.UnbalancedEntryError`
     and nothing is written. Lists come back in entry-number order. Balances are answered
     by the store from data maintained on append (no rescans).
@@ -103,7 +106,12 @@ class LedgerRepository(LedgerReader, Protocol):
 
 class UnitOfWork(Protocol):
     """One atomic change: everything done inside ``with uow:`` is kept only if
-    :meth:`commit` is called; leaving the block otherwise rolls it all back."""
+    :meth:`commit` is called; leaving the block otherwise rolls it all back.
+
+    Serializable: whatever the unit of work read from the store still holds when its
+    commit lands, or :meth:`commit` raises :class:`~prodcore.errors.ConcurrencyError`
+    and writes nothing (decide again); changes to what it did not read refuse nothing.
+    """
 
     @property
     def orders(self) -> OrderRepository: ...

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from prodcore.adapters import open_store
-from prodcore.adapters._sql import _ENTRY_TABLES, SqlStore
+from prodcore.adapters._schema import _ENTRY_TABLES
+from prodcore.adapters._sql import SqlStore
 from prodcore.integrity import IntegrityReport, verify
 from prodcore.scenario import load_scenario, run_scenario
 

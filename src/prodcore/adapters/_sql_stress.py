@@ -7,9 +7,7 @@ units of work until it is killed. Not public API.
 
 from __future__ import annotations
 
-import contextlib
 import time
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -76,7 +74,7 @@ def batch_writer(url: str, entries: int, start: int, marker: str) -> None:
     The file ``marker`` says ``in`` while a write transaction is open (after its first
     statement) and ``out`` otherwise, so the killer can aim at an open transaction."""
     from prodcore.adapters import open_store
-    from prodcore.adapters._sql import SqlStore, Tx
+    from prodcore.adapters._sql import SqlStore, WriteTx
     from prodcore.ledger.model import PostingBatch
     from prodcore.testing.contracts import sample_batch, sample_order
 
@@ -86,17 +84,15 @@ def batch_writer(url: str, entries: int, start: int, marker: str) -> None:
 
     with open_store(url) as store:
         assert isinstance(store, SqlStore)
-        plain = store.transaction
+        plain = store.begin_write
 
-        @contextlib.contextmanager
-        def traced() -> Iterator[Tx]:
-            with plain() as tx:
-                tx.execute("UPDATE prodcore_ledger_counters SET gl = gl WHERE id = 1")
-                mark("in")
-                yield tx
-            mark("out")
+        def traced() -> WriteTx:
+            tx = plain()
+            tx.execute("UPDATE prodcore_ledger_counters SET gl = gl WHERE id = 1")
+            mark("in")
+            return tx
 
-        store.transaction = traced  # type: ignore[method-assign]
+        store.begin_write = traced  # type: ignore[method-assign]
         uow = store()
         n = start
         while True:
@@ -122,5 +118,6 @@ def batch_writer(url: str, entries: int, start: int, marker: str) -> None:
                 uow.orders.add(sample_order(doc))
                 uow.ledger.append(batch)
                 uow.commit()
+            mark("out")
             n += 1
             time.sleep(0)

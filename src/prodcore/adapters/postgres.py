@@ -3,9 +3,12 @@
 Install it with ``pip install prodcore[postgres]``. prodcore creates and upgrades its
 own tables: run :func:`upgrade` (the ``prodcore db upgrade`` command) once per release,
 or open the store with ``migrate=True``. A unit of work's writes are applied at commit
-in one transaction; the optimistic version checks are ``UPDATE ... WHERE version = ?``
-statements, so the database itself refuses a lost update, and rows are written in key
-order so two committing units of work never deadlock.
+in one READ COMMITTED transaction that first locks the ledger counter row
+(``SELECT ... FOR UPDATE``): that row is the commit lock, so committing units of work
+take turns, each reading again what it decided on (a change refuses the commit with a
+ConcurrencyError) and then writing. Deciding takes no lock; a unit of work that posts
+takes the row at its first ``append`` to number its entries, and keeps it until it
+commits. The optimistic version checks are ``UPDATE ... WHERE version = ?`` statements.
 
 psycopg is imported here only, and only when a PostgreSQL store is opened.
 """
@@ -17,7 +20,8 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from prodcore.adapters._sql import SCHEMA_VERSION, SqlStore, Tx, apply_migrations
+from prodcore.adapters._schema import SCHEMA_VERSION, Tx, apply_migrations
+from prodcore.adapters._sql import SqlStore, WriteTx
 from prodcore.errors import (
     ConcurrencyError,
     ConflictError,
@@ -102,6 +106,28 @@ class _PgTx(Tx):
             raise _translate(err) from err
 
 
+class _PgWriteTx(_PgTx, WriteTx):
+    def __init__(self, conn: psycopg.Connection[Any], pool: ConnectionPool[Any]) -> None:
+        super().__init__(conn)
+        self._pool: ConnectionPool[Any] | None = pool
+
+    def _finish(self, statement: str) -> None:
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        try:
+            self.execute(statement)
+        finally:
+            pool.putconn(self._conn)
+
+    def commit(self) -> None:
+        self._finish("COMMIT")
+
+    def rollback(self) -> None:
+        with contextlib.suppress(ProdcoreError):
+            self._finish("ROLLBACK")
+
+
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat()
 
@@ -163,6 +189,7 @@ class PostgresStore(SqlStore):
         from psycopg_pool import ConnectionPool
 
         self.dsn = dsn
+        self.lock_timeout = timeout
         if migrate:
             self.applied_migrations = tuple(upgrade(dsn))
         else:
@@ -206,17 +233,21 @@ class PostgresStore(SqlStore):
         with self._connection() as conn:
             return _PgTx(conn).query(sql, params)
 
-    @contextlib.contextmanager
-    def transaction(self) -> Iterator[Tx]:
-        errors = _driver_errors()
-        with self._connection() as conn:
-            try:
-                with conn.transaction():
-                    yield _PgTx(conn)
-            except ProdcoreError:
-                raise
-            except errors as err:  # raised while committing
-                raise _translate(err) from err
+    def begin_write(self) -> WriteTx:
+        if self._pool.closed:
+            raise StoreError(reason="the store is closed")
+        try:
+            conn = self._pool.getconn()
+        except _driver_errors() as err:
+            raise _translate(err) from err
+        tx = _PgWriteTx(conn, self._pool)
+        try:
+            tx.execute("BEGIN")
+            tx.query("SELECT 1 FROM prodcore_ledger_counters WHERE id = 1 FOR UPDATE")
+        except BaseException:
+            tx.rollback()
+            raise
+        return tx
 
     def close(self) -> None:
         self._pool.close()

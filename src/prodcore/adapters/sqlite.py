@@ -2,9 +2,12 @@
 
 The file runs in WAL mode, so readers never wait for the writer. A unit of work's
 writes are applied at commit in one ``BEGIN IMMEDIATE`` transaction (several processes
-on one machine queue for it, waiting up to ``busy_timeout`` seconds), with the
-optimistic version checks done by the ``UPDATE`` statements themselves. The schema is
-created and upgraded when the store is opened.
+on one machine queue for SQLite's write lock, waiting up to ``busy_timeout`` seconds):
+inside it the values the unit of work read are read again (a change refuses the commit
+with a ConcurrencyError), then the writes are applied, with the optimistic version
+checks done by the ``UPDATE`` statements themselves. A unit of work that posts takes
+that lock at its first ``append`` (to number the entries), after deciding. The schema
+is created and upgraded when the store is opened.
 
 >>> from prodcore.masterdata import Item
 >>> store = SqliteStore(":memory:")
@@ -24,10 +27,11 @@ import datetime as dt
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from prodcore.adapters._sql import SqlStore, Tx, apply_migrations
+from prodcore.adapters._schema import apply_migrations
+from prodcore.adapters._sql import SqlStore, WriteTx
 from prodcore.errors import ConflictError, DuplicateError, InvalidValueError, StoreError
 
 __all__ = ["SqliteStore"]
@@ -46,9 +50,34 @@ def _translate(err: Exception) -> Exception:
     return StoreError(reason=f"{type(err).__name__}: {err}")
 
 
-class _SqliteTx(Tx):
-    def __init__(self, conn: sqlite3.Connection) -> None:
+class _SqliteTx(WriteTx):
+    def __init__(
+        self, conn: sqlite3.Connection, end: Callable[[sqlite3.Connection], None] | None = None
+    ) -> None:
         self._conn = conn
+        self._end = end
+
+    def _finish(self, statement: str) -> None:
+        end, self._end = self._end, None
+        if end is None:
+            return
+        try:
+            if self._conn.in_transaction:
+                self.execute(statement)
+        finally:
+            end(self._conn)
+
+    def commit(self) -> None:
+        try:
+            self._finish("COMMIT")
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):
+                self._conn.execute("ROLLBACK")
+            raise
+
+    def rollback(self) -> None:
+        with contextlib.suppress(StoreError):
+            self._finish("ROLLBACK")
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         try:
@@ -74,17 +103,19 @@ class _SqliteTx(Tx):
 class SqliteStore(SqlStore):
     """A SQLite database file (or ``":memory:"``, private to this object).
 
-    Calling the store opens a unit of work. Each thread gets its own connection; an
-    in-memory database has one connection shared under a lock.
+    Calling the store opens a unit of work. Each thread gets its own connection for
+    reads and each write transaction a connection of its own; an in-memory database has
+    one connection, shared under a lock that a write transaction holds until it ends.
     """
 
     def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = 30.0) -> None:
         self.path = os.fspath(path)
-        self.busy_timeout = busy_timeout
+        self.busy_timeout = self.lock_timeout = busy_timeout
         self._memory = self.path == ":memory:"
         self._lock = threading.RLock()
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
+        self._idle: list[sqlite3.Connection] = []  # for write transactions (file only)
         self._closed = False
         try:
             with self.transaction() as tx:
@@ -141,19 +172,39 @@ class SqliteStore(SqlStore):
         with self._connection() as conn:
             return _SqliteTx(conn).query(sql, params)
 
-    @contextlib.contextmanager
-    def transaction(self) -> Iterator[Tx]:
-        with self._connection() as conn:
-            tx = _SqliteTx(conn)
-            tx.execute("BEGIN IMMEDIATE")
+    def begin_write(self) -> WriteTx:
+        if self._memory:
+            self._lock.acquire()  # held until the transaction ends
             try:
-                yield tx
-                tx.execute("COMMIT")
+                with self._connection() as conn:
+                    tx = _SqliteTx(conn, lambda _: self._lock.release())
+                    tx.execute("BEGIN IMMEDIATE")
             except BaseException:
-                if conn.in_transaction:
-                    with contextlib.suppress(sqlite3.Error):
-                        conn.execute("ROLLBACK")
+                self._lock.release()
                 raise
+            return tx
+        with self._lock:
+            if self._closed:
+                raise StoreError(reason="the store is closed")
+            idle = self._idle.pop() if self._idle else None
+        if idle is None:
+            conn = self._connect()
+            with self._lock:
+                self._connections.append(conn)
+        else:
+            conn = idle
+        tx = _SqliteTx(conn, self._give_back)
+        try:
+            tx.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self._give_back(conn)
+            raise
+        return tx
+
+    def _give_back(self, conn: sqlite3.Connection) -> None:
+        with self._lock:
+            if not self._closed:
+                self._idle.append(conn)
 
     def close(self) -> None:
         with self._lock:
@@ -161,6 +212,7 @@ class SqliteStore(SqlStore):
             for conn in self._connections:
                 conn.close()
             self._connections.clear()
+            self._idle.clear()
 
     def __repr__(self) -> str:
         return f"SqliteStore({self.path!r})"

@@ -20,6 +20,7 @@ The in-memory, SQLite and PostgreSQL adapters of prodcore run exactly these test
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import zoneinfo
 from collections.abc import Callable
 from decimal import Decimal
@@ -79,6 +80,7 @@ __all__ = [
     "LedgerRepositoryContract",
     "MasterDataRepositoryContract",
     "OrderRepositoryContract",
+    "SerializableDecisionContract",
     "StoreContract",
     "UnitOfWorkContract",
     "sample_batch",
@@ -849,38 +851,57 @@ class LedgerRepositoryContract(_Base):
             for name in ("update", "delete", "save", "remove", "put"):
                 assert not hasattr(uow.ledger, name)
 
-    def test_concurrent_postings_conflict_and_the_retry_succeeds(
+    def test_postings_take_turns_numbering_and_never_conflict(
         self, uow_factory: UowFactory
     ) -> None:
+        one = uow_factory()
+        numbered: list[PostingBatch] = []
+
+        def post_while_one_holds_the_numbering() -> None:
+            with uow_factory() as two:
+                numbered.append(two.ledger.append(sample_batch(order_id="PO-2")))
+                two.commit()
+
+        with one:
+            first = one.ledger.append(sample_batch())
+            rival = threading.Thread(target=post_while_one_holds_the_numbering)
+            rival.start()
+            rival.join(0.2)
+            assert rival.is_alive()  # waits for its turn to number: no conflict, no retry
+            one.commit()
+        rival.join(30)
+        assert [first.posting_no, numbered[0].posting_no] == [1, 2]
+        with uow_factory() as uow:
+            assert [e.entry_no for e in uow.ledger.item_entries()] == [1, 2]
+            assert uow.ledger.on_hand("STEEL") == Decimal("-4")
+
+    def test_of_two_posters_in_one_thread_one_is_refused(self, uow_factory: UowFactory) -> None:
+        # the second cannot wait for the first (same thread): refused at once or at commit
         one, two = uow_factory(), uow_factory()
         with one, two:
             one.ledger.append(sample_batch())
-            two.ledger.append(sample_batch(order_id="PO-2"))
-            one.commit()
             with pytest.raises(ConcurrencyError):
+                two.ledger.append(sample_batch(order_id="PO-2"))
+                one.commit()
                 two.commit()
         with uow_factory() as uow:
-            assert len(uow.ledger.item_entries()) == 1
-            assert uow.ledger.on_hand("STEEL") == Decimal("-2")
-            retried = uow.ledger.append(sample_batch(order_id="PO-2"))
+            assert [e.order_id for e in uow.ledger.item_entries()] in (["PO-1"], [])
+            assert uow.ledger.append(sample_batch(order_id="PO-2")).posting_no in (1, 2)
             uow.commit()
-        assert retried.posting_no == 2
-        with uow_factory() as uow:
-            assert uow.ledger.on_hand("STEEL") == Decimal("-4")
 
     def test_a_refused_posting_changes_no_order_either(self, uow_factory: UowFactory) -> None:
         self.add(uow_factory, sample_order())
         one, two = uow_factory(), uow_factory()
         with one, two:
-            one.ledger.append(sample_batch())
-            two.ledger.append(sample_batch())
             two.orders.save(_next(sample_order(), has_postings=True), expected_version=1)
+            one.orders.save(_next(sample_order(), description="first"), expected_version=1)
             one.commit()
+            two.ledger.append(sample_batch())
             with pytest.raises(ConcurrencyError):
                 two.commit()
         with uow_factory() as uow:
-            assert uow.orders.get("PO-1").version == 1
-            assert len(uow.ledger.item_entries()) == 1
+            assert uow.orders.get("PO-1").description == "first"
+            assert uow.ledger.item_entries() == []
 
     def test_reversals_accumulate_reversed_quantity(self, uow_factory: UowFactory) -> None:
         with uow_factory() as uow:
@@ -944,10 +965,229 @@ class LedgerRepositoryContract(_Base):
                 uow.ledger.put_posting_setup("9999")  # type: ignore[arg-type]
 
 
+# --- serializable decisions ---------------------------------------------------------------
+
+
+class _Interleaved:
+    """A unit of work that lets a rival command commit in the middle of it: before
+    repository call number ``at`` (counting every read, and the commit), or before the
+    first ``append`` if that comes first. From its first ``append`` on, a unit of work
+    holds the store's numbering, so a rival that posts could only wait for it."""
+
+    def __init__(self, inner: UnitOfWork, rival: Callable[[], object], at: int) -> None:
+        self._inner = inner
+        self._rival = rival
+        self._at = at
+        self.calls = 0
+        self.rival_result: list[object] = []  # what the rival returned or raised
+        self.appended = False
+
+    def _step(self, name: str) -> None:
+        if (
+            not self.appended
+            and not self.rival_result
+            and (self.calls >= self._at or name == "append")
+        ):
+            self.rival_result.append(self._rival())
+        self.appended = self.appended or name == "append"
+        self.calls += 1
+
+    def _wrap(self, repository: object) -> Any:
+        step = self._step
+
+        class Proxy:
+            def __getattr__(self, name: str) -> Any:
+                step(name)
+                return getattr(repository, name)
+
+        return Proxy()
+
+    @property
+    def orders(self) -> Any:
+        return self._wrap(self._inner.orders)
+
+    @property
+    def master_data(self) -> Any:
+        return self._wrap(self._inner.master_data)
+
+    @property
+    def ledger(self) -> Any:
+        return self._wrap(self._inner.ledger)
+
+    def __enter__(self) -> _Interleaved:
+        self._inner.__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._inner.__exit__(*exc)
+
+    def commit(self) -> None:
+        self._step("commit")
+        self._inner.commit()
+
+    def rollback(self) -> None:
+        self._inner.rollback()
+
+
+class _Shop:
+    """A shop of its own (names prefixed): component ``C`` with 10 on hand (negative
+    inventory refused), two released orders of ``P`` taking one ``C`` each, and a
+    capacity journal entry of 60 minutes on work centre ``WC`` (no order)."""
+
+    def __init__(self, factory: UowFactory, prefix: str) -> None:
+        from prodcore.app import put_master_data
+        from prodcore.clock import FixedClock
+        from prodcore.orders.execution import AdjustInventory, AdjustmentLine, PostCapacity
+        from prodcore.orders.execution import CapacityLine as Line
+        from prodcore.orders.lifecycle import ChangeStatus, CreateOrder
+
+        self.factory, self.p = factory, prefix
+        self.clock = FixedClock(_AT)
+        put_master_data(
+            factory(),
+            [
+                Item(f"{prefix}C", base_unit="PCS", unit_cost="1"),
+                Item(f"{prefix}P", base_unit="PCS", production_bom_no=f"{prefix}B"),
+                ProductionBom(f"{prefix}B", (BomLine(f"{prefix}C", Decimal(1)),)),
+                WorkCenter(f"{prefix}WC"),
+            ],
+            setup=ManufacturingSetup(allow_negative_inventory=False),
+        )
+        self.run(AdjustInventory(f"{prefix}stock", (AdjustmentLine(f"{prefix}C", 10),)))
+        for n in (1, 2):
+            order_id = f"{prefix}PO-{n}"
+            self.run(CreateOrder(order_id, f"{prefix}P", 10, due_date=dt.date(2026, 3, 9)))
+            self.run(ChangeStatus(order_id, OrderStatus.RELEASED))
+        minutes = Duration("60", TimeUnit.MINUTE)
+        journal = self.run(
+            PostCapacity(
+                f"{prefix}cap", (Line(CapacityType.WORK_CENTER, f"{prefix}WC", run_time=minutes),)
+            )
+        )
+        assert isinstance(journal, PostingResult) and journal.batch is not None, journal
+        self.capacity_entry_no = journal.batch.capacity_entries[0].entry_no
+
+    def consume(self, order: int, key: str) -> Any:
+        """Consume all 10 ``C`` for order ``order`` (1 or 2)."""
+        from prodcore.orders.execution import ConsumptionLine, PostConsumption
+
+        line = ConsumptionLine(f"{self.p}PO-{order}", 10000, 10000, 10)
+        return PostConsumption(f"{self.p}{key}", (line,))
+
+    def reverse(self, key: str) -> Any:
+        """Reverse the capacity journal entry."""
+        from prodcore.orders.execution import ReverseEntry
+
+        return ReverseEntry(f"{self.p}{key}", ValueSource.CAPACITY, self.capacity_entry_no)
+
+    def run(self, command: Any, uow: Any = None, retries: int = 0) -> object:
+        """The command's result, or the prodcore error it raised."""
+        from prodcore.app import handle
+
+        try:
+            return handle(uow or self.factory(), command, clock=self.clock, retries=retries)
+        except ProdcoreError as err:
+            return err
+
+    def state(self) -> tuple[object, ...]:
+        """What the commands may change: stock of C, quantity reversed of the journal
+        entry, time used on WC, item entries of each order."""
+        with self.factory() as uow:
+            return (
+                uow.ledger.on_hand(f"{self.p}C"),
+                uow.ledger.reversed_quantity(ValueSource.CAPACITY, self.capacity_entry_no),
+                uow.ledger.capacity_used(f"{self.p}WC", _AT.date(), _AT.date()),
+                *(len(uow.ledger.item_entries(order_id=f"{self.p}PO-{n}")) for n in (1, 2)),
+            )
+
+
+_PAIRS = ("same stock", "same entry", "unrelated")
+
+
+def _commands(pair: str, shop: _Shop, other: _Shop) -> tuple[Any, Any]:
+    """The command and its rival: both consume the 10 ``C`` of one shop, or both reverse
+    the same entry, or they consume in two unrelated shops."""
+    if pair == "same stock":
+        return shop.consume(1, "a"), shop.consume(2, "b")
+    if pair == "same entry":
+        return shop.reverse("a"), shop.reverse("b")
+    return shop.consume(1, "a"), other.consume(1, "b")
+
+
+class SerializableDecisionContract(_Base):
+    """Whatever a unit of work's decision read still holds when it commits, or the commit
+    raises :class:`~prodcore.errors.ConcurrencyError` (``handle(retries=N)`` then decides
+    again); work on unrelated orders, items and centres committed meanwhile refuses
+    nothing."""
+
+    def _race(self, factory: UowFactory, pair: str, at: int, retries: int) -> tuple[Any, ...]:
+        shop = _Shop(factory, f"{pair[:4]}-{at}-{retries}-")
+        other = _Shop(factory, f"{pair[:4]}-{at}-{retries}-o-") if pair == "unrelated" else shop
+        command, rival = _commands(pair, shop, other)
+        runner = other if pair == "unrelated" else shop
+        uow = _Interleaved(factory(), lambda: runner.run(rival), at)
+        outcome = shop.run(command, uow, retries=retries)
+        assert uow.rival_result and not isinstance(uow.rival_result[0], ProdcoreError)
+        return outcome, shop, other, uow
+
+    def test_stock_decided_on_cannot_go_negative_through_a_rival_commit(
+        self, uow_factory: UowFactory
+    ) -> None:
+        from prodcore.errors import InsufficientQuantityError
+
+        outcome, shop, _, _ = self._race(uow_factory, "same stock", 10**6, 0)
+        assert isinstance(outcome, ConcurrencyError)
+        assert shop.state() == (0, 0, 60, 0, 1)  # the rival took the 10; nothing else landed
+        again = shop.run(shop.consume(1, "a"), retries=2)
+        assert isinstance(again, InsufficientQuantityError)  # decided again: stock is gone
+        assert shop.state() == (0, 0, 60, 0, 1)
+
+    def test_an_entry_reversed_by_a_rival_meanwhile_is_not_reversed_twice(
+        self, uow_factory: UowFactory
+    ) -> None:
+        outcome, shop, _, _ = self._race(uow_factory, "same entry", 10**6, 0)
+        assert isinstance(outcome, ConcurrencyError)
+        assert shop.state()[1:3] == (1, 0)  # reversed once (all of it): the centre nets 0
+        assert isinstance(shop.run(shop.reverse("a"), retries=2), ProdcoreError)
+        assert shop.state()[1:3] == (1, 0)
+
+    def test_unrelated_work_committed_meanwhile_refuses_nothing(
+        self, uow_factory: UowFactory
+    ) -> None:
+        outcome, shop, other, _ = self._race(uow_factory, "unrelated", 10**6, 0)
+        assert isinstance(outcome, PostingResult), outcome
+        assert shop.state() == other.state() == (0, 0, 60, 1, 0)
+
+    @pytest.mark.parametrize("pair", _PAIRS)
+    def test_a_rival_committing_between_any_read_and_the_commit(
+        self, uow_factory: UowFactory, pair: str
+    ) -> None:
+        """Randomized interleaving: the rival commits before a random repository call of
+        the command; the command's outcome and the end state are those of the only
+        serial order possible, the rival first."""
+        import random
+
+        serial = _Shop(uow_factory, f"{pair[:4]}-serial-")
+        serial_other = (
+            _Shop(uow_factory, f"{pair[:4]}-serial-o-") if pair == "unrelated" else serial
+        )
+        command, rival = _commands(pair, serial, serial_other)
+        serial_other.run(rival)
+        expected_outcome = type(serial.run(command, retries=3))
+        expected = (serial.state(), serial_other.state())
+        calls = self._race(uow_factory, pair, 10**6, 3)[3].calls
+        rng = random.Random()
+        for at in sorted(rng.sample(range(calls + 1), min(6, calls + 1))):
+            outcome, shop, other, _ = self._race(uow_factory, pair, at, 3)
+            assert type(outcome) is expected_outcome, (at, outcome)
+            assert (shop.state(), other.state()) == expected, at
+
+
 class StoreContract(
     MasterDataRepositoryContract,
     OrderRepositoryContract,
     UnitOfWorkContract,
     LedgerRepositoryContract,
+    SerializableDecisionContract,
 ):
     """All contracts of a complete store."""

@@ -1,0 +1,629 @@
+"""What the memory and SQL stores share: staged writes over committed state, the note
+of what a unit of work read, and the check of those reads at commit.
+
+A store supplies a :class:`Committed` reader (its committed state) and applies the
+staged writes at commit. The repositories here stage every write, answer every read as
+committed plus staged, and note each committed value a read returned in :class:`Reads`.
+At commit the store takes its commit lock, asks a :class:`Committed` reader inside that
+lock for every noted value again (:func:`check_reads`) and refuses the commit with a
+:class:`~prodcore.errors.ConcurrencyError` if one changed, so whatever a decision read
+still holds when its unit of work commits (the unit of work is serializable).
+
+Entry numbers are handed out at the first ``append`` of a unit of work: the store then
+reserves the numbering (``reserve``) and keeps it until the unit of work commits or
+rolls back, so numbers increase in commit order without gaps and a posting never
+conflicts with an unrelated one over its numbers.
+"""
+
+from __future__ import annotations
+
+import abc
+import datetime as dt
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from prodcore.adapters._base import READABLE_KINDS, MasterDataGetters, StagedUnitOfWork
+from prodcore.errors import (
+    ConcurrencyError,
+    DuplicateError,
+    InvalidValueError,
+    KeyTakenError,
+    NotFoundError,
+)
+from prodcore.ledger.balances import LedgerIndex
+from prodcore.ledger.model import (
+    CapacityLedgerEntry,
+    GLEntry,
+    IdempotencyRecord,
+    ItemLedgerEntry,
+    LedgerCounters,
+    PostingBatch,
+    PostingSetup,
+    ValueEntry,
+    ValueSource,
+    number_batch,
+)
+from prodcore.masterdata import CapacityType, ManufacturingSetup
+from prodcore.orders.model import OrderStatus, ProductionOrder
+from prodcore.ports import MasterDataRecord
+
+__all__ = [
+    "Committed",
+    "NumberingGuard",
+    "Reads",
+    "StagedLedger",
+    "StagedMasterData",
+    "StagedOrders",
+    "StagingUnitOfWork",
+    "check_reads",
+]
+
+_T = TypeVar("_T")
+_ORDER = "Production order"
+ReadKey = tuple[Any, ...]
+
+#: Ledger lists and the kind of their entries (checked by count: the ledger only grows).
+_LISTS = ("item_entries", "capacity_entries", "value_entries", "gl_entries")
+_BALANCES = (
+    "on_hand",
+    "consumed_quantity",
+    "output_quantity",
+    "wip",
+    "account_balance",
+    "reversed_quantity",
+    "capacity_used",
+)
+
+
+class Committed(abc.ABC):
+    """A store's committed state, as the staged repositories and the commit check read it."""
+
+    @abc.abstractmethod
+    def order(self, order_id: str) -> ProductionOrder | None: ...
+    @abc.abstractmethod
+    def order_version(self, order_id: str) -> int:
+        """The committed version (0: no such order)."""
+
+    @abc.abstractmethod
+    def orders(self, status: OrderStatus | None) -> list[ProductionOrder]:
+        """Sorted by id."""
+
+    @abc.abstractmethod
+    def record(self, kind: type, no: str) -> MasterDataRecord | None: ...
+    @abc.abstractmethod
+    def records(self, kind: type) -> list[MasterDataRecord]:
+        """Sorted by number."""
+
+    @abc.abstractmethod
+    def setup(self) -> ManufacturingSetup | None: ...
+    @abc.abstractmethod
+    def posting_setup(self) -> PostingSetup | None: ...
+    @abc.abstractmethod
+    def counters(self) -> LedgerCounters: ...
+    @abc.abstractmethod
+    def batch(self, posting_no: int) -> PostingBatch | None: ...
+    @abc.abstractmethod
+    def entry(self, table: str, entry_no: int) -> Any:
+        """An entry of ``table`` ("items", "capacity", "values") or None."""
+
+    @abc.abstractmethod
+    def item_entries(self, order_id: str | None, item_no: str | None) -> list[ItemLedgerEntry]: ...
+    @abc.abstractmethod
+    def capacity_entries(
+        self, order_id: str | None, centre_no: str | None
+    ) -> list[CapacityLedgerEntry]: ...
+    @abc.abstractmethod
+    def value_entries(
+        self, order_id: str | None, source: ValueSource | None, source_entry_no: int | None
+    ) -> list[ValueEntry]: ...
+    @abc.abstractmethod
+    def gl_entries(self, order_id: str | None) -> list[GLEntry]: ...
+    @abc.abstractmethod
+    def on_hand(self, item_no: str, location_code: str | None) -> Decimal: ...
+    @abc.abstractmethod
+    def consumed_quantity(self, order_id: str, line_no: int, component_line_no: int) -> Decimal: ...
+    @abc.abstractmethod
+    def output_quantity(self, order_id: str, line_no: int) -> Decimal: ...
+    @abc.abstractmethod
+    def wip(self, order_id: str) -> Decimal: ...
+    @abc.abstractmethod
+    def account_balance(self, account: str) -> Decimal: ...
+    @abc.abstractmethod
+    def reversed_quantity(self, source: ValueSource, entry_no: int) -> Decimal: ...
+    @abc.abstractmethod
+    def capacity_used(self, centre_no: str, start: dt.date, end: dt.date) -> Decimal: ...
+    @abc.abstractmethod
+    def idempotency(self, key: str) -> IdempotencyRecord | None: ...
+
+    def count(self, name: str, args: tuple[Any, ...]) -> int:
+        """How many entries the ledger list ``name`` has (a store may count without loading)."""
+        found: list[Any] = getattr(self, name)(*args)
+        return len(found)
+
+    def current(self, key: ReadKey) -> object:
+        """The value a read noted under ``key`` would note now."""
+        name, args = key[0], key[1:]
+        if name == "order":
+            return self.order_version(args[0])
+        if name == "orders":
+            return tuple((o.id, o.version) for o in self.orders(args[0]))
+        if name == "records":
+            return tuple(self.records(args[0]))
+        if name in ("batch", "entry"):
+            return (self.batch(args[0]) if name == "batch" else self.entry(*args)) is not None
+        if name in _LISTS:
+            return self.count(name, args)
+        method: Callable[..., object] = getattr(self, name)  # record, setups, balances
+        return method(*args)
+
+
+class Reads:
+    """The committed values a unit of work read, by what was asked (the first answer)."""
+
+    def __init__(self) -> None:
+        self.seen: dict[ReadKey, object] = {}
+
+    def note(self, key: ReadKey, value: _T) -> _T:
+        self.seen.setdefault(key, value)
+        return value
+
+
+def check_reads(reads: Reads, committed: Committed) -> None:
+    """Raise :class:`~prodcore.errors.ConcurrencyError` if a noted read answers
+    differently now (call it inside the commit lock)."""
+    for key, seen in reads.seen.items():
+        now = committed.current(key)
+        if now != seen:
+            if key[0] == "order":
+                raise ConcurrencyError(kind=_ORDER, key=key[1], expected=seen, actual=now)
+            raise ConcurrencyError(kind="Read", key=key, expected=_short(seen), actual=_short(now))
+
+
+def _short(value: object) -> object:
+    return value if isinstance(value, int | Decimal | bool | None) else type(value).__name__
+
+
+class NumberingGuard:
+    """The right to number ledger entries, held by one unit of work of a store from its
+    first ``append`` until it commits or rolls back; others wait up to ``timeout``.
+
+    A unit of work that needs it while another unit of work of the same thread holds it
+    would wait for itself. With ``share_in_thread`` (the memory store, whose commit
+    checks the counters anyway) it numbers without the guard and the later of the two
+    commits is refused; otherwise it gets a ConcurrencyError at once.
+    """
+
+    def __init__(self, timeout: float = 30.0, *, share_in_thread: bool = False) -> None:
+        self.timeout = timeout
+        self.share_in_thread = share_in_thread
+        self._lock = threading.Lock()
+        self._owner: object | None = None
+        self._thread: int | None = None
+
+    def acquire(self, owner: object) -> None:
+        if self._owner is owner:
+            return
+        if self._thread == threading.get_ident():
+            if self.share_in_thread:
+                return
+            raise _numbering_busy("another unit of work of this thread is posting")
+        if not self._lock.acquire(timeout=self.timeout):
+            raise _numbering_busy(f"no turn within {self.timeout} s")
+        self._owner, self._thread = owner, threading.get_ident()
+
+    def release(self, owner: object) -> None:
+        if self._owner is owner:
+            self._owner = self._thread = None
+            self._lock.release()
+
+
+def _numbering_busy(reason: str) -> ConcurrencyError:
+    return ConcurrencyError(kind="Ledger", key="numbering", expected="a turn", actual=reason)
+
+
+def _check_str(kind: str, key: object) -> str:
+    if not isinstance(key, str):
+        raise NotFoundError(kind=kind, key=key)
+    return key
+
+
+def _check_version(field: str, value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise InvalidValueError(field=field, value=value, reason="must be an int")
+    return value
+
+
+class StagedMasterData(MasterDataGetters):
+    """Master data puts staged over the committed records."""
+
+    def __init__(self, committed: Committed, reads: Reads) -> None:
+        self._committed = committed
+        self._reads = reads
+        self.staged: dict[tuple[type, str], MasterDataRecord] = {}
+        self.staged_setup: ManufacturingSetup | None = None
+
+    @property
+    def setup(self) -> ManufacturingSetup:
+        if self.staged_setup is not None:
+            return self.staged_setup
+        return self._reads.note(("setup",), self._committed.setup()) or ManufacturingSetup()
+
+    def put_setup(self, setup: ManufacturingSetup) -> None:
+        if not isinstance(setup, ManufacturingSetup):
+            raise InvalidValueError(field="setup", value=setup, reason="not a ManufacturingSetup")
+        self.staged_setup = setup
+
+    def put(self, record: MasterDataRecord) -> None:
+        if type(record) not in READABLE_KINDS:
+            raise InvalidValueError(field="record", value=record, reason="not a master data record")
+        self.staged[(type(record), record.no)] = record
+
+    def _get(self, kind: type[_T], no: str) -> _T:
+        _check_str(READABLE_KINDS[kind], no)
+        found = self.staged.get((kind, no))
+        if found is None:
+            found = self._reads.note(("record", kind, no), self._committed.record(kind, no))
+        if found is None:
+            raise NotFoundError(kind=READABLE_KINDS[kind], key=no)
+        return found  # type: ignore[return-value]
+
+    def _all(self, kind: type[_T]) -> Iterator[_T]:
+        committed = self._reads.note(("records", kind), tuple(self._committed.records(kind)))
+        merged: dict[str, Any] = {r.no: r for r in committed}
+        merged.update({no: r for (k, no), r in self.staged.items() if k is kind})
+        for no in sorted(merged):
+            yield merged[no]
+
+
+class StagedOrders:
+    """Order writes staged over the committed orders, with their optimistic versions."""
+
+    def __init__(self, committed: Committed, reads: Reads) -> None:
+        self._committed = committed
+        self._reads = reads
+        self.staged: dict[str, ProductionOrder | None] = {}  # None: deleted
+        self.read_versions: dict[str, int] = {}  # stored version when first written (0: none)
+
+    def _current(self, order_id: str) -> ProductionOrder | None:
+        if order_id in self.staged:
+            return self.staged[order_id]
+        order = self._committed.order(order_id)
+        self._reads.note(("order", order_id), order.version if order else 0)
+        return order
+
+    def _current_version(self, order_id: str) -> int:
+        """The order's version (0: no such order), without loading the order."""
+        if order_id in self.staged:
+            staged = self.staged[order_id]
+            return 0 if staged is None else staged.version
+        return self._reads.note(("order", order_id), self._committed.order_version(order_id))
+
+    def get(self, order_id: str) -> ProductionOrder:
+        order = self._current(_check_str(_ORDER, order_id))
+        if order is None:
+            raise NotFoundError(kind=_ORDER, key=order_id)
+        return order
+
+    def add(self, order: ProductionOrder) -> None:
+        if not isinstance(order, ProductionOrder):
+            raise InvalidValueError(field="order", value=order, reason="not a ProductionOrder")
+        if self._current_version(order.id):
+            raise DuplicateError(kind=_ORDER, key=order.id)
+        if order.version != 1:
+            raise InvalidValueError(
+                field="version", value=order.version, reason="a new order has version 1"
+            )
+        self.read_versions.setdefault(order.id, 0)
+        self.staged[order.id] = order
+
+    def _check(self, order_id: str, expected_version: int) -> None:
+        version = self._current_version(order_id)
+        if not version:
+            raise NotFoundError(kind=_ORDER, key=order_id)
+        if version != expected_version:
+            raise ConcurrencyError(
+                kind=_ORDER, key=order_id, expected=expected_version, actual=version
+            )
+        self.read_versions.setdefault(order_id, expected_version)
+
+    def save(self, order: ProductionOrder, *, expected_version: int) -> None:
+        if not isinstance(order, ProductionOrder):
+            raise InvalidValueError(field="order", value=order, reason="not a ProductionOrder")
+        _check_version("expected_version", expected_version)
+        if order.version != expected_version + 1:
+            raise InvalidValueError(
+                field="version",
+                value=order.version,
+                reason=f"must be expected_version + 1 = {expected_version + 1}",
+            )
+        self._check(order.id, expected_version)
+        self.staged[order.id] = order
+
+    def delete(self, order_id: str, *, expected_version: int) -> None:
+        _check_str(_ORDER, order_id)
+        _check_version("expected_version", expected_version)
+        self._check(order_id, expected_version)
+        self.staged[order_id] = None
+
+    def list(self, *, status: OrderStatus | None = None) -> list[ProductionOrder]:
+        if status is not None and not isinstance(status, OrderStatus):
+            raise InvalidValueError(field="status", value=status, reason="not an OrderStatus")
+        committed = self._committed.orders(status)
+        self._reads.note(("orders", status), tuple((o.id, o.version) for o in committed))
+        merged: dict[str, ProductionOrder | None] = {o.id: o for o in committed}
+        merged.update(self.staged)
+        return [
+            o
+            for _, o in sorted(merged.items())
+            if o is not None and (status is None or o.status is status)
+        ]
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def capacity_entry_matches(
+    e: CapacityLedgerEntry, order_id: str | None, centre_no: str | None
+) -> bool:
+    """Whether ``capacity_entries(order_id=..., centre_no=...)`` lists ``e``: by order
+    (then any centre it names), else by centre (a work centre or its machine centre)."""
+    if order_id is not None:
+        return e.order_id == order_id and (
+            centre_no is None or centre_no in (e.no, e.work_center_no)
+        )
+    if centre_no is not None:
+        return e.work_center_no == centre_no or (
+            e.type is CapacityType.MACHINE_CENTER and e.no == centre_no
+        )
+    return True
+
+
+def value_entry_matches(
+    e: ValueEntry, order_id: str | None, source: ValueSource | None, source_entry_no: int | None
+) -> bool:
+    """Whether ``value_entries(...)`` lists ``e`` (the source filter needs both parts)."""
+    if source is not None and source_entry_no is not None:
+        no = e.item_entry_no if e.source is ValueSource.ITEM else e.capacity_entry_no
+        if e.source is not source or no != source_entry_no:
+            return False
+    return order_id is None or e.order_id == order_id
+
+
+class StagedLedger:
+    """Staged batches over the committed ledger; queries see both.
+
+    ``reserve`` is called at the first append: it secures the store's numbering for this
+    unit of work (until it ends) and returns the committed counters to number after.
+    """
+
+    def __init__(
+        self, committed: Committed, reads: Reads, reserve: Callable[[], LedgerCounters]
+    ) -> None:
+        self._committed = committed
+        self._reads = reads
+        self._reserve = reserve
+        self.base_counters: LedgerCounters | None = None
+        self.counters: LedgerCounters | None = None
+        self.staged = LedgerIndex()
+        self.staged_batches: list[PostingBatch] = []
+        self.staged_keys: dict[str, IdempotencyRecord] = {}
+        self.staged_setup: PostingSetup | None = None
+
+    @property
+    def posting_setup(self) -> PostingSetup:
+        if self.staged_setup is not None:
+            return self.staged_setup
+        committed = self._reads.note(("posting_setup",), self._committed.posting_setup())
+        return committed or PostingSetup()
+
+    def put_posting_setup(self, setup: PostingSetup) -> None:
+        if not isinstance(setup, PostingSetup):
+            raise InvalidValueError(field="setup", value=setup, reason="not a PostingSetup")
+        self.staged_setup = setup
+
+    def append(self, batch: PostingBatch) -> PostingBatch:
+        if not isinstance(batch, PostingBatch):
+            raise InvalidValueError(field="batch", value=batch, reason="not a PostingBatch")
+        batch.check_balanced()
+        if self.counters is None:
+            self.base_counters = self.counters = self._reserve()
+        numbered, self.counters = number_batch(batch, self.counters)
+        self.staged.apply(numbered)
+        self.staged_batches.append(numbered)
+        return numbered
+
+    # --- single records -------------------------------------------------------------
+
+    def batch(self, posting_no: int) -> PostingBatch:
+        if _is_int(posting_no):
+            found = self.staged.batches.get(posting_no) or self._committed.batch(posting_no)
+            if found is not None:
+                return found
+            self._reads.note(("batch", posting_no), False)
+        raise NotFoundError(kind="Posting", key=posting_no)
+
+    def _one(self, table: str, kind: str, no: int) -> Any:
+        if _is_int(no):
+            found = getattr(self.staged, table).get(no) or self._committed.entry(table, no)
+            if found is not None:
+                return found
+            self._reads.note(("entry", table, no), False)
+        raise NotFoundError(kind=kind, key=no)
+
+    def item_entry(self, entry_no: int) -> ItemLedgerEntry:
+        found: ItemLedgerEntry = self._one("items", "Item ledger entry", entry_no)
+        return found
+
+    def capacity_entry(self, entry_no: int) -> CapacityLedgerEntry:
+        found: CapacityLedgerEntry = self._one("capacity", "Capacity ledger entry", entry_no)
+        return found
+
+    def value_entry(self, entry_no: int) -> ValueEntry:
+        found: ValueEntry = self._one("values", "Value entry", entry_no)
+        return found
+
+    # --- lists (committed entries, then staged ones: numbers keep increasing) ---------
+
+    def _list(
+        self, name: str, args: tuple[Any, ...], staged: Iterable[Any], keep: Callable[[Any], bool]
+    ) -> list[Any]:
+        found: list[Any] = getattr(self._committed, name)(*args)
+        self._reads.note((name, *args), len(found))
+        return found + [e for e in staged if keep(e)]
+
+    def item_entries(
+        self, *, order_id: str | None = None, item_no: str | None = None
+    ) -> list[ItemLedgerEntry]:
+        return self._list(
+            "item_entries",
+            (order_id, item_no),
+            self.staged.items.values(),
+            lambda e: (
+                (order_id is None or e.order_id == order_id)
+                and (item_no is None or e.item_no == item_no)
+            ),
+        )
+
+    def capacity_entries(
+        self, *, order_id: str | None = None, centre_no: str | None = None
+    ) -> list[CapacityLedgerEntry]:
+        return self._list(
+            "capacity_entries",
+            (order_id, centre_no),
+            self.staged.capacity.values(),
+            lambda e: capacity_entry_matches(e, order_id, centre_no),
+        )
+
+    def value_entries(
+        self,
+        *,
+        order_id: str | None = None,
+        source: ValueSource | None = None,
+        source_entry_no: int | None = None,
+    ) -> list[ValueEntry]:
+        if source is not None:
+            source = ValueSource(source)
+        return self._list(
+            "value_entries",
+            (order_id, source, source_entry_no),
+            self.staged.values.values(),
+            lambda e: value_entry_matches(e, order_id, source, source_entry_no),
+        )
+
+    def gl_entries(self, *, order_id: str | None = None) -> list[GLEntry]:
+        return self._list(
+            "gl_entries",
+            (order_id,),
+            self.staged.gl.values(),
+            lambda e: order_id is None or e.order_id == order_id,
+        )
+
+    # --- balances: committed (noted) plus staged ----------------------------------------
+
+    def _balance(self, name: str, *args: Any) -> Decimal:
+        committed: Decimal = getattr(self._committed, name)(*args)
+        self._reads.note((name, *args), committed)
+        staged: Decimal = getattr(self.staged, name)(*args)
+        return committed + staged
+
+    def on_hand(self, item_no: str, location_code: str | None = None) -> Decimal:
+        return self._balance("on_hand", item_no, location_code)
+
+    def consumed_quantity(self, order_id: str, line_no: int, component_line_no: int) -> Decimal:
+        return self._balance("consumed_quantity", order_id, line_no, component_line_no)
+
+    def output_quantity(self, order_id: str, line_no: int) -> Decimal:
+        return self._balance("output_quantity", order_id, line_no)
+
+    def wip(self, order_id: str) -> Decimal:
+        return self._balance("wip", order_id)
+
+    def account_balance(self, account: str) -> Decimal:
+        return self._balance("account_balance", account)
+
+    def reversed_quantity(self, source: ValueSource, entry_no: int) -> Decimal:
+        return self._balance("reversed_quantity", ValueSource(source), entry_no)
+
+    def capacity_used(self, centre_no: str, start: dt.date, end: dt.date) -> Decimal:
+        return self._balance("capacity_used", centre_no, start, end)
+
+    # --- idempotency keys (unique at commit; a key read absent is not a read to check) --
+
+    def idempotency(self, key: str) -> IdempotencyRecord | None:
+        if not isinstance(key, str):
+            raise InvalidValueError(field="idempotency key", value=key, reason="must be a str")
+        return self.staged_keys.get(key) or self._committed.idempotency(key)
+
+    def remember(self, record: IdempotencyRecord) -> None:
+        if not isinstance(record, IdempotencyRecord):
+            raise InvalidValueError(field="record", value=record, reason="not an IdempotencyRecord")
+        if self.idempotency(record.key) is not None:
+            raise KeyTakenError(kind="Idempotency key", key=record.key)
+        self.staged_keys[record.key] = record
+
+
+class StagingUnitOfWork(StagedUnitOfWork):
+    """A unit of work whose repositories stage over a store's committed state.
+
+    A store supplies :meth:`_committed` (its reader), :meth:`_reserve` (numbering for
+    the first append), :meth:`_apply` (check the reads and write everything, inside its
+    commit lock) and :meth:`_release` (give back what ``_reserve`` took). A refused
+    commit discards the staged work, like a rollback: decide again.
+    """
+
+    reads: Reads
+
+    def _committed(self) -> Committed:
+        raise NotImplementedError
+
+    def _reserve(self) -> LedgerCounters:
+        raise NotImplementedError
+
+    def _apply(self) -> None:
+        raise NotImplementedError
+
+    def _release(self) -> None:
+        raise NotImplementedError
+
+    def _begin(self) -> None:
+        self._release()
+        self.reads = Reads()
+        committed = self._committed()
+        self._master = StagedMasterData(committed, self.reads)
+        self._orders = StagedOrders(committed, self.reads)
+        self._ledger = StagedLedger(committed, self.reads, self._reserve)
+
+    @property
+    def master_data(self) -> StagedMasterData:
+        return self._master
+
+    @property
+    def orders(self) -> StagedOrders:
+        return self._orders
+
+    @property
+    def ledger(self) -> StagedLedger:
+        return self._ledger
+
+    @property
+    def has_writes(self) -> bool:
+        ledger = self._ledger
+        return bool(
+            self._master.staged
+            or self._master.staged_setup
+            or self._orders.staged
+            or ledger.staged_batches
+            or ledger.staged_keys
+            or ledger.staged_setup
+        )
+
+    def commit(self) -> None:
+        """Check the reads and apply every staged write at once, or raise and apply none."""
+        try:
+            if self.has_writes:
+                self._apply()
+        finally:
+            self._begin()
