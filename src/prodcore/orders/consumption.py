@@ -73,7 +73,7 @@ def consume(
     line = order.line(line_no)
     comp = line.component(comp_line_no)
     item = postable_item(b, comp.item_no)
-    base_qty = item.to_base(quantity, comp.unit)
+    base_qty = _expressible_base(item, quantity, comp.unit)
     if quantity < 0 and -quantity > comp.consumed_quantity:
         raise InsufficientQuantityError(
             what=f"Return of {comp.item_no} to order {order_id}",
@@ -120,6 +120,22 @@ def consume(
     if reason:
         shown = posted_quantity(quantity, LEDGER_QUANTITY)  # 26.4, not 26.40000
         b.notes.append(f"{reason}: {shown:f} {comp.unit} of {comp.item_no} ({order_id})")
+
+
+def _expressible_base(item: Item, quantity: Decimal, unit: str) -> Decimal:
+    """``quantity`` of ``unit`` in base units, refused with
+    :class:`~prodcore.errors.PrecisionError` when the item's rounding precision cannot
+    express it (BC refuses such a base quantity rather than rounding it): 0.04 BOX of 12
+    is 0.48 PCS, which a whole-piece item cannot post."""
+    base_qty = item.to_base(quantity, unit)
+    if item.rounding.apply(base_qty) != base_qty:
+        raise PrecisionError(
+            item_no=item.no,
+            unit=item.base_unit,
+            quantity=base_qty,
+            precision=item.rounding_precision,
+        )
+    return base_qty
 
 
 def _base_quantity(item: Item, quantity: Decimal, per: Decimal) -> Decimal:
