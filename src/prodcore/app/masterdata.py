@@ -8,7 +8,7 @@ from prodcore.clock import Clock
 from prodcore.commands import PutMasterData
 from prodcore.errors import BomCycleError
 from prodcore.masterdata import BomLineType, Item, ManufacturingSetup, ProductionBom
-from prodcore.orders.explosion import find_bom_cycle
+from prodcore.orders.explosion import find_bom_cycle, find_phantom_cycle
 from prodcore.ports import MasterDataRecord, MasterDataRepository, UnitOfWork
 
 __all__ = ["put", "put_master_data"]
@@ -24,7 +24,9 @@ def put_master_data(
     :class:`~prodcore.commands.PutMasterData` command).
 
     BOM cycles (through phantoms or produced components) are refused with a
-    :class:`~prodcore.errors.BomCycleError` naming the cycle, and nothing is written.
+    :class:`~prodcore.errors.BomCycleError` naming the cycle, and nothing is written; a
+    cycle made of phantom BOMs only is refused when they are written, even if no item
+    uses it yet.
     """
     put(uow, PutMasterData(tuple(records), setup), commit=True)
 
@@ -45,6 +47,10 @@ def put(
                 items.add(record.no)
             elif isinstance(record, ProductionBom):
                 boms.add(record.no)
+        if boms:
+            phantom_cycle = find_phantom_cycle(uow.master_data, sorted(boms))
+            if phantom_cycle is not None:
+                raise BomCycleError(cycle=phantom_cycle)
         if items or boms:
             _refuse_bom_cycles(uow.master_data, items, boms)
         if commit:

@@ -16,6 +16,7 @@ from prodcore.orders.lifecycle import (
     CreateOrder,
     LifecycleCommand,
     LifecycleEvent,
+    RefreshOrder,
     decide,
     evolve,
 )
@@ -28,8 +29,9 @@ __all__ = ["Outcome", "lifecycle"]
 @attrs.frozen
 class Outcome:
     """What a lifecycle command did: the order after it (None once deleted), the events,
-    and for a status change the flushing it posted (release: forward, finish: backward)
-    with the finish checks' warnings."""
+    and the flushing it posted (forward when the order is released, created as Released
+    or refreshed while Released; backward when it is finished) with the finish checks'
+    warnings."""
 
     order: ProductionOrder | None
     events: tuple[LifecycleEvent, ...]
@@ -113,14 +115,21 @@ def _evolve(
 def _flush_after_releasing(
     uow: UnitOfWork, order: ProductionOrder | None, command: LifecycleCommand, at: dt.datetime
 ) -> tuple[ProductionOrder | None, Execution | None]:
-    """Forward flushing, when an order is released."""
-    if not (
-        isinstance(command, ChangeStatus)
-        and command.to_status is OrderStatus.RELEASED
-        and order is not None
-    ):
+    """Forward flushing, when an order becomes released with fresh lines: changed to
+    Released, created as Released, or refreshed while Released (BC flushes forward in
+    all three; a refresh is allowed only while nothing is posted, so nothing is flushed
+    twice)."""
+    if order is None or order.status is not OrderStatus.RELEASED:
         return order, None
-    flush = flush_at_release(order, uow.master_data, uow.ledger, at, f"{order.id}/release")
+    if isinstance(command, CreateOrder) or (
+        isinstance(command, ChangeStatus) and command.to_status is OrderStatus.RELEASED
+    ):
+        document_no = f"{order.id}/release"
+    elif isinstance(command, RefreshOrder):
+        document_no = f"{order.id}/refresh"
+    else:
+        return order, None
+    flush = flush_at_release(order, uow.master_data, uow.ledger, at, document_no)
     return _with_postings(flush.orders[0], flush), flush
 
 
