@@ -1,4 +1,5 @@
-"""The standard cost calculation reads quantities per in the production BOM's unit: PACK
+"""The standard cost rollup, the single-level and the standard calculation read quantities
+per in the production BOM's unit: PACK
 (base PCS, BOX = 12 PCS) from a BOM in BOX of 6 C per BOX, C at 2.00, costs 1.00 of
 material per piece."""
 
@@ -14,6 +15,7 @@ from prodcore.app import handle, put_master_data
 from prodcore.clock import FixedClock
 from prodcore.costing.rollup import roll_up, single_level_cost
 from prodcore.costing.standard import ImplementStandardCost
+from prodcore.costing.variance import standard_calculation
 from prodcore.masterdata import (
     BomLine,
     BomLineType,
@@ -59,6 +61,13 @@ def test_rolled_up_material_is_per_base_unit(phantom: bool) -> None:
 
 def test_single_level_calculation_is_per_base_unit() -> None:
     assert single_level_cost("PACK", _md()).material == D(1)
+
+
+def test_the_d365_standard_calculation_is_per_base_unit() -> None:
+    calc = standard_calculation("PACK", _md())
+    (material,) = calc.lines
+    assert (material.key, material.var_qty_per_unit) == ("C", D("0.5"))
+    assert calc.unit_cost == D(1)
 
 
 def test_a_bom_in_the_base_unit_is_unchanged() -> None:
