@@ -63,10 +63,6 @@ def _create(store: Store, item_no: str, qty: int | str, **kw: Any) -> Production
     return order
 
 
-def _release(store: Store) -> None:
-    handle(store(), ChangeStatus("PO-1", OrderStatus.RELEASED), clock=CLOCK)
-
-
 def _order(store: Store) -> ProductionOrder:
     with store() as uow:
         return uow.orders.get("PO-1")

@@ -129,12 +129,7 @@ def _expressible_base(item: Item, quantity: Decimal, unit: str) -> Decimal:
     is 0.48 PCS, which a whole-piece item cannot post."""
     base_qty = item.to_base(quantity, unit)
     if item.rounding.apply(base_qty) != base_qty:
-        raise PrecisionError(
-            item_no=item.no,
-            unit=item.base_unit,
-            quantity=base_qty,
-            precision=item.rounding_precision,
-        )
+        raise _precision_error(item, base_qty)
     return base_qty
 
 
@@ -142,13 +137,14 @@ def _base_quantity(item: Item, quantity: Decimal, per: Decimal) -> Decimal:
     """``quantity`` × ``per`` at the item's rounding; refused when it rounds to zero."""
     base_qty = posted_quantity(quantity * per, item.rounding)
     if base_qty == 0:
-        raise PrecisionError(
-            item_no=item.no,
-            unit=item.base_unit,
-            quantity=quantity,
-            precision=item.rounding_precision,
-        )
+        raise _precision_error(item, quantity)
     return base_qty
+
+
+def _precision_error(item: Item, quantity: Decimal) -> PrecisionError:
+    return PrecisionError(
+        item_no=item.no, unit=item.base_unit, quantity=quantity, precision=item.rounding_precision
+    )
 
 
 def by_product(b: PostingBuilder, bl: ByProductLine) -> None:
