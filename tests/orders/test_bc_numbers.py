@@ -17,6 +17,7 @@ from prodcore.errors import BomCycleError, PrecisionError
 from prodcore.masterdata import (
     BomLine,
     BomLineType,
+    BomVersion,
     CapacityType,
     ConsumptionBasis,
     FlushingMethod,
@@ -318,7 +319,19 @@ def _phantom(no: str, to: str) -> ProductionBom:
     [
         ((_phantom("PH-A", "PH-B"), _phantom("PH-B", "PH-A")), ("PH-A", "PH-B", "PH-A")),
         ((_phantom("PH-S", "PH-S"),), ("PH-S", "PH-S")),
+        (  # closed by a certified version
+            (
+                _phantom("PH-A", "PH-B"),
+                ProductionBom(
+                    "PH-B",
+                    (BomLine("C"),),
+                    versions=(BomVersion("V2", _phantom("V2", "PH-A").lines),),
+                ),
+            ),
+            ("PH-A", "PH-B", "PH-A"),
+        ),
     ],
+    ids=["two BOMs", "one BOM", "a version"],
 )
 def test_a_cycle_of_phantom_boms_is_refused_when_written(
     store: Store, boms: tuple[ProductionBom, ...], cycle: tuple[str, ...]

@@ -47,14 +47,25 @@ def put(
                 items.add(record.no)
             elif isinstance(record, ProductionBom):
                 boms.add(record.no)
-        if boms:
-            phantom_cycle = find_phantom_cycle(uow.master_data, sorted(boms))
-            if phantom_cycle is not None:
-                raise BomCycleError(cycle=phantom_cycle)
+        # only a written BOM with phantom lines can close a cycle of phantoms
+        with_phantoms = sorted(
+            r.no for r in command.records if isinstance(r, ProductionBom) and _has_phantoms(r)
+        )
+        phantom_cycle = find_phantom_cycle(uow.master_data, with_phantoms)
+        if phantom_cycle is not None:
+            raise BomCycleError(cycle=phantom_cycle)
         if items or boms:
             _refuse_bom_cycles(uow.master_data, items, boms)
         if commit:
             uow.commit()
+
+
+def _has_phantoms(bom: ProductionBom) -> bool:
+    return any(
+        line.type is BomLineType.PRODUCTION_BOM
+        for lines in (bom.lines, *(v.lines for v in bom.versions))
+        for line in lines
+    )
 
 
 def _refuse_bom_cycles(md: MasterDataRepository, items: set[str], boms: set[str]) -> None:
