@@ -14,6 +14,7 @@ from prodcore.adapters import Store
 from prodcore.app import handle, put_master_data
 from prodcore.clock import FixedClock
 from prodcore.errors import BomCycleError, PrecisionError
+from prodcore.ledger.model import ValueSource
 from prodcore.masterdata import (
     BomLine,
     BomLineType,
@@ -38,6 +39,7 @@ from prodcore.orders.journals import (
     OutputLine,
     PostConsumption,
     PostOutput,
+    ReverseEntry,
     calculate_consumption,
 )
 from prodcore.orders.lifecycle import AddComponent, ChangeStatus, CreateOrder, RefreshOrder
@@ -259,6 +261,28 @@ def test_three_times_20_minutes_on_an_hour_centre(store: Store) -> None:
     assert [(v.cost_amount_actual, v.rounding_residual) for v in values if v.capacity_entry_no] == [
         (D("8.00"), D("-0.00008"))
     ] * 3
+
+
+def test_reversals_take_back_the_residual_with_the_quantity(store: Store) -> None:
+    _put(store, _hour_records())
+    two_ops = Routing(
+        "R",
+        (
+            RoutingLine("10", CapacityType.WORK_CENTER, "WC"),
+            RoutingLine("20", CapacityType.WORK_CENTER, "WC"),
+        ),
+    )
+    _put(store, [two_ops])
+    _create(store, "P", 3, status=OrderStatus.RELEASED)
+    line = OutputLine("PO-1", 10000, "10", output_quantity=3, run_time=Duration(20))
+    handle(store(), PostOutput("O", (line,)), clock=CLOCK)
+    for key, qty in (("R1", 1), ("R2", None)):  # a third, then the rest
+        handle(store(), ReverseEntry(key, ValueSource.CAPACITY, 1, quantity=qty), clock=CLOCK)
+    with store() as uow:
+        caps = uow.ledger.capacity_entries(order_id="PO-1")
+    assert [c.quantity for c in caps] == [D("0.33333"), D("-0.11111"), D("-0.22222")]
+    assert sum((c.quantity for c in caps), D(0)) == 0
+    assert sum((c.rounding_residual for c in caps), D(0)) == 0
 
 
 # --- 6. created as Released, or refreshed while Released: forward flushing ---------
