@@ -232,6 +232,27 @@ def test_a_box_component_is_backward_flushed_at_the_boxs_precision(store: Store)
     assert _component(store, "C").remaining_quantity == 0
 
 
+def test_a_linked_box_component_is_flushed_with_output_at_the_boxs_precision(
+    store: Store,
+) -> None:
+    # linked to operation 10: each output posting flushes 0.025 BOX per piece, rounded up
+    # to the box's 0.25: 4 pieces need 0.1, so 0.25 BOX (3 PCS); at the piece's precision
+    # it was 0
+    records = _box_records(box_precision="0.25", qper="0.025")
+    records[-1] = ProductionBom(
+        "P-BOM", (BomLine("C", "0.025", unit="BOX", routing_link_code="L"),)
+    )
+    records[0] = _produced("P", "P-BOM", routing_no="R")
+    route = Routing(
+        "R", (RoutingLine("10", CapacityType.WORK_CENTER, "WC", routing_link_code="L"),)
+    )
+    _put(store, [*records, WorkCenter("WC"), route])
+    _create(store, "P", 10, status=OrderStatus.RELEASED)
+    output = OutputLine("PO-1", 10000, "10", output_quantity=4)
+    handle(store(), PostOutput("O", (output,)), clock=CLOCK)
+    assert _consumed_base(store(), "C") == 3
+
+
 # --- 5. capacity quantities at 0.00001, the residual kept ---------------------------
 
 
