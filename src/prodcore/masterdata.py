@@ -20,7 +20,7 @@ import datetime as dt
 import enum
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal
-from typing import Any, Protocol, TypeVar
+from typing import Any, Final, Protocol, TypeVar
 
 import attrs
 
@@ -40,6 +40,7 @@ from prodcore.numbers import (
 )
 
 __all__ = [
+    "QUANTITY_PRECISION",
     "BomLine",
     "BomLineType",
     "BomVersion",
@@ -55,6 +56,7 @@ __all__ = [
     "MasterData",
     "MasterDataReader",
     "MasterDataSource",
+    "NeedRounding",
     "ProductionBom",
     "QualityCheck",
     "QualityFailureAction",
@@ -267,6 +269,35 @@ class QualityCheck:
 _NO_CHECKS: tuple[QualityCheck, ...] = ()
 
 
+#: BC's quantity precision (``UOMMgt.QtyRndPrecision``): a need is first rounded to it,
+#: half up, so that the noise of a division (``1/3 × 3``) never rounds up a whole unit.
+QUANTITY_PRECISION: Final = Decimal("0.00001")
+
+
+@attrs.frozen
+class NeedRounding:
+    """How a component's need (expected quantity, calculated or flushed consumption) is
+    rounded: BC's ``UOMMgt.RoundToItemRndPrecision``, ``Round(Round(x, 0.00001),
+    precision, '>')``: to :data:`QUANTITY_PRECISION` half up (or to ``precision`` if it
+    is finer), then *up* to ``precision``. A positive need is never rounded to zero
+    (BC's first step would lose a need below 0.000005; here it stays one step).
+
+    >>> whole = NeedRounding(Decimal(1))
+    >>> whole.apply(Decimal("1.3")), whole.apply(Decimal("0.04")), whole.apply(Decimal("2.0000000001"))
+    (Decimal('2'), Decimal('1'), Decimal('2'))
+    >>> whole.apply(Decimal("0.000001")), whole.apply(ZERO)
+    (Decimal('1'), Decimal('0'))
+    """
+
+    precision: Decimal = attrs.field(converter=as_decimal)
+
+    def apply(self, value: Decimal) -> Decimal:
+        first = Rounding(min(self.precision, QUANTITY_PRECISION)).apply(value)
+        if first == 0 and value > 0:
+            first = value
+        return Rounding(self.precision, RoundingMode.CEILING).apply(first)
+
+
 @attrs.frozen
 class ItemUnitOfMeasure:
     """One unit of measure of an item: how many base units it holds, and its rounding.
@@ -365,6 +396,21 @@ class Item:
             if uom.code == unit:
                 return uom.qty_per_base
         raise NotFoundError(kind=f"Unit of measure of item {self.no}", key=unit)
+
+    def need_rounding(self, unit: str) -> NeedRounding:
+        """The rounding of a need of this item held in ``unit``: up to that unit's
+        rounding precision (the item's own precision for its base unit).
+
+        >>> c = Item("C", base_unit="PCS", rounding_precision=1,
+        ...          units=(ItemUnitOfMeasure("BOX", qty_per_base=12, rounding_precision="0.25"),))
+        >>> c.need_rounding("PCS").precision, c.need_rounding("BOX").precision
+        (Decimal('1'), Decimal('0.25'))
+        """
+        if unit != self.base_unit:
+            for uom in self.units:
+                if uom.code == unit:
+                    return NeedRounding(uom.rounding_precision)
+        return NeedRounding(self.rounding_precision)
 
     def to_base(self, amount: Decimal, unit: str) -> Decimal:
         """Convert ``amount`` of ``unit`` into base units (full precision)."""

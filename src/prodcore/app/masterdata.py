@@ -8,7 +8,7 @@ from prodcore.clock import Clock
 from prodcore.commands import PutMasterData
 from prodcore.errors import BomCycleError
 from prodcore.masterdata import BomLineType, Item, ManufacturingSetup, ProductionBom
-from prodcore.orders.explosion import find_bom_cycle
+from prodcore.orders.explosion import find_bom_cycle, find_phantom_cycle
 from prodcore.ports import MasterDataRecord, MasterDataRepository, UnitOfWork
 
 __all__ = ["put", "put_master_data"]
@@ -24,7 +24,9 @@ def put_master_data(
     :class:`~prodcore.commands.PutMasterData` command).
 
     BOM cycles (through phantoms or produced components) are refused with a
-    :class:`~prodcore.errors.BomCycleError` naming the cycle, and nothing is written.
+    :class:`~prodcore.errors.BomCycleError` naming the cycle, and nothing is written; a
+    cycle made of phantom BOMs only is refused when they are written, even if no item
+    uses it yet.
     """
     put(uow, PutMasterData(tuple(records), setup), commit=True)
 
@@ -45,10 +47,25 @@ def put(
                 items.add(record.no)
             elif isinstance(record, ProductionBom):
                 boms.add(record.no)
+        # only a written BOM with phantom lines can close a cycle of phantoms
+        with_phantoms = sorted(
+            r.no for r in command.records if isinstance(r, ProductionBom) and _has_phantoms(r)
+        )
+        phantom_cycle = find_phantom_cycle(uow.master_data, with_phantoms)
+        if phantom_cycle is not None:
+            raise BomCycleError(cycle=phantom_cycle)
         if items or boms:
             _refuse_bom_cycles(uow.master_data, items, boms)
         if commit:
             uow.commit()
+
+
+def _has_phantoms(bom: ProductionBom) -> bool:
+    return any(
+        line.type is BomLineType.PRODUCTION_BOM
+        for lines in (bom.lines, *(v.lines for v in bom.versions))
+        for line in lines
+    )
 
 
 def _refuse_bom_cycles(md: MasterDataRepository, items: set[str], boms: set[str]) -> None:

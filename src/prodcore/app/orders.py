@@ -21,6 +21,7 @@ from prodcore.orders.lifecycle import (
     CreateOrder,
     LifecycleCommand,
     LifecycleEvent,
+    RefreshOrder,
     decide,
     evolve,
 )
@@ -35,9 +36,9 @@ __all__ = ["Outcome", "lifecycle", "split"]
 @attrs.frozen
 class Outcome:
     """What a lifecycle command did: the order after it (None once deleted), the events,
-    and for a status change the flushing it posted (release: forward, finish: backward)
-    with the finish checks' warnings; ``created``: the order a split or a backorder
-    created."""
+    and the flushing it posted (forward when the order is released, created as Released
+    or refreshed while Released; backward when it is finished) with the finish checks'
+    warnings; ``created``: the order a split or a backorder created."""
 
     order: ProductionOrder | None
     events: tuple[LifecycleEvent, ...]
@@ -192,23 +193,36 @@ def _flush_after_releasing(
     *,
     reset: bool,
 ) -> tuple[ProductionOrder | None, Execution | None]:
-    """Forward flushing, when an order is released (BC); Start flushing or the output
-    reported as finished (D365)."""
+    """Forward flushing when an order becomes released with fresh lines: changed to
+    Released, created as Released, or refreshed while Released (BC flushes forward in all
+    three; a refresh is allowed only while nothing is posted, so nothing is flushed twice).
+    Under the D365 profile: Start flushing, or the output reported as finished."""
     if order is None:
         return order, None
     md, ledger = uow.master_data, uow.ledger
-    if isinstance(command, ChangeStatus) and command.to_status is OrderStatus.RELEASED:
-        flush = flush_at_release(order, md, ledger, at, f"{order.id}/release")
-    elif not isinstance(command, ChangeD365Status) or reset:
+    if isinstance(command, ChangeD365Status):
+        if reset:
+            return order, None
+        if command.to_status is D365Status.STARTED:
+            flush = flush_at_start(order, md, ledger, at, f"{order.id}/start")
+        elif command.to_status is D365Status.REPORTED_AS_FINISHED:
+            flush = report_as_finished(
+                order, md, ledger, at, f"{order.id}/report", _reported(order, command)
+            )
+        else:
+            return order, None
+        return _with_postings(flush.orders[0], flush), flush
+    if order.status is not OrderStatus.RELEASED:
         return order, None
-    elif command.to_status is D365Status.STARTED:
-        flush = flush_at_start(order, md, ledger, at, f"{order.id}/start")
-    elif command.to_status is D365Status.REPORTED_AS_FINISHED:
-        flush = report_as_finished(
-            order, md, ledger, at, f"{order.id}/report", _reported(order, command)
-        )
+    if isinstance(command, CreateOrder) or (
+        isinstance(command, ChangeStatus) and command.to_status is OrderStatus.RELEASED
+    ):
+        document_no = f"{order.id}/release"
+    elif isinstance(command, RefreshOrder):
+        document_no = f"{order.id}/refresh"
     else:
         return order, None
+    flush = flush_at_release(order, md, ledger, at, document_no)
     return _with_postings(flush.orders[0], flush), flush
 
 

@@ -13,7 +13,9 @@ The formulas are Business Central's "Calculate Standard Cost" (``bc-d365.md`` §
 * material ``= Σ component cost × component quantity`` with the quantity
   ``QtyPer × (MfgQty × (1 + accum) × (1 + BomScrap% / 100) + fixedAccum)`` (accumulated
   scrap of the linked operation, else of the first one; a Fixed Quantity line counts
-  ``QtyPer`` once per lot); phantom BOMs are exploded into the parent;
+  ``QtyPer`` once per lot); ``QtyPer`` is per unit of the BOM's unit of measure, so it is
+  divided by the base units one BOM unit holds (a BOM in BOX of 12 with 6 C per BOX needs
+  0.5 C per piece); phantom BOMs are exploded into the parent;
 * manufacturing overhead ``= (Mat + Cap + Sub + CapOvhd) × Item Indirect% / 100 +
   Item OverheadRate × LotSize``;
 * every share divided by ``LotSize`` and rounded to the unit-amount precision of the setup
@@ -83,7 +85,7 @@ from prodcore.numbers import (
     to_decimal,
     tuple_of,
 )
-from prodcore.orders.explosion import accumulate_routing_scrap, explode_bom
+from prodcore.orders.explosion import accumulate_routing_scrap, bom_unit_factor, explode_bom
 
 __all__ = [
     "CostChange",
@@ -380,6 +382,7 @@ class _Compiler:
             bom = self.md.boms.get(bom_no)
             if bom is None:
                 raise NotFoundError(kind="Production BOM", key=bom_no)
+            per_bom_unit = bom_unit_factor(item, bom)  # quantities per are per BOM unit
             simple = not bom.versions and bom.status is VersionStatus.CERTIFIED
             if simple:  # the usual case, inline: no phantoms, no versions
                 for line in bom.lines:
@@ -391,6 +394,8 @@ class _Compiler:
                     qper = line.quantity_per if formula is _NONE else line.effective_quantity_per
                     if line.unit is not None:
                         qper = self.md.item(line.no).to_base(qper, line.unit)
+                    if per_bom_unit != 1:
+                        qper /= per_bom_unit
                     if formula is _FIXED:
                         quantities.append(qper)
                         continue
@@ -404,8 +409,9 @@ class _Compiler:
                 components.clear()
                 quantities.clear()
                 entries, used_boms = self.phantom_bom(bom_no)
-                for comp_no, qper, scrap_factor, link, fixed_quantity in entries:
+                for comp_no, entry_qper, scrap_factor, link, fixed_quantity in entries:
                     components.append(index_of(comp_no))
+                    qper = entry_qper if per_bom_unit == 1 else entry_qper / per_bom_unit
                     if fixed_quantity:
                         quantities.append(qper)
                         continue

@@ -52,7 +52,7 @@ from prodcore.masterdata import (
     UnitCostCalculation,
 )
 from prodcore.numbers import HUNDRED, ONE, ZERO, as_decimal, tuple_of
-from prodcore.orders.explosion import MasterDataLookup, explode_bom
+from prodcore.orders.explosion import MasterDataLookup, bom_unit_factor, explode_bom
 from prodcore.orders.model import ProductionOrder
 from prodcore.ports import UnitOfWork
 
@@ -174,7 +174,8 @@ def standard_calculation(item_no: str, md: MasterDataLookup) -> StandardCalculat
     """The item's standard calculation from its BOM and routing (current master data).
 
     Material lines: item BOM lines (quantity per × (1 + BOM scrap %) × (1 + item scrap %),
-    in base units; a fixed-quantity line is constant), priced at the component's standard
+    in base units of the component per base unit of the item, the BOM's quantities being
+    per unit of its unit of measure; a fixed-quantity line is constant), priced at the component's standard
     cost (a produced Standard-cost item) or unit cost. Route lines: setup × concurrent
     capacities constant (if cost includes setup), run time ÷ routing lot size per unit
     (× (1 + item scrap %)), or one unit per unit on a units-based centre, priced at the
@@ -187,9 +188,10 @@ def standard_calculation(item_no: str, md: MasterDataLookup) -> StandardCalculat
     scrap = ONE + item.scrap_percent / HUNDRED
     lines: list[StandardLine] = []
     if item.production_bom_no is not None:
+        per_bom_unit = bom_unit_factor(item, md.bom(item.production_bom_no))
         for bl in explode_bom(item.production_bom_no, md):
             comp = md.item(bl.item_no)
-            qty = bl.quantity_per * comp.qty_per_unit(bl.unit or comp.base_unit)
+            qty = bl.quantity_per * comp.qty_per_unit(bl.unit or comp.base_unit) / per_bom_unit
             produced_std = (
                 comp.replenishment is Replenishment.PRODUCTION
                 and comp.costing_method is CostingMethod.STANDARD

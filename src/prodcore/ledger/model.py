@@ -230,6 +230,8 @@ class CapacityLedgerEntry:
     document_no: str = attrs.field(default="", kw_only=True)
     description: str = attrs.field(default="", kw_only=True)
     origin: EntryOrigin = attrs.field(default=EntryOrigin.ORDINARY, kw_only=True)
+    #: what rounding ``quantity`` to 0.00001 left out (exact − posted), as amounts keep theirs
+    rounding_residual: Decimal = attrs.field(default=ZERO, converter=as_decimal, kw_only=True)
 
     @property
     def used_time(self) -> Decimal:

@@ -45,16 +45,23 @@ from prodcore.orders.model import Component, Operation, OrderLine, OrderStatus, 
 
 __all__ = [
     "BY_PRODUCT",
+    "CAPACITY_QUANTITY",
     "LEDGER_QUANTITY",
     "QUALITY_SCRAP",
     "SUBCONTRACT_RECEIPT",
     "Execution",
     "PostingBuilder",
+    "capacity_quantity",
     "in_unit",
 ]
 
 #: The precision of quantities the ledger computes itself (shares of reversals...).
 LEDGER_QUANTITY = Rounding(Decimal("0.00001"))
+
+#: The precision of capacity quantities and times (BC's ``UOMMgt.TimeRndPrecision``):
+#: 20 minutes on an hour-based centre post as 0.33333 h, the rest kept as the entry's
+#: ``rounding_residual``.
+CAPACITY_QUANTITY = Rounding(Decimal("0.00001"))
 
 #: Description (prefix) of the capacity entry a subcontracting receipt posts.
 SUBCONTRACT_RECEIPT = "Subcontracting receipt"
@@ -86,6 +93,16 @@ def in_unit(item: Item, base_qty: Decimal, unit: str) -> Decimal:
     """
     per = item.qty_per_unit(unit)
     return base_qty if per == 1 else posted_quantity(base_qty / per, LEDGER_QUANTITY)
+
+
+def capacity_quantity(value: Decimal) -> Decimal:
+    """A capacity quantity or time as a capacity entry carries it: at
+    :data:`CAPACITY_QUANTITY`, without trailing zeros.
+
+    >>> capacity_quantity(Decimal(20) / Decimal(60)), capacity_quantity(Decimal("1.50000"))
+    (Decimal('0.33333'), Decimal('1.5'))
+    """
+    return posted_quantity(value, CAPACITY_QUANTITY)
 
 
 class PostingBuilder:
@@ -288,19 +305,22 @@ class PostingBuilder:
 
         ``order`` (order id, line, operation) ties the entry to an operation: it fills
         the order, line, operation and item numbers; without it the entry is a capacity
-        journal's (no order)."""
+        journal's (no order). The quantity and times are rounded with
+        :func:`capacity_quantity`; what the quantity lost is its ``rounding_residual``."""
         order_id, line, op = order if order is not None else (None, None, None)
+        posted = capacity_quantity(quantity)
         return self.add_capacity_entry(
             CapacityLedgerEntry(
                 0,
                 type_,
                 no,
                 work_center_no,
-                quantity,
+                posted,
+                rounding_residual=quantity - posted,
                 time_unit=time_unit,
-                setup_time=setup_time,
-                run_time=run_time,
-                stop_time=stop_time,
+                setup_time=capacity_quantity(setup_time),
+                run_time=capacity_quantity(run_time),
+                stop_time=capacity_quantity(stop_time),
                 output_quantity=output_quantity,
                 scrap_quantity=scrap_quantity,
                 scrap_code=scrap_code,

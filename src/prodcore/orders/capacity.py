@@ -18,7 +18,7 @@ from prodcore.ledger.model import ValueEntryType, ValueSource
 from prodcore.ledger.posting import capacity_cost
 from prodcore.masterdata import CapacityType, MachineCenter, UnitCostCalculation, WorkCenter
 from prodcore.numbers import ZERO, Duration, TimeUnit
-from prodcore.orders.builder import PostingBuilder
+from prodcore.orders.builder import PostingBuilder, capacity_quantity
 from prodcore.orders.journals import CapacityLine
 from prodcore.orders.model import Operation, OrderLine
 
@@ -78,7 +78,9 @@ def capacity_values(
     line_no: int | None,
 ) -> None:
     """The direct and indirect cost of ``cap_qty`` on the centre (machine centre costs
-    first; the operation's unit cost when the work centre has a specific unit cost)."""
+    first; the operation's unit cost when the work centre has a specific unit cost),
+    costed as the capacity entry carries it (:func:`~prodcore.orders.builder.capacity_quantity`)."""
+    cap_qty = capacity_quantity(cap_qty)
     costs: WorkCenter | MachineCenter = mc or wc
     unit_cost = op.unit_cost_per if (wc.specific_unit_cost and op is not None) else costs.unit_cost
     split = capacity_cost(
@@ -107,6 +109,7 @@ def subcontract_values(
     """A subcontracting receipt's cost: the purchase price as direct cost of the
     capacity entry (actual, no expected cost), the centre's indirect % and overhead
     rate on top as indirect cost."""
+    cap_qty = capacity_quantity(cap_qty)
     cost = cap_qty * unit_cost
     direct = b.money.apply(cost)
     overhead = cap_qty * (unit_cost * wc.indirect_cost_percent / 100 + wc.overhead_rate)

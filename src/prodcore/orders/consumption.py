@@ -73,7 +73,7 @@ def consume(
     line = order.line(line_no)
     comp = line.component(comp_line_no)
     item = postable_item(b, comp.item_no)
-    base_qty = item.to_base(quantity, comp.unit)
+    base_qty = _expressible_base(item, quantity, comp.unit)
     if quantity < 0 and -quantity > comp.consumed_quantity:
         raise InsufficientQuantityError(
             what=f"Return of {comp.item_no} to order {order_id}",
@@ -122,17 +122,29 @@ def consume(
         b.notes.append(f"{reason}: {shown:f} {comp.unit} of {comp.item_no} ({order_id})")
 
 
+def _expressible_base(item: Item, quantity: Decimal, unit: str) -> Decimal:
+    """``quantity`` of ``unit`` in base units, refused with
+    :class:`~prodcore.errors.PrecisionError` when the item's rounding precision cannot
+    express it (BC refuses such a base quantity rather than rounding it): 0.04 BOX of 12
+    is 0.48 PCS, which a whole-piece item cannot post."""
+    base_qty = item.to_base(quantity, unit)
+    if item.rounding.apply(base_qty) != base_qty:
+        raise _precision_error(item, base_qty)
+    return base_qty
+
+
 def _base_quantity(item: Item, quantity: Decimal, per: Decimal) -> Decimal:
     """``quantity`` × ``per`` at the item's rounding; refused when it rounds to zero."""
     base_qty = posted_quantity(quantity * per, item.rounding)
     if base_qty == 0:
-        raise PrecisionError(
-            item_no=item.no,
-            unit=item.base_unit,
-            quantity=quantity,
-            precision=item.rounding_precision,
-        )
+        raise _precision_error(item, quantity)
     return base_qty
+
+
+def _precision_error(item: Item, quantity: Decimal) -> PrecisionError:
+    return PrecisionError(
+        item_no=item.no, unit=item.base_unit, quantity=quantity, precision=item.rounding_precision
+    )
 
 
 def by_product(b: PostingBuilder, bl: ByProductLine) -> None:

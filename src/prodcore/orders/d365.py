@@ -77,7 +77,7 @@ def report_as_finished(
         current = b.orders[order.id].line(line.line_no)
         for comp in current.components:
             if comp.flushing_method.is_backward and linked_operation(current, comp) is None:
-                need = needed_for_output(comp, qty, md.item(comp.item_no).rounding)
+                need = needed_for_output(comp, qty, md.item(comp.item_no).need_rounding(comp.unit))
                 reason = "Finish flush when reported as finished"
                 flush_component(b, order.id, line.line_no, comp, need, reason)
     b.notes.append(f"Reported as finished: {quantity}")

@@ -8,8 +8,13 @@ The quantities follow Business Central (``bc-d365.md`` §4):
 * an operation's input quantity is ``qty × (1 + accum) × (1 + line scrap) + fixed``;
 * a component's expected quantity is
   ``Qper × (qty × (1 + line scrap) × (1 + accum) × (1 + comp scrap) + fixed)`` with the
-  accumulation of its linked operation (unlinked: the first operation), rounded to the
-  item's precision; a Fixed Quantity formula gives ``Qper`` regardless of the order.
+  accumulation of its linked operation (unlinked: the first operation), rounded *up* to
+  the rounding precision of the component's unit
+  (:meth:`~prodcore.masterdata.Item.need_rounding`); a Fixed
+  Quantity formula gives ``Qper`` regardless of the order;
+* quantities per are per unit of the production BOM's unit of measure (the item's base
+  unit when the BOM has none): a component's quantity per on the order is per base unit
+  of the line, ``Qper ÷ (base units per BOM unit)``.
 
 Phantom BOM lines are exploded into the parent, their quantity per multiplied in, their
 scrap compounded and their routing link inherited by lines that have none.
@@ -39,13 +44,13 @@ Decimal('235.20000')
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from typing import Protocol
 
 import attrs
 
-from prodcore.errors import BomCycleError
+from prodcore.errors import BomCycleError, NotFoundError
 from prodcore.masterdata import (
     BomLine,
     BomLineType,
@@ -54,10 +59,12 @@ from prodcore.masterdata import (
     Item,
     MachineCenter,
     ManufacturingSetup,
+    NeedRounding,
     ProductionBom,
     Replenishment,
     Routing,
     RoutingLine,
+    VersionStatus,
     WorkCenter,
 )
 from prodcore.numbers import HUNDRED, ONE, ZERO, Rounding, RoundingMode
@@ -67,13 +74,27 @@ __all__ = [
     "ExplodedComponent",
     "MasterDataLookup",
     "accumulate_routing_scrap",
+    "bom_unit_factor",
     "component_expected_quantity",
     "explode_bom",
     "explode_order_lines",
     "find_bom_cycle",
+    "find_phantom_cycle",
 ]
 
 _FIVE_PLACES = Rounding(Decimal("0.00001"), RoundingMode.HALF_UP)
+
+
+def bom_unit_factor(item: Item, bom: ProductionBom) -> Decimal:
+    """How many base units of ``item`` one unit of its production BOM is: quantities per
+    of the BOM are per this many base units (1 when the BOM has no unit of its own).
+
+    >>> from prodcore.masterdata import ItemUnitOfMeasure
+    >>> pack = Item("PACK", base_unit="PCS", units=(ItemUnitOfMeasure("BOX", qty_per_base=12),))
+    >>> bom_unit_factor(pack, ProductionBom("B", (), unit="BOX"))
+    Decimal('12')
+    """
+    return ONE if bom.unit is None else item.qty_per_unit(bom.unit)
 
 
 class MasterDataLookup(Protocol):
@@ -205,17 +226,23 @@ def component_expected_quantity(
     accumulated_scrap: Decimal,
     accumulated_fixed_scrap: Decimal,
     formula: CalculationFormula,
-    rounding: Rounding,
+    rounding: NeedRounding,
 ) -> Decimal:
-    """BC's expected quantity of a component (see the module docstring).
+    """BC's expected quantity of a component (see the module docstring), rounded up.
 
-    Worked example D2: 4 per, 10 % BOM scrap, order 10, no routing scrap gives 44.
+    Worked example D2: 4 per, 10 % BOM scrap, order 10, no routing scrap gives 44; 0.13
+    per of a whole-unit component for an order of 10 needs 1.3, rounded up to 2.
 
     >>> component_expected_quantity(quantity_per=Decimal(4), line_quantity=Decimal(10),
     ...     line_scrap_percent=ZERO, component_scrap_percent=Decimal(10), accumulated_scrap=ZERO,
     ...     accumulated_fixed_scrap=ZERO, formula=CalculationFormula.NONE,
-    ...     rounding=Rounding(Decimal("0.00001")))
+    ...     rounding=NeedRounding(Decimal("0.00001")))
     Decimal('44.00000')
+    >>> component_expected_quantity(quantity_per=Decimal("0.13"), line_quantity=Decimal(10),
+    ...     line_scrap_percent=ZERO, component_scrap_percent=ZERO, accumulated_scrap=ZERO,
+    ...     accumulated_fixed_scrap=ZERO, formula=CalculationFormula.NONE,
+    ...     rounding=NeedRounding(Decimal(1)))
+    Decimal('2')
     """
     if formula is CalculationFormula.FIXED_QUANTITY:
         return rounding.apply(quantity_per)
@@ -276,15 +303,6 @@ def _operations(
     return tuple(ops)
 
 
-def _component_rounding(item: Item, unit: str) -> Rounding:
-    if unit == item.base_unit:
-        return item.rounding
-    for uom in item.units:
-        if uom.code == unit:
-            return uom.rounding
-    return item.rounding
-
-
 def explode_order_lines(
     item_no: str,
     quantity: Decimal,
@@ -340,7 +358,11 @@ def _add_line(
     routing_lines = md.routing(item.routing_no).active_lines(at) if item.routing_no else ()
     operations = _operations(routing_lines, quantity, item.scrap_percent, md)
     first = operations[0] if operations else None
-    exploded = explode_bom(item.production_bom_no, md, at) if item.production_bom_no else ()
+    exploded: tuple[ExplodedComponent, ...] = ()
+    per_bom_unit = ONE
+    if item.production_bom_no:
+        exploded = explode_bom(item.production_bom_no, md, at)
+        per_bom_unit = bom_unit_factor(item, md.bom(item.production_bom_no))
     components: list[Component] = []
     sub_lines: list[tuple[str, Decimal]] = []
     for n, ex in enumerate(exploded, start=1):
@@ -352,22 +374,23 @@ def _add_line(
         )
         basis = linked or first
         unit = ex.unit or comp_item.base_unit
+        quantity_per = ex.quantity_per if per_bom_unit == 1 else ex.quantity_per / per_bom_unit
         expected = component_expected_quantity(
-            quantity_per=ex.quantity_per,
+            quantity_per=quantity_per,
             line_quantity=quantity,
             line_scrap_percent=item.scrap_percent,
             component_scrap_percent=ex.scrap_percent,
             accumulated_scrap=basis.accumulated_scrap_factor if basis else ZERO,
             accumulated_fixed_scrap=basis.accumulated_fixed_scrap if basis else ZERO,
             formula=ex.formula,
-            rounding=_component_rounding(comp_item, unit),
+            rounding=comp_item.need_rounding(unit),
         )
         components.append(
             Component(
                 line_no=n * 10000,
                 item_no=ex.item_no,
                 unit=unit,
-                quantity_per=ex.quantity_per,
+                quantity_per=quantity_per,
                 expected_quantity=expected,
                 flushing_method=comp_item.flushing_method,
                 scrap_percent=ex.scrap_percent,
@@ -416,8 +439,16 @@ def find_bom_cycle(md: MasterDataLookup, item_nos: Iterable[str]) -> tuple[str, 
     >>> find_bom_cycle(md, ["A"])
     ('A', 'B', 'A')
     """
+    return _first_cycle(item_nos, lambda no: _component_items(md, no))
+
+
+def _first_cycle(
+    roots: Iterable[str], children_of: Callable[[str], Iterator[str]]
+) -> tuple[str, ...] | None:
+    """The first cycle of the graph ``children_of`` reachable from ``roots``, or None:
+    an iterative depth-first search (a deep graph must not exhaust the stack)."""
     done: set[str] = set()
-    for root in item_nos:
+    for root in roots:
         if root in done:
             continue
         on_path: dict[str, int] = {}
@@ -428,7 +459,7 @@ def find_bom_cycle(md: MasterDataLookup, item_nos: Iterable[str]) -> tuple[str, 
             if pending is not None:  # enter a node
                 on_path[pending] = len(path)
                 path.append(pending)
-                stack.append((pending, _component_items(md, pending)))
+                stack.append((pending, children_of(pending)))
                 pending = None
             no, children = stack[-1]
             child = next(children, None)
@@ -449,3 +480,35 @@ def _component_items(md: MasterDataLookup, item_no: str) -> Iterator[str]:
     if item.production_bom_no:
         for comp in explode_bom(item.production_bom_no, md):
             yield comp.item_no
+
+
+def find_phantom_cycle(md: MasterDataLookup, bom_nos: Iterable[str]) -> tuple[str, ...] | None:
+    """The first cycle of production BOMs through phantom (production BOM) lines reachable
+    from ``bom_nos``, or None; whether or not an item uses them. The lines of the
+    certified header and of every certified version count (what an explosion may use;
+    BC checks the structure when a BOM is certified); a BOM that does not exist closes
+    no cycle. An iterative depth-first search, linear in BOMs plus lines.
+
+    >>> from prodcore.masterdata import *
+    >>> md = MasterData.of(boms=[
+    ...     ProductionBom("PH-A", (BomLine("PH-B", type=BomLineType.PRODUCTION_BOM),)),
+    ...     ProductionBom("PH-B", (BomLine("PH-A", type=BomLineType.PRODUCTION_BOM),))])
+    >>> find_phantom_cycle(md, ["PH-A"])
+    ('PH-A', 'PH-B', 'PH-A')
+    """
+    return _first_cycle(bom_nos, lambda no: _phantom_children(md, no))
+
+
+def _phantom_children(md: MasterDataLookup, bom_no: str) -> Iterator[str]:
+    try:
+        bom = md.bom(bom_no)
+    except NotFoundError:
+        return
+    certified = VersionStatus.CERTIFIED
+    line_sets = [v.lines for v in bom.versions if v.status is certified]
+    if bom.status is certified:
+        line_sets.append(bom.lines)
+    for lines in line_sets:
+        for line in lines:
+            if line.type is BomLineType.PRODUCTION_BOM:
+                yield line.no

@@ -226,7 +226,7 @@ def _flush_backward_components(b: PostingBuilder, order_id: str, line_no: int) -
     line = b.orders[order_id].line(line_no)
     for comp in line.components:
         if comp.flushing_method.is_backward and linked_operation(line, comp) is None:
-            rounding = b.md.item(comp.item_no).rounding
+            rounding = b.md.item(comp.item_no).need_rounding(comp.unit)
             need = needed_for_output(comp, line.finished_quantity + line.scrap_quantity, rounding)
             flush_component(
                 b,

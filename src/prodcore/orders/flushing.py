@@ -17,14 +17,18 @@ PICK_MANUAL      journals, up to what is picked         journals, up to what is 
 
 The quantity "by actual output" is ``Qper × (output + scrap) × (1 + scrap %/100)``
 (a Fixed Quantity component needs ``Qper × (1 + scrap %/100)`` once there is output),
-rounded to the item's precision. For example, 0.01 kg per metre, 200 m reported:
+rounded *up* to the rounding precision of the component's unit, as the expected quantity
+is (:meth:`~prodcore.masterdata.Item.need_rounding`). For example, 0.01 kg per
+metre, 200 m reported; and 0.13 per piece of a whole-piece component, 10 reported:
 
 >>> from prodcore.orders.model import Component
->>> from prodcore.masterdata import FlushingMethod
->>> from prodcore.numbers import Rounding
+>>> from prodcore.masterdata import FlushingMethod, NeedRounding
 >>> comp = Component(10000, "WIRE", "KG", "0.01", "8", FlushingMethod.BACKWARD, routing_link_code="L")
->>> needed_for_output(comp, Decimal(200), Rounding(Decimal("0.00001")))
+>>> needed_for_output(comp, Decimal(200), NeedRounding(Decimal("0.00001")))
 Decimal('2.00000')
+>>> pin = Component(20000, "PIN", "PCS", "0.13", "2", FlushingMethod.BACKWARD)
+>>> needed_for_output(pin, Decimal(10), NeedRounding(Decimal(1)))
+Decimal('2')
 """
 
 from __future__ import annotations
@@ -32,8 +36,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
-from prodcore.masterdata import CalculationFormula, ConsumptionBasis, FlushingMethod
-from prodcore.numbers import HUNDRED, ONE, ZERO, Rounding
+from prodcore.masterdata import CalculationFormula, ConsumptionBasis, FlushingMethod, NeedRounding
+from prodcore.numbers import HUNDRED, ONE, ZERO
 from prodcore.orders.model import Component, Operation, OrderLine, ProductionOrder, RoutingStatus
 
 __all__ = [
@@ -47,7 +51,7 @@ __all__ = [
 ]
 
 
-def needed_for_output(comp: Component, basis: Decimal, rounding: Rounding) -> Decimal:
+def needed_for_output(comp: Component, basis: Decimal, rounding: NeedRounding) -> Decimal:
     """What ``basis`` units of output plus scrap need of ``comp`` (BC's actual-output need)."""
     factor = ONE + comp.scrap_percent / HUNDRED
     if comp.formula is CalculationFormula.FIXED_QUANTITY:
@@ -89,7 +93,7 @@ def output_basis(line: OrderLine, comp: Component) -> Decimal:
 
 
 def consumption_needed(
-    line: OrderLine, comp: Component, basis: ConsumptionBasis, rounding: Rounding
+    line: OrderLine, comp: Component, basis: ConsumptionBasis, rounding: NeedRounding
 ) -> Decimal:
     """BC's "Calculate Consumption" for one component (never negative).
 

@@ -359,7 +359,7 @@ def calculate_consumption(
     for order, line, comp in calculable_components(
         o for o in orders if o.status is OrderStatus.RELEASED
     ):
-        qty = consumption_needed(line, comp, basis, md.item(comp.item_no).rounding)
+        qty = consumption_needed(line, comp, basis, md.item(comp.item_no).need_rounding(comp.unit))
         if comp.flushing_method.needs_pick:
             qty = flushable(comp, qty)
         if qty > 0:

@@ -803,7 +803,7 @@ def _recalculate(comp: Component, line: OrderLine, md: MasterDataLookup) -> Comp
         formula=comp.formula
         if comp.formula is CalculationFormula.FIXED_QUANTITY
         else CalculationFormula.NONE,
-        rounding=item.rounding,
+        rounding=item.need_rounding(comp.unit),
     )
     return attrs.evolve(comp, expected_quantity=expected)
 

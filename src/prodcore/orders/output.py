@@ -260,7 +260,7 @@ def flush_linked(
     for comp in line.components:
         if comp.routing_link_code != op.routing_link_code:
             continue
-        rounding = b.md.item(comp.item_no).rounding
+        rounding = b.md.item(comp.item_no).need_rounding(comp.unit)
         method = comp.flushing_method
         if method.is_forward and not started_before:
             qty = flushable(comp, comp.remaining_quantity)

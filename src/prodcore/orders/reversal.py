@@ -283,10 +283,13 @@ def reverse_capacity(
     order: ProductionOrder | None = None
     if orig.order_id is not None:
         order = b.order(orig.order_id, command=command)
+    reversed_qty = part(orig.quantity)
+    exact = orig.quantity + orig.rounding_residual  # before rounding: the residual nets out
     ref = b.add_capacity_entry(
         attrs.evolve(
             orig,
-            quantity=part(orig.quantity),
+            quantity=reversed_qty,
+            rounding_residual=exact * done / total - exact * new / total - reversed_qty,
             setup_time=part(orig.setup_time),
             run_time=part(orig.run_time),
             stop_time=part(orig.stop_time),

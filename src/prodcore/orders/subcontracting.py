@@ -423,7 +423,9 @@ def decide_subcontracting(
                 )
             for comp in linked:
                 current = b.orders[command.order_id].line(line.line_no).component(comp.line_no)
-                need = needed_for_output(current, qty, md.item(comp.item_no).rounding)
+                need = needed_for_output(
+                    current, qty, md.item(comp.item_no).need_rounding(comp.unit)
+                )
                 consume(
                     b,
                     command.order_id,
