@@ -77,6 +77,7 @@ __all__ = [
     "RoundingMode",
     "TimeUnit",
     "as_decimal",
+    "member_of",
     "non_negative",
     "percent",
     "to_decimal",
@@ -187,11 +188,95 @@ else:
 
 
 def tuple_of(cls: type) -> Callable[[object, attrs.Attribute[Any], Any], None]:
-    """attrs validator: a tuple whose members are all ``cls`` (frozen records hold tuples)."""
-    return attrs.validators.deep_iterable(
-        member_validator=attrs.validators.instance_of(cls),
-        iterable_validator=attrs.validators.instance_of(tuple),
-    )
+    """attrs validator: a tuple whose members are all ``cls`` (frozen records hold tuples).
+
+    Anything else is refused with an :class:`~prodcore.errors.InvalidValueError` naming
+    the field and what to pass instead (a list is not converted: records are frozen, and
+    a copy made silently would hide that the caller's list is not kept).
+
+    >>> @attrs.frozen
+    ... class Batch:
+    ...     lines: tuple[str, ...] = attrs.field(validator=tuple_of(str))
+    >>> Batch(["a"])
+    Traceback (most recent call last):
+    ...
+    prodcore.errors.InvalidValueError: Invalid value for lines: ['a'] (a list; pass a tuple of str, e.g. tuple(lines)).
+    >>> Batch(("a", 1))
+    Traceback (most recent call last):
+    ...
+    prodcore.errors.InvalidValueError: Invalid value for lines: 1 (an int in a tuple of str).
+    """
+
+    def check(_instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if not isinstance(value, tuple):
+            kind = type(value).__name__
+            fix = f", e.g. tuple({attribute.name})" if isinstance(value, list | set) else ""
+            raise InvalidValueError(
+                field=attribute.name,
+                value=value,
+                reason=f"{_article(kind)} {kind}; pass a tuple of {cls.__name__}{fix}",
+            )
+        for member in value:
+            if not isinstance(member, cls):
+                kind = type(member).__name__
+                raise InvalidValueError(
+                    field=attribute.name,
+                    value=member,
+                    reason=f"{_article(kind)} {kind} in a tuple of {cls.__name__}",
+                )
+
+    return check
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1].lower() in "aeiou" else "a"
+
+
+def member_of(
+    enum_cls: type[enum.Enum],
+) -> Callable[[object, attrs.Attribute[Any], Any], None]:
+    """attrs validator: a member of ``enum_cls`` (wrap it in
+    ``attrs.validators.optional`` for a field that may be None).
+
+    Only the member itself is accepted: its value string (``"OUTPUT"``) is refused, not
+    converted, so code that compares members with ``is`` never meets a bare string; a
+    caller holding the string converts it explicitly, ``ValueSource("OUTPUT")``. An int,
+    a bool or an unknown string is refused the same way, naming the field and the
+    allowed values. (Serialized commands are converted by :mod:`prodcore.serialization`.)
+
+    >>> @attrs.frozen
+    ... class Step:
+    ...     mode: RoundingMode = attrs.field(validator=member_of(RoundingMode))
+    >>> Step(RoundingMode.DOWN).mode
+    <RoundingMode.DOWN: 'ROUND_DOWN'>
+    >>> Step("ROUND_DOWN")
+    Traceback (most recent call last):
+    ...
+    prodcore.errors.InvalidValueError: Invalid value for mode: 'ROUND_DOWN' (a str; pass a RoundingMode: RoundingMode('ROUND_DOWN') or RoundingMode.DOWN).
+    >>> Step(1)
+    Traceback (most recent call last):
+    ...
+    prodcore.errors.InvalidValueError: Invalid value for mode: 1 (an int; pass a RoundingMode: one of RoundingMode.HALF_UP, ...).
+    """
+    allowed = ", ".join(f"{enum_cls.__name__}.{m.name}" for m in enum_cls)
+    name = f"{_article(enum_cls.__name__)} {enum_cls.__name__}"
+
+    def check(_instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if isinstance(value, enum_cls):
+            return
+        kind = type(value).__name__
+        hint = f"one of {allowed}"
+        if isinstance(value, str):
+            member = next((m for m in enum_cls if value in (m.value, m.name)), None)
+            if member is not None:
+                hint = f"{enum_cls.__name__}({member.value!r}) or {enum_cls.__name__}.{member.name}"
+        raise InvalidValueError(
+            field=attribute.name,
+            value=value,
+            reason=f"{_article(kind)} {kind}; pass {name}: {hint}",
+        )
+
+    return check
 
 
 class RoundingMode(enum.StrEnum):

@@ -32,7 +32,7 @@ from __future__ import annotations
 import urllib.parse
 from typing import Any, Protocol, Self
 
-from prodcore.errors import InvalidValueError
+from prodcore.errors import InvalidValueError, StoreError
 from prodcore.ports import UnitOfWork
 
 __all__ = ["MemoryStoreFactory", "Store", "open_store", "upgrade_store"]
@@ -105,6 +105,13 @@ def open_store(url: str, *, migrate: bool | None = None, **options: Any) -> Stor
         return SqliteStore(urllib.parse.unquote(path), **options)
     if scheme in ("postgresql", "postgres"):
         from prodcore.adapters.postgres import PostgresStore
+
+        try:  # the driver is an extra; say how to install it rather than fail deep inside
+            import psycopg  # noqa: F401
+        except ImportError:
+            raise StoreError(
+                reason="PostgreSQL support is not installed: pip install 'prodcore[postgres]'"
+            ) from None
 
         return PostgresStore(url, migrate=bool(migrate), **options)
     raise _bad(url, "use memory:, sqlite:///path/file.db or postgresql://...")
