@@ -15,6 +15,7 @@ from prodcore.app import handle
 from prodcore.commands import ScheduleOrder
 from prodcore.errors import InvalidValueError, NotAllowedError, NotFoundError, StoreError
 from prodcore.ledger.model import ValueSource
+from prodcore.ledger.reader import LedgerReader
 from prodcore.masterdata import (
     CapacityType,
     CostingMethod,
@@ -33,6 +34,7 @@ from prodcore.orders.journals import (
 )
 from prodcore.orders.lifecycle import AddComponent, ChangeStatus, CreateOrder
 from prodcore.orders.model import Component, Operation, OrderLine, OrderStatus, ProductionOrder
+from prodcore.ports import LedgerRepository, MasterDataRepository, OrderRepository, UnitOfWork
 from prodcore.testing.shop import DUE, Shop
 
 # --- enums: the member only; its value string, an int or a bool are refused -----------
@@ -197,3 +199,21 @@ def test_an_item_the_order_does_not_use_is_not_found() -> None:
         ConsumptionLine.for_item(_order(), "LEG", "1", operation_no="30")
     with pytest.raises(NotFoundError, match="'SCREW'"):
         ConsumptionLine.for_item(_order(), "SCREW", "1")
+
+
+# --- the reading methods hosts call are documented ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    "protocol",
+    [LedgerReader, LedgerRepository, MasterDataRepository, OrderRepository, UnitOfWork],
+)
+def test_every_public_method_of_the_ports_has_a_docstring(protocol: type) -> None:
+    members = {
+        name: member.fget if isinstance(member, property) else member
+        for name, member in vars(protocol).items()
+        if (not name.startswith("_") or name in ("__enter__", "__exit__"))
+        and (callable(member) or isinstance(member, property))
+    }
+    assert members  # the protocol declares methods
+    assert [name for name, f in members.items() if not (f.__doc__ or "").strip()] == []
