@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from prodcore.adapters import open_store
-from prodcore.app import handle
+from prodcore.app import calculate_consumption_lines, handle, store_load_view
 from prodcore.commands import ScheduleOrder
 from prodcore.errors import InvalidValueError, NotAllowedError, NotFoundError, StoreError
 from prodcore.ledger.model import ValueSource
@@ -35,6 +35,7 @@ from prodcore.orders.journals import (
 from prodcore.orders.lifecycle import AddComponent, ChangeStatus, CreateOrder
 from prodcore.orders.model import Component, Operation, OrderLine, OrderStatus, ProductionOrder
 from prodcore.ports import LedgerRepository, MasterDataRepository, OrderRepository, UnitOfWork
+from prodcore.scheduling import Period
 from prodcore.testing.shop import DUE, Shop
 
 # --- enums: the member only; its value string, an int or a bool are refused -----------
@@ -217,3 +218,20 @@ def test_every_public_method_of_the_ports_has_a_docstring(protocol: type) -> Non
     }
     assert members  # the protocol declares methods
     assert [name for name, f in members.items() if not (f.__doc__ or "").strip()] == []
+
+
+def test_query_functions_refuse_a_string_where_an_enum_belongs() -> None:
+    with open_store("memory:") as new_uow:
+        with pytest.raises(InvalidValueError, match=r"Period\('DAY'\)"):
+            store_load_view(
+                new_uow(),
+                start=dt.date(2026, 3, 2),
+                end=dt.date(2026, 3, 9),
+                period="DAY",  # type: ignore[arg-type]
+            )
+        with pytest.raises(InvalidValueError, match="basis"):
+            calculate_consumption_lines(new_uow(), [], basis="EXPECTED_OUTPUT")  # type: ignore[arg-type]
+        view = store_load_view(
+            new_uow(), start=dt.date(2026, 3, 2), end=dt.date(2026, 3, 9), period=Period.WEEK
+        )
+        assert view.period is Period.WEEK

@@ -56,7 +56,7 @@ from decimal import (
     InvalidOperation,
     Overflow,
 )
-from typing import TYPE_CHECKING, Any, Final, Self
+from typing import TYPE_CHECKING, Any, Final, Self, TypeVar
 
 import attrs
 
@@ -77,6 +77,7 @@ __all__ = [
     "RoundingMode",
     "TimeUnit",
     "as_decimal",
+    "check_member",
     "member_of",
     "non_negative",
     "percent",
@@ -89,6 +90,8 @@ ONE: Final = Decimal(1)
 HUNDRED: Final = Decimal(100)
 
 NumberLike = Decimal | int | str
+
+_E = TypeVar("_E", bound=enum.Enum)
 
 MAX_INTEGER_DIGITS: Final = 15
 """Digits before the decimal point a number may have: below 10**15 (999 trillion) in size."""
@@ -232,49 +235,60 @@ def _article(word: str) -> str:
     return "an" if word[:1].lower() in "aeiou" else "a"
 
 
-def member_of(
-    enum_cls: type[enum.Enum],
-) -> Callable[[object, attrs.Attribute[Any], Any], None]:
-    """attrs validator: a member of ``enum_cls`` (wrap it in
-    ``attrs.validators.optional`` for a field that may be None).
+def check_member(value: object, enum_cls: type[_E], field: str) -> _E:
+    """``value`` if it is a member of ``enum_cls``, else an
+    :class:`~prodcore.errors.InvalidValueError` naming ``field`` and what to pass.
 
     Only the member itself is accepted: its value string (``"OUTPUT"``) is refused, not
     converted, so code that compares members with ``is`` never meets a bare string; a
     caller holding the string converts it explicitly, ``ValueSource("OUTPUT")``. An int,
-    a bool or an unknown string is refused the same way, naming the field and the
-    allowed values. (Serialized commands are converted by :mod:`prodcore.serialization`.)
+    a bool or an unknown string is refused the same way, naming the allowed values.
+    (Serialized commands are converted by :mod:`prodcore.serialization`.)
 
-    >>> @attrs.frozen
-    ... class Step:
-    ...     mode: RoundingMode = attrs.field(validator=member_of(RoundingMode))
-    >>> Step(RoundingMode.DOWN).mode
+    >>> check_member(RoundingMode.DOWN, RoundingMode, "mode")
     <RoundingMode.DOWN: 'ROUND_DOWN'>
-    >>> Step("ROUND_DOWN")
+    >>> check_member("ROUND_DOWN", RoundingMode, "mode")
     Traceback (most recent call last):
     ...
     prodcore.errors.InvalidValueError: Invalid value for mode: 'ROUND_DOWN' (a str; pass a RoundingMode: RoundingMode('ROUND_DOWN') or RoundingMode.DOWN).
-    >>> Step(1)
+    >>> check_member(1, RoundingMode, "mode")
     Traceback (most recent call last):
     ...
     prodcore.errors.InvalidValueError: Invalid value for mode: 1 (an int; pass a RoundingMode: one of RoundingMode.HALF_UP, ...).
     """
-    allowed = ", ".join(f"{enum_cls.__name__}.{m.name}" for m in enum_cls)
-    name = f"{_article(enum_cls.__name__)} {enum_cls.__name__}"
+    if isinstance(value, enum_cls):
+        return value
+    name = enum_cls.__name__
+    kind = type(value).__name__
+    hint = "one of " + ", ".join(f"{name}.{m.name}" for m in enum_cls)
+    if isinstance(value, str):
+        member = next((m for m in enum_cls if value in (m.value, m.name)), None)
+        if member is not None:
+            hint = f"{name}({member.value!r}) or {name}.{member.name}"
+    raise InvalidValueError(
+        field=field,
+        value=value,
+        reason=f"{_article(kind)} {kind}; pass {_article(name)} {name}: {hint}",
+    )
+
+
+def member_of(
+    enum_cls: type[enum.Enum],
+) -> Callable[[object, attrs.Attribute[Any], Any], None]:
+    """attrs validator: :func:`check_member` (wrap it in ``attrs.validators.optional``
+    for a field that may be None).
+
+    >>> @attrs.frozen
+    ... class Step:
+    ...     mode: RoundingMode = attrs.field(validator=member_of(RoundingMode))
+    >>> Step("ROUND_DOWN")
+    Traceback (most recent call last):
+    ...
+    prodcore.errors.InvalidValueError: Invalid value for mode: 'ROUND_DOWN' (a str; pass a RoundingMode: RoundingMode('ROUND_DOWN') or RoundingMode.DOWN).
+    """
 
     def check(_instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
-        if isinstance(value, enum_cls):
-            return
-        kind = type(value).__name__
-        hint = f"one of {allowed}"
-        if isinstance(value, str):
-            member = next((m for m in enum_cls if value in (m.value, m.name)), None)
-            if member is not None:
-                hint = f"{enum_cls.__name__}({member.value!r}) or {enum_cls.__name__}.{member.name}"
-        raise InvalidValueError(
-            field=attribute.name,
-            value=value,
-            reason=f"{_article(kind)} {kind}; pass {name}: {hint}",
-        )
+        check_member(value, enum_cls, attribute.name)
 
     return check
 
