@@ -68,7 +68,7 @@ def test_the_missing_store_message_names_the_path_and_the_commands_that_create(
 ) -> None:
     assert _run(["verify", "--store", str(tmp_path / "typo.db")])[0] == 2
     err = capsys.readouterr().err
-    assert "typo.db' does not exist" in err and "prodcore db upgrade" in err
+    assert "typo.db' does not exist. Check the path: only run, demo and db upgrade" in err
 
 
 def test_run_and_db_upgrade_still_create_stores(tmp_path: Path) -> None:

@@ -377,7 +377,7 @@ def _open_existing_store(location: str) -> Store:
         return open_store(_store_url(location), create=False)
     except NotFoundError as err:
         raise _UsageError(
-            f"{err} (check the path; prodcore run or prodcore db upgrade creates a store)"
+            f"{err} Check the path: only run, demo and db upgrade create a store."
         ) from None
 
 
