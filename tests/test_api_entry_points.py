@@ -13,6 +13,7 @@ import pytest
 from prodcore.adapters import open_store
 from prodcore.app import calculate_consumption_lines, handle, store_load_view
 from prodcore.commands import ScheduleOrder
+from prodcore.costing.allocation import CoProduct
 from prodcore.errors import InvalidValueError, NotAllowedError, NotFoundError, StoreError
 from prodcore.ledger.model import ValueSource
 from prodcore.ledger.reader import LedgerReader
@@ -24,7 +25,7 @@ from prodcore.masterdata import (
     ManufacturingSetup,
     RoutingLine,
 )
-from prodcore.numbers import Rounding
+from prodcore.numbers import Duration, Rounding, TimeUnit
 from prodcore.orders.journals import (
     CapacityLine,
     ConsumptionLine,
@@ -52,6 +53,9 @@ from prodcore.testing.shop import DUE, Shop
         (lambda v: RoutingLine("10", v, "WC"), "type", "CapacityType"),
         (lambda v: ManufacturingSetup(default_flushing_method=v), "default_flushing_method", ""),
         (lambda v: AddComponent("PO-1", 10000, "C", 1, flushing_method=v), "flushing_method", ""),
+        (lambda v: Duration(5, v), "unit", "TimeUnit"),
+        (lambda v: Rounding(Decimal("0.01"), v), "mode", "RoundingMode"),
+        (lambda v: CoProduct("P", 10, kind=v), "kind", "ProductKind"),
     ],
 )
 @pytest.mark.parametrize("value", [0, 1, True, 2.5, object()])
@@ -63,6 +67,12 @@ def test_a_non_member_where_an_enum_belongs_is_an_invalid_value(
     assert err.value.field == field
     assert f"pass a {hint}" in str(err.value) or f"pass an {hint}" in str(err.value)
     assert "one of " in str(err.value)  # the allowed values are listed
+
+
+def test_a_duration_in_a_unit_string_is_refused_where_it_was_an_attribute_error() -> None:
+    with pytest.raises(InvalidValueError, match=r"TimeUnit\('MIN'\) or TimeUnit.MINUTE"):
+        Duration(5, "MIN")  # type: ignore[arg-type]
+    assert str(Duration(5, TimeUnit("MIN"))) == "5 MIN"
 
 
 def test_an_int_is_no_longer_taken_as_capacity() -> None:

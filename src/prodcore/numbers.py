@@ -313,7 +313,9 @@ class Rounding:
     """
 
     precision: Decimal = attrs.field(converter=as_decimal)
-    mode: RoundingMode = RoundingMode.HALF_UP
+    mode: RoundingMode = attrs.field(
+        default=RoundingMode.HALF_UP, validator=member_of(RoundingMode)
+    )
 
     def __attrs_post_init__(self) -> None:
         if self.precision <= 0:
@@ -462,7 +464,7 @@ class Duration:
     """
 
     amount: Decimal = attrs.field(converter=as_decimal)
-    unit: TimeUnit = TimeUnit.MINUTE
+    unit: TimeUnit = attrs.field(default=TimeUnit.MINUTE, validator=member_of(TimeUnit))
 
     @classmethod
     def zero(cls, unit: TimeUnit = TimeUnit.MINUTE) -> Self:
