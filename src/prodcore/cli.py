@@ -19,6 +19,7 @@ import os
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from importlib import resources
 from pathlib import Path
@@ -29,7 +30,7 @@ import attrs
 from prodcore import __version__
 from prodcore.adapters import Store, open_store, upgrade_store
 from prodcore.app import store_load_view
-from prodcore.cli_json import run_output
+from prodcore.cli_json import posting_no, run_output
 from prodcore.costing import StandardCostChange, roll_up
 from prodcore.errors import NotFoundError, ProdcoreError
 from prodcore.integrity import verify
@@ -260,19 +261,12 @@ def _print_summary(
     uow_factory: Callable[[], UnitOfWork], name: str, results: list[StepResult], out: TextIO
 ) -> None:
     """``--summary``: a few lines instead of the tables (steps, postings, orders)."""
-    postings = {
-        getattr(
-            getattr(r.result, "batch", None) or getattr(r.result, "posting", None), "posting_no", 0
-        )
-        for r in results
-    } - {0}
+    postings = {posting_no(r) for r in results} - {None}
     warnings = sum(len(getattr(r.result, "warnings", ())) for r in results)
     with uow_factory() as uow:
         orders = uow.orders.list()
         entries = len(uow.ledger.item_entries()), len(uow.ledger.value_entries())
-    by_status: dict[str, int] = {}
-    for o in orders:
-        by_status[o.status.value] = by_status.get(o.status.value, 0) + 1
+    by_status = Counter(o.status.value for o in orders)
     statuses = ", ".join(f"{n} {status}" for status, n in sorted(by_status.items()))
     out.write(
         f"Scenario: {name}: {len(results)} steps, {len(postings)} postings, "

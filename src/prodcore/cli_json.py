@@ -29,7 +29,7 @@ from prodcore.scenario import StepResult
 from prodcore.scheduling import LoadView
 from prodcore.serialization import to_jsonable
 
-__all__ = ["SCHEMA_ID", "SCHEMA_VERSION", "run_output", "run_output_schema"]
+__all__ = ["SCHEMA_ID", "SCHEMA_VERSION", "posting_no", "run_output", "run_output_schema"]
 
 SCHEMA_VERSION = 1
 """The version of the ``--json`` document (its ``schema_version`` field)."""
@@ -52,16 +52,21 @@ def _shares(shares: CostShares) -> dict[str, str]:
     }
 
 
+def posting_no(result: StepResult) -> int | None:
+    """The number of the posting a step made (or replayed), None if it posted nothing."""
+    batch = getattr(result.result, "batch", None) or getattr(result.result, "posting", None)
+    return getattr(batch, "posting_no", None) or None
+
+
 def _step(result: StepResult, summary: str) -> dict[str, Any]:
     """A step: its command, the posting it made, its warnings and notes, and the line the
     steps table shows for it (``summary``)."""
-    batch = getattr(result.result, "batch", None) or getattr(result.result, "posting", None)
     return {
         "step": result.number,
         "at": result.at.isoformat(),
         "type": type(result.command).__name__,
         "command": to_jsonable(result.command),
-        "posting_no": getattr(batch, "posting_no", None) or None,
+        "posting_no": posting_no(result),
         "warnings": list(getattr(result.result, "warnings", ())),
         "notes": list(getattr(result.result, "notes", ())),
         "summary": summary,
