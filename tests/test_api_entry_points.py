@@ -4,11 +4,14 @@ the wrong kind is refused with a typed error that says what to pass, and nothing
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import sys
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from prodcore.adapters import open_store
 from prodcore.app import calculate_consumption_lines, handle, store_load_view
@@ -25,7 +28,7 @@ from prodcore.masterdata import (
     ManufacturingSetup,
     RoutingLine,
 )
-from prodcore.numbers import Duration, Rounding, TimeUnit
+from prodcore.numbers import Duration, Rounding, TimeUnit, check_member
 from prodcore.orders.journals import (
     CapacityLine,
     ConsumptionLine,
@@ -245,3 +248,26 @@ def test_query_functions_refuse_a_string_where_an_enum_belongs() -> None:
             new_uow(), start=dt.date(2026, 3, 2), end=dt.date(2026, 3, 9), period=Period.WEEK
         )
         assert view.period is Period.WEEK
+
+
+ENUMS = [OrderStatus, ValueSource, CapacityType, FlushingMethod, TimeUnit, Period, CostingMethod]
+
+
+@given(
+    enum_cls=st.sampled_from(ENUMS),
+    value=st.one_of(st.integers(), st.booleans(), st.text(), st.none(), st.floats(allow_nan=False)),
+)
+def test_check_member_refuses_every_non_member_naming_the_field(
+    enum_cls: type[enum.Enum], value: object
+) -> None:
+    with pytest.raises(InvalidValueError) as err:
+        check_member(value, enum_cls, "the_field")
+    assert err.value.field == "the_field" and enum_cls.__name__ in str(err.value)
+
+
+@given(data=st.data(), enum_cls=st.sampled_from(ENUMS))
+def test_check_member_returns_every_member_unchanged(
+    data: st.DataObject, enum_cls: type[enum.Enum]
+) -> None:
+    member = data.draw(st.sampled_from(list(enum_cls)))
+    assert check_member(member, enum_cls, "the_field") is member
