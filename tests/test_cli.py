@@ -201,12 +201,13 @@ def test_run_json_carries_on_hand_standard_costs_and_step_results() -> None:
     code, text = _run(["demo", "--json", "--store", "memory:"])
     assert code == 0
     payload = json.loads(text)
-    on_hand = {(r["item_no"], r["location_code"]): r["quantity"] for r in payload["on_hand"]}
+    on_hand = {(r["item_no"], r["location_code"]): r["on_hand"] for r in payload["on_hand"]}
     assert Decimal(on_hand[("BIKE", "MAIN")]) == 10 and Decimal(
         on_hand[("TUBE", "MAIN")]
     ) == Decimal("122.15")
-    assert set(payload["standard_costs"]) == {"BIKE", "WHEEL"}
-    assert set(payload["standard_costs"]["BIKE"]) >= {"material", "capacity", "subcontracted"}
+    standard = {c["item_no"]: c["rolled_up"] for c in payload["standard_costs"]}
+    assert set(standard) == {"BIKE", "WHEEL"}
+    assert set(standard["BIKE"]) >= {"material", "capacity", "subcontracted"}
     steps = payload["steps"]
     assert steps[1]["result"]["batch"]["posting_no"] == 1  # the opening stock
     assert steps[2]["result"]["order"]["id"] == "PO-1001"

@@ -43,6 +43,7 @@ def test_the_wheel_carries_the_license_and_declares_it(dists: dict[str, Path]) -
     urls = dict(u.split(", ", 1) for u in metadata.get_all("Project-URL") or [])
     assert {"Homepage", "Documentation", "Changelog", "Issues", "Source"} <= set(urls)
     assert "prodcore/py.typed" in names
+    assert "prodcore/schemas/run-output.v1.json" in names  # the --json schema is package data
 
 
 def test_the_sdist_carries_license_changelog_docs_and_tests(dists: dict[str, Path]) -> None:

@@ -27,7 +27,7 @@ from dateutil.rrule import WEEKLY, rrule, rruleset
 
 from prodcore.errors import InvalidValueError
 from prodcore.masterdata import CapacityType
-from prodcore.numbers import ONE, as_decimal, tuple_of
+from prodcore.numbers import ONE, as_decimal, member_of, tuple_of
 
 __all__ = [
     "Absence",
@@ -208,7 +208,7 @@ class Absence:
     prodcore.errors.InvalidValueError: Invalid value for ending: datetime.datetime(2026, 1, 5, 8, 0, tzinfo=datetime.timezone.utc) (is not after starting 2026-01-05 10:00:00+00:00).
     """
 
-    type: CapacityType
+    type: CapacityType = attrs.field(validator=member_of(CapacityType))
     no: str
     starting: dt.datetime = attrs.field(validator=_aware)
     ending: dt.datetime = attrs.field(validator=_aware)

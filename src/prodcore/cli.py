@@ -9,9 +9,7 @@ failure); ``prodcore transitions`` prints the status table;
 ``prodcore verify --store URL`` checks a store's integrity;
 ``prodcore load --store URL --from DAY --to DAY`` shows the load per centre and period;
 ``prodcore serve --store URL`` serves the store over HTTP (``pip install prodcore[service]``).
-Exit status: 0 on success, 1 when a step or an expectation fails (the error and its line
-are printed on stderr, and the failed step wrote nothing), 2 for bad usage (a malformed
-scenario file among it, with the place in the file).
+Exit status: see ``EXIT_CODES`` (also at the end of ``prodcore --help``).
 """
 
 from __future__ import annotations
@@ -20,11 +18,13 @@ import argparse
 import contextlib
 import datetime as dt
 import json
+import os
 import sys
 import tempfile
 import time
 import urllib.parse
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from importlib import resources
 from pathlib import Path
@@ -33,10 +33,12 @@ from xml.etree import ElementTree
 
 import attrs
 
-from prodcore.adapters import open_store, upgrade_store
+from prodcore import __version__
+from prodcore.adapters import Store, open_store, upgrade_store
 from prodcore.app import store_load_view
+from prodcore.cli_json import posting_no, run_output
 from prodcore.costing import StandardCostChange, roll_up
-from prodcore.errors import ProdcoreError, ScenarioFileError
+from prodcore.errors import NotFoundError, ProdcoreError, ScenarioFileError
 from prodcore.integrity import verify
 from prodcore.masterdata import MasterData
 from prodcore.orders.lifecycle import TRANSITIONS
@@ -53,7 +55,6 @@ from prodcore.reports import (
     table,
 )
 from prodcore.scenario import (
-    MasterDataChange,
     Scenario,
     StepResult,
     check_scenario,
@@ -62,31 +63,46 @@ from prodcore.scenario import (
     run_scenario,
 )
 from prodcore.scenario_checks import Mismatch
-from prodcore.scheduling import Period, ScheduleResult
-from prodcore.serialization import to_jsonable
+from prodcore.scheduling import LoadView, Period, ScheduleResult
 
-__all__ = ["FileOutcome", "check_file", "junit_report", "main", "run_tests"]
+__all__ = ["EXIT_CODES", "FileOutcome", "check_file", "junit_report", "main", "run_tests"]
+
+EXIT_CODES = """\
+exit status:
+  0    success
+  1    a step or an expectation failed (its error and line are on stderr; the
+       failed step wrote nothing), verify found problems, or the store refused
+       the request
+  2    bad usage: an unknown option, a file that cannot be read, a malformed
+       scenario file (the place in the file is named), a store that does not
+       exist (only run, demo and db upgrade create stores)
+  141  the reader of the output went away (e.g. piped into head): stops quietly"""
 
 
-def _store_url(location: str | None) -> str:
-    """A store URL from ``--store``: a URL as is, a bare path as a SQLite file; without
-    one, a fresh SQLite file in a temporary directory (the embedded default store)."""
-    if location is None:
-        return "sqlite:///" + str(Path(tempfile.mkdtemp(prefix="prodcore-")) / "prodcore.db")
+def _store_url(location: str) -> str:
+    """A store URL from ``--store``: a URL as is, a bare path as a SQLite file."""
     if location == "memory:" or "://" in location:
         return location
     return "sqlite:///" + location
 
 
-def _run(scenario: Scenario, url: str, as_json: bool, out: TextIO) -> int:
+def _run(scenario: Scenario, url: str, as_json: bool, out: TextIO, options: _RunOptions) -> int:
     with open_store(url) as uow_factory:
         results: list[StepResult] = []
         code = 0
+        progress = _Progress(len(scenario.steps), sys.stderr, enabled=not options.quiet)
         try:
-            run_scenario(scenario, uow_factory, on_step=results.append)
+            run_scenario(scenario, uow_factory, on_step=progress.wrap(results.append))
         except ProdcoreError as err:
-            print(f"error: {err}", file=sys.stderr)
+            progress.clear()
+            _error(err)
             code = 1
+        progress.clear()
+        if options.quiet:
+            return code
+        if options.summary and not as_json:
+            _print_summary(uow_factory, scenario.name, results, out)
+            return code
         _print_state(uow_factory, scenario.name, url, results, as_json, out)
     return code
 
@@ -99,52 +115,11 @@ def _print_state(
     as_json: bool,
     out: TextIO,
 ) -> None:
+    if as_json:
+        _print_json(uow_factory, name, url, results, out)
+        return
     with uow_factory() as uow:
         orders = uow.orders.list()
-        if as_json:
-            payload = {
-                "scenario": name,
-                "store": url,
-                "steps": [
-                    {
-                        "step": r.number,
-                        "command": _jsonable(r.command),
-                        "at": r.at.isoformat(),
-                        "result": _jsonable(r.result),
-                    }
-                    for r in results
-                ],
-                "orders": [to_jsonable(o) for o in orders],
-                "item_ledger": [
-                    to_jsonable(e) for o in orders for e in uow.ledger.item_entries(order_id=o.id)
-                ],
-                "capacity_ledger": [
-                    to_jsonable(e)
-                    for o in orders
-                    for e in uow.ledger.capacity_entries(order_id=o.id)
-                ],
-                "value_entries": [
-                    to_jsonable(e) for o in orders for e in uow.ledger.value_entries(order_id=o.id)
-                ],
-                "gl_entries": [
-                    to_jsonable(e) for o in orders for e in uow.ledger.gl_entries(order_id=o.id)
-                ],
-                "wip": {o.id: str(uow.ledger.wip(o.id)) for o in orders},
-                "on_hand": [
-                    {
-                        "item_no": no,
-                        "location_code": loc,
-                        "quantity": str(uow.ledger.on_hand(no, loc)),
-                    }
-                    for no, loc in sorted(
-                        {(e.item_no, e.location_code) for e in uow.ledger.item_entries()}
-                    )
-                ],
-                "standard_costs": _standard_costs(MasterData.snapshot(uow.master_data), orders),
-            }
-            json.dump(payload, out, indent=2)
-            out.write("\n")
-            return
         out.write(f"Scenario: {name} ({len(results)} steps) on {url}\n\n")
         out.write(
             table(
@@ -153,7 +128,7 @@ def _print_state(
                     [
                         r.number,
                         r.at.strftime("%Y-%m-%d %H:%M"),
-                        _command_name(r.command),
+                        type(r.command).__name__,
                         _order_ids(r.command) or _changed_orders(r.result),
                         note,
                     ]
@@ -170,22 +145,6 @@ def _print_state(
     out.write("\n" + _cost_section(uow_factory, orders) + "\n")
 
 
-def _jsonable(value: object) -> Any:
-    """A step's command or result as JSON data: a refusal as its type and fields."""
-    if isinstance(value, ProdcoreError):
-        return {"error": type(value).__name__, "message": str(value)}
-    if isinstance(value, MasterDataChange):
-        return {"type": value.record, "no": value.no, "set": dict(value.changes)}
-    return to_jsonable(value)
-
-
-def _standard_costs(md: MasterData, orders: list[ProductionOrder]) -> dict[str, Any]:
-    """The rolled-up standard cost shares per unit of each produced item."""
-    produced = sorted({line.item_no for o in orders for line in o.lines})
-    rollup = roll_up(md, produced)
-    return {no: to_jsonable(rollup[no].rolled_up) for no in produced}
-
-
 def _window(orders: list[ProductionOrder]) -> tuple[dt.date, dt.date] | None:
     """The days the open, scheduled orders span."""
     open_orders = [o for o in orders if o.status is not OrderStatus.FINISHED]
@@ -196,14 +155,23 @@ def _window(orders: list[ProductionOrder]) -> tuple[dt.date, dt.date] | None:
     return min(starts).date(), max(ends).date() + dt.timedelta(days=1)
 
 
-def _load_section(uow_factory: Callable[[], UnitOfWork], orders: list[ProductionOrder]) -> str:
-    """The load of the scheduled orders per centre and day, as a table and a chart."""
+def _load_view(
+    uow_factory: Callable[[], UnitOfWork], orders: list[ProductionOrder]
+) -> LoadView | None:
+    """The load of the scheduled orders per centre and day (None: none is scheduled)."""
     window = _window(orders)
     if window is None:
-        return "Load: no scheduled orders."
-    view = store_load_view(
+        return None
+    return store_load_view(
         uow_factory(), start=window[0], end=window[1], statuses=list(OrderStatus)
     )
+
+
+def _load_section(uow_factory: Callable[[], UnitOfWork], orders: list[ProductionOrder]) -> str:
+    """The load of the scheduled orders per centre and day, as a table and a chart."""
+    view = _load_view(uow_factory, orders)
+    if view is None:
+        return "Load: no scheduled orders."
     return "\n\n".join(
         [
             "Load of the open orders per centre and day (minutes)\n" + render_load_table(view),
@@ -230,14 +198,6 @@ def _cost_section(uow_factory: Callable[[], UnitOfWork], orders: list[Production
         order_cost_report(uow_factory(), o.id) for o in orders if o.status is OrderStatus.FINISHED
     ]
     return "\n\n".join(parts)
-
-
-def _command_name(command: object) -> str:
-    if command is None:
-        return "(checks only)"
-    if isinstance(command, MasterDataChange):
-        return f"{command.record} {command.no}"
-    return type(command).__name__
 
 
 def _when(moment: dt.datetime | None) -> str:
@@ -276,8 +236,6 @@ def _step_notes(results: list[StepResult]) -> list[str]:
                     f"posting {posting_no}: {len(batch.item_entries)} item, "
                     f"{len(batch.capacity_entries)} capacity, {len(batch.value_entries)} value entries"
                 )
-            if isinstance(r.result, ProdcoreError):
-                parts.append(f"refused as expected: {r.result}")
             parts += [*getattr(r.result, "warnings", ()), *getattr(r.result, "notes", ())]
             if isinstance(r.result, ScheduleResult):
                 o = r.result.order
@@ -290,6 +248,175 @@ def _step_notes(results: list[StepResult]) -> list[str]:
                 ]
         out.append("; ".join(parts))
     return out
+
+
+def _print_json(
+    uow_factory: Callable[[], UnitOfWork],
+    name: str,
+    url: str,
+    results: list[StepResult],
+    out: TextIO,
+) -> None:
+    """The ``--json`` document (:mod:`prodcore.cli_json`): everything the tables show."""
+    with uow_factory() as uow:
+        orders = uow.orders.list()
+    document = run_output(
+        uow_factory,
+        scenario=name,
+        store=url,
+        results=results,
+        summaries=_step_notes(results),
+        load=_load_view(uow_factory, orders),
+    )
+    json.dump(document, out, indent=2)
+    out.write("\n")
+
+
+def _print_summary(
+    uow_factory: Callable[[], UnitOfWork], name: str, results: list[StepResult], out: TextIO
+) -> None:
+    """``--summary``: a few lines instead of the tables (steps, postings, orders)."""
+    postings = {posting_no(r) for r in results} - {None}
+    warnings = sum(len(getattr(r.result, "warnings", ())) for r in results)
+    with uow_factory() as uow:
+        orders = uow.orders.list()
+        entries = len(uow.ledger.item_entries()), len(uow.ledger.value_entries())
+    by_status = Counter(o.status.value for o in orders)
+    statuses = ", ".join(f"{n} {status}" for status, n in sorted(by_status.items()))
+    out.write(
+        f"Scenario: {name}: {len(results)} steps, {len(postings)} postings, "
+        f"{warnings} warnings\n"
+        f"Orders: {len(orders)} ({statuses or 'none'})\n"
+        f"Ledgers: {entries[0]} item entries, {entries[1]} value entries\n"
+    )
+
+
+@attrs.frozen
+class _RunOptions:
+    """The options of ``run`` and ``demo`` that are not about the scenario."""
+
+    quiet: bool = False
+    summary: bool = False
+
+    @classmethod
+    def of(cls, args: argparse.Namespace) -> _RunOptions:
+        return cls(quiet=args.quiet, summary=args.summary)
+
+
+#: a progress bar appears only when a run takes longer than this (seconds)
+_PROGRESS_DELAY = 0.5
+
+
+class _Progress:
+    """A one-line progress bar on ``stream`` for long runs, drawn only on a terminal and
+    at most ten times a second; :meth:`clear` wipes it before anything else is printed."""
+
+    def __init__(self, total: int, stream: TextIO, *, enabled: bool) -> None:
+        self.total = total
+        self.stream = stream
+        self.enabled = enabled and stream.isatty()
+        self.started = time.monotonic()
+        self.drawn_at = 0.0
+        self.width = 0
+
+    def wrap(self, on_step: Callable[[StepResult], None]) -> Callable[[StepResult], None]:
+        """``on_step`` that also advances the bar."""
+
+        def step(result: StepResult) -> None:
+            on_step(result)
+            self.advance(result.number)
+
+        return step
+
+    def advance(self, done: int) -> None:
+        now = time.monotonic()
+        if not self.enabled or now - self.started < _PROGRESS_DELAY or now - self.drawn_at < 0.1:
+            return
+        self.drawn_at = now
+        filled = 30 * done // max(self.total, 1)
+        line = f"[{'#' * filled}{'.' * (30 - filled)}] {done}/{self.total} steps"
+        self.width = len(line)
+        self.stream.write("\r" + line)
+        self.stream.flush()
+
+    def clear(self) -> None:
+        if self.width:
+            self.stream.write("\r" + " " * self.width + "\r")
+            self.stream.flush()
+            self.width = 0
+
+
+def _colour(stream: TextIO) -> bool:
+    """Colour only on a terminal, and never with ``NO_COLOR`` set or ``TERM=dumb``."""
+    return stream.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+
+
+def _paint(text: str, code: str, stream: TextIO) -> str:
+    """``text`` in the ANSI colour ``code`` (31 red, 32 green) if ``stream`` shows colour."""
+    return f"\033[{code}m{text}\033[0m" if _colour(stream) else text
+
+
+def _error(err: object) -> None:
+    print(f"{_paint('error:', '31', sys.stderr)} {err}", file=sys.stderr)
+
+
+@contextlib.contextmanager
+def _scenario_store(location: str | None, *, keep: bool) -> Iterator[str]:
+    """The store URL of a run: ``--store`` as given; without it a fresh SQLite file in a
+    temporary directory, removed after the run unless ``keep`` (``--keep-store``)."""
+    if location is not None:
+        yield _store_url(location)
+        return
+    if keep:
+        directory = tempfile.mkdtemp(prefix="prodcore-")
+        print(f"store kept in {directory}", file=sys.stderr)
+        yield "sqlite:///" + str(Path(directory) / "prodcore.db")
+        return
+    with tempfile.TemporaryDirectory(prefix="prodcore-", ignore_cleanup_errors=True) as directory:
+        yield "sqlite:///" + str(Path(directory) / "prodcore.db")
+
+
+class _UsageError(Exception):
+    """Bad usage found after parsing (exit status 2)."""
+
+
+def _open_existing_store(location: str) -> Store:
+    """The store at ``location``, which must exist (commands that only read or check)."""
+    try:
+        return open_store(_store_url(location), create=False)
+    except NotFoundError as err:
+        raise _UsageError(
+            f"{err} Check the path: only run, demo and db upgrade create a store."
+        ) from None
+
+
+def _add_options(parser: argparse.ArgumentParser, sub: Any) -> None:
+    """The options every invocation has, and those of the scenario commands."""
+    parser.add_argument("--version", action="version", version=f"prodcore {__version__}")
+    parser.epilog = EXIT_CODES
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    for command in ("run", "demo"):
+        p = sub.choices[command]
+        output = p.add_mutually_exclusive_group()
+        output.add_argument(
+            "--quiet", "-q", action="store_true", help="print nothing but errors, no progress bar"
+        )
+        output.add_argument(
+            "--summary", action="store_true", help="print a few summary lines instead of tables"
+        )
+        p.add_argument(
+            "--keep-store",
+            action="store_true",
+            help="keep the temporary store of a run without --store (its path goes to stderr)",
+        )
+
+
+def _broken_pipe(out: TextIO) -> int:
+    """The reader of ``out`` went away: stop quietly (and keep Python from complaining
+    when it flushes stdout on exit)."""
+    if out is sys.stdout:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 141
 
 
 def _demo_text() -> str:
@@ -369,6 +496,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     serve_p.add_argument(
         "--api-keys", type=Path, default=None, help="file of 'user key' lines: require a key"
     )
+    _add_options(parser, sub)
     args = parser.parse_args(argv)
     try:
         if args.command == "serve":
@@ -387,7 +515,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             )
             return 0
         if args.command == "load":
-            with open_store(_store_url(args.store)) as uow_factory:
+            with _open_existing_store(args.store) as uow_factory:
                 view = store_load_view(
                     uow_factory(),
                     start=args.start,
@@ -403,21 +531,24 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
                 out.write(f"\n{len(overloads)} overloaded period(s).\n")
             return 0
         if args.command == "verify":
-            with open_store(_store_url(args.store)) as uow_factory:
+            with _open_existing_store(args.store) as uow_factory:
                 report = verify(uow_factory)
-            out.write(f"{report}\n")
+            out.write(_paint(str(report), "32" if report.ok else "31", out) + "\n")
             return 0 if report.ok else 1
         if args.command == "test":
             return run_tests(args.files, store=args.store, junit_xml=args.junit_xml, out=out)
         scenario = (
             read_scenario_file(args.file) if args.command == "run" else load_scenario(_demo_text())
         )
-        return _run(scenario, _store_url(args.store), args.json, out)
-    except (OSError, ScenarioFileError) as err:
-        print(f"error: {err}", file=sys.stderr)
+        with _scenario_store(args.store, keep=args.keep_store) as url:
+            return _run(scenario, url, args.json, out, _RunOptions.of(args))
+    except BrokenPipeError:
+        return _broken_pipe(out)
+    except (OSError, _UsageError, ScenarioFileError) as err:
+        _error(err)
         return 2
     except ProdcoreError as err:
-        print(f"error: {err}", file=sys.stderr)
+        _error(err)
         return 1
 
 

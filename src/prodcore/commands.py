@@ -34,6 +34,7 @@ from prodcore.masterdata import (
     Routing,
     WorkCenter,
 )
+from prodcore.numbers import member_of
 from prodcore.orders.execution import (
     AdjustInventory,
     PickComponents,
@@ -126,8 +127,10 @@ class ScheduleOrder:
     """
 
     order_id: str
-    direction: Direction = Direction.BACKWARD
-    mode: CapacityMode = CapacityMode.INFINITE
+    direction: Direction = attrs.field(default=Direction.BACKWARD, validator=member_of(Direction))
+    mode: CapacityMode = attrs.field(
+        default=CapacityMode.INFINITE, validator=member_of(CapacityMode)
+    )
     anchor: dt.datetime | None = attrs.field(default=None, validator=supported_moment)
     horizon_days: int = 365
     name = "schedule"

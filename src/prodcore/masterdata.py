@@ -34,6 +34,7 @@ from prodcore.numbers import (
     RoundingMode,
     TimeUnit,
     as_decimal,
+    member_of,
     non_negative,
     percent,
     tuple_of,
@@ -228,7 +229,9 @@ class QualityCheck:
     per_updated_quantity: bool = attrs.field(default=True, kw_only=True)
     blocks_next_operations: bool = attrs.field(default=False, kw_only=True)
     blocks_finish: bool = attrs.field(default=True, kw_only=True)
-    on_failure: QualityFailureAction = attrs.field(default=QualityFailureAction.NONE, kw_only=True)
+    on_failure: QualityFailureAction = attrs.field(
+        default=QualityFailureAction.NONE, kw_only=True, validator=member_of(QualityFailureAction)
+    )
     scrap_code: str | None = attrs.field(default=None, kw_only=True)
     rework_operation_no: str | None = attrs.field(default=None, kw_only=True)
 
@@ -332,8 +335,12 @@ class Item:
     units: tuple[ItemUnitOfMeasure, ...] = attrs.field(
         default=(), validator=tuple_of(ItemUnitOfMeasure), kw_only=True
     )
-    replenishment: Replenishment = attrs.field(default=Replenishment.PURCHASE, kw_only=True)
-    costing_method: CostingMethod = attrs.field(default=CostingMethod.STANDARD, kw_only=True)
+    replenishment: Replenishment = attrs.field(
+        default=Replenishment.PURCHASE, kw_only=True, validator=member_of(Replenishment)
+    )
+    costing_method: CostingMethod = attrs.field(
+        default=CostingMethod.STANDARD, kw_only=True, validator=member_of(CostingMethod)
+    )
     unit_cost: Decimal = attrs.field(
         default=ZERO, converter=as_decimal, validator=non_negative, kw_only=True
     )
@@ -350,7 +357,9 @@ class Item:
         default=ZERO, converter=as_decimal, validator=percent, kw_only=True
     )
     lot_size: Decimal = attrs.field(default=ONE, converter=as_decimal, kw_only=True)
-    flushing_method: FlushingMethod = attrs.field(default=FlushingMethod.MANUAL, kw_only=True)
+    flushing_method: FlushingMethod = attrs.field(
+        default=FlushingMethod.MANUAL, kw_only=True, validator=member_of(FlushingMethod)
+    )
     production_bom_no: str | None = attrs.field(default=None, kw_only=True)
     routing_no: str | None = attrs.field(default=None, kw_only=True)
     rounding_precision: Decimal = attrs.field(
@@ -423,13 +432,17 @@ class BomLine:
 
     no: str = attrs.field(validator=_NAME)
     quantity_per: Decimal = attrs.field(default=ONE, converter=as_decimal, validator=non_negative)
-    type: BomLineType = attrs.field(default=BomLineType.ITEM, kw_only=True)
+    type: BomLineType = attrs.field(
+        default=BomLineType.ITEM, kw_only=True, validator=member_of(BomLineType)
+    )
     unit: str | None = attrs.field(default=None, kw_only=True)  # None: the item's base unit
     scrap_percent: Decimal = attrs.field(
         default=ZERO, converter=as_decimal, validator=percent, kw_only=True
     )
     routing_link_code: str | None = attrs.field(default=None, kw_only=True)
-    formula: CalculationFormula = attrs.field(default=CalculationFormula.NONE, kw_only=True)
+    formula: CalculationFormula = attrs.field(
+        default=CalculationFormula.NONE, kw_only=True, validator=member_of(CalculationFormula)
+    )
     length: Decimal = attrs.field(default=ZERO, converter=as_decimal, kw_only=True)
     width: Decimal = attrs.field(default=ZERO, converter=as_decimal, kw_only=True)
     depth: Decimal = attrs.field(default=ZERO, converter=as_decimal, kw_only=True)
@@ -463,7 +476,9 @@ class BomVersion:
 
     code: str = attrs.field(validator=_NAME)
     lines: tuple[BomLine, ...] = attrs.field(validator=tuple_of(BomLine))
-    status: VersionStatus = VersionStatus.CERTIFIED
+    status: VersionStatus = attrs.field(
+        default=VersionStatus.CERTIFIED, validator=member_of(VersionStatus)
+    )
     starting_date: dt.date | None = None
 
 
@@ -493,7 +508,9 @@ class ProductionBom:
     no: str = attrs.field(validator=_NAME)
     lines: tuple[BomLine, ...] = attrs.field(validator=tuple_of(BomLine))
     unit: str | None = attrs.field(default=None, kw_only=True)
-    status: VersionStatus = attrs.field(default=VersionStatus.CERTIFIED, kw_only=True)
+    status: VersionStatus = attrs.field(
+        default=VersionStatus.CERTIFIED, kw_only=True, validator=member_of(VersionStatus)
+    )
     versions: tuple[BomVersion, ...] = attrs.field(
         default=(), validator=tuple_of(BomVersion), kw_only=True
     )
@@ -517,7 +534,7 @@ class RoutingLine:
     """An operation of a routing (serial: operations run in operation-number order)."""
 
     operation_no: str = attrs.field(validator=_NAME)
-    type: CapacityType
+    type: CapacityType = attrs.field(validator=member_of(CapacityType))
     no: str = attrs.field(validator=_NAME)
     setup_time: Duration = attrs.field(factory=Duration.zero, kw_only=True)
     run_time: Duration = attrs.field(
@@ -541,7 +558,7 @@ class RoutingLine:
         default=ZERO, converter=as_decimal, validator=non_negative, kw_only=True
     )
     flushing_method: FlushingMethod | None = attrs.field(
-        default=None, kw_only=True
+        default=None, kw_only=True, validator=attrs.validators.optional(member_of(FlushingMethod))
     )  # None: from the centre
     description: str = attrs.field(default="", kw_only=True)
     quality_checks: tuple[QualityCheck, ...] = attrs.field(
@@ -572,7 +589,9 @@ class RoutingVersion:
 
     code: str = attrs.field(validator=_NAME)
     lines: tuple[RoutingLine, ...] = attrs.field(validator=tuple_of(RoutingLine))
-    status: VersionStatus = VersionStatus.CERTIFIED
+    status: VersionStatus = attrs.field(
+        default=VersionStatus.CERTIFIED, validator=member_of(VersionStatus)
+    )
     starting_date: dt.date | None = None
 
 
@@ -582,7 +601,9 @@ class Routing:
 
     no: str = attrs.field(validator=_NAME)
     lines: tuple[RoutingLine, ...] = attrs.field(validator=tuple_of(RoutingLine))
-    status: VersionStatus = attrs.field(default=VersionStatus.CERTIFIED, kw_only=True)
+    status: VersionStatus = attrs.field(
+        default=VersionStatus.CERTIFIED, kw_only=True, validator=member_of(VersionStatus)
+    )
     versions: tuple[RoutingVersion, ...] = attrs.field(
         default=(), validator=tuple_of(RoutingVersion), kw_only=True
     )
@@ -635,7 +656,9 @@ class WorkCenter:
     )
     efficiency_percent: Decimal = attrs.field(default=HUNDRED, converter=as_decimal, kw_only=True)
     calendar_code: str | None = attrs.field(default=None, kw_only=True)
-    capacity_unit: TimeUnit = attrs.field(default=TimeUnit.MINUTE, kw_only=True)
+    capacity_unit: TimeUnit = attrs.field(
+        default=TimeUnit.MINUTE, kw_only=True, validator=member_of(TimeUnit)
+    )
     direct_unit_cost: Decimal = attrs.field(
         default=ZERO, converter=as_decimal, validator=non_negative, kw_only=True
     )
@@ -646,11 +669,13 @@ class WorkCenter:
         default=ZERO, converter=as_decimal, validator=non_negative, kw_only=True
     )
     unit_cost_calculation: UnitCostCalculation = attrs.field(
-        default=UnitCostCalculation.TIME, kw_only=True
+        default=UnitCostCalculation.TIME, kw_only=True, validator=member_of(UnitCostCalculation)
     )
     specific_unit_cost: bool = attrs.field(default=False, kw_only=True)
     subcontractor_no: str | None = attrs.field(default=None, kw_only=True)
-    flushing_method: FlushingMethod = attrs.field(default=FlushingMethod.MANUAL, kw_only=True)
+    flushing_method: FlushingMethod = attrs.field(
+        default=FlushingMethod.MANUAL, kw_only=True, validator=member_of(FlushingMethod)
+    )
     consolidated_calendar: bool = attrs.field(default=False, kw_only=True)
     queue_time: Duration = attrs.field(factory=Duration.zero, kw_only=True)
     blocked: bool = attrs.field(default=False, kw_only=True)
@@ -694,7 +719,9 @@ class MachineCenter:
     overhead_rate: Decimal = attrs.field(
         default=ZERO, converter=as_decimal, validator=non_negative, kw_only=True
     )
-    flushing_method: FlushingMethod = attrs.field(default=FlushingMethod.MANUAL, kw_only=True)
+    flushing_method: FlushingMethod = attrs.field(
+        default=FlushingMethod.MANUAL, kw_only=True, validator=member_of(FlushingMethod)
+    )
     blocked: bool = attrs.field(default=False, kw_only=True)
 
     def __attrs_post_init__(self) -> None:
@@ -724,8 +751,12 @@ class ManufacturingSetup:
     amount_precision: Decimal = attrs.field(default=Decimal("0.01"), converter=as_decimal)
     unit_amount_precision: Decimal = attrs.field(default=Decimal("0.00001"), converter=as_decimal)
     cost_includes_setup: bool = True
-    default_flushing_method: FlushingMethod = FlushingMethod.MANUAL
-    consumption_basis: ConsumptionBasis = ConsumptionBasis.EXPECTED_OUTPUT
+    default_flushing_method: FlushingMethod = attrs.field(
+        default=FlushingMethod.MANUAL, validator=member_of(FlushingMethod)
+    )
+    consumption_basis: ConsumptionBasis = attrs.field(
+        default=ConsumptionBasis.EXPECTED_OUTPUT, validator=member_of(ConsumptionBasis)
+    )
     finish_order_without_output: bool = False
     normal_starting_time: dt.time = dt.time(8)  # the anchor of forward scheduling by date
     normal_ending_time: dt.time = dt.time(16)  # due dates are due at this time (backward)

@@ -56,7 +56,7 @@ from decimal import (
     InvalidOperation,
     Overflow,
 )
-from typing import TYPE_CHECKING, Any, Final, Self
+from typing import TYPE_CHECKING, Any, Final, Self, TypeVar
 
 import attrs
 
@@ -77,6 +77,8 @@ __all__ = [
     "RoundingMode",
     "TimeUnit",
     "as_decimal",
+    "check_member",
+    "member_of",
     "non_negative",
     "percent",
     "to_decimal",
@@ -88,6 +90,8 @@ ONE: Final = Decimal(1)
 HUNDRED: Final = Decimal(100)
 
 NumberLike = Decimal | int | str
+
+_E = TypeVar("_E", bound=enum.Enum)
 
 MAX_INTEGER_DIGITS: Final = 15
 """Digits before the decimal point a number may have: below 10**15 (999 trillion) in size."""
@@ -187,11 +191,106 @@ else:
 
 
 def tuple_of(cls: type) -> Callable[[object, attrs.Attribute[Any], Any], None]:
-    """attrs validator: a tuple whose members are all ``cls`` (frozen records hold tuples)."""
-    return attrs.validators.deep_iterable(
-        member_validator=attrs.validators.instance_of(cls),
-        iterable_validator=attrs.validators.instance_of(tuple),
+    """attrs validator: a tuple whose members are all ``cls`` (frozen records hold tuples).
+
+    Anything else is refused with an :class:`~prodcore.errors.InvalidValueError` naming
+    the field and what to pass instead (a list is not converted: records are frozen, and
+    a copy made silently would hide that the caller's list is not kept).
+
+    >>> @attrs.frozen
+    ... class Batch:
+    ...     lines: tuple[str, ...] = attrs.field(validator=tuple_of(str))
+    >>> Batch(["a"])
+    Traceback (most recent call last):
+    ...
+    prodcore.errors.InvalidValueError: Invalid value for lines: ['a'] (a list; pass a tuple of str, e.g. tuple(lines)).
+    >>> Batch(("a", 1))
+    Traceback (most recent call last):
+    ...
+    prodcore.errors.InvalidValueError: Invalid value for lines: 1 (an int in a tuple of str).
+    """
+
+    def check(_instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if not isinstance(value, tuple):
+            kind = type(value).__name__
+            fix = f", e.g. tuple({attribute.name})" if isinstance(value, list | set) else ""
+            raise InvalidValueError(
+                field=attribute.name,
+                value=value,
+                reason=f"{_article(kind)} {kind}; pass a tuple of {cls.__name__}{fix}",
+            )
+        for member in value:
+            if not isinstance(member, cls):
+                kind = type(member).__name__
+                raise InvalidValueError(
+                    field=attribute.name,
+                    value=member,
+                    reason=f"{_article(kind)} {kind} in a tuple of {cls.__name__}",
+                )
+
+    return check
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1].lower() in "aeiou" else "a"
+
+
+def check_member(value: object, enum_cls: type[_E], field: str) -> _E:
+    """``value`` if it is a member of ``enum_cls``, else an
+    :class:`~prodcore.errors.InvalidValueError` naming ``field`` and what to pass.
+
+    Only the member itself is accepted: its value string (``"OUTPUT"``) is refused, not
+    converted, so code that compares members with ``is`` never meets a bare string; a
+    caller holding the string converts it explicitly, ``ValueSource("OUTPUT")``. An int,
+    a bool or an unknown string is refused the same way, naming the allowed values.
+    (Serialized commands are converted by :mod:`prodcore.serialization`.)
+
+    >>> check_member(RoundingMode.DOWN, RoundingMode, "mode")
+    <RoundingMode.DOWN: 'ROUND_DOWN'>
+    >>> check_member("ROUND_DOWN", RoundingMode, "mode")
+    Traceback (most recent call last):
+    ...
+    prodcore.errors.InvalidValueError: Invalid value for mode: 'ROUND_DOWN' (a str; pass a RoundingMode: RoundingMode('ROUND_DOWN') or RoundingMode.DOWN).
+    >>> check_member(1, RoundingMode, "mode")
+    Traceback (most recent call last):
+    ...
+    prodcore.errors.InvalidValueError: Invalid value for mode: 1 (an int; pass a RoundingMode: one of RoundingMode.HALF_UP, ...).
+    """
+    if isinstance(value, enum_cls):
+        return value
+    name = enum_cls.__name__
+    kind = type(value).__name__
+    hint = "one of " + ", ".join(f"{name}.{m.name}" for m in enum_cls)
+    if isinstance(value, str):
+        member = next((m for m in enum_cls if value in (m.value, m.name)), None)
+        if member is not None:
+            hint = f"{name}({member.value!r}) or {name}.{member.name}"
+    raise InvalidValueError(
+        field=field,
+        value=value,
+        reason=f"{_article(kind)} {kind}; pass {_article(name)} {name}: {hint}",
     )
+
+
+def member_of(
+    enum_cls: type[enum.Enum],
+) -> Callable[[object, attrs.Attribute[Any], Any], None]:
+    """attrs validator: :func:`check_member` (wrap it in ``attrs.validators.optional``
+    for a field that may be None).
+
+    >>> @attrs.frozen
+    ... class Step:
+    ...     mode: RoundingMode = attrs.field(validator=member_of(RoundingMode))
+    >>> Step("ROUND_DOWN")
+    Traceback (most recent call last):
+    ...
+    prodcore.errors.InvalidValueError: Invalid value for mode: 'ROUND_DOWN' (a str; pass a RoundingMode: RoundingMode('ROUND_DOWN') or RoundingMode.DOWN).
+    """
+
+    def check(_instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+        check_member(value, enum_cls, attribute.name)
+
+    return check
 
 
 class RoundingMode(enum.StrEnum):
@@ -214,7 +313,9 @@ class Rounding:
     """
 
     precision: Decimal = attrs.field(converter=as_decimal)
-    mode: RoundingMode = RoundingMode.HALF_UP
+    mode: RoundingMode = attrs.field(
+        default=RoundingMode.HALF_UP, validator=member_of(RoundingMode)
+    )
 
     def __attrs_post_init__(self) -> None:
         if self.precision <= 0:
@@ -363,7 +464,7 @@ class Duration:
     """
 
     amount: Decimal = attrs.field(converter=as_decimal)
-    unit: TimeUnit = TimeUnit.MINUTE
+    unit: TimeUnit = attrs.field(default=TimeUnit.MINUTE, validator=member_of(TimeUnit))
 
     @classmethod
     def zero(cls, unit: TimeUnit = TimeUnit.MINUTE) -> Self:

@@ -39,24 +39,70 @@ MasterDataRecord = Item | ProductionBom | Routing | WorkCenter | MachineCenter |
 
 
 class MasterDataRepository(Protocol):
-    """Master data by number. ``put`` inserts or replaces (master data is not versioned)."""
+    """Master data by number. ``put`` inserts or replaces (master data is not versioned).
+
+    Lookups by number raise :class:`~prodcore.errors.NotFoundError` for an unknown
+    number; the listings yield every record of their kind in number order. Hosts change
+    master data through :func:`~prodcore.app.put_master_data` (it checks the records
+    against each other), and read it here:
+
+    >>> from prodcore.adapters import open_store
+    >>> from prodcore.masterdata import Item
+    >>> with open_store("memory:") as new_uow:
+    ...     with new_uow() as uow:
+    ...         uow.master_data.put(Item("BOLT", base_unit="PCS", unit_cost="0.10"))
+    ...         uow.commit()
+    ...     with new_uow() as uow:
+    ...         uow.master_data.item("BOLT").unit_cost, [i.no for i in uow.master_data.items()]
+    (Decimal('0.10'), ['BOLT'])
+    """
 
     @property
-    def setup(self) -> ManufacturingSetup: ...
-    def put_setup(self, setup: ManufacturingSetup) -> None: ...
-    def put(self, record: MasterDataRecord) -> None: ...
-    def item(self, no: str) -> Item: ...
-    def bom(self, no: str) -> ProductionBom: ...
-    def routing(self, no: str) -> Routing: ...
-    def work_center(self, no: str) -> WorkCenter: ...
-    def machine_center(self, no: str) -> MachineCenter: ...
-    def shop_calendar(self, no: str) -> ShopCalendar: ...
-    def items(self) -> Iterator[Item]: ...
-    def boms(self) -> Iterator[ProductionBom]: ...
-    def routings(self) -> Iterator[Routing]: ...
-    def work_centers(self) -> Iterator[WorkCenter]: ...
-    def machine_centers(self) -> Iterator[MachineCenter]: ...
-    def shop_calendars(self) -> Iterator[ShopCalendar]: ...
+    def setup(self) -> ManufacturingSetup:
+        """The manufacturing setup (defaults until one is put)."""
+
+    def put_setup(self, setup: ManufacturingSetup) -> None:
+        """Replace the manufacturing setup."""
+
+    def put(self, record: MasterDataRecord) -> None:
+        """Insert or replace ``record`` (an item, BOM, routing, centre or shop calendar),
+        keyed by its kind and number."""
+
+    def item(self, no: str) -> Item:
+        """The item ``no``."""
+
+    def bom(self, no: str) -> ProductionBom:
+        """The production BOM ``no``."""
+
+    def routing(self, no: str) -> Routing:
+        """The routing ``no``."""
+
+    def work_center(self, no: str) -> WorkCenter:
+        """The work centre ``no``."""
+
+    def machine_center(self, no: str) -> MachineCenter:
+        """The machine centre ``no``."""
+
+    def shop_calendar(self, no: str) -> ShopCalendar:
+        """The shop calendar ``no``."""
+
+    def items(self) -> Iterator[Item]:
+        """Every item."""
+
+    def boms(self) -> Iterator[ProductionBom]:
+        """Every production BOM."""
+
+    def routings(self) -> Iterator[Routing]:
+        """Every routing."""
+
+    def work_centers(self) -> Iterator[WorkCenter]:
+        """Every work centre."""
+
+    def machine_centers(self) -> Iterator[MachineCenter]:
+        """Every machine centre."""
+
+    def shop_calendars(self) -> Iterator[ShopCalendar]:
+        """Every shop calendar."""
 
 
 class OrderRepository(Protocol):
@@ -64,14 +110,43 @@ class OrderRepository(Protocol):
 
     ``add`` stores a new order (its version must be 1); ``save`` stores a changed order
     whose version is ``expected_version + 1`` and raises ``ConcurrencyError`` unless the
-    stored version is ``expected_version``.
+    stored version is ``expected_version``. Hosts change orders through
+    :func:`~prodcore.app.handle` and read them here:
+
+    >>> import datetime as dt
+    >>> from prodcore.adapters import open_store
+    >>> from prodcore.orders.model import OrderStatus, ProductionOrder
+    >>> order = ProductionOrder("PO-1", OrderStatus.FIRM_PLANNED, "BIKE", "10",
+    ...                         due_date=dt.date(2026, 3, 9), version=1)
+    >>> with open_store("memory:") as new_uow:
+    ...     with new_uow() as uow:
+    ...         uow.orders.add(order)
+    ...         uow.commit()
+    ...     with new_uow() as uow:
+    ...         [o.id for o in uow.orders.list(status=OrderStatus.FIRM_PLANNED)]
+    ...         uow.orders.list(status=OrderStatus.RELEASED)
+    ...         uow.orders.get("PO-1").quantity
+    ['PO-1']
+    []
+    Decimal('10')
     """
 
-    def get(self, order_id: str) -> ProductionOrder: ...
-    def add(self, order: ProductionOrder) -> None: ...
-    def save(self, order: ProductionOrder, *, expected_version: int) -> None: ...
-    def delete(self, order_id: str, *, expected_version: int) -> None: ...
-    def list(self, *, status: OrderStatus | None = None) -> list[ProductionOrder]: ...
+    def get(self, order_id: str) -> ProductionOrder:
+        """The order ``order_id``; :class:`~prodcore.errors.NotFoundError` if there is none."""
+
+    def add(self, order: ProductionOrder) -> None:
+        """Store a new order (version 1); :class:`~prodcore.errors.DuplicateError` if the
+        id is taken."""
+
+    def save(self, order: ProductionOrder, *, expected_version: int) -> None:
+        """Store a changed order (version ``expected_version + 1``);
+        :class:`~prodcore.errors.ConcurrencyError` if someone saved it in between."""
+
+    def delete(self, order_id: str, *, expected_version: int) -> None:
+        """Delete the order (checked against ``expected_version`` like :meth:`save`)."""
+
+    def list(self, *, status: OrderStatus | None = None) -> list[ProductionOrder]:
+        """Every order, or those in ``status``, by order id."""
 
 
 class LedgerRepository(LedgerReader, Protocol):
@@ -89,19 +164,64 @@ class LedgerRepository(LedgerReader, Protocol):
     whose G/L lines do not balance raises :class:`~prodcore.errors.UnbalancedEntryError`
     and nothing is written. Lists come back in entry-number order. Balances are answered
     by the store from data maintained on append (no rescans).
+
+    Hosts read balances here; every amount is in the setup's currency, every quantity in
+    the item's base unit:
+
+    >>> import datetime as dt
+    >>> from prodcore.adapters import open_store
+    >>> from prodcore.app import handle, put_master_data
+    >>> from prodcore.clock import FixedClock
+    >>> from prodcore.masterdata import Item
+    >>> from prodcore.orders.journals import AdjustInventory, AdjustmentLine
+    >>> clock = FixedClock(dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC))
+    >>> with open_store("memory:") as new_uow:
+    ...     put_master_data(new_uow(), [Item("BOLT", base_unit="PCS", unit_cost="0.10")])
+    ...     result = handle(new_uow(), AdjustInventory("opening", (AdjustmentLine("BOLT", 500),)),
+    ...                     clock=clock)
+    ...     with new_uow() as uow:
+    ...         posting = uow.ledger.batch(result.batch.posting_no)
+    ...         uow.ledger.on_hand("BOLT"), posting.value_entries[0].cost_amount_actual
+    (Decimal('500'), Decimal('50.00'))
     """
 
-    def put_posting_setup(self, setup: PostingSetup) -> None: ...
-    def append(self, batch: PostingBatch) -> PostingBatch: ...
-    def batch(self, posting_no: int) -> PostingBatch: ...
-    def value_entry(self, entry_no: int) -> ValueEntry: ...
-    def consumed_quantity(self, order_id: str, line_no: int, component_line_no: int) -> Decimal: ...
-    def output_quantity(self, order_id: str, line_no: int) -> Decimal: ...
-    def wip(self, order_id: str) -> Decimal: ...
-    def account_balance(self, account: str) -> Decimal: ...
-    def capacity_used(self, centre_no: str, start: dt.date, end: dt.date) -> Decimal: ...
-    def idempotency(self, key: str) -> IdempotencyRecord | None: ...
-    def remember(self, record: IdempotencyRecord) -> None: ...
+    def put_posting_setup(self, setup: PostingSetup) -> None:
+        """Replace the posting setup (the G/L accounts per role)."""
+
+    def append(self, batch: PostingBatch) -> PostingBatch:
+        """Number and append ``batch`` (see the class docstring); the numbered batch."""
+
+    def batch(self, posting_no: int) -> PostingBatch:
+        """The posting ``posting_no`` with all its entries;
+        :class:`~prodcore.errors.NotFoundError` for an unknown number."""
+
+    def value_entry(self, entry_no: int) -> ValueEntry:
+        """The value entry ``entry_no``; :class:`~prodcore.errors.NotFoundError` if none."""
+
+    def consumed_quantity(self, order_id: str, line_no: int, component_line_no: int) -> Decimal:
+        """The net quantity consumed of a component (base unit; returns subtract)."""
+
+    def output_quantity(self, order_id: str, line_no: int) -> Decimal:
+        """The net output quantity posted on an order line (base unit)."""
+
+    def wip(self, order_id: str) -> Decimal:
+        """The order's work in process: the balance of its WIP account postings (zero
+        once the order is finished and its cost adjusted)."""
+
+    def account_balance(self, account: str) -> Decimal:
+        """The balance of the G/L account (debit positive, credit negative)."""
+
+    def capacity_used(self, centre_no: str, start: dt.date, end: dt.date) -> Decimal:
+        """Setup plus run time posted on ``centre_no`` (a work centre includes its
+        machine centres) from ``start`` to ``end`` inclusive, in the centre's capacity
+        unit."""
+
+    def idempotency(self, key: str) -> IdempotencyRecord | None:
+        """What the command with idempotency ``key`` did, or None if no command used it."""
+
+    def remember(self, record: IdempotencyRecord) -> None:
+        """Keep ``record`` with the unit of work's writes;
+        :class:`~prodcore.errors.KeyTakenError` if its key is taken already."""
 
 
 class UnitOfWork(Protocol):
@@ -114,17 +234,31 @@ class UnitOfWork(Protocol):
     """
 
     @property
-    def orders(self) -> OrderRepository: ...
+    def orders(self) -> OrderRepository:
+        """The production orders."""
+
     @property
-    def master_data(self) -> MasterDataRepository: ...
+    def master_data(self) -> MasterDataRepository:
+        """Items, BOMs, routings, centres, shop calendars and the manufacturing setup."""
+
     @property
-    def ledger(self) -> LedgerRepository: ...
-    def __enter__(self) -> Self: ...
+    def ledger(self) -> LedgerRepository:
+        """The ledgers, their balances and the idempotency keys."""
+
+    def __enter__(self) -> Self:
+        """Start the unit of work (reads see its own writes, and what is committed)."""
+
     def __exit__(
         self,
         exc_type: type[BaseException] | None,
         exc: BaseException | None,
         tb: TracebackType | None,
-    ) -> None: ...
-    def commit(self) -> None: ...
-    def rollback(self) -> None: ...
+    ) -> None:
+        """End it: everything not committed is rolled back."""
+
+    def commit(self) -> None:
+        """Keep the writes made so far, atomically (a
+        :class:`~prodcore.errors.ConflictError` keeps none of them)."""
+
+    def rollback(self) -> None:
+        """Drop the writes made since the last commit."""

@@ -21,6 +21,10 @@ The result is a unit-of-work factory: call it to get a fresh
 ...     with new_uow() as uow:
 ...         [item.no for item in uow.master_data.items()]
 ['BOLT']
+>>> open_store("sqlite:///no/such/store.db", create=False)
+Traceback (most recent call last):
+...
+prodcore.errors.NotFoundError: SQLite store 'no/such/store.db' does not exist.
 >>> open_store("mysql://localhost/db")
 Traceback (most recent call last):
 ...
@@ -29,10 +33,11 @@ prodcore.errors.InvalidValueError: Invalid value for store URL: 'mysql://localho
 
 from __future__ import annotations
 
+import os
 import urllib.parse
 from typing import Any, Protocol, Self
 
-from prodcore.errors import InvalidValueError
+from prodcore.errors import InvalidValueError, NotFoundError, StoreError
 from prodcore.ports import UnitOfWork
 
 __all__ = ["MemoryStoreFactory", "Store", "open_store", "upgrade_store"]
@@ -74,8 +79,14 @@ def _bad(url: object, reason: str) -> InvalidValueError:
     return InvalidValueError(field="store URL", value=url, reason=reason)
 
 
-def open_store(url: str, *, migrate: bool | None = None, **options: Any) -> Store:
+def open_store(
+    url: str, *, migrate: bool | None = None, create: bool = True, **options: Any
+) -> Store:
     """Open the store named by ``url`` and return its unit-of-work factory.
+
+    ``create=False`` opens only a store that exists: a SQLite file that is not there is a
+    :class:`~prodcore.errors.NotFoundError` (and no file is made), so a mistyped path
+    does not pass for a new, empty store.
 
     ``migrate``: create or upgrade the schema on opening. SQLite always does (it is
     embedded); PostgreSQL does only when asked, and otherwise refuses an outdated
@@ -102,9 +113,19 @@ def open_store(url: str, *, migrate: bool | None = None, **options: Any) -> Stor
                 options.setdefault("busy_timeout", float(params["busy_timeout"][-1]))
             except ValueError:
                 raise _bad(url, "busy_timeout must be a number of seconds") from None
-        return SqliteStore(urllib.parse.unquote(path), **options)
+        file = urllib.parse.unquote(path)
+        if not create and file != ":memory:" and not os.path.exists(file):
+            raise NotFoundError(kind="SQLite store", key=file)
+        return SqliteStore(file, **options)
     if scheme in ("postgresql", "postgres"):
         from prodcore.adapters.postgres import PostgresStore
+
+        try:  # the driver is an extra; say how to install it rather than fail deep inside
+            import psycopg  # noqa: F401
+        except ImportError:
+            raise StoreError(
+                reason="PostgreSQL support is not installed: pip install 'prodcore[postgres]'"
+            ) from None
 
         return PostgresStore(url, migrate=bool(migrate), **options)
     raise _bad(url, "use memory:, sqlite:///path/file.db or postgresql://...")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from prodcore.masterdata import ConsumptionBasis
+from prodcore.numbers import check_member
 from prodcore.orders.execution import ConsumptionLine, calculate_consumption
 from prodcore.orders.model import OrderStatus
 from prodcore.orders.subcontracting import SubcontractRequest, calculate_subcontracts
@@ -18,6 +19,8 @@ def calculate_consumption_lines(
 ) -> tuple[ConsumptionLine, ...]:
     """BC's "Calculate Consumption" over released orders: the lines of a consumption
     journal to review and post with :class:`~prodcore.orders.execution.PostConsumption`."""
+    if basis is not None:
+        check_member(basis, ConsumptionBasis, "basis")
     with uow:
         orders = [uow.orders.get(order_id) for order_id in order_ids]
         return calculate_consumption(orders, uow.master_data, basis)

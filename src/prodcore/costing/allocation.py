@@ -37,7 +37,16 @@ import attrs
 from prodcore.costing.actual import OrderCost
 from prodcore.costing.shares import SHARE_NAMES, CostShares
 from prodcore.errors import InvalidValueError, NotAllowedError
-from prodcore.numbers import HUNDRED, ZERO, Rounding, as_decimal, non_negative, percent, tuple_of
+from prodcore.numbers import (
+    HUNDRED,
+    ZERO,
+    Rounding,
+    as_decimal,
+    member_of,
+    non_negative,
+    percent,
+    tuple_of,
+)
 from prodcore.orders.model import ProductionOrder
 
 __all__ = [
@@ -68,7 +77,9 @@ class CoProduct:
 
     item_no: str
     cost_share_percent: Decimal = attrs.field(converter=as_decimal, validator=percent)
-    kind: ProductKind = attrs.field(default=ProductKind.CO_PRODUCT, kw_only=True)
+    kind: ProductKind = attrs.field(
+        default=ProductKind.CO_PRODUCT, kw_only=True, validator=member_of(ProductKind)
+    )
     quantity: Decimal = attrs.field(
         default=ZERO, converter=as_decimal, validator=non_negative, kw_only=True
     )

@@ -37,22 +37,50 @@ class LedgerReader(Protocol):
     """
 
     @property
-    def posting_setup(self) -> PostingSetup: ...
-    def on_hand(self, item_no: str, location_code: str | None = None) -> Decimal: ...
-    def reversed_quantity(self, source: ValueSource, entry_no: int) -> Decimal: ...
-    def item_entry(self, entry_no: int) -> ItemLedgerEntry: ...
-    def capacity_entry(self, entry_no: int) -> CapacityLedgerEntry: ...
+    def posting_setup(self) -> PostingSetup:
+        """The G/L accounts per role that postings use."""
+
+    def on_hand(self, item_no: str, location_code: str | None = None) -> Decimal:
+        """The quantity of ``item_no`` on hand (base unit): at ``location_code``, or at
+        every location together when it is None.
+
+        >>> from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
+        >>> reader: LedgerReader = InMemoryUnitOfWork(InMemoryStore()).ledger
+        >>> reader.on_hand("BOLT"), reader.on_hand("BOLT", "MAIN")
+        (Decimal('0'), Decimal('0'))
+        """
+
+    def reversed_quantity(self, source: ValueSource, entry_no: int) -> Decimal:
+        """How much of the item (``ValueSource.ITEM``) or capacity entry ``entry_no``
+        has been reversed so far (zero if none)."""
+
+    def item_entry(self, entry_no: int) -> ItemLedgerEntry:
+        """The item ledger entry ``entry_no``."""
+
+    def capacity_entry(self, entry_no: int) -> CapacityLedgerEntry:
+        """The capacity ledger entry ``entry_no``."""
+
     def item_entries(
         self, *, order_id: str | None = None, item_no: str | None = None
-    ) -> list[ItemLedgerEntry]: ...
+    ) -> list[ItemLedgerEntry]:
+        """The item ledger entries, all or those of ``order_id`` and/or ``item_no``
+        (entries without an order, like opening stock, have ``order_id`` "")."""
+
     def capacity_entries(
         self, *, order_id: str | None = None, centre_no: str | None = None
-    ) -> list[CapacityLedgerEntry]: ...
+    ) -> list[CapacityLedgerEntry]:
+        """The capacity ledger entries, all or those of ``order_id`` and/or the work or
+        machine centre ``centre_no``."""
+
     def value_entries(
         self,
         *,
         order_id: str | None = None,
         source: ValueSource | None = None,
         source_entry_no: int | None = None,
-    ) -> list[ValueEntry]: ...
-    def gl_entries(self, *, order_id: str | None = None) -> list[GLEntry]: ...
+    ) -> list[ValueEntry]:
+        """The value entries, all or those of ``order_id``, and/or those valuing the
+        item or capacity entry (``source``) numbered ``source_entry_no``."""
+
+    def gl_entries(self, *, order_id: str | None = None) -> list[GLEntry]:
+        """The G/L entries, all or those of ``order_id``."""

@@ -27,12 +27,17 @@ from decimal import Decimal
 import attrs
 
 from prodcore.clock import check_moment
-from prodcore.errors import InvalidValueError
+from prodcore.errors import InvalidValueError, NotAllowedError, NotFoundError
 from prodcore.ledger.model import ValueSource
 from prodcore.masterdata import CapacityType, ConsumptionBasis
-from prodcore.numbers import ZERO, Duration, as_decimal, tuple_of
+from prodcore.numbers import ZERO, Duration, NumberLike, as_decimal, member_of, tuple_of
 from prodcore.orders.explosion import MasterDataLookup
-from prodcore.orders.flushing import calculable_components, consumption_needed, flushable
+from prodcore.orders.flushing import (
+    calculable_components,
+    consumption_needed,
+    flushable,
+    linked_operation,
+)
 from prodcore.orders.model import Operation, OrderLine, OrderStatus, ProductionOrder
 
 __all__ = [
@@ -104,6 +109,61 @@ class ConsumptionLine:
     component_line_no: int
     quantity: Decimal = attrs.field(converter=as_decimal)
 
+    @classmethod
+    def for_item(
+        cls,
+        order: ProductionOrder,
+        item_no: str,
+        quantity: NumberLike,
+        *,
+        line_no: int | None = None,
+        operation_no: str | None = None,
+    ) -> ConsumptionLine:
+        """The line consuming ``quantity`` of ``item_no`` on ``order``, for a feed that
+        names items, not component lines. ``line_no`` narrows it to one order line and
+        ``operation_no`` to the components linked (by routing link code) to that
+        operation. An item the order does not use is a
+        :class:`~prodcore.errors.NotFoundError`; one on several component lines is
+        refused (:class:`~prodcore.errors.NotAllowedError`) naming them, never guessed.
+
+        >>> from prodcore.orders.model import Component, OrderLine
+        >>> line = OrderLine(10000, "TABLE", "1", components=(
+        ...     Component(10000, "LEG", "PCS", "4", "4"), Component(20000, "TOP", "PCS", "1", "1")))
+        >>> order = ProductionOrder("PO-1", OrderStatus.RELEASED, "TABLE", "1",
+        ...     due_date=dt.date(2026, 3, 9), lines=(line,))
+        >>> ConsumptionLine.for_item(order, "TOP", "1")
+        ConsumptionLine(order_id='PO-1', line_no=10000, component_line_no=20000, quantity=Decimal('1'))
+        >>> ConsumptionLine.for_item(order, "SCREW", "8")
+        Traceback (most recent call last):
+        ...
+        prodcore.errors.NotFoundError: Component of order PO-1 'SCREW' does not exist.
+        """
+        matches = [
+            (line, comp)
+            for line in order.lines
+            if line_no is None or line.line_no == line_no
+            for comp in line.components
+            if comp.item_no == item_no
+            and (
+                operation_no is None
+                or getattr(linked_operation(line, comp), "operation_no", None) == operation_no
+            )
+        ]
+        if not matches:
+            where = "".join(
+                f" {k} {v}" for k, v in (("line", line_no), ("operation", operation_no)) if v
+            )
+            raise NotFoundError(kind=f"Component of order {order.id}{where}", key=item_no)
+        if len(matches) > 1:
+            lines = ", ".join(f"{ol.line_no}/{c.line_no}" for ol, c in matches)
+            raise NotAllowedError(
+                action=f"consume {item_no} on order {order.id} by item",
+                reason=f"it is on component lines {lines} (line/component); name the line "
+                "(line_no, operation_no) or the component line",
+            )
+        line, comp = matches[0]
+        return cls(order.id, line.line_no, comp.line_no, quantity)
+
 
 @attrs.frozen
 class OutputLine:
@@ -131,7 +191,7 @@ class OutputLine:
 class CapacityLine:
     """A capacity journal line: time on a centre not tied to an order (maintenance...)."""
 
-    type: CapacityType
+    type: CapacityType = attrs.field(validator=member_of(CapacityType))
     no: str
     setup_time: Duration = attrs.field(factory=Duration.zero, validator=_non_negative_duration)
     run_time: Duration = attrs.field(factory=Duration.zero, validator=_non_negative_duration)
@@ -298,7 +358,7 @@ class ReverseEntry:
     """
 
     idempotency_key: str
-    source: ValueSource
+    source: ValueSource = attrs.field(validator=member_of(ValueSource))
     entry_no: int
     quantity: Decimal | None = attrs.field(
         default=None, converter=attrs.converters.optional(as_decimal)

@@ -37,6 +37,7 @@ from prodcore.numbers import (
     ZERO,
     Duration,
     as_decimal,
+    member_of,
     non_negative,
     percent,
     tuple_of,
@@ -138,7 +139,7 @@ class CreateOrder:
     item_no: str
     quantity: Decimal = attrs.field(converter=as_decimal, validator=non_negative)
     due_date: dt.date = attrs.field(kw_only=True, validator=supported_date)
-    status: OrderStatus = attrs.field(default=S.FIRM_PLANNED, kw_only=True)
+    status: OrderStatus = attrs.field(default=S.FIRM_PLANNED, kw_only=True, validator=member_of(S))
     location_code: str = attrs.field(default="", kw_only=True)
     description: str = attrs.field(default="", kw_only=True)
     make_to_order: bool = attrs.field(default=False, kw_only=True)
@@ -177,7 +178,7 @@ class ChangeStatus:
     """Move the order to a later status (BC's Change Status)."""
 
     order_id: str
-    to_status: OrderStatus
+    to_status: OrderStatus = attrs.field(validator=member_of(S))
     reason: str = ""
     #: finishing only: finish a line that has consumption or capacity but no output
     #: (allowed only when the setup's ``finish_order_without_output`` is on)
@@ -203,7 +204,9 @@ class AddComponent:
     line_no: int
     item_no: str
     quantity_per: Decimal = attrs.field(converter=as_decimal, validator=non_negative)
-    flushing_method: FlushingMethod | None = attrs.field(default=None, kw_only=True)
+    flushing_method: FlushingMethod | None = attrs.field(
+        default=None, kw_only=True, validator=attrs.validators.optional(member_of(FlushingMethod))
+    )
     scrap_percent: Decimal = attrs.field(
         default=ZERO, converter=as_decimal, validator=percent, kw_only=True
     )
@@ -225,7 +228,9 @@ class ChangeComponent:
     scrap_percent: Decimal | None = attrs.field(
         default=None, kw_only=True, converter=attrs.converters.optional(as_decimal)
     )
-    flushing_method: FlushingMethod | None = attrs.field(default=None, kw_only=True)
+    flushing_method: FlushingMethod | None = attrs.field(
+        default=None, kw_only=True, validator=attrs.validators.optional(member_of(FlushingMethod))
+    )
     routing_link_code: str | None = attrs.field(default=None, kw_only=True)
     name = "change component"
 
@@ -252,7 +257,9 @@ class ChangeOperation:
     concurrent_capacities: Decimal | None = attrs.field(
         default=None, kw_only=True, converter=attrs.converters.optional(as_decimal)
     )
-    flushing_method: FlushingMethod | None = attrs.field(default=None, kw_only=True)
+    flushing_method: FlushingMethod | None = attrs.field(
+        default=None, kw_only=True, validator=attrs.validators.optional(member_of(FlushingMethod))
+    )
     name = "change operation"
 
 

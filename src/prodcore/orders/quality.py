@@ -42,7 +42,7 @@ from prodcore.errors import (
 from prodcore.ledger.model import EntryOrigin, ItemEntryType, ValueSource
 from prodcore.ledger.reader import LedgerReader
 from prodcore.masterdata import QualityFailureAction
-from prodcore.numbers import ZERO, as_decimal, tuple_of
+from prodcore.numbers import ZERO, as_decimal, member_of, tuple_of
 from prodcore.orders.builder import QUALITY_SCRAP, Execution, PostingBuilder
 from prodcore.orders.checks import (
     check_finish_quality,
@@ -102,7 +102,7 @@ class ResolveQualityOrder:
     idempotency_key: str
     order_id: str
     quality_order_no: str
-    action: QualityFailureAction
+    action: QualityFailureAction = attrs.field(validator=member_of(QualityFailureAction))
     quantity: Decimal | None = attrs.field(
         default=None, converter=attrs.converters.optional(as_decimal)
     )

@@ -44,7 +44,7 @@ import attrs
 
 from prodcore.errors import InvalidValueError
 from prodcore.masterdata import CapacityType
-from prodcore.numbers import HUNDRED, ZERO, TimeUnit, as_decimal, tuple_of
+from prodcore.numbers import HUNDRED, ZERO, TimeUnit, as_decimal, check_member, tuple_of
 from prodcore.orders.model import OrderStatus
 from prodcore.scheduling.calendar import Calendars, CentreKey, centre_label
 from prodcore.scheduling.schedule import Allocation
@@ -217,6 +217,7 @@ def load_view(
     """
     if end < start:
         raise InvalidValueError(field="end", value=end, reason=f"is before start {start}")
+    check_member(period, Period, "period")
     wanted = set(statuses)
     s_ord = start.toordinal()
     n_days = end.toordinal() - s_ord
