@@ -297,7 +297,7 @@ class ItemUnitOfMeasure:
         return Rounding(self.rounding_precision, RoundingMode.HALF_UP)
 
 
-def _whole_non_negative(_instance: object, attribute: attrs.Attribute[int], value: int) -> None:
+def _whole_non_negative(_instance: object, attribute: attrs.Attribute[int], value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise InvalidValueError(
             field=attribute.name, value=value, reason="must be a whole number, 0 or more"
@@ -567,9 +567,7 @@ class ProductionBom:
     outputs: tuple[BomOutputLine, ...] = attrs.field(
         default=_NO_OUTPUTS, validator=tuple_of(BomOutputLine), kw_only=True
     )
-    cost_allocation: CostAllocation = attrs.field(
-        default=CostAllocation.FIXED_SHARES, kw_only=True
-    )
+    cost_allocation: CostAllocation = attrs.field(default=CostAllocation.FIXED_SHARES, kw_only=True)
     main_price: Decimal = attrs.field(
         default=ZERO, converter=as_decimal, validator=non_negative, kw_only=True
     )  # sales value allocation: the main item's price

@@ -68,6 +68,8 @@ from prodcore.masterdata import (
     Item,
     ManufacturingSetup,
     MasterData,
+    OutputValuation,
+    ProductionBom,
     Replenishment,
     RoutingLine,
     UnitCostCalculation,
@@ -191,6 +193,17 @@ _Row = tuple[
 _LEAF_TAIL = (ONE, ZERO, ZERO, ZERO, ZERO, ZERO, ZERO, ZERO, ZERO, (), (), None, None, ZERO)
 
 
+@attrs.frozen
+class _Outputs:
+    """What an item's BOM yields besides the item, for one lot (see ``docs/costing.md``,
+    "BOM outputs"). By-products credited at standard are components of negative
+    quantity instead (their standard comes from the graph)."""
+
+    credit: Decimal  # by-products and scrap at a fixed price, for the lot
+    main_share: Decimal  # the main item's cost share / 100
+    co: tuple[tuple[int, Decimal, Decimal], ...]  # (item index, quantity for the lot, share / 100)
+
+
 class _Graph:
     """The items of a rollup as integer-indexed rows of plain values (one tuple per item).
 
@@ -198,7 +211,7 @@ class _Graph:
     lists it changes.
     """
 
-    __slots__ = ("boms", "index", "names", "produced", "rows")
+    __slots__ = ("boms", "derived", "index", "names", "outputs", "produced", "rows")
 
     def __init__(self) -> None:
         self.names: list[str] = []
@@ -206,11 +219,14 @@ class _Graph:
         self.rows: list[_Row] = []
         self.produced: list[bool] = []
         self.boms: dict[int, frozenset[str]] = {}  # items whose BOM has phantoms or versions
+        self.outputs: dict[int, _Outputs] = {}  # items whose BOM has priced outputs
+        self.derived: dict[int, int] = {}  # co-product -> the item whose BOM yields it
 
     def copy_with(self, rows: Mapping[int, _Row], boms: Mapping[int, frozenset[str]]) -> _Graph:
         new = _Graph.__new__(_Graph)
         new.names, new.index = self.names, self.index
         new.rows, new.produced, new.boms = self.rows, self.produced, self.boms
+        new.outputs, new.derived = self.outputs, self.derived
         if rows:
             new.rows = list(self.rows)
             new.produced = list(self.produced)
@@ -233,6 +249,7 @@ class _Compiler:
         self.routings: dict[str, _CompiledRouting] = {}
         self.routing_costs: dict[tuple[str, Decimal, Decimal], _RoutingCost] = {}
         self.phantom_boms: dict[str, tuple[tuple[_PhantomEntry, ...], frozenset[str]]] = {}
+        self.outputs: dict[str, _Outputs] = {}  # by item number
 
     # routings -------------------------------------------------------------------
     def routing(self, routing_no: str) -> _CompiledRouting:
@@ -374,6 +391,7 @@ class _Compiler:
         components: list[int] = []
         quantities: list[Decimal] = []
         used_boms: frozenset[str] | None = None
+        bom: ProductionBom | None = None
         if bom_no:
             first = routing.first_scrap
             by_link = routing.scrap_by_link
@@ -411,13 +429,18 @@ class _Compiler:
                         continue
                     factor, fixed = first if link is None else by_link.get(link, first)
                     quantities.append(qper * (mfg_qty * factor * scrap_factor + fixed))
+        overhead_lot = item.overhead_rate * lot
+        if bom is not None and (bom.outputs or bom.process_loss_percent):
+            lot, overhead_lot = self.outputs_of(item, bom, lot, index_of, components, quantities)
+            if routing_no:  # per unit of the expected output
+                routing_cost = self.routing_cost(routing_no, mfg_qty, lot)
         cap, sub, co, sl_cap, sl_sub, sl_co = routing_cost
         row: _Row = (
             True,
             ZERO,
             lot,
             item.indirect_cost_percent / HUNDRED,
-            item.overhead_rate * lot,
+            overhead_lot,
             cap,
             sub,
             co,
@@ -431,6 +454,58 @@ class _Compiler:
             cap + sub + co,
         )
         return row, used_boms
+
+    def outputs_of(
+        self,
+        item: Item,
+        bom: ProductionBom,
+        lot: Decimal,
+        index_of: Callable[[str], int],
+        components: list[int],
+        quantities: list[Decimal],
+    ) -> tuple[Decimal, Decimal]:
+        """The expected output of a lot (``lot × (1 − loss%)``) and the manufacturing
+        overhead rate part for it (the co-products' own rates included, as their order
+        lines carry them); by-products credited at standard join ``components`` with a
+        negative quantity, the rest goes to ``self.outputs``."""
+        out_lot = lot * bom.yield_factor
+        overhead = item.overhead_rate * out_lot
+        credit = ZERO
+        co: list[tuple[int, Decimal, Decimal]] = []
+        shares = iter(bom.co_product_shares())
+        for output in bom.outputs:
+            qty = output.quantity_per * out_lot
+            if output.is_co_product:
+                co.append((index_of(output.no), qty, next(shares) / HUNDRED))
+                overhead += self.md.item(output.no).overhead_rate * qty
+            elif output.valuation is OutputValuation.STANDARD_COST:
+                components.append(index_of(output.no))
+                quantities.append(-qty)
+            elif output.valuation is OutputValuation.FIXED_PRICE:
+                credit += output.price * qty
+        if co or credit:
+            self.outputs[item.no] = _Outputs(credit, bom.main_share_percent / HUNDRED, tuple(co))
+        return out_lot, overhead
+
+
+def _link_co_products(g: _Graph, outputs: Mapping[str, _Outputs]) -> None:
+    """Record the items' outputs in the graph and make each co-product a produced item
+    whose only component is the item whose BOM yields it (so it comes after it; its
+    costs are written when that item is computed)."""
+    names = g.names
+    for no, outs in outputs.items():
+        m = g.index[no]
+        g.outputs[m] = outs
+        for c, _, _ in outs.co:
+            if c in g.derived or g.rows[c][0]:
+                other = names[g.derived[c]] if c in g.derived else "its own BOM or routing"
+                raise NotAllowedError(
+                    action=f"roll up {names[c]} as a co-product of {no}",
+                    reason=f"its standard cost would also come from {other}",
+                )
+            g.derived[c] = m
+            g.rows[c] = (True, ZERO, ONE, ZERO, ZERO, ZERO, ZERO, ZERO, ZERO, ZERO, ZERO,
+                         (m,), (ZERO,), None, None, ZERO)  # fmt: skip
 
 
 def _unit_rounder(rounding: Rounding) -> Callable[[Decimal], Decimal]:
@@ -598,7 +673,10 @@ class StandardCostRollup:
         rows, produced = g.rows, g.produced
         sm, sc, ss, sco, smo = self._sm, self._sc, self._ss, self._sco, self._smo
         up = self._up
+        outputs, derived = g.outputs, g.derived
         for i in indices:
+            if derived and i in derived:
+                continue  # written with the item whose BOM yields it
             (is_produced, unit_cost, lot, indirect, overhead_lot, cap, sub, co,
              b, c_, d, components, quantities, _, _, capacity) = rows[i]  # fmt: skip
             if not is_produced:
@@ -621,6 +699,10 @@ class StandardCostRollup:
                     amount = q * up[c][0]
                     mat += amount
                     ru_mat += amount
+            if outputs and i in outputs:
+                ru = (ru_mat, ru_cap, ru_sub, ru_co, ru_mo)
+                self._share_outputs(i, outputs[i], mat, ru, rows[i])
+                continue
             mo = (mat + capacity) * indirect + overhead_lot if indirect else overhead_lot
             sm[i] = a = rnd(mat / lot)
             sc[i] = b
@@ -635,6 +717,49 @@ class StandardCostRollup:
                 rnd((ru_co + co) / lot) if ru_co else d,
                 rnd((ru_mo + mo) / lot) if ru_mo else e,
             )
+
+    def _share_outputs(
+        self,
+        i: int,
+        outs: _Outputs,
+        mat: Decimal,
+        ru: tuple[Decimal, Decimal, Decimal, Decimal, Decimal],
+        row: _Row,
+    ) -> None:
+        """An item whose BOM has outputs: its lot cost net of fixed-price credits, shared
+        exactly (each share × cost share / 100, no rounding) between the item and its
+        co-products, each part then divided by that product's quantity for the lot."""
+        lot, indirect, overhead_lot, cap, sub, co, capacity = (
+            row[2],
+            row[3],
+            row[4],
+            row[5],
+            row[6],
+            row[7],
+            row[15],
+        )
+        mat -= outs.credit
+        mo = (mat + capacity) * indirect + overhead_lot
+        single = (mat, cap, sub, co, mo)
+        ru_mat, ru_cap, ru_sub, ru_co, ru_mo = ru
+        rolled = (ru_mat - outs.credit, ru_cap + cap, ru_sub + sub, ru_co + co, ru_mo + mo)
+        self._put_part(i, single, rolled, outs.main_share, lot)
+        for c, quantity, share in outs.co:
+            self._put_part(c, single, rolled, share, quantity)
+
+    def _put_part(
+        self,
+        i: int,
+        single: Sequence[Decimal],
+        rolled: Sequence[Decimal],
+        share: Decimal,
+        quantity: Decimal,
+    ) -> None:
+        rnd = self._round
+        a, b, c, d, e = (rnd(amount * share / quantity) for amount in single)
+        self._sm[i], self._sc[i], self._ss[i], self._sco[i], self._smo[i] = a, b, c, d, e
+        ru_mat, ru_cap, ru_sub, ru_co, ru_mo = (rnd(x * share / quantity) for x in rolled)
+        self._up[i] = (a + b + c + d + e, ru_mat, ru_cap, ru_sub, ru_co, ru_mo)
 
     def update(
         self,
@@ -709,9 +834,10 @@ class StandardCostRollup:
                 rows[i] = row
                 if used is not None:
                     new_boms[i] = used
+            graph = _with_outputs(g, g.copy_with(rows, new_boms), rows, compiler.outputs)
         except _GraphChangedError:
             return self._full_update(md)
-        new = self._copy(g.copy_with(rows, new_boms))
+        new = self._copy(graph)
         if compiler.routings:
             new._routing_centres = {
                 **self._routing_centres,
@@ -778,6 +904,25 @@ class _GraphChangedError(Exception):
     """Internal: an update changes the BOM graph; roll everything up again."""
 
 
+def _co_indices(outs: _Outputs | None) -> tuple[int, ...]:
+    return tuple(c for c, _, _ in outs.co) if outs else ()
+
+
+def _with_outputs(
+    old: _Graph, new: _Graph, rows: Mapping[int, _Row], outputs: Mapping[str, _Outputs]
+) -> _Graph:
+    """``new`` with the recompiled items' outputs; other co-products than before change
+    the graph (raises :class:`_GraphChangedError`)."""
+    if not (old.outputs or outputs):
+        return new
+    changed = {i: outputs.get(old.names[i]) for i in rows}
+    if any(_co_indices(old.outputs.get(i)) != _co_indices(o) for i, o in changed.items()):
+        raise _GraphChangedError
+    new.outputs = {i: o for i, o in old.outputs.items() if i not in changed}
+    new.outputs.update({i: o for i, o in changed.items() if o is not None})
+    return new
+
+
 def roll_up(
     md: MasterData, item_nos: Iterable[str] | None = None, *, at: dt.date | None = None
 ) -> StandardCostRollup:
@@ -839,6 +984,8 @@ def roll_up(
             if used is not None:
                 g.boms[i] = used
             i += 1
+    if compiler.outputs:
+        _link_co_products(g, compiler.outputs)
     n_items = len(names)
     g.produced = [row[0] for row in g.rows]
     components = [row[11] for row in g.rows]
