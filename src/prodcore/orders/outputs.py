@@ -29,7 +29,7 @@ residual (exact − rounded) is kept on :class:`ExpectedOutput`; a quantity that
 ...         outputs=(BomOutputLine("MEAL", 2, cost_share_percent=30),
 ...                  BomOutputLine("HULLS", "0.25", kind=OutputKind.BY_PRODUCT)))])
 >>> [(o.item_no, str(o.quantity), str(o.residual)) for o in expected_outputs("PRESS", Decimal("4.5"), md)]
-[('MEAL', '9.0', '0'), ('HULLS', '1.1', '0.025')]
+[('MEAL', '9.00000', '0.00000'), ('HULLS', '1.1', '0.025')]
 >>> expected_output_quantity(Decimal(100), md.bom("PRESS"))
 Decimal('90.0')
 """
