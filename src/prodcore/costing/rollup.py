@@ -62,6 +62,7 @@ from prodcore.costing.shares import CostShares, ItemCost
 from prodcore.errors import BomCycleError, InvalidValueError, NotAllowedError, NotFoundError
 from prodcore.masterdata import (
     BomLineType,
+    BomOutputLine,
     CalculationFormula,
     CapacityType,
     CostingMethod,
@@ -86,6 +87,7 @@ from prodcore.numbers import (
     tuple_of,
 )
 from prodcore.orders.explosion import accumulate_routing_scrap, explode_bom
+from prodcore.orders.outputs import explode_outputs
 
 __all__ = [
     "CostChange",
@@ -250,6 +252,7 @@ class _Compiler:
         self.routing_costs: dict[tuple[str, Decimal, Decimal], _RoutingCost] = {}
         self.phantom_boms: dict[str, tuple[tuple[_PhantomEntry, ...], frozenset[str]]] = {}
         self.outputs: dict[str, _Outputs] = {}  # by item number
+        self.outputs_of_boms: dict[str, tuple[BomOutputLine, ...]] = {}
 
     # routings -------------------------------------------------------------------
     def routing(self, routing_no: str) -> _CompiledRouting:
@@ -430,8 +433,11 @@ class _Compiler:
                     factor, fixed = first if link is None else by_link.get(link, first)
                     quantities.append(qper * (mfg_qty * factor * scrap_factor + fixed))
         overhead_lot = item.overhead_rate * lot
-        if bom is not None and (bom.outputs or bom.process_loss_percent):
-            lot, overhead_lot = self.outputs_of(item, bom, lot, index_of, components, quantities)
+        if bom is not None and (bom.outputs or bom.process_loss_percent or used_boms):
+            outputs = bom.outputs if used_boms is None else self.phantom_outputs(bom.no)
+            lot, overhead_lot = self.outputs_of(
+                item, bom, outputs, lot, index_of, components, quantities
+            )
             if routing_no:  # per unit of the expected output
                 routing_cost = self.routing_cost(routing_no, mfg_qty, lot)
         cap, sub, co, sl_cap, sl_sub, sl_co = routing_cost
@@ -459,6 +465,7 @@ class _Compiler:
         self,
         item: Item,
         bom: ProductionBom,
+        outputs: Sequence[BomOutputLine],
         lot: Decimal,
         index_of: Callable[[str], int],
         components: list[int],
@@ -473,7 +480,7 @@ class _Compiler:
         credit = ZERO
         co: list[tuple[int, Decimal, Decimal]] = []
         shares = iter(bom.co_product_shares())
-        for output in bom.outputs:
+        for output in outputs:
             qty = output.quantity_per * out_lot
             if output.is_co_product:
                 co.append((index_of(output.no), qty, next(shares) / HUNDRED))
@@ -486,6 +493,13 @@ class _Compiler:
         if co or credit:
             self.outputs[item.no] = _Outputs(credit, bom.main_share_percent / HUNDRED, tuple(co))
         return out_lot, overhead
+
+    def phantom_outputs(self, bom_no: str) -> tuple[BomOutputLine, ...]:
+        """The outputs of a BOM with phantoms or versions, its phantoms' included."""
+        found = self.outputs_of_boms.get(bom_no)
+        if found is None:
+            found = self.outputs_of_boms[bom_no] = explode_outputs(bom_no, self.md, self.at)
+        return found
 
 
 def _link_co_products(g: _Graph, outputs: Mapping[str, _Outputs]) -> None:
