@@ -46,12 +46,8 @@ from prodcore.orders.execution import (
 )
 from prodcore.orders.lifecycle import ChangeStatus, CreateOrder
 from prodcore.orders.model import OrderStatus, ProductionOrder
-from prodcore.orders.outputs import (
-    by_product_lines,
-    co_product_output_lines,
-    explode_outputs,
-    process_loss,
-)
+from prodcore.orders.output_lines import by_product_lines, co_product_output_lines, process_loss
+from prodcore.orders.outputs import explode_outputs
 from prodcore.ports import UnitOfWork
 
 D = Decimal

@@ -10,9 +10,8 @@ of the main item. What is expected follows from the output:
   phantom's quantity per multiplied in (a phantom passes its by-products and scrap to the
   parent; a co-product on a phantom is refused, its cost share would have no order line);
 * :func:`co_product_specs`: what ``CreateOrder`` puts on co-product lines;
-* :func:`expected_outputs`, :func:`by_product_lines`, :func:`co_product_output_lines`: the
-  co- and by-product quantities for a main output, ready to post;
-* :func:`process_loss`: expected and actual loss of each main line, as quantities.
+* :func:`expected_outputs`: the co- and by-product quantities for a main output (ready
+  to post with :mod:`prodcore.orders.output_lines`, which also reports process loss).
 
 **Rounding rule** (BC has none): an expected co- or by-product quantity is
 ``quantity per × main output`` rounded half up to the item's rounding precision, and the
@@ -39,6 +38,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from decimal import Decimal
+from typing import Protocol
 
 import attrs
 
@@ -46,30 +46,32 @@ from prodcore.errors import BomCycleError, NotAllowedError
 from prodcore.masterdata import (
     BomLineType,
     BomOutputLine,
+    Item,
     OutputKind,
     OutputValuation,
     ProductionBom,
 )
 from prodcore.numbers import ONE, ZERO
-from prodcore.orders.explosion import MasterDataLookup
-from prodcore.orders.journals import ByProductLine, OutputLine
-from prodcore.orders.model import OrderLine, ProductionOrder
 
 __all__ = [
     "ExpectedOutput",
-    "LineLoss",
-    "by_product_lines",
-    "co_product_output_lines",
+    "OutputsLookup",
     "co_product_specs",
     "expected_output_quantity",
     "expected_outputs",
     "explode_outputs",
-    "process_loss",
 ]
 
 
+class OutputsLookup(Protocol):
+    """What expecting outputs reads of master data (``MasterData`` and repositories fit)."""
+
+    def item(self, no: str) -> Item: ...
+    def bom(self, no: str) -> ProductionBom: ...
+
+
 def explode_outputs(
-    bom_no: str, md: MasterDataLookup, at: dt.date | None = None
+    bom_no: str, md: OutputsLookup, at: dt.date | None = None
 ) -> tuple[BomOutputLine, ...]:
     """The BOM's outputs, then those of its phantom lines (depth first, in line order),
     each per unit of the top BOM's main output.
@@ -155,7 +157,7 @@ class ExpectedOutput:
 
 
 def expected_outputs(
-    bom_no: str, main_output: Decimal, md: MasterDataLookup, at: dt.date | None = None
+    bom_no: str, main_output: Decimal, md: OutputsLookup, at: dt.date | None = None
 ) -> tuple[ExpectedOutput, ...]:
     """The co-, by-products and scrap expected with ``main_output`` of the BOM's item."""
     result: list[ExpectedOutput] = []
@@ -169,7 +171,7 @@ def expected_outputs(
 
 
 def co_product_specs(
-    item_no: str, quantity: Decimal, md: MasterDataLookup, at: dt.date | None = None
+    item_no: str, quantity: Decimal, md: OutputsLookup, at: dt.date | None = None
 ) -> tuple[tuple[str, Decimal, Decimal], ...]:
     """(item, quantity, cost share %) of each co-product of the item's BOM for an order
     of ``quantity``: the co-product's quantity follows the expected main output."""
@@ -182,88 +184,3 @@ def co_product_specs(
     return tuple(
         (o.item_no, o.quantity, share) for o, share in zip(co, bom.co_product_shares(), strict=True)
     )
-
-
-def _main_line(order: ProductionOrder, line_no: int) -> tuple[OrderLine, str]:
-    line = order.line(line_no)
-    if line.bom_no is None:
-        raise NotAllowedError(
-            action=f"expect outputs of line {line_no} of order {order.id}",
-            reason="the line has no production BOM",
-        )
-    return line, line.bom_no
-
-
-def by_product_lines(
-    order: ProductionOrder, line_no: int, main_output: Decimal, md: MasterDataLookup
-) -> tuple[ByProductLine, ...]:
-    """The by-product postings (``PostByProduct`` lines) expected with ``main_output`` of
-    the order line, from its BOM at the order's due date; valued by each output's basis."""
-    line, bom_no = _main_line(order, line_no)
-    return tuple(
-        ByProductLine(order.id, line.line_no, o.item_no, o.quantity, unit_cost=o.unit_cost)
-        for o in expected_outputs(bom_no, main_output, md, order.due_date)
-        if o.kind is not OutputKind.CO_PRODUCT and o.quantity > 0
-    )
-
-
-def co_product_output_lines(
-    order: ProductionOrder, line_no: int, main_output: Decimal, md: MasterDataLookup
-) -> tuple[OutputLine, ...]:
-    """The output of the order's co-product lines (``PostOutput`` lines) expected with
-    ``main_output`` of the main line, from its BOM at the order's due date."""
-    _, bom_no = _main_line(order, line_no)
-    co_lines = {line.item_no: line for line in order.lines if line.co_product}
-    return tuple(
-        OutputLine(order.id, co_lines[o.item_no].line_no, None, output_quantity=o.quantity)
-        for o in expected_outputs(bom_no, main_output, md, order.due_date)
-        if o.kind is OutputKind.CO_PRODUCT and o.quantity > 0 and o.item_no in co_lines
-    )
-
-
-@attrs.frozen
-class LineLoss:
-    """Process loss of an order line: ``quantity`` put through, the ``expected`` output
-    and loss, the ``actual`` output so far and the loss it leaves (``quantity − actual``,
-    scrap posted on output included); ``excess`` = actual loss − expected loss."""
-
-    line_no: int
-    item_no: str
-    quantity: Decimal
-    loss_percent: Decimal
-    expected_output: Decimal
-    actual_output: Decimal
-
-    @property
-    def expected_loss(self) -> Decimal:
-        return self.quantity - self.expected_output
-
-    @property
-    def actual_loss(self) -> Decimal:
-        return self.quantity - self.actual_output
-
-    @property
-    def excess(self) -> Decimal:
-        return self.actual_loss - self.expected_loss
-
-
-def process_loss(order: ProductionOrder, md: MasterDataLookup) -> tuple[LineLoss, ...]:
-    """Expected and actual process loss of each line with a BOM (co-product lines and
-    lines without BOM have none). At finish the actual loss is final; its cost is in the
-    variances, since the line's actual cost is spread over a smaller output."""
-    result: list[LineLoss] = []
-    for line in order.lines:
-        if line.bom_no is None or line.co_product:
-            continue
-        bom = md.bom(line.bom_no)
-        result.append(
-            LineLoss(
-                line.line_no,
-                line.item_no,
-                line.quantity,
-                bom.process_loss_percent,
-                expected_output_quantity(line.quantity, bom),
-                line.finished_quantity,
-            )
-        )
-    return tuple(result)
