@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
 from prodcore.app import adjust_cost, handle, put_master_data
 from prodcore.clock import FixedClock
-from prodcore.costing import ImplementStandardCost, actual_cost, roll_up
+from prodcore.costing import ImplementStandardCost, actual_cost, roll_up, single_level_cost
 from prodcore.errors import BomCycleError, InvalidValueError, NotAllowedError
 from prodcore.masterdata import (
     BomLine,
@@ -179,6 +179,13 @@ def test_worked_example_rollup_shares_the_net_cost_60_40() -> None:
     assert co.produced
     assert rollup.topological_order().index("CO") > rollup.topological_order().index("P")
     assert p.rolled_up.total == D("11.40000") and co.rolled_up.total == D("7.60000")
+
+
+def test_single_level_cost_applies_the_outputs() -> None:
+    md = _md(_records())
+    assert single_level_cost("P", md) == roll_up(md)["P"].single_level
+    fixed = _md(_records(by_valuation=OutputValuation.FIXED_PRICE, by_price="3"))
+    assert single_level_cost("P", fixed).total == D("11.10000")
 
 
 def test_worked_example_order_runs_exactly_to_standard() -> None:

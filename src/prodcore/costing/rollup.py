@@ -1136,7 +1136,8 @@ def single_level_cost(
         return CostShares(material=unit_cost)
     rnd = compiler.round
     mat = ZERO
-    for comp_no, q in zip(names, row[12], strict=True):
+    for c, q in zip(row[11], row[12], strict=True):
+        comp_no = names[c]  # co-products are named too, but no components
         if comp_no in overrides:
             cost = overrides[comp_no]
         else:
@@ -1148,5 +1149,11 @@ def single_level_cost(
             )
             cost = comp.standard_cost if use_standard else comp.unit_cost
         mat += q * cost
+    outs = compiler.outputs.get(item_no)
+    if outs is not None:  # the BOM's outputs: credits off material, the main item's share
+        mat -= outs.credit
+        mo = (mat + cap + sub + co) * indirect + overhead_lot
+        share = outs.main_share
+        return CostShares(*(rnd(a * share / lot) for a in (mat, cap, sub, co, mo)))
     mo = (mat + cap + sub + co) * indirect + overhead_lot
     return CostShares(rnd(mat / lot), sl_cap, sl_sub, sl_co, rnd(mo / lot))
