@@ -444,50 +444,63 @@ def test_co_product_quantities_follow_the_expected_output_and_round() -> None:
 
 # ------------------------------------------------------------------ properties
 
-_shares = st.sampled_from([0, 10, 30, 40, 50, 70, 90, 100])
-_valuations = st.sampled_from(list(OutputValuation))
+
+@attrs.frozen
+class _Case:
+    """A random BOM of the shape of :func:`_records` (integer costs and shares)."""
+
+    co_share: int
+    co_per: str
+    by_per: str
+    by_valuation: OutputValuation
+    raw_cost: int
+    by_cost: int
+    loss: int
+    overhead_rate: int
+
+    @property
+    def out(self) -> D:
+        return D(10) * (1 - D(self.loss) / 100)
+
+    @property
+    def credit(self) -> D:
+        if self.by_valuation is OutputValuation.ZERO:
+            return D(0)
+        return D(self.by_per) * self.out * self.by_cost
+
+    def records(self) -> list[Record]:
+        return _records(
+            **{name: getattr(self, name) for name in attrs.fields_dict(_Case)},
+            by_price=str(self.by_cost),
+        )
+
+
+def _cases(
+    shares: list[int], co_pers: list[str], losses: list[int], overhead_rates: list[int]
+) -> st.SearchStrategy[_Case]:
+    return st.builds(
+        _Case,
+        co_share=st.sampled_from(shares),
+        co_per=st.sampled_from(co_pers),
+        by_per=st.sampled_from(["0.5", "1", "2"]),
+        by_valuation=st.sampled_from(list(OutputValuation)),
+        raw_cost=st.integers(1, 50),
+        by_cost=st.integers(0, 20),
+        loss=st.sampled_from(losses),
+        overhead_rate=st.sampled_from(overhead_rates),
+    )
 
 
 @settings(max_examples=40, deadline=None)
-@given(
-    co_share=_shares,
-    co_per=st.sampled_from(["1", "2", "5", "0.5"]),
-    by_per=st.sampled_from(["0.5", "1", "2"]),
-    by_valuation=_valuations,
-    raw_cost=st.integers(1, 50),
-    by_cost=st.integers(0, 20),
-    loss=st.sampled_from([0, 10, 20, 50]),
-    overhead_rate=st.integers(0, 3),
-)
-def test_rollup_shares_inputs_less_credits_exactly(
-    co_share: int,
-    co_per: str,
-    by_per: str,
-    by_valuation: OutputValuation,
-    raw_cost: int,
-    by_cost: int,
-    loss: int,
-    overhead_rate: int,
-) -> None:
-    records = _records(
-        co_share=co_share,
-        co_per=co_per,
-        by_per=by_per,
-        by_valuation=by_valuation,
-        by_price=str(by_cost),
-        raw_cost=raw_cost,
-        by_cost=by_cost,
-        loss=loss,
-        overhead_rate=overhead_rate,
-    )
-    rollup = roll_up(_md(records))
-    out = D(10) * (1 - D(loss) / 100)
-    credit = D(0) if by_valuation is OutputValuation.ZERO else D(by_per) * out * by_cost
-    net = 20 * D(raw_cost) - credit + 100 + overhead_rate * out
+@given(_cases([0, 10, 30, 40, 50, 70, 90, 100], ["1", "2", "5", "0.5"], [0, 10, 20, 50], [0, 1, 3]))
+def test_rollup_shares_inputs_less_credits_exactly(case: _Case) -> None:
+    rollup = roll_up(_md(case.records()))
+    out = case.out
+    net = 20 * D(case.raw_cost) - case.credit + 100 + case.overhead_rate * out
     unit = D("0.00001")
-    parts = {"P": net * (100 - co_share) / 100, "CO": net * co_share / 100}
+    parts = {"P": net * (100 - case.co_share) / 100, "CO": net * case.co_share / 100}
     assert sum(parts.values()) == net  # shared exactly
-    quantities = {"P": out, "CO": D(co_per) * out}
+    quantities = {"P": out, "CO": D(case.co_per) * out}
     for no, part in parts.items():
         cost = rollup[no]
         assert cost.single_level.total == rollup.standard_cost(no)
@@ -498,38 +511,10 @@ def test_rollup_shares_inputs_less_credits_exactly(
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    co_share=st.sampled_from([0, 10, 40, 50, 90]),
-    co_per=st.sampled_from(["1", "2", "5"]),
-    by_per=st.sampled_from(["0.5", "1", "2"]),
-    by_valuation=_valuations,
-    raw_cost=st.integers(1, 50),
-    by_cost=st.integers(0, 20),
-    loss=st.sampled_from([0, 20, 50]),
-)
-def test_an_order_run_to_standard_has_no_variance_and_leaves_no_wip(
-    co_share: int,
-    co_per: str,
-    by_per: str,
-    by_valuation: OutputValuation,
-    raw_cost: int,
-    by_cost: int,
-    loss: int,
-) -> None:
-    out = D(10) * (1 - D(loss) / 100)
-    credit = D(0) if by_valuation is OutputValuation.ZERO else D(by_per) * out * by_cost
-    assume(credit < 20 * raw_cost + 100)  # a standard cost is not negative
-    records = _records(
-        co_share=co_share,
-        co_per=co_per,
-        by_per=by_per,
-        by_valuation=by_valuation,
-        by_price=str(by_cost),
-        raw_cost=raw_cost,
-        by_cost=by_cost,
-        loss=loss,
-    )
-    uow, order, clock = _run(records, output=out, run_hours=D(5))
+@given(_cases([0, 10, 40, 50, 90], ["1", "2", "5"], [0, 20, 50], [0]))
+def test_an_order_run_to_standard_has_no_variance_and_leaves_no_wip(case: _Case) -> None:
+    assume(case.credit < 20 * case.raw_cost + 100)  # a standard cost is not negative
+    uow, order, clock = _run(case.records(), output=case.out, run_hours=D(5))
     result = adjust_cost(uow, "PO-1", clock=clock, idempotency_key="ADJ")
     assert result.batch is not None
     assert [v for v in result.batch.value_entries if v.entry_type.value != "DIRECT_COST"] == []
