@@ -8,6 +8,7 @@ with every figure, properties over random BOMs)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 
 import attrs
@@ -27,6 +28,7 @@ from prodcore.masterdata import (
     CapacityType,
     CostAllocation,
     Item,
+    LeadTime,
     MasterData,
     OutputKind,
     OutputValuation,
@@ -49,6 +51,7 @@ from prodcore.orders.model import OrderStatus, ProductionOrder
 from prodcore.orders.output_lines import by_product_lines, co_product_output_lines, process_loss
 from prodcore.orders.outputs import explode_outputs
 from prodcore.ports import UnitOfWork
+from prodcore.serialization import dumps, loads
 
 D = Decimal
 DUE = dt.date(2026, 3, 9)
@@ -525,3 +528,30 @@ def test_an_order_run_to_standard_has_no_variance_and_leaves_no_wip(case: _Case)
     outputs = {line.item_no: line.finished_quantity for line in order.lines}
     at_standard = sum((standards[no] * outputs[no] for no in standards), D(0))
     assert at_standard == cost.actual.total
+
+
+def test_changing_a_bom_s_shares_is_incremental_other_co_products_roll_up_again() -> None:
+    md = _md(_records())
+    rollup = roll_up(md)
+    bom = _bom(_records())
+    co, by = bom.outputs
+    shares = attrs.evolve(bom, outputs=(attrs.evolve(co, cost_share_percent=50), by))
+    update = rollup.update(attrs.evolve(md, boms={"PB": shares}), boms=["PB"])
+    assert not update.full
+    assert update.rollup.standard_cost("P") == update.rollup.standard_cost("CO") == D("9.5")
+    other = attrs.evolve(bom, outputs=(BomOutputLine("RAW2", 1, cost_share_percent=40),))
+    raw2 = Item("RAW2", base_unit="KG")
+    changed = attrs.evolve(md, items={**md.items, "RAW2": raw2}, boms={"PB": other})
+    update = rollup.update(changed, boms=["PB"])
+    assert update.full
+    assert update.rollup.standard_cost("RAW2") == D("8.00000")  # 200 × 40 % / 10
+
+
+def test_a_bom_stored_before_outputs_existed_reads_with_no_outputs() -> None:
+    stored = {"no": "B", "lines": [{"no": "C", "quantity_per": "2"}]}
+    bom = loads(json.dumps(stored), ProductionBom)
+    assert (bom.outputs, bom.process_loss_percent, bom.main_share_percent) == ((), 0, 100)
+    item = loads(json.dumps({"no": "X", "base_unit": "PCS"}), Item)
+    assert item.production_lead_time is None
+    lead = Item("X", base_unit="PCS", production_lead_time=LeadTime(weeks=2))
+    assert loads(dumps(lead), Item) == lead

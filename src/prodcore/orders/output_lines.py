@@ -1,5 +1,31 @@
 """Posting lines for the outputs a BOM expects with a main output, and process loss of an
-order's lines (pure; the rules are in :mod:`prodcore.orders.outputs`)."""
+order's lines (pure; the rules are in :mod:`prodcore.orders.outputs`).
+
+An order of 100 OIL from a press that loses 10 % and yields 2 MEAL (30 % of the cost) and
+0.25 HULLS (credited at 0.40) per litre of oil:
+
+>>> import datetime as dt
+>>> from prodcore.masterdata import *
+>>> from prodcore.orders.lifecycle import CreateOrder, decide
+>>> md = MasterData.of(
+...     items=[Item("OIL", base_unit="L", replenishment=Replenishment.PRODUCTION,
+...                 production_bom_no="PRESS"),
+...            Item("SEED", base_unit="KG"), Item("MEAL", base_unit="KG"),
+...            Item("HULLS", base_unit="KG")],
+...     boms=[ProductionBom("PRESS", (BomLine("SEED", 3),), process_loss_percent=10,
+...         outputs=(BomOutputLine("MEAL", 2, cost_share_percent=30),
+...                  BomOutputLine("HULLS", "0.25", kind=OutputKind.BY_PRODUCT,
+...                                valuation=OutputValuation.FIXED_PRICE, price="0.40")))])
+>>> (created,) = decide(None, CreateOrder("PO", "OIL", 100, due_date=dt.date(2026, 3, 9)),
+...                     md, dt.datetime(2026, 3, 2, tzinfo=dt.UTC))
+>>> order = created.order
+>>> [(b.item_no, str(b.quantity), str(b.unit_cost)) for b in by_product_lines(order, 10000, Decimal(90), md)]
+[('HULLS', '22.50000', '0.40')]
+>>> [(o.line_no, str(o.output_quantity)) for o in co_product_output_lines(order, 10000, Decimal(90), md)]
+[(20000, '180.00000')]
+>>> [(str(l.expected_output), str(l.expected_loss)) for l in process_loss(order, md)]
+[('90.0', '10.0')]
+"""
 
 from __future__ import annotations
 
