@@ -544,6 +544,17 @@ class BomOutputLine:
 
 
 _NO_OUTPUTS: tuple[BomOutputLine, ...] = ()
+
+
+def _check_loss(loss_percent: Decimal) -> None:
+    if loss_percent >= HUNDRED:
+        raise InvalidValueError(
+            field="process_loss_percent",
+            value=loss_percent,
+            reason="must be below 100 (something must come out)",
+        )
+
+
 _SHARE_ROUNDING = Rounding(Decimal("0.00001"), RoundingMode.HALF_UP)
 
 
@@ -578,12 +589,7 @@ class ProductionBom:
     )
 
     def __attrs_post_init__(self) -> None:
-        if self.process_loss_percent >= HUNDRED:
-            raise InvalidValueError(
-                field="process_loss_percent",
-                value=self.process_loss_percent,
-                reason="must be below 100 (something must come out)",
-            )
+        _check_loss(self.process_loss_percent)
         names = [o.no for o in self.outputs]
         if len(set(names)) != len(names):
             raise InvalidValueError(field="outputs", value=tuple(names), reason="items repeat")
@@ -721,8 +727,14 @@ class Routing:
         default=(), validator=tuple_of(RoutingVersion), kw_only=True
     )
     description: str = attrs.field(default="", kw_only=True)
+    # planned loss of the process, as on a BOM (``ProductionBom.process_loss_percent``);
+    # an item whose BOM and routing both state one loses both, one after the other
+    process_loss_percent: Decimal = attrs.field(
+        default=ZERO, converter=as_decimal, validator=percent, kw_only=True
+    )
 
     def __attrs_post_init__(self) -> None:
+        _check_loss(self.process_loss_percent)
         for lines in (self.lines, *(v.lines for v in self.versions)):
             ops = [line.operation_no for line in lines]
             if len(set(ops)) != len(ops):
@@ -737,6 +749,11 @@ class Routing:
                     value=tuple(links),
                     reason="a routing link code is used on two operations",
                 )
+
+    @property
+    def yield_factor(self) -> Decimal:
+        """Expected output per unit put into the operations: ``1 − loss / 100``."""
+        return ONE - self.process_loss_percent / HUNDRED
 
     def active_lines(self, at: dt.date | None = None) -> tuple[RoutingLine, ...]:
         """The operations valid at ``at``, sorted by operation number."""

@@ -46,7 +46,7 @@ from prodcore.orders.execution import (
     PostConsumption,
     PostOutput,
 )
-from prodcore.orders.lifecycle import ChangeStatus, CreateOrder
+from prodcore.orders.lifecycle import ChangeStatus, CreateOrder, OrderCreated, decide
 from prodcore.orders.model import OrderStatus, ProductionOrder
 from prodcore.orders.output_lines import by_product_lines, co_product_output_lines, process_loss
 from prodcore.orders.outputs import explode_outputs
@@ -555,3 +555,25 @@ def test_a_bom_stored_before_outputs_existed_reads_with_no_outputs() -> None:
     assert item.production_lead_time is None
     lead = Item("X", base_unit="PCS", production_lead_time=LeadTime(weeks=2))
     assert loads(dumps(lead), Item) == lead
+
+
+def test_a_routing_states_process_loss_too_and_losses_combine() -> None:
+    records = _records()
+    routing = records[5]
+    assert isinstance(routing, Routing)
+    lossy = attrs.evolve(routing, process_loss_percent=20)
+    md = _md([*records[:5], lossy, *records[6:]])
+    # as a BOM loss of 20 %: 8 out of the lot of 10, credit 4 × 2 = 8, 192 for the lot
+    assert roll_up(md).standard_cost("P") == roll_up(_md(_records(loss=20))).standard_cost("P")
+    both = _md([*_records(loss=50)[:5], lossy, *records[6:]])
+    # 10 × 0.5 × 0.8 = 4 out: credit 2 × 2 = 4, 196 for the lot, P 196 × 60 % / 4
+    assert roll_up(both).standard_cost("P") == D("29.40000")
+    (created,) = decide(
+        None, CreateOrder("PO", "P", 10, due_date=DUE), both, dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
+    )
+    assert isinstance(created, OrderCreated)
+    assert [(line.item_no, line.quantity) for line in created.order.lines] == [("P", 10), ("CO", 4)]
+    (loss,) = process_loss(created.order, both)
+    assert (loss.loss_percent, loss.expected_output, loss.expected_loss) == (60, 4, 6)
+    with pytest.raises(InvalidValueError, match="below 100"):
+        attrs.evolve(routing, process_loss_percent=100)

@@ -253,6 +253,7 @@ class _Compiler:
         self.phantom_boms: dict[str, tuple[tuple[_PhantomEntry, ...], frozenset[str]]] = {}
         self.outputs: dict[str, _Outputs] = {}  # by item number
         self.outputs_of_boms: dict[str, tuple[BomOutputLine, ...]] = {}
+        self.routing_yields: dict[str, Decimal] = {}
 
     # routings -------------------------------------------------------------------
     def routing(self, routing_no: str) -> _CompiledRouting:
@@ -433,10 +434,14 @@ class _Compiler:
                     factor, fixed = first if link is None else by_link.get(link, first)
                     quantities.append(qper * (mfg_qty * factor * scrap_factor + fixed))
         overhead_lot = item.overhead_rate * lot
+        output_yield = self.routing_yield(routing_no) if routing_no else ONE
+        outputs: Sequence[BomOutputLine] = ()
         if bom is not None and (bom.outputs or bom.process_loss_percent or used_boms):
             outputs = bom.outputs if used_boms is None else self.phantom_outputs(bom.no)
+            output_yield *= bom.yield_factor
+        if outputs or output_yield != ONE:
             lot, overhead_lot = self.outputs_of(
-                item, bom, outputs, lot, index_of, components, quantities
+                item, bom, outputs, lot * output_yield, index_of, components, quantities
             )
             if routing_no:  # per unit of the expected output
                 routing_cost = self.routing_cost(routing_no, mfg_qty, lot)
@@ -464,22 +469,21 @@ class _Compiler:
     def outputs_of(
         self,
         item: Item,
-        bom: ProductionBom,
+        bom: ProductionBom | None,
         outputs: Sequence[BomOutputLine],
-        lot: Decimal,
+        out_lot: Decimal,
         index_of: Callable[[str], int],
         components: list[int],
         quantities: list[Decimal],
     ) -> tuple[Decimal, Decimal]:
-        """The expected output of a lot (``lot × (1 − loss%)``) and the manufacturing
-        overhead rate part for it (the co-products' own rates included, as their order
-        lines carry them); by-products credited at standard join ``components`` with a
-        negative quantity, the rest goes to ``self.outputs``."""
-        out_lot = lot * bom.yield_factor
+        """The expected output of a lot (``out_lot``, after process loss) and the
+        manufacturing overhead rate part for it (the co-products' own rates included, as
+        their order lines carry them); by-products credited at standard join
+        ``components`` with a negative quantity, the rest goes to ``self.outputs``."""
         overhead = item.overhead_rate * out_lot
         credit = ZERO
         co: list[tuple[int, Decimal, Decimal]] = []
-        shares = iter(bom.co_product_shares())
+        shares = iter(bom.co_product_shares() if bom is not None else ())
         for output in outputs:
             qty = output.quantity_per * out_lot
             if output.is_co_product:
@@ -490,9 +494,15 @@ class _Compiler:
                 quantities.append(-qty)
             elif output.valuation is OutputValuation.FIXED_PRICE:
                 credit += output.price * qty
-        if co or credit:
+        if bom is not None and (co or credit):
             self.outputs[item.no] = _Outputs(credit, bom.main_share_percent / HUNDRED, tuple(co))
         return out_lot, overhead
+
+    def routing_yield(self, routing_no: str) -> Decimal:
+        found = self.routing_yields.get(routing_no)
+        if found is None:
+            found = self.routing_yields[routing_no] = self.md.routing(routing_no).yield_factor
+        return found
 
     def phantom_outputs(self, bom_no: str) -> tuple[BomOutputLine, ...]:
         """The outputs of a BOM with phantoms or versions, its phantoms' included."""

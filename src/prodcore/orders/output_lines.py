@@ -35,9 +35,15 @@ import attrs
 
 from prodcore.errors import NotAllowedError
 from prodcore.masterdata import OutputKind
+from prodcore.numbers import HUNDRED, ONE
 from prodcore.orders.journals import ByProductLine, OutputLine
 from prodcore.orders.model import OrderLine, ProductionOrder
-from prodcore.orders.outputs import OutputsLookup, expected_output_quantity, expected_outputs
+from prodcore.orders.outputs import (
+    OutputsLookup,
+    expected_output_quantity,
+    expected_outputs,
+    output_yield,
+)
 
 __all__ = ["LineLoss", "by_product_lines", "co_product_output_lines", "process_loss"]
 
@@ -106,21 +112,24 @@ class LineLoss:
 
 
 def process_loss(order: ProductionOrder, md: OutputsLookup) -> tuple[LineLoss, ...]:
-    """Expected and actual process loss of each line with a BOM (co-product lines and
-    lines without BOM have none). At finish the actual loss is final; its cost is in the
-    variances, since the line's actual cost is spread over a smaller output."""
+    """Expected and actual process loss of each line with a BOM or routing (co-product
+    lines and lines without either have none); the loss % combines the BOM's and the
+    routing's. At finish the actual loss is final; its cost is in the variances, since
+    the line's actual cost is spread over a smaller output."""
     result: list[LineLoss] = []
     for line in order.lines:
-        if line.bom_no is None or line.co_product:
+        if (line.bom_no is None and line.routing_no is None) or line.co_product:
             continue
-        bom = md.bom(line.bom_no)
+        bom = None if line.bom_no is None else md.bom(line.bom_no)
+        routing = None if line.routing_no is None else md.routing(line.routing_no)
+        factor = output_yield(bom, routing)
         result.append(
             LineLoss(
                 line.line_no,
                 line.item_no,
                 line.quantity,
-                bom.process_loss_percent,
-                expected_output_quantity(line.quantity, bom),
+                (ONE - factor) * HUNDRED,
+                expected_output_quantity(line.quantity, bom, routing),
                 line.finished_quantity,
             )
         )

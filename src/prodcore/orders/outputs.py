@@ -50,6 +50,7 @@ from prodcore.masterdata import (
     OutputKind,
     OutputValuation,
     ProductionBom,
+    Routing,
 )
 from prodcore.numbers import ONE, ZERO
 
@@ -60,6 +61,7 @@ __all__ = [
     "expected_output_quantity",
     "expected_outputs",
     "explode_outputs",
+    "output_yield",
 ]
 
 
@@ -68,6 +70,7 @@ class OutputsLookup(Protocol):
 
     def item(self, no: str) -> Item: ...
     def bom(self, no: str) -> ProductionBom: ...
+    def routing(self, no: str) -> Routing: ...
 
 
 def explode_outputs(
@@ -121,12 +124,20 @@ def _phantoms(bom: ProductionBom, at: dt.date | None) -> Iterator[tuple[str, Dec
             yield line.no, line.effective_quantity_per
 
 
-def expected_output_quantity(quantity: Decimal, bom: ProductionBom | None) -> Decimal:
-    """The main item's expected output of ``quantity`` put through the BOM's process:
-    ``quantity × (1 − loss% / 100)`` (exact)."""
-    if bom is None or not bom.process_loss_percent:
-        return quantity
-    return quantity * bom.yield_factor
+def output_yield(bom: ProductionBom | None, routing: Routing | None = None) -> Decimal:
+    """Expected output per unit put through: ``(1 − BOM loss%/100) × (1 − routing
+    loss%/100)`` (1 without either)."""
+    factor = ONE if bom is None else bom.yield_factor
+    return factor if routing is None else factor * routing.yield_factor
+
+
+def expected_output_quantity(
+    quantity: Decimal, bom: ProductionBom | None, routing: Routing | None = None
+) -> Decimal:
+    """The main item's expected output of ``quantity`` put through the BOM's and the
+    routing's process: ``quantity ×`` :func:`output_yield` (exact)."""
+    factor = output_yield(bom, routing)
+    return quantity if factor == ONE else quantity * factor
 
 
 @attrs.frozen
@@ -175,11 +186,14 @@ def co_product_specs(
 ) -> tuple[tuple[str, Decimal, Decimal], ...]:
     """(item, quantity, cost share %) of each co-product of the item's BOM for an order
     of ``quantity``: the co-product's quantity follows the expected main output."""
-    bom_no = md.item(item_no).production_bom_no
+    item = md.item(item_no)
+    bom_no = item.production_bom_no
     if bom_no is None:
         return ()
     bom = md.bom(bom_no)
-    outputs = expected_outputs(bom_no, expected_output_quantity(quantity, bom), md, at)
+    routing = None if item.routing_no is None else md.routing(item.routing_no)
+    output = expected_output_quantity(quantity, bom, routing)
+    outputs = expected_outputs(bom_no, output, md, at)
     co = [o for o in outputs if o.kind is OutputKind.CO_PRODUCT]
     return tuple(
         (o.item_no, o.quantity, share) for o, share in zip(co, bom.co_product_shares(), strict=True)
