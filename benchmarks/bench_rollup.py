@@ -23,9 +23,11 @@ import attrs
 from prodcore.costing import roll_up
 from prodcore.masterdata import (
     BomLine,
+    BomOutputLine,
     CapacityType,
     Item,
     MasterData,
+    OutputKind,
     ProductionBom,
     Replenishment,
     Routing,
@@ -39,11 +41,14 @@ _QTY_PER = tuple(Decimal(q) for q in ("1", "2", "0.5", "0.25", "3", "4"))
 _LOTS = tuple(Decimal(q) for q in ("1", "2", "5", "10", "25", "100"))
 _SCRAP = tuple(Decimal(q) for q in ("0", "0", "2", "5"))
 _COSTS = tuple(Decimal(q) for q in ("0.5", "1.25", "3", "7.5", "12", "40"))
+_CO_PRODUCT = "co-product"
 
 
 def generate(n: int, seed: int) -> MasterData:
     """A random acyclic graph of ``n`` items: about 40 % purchased, the rest produced from
-    1 to 4 earlier items, on 200 shared routings over 20 work centres."""
+    1 to 4 earlier items, on 200 shared routings over 20 work centres. One produced item
+    in 20 has BOM outputs: a co-product of its own (the next item, 30 % of the cost), a
+    by-product credited at the standard of a purchased item and 5 % process loss."""
     rng = random.Random(seed)
     work_centers = [
         WorkCenter(
@@ -78,10 +83,16 @@ def generate(n: int, seed: int) -> MasterData:
     boms: list[ProductionBom] = []
     purchased_template = Item("X", base_unit="PCS")
     produced_template = Item("X", base_unit="PCS", replenishment=Replenishment.PRODUCTION)
+    purchased: list[str] = []
+    co_product = None
     for i in range(n):
         no = f"I{i}"
+        if no == co_product:
+            items.append(attrs.evolve(purchased_template, no=no, description=_CO_PRODUCT))
+            continue
         if i < 10 or rng.random() < 0.4:
             items.append(attrs.evolve(purchased_template, no=no, unit_cost=rng.choice(_COSTS)))
+            purchased.append(no)
             continue
         lines = tuple(
             BomLine(
@@ -92,7 +103,19 @@ def generate(n: int, seed: int) -> MasterData:
             )
             for _ in range(rng.randint(1, 4))
         )
-        boms.append(ProductionBom(f"B{i}", lines))
+        bom = ProductionBom(f"B{i}", lines)
+        if i % 20 == 0 and i + 1 < n:
+            co_product = f"I{i + 1}"
+            by_product = rng.choice(purchased)
+            bom = attrs.evolve(
+                bom,
+                process_loss_percent=Decimal(5),
+                outputs=(
+                    BomOutputLine(co_product, "0.5", cost_share_percent=30),
+                    BomOutputLine(by_product, "0.01", kind=OutputKind.BY_PRODUCT),
+                ),
+            )
+        boms.append(bom)
         items.append(
             attrs.evolve(
                 produced_template,
@@ -132,7 +155,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         # incremental: purchased items get new costs, one at a time; the first update also
         # builds the reverse-dependency index, the second shows the steady state
         rng = random.Random(n)
-        leaves = [i for i in md.items.values() if i.replenishment is Replenishment.PURCHASE]
+        leaves = [
+            i
+            for i in md.items.values()
+            if i.replenishment is Replenishment.PURCHASE and i.description != _CO_PRODUCT
+        ]  # a co-product's own change rolls everything up again
         current, update_ms, changed = rollup, [], 0
         for _ in range(2):
             leaf = rng.choice(leaves)

@@ -23,6 +23,7 @@ from decimal import Decimal
 from typing import Any, Final, Protocol, TypeVar
 
 import attrs
+from dateutil.relativedelta import relativedelta
 
 from prodcore.errors import InvalidValueError, NotAllowedError, NotFoundError
 from prodcore.numbers import (
@@ -44,20 +45,25 @@ __all__ = [
     "QUANTITY_PRECISION",
     "BomLine",
     "BomLineType",
+    "BomOutputLine",
     "BomVersion",
     "CalculationFormula",
     "CapacityType",
     "ConsumptionBasis",
+    "CostAllocation",
     "CostingMethod",
     "FlushingMethod",
     "Item",
     "ItemUnitOfMeasure",
+    "LeadTime",
     "MachineCenter",
     "ManufacturingSetup",
     "MasterData",
     "MasterDataReader",
     "MasterDataSource",
     "NeedRounding",
+    "OutputKind",
+    "OutputValuation",
     "ProductionBom",
     "QualityCheck",
     "QualityFailureAction",
@@ -325,6 +331,36 @@ class ItemUnitOfMeasure:
         return Rounding(self.rounding_precision, RoundingMode.HALF_UP)
 
 
+def _whole_non_negative(_instance: object, attribute: attrs.Attribute[int], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidValueError(
+            field=attribute.name, value=value, reason="must be a whole number, 0 or more"
+        )
+
+
+@attrs.frozen
+class LeadTime:
+    """An item's production lead time, as a ``dateutil.relativedelta`` of months, weeks
+    and days. Where a shop calendar applies, weeks and days count working days
+    (:func:`prodcore.scheduling.leadtime.planned_start`; a week is five of them).
+
+    >>> LeadTime(weeks=1, days=2).relativedelta
+    relativedelta(days=+9)
+    >>> LeadTime(days=-1)
+    Traceback (most recent call last):
+    ...
+    prodcore.errors.InvalidValueError: Invalid value for days: -1 (must be a whole number, 0 or more).
+    """
+
+    months: int = attrs.field(default=0, validator=_whole_non_negative, kw_only=True)
+    weeks: int = attrs.field(default=0, validator=_whole_non_negative, kw_only=True)
+    days: int = attrs.field(default=0, validator=_whole_non_negative, kw_only=True)
+
+    @property
+    def relativedelta(self) -> relativedelta:
+        return relativedelta(months=self.months, weeks=self.weeks, days=self.days)
+
+
 @attrs.frozen
 class Item:
     """An item: purchased or produced. Costs are per base unit, in the setup currency."""
@@ -378,6 +414,9 @@ class Item:
         validator=attrs.validators.optional(non_negative),
         kw_only=True,
     )
+    # offsets the planned start from the due date of orders not scheduled in detail
+    # (``prodcore.scheduling.leadtime``); None: no offset
+    production_lead_time: LeadTime | None = attrs.field(default=None, kw_only=True)
 
     def __attrs_post_init__(self) -> None:
         if self.lot_size <= 0:
@@ -497,6 +536,89 @@ def _pick_version(versions: Iterable[_V], at: dt.date | None) -> _V | None:
     return best
 
 
+class OutputKind(enum.StrEnum):
+    """What a BOM output line yields besides the main item: a co-product (carries a share
+    of the cost), a by-product or scrap (credited to the order at a value basis)."""
+
+    CO_PRODUCT = "CO_PRODUCT"
+    BY_PRODUCT = "BY_PRODUCT"
+    SCRAP = "SCRAP"
+
+
+class OutputValuation(enum.StrEnum):
+    """The value a by-product or scrap output is credited at, per base unit."""
+
+    STANDARD_COST = "STANDARD_COST"  # the item's (rolled-up) standard cost
+    FIXED_PRICE = "FIXED_PRICE"  # the output line's price
+    ZERO = "ZERO"  # no credit
+
+
+class CostAllocation(enum.StrEnum):
+    """How a BOM with co-products shares its cost: by the lines' fixed cost shares, or by
+    sales value (quantity × price of each product, the main item's price on the BOM)."""
+
+    FIXED_SHARES = "FIXED_SHARES"
+    SALES_VALUE = "SALES_VALUE"
+
+
+@attrs.frozen
+class BomOutputLine:
+    """An output of a production BOM besides its main item: ``quantity_per`` base units
+    of ``no`` per base unit of the main item's output.
+
+    A co-product carries ``cost_share_percent`` (fixed shares) or a ``price`` (sales
+    value); a by-product or scrap line is credited at ``valuation`` (``price`` for a
+    fixed price).
+
+    >>> BomOutputLine("HULLS", "0.5", kind=OutputKind.BY_PRODUCT, cost_share_percent=10)
+    Traceback (most recent call last):
+    ...
+    prodcore.errors.InvalidValueError: Invalid value for cost_share_percent: Decimal('10') (only a co-product carries a cost share).
+    """
+
+    no: str = attrs.field(validator=_NAME)
+    quantity_per: Decimal = attrs.field(converter=as_decimal, validator=non_negative)
+    kind: OutputKind = attrs.field(default=OutputKind.CO_PRODUCT, kw_only=True)
+    cost_share_percent: Decimal = attrs.field(
+        default=ZERO, converter=as_decimal, validator=percent, kw_only=True
+    )
+    price: Decimal = attrs.field(
+        default=ZERO, converter=as_decimal, validator=non_negative, kw_only=True
+    )
+    valuation: OutputValuation = attrs.field(default=OutputValuation.STANDARD_COST, kw_only=True)
+
+    def __attrs_post_init__(self) -> None:
+        if self.quantity_per <= 0:
+            raise InvalidValueError(
+                field="quantity_per", value=self.quantity_per, reason="must be positive"
+            )
+        if self.kind is not OutputKind.CO_PRODUCT and self.cost_share_percent:
+            raise InvalidValueError(
+                field="cost_share_percent",
+                value=self.cost_share_percent,
+                reason="only a co-product carries a cost share",
+            )
+
+    @property
+    def is_co_product(self) -> bool:
+        return self.kind is OutputKind.CO_PRODUCT
+
+
+_NO_OUTPUTS: tuple[BomOutputLine, ...] = ()
+
+
+def _check_loss(loss_percent: Decimal) -> None:
+    if loss_percent >= HUNDRED:
+        raise InvalidValueError(
+            field="process_loss_percent",
+            value=loss_percent,
+            reason="must be below 100 (something must come out)",
+        )
+
+
+_SHARE_ROUNDING = Rounding(Decimal("0.00001"), RoundingMode.HALF_UP)
+
+
 @attrs.frozen
 class ProductionBom:
     """A production BOM with its base lines and optional dated versions.
@@ -515,6 +637,70 @@ class ProductionBom:
         default=(), validator=tuple_of(BomVersion), kw_only=True
     )
     description: str = attrs.field(default="", kw_only=True)
+    # outputs besides the main item (co-products, by-products, scrap), per unit of output
+    outputs: tuple[BomOutputLine, ...] = attrs.field(
+        default=_NO_OUTPUTS, validator=tuple_of(BomOutputLine), kw_only=True
+    )
+    cost_allocation: CostAllocation = attrs.field(default=CostAllocation.FIXED_SHARES, kw_only=True)
+    main_price: Decimal = attrs.field(
+        default=ZERO, converter=as_decimal, validator=non_negative, kw_only=True
+    )  # sales value allocation: the main item's price
+    # the share of what the process takes in that does not come out as the main item:
+    # an order of Q is expected to yield Q × (1 − loss / 100)
+    process_loss_percent: Decimal = attrs.field(
+        default=ZERO, converter=as_decimal, validator=percent, kw_only=True
+    )
+
+    def __attrs_post_init__(self) -> None:
+        _check_loss(self.process_loss_percent)
+        names = [o.no for o in self.outputs]
+        if len(set(names)) != len(names):
+            raise InvalidValueError(field="outputs", value=tuple(names), reason="items repeat")
+        self.main_share_percent  # noqa: B018 - validates the shares
+
+    @property
+    def co_products(self) -> tuple[BomOutputLine, ...]:
+        return tuple(o for o in self.outputs if o.is_co_product)
+
+    @property
+    def yield_factor(self) -> Decimal:
+        """Expected output per unit put into the process: ``1 − loss / 100``."""
+        return ONE - self.process_loss_percent / HUNDRED
+
+    def co_product_shares(self) -> tuple[Decimal, ...]:
+        """The co-products' cost shares (percent, in output line order).
+
+        Fixed shares: the lines' own. Sales value: ``100 × qty × price / Σ values`` (the
+        main item's value is ``main_price`` per unit), rounded to 0.00001 %, what
+        rounding leaves going to the main item.
+
+        >>> bom = ProductionBom("B", (), outputs=(BomOutputLine("C", 2, price=3),),
+        ...                     cost_allocation=CostAllocation.SALES_VALUE, main_price=4)
+        >>> bom.co_product_shares(), bom.main_share_percent
+        ((Decimal('60.00000'),), Decimal('40.00000'))
+        """
+        co = self.co_products
+        if self.cost_allocation is CostAllocation.FIXED_SHARES:
+            return tuple(o.cost_share_percent for o in co)
+        values = [o.quantity_per * o.price for o in co]
+        total = self.main_price + sum(values, ZERO)
+        if co and not total:
+            raise InvalidValueError(
+                field="main_price", value=self.main_price, reason="sales values add up to 0"
+            )
+        return tuple(_SHARE_ROUNDING.apply(HUNDRED * v / total) for v in values)
+
+    @property
+    def main_share_percent(self) -> Decimal:
+        """The main item's cost share: 100 less the co-products' shares."""
+        main = HUNDRED - sum(self.co_product_shares(), ZERO)
+        if main < 0:
+            raise InvalidValueError(
+                field="cost_share_percent",
+                value=HUNDRED - main,
+                reason="the co-products' shares add up to more than 100",
+            )
+        return main
 
     def active_lines(self, at: dt.date | None = None) -> tuple[BomLine, ...]:
         """The lines valid at ``at``; raises if nothing certified is valid."""
@@ -608,8 +794,14 @@ class Routing:
         default=(), validator=tuple_of(RoutingVersion), kw_only=True
     )
     description: str = attrs.field(default="", kw_only=True)
+    # planned loss of the process, as on a BOM (``ProductionBom.process_loss_percent``);
+    # an item whose BOM and routing both state one loses both, one after the other
+    process_loss_percent: Decimal = attrs.field(
+        default=ZERO, converter=as_decimal, validator=percent, kw_only=True
+    )
 
     def __attrs_post_init__(self) -> None:
+        _check_loss(self.process_loss_percent)
         for lines in (self.lines, *(v.lines for v in self.versions)):
             ops = [line.operation_no for line in lines]
             if len(set(ops)) != len(ops):
@@ -624,6 +816,11 @@ class Routing:
                     value=tuple(links),
                     reason="a routing link code is used on two operations",
                 )
+
+    @property
+    def yield_factor(self) -> Decimal:
+        """Expected output per unit put into the operations: ``1 − loss / 100``."""
+        return ONE - self.process_loss_percent / HUNDRED
 
     def active_lines(self, at: dt.date | None = None) -> tuple[RoutingLine, ...]:
         """The operations valid at ``at``, sorted by operation number."""

@@ -10,7 +10,7 @@ import sys
 from importlib import resources
 from typing import Any
 
-import jsonschema  # type: ignore[import-untyped]
+import jsonschema
 import pytest
 
 from prodcore.app import HANDLERS

@@ -64,12 +64,15 @@ from prodcore.costing.shares import CostShares, ItemCost
 from prodcore.errors import BomCycleError, InvalidValueError, NotAllowedError, NotFoundError
 from prodcore.masterdata import (
     BomLineType,
+    BomOutputLine,
     CalculationFormula,
     CapacityType,
     CostingMethod,
     Item,
     ManufacturingSetup,
     MasterData,
+    OutputValuation,
+    ProductionBom,
     Replenishment,
     RoutingLine,
     UnitCostCalculation,
@@ -86,6 +89,7 @@ from prodcore.numbers import (
     tuple_of,
 )
 from prodcore.orders.explosion import accumulate_routing_scrap, bom_unit_factor, explode_bom
+from prodcore.orders.outputs import explode_outputs
 
 __all__ = [
     "CostChange",
@@ -193,6 +197,17 @@ _Row = tuple[
 _LEAF_TAIL = (ONE, ZERO, ZERO, ZERO, ZERO, ZERO, ZERO, ZERO, ZERO, (), (), None, None, ZERO)
 
 
+@attrs.frozen
+class _Outputs:
+    """What an item's BOM yields besides the item, for one lot (see ``docs/costing.md``,
+    "BOM outputs"). By-products credited at standard are components of negative
+    quantity instead (their standard comes from the graph)."""
+
+    credit: Decimal  # by-products and scrap at a fixed price, for the lot
+    main_share: Decimal  # the main item's cost share / 100
+    co: tuple[tuple[int, Decimal, Decimal], ...]  # (item index, quantity for the lot, share / 100)
+
+
 class _Graph:
     """The items of a rollup as integer-indexed rows of plain values (one tuple per item).
 
@@ -200,7 +215,7 @@ class _Graph:
     lists it changes.
     """
 
-    __slots__ = ("boms", "index", "names", "produced", "rows")
+    __slots__ = ("boms", "derived", "index", "names", "outputs", "produced", "rows")
 
     def __init__(self) -> None:
         self.names: list[str] = []
@@ -208,11 +223,14 @@ class _Graph:
         self.rows: list[_Row] = []
         self.produced: list[bool] = []
         self.boms: dict[int, frozenset[str]] = {}  # items whose BOM has phantoms or versions
+        self.outputs: dict[int, _Outputs] = {}  # items whose BOM has priced outputs
+        self.derived: dict[int, int] = {}  # co-product -> the item whose BOM yields it
 
     def copy_with(self, rows: Mapping[int, _Row], boms: Mapping[int, frozenset[str]]) -> _Graph:
         new = _Graph.__new__(_Graph)
         new.names, new.index = self.names, self.index
         new.rows, new.produced, new.boms = self.rows, self.produced, self.boms
+        new.outputs, new.derived = self.outputs, self.derived
         if rows:
             new.rows = list(self.rows)
             new.produced = list(self.produced)
@@ -235,6 +253,9 @@ class _Compiler:
         self.routings: dict[str, _CompiledRouting] = {}
         self.routing_costs: dict[tuple[str, Decimal, Decimal], _RoutingCost] = {}
         self.phantom_boms: dict[str, tuple[tuple[_PhantomEntry, ...], frozenset[str]]] = {}
+        self.outputs: dict[str, _Outputs] = {}  # by item number
+        self.outputs_of_boms: dict[str, tuple[BomOutputLine, ...]] = {}
+        self.routing_yields: dict[str, Decimal] = {}
 
     # routings -------------------------------------------------------------------
     def routing(self, routing_no: str) -> _CompiledRouting:
@@ -376,6 +397,7 @@ class _Compiler:
         components: list[int] = []
         quantities: list[Decimal] = []
         used_boms: frozenset[str] | None = None
+        bom: ProductionBom | None = None
         if bom_no:
             first = routing.first_scrap
             by_link = routing.scrap_by_link
@@ -417,13 +439,25 @@ class _Compiler:
                         continue
                     factor, fixed = first if link is None else by_link.get(link, first)
                     quantities.append(qper * (mfg_qty * factor * scrap_factor + fixed))
+        overhead_lot = item.overhead_rate * lot
+        output_yield = self.routing_yield(routing_no) if routing_no else ONE
+        outputs: Sequence[BomOutputLine] = ()
+        if bom is not None and (bom.outputs or bom.process_loss_percent or used_boms):
+            outputs = bom.outputs if used_boms is None else self.phantom_outputs(bom.no)
+            output_yield *= bom.yield_factor
+        if outputs or output_yield != ONE:
+            lot, overhead_lot = self.outputs_of(
+                item, bom, outputs, lot * output_yield, index_of, components, quantities
+            )
+            if routing_no:  # per unit of the expected output
+                routing_cost = self.routing_cost(routing_no, mfg_qty, lot)
         cap, sub, co, sl_cap, sl_sub, sl_co = routing_cost
         row: _Row = (
             True,
             ZERO,
             lot,
             item.indirect_cost_percent / HUNDRED,
-            item.overhead_rate * lot,
+            overhead_lot,
             cap,
             sub,
             co,
@@ -437,6 +471,71 @@ class _Compiler:
             cap + sub + co,
         )
         return row, used_boms
+
+    def outputs_of(
+        self,
+        item: Item,
+        bom: ProductionBom | None,
+        outputs: Sequence[BomOutputLine],
+        out_lot: Decimal,
+        index_of: Callable[[str], int],
+        components: list[int],
+        quantities: list[Decimal],
+    ) -> tuple[Decimal, Decimal]:
+        """The expected output of a lot (``out_lot``, after process loss) and the
+        manufacturing overhead rate part for it (the co-products' own rates included, as
+        their order lines carry them); by-products credited at standard join
+        ``components`` with a negative quantity, the rest goes to ``self.outputs``."""
+        overhead = item.overhead_rate * out_lot
+        credit = ZERO
+        co: list[tuple[int, Decimal, Decimal]] = []
+        shares = iter(bom.co_product_shares() if bom is not None else ())
+        for output in outputs:
+            qty = output.quantity_per * out_lot
+            if output.is_co_product:
+                co.append((index_of(output.no), qty, next(shares) / HUNDRED))
+                overhead += self.md.item(output.no).overhead_rate * qty
+            elif output.valuation is OutputValuation.STANDARD_COST:
+                components.append(index_of(output.no))
+                quantities.append(-qty)
+            elif output.valuation is OutputValuation.FIXED_PRICE:
+                credit += output.price * qty
+        if bom is not None and (co or credit):
+            self.outputs[item.no] = _Outputs(credit, bom.main_share_percent / HUNDRED, tuple(co))
+        return out_lot, overhead
+
+    def routing_yield(self, routing_no: str) -> Decimal:
+        found = self.routing_yields.get(routing_no)
+        if found is None:
+            found = self.routing_yields[routing_no] = self.md.routing(routing_no).yield_factor
+        return found
+
+    def phantom_outputs(self, bom_no: str) -> tuple[BomOutputLine, ...]:
+        """The outputs of a BOM with phantoms or versions, its phantoms' included."""
+        found = self.outputs_of_boms.get(bom_no)
+        if found is None:
+            found = self.outputs_of_boms[bom_no] = explode_outputs(bom_no, self.md, self.at)
+        return found
+
+
+def _link_co_products(g: _Graph, outputs: Mapping[str, _Outputs]) -> None:
+    """Record the items' outputs in the graph and make each co-product a produced item
+    whose only component is the item whose BOM yields it (so it comes after it; its
+    costs are written when that item is computed)."""
+    names = g.names
+    for no, outs in outputs.items():
+        m = g.index[no]
+        g.outputs[m] = outs
+        for c, _, _ in outs.co:
+            if c in g.derived or g.rows[c][0]:
+                other = names[g.derived[c]] if c in g.derived else "its own BOM or routing"
+                raise NotAllowedError(
+                    action=f"roll up {names[c]} as a co-product of {no}",
+                    reason=f"its standard cost would also come from {other}",
+                )
+            g.derived[c] = m
+            g.rows[c] = (True, ZERO, ONE, ZERO, ZERO, ZERO, ZERO, ZERO, ZERO, ZERO, ZERO,
+                         (m,), (ZERO,), None, None, ZERO)  # fmt: skip
 
 
 def _unit_rounder(rounding: Rounding) -> Callable[[Decimal], Decimal]:
@@ -604,7 +703,10 @@ class StandardCostRollup:
         rows, produced = g.rows, g.produced
         sm, sc, ss, sco, smo = self._sm, self._sc, self._ss, self._sco, self._smo
         up = self._up
+        outputs, derived = g.outputs, g.derived
         for i in indices:
+            if derived and i in derived:
+                continue  # written with the item whose BOM yields it
             (is_produced, unit_cost, lot, indirect, overhead_lot, cap, sub, co,
              b, c_, d, components, quantities, _, _, capacity) = rows[i]  # fmt: skip
             if not is_produced:
@@ -627,6 +729,10 @@ class StandardCostRollup:
                     amount = q * up[c][0]
                     mat += amount
                     ru_mat += amount
+            if outputs and i in outputs:
+                ru = (ru_mat, ru_cap, ru_sub, ru_co, ru_mo)
+                self._share_outputs(i, outputs[i], mat, ru, rows[i])
+                continue
             mo = (mat + capacity) * indirect + overhead_lot if indirect else overhead_lot
             sm[i] = a = rnd(mat / lot)
             sc[i] = b
@@ -641,6 +747,49 @@ class StandardCostRollup:
                 rnd((ru_co + co) / lot) if ru_co else d,
                 rnd((ru_mo + mo) / lot) if ru_mo else e,
             )
+
+    def _share_outputs(
+        self,
+        i: int,
+        outs: _Outputs,
+        mat: Decimal,
+        ru: tuple[Decimal, Decimal, Decimal, Decimal, Decimal],
+        row: _Row,
+    ) -> None:
+        """An item whose BOM has outputs: its lot cost net of fixed-price credits, shared
+        exactly (each share × cost share / 100, no rounding) between the item and its
+        co-products, each part then divided by that product's quantity for the lot."""
+        lot, indirect, overhead_lot, cap, sub, co, capacity = (
+            row[2],
+            row[3],
+            row[4],
+            row[5],
+            row[6],
+            row[7],
+            row[15],
+        )
+        mat -= outs.credit
+        mo = (mat + capacity) * indirect + overhead_lot
+        single = (mat, cap, sub, co, mo)
+        ru_mat, ru_cap, ru_sub, ru_co, ru_mo = ru
+        rolled = (ru_mat - outs.credit, ru_cap + cap, ru_sub + sub, ru_co + co, ru_mo + mo)
+        self._put_part(i, single, rolled, outs.main_share, lot)
+        for c, quantity, share in outs.co:
+            self._put_part(c, single, rolled, share, quantity)
+
+    def _put_part(
+        self,
+        i: int,
+        single: Sequence[Decimal],
+        rolled: Sequence[Decimal],
+        share: Decimal,
+        quantity: Decimal,
+    ) -> None:
+        rnd = self._round
+        a, b, c, d, e = (rnd(amount * share / quantity) for amount in single)
+        self._sm[i], self._sc[i], self._ss[i], self._sco[i], self._smo[i] = a, b, c, d, e
+        ru_mat, ru_cap, ru_sub, ru_co, ru_mo = (rnd(x * share / quantity) for x in rolled)
+        self._up[i] = (a + b + c + d + e, ru_mat, ru_cap, ru_sub, ru_co, ru_mo)
 
     def update(
         self,
@@ -715,9 +864,10 @@ class StandardCostRollup:
                 rows[i] = row
                 if used is not None:
                     new_boms[i] = used
+            graph = _with_outputs(g, g.copy_with(rows, new_boms), rows, compiler.outputs)
         except _GraphChangedError:
             return self._full_update(md)
-        new = self._copy(g.copy_with(rows, new_boms))
+        new = self._copy(graph)
         if compiler.routings:
             new._routing_centres = {
                 **self._routing_centres,
@@ -784,6 +934,25 @@ class _GraphChangedError(Exception):
     """Internal: an update changes the BOM graph; roll everything up again."""
 
 
+def _co_indices(outs: _Outputs | None) -> tuple[int, ...]:
+    return tuple(c for c, _, _ in outs.co) if outs else ()
+
+
+def _with_outputs(
+    old: _Graph, new: _Graph, rows: Mapping[int, _Row], outputs: Mapping[str, _Outputs]
+) -> _Graph:
+    """``new`` with the recompiled items' outputs; other co-products than before change
+    the graph (raises :class:`_GraphChangedError`)."""
+    if not (old.outputs or outputs):
+        return new
+    changed = {i: outputs.get(old.names[i]) for i in rows}
+    if any(_co_indices(old.outputs.get(i)) != _co_indices(o) for i, o in changed.items()):
+        raise _GraphChangedError
+    new.outputs = {i: o for i, o in old.outputs.items() if i not in changed}
+    new.outputs.update({i: o for i, o in changed.items() if o is not None})
+    return new
+
+
 def roll_up(
     md: MasterData, item_nos: Iterable[str] | None = None, *, at: dt.date | None = None
 ) -> StandardCostRollup:
@@ -845,6 +1014,8 @@ def roll_up(
             if used is not None:
                 g.boms[i] = used
             i += 1
+    if compiler.outputs:
+        _link_co_products(g, compiler.outputs)
     n_items = len(names)
     g.produced = [row[0] for row in g.rows]
     components = [row[11] for row in g.rows]
@@ -981,7 +1152,8 @@ def single_level_cost(
         return CostShares(material=unit_cost)
     rnd = compiler.round
     mat = ZERO
-    for comp_no, q in zip(names, row[12], strict=True):
+    for c, q in zip(row[11], row[12], strict=True):
+        comp_no = names[c]  # co-products are named too, but no components
         if comp_no in overrides:
             cost = overrides[comp_no]
         else:
@@ -993,5 +1165,11 @@ def single_level_cost(
             )
             cost = comp.standard_cost if use_standard else comp.unit_cost
         mat += q * cost
+    outs = compiler.outputs.get(item_no)
+    if outs is not None:  # the BOM's outputs: credits off material, the main item's share
+        mat -= outs.credit
+        mo = (mat + cap + sub + co) * indirect + overhead_lot
+        share = outs.main_share
+        return CostShares(*(rnd(a * share / lot) for a in (mat, cap, sub, co, mo)))
     mo = (mat + cap + sub + co) * indirect + overhead_lot
     return CostShares(rnd(mat / lot), sl_cap, sl_sub, sl_co, rnd(mo / lot))

@@ -57,6 +57,7 @@ from prodcore.orders.model import (
     StatusChange,
     StatusProfile,
 )
+from prodcore.orders.outputs import co_product_specs
 from prodcore.orders.profiles import D365_RESETS, D365_TRANSITIONS
 from prodcore.orders.rescaling import rescale_lines
 
@@ -691,6 +692,9 @@ def _new_order(command: CreateOrder, md: MasterDataLookup, at: dt.datetime) -> P
         location_code=command.location_code,
         make_to_order=command.make_to_order,
     )
+    if not command.co_products:  # the co-products of the item's BOM, if it lists any
+        specs = co_product_specs(item.no, command.quantity, md, command.due_date)
+        command = attrs.evolve(command, co_products=tuple(CoProductSpec(*s) for s in specs))
     if command.co_products:
         lines = _with_co_products(lines, command, md)
     d365 = command.profile is StatusProfile.D365
