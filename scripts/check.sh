@@ -58,7 +58,8 @@ for v in $SUPPORTED; do
     fi
     echo "== pytest on Python $v ($py)"
     make_venv "$py" ".venv-$v"
-    pip_install ".venv-$v" -e '.[testing,postgres]'
+    # the same extras as the main run, so every test (service, notebook, docs) runs here too
+    pip_install ".venv-$v" -e '.[dev]'
     ".venv-$v/bin/python" -m pytest -q -p no:cacheprovider "$@"
     ran="$ran, $v (pytest)"
 done

@@ -203,7 +203,7 @@ def _decode_json(text: str) -> tuple[Any, dict[str, list[int]]]:
 
     def value_at(pos: int, place: str) -> tuple[Any, int]:
         try:
-            return _DECODER.raw_decode(text, pos)
+            value, end = _DECODER.raw_decode(text, pos)
         except json.JSONDecodeError as err:
             raise ScenarioFileError(
                 place=place, line=err.lineno, reason=f"not JSON: {err.msg}"
@@ -211,9 +211,13 @@ def _decode_json(text: str) -> tuple[Any, dict[str, list[int]]]:
         except _MalformedError as err:
             raise ScenarioFileError(place=place, line=line(pos), reason=str(err)) from None
         except RecursionError:
+            value, end = None, -1  # too deep for the decoder: placed like any deep value
+        if end < 0 or any(depth > MAX_DEPTH for depth, _ in _walk(value)):
+            # the same place whether or not this Python's decoder could go that deep
             raise ScenarioFileError(
                 place=place, line=line(pos), reason=f"nested deeper than {MAX_DEPTH} levels"
-            ) from None
+            )
+        return value, end
 
     def skip(pos: int) -> int:
         match = _WS.match(text, pos)

@@ -74,7 +74,7 @@ def test_the_clock_only_moves_forward() -> None:
         ('{"steps": [3]}', "steps[0]", "expected an object"),
         ("[1]", "the file", "a JSON object"),
         ('{"steps": [' + "[" * 1000 + "]" * 1000 + "]}", "steps[0]", "nested deeper"),
-        ('{"steps": [' + "[" * 70 + "]" * 70 + "]}", "the file", "nested deeper"),
+        ('{"steps": [' + "[" * 70 + "]" * 70 + "]}", "steps[0]", "nested deeper"),
         ('{"steps": [{"type": "order.create", "quantity": ' + "9" * 5000 + "}]}", "steps[0]", "5000 digits"),
         ('{"steps": [] } x', "the file", "text after"),
     ],
