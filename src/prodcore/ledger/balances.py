@@ -41,6 +41,7 @@ class BinBalances:
     """On-hand per item, location and bin, kept apart from the other balances.
 
     >>> import datetime as dt
+    >>> import attrs
     >>> from prodcore.ledger.model import ItemLedgerEntry, ItemEntryType, PostingBatch
     >>> at = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
     >>> out = ItemLedgerEntry(1, ItemEntryType.TRANSFER, "A", -4, unit="PCS",
