@@ -17,6 +17,14 @@ MAIN_PYTHON=${PYTHON:-python3}
 pip_install() { "$1/bin/python" -m pip install -q --disable-pip-version-check "${@:2}"; }
 version_of() { "$1" -c 'import sys; print("%d.%d" % sys.version_info[:2])'; }
 
+# Headless Chromium renders the production documents in tests/documents (they skip
+# without it). As root on Debian, install it; never fail the run when apt cannot.
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && ! command -v chromium >/dev/null 2>&1; then
+    echo "== installing chromium (tests/documents renders documents with it)"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } \
+        >/dev/null 2>&1 || echo "   (chromium could not be installed: those tests will skip)"
+fi
+
 make_venv "$MAIN_PYTHON" .venv
 pip_install .venv --upgrade pip
 pip_install .venv -e '.[dev]'

@@ -440,6 +440,40 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_document_parser(sub: Any) -> None:
+    from prodcore.documents import KINDS, PAPERS
+
+    p = sub.add_parser("document", help="print a production document of a store's order")
+    p.add_argument("kind", choices=KINDS)
+    p.add_argument("--store", required=True, help="a store URL or a SQLite file path")
+    p.add_argument("--order", help="the production order (all but a picking list per centre)")
+    p.add_argument("--centre", help="a picking list per work or machine centre")
+    p.add_argument("--line", type=int, help="the order line of a job card (default: the first)")
+    p.add_argument("--operation", help="the operation of a job card")
+    p.add_argument("--html", type=Path, help="write printable HTML to this file")
+    p.add_argument("--paper", choices=PAPERS, default="A4", help="paper of the HTML page")
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+
+def _document(args: argparse.Namespace, out: TextIO) -> int:
+    """``prodcore document``: text (or JSON) on ``out``, HTML to ``--html``."""
+    from prodcore.documents import load_document, render_html, render_json, render_text
+
+    with _open_existing_store(args.store) as uow_factory:
+        doc = load_document(
+            uow_factory(),
+            args.kind,
+            order_id=args.order,
+            centre=args.centre,
+            line_no=args.line,
+            operation_no=args.operation,
+        )
+    if args.html is not None:
+        args.html.write_text(render_html(doc, paper=args.paper), encoding="utf-8")
+    out.write((render_json(doc) if args.json else render_text(doc)) + "\n")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     """Entry point of the ``prodcore`` command."""
     out = out or sys.stdout
@@ -496,11 +530,14 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     serve_p.add_argument(
         "--api-keys", type=Path, default=None, help="file of 'user key' lines: require a key"
     )
+    _add_document_parser(sub)
     _add_options(parser, sub)
     args = parser.parse_args(argv)
     try:
         if args.command == "serve":
             return _serve(args)
+        if args.command == "document":
+            return _document(args, out)
         if args.command == "transitions":
             rows = sorted(TRANSITIONS, key=lambda t: (t[0].rank, t[1].rank))
             out.write(

@@ -28,6 +28,7 @@ from prodcore.costing.adjustment import AdjustCost
 from prodcore.costing.standard import ImplementStandardCost
 from prodcore.masterdata import (
     Item,
+    Location,
     MachineCenter,
     ManufacturingSetup,
     ProductionBom,
@@ -77,6 +78,7 @@ from prodcore.orders.lifecycle import (
     RemoveComponent,
     StatusChanged,
 )
+from prodcore.orders.picking import ReturnSurplus
 from prodcore.orders.quality import QualityCommand, RecordQualityResults, ResolveQualityOrder
 from prodcore.orders.reverse_all import ReverseOrderPostings
 from prodcore.orders.splitting import SplitOrder
@@ -137,7 +139,9 @@ class ScheduleOrder:
 
 
 #: Commands decided against the ledger and answered with a PostingResult (idempotent).
-LedgerCommand = PostingCommand | SubcontractingCommand | QualityCommand | ReverseOrderPostings
+LedgerCommand = (
+    PostingCommand | SubcontractingCommand | QualityCommand | ReverseOrderPostings | ReturnSurplus
+)
 
 #: Any command prodcore handles (what scenario steps and :func:`prodcore.app.handle` accept).
 Command = (
@@ -207,6 +211,7 @@ _TABLE: tuple[tuple[type, str, str | None], ...] = (
     (WorkCenter, "masterdata.work_center", "WorkCenter"),
     (MachineCenter, "masterdata.machine_center", "MachineCenter"),
     (ShopCalendar, "masterdata.shop_calendar", "ShopCalendar"),
+    (Location, "masterdata.location", None),
     (ChangeOrderQuantity, "order.change_quantity", None),
     (HoldOrder, "order.hold", None),
     (ReleaseHold, "order.release_hold", None),
@@ -218,6 +223,7 @@ _TABLE: tuple[tuple[type, str, str | None], ...] = (
     (OrderCancelled, "order.cancelled", None),
     (D365StatusChanged, "order.d365_status_changed", None),
     (ReverseOrderPostings, "posting.reverse_all", None),
+    (ReturnSurplus, "posting.return_surplus", None),
 )
 
 #: The wire tag of every member of a tagged union.

@@ -43,6 +43,7 @@ from prodcore.numbers import (
 
 __all__ = [
     "QUANTITY_PRECISION",
+    "Bin",
     "BomLine",
     "BomLineType",
     "BomOutputLine",
@@ -56,6 +57,7 @@ __all__ = [
     "Item",
     "ItemUnitOfMeasure",
     "LeadTime",
+    "Location",
     "MachineCenter",
     "ManufacturingSetup",
     "MasterData",
@@ -876,6 +878,9 @@ class WorkCenter:
     consolidated_calendar: bool = attrs.field(default=False, kw_only=True)
     queue_time: Duration = attrs.field(factory=Duration.zero, kw_only=True)
     blocked: bool = attrs.field(default=False, kw_only=True)
+    #: BC's To-Production and From-Production bin codes (at the order's location)
+    to_production_bin_code: str = attrs.field(default="", kw_only=True)
+    from_production_bin_code: str = attrs.field(default="", kw_only=True)
 
     def __attrs_post_init__(self) -> None:
         if self.efficiency_percent <= 0:
@@ -920,6 +925,9 @@ class MachineCenter:
         default=FlushingMethod.MANUAL, kw_only=True, validator=member_of(FlushingMethod)
     )
     blocked: bool = attrs.field(default=False, kw_only=True)
+    #: empty: the work centre's bins
+    to_production_bin_code: str = attrs.field(default="", kw_only=True)
+    from_production_bin_code: str = attrs.field(default="", kw_only=True)
 
     def __attrs_post_init__(self) -> None:
         if self.efficiency_percent <= 0:
@@ -932,6 +940,49 @@ class MachineCenter:
         return _centre_unit_cost(
             self.direct_unit_cost, self.indirect_cost_percent, self.overhead_rate
         )
+
+
+@attrs.frozen
+class Bin:
+    """A bin of a location: where stock lies (a shelf, the line side of a centre)."""
+
+    code: str = attrs.field(validator=_NAME)
+    description: str = attrs.field(default="", kw_only=True)
+
+
+@attrs.frozen
+class Location:
+    """A location (warehouse) with its bins, BC's semantics: stock at a location lies in
+    its bins; the location's To-Production and From-Production bins are the defaults for
+    components and output when the work or machine centre names none.
+
+    >>> main = Location("MAIN", bins=(Bin("S-01"), Bin("TO-PROD"), Bin("FROM-PROD")),
+    ...                 to_production_bin_code="TO-PROD", from_production_bin_code="FROM-PROD")
+    >>> main.no, main.has_bin("S-01"), main.has_bin("X")
+    ('MAIN', True, False)
+    >>> Location("MAIN", to_production_bin_code="NOWHERE")
+    Traceback (most recent call last):
+    ...
+    prodcore.errors.InvalidValueError: ...
+    """
+
+    no: str = attrs.field(validator=_NAME)  # the location code
+    name: str = attrs.field(default="", kw_only=True)
+    bins: tuple[Bin, ...] = attrs.field(default=(), kw_only=True, validator=tuple_of(Bin))
+    to_production_bin_code: str = attrs.field(default="", kw_only=True)
+    from_production_bin_code: str = attrs.field(default="", kw_only=True)
+
+    def __attrs_post_init__(self) -> None:
+        codes = [b.code for b in self.bins]
+        if len(set(codes)) != len(codes):
+            raise InvalidValueError(field="bins", value=codes, reason="bin codes must be unique")
+        for field in ("to_production_bin_code", "from_production_bin_code"):
+            code = getattr(self, field)
+            if code and code not in codes:
+                raise InvalidValueError(field=field, value=code, reason="not a bin of the location")
+
+    def has_bin(self, code: str) -> bool:
+        return any(b.code == code for b in self.bins)
 
 
 def _centre_unit_cost(
@@ -988,6 +1039,7 @@ class MasterDataSource(Protocol):
     def routings(self) -> Iterable[Routing]: ...
     def work_centers(self) -> Iterable[WorkCenter]: ...
     def machine_centers(self) -> Iterable[MachineCenter]: ...
+    def locations(self) -> Iterable[Location]: ...
 
 
 class MasterDataReader(MasterDataSource, Protocol):
@@ -998,6 +1050,7 @@ class MasterDataReader(MasterDataSource, Protocol):
     def routing(self, no: str) -> Routing: ...
     def work_center(self, no: str) -> WorkCenter: ...
     def machine_center(self, no: str) -> MachineCenter: ...
+    def location(self, code: str) -> Location: ...
 
 
 class _Numbered(Protocol):
@@ -1061,6 +1114,7 @@ class MasterData:
     work_centers: Mapping[str, WorkCenter] = attrs.field(factory=dict)
     machine_centers: Mapping[str, MachineCenter] = attrs.field(factory=dict)
     setup: ManufacturingSetup = attrs.field(factory=ManufacturingSetup)
+    locations: Mapping[str, Location] = attrs.field(factory=dict)
 
     @classmethod
     def of(
@@ -1072,6 +1126,7 @@ class MasterData:
         work_centers: Iterable[WorkCenter] = (),
         machine_centers: Iterable[MachineCenter] = (),
         setup: ManufacturingSetup | None = None,
+        locations: Iterable[Location] = (),
     ) -> MasterData:
         return cls(
             items={i.no: i for i in items},
@@ -1080,6 +1135,7 @@ class MasterData:
             work_centers={w.no: w for w in work_centers},
             machine_centers={m.no: m for m in machine_centers},
             setup=setup or ManufacturingSetup(),
+            locations={loc.no: loc for loc in locations},
         )
 
     @classmethod
@@ -1092,6 +1148,7 @@ class MasterData:
             work_centers=source.work_centers(),
             machine_centers=source.machine_centers(),
             setup=source.setup,
+            locations=source.locations(),
         )
 
     @classmethod
@@ -1115,6 +1172,7 @@ class MasterData:
             work_centers=_Lazy(source.work_center, source.work_centers),
             machine_centers=_Lazy(source.machine_center, source.machine_centers),
             setup=source.setup,
+            locations=_Lazy(source.location, source.locations),
         )
 
     def item(self, no: str) -> Item:
@@ -1131,6 +1189,9 @@ class MasterData:
 
     def machine_center(self, no: str) -> MachineCenter:
         return _lookup(self.machine_centers, "Machine center", no)
+
+    def location(self, code: str) -> Location:
+        return _lookup(self.locations, "Location", code)
 
 
 def _lookup(table: Mapping[str, _T], kind: str, no: str) -> _T:

@@ -19,6 +19,7 @@ from prodcore.ledger.model import IdempotencyRecord, PostingBatch, PostingSetup,
 from prodcore.ledger.reader import LedgerReader
 from prodcore.masterdata import (
     Item,
+    Location,
     MachineCenter,
     ManufacturingSetup,
     ProductionBom,
@@ -35,7 +36,9 @@ __all__ = [
     "UnitOfWork",
 ]
 
-MasterDataRecord = Item | ProductionBom | Routing | WorkCenter | MachineCenter | ShopCalendar
+MasterDataRecord = (
+    Item | ProductionBom | Routing | WorkCenter | MachineCenter | ShopCalendar | Location
+)
 
 
 class MasterDataRepository(Protocol):
@@ -103,6 +106,12 @@ class MasterDataRepository(Protocol):
 
     def shop_calendars(self) -> Iterator[ShopCalendar]:
         """Every shop calendar."""
+
+    def location(self, code: str) -> Location:
+        """The location ``code`` with its bins."""
+
+    def locations(self) -> Iterator[Location]:
+        """Every location."""
 
 
 class OrderRepository(Protocol):

@@ -57,6 +57,7 @@ from prodcore.orders.lifecycle import (
     RemoveComponent,
 )
 from prodcore.orders.model import D365Status, OrderStatus, QualityResult
+from prodcore.orders.picking import ReturnLine, ReturnSurplus
 from prodcore.orders.quality import RecordQualityResults, ResolveQualityOrder
 from prodcore.orders.reverse_all import ReverseOrderPostings
 from prodcore.orders.splitting import SplitOrder
@@ -116,6 +117,7 @@ EXAMPLES: list[Any] = [
     ChangeD365Status("PO-1", D365Status.STARTED),
     SplitOrder("PO-1", "PO-3", ONE),
     ReverseOrderPostings("k", "PO-1"),
+    ReturnSurplus("k", "PO-1", (ReturnLine(10000, 10000, 1, "S-01"),)),
 ]
 
 

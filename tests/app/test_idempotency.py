@@ -35,6 +35,11 @@ def _released_hash(command: Any) -> str:
     data = {**to_jsonable(command), "type": type(command).__name__}
     if isinstance(command, ReverseEntry) and command.posted_at is None:
         del data["posted_at"]
+    for lines in data.values():  # journal lines had no bins yet
+        for line in lines if isinstance(lines, list) else ():
+            for name in ("bin_code", "from_bin_code"):
+                if line.get(name, "") in ("", None):
+                    line.pop(name, None)
     return hashlib.sha256(
         json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
     ).hexdigest()

@@ -83,6 +83,8 @@ def _pop_origins(data: Any, found: set[tuple[str, str]]) -> None:
             found.add((data["description"], data.pop("origin")))
             # added later too: an old entry's quantity lost nothing to rounding
             assert data.pop("rounding_residual") == "0"
+        if "entry_type" in data and "bin_code" in data:
+            assert data.pop("bin_code") == ""  # item entries of 0.1.0 lie in no bin
         for value in data.values():
             _pop_origins(value, found)
     elif isinstance(data, list):

@@ -61,6 +61,9 @@ class FakeReader:
     def on_hand(self, item_no: str, location_code: str | None = None) -> Decimal:
         return self.stock.get(item_no, ZERO)
 
+    def on_hand_in_bin(self, item_no: str, location_code: str, bin_code: str) -> Decimal:
+        return self.stock.get(item_no, ZERO)
+
     def reversed_quantity(self, source: ValueSource, entry_no: int) -> Decimal:
         if source is ValueSource.CAPACITY:
             return sum(

@@ -32,6 +32,8 @@ LAYERS = {
     "quality": 7,
     "subcontracting": 7,
     "d365": 7,
+    "bins": 2,
+    "picking": 5,
 }
 
 

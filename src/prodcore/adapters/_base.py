@@ -8,7 +8,7 @@ from types import TracebackType
 from typing import Final, Self, TypeVar
 
 from prodcore.calendars import ShopCalendar
-from prodcore.masterdata import Item, MachineCenter, ProductionBom, Routing, WorkCenter
+from prodcore.masterdata import Item, Location, MachineCenter, ProductionBom, Routing, WorkCenter
 
 __all__ = ["READABLE_KINDS", "MasterDataGetters", "StagedUnitOfWork"]
 
@@ -22,6 +22,7 @@ READABLE_KINDS: Final[dict[type, str]] = {
     WorkCenter: "Work center",
     MachineCenter: "Machine center",
     ShopCalendar: "Shop calendar",
+    Location: "Location",
 }
 
 
@@ -51,6 +52,12 @@ class MasterDataGetters:
 
     def shop_calendar(self, no: str) -> ShopCalendar:
         return self._get(ShopCalendar, no)
+
+    def location(self, code: str) -> Location:
+        return self._get(Location, code)
+
+    def locations(self) -> Iterator[Location]:
+        return self._all(Location)
 
     def items(self) -> Iterator[Item]:
         return self._all(Item)

@@ -170,6 +170,18 @@ MIGRATIONS: tuple[tuple[int, str, tuple[Statement, ...]], ...] = (
             *(stmt for table in _ENTRY_TABLES for stmt in _append_only(table)),
         ),
     ),
+    (
+        3,
+        "on-hand per bin",
+        (
+            """CREATE TABLE prodcore_bal_on_hand_bin (
+                item_no TEXT NOT NULL, location_code TEXT NOT NULL, bin_code TEXT NOT NULL,
+                qty TEXT NOT NULL, PRIMARY KEY (item_no, location_code, bin_code))""",
+            # everything posted before bins existed lies in no bin ("")
+            """INSERT INTO prodcore_bal_on_hand_bin (item_no, location_code, bin_code, qty)
+                SELECT item_no, location_code, '', qty FROM prodcore_bal_on_hand""",
+        ),
+    ),
 )
 
 SCHEMA_VERSION = max(version for version, _, _ in MIGRATIONS)

@@ -54,6 +54,7 @@ from prodcore.ledger.model import (
 from prodcore.masterdata import (
     CapacityType,
     Item,
+    Location,
     MachineCenter,
     ManufacturingSetup,
     ProductionBom,
@@ -86,6 +87,7 @@ KINDS: dict[str, type] = {
     "WorkCenter": WorkCenter,
     "MachineCenter": MachineCenter,
     "ShopCalendar": ShopCalendar,
+    "Location": Location,
 }
 _KIND_OF: dict[type, str] = {cls: kind for kind, cls in KINDS.items()}
 _ORDER = "Production order"
@@ -405,6 +407,13 @@ class _Committed(Committed):
             (item_no, location_code),
         )
 
+    def on_hand_in_bin(self, item_no: str, location_code: str, bin_code: str) -> Decimal:
+        return self._balance(
+            "SELECT qty FROM prodcore_bal_on_hand_bin "
+            "WHERE item_no = ? AND location_code = ? AND bin_code = ?",
+            (item_no, location_code, bin_code),
+        )
+
     def consumed_quantity(self, order_id: str, line_no: int, component_line_no: int) -> Decimal:
         return self._balance(
             "SELECT qty FROM prodcore_bal_consumed "
@@ -665,6 +674,12 @@ def _add_balances(tx: Tx, staged: LedgerIndex) -> None:
             tuple,
         ),
         ("prodcore_bal_output", ("order_id", "line_no"), staged.output, tuple),
+        (
+            "prodcore_bal_on_hand_bin",
+            ("item_no", "location_code", "bin_code"),
+            staged.bins.on_hand,
+            tuple,
+        ),
         ("prodcore_bal_wip", ("order_id",), staged.wip_by_order, lambda k: (k,)),
         ("prodcore_bal_account", ("account",), staged.accounts, lambda k: (k,)),
         (

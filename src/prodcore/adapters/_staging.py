@@ -74,6 +74,7 @@ _BALANCES = (
     "account_balance",
     "reversed_quantity",
     "capacity_used",
+    "on_hand_in_bin",
 )
 
 
@@ -122,6 +123,8 @@ class Committed(abc.ABC):
     def gl_entries(self, order_id: str | None) -> list[GLEntry]: ...
     @abc.abstractmethod
     def on_hand(self, item_no: str, location_code: str | None) -> Decimal: ...
+    @abc.abstractmethod
+    def on_hand_in_bin(self, item_no: str, location_code: str, bin_code: str) -> Decimal: ...
     @abc.abstractmethod
     def consumed_quantity(self, order_id: str, line_no: int, component_line_no: int) -> Decimal: ...
     @abc.abstractmethod
@@ -531,6 +534,9 @@ class StagedLedger:
 
     def on_hand(self, item_no: str, location_code: str | None = None) -> Decimal:
         return self._balance("on_hand", item_no, location_code)
+
+    def on_hand_in_bin(self, item_no: str, location_code: str, bin_code: str) -> Decimal:
+        return self._balance("on_hand_in_bin", item_no, location_code, bin_code)
 
     def consumed_quantity(self, order_id: str, line_no: int, component_line_no: int) -> Decimal:
         return self._balance("consumed_quantity", order_id, line_no, component_line_no)

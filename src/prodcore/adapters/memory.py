@@ -152,6 +152,9 @@ class _Committed(Committed):
     def on_hand(self, item_no: str, location_code: str | None) -> Decimal:
         return self._ledger.on_hand(item_no, location_code)
 
+    def on_hand_in_bin(self, item_no: str, location_code: str, bin_code: str) -> Decimal:
+        return self._ledger.on_hand_in_bin(item_no, location_code, bin_code)
+
     def consumed_quantity(self, order_id: str, line_no: int, component_line_no: int) -> Decimal:
         return self._ledger.consumed_quantity(order_id, line_no, component_line_no)
 

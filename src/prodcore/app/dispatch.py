@@ -52,6 +52,7 @@ from prodcore.orders.lifecycle import (
     ReleaseHold,
     RemoveComponent,
 )
+from prodcore.orders.picking import ReturnSurplus, decide_return_surplus
 from prodcore.orders.quality import RecordQualityResults, ResolveQualityOrder, decide_quality
 from prodcore.orders.reverse_all import ReverseOrderPostings, decide_reverse_all
 from prodcore.orders.splitting import SplitOrder
@@ -83,6 +84,7 @@ _posting = ledger_handler(decide_posting)
 _subcontracting = ledger_handler(decide_subcontracting)
 _quality = ledger_handler(decide_quality)
 _reverse_all = ledger_handler(decide_reverse_all)
+_return_surplus = ledger_handler(decide_return_surplus)
 
 #: The handler of every command type.
 HANDLERS: Mapping[type[Command], Handler] = {
@@ -121,6 +123,7 @@ HANDLERS: Mapping[type[Command], Handler] = {
     ChangeD365Status: lifecycle,
     SplitOrder: split,
     ReverseOrderPostings: _reverse_all,
+    ReturnSurplus: _return_surplus,
 }
 
 

@@ -53,6 +53,14 @@ _HASH_FORMS: Mapping[str, _HashForm] = {
     "costing.adjust": _HashForm(left_out=("idempotency_key",), separators=(", ", ": ")),
 }
 
+#: Fields added later to the lines of any command (journal lines), with their defaults:
+#: left out at their default, so a line hashes as it did before they existed.
+_ADDED_LINE_FIELDS: tuple[tuple[str, object], ...] = (
+    ("bin_code", ""),
+    ("bin_code", None),
+    ("from_bin_code", ""),
+)
+
 #: The class name each tag had before tags: the name the stored hashes were computed with.
 _HASHED_NAME: Mapping[str, str] = {tag: old for old, tag in LEGACY_TAGS.items()}
 
@@ -70,6 +78,11 @@ def command_hash(command: object) -> str:
             data.pop(name, None)
     for name in form.left_out:
         data.pop(name, None)
+    for lines in data.values():
+        for line in lines if isinstance(lines, list) else ():
+            for name, default in _ADDED_LINE_FIELDS:
+                if isinstance(line, dict) and line.get(name, default) == default:
+                    line.pop(name, None)
     text = json.dumps(data, sort_keys=True, separators=form.separators)
     return hashlib.sha256(text.encode()).hexdigest()
 

@@ -34,7 +34,34 @@ from prodcore.ledger.model import (
 from prodcore.masterdata import CapacityType
 from prodcore.numbers import ZERO
 
-__all__ = ["LedgerIndex"]
+__all__ = ["BinBalances", "LedgerIndex"]
+
+
+class BinBalances:
+    """On-hand per item, location and bin, kept apart from the other balances.
+
+    >>> import datetime as dt
+    >>> import attrs
+    >>> from prodcore.ledger.model import ItemLedgerEntry, ItemEntryType, PostingBatch
+    >>> at = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
+    >>> out = ItemLedgerEntry(1, ItemEntryType.TRANSFER, "A", -4, unit="PCS",
+    ...                       location_code="MAIN", bin_code="S-01", posted_at=at)
+    >>> into = attrs.evolve(out, entry_no=2, quantity=4, bin_code="TO-PROD")
+    >>> bins = BinBalances()
+    >>> bins.apply(PostingBatch(1, "D", at, item_entries=(out, into)))
+    >>> bins.on_hand_in_bin("A", "MAIN", "S-01"), bins.on_hand_in_bin("A", "MAIN", "TO-PROD")
+    (Decimal('-4'), Decimal('4'))
+    """
+
+    def __init__(self) -> None:
+        self.on_hand: dict[tuple[str, str, str], Decimal] = defaultdict(Decimal)
+
+    def apply(self, batch: PostingBatch) -> None:
+        for e in batch.item_entries:
+            self.on_hand[(e.item_no, e.location_code, e.bin_code)] += e.quantity
+
+    def on_hand_in_bin(self, item_no: str, location_code: str, bin_code: str) -> Decimal:
+        return self.on_hand.get((item_no, location_code, bin_code), ZERO)
 
 
 class LedgerIndex:
@@ -61,10 +88,12 @@ class LedgerIndex:
         self.accounts: dict[str, Decimal] = defaultdict(Decimal)
         self.reversed: dict[tuple[ValueSource, int], Decimal] = defaultdict(Decimal)
         self.capacity_used_by_day: dict[tuple[str, dt.date], Decimal] = defaultdict(Decimal)
+        self.bins = BinBalances()
 
     def apply(self, batch: PostingBatch) -> None:
         """Add a numbered batch to the indexes and balances."""
         self.batches[batch.posting_no] = batch
+        self.bins.apply(batch)
         for e in batch.item_entries:
             self.items[e.entry_no] = e
             self.items_by_order[e.order_id].append(e.entry_no)
@@ -111,6 +140,9 @@ class LedgerIndex:
         if location_code is None:
             return self.on_hand_total.get(item_no, ZERO)
         return self.on_hand_by_location.get((item_no, location_code), ZERO)
+
+    def on_hand_in_bin(self, item_no: str, location_code: str, bin_code: str) -> Decimal:
+        return self.bins.on_hand_in_bin(item_no, location_code, bin_code)
 
     def consumed_quantity(self, order_id: str, line_no: int, component_line_no: int) -> Decimal:
         return self.consumed.get((order_id, line_no, component_line_no), ZERO)

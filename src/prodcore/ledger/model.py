@@ -67,6 +67,8 @@ class ItemEntryType(enum.StrEnum):
     OUTPUT = "OUTPUT"
     POSITIVE_ADJUSTMENT = "POSITIVE_ADJUSTMENT"
     NEGATIVE_ADJUSTMENT = "NEGATIVE_ADJUSTMENT"
+    #: a move between bins (a pick, a return of surplus): an entry out and one in, of no order
+    TRANSFER = "TRANSFER"
 
     @property
     def is_adjustment(self) -> bool:
@@ -189,6 +191,8 @@ class ItemLedgerEntry:
     document_no: str = attrs.field(default="", kw_only=True)
     reason: str = attrs.field(default="", kw_only=True)
     scrap_quantity: Decimal = attrs.field(default=ZERO, converter=as_decimal, kw_only=True)
+    #: the bin of ``location_code`` the stock moved out of or into ("": no bin)
+    bin_code: str = attrs.field(default="", kw_only=True)
 
 
 @attrs.frozen

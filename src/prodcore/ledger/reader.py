@@ -50,6 +50,15 @@ class LedgerReader(Protocol):
         (Decimal('0'), Decimal('0'))
         """
 
+    def on_hand_in_bin(self, item_no: str, location_code: str, bin_code: str) -> Decimal:
+        """The quantity of ``item_no`` on hand in bin ``bin_code`` of ``location_code``
+        (base unit; bin "" holds what was posted without a bin).
+
+        >>> from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
+        >>> InMemoryUnitOfWork(InMemoryStore()).ledger.on_hand_in_bin("BOLT", "MAIN", "S-01")
+        Decimal('0')
+        """
+
     def reversed_quantity(self, source: ValueSource, entry_no: int) -> Decimal:
         """How much of the item (``ValueSource.ITEM``) or capacity entry ``entry_no``
         has been reversed so far (zero if none)."""

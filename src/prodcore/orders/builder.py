@@ -152,6 +152,7 @@ class PostingBuilder:
         self.values: list[ValueEntry] = []
         self.gls: list[GLEntry] = []
         self.on_hand_delta: dict[tuple[str, str], Decimal] = {}
+        self.bin_delta: dict[tuple[str, str, str], Decimal] = {}
         self.reversed_delta: dict[tuple[ValueSource, int], Decimal] = {}
         self.warnings: list[str] = []
         self.notes: list[str] = []
@@ -211,6 +212,10 @@ class PostingBuilder:
             (item_no, location), ZERO
         )
 
+    def on_hand_in_bin(self, item_no: str, location: str, bin_code: str) -> Decimal:
+        key = (item_no, location, bin_code)
+        return self.ledger.on_hand_in_bin(*key) + self.bin_delta.get(key, ZERO)
+
     def reversed(self, source: ValueSource, entry_no: int) -> Decimal:
         return self.ledger.reversed_quantity(source, entry_no) + self.reversed_delta.get(
             (source, entry_no), ZERO
@@ -225,6 +230,8 @@ class PostingBuilder:
         self.items.append(entry)
         key = (entry.item_no, entry.location_code)
         self.on_hand_delta[key] = self.on_hand_delta.get(key, ZERO) + entry.quantity
+        bin_key = (*key, entry.bin_code)
+        self.bin_delta[bin_key] = self.bin_delta.get(bin_key, ZERO) + entry.quantity
         if entry.applies_to_entry_no is not None:
             rkey = (ValueSource.ITEM, entry.applies_to_entry_no)
             self.reversed_delta[rkey] = self.reversed_delta.get(rkey, ZERO) + abs(entry.quantity)
@@ -256,6 +263,7 @@ class PostingBuilder:
         applies_to_entry_no: int | None = None,
         reason: str = "",
         scrap_quantity: Decimal = ZERO,
+        bin_code: str = "",
     ) -> int:
         """Append a new item ledger entry of this batch; returns its local number."""
         return self.add_item_entry(
@@ -277,6 +285,7 @@ class PostingBuilder:
                 document_no=self.document_no,
                 reason=reason,
                 scrap_quantity=scrap_quantity,
+                bin_code=bin_code,
             )
         )
 

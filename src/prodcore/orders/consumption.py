@@ -1,5 +1,6 @@
 """Material postings on a :class:`~prodcore.orders.builder.PostingBuilder`: consumption
-(and returns), picks, by-products (negative consumption) and inventory adjustments.
+(and returns), by-products (negative consumption) and inventory adjustments (picks:
+:mod:`prodcore.orders.picking`).
 
 Each posts an item ledger entry and its direct-cost value entry at the item's cost by
 costing method (:func:`~prodcore.ledger.posting.item_unit_cost`): consumption and
@@ -18,16 +19,12 @@ from prodcore.errors import BlockedError, InsufficientQuantityError, PrecisionEr
 from prodcore.ledger.model import ItemEntryType
 from prodcore.ledger.posting import item_unit_cost, posted_quantity
 from prodcore.masterdata import Item
+from prodcore.orders.bins import to_production_bin
 from prodcore.orders.builder import BY_PRODUCT, LEDGER_QUANTITY, PostingBuilder
-from prodcore.orders.flushing import (
-    available_in_bin,
-    flushable,
-    linked_operation,
-    operation_started,
-)
-from prodcore.orders.journals import AdjustmentLine, ByProductLine, PickComponents, PostByProduct
+from prodcore.orders.flushing import available_in_bin
+from prodcore.orders.journals import AdjustmentLine, ByProductLine, PostByProduct
 
-__all__ = ["adjust", "by_product", "consume", "pick", "postable_item"]
+__all__ = ["adjust", "by_product", "check_bin_on_hand", "consume", "postable_item"]
 
 
 def postable_item(b: PostingBuilder, item_no: str) -> Item:
@@ -49,6 +46,22 @@ def _check_on_hand(b: PostingBuilder, item: Item, location: str, base_qty: Decim
             what=f"Inventory of {item.no} at {location or 'no location'}",
             requested=base_qty,
             available=on_hand,
+        )
+
+
+def check_bin_on_hand(
+    b: PostingBuilder, item: Item, location: str, bin_code: str, base_qty: Decimal
+) -> None:
+    """Refuse taking ``base_qty`` out of a bin that holds less (unless the setup allows
+    negative inventory)."""
+    if b.setup.allow_negative_inventory:
+        return
+    in_bin = b.on_hand_in_bin(item.no, location, bin_code)
+    if base_qty > in_bin:
+        raise InsufficientQuantityError(
+            what=f"Inventory of {item.no} in bin {bin_code} at {location or 'no location'}",
+            requested=base_qty,
+            available=in_bin,
         )
 
 
@@ -89,8 +102,12 @@ def consume(
                 available=available,
             )
     location = comp.location_code
+    # a pick component lies in its production bin; others are taken from no bin
+    bin_code = to_production_bin(b.md, line, comp) if comp.flushing_method.needs_pick else ""
     if quantity > 0:
         _check_on_hand(b, item, location, base_qty)
+        if bin_code:
+            check_bin_on_hand(b, item, location, bin_code, base_qty)
     ref = b.item_entry(
         ItemEntryType.CONSUMPTION,
         item.no,
@@ -102,6 +119,7 @@ def consume(
         component_line_no=comp_line_no,
         flushed_by_capacity_entry_no=flushed_by,
         reason=reason,
+        bin_code=bin_code,
     )
     b.item_value(
         ref,
@@ -180,6 +198,8 @@ def adjust(b: PostingBuilder, al: AdjustmentLine) -> None:
     location = al.location_code
     if base_qty < 0:
         _check_on_hand(b, item, location, -base_qty)
+        if al.bin_code:
+            check_bin_on_hand(b, item, location, al.bin_code, -base_qty)
     entry_type = (
         ItemEntryType.POSITIVE_ADJUSTMENT if base_qty > 0 else ItemEntryType.NEGATIVE_ADJUSTMENT
     )
@@ -190,25 +210,7 @@ def adjust(b: PostingBuilder, al: AdjustmentLine) -> None:
         unit=item.base_unit,
         location_code=location,
         reason=al.reason,
+        bin_code=al.bin_code,
     )
     unit_cost = item_unit_cost(item) if al.unit_cost is None else al.unit_cost / per
     b.item_value(ref, item.no, base_qty, unit_cost)
-
-
-def pick(b: PostingBuilder, command: PickComponents) -> None:
-    """Stage components in the production bin; a PICK_FORWARD component whose flushing
-    moment has passed (its linked operation started, or it has none) is flushed from
-    the bin at once."""
-    order = b.order(command.order_id, command=command.name)
-    for pl in command.lines:
-        line = b.orders[order.id].line(pl.line_no)
-        comp = line.component(pl.component_line_no)
-        comp = attrs.evolve(comp, picked_quantity=comp.picked_quantity + pl.quantity)
-        b.put_component(order.id, line.line_no, comp)
-        op = linked_operation(line, comp)
-        due = op is None or operation_started(op)
-        if comp.flushing_method.is_forward and comp.flushing_method.needs_pick and due:
-            qty = flushable(comp, comp.remaining_quantity)
-            consume(
-                b, order.id, line.line_no, comp.line_no, qty, reason="Forward flush from the pick"
-            )

@@ -31,7 +31,7 @@ from prodcore.orders.builder import (
     PostingBuilder,
 )
 from prodcore.orders.capacity import post_capacity
-from prodcore.orders.consumption import adjust, by_product, consume, pick
+from prodcore.orders.consumption import adjust, by_product, consume
 from prodcore.orders.explosion import MasterDataLookup
 from prodcore.orders.finishing import flush_at_finish, flush_at_release
 from prodcore.orders.journals import (
@@ -56,6 +56,7 @@ from prodcore.orders.journals import (
 )
 from prodcore.orders.model import ProductionOrder
 from prodcore.orders.output import post_output
+from prodcore.orders.picking import pick
 from prodcore.orders.reversal import refuse_reversal_of_origin, reverse_capacity, reverse_item
 
 __all__ = [

@@ -185,6 +185,8 @@ class OutputLine:
     stop_time: Duration = attrs.field(factory=Duration.zero, validator=_non_negative_duration)
     stop_code: str | None = None
     finished: bool = False
+    #: the bin the output is put to (None: the From-Production bin of the centre or location)
+    bin_code: str | None = None
 
 
 @attrs.frozen
@@ -225,6 +227,8 @@ class AdjustmentLine:
         validator=_optional_non_negative,
     )
     reason: str = ""
+    #: the bin of ``location_code`` the stock goes into or comes out of ("": no bin)
+    bin_code: str = ""
 
 
 @attrs.frozen
@@ -248,11 +252,13 @@ class ByProductLine:
 
 @attrs.frozen
 class PickLine:
-    """Stage ``quantity`` of a component in the production bin."""
+    """Stage ``quantity`` of a component in the production bin, taken from the bin
+    ``from_bin_code`` (of the component's location)."""
 
     line_no: int
     component_line_no: int
     quantity: Decimal = attrs.field(converter=as_decimal, validator=_non_negative)
+    from_bin_code: str = ""
 
 
 @attrs.frozen

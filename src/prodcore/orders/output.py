@@ -21,6 +21,7 @@ from prodcore.ledger.model import EntryOrigin, ItemEntryType
 from prodcore.ledger.posting import item_unit_cost
 from prodcore.masterdata import CalculationFormula, UnitCostCalculation, WorkCenter
 from prodcore.numbers import ZERO
+from prodcore.orders.bins import from_production_bin
 from prodcore.orders.builder import SUBCONTRACT_RECEIPT, PostingBuilder
 from prodcore.orders.capacity import (
     capacity_values,
@@ -143,6 +144,9 @@ def _finish_report(
                 operation_no=op.operation_no if op else None,
                 capacity_entry_no=cap_ref,
                 scrap_quantity=jl.scrap_quantity if op is None else ZERO,
+                bin_code=jl.bin_code
+                if jl.bin_code is not None
+                else from_production_bin(b.md, order.location_code, op),
             )
             b.item_value(
                 ref,

@@ -53,10 +53,12 @@ from prodcore.ledger.model import (
     ValueSource,
 )
 from prodcore.masterdata import (
+    Bin,
     BomLine,
     CapacityType,
     FlushingMethod,
     Item,
+    Location,
     MachineCenter,
     ManufacturingSetup,
     ProductionBom,
@@ -77,6 +79,7 @@ from prodcore.ports import MasterDataRecord, UnitOfWork
 from prodcore.scheduling.calendar import Holiday, ShopCalendar, one_shift_per_weekday
 
 __all__ = [
+    "BinContract",
     "LedgerRepositoryContract",
     "MasterDataRepositoryContract",
     "OrderRepositoryContract",
@@ -1183,11 +1186,64 @@ class SerializableDecisionContract(_Base):
             assert (shop.state(), other.state()) == expected, at
 
 
+def _bin_move(qty: str, from_bin: str, to_bin: str) -> PostingBatch:
+    """A transfer of ``qty`` STEEL at MAIN from one bin to another (no value: not needed)."""
+    out = ItemLedgerEntry(
+        -1,
+        ItemEntryType.TRANSFER,
+        "STEEL",
+        -Decimal(qty),
+        unit="KG",
+        location_code="MAIN",
+        bin_code=from_bin,
+        posted_at=_AT,
+    )
+    into = attrs.evolve(out, entry_no=-2, quantity=Decimal(qty), bin_code=to_bin)
+    return PostingBatch.build(document_no="T1", posted_at=_AT, item_entries=(out, into))
+
+
+class BinContract(_Base):
+    """Locations with bins as master data, and on-hand per bin as a running balance."""
+
+    def test_a_location_with_bins_round_trips(self, uow_factory: UowFactory) -> None:
+        main = Location("MAIN", bins=(Bin("S-01", description="shelf"), Bin("TO")))
+        with uow_factory() as uow:
+            uow.master_data.put(main)
+            uow.commit()
+        with uow_factory() as uow:
+            assert uow.master_data.location("MAIN") == main
+            assert list(uow.master_data.locations()) == [main]
+
+    def test_on_hand_per_bin_adds_committed_and_staged(self, uow_factory: UowFactory) -> None:
+        with uow_factory() as uow:
+            uow.ledger.append(_bin_move("2.5", "S-01", "TO"))
+            uow.commit()
+        with uow_factory() as uow:
+            uow.ledger.append(_bin_move("1", "TO", "S-01"))
+            ledger = uow.ledger
+            assert ledger.on_hand_in_bin("STEEL", "MAIN", "S-01") == Decimal("-1.5")
+            assert ledger.on_hand_in_bin("STEEL", "MAIN", "TO") == Decimal("1.5")
+            assert ledger.on_hand_in_bin("STEEL", "OTHER", "TO") == 0
+            assert ledger.on_hand("STEEL", "MAIN") == 0  # a transfer moves, never adds
+            uow.commit()
+        with uow_factory() as uow:
+            assert uow.ledger.on_hand_in_bin("STEEL", "MAIN", "TO") == Decimal("1.5")
+            assert uow.ledger.item_entries(item_no="STEEL")[0].bin_code == "S-01"
+
+    def test_entries_without_a_bin_count_in_bin_empty(self, uow_factory: UowFactory) -> None:
+        with uow_factory() as uow:
+            uow.ledger.append(sample_batch("2", "10"))
+            uow.commit()
+        with uow_factory() as uow:
+            assert uow.ledger.on_hand_in_bin("STEEL", "MAIN", "") == Decimal("-2")
+
+
 class StoreContract(
     MasterDataRepositoryContract,
     OrderRepositoryContract,
     UnitOfWorkContract,
     LedgerRepositoryContract,
     SerializableDecisionContract,
+    BinContract,
 ):
     """All contracts of a complete store."""
