@@ -41,6 +41,7 @@ from prodcore.orders.flushing import (
 from prodcore.orders.model import Operation, OrderLine, OrderStatus, ProductionOrder
 
 __all__ = [
+    "POSTING_DATED",
     "AdjustInventory",
     "AdjustmentLine",
     "ByProductLine",
@@ -108,6 +109,8 @@ class ConsumptionLine:
     line_no: int
     component_line_no: int
     quantity: Decimal = attrs.field(converter=as_decimal)
+    #: the date its entries post at (None: the command's, else the clock's)
+    posting_date: dt.date | None = attrs.field(default=None, kw_only=True, repr=False)
 
     @classmethod
     def for_item(
@@ -185,6 +188,8 @@ class OutputLine:
     stop_time: Duration = attrs.field(factory=Duration.zero, validator=_non_negative_duration)
     stop_code: str | None = None
     finished: bool = False
+    #: the date its entries post at (None: the command's, else the clock's)
+    posting_date: dt.date | None = attrs.field(default=None, kw_only=True, repr=False)
 
 
 @attrs.frozen
@@ -205,6 +210,8 @@ class CapacityLine:
     scrap_code: str | None = None
     stop_code: str | None = None
     description: str = ""
+    #: the date its entries post at (None: the command's, else the clock's)
+    posting_date: dt.date | None = attrs.field(default=None, kw_only=True, repr=False)
 
 
 @attrs.frozen
@@ -225,6 +232,8 @@ class AdjustmentLine:
         validator=_optional_non_negative,
     )
     reason: str = ""
+    #: the date its entries post at (None: the command's, else the clock's)
+    posting_date: dt.date | None = attrs.field(default=None, kw_only=True, repr=False)
 
 
 @attrs.frozen
@@ -244,6 +253,8 @@ class ByProductLine:
         validator=_optional_non_negative,
     )
     location_code: str | None = None
+    #: the date its entries post at (None: the command's, else the clock's)
+    posting_date: dt.date | None = attrs.field(default=None, kw_only=True, repr=False)
 
 
 @attrs.frozen
@@ -262,6 +273,8 @@ class PostConsumption:
     idempotency_key: str
     lines: tuple[ConsumptionLine, ...] = attrs.field(validator=tuple_of(ConsumptionLine))
     document_no: str = ""
+    #: the date its entries post at (None: the clock's); a line may give its own
+    posting_date: dt.date | None = attrs.field(default=None, kw_only=True, repr=False)
     name = "post consumption"
 
 
@@ -272,6 +285,8 @@ class PostOutput:
     idempotency_key: str
     lines: tuple[OutputLine, ...] = attrs.field(validator=tuple_of(OutputLine))
     document_no: str = ""
+    #: the date its entries post at (None: the clock's); a line may give its own
+    posting_date: dt.date | None = attrs.field(default=None, kw_only=True, repr=False)
     name = "post output"
 
 
@@ -287,6 +302,8 @@ class PostProductionJournal:
     )
     output: tuple[OutputLine, ...] = attrs.field(default=(), validator=tuple_of(OutputLine))
     document_no: str = ""
+    #: the date its entries post at (None: the clock's); a line may give its own
+    posting_date: dt.date | None = attrs.field(default=None, kw_only=True, repr=False)
     name = "post production journal"
 
 
@@ -297,6 +314,8 @@ class PostCapacity:
     idempotency_key: str
     lines: tuple[CapacityLine, ...] = attrs.field(validator=tuple_of(CapacityLine))
     document_no: str = ""
+    #: the date its entries post at (None: the clock's); a line may give its own
+    posting_date: dt.date | None = attrs.field(default=None, kw_only=True, repr=False)
     name = "post capacity"
 
 
@@ -311,6 +330,8 @@ class AdjustInventory:
     idempotency_key: str
     lines: tuple[AdjustmentLine, ...] = attrs.field(validator=tuple_of(AdjustmentLine))
     document_no: str = ""
+    #: the date its entries post at (None: the clock's); a line may give its own
+    posting_date: dt.date | None = attrs.field(default=None, kw_only=True, repr=False)
     name = "adjust inventory"
 
 
@@ -325,6 +346,8 @@ class PostByProduct:
     idempotency_key: str
     lines: tuple[ByProductLine, ...] = attrs.field(validator=tuple_of(ByProductLine))
     document_no: str = ""
+    #: the date its entries post at (None: the clock's); a line may give its own
+    posting_date: dt.date | None = attrs.field(default=None, kw_only=True, repr=False)
     name = "post by-product"
 
 
@@ -340,6 +363,8 @@ class PickComponents:
     order_id: str
     lines: tuple[PickLine, ...] = attrs.field(validator=tuple_of(PickLine))
     document_no: str = ""
+    #: the date its entries post at (None: the clock's); a line may give its own
+    posting_date: dt.date | None = attrs.field(default=None, kw_only=True, repr=False)
     name = "pick components"
 
 
@@ -368,6 +393,22 @@ class ReverseEntry:
     posted_at: dt.datetime | None = attrs.field(default=None, validator=_aware)
     name = "reverse entry"
 
+
+#: The journal lines and commands that take a ``posting_date``.
+POSTING_DATED: tuple[type, ...] = (
+    ConsumptionLine,
+    OutputLine,
+    CapacityLine,
+    AdjustmentLine,
+    ByProductLine,
+    PostConsumption,
+    PostOutput,
+    PostProductionJournal,
+    PostCapacity,
+    AdjustInventory,
+    PostByProduct,
+    PickComponents,
+)
 
 PostingCommand = (
     PostConsumption
