@@ -186,3 +186,24 @@ def test_registered_time_equals_the_posted_run_and_setup_time_per_operation(
         )
         assert posted == registered
         assert registered * 60 == sum(int(r.worked.total_seconds()) for r in stopped)
+
+
+@settings(max_examples=30, deadline=None)
+@given(_steps)
+def test_registered_time_is_what_the_capacity_entries_post_per_operation(
+    steps: list[tuple[str, JobEventType, int, str, bool]],
+) -> None:
+    from tests.shopfloor.conftest import make_shop
+
+    board = _board(steps)
+    lines = output_lines(board.registrations)
+    shop = make_shop()
+    if lines:
+        shop.post(PostOutput(shop.key(), lines))
+    with shop.uow:
+        caps = shop.uow.ledger.capacity_entries(order_id="PO-1")
+    for op in ("10", "20"):
+        stopped = [r for r in board.registrations if r.operation_no == op and not r.is_open]
+        registered = sum((registered_time(r).amount for r in stopped), Decimal(0))
+        posted = sum((c.used_time for c in caps if c.operation_no == op), Decimal(0))
+        assert posted == registered
