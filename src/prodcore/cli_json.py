@@ -26,6 +26,7 @@ from prodcore.errors import ProdcoreError
 from prodcore.masterdata import MasterData
 from prodcore.orders.model import OrderStatus, ProductionOrder
 from prodcore.ports import UnitOfWork
+from prodcore.reports.tables import postings
 from prodcore.scenario import MasterDataChange, StepResult
 from prodcore.scheduling import LoadView
 from prodcore.serialization import to_jsonable
@@ -159,6 +160,17 @@ def run_output(
                 for no, loc in sorted({(e.item_no, e.location_code) for e in items})
             ],
             "wip": {o.id: str(ledger.wip(o.id)) for o in orders},
+            "postings": [
+                {
+                    "posting_no": b.posting_no,
+                    "document_no": b.document_no,
+                    "posted_at": b.posted_at.isoformat(),
+                    "user": b.user,
+                    "source": b.source,
+                    "idempotency_key": b.idempotency_key,
+                }
+                for b in postings(ledger)
+            ],
         }
     produced = sorted({line.item_no for o in orders for line in o.lines})
     rollup = roll_up(md, produced)

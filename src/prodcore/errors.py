@@ -49,6 +49,7 @@ __all__ = [
     "NotAllowedError",
     "NotFoundError",
     "OverproductionError",
+    "PostingDateError",
     "PrecisionError",
     "ProdcoreError",
     "QualityBlockError",
@@ -319,3 +320,11 @@ class ScenarioFileError(ScenarioError):
     place: str
     step: int = 0
     command: str = "file"
+
+
+class PostingDateError(NotAllowedError):
+    """A posting dated outside the setup's allowed posting dates (BC's "Allow Posting
+    From/To"); nothing is posted."""
+
+    template = "Cannot {action}: posting date {posting_date} is outside the allowed range {reason}."
+    posting_date: object

@@ -242,6 +242,7 @@ def _check_ledger(uow: UnitOfWork, facts: _StoreFacts, out: _Collector) -> list[
         out.checked += 1
         out.guard("ledger batch", key, batch.check_balanced)
         _check_date("ledger batch", key, batch.posted_at, out)
+        _check_who(batch, out)
         for name, entries in _entries(batch):
             out.checked += len(entries)
             for entry in entries:
@@ -253,6 +254,8 @@ def _check_ledger(uow: UnitOfWork, facts: _StoreFacts, out: _Collector) -> list[
                     )
                 expected[name] = entry.entry_no + 1
                 _check_date(f"{name} entry", entry.entry_no, entry.posted_at, out)
+                if entry.registered_at is not None:
+                    _check_date(f"{name} entry", entry.entry_no, entry.registered_at, out)
         for item in batch.item_entries:
             _check_item_reversal(index, item, out)
         for cap in batch.capacity_entries:
@@ -280,6 +283,17 @@ def _check_ledger(uow: UnitOfWork, facts: _StoreFacts, out: _Collector) -> list[
 def _check_date(area: str, key: object, at: dt.datetime, out: _Collector) -> None:
     if not EARLIEST <= at.date() <= LATEST:
         out.add(area, key, f"dated {at.date()}, outside {EARLIEST} to {LATEST}")
+
+
+def _check_who(batch: PostingBatch, out: _Collector) -> None:
+    """Who posted a batch and through what, when recorded, are names: non-empty text
+    without control characters (a report or a filter must be able to show them)."""
+    for field in ("user", "source"):
+        value = getattr(batch, field)
+        if value is None:
+            continue
+        if not isinstance(value, str) or not value.strip() or not value.isprintable():
+            out.add("ledger batch", batch.posting_no, f"{field} {value!r} is not a readable name")
 
 
 def _check_value_source(index: LedgerIndex, value: ValueEntry, out: _Collector) -> None:

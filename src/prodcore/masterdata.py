@@ -1018,6 +1018,9 @@ class ManufacturingSetup:
     )
     # finishing short puts the remainder on a backorder (a ChangeStatus may say otherwise)
     create_backorders: bool = False
+    # BC's "Allow Posting From/To": entries dated outside are refused; None: open-ended
+    allow_posting_from: dt.date | None = None
+    allow_posting_to: dt.date | None = None
 
     @property
     def amount_rounding(self) -> Rounding:

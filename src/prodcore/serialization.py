@@ -36,8 +36,16 @@ from cattrs.v import format_exception
 
 from prodcore.commands import LEGACY_TAGS, TAGGED_UNIONS, WIRE_TAGS, PutMasterData
 from prodcore.errors import InvalidValueError, ProdcoreError
-from prodcore.ledger.model import CapacityLedgerEntry, EntryOrigin, PostingBatch
+from prodcore.ledger.model import (
+    CapacityLedgerEntry,
+    EntryOrigin,
+    GLEntry,
+    ItemLedgerEntry,
+    PostingBatch,
+    ValueEntry,
+)
 from prodcore.numbers import to_decimal
+from prodcore.orders.journals import POSTING_DATED
 from prodcore.ports import MasterDataRecord
 
 __all__ = ["dumps", "loads", "make_converter", "to_jsonable"]
@@ -65,6 +73,12 @@ def make_converter(*, extra_unions: Iterable[Any] = ()) -> JsonConverter:
     conv.register_structure_hook(
         PutMasterData, _records_structured(conv, conv.get_structure_hook(PutMasterData))
     )
+    # a posting date is written only when given: commands hash and read as before it existed
+    for dated in POSTING_DATED:
+        conv.register_unstructure_hook(
+            dated,
+            make_dict_unstructure_fn(dated, conv, posting_date=override(omit_if_default=True)),
+        )
     for union in TAGGED_UNIONS:
         configure_tagged_union(union, conv, tag_name="type", tag_generator=WIRE_TAGS.__getitem__)
         conv.register_structure_hook(union, _reading_legacy_tags(conv.get_structure_hook(union)))
@@ -73,8 +87,13 @@ def make_converter(*, extra_unions: Iterable[Any] = ()) -> JsonConverter:
     conv.register_structure_hook(
         CapacityLedgerEntry, _origin_from_description(conv.get_structure_hook(CapacityLedgerEntry))
     )
-    # who posted a batch is written only when known: unstamped batches read as before
     omit = override(omit_if_default=True)
+    # an entry's registration moment is written only when it differs from its posting's
+    for entry in (ItemLedgerEntry, CapacityLedgerEntry, ValueEntry, GLEntry):
+        conv.register_unstructure_hook(
+            entry, make_dict_unstructure_fn(entry, conv, registered_at=omit)
+        )
+    # who posted a batch is written only when known: unstamped batches read as before
     conv.register_unstructure_hook(
         PostingBatch, make_dict_unstructure_fn(PostingBatch, conv, user=omit, source=omit)
     )

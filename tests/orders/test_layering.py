@@ -21,6 +21,7 @@ LAYERS = {
     "journals": 2,
     "lifecycle": 2,
     "builder": 3,
+    "registration": 3,
     "output_lines": 3,
     "consumption": 4,
     "capacity": 4,

@@ -189,6 +189,8 @@ class ItemLedgerEntry:
     applies_to_entry_no: int | None = attrs.field(default=None, kw_only=True)
     posted_at: dt.datetime = attrs.field(kw_only=True)
     document_no: str = attrs.field(default="", kw_only=True)
+    #: when it was registered (the clock), if not at ``posted_at`` (a back-dated posting)
+    registered_at: dt.datetime | None = attrs.field(default=None, kw_only=True)
     reason: str = attrs.field(default="", kw_only=True)
     scrap_quantity: Decimal = attrs.field(default=ZERO, converter=as_decimal, kw_only=True)
     #: the bin of ``location_code`` the stock moved out of or into ("": no bin)
@@ -232,6 +234,8 @@ class CapacityLedgerEntry:
     applied_quantity: Decimal = attrs.field(default=ZERO, converter=as_decimal, kw_only=True)
     posted_at: dt.datetime = attrs.field(kw_only=True)
     document_no: str = attrs.field(default="", kw_only=True)
+    #: when it was registered (the clock), if not at ``posted_at`` (a back-dated posting)
+    registered_at: dt.datetime | None = attrs.field(default=None, kw_only=True)
     description: str = attrs.field(default="", kw_only=True)
     origin: EntryOrigin = attrs.field(default=EntryOrigin.ORDINARY, kw_only=True)
     #: what rounding ``quantity`` to 0.00001 left out (exact − posted), as amounts keep theirs
@@ -268,6 +272,8 @@ class ValueEntry:
     rounding_residual: Decimal = attrs.field(default=ZERO, converter=as_decimal, kw_only=True)
     posted_at: dt.datetime = attrs.field(kw_only=True)
     document_no: str = attrs.field(default="", kw_only=True)
+    #: when it was registered (the clock), if not at ``posted_at`` (a back-dated posting)
+    registered_at: dt.datetime | None = attrs.field(default=None, kw_only=True)
 
     @property
     def cost_amount(self) -> Decimal:
@@ -287,6 +293,8 @@ class GLEntry:
     order_id: str | None = attrs.field(default=None, kw_only=True)
     posted_at: dt.datetime = attrs.field(kw_only=True)
     document_no: str = attrs.field(default="", kw_only=True)
+    #: when it was registered (the clock), if not at ``posted_at`` (a back-dated posting)
+    registered_at: dt.datetime | None = attrs.field(default=None, kw_only=True)
 
 
 @attrs.frozen

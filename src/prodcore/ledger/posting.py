@@ -196,6 +196,7 @@ def gl_lines(value: ValueEntry, setup: PostingSetup, first_entry_no: int) -> tup
             value_entry_no=value.entry_no,
             order_id=value.order_id,
             posted_at=value.posted_at,
+            registered_at=value.registered_at,
             document_no=value.document_no,
         )
         for n, (role, account, amount) in enumerate(pairs)

@@ -18,7 +18,8 @@ once, and every value entry brings its G/L lines from
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 
 import attrs
@@ -36,6 +37,7 @@ from prodcore.ledger.model import (
     ValueSource,
     VarianceType,
 )
+from prodcore.ledger.periods import check_posting_date, posting_moment
 from prodcore.ledger.posting import gl_lines, posted_quantity
 from prodcore.ledger.reader import LedgerReader
 from prodcore.masterdata import CapacityType, Item, MachineCenter, WorkCenter
@@ -142,6 +144,8 @@ class PostingBuilder:
         self.ledger = ledger
         self.get_order = get_order
         self.at = at
+        #: the clock: when the batch is registered, whatever date its entries post at
+        self.registered_at = at
         self.document_no = document_no
         self.setup = md.setup
         self.accounts = ledger.posting_setup
@@ -156,6 +160,25 @@ class PostingBuilder:
         self.reversed_delta: dict[tuple[ValueSource, int], Decimal] = {}
         self.warnings: list[str] = []
         self.notes: list[str] = []
+
+    @contextmanager
+    def dated(self, posting_date: dt.date | None) -> Iterator[None]:
+        """Entries made inside post at ``posting_date`` (None: as before)."""
+        before = self.at
+        if posting_date is not None:
+            self.at = posting_moment(self.registered_at, posting_date)
+        try:
+            yield
+        finally:
+            self.at = before
+
+    @property
+    def _registered(self) -> dt.datetime | None:
+        return self._registered_for(self.at)
+
+    def _registered_for(self, posted_at: dt.datetime) -> dt.datetime | None:
+        """An entry's ``registered_at``: the clock when it posts at another moment."""
+        return None if posted_at == self.registered_at else self.registered_at
 
     # --- orders ---------------------------------------------------------------------------
 
@@ -282,6 +305,7 @@ class PostingBuilder:
                 flushed_by_capacity_entry_no=flushed_by_capacity_entry_no,
                 applies_to_entry_no=applies_to_entry_no,
                 posted_at=self.at,
+                registered_at=self._registered,
                 document_no=self.document_no,
                 reason=reason,
                 scrap_quantity=scrap_quantity,
@@ -341,6 +365,7 @@ class PostingBuilder:
                 last_output_line=last_output_line,
                 finished=finished,
                 posted_at=self.at,
+                registered_at=self._registered,
                 document_no=self.document_no,
                 description=description,
                 origin=origin,
@@ -383,6 +408,9 @@ class PostingBuilder:
             variance_type=variance_type,
             rounding_residual=rounding_residual,
             posted_at=self.at if posted_at is None else posted_at,
+            registered_at=self._registered
+            if posted_at is None
+            else self._registered_for(posted_at),
             document_no=self.document_no,
         )
         self.values.append(value)
@@ -422,7 +450,15 @@ class PostingBuilder:
     # --- the result -------------------------------------------------------------------------
 
     def result(self, idempotency_key: str | None = None) -> Execution:
-        """The decision: the orders read (as changed) and the balanced batch."""
+        """The decision: the orders read (as changed) and the balanced batch; refused
+        (:class:`~prodcore.errors.PostingDateError`) when an entry is dated outside the
+        setup's allowed posting dates."""
+        action = f"post document {self.document_no}"
+        days = {e.posted_at.date() for e in self.items}
+        days.update(e.posted_at.date() for e in self.caps)
+        days.update(e.posted_at.date() for e in self.values)
+        for day in sorted(days):
+            check_posting_date(self.setup, day, action)
         batch = PostingBatch.build(
             document_no=self.document_no,
             posted_at=self.at,

@@ -97,13 +97,15 @@ def _journal(b: PostingBuilder, command: PostProductionJournal) -> None:
             raise InvalidValueError(
                 field="consumption", value=cl, reason="belongs to another order line"
             )
-        consume(b, cl.order_id, cl.line_no, cl.component_line_no, cl.quantity)
+        with b.dated(cl.posting_date):
+            consume(b, cl.order_id, cl.line_no, cl.component_line_no, cl.quantity)
     for ol in command.output:
         if (ol.order_id, ol.line_no) != (command.order_id, command.line_no):
             raise InvalidValueError(
                 field="output", value=ol, reason="belongs to another order line"
             )
-        post_output(b, ol, command=command.name)
+        with b.dated(ol.posting_date):
+            post_output(b, ol, command=command.name)
 
 
 def _reverse(b: PostingBuilder, command: ReverseEntry) -> None:
@@ -128,6 +130,39 @@ def _reverse(b: PostingBuilder, command: ReverseEntry) -> None:
         )
 
 
+def _route(b: PostingBuilder, command: PostingCommand) -> None:
+    """Post ``command`` on ``b``, each line at its own posting date if it has one."""
+    match command:
+        case PostConsumption():
+            for cl in command.lines:
+                with b.dated(cl.posting_date):
+                    consume(b, cl.order_id, cl.line_no, cl.component_line_no, cl.quantity)
+        case PostOutput():
+            for ol in command.lines:
+                with b.dated(ol.posting_date):
+                    post_output(b, ol)
+        case PostProductionJournal():
+            _journal(b, command)
+        case PostCapacity():
+            for cap in command.lines:
+                with b.dated(cap.posting_date):
+                    post_capacity(b, cap)
+        case PickComponents():
+            pick(b, command)
+        case ReverseEntry():
+            _reverse(b, command)
+        case AdjustInventory():
+            for al in command.lines:
+                with b.dated(al.posting_date):
+                    adjust(b, al)
+        case PostByProduct():
+            for bl in command.lines:
+                with b.dated(bl.posting_date):
+                    by_product(b, bl)
+        case _:
+            assert_never(command)
+
+
 def decide_posting(
     command: PostingCommand,
     get_order: Callable[[str], ProductionOrder],
@@ -150,28 +185,6 @@ def decide_posting(
     [('POSITIVE_ADJUSTMENT', Decimal('5'))]
     """
     b = PostingBuilder(md, ledger, get_order, at, command.document_no or command.idempotency_key)
-    match command:
-        case PostConsumption():
-            for cl in command.lines:
-                consume(b, cl.order_id, cl.line_no, cl.component_line_no, cl.quantity)
-        case PostOutput():
-            for ol in command.lines:
-                post_output(b, ol)
-        case PostProductionJournal():
-            _journal(b, command)
-        case PostCapacity():
-            for cap in command.lines:
-                post_capacity(b, cap)
-        case PickComponents():
-            pick(b, command)
-        case ReverseEntry():
-            _reverse(b, command)
-        case AdjustInventory():
-            for al in command.lines:
-                adjust(b, al)
-        case PostByProduct():
-            for bl in command.lines:
-                by_product(b, bl)
-        case _:
-            assert_never(command)
+    with b.dated(getattr(command, "posting_date", None)):
+        _route(b, command)
     return b.result(command.idempotency_key)

@@ -41,6 +41,7 @@ from prodcore.orders.flushing import (
 from prodcore.orders.model import Operation, OrderLine, OrderStatus, ProductionOrder
 
 __all__ = [
+    "POSTING_DATED",
     "AdjustInventory",
     "AdjustmentLine",
     "ByProductLine",
@@ -108,6 +109,8 @@ class ConsumptionLine:
     line_no: int
     component_line_no: int
     quantity: Decimal = attrs.field(converter=as_decimal)
+    #: the date its entries post at (None: the command's, else the clock's)
+    posting_date: dt.date | None = attrs.field(default=None, kw_only=True, repr=False)
 
     @classmethod
     def for_item(
@@ -187,6 +190,8 @@ class OutputLine:
     finished: bool = False
     #: the bin the output is put to (None: the From-Production bin of the centre or location)
     bin_code: str | None = None
+    #: the date its entries post at (None: the command's, else the clock's)
+    posting_date: dt.date | None = attrs.field(default=None, kw_only=True, repr=False)
 
 
 @attrs.frozen
@@ -207,6 +212,8 @@ class CapacityLine:
     scrap_code: str | None = None
     stop_code: str | None = None
     description: str = ""
+    #: the date its entries post at (None: the command's, else the clock's)
+    posting_date: dt.date | None = attrs.field(default=None, kw_only=True, repr=False)
 
 
 @attrs.frozen
@@ -229,6 +236,8 @@ class AdjustmentLine:
     reason: str = ""
     #: the bin of ``location_code`` the stock goes into or comes out of ("": no bin)
     bin_code: str = ""
+    #: the date its entries post at (None: the command's, else the clock's)
+    posting_date: dt.date | None = attrs.field(default=None, kw_only=True, repr=False)
 
 
 @attrs.frozen
@@ -248,6 +257,8 @@ class ByProductLine:
         validator=_optional_non_negative,
     )
     location_code: str | None = None
+    #: the date its entries post at (None: the command's, else the clock's)
+    posting_date: dt.date | None = attrs.field(default=None, kw_only=True, repr=False)
 
 
 @attrs.frozen
@@ -268,6 +279,8 @@ class PostConsumption:
     idempotency_key: str
     lines: tuple[ConsumptionLine, ...] = attrs.field(validator=tuple_of(ConsumptionLine))
     document_no: str = ""
+    #: the date its entries post at (None: the clock's); a line may give its own
+    posting_date: dt.date | None = attrs.field(default=None, kw_only=True, repr=False)
     name = "post consumption"
 
 
@@ -278,6 +291,8 @@ class PostOutput:
     idempotency_key: str
     lines: tuple[OutputLine, ...] = attrs.field(validator=tuple_of(OutputLine))
     document_no: str = ""
+    #: the date its entries post at (None: the clock's); a line may give its own
+    posting_date: dt.date | None = attrs.field(default=None, kw_only=True, repr=False)
     name = "post output"
 
 
@@ -293,6 +308,8 @@ class PostProductionJournal:
     )
     output: tuple[OutputLine, ...] = attrs.field(default=(), validator=tuple_of(OutputLine))
     document_no: str = ""
+    #: the date its entries post at (None: the clock's); a line may give its own
+    posting_date: dt.date | None = attrs.field(default=None, kw_only=True, repr=False)
     name = "post production journal"
 
 
@@ -303,6 +320,8 @@ class PostCapacity:
     idempotency_key: str
     lines: tuple[CapacityLine, ...] = attrs.field(validator=tuple_of(CapacityLine))
     document_no: str = ""
+    #: the date its entries post at (None: the clock's); a line may give its own
+    posting_date: dt.date | None = attrs.field(default=None, kw_only=True, repr=False)
     name = "post capacity"
 
 
@@ -317,6 +336,8 @@ class AdjustInventory:
     idempotency_key: str
     lines: tuple[AdjustmentLine, ...] = attrs.field(validator=tuple_of(AdjustmentLine))
     document_no: str = ""
+    #: the date its entries post at (None: the clock's); a line may give its own
+    posting_date: dt.date | None = attrs.field(default=None, kw_only=True, repr=False)
     name = "adjust inventory"
 
 
@@ -331,6 +352,8 @@ class PostByProduct:
     idempotency_key: str
     lines: tuple[ByProductLine, ...] = attrs.field(validator=tuple_of(ByProductLine))
     document_no: str = ""
+    #: the date its entries post at (None: the clock's); a line may give its own
+    posting_date: dt.date | None = attrs.field(default=None, kw_only=True, repr=False)
     name = "post by-product"
 
 
@@ -346,6 +369,8 @@ class PickComponents:
     order_id: str
     lines: tuple[PickLine, ...] = attrs.field(validator=tuple_of(PickLine))
     document_no: str = ""
+    #: the date its entries post at (None: the clock's); a line may give its own
+    posting_date: dt.date | None = attrs.field(default=None, kw_only=True, repr=False)
     name = "pick components"
 
 
@@ -374,6 +399,22 @@ class ReverseEntry:
     posted_at: dt.datetime | None = attrs.field(default=None, validator=_aware)
     name = "reverse entry"
 
+
+#: The journal lines and commands that take a ``posting_date``.
+POSTING_DATED: tuple[type, ...] = (
+    ConsumptionLine,
+    OutputLine,
+    CapacityLine,
+    AdjustmentLine,
+    ByProductLine,
+    PostConsumption,
+    PostOutput,
+    PostProductionJournal,
+    PostCapacity,
+    AdjustInventory,
+    PostByProduct,
+    PickComponents,
+)
 
 PostingCommand = (
     PostConsumption

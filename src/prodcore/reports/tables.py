@@ -18,6 +18,8 @@ from decimal import Decimal
 
 import attrs
 
+from prodcore.errors import NotFoundError
+from prodcore.ledger.model import PostingBatch
 from prodcore.numbers import Duration
 from prodcore.orders.model import ProductionOrder
 from prodcore.ports import LedgerRepository
@@ -30,6 +32,8 @@ __all__ = [
     "ledger_tables",
     "orders_report",
     "orders_tables",
+    "postings",
+    "postings_table",
     "table",
 ]
 
@@ -377,6 +381,54 @@ def orders_tables(orders: Iterable[ProductionOrder]) -> tuple[Table, ...]:
     return tuple(parts)
 
 
+def postings(
+    ledger: LedgerRepository, *, user: str | None = None, source: str | None = None
+) -> list[PostingBatch]:
+    """Every posting (batch) in number order, those of ``user`` and ``source`` only when
+    given: who posted what, and through what.
+
+    >>> import datetime as dt
+    >>> from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
+    >>> from prodcore.app import handle, put_master_data
+    >>> from prodcore.clock import FixedClock
+    >>> from prodcore.masterdata import Item
+    >>> from prodcore.orders.journals import AdjustInventory, AdjustmentLine
+    >>> store, clock = InMemoryStore(), FixedClock(dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC))
+    >>> put_master_data(InMemoryUnitOfWork(store), [Item("BOLT", base_unit="PCS")])
+    >>> for key, user in (("a", "anna"), ("b", "ben")):
+    ...     _ = handle(InMemoryUnitOfWork(store), AdjustInventory(key, (AdjustmentLine("BOLT", 1),)),
+    ...                clock=clock, user=user, source="terminal-3")
+    >>> with InMemoryUnitOfWork(store) as uow:
+    ...     [(b.posting_no, b.user, b.source) for b in postings(uow.ledger, user="ben")]
+    [(2, 'ben', 'terminal-3')]
+    """
+    found: list[PostingBatch] = []
+    number = 1
+    while True:
+        try:
+            batch = ledger.batch(number)
+        except NotFoundError:
+            return found
+        if (user is None or batch.user == user) and (source is None or batch.source == source):
+            found.append(batch)
+        number += 1
+
+
+def postings_table(
+    ledger: LedgerRepository, *, user: str | None = None, source: str | None = None
+) -> Table:
+    """The postings of :func:`postings` as a table: number, document, date, user, source."""
+    return Table.of(
+        ["Posting", "Document", "Posted at", "User", "Source"],
+        [
+            [b.posting_no, b.document_no, b.posted_at.isoformat(), b.user, b.source]
+            for b in postings(ledger, user=user, source=source)
+        ],
+        title="Postings",
+        align="rllll",
+    )
+
+
 def ledger_report(ledger: LedgerRepository, orders: Iterable[ProductionOrder]) -> str:
     """The item, capacity and value ledgers (all entries, with and without an order), the
     cost view by account, on hand and the WIP of ``orders``, as text tables."""
@@ -499,6 +551,7 @@ def ledger_tables(ledger: LedgerRepository, orders: Iterable[ProductionOrder]) -
             align="lr",
         )
     )
+    parts.append(postings_table(ledger))
     parts.append(
         Table.of(
             ["Order", "WIP"],

@@ -1,0 +1,257 @@
+"""Job registration: shop-floor time as it happens (D365 job cards, ERPNext job card
+time logs, BC's output with start and end times).
+
+A worker (or a machine) starts an operation of an order, may pause and resume it, and
+stops it, reporting the quantities done. :class:`JobBoard` folds these
+:class:`JobEvent` into :class:`Registration` records, refusing what cannot have
+happened (:class:`~prodcore.errors.NotAllowedError`, the board unchanged): a worker
+working on two registrations at once, an event before the worker's last one (a stop
+before its start), a resume without a pause, a pause or stop of nothing open.
+Several workers may work on one operation at once: each has a registration.
+
+:func:`output_lines` turns stopped registrations into output journal lines, the
+registered time as run time (or setup time) and the quantities reported at stop;
+posting them (:class:`~prodcore.orders.journals.PostOutput`) makes ordinary capacity
+entries, with a posting date and reversible like any posting.
+
+>>> import datetime as dt
+>>> at = lambda h, m=0: dt.datetime(2026, 3, 2, h, m, tzinfo=dt.UTC)
+>>> job = ("PO-1", 10000, "10", "ANNA")
+>>> board = JobBoard().apply_all([
+...     JobEvent(*job, JobEventType.START, at(8)),
+...     JobEvent(*job, JobEventType.PAUSE, at(9)),
+...     JobEvent(*job, JobEventType.RESUME, at(9, 15)),
+...     JobEvent(*job, JobEventType.STOP, at(9, 30), output_quantity=4),
+... ])
+>>> board.registrations[0].worked
+datetime.timedelta(seconds=4500)
+>>> line, = output_lines(board.registrations)
+>>> line.run_time, line.output_quantity
+(Duration('75', 'MIN'), Decimal('4'))
+>>> board.apply(JobEvent(*job, JobEventType.RESUME, at(10)))
+Traceback (most recent call last):
+...
+prodcore.errors.NotAllowedError: Cannot resume PO-1 10000/10 for ANNA: it is not started.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Iterable
+from decimal import Decimal
+
+import attrs
+
+from prodcore.clock import check_moment
+from prodcore.errors import NotAllowedError
+from prodcore.numbers import ZERO, Duration, TimeUnit, as_decimal, member_of, non_negative
+from prodcore.orders.journals import OutputLine
+
+__all__ = [
+    "JobBoard",
+    "JobEvent",
+    "JobEventType",
+    "Registration",
+    "output_lines",
+    "registered_time",
+]
+
+
+class JobEventType(enum.StrEnum):
+    START = "START"
+    PAUSE = "PAUSE"
+    RESUME = "RESUME"
+    STOP = "STOP"
+
+
+def _moment(_i: object, attribute: attrs.Attribute[dt.datetime], value: object) -> None:
+    check_moment(value, attribute.name)
+
+
+@attrs.frozen
+class JobEvent:
+    """A worker's (or machine's) event on an operation of an order line. ``setup`` on a
+    start registers setup time instead of run time; a stop reports ``output_quantity``
+    and ``scrap_quantity`` (in the line's unit)."""
+
+    order_id: str
+    line_no: int
+    operation_no: str
+    worker: str
+    type: JobEventType = attrs.field(validator=member_of(JobEventType))
+    at: dt.datetime = attrs.field(validator=_moment)
+    setup: bool = attrs.field(default=False, kw_only=True)
+    output_quantity: Decimal = attrs.field(
+        default=ZERO, converter=as_decimal, validator=non_negative, kw_only=True
+    )
+    scrap_quantity: Decimal = attrs.field(
+        default=ZERO, converter=as_decimal, validator=non_negative, kw_only=True
+    )
+
+    @property
+    def job(self) -> str:
+        return f"{self.order_id} {self.line_no}/{self.operation_no} for {self.worker}"
+
+
+@attrs.frozen
+class Registration:
+    """One worker's time on one operation: from ``started_at`` to ``stopped_at`` (None:
+    still open) less the ``pauses`` (start, end; end None: paused now)."""
+
+    order_id: str
+    line_no: int
+    operation_no: str
+    worker: str
+    started_at: dt.datetime
+    setup: bool = False
+    pauses: tuple[tuple[dt.datetime, dt.datetime | None], ...] = ()
+    stopped_at: dt.datetime | None = None
+    output_quantity: Decimal = ZERO
+    scrap_quantity: Decimal = ZERO
+
+    @property
+    def is_open(self) -> bool:
+        return self.stopped_at is None
+
+    @property
+    def is_paused(self) -> bool:
+        return bool(self.pauses) and self.pauses[-1][1] is None
+
+    @property
+    def last_moment(self) -> dt.datetime:
+        """The moment of its latest event."""
+        if self.stopped_at is not None:
+            return self.stopped_at
+        if self.pauses:
+            start, end = self.pauses[-1]
+            return end or start
+        return self.started_at
+
+    @property
+    def worked(self) -> dt.timedelta:
+        """Time worked (stopped registrations only; an open one has worked nothing yet)."""
+        if self.stopped_at is None:
+            return dt.timedelta(0)
+        paused = sum(
+            ((end or self.stopped_at) - start for start, end in self.pauses), dt.timedelta(0)
+        )
+        return self.stopped_at - self.started_at - paused
+
+
+@attrs.frozen
+class JobBoard:
+    """The registrations so far, in the order they were started."""
+
+    registrations: tuple[Registration, ...] = ()
+
+    def open_for(self, worker: str) -> Registration | None:
+        return next(
+            (r for r in reversed(self.registrations) if r.worker == worker and r.is_open), None
+        )
+
+    def for_order(self, order_id: str) -> tuple[Registration, ...]:
+        return tuple(r for r in self.registrations if r.order_id == order_id)
+
+    def for_worker(self, worker: str) -> tuple[Registration, ...]:
+        return tuple(r for r in self.registrations if r.worker == worker)
+
+    def open_on(self, order_id: str) -> tuple[Registration, ...]:
+        """The open registrations of an order (they block finishing it)."""
+        return tuple(r for r in self.for_order(order_id) if r.is_open)
+
+    def apply_all(self, events: Iterable[JobEvent]) -> JobBoard:
+        board = self
+        for event in events:
+            board = board.apply(event)
+        return board
+
+    def apply(self, event: JobEvent) -> JobBoard:
+        """The board after ``event``, or :class:`~prodcore.errors.NotAllowedError`."""
+        action = f"{event.type.value.lower()} {event.job}"
+        mine = self.for_worker(event.worker)
+        if mine and event.at < mine[-1].last_moment:
+            raise NotAllowedError(
+                action=action,
+                reason=f"it is before {event.worker}'s last registered moment "
+                f"{mine[-1].last_moment.isoformat()}",
+            )
+        current = self.open_for(event.worker)
+        if event.type is JobEventType.START:
+            if current is not None:
+                raise NotAllowedError(
+                    action=action,
+                    reason=f"{event.worker} is still registered on {current.order_id} "
+                    f"{current.line_no}/{current.operation_no} (registrations of one worker "
+                    "must not overlap)",
+                )
+            new = Registration(
+                event.order_id,
+                event.line_no,
+                event.operation_no,
+                event.worker,
+                event.at,
+                setup=event.setup,
+            )
+            return JobBoard((*self.registrations, new))
+        if current is None or (
+            current.order_id,
+            current.line_no,
+            current.operation_no,
+        ) != (event.order_id, event.line_no, event.operation_no):
+            raise NotAllowedError(action=action, reason="it is not started")
+        return self._replace(current, _advance(current, event, action))
+
+    def _replace(self, old: Registration, new: Registration) -> JobBoard:
+        index = self.registrations.index(old)
+        regs = self.registrations
+        return JobBoard((*regs[:index], new, *regs[index + 1 :]))
+
+
+def _advance(reg: Registration, event: JobEvent, action: str) -> Registration:
+    """``reg`` after a pause, resume or stop."""
+    if event.type is JobEventType.PAUSE:
+        if reg.is_paused:
+            raise NotAllowedError(action=action, reason="it is paused already")
+        return attrs.evolve(reg, pauses=(*reg.pauses, (event.at, None)))
+    if event.type is JobEventType.RESUME:
+        if not reg.is_paused:
+            raise NotAllowedError(action=action, reason="it is not paused")
+        return attrs.evolve(reg, pauses=(*reg.pauses[:-1], (reg.pauses[-1][0], event.at)))
+    # a stop while paused ends the pause there
+    pauses = reg.pauses
+    if reg.is_paused:
+        pauses = (*pauses[:-1], (pauses[-1][0], event.at))
+    return attrs.evolve(
+        reg,
+        pauses=pauses,
+        stopped_at=event.at,
+        output_quantity=event.output_quantity,
+        scrap_quantity=event.scrap_quantity,
+    )
+
+
+def registered_time(reg: Registration, unit: TimeUnit = TimeUnit.MINUTE) -> Duration:
+    """The time ``reg`` worked, in ``unit``."""
+    minutes = Decimal(int(reg.worked.total_seconds())) / 60
+    return Duration(minutes, TimeUnit.MINUTE).to(unit)
+
+
+def output_lines(
+    registrations: Iterable[Registration], unit: TimeUnit = TimeUnit.MINUTE
+) -> tuple[OutputLine, ...]:
+    """One output line per stopped registration: its time as setup or run time (in
+    ``unit``) and the quantities reported at stop. Open registrations are left out."""
+    return tuple(
+        OutputLine(
+            r.order_id,
+            r.line_no,
+            r.operation_no,
+            output_quantity=r.output_quantity,
+            scrap_quantity=r.scrap_quantity,
+            setup_time=registered_time(r, unit) if r.setup else Duration.zero(unit),
+            run_time=Duration.zero(unit) if r.setup else registered_time(r, unit),
+        )
+        for r in registrations
+        if not r.is_open
+    )
