@@ -55,6 +55,7 @@ __all__ = [
     "ScenarioError",
     "ScenarioFileError",
     "StoreError",
+    "TrackingError",
     "UnbalancedEntryError",
     "UnitMismatchError",
 ]
@@ -319,3 +320,15 @@ class ScenarioFileError(ScenarioError):
     place: str
     step: int = 0
     command: str = "file"
+
+
+class TrackingError(DomainError):
+    """An item tracking rule refused a posting (lot or serial missing, not on hand,
+    expired, posted twice...): names the item, the lot or serial and the quantity."""
+
+    template = "Item {item_no} lot {lot_no!r} serial {serial_no!r} quantity {quantity}: {reason}."
+    item_no: str
+    lot_no: str
+    serial_no: str
+    quantity: object
+    reason: str

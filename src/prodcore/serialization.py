@@ -36,8 +36,10 @@ from cattrs.v import format_exception
 
 from prodcore.commands import LEGACY_TAGS, TAGGED_UNIONS, WIRE_TAGS, PutMasterData
 from prodcore.errors import InvalidValueError, ProdcoreError
-from prodcore.ledger.model import CapacityLedgerEntry, EntryOrigin, PostingBatch
+from prodcore.ledger.model import CapacityLedgerEntry, EntryOrigin, ItemLedgerEntry, PostingBatch
+from prodcore.masterdata import Item
 from prodcore.numbers import to_decimal
+from prodcore.orders.journals import AdjustmentLine, ByProductLine, ConsumptionLine, OutputLine
 from prodcore.ports import MasterDataRecord
 
 __all__ = ["dumps", "loads", "make_converter", "to_jsonable"]
@@ -60,6 +62,12 @@ def make_converter(*, extra_unions: Iterable[Any] = ()) -> JsonConverter:
     conv.register_structure_hook(dt.time, lambda v, _: dt.time.fromisoformat(v))
     conv.register_unstructure_hook(dt.date, dt.date.isoformat)
     conv.register_structure_hook(dt.date, lambda v, _: dt.date.fromisoformat(v))
+    omit = override(omit_if_default=True)
+    # item tracking is written only when used: untracked documents and command hashes
+    # stay as they were before tracking existed
+    for cls, names in _TRACKING_FIELDS:
+        overrides: dict[str, Any] = dict.fromkeys(names, omit)
+        conv.register_unstructure_hook(cls, make_dict_unstructure_fn(cls, conv, **overrides))
     # before the unions take PutMasterData's hook: its records converter (any iterable)
     # would otherwise get the raw JSON records
     conv.register_structure_hook(
@@ -74,11 +82,20 @@ def make_converter(*, extra_unions: Iterable[Any] = ()) -> JsonConverter:
         CapacityLedgerEntry, _origin_from_description(conv.get_structure_hook(CapacityLedgerEntry))
     )
     # who posted a batch is written only when known: unstamped batches read as before
-    omit = override(omit_if_default=True)
     conv.register_unstructure_hook(
         PostingBatch, make_dict_unstructure_fn(PostingBatch, conv, user=omit, source=omit)
     )
     return conv
+
+
+_TRACKING_FIELDS: tuple[tuple[type, tuple[str, ...]], ...] = (
+    (ItemLedgerEntry, ("lot_no", "serial_no", "expiry_date")),
+    (Item, ("tracking",)),
+    (ConsumptionLine, ("tracking",)),
+    (OutputLine, ("tracking",)),
+    (AdjustmentLine, ("tracking",)),
+    (ByProductLine, ("tracking",)),
+)
 
 
 #: Before capacity entries carried an ``origin`` (release 0.1.0), receipts and quality

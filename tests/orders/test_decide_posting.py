@@ -61,6 +61,16 @@ class FakeReader:
     def on_hand(self, item_no: str, location_code: str | None = None) -> Decimal:
         return self.stock.get(item_no, ZERO)
 
+    def lot_on_hand(
+        self, item_no: str, lot_no: str, serial_no: str = "", location_code: str | None = None
+    ) -> Decimal:
+        return ZERO  # no tracked item here
+
+    def tracked_entries(
+        self, item_no: str, *, lot_no: str = "", serial_no: str = ""
+    ) -> list[ItemLedgerEntry]:
+        return []
+
     def reversed_quantity(self, source: ValueSource, entry_no: int) -> Decimal:
         if source is ValueSource.CAPACITY:
             return sum(

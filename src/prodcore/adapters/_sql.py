@@ -369,6 +369,8 @@ class _Committed(Committed):
         return [loads(doc, cls) for (doc,) in rows]
 
     def count(self, name: str, args: tuple[Any, ...]) -> int:
+        if name == "tracked_entries":
+            return len(self.tracked_entries(*args))
         table, where, params = self._where(name, args)
         return int(self._query(f"SELECT COUNT(*) FROM {table} WHERE {where}", params)[0][0])
 
@@ -404,6 +406,33 @@ class _Committed(Committed):
             "SELECT qty FROM prodcore_bal_on_hand WHERE item_no = ? AND location_code = ?",
             (item_no, location_code),
         )
+
+    def lot_on_hand(
+        self, item_no: str, lot_no: str, serial_no: str, location_code: str | None
+    ) -> Decimal:
+        sql = (
+            "SELECT qty FROM prodcore_bal_lot_on_hand "
+            "WHERE item_no = ? AND lot_no = ? AND serial_no = ?"
+        )
+        if location_code is None:
+            return self._balance(sql, (item_no, lot_no, serial_no))
+        return self._balance(
+            sql + " AND location_code = ?", (item_no, lot_no, serial_no, location_code)
+        )
+
+    def tracked_entries(self, item_no: str, lot_no: str, serial_no: str) -> list[ItemLedgerEntry]:
+        column, key = ("serial_no", serial_no) if serial_no else ("lot_no", lot_no)
+        rows = self._query(
+            "SELECT e.doc, t.lot_no FROM prodcore_item_tracking t JOIN prodcore_item_entries e "
+            f"ON e.entry_no = t.entry_no WHERE t.item_no = ? AND t.{column} = ? "
+            "ORDER BY t.entry_no",
+            (item_no, key),
+        )
+        return [
+            loads(doc, ItemLedgerEntry)
+            for doc, lot in rows
+            if not (serial_no and lot_no) or lot == lot_no
+        ]
 
     def consumed_quantity(self, order_id: str, line_no: int, component_line_no: int) -> Decimal:
         return self._balance(
@@ -609,6 +638,15 @@ def _insert_batch(tx: Tx, batch: PostingBatch) -> None:
         ],
     )
     tx.execute_many(
+        "INSERT INTO prodcore_item_tracking (entry_no, item_no, lot_no, serial_no) "
+        "VALUES (?, ?, ?, ?)",
+        [
+            (i.entry_no, i.item_no, i.lot_no, i.serial_no)
+            for i in batch.item_entries
+            if i.lot_no or i.serial_no
+        ],
+    )
+    tx.execute_many(
         "INSERT INTO prodcore_capacity_entries (entry_no, posting_no, order_id, type, no, "
         "work_center_no, applies_to_entry_no, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [
@@ -665,6 +703,12 @@ def _add_balances(tx: Tx, staged: LedgerIndex) -> None:
             tuple,
         ),
         ("prodcore_bal_output", ("order_id", "line_no"), staged.output, tuple),
+        (
+            "prodcore_bal_lot_on_hand",
+            ("item_no", "location_code", "lot_no", "serial_no"),
+            staged.lot_on_hand_by_location,
+            tuple,
+        ),
         ("prodcore_bal_wip", ("order_id",), staged.wip_by_order, lambda k: (k,)),
         ("prodcore_bal_account", ("account",), staged.accounts, lambda k: (k,)),
         (

@@ -65,7 +65,7 @@ _ORDER = "Production order"
 ReadKey = tuple[Any, ...]
 
 #: Ledger lists and the kind of their entries (checked by count: the ledger only grows).
-_LISTS = ("item_entries", "capacity_entries", "value_entries", "gl_entries")
+_LISTS = ("item_entries", "capacity_entries", "value_entries", "gl_entries", "tracked_entries")
 _BALANCES = (
     "on_hand",
     "consumed_quantity",
@@ -74,6 +74,7 @@ _BALANCES = (
     "account_balance",
     "reversed_quantity",
     "capacity_used",
+    "lot_on_hand",
 )
 
 
@@ -122,6 +123,16 @@ class Committed(abc.ABC):
     def gl_entries(self, order_id: str | None) -> list[GLEntry]: ...
     @abc.abstractmethod
     def on_hand(self, item_no: str, location_code: str | None) -> Decimal: ...
+
+    @abc.abstractmethod
+    def lot_on_hand(
+        self, item_no: str, lot_no: str, serial_no: str, location_code: str | None
+    ) -> Decimal: ...
+
+    @abc.abstractmethod
+    def tracked_entries(
+        self, item_no: str, lot_no: str, serial_no: str
+    ) -> list[ItemLedgerEntry]: ...
     @abc.abstractmethod
     def consumed_quantity(self, order_id: str, line_no: int, component_line_no: int) -> Decimal: ...
     @abc.abstractmethod
@@ -534,6 +545,26 @@ class StagedLedger:
 
     def consumed_quantity(self, order_id: str, line_no: int, component_line_no: int) -> Decimal:
         return self._balance("consumed_quantity", order_id, line_no, component_line_no)
+
+    def lot_on_hand(
+        self, item_no: str, lot_no: str, serial_no: str = "", location_code: str | None = None
+    ) -> Decimal:
+        return self._balance("lot_on_hand", item_no, lot_no, serial_no, location_code)
+
+    def tracked_entries(
+        self, item_no: str, *, lot_no: str = "", serial_no: str = ""
+    ) -> list[ItemLedgerEntry]:
+        if not (lot_no or serial_no):
+            raise InvalidValueError(
+                field="tracked_entries", value=item_no, reason="name a lot or a serial number"
+            )
+        staged = self.staged
+        return self._list(
+            "tracked_entries",
+            (item_no, lot_no, serial_no),
+            (staged.items[n] for n in staged.tracked_entry_nos(item_no, lot_no, serial_no)),
+            lambda e: True,
+        )
 
     def output_quantity(self, order_id: str, line_no: int) -> Decimal:
         return self._balance("output_quantity", order_id, line_no)

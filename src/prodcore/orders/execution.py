@@ -57,6 +57,7 @@ from prodcore.orders.journals import (
 from prodcore.orders.model import ProductionOrder
 from prodcore.orders.output import post_output
 from prodcore.orders.reversal import refuse_reversal_of_origin, reverse_capacity, reverse_item
+from prodcore.orders.tracking import check_tracking, split, stamped
 
 __all__ = [
     "BY_PRODUCT",
@@ -91,18 +92,20 @@ def _journal(b: PostingBuilder, command: PostProductionJournal) -> None:
     """Consumption and output of the command's one order line (lines of another order
     line are malformed)."""
     b.order(command.order_id, command=command.name).line(command.line_no)
-    for cl in command.consumption:
+    for cl in split(command.consumption):
         if (cl.order_id, cl.line_no) != (command.order_id, command.line_no):
             raise InvalidValueError(
                 field="consumption", value=cl, reason="belongs to another order line"
             )
-        consume(b, cl.order_id, cl.line_no, cl.component_line_no, cl.quantity)
-    for ol in command.output:
+        with stamped(b, cl):
+            consume(b, cl.order_id, cl.line_no, cl.component_line_no, cl.quantity)
+    for ol in split(command.output):
         if (ol.order_id, ol.line_no) != (command.order_id, command.line_no):
             raise InvalidValueError(
                 field="output", value=ol, reason="belongs to another order line"
             )
-        post_output(b, ol, command=command.name)
+        with stamped(b, ol):
+            post_output(b, ol, command=command.name)
 
 
 def _reverse(b: PostingBuilder, command: ReverseEntry) -> None:
@@ -151,11 +154,13 @@ def decide_posting(
     b = PostingBuilder(md, ledger, get_order, at, command.document_no or command.idempotency_key)
     match command:
         case PostConsumption():
-            for cl in command.lines:
-                consume(b, cl.order_id, cl.line_no, cl.component_line_no, cl.quantity)
+            for cl in split(command.lines):
+                with stamped(b, cl):
+                    consume(b, cl.order_id, cl.line_no, cl.component_line_no, cl.quantity)
         case PostOutput():
-            for ol in command.lines:
-                post_output(b, ol)
+            for ol in split(command.lines):
+                with stamped(b, ol):
+                    post_output(b, ol)
         case PostProductionJournal():
             _journal(b, command)
         case PostCapacity():
@@ -166,11 +171,14 @@ def decide_posting(
         case ReverseEntry():
             _reverse(b, command)
         case AdjustInventory():
-            for al in command.lines:
-                adjust(b, al)
+            for al in split(command.lines):
+                with stamped(b, al):
+                    adjust(b, al)
         case PostByProduct():
-            for bl in command.lines:
-                by_product(b, bl)
+            for bl in split(command.lines):
+                with stamped(b, bl):
+                    by_product(b, bl)
         case _:
             assert_never(command)
+    check_tracking(b)
     return b.result(command.idempotency_key)
