@@ -29,6 +29,7 @@ from prodcore.ledger import (
     ValueEntry,
     ValueSource,
 )
+from prodcore.ledger.model import LotBalance
 from prodcore.masterdata import CapacityType, MasterData
 from prodcore.numbers import ZERO, TimeUnit
 from prodcore.orders import (
@@ -65,6 +66,9 @@ class FakeReader:
         self, item_no: str, lot_no: str, serial_no: str = "", location_code: str | None = None
     ) -> Decimal:
         return ZERO  # no tracked item here
+
+    def lot_balances(self, item_no: str, location_code: str | None = None) -> list[LotBalance]:
+        return []
 
     def tracked_entries(
         self, item_no: str, *, lot_no: str = "", serial_no: str = ""

@@ -46,6 +46,7 @@ from prodcore.ledger.model import (
     IdempotencyRecord,
     ItemLedgerEntry,
     LedgerCounters,
+    LotBalance,
     PostingBatch,
     PostingSetup,
     ValueEntry,
@@ -419,6 +420,17 @@ class _Committed(Committed):
         return self._balance(
             sql + " AND location_code = ?", (item_no, lot_no, serial_no, location_code)
         )
+
+    def lot_balances(self, item_no: str, location_code: str | None) -> list[LotBalance]:
+        sql = (
+            "SELECT location_code, lot_no, serial_no, qty FROM prodcore_bal_lot_on_hand "
+            "WHERE item_no = ?"
+        )
+        params: tuple[str, ...] = (item_no,)
+        if location_code is not None:
+            sql, params = sql + " AND location_code = ?", (item_no, location_code)
+        rows = sorted(self._query(sql, params))
+        return [LotBalance(item_no, loc, lot, sn, _dec(q)) for loc, lot, sn, q in rows if _dec(q)]
 
     def tracked_entries(self, item_no: str, lot_no: str, serial_no: str) -> list[ItemLedgerEntry]:
         column, key = ("serial_no", serial_no) if serial_no else ("lot_no", lot_no)

@@ -39,6 +39,7 @@ from prodcore.ledger.model import (
     IdempotencyRecord,
     ItemLedgerEntry,
     LedgerCounters,
+    LotBalance,
     PostingBatch,
     PostingSetup,
     ValueEntry,
@@ -46,6 +47,7 @@ from prodcore.ledger.model import (
     number_batch,
 )
 from prodcore.masterdata import CapacityType, ManufacturingSetup
+from prodcore.numbers import ZERO
 from prodcore.orders.model import OrderStatus, ProductionOrder
 from prodcore.ports import MasterDataRecord
 
@@ -133,6 +135,10 @@ class Committed(abc.ABC):
     def tracked_entries(
         self, item_no: str, lot_no: str, serial_no: str
     ) -> list[ItemLedgerEntry]: ...
+
+    @abc.abstractmethod
+    def lot_balances(self, item_no: str, location_code: str | None) -> list[LotBalance]: ...
+
     @abc.abstractmethod
     def consumed_quantity(self, order_id: str, line_no: int, component_line_no: int) -> Decimal: ...
     @abc.abstractmethod
@@ -550,6 +556,17 @@ class StagedLedger:
         self, item_no: str, lot_no: str, serial_no: str = "", location_code: str | None = None
     ) -> Decimal:
         return self._balance("lot_on_hand", item_no, lot_no, serial_no, location_code)
+
+    def lot_balances(self, item_no: str, location_code: str | None = None) -> list[LotBalance]:
+        committed = self._reads.note(
+            ("lot_balances", item_no, location_code),
+            self._committed.lot_balances(item_no, location_code),
+        )
+        total: dict[tuple[str, str, str], Decimal] = {}
+        for bal in (*committed, *self.staged.lot_balances(item_no, location_code)):
+            key = (bal.location_code, bal.lot_no, bal.serial_no)
+            total[key] = total.get(key, ZERO) + bal.quantity
+        return [LotBalance(item_no, *key, qty) for key, qty in sorted(total.items()) if qty]
 
     def tracked_entries(
         self, item_no: str, *, lot_no: str = "", serial_no: str = ""

@@ -42,6 +42,7 @@ from prodcore.ledger.model import (
     IdempotencyRecord,
     ItemLedgerEntry,
     LedgerCounters,
+    LotBalance,
     PostingBatch,
     PostingSetup,
     ValueEntry,
@@ -156,6 +157,9 @@ class _Committed(Committed):
         self, item_no: str, lot_no: str, serial_no: str, location_code: str | None
     ) -> Decimal:
         return self._ledger.lot_on_hand(item_no, lot_no, serial_no, location_code)
+
+    def lot_balances(self, item_no: str, location_code: str | None) -> list[LotBalance]:
+        return self._ledger.lot_balances(item_no, location_code)
 
     def tracked_entries(self, item_no: str, lot_no: str, serial_no: str) -> list[ItemLedgerEntry]:
         nos = self._ledger.tracked_entry_nos(item_no, lot_no, serial_no)

@@ -27,6 +27,7 @@ from prodcore.ledger.model import (
     GLEntry,
     ItemEntryType,
     ItemLedgerEntry,
+    LotBalance,
     PostingBatch,
     ValueEntry,
     ValueSource,
@@ -69,6 +70,7 @@ class LedgerIndex:
         self.lot_on_hand_total: dict[tuple[str, str, str], Decimal] = defaultdict(Decimal)
         self.items_by_lot: dict[tuple[str, str], list[int]] = defaultdict(list)
         self.items_by_serial: dict[tuple[str, str], list[int]] = defaultdict(list)
+        self.lot_keys_by_item: dict[str, set[tuple[str, str, str]]] = defaultdict(set)
 
     def apply(self, batch: PostingBatch) -> None:
         """Add a numbered batch to the indexes and balances."""
@@ -118,6 +120,7 @@ class LedgerIndex:
     def _apply_tracking(self, e: ItemLedgerEntry) -> None:
         key = (e.item_no, e.location_code, e.lot_no, e.serial_no)
         self.lot_on_hand_by_location[key] += e.quantity
+        self.lot_keys_by_item[e.item_no].add(key[1:])
         self.lot_on_hand_total[(e.item_no, e.lot_no, e.serial_no)] += e.quantity
         if e.lot_no:
             self.items_by_lot[(e.item_no, e.lot_no)].append(e.entry_no)
@@ -138,6 +141,15 @@ class LedgerIndex:
         if location_code is None:
             return self.lot_on_hand_total.get((item_no, lot_no, serial_no), ZERO)
         return self.lot_on_hand_by_location.get((item_no, location_code, lot_no, serial_no), ZERO)
+
+    def lot_balances(self, item_no: str, location_code: str | None = None) -> list[LotBalance]:
+        """The lots / serials of ``item_no`` with a quantity, by location, lot, serial."""
+        return [
+            LotBalance(item_no, loc, lot, serial, qty)
+            for loc, lot, serial in sorted(self.lot_keys_by_item.get(item_no, ()))
+            if location_code is None or loc == location_code
+            if (qty := self.lot_on_hand_by_location[(item_no, loc, lot, serial)])
+        ]
 
     def tracked_entry_nos(self, item_no: str, lot_no: str, serial_no: str) -> list[int]:
         """The numbers of the entries of ``item_no`` with serial ``serial_no`` (when given,

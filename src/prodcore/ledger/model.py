@@ -48,6 +48,7 @@ __all__ = [
     "ItemEntryType",
     "ItemLedgerEntry",
     "LedgerCounters",
+    "LotBalance",
     "PostingBatch",
     "PostingResult",
     "PostingSetup",
@@ -195,6 +196,17 @@ class ItemLedgerEntry:
     lot_no: str = attrs.field(default="", kw_only=True)
     serial_no: str = attrs.field(default="", kw_only=True)
     expiry_date: dt.date | None = attrs.field(default=None, kw_only=True)
+
+
+@attrs.frozen
+class LotBalance:
+    """On hand of one lot / serial number of an item at a location (base unit)."""
+
+    item_no: str
+    location_code: str
+    lot_no: str
+    serial_no: str
+    quantity: Decimal = attrs.field(converter=as_decimal)
 
 
 @attrs.frozen

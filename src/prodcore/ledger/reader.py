@@ -16,6 +16,7 @@ from prodcore.ledger.model import (
     CapacityLedgerEntry,
     GLEntry,
     ItemLedgerEntry,
+    LotBalance,
     PostingSetup,
     ValueEntry,
     ValueSource,
@@ -104,3 +105,7 @@ class LedgerReader(Protocol):
         """The entries of ``item_no`` with serial ``serial_no`` (of lot ``lot_no`` too when
         both are given), or with lot ``lot_no`` (any serial), in entry-number order; an
         indexed lookup, never a scan of the ledger."""
+
+    def lot_balances(self, item_no: str, location_code: str | None = None) -> list[LotBalance]:
+        """The lots / serials of ``item_no`` on hand (non-zero), at ``location_code`` or
+        at every location, ordered by location, lot and serial."""

@@ -38,7 +38,6 @@ prodcore.errors.TrackingError: Item FLOUR lot '' serial '' quantity 5: a lot num
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -46,8 +45,8 @@ from typing import Any, TypeVar
 import attrs
 
 from prodcore.errors import InvalidValueError, TrackingError
+from prodcore.ledger.genealogy import lot_expiry
 from prodcore.ledger.model import ItemEntryType, ItemLedgerEntry
-from prodcore.ledger.reader import LedgerReader
 from prodcore.masterdata import ItemTracking
 from prodcore.numbers import ZERO, Duration
 from prodcore.orders.builder import PostingBuilder
@@ -59,7 +58,7 @@ from prodcore.orders.journals import (
     TrackingLine,
 )
 
-__all__ = ["TrackedLine", "check_tracking", "lot_expiry", "split", "stamped"]
+__all__ = ["TrackedLine", "check_tracking", "split", "stamped"]
 
 TrackedLine = ConsumptionLine | OutputLine | AdjustmentLine | ByProductLine
 _L = TypeVar("_L", ConsumptionLine, OutputLine, AdjustmentLine, ByProductLine)
@@ -108,16 +107,6 @@ def split(lines: Iterable[_L]) -> Iterator[_L]:
                     )
                 changes["finished"] = line.finished and i == len(parts) - 1
             yield attrs.evolve(line, **changes)
-
-
-def lot_expiry(ledger: LedgerReader, item_no: str, lot_no: str, serial_no: str) -> dt.date | None:
-    """The expiry date of a lot / serial: that of its first entry carrying one."""
-    if not (lot_no or serial_no):
-        return None
-    for e in ledger.tracked_entries(item_no, lot_no=lot_no, serial_no=serial_no):
-        if e.expiry_date is not None:
-            return e.expiry_date
-    return None
 
 
 @contextlib.contextmanager
