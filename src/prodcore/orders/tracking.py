@@ -9,8 +9,9 @@ is posted as one line per lot / serial (:func:`split`), each stamping its entrie
 - a tracked item's entry without the lot or serial its setup requires;
 - a serial number moving a quantity other than 1, or posted inbound while on hand;
 - an inbound lot without the expiry date its setup requires;
-- taking more of a lot / serial than is on hand at the location (unless negative
-  inventory is allowed); reversing output whose lot was consumed further on is that case;
+- taking more of a lot / serial than is on hand at the location (even where negative
+  inventory is allowed: an outbound lot applies to stock of that lot, as in BC);
+  reversing output whose lot was consumed further on is that case;
 - consuming an expired lot (unless the item's setup allows it).
 
 A reversal keeps its original's lot, serial and expiry.
@@ -183,7 +184,7 @@ def check_tracking(b: PostingBuilder) -> None:
         if e.quantity < 0:
             on_hand = b.ledger.lot_on_hand(e.item_no, e.lot_no, e.serial_no, e.location_code)
             on_hand += delta.get(key, ZERO)
-            if -e.quantity > on_hand and not b.setup.allow_negative_inventory:
+            if -e.quantity > on_hand:
                 reason = f"only {on_hand} on hand at {e.location_code or 'no location'}"
                 if e.applies_to_entry_no is not None and e.entry_type is ItemEntryType.OUTPUT:
                     reason += " (the output was consumed further on)"
