@@ -46,7 +46,9 @@ def test_trace_back_from_one_serial_gives_the_lots_and_quantities(shop: Shop) ->
     worked_example(shop)
     with shop.uow as uow:
         links = trace_backward(uow.ledger, "BIKE", serial_no="SN2")
-    assert [(t.level, t.order_id, t.item_no, t.lot_no, t.quantity, t.via_lot_no) for t in links] == [
+    assert [
+        (t.level, t.order_id, t.item_no, t.lot_no, t.quantity, t.via_lot_no) for t in links
+    ] == [
         (1, "PO-B", "FRAME", "F1", Decimal(2), ""),
         (1, "PO-B", "FRAME", "F2", Decimal(1), ""),
         (2, "PO-F1", "STEEL", "S1", Decimal(4), "F1"),

@@ -125,8 +125,8 @@ def stamped(b: PostingBuilder, line: TrackedLine) -> Iterator[None]:
         if isinstance(line, OutputLine) and e.entry_type is not ItemEntryType.OUTPUT:
             continue
         expiry = t.expiry_date
-        if expiry is None and e.quantity < 0:
-            expiry = lot_expiry(b.ledger, e.item_no, t.lot_no, t.serial_no)
+        if e.quantity < 0:  # an outbound movement takes its lot's expiry, whatever it says
+            expiry = lot_expiry(b.ledger, e.item_no, t.lot_no, t.serial_no) or expiry
         b.items[i] = attrs.evolve(e, lot_no=t.lot_no, serial_no=t.serial_no, expiry_date=expiry)
 
 
