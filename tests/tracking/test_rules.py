@@ -9,6 +9,7 @@ from collections.abc import Callable
 import attrs
 import pytest
 
+from prodcore.app import put_master_data
 from prodcore.errors import InvalidValueError, TrackingError
 from prodcore.ledger.model import ItemEntryType, ValueSource
 from prodcore.masterdata import Item, ItemTracking
@@ -19,6 +20,7 @@ from prodcore.orders.journals import (
     ConsumptionLine,
     OutputLine,
     PostByProduct,
+    PostConsumption,
     PostOutput,
     ReverseEntry,
     TrackingLine,
@@ -60,8 +62,6 @@ def test_missing_expiry_where_required(shop: Shop) -> None:
 def test_missing_lot_on_consumption(shop: Shop) -> None:
     ready(shop)
     line = ConsumptionLine.for_item(shop.order("PO-F1"), "STEEL", 2)
-    from prodcore.orders.journals import PostConsumption
-
     refused(shop, lambda: shop.post(PostConsumption(shop.key(), (line,))), item_no="STEEL")
 
 
@@ -77,8 +77,6 @@ def test_missing_serial_on_output(shop: Shop) -> None:
 def test_tracking_not_required_on_inbound_when_the_setup_says_so() -> None:
     shop = make_shop()
     loose = Item("SALT", base_unit="KG", tracking=ItemTracking(lot=True, inbound_required=False))
-    from prodcore.app import put_master_data
-
     put_master_data(shop.uow, [loose])
     shop.post(AdjustInventory(shop.key(), (AdjustmentLine("SALT", 5),)))
     with shop.uow as uow:
@@ -154,8 +152,6 @@ def test_an_expired_lot_is_not_consumed(shop: Shop) -> None:
 
 def test_an_expired_lot_is_consumed_when_the_setup_allows_it() -> None:
     shop = make_shop()
-    from prodcore.app import put_master_data
-
     lenient = attrs.evolve(
         shop.records[0], tracking=ItemTracking(lot=True, expiry_required=True, allow_expired=True)
     )
@@ -201,7 +197,7 @@ def test_by_products_carry_lots(shop: Shop) -> None:
 def test_reversal_keeps_tracking(shop: Shop) -> None:
     worked_example(shop)
     with shop.uow as uow:
-        (sn3,) = [e for e in uow.ledger.tracked_entries("BIKE", serial_no="SN3")]
+        (sn3,) = uow.ledger.tracked_entries("BIKE", serial_no="SN3")
     shop.post(ReverseEntry(shop.key(), ValueSource.ITEM, sn3.entry_no))
     with shop.uow as uow:
         entries = uow.ledger.tracked_entries("BIKE", serial_no="SN3")
