@@ -69,7 +69,7 @@ def shop() -> Shop:
     return make_shop()
 
 
-def lots(*pairs: tuple[str, int | str], serial: bool = False) -> tuple[TrackingLine, ...]:
+def lots(*pairs: tuple[str, int | str | Decimal], serial: bool = False) -> tuple[TrackingLine, ...]:
     """Tracking lines: (lot, quantity) pairs, or (serial, quantity) with ``serial``."""
     if serial:
         return tuple(TrackingLine(serial_no=no, quantity=q) for no, q in pairs)

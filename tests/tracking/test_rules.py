@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from decimal import Decimal
 
-import attrs
 import pytest
 
 from prodcore.app import put_master_data
@@ -40,7 +40,7 @@ def refused(shop: Shop, post: Callable[[], object], **fields: object) -> Trackin
 
 
 def ready(shop: Shop) -> Shop:
-    receive(shop, "STEEL", lots(("S1", 4)))
+    receive(shop, "STEEL", lots(("S1", Decimal(4))))
     shop.create("PO-F1", "FRAME", 2)
     shop.release("PO-F1")
     return shop
@@ -85,18 +85,21 @@ def test_tracking_not_required_on_inbound_when_the_setup_says_so() -> None:
 
 def test_consuming_more_of_a_lot_than_on_hand(shop: Shop) -> None:
     ready(shop)
-    receive(shop, "STEEL", lots(("S2", 4)))  # enough of the item, not of the lot
+    receive(shop, "STEEL", lots(("S2", Decimal(4))))  # enough of the item, not of the lot
     error = refused(
-        shop, lambda: consume(shop, "PO-F1", "STEEL", lots(("S1", 5))), lot_no="S1", quantity=5
+        shop,
+        lambda: consume(shop, "PO-F1", "STEEL", lots(("S1", Decimal(5)))),
+        lot_no="S1",
+        quantity=5,
     )
     assert "only 4 on hand" in str(error)
 
 
 def test_a_lot_is_on_hand_per_location(shop: Shop) -> None:
     ready(shop)
-    east = AdjustmentLine("STEEL", 1, location_code="EAST", tracking=lots(("S7", 1)))
+    east = AdjustmentLine("STEEL", 1, location_code="EAST", tracking=lots(("S7", Decimal(1))))
     shop.post(AdjustInventory(shop.key(), (east,)))
-    line = AdjustmentLine("STEEL", -1, location_code="EAST", tracking=lots(("S1", 1)))
+    line = AdjustmentLine("STEEL", -1, location_code="EAST", tracking=lots(("S1", Decimal(1))))
     error = refused(shop, lambda: shop.post(AdjustInventory(shop.key(), (line,))), lot_no="S1")
     assert "only 0 on hand at EAST" in str(error)
 
@@ -111,7 +114,7 @@ def test_a_serial_posted_inbound_twice_while_on_hand(shop: Shop) -> None:
     shop.create("PO-B2", "BIKE", 1)
     shop.release("PO-B2")
     error = refused(
-        shop, lambda: output(shop, "PO-B2", lots(("SN2", 1), serial=True)), serial_no="SN2"
+        shop, lambda: output(shop, "PO-B2", lots(("SN2", Decimal(1)), serial=True)), serial_no="SN2"
     )
     assert "already on hand" in str(error)
 
@@ -120,7 +123,7 @@ def test_a_serial_twice_in_one_posting(shop: Shop) -> None:
     worked_example(shop)
     shop.create("PO-B2", "BIKE", 2)
     shop.release("PO-B2")
-    tracking = lots(("SN9", 1), ("SN9", 1), serial=True)
+    tracking = lots(("SN9", Decimal(1)), ("SN9", Decimal(1)), serial=True)
     refused(shop, lambda: output(shop, "PO-B2", tracking), serial_no="SN9")
 
 
@@ -128,15 +131,17 @@ def test_a_serial_quantity_other_than_one(shop: Shop) -> None:
     worked_example(shop)
     shop.create("PO-B2", "BIKE", 2)
     shop.release("PO-B2")
-    error = refused(shop, lambda: output(shop, "PO-B2", lots(("SN7", 2), serial=True)), quantity=2)
+    error = refused(
+        shop, lambda: output(shop, "PO-B2", lots(("SN7", Decimal(2)), serial=True)), quantity=2
+    )
     assert "exactly 1" in str(error)
 
 
 def test_a_serial_may_come_back_once_it_left(shop: Shop) -> None:
     worked_example(shop)
-    out = AdjustmentLine("BIKE", -1, tracking=lots(("SN1", 1), serial=True))
+    out = AdjustmentLine("BIKE", -1, tracking=lots(("SN1", Decimal(1)), serial=True))
     shop.post(AdjustInventory(shop.key(), (out,)))
-    back = AdjustmentLine("BIKE", 1, tracking=lots(("SN1", 1), serial=True))
+    back = AdjustmentLine("BIKE", 1, tracking=lots(("SN1", Decimal(1)), serial=True))
     shop.post(AdjustInventory(shop.key(), (back,)))
     with shop.uow as uow:
         assert uow.ledger.lot_on_hand("BIKE", "", "SN1") == 1
@@ -152,9 +157,8 @@ def test_an_expired_lot_is_not_consumed(shop: Shop) -> None:
 
 def test_an_expired_lot_is_consumed_when_the_setup_allows_it() -> None:
     shop = make_shop()
-    lenient = attrs.evolve(
-        shop.records[0], tracking=ItemTracking(lot=True, expiry_required=True, allow_expired=True)
-    )
+    tracking = ItemTracking(lot=True, expiry_required=True, allow_expired=True)
+    lenient = Item("STEEL", base_unit="KG", unit_cost=2, tracking=tracking)
     put_master_data(shop.uow, [lenient])
     ready(shop)
     receive(shop, "STEEL", (TrackingLine("OLD", quantity=2, expiry_date=dt.date(2026, 3, 1)),))
@@ -176,13 +180,13 @@ def test_a_serial_on_a_lot_only_item(shop: Shop) -> None:
 
 
 def test_tracking_adding_up_to_more_than_the_line(shop: Shop) -> None:
-    line = AdjustmentLine("STEEL", 3, tracking=lots(("S1", 2), ("S2", 2)))
+    line = AdjustmentLine("STEEL", 3, tracking=lots(("S1", Decimal(2)), ("S2", Decimal(2))))
     with pytest.raises(InvalidValueError):
         shop.post(AdjustInventory(shop.key(), (line,)))
 
 
 def test_a_line_partly_tracked_leaves_an_untracked_rest_that_is_refused(shop: Shop) -> None:
-    line = AdjustmentLine("STEEL", 3, tracking=lots(("S1", 2)))
+    line = AdjustmentLine("STEEL", 3, tracking=lots(("S1", Decimal(2))))
     refused(shop, lambda: shop.post(AdjustInventory(shop.key(), (line,))), lot_no="", quantity=1)
 
 
@@ -201,13 +205,16 @@ def test_reversal_keeps_tracking(shop: Shop) -> None:
     shop.post(ReverseEntry(shop.key(), ValueSource.ITEM, sn3.entry_no))
     with shop.uow as uow:
         entries = uow.ledger.tracked_entries("BIKE", serial_no="SN3")
-        assert [(e.serial_no, e.quantity) for e in entries] == [("SN3", 1), ("SN3", -1)]
+        assert [(e.serial_no, e.quantity) for e in entries] == [
+            ("SN3", Decimal(1)),
+            ("SN3", Decimal(-1)),
+        ]
         assert uow.ledger.lot_on_hand("BIKE", "", "SN3") == 0
 
 
 def test_reversing_output_whose_lot_was_consumed_further_on(shop: Shop) -> None:
     worked_example(shop)
-    receive(shop, "FRAME", lots(("F9", 2)))  # enough of the item, not of the lot
+    receive(shop, "FRAME", lots(("F9", Decimal(2))))  # enough of the item, not of the lot
     with shop.uow as uow:
         (f1,) = [
             e

@@ -17,11 +17,11 @@ def test_entries_carry_lot_serial_and_expiry(shop: Shop) -> None:
         frames = uow.ledger.item_entries(order_id="PO-B", item_no="FRAME")
         steel = uow.ledger.item_entries(item_no="STEEL")
     assert [(e.serial_no, e.quantity) for e in bikes] == [
-        ("SN1", 1),
-        ("SN2", 1),
-        ("SN3", 1),
+        ("SN1", Decimal(1)),
+        ("SN2", Decimal(1)),
+        ("SN3", Decimal(1)),
     ]
-    assert [(e.lot_no, e.quantity) for e in frames] == [("F1", -2), ("F2", -1)]
+    assert [(e.lot_no, e.quantity) for e in frames] == [("F1", Decimal(-2)), ("F2", Decimal(-1))]
     # the inbound lots carry their expiry, and consumption takes the lot's
     assert {e.expiry_date for e in steel} == {EXPIRY}
 
@@ -35,11 +35,13 @@ def test_lot_balances_per_location(shop: Shop) -> None:
         assert ledger.lot_on_hand("STEEL", "S2", "", "") == 2
         assert ledger.lot_on_hand("FRAME", "F1") == 0
         assert [(b.serial_no, b.quantity) for b in ledger.lot_balances("BIKE")] == [
-            ("SN1", 1),
-            ("SN2", 1),
-            ("SN3", 1),
+            ("SN1", Decimal(1)),
+            ("SN2", Decimal(1)),
+            ("SN3", Decimal(1)),
         ]
-        assert [(b.lot_no, b.quantity) for b in ledger.lot_balances("STEEL")] == [("S2", 2)]
+        assert [(b.lot_no, b.quantity) for b in ledger.lot_balances("STEEL")] == [
+            ("S2", Decimal(2))
+        ]
 
 
 def test_trace_back_from_one_serial_gives_the_lots_and_quantities(shop: Shop) -> None:
