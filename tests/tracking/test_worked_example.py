@@ -4,10 +4,12 @@ a serial-tracked finished item; output of 3 serials consuming two lots."""
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
+from prodcore.adapters import open_store
 from prodcore.ledger.genealogy import trace_backward, trace_forward
 from prodcore.testing.shop import Shop
-from tests.tracking.conftest import EXPIRY, worked_example
+from tests.tracking.conftest import EXPIRY, make_shop, worked_example
 
 
 def test_entries_carry_lot_serial_and_expiry(shop: Shop) -> None:
@@ -68,3 +70,20 @@ def test_trace_forward_from_one_lot_gives_the_serials(shop: Shop) -> None:
         (2, "BIKE", "", "SN2", Decimal(1)),
         (2, "BIKE", "", "SN3", Decimal(1)),
     ]
+
+
+def test_the_worked_example_on_sqlite(tmp_path: Path) -> None:
+    with open_store(f"sqlite:///{tmp_path / 'lots.db'}") as new_uow:
+        shop = make_shop(new_uow())
+        worked_example(shop)
+        with new_uow() as uow:
+            back = trace_backward(uow.ledger, "BIKE", serial_no="SN1")
+            forward = trace_forward(uow.ledger, "STEEL", lot_no="S1")
+            assert uow.ledger.lot_on_hand("STEEL", "S2") == 2
+    assert {(t.item_no, t.lot_no, t.quantity) for t in back} == {
+        ("FRAME", "F1", Decimal(2)),
+        ("FRAME", "F2", Decimal(1)),
+        ("STEEL", "S1", Decimal(4)),
+        ("STEEL", "S2", Decimal(2)),
+    }
+    assert [t.serial_no for t in forward if t.item_no == "BIKE"] == ["SN1", "SN2", "SN3"]
