@@ -54,6 +54,7 @@ from prodcore.reports import (
     render_load_table,
     table,
 )
+from prodcore.reports.tracking import trace_json, trace_lot, trace_tables
 from prodcore.scenario import (
     Scenario,
     StepResult,
@@ -390,6 +391,22 @@ def _open_existing_store(location: str) -> Store:
         ) from None
 
 
+def _trace(args: argparse.Namespace, out: TextIO) -> int:
+    """``prodcore trace``: both traces of a lot / serial; exit 1 when no item has it."""
+    if not (args.lot or args.serial):
+        raise _UsageError("trace needs --lot or --serial")
+    with _open_existing_store(args.store) as uow_factory:
+        traces = trace_lot(uow_factory(), args.lot, serial_no=args.serial, item_no=args.item)
+    if args.json:
+        json.dump(trace_json(traces), out, indent=2)
+        out.write("\n")
+    else:
+        out.write("\n\n".join(str(t) for t in trace_tables(traces)) + "\n")
+        if not traces:
+            out.write("No item has that lot or serial number.\n")
+    return 0 if traces else 1
+
+
 def _add_options(parser: argparse.ArgumentParser, sub: Any) -> None:
     """The options every invocation has, and those of the scenario commands."""
     parser.add_argument("--version", action="version", version=f"prodcore {__version__}")
@@ -523,6 +540,12 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     load_p.add_argument(
         "--json", action="store_true", help="print JSON instead of a table and a chart"
     )
+    trace_p = sub.add_parser("trace", help="the genealogy of a lot or serial number in a store")
+    trace_p.add_argument("--store", required=True, help="a store URL or a SQLite file path")
+    trace_p.add_argument("--lot", default="", help="the lot number")
+    trace_p.add_argument("--serial", default="", help="the serial number")
+    trace_p.add_argument("--item", default=None, help="the item (default: every tracked item)")
+    trace_p.add_argument("--json", action="store_true", help="print JSON instead of tables")
     serve_p = sub.add_parser("serve", help="serve a store over HTTP (prodcore[service])")
     serve_p.add_argument("--store", required=True, help="a store URL or a SQLite file path")
     serve_p.add_argument("--host", default="127.0.0.1", help="address to listen on")
@@ -567,6 +590,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
                 overloads = view.overloads()
                 out.write(f"\n{len(overloads)} overloaded period(s).\n")
             return 0
+        if args.command == "trace":
+            return _trace(args, out)
         if args.command == "verify":
             with _open_existing_store(args.store) as uow_factory:
                 report = verify(uow_factory)

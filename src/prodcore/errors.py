@@ -56,6 +56,7 @@ __all__ = [
     "ScenarioError",
     "ScenarioFileError",
     "StoreError",
+    "TrackingError",
     "UnbalancedEntryError",
     "UnitMismatchError",
 ]
@@ -328,3 +329,15 @@ class PostingDateError(NotAllowedError):
 
     template = "Cannot {action}: posting date {posting_date} is outside the allowed range {reason}."
     posting_date: object
+
+
+class TrackingError(DomainError):
+    """An item tracking rule refused a posting (lot or serial missing, not on hand,
+    expired, posted twice...): names the item, the lot or serial and the quantity."""
+
+    template = "Item {item_no} lot {lot_no!r} serial {serial_no!r} quantity {quantity}: {reason}."
+    item_no: str
+    lot_no: str
+    serial_no: str
+    quantity: object
+    reason: str

@@ -55,6 +55,7 @@ __all__ = [
     "CostingMethod",
     "FlushingMethod",
     "Item",
+    "ItemTracking",
     "ItemUnitOfMeasure",
     "LeadTime",
     "Location",
@@ -364,6 +365,31 @@ class LeadTime:
 
 
 @attrs.frozen
+class ItemTracking:
+    """How an item is tracked (BC's item tracking code): by lot, by serial number, or
+    both; whether an expiry date is required on inbound lots; on which postings tracking
+    is required (inbound: positive adjustments; outbound: negative adjustments;
+    production: consumption, output and by-products); whether an expired lot may still
+    be consumed.
+
+    >>> ItemTracking(lot=True).tracked, ItemTracking().tracked
+    (True, False)
+    """
+
+    lot: bool = attrs.field(default=False, kw_only=True)
+    serial: bool = attrs.field(default=False, kw_only=True)
+    expiry_required: bool = attrs.field(default=False, kw_only=True)
+    inbound_required: bool = attrs.field(default=True, kw_only=True)
+    outbound_required: bool = attrs.field(default=True, kw_only=True)
+    production_required: bool = attrs.field(default=True, kw_only=True)
+    allow_expired: bool = attrs.field(default=False, kw_only=True)
+
+    @property
+    def tracked(self) -> bool:
+        return self.lot or self.serial
+
+
+@attrs.frozen
 class Item:
     """An item: purchased or produced. Costs are per base unit, in the setup currency."""
 
@@ -419,6 +445,8 @@ class Item:
     # offsets the planned start from the due date of orders not scheduled in detail
     # (``prodcore.scheduling.leadtime``); None: no offset
     production_lead_time: LeadTime | None = attrs.field(default=None, kw_only=True)
+    # lot / serial tracking (None: not tracked)
+    tracking: ItemTracking | None = attrs.field(default=None, kw_only=True)
 
     def __attrs_post_init__(self) -> None:
         if self.lot_size <= 0:

@@ -44,8 +44,15 @@ from prodcore.ledger.model import (
     PostingBatch,
     ValueEntry,
 )
+from prodcore.masterdata import Item
 from prodcore.numbers import to_decimal
-from prodcore.orders.journals import POSTING_DATED
+from prodcore.orders.journals import (
+    POSTING_DATED,
+    AdjustmentLine,
+    ByProductLine,
+    ConsumptionLine,
+    OutputLine,
+)
 from prodcore.ports import MasterDataRecord
 
 __all__ = ["dumps", "loads", "make_converter", "to_jsonable"]
@@ -68,17 +75,17 @@ def make_converter(*, extra_unions: Iterable[Any] = ()) -> JsonConverter:
     conv.register_structure_hook(dt.time, lambda v, _: dt.time.fromisoformat(v))
     conv.register_unstructure_hook(dt.date, dt.date.isoformat)
     conv.register_structure_hook(dt.date, lambda v, _: dt.date.fromisoformat(v))
+    # fields added since 0.1.0 are written only when they differ from their default, so
+    # documents and command hashes written before read (and hash) as they did
+    omit = override(omit_if_default=True)
+    for cls, names in _added_fields().items():
+        overrides: dict[str, Any] = dict.fromkeys(names, omit)
+        conv.register_unstructure_hook(cls, make_dict_unstructure_fn(cls, conv, **overrides))
     # before the unions take PutMasterData's hook: its records converter (any iterable)
     # would otherwise get the raw JSON records
     conv.register_structure_hook(
         PutMasterData, _records_structured(conv, conv.get_structure_hook(PutMasterData))
     )
-    # a posting date is written only when given: commands hash and read as before it existed
-    for dated in POSTING_DATED:
-        conv.register_unstructure_hook(
-            dated,
-            make_dict_unstructure_fn(dated, conv, posting_date=override(omit_if_default=True)),
-        )
     for union in TAGGED_UNIONS:
         configure_tagged_union(union, conv, tag_name="type", tag_generator=WIRE_TAGS.__getitem__)
         conv.register_structure_hook(union, _reading_legacy_tags(conv.get_structure_hook(union)))
@@ -87,17 +94,29 @@ def make_converter(*, extra_unions: Iterable[Any] = ()) -> JsonConverter:
     conv.register_structure_hook(
         CapacityLedgerEntry, _origin_from_description(conv.get_structure_hook(CapacityLedgerEntry))
     )
-    omit = override(omit_if_default=True)
-    # an entry's registration moment is written only when it differs from its posting's
-    for entry in (ItemLedgerEntry, CapacityLedgerEntry, ValueEntry, GLEntry):
-        conv.register_unstructure_hook(
-            entry, make_dict_unstructure_fn(entry, conv, registered_at=omit)
-        )
-    # who posted a batch is written only when known: unstamped batches read as before
-    conv.register_unstructure_hook(
-        PostingBatch, make_dict_unstructure_fn(PostingBatch, conv, user=omit, source=omit)
-    )
     return conv
+
+
+def _added_fields() -> dict[type, tuple[str, ...]]:
+    """Per record type, the fields added since 0.1.0 that are left out of its JSON while
+    they hold their default: item tracking (written only when used), posting dates (only
+    when given), an entry's registration moment (only when it differs from its posting's),
+    who posted a batch (only when known)."""
+    added: dict[type, tuple[str, ...]] = {
+        ItemLedgerEntry: ("lot_no", "serial_no", "expiry_date"),
+        Item: ("tracking",),
+        ConsumptionLine: ("tracking",),
+        OutputLine: ("tracking",),
+        AdjustmentLine: ("tracking",),
+        ByProductLine: ("tracking",),
+    }
+    for dated in POSTING_DATED:
+        added[dated] = (*added.get(dated, ()), "posting_date")
+    for entry in (ItemLedgerEntry, CapacityLedgerEntry, ValueEntry, GLEntry):
+        added[entry] = (*added.get(entry, ()), "registered_at")
+    # last: its hook is built from the entries' hooks above
+    added[PostingBatch] = ("user", "source")
+    return added
 
 
 #: Before capacity entries carried an ``origin`` (release 0.1.0), receipts and quality

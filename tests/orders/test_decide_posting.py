@@ -29,6 +29,7 @@ from prodcore.ledger import (
     ValueEntry,
     ValueSource,
 )
+from prodcore.ledger.model import LotBalance
 from prodcore.masterdata import CapacityType, MasterData
 from prodcore.numbers import ZERO, TimeUnit
 from prodcore.orders import (
@@ -63,6 +64,19 @@ class FakeReader:
 
     def on_hand_in_bin(self, item_no: str, location_code: str, bin_code: str) -> Decimal:
         return self.stock.get(item_no, ZERO)
+
+    def lot_on_hand(
+        self, item_no: str, lot_no: str, serial_no: str = "", location_code: str | None = None
+    ) -> Decimal:
+        return ZERO  # no tracked item here
+
+    def lot_balances(self, item_no: str, location_code: str | None = None) -> list[LotBalance]:
+        return []
+
+    def tracked_entries(
+        self, item_no: str, *, lot_no: str = "", serial_no: str = ""
+    ) -> list[ItemLedgerEntry]:
+        return []
 
     def reversed_quantity(self, source: ValueSource, entry_no: int) -> Decimal:
         if source is ValueSource.CAPACITY:

@@ -26,6 +26,7 @@ LAYERS = {
     "consumption": 4,
     "capacity": 4,
     "reversal": 4,
+    "tracking": 4,
     "output": 5,
     "reverse_all": 5,
     "finishing": 6,

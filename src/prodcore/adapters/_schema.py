@@ -182,6 +182,23 @@ MIGRATIONS: tuple[tuple[int, str, tuple[Statement, ...]], ...] = (
                 SELECT item_no, location_code, '', qty FROM prodcore_bal_on_hand""",
         ),
     ),
+    (
+        4,
+        "item tracking: on hand per lot / serial, tracked entries for genealogy",
+        (
+            """CREATE TABLE prodcore_bal_lot_on_hand (
+                item_no TEXT NOT NULL, location_code TEXT NOT NULL, lot_no TEXT NOT NULL,
+                serial_no TEXT NOT NULL, qty TEXT NOT NULL,
+                PRIMARY KEY (item_no, lot_no, serial_no, location_code))""",
+            """CREATE TABLE prodcore_item_tracking (
+                entry_no INTEGER PRIMARY KEY REFERENCES prodcore_item_entries (entry_no),
+                item_no TEXT NOT NULL, lot_no TEXT NOT NULL, serial_no TEXT NOT NULL
+            )""",
+            "CREATE INDEX prodcore_item_tracking_lot ON prodcore_item_tracking (item_no, lot_no, entry_no)",
+            "CREATE INDEX prodcore_item_tracking_serial ON prodcore_item_tracking (item_no, serial_no, entry_no)",
+            *_append_only("prodcore_item_tracking"),
+        ),
+    ),
 )
 
 SCHEMA_VERSION = max(version for version, _, _ in MIGRATIONS)

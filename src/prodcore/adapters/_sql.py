@@ -46,6 +46,7 @@ from prodcore.ledger.model import (
     IdempotencyRecord,
     ItemLedgerEntry,
     LedgerCounters,
+    LotBalance,
     PostingBatch,
     PostingSetup,
     ValueEntry,
@@ -371,6 +372,8 @@ class _Committed(Committed):
         return [loads(doc, cls) for (doc,) in rows]
 
     def count(self, name: str, args: tuple[Any, ...]) -> int:
+        if name == "tracked_entries":
+            return len(self.tracked_entries(*args))
         table, where, params = self._where(name, args)
         return int(self._query(f"SELECT COUNT(*) FROM {table} WHERE {where}", params)[0][0])
 
@@ -413,6 +416,44 @@ class _Committed(Committed):
             "WHERE item_no = ? AND location_code = ? AND bin_code = ?",
             (item_no, location_code, bin_code),
         )
+
+    def lot_on_hand(
+        self, item_no: str, lot_no: str, serial_no: str, location_code: str | None
+    ) -> Decimal:
+        sql = (
+            "SELECT qty FROM prodcore_bal_lot_on_hand "
+            "WHERE item_no = ? AND lot_no = ? AND serial_no = ?"
+        )
+        if location_code is None:
+            return self._balance(sql, (item_no, lot_no, serial_no))
+        return self._balance(
+            sql + " AND location_code = ?", (item_no, lot_no, serial_no, location_code)
+        )
+
+    def lot_balances(self, item_no: str, location_code: str | None) -> list[LotBalance]:
+        sql = (
+            "SELECT location_code, lot_no, serial_no, qty FROM prodcore_bal_lot_on_hand "
+            "WHERE item_no = ?"
+        )
+        params: tuple[str, ...] = (item_no,)
+        if location_code is not None:
+            sql, params = sql + " AND location_code = ?", (item_no, location_code)
+        rows = sorted(self._query(sql, params))
+        return [LotBalance(item_no, loc, lot, sn, _dec(q)) for loc, lot, sn, q in rows if _dec(q)]
+
+    def tracked_entries(self, item_no: str, lot_no: str, serial_no: str) -> list[ItemLedgerEntry]:
+        column, key = ("serial_no", serial_no) if serial_no else ("lot_no", lot_no)
+        rows = self._query(
+            "SELECT e.doc, t.lot_no FROM prodcore_item_tracking t JOIN prodcore_item_entries e "
+            f"ON e.entry_no = t.entry_no WHERE t.item_no = ? AND t.{column} = ? "
+            "ORDER BY t.entry_no",
+            (item_no, key),
+        )
+        return [
+            loads(doc, ItemLedgerEntry)
+            for doc, lot in rows
+            if not (serial_no and lot_no) or lot == lot_no
+        ]
 
     def consumed_quantity(self, order_id: str, line_no: int, component_line_no: int) -> Decimal:
         return self._balance(
@@ -618,6 +659,15 @@ def _insert_batch(tx: Tx, batch: PostingBatch) -> None:
         ],
     )
     tx.execute_many(
+        "INSERT INTO prodcore_item_tracking (entry_no, item_no, lot_no, serial_no) "
+        "VALUES (?, ?, ?, ?)",
+        [
+            (i.entry_no, i.item_no, i.lot_no, i.serial_no)
+            for i in batch.item_entries
+            if i.lot_no or i.serial_no
+        ],
+    )
+    tx.execute_many(
         "INSERT INTO prodcore_capacity_entries (entry_no, posting_no, order_id, type, no, "
         "work_center_no, applies_to_entry_no, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [
@@ -678,6 +728,12 @@ def _add_balances(tx: Tx, staged: LedgerIndex) -> None:
             "prodcore_bal_on_hand_bin",
             ("item_no", "location_code", "bin_code"),
             staged.bins.on_hand,
+            tuple,
+        ),
+        (
+            "prodcore_bal_lot_on_hand",
+            ("item_no", "location_code", "lot_no", "serial_no"),
+            staged.lot_on_hand_by_location,
             tuple,
         ),
         ("prodcore_bal_wip", ("order_id",), staged.wip_by_order, lambda k: (k,)),

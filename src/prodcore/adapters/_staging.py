@@ -39,6 +39,7 @@ from prodcore.ledger.model import (
     IdempotencyRecord,
     ItemLedgerEntry,
     LedgerCounters,
+    LotBalance,
     PostingBatch,
     PostingSetup,
     ValueEntry,
@@ -46,6 +47,7 @@ from prodcore.ledger.model import (
     number_batch,
 )
 from prodcore.masterdata import CapacityType, ManufacturingSetup
+from prodcore.numbers import ZERO
 from prodcore.orders.model import OrderStatus, ProductionOrder
 from prodcore.ports import MasterDataRecord
 
@@ -65,7 +67,7 @@ _ORDER = "Production order"
 ReadKey = tuple[Any, ...]
 
 #: Ledger lists and the kind of their entries (checked by count: the ledger only grows).
-_LISTS = ("item_entries", "capacity_entries", "value_entries", "gl_entries")
+_LISTS = ("item_entries", "capacity_entries", "value_entries", "gl_entries", "tracked_entries")
 _BALANCES = (
     "on_hand",
     "consumed_quantity",
@@ -75,6 +77,7 @@ _BALANCES = (
     "reversed_quantity",
     "capacity_used",
     "on_hand_in_bin",
+    "lot_on_hand",
 )
 
 
@@ -123,6 +126,20 @@ class Committed(abc.ABC):
     def gl_entries(self, order_id: str | None) -> list[GLEntry]: ...
     @abc.abstractmethod
     def on_hand(self, item_no: str, location_code: str | None) -> Decimal: ...
+
+    @abc.abstractmethod
+    def lot_on_hand(
+        self, item_no: str, lot_no: str, serial_no: str, location_code: str | None
+    ) -> Decimal: ...
+
+    @abc.abstractmethod
+    def tracked_entries(
+        self, item_no: str, lot_no: str, serial_no: str
+    ) -> list[ItemLedgerEntry]: ...
+
+    @abc.abstractmethod
+    def lot_balances(self, item_no: str, location_code: str | None) -> list[LotBalance]: ...
+
     @abc.abstractmethod
     def on_hand_in_bin(self, item_no: str, location_code: str, bin_code: str) -> Decimal: ...
     @abc.abstractmethod
@@ -540,6 +557,37 @@ class StagedLedger:
 
     def consumed_quantity(self, order_id: str, line_no: int, component_line_no: int) -> Decimal:
         return self._balance("consumed_quantity", order_id, line_no, component_line_no)
+
+    def lot_on_hand(
+        self, item_no: str, lot_no: str, serial_no: str = "", location_code: str | None = None
+    ) -> Decimal:
+        return self._balance("lot_on_hand", item_no, lot_no, serial_no, location_code)
+
+    def lot_balances(self, item_no: str, location_code: str | None = None) -> list[LotBalance]:
+        committed = self._reads.note(
+            ("lot_balances", item_no, location_code),
+            self._committed.lot_balances(item_no, location_code),
+        )
+        total: dict[tuple[str, str, str], Decimal] = {}
+        for bal in (*committed, *self.staged.lot_balances(item_no, location_code)):
+            key = (bal.location_code, bal.lot_no, bal.serial_no)
+            total[key] = total.get(key, ZERO) + bal.quantity
+        return [LotBalance(item_no, *key, qty) for key, qty in sorted(total.items()) if qty]
+
+    def tracked_entries(
+        self, item_no: str, *, lot_no: str = "", serial_no: str = ""
+    ) -> list[ItemLedgerEntry]:
+        if not (lot_no or serial_no):
+            raise InvalidValueError(
+                field="tracked_entries", value=item_no, reason="name a lot or a serial number"
+            )
+        staged = self.staged
+        return self._list(
+            "tracked_entries",
+            (item_no, lot_no, serial_no),
+            (staged.items[n] for n in staged.tracked_entry_nos(item_no, lot_no, serial_no)),
+            lambda e: True,
+        )
 
     def output_quantity(self, order_id: str, line_no: int) -> Decimal:
         return self._balance("output_quantity", order_id, line_no)

@@ -42,6 +42,7 @@ from prodcore.ledger.model import (
     IdempotencyRecord,
     ItemLedgerEntry,
     LedgerCounters,
+    LotBalance,
     PostingBatch,
     PostingSetup,
     ValueEntry,
@@ -154,6 +155,18 @@ class _Committed(Committed):
 
     def on_hand_in_bin(self, item_no: str, location_code: str, bin_code: str) -> Decimal:
         return self._ledger.on_hand_in_bin(item_no, location_code, bin_code)
+
+    def lot_on_hand(
+        self, item_no: str, lot_no: str, serial_no: str, location_code: str | None
+    ) -> Decimal:
+        return self._ledger.lot_on_hand(item_no, lot_no, serial_no, location_code)
+
+    def lot_balances(self, item_no: str, location_code: str | None) -> list[LotBalance]:
+        return self._ledger.lot_balances(item_no, location_code)
+
+    def tracked_entries(self, item_no: str, lot_no: str, serial_no: str) -> list[ItemLedgerEntry]:
+        nos = self._ledger.tracked_entry_nos(item_no, lot_no, serial_no)
+        return [self._ledger.items[n] for n in nos]
 
     def consumed_quantity(self, order_id: str, line_no: int, component_line_no: int) -> Decimal:
         return self._ledger.consumed_quantity(order_id, line_no, component_line_no)

@@ -27,6 +27,7 @@ from prodcore.ledger.model import (
     GLEntry,
     ItemEntryType,
     ItemLedgerEntry,
+    LotBalance,
     PostingBatch,
     ValueEntry,
     ValueSource,
@@ -89,6 +90,15 @@ class LedgerIndex:
         self.reversed: dict[tuple[ValueSource, int], Decimal] = defaultdict(Decimal)
         self.capacity_used_by_day: dict[tuple[str, dt.date], Decimal] = defaultdict(Decimal)
         self.bins = BinBalances()
+        # item tracking: on hand per (item, location, lot, serial) and per (item, lot,
+        # serial); tracked entries per (item, lot) and (item, serial) for genealogy
+        self.lot_on_hand_by_location: dict[tuple[str, str, str, str], Decimal] = defaultdict(
+            Decimal
+        )
+        self.lot_on_hand_total: dict[tuple[str, str, str], Decimal] = defaultdict(Decimal)
+        self.items_by_lot: dict[tuple[str, str], list[int]] = defaultdict(list)
+        self.items_by_serial: dict[tuple[str, str], list[int]] = defaultdict(list)
+        self.lot_keys_by_item: dict[str, set[tuple[str, str, str]]] = defaultdict(set)
 
     def apply(self, batch: PostingBatch) -> None:
         """Add a numbered batch to the indexes and balances."""
@@ -106,6 +116,8 @@ class LedgerIndex:
                 self.output[(e.order_id, e.order_line_no)] += e.quantity
             if e.applies_to_entry_no is not None:
                 self.reversed[(ValueSource.ITEM, e.applies_to_entry_no)] += abs(e.quantity)
+            if e.lot_no or e.serial_no:
+                self._apply_tracking(e)
         for c in batch.capacity_entries:
             self.capacity[c.entry_no] = c
             if c.order_id is not None:
@@ -134,6 +146,16 @@ class LedgerIndex:
                 if g.role is AccountRole.WIP:
                     self.wip_by_order[g.order_id] += g.amount
 
+    def _apply_tracking(self, e: ItemLedgerEntry) -> None:
+        key = (e.item_no, e.location_code, e.lot_no, e.serial_no)
+        self.lot_on_hand_by_location[key] += e.quantity
+        self.lot_keys_by_item[e.item_no].add(key[1:])
+        self.lot_on_hand_total[(e.item_no, e.lot_no, e.serial_no)] += e.quantity
+        if e.lot_no:
+            self.items_by_lot[(e.item_no, e.lot_no)].append(e.entry_no)
+        if e.serial_no:
+            self.items_by_serial[(e.item_no, e.serial_no)].append(e.entry_no)
+
     # queries over this index alone (the memory adapter adds staged and committed)
 
     def on_hand(self, item_no: str, location_code: str | None = None) -> Decimal:
@@ -143,6 +165,31 @@ class LedgerIndex:
 
     def on_hand_in_bin(self, item_no: str, location_code: str, bin_code: str) -> Decimal:
         return self.bins.on_hand_in_bin(item_no, location_code, bin_code)
+
+    def lot_on_hand(
+        self, item_no: str, lot_no: str, serial_no: str = "", location_code: str | None = None
+    ) -> Decimal:
+        """On hand of one lot / serial (``lot_no`` and ``serial_no`` as posted together)."""
+        if location_code is None:
+            return self.lot_on_hand_total.get((item_no, lot_no, serial_no), ZERO)
+        return self.lot_on_hand_by_location.get((item_no, location_code, lot_no, serial_no), ZERO)
+
+    def lot_balances(self, item_no: str, location_code: str | None = None) -> list[LotBalance]:
+        """The lots / serials of ``item_no`` with a quantity, by location, lot, serial."""
+        return [
+            LotBalance(item_no, loc, lot, serial, qty)
+            for loc, lot, serial in sorted(self.lot_keys_by_item.get(item_no, ()))
+            if location_code is None or loc == location_code
+            if (qty := self.lot_on_hand_by_location[(item_no, loc, lot, serial)])
+        ]
+
+    def tracked_entry_nos(self, item_no: str, lot_no: str, serial_no: str) -> list[int]:
+        """The numbers of the entries of ``item_no`` with serial ``serial_no`` (when given,
+        and lot ``lot_no`` if that is given too) or else with lot ``lot_no``."""
+        if serial_no:
+            nos = self.items_by_serial.get((item_no, serial_no), [])
+            return [n for n in nos if not lot_no or self.items[n].lot_no == lot_no]
+        return list(self.items_by_lot.get((item_no, lot_no), []))
 
     def consumed_quantity(self, order_id: str, line_no: int, component_line_no: int) -> Decimal:
         return self.consumed.get((order_id, line_no, component_line_no), ZERO)

@@ -48,6 +48,7 @@ __all__ = [
     "ItemEntryType",
     "ItemLedgerEntry",
     "LedgerCounters",
+    "LotBalance",
     "PostingBatch",
     "PostingResult",
     "PostingSetup",
@@ -172,6 +173,8 @@ class ItemLedgerEntry:
     ``applies_to_entry_no`` marks a reversal and names the entry it reverses;
     ``scrap_quantity`` is the scrap posted with an output on a line without routing (in
     the line's unit; a line with routing records scrap on its capacity entries).
+    ``lot_no``, ``serial_no`` and ``expiry_date`` carry the item tracking of the
+    movement (empty for an untracked item; entries stored before tracking load so).
     """
 
     entry_no: int
@@ -195,6 +198,21 @@ class ItemLedgerEntry:
     scrap_quantity: Decimal = attrs.field(default=ZERO, converter=as_decimal, kw_only=True)
     #: the bin of ``location_code`` the stock moved out of or into ("": no bin)
     bin_code: str = attrs.field(default="", kw_only=True)
+    # item tracking ("": none); a serial's entry moves exactly one
+    lot_no: str = attrs.field(default="", kw_only=True)
+    serial_no: str = attrs.field(default="", kw_only=True)
+    expiry_date: dt.date | None = attrs.field(default=None, kw_only=True)
+
+
+@attrs.frozen
+class LotBalance:
+    """On hand of one lot / serial number of an item at a location (base unit)."""
+
+    item_no: str
+    location_code: str
+    lot_no: str
+    serial_no: str
+    quantity: Decimal = attrs.field(converter=as_decimal)
 
 
 @attrs.frozen

@@ -16,6 +16,7 @@ from prodcore.ledger.model import (
     CapacityLedgerEntry,
     GLEntry,
     ItemLedgerEntry,
+    LotBalance,
     PostingSetup,
     ValueEntry,
     ValueSource,
@@ -93,3 +94,27 @@ class LedgerReader(Protocol):
 
     def gl_entries(self, *, order_id: str | None = None) -> list[GLEntry]:
         """The G/L entries, all or those of ``order_id``."""
+
+    def lot_on_hand(
+        self, item_no: str, lot_no: str, serial_no: str = "", location_code: str | None = None
+    ) -> Decimal:
+        """The quantity of one lot / serial of ``item_no`` on hand (``lot_no`` and
+        ``serial_no`` as posted together, "" for none): at ``location_code``, or at every
+        location together when it is None.
+
+        >>> from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
+        >>> reader: LedgerReader = InMemoryUnitOfWork(InMemoryStore()).ledger
+        >>> reader.lot_on_hand("FLOUR", "L1"), reader.lot_on_hand("BIKE", "", "SN1", "MAIN")
+        (Decimal('0'), Decimal('0'))
+        """
+
+    def tracked_entries(
+        self, item_no: str, *, lot_no: str = "", serial_no: str = ""
+    ) -> list[ItemLedgerEntry]:
+        """The entries of ``item_no`` with serial ``serial_no`` (of lot ``lot_no`` too when
+        both are given), or with lot ``lot_no`` (any serial), in entry-number order; an
+        indexed lookup, never a scan of the ledger."""
+
+    def lot_balances(self, item_no: str, location_code: str | None = None) -> list[LotBalance]:
+        """The lots / serials of ``item_no`` on hand (non-zero), at ``location_code`` or
+        at every location, ordered by location, lot and serial."""

@@ -58,6 +58,7 @@ from prodcore.orders.model import ProductionOrder
 from prodcore.orders.output import post_output
 from prodcore.orders.picking import pick
 from prodcore.orders.reversal import refuse_reversal_of_origin, reverse_capacity, reverse_item
+from prodcore.orders.tracking import check_tracking, split, stamped
 
 __all__ = [
     "BY_PRODUCT",
@@ -92,19 +93,19 @@ def _journal(b: PostingBuilder, command: PostProductionJournal) -> None:
     """Consumption and output of the command's one order line (lines of another order
     line are malformed)."""
     b.order(command.order_id, command=command.name).line(command.line_no)
-    for cl in command.consumption:
+    for cl in split(command.consumption):
         if (cl.order_id, cl.line_no) != (command.order_id, command.line_no):
             raise InvalidValueError(
                 field="consumption", value=cl, reason="belongs to another order line"
             )
-        with b.dated(cl.posting_date):
+        with b.dated(cl.posting_date), stamped(b, cl):
             consume(b, cl.order_id, cl.line_no, cl.component_line_no, cl.quantity)
-    for ol in command.output:
+    for ol in split(command.output):
         if (ol.order_id, ol.line_no) != (command.order_id, command.line_no):
             raise InvalidValueError(
                 field="output", value=ol, reason="belongs to another order line"
             )
-        with b.dated(ol.posting_date):
+        with b.dated(ol.posting_date), stamped(b, ol):
             post_output(b, ol, command=command.name)
 
 
@@ -134,12 +135,12 @@ def _route(b: PostingBuilder, command: PostingCommand) -> None:
     """Post ``command`` on ``b``, each line at its own posting date if it has one."""
     match command:
         case PostConsumption():
-            for cl in command.lines:
-                with b.dated(cl.posting_date):
+            for cl in split(command.lines):
+                with b.dated(cl.posting_date), stamped(b, cl):
                     consume(b, cl.order_id, cl.line_no, cl.component_line_no, cl.quantity)
         case PostOutput():
-            for ol in command.lines:
-                with b.dated(ol.posting_date):
+            for ol in split(command.lines):
+                with b.dated(ol.posting_date), stamped(b, ol):
                     post_output(b, ol)
         case PostProductionJournal():
             _journal(b, command)
@@ -152,12 +153,12 @@ def _route(b: PostingBuilder, command: PostingCommand) -> None:
         case ReverseEntry():
             _reverse(b, command)
         case AdjustInventory():
-            for al in command.lines:
-                with b.dated(al.posting_date):
+            for al in split(command.lines):
+                with b.dated(al.posting_date), stamped(b, al):
                     adjust(b, al)
         case PostByProduct():
-            for bl in command.lines:
-                with b.dated(bl.posting_date):
+            for bl in split(command.lines):
+                with b.dated(bl.posting_date), stamped(b, bl):
                     by_product(b, bl)
         case _:
             assert_never(command)
@@ -187,4 +188,5 @@ def decide_posting(
     b = PostingBuilder(md, ledger, get_order, at, command.document_no or command.idempotency_key)
     with b.dated(getattr(command, "posting_date", None)):
         _route(b, command)
+    check_tracking(b)
     return b.result(command.idempotency_key)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
+from typing import Any
 
 import attrs
 
@@ -57,6 +58,7 @@ __all__ = [
     "PostProductionJournal",
     "PostingCommand",
     "ReverseEntry",
+    "TrackingLine",
     "calculate_consumption",
     "expected_output_line",
     "explode_routing",
@@ -101,6 +103,38 @@ def _optional_non_negative(
 
 
 @attrs.frozen
+class TrackingLine:
+    """The part of a journal line that moves one lot and/or serial number: ``quantity``
+    (> 0, in the line's quantity terms) of lot ``lot_no`` / serial ``serial_no``;
+    ``expiry_date`` for an inbound lot (an outbound movement takes the lot's own).
+
+    >>> TrackingLine("L1", quantity="2").quantity
+    Decimal('2')
+    >>> TrackingLine(quantity="1")
+    Traceback (most recent call last):
+    ...
+    prodcore.errors.InvalidValueError: Invalid value for tracking: TrackingLine(lot_no='', serial_no='', quantity=Decimal('1'), expiry_date=None) (names no lot and no serial number).
+    """
+
+    lot_no: str = ""
+    serial_no: str = ""
+    quantity: Decimal = attrs.field(
+        default=ZERO, converter=as_decimal, validator=[_non_negative, _non_zero], kw_only=True
+    )
+    expiry_date: dt.date | None = attrs.field(default=None, kw_only=True)
+
+    def __attrs_post_init__(self) -> None:
+        if not (self.lot_no or self.serial_no):
+            raise InvalidValueError(
+                field="tracking", value=self, reason="names no lot and no serial number"
+            )
+
+
+# not in the repr: the lines of untracked items read as before
+_TRACKING: Any = attrs.field(default=(), validator=tuple_of(TrackingLine), kw_only=True, repr=False)
+
+
+@attrs.frozen
 class ConsumptionLine:
     """A consumption journal line: ``quantity`` (base unit) of a component of an order line.
     A negative quantity returns material (up to what was consumed)."""
@@ -111,6 +145,8 @@ class ConsumptionLine:
     quantity: Decimal = attrs.field(converter=as_decimal)
     #: the date its entries post at (None: the command's, else the clock's)
     posting_date: dt.date | None = attrs.field(default=None, kw_only=True, repr=False)
+    #: the lots / serials consumed (returned); their quantities add up to ``quantity``
+    tracking: tuple[TrackingLine, ...] = _TRACKING
 
     @classmethod
     def for_item(
@@ -192,6 +228,8 @@ class OutputLine:
     bin_code: str | None = None
     #: the date its entries post at (None: the command's, else the clock's)
     posting_date: dt.date | None = attrs.field(default=None, kw_only=True, repr=False)
+    #: the lots / serials of the output; their quantities add up to ``output_quantity``
+    tracking: tuple[TrackingLine, ...] = _TRACKING
 
 
 @attrs.frozen
@@ -238,6 +276,8 @@ class AdjustmentLine:
     bin_code: str = ""
     #: the date its entries post at (None: the command's, else the clock's)
     posting_date: dt.date | None = attrs.field(default=None, kw_only=True, repr=False)
+    #: the lots / serials moved; their quantities add up to ``abs(quantity)``
+    tracking: tuple[TrackingLine, ...] = _TRACKING
 
 
 @attrs.frozen
@@ -259,6 +299,8 @@ class ByProductLine:
     location_code: str | None = None
     #: the date its entries post at (None: the command's, else the clock's)
     posting_date: dt.date | None = attrs.field(default=None, kw_only=True, repr=False)
+    #: the lots / serials of the by-product; their quantities add up to ``quantity``
+    tracking: tuple[TrackingLine, ...] = _TRACKING
 
 
 @attrs.frozen

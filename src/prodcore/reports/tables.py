@@ -455,6 +455,9 @@ def ledger_tables(ledger: LedgerRepository, orders: Iterable[ProductionOrder]) -
                 "Comp",
                 "Op",
                 "Applies to",
+                "Lot",
+                "Serial",
+                "Expiry",
             ],
             [
                 [
@@ -468,11 +471,14 @@ def ledger_tables(ledger: LedgerRepository, orders: Iterable[ProductionOrder]) -
                     e.component_line_no,
                     e.operation_no,
                     e.applies_to_entry_no,
+                    e.lot_no,
+                    e.serial_no,
+                    e.expiry_date,
                 ]
                 for e in sorted(items, key=lambda e: e.entry_no)
             ],
             title="Item ledger",
-            align="rllrllrrlr",
+            align="rllrllrrlrlll",
         ),
         Table.of(
             [

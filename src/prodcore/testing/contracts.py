@@ -85,6 +85,7 @@ __all__ = [
     "OrderRepositoryContract",
     "SerializableDecisionContract",
     "StoreContract",
+    "TrackingLedgerContract",
     "UnitOfWorkContract",
     "sample_batch",
     "sample_master_data",
@@ -1238,6 +1239,110 @@ class BinContract(_Base):
             assert uow.ledger.on_hand_in_bin("STEEL", "MAIN", "") == Decimal("-2")
 
 
+def _tracked_batch(*moves: tuple[str, str, str, str, int]) -> PostingBatch:
+    """Adjustments of lots / serials: (item, location, lot, serial, signed quantity)."""
+    entries = tuple(
+        ItemLedgerEntry(
+            -(i + 1),
+            ItemEntryType.POSITIVE_ADJUSTMENT if qty > 0 else ItemEntryType.NEGATIVE_ADJUSTMENT,
+            item_no,
+            qty,
+            unit="PCS",
+            location_code=location,
+            lot_no=lot,
+            serial_no=serial,
+            expiry_date=dt.date(2026, 12, 31) if lot else None,
+            posted_at=_AT,
+        )
+        for i, (item_no, location, lot, serial, qty) in enumerate(moves)
+    )
+    return PostingBatch.build(document_no="T", posted_at=_AT, item_entries=entries)
+
+
+class TrackingLedgerContract(_Base):
+    """Item tracking queries: on hand per lot / serial and location, the lots of an
+    item, and the entries of a lot or serial (committed and staged together)."""
+
+    def test_lot_balances_add_committed_and_staged(self, uow_factory: UowFactory) -> None:
+        with uow_factory() as uow:
+            uow.ledger.append(
+                _tracked_batch(("FLOUR", "MAIN", "L1", "", 5), ("FLOUR", "EAST", "L1", "", 2))
+            )
+            uow.commit()
+        with uow_factory() as uow:
+            uow.ledger.append(
+                _tracked_batch(("FLOUR", "MAIN", "L1", "", -3), ("FLOUR", "MAIN", "L2", "", 4))
+            )
+            ledger = uow.ledger
+            assert ledger.lot_on_hand("FLOUR", "L1") == 4
+            assert ledger.lot_on_hand("FLOUR", "L1", "", "MAIN") == 2
+            assert ledger.lot_on_hand("FLOUR", "L1", "", "EAST") == 2
+            assert ledger.lot_on_hand("FLOUR", "L3") == 0
+            assert [
+                (b.location_code, b.lot_no, b.quantity) for b in ledger.lot_balances("FLOUR")
+            ] == [
+                ("EAST", "L1", Decimal(2)),
+                ("MAIN", "L1", Decimal(2)),
+                ("MAIN", "L2", Decimal(4)),
+            ]
+            assert [b.lot_no for b in ledger.lot_balances("FLOUR", "MAIN")] == ["L1", "L2"]
+            uow.commit()
+        with uow_factory() as uow:
+            assert uow.ledger.lot_on_hand("FLOUR", "L1", "", "MAIN") == 2
+            assert uow.ledger.on_hand("FLOUR") == 8
+
+    def test_lots_used_up_are_not_listed(self, uow_factory: UowFactory) -> None:
+        with uow_factory() as uow:
+            uow.ledger.append(
+                _tracked_batch(("FLOUR", "", "L1", "", 5), ("FLOUR", "", "L1", "", -5))
+            )
+            uow.commit()
+        with uow_factory() as uow:
+            assert uow.ledger.lot_balances("FLOUR") == []
+
+    def test_tracked_entries_by_lot_and_by_serial(self, uow_factory: UowFactory) -> None:
+        with uow_factory() as uow:
+            uow.ledger.append(
+                _tracked_batch(
+                    ("BIKE", "", "L1", "SN1", 1),
+                    ("BIKE", "", "L1", "SN2", 1),
+                    ("BIKE", "", "", "SN3", 1),
+                    ("FLOUR", "", "L1", "", 7),
+                )
+            )
+            uow.commit()
+        with uow_factory() as uow:
+            uow.ledger.append(_tracked_batch(("BIKE", "", "L1", "SN1", -1)))
+            ledger = uow.ledger
+            by_lot = ledger.tracked_entries("BIKE", lot_no="L1")
+            assert [(e.entry_no, e.serial_no) for e in by_lot] == [
+                (1, "SN1"),
+                (2, "SN2"),
+                (5, "SN1"),
+            ]
+            by_serial = ledger.tracked_entries("BIKE", serial_no="SN1")
+            assert [e.quantity for e in by_serial] == [1, -1]
+            assert ledger.tracked_entries("BIKE", lot_no="L2", serial_no="SN1") == []
+            assert len(ledger.tracked_entries("BIKE", lot_no="L1", serial_no="SN1")) == 2
+            assert ledger.tracked_entries("FLOUR", lot_no="L1")[0].expiry_date == dt.date(
+                2026, 12, 31
+            )
+            assert ledger.lot_on_hand("BIKE", "L1", "SN1") == 0
+            assert ledger.lot_on_hand("BIKE", "", "SN3") == 1
+
+    def test_tracked_entries_need_a_lot_or_a_serial(self, uow_factory: UowFactory) -> None:
+        with uow_factory() as uow, pytest.raises(InvalidValueError):
+            uow.ledger.tracked_entries("BIKE")
+
+    def test_untracked_entries_are_in_no_lot(self, uow_factory: UowFactory) -> None:
+        with uow_factory() as uow:
+            uow.ledger.append(sample_batch())
+            uow.commit()
+        with uow_factory() as uow:
+            assert uow.ledger.lot_balances("STEEL") == []
+            assert uow.ledger.lot_on_hand("STEEL", "") == 0
+
+
 class StoreContract(
     MasterDataRepositoryContract,
     OrderRepositoryContract,
@@ -1245,5 +1350,6 @@ class StoreContract(
     LedgerRepositoryContract,
     SerializableDecisionContract,
     BinContract,
+    TrackingLedgerContract,
 ):
     """All contracts of a complete store."""
