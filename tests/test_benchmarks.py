@@ -6,6 +6,7 @@ They measure; nothing here asserts anything about time.
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -145,3 +146,16 @@ def test_scaling_runs_on_postgresql(pg_dsn: str, capsys: pytest.CaptureFixture[s
     unrelated = [r for r in bench.LAST_RESULTS if r.mode == "unrelated"]
     assert [(r.store, r.accepted, r.conflicts) for r in unrelated] == [("postgresql", 10, 0)]
     assert "postgresql shared    2 processes:" in capsys.readouterr().out
+
+
+def test_peer_runs_prodcores_side_and_says_when_the_peer_is_not_installed(
+    no_pg: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bench = load("peer")
+    assert bench.main(["--tiny", "--venv", str(tmp_path / "no-peer"), "--stores", "memory"]) == 0
+    out = capsys.readouterr().out
+    assert "N=2 top-level orders, K=2, 18 stock moves per round, 2 rounds" in out
+    assert f"{os.cpu_count()} cores" in out
+    assert "peer: not installed in" in out and "skipping the peer part" in out
+    assert "memory (peer: sqlite-memory)" in out
+    assert "median" not in out  # no ratio without the peer
