@@ -24,6 +24,7 @@ import os
 import sys
 import tempfile
 import time
+import urllib.parse
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
@@ -36,7 +37,8 @@ def _configure(backend: str, dsn: str | None, tmp: str, cache: str | None) -> No
         os.environ["DB_CACHE"] = cache
     if backend == "postgresql":
         assert dsn, "--dsn is required for postgresql"
-        os.environ["TRYTOND_DATABASE__URI"] = dsn.rsplit("/", 1)[0] + "/"
+        # the server of prodcore's DSN; Tryton puts its database's name in the path
+        os.environ["TRYTOND_DATABASE__URI"] = urllib.parse.urlsplit(dsn)._replace(path="/").geturl()
         os.environ["DB_NAME"] = f"peer_{os.getpid()}"
     else:
         os.environ["TRYTOND_DATABASE__URI"] = "sqlite://"
