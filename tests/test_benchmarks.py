@@ -159,3 +159,19 @@ def test_peer_runs_prodcores_side_and_says_when_the_peer_is_not_installed(
     assert "peer: not installed in" in out and "skipping the peer part" in out
     assert "memory (peer: sqlite-memory)" in out
     assert "median" not in out  # no ratio without the peer
+
+
+def test_limit_prints_prodcores_ratio_to_each_loop(capsys: pytest.CaptureFixture[str]) -> None:
+    bench = load("limit")
+    assert bench.main(["--tiny"]) == 0
+    out = capsys.readouterr().out
+    assert "physical limit: N=2, K=2, 1 rounds" in out
+    for loop in (
+        "memory / decimal",
+        "memory / frozen",
+        "memory / records",
+        "sqlite / batched",
+        "sqlite / per command",
+        "sqlite bulk (handle_many) / batched",
+    ):
+        assert loop in out
