@@ -227,12 +227,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                     peer.close()
             if ratios:
                 medians[store] = statistics.median(ratios)
+    LAST_MEDIANS.clear()
+    LAST_MEDIANS.update(medians)
     if medians:
         print(f"\nsame-run ratios, median of {rounds} rounds, {os.cpu_count()} cores:")
         for store, ratio in medians.items():
             print(f"  {store:<10} prodcore is {ratio:.0f}x the peer's stock moves per second")
     return 0
 
+
+#: The median ratio of the last run, by store (for run_all).
+LAST_MEDIANS: dict[str, float] = {}
 
 if __name__ == "__main__":
     sys.exit(main())

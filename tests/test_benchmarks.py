@@ -175,3 +175,13 @@ def test_limit_prints_prodcores_ratio_to_each_loop(capsys: pytest.CaptureFixture
         "sqlite bulk (handle_many) / batched",
     ):
         assert loop in out
+
+
+def test_run_all_summarizes_the_limit_ratios(
+    no_pg: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bench = load("run_all")
+    assert bench.main(["--tiny", "--only", "limit"]) == 0
+    summary = capsys.readouterr().out.split("\nsummary\n")[1]
+    assert "sqlite bulk (handle_many) / batched" in summary
+    assert "prodcore time / loop time" in summary
