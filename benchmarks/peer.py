@@ -143,9 +143,11 @@ def compare(
     rounds: int,
     n: int,
     k: int,
-) -> list[float]:
-    """``rounds`` paired rounds on ``store``; the per-round ratios (empty without a peer)."""
+) -> tuple[list[float], list[float]]:
+    """``rounds`` paired rounds on ``store``; the per-round ratios of wall and of CPU time
+    (empty without a peer)."""
     ratios: list[float] = []
+    cpu_ratios: list[float] = []
     print(f"\n{store} (peer: {BACKENDS[store]})")
     print(
         f"  {'round':>5} {'prodcore moves/s':>16} {'cpu':>8} {'peer moves/s':>13} {'cpu':>8} "
@@ -168,6 +170,7 @@ def compare(
             cpu_ratio = per_move(theirs, "cpu") / per_move(ours, "cpu")
             if r:
                 ratios.append(ratio)
+                cpu_ratios.append(cpu_ratio)
             line += (
                 f" {1 / per_move(theirs, 'seconds'):>13.1f} {1 / per_move(theirs, 'cpu'):>8.1f}"
                 f" {ratio:>7.0f} {cpu_ratio:>9.0f}"
@@ -176,9 +179,9 @@ def compare(
     if ratios:
         print(
             f"  median of per-round ratios (peer s per move / prodcore s per move): "
-            f"{statistics.median(ratios):.0f}x"
+            f"{statistics.median(ratios):.0f}x wall, {statistics.median(cpu_ratios):.0f}x CPU"
         )
-    return ratios
+    return ratios, cpu_ratios
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -206,7 +209,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"peer: not installed in {args.venv}; skipping the peer part "
             "(run benchmarks/peer.py --install to install it)"
         )
-    medians: dict[str, float] = {}
+    medians: dict[str, tuple[float, float]] = {}
     with openers(args.pg) as found:
         for store in args.stores:
             if store not in found:
@@ -221,23 +224,26 @@ def main(argv: Sequence[str] | None = None) -> int:
             if peer is not None:
                 print(f"\n{store}: peer ready in {time.perf_counter() - started:.0f} s")
             try:
-                ratios = compare(store, found[store], peer, rounds, n, k)
+                ratios, cpu_ratios = compare(store, found[store], peer, rounds, n, k)
             finally:
                 if peer is not None:
                     peer.close()
             if ratios:
-                medians[store] = statistics.median(ratios)
+                medians[store] = (statistics.median(ratios), statistics.median(cpu_ratios))
     LAST_MEDIANS.clear()
     LAST_MEDIANS.update(medians)
     if medians:
         print(f"\nsame-run ratios, median of {rounds} rounds, {os.cpu_count()} cores:")
-        for store, ratio in medians.items():
-            print(f"  {store:<10} prodcore is {ratio:.0f}x the peer's stock moves per second")
+        for store, (ratio, cpu_ratio) in medians.items():
+            print(
+                f"  {store:<10} prodcore posts {ratio:.0f}x the peer's stock moves per second "
+                f"({cpu_ratio:.0f}x per CPU second)"
+            )
     return 0
 
 
-#: The median ratio of the last run, by store (for run_all).
-LAST_MEDIANS: dict[str, float] = {}
+#: The median ratios of the last run (wall, CPU), by store (for run_all).
+LAST_MEDIANS: dict[str, tuple[float, float]] = {}
 
 if __name__ == "__main__":
     sys.exit(main())
