@@ -151,3 +151,12 @@ def test_a_conflicting_commit_decides_the_whole_run_again_when_retries_allow() -
     assert len(results) == 4
     with uow:
         assert uow.orders.get("PO-1").status is OrderStatus.RELEASED
+
+
+def test_who_posted_is_stamped_on_every_batch_of_the_run() -> None:
+    uow = InMemoryUnitOfWork(InMemoryStore())
+    _setup(uow)
+    results = handle_many(uow, _run("PO-1"), clock=CLOCK, user="alice", source="import")
+    postings = [r.batch for r in results if isinstance(r, PostingResult)]
+    assert len(postings) == 2
+    assert all(b is not None and (b.user, b.source) == ("alice", "import") for b in postings)
