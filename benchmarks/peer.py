@@ -22,9 +22,10 @@ with the peer's backends: prodcore's in-memory store with Tryton on an in-memory
 database, a SQLite file with a SQLite file, PostgreSQL with PostgreSQL (the same server).
 
 ``--install`` makes a throwaway virtual environment (``--venv``, default
-``$TMPDIR/prodcore-peer-venv``) and installs ``trytond`` and ``trytond_production`` 8.2
-and ``psycopg[binary]`` into it with pip. Without that environment the peer part is
-skipped with a message and only prodcore's side runs. No assertion is made about time.
+``$TMPDIR/prodcore-peer-venv``) and installs ``trytond`` 8.2 (with its PostgreSQL
+extra), ``trytond_production`` 8.2 and ``psycopg[binary]`` into it with pip. Without that
+environment the peer part is skipped with a message and only prodcore's side runs. No
+assertion is made about time.
 """
 
 from __future__ import annotations
@@ -51,7 +52,11 @@ sys.path.insert(0, str(HERE))
 import bench_flow  # noqa: E402  (a script of this directory)
 
 DEFAULT_VENV = Path(tempfile.gettempdir()) / "prodcore-peer-venv"
-PEER_PACKAGES = ("trytond>=8.2,<8.3", "trytond_production>=8.2,<8.3", "psycopg[binary]")
+PEER_PACKAGES = (
+    "trytond[postgresql]>=8.2,<8.3",
+    "trytond_production>=8.2,<8.3",
+    "psycopg[binary]",
+)
 #: prodcore's store -> the peer's backend on the same kind of storage
 BACKENDS = {"memory": "sqlite-memory", "sqlite": "sqlite", "postgresql": "postgresql"}
 
