@@ -11,6 +11,9 @@ The benchmarks, each also runnable alone:
 * ``bench_rollup.py``: the standard cost rollup on random BOM graphs (10k, 100k, 1M items),
 * ``bench_capacity.py``: calendars, scheduling and the load view (10k, 100k routing lines),
 * ``bench_balances.py``: on-hand and WIP queries with 1M ledger entries present,
+* ``limit.py``: prodcore's time over hand-written loops that define each store's limit,
+* ``peer.py``: prodcore against Tryton 8.2 in the same rounds (only with ``--only peer``;
+  ``peer.py --install`` installs the peer first),
 * ``bench_scaling.py``: posting commands per second with 1, 2, 4 and 8 processes on
   unrelated and on shared orders (SQLite file, PostgreSQL), and conflicts per command.
 
@@ -163,6 +166,24 @@ def run_scaling(tiny: bool, pg: str | None) -> list[Row]:
     return rows
 
 
+def run_limit(tiny: bool) -> list[Row]:
+    bench = load("limit")
+    bench.main(["--tiny"] if tiny else [])
+    return [
+        ("limit", loop, "prodcore time / loop time", f"{ratio:,.1f}")
+        for loop, ratio in bench.LAST_MEDIANS.items()
+    ]
+
+
+def run_peer(tiny: bool, pg: str | None) -> list[Row]:
+    bench = load("peer")
+    bench.main((["--tiny"] if tiny else []) + (["--pg", pg] if pg else []))
+    return [
+        ("peer", store, "peer s per move / prodcore s per move", f"{wall:,.0f} (CPU {cpu:,.0f})")
+        for store, (wall, cpu) in bench.LAST_MEDIANS.items()
+    ]
+
+
 def print_summary(rows: list[Row], out: TextIO = sys.stdout) -> None:
     widths = [
         max(len(r[i]) for r in [("benchmark", "case", "figure", "value"), *rows]) for i in range(4)
@@ -186,19 +207,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         nargs="*",
-        choices=("flow", "rollup", "capacity", "balances", "scaling"),
-        help="run only these benchmarks",
+        choices=("flow", "rollup", "capacity", "balances", "scaling", "limit", "peer"),
+        help="run only these benchmarks (peer runs only when named: it takes minutes)",
     )
     parser.add_argument("-n", type=int, default=None, help="flow: top-level orders")
     parser.add_argument("-k", type=int, default=None, help="flow: sub-assemblies per item")
     args = parser.parse_args(argv)
-    wanted = args.only or ["flow", "rollup", "capacity", "balances", "scaling"]
+    wanted = args.only or ["flow", "rollup", "capacity", "balances", "scaling", "limit"]
     runs: dict[str, Callable[[], list[Row]]] = {
         "flow": lambda: run_flow(args.tiny, args.pg, args.n, args.k),
         "rollup": lambda: run_rollup(args.tiny),
         "capacity": lambda: run_capacity(args.tiny),
         "balances": lambda: run_balances(args.tiny, args.pg),
         "scaling": lambda: run_scaling(args.tiny, args.pg),
+        "limit": lambda: run_limit(args.tiny),
+        "peer": lambda: run_peer(args.tiny, args.pg),
     }
     rows: list[Row] = []
     started = time.perf_counter()

@@ -6,6 +6,7 @@ They measure; nothing here asserts anything about time.
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -145,3 +146,42 @@ def test_scaling_runs_on_postgresql(pg_dsn: str, capsys: pytest.CaptureFixture[s
     unrelated = [r for r in bench.LAST_RESULTS if r.mode == "unrelated"]
     assert [(r.store, r.accepted, r.conflicts) for r in unrelated] == [("postgresql", 10, 0)]
     assert "postgresql shared    2 processes:" in capsys.readouterr().out
+
+
+def test_peer_runs_prodcores_side_and_says_when_the_peer_is_not_installed(
+    no_pg: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bench = load("peer")
+    assert bench.main(["--tiny", "--venv", str(tmp_path / "no-peer"), "--stores", "memory"]) == 0
+    out = capsys.readouterr().out
+    assert "N=2 top-level orders, K=2, 18 stock moves per round, 2 rounds" in out
+    assert f"{os.cpu_count()} cores" in out
+    assert "peer: not installed in" in out and "skipping the peer part" in out
+    assert "memory (peer: sqlite-memory)" in out
+    assert "median" not in out  # no ratio without the peer
+
+
+def test_limit_prints_prodcores_ratio_to_each_loop(capsys: pytest.CaptureFixture[str]) -> None:
+    bench = load("limit")
+    assert bench.main(["--tiny"]) == 0
+    out = capsys.readouterr().out
+    assert "physical limit: N=2, K=2, 1 rounds" in out
+    for loop in (
+        "memory / decimal",
+        "memory / frozen",
+        "memory / records",
+        "sqlite / batched",
+        "sqlite / per command",
+        "sqlite bulk (handle_many) / batched",
+    ):
+        assert loop in out
+
+
+def test_run_all_summarizes_the_limit_ratios(
+    no_pg: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bench = load("run_all")
+    assert bench.main(["--tiny", "--only", "limit"]) == 0
+    summary = capsys.readouterr().out.split("\nsummary\n")[1]
+    assert "sqlite bulk (handle_many) / batched" in summary
+    assert "prodcore time / loop time" in summary

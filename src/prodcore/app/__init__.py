@@ -30,6 +30,7 @@ Traceback (most recent call last):
 prodcore.errors.InvalidTransitionError: Order 'PO-1' is RELEASED; the command 'adjust cost' is not allowed in that status. only a finished order's cost is adjusted
 """
 
+from prodcore.app.bulk import handle_many
 from prodcore.app.costing import adjust_cost, implement_standard_cost
 from prodcore.app.dispatch import HANDLERS, Handler, Result, handle, preview
 from prodcore.app.idempotency import command_hash
@@ -48,6 +49,7 @@ __all__ = [
     "calculate_subcontract_requests",
     "command_hash",
     "handle",
+    "handle_many",
     "implement_standard_cost",
     "preview",
     "put_master_data",
