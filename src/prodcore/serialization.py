@@ -73,10 +73,14 @@ def make_converter(*, extra_unions: Iterable[Any] = ()) -> JsonConverter:
     conv.register_structure_hook(
         CapacityLedgerEntry, _origin_from_description(conv.get_structure_hook(CapacityLedgerEntry))
     )
-    # who posted a batch is written only when known: unstamped batches read as before
+    # who posted a batch (and its applications) are written only when known: older
+    # batches read as before
     omit = override(omit_if_default=True)
     conv.register_unstructure_hook(
-        PostingBatch, make_dict_unstructure_fn(PostingBatch, conv, user=omit, source=omit)
+        PostingBatch,
+        make_dict_unstructure_fn(
+            PostingBatch, conv, user=omit, source=omit, item_applications=omit
+        ),
     )
     return conv
 

@@ -15,7 +15,9 @@ from typing import Any
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "Statement", "Tx", "apply_migrations"]
 
-Statement = str | Mapping[str, str]  # common SQL, or SQL per dialect ("sqlite", "postgresql")
+# common SQL, SQL per dialect ("sqlite", "postgresql"), or a step in Python over the open
+# transaction (a backfill)
+Statement = str | Mapping[str, str] | Callable[["Tx"], None]
 
 _ENTRY_TABLES = (
     "prodcore_ledger_batches",
@@ -42,6 +44,37 @@ def _append_only(table: str) -> tuple[Statement, ...]:
             "postgresql": f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
             "FOR EACH STATEMENT EXECUTE FUNCTION prodcore_append_only()",
         },
+    )
+
+
+def _backfill_applications(tx: Tx) -> None:
+    """Apply the item entries stored before applications existed, FIFO in entry order."""
+    # late imports: the schema module is below the domain
+    from prodcore.ledger.application import decide_applications, remaining_deltas
+    from prodcore.ledger.model import ItemLedgerEntry
+    from prodcore.serialization import loads
+
+    rows = tx.query("SELECT doc FROM prodcore_item_entries ORDER BY entry_no")
+    entries = [loads(doc, ItemLedgerEntry) for (doc,) in rows]
+    applications = decide_applications(entries, lambda item_no, location_code: ())
+    tx.execute_many(
+        "INSERT INTO prodcore_item_applications "
+        "(outbound_entry_no, inbound_entry_no, item_no, location_code, qty) "
+        "VALUES (?, ?, ?, ?, ?)",
+        [
+            (a.outbound_entry_no, a.inbound_entry_no, a.item_no, a.location_code, str(a.quantity))
+            for a in applications
+        ],
+    )
+    key = {e.entry_no: (e.item_no, e.location_code) for e in entries}
+    tx.execute_many(
+        "INSERT INTO prodcore_bal_remaining (entry_no, item_no, location_code, qty) "
+        "VALUES (?, ?, ?, ?)",
+        [
+            (no, *key[no], str(qty))
+            for no, qty in sorted(remaining_deltas(entries, applications).items())
+            if qty
+        ],
     )
 
 
@@ -170,6 +203,30 @@ MIGRATIONS: tuple[tuple[int, str, tuple[Statement, ...]], ...] = (
             *(stmt for table in _ENTRY_TABLES for stmt in _append_only(table)),
         ),
     ),
+    (
+        3,
+        "item application: applications and remaining quantity per item entry",
+        (
+            """CREATE TABLE prodcore_item_applications (
+                outbound_entry_no INTEGER NOT NULL, inbound_entry_no INTEGER NOT NULL,
+                item_no TEXT NOT NULL, location_code TEXT NOT NULL, qty TEXT NOT NULL,
+                PRIMARY KEY (outbound_entry_no, inbound_entry_no))""",
+            (
+                "CREATE INDEX prodcore_item_applications_inbound "
+                "ON prodcore_item_applications (inbound_entry_no)"
+            ),
+            # open entries only: a closed entry's row is deleted
+            """CREATE TABLE prodcore_bal_remaining (
+                entry_no INTEGER PRIMARY KEY, item_no TEXT NOT NULL,
+                location_code TEXT NOT NULL, qty TEXT NOT NULL)""",
+            (
+                "CREATE INDEX prodcore_bal_remaining_open "
+                "ON prodcore_bal_remaining (item_no, location_code, entry_no)"
+            ),
+            *_append_only("prodcore_item_applications"),
+            _backfill_applications,
+        ),
+    ),
 )
 
 SCHEMA_VERSION = max(version for version, _, _ in MIGRATIONS)
@@ -207,6 +264,9 @@ def apply_migrations(
     for version, description, statements in MIGRATIONS:
         if current < version <= target:
             for statement in statements:
+                if callable(statement):
+                    statement(tx)
+                    continue
                 sql = statement if isinstance(statement, str) else statement.get(dialect)
                 if sql is not None:
                     tx.execute(sql.replace("{text_key}", text_key))

@@ -44,6 +44,7 @@ from prodcore.ledger.model import (
     CapacityLedgerEntry,
     GLEntry,
     IdempotencyRecord,
+    ItemApplication,
     ItemLedgerEntry,
     LedgerCounters,
     PostingBatch,
@@ -436,6 +437,28 @@ class _Committed(Committed):
             (centre_no, start.isoformat(), end.isoformat()),
         )
 
+    def remaining_quantity(self, entry_no: int) -> Decimal:
+        return self._balance(
+            "SELECT qty FROM prodcore_bal_remaining WHERE entry_no = ?", (entry_no,)
+        )
+
+    def open_entries(self, item_no: str, location_code: str) -> list[tuple[int, Decimal]]:
+        rows = self._query(
+            "SELECT entry_no, qty FROM prodcore_bal_remaining "
+            "WHERE item_no = ? AND location_code = ? ORDER BY entry_no",
+            (item_no, location_code),
+        )
+        return [(int(no), _dec(qty)) for no, qty in rows]
+
+    def item_applications(self, entry_no: int) -> list[ItemApplication]:
+        rows = self._query(
+            "SELECT item_no, location_code, outbound_entry_no, inbound_entry_no, qty "
+            "FROM prodcore_item_applications WHERE outbound_entry_no = ? OR inbound_entry_no = ? "
+            "ORDER BY outbound_entry_no, inbound_entry_no",
+            (entry_no, entry_no),
+        )
+        return [ItemApplication(i, loc, int(o), int(n), _dec(q)) for i, loc, o, n, q in rows]
+
     def idempotency(self, key: str) -> IdempotencyRecord | None:
         rows = self._query("SELECT doc FROM prodcore_idempotency WHERE key = ?", (key,))
         return loads(rows[0][0], IdempotencyRecord) if rows else None
@@ -575,6 +598,7 @@ class SqlUnitOfWork(StagingUnitOfWork):
             for batch in ledger.staged_batches:
                 _insert_batch(tx, batch)
             _add_balances(tx, ledger.staged)
+            _add_applications(tx, ledger.staged_batches, ledger.staged, self.store)
         for key, record in sorted(ledger.staged_keys.items()):
             if not tx.execute(
                 "INSERT INTO prodcore_idempotency (key, command_hash, doc) VALUES (?, ?, ?) "
@@ -711,3 +735,38 @@ def _add_balances(tx: Tx, staged: LedgerIndex) -> None:
 
 
 _KEYS_PER_QUERY = 100
+
+
+def _add_applications(
+    tx: Tx, batches: Sequence[PostingBatch], staged: LedgerIndex, store: SqlStore
+) -> None:
+    """Store the batches' item applications and the entries' remaining quantities (a row
+    per open entry: a closed entry's row goes)."""
+    applications = [a for b in batches for a in b.item_applications or ()]
+    tx.execute_many(
+        "INSERT INTO prodcore_item_applications "
+        "(outbound_entry_no, inbound_entry_no, item_no, location_code, qty) "
+        "VALUES (?, ?, ?, ?, ?)",
+        [
+            (a.outbound_entry_no, a.inbound_entry_no, a.item_no, a.location_code, str(a.quantity))
+            for a in applications
+        ],
+    )
+    for (item_no, location_code), deltas in sorted(staged.open_by_key.items()):
+        if not deltas:
+            continue
+        stored = dict(_Committed(store, tx.query).open_entries(item_no, location_code))
+        for no, delta in sorted(deltas.items()):
+            left = stored.get(no, ZERO) + delta
+            if no in stored and left:
+                tx.execute(
+                    "UPDATE prodcore_bal_remaining SET qty = ? WHERE entry_no = ?", (str(left), no)
+                )
+            elif no in stored:
+                tx.execute("DELETE FROM prodcore_bal_remaining WHERE entry_no = ?", (no,))
+            elif left:
+                tx.execute(
+                    "INSERT INTO prodcore_bal_remaining (entry_no, item_no, location_code, qty) "
+                    "VALUES (?, ?, ?, ?)",
+                    (no, item_no, location_code, str(left)),
+                )

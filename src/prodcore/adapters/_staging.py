@@ -24,6 +24,8 @@ from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from typing import Any, TypeVar
 
+import attrs
+
 from prodcore.adapters._base import READABLE_KINDS, MasterDataGetters, StagedUnitOfWork
 from prodcore.errors import (
     ConcurrencyError,
@@ -32,11 +34,13 @@ from prodcore.errors import (
     KeyTakenError,
     NotFoundError,
 )
+from prodcore.ledger.application import decide_applications
 from prodcore.ledger.balances import LedgerIndex
 from prodcore.ledger.model import (
     CapacityLedgerEntry,
     GLEntry,
     IdempotencyRecord,
+    ItemApplication,
     ItemLedgerEntry,
     LedgerCounters,
     PostingBatch,
@@ -46,6 +50,7 @@ from prodcore.ledger.model import (
     number_batch,
 )
 from prodcore.masterdata import CapacityType, ManufacturingSetup
+from prodcore.numbers import ZERO
 from prodcore.orders.model import OrderStatus, ProductionOrder
 from prodcore.ports import MasterDataRecord
 
@@ -74,6 +79,7 @@ _BALANCES = (
     "account_balance",
     "reversed_quantity",
     "capacity_used",
+    "remaining_quantity",
 )
 
 
@@ -136,6 +142,15 @@ class Committed(abc.ABC):
     def capacity_used(self, centre_no: str, start: dt.date, end: dt.date) -> Decimal: ...
     @abc.abstractmethod
     def idempotency(self, key: str) -> IdempotencyRecord | None: ...
+    @abc.abstractmethod
+    def remaining_quantity(self, entry_no: int) -> Decimal: ...
+    @abc.abstractmethod
+    def open_entries(self, item_no: str, location_code: str) -> list[tuple[int, Decimal]]:
+        """The open item entries of ``item_no`` at ``location_code``: (entry number,
+        remaining quantity), in entry order."""
+
+    @abc.abstractmethod
+    def item_applications(self, entry_no: int) -> list[ItemApplication]: ...
 
     def count(self, name: str, args: tuple[Any, ...]) -> int:
         """How many entries the ledger list ``name`` has (a store may count without loading)."""
@@ -431,6 +446,9 @@ class StagedLedger:
         if self.counters is None:
             self.base_counters = self.counters = self._reserve()
         numbered, self.counters = number_batch(batch, self.counters)
+        if numbered.item_applications is None:
+            applications = decide_applications(numbered.item_entries, self.open_entries)
+            numbered = attrs.evolve(numbered, item_applications=applications)
         self.staged.apply(numbered)
         self.staged_batches.append(numbered)
         return numbered
@@ -549,6 +567,25 @@ class StagedLedger:
 
     def capacity_used(self, centre_no: str, start: dt.date, end: dt.date) -> Decimal:
         return self._balance("capacity_used", centre_no, start, end)
+
+    def remaining_quantity(self, entry_no: int) -> Decimal:
+        return self._balance("remaining_quantity", entry_no)
+
+    def open_entries(self, item_no: str, location_code: str) -> list[tuple[int, Decimal]]:
+        committed = self._reads.note(
+            ("open_entries", item_no, location_code),
+            self._committed.open_entries(item_no, location_code),
+        )
+        pool = dict(committed)
+        for no, delta in self.staged.open_entries(item_no, location_code):
+            pool[no] = pool.get(no, ZERO) + delta
+        return sorted((no, qty) for no, qty in pool.items() if qty)
+
+    def item_applications(self, entry_no: int) -> list[ItemApplication]:
+        committed = self._reads.note(
+            ("item_applications", entry_no), self._committed.item_applications(entry_no)
+        )
+        return committed + self.staged.item_applications(entry_no)
 
     # --- idempotency keys (unique at commit; a key read absent is not a read to check) --
 

@@ -21,10 +21,14 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
+import attrs
+
+from prodcore.ledger.application import decide_applications, remaining_deltas
 from prodcore.ledger.model import (
     AccountRole,
     CapacityLedgerEntry,
     GLEntry,
+    ItemApplication,
     ItemEntryType,
     ItemLedgerEntry,
     PostingBatch,
@@ -61,10 +65,23 @@ class LedgerIndex:
         self.accounts: dict[str, Decimal] = defaultdict(Decimal)
         self.reversed: dict[tuple[ValueSource, int], Decimal] = defaultdict(Decimal)
         self.capacity_used_by_day: dict[tuple[str, dt.date], Decimal] = defaultdict(Decimal)
+        # item application: the applications of each entry (outbound and inbound), and
+        # the remaining quantity of each open entry, also per item and location
+        self.applications: dict[int, list[ItemApplication]] = defaultdict(list)
+        self.remaining: dict[int, Decimal] = {}
+        self.open_by_key: dict[tuple[str, str], dict[int, Decimal]] = defaultdict(dict)
 
     def apply(self, batch: PostingBatch) -> None:
-        """Add a numbered batch to the indexes and balances."""
+        """Add a numbered batch to the indexes and balances. A batch stored before item
+        applications existed is applied FIFO against this index's open entries (a full
+        index: the store's committed one)."""
+        if batch.item_applications is None:
+            batch = attrs.evolve(
+                batch,
+                item_applications=decide_applications(batch.item_entries, self.open_entries),
+            )
         self.batches[batch.posting_no] = batch
+        self._apply_applications(batch.item_entries, batch.item_applications or ())
         for e in batch.item_entries:
             self.items[e.entry_no] = e
             self.items_by_order[e.order_id].append(e.entry_no)
@@ -105,6 +122,23 @@ class LedgerIndex:
                 if g.role is AccountRole.WIP:
                     self.wip_by_order[g.order_id] += g.amount
 
+    def _apply_applications(
+        self, entries: tuple[ItemLedgerEntry, ...], applications: tuple[ItemApplication, ...]
+    ) -> None:
+        keys = {e.entry_no: (e.item_no, e.location_code) for e in entries}
+        for a in applications:
+            self.applications[a.outbound_entry_no].append(a)
+            self.applications[a.inbound_entry_no].append(a)
+            keys[a.inbound_entry_no] = keys[a.outbound_entry_no] = (a.item_no, a.location_code)
+        for no, delta in remaining_deltas(entries, applications).items():
+            pool = self.open_by_key[keys[no]]
+            left = pool.get(no, ZERO) + delta
+            if left:
+                pool[no] = self.remaining[no] = left
+            else:  # closed (or, staged, unchanged): not kept
+                pool.pop(no, None)
+                self.remaining.pop(no, None)
+
     # queries over this index alone (the memory adapter adds staged and committed)
 
     def on_hand(self, item_no: str, location_code: str | None = None) -> Decimal:
@@ -126,6 +160,15 @@ class LedgerIndex:
 
     def reversed_quantity(self, source: ValueSource, entry_no: int) -> Decimal:
         return self.reversed.get((source, entry_no), ZERO)
+
+    def remaining_quantity(self, entry_no: int) -> Decimal:
+        return self.remaining.get(entry_no, ZERO)
+
+    def open_entries(self, item_no: str, location_code: str) -> list[tuple[int, Decimal]]:
+        return sorted(self.open_by_key.get((item_no, location_code), {}).items())
+
+    def item_applications(self, entry_no: int) -> list[ItemApplication]:
+        return list(self.applications.get(entry_no, ()))
 
     def capacity_used(self, centre_no: str, start: dt.date, end: dt.date) -> Decimal:
         """Setup + run time posted on ``centre_no`` (a work centre includes its machine

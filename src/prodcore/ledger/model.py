@@ -45,6 +45,7 @@ __all__ = [
     "EntryOrigin",
     "GLEntry",
     "IdempotencyRecord",
+    "ItemApplication",
     "ItemEntryType",
     "ItemLedgerEntry",
     "LedgerCounters",
@@ -286,6 +287,20 @@ class GLEntry:
 
 
 @attrs.frozen
+class ItemApplication:
+    """``quantity`` (positive, base unit) of the outbound item entry ``outbound_entry_no``
+    applied to the inbound entry ``inbound_entry_no`` (BC's item application entry); both
+    are of ``item_no`` at ``location_code``. The numbers are local (negative) in a batch
+    not yet appended, like every reference of a batch."""
+
+    item_no: str
+    location_code: str
+    outbound_entry_no: int
+    inbound_entry_no: int
+    quantity: Decimal = attrs.field(converter=as_decimal)
+
+
+@attrs.frozen
 class PostingBatch:
     """Everything one command posts, appended atomically. ``posting_no`` 0: not yet appended.
 
@@ -308,6 +323,9 @@ class PostingBatch:
     idempotency_key: str | None = None
     user: str | None = None
     source: str | None = None
+    #: decided by the store when the batch is appended (FIFO, fixed for a reversal);
+    #: None on a batch stored before applications existed (see ``ledger.application``)
+    item_applications: tuple[ItemApplication, ...] | None = None
 
     @classmethod
     def build(
@@ -413,6 +431,11 @@ def number_batch(
             for e in batch.value_entries
         ),
         gl_entries=tuple(fix(e, entry_no=gl, value_entry_no=val) for e in batch.gl_entries),
+        item_applications=None
+        if batch.item_applications is None
+        else tuple(
+            fix(a, outbound_entry_no=item, inbound_entry_no=item) for a in batch.item_applications
+        ),
     )
     after = LedgerCounters(
         posting=counters.posting + 1,
