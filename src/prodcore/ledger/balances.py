@@ -168,7 +168,8 @@ class LedgerIndex:
         return sorted(self.open_by_key.get((item_no, location_code), {}).items())
 
     def item_applications(self, entry_no: int) -> list[ItemApplication]:
-        return list(self.applications.get(entry_no, ()))
+        found = self.applications.get(entry_no, ())
+        return sorted(found, key=lambda a: (a.outbound_entry_no, a.inbound_entry_no))
 
     def capacity_used(self, centre_no: str, start: dt.date, end: dt.date) -> Decimal:
         """Setup + run time posted on ``centre_no`` (a work centre includes its machine

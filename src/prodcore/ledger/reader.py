@@ -15,6 +15,7 @@ from typing import Protocol
 from prodcore.ledger.model import (
     CapacityLedgerEntry,
     GLEntry,
+    ItemApplication,
     ItemLedgerEntry,
     PostingSetup,
     ValueEntry,
@@ -53,6 +54,20 @@ class LedgerReader(Protocol):
     def reversed_quantity(self, source: ValueSource, entry_no: int) -> Decimal:
         """How much of the item (``ValueSource.ITEM``) or capacity entry ``entry_no``
         has been reversed so far (zero if none)."""
+
+    def remaining_quantity(self, entry_no: int) -> Decimal:
+        """What the item entry ``entry_no`` still has open (base unit): an inbound
+        entry's units not yet applied to outbound entries (positive), or an outbound
+        entry's units not yet applied to inbound ones (negative: it drove inventory below
+        zero); zero for a closed or unknown entry."""
+
+    def item_applications(self, entry_no: int) -> list[ItemApplication]:
+        """The applications of the item entry ``entry_no`` (as outbound or inbound
+        entry), by outbound then inbound entry number."""
+
+    def open_entries(self, item_no: str, location_code: str) -> list[tuple[int, Decimal]]:
+        """The item entries of ``item_no`` at ``location_code`` with a remaining
+        quantity: (entry number, remaining quantity), in entry order."""
 
     def item_entry(self, entry_no: int) -> ItemLedgerEntry:
         """The item ledger entry ``entry_no``."""

@@ -176,6 +176,16 @@ def reverse_item(
     order = b.order(orig.order_id, command=command)
     line = order.line(orig.order_line_no)
     sign = -1 if orig.quantity > 0 else 1
+    if sign < 0:
+        # BC: the reversal is applied to this entry, so only its units still in
+        # inventory can go back, whatever the negative-inventory setting
+        remaining = b.ledger.remaining_quantity(entry_no)
+        if qty > remaining:
+            raise InsufficientQuantityError(
+                what=f"Remaining quantity of item ledger entry {entry_no} to reverse",
+                requested=qty,
+                available=remaining,
+            )
     if sign < 0 and not b.setup.allow_negative_inventory:
         on_hand = b.on_hand(orig.item_no, orig.location_code)
         if qty > on_hand:
