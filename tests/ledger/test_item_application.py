@@ -71,7 +71,7 @@ def test_output_whose_units_left_inventory_cannot_be_reversed(store: Store) -> N
         assert snapshot(uow) == before  # refused: nothing written
     handle(store(), ReverseEntry("R2", ValueSource.ITEM, entry_no, quantity=4), clock=CLOCK)
     with store() as uow:
-        assert (uow.ledger.remaining_quantity(entry_no), uow.ledger.on_hand("P")) == (0, 0)
+        assert (uow.ledger.remaining_quantity(entry_no), uow.ledger.on_hand("P")) == (D(0), D(0))
         (applied,) = [a for a in uow.ledger.item_applications(entry_no) if a.quantity == 4]
         assert uow.ledger.item_entry(applied.outbound_entry_no).applies_to_entry_no == entry_no
     with pytest.raises(InsufficientQuantityError):
