@@ -73,9 +73,13 @@ def make_converter(*, extra_unions: Iterable[Any] = ()) -> JsonConverter:
     conv.register_structure_hook(
         CapacityLedgerEntry, _origin_from_description(conv.get_structure_hook(CapacityLedgerEntry))
     )
-    # who posted a batch (and its applications) are written only when known: older
-    # batches read as before
+    # who posted a batch (and its applications) are written only when known, and so are
+    # a capacity entry's operation times: older records read and write as before
     omit = override(omit_if_default=True)
+    conv.register_unstructure_hook(
+        CapacityLedgerEntry,
+        make_dict_unstructure_fn(CapacityLedgerEntry, conv, operation_times=omit),
+    )
     conv.register_unstructure_hook(
         PostingBatch,
         make_dict_unstructure_fn(

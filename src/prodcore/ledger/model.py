@@ -233,6 +233,10 @@ class CapacityLedgerEntry:
     origin: EntryOrigin = attrs.field(default=EntryOrigin.ORDINARY, kw_only=True)
     #: what rounding ``quantity`` to 0.00001 left out (exact − posted), as amounts keep theirs
     rounding_residual: Decimal = attrs.field(default=ZERO, converter=as_decimal, kw_only=True)
+    #: the setup and run time this entry added to its operation's posted times, in the
+    #: operation's units (a reversal takes back exactly its share); None: no operation,
+    #: or stored before it was kept
+    operation_times: tuple[Decimal, Decimal] | None = attrs.field(default=None, kw_only=True)
 
     @property
     def used_time(self) -> Decimal:
