@@ -80,6 +80,9 @@ class FakeReader:
     def open_entries(self, item_no: str, location_code: str) -> list[tuple[int, Decimal]]:
         return []
 
+    def inventory_value(self, item_no: str) -> Decimal:
+        return ZERO
+
     def item_entry(self, entry_no: int) -> ItemLedgerEntry:
         for e in self.items:
             if e.entry_no == entry_no:

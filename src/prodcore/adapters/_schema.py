@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "Statement", "Tx", "apply_migrations"]
@@ -48,10 +49,11 @@ def _append_only(table: str) -> tuple[Statement, ...]:
 
 
 def _backfill_applications(tx: Tx) -> None:
-    """Apply the item entries stored before applications existed, FIFO in entry order."""
+    """Apply the item entries stored before applications existed, FIFO in entry order,
+    and sum the inventory value per item of the value entries stored before."""
     # late imports: the schema module is below the domain
     from prodcore.ledger.application import decide_applications, remaining_deltas
-    from prodcore.ledger.model import ItemLedgerEntry
+    from prodcore.ledger.model import ItemLedgerEntry, ValueEntry, ValueSource
     from prodcore.serialization import loads
 
     rows = tx.query("SELECT doc FROM prodcore_item_entries ORDER BY entry_no")
@@ -75,6 +77,15 @@ def _backfill_applications(tx: Tx) -> None:
             for no, qty in sorted(remaining_deltas(entries, applications).items())
             if qty
         ],
+    )
+    values: dict[str, Decimal] = {}
+    for (doc,) in tx.query("SELECT doc FROM prodcore_value_entries ORDER BY entry_no"):
+        v = loads(doc, ValueEntry)
+        if v.source is ValueSource.ITEM and v.item_no is not None:
+            values[v.item_no] = values.get(v.item_no, Decimal(0)) + v.cost_amount
+    tx.execute_many(
+        "INSERT INTO prodcore_bal_item_value (item_no, qty) VALUES (?, ?)",
+        sorted((item_no, str(value)) for item_no, value in values.items()),
     )
 
 
@@ -205,7 +216,7 @@ MIGRATIONS: tuple[tuple[int, str, tuple[Statement, ...]], ...] = (
     ),
     (
         3,
-        "item application: applications and remaining quantity per item entry",
+        "item application: applications, remaining quantity, inventory value per item",
         (
             """CREATE TABLE prodcore_item_applications (
                 outbound_entry_no INTEGER NOT NULL, inbound_entry_no INTEGER NOT NULL,
@@ -223,6 +234,8 @@ MIGRATIONS: tuple[tuple[int, str, tuple[Statement, ...]], ...] = (
                 "CREATE INDEX prodcore_bal_remaining_open "
                 "ON prodcore_bal_remaining (item_no, location_code, entry_no)"
             ),
+            """CREATE TABLE prodcore_bal_item_value (
+                item_no TEXT PRIMARY KEY, qty TEXT NOT NULL)""",
             *_append_only("prodcore_item_applications"),
             _backfill_applications,
         ),

@@ -442,6 +442,11 @@ class _Committed(Committed):
             "SELECT qty FROM prodcore_bal_remaining WHERE entry_no = ?", (entry_no,)
         )
 
+    def inventory_value(self, item_no: str) -> Decimal:
+        return self._balance(
+            "SELECT qty FROM prodcore_bal_item_value WHERE item_no = ?", (item_no,)
+        )
+
     def open_entries(self, item_no: str, location_code: str) -> list[tuple[int, Decimal]]:
         rows = self._query(
             "SELECT entry_no, qty FROM prodcore_bal_remaining "
@@ -690,6 +695,7 @@ def _add_balances(tx: Tx, staged: LedgerIndex) -> None:
         ),
         ("prodcore_bal_output", ("order_id", "line_no"), staged.output, tuple),
         ("prodcore_bal_wip", ("order_id",), staged.wip_by_order, lambda k: (k,)),
+        ("prodcore_bal_item_value", ("item_no",), staged.item_value, lambda k: (k,)),
         ("prodcore_bal_account", ("account",), staged.accounts, lambda k: (k,)),
         (
             "prodcore_bal_reversed",

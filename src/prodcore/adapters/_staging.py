@@ -80,6 +80,7 @@ _BALANCES = (
     "reversed_quantity",
     "capacity_used",
     "remaining_quantity",
+    "inventory_value",
 )
 
 
@@ -144,6 +145,8 @@ class Committed(abc.ABC):
     def idempotency(self, key: str) -> IdempotencyRecord | None: ...
     @abc.abstractmethod
     def remaining_quantity(self, entry_no: int) -> Decimal: ...
+    @abc.abstractmethod
+    def inventory_value(self, item_no: str) -> Decimal: ...
     @abc.abstractmethod
     def open_entries(self, item_no: str, location_code: str) -> list[tuple[int, Decimal]]:
         """The open item entries of ``item_no`` at ``location_code``: (entry number,
@@ -570,6 +573,9 @@ class StagedLedger:
 
     def remaining_quantity(self, entry_no: int) -> Decimal:
         return self._balance("remaining_quantity", entry_no)
+
+    def inventory_value(self, item_no: str) -> Decimal:
+        return self._balance("inventory_value", item_no)
 
     def open_entries(self, item_no: str, location_code: str) -> list[tuple[int, Decimal]]:
         committed = self._reads.note(

@@ -177,6 +177,9 @@ class _Committed(Committed):
     def remaining_quantity(self, entry_no: int) -> Decimal:
         return self._ledger.remaining_quantity(entry_no)
 
+    def inventory_value(self, item_no: str) -> Decimal:
+        return self._ledger.inventory_value(item_no)
+
     def open_entries(self, item_no: str, location_code: str) -> list[tuple[int, Decimal]]:
         return self._ledger.open_entries(item_no, location_code)
 

@@ -70,6 +70,8 @@ class LedgerIndex:
         self.applications: dict[int, list[ItemApplication]] = defaultdict(list)
         self.remaining: dict[int, Decimal] = {}
         self.open_by_key: dict[tuple[str, str], dict[int, Decimal]] = defaultdict(dict)
+        #: inventory value per item: its item value entries' cost (actual + expected)
+        self.item_value: dict[str, Decimal] = defaultdict(Decimal)
 
     def apply(self, batch: PostingBatch) -> None:
         """Add a numbered batch to the indexes and balances. A batch stored before item
@@ -114,6 +116,8 @@ class LedgerIndex:
             source_no = v.item_entry_no if v.source is ValueSource.ITEM else v.capacity_entry_no
             if source_no is not None:
                 self.values_by_source[(v.source, source_no)].append(v.entry_no)
+            if v.source is ValueSource.ITEM and v.item_no is not None:
+                self.item_value[v.item_no] += v.cost_amount
         for g in batch.gl_entries:
             self.gl[g.entry_no] = g
             self.accounts[g.account] += g.amount
@@ -163,6 +167,9 @@ class LedgerIndex:
 
     def remaining_quantity(self, entry_no: int) -> Decimal:
         return self.remaining.get(entry_no, ZERO)
+
+    def inventory_value(self, item_no: str) -> Decimal:
+        return self.item_value.get(item_no, ZERO)
 
     def open_entries(self, item_no: str, location_code: str) -> list[tuple[int, Decimal]]:
         return sorted(self.open_by_key.get((item_no, location_code), {}).items())

@@ -69,6 +69,10 @@ class LedgerReader(Protocol):
         """The item entries of ``item_no`` at ``location_code`` with a remaining
         quantity: (entry number, remaining quantity), in entry order."""
 
+    def inventory_value(self, item_no: str) -> Decimal:
+        """The value of ``item_no`` in inventory: the cost (actual and expected) of its
+        item value entries, at every location together."""
+
     def item_entry(self, entry_no: int) -> ItemLedgerEntry:
         """The item ledger entry ``entry_no``."""
 

@@ -2,7 +2,8 @@
 (and returns), picks, by-products (negative consumption) and inventory adjustments.
 
 Each posts an item ledger entry and its direct-cost value entry at the item's cost by
-costing method (:func:`~prodcore.ledger.posting.item_unit_cost`): consumption and
+costing method (:func:`~prodcore.ledger.posting.item_unit_cost`; what goes out of
+inventory at :func:`~prodcore.ledger.valuation.outbound_unit_cost`): consumption and
 by-products against the order's WIP, adjustments against Inventory Adjustment. A blocked
 item is refused (:class:`~prodcore.errors.BlockedError`); without negative inventory
 (setup) nothing may take more than is on hand at its location.
@@ -17,6 +18,7 @@ import attrs
 from prodcore.errors import BlockedError, InsufficientQuantityError, PrecisionError
 from prodcore.ledger.model import ItemEntryType
 from prodcore.ledger.posting import item_unit_cost, posted_quantity
+from prodcore.ledger.valuation import outbound_unit_cost
 from prodcore.masterdata import Item
 from prodcore.orders.builder import BY_PRODUCT, LEDGER_QUANTITY, PostingBuilder
 from prodcore.orders.flushing import (
@@ -107,7 +109,7 @@ def consume(
         ref,
         item.no,
         base_qty,
-        item_unit_cost(item),
+        outbound_unit_cost(b.ledger, item),
         sign=-1,
         order_id=order_id,
         order_line_no=line_no,
@@ -191,7 +193,12 @@ def adjust(b: PostingBuilder, al: AdjustmentLine) -> None:
         location_code=location,
         reason=al.reason,
     )
-    unit_cost = item_unit_cost(item) if al.unit_cost is None else al.unit_cost / per
+    if al.unit_cost is not None:
+        unit_cost = al.unit_cost / per
+    elif base_qty < 0:
+        unit_cost = outbound_unit_cost(b.ledger, item)
+    else:
+        unit_cost = item_unit_cost(item)
     b.item_value(ref, item.no, base_qty, unit_cost)
 
 
