@@ -1266,6 +1266,20 @@ class ItemApplicationContract(_Base):
             ]
             assert self._applied(uow, 3) == [(3, 2, Decimal(3))]
 
+    def test_inventory_value_adds_committed_and_staged_item_values(
+        self, uow_factory: UowFactory
+    ) -> None:
+        with uow_factory() as uow:
+            uow.ledger.append(sample_batch("2", "10.50"))  # consumption: -10.50
+            uow.commit()
+        with uow_factory() as uow:
+            uow.ledger.append(sample_batch("0.5", "2.25", reverses=1))
+            assert uow.ledger.inventory_value("STEEL") == Decimal("-8.25")
+            uow.commit()
+        with uow_factory() as uow:
+            assert uow.ledger.inventory_value("STEEL") == Decimal("-8.25")
+            assert uow.ledger.inventory_value("NONE") == 0
+
     def test_rolled_back_applications_leave_nothing(self, uow_factory: UowFactory) -> None:
         with uow_factory() as uow:
             uow.ledger.append(_moves("10"))
