@@ -10,11 +10,21 @@ recorded version, in order. A statement is common SQL or a mapping of SQL per di
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "Statement", "Tx", "apply_migrations"]
+if TYPE_CHECKING:
+    from prodcore.ledger.model import ItemApplication
+
+__all__ = [
+    "MIGRATIONS",
+    "SCHEMA_VERSION",
+    "Statement",
+    "Tx",
+    "apply_migrations",
+    "insert_applications",
+]
 
 # common SQL, SQL per dialect ("sqlite", "postgresql"), or a step in Python over the open
 # transaction (a backfill)
@@ -48,6 +58,19 @@ def _append_only(table: str) -> tuple[Statement, ...]:
     )
 
 
+def insert_applications(tx: Tx, applications: Iterable[ItemApplication]) -> None:
+    """Store item applications (rows of ``prodcore_item_applications``)."""
+    tx.execute_many(
+        "INSERT INTO prodcore_item_applications "
+        "(outbound_entry_no, inbound_entry_no, item_no, location_code, qty) "
+        "VALUES (?, ?, ?, ?, ?)",
+        [
+            (a.outbound_entry_no, a.inbound_entry_no, a.item_no, a.location_code, str(a.quantity))
+            for a in applications
+        ],
+    )
+
+
 def _backfill_applications(tx: Tx) -> None:
     """Apply the item entries stored before applications existed, FIFO in entry order,
     and sum the inventory value per item of the value entries stored before."""
@@ -59,15 +82,7 @@ def _backfill_applications(tx: Tx) -> None:
     rows = tx.query("SELECT doc FROM prodcore_item_entries ORDER BY entry_no")
     entries = [loads(doc, ItemLedgerEntry) for (doc,) in rows]
     applications = decide_applications(entries, lambda item_no, location_code: ())
-    tx.execute_many(
-        "INSERT INTO prodcore_item_applications "
-        "(outbound_entry_no, inbound_entry_no, item_no, location_code, qty) "
-        "VALUES (?, ?, ?, ?, ?)",
-        [
-            (a.outbound_entry_no, a.inbound_entry_no, a.item_no, a.location_code, str(a.quantity))
-            for a in applications
-        ],
-    )
+    insert_applications(tx, applications)
     key = {e.entry_no: (e.item_no, e.location_code) for e in entries}
     tx.execute_many(
         "INSERT INTO prodcore_bal_remaining (entry_no, item_no, location_code, qty) "

@@ -28,7 +28,13 @@ from typing import Any, Self, TypeVar
 
 import attrs
 
-from prodcore.adapters._schema import MIGRATIONS, SCHEMA_VERSION, Tx, apply_migrations
+from prodcore.adapters._schema import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    Tx,
+    apply_migrations,
+    insert_applications,
+)
 from prodcore.adapters._staging import (
     Committed,
     NumberingGuard,
@@ -749,15 +755,7 @@ def _add_applications(
     """Store the batches' item applications and the entries' remaining quantities (a row
     per open entry: a closed entry's row goes)."""
     applications = [a for b in batches for a in b.item_applications or ()]
-    tx.execute_many(
-        "INSERT INTO prodcore_item_applications "
-        "(outbound_entry_no, inbound_entry_no, item_no, location_code, qty) "
-        "VALUES (?, ?, ?, ?, ?)",
-        [
-            (a.outbound_entry_no, a.inbound_entry_no, a.item_no, a.location_code, str(a.quantity))
-            for a in applications
-        ],
-    )
+    insert_applications(tx, applications)
     for (item_no, location_code), deltas in sorted(staged.open_by_key.items()):
         if not deltas:
             continue
