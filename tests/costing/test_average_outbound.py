@@ -1,6 +1,7 @@
 """An average-cost item goes out of inventory at the average of what is in it, not at
 the item card's unit cost: receipts 10 @ 5.00 and 10 @ 7.00, a consumption of 10 is
-valued −60.00 (BC, after adjustment; here at posting already), on every store."""
+valued −60.00 (BC, after adjustment; here at posting already); a FIFO item at the cost
+of the oldest receipts still open; on every store."""
 
 from __future__ import annotations
 
@@ -33,11 +34,13 @@ CLOCK = FixedClock(dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC))
 D = Decimal
 
 
-def _shop(store: Store, *receipts: tuple[int, str]) -> None:
+def _shop(
+    store: Store, *receipts: tuple[int, str], method: CostingMethod = CostingMethod.AVERAGE
+) -> None:
     put_master_data(
         store(),
         [
-            Item("C", base_unit="PCS", unit_cost=5, costing_method=CostingMethod.AVERAGE),
+            Item("C", base_unit="PCS", unit_cost=5, costing_method=method),
             Item(
                 "P", base_unit="PCS", replenishment=Replenishment.PRODUCTION, production_bom_no="B"
             ),
@@ -82,3 +85,21 @@ def test_a_negative_adjustment_of_an_average_item_goes_out_at_the_average(store:
 def test_with_nothing_on_hand_the_card_cost_is_used(store: Store) -> None:
     _shop(store)
     assert _consume(store, "c1", 2) == D("-10.00")  # 2 × the card's 5.00
+
+
+def test_fifo_consumption_takes_the_oldest_receipts_cost_first(store: Store) -> None:
+    _shop(store, (10, "5.00"), (10, "7.00"), method=CostingMethod.FIFO)
+    assert _consume(store, "c1", 15) == D("-85.00")  # 10 × 5.00 + 5 × 7.00
+    assert _consume(store, "c2", 5) == D("-35.00")  # the rest of the second receipt
+    assert _consume(store, "c3", 1) == D("-5.00")  # nothing open: the card's cost
+
+
+def test_fifo_lines_of_one_journal_take_successive_layers(store: Store) -> None:
+    _shop(store, (10, "5.00"), (10, "7.00"), method=CostingMethod.FIFO)
+    lines = (ConsumptionLine("PO-1", 10000, 10000, 10), ConsumptionLine("PO-1", 10000, 10000, 5))
+    out = handle(store(), PostConsumption("c", lines), clock=CLOCK)
+    assert out.batch is not None
+    assert [v.cost_amount_actual for v in out.batch.value_entries if v.item_entry_no] == [
+        D("-50.00"),
+        D("-35.00"),
+    ]

@@ -109,7 +109,7 @@ def consume(
         ref,
         item.no,
         base_qty,
-        outbound_unit_cost(b.ledger, item),
+        outbound_unit_cost(b.ledger, item, location, base_qty, b.items[:-1]),
         sign=-1,
         order_id=order_id,
         order_line_no=line_no,
@@ -196,7 +196,7 @@ def adjust(b: PostingBuilder, al: AdjustmentLine) -> None:
     if al.unit_cost is not None:
         unit_cost = al.unit_cost / per
     elif base_qty < 0:
-        unit_cost = outbound_unit_cost(b.ledger, item)
+        unit_cost = outbound_unit_cost(b.ledger, item, location, -base_qty, b.items[:-1])
     else:
         unit_cost = item_unit_cost(item)
     b.item_value(ref, item.no, base_qty, unit_cost)
