@@ -64,7 +64,7 @@ def test_outbound_valuation_conserves_value(
                             source_entry_no=no, source=out.batch.value_entries[0].source
                         )[0].cost_amount_actual
                         / uow.ledger.item_entry(no).quantity
-                        for no, left in uow.ledger.open_entries("C", "")
+                        for no, left in uow.ledger.open_entries("C", "", True)
                     ),
                     D(0),
                 )

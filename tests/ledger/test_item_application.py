@@ -109,18 +109,19 @@ def test_applications_keep_remaining_equal_to_on_hand_and_take_oldest_first(
 ) -> None:
     index = LedgerIndex()
     for no, (qty, loc) in enumerate(moves, start=1):
-        before = dict(index.open_entries("A", loc))
+        before = dict(index.open_entries("A", loc, qty < 0))
         index.apply(PostingBatch(no, "D", T0, item_entries=(_entry(no, D(qty), loc),)))
         applied = index.item_applications(no)
         # FIFO: the entries taken from are the oldest open ones of the other direction
         taken = [a.inbound_entry_no if qty < 0 else a.outbound_entry_no for a in applied]
-        others = sorted(n for n, left in before.items() if (left > 0) == (qty < 0))
+        others = sorted(before)
         assert taken == others[: len(taken)]
         assert sum((a.quantity for a in applied), D(0)) <= abs(qty)
         for location in ("", "EAST"):
-            open_ = index.open_entries("A", location)
-            assert sum((left for _, left in open_), D(0)) == index.on_hand("A", location)
-            assert len({left > 0 for _, left in open_}) <= 1  # never both directions open
+            ins, outs = (index.open_entries("A", location, inbound) for inbound in (True, False))
+            assert sum((left for _, left in ins + outs), D(0)) == index.on_hand("A", location)
+            assert all(left > 0 for _, left in ins) and all(left < 0 for _, left in outs)
+            assert not (ins and outs)  # never both directions open
 
 
 def test_an_old_store_is_applied_on_upgrade_as_replayed(tmp_path: Path) -> None:

@@ -77,7 +77,9 @@ class FakeReader:
     def item_applications(self, entry_no: int) -> list[ItemApplication]:
         return []
 
-    def open_entries(self, item_no: str, location_code: str) -> list[tuple[int, Decimal]]:
+    def open_entries(
+        self, item_no: str, location_code: str, inbound: bool
+    ) -> list[tuple[int, Decimal]]:
         return []
 
     def inventory_value(self, item_no: str) -> Decimal:

@@ -81,14 +81,14 @@ def _backfill_applications(tx: Tx) -> None:
 
     rows = tx.query("SELECT doc FROM prodcore_item_entries ORDER BY entry_no")
     entries = [loads(doc, ItemLedgerEntry) for (doc,) in rows]
-    applications = decide_applications(entries, lambda item_no, location_code: ())
+    applications = decide_applications(entries, lambda item_no, location_code, inbound: ())
     insert_applications(tx, applications)
     key = {e.entry_no: (e.item_no, e.location_code) for e in entries}
     tx.execute_many(
-        "INSERT INTO prodcore_bal_remaining (entry_no, item_no, location_code, qty) "
-        "VALUES (?, ?, ?, ?)",
+        "INSERT INTO prodcore_bal_remaining (entry_no, item_no, location_code, inbound, qty) "
+        "VALUES (?, ?, ?, ?, ?)",
         [
-            (no, *key[no], str(qty))
+            (no, *key[no], int(qty > 0), str(qty))
             for no, qty in sorted(remaining_deltas(entries, applications).items())
             if qty
         ],
@@ -244,10 +244,10 @@ MIGRATIONS: tuple[tuple[int, str, tuple[Statement, ...]], ...] = (
             # open entries only: a closed entry's row is deleted
             """CREATE TABLE prodcore_bal_remaining (
                 entry_no INTEGER PRIMARY KEY, item_no TEXT NOT NULL,
-                location_code TEXT NOT NULL, qty TEXT NOT NULL)""",
+                location_code TEXT NOT NULL, inbound INTEGER NOT NULL, qty TEXT NOT NULL)""",
             (
                 "CREATE INDEX prodcore_bal_remaining_open "
-                "ON prodcore_bal_remaining (item_no, location_code, entry_no)"
+                "ON prodcore_bal_remaining (item_no, location_code, inbound, entry_no)"
             ),
             """CREATE TABLE prodcore_bal_item_value (
                 item_no TEXT PRIMARY KEY, qty TEXT NOT NULL)""",

@@ -453,11 +453,13 @@ class _Committed(Committed):
             "SELECT qty FROM prodcore_bal_item_value WHERE item_no = ?", (item_no,)
         )
 
-    def open_entries(self, item_no: str, location_code: str) -> list[tuple[int, Decimal]]:
+    def open_entries(
+        self, item_no: str, location_code: str, inbound: bool
+    ) -> list[tuple[int, Decimal]]:
         rows = self._query(
             "SELECT entry_no, qty FROM prodcore_bal_remaining "
-            "WHERE item_no = ? AND location_code = ? ORDER BY entry_no",
-            (item_no, location_code),
+            "WHERE item_no = ? AND location_code = ? AND inbound = ? ORDER BY entry_no",
+            (item_no, location_code, int(inbound)),
         )
         return [(int(no), _dec(qty)) for no, qty in rows]
 
@@ -756,10 +758,10 @@ def _add_applications(
     per open entry: a closed entry's row goes)."""
     applications = [a for b in batches for a in b.item_applications or ()]
     insert_applications(tx, applications)
-    for (item_no, location_code), deltas in sorted(staged.open_by_key.items()):
+    for (item_no, location_code, inbound), deltas in sorted(staged.open_by_key.items()):
         if not deltas:
             continue
-        stored = dict(_Committed(store, tx.query).open_entries(item_no, location_code))
+        stored = dict(_Committed(store, tx.query).open_entries(item_no, location_code, inbound))
         for no, delta in sorted(deltas.items()):
             left = stored.get(no, ZERO) + delta
             if no in stored and left:
@@ -770,7 +772,7 @@ def _add_applications(
                 tx.execute("DELETE FROM prodcore_bal_remaining WHERE entry_no = ?", (no,))
             elif left:
                 tx.execute(
-                    "INSERT INTO prodcore_bal_remaining (entry_no, item_no, location_code, qty) "
-                    "VALUES (?, ?, ?, ?)",
-                    (no, item_no, location_code, str(left)),
+                    "INSERT INTO prodcore_bal_remaining "
+                    "(entry_no, item_no, location_code, inbound, qty) VALUES (?, ?, ?, ?, ?)",
+                    (no, item_no, location_code, int(inbound), str(left)),
                 )

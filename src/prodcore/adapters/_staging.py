@@ -148,9 +148,11 @@ class Committed(abc.ABC):
     @abc.abstractmethod
     def inventory_value(self, item_no: str) -> Decimal: ...
     @abc.abstractmethod
-    def open_entries(self, item_no: str, location_code: str) -> list[tuple[int, Decimal]]:
-        """The open item entries of ``item_no`` at ``location_code``: (entry number,
-        remaining quantity), in entry order."""
+    def open_entries(
+        self, item_no: str, location_code: str, inbound: bool
+    ) -> list[tuple[int, Decimal]]:
+        """The open inbound or outbound item entries of ``item_no`` at
+        ``location_code``: (entry number, remaining quantity), in entry order."""
 
     @abc.abstractmethod
     def item_applications(self, entry_no: int) -> list[ItemApplication]: ...
@@ -577,13 +579,15 @@ class StagedLedger:
     def inventory_value(self, item_no: str) -> Decimal:
         return self._balance("inventory_value", item_no)
 
-    def open_entries(self, item_no: str, location_code: str) -> list[tuple[int, Decimal]]:
+    def open_entries(
+        self, item_no: str, location_code: str, inbound: bool
+    ) -> list[tuple[int, Decimal]]:
         committed = self._reads.note(
-            ("open_entries", item_no, location_code),
-            self._committed.open_entries(item_no, location_code),
+            ("open_entries", item_no, location_code, inbound),
+            self._committed.open_entries(item_no, location_code, inbound),
         )
         pool = dict(committed)
-        for no, delta in self.staged.open_entries(item_no, location_code):
+        for no, delta in self.staged.open_entries(item_no, location_code, inbound):
             pool[no] = pool.get(no, ZERO) + delta
         return sorted((no, qty) for no, qty in pool.items() if qty)
 

@@ -180,8 +180,10 @@ class _Committed(Committed):
     def inventory_value(self, item_no: str) -> Decimal:
         return self._ledger.inventory_value(item_no)
 
-    def open_entries(self, item_no: str, location_code: str) -> list[tuple[int, Decimal]]:
-        return self._ledger.open_entries(item_no, location_code)
+    def open_entries(
+        self, item_no: str, location_code: str, inbound: bool
+    ) -> list[tuple[int, Decimal]]:
+        return self._ledger.open_entries(item_no, location_code, inbound)
 
     def item_applications(self, entry_no: int) -> list[ItemApplication]:
         return self._ledger.item_applications(entry_no)

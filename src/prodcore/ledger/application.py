@@ -23,12 +23,14 @@ so neither is read by scanning the ledger.
 ...     kind = ItemEntryType.OUTPUT if qty > 0 else ItemEntryType.CONSUMPTION
 ...     return ItemLedgerEntry(no, kind, "A", qty, unit="PCS", posted_at=at,
 ...                            applies_to_entry_no=applies_to)
->>> open_ = {("A", ""): [(1, Decimal(10)), (2, Decimal(10))]}
+>>> open_ = {("A", "", True): [(1, Decimal(10)), (2, Decimal(10))]}
+>>> def reader(item_no, location_code, inbound):
+...     return open_.get((item_no, location_code, inbound), [])
 >>> [(a.outbound_entry_no, a.inbound_entry_no, a.quantity)
-...  for a in decide_applications([entry(3, -15)], lambda i, loc: open_.get((i, loc), []))]
+...  for a in decide_applications([entry(3, -15)], reader)]
 [(3, 1, Decimal('10')), (3, 2, Decimal('5'))]
 >>> [(a.outbound_entry_no, a.inbound_entry_no, a.quantity)
-...  for a in decide_applications([entry(3, -4, applies_to=2)], lambda i, loc: open_[(i, loc)])]
+...  for a in decide_applications([entry(3, -4, applies_to=2)], reader)]
 [(3, 2, Decimal('4'))]
 """
 
@@ -42,10 +44,11 @@ from prodcore.numbers import ZERO
 
 __all__ = ["OpenEntries", "decide_applications", "remaining_deltas"]
 
-#: The open entries of an item at a location: (entry number, remaining quantity), in
-#: entry order; inbound entries have a positive remaining quantity, outbound ones a
-#: negative one.
-OpenEntries = Callable[[str, str], Iterable[tuple[int, Decimal]]]
+#: The open inbound (``True``: positive remaining quantity) or outbound (``False``:
+#: negative) entries of an item at a location: (entry number, remaining quantity), in
+#: entry order. Asked by direction, so an inbound entry reads only open outbound ones
+#: (usually none), never the stock's receipts.
+OpenEntries = Callable[[str, str, bool], Iterable[tuple[int, Decimal]]]
 
 
 def decide_applications(
@@ -53,14 +56,17 @@ def decide_applications(
 ) -> tuple[ItemApplication, ...]:
     """The applications of ``entries`` (numbered, in entry order) against the entries
     ``open_entries`` returns and each other."""
-    state: dict[tuple[str, str], dict[int, Decimal]] = {}
-    found: list[ItemApplication] = []
-    for e in entries:
-        key = (e.item_no, e.location_code)
+    state: dict[tuple[str, str, bool], dict[int, Decimal]] = {}
+
+    def pool_of(key: tuple[str, str, bool]) -> dict[int, Decimal]:
         if key not in state:
             state[key] = {no: qty for no, qty in open_entries(*key) if qty}
-        pool = state[key]
+        return state[key]
+
+    found: list[ItemApplication] = []
+    for e in entries:
         inbound = e.quantity > 0
+        pool = pool_of((e.item_no, e.location_code, not inbound))  # the other direction
         left = abs(e.quantity)
         fixed = e.applies_to_entry_no
         if fixed is not None and fixed in pool:
@@ -71,7 +77,7 @@ def decide_applications(
                     break
                 left = _take(e, pool, no, left, found)
         if left:
-            pool[e.entry_no] = left if inbound else -left
+            pool_of((e.item_no, e.location_code, inbound))[e.entry_no] = left if inbound else -left
     return tuple(found)
 
 
@@ -82,12 +88,10 @@ def _take(
     left: Decimal,
     found: list[ItemApplication],
 ) -> Decimal:
-    """Apply up to ``left`` of ``e`` to the open entry ``no`` of the opposite direction
-    (an entry of the same direction is skipped); what is left of ``e``."""
+    """Apply up to ``left`` of ``e`` to the open entry ``no`` of the opposite direction;
+    what is left of ``e``."""
     inbound = e.quantity > 0
-    qty = min(left, -pool[no] if inbound else pool[no])
-    if qty <= 0:
-        return left
+    qty = min(left, abs(pool[no]))
     out, into = (no, e.entry_no) if inbound else (e.entry_no, no)
     found.append(ItemApplication(e.item_no, e.location_code, out, into, qty))
     pool[no] += qty if inbound else -qty

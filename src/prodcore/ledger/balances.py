@@ -69,7 +69,7 @@ class LedgerIndex:
         # the remaining quantity of each open entry, also per item and location
         self.applications: dict[int, list[ItemApplication]] = defaultdict(list)
         self.remaining: dict[int, Decimal] = {}
-        self.open_by_key: dict[tuple[str, str], dict[int, Decimal]] = defaultdict(dict)
+        self.open_by_key: dict[tuple[str, str, bool], dict[int, Decimal]] = defaultdict(dict)
         #: inventory value per item: its item value entries' cost (actual + expected)
         self.item_value: dict[str, Decimal] = defaultdict(Decimal)
 
@@ -129,11 +129,13 @@ class LedgerIndex:
     def _apply_applications(
         self, entries: tuple[ItemLedgerEntry, ...], applications: tuple[ItemApplication, ...]
     ) -> None:
-        keys = {e.entry_no: (e.item_no, e.location_code) for e in entries}
+        # (item, location, inbound): an entry's direction is its quantity's sign
+        keys = {e.entry_no: (e.item_no, e.location_code, e.quantity > 0) for e in entries}
         for a in applications:
             self.applications[a.outbound_entry_no].append(a)
             self.applications[a.inbound_entry_no].append(a)
-            keys[a.inbound_entry_no] = keys[a.outbound_entry_no] = (a.item_no, a.location_code)
+            keys[a.inbound_entry_no] = (a.item_no, a.location_code, True)
+            keys[a.outbound_entry_no] = (a.item_no, a.location_code, False)
         for no, delta in remaining_deltas(entries, applications).items():
             pool = self.open_by_key[keys[no]]
             left = pool.get(no, ZERO) + delta
@@ -171,8 +173,10 @@ class LedgerIndex:
     def inventory_value(self, item_no: str) -> Decimal:
         return self.item_value.get(item_no, ZERO)
 
-    def open_entries(self, item_no: str, location_code: str) -> list[tuple[int, Decimal]]:
-        return sorted(self.open_by_key.get((item_no, location_code), {}).items())
+    def open_entries(
+        self, item_no: str, location_code: str, inbound: bool
+    ) -> list[tuple[int, Decimal]]:
+        return sorted(self.open_by_key.get((item_no, location_code, inbound), {}).items())
 
     def item_applications(self, entry_no: int) -> list[ItemApplication]:
         found = self.applications.get(entry_no, ())

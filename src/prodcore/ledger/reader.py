@@ -65,9 +65,12 @@ class LedgerReader(Protocol):
         """The applications of the item entry ``entry_no`` (as outbound or inbound
         entry), by outbound then inbound entry number."""
 
-    def open_entries(self, item_no: str, location_code: str) -> list[tuple[int, Decimal]]:
-        """The item entries of ``item_no`` at ``location_code`` with a remaining
-        quantity: (entry number, remaining quantity), in entry order."""
+    def open_entries(
+        self, item_no: str, location_code: str, inbound: bool
+    ) -> list[tuple[int, Decimal]]:
+        """The inbound (positive remaining quantity) or outbound (negative) item entries
+        of ``item_no`` at ``location_code`` still open: (entry number, remaining
+        quantity), in entry order."""
 
     def inventory_value(self, item_no: str) -> Decimal:
         """The value of ``item_no`` in inventory: the cost (actual and expected) of its

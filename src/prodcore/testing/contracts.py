@@ -1233,7 +1233,10 @@ class ItemApplicationContract(_Base):
             assert staged == [Decimal(q) for q in (0, 5, 4, 4, 0)]
             assert self._applied(uow, 5) == [(5, 1, Decimal(10)), (5, 2, Decimal(5))]
             assert self._applied(uow, 2) == [(5, 2, Decimal(5))]
-            assert uow.ledger.open_entries("BAR", "MAIN") == [(2, Decimal(5)), (3, Decimal(4))]
+            assert uow.ledger.open_entries("BAR", "MAIN", True) == [
+                (2, Decimal(5)),
+                (3, Decimal(4)),
+            ]
 
     def test_an_outbound_entry_with_nothing_open_waits_for_the_next_receipt(
         self, uow_factory: UowFactory
@@ -1244,7 +1247,7 @@ class ItemApplicationContract(_Base):
         with uow_factory() as uow:
             assert uow.ledger.remaining_quantity(1) == -5
             uow.ledger.append(_moves("8"))
-            assert uow.ledger.open_entries("BAR", "") == [(2, Decimal(3))]
+            assert uow.ledger.open_entries("BAR", "", True) == [(2, Decimal(3))]
             uow.commit()
         with uow_factory() as uow:
             assert (uow.ledger.remaining_quantity(1), uow.ledger.remaining_quantity(2)) == (
@@ -1290,7 +1293,7 @@ class ItemApplicationContract(_Base):
         with uow_factory() as uow:
             assert uow.ledger.remaining_quantity(1) == 10
             assert uow.ledger.item_applications(1) == []
-            assert uow.ledger.open_entries("BAR", "") == [(1, Decimal(10))]
+            assert uow.ledger.open_entries("BAR", "", True) == [(1, Decimal(10))]
 
 
 class StoreContract(
