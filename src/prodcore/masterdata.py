@@ -89,10 +89,11 @@ class Replenishment(enum.StrEnum):
 
 
 class CostingMethod(enum.StrEnum):
-    """How inventory of an item is valued (standard cost, or running average)."""
+    """How inventory of an item is valued (standard cost, running average, or FIFO)."""
 
     STANDARD = "STANDARD"
     AVERAGE = "AVERAGE"
+    FIFO = "FIFO"  # what goes out takes the cost of the oldest receipts still open
 
 
 class FlushingMethod(enum.StrEnum):

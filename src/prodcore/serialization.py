@@ -101,7 +101,8 @@ def _added_fields() -> dict[type, tuple[str, ...]]:
     """Per record type, the fields added since 0.1.0 that are left out of its JSON while
     they hold their default: item tracking (written only when used), posting dates (only
     when given), an entry's registration moment (only when it differs from its posting's),
-    who posted a batch (only when known)."""
+    who posted a batch and its item applications (only when known), a capacity
+    entry's operation times."""
     added: dict[type, tuple[str, ...]] = {
         ItemLedgerEntry: ("lot_no", "serial_no", "expiry_date"),
         Item: ("tracking",),
@@ -114,8 +115,9 @@ def _added_fields() -> dict[type, tuple[str, ...]]:
         added[dated] = (*added.get(dated, ()), "posting_date")
     for entry in (ItemLedgerEntry, CapacityLedgerEntry, ValueEntry, GLEntry):
         added[entry] = (*added.get(entry, ()), "registered_at")
+    added[CapacityLedgerEntry] = (*added[CapacityLedgerEntry], "operation_times")
     # last: its hook is built from the entries' hooks above
-    added[PostingBatch] = ("user", "source")
+    added[PostingBatch] = ("user", "source", "item_applications")
     return added
 
 

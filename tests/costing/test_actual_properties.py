@@ -241,9 +241,9 @@ def run(s: Scenario) -> tuple[InMemoryStore, InMemoryUnitOfWork, FixedClock]:
             (output,) = [
                 e for e in result.batch.item_entries if e.entry_type is ItemEntryType.OUTPUT
             ]
-            parts = (
-                [s.reverse // 2, s.reverse - s.reverse // 2] if s.reverse_in_two else [s.reverse]
-            )
+            with uow:  # only what is left of it in inventory can go back
+                back = min(D(s.reverse), uow.ledger.remaining_quantity(output.entry_no))
+            parts = [back // 2, back - back // 2] if s.reverse_in_two else [back]
             for k, part in enumerate(p for p in parts if p):
                 reverse = ReverseEntry(f"R{k}", ValueSource.ITEM, output.entry_no, D(part))
                 handle(uow, reverse, clock=clock)

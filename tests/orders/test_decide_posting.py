@@ -23,6 +23,7 @@ from prodcore.ledger import (
     CapacityLedgerEntry,
     EntryOrigin,
     GLEntry,
+    ItemApplication,
     ItemLedgerEntry,
     LedgerReader,
     PostingSetup,
@@ -84,6 +85,22 @@ class FakeReader:
                 (c.applied_quantity for c in self.caps if c.applies_to_entry_no == entry_no), ZERO
             )
         return sum((abs(e.quantity) for e in self.items if e.applies_to_entry_no == entry_no), ZERO)
+
+    def remaining_quantity(self, entry_no: int) -> Decimal:
+        return self.item_entry(entry_no).quantity - self.reversed_quantity(
+            ValueSource.ITEM, entry_no
+        )
+
+    def item_applications(self, entry_no: int) -> list[ItemApplication]:
+        return []
+
+    def open_entries(
+        self, item_no: str, location_code: str, inbound: bool
+    ) -> list[tuple[int, Decimal]]:
+        return []
+
+    def inventory_value(self, item_no: str) -> Decimal:
+        return ZERO
 
     def item_entry(self, entry_no: int) -> ItemLedgerEntry:
         for e in self.items:

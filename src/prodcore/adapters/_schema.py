@@ -10,12 +10,25 @@ recorded version, in order. A statement is common SQL or a mapping of SQL per di
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "Statement", "Tx", "apply_migrations"]
+if TYPE_CHECKING:
+    from prodcore.ledger.model import ItemApplication
 
-Statement = str | Mapping[str, str]  # common SQL, or SQL per dialect ("sqlite", "postgresql")
+__all__ = [
+    "MIGRATIONS",
+    "SCHEMA_VERSION",
+    "Statement",
+    "Tx",
+    "apply_migrations",
+    "insert_applications",
+]
+
+# common SQL, SQL per dialect ("sqlite", "postgresql"), or a step in Python over the open
+# transaction (a backfill)
+Statement = str | Mapping[str, str] | Callable[["Tx"], None]
 
 _ENTRY_TABLES = (
     "prodcore_ledger_batches",
@@ -42,6 +55,52 @@ def _append_only(table: str) -> tuple[Statement, ...]:
             "postgresql": f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
             "FOR EACH STATEMENT EXECUTE FUNCTION prodcore_append_only()",
         },
+    )
+
+
+def insert_applications(tx: Tx, applications: Iterable[ItemApplication]) -> None:
+    """Store item applications (rows of ``prodcore_item_applications``)."""
+    tx.execute_many(
+        "INSERT INTO prodcore_item_applications "
+        "(outbound_entry_no, inbound_entry_no, item_no, location_code, qty) "
+        "VALUES (?, ?, ?, ?, ?)",
+        [
+            (a.outbound_entry_no, a.inbound_entry_no, a.item_no, a.location_code, str(a.quantity))
+            for a in applications
+        ],
+    )
+
+
+def _backfill_applications(tx: Tx) -> None:
+    """Apply the item entries stored before applications existed, FIFO in entry order,
+    and sum the inventory value per item of the value entries stored before."""
+    # late imports: the schema module is below the domain
+    from prodcore.ledger.application import decide_applications, remaining_deltas
+    from prodcore.ledger.model import ItemLedgerEntry, ValueEntry, ValueSource
+    from prodcore.serialization import loads
+
+    rows = tx.query("SELECT doc FROM prodcore_item_entries ORDER BY entry_no")
+    entries = [loads(doc, ItemLedgerEntry) for (doc,) in rows]
+    applications = decide_applications(entries, lambda item_no, location_code, inbound: ())
+    insert_applications(tx, applications)
+    key = {e.entry_no: (e.item_no, e.location_code) for e in entries}
+    tx.execute_many(
+        "INSERT INTO prodcore_bal_remaining (entry_no, item_no, location_code, inbound, qty) "
+        "VALUES (?, ?, ?, ?, ?)",
+        [
+            (no, *key[no], int(qty > 0), str(qty))
+            for no, qty in sorted(remaining_deltas(entries, applications).items())
+            if qty
+        ],
+    )
+    values: dict[str, Decimal] = {}
+    for (doc,) in tx.query("SELECT doc FROM prodcore_value_entries ORDER BY entry_no"):
+        v = loads(doc, ValueEntry)
+        if v.source is ValueSource.ITEM and v.item_no is not None:
+            values[v.item_no] = values.get(v.item_no, Decimal(0)) + v.cost_amount
+    tx.execute_many(
+        "INSERT INTO prodcore_bal_item_value (item_no, qty) VALUES (?, ?)",
+        sorted((item_no, str(value)) for item_no, value in values.items()),
     )
 
 
@@ -199,6 +258,32 @@ MIGRATIONS: tuple[tuple[int, str, tuple[Statement, ...]], ...] = (
             *_append_only("prodcore_item_tracking"),
         ),
     ),
+    (
+        5,
+        "item application: applications, remaining quantity, inventory value per item",
+        (
+            """CREATE TABLE prodcore_item_applications (
+                outbound_entry_no INTEGER NOT NULL, inbound_entry_no INTEGER NOT NULL,
+                item_no TEXT NOT NULL, location_code TEXT NOT NULL, qty TEXT NOT NULL,
+                PRIMARY KEY (outbound_entry_no, inbound_entry_no))""",
+            (
+                "CREATE INDEX prodcore_item_applications_inbound "
+                "ON prodcore_item_applications (inbound_entry_no)"
+            ),
+            # open entries only: a closed entry's row is deleted
+            """CREATE TABLE prodcore_bal_remaining (
+                entry_no INTEGER PRIMARY KEY, item_no TEXT NOT NULL,
+                location_code TEXT NOT NULL, inbound INTEGER NOT NULL, qty TEXT NOT NULL)""",
+            (
+                "CREATE INDEX prodcore_bal_remaining_open "
+                "ON prodcore_bal_remaining (item_no, location_code, inbound, entry_no)"
+            ),
+            """CREATE TABLE prodcore_bal_item_value (
+                item_no TEXT PRIMARY KEY, qty TEXT NOT NULL)""",
+            *_append_only("prodcore_item_applications"),
+            _backfill_applications,
+        ),
+    ),
 )
 
 SCHEMA_VERSION = max(version for version, _, _ in MIGRATIONS)
@@ -236,6 +321,9 @@ def apply_migrations(
     for version, description, statements in MIGRATIONS:
         if current < version <= target:
             for statement in statements:
+                if callable(statement):
+                    statement(tx)
+                    continue
                 sql = statement if isinstance(statement, str) else statement.get(dialect)
                 if sql is not None:
                     tx.execute(sql.replace("{text_key}", text_key))

@@ -29,7 +29,13 @@ from typing import Any, Self, TypeVar
 
 import attrs
 
-from prodcore.adapters._schema import MIGRATIONS, SCHEMA_VERSION, Tx, apply_migrations
+from prodcore.adapters._schema import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    Tx,
+    apply_migrations,
+    insert_applications,
+)
 from prodcore.adapters._staging import (
     Committed,
     NumberingGuard,
@@ -45,6 +51,7 @@ from prodcore.ledger.model import (
     CapacityLedgerEntry,
     GLEntry,
     IdempotencyRecord,
+    ItemApplication,
     ItemLedgerEntry,
     LedgerCounters,
     LotBalance,
@@ -491,6 +498,35 @@ class _Committed(Committed):
             (centre_no, start.isoformat(), end.isoformat()),
         )
 
+    def remaining_quantity(self, entry_no: int) -> Decimal:
+        return self._balance(
+            "SELECT qty FROM prodcore_bal_remaining WHERE entry_no = ?", (entry_no,)
+        )
+
+    def inventory_value(self, item_no: str) -> Decimal:
+        return self._balance(
+            "SELECT qty FROM prodcore_bal_item_value WHERE item_no = ?", (item_no,)
+        )
+
+    def open_entries(
+        self, item_no: str, location_code: str, inbound: bool
+    ) -> list[tuple[int, Decimal]]:
+        rows = self._query(
+            "SELECT entry_no, qty FROM prodcore_bal_remaining "
+            "WHERE item_no = ? AND location_code = ? AND inbound = ? ORDER BY entry_no",
+            (item_no, location_code, int(inbound)),
+        )
+        return [(int(no), _dec(qty)) for no, qty in rows]
+
+    def item_applications(self, entry_no: int) -> list[ItemApplication]:
+        rows = self._query(
+            "SELECT item_no, location_code, outbound_entry_no, inbound_entry_no, qty "
+            "FROM prodcore_item_applications WHERE outbound_entry_no = ? OR inbound_entry_no = ? "
+            "ORDER BY outbound_entry_no, inbound_entry_no",
+            (entry_no, entry_no),
+        )
+        return [ItemApplication(i, loc, int(o), int(n), _dec(q)) for i, loc, o, n, q in rows]
+
     def idempotency(self, key: str) -> IdempotencyRecord | None:
         rows = self._query("SELECT doc FROM prodcore_idempotency WHERE key = ?", (key,))
         return loads(rows[0][0], IdempotencyRecord) if rows else None
@@ -630,6 +666,7 @@ class SqlUnitOfWork(StagingUnitOfWork):
             for batch in ledger.staged_batches:
                 _insert_batch(tx, batch)
             _add_balances(tx, ledger.staged)
+            _add_applications(tx, ledger.staged_batches, ledger.staged, self.store)
         for key, record in sorted(ledger.staged_keys.items()):
             if not tx.execute(
                 "INSERT INTO prodcore_idempotency (key, command_hash, doc) VALUES (?, ?, ?) "
@@ -742,6 +779,7 @@ def _add_balances(tx: Tx, staged: LedgerIndex) -> None:
             tuple,
         ),
         ("prodcore_bal_wip", ("order_id",), staged.wip_by_order, lambda k: (k,)),
+        ("prodcore_bal_item_value", ("item_no",), staged.item_value, lambda k: (k,)),
         ("prodcore_bal_account", ("account",), staged.accounts, lambda k: (k,)),
         (
             "prodcore_bal_reversed",
@@ -787,3 +825,30 @@ def _add_balances(tx: Tx, staged: LedgerIndex) -> None:
 
 
 _KEYS_PER_QUERY = 100
+
+
+def _add_applications(
+    tx: Tx, batches: Sequence[PostingBatch], staged: LedgerIndex, store: SqlStore
+) -> None:
+    """Store the batches' item applications and the entries' remaining quantities (a row
+    per open entry: a closed entry's row goes)."""
+    applications = [a for b in batches for a in b.item_applications or ()]
+    insert_applications(tx, applications)
+    for (item_no, location_code, inbound), deltas in sorted(staged.open_by_key.items()):
+        if not deltas:
+            continue
+        stored = dict(_Committed(store, tx.query).open_entries(item_no, location_code, inbound))
+        for no, delta in sorted(deltas.items()):
+            left = stored.get(no, ZERO) + delta
+            if no in stored and left:
+                tx.execute(
+                    "UPDATE prodcore_bal_remaining SET qty = ? WHERE entry_no = ?", (str(left), no)
+                )
+            elif no in stored:
+                tx.execute("DELETE FROM prodcore_bal_remaining WHERE entry_no = ?", (no,))
+            elif left:
+                tx.execute(
+                    "INSERT INTO prodcore_bal_remaining "
+                    "(entry_no, item_no, location_code, inbound, qty) VALUES (?, ?, ?, ?, ?)",
+                    (no, item_no, location_code, int(inbound), str(left)),
+                )

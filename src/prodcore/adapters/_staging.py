@@ -24,6 +24,8 @@ from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from typing import Any, TypeVar
 
+import attrs
+
 from prodcore.adapters._base import READABLE_KINDS, MasterDataGetters, StagedUnitOfWork
 from prodcore.errors import (
     ConcurrencyError,
@@ -32,11 +34,13 @@ from prodcore.errors import (
     KeyTakenError,
     NotFoundError,
 )
+from prodcore.ledger.application import decide_applications
 from prodcore.ledger.balances import LedgerIndex
 from prodcore.ledger.model import (
     CapacityLedgerEntry,
     GLEntry,
     IdempotencyRecord,
+    ItemApplication,
     ItemLedgerEntry,
     LedgerCounters,
     LotBalance,
@@ -78,6 +82,8 @@ _BALANCES = (
     "capacity_used",
     "on_hand_in_bin",
     "lot_on_hand",
+    "remaining_quantity",
+    "inventory_value",
 )
 
 
@@ -156,6 +162,19 @@ class Committed(abc.ABC):
     def capacity_used(self, centre_no: str, start: dt.date, end: dt.date) -> Decimal: ...
     @abc.abstractmethod
     def idempotency(self, key: str) -> IdempotencyRecord | None: ...
+    @abc.abstractmethod
+    def remaining_quantity(self, entry_no: int) -> Decimal: ...
+    @abc.abstractmethod
+    def inventory_value(self, item_no: str) -> Decimal: ...
+    @abc.abstractmethod
+    def open_entries(
+        self, item_no: str, location_code: str, inbound: bool
+    ) -> list[tuple[int, Decimal]]:
+        """The open inbound or outbound item entries of ``item_no`` at
+        ``location_code``: (entry number, remaining quantity), in entry order."""
+
+    @abc.abstractmethod
+    def item_applications(self, entry_no: int) -> list[ItemApplication]: ...
 
     def count(self, name: str, args: tuple[Any, ...]) -> int:
         """How many entries the ledger list ``name`` has (a store may count without loading)."""
@@ -451,6 +470,9 @@ class StagedLedger:
         if self.counters is None:
             self.base_counters = self.counters = self._reserve()
         numbered, self.counters = number_batch(batch, self.counters)
+        if numbered.item_applications is None:
+            applications = decide_applications(numbered.item_entries, self.open_entries)
+            numbered = attrs.evolve(numbered, item_applications=applications)
         self.staged.apply(numbered)
         self.staged_batches.append(numbered)
         return numbered
@@ -603,6 +625,30 @@ class StagedLedger:
 
     def capacity_used(self, centre_no: str, start: dt.date, end: dt.date) -> Decimal:
         return self._balance("capacity_used", centre_no, start, end)
+
+    def remaining_quantity(self, entry_no: int) -> Decimal:
+        return self._balance("remaining_quantity", entry_no)
+
+    def inventory_value(self, item_no: str) -> Decimal:
+        return self._balance("inventory_value", item_no)
+
+    def open_entries(
+        self, item_no: str, location_code: str, inbound: bool
+    ) -> list[tuple[int, Decimal]]:
+        committed = self._reads.note(
+            ("open_entries", item_no, location_code, inbound),
+            self._committed.open_entries(item_no, location_code, inbound),
+        )
+        pool = dict(committed)
+        for no, delta in self.staged.open_entries(item_no, location_code, inbound):
+            pool[no] = pool.get(no, ZERO) + delta
+        return sorted((no, qty) for no, qty in pool.items() if qty)
+
+    def item_applications(self, entry_no: int) -> list[ItemApplication]:
+        committed = self._reads.note(
+            ("item_applications", entry_no), self._committed.item_applications(entry_no)
+        )
+        return committed + self.staged.item_applications(entry_no)
 
     # --- idempotency keys (unique at commit; a key read absent is not a read to check) --
 

@@ -40,6 +40,7 @@ from prodcore.ledger.model import (
     CapacityLedgerEntry,
     GLEntry,
     IdempotencyRecord,
+    ItemApplication,
     ItemLedgerEntry,
     LedgerCounters,
     LotBalance,
@@ -188,6 +189,20 @@ class _Committed(Committed):
 
     def idempotency(self, key: str) -> IdempotencyRecord | None:
         return self._store.idempotency.get(key)
+
+    def remaining_quantity(self, entry_no: int) -> Decimal:
+        return self._ledger.remaining_quantity(entry_no)
+
+    def inventory_value(self, item_no: str) -> Decimal:
+        return self._ledger.inventory_value(item_no)
+
+    def open_entries(
+        self, item_no: str, location_code: str, inbound: bool
+    ) -> list[tuple[int, Decimal]]:
+        return self._ledger.open_entries(item_no, location_code, inbound)
+
+    def item_applications(self, entry_no: int) -> list[ItemApplication]:
+        return self._ledger.item_applications(entry_no)
 
 
 class InMemoryUnitOfWork(StagingUnitOfWork):

@@ -21,10 +21,14 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
+import attrs
+
+from prodcore.ledger.application import decide_applications, remaining_deltas
 from prodcore.ledger.model import (
     AccountRole,
     CapacityLedgerEntry,
     GLEntry,
+    ItemApplication,
     ItemEntryType,
     ItemLedgerEntry,
     LotBalance,
@@ -99,11 +103,26 @@ class LedgerIndex:
         self.items_by_lot: dict[tuple[str, str], list[int]] = defaultdict(list)
         self.items_by_serial: dict[tuple[str, str], list[int]] = defaultdict(list)
         self.lot_keys_by_item: dict[str, set[tuple[str, str, str]]] = defaultdict(set)
+        # item application: the applications of each entry (outbound and inbound), and
+        # the remaining quantity of each open entry, also per item and location
+        self.applications: dict[int, list[ItemApplication]] = defaultdict(list)
+        self.remaining: dict[int, Decimal] = {}
+        self.open_by_key: dict[tuple[str, str, bool], dict[int, Decimal]] = defaultdict(dict)
+        #: inventory value per item: its item value entries' cost (actual + expected)
+        self.item_value: dict[str, Decimal] = defaultdict(Decimal)
 
     def apply(self, batch: PostingBatch) -> None:
-        """Add a numbered batch to the indexes and balances."""
+        """Add a numbered batch to the indexes and balances. A batch stored before item
+        applications existed is applied FIFO against this index's open entries (a full
+        index: the store's committed one)."""
+        if batch.item_applications is None:
+            batch = attrs.evolve(
+                batch,
+                item_applications=decide_applications(batch.item_entries, self.open_entries),
+            )
         self.batches[batch.posting_no] = batch
         self.bins.apply(batch)
+        self._apply_applications(batch.item_entries, batch.item_applications or ())
         for e in batch.item_entries:
             self.items[e.entry_no] = e
             self.items_by_order[e.order_id].append(e.entry_no)
@@ -138,6 +157,8 @@ class LedgerIndex:
             source_no = v.item_entry_no if v.source is ValueSource.ITEM else v.capacity_entry_no
             if source_no is not None:
                 self.values_by_source[(v.source, source_no)].append(v.entry_no)
+            if v.source is ValueSource.ITEM and v.item_no is not None:
+                self.item_value[v.item_no] += v.cost_amount
         for g in batch.gl_entries:
             self.gl[g.entry_no] = g
             self.accounts[g.account] += g.amount
@@ -155,6 +176,25 @@ class LedgerIndex:
             self.items_by_lot[(e.item_no, e.lot_no)].append(e.entry_no)
         if e.serial_no:
             self.items_by_serial[(e.item_no, e.serial_no)].append(e.entry_no)
+
+    def _apply_applications(
+        self, entries: tuple[ItemLedgerEntry, ...], applications: tuple[ItemApplication, ...]
+    ) -> None:
+        # (item, location, inbound): an entry's direction is its quantity's sign
+        keys = {e.entry_no: (e.item_no, e.location_code, e.quantity > 0) for e in entries}
+        for a in applications:
+            self.applications[a.outbound_entry_no].append(a)
+            self.applications[a.inbound_entry_no].append(a)
+            keys[a.inbound_entry_no] = (a.item_no, a.location_code, True)
+            keys[a.outbound_entry_no] = (a.item_no, a.location_code, False)
+        for no, delta in remaining_deltas(entries, applications).items():
+            pool = self.open_by_key[keys[no]]
+            left = pool.get(no, ZERO) + delta
+            if left:
+                pool[no] = self.remaining[no] = left
+            else:  # closed (or, staged, unchanged): not kept
+                pool.pop(no, None)
+                self.remaining.pop(no, None)
 
     # queries over this index alone (the memory adapter adds staged and committed)
 
@@ -205,6 +245,21 @@ class LedgerIndex:
 
     def reversed_quantity(self, source: ValueSource, entry_no: int) -> Decimal:
         return self.reversed.get((source, entry_no), ZERO)
+
+    def remaining_quantity(self, entry_no: int) -> Decimal:
+        return self.remaining.get(entry_no, ZERO)
+
+    def inventory_value(self, item_no: str) -> Decimal:
+        return self.item_value.get(item_no, ZERO)
+
+    def open_entries(
+        self, item_no: str, location_code: str, inbound: bool
+    ) -> list[tuple[int, Decimal]]:
+        return sorted(self.open_by_key.get((item_no, location_code, inbound), {}).items())
+
+    def item_applications(self, entry_no: int) -> list[ItemApplication]:
+        found = self.applications.get(entry_no, ())
+        return sorted(found, key=lambda a: (a.outbound_entry_no, a.inbound_entry_no))
 
     def capacity_used(self, centre_no: str, start: dt.date, end: dt.date) -> Decimal:
         """Setup + run time posted on ``centre_no`` (a work centre includes its machine

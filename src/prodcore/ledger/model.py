@@ -45,6 +45,7 @@ __all__ = [
     "EntryOrigin",
     "GLEntry",
     "IdempotencyRecord",
+    "ItemApplication",
     "ItemEntryType",
     "ItemLedgerEntry",
     "LedgerCounters",
@@ -258,6 +259,10 @@ class CapacityLedgerEntry:
     origin: EntryOrigin = attrs.field(default=EntryOrigin.ORDINARY, kw_only=True)
     #: what rounding ``quantity`` to 0.00001 left out (exact − posted), as amounts keep theirs
     rounding_residual: Decimal = attrs.field(default=ZERO, converter=as_decimal, kw_only=True)
+    #: the setup and run time this entry added to its operation's posted times, in the
+    #: operation's units (a reversal takes back exactly its share); None: no operation,
+    #: or stored before it was kept
+    operation_times: tuple[Decimal, Decimal] | None = attrs.field(default=None, kw_only=True)
 
     @property
     def used_time(self) -> Decimal:
@@ -316,6 +321,20 @@ class GLEntry:
 
 
 @attrs.frozen
+class ItemApplication:
+    """``quantity`` (positive, base unit) of the outbound item entry ``outbound_entry_no``
+    applied to the inbound entry ``inbound_entry_no`` (BC's item application entry); both
+    are of ``item_no`` at ``location_code``. The numbers are local (negative) in a batch
+    not yet appended, like every reference of a batch."""
+
+    item_no: str
+    location_code: str
+    outbound_entry_no: int
+    inbound_entry_no: int
+    quantity: Decimal = attrs.field(converter=as_decimal)
+
+
+@attrs.frozen
 class PostingBatch:
     """Everything one command posts, appended atomically. ``posting_no`` 0: not yet appended.
 
@@ -338,6 +357,9 @@ class PostingBatch:
     idempotency_key: str | None = None
     user: str | None = None
     source: str | None = None
+    #: decided by the store when the batch is appended (FIFO, fixed for a reversal);
+    #: None on a batch stored before applications existed (see ``ledger.application``)
+    item_applications: tuple[ItemApplication, ...] | None = None
 
     @classmethod
     def build(
@@ -443,6 +465,11 @@ def number_batch(
             for e in batch.value_entries
         ),
         gl_entries=tuple(fix(e, entry_no=gl, value_entry_no=val) for e in batch.gl_entries),
+        item_applications=None
+        if batch.item_applications is None
+        else tuple(
+            fix(a, outbound_entry_no=item, inbound_entry_no=item) for a in batch.item_applications
+        ),
     )
     after = LedgerCounters(
         posting=counters.posting + 1,

@@ -15,6 +15,7 @@ from typing import Protocol
 from prodcore.ledger.model import (
     CapacityLedgerEntry,
     GLEntry,
+    ItemApplication,
     ItemLedgerEntry,
     LotBalance,
     PostingSetup,
@@ -63,6 +64,27 @@ class LedgerReader(Protocol):
     def reversed_quantity(self, source: ValueSource, entry_no: int) -> Decimal:
         """How much of the item (``ValueSource.ITEM``) or capacity entry ``entry_no``
         has been reversed so far (zero if none)."""
+
+    def remaining_quantity(self, entry_no: int) -> Decimal:
+        """What the item entry ``entry_no`` still has open (base unit): an inbound
+        entry's units not yet applied to outbound entries (positive), or an outbound
+        entry's units not yet applied to inbound ones (negative: it drove inventory below
+        zero); zero for a closed or unknown entry."""
+
+    def item_applications(self, entry_no: int) -> list[ItemApplication]:
+        """The applications of the item entry ``entry_no`` (as outbound or inbound
+        entry), by outbound then inbound entry number."""
+
+    def open_entries(
+        self, item_no: str, location_code: str, inbound: bool
+    ) -> list[tuple[int, Decimal]]:
+        """The inbound (positive remaining quantity) or outbound (negative) item entries
+        of ``item_no`` at ``location_code`` still open: (entry number, remaining
+        quantity), in entry order."""
+
+    def inventory_value(self, item_no: str) -> Decimal:
+        """The value of ``item_no`` in inventory: the cost (actual and expected) of its
+        item value entries, at every location together."""
 
     def item_entry(self, entry_no: int) -> ItemLedgerEntry:
         """The item ledger entry ``entry_no``."""

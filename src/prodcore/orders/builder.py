@@ -333,6 +333,7 @@ class PostingBuilder:
         finished: bool = False,
         description: str = "",
         origin: EntryOrigin = EntryOrigin.ORDINARY,
+        operation_times: tuple[Decimal, Decimal] | None = None,
     ) -> int:
         """Append a new capacity ledger entry of this batch; returns its local number.
 
@@ -369,6 +370,7 @@ class PostingBuilder:
                 document_no=self.document_no,
                 description=description,
                 origin=origin,
+                operation_times=operation_times,
             )
         )
 

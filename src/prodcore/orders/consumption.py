@@ -3,7 +3,8 @@
 :mod:`prodcore.orders.picking`).
 
 Each posts an item ledger entry and its direct-cost value entry at the item's cost by
-costing method (:func:`~prodcore.ledger.posting.item_unit_cost`): consumption and
+costing method (:func:`~prodcore.ledger.posting.item_unit_cost`; what goes out of
+inventory at :func:`~prodcore.ledger.valuation.outbound_unit_cost`): consumption and
 by-products against the order's WIP, adjustments against Inventory Adjustment. A blocked
 item is refused (:class:`~prodcore.errors.BlockedError`); without negative inventory
 (setup) nothing may take more than is on hand at its location.
@@ -18,6 +19,7 @@ import attrs
 from prodcore.errors import BlockedError, InsufficientQuantityError, PrecisionError
 from prodcore.ledger.model import ItemEntryType
 from prodcore.ledger.posting import item_unit_cost, posted_quantity
+from prodcore.ledger.valuation import outbound_unit_cost
 from prodcore.masterdata import Item
 from prodcore.orders.bins import to_production_bin
 from prodcore.orders.builder import BY_PRODUCT, LEDGER_QUANTITY, PostingBuilder
@@ -125,7 +127,7 @@ def consume(
         ref,
         item.no,
         base_qty,
-        item_unit_cost(item),
+        outbound_unit_cost(b.ledger, item, location, base_qty, b.items[:-1]),
         sign=-1,
         order_id=order_id,
         order_line_no=line_no,
@@ -212,5 +214,10 @@ def adjust(b: PostingBuilder, al: AdjustmentLine) -> None:
         reason=al.reason,
         bin_code=al.bin_code,
     )
-    unit_cost = item_unit_cost(item) if al.unit_cost is None else al.unit_cost / per
+    if al.unit_cost is not None:
+        unit_cost = al.unit_cost / per
+    elif base_qty < 0:
+        unit_cost = outbound_unit_cost(b.ledger, item, location, -base_qty, b.items[:-1])
+    else:
+        unit_cost = item_unit_cost(item)
     b.item_value(ref, item.no, base_qty, unit_cost)

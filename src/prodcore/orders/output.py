@@ -79,6 +79,7 @@ def _book_operation(
     post_stop_time(
         b, op.type, op.no, op.work_center_no, jl.stop_time, unit, jl.stop_code, order=target
     )
+    op_times = (jl.setup_time.in_units(op.setup_time.unit), jl.run_time.in_units(op.run_time.unit))
     cap_ref = b.capacity_entry(
         op.type,
         op.no,
@@ -95,13 +96,14 @@ def _book_operation(
         finished=jl.finished,
         description=description,
         origin=origin,
+        operation_times=op_times,
     )
     op = attrs.evolve(
         op,
         output_quantity=op.output_quantity + jl.output_quantity,
         scrap_quantity=op.scrap_quantity + jl.scrap_quantity,
-        posted_setup_time=op.posted_setup_time + jl.setup_time.in_units(op.setup_time.unit),
-        posted_run_time=op.posted_run_time + jl.run_time.in_units(op.run_time.unit),
+        posted_setup_time=op.posted_setup_time + op_times[0],
+        posted_run_time=op.posted_run_time + op_times[1],
         status=RoutingStatus.FINISHED if jl.finished else RoutingStatus.IN_PROGRESS,
     )
     b.put_operation(order.id, line.line_no, op)

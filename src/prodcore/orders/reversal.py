@@ -35,6 +35,7 @@ from prodcore.orders.builder import LEDGER_QUANTITY, PostingBuilder, in_unit
 from prodcore.orders.model import ProductionOrder, RoutingStatus
 
 __all__ = [
+    "exact_share",
     "refuse_reversal_of_origin",
     "reversal_date",
     "reverse_capacity",
@@ -97,6 +98,22 @@ def share(amount: Decimal, done: Decimal, new: Decimal, total: Decimal, r: Round
     [Decimal('3.33'), Decimal('3.34'), Decimal('3.33')]
     """
     return r.apply(amount * new / total) - r.apply(amount * done / total)
+
+
+def exact_share(amount: Decimal, done: Decimal, new: Decimal, total: Decimal) -> Decimal:
+    """The part of ``amount`` between fractions done/total and new/total: each fraction's
+    amount is rounded to 0.00001 but the whole is ``amount`` itself, so the parts of
+    successive reversals add up to ``amount`` exactly.
+
+    >>> parts = [exact_share(Decimal(20), Decimal(n), Decimal(n + 1), Decimal(3)) for n in range(3)]
+    >>> parts, sum(parts) == 20
+    ([Decimal('6.66667'), Decimal('6.66666'), Decimal('6.66667')], True)
+    """
+
+    def upto(k: Decimal) -> Decimal:
+        return amount if k == total else LEDGER_QUANTITY.apply(amount * k / total)
+
+    return upto(new) - upto(done)
 
 
 def reverse_values(
@@ -176,6 +193,16 @@ def reverse_item(
     order = b.order(orig.order_id, command=command)
     line = order.line(orig.order_line_no)
     sign = -1 if orig.quantity > 0 else 1
+    if sign < 0:
+        # BC: the reversal is applied to this entry, so only its units still in
+        # inventory can go back, whatever the negative-inventory setting
+        remaining = b.ledger.remaining_quantity(entry_no)
+        if qty > remaining:
+            raise InsufficientQuantityError(
+                what=f"Remaining quantity of item ledger entry {entry_no} to reverse",
+                requested=qty,
+                available=remaining,
+            )
     if sign < 0 and not b.setup.allow_negative_inventory:
         on_hand = b.on_hand(orig.item_no, orig.location_code)
         if qty > on_hand:
@@ -285,6 +312,13 @@ def reverse_capacity(
         order = b.order(orig.order_id, command=command)
     reversed_qty = part(orig.quantity)
     exact = orig.quantity + orig.rounding_residual  # before rounding: the residual nets out
+    # the share of what the original added to its operation (the shares add up to it)
+    op_times = None
+    if orig.operation_times is not None:
+        op_times = (
+            exact_share(orig.operation_times[0], done, new, total),
+            exact_share(orig.operation_times[1], done, new, total),
+        )
     ref = b.add_capacity_entry(
         attrs.evolve(
             orig,
@@ -300,6 +334,7 @@ def reverse_capacity(
             applied_quantity=qty,
             posted_at=at,
             document_no=b.document_no,
+            operation_times=None if op_times is None else (-op_times[0], -op_times[1]),
         )
     )
     reverse_values(
@@ -319,6 +354,11 @@ def reverse_capacity(
         line = b.orders[order.id].line(orig.order_line_no)
         op = line.operation(orig.operation_no)
         setup_unit, run_unit = op.setup_time.unit, op.run_time.unit
+        if op_times is None:  # an entry stored before it kept its operation's times
+            op_times = (
+                -Duration(rev.setup_time, orig.time_unit).in_units(setup_unit),
+                -Duration(rev.run_time, orig.time_unit).in_units(run_unit),
+            )
         b.put_operation(
             order.id,
             line.line_no,
@@ -326,10 +366,8 @@ def reverse_capacity(
                 op,
                 output_quantity=op.output_quantity + rev.output_quantity,
                 scrap_quantity=op.scrap_quantity + rev.scrap_quantity,
-                posted_setup_time=op.posted_setup_time
-                + Duration(rev.setup_time, orig.time_unit).in_units(setup_unit),
-                posted_run_time=op.posted_run_time
-                + Duration(rev.run_time, orig.time_unit).in_units(run_unit),
+                posted_setup_time=op.posted_setup_time - op_times[0],
+                posted_run_time=op.posted_run_time - op_times[1],
                 status=RoutingStatus.IN_PROGRESS,
             ),
         )

@@ -80,6 +80,7 @@ from prodcore.scheduling.calendar import Holiday, ShopCalendar, one_shift_per_we
 
 __all__ = [
     "BinContract",
+    "ItemApplicationContract",
     "LedgerRepositoryContract",
     "MasterDataRepositoryContract",
     "OrderRepositoryContract",
@@ -1343,6 +1344,118 @@ class TrackingLedgerContract(_Base):
             assert uow.ledger.lot_on_hand("STEEL", "") == 0
 
 
+def _moves(*quantities: str, applies_to: int | None = None, location: str = "") -> PostingBatch:
+    """Adjustments of item ``BAR`` (no value, no G/L): one entry per signed quantity."""
+    entries = tuple(
+        ItemLedgerEntry(
+            -n,
+            ItemEntryType.POSITIVE_ADJUSTMENT
+            if Decimal(q) > 0
+            else ItemEntryType.NEGATIVE_ADJUSTMENT,
+            "BAR",
+            Decimal(q),
+            unit="PCS",
+            location_code=location,
+            applies_to_entry_no=applies_to,
+            posted_at=_AT,
+        )
+        for n, q in enumerate(quantities, start=1)
+    )
+    return PostingBatch.build(document_no="MOVE", posted_at=_AT, item_entries=entries)
+
+
+class ItemApplicationContract(_Base):
+    """The store applies each outbound item entry when a batch is appended: to the open
+    inbound entries of its item and location, oldest first, or (a reversal) to the entry
+    it reverses only; an inbound entry closes open outbound ones first. The remaining
+    quantity per entry and the applications read the same staged and committed."""
+
+    @staticmethod
+    def _applied(uow: UnitOfWork, entry_no: int) -> list[tuple[int, int, Decimal]]:
+        return [
+            (a.outbound_entry_no, a.inbound_entry_no, a.quantity)
+            for a in uow.ledger.item_applications(entry_no)
+        ]
+
+    def test_outbound_entries_take_the_oldest_open_units_first(
+        self, uow_factory: UowFactory
+    ) -> None:
+        with uow_factory() as uow:
+            uow.ledger.append(_moves("10", "10", "4", location="MAIN"))  # 3 is elsewhere
+            uow.ledger.append(_moves("4"))
+            uow.commit()
+        with uow_factory() as uow:
+            uow.ledger.append(_moves("-15", location="MAIN"))  # entry 5
+            staged = [uow.ledger.remaining_quantity(n) for n in (1, 2, 3, 4, 5)]
+            uow.commit()
+        with uow_factory() as uow:
+            assert [uow.ledger.remaining_quantity(n) for n in (1, 2, 3, 4, 5)] == staged
+            assert staged == [Decimal(q) for q in (0, 5, 4, 4, 0)]
+            assert self._applied(uow, 5) == [(5, 1, Decimal(10)), (5, 2, Decimal(5))]
+            assert self._applied(uow, 2) == [(5, 2, Decimal(5))]
+            assert uow.ledger.open_entries("BAR", "MAIN", True) == [
+                (2, Decimal(5)),
+                (3, Decimal(4)),
+            ]
+
+    def test_an_outbound_entry_with_nothing_open_waits_for_the_next_receipt(
+        self, uow_factory: UowFactory
+    ) -> None:
+        with uow_factory() as uow:
+            uow.ledger.append(_moves("-5"))
+            uow.commit()
+        with uow_factory() as uow:
+            assert uow.ledger.remaining_quantity(1) == -5
+            uow.ledger.append(_moves("8"))
+            assert uow.ledger.open_entries("BAR", "", True) == [(2, Decimal(3))]
+            uow.commit()
+        with uow_factory() as uow:
+            assert (uow.ledger.remaining_quantity(1), uow.ledger.remaining_quantity(2)) == (
+                Decimal(0),
+                Decimal(3),
+            )
+            assert self._applied(uow, 1) == [(1, 2, Decimal(5))]
+
+    def test_a_reversal_is_applied_to_the_entry_it_reverses_only(
+        self, uow_factory: UowFactory
+    ) -> None:
+        with uow_factory() as uow:
+            uow.ledger.append(_moves("10", "10"))
+            uow.ledger.append(_moves("-3", applies_to=2))
+            uow.commit()
+        with uow_factory() as uow:
+            assert [uow.ledger.remaining_quantity(n) for n in (1, 2, 3)] == [
+                Decimal(q) for q in (10, 7, 0)
+            ]
+            assert self._applied(uow, 3) == [(3, 2, Decimal(3))]
+
+    def test_inventory_value_adds_committed_and_staged_item_values(
+        self, uow_factory: UowFactory
+    ) -> None:
+        with uow_factory() as uow:
+            uow.ledger.append(sample_batch("2", "10.50"))  # consumption: -10.50
+            uow.commit()
+        with uow_factory() as uow:
+            uow.ledger.append(sample_batch("0.5", "2.25", reverses=1))
+            assert uow.ledger.inventory_value("STEEL") == Decimal("-8.25")
+            uow.commit()
+        with uow_factory() as uow:
+            assert uow.ledger.inventory_value("STEEL") == Decimal("-8.25")
+            assert uow.ledger.inventory_value("NONE") == 0
+
+    def test_rolled_back_applications_leave_nothing(self, uow_factory: UowFactory) -> None:
+        with uow_factory() as uow:
+            uow.ledger.append(_moves("10"))
+            uow.commit()
+        with uow_factory() as uow:
+            uow.ledger.append(_moves("-10"))
+            assert uow.ledger.remaining_quantity(1) == 0
+        with uow_factory() as uow:
+            assert uow.ledger.remaining_quantity(1) == 10
+            assert uow.ledger.item_applications(1) == []
+            assert uow.ledger.open_entries("BAR", "", True) == [(1, Decimal(10))]
+
+
 class StoreContract(
     MasterDataRepositoryContract,
     OrderRepositoryContract,
@@ -1351,5 +1464,6 @@ class StoreContract(
     SerializableDecisionContract,
     BinContract,
     TrackingLedgerContract,
+    ItemApplicationContract,
 ):
     """All contracts of a complete store."""
