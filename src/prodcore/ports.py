@@ -9,7 +9,7 @@ contract tests every adapter must pass. All errors are prodcore's own:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from types import TracebackType
 from typing import Protocol, Self
@@ -26,6 +26,7 @@ from prodcore.masterdata import (
     WorkCenter,
 )
 from prodcore.orders.model import OrderStatus, ProductionOrder
+from prodcore.scheduling.schedule import Allocation
 
 __all__ = [
     "LedgerRepository",
@@ -108,27 +109,27 @@ class MasterDataRepository(Protocol):
 class OrderRepository(Protocol):
     """Production orders with optimistic versions.
 
-    ``add`` stores a new order (its version must be 1); ``save`` stores a changed order
-    whose version is ``expected_version + 1`` and raises ``ConcurrencyError`` unless the
-    stored version is ``expected_version``. Hosts change orders through
-    :func:`~prodcore.app.handle` and read them here:
+        ``add`` stores a new order (its version must be 1); ``save`` stores a changed order
+        whose version is ``expected_version + 1`` and raises ``ConcurrencyError`` unless the
+        stored version is ``expected_version``. Hosts change orders through
+        :func:`~prodcore.app.handle` and read them here:
 
-    >>> import datetime as dt
-    >>> from prodcore.adapters import open_store
-    >>> from prodcore.orders.model import OrderStatus, ProductionOrder
-    >>> order = ProductionOrder("PO-1", OrderStatus.FIRM_PLANNED, "BIKE", "10",
-    ...                         due_date=dt.date(2026, 3, 9), version=1)
-    >>> with open_store("memory:") as new_uow:
-    ...     with new_uow() as uow:
-    ...         uow.orders.add(order)
-    ...         uow.commit()
-    ...     with new_uow() as uow:
-    ...         [o.id for o in uow.orders.list(status=OrderStatus.FIRM_PLANNED)]
-    ...         uow.orders.list(status=OrderStatus.RELEASED)
-    ...         uow.orders.get("PO-1").quantity
-    ['PO-1']
-    []
-    Decimal('10')
+        >>> import datetime as dt
+        >>> from prodcore.adapters import open_store
+        >>> from prodcore.orders.model import OrderStatus, ProductionOrder
+        >>> order = ProductionOrder("PO-1", OrderStatus.FIRM_PLANNED, "BIKE", "10",
+        ...                         due_date=dt.date(2026, 3, 9), version=1)
+        >>> with open_store("memory:") as new_uow:
+        ...     with new_uow() as uow:
+        ...         uow.orders.add(order)
+        ...         uow.commit()
+        ...     with new_uow() as uow:
+        ...         [o.id for o in uow.orders.list(status=OrderStatus.FIRM_PLANNED)]
+        ...         uow.orders.list(status=OrderStatus.RELEASED)
+        ...         uow.orders.get("PO-1").quantity
+        ['PO-1']
+        []
+        Decimal('10')
     """
 
     def get(self, order_id: str) -> ProductionOrder:
@@ -147,6 +148,15 @@ class OrderRepository(Protocol):
 
     def list(self, *, status: OrderStatus | None = None) -> list[ProductionOrder]:
         """Every order, or those in ``status``, by order id."""
+
+    def allocations(self, order_id: str | None = None) -> tuple[Allocation, ...]:
+        """The stored capacity allocations (BC: Prod. Order Capacity Need) of the order,
+        or of every order (by order id), as the schedule produced them."""
+
+    def put_allocations(self, order_id: str, allocations: Sequence[Allocation]) -> None:
+        """Replace the order's stored allocations (none: remove them);
+        :class:`~prodcore.errors.NotFoundError` if there is no such order. Deleting an
+        order removes its allocations."""
 
 
 class LedgerRepository(LedgerReader, Protocol):

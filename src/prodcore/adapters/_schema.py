@@ -170,6 +170,16 @@ MIGRATIONS: tuple[tuple[int, str, tuple[Statement, ...]], ...] = (
             *(stmt for table in _ENTRY_TABLES for stmt in _append_only(table)),
         ),
     ),
+    (
+        3,
+        "capacity allocations of scheduled orders",
+        (
+            """CREATE TABLE prodcore_allocations (
+                order_id {text_key} PRIMARY KEY,
+                doc TEXT NOT NULL
+            )""",
+        ),
+    ),
 )
 
 SCHEMA_VERSION = max(version for version, _, _ in MIGRATIONS)

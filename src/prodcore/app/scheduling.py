@@ -42,8 +42,9 @@ import attrs
 from prodcore.clock import MAX_SPAN_DAYS, Clock, checked_now
 from prodcore.commands import ScheduleOrder
 from prodcore.errors import InvalidTransitionError, InvalidValueError
+from prodcore.masterdata import CapacityType
 from prodcore.orders.model import OrderStatus, ProductionOrder
-from prodcore.ports import UnitOfWork
+from prodcore.ports import MasterDataRepository, UnitOfWork
 from prodcore.scheduling.calendar import Calendars, build_calendars
 from prodcore.scheduling.load import DEFAULT_STATUSES, LoadView, Period, load_view
 from prodcore.scheduling.schedule import (
@@ -56,7 +57,7 @@ from prodcore.scheduling.schedule import (
     schedule_orders,
 )
 
-__all__ = ["reschedule", "schedule", "store_load_view"]
+__all__ = ["due_timezone", "reschedule", "schedule", "store_load_view"]
 
 
 def _open_orders(uow: UnitOfWork) -> list[ProductionOrder]:
@@ -73,20 +74,59 @@ def _calendars(uow: UnitOfWork, start: dt.date, end: dt.date) -> Calendars:
 def _current_allocations(
     uow: UnitOfWork, orders: Iterable[ProductionOrder], calendars: Calendars
 ) -> tuple[Allocation, ...]:
-    """The load of already scheduled orders, re-derived from their stored start."""
-    scheduled = [o for o in orders if o.starting is not None]
-    if not scheduled:
-        return ()
-    result = schedule_orders(
-        scheduled,
-        uow.master_data,
-        calendars,
-        anchors={o.id: o.starting for o in scheduled if o.starting is not None},
-        direction=Direction.FORWARD,
-        update_operations=False,
-        remaining=True,
-    )
-    return result.allocations
+    """The load of the open ``orders``: their stored allocations, as their schedule made
+    them (a finite schedule split around booked time stays split). An order scheduled
+    before allocations were stored has its load re-derived forward from its start."""
+    stored: dict[str, list[Allocation]] = {}
+    for a in uow.orders.allocations():
+        stored.setdefault(a.order_id, []).append(a)
+    kept: list[Allocation] = []
+    unstored = []
+    for order in orders:
+        if order.id in stored:
+            # the order's status may have changed since (the load view filters by it)
+            kept.extend(attrs.evolve(a, status=order.status) for a in stored[order.id])
+        elif order.starting is not None:
+            unstored.append(order)
+    if unstored:
+        kept.extend(
+            schedule_orders(
+                unstored,
+                uow.master_data,
+                calendars,
+                anchors={o.id: o.starting for o in unstored if o.starting is not None},
+                direction=Direction.FORWARD,
+                update_operations=False,
+                remaining=True,
+            ).allocations
+        )
+    return tuple(kept)
+
+
+def due_timezone(order: ProductionOrder, md: MasterDataRepository) -> dt.tzinfo:
+    """The timezone of the shop calendar the order's last operation works by (the order
+    is due at the normal ending time there); UTC when it names no calendar.
+
+    >>> from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
+    >>> from prodcore.orders.model import OrderStatus, ProductionOrder
+    >>> with InMemoryUnitOfWork(InMemoryStore()) as uow:
+    ...     due_timezone(ProductionOrder("PO", OrderStatus.PLANNED, "X", 1,
+    ...                                  due_date=dt.date(2026, 1, 9)), uow.master_data)
+    datetime.timezone.utc
+    """
+    for line in order.lines:
+        if not line.operations:
+            continue
+        op = line.operations[-1]
+        if op.type is CapacityType.MACHINE_CENTER:
+            mc = md.machine_center(op.no)
+            code = mc.calendar_code or md.work_center(mc.work_center_no).calendar_code
+        else:
+            code = md.work_center(op.no).calendar_code
+        if code is not None:
+            return md.shop_calendar(code).timezone
+        break
+    return dt.UTC
 
 
 def reschedule(uow: UnitOfWork, command: ScheduleOrder, *, clock: Clock) -> ScheduleResult:
@@ -117,7 +157,9 @@ def schedule(
         if command.anchor is not None:
             anchor = command.anchor
         elif command.direction is Direction.BACKWARD:
-            anchor = due_anchor(order, setup.normal_ending_time, dt.UTC)
+            anchor = due_anchor(
+                order, setup.normal_ending_time, due_timezone(order, uow.master_data)
+            )
         else:
             anchor = checked_now(clock)
         days = dt.timedelta(days=command.horizon_days)
@@ -144,6 +186,7 @@ def schedule(
         uow.orders.save(
             attrs.evolve(result.order, version=order.version + 1), expected_version=order.version
         )
+        uow.orders.put_allocations(order.id, result.allocations)
         if commit:
             uow.commit()
     return attrs.evolve(result, orders=(attrs.evolve(result.order, version=order.version + 1),))
