@@ -109,27 +109,27 @@ class MasterDataRepository(Protocol):
 class OrderRepository(Protocol):
     """Production orders with optimistic versions.
 
-        ``add`` stores a new order (its version must be 1); ``save`` stores a changed order
-        whose version is ``expected_version + 1`` and raises ``ConcurrencyError`` unless the
-        stored version is ``expected_version``. Hosts change orders through
-        :func:`~prodcore.app.handle` and read them here:
+    ``add`` stores a new order (its version must be 1); ``save`` stores a changed order
+    whose version is ``expected_version + 1`` and raises ``ConcurrencyError`` unless the
+    stored version is ``expected_version``. Hosts change orders through
+    :func:`~prodcore.app.handle` and read them here:
 
-        >>> import datetime as dt
-        >>> from prodcore.adapters import open_store
-        >>> from prodcore.orders.model import OrderStatus, ProductionOrder
-        >>> order = ProductionOrder("PO-1", OrderStatus.FIRM_PLANNED, "BIKE", "10",
-        ...                         due_date=dt.date(2026, 3, 9), version=1)
-        >>> with open_store("memory:") as new_uow:
-        ...     with new_uow() as uow:
-        ...         uow.orders.add(order)
-        ...         uow.commit()
-        ...     with new_uow() as uow:
-        ...         [o.id for o in uow.orders.list(status=OrderStatus.FIRM_PLANNED)]
-        ...         uow.orders.list(status=OrderStatus.RELEASED)
-        ...         uow.orders.get("PO-1").quantity
-        ['PO-1']
-        []
-        Decimal('10')
+    >>> import datetime as dt
+    >>> from prodcore.adapters import open_store
+    >>> from prodcore.orders.model import OrderStatus, ProductionOrder
+    >>> order = ProductionOrder("PO-1", OrderStatus.FIRM_PLANNED, "BIKE", "10",
+    ...                         due_date=dt.date(2026, 3, 9), version=1)
+    >>> with open_store("memory:") as new_uow:
+    ...     with new_uow() as uow:
+    ...         uow.orders.add(order)
+    ...         uow.commit()
+    ...     with new_uow() as uow:
+    ...         [o.id for o in uow.orders.list(status=OrderStatus.FIRM_PLANNED)]
+    ...         uow.orders.list(status=OrderStatus.RELEASED)
+    ...         uow.orders.get("PO-1").quantity
+    ['PO-1']
+    []
+    Decimal('10')
     """
 
     def get(self, order_id: str) -> ProductionOrder:

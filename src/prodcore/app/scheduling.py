@@ -45,6 +45,7 @@ from prodcore.errors import InvalidTransitionError, InvalidValueError
 from prodcore.masterdata import CapacityType
 from prodcore.orders.model import OrderStatus, ProductionOrder
 from prodcore.ports import MasterDataRepository, UnitOfWork
+from prodcore.scheduling.allocations import remaining_allocations
 from prodcore.scheduling.calendar import Calendars, build_calendars
 from prodcore.scheduling.load import DEFAULT_STATUSES, LoadView, Period, load_view
 from prodcore.scheduling.schedule import (
@@ -75,7 +76,8 @@ def _current_allocations(
     uow: UnitOfWork, orders: Iterable[ProductionOrder], calendars: Calendars
 ) -> tuple[Allocation, ...]:
     """The load of the open ``orders``: their stored allocations, as their schedule made
-    them (a finite schedule split around booked time stays split). An order scheduled
+    them (a finite schedule split around booked time stays split), less the work posted
+    since. An order scheduled
     before allocations were stored has its load re-derived forward from its start."""
     stored: dict[str, list[Allocation]] = {}
     for a in uow.orders.allocations():
@@ -85,7 +87,8 @@ def _current_allocations(
     for order in orders:
         if order.id in stored:
             # the order's status may have changed since (the load view filters by it)
-            kept.extend(attrs.evolve(a, status=order.status) for a in stored[order.id])
+            left = remaining_allocations(order, stored[order.id], uow.master_data)
+            kept.extend(attrs.evolve(a, status=order.status) for a in left)
         elif order.starting is not None:
             unstored.append(order)
     if unstored:
