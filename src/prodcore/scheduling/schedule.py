@@ -79,6 +79,7 @@ __all__ = [
     "ScheduledOperation",
     "apply_schedule",
     "due_anchor",
+    "schedule_in_sequence",
     "schedule_order",
     "schedule_orders",
 ]
@@ -294,6 +295,8 @@ class _Engine:
         self.dates: dict[int, dt.date] = {}
         self.operations: list[ScheduledOperation] = []
         self.allocations: list[Allocation] = []
+        # placements committed for the order being scheduled (to undo when it fails)
+        self.journal: list[tuple[CentreKey, _Placement]] = []
 
     def need(self, op: Operation) -> _Need:
         key = (op.type, op.no)
@@ -603,14 +606,25 @@ class _Engine:
             return self.forward(cal, anchor, todo, need.rate)
         return self.backward(cal, anchor, todo, need.rate)
 
-    def commit(self, cal: CentreCalendar, placement: _Placement) -> None:
+    def commit(self, cal: CentreCalendar, placement: _Placement, sign: int = 1) -> None:
         if not self.finite:
             return
         booked = self.book.setdefault(cal.key, {})
         for i, _s, _e, amount in placement.segments:
-            booked[i] = booked.get(i, ZERO) + amount
+            booked[i] = booked.get(i, ZERO) + sign * amount
         for s, e, u in placement.usage:
-            self._use(cal.key, s, e, u)
+            self._use(cal.key, s, e, sign * u)
+        if sign > 0:
+            self.journal.append((cal.key, placement))
+
+    def undo(self, operations: int, allocations: int) -> None:
+        """Take back what the journal committed since it was cleared, and the operations
+        and allocations recorded after the given counts."""
+        for key, placement in reversed(self.journal):
+            self.commit(self.calendars.centres[key], placement, sign=-1)
+        self.journal.clear()
+        del self.operations[operations:]
+        del self.allocations[allocations:]
 
     def reserve(self, allocations: Iterable[Allocation], skip: set[str]) -> None:
         """Book existing allocations of other orders (finite capacity): their allocation
@@ -996,6 +1010,46 @@ def schedule_orders(
             )
         scheduled.append(_schedule_one(engine, order, anchor, direction, update_operations))
     return ScheduleResult(tuple(scheduled), tuple(engine.operations), tuple(engine.allocations))
+
+
+def schedule_in_sequence(
+    orders: Sequence[ProductionOrder],
+    md: MasterDataLookup,
+    calendars: Calendars,
+    *,
+    anchors: Mapping[str, dt.datetime],
+    direction: Direction = Direction.FORWARD,
+    mode: CapacityMode = CapacityMode.FINITE,
+    existing: Iterable[Allocation] = (),
+    horizon: dt.datetime | None = None,
+    remaining: bool = False,
+) -> tuple[ScheduleResult, tuple[str, ...]]:
+    """Like :func:`schedule_orders`, but an order for which no capacity is found is left
+    out (its partial bookings taken back) instead of failing the whole run: the result
+    and the ids of the orders left out, in sequence."""
+    engine = _Engine(calendars, md, mode, horizon, remaining)
+    ids = {o.id for o in orders}
+    if len(ids) != len(orders):
+        raise InvalidValueError(field="orders", value=len(orders), reason="order ids repeat")
+    if engine.finite:
+        engine.reserve(existing, ids)
+    scheduled = []
+    unplaced = []
+    for order in orders:
+        anchor = anchors.get(order.id)
+        if anchor is None:
+            raise InvalidValueError(
+                field="anchors", value=order.id, reason="no anchor for the order"
+            )
+        engine.journal.clear()
+        counts = len(engine.operations), len(engine.allocations)
+        try:
+            scheduled.append(_schedule_one(engine, order, anchor, direction, True))
+        except NoCapacityError:
+            engine.undo(*counts)
+            unplaced.append(order.id)
+    result = ScheduleResult(tuple(scheduled), tuple(engine.operations), tuple(engine.allocations))
+    return result, tuple(unplaced)
 
 
 def schedule_order(
