@@ -5,22 +5,23 @@ from __future__ import annotations
 import datetime as dt
 
 from prodcore.masterdata import WorkCenter
+from prodcore.orders.model import ProductionOrder
 from prodcore.scheduling.schedule import Direction
-from prodcore.scheduling.sequencing import SequenceRule, sequence_orders
+from prodcore.scheduling.sequencing import SequenceResult, SequenceRule, sequence_orders
 from prodcore.testing.shop import capacity, operation, routed_order
 
 MON = dt.datetime(2026, 1, 5, 8, tzinfo=dt.UTC)  # a Monday, 08:00
 MD, CALS = capacity([WorkCenter("M", calendar_code="S"), WorkCenter("P", calendar_code="S")])
 
 
-def _order(no: str, hours: int, due: dt.date, centre: str = "M") -> object:
+def _order(no: str, hours: int, due: dt.date, centre: str = "M") -> ProductionOrder:
     return routed_order(no, [operation("10", centre, run=hours * 60)], due=due)
 
 
-def _times(result: object) -> list[tuple[str, str, str, str]]:
+def _times(result: SequenceResult) -> list[tuple[str, str, str, str]]:
     return [
         (o.order_id, o.starting.isoformat()[5:16], o.ending.isoformat()[5:16], str(o.lateness))
-        for o in result.orders  # type: ignore[attr-defined]
+        for o in result.orders
     ]
 
 
