@@ -35,7 +35,7 @@ load per centre and period from every open order of the store.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import attrs
 
@@ -57,8 +57,17 @@ from prodcore.scheduling.schedule import (
     schedule_order,
     schedule_orders,
 )
+from prodcore.scheduling.sequencing import SequenceResult, SequenceRule, sequence_orders
 
-__all__ = ["due_timezone", "reschedule", "schedule", "store_load_view"]
+__all__ = [
+    "MovedOrder",
+    "ShopSchedule",
+    "due_timezone",
+    "reschedule",
+    "reschedule_shop",
+    "schedule",
+    "store_load_view",
+]
 
 
 def _open_orders(uow: UnitOfWork) -> list[ProductionOrder]:
@@ -220,3 +229,104 @@ def store_load_view(
             statuses=statuses,
             skip_empty=True,
         )
+
+
+@attrs.frozen
+class MovedOrder:
+    """An order whose dates a shop reschedule changed (``None``: it had none)."""
+
+    order_id: str
+    old_starting: dt.datetime | None
+    old_ending: dt.datetime | None
+    new_starting: dt.datetime
+    new_ending: dt.datetime
+
+
+@attrs.frozen
+class ShopSchedule:
+    """What :func:`reschedule_shop` did: the sequence (dates, lateness, orders that
+    cannot meet their due date), the orders that moved, and those kept in place because
+    work was posted on them."""
+
+    sequence: SequenceResult
+    moved: tuple[MovedOrder, ...]
+    kept: tuple[str, ...]
+
+
+def reschedule_shop(
+    uow: UnitOfWork,
+    *,
+    clock: Clock,
+    start: dt.datetime | None = None,
+    centres: Iterable[str] | None = None,
+    order_ids: Iterable[str] | None = None,
+    rule: SequenceRule = SequenceRule.DUE_DATE,
+    priorities: Mapping[str, int] | None = None,
+    direction: Direction = Direction.FORWARD,
+    horizon_days: int = 365,
+) -> ShopSchedule:
+    """Sequence and schedule finite the open orders of the store in one unit of work
+    (after a breakdown or a rush order): all of them, those with an operation on one of
+    ``centres`` (work or machine centre numbers), or those in ``order_ids``. Started
+    orders (with work posted) stay where they are and load the centres; so do the
+    orders not chosen. Each order is saved with its new dates and allocations; an order
+    for which no capacity is found keeps its dates, loses its allocations and is listed
+    in ``sequence.unplaced``. ``start`` defaults to the clock's now."""
+    if not 1 <= horizon_days <= MAX_SPAN_DAYS:
+        raise InvalidValueError(
+            field="horizon_days",
+            value=horizon_days,
+            reason=f"must be between 1 and {MAX_SPAN_DAYS}",
+        )
+    begin = checked_now(clock) if start is None else start
+    wanted_centres = None if centres is None else set(centres)
+    wanted_orders = None if order_ids is None else set(order_ids)
+    with uow:
+        open_orders = _open_orders(uow)
+        days = dt.timedelta(days=horizon_days)
+        first = min([begin.date(), *(o.starting.date() for o in open_orders if o.starting)])
+        calendars = _calendars(uow, first - dt.timedelta(days=1), (begin + days).date())
+
+        def chosen(order: ProductionOrder) -> bool:
+            if order.has_postings:
+                return False
+            if wanted_orders is not None and order.id not in wanted_orders:
+                return False
+            return wanted_centres is None or any(
+                op.no in wanted_centres or op.work_center_no in wanted_centres
+                for line in order.lines
+                for op in line.operations
+            )
+
+        moving = [o for o in open_orders if chosen(o)]
+        staying = [o for o in open_orders if not chosen(o)]
+        result = sequence_orders(
+            moving,
+            uow.master_data,
+            calendars,
+            start=begin,
+            rule=rule,
+            priorities=priorities,
+            direction=direction,
+            existing=_current_allocations(uow, staying, calendars),
+            ending_time=uow.master_data.setup.normal_ending_time,
+            horizon=begin + days if direction is Direction.FORWARD else begin,
+        )
+        before = {o.id: o for o in moving}
+        per_order: dict[str, list[Allocation]] = {}
+        for a in result.schedule.allocations:
+            per_order.setdefault(a.order_id, []).append(a)
+        moved = []
+        for new in result.schedule.orders:
+            old = before[new.id]
+            uow.orders.save(
+                attrs.evolve(new, version=old.version + 1), expected_version=old.version
+            )
+            uow.orders.put_allocations(new.id, per_order.get(new.id, ()))
+            assert new.starting is not None and new.ending is not None  # just scheduled
+            if (old.starting, old.ending) != (new.starting, new.ending):
+                moved.append(MovedOrder(new.id, old.starting, old.ending, new.starting, new.ending))
+        for order_id in result.unplaced:
+            uow.orders.put_allocations(order_id, ())
+        uow.commit()
+    return ShopSchedule(result, tuple(moved), tuple(o.id for o in staying if o.has_postings))
