@@ -57,7 +57,12 @@ from prodcore.scheduling.schedule import (
     schedule_order,
     schedule_orders,
 )
-from prodcore.scheduling.sequencing import SequenceResult, SequenceRule, sequence_orders
+from prodcore.scheduling.sequencing import (
+    SequencedOrder,
+    SequenceResult,
+    SequenceRule,
+    sequence_orders,
+)
 
 __all__ = [
     "MovedOrder",
@@ -66,6 +71,7 @@ __all__ = [
     "reschedule",
     "reschedule_shop",
     "schedule",
+    "scheduled_orders",
     "store_load_view",
 ]
 
@@ -330,3 +336,26 @@ def reschedule_shop(
             uow.orders.put_allocations(order_id, ())
         uow.commit()
     return ShopSchedule(result, tuple(moved), tuple(o.id for o in staying if o.has_postings))
+
+
+def scheduled_orders(uow: UnitOfWork) -> tuple[SequencedOrder, ...]:
+    """The open, scheduled orders of the store against their due moments (the due date
+    at the setup's normal ending time in the shop's timezone), by start then id."""
+    with uow:
+        md = uow.master_data
+        ending_time = md.setup.normal_ending_time
+        found = sorted(
+            (o for o in _open_orders(uow) if o.starting is not None and o.ending is not None),
+            key=lambda o: (o.starting, o.id),
+        )
+        return tuple(
+            SequencedOrder(
+                order_id=o.id,
+                position=i,
+                due=due_anchor(o, ending_time, due_timezone(o, md)),
+                starting=o.starting,
+                ending=o.ending,
+            )
+            for i, o in enumerate(found, 1)
+            if o.starting is not None and o.ending is not None
+        )
