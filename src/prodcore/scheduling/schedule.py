@@ -297,6 +297,8 @@ class _Engine:
         self.allocations: list[Allocation] = []
         # placements committed for the order being scheduled (to undo when it fails)
         self.journal: list[tuple[CentreKey, _Placement]] = []
+        # per centre: no capacity is left anywhere before this moment (finite, forward)
+        self.full_before: dict[CentreKey, int] = {}
 
     def need(self, op: Operation) -> _Need:
         key = (op.type, op.no)
@@ -467,13 +469,18 @@ class _Engine:
         factor = need.factor
         limit = self.horizon
         n, m = len(starts), len(times)
-        i = bisect_right(ends, t0)
-        k = bisect_right(times, t0) - 1
+        # no room anywhere before the centre's watermark: a scan from before it starts
+        # there, and moves it on to the first room it finds (many orders sequenced from
+        # one start would otherwise each walk the whole booked past: quadratic)
+        watermark = self.full_before.get(cal.key, starts[0] if n else t0)
+        from_watermark = t0 <= watermark
+        t = max(t0, watermark)
+        i = bisect_right(ends, t)
+        k = bisect_right(times, t) - 1
         remaining = amount
         segments: list[_Segment] = []
         usage: list[tuple[int, int, Decimal]] = []
         own = ZERO  # taken by this operation in entry i
-        t = t0
         while i < n:
             entry_end = ends[i]
             if limit is not None:
@@ -489,6 +496,9 @@ class _Engine:
                 k += 1
             e = min(entry_end, times[k + 1]) if k + 1 < m else entry_end
             u = min(need.capacity_used, caps[i] - levels[k])
+            if u > 0 and from_watermark and effs[i] - booked.get(i, ZERO) > 0:
+                self.full_before[cal.key] = s
+                from_watermark = False
             if u > 0:
                 rate = u * factor
                 w = e - s
@@ -622,6 +632,7 @@ class _Engine:
         and allocations recorded after the given counts."""
         for key, placement in reversed(self.journal):
             self.commit(self.calendars.centres[key], placement, sign=-1)
+            self.full_before.pop(key, None)  # the capacity given back may be before it
         self.journal.clear()
         del self.operations[operations:]
         del self.allocations[allocations:]
