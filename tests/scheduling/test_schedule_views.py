@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import io
 import json
+import runpy
 from pathlib import Path
 
 import pytest
@@ -97,12 +97,8 @@ def test_the_gantt_marks_late_orders_and_due_dates() -> None:
 
 
 def test_the_sequencing_benchmark_runs_at_smoke_size(capsys: pytest.CaptureFixture[str]) -> None:
-    path = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_sequencing.py"
-    spec = importlib.util.spec_from_file_location("bench_sequencing", path)
-    assert spec is not None and spec.loader is not None
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
-    assert bench.main(["20", "40"]) == 0
+    bench = runpy.run_path(str(Path(__file__).parents[2] / "benchmarks" / "bench_sequencing.py"))
+    assert bench["main"](["20", "40"]) == 0
     printed = capsys.readouterr().out
     assert "40 orders x 5 ops, 50 centres" in printed
     assert "ratio 20 -> 40" in printed

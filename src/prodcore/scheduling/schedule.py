@@ -1007,20 +1007,45 @@ def schedule_orders(
     operations take no time, others their remaining setup and quantity.
     """
     engine = _Engine(calendars, md, mode, horizon, remaining)
+    return _schedule_many(engine, orders, anchors, direction, existing, update_operations)[0]
+
+
+def _schedule_many(
+    engine: _Engine,
+    orders: Sequence[ProductionOrder],
+    anchors: Mapping[str, dt.datetime],
+    direction: Direction,
+    existing: Iterable[Allocation],
+    update_operations: bool,
+    *,
+    leave_out: bool = False,
+) -> tuple[ScheduleResult, tuple[str, ...]]:
+    """Schedule ``orders`` in sequence on one engine; with ``leave_out`` an order that
+    finds no capacity is taken back and listed instead of failing the run."""
     ids = {o.id for o in orders}
     if len(ids) != len(orders):
         raise InvalidValueError(field="orders", value=len(orders), reason="order ids repeat")
     if engine.finite:
         engine.reserve(existing, ids)
     scheduled = []
+    unplaced = []
     for order in orders:
         anchor = anchors.get(order.id)
         if anchor is None:
             raise InvalidValueError(
                 field="anchors", value=order.id, reason="no anchor for the order"
             )
-        scheduled.append(_schedule_one(engine, order, anchor, direction, update_operations))
-    return ScheduleResult(tuple(scheduled), tuple(engine.operations), tuple(engine.allocations))
+        engine.journal.clear()
+        counts = len(engine.operations), len(engine.allocations)
+        try:
+            scheduled.append(_schedule_one(engine, order, anchor, direction, update_operations))
+        except NoCapacityError:
+            if not leave_out:
+                raise
+            engine.undo(*counts)
+            unplaced.append(order.id)
+    result = ScheduleResult(tuple(scheduled), tuple(engine.operations), tuple(engine.allocations))
+    return result, tuple(unplaced)
 
 
 def schedule_in_sequence(
@@ -1039,28 +1064,7 @@ def schedule_in_sequence(
     out (its partial bookings taken back) instead of failing the whole run: the result
     and the ids of the orders left out, in sequence."""
     engine = _Engine(calendars, md, mode, horizon, remaining)
-    ids = {o.id for o in orders}
-    if len(ids) != len(orders):
-        raise InvalidValueError(field="orders", value=len(orders), reason="order ids repeat")
-    if engine.finite:
-        engine.reserve(existing, ids)
-    scheduled = []
-    unplaced = []
-    for order in orders:
-        anchor = anchors.get(order.id)
-        if anchor is None:
-            raise InvalidValueError(
-                field="anchors", value=order.id, reason="no anchor for the order"
-            )
-        engine.journal.clear()
-        counts = len(engine.operations), len(engine.allocations)
-        try:
-            scheduled.append(_schedule_one(engine, order, anchor, direction, True))
-        except NoCapacityError:
-            engine.undo(*counts)
-            unplaced.append(order.id)
-    result = ScheduleResult(tuple(scheduled), tuple(engine.operations), tuple(engine.allocations))
-    return result, tuple(unplaced)
+    return _schedule_many(engine, orders, anchors, direction, existing, True, leave_out=True)
 
 
 def schedule_order(
