@@ -546,6 +546,14 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     trace_p.add_argument("--serial", default="", help="the serial number")
     trace_p.add_argument("--item", default=None, help="the item (default: every tracked item)")
     trace_p.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    schedule_p = sub.add_parser("schedule", help="the open orders' schedule against due dates")
+    schedule_p.add_argument("--store", required=True, help="a store URL or a SQLite file path")
+    schedule_p.add_argument(
+        "--reschedule",
+        action="store_true",
+        help="first sequence all open orders finite by due date from now (saved in the store)",
+    )
+    schedule_p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     serve_p = sub.add_parser("serve", help="serve a store over HTTP (prodcore[service])")
     serve_p.add_argument("--store", required=True, help="a store URL or a SQLite file path")
     serve_p.add_argument("--host", default="127.0.0.1", help="address to listen on")
@@ -592,6 +600,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             return 0
         if args.command == "trace":
             return _trace(args, out)
+        if args.command == "schedule":
+            return _schedule(args, out)
         if args.command == "verify":
             with _open_existing_store(args.store) as uow_factory:
                 report = verify(uow_factory)
@@ -612,6 +622,26 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     except ProdcoreError as err:
         _error(err)
         return 1
+
+
+def _schedule(args: argparse.Namespace, out: TextIO) -> int:
+    """``prodcore schedule``: the open orders' schedule as a table (or JSON)."""
+    from prodcore.app.scheduling import reschedule_shop, scheduled_orders
+    from prodcore.clock import SystemClock
+    from prodcore.reports.gantt import render_schedule_table, schedule_json
+
+    with _open_existing_store(args.store) as uow_factory:
+        if args.reschedule:
+            reschedule_shop(uow_factory(), clock=SystemClock())
+        orders = scheduled_orders(uow_factory())
+    late = [o.order_id for o in orders if o.late]
+    if args.json:
+        json.dump({"orders": schedule_json(orders), "late": late}, out, indent=2)
+        out.write("\n")
+    else:
+        out.write(render_schedule_table(orders) + "\n")
+        out.write(f"\n{len(late)} late order(s){': ' + ', '.join(late) if late else ''}.\n")
+    return 0
 
 
 @contextlib.contextmanager

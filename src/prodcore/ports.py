@@ -9,7 +9,7 @@ contract tests every adapter must pass. All errors are prodcore's own:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from types import TracebackType
 from typing import Protocol, Self
@@ -27,6 +27,7 @@ from prodcore.masterdata import (
     WorkCenter,
 )
 from prodcore.orders.model import OrderStatus, ProductionOrder
+from prodcore.scheduling.schedule import Allocation
 
 __all__ = [
     "LedgerRepository",
@@ -156,6 +157,15 @@ class OrderRepository(Protocol):
 
     def list(self, *, status: OrderStatus | None = None) -> list[ProductionOrder]:
         """Every order, or those in ``status``, by order id."""
+
+    def allocations(self, order_id: str | None = None) -> tuple[Allocation, ...]:
+        """The stored capacity allocations (BC: Prod. Order Capacity Need) of the order,
+        or of every order (by order id), as the schedule produced them."""
+
+    def put_allocations(self, order_id: str, allocations: Sequence[Allocation]) -> None:
+        """Replace the order's stored allocations (none: remove them);
+        :class:`~prodcore.errors.NotFoundError` if there is no such order. Deleting an
+        order removes its allocations."""
 
 
 class LedgerRepository(LedgerReader, Protocol):

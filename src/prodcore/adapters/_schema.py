@@ -284,6 +284,16 @@ MIGRATIONS: tuple[tuple[int, str, tuple[Statement, ...]], ...] = (
             _backfill_applications,
         ),
     ),
+    (
+        6,
+        "capacity allocations of scheduled orders",
+        (
+            """CREATE TABLE prodcore_allocations (
+                order_id {text_key} PRIMARY KEY,
+                doc TEXT NOT NULL
+            )""",
+        ),
+    ),
 )
 
 SCHEMA_VERSION = max(version for version, _, _ in MIGRATIONS)

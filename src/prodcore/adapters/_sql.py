@@ -73,6 +73,7 @@ from prodcore.masterdata import (
 from prodcore.numbers import ZERO
 from prodcore.orders.model import OrderStatus, ProductionOrder
 from prodcore.ports import MasterDataRecord
+from prodcore.scheduling.schedule import Allocation
 from prodcore.serialization import dumps, loads
 
 __all__ = [
@@ -281,6 +282,15 @@ class _Committed(Committed):
             )
         decode = self._store.decoded_orders.get
         return [decode(doc, ProductionOrder) for _, doc in sorted(rows)]
+
+    def allocations(self, order_id: str | None) -> tuple[Allocation, ...]:
+        if order_id is None:
+            rows = self._query("SELECT order_id, doc FROM prodcore_allocations")
+        else:
+            rows = self._query(
+                "SELECT order_id, doc FROM prodcore_allocations WHERE order_id = ?", (order_id,)
+            )
+        return tuple(a for _, doc in sorted(rows) for a in loads(doc, tuple[Allocation, ...]))
 
     def record(self, kind: type, no: str) -> MasterDataRecord | None:
         rows = self._query(
@@ -585,8 +595,20 @@ class SqlUnitOfWork(StagingUnitOfWork):
         check_reads(self.reads, _Committed(self.store, tx.query))
         self._flush_master(tx)
         self._flush_orders(tx)
+        self._flush_allocations(tx)
         self._flush_ledger(tx)
         tx.commit()
+
+    def _flush_allocations(self, tx: Tx) -> None:
+        for order_id, allocations in sorted(self._orders.staged_allocations.items()):
+            if allocations:
+                tx.execute(
+                    "INSERT INTO prodcore_allocations (order_id, doc) VALUES (?, ?) "
+                    "ON CONFLICT (order_id) DO UPDATE SET doc = excluded.doc",
+                    (order_id, dumps(allocations)),
+                )
+            else:
+                tx.execute("DELETE FROM prodcore_allocations WHERE order_id = ?", (order_id,))
 
     def _flush_master(self, tx: Tx) -> None:
         master = self._master

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import abc
 import datetime as dt
+import itertools
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -54,6 +55,7 @@ from prodcore.masterdata import CapacityType, ManufacturingSetup
 from prodcore.numbers import ZERO
 from prodcore.orders.model import OrderStatus, ProductionOrder
 from prodcore.ports import MasterDataRecord
+from prodcore.scheduling.schedule import Allocation
 
 __all__ = [
     "Committed",
@@ -99,6 +101,10 @@ class Committed(abc.ABC):
     @abc.abstractmethod
     def orders(self, status: OrderStatus | None) -> list[ProductionOrder]:
         """Sorted by id."""
+
+    @abc.abstractmethod
+    def allocations(self, order_id: str | None) -> tuple[Allocation, ...]:
+        """The stored allocations of the order, or of every order (by order id)."""
 
     @abc.abstractmethod
     def record(self, kind: type, no: str) -> MasterDataRecord | None: ...
@@ -324,6 +330,7 @@ class StagedOrders:
         self._reads = reads
         self.staged: dict[str, ProductionOrder | None] = {}  # None: deleted
         self.read_versions: dict[str, int] = {}  # stored version when first written (0: none)
+        self.staged_allocations: dict[str, tuple[Allocation, ...]] = {}  # (): removed
 
     def _current(self, order_id: str) -> ProductionOrder | None:
         if order_id in self.staged:
@@ -385,6 +392,7 @@ class StagedOrders:
         _check_version("expected_version", expected_version)
         self._check(order_id, expected_version)
         self.staged[order_id] = None
+        self.staged_allocations[order_id] = ()
 
     def list(self, *, status: OrderStatus | None = None) -> list[ProductionOrder]:
         if status is not None and not isinstance(status, OrderStatus):
@@ -398,6 +406,34 @@ class StagedOrders:
             for _, o in sorted(merged.items())
             if o is not None and (status is None or o.status is status)
         ]
+
+    def allocations(self, order_id: str | None = None) -> tuple[Allocation, ...]:
+        if order_id is not None:
+            _check_str(_ORDER, order_id)
+            staged = self.staged_allocations.get(order_id)
+            if staged is not None:
+                return staged
+        committed = self._reads.note(
+            ("allocations", order_id), self._committed.allocations(order_id)
+        )
+        if order_id is not None:
+            return committed
+        # committed allocations come by order id, each order's together
+        merged = {k: tuple(g) for k, g in itertools.groupby(committed, lambda a: a.order_id)}
+        merged.update(self.staged_allocations)
+        return tuple(a for _, found in sorted(merged.items()) for a in found)
+
+    def put_allocations(self, order_id: str, allocations: Sequence[Allocation]) -> None:
+        if self._current(_check_str(_ORDER, order_id)) is None:
+            raise NotFoundError(kind=_ORDER, key=order_id)
+        kept = tuple(allocations)
+        for a in kept:
+            record: object = a  # callers outside mypy may pass anything
+            if not isinstance(record, Allocation) or record.order_id != order_id:
+                raise InvalidValueError(
+                    field="allocations", value=a, reason=f"not an Allocation of {order_id}"
+                )
+        self.staged_allocations[order_id] = kept
 
 
 def _is_int(value: object) -> bool:
@@ -715,6 +751,7 @@ class StagingUnitOfWork(StagedUnitOfWork):
             self._master.staged
             or self._master.staged_setup
             or self._orders.staged
+            or self._orders.staged_allocations
             or ledger.staged_batches
             or ledger.staged_keys
             or ledger.staged_setup

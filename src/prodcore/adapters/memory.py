@@ -52,6 +52,7 @@ from prodcore.ledger.model import (
 from prodcore.masterdata import ManufacturingSetup
 from prodcore.orders.model import OrderStatus, ProductionOrder
 from prodcore.ports import MasterDataRecord
+from prodcore.scheduling.schedule import Allocation
 
 __all__ = ["InMemoryStore", "InMemoryUnitOfWork"]
 
@@ -69,6 +70,7 @@ class InMemoryStore:
     idempotency: dict[str, IdempotencyRecord] = attrs.field(factory=dict)
     posting_setup: PostingSetup = attrs.field(factory=PostingSetup)
     numbering: NumberingGuard = attrs.field(factory=lambda: NumberingGuard(share_in_thread=True))
+    allocations: dict[str, tuple[Allocation, ...]] = attrs.field(factory=dict)
 
 
 class _Committed(Committed):
@@ -87,6 +89,12 @@ class _Committed(Committed):
         return [
             o for _, o in sorted(self._store.orders.items()) if status is None or o.status is status
         ]
+
+    def allocations(self, order_id: str | None) -> tuple[Allocation, ...]:
+        found = self._store.allocations
+        if order_id is not None:
+            return found.get(order_id, ())
+        return tuple(a for _, kept in sorted(found.items()) for a in kept)
 
     def record(self, kind: type, no: str) -> MasterDataRecord | None:
         return self._store.master.get((kind, no))
@@ -255,6 +263,11 @@ class InMemoryUnitOfWork(StagingUnitOfWork):
                     store.orders.pop(order_id, None)
                 else:
                     store.orders[order_id] = maybe_order
+            for order_id, allocations in self._orders.staged_allocations.items():
+                if allocations:
+                    store.allocations[order_id] = allocations
+                else:
+                    store.allocations.pop(order_id, None)
             for batch in ledger.staged_batches:
                 store.ledger.apply(batch)
             if ledger.counters is not None:

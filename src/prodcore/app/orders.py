@@ -259,3 +259,5 @@ def _save(uow: UnitOfWork, before: ProductionOrder | None, after: ProductionOrde
         uow.orders.delete(before.id, expected_version=before.version)
     elif before is not None and after is not None:
         uow.orders.save(after, expected_version=before.version)
+        if after.status is OrderStatus.FINISHED:  # a finished order needs no capacity
+            uow.orders.put_allocations(after.id, ())

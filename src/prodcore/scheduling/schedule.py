@@ -79,6 +79,7 @@ __all__ = [
     "ScheduledOperation",
     "apply_schedule",
     "due_anchor",
+    "schedule_in_sequence",
     "schedule_order",
     "schedule_orders",
 ]
@@ -294,6 +295,10 @@ class _Engine:
         self.dates: dict[int, dt.date] = {}
         self.operations: list[ScheduledOperation] = []
         self.allocations: list[Allocation] = []
+        # placements committed for the order being scheduled (to undo when it fails)
+        self.journal: list[tuple[CentreKey, _Placement]] = []
+        # per centre: no capacity is left anywhere before this moment (finite, forward)
+        self.full_before: dict[CentreKey, int] = {}
 
     def need(self, op: Operation) -> _Need:
         key = (op.type, op.no)
@@ -464,13 +469,18 @@ class _Engine:
         factor = need.factor
         limit = self.horizon
         n, m = len(starts), len(times)
-        i = bisect_right(ends, t0)
-        k = bisect_right(times, t0) - 1
+        # no room anywhere before the centre's watermark: a scan from before it starts
+        # there, and moves it on to the first room it finds (many orders sequenced from
+        # one start would otherwise each walk the whole booked past: quadratic)
+        watermark = self.full_before.get(cal.key, starts[0] if n else t0)
+        from_watermark = t0 <= watermark
+        t = max(t0, watermark)
+        i = bisect_right(ends, t)
+        k = bisect_right(times, t) - 1
         remaining = amount
         segments: list[_Segment] = []
         usage: list[tuple[int, int, Decimal]] = []
         own = ZERO  # taken by this operation in entry i
-        t = t0
         while i < n:
             entry_end = ends[i]
             if limit is not None:
@@ -486,6 +496,9 @@ class _Engine:
                 k += 1
             e = min(entry_end, times[k + 1]) if k + 1 < m else entry_end
             u = min(need.capacity_used, caps[i] - levels[k])
+            if u > 0 and from_watermark and effs[i] - booked.get(i, ZERO) > 0:
+                self.full_before[cal.key] = s
+                from_watermark = False
             if u > 0:
                 rate = u * factor
                 w = e - s
@@ -603,14 +616,26 @@ class _Engine:
             return self.forward(cal, anchor, todo, need.rate)
         return self.backward(cal, anchor, todo, need.rate)
 
-    def commit(self, cal: CentreCalendar, placement: _Placement) -> None:
+    def commit(self, cal: CentreCalendar, placement: _Placement, sign: int = 1) -> None:
         if not self.finite:
             return
         booked = self.book.setdefault(cal.key, {})
         for i, _s, _e, amount in placement.segments:
-            booked[i] = booked.get(i, ZERO) + amount
+            booked[i] = booked.get(i, ZERO) + sign * amount
         for s, e, u in placement.usage:
-            self._use(cal.key, s, e, u)
+            self._use(cal.key, s, e, sign * u)
+        if sign > 0:
+            self.journal.append((cal.key, placement))
+
+    def undo(self, operations: int, allocations: int) -> None:
+        """Take back what the journal committed since it was cleared, and the operations
+        and allocations recorded after the given counts."""
+        for key, placement in reversed(self.journal):
+            self.commit(self.calendars.centres[key], placement, sign=-1)
+            self.full_before.pop(key, None)  # the capacity given back may be before it
+        self.journal.clear()
+        del self.operations[operations:]
+        del self.allocations[allocations:]
 
     def reserve(self, allocations: Iterable[Allocation], skip: set[str]) -> None:
         """Book existing allocations of other orders (finite capacity): their allocation
@@ -982,20 +1007,64 @@ def schedule_orders(
     operations take no time, others their remaining setup and quantity.
     """
     engine = _Engine(calendars, md, mode, horizon, remaining)
+    return _schedule_many(engine, orders, anchors, direction, existing, update_operations)[0]
+
+
+def _schedule_many(
+    engine: _Engine,
+    orders: Sequence[ProductionOrder],
+    anchors: Mapping[str, dt.datetime],
+    direction: Direction,
+    existing: Iterable[Allocation],
+    update_operations: bool,
+    *,
+    leave_out: bool = False,
+) -> tuple[ScheduleResult, tuple[str, ...]]:
+    """Schedule ``orders`` in sequence on one engine; with ``leave_out`` an order that
+    finds no capacity is taken back and listed instead of failing the run."""
     ids = {o.id for o in orders}
     if len(ids) != len(orders):
         raise InvalidValueError(field="orders", value=len(orders), reason="order ids repeat")
     if engine.finite:
         engine.reserve(existing, ids)
     scheduled = []
+    unplaced = []
     for order in orders:
         anchor = anchors.get(order.id)
         if anchor is None:
             raise InvalidValueError(
                 field="anchors", value=order.id, reason="no anchor for the order"
             )
-        scheduled.append(_schedule_one(engine, order, anchor, direction, update_operations))
-    return ScheduleResult(tuple(scheduled), tuple(engine.operations), tuple(engine.allocations))
+        engine.journal.clear()
+        counts = len(engine.operations), len(engine.allocations)
+        try:
+            scheduled.append(_schedule_one(engine, order, anchor, direction, update_operations))
+        except NoCapacityError:
+            if not leave_out:
+                raise
+            engine.undo(*counts)
+            unplaced.append(order.id)
+    result = ScheduleResult(tuple(scheduled), tuple(engine.operations), tuple(engine.allocations))
+    return result, tuple(unplaced)
+
+
+def schedule_in_sequence(
+    orders: Sequence[ProductionOrder],
+    md: MasterDataLookup,
+    calendars: Calendars,
+    *,
+    anchors: Mapping[str, dt.datetime],
+    direction: Direction = Direction.FORWARD,
+    mode: CapacityMode = CapacityMode.FINITE,
+    existing: Iterable[Allocation] = (),
+    horizon: dt.datetime | None = None,
+    remaining: bool = False,
+) -> tuple[ScheduleResult, tuple[str, ...]]:
+    """Like :func:`schedule_orders`, but an order for which no capacity is found is left
+    out (its partial bookings taken back) instead of failing the whole run: the result
+    and the ids of the orders left out, in sequence."""
+    engine = _Engine(calendars, md, mode, horizon, remaining)
+    return _schedule_many(engine, orders, anchors, direction, existing, True, leave_out=True)
 
 
 def schedule_order(

@@ -77,8 +77,10 @@ from prodcore.orders.model import (
 )
 from prodcore.ports import MasterDataRecord, UnitOfWork
 from prodcore.scheduling.calendar import Holiday, ShopCalendar, one_shift_per_weekday
+from prodcore.scheduling.schedule import Allocation, CapacityMode, Direction
 
 __all__ = [
+    "AllocationRepositoryContract",
     "BinContract",
     "ItemApplicationContract",
     "LedgerRepositoryContract",
@@ -1456,6 +1458,167 @@ class ItemApplicationContract(_Base):
             assert uow.ledger.open_entries("BAR", "", True) == [(1, Decimal(10))]
 
 
+def _allocation(
+    order_id: str = "PO-1", hour: int = 8, run: Decimal | str = "60.00000"
+) -> Allocation:
+    start = dt.datetime(2026, 3, 2, hour, tzinfo=dt.UTC)
+    return Allocation(
+        order_id=order_id,
+        status=OrderStatus.RELEASED,
+        line_no=10000,
+        operation_no="10",
+        type=CapacityType.WORK_CENTER,
+        no="WC-1",
+        work_center_no="WC-1",
+        date=start.date(),
+        starting=start,
+        ending=start + dt.timedelta(hours=1),
+        setup=Decimal("0"),
+        run=Decimal(run),
+    )
+
+
+class AllocationRepositoryContract(_Base):
+    """Stored capacity allocations (``uow.orders.allocations``/``put_allocations``):
+    kept per order as written, replaced whole, removed with the order, and the finite
+    schedule of a store never double-books a centre."""
+
+    def test_allocations_round_trip_equal_and_in_order(self, uow_factory: UowFactory) -> None:
+        self.add(uow_factory, sample_order("PO-1"), sample_order("PO-2"))
+        first = (_allocation("PO-1", 9), _allocation("PO-1", 8, "30.50000"))
+        with uow_factory() as uow:
+            uow.orders.put_allocations("PO-2", (_allocation("PO-2"),))
+            uow.orders.put_allocations("PO-1", first)
+            assert uow.orders.allocations("PO-1") == first
+            uow.commit()
+        with uow_factory() as uow:
+            assert uow.orders.allocations("PO-1") == first
+            assert str(uow.orders.allocations("PO-1")[1].run) == "30.50000"
+            assert uow.orders.allocations() == (*first, _allocation("PO-2"))
+            assert uow.orders.allocations("PO-3") == ()
+
+    def test_put_replaces_and_empty_removes(self, uow_factory: UowFactory) -> None:
+        self.add(uow_factory, sample_order("PO-1"))
+        with uow_factory() as uow:
+            uow.orders.put_allocations("PO-1", (_allocation(), _allocation(hour=9)))
+            uow.commit()
+        with uow_factory() as uow:
+            uow.orders.put_allocations("PO-1", (_allocation(hour=10),))
+            uow.commit()
+        with uow_factory() as uow:
+            assert uow.orders.allocations("PO-1") == (_allocation(hour=10),)
+            uow.orders.put_allocations("PO-1", ())
+            assert uow.orders.allocations() == ()
+            uow.commit()
+        with uow_factory() as uow:
+            assert uow.orders.allocations("PO-1") == ()
+
+    def test_uncommitted_allocations_are_rolled_back(self, uow_factory: UowFactory) -> None:
+        self.add(uow_factory, sample_order("PO-1"))
+        with uow_factory() as uow:
+            uow.orders.put_allocations("PO-1", (_allocation(),))
+        with uow_factory() as uow:
+            assert uow.orders.allocations() == ()
+
+    def test_refusals_change_nothing(self, uow_factory: UowFactory) -> None:
+        self.add(uow_factory, sample_order("PO-1"))
+        with uow_factory() as uow:
+            with pytest.raises(NotFoundError):
+                uow.orders.put_allocations("PO-9", (_allocation("PO-9"),))
+            with pytest.raises(InvalidValueError):
+                uow.orders.put_allocations("PO-1", (_allocation("PO-2"),))
+            with pytest.raises(InvalidValueError):
+                uow.orders.put_allocations("PO-1", ("not an allocation",))  # type: ignore[arg-type]
+            uow.commit()
+        with uow_factory() as uow:
+            assert uow.orders.allocations() == ()
+
+    def test_deleting_the_order_removes_its_allocations(self, uow_factory: UowFactory) -> None:
+        self.add(uow_factory, sample_order("PO-1"))
+        with uow_factory() as uow:
+            uow.orders.put_allocations("PO-1", (_allocation(),))
+            uow.commit()
+        with uow_factory() as uow:
+            uow.orders.delete("PO-1", expected_version=1)
+            uow.commit()
+        self.add(uow_factory, sample_order("PO-1"))
+        with uow_factory() as uow:
+            assert uow.orders.allocations("PO-1") == ()
+
+    def test_allocations_read_then_changed_by_a_rival_refuse_the_commit(
+        self, uow_factory: UowFactory
+    ) -> None:
+        self.add(uow_factory, sample_order("PO-1"), sample_order("PO-2"))
+        with uow_factory() as uow:
+            assert uow.orders.allocations() == ()
+            with uow_factory() as rival:
+                rival.orders.put_allocations("PO-2", (_allocation("PO-2"),))
+                rival.commit()
+            uow.orders.put_allocations("PO-1", (_allocation(),))
+            with pytest.raises(ConcurrencyError):
+                uow.commit()
+        with uow_factory() as uow:
+            assert uow.orders.allocations() == (_allocation("PO-2"),)
+
+    def test_finite_schedules_through_the_store_never_double_book(
+        self, uow_factory: UowFactory
+    ) -> None:
+        """08-16 calendar, 60 min a unit: X (7 units from Mon 09:00) fills Mon 09-16; Y
+        (2 units, finite from Mon 08:00) takes Mon 08-09 and Tue 08-09; Z (1 unit, finite
+        from Mon 08:00) goes to Tue 09-10, not on top of Y."""
+        from prodcore.app import handle, put_master_data, store_load_view
+        from prodcore.clock import FixedClock
+        from prodcore.commands import ScheduleOrder
+        from prodcore.orders.lifecycle import CreateOrder
+
+        monday = dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC)
+        clock = FixedClock(monday)
+        put_master_data(
+            uow_factory(),
+            [
+                ShopCalendar("DAY", shifts=one_shift_per_weekday(dt.time(8), dt.time(16))),
+                WorkCenter("SAW", calendar_code="DAY"),
+                Routing(
+                    "R",
+                    (RoutingLine("10", CapacityType.WORK_CENTER, "SAW", run_time=Duration(60)),),
+                ),
+                Item("SHELF", base_unit="PCS", routing_no="R"),
+            ],
+        )
+        due = dt.date(2026, 3, 13)
+        for order_id, quantity in (("X", 7), ("Y", 2), ("Z", 1)):
+            handle(
+                uow_factory(), CreateOrder(order_id, "SHELF", quantity, due_date=due), clock=clock
+            )
+        finite = CapacityMode.FINITE
+        forward = Direction.FORWARD
+        handle(
+            uow_factory(),
+            ScheduleOrder("X", forward, finite, anchor=monday + dt.timedelta(hours=1)),
+            clock=clock,
+        )
+        handle(uow_factory(), ScheduleOrder("Y", forward, finite, anchor=monday), clock=clock)
+        handle(uow_factory(), ScheduleOrder("Z", forward, finite, anchor=monday), clock=clock)
+        with uow_factory() as uow:
+            spans = {
+                o.id: [
+                    (a.starting.isoformat()[5:16], a.ending.isoformat()[11:16])
+                    for a in uow.orders.allocations(o.id)
+                ]
+                for o in uow.orders.list()
+            }
+        assert spans == {
+            "X": [("03-02T09:00", "16:00")],
+            "Y": [("03-02T08:00", "09:00"), ("03-03T08:00", "09:00")],
+            "Z": [("03-03T09:00", "10:00")],
+        }
+        view = store_load_view(uow_factory(), start=monday.date(), end=dt.date(2026, 3, 4))
+        assert [(r.period_start.isoformat(), r.load_percent_display) for r in view.rows] == [
+            ("2026-03-02", "100.0"),
+            ("2026-03-03", "25.0"),
+        ]
+
+
 class StoreContract(
     MasterDataRepositoryContract,
     OrderRepositoryContract,
@@ -1465,5 +1628,6 @@ class StoreContract(
     BinContract,
     TrackingLedgerContract,
     ItemApplicationContract,
+    AllocationRepositoryContract,
 ):
     """All contracts of a complete store."""
