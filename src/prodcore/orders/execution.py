@@ -31,7 +31,7 @@ from prodcore.orders.builder import (
     PostingBuilder,
 )
 from prodcore.orders.capacity import post_capacity
-from prodcore.orders.consumption import adjust, by_product, consume, pick
+from prodcore.orders.consumption import adjust, by_product, consume_journal, pick
 from prodcore.orders.explosion import MasterDataLookup
 from prodcore.orders.finishing import flush_at_finish, flush_at_release
 from prodcore.orders.journals import (
@@ -96,7 +96,7 @@ def _journal(b: PostingBuilder, command: PostProductionJournal) -> None:
             raise InvalidValueError(
                 field="consumption", value=cl, reason="belongs to another order line"
             )
-        consume(b, cl.order_id, cl.line_no, cl.component_line_no, cl.quantity)
+    consume_journal(b, command.consumption)
     for ol in command.output:
         if (ol.order_id, ol.line_no) != (command.order_id, command.line_no):
             raise InvalidValueError(
@@ -151,8 +151,7 @@ def decide_posting(
     b = PostingBuilder(md, ledger, get_order, at, command.document_no or command.idempotency_key)
     match command:
         case PostConsumption():
-            for cl in command.lines:
-                consume(b, cl.order_id, cl.line_no, cl.component_line_no, cl.quantity)
+            consume_journal(b, command.lines)
         case PostOutput():
             for ol in command.lines:
                 post_output(b, ol)
