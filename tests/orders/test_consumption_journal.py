@@ -38,6 +38,7 @@ def test_lines_post_in_order_and_each_sees_the_ones_before() -> None:
     shop = _shop()
     journal = _lines(shop, (0, "4"), (1, "1"), (0, "-3"), (2, "0"), (1, "2"))
     batch = shop.post(PostConsumption(shop.key(), journal)).batch
+    assert batch is not None
     assert [(e.item_no, e.quantity) for e in batch.item_entries] == [
         ("C0", Decimal(-4)),
         ("C1", Decimal(-1)),
@@ -73,13 +74,8 @@ def test_components_are_written_back_once_not_per_journal_line(
     """Writing a component back rebuilds its order line (every component): per journal
     line that made a journal over a large BOM quadratic."""
     shop = _shop(components=50)
-    calls: list[int] = []
-    put_component = PostingBuilder.put_component
-    monkeypatch.setattr(
-        PostingBuilder,
-        "put_component",
-        lambda self, *args: calls.append(1) or put_component(self, *args),
-    )
+    calls: list[tuple[object, ...]] = []
+    monkeypatch.setattr(PostingBuilder, "put_component", lambda _self, *args: calls.append(args))
     shop.post(PostConsumption(shop.key(), _lines(shop, *((n, "1") for n in range(50)))))
     assert calls == []
     assert all(c.consumed_quantity == 1 for c in shop.order().lines[0].components)
