@@ -170,6 +170,15 @@ MIGRATIONS: tuple[tuple[int, str, tuple[Statement, ...]], ...] = (
             *(stmt for table in _ENTRY_TABLES for stmt in _append_only(table)),
         ),
     ),
+    (
+        3,
+        "ledger seals: the hash chain over committed batches, in posting order",
+        (
+            """CREATE TABLE prodcore_ledger_seals (
+                posting_no INTEGER PRIMARY KEY, link TEXT NOT NULL)""",
+            *_append_only("prodcore_ledger_seals"),
+        ),
+    ),
 )
 
 SCHEMA_VERSION = max(version for version, _, _ in MIGRATIONS)
