@@ -47,6 +47,14 @@ odd_values = st.one_of(
 )
 
 
+#: A few dozen examples with the suite; the nightly profile's many more run in full.
+_NIGHTLY = settings().max_examples >= 1000
+
+
+def _examples(bounded: int) -> int:
+    return settings().max_examples if _NIGHTLY else bounded
+
+
 def _paths(doc: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     """Every place in ``doc`` (iteratively: scenario files nest only a few levels)."""
     found: list[tuple[Any, ...]] = []
@@ -94,7 +102,7 @@ def mutated_files(draw: st.DrawFn) -> bytes:
 
 
 @settings(
-    max_examples=40,
+    max_examples=_examples(40),
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(data=mutated_files())
@@ -135,7 +143,7 @@ def _shop() -> Shop:
 _GOOD_LINE = {"order_id": "PO-1", "line_no": 10000, "component_line_no": 10000, "quantity": "1"}
 
 
-@settings(max_examples=60)
+@settings(max_examples=_examples(60))
 @given(field=st.sampled_from(sorted(_GOOD_LINE)), value=odd_values)
 def test_a_bad_api_argument_is_refused_typed_and_changes_nothing(field: str, value: Any) -> None:
     shop = _shop()
