@@ -501,7 +501,8 @@ class _Parser:
         record = LEGACY_TAGS.get(record, record) if isinstance(record, str) else record
         allowed = {"record", "no", "set"} if tag == "masterdata.change" else {"record", "no"}
         if (
-            record not in RECORD_TAGS
+            not isinstance(record, str)  # a list or dict is no tag (and unhashable)
+            or record not in RECORD_TAGS
             or not isinstance(no, str)
             or not isinstance(changes, dict)
             or set(body) - allowed

@@ -121,6 +121,22 @@ def test_a_mutated_scenario_file_exits_0_1_or_2_and_never_with_a_traceback(
         assert err.getvalue().strip(), "a refusal says why"
 
 
+@pytest.mark.parametrize(
+    "step",
+    [{"type": "masterdata.block", "record": [], "no": "STOOL"}],
+    ids=["unhashable-record-tag"],
+)
+def test_inputs_the_fuzzer_found_are_malformed_files(tmp_path: Path, step: object) -> None:
+    doc = json.loads(SCENARIOS[0].read_text(encoding="utf-8"))
+    doc["steps"].append(step)
+    path = tmp_path / "found.scenario.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        code = cli.main(["run", str(path), "--store", "memory:", "--quiet"], out=io.StringIO())
+    assert code == 2 and "masterdata.block takes" in err.getvalue()
+
+
 def _shop() -> Shop:
     shop = Shop(
         [
