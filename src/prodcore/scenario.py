@@ -465,6 +465,10 @@ class _Parser:
             "expect_error": expect_error,
         }
         tag = body.pop("type", None)
+        if tag is not None and not isinstance(tag, str):  # a list is no tag (and unhashable)
+            raise ScenarioFileError(
+                place=place, line=line, reason=f'"type" must be a command wire tag, not {tag!r}'
+            )
         if tag is None:
             if body or expect is None:
                 raise ScenarioFileError(

@@ -122,11 +122,16 @@ def test_a_mutated_scenario_file_exits_0_1_or_2_and_never_with_a_traceback(
 
 
 @pytest.mark.parametrize(
-    "step",
-    [{"type": "masterdata.block", "record": [], "no": "STOOL"}],
-    ids=["unhashable-record-tag"],
+    ("step", "message"),
+    [
+        ({"type": "masterdata.block", "record": [], "no": "STOOL"}, "masterdata.block takes"),
+        ({"type": [], "order_id": "PO-1"}, '"type" must be a command wire tag, not []'),
+    ],
+    ids=["unhashable-record-tag", "unhashable-step-tag"],
 )
-def test_inputs_the_fuzzer_found_are_malformed_files(tmp_path: Path, step: object) -> None:
+def test_inputs_the_fuzzer_found_are_malformed_files(
+    tmp_path: Path, step: object, message: str
+) -> None:
     doc = json.loads(SCENARIOS[0].read_text(encoding="utf-8"))
     doc["steps"].append(step)
     path = tmp_path / "found.scenario.json"
@@ -134,7 +139,7 @@ def test_inputs_the_fuzzer_found_are_malformed_files(tmp_path: Path, step: objec
     err = io.StringIO()
     with contextlib.redirect_stderr(err):
         code = cli.main(["run", str(path), "--store", "memory:", "--quiet"], out=io.StringIO())
-    assert code == 2 and "masterdata.block takes" in err.getvalue()
+    assert code == 2 and message in err.getvalue()
 
 
 def _shop() -> Shop:
