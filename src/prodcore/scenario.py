@@ -541,7 +541,11 @@ def _check_reference(ref: dict[str, Any], place: str, line: int) -> None:
             (isinstance(ref.get("step"), int) and not isinstance(ref.get("step"), bool))
             or isinstance(ref.get("last"), dict)
         )
-    ) or (set(ref) == {"step", "where"} and isinstance(ref["where"], dict))
+    ) or (
+        set(ref) == {"step", "where"}
+        and type(ref["step"]) is int
+        and isinstance(ref["where"], dict)
+    )
     if not ok:
         raise ScenarioFileError(
             place=place,

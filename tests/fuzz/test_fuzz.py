@@ -126,8 +126,17 @@ def test_a_mutated_scenario_file_exits_0_1_or_2_and_never_with_a_traceback(
     [
         ({"type": "masterdata.block", "record": [], "no": "STOOL"}, "masterdata.block takes"),
         ({"type": [], "order_id": "PO-1"}, '"type" must be a command wire tag, not []'),
+        (
+            {
+                "type": "posting.reverse",
+                "idempotency_key": "r",
+                "source": "ITEM",
+                "entry_no": {"step": None, "where": {}},
+            },
+            'a reference is {"step": N}',
+        ),
     ],
-    ids=["unhashable-record-tag", "unhashable-step-tag"],
+    ids=["unhashable-record-tag", "unhashable-step-tag", "null-step-reference"],
 )
 def test_inputs_the_fuzzer_found_are_malformed_files(
     tmp_path: Path, step: object, message: str

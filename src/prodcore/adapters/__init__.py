@@ -138,7 +138,7 @@ def upgrade_store(url: str) -> tuple[int, ...]:
     SQLite and PostgreSQL record their migrations in ``prodcore_schema_migrations``.
 
     >>> upgrade_store("sqlite:///:memory:")
-    (1, 2)
+    (1, 2, 3)
     >>> upgrade_store("memory:")
     ()
     """
