@@ -15,7 +15,8 @@ The benchmarks, each also runnable alone:
 * ``peer.py``: prodcore against Tryton 8.2 in the same rounds (only with ``--only peer``;
   ``peer.py --install`` installs the peer first),
 * ``bench_scaling.py``: posting commands per second with 1, 2, 4 and 8 processes on
-  unrelated and on shared orders (SQLite file, PostgreSQL), and conflicts per command.
+  unrelated and on shared orders (SQLite file, PostgreSQL), and conflicts per command,
+* ``bench_journal.py``: one consumption journal of 1k and 10k lines, and their time ratio.
 
 Each prints its own figures as it runs; the summary at the end repeats the headline
 ones. No assertion is made about time.
@@ -184,6 +185,15 @@ def run_peer(tiny: bool, pg: str | None) -> list[Row]:
     ]
 
 
+def run_journal(tiny: bool) -> list[Row]:
+    bench = load("bench_journal")
+    bench.main(["--tiny"] if tiny else [])
+    figures = [(f"{lines:,} lines", seconds) for lines, seconds in bench.LAST_RESULTS]
+    rows: list[Row] = [("journal", case, "post s", f"{s:.3f}") for case, s in figures]
+    _ratio(rows, "journal", figures)
+    return rows
+
+
 def print_summary(rows: list[Row], out: TextIO = sys.stdout) -> None:
     widths = [
         max(len(r[i]) for r in [("benchmark", "case", "figure", "value"), *rows]) for i in range(4)
@@ -207,13 +217,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         nargs="*",
-        choices=("flow", "rollup", "capacity", "balances", "scaling", "limit", "peer"),
+        choices=("flow", "rollup", "capacity", "balances", "scaling", "journal", "limit", "peer"),
         help="run only these benchmarks (peer runs only when named: it takes minutes)",
     )
     parser.add_argument("-n", type=int, default=None, help="flow: top-level orders")
     parser.add_argument("-k", type=int, default=None, help="flow: sub-assemblies per item")
     args = parser.parse_args(argv)
-    wanted = args.only or ["flow", "rollup", "capacity", "balances", "scaling", "limit"]
+    wanted = args.only or ["flow", "rollup", "capacity", "balances", "scaling", "journal", "limit"]
     runs: dict[str, Callable[[], list[Row]]] = {
         "flow": lambda: run_flow(args.tiny, args.pg, args.n, args.k),
         "rollup": lambda: run_rollup(args.tiny),
@@ -222,6 +232,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "scaling": lambda: run_scaling(args.tiny, args.pg),
         "limit": lambda: run_limit(args.tiny),
         "peer": lambda: run_peer(args.tiny, args.pg),
+        "journal": lambda: run_journal(args.tiny),
     }
     rows: list[Row] = []
     started = time.perf_counter()

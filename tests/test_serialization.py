@@ -169,3 +169,71 @@ def test_a_command_tag_loads_as_its_own_class_only() -> None:
     data = to_jsonable(RefreshOrder("PO-1"))
     with pytest.raises(InvalidValueError, match=r"tagged 'order\.refresh'"):
         loads(data, DeleteOrder)
+
+
+# --- strict bool, int, str and enums ----------------------------------------------------------
+
+_OUTPUT = {"order_id": "PO-1", "line_no": 10000, "operation_no": "10", "output_quantity": "1"}
+
+
+@pytest.mark.parametrize("value", ["false", "no", 1, [0], None, 0, [], "true", 1.0])
+def test_a_bool_field_takes_only_true_or_false(value: object) -> None:
+    from prodcore.orders.journals import OutputLine
+
+    with pytest.raises(InvalidValueError) as err:
+        loads({**_OUTPUT, "finished": value}, OutputLine)
+    assert "$.finished" in str(err.value) and repr(value) in str(err.value)
+    assert loads({**_OUTPUT, "finished": False}, OutputLine).finished is False
+    assert loads({**_OUTPUT, "finished": True}, OutputLine).finished is True
+
+
+@pytest.mark.parametrize("value", [True, False, 10000.9, 10000.0, "10000", None, [10000]])
+def test_an_int_field_takes_only_a_json_integer(value: object) -> None:
+    from prodcore.orders.journals import ReverseEntry
+
+    document = {"type": "posting.reverse", "idempotency_key": "k", "source": "ITEM"}
+    with pytest.raises(InvalidValueError) as err:
+        loads({**document, "entry_no": value}, ReverseEntry)
+    assert "$.entry_no" in str(err.value) and repr(value) in str(err.value)
+    assert loads({**document, "entry_no": 1}, ReverseEntry).entry_no == 1
+
+
+@pytest.mark.parametrize("value", [None, ["x"], 12, 1.5, True, {"a": 1}])
+def test_a_str_field_takes_only_a_json_string(value: object) -> None:
+    with pytest.raises(InvalidValueError, match=r"\$\.order_id"):
+        loads({"order_id": value, "to_status": "RELEASED"}, ChangeStatus)
+
+
+def test_an_optional_str_field_still_takes_null() -> None:
+    from prodcore.orders.journals import OutputLine
+
+    assert loads({**_OUTPUT, "operation_no": None}, OutputLine).operation_no is None
+    with pytest.raises(InvalidValueError, match=r"\$\.operation_no"):
+        loads({**_OUTPUT, "operation_no": 10}, OutputLine)
+
+
+@pytest.mark.parametrize("value", [1, True, None, ["RELEASED"], "released", "NOPE"])
+def test_an_enum_field_takes_only_one_of_its_values(value: object) -> None:
+    with pytest.raises(InvalidValueError) as err:
+        loads({"order_id": "PO-1", "to_status": value}, ChangeStatus)
+    assert "$.to_status" in str(err.value) and "'RELEASED'" in str(err.value)
+    assert loads({"order_id": "PO-1", "to_status": "RELEASED"}, ChangeStatus).to_status is (
+        OrderStatus.RELEASED
+    )
+
+
+@given(st.one_of(st.none(), st.integers(), st.floats(allow_nan=False), st.lists(st.text())))
+def test_no_non_text_becomes_text(value: object) -> None:
+    with pytest.raises(InvalidValueError):
+        loads({"no": value, "base_unit": "PCS"}, Item)
+
+
+def test_the_strict_types_hold_for_stored_documents_too() -> None:
+    """Stores read their documents through the same converter: a tampered document with a
+    number for a bool is refused, not read as true."""
+    from prodcore.orders.journals import OutputLine
+
+    stored = json.loads(dumps(loads(_OUTPUT, OutputLine)))
+    assert loads(stored, OutputLine) == loads(_OUTPUT, OutputLine)
+    with pytest.raises(InvalidValueError, match="finished"):
+        loads(json.dumps({**stored, "finished": 1}), OutputLine)

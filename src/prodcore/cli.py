@@ -39,7 +39,7 @@ from prodcore.app import store_load_view
 from prodcore.cli_json import posting_no, run_output
 from prodcore.costing import StandardCostChange, roll_up
 from prodcore.errors import NotFoundError, ProdcoreError, ScenarioFileError
-from prodcore.integrity import verify
+from prodcore.integrity import seal_ledger, verify
 from prodcore.masterdata import MasterData
 from prodcore.orders.lifecycle import TRANSITIONS
 from prodcore.orders.model import OrderStatus, ProductionOrder
@@ -524,6 +524,12 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     verify_p = sub.add_parser("verify", help="check the integrity of a store")
     for p in (upgrade_p, verify_p):
         p.add_argument("--store", required=True, help="a store URL or a SQLite file path")
+    verify_p.add_argument(
+        "--head", action="store_true", help="print the ledger's hash chain head (to keep elsewhere)"
+    )
+    verify_p.add_argument(
+        "--expect-head", metavar="H", default=None, help="check the ledger still starts with H"
+    )
     load_p = sub.add_parser("load", help="the load per work/machine centre and period of a store")
     load_p.add_argument("--store", required=True, help="a store URL or a SQLite file path")
     load_p.add_argument(
@@ -604,8 +610,12 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             return _schedule(args, out)
         if args.command == "verify":
             with _open_existing_store(args.store) as uow_factory:
-                report = verify(uow_factory)
+                report = verify(uow_factory, expected_hash=args.expect_head)
+                if report.ok:  # seal what committed since the last seal
+                    seal_ledger(uow_factory)
             out.write(_paint(str(report), "32" if report.ok else "31", out) + "\n")
+            if args.head:
+                out.write(f"head: {report.ledger_hash}\n")
             return 0 if report.ok else 1
         if args.command == "test":
             return run_tests(args.files, store=args.store, junit_xml=args.junit_xml, out=out)

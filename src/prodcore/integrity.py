@@ -57,7 +57,7 @@ from prodcore.orders.model import ProductionOrder
 from prodcore.ports import UnitOfWork
 from prodcore.serialization import loads, to_jsonable
 
-__all__ = ["IntegrityReport", "Problem", "ledger_hash_chain", "verify"]
+__all__ = ["IntegrityReport", "Problem", "ledger_hash_chain", "seal_ledger", "verify"]
 
 
 @attrs.frozen
@@ -666,4 +666,71 @@ def verify(
         out.add(
             "ledger", "hash chain", "the ledger no longer starts with the batches hashed earlier"
         )
+    if _sealed(uow_factory):
+        _check_seals(uow_factory, _links_by_posting(batches, links), out)
     return IntegrityReport(out.checked, tuple(out.problems), links[-1])
+
+
+# --------------------------------------------------------------------------- seals
+#
+# A SQL store keeps the hash chain with its ledger: one seal row per committed batch,
+# the chain's link after that batch. Sealing runs after the commits, never inside one,
+# so it never makes writers wait for each other: :func:`seal_ledger` (``prodcore verify``
+# calls it after a clean check) seals every batch committed since the last seal. A
+# batch, entry or key column changed after its seal breaks that seal and every later
+# one; verify reports the first broken seal.
+
+_SEALS = "prodcore_ledger_seals"
+
+
+def _sealed(store: object) -> bool:
+    from prodcore.adapters._sql import SqlStore
+
+    return isinstance(store, SqlStore)
+
+
+def _links_by_posting(batches: list[PostingBatch], links: list[str]) -> dict[int, str]:
+    return {b.posting_no: link for b, link in zip(batches, links[1:], strict=True)}
+
+
+def _check_seals(store: Any, links: dict[int, str], out: _Collector) -> None:
+    for posting_no, link in store.query(
+        f"SELECT posting_no, link FROM {_SEALS} ORDER BY posting_no"
+    ):
+        out.checked += 1
+        if links.get(posting_no) != link:
+            out.add(
+                "ledger",
+                f"seal {posting_no}",
+                "broken: this batch or one before it changed after it was sealed",
+            )
+            return  # every later seal breaks with it
+
+
+def seal_ledger(uow_factory: Callable[[], UnitOfWork]) -> int:
+    """Seal the batches of a SQL store committed since its last seal, when
+    :func:`verify` finds nothing wrong (a tampered ledger is never sealed over); the
+    number of batches sealed (0 for other stores, or when verify reports problems).
+
+    >>> from prodcore.adapters import open_store
+    >>> from prodcore.testing.contracts import sample_batch
+    >>> with open_store("sqlite:///:memory:") as store:
+    ...     with store() as uow:
+    ...         _ = uow.ledger.append(sample_batch())
+    ...         uow.commit()
+    ...     seal_ledger(store), seal_ledger(store), verify(store).ok
+    (1, 0, True)
+    """
+    if not _sealed(uow_factory):
+        return 0
+    store: Any = uow_factory
+    if not verify(uow_factory).ok:
+        return 0
+    with uow_factory() as uow:
+        batches = list(_read_batches(uow, _StoreFacts(), _Collector()))
+    links = _links_by_posting(batches, _hash_links(batches))
+    with store.transaction() as tx:
+        last = tx.query(f"SELECT MAX(posting_no) FROM {_SEALS}")[0][0] or 0
+        new = [(n, link) for n, link in links.items() if n > last]
+        tx.execute_many(f"INSERT INTO {_SEALS} (posting_no, link) VALUES (?, ?)", new)
+    return len(new)

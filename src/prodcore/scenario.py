@@ -469,6 +469,10 @@ class _Parser:
             "expect_error": expect_error,
         }
         tag = body.pop("type", None)
+        if tag is not None and not isinstance(tag, str):  # a list is no tag (and unhashable)
+            raise ScenarioFileError(
+                place=place, line=line, reason=f'"type" must be a command wire tag, not {tag!r}'
+            )
         if tag is None:
             if body or expect is None:
                 raise ScenarioFileError(
@@ -505,7 +509,8 @@ class _Parser:
         record = LEGACY_TAGS.get(record, record) if isinstance(record, str) else record
         allowed = {"record", "no", "set"} if tag == "masterdata.change" else {"record", "no"}
         if (
-            record not in RECORD_TAGS
+            not isinstance(record, str)  # a list or dict is no tag (and unhashable)
+            or record not in RECORD_TAGS
             or not isinstance(no, str)
             or not isinstance(changes, dict)
             or set(body) - allowed
@@ -540,7 +545,11 @@ def _check_reference(ref: dict[str, Any], place: str, line: int) -> None:
             (isinstance(ref.get("step"), int) and not isinstance(ref.get("step"), bool))
             or isinstance(ref.get("last"), dict)
         )
-    ) or (set(ref) == {"step", "where"} and isinstance(ref["where"], dict))
+    ) or (
+        set(ref) == {"step", "where"}
+        and type(ref["step"]) is int
+        and isinstance(ref["where"], dict)
+    )
     if not ok:
         raise ScenarioFileError(
             place=place,

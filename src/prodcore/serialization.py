@@ -5,6 +5,10 @@ and datetimes as ISO 8601, enums by value, unions of records with an explicit ``
 tag (:data:`prodcore.commands.WIRE_TAGS`; the class names records were tagged with before
 are still read), and unknown keys are refused. The global cattrs converter is never touched.
 
+Booleans, integers, texts and enums are taken only as themselves: ``"false"``, ``1`` or
+``null`` is no bool, ``true`` or ``10000.9`` no int, ``null`` or a list no text (cattrs
+would coerce each one silently).
+
 >>> from decimal import Decimal
 >>> from prodcore.numbers import Money
 >>> dumps(Money("10.50", "EUR"))
@@ -15,11 +19,16 @@ Money('10.50', 'EUR')
 Traceback (most recent call last):
 ...
 prodcore.errors.InvalidValueError: Invalid value for Money: '{"amount": 1.5, "currency": "EUR"}' (Invalid value for amount: 1.5 (floats are not accepted; pass a str or Decimal). @ $).
+>>> loads('{"amount": "1", "currency": null}', Money)
+Traceback (most recent call last):
+...
+prodcore.errors.InvalidValueError: Invalid value for Money: '{"amount": "1", "currency": null}' (Invalid value for str: None (must be a JSON string). @ $.currency).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import functools
 import json
 import zoneinfo
@@ -63,6 +72,15 @@ _T = TypeVar("_T")
 def make_converter(*, extra_unions: Iterable[Any] = ()) -> JsonConverter:
     """A fresh JSON converter configured for prodcore's types."""
     conv = _make_json_converter(forbid_extra_keys=True, prefer_attrib_converters=True)
+    for kind, expected in (
+        (bool, "true or false"),
+        (int, "a JSON integer"),
+        (str, "a JSON string"),
+    ):
+        conv.register_structure_hook(kind, _strict(kind, expected))
+    # the enum bases too: a StrEnum is a str (and an IntEnum an int) to the dispatch
+    for base in (enum.Enum, enum.StrEnum, enum.IntEnum):
+        conv.register_structure_hook(base, _structure_enum)
     conv.register_unstructure_hook(Decimal, str)
     conv.register_structure_hook(Decimal, lambda v, _: to_decimal(v))
     conv.register_unstructure_hook(dt.datetime, dt.datetime.isoformat)
@@ -128,6 +146,29 @@ _LEGACY_ORIGINS = (
     ("Subcontracting receipt", EntryOrigin.SUBCONTRACT_RECEIPT),
     ("Quality scrap", EntryOrigin.QUALITY_SCRAP),
 )
+
+
+def _strict(kind: type, expected: str) -> _Hook:
+    """A hook taking only a ``kind`` itself (a bool is no int, though Python says so)."""
+
+    def structure(value: Any, _: Any) -> Any:
+        if type(value) is not kind:
+            raise InvalidValueError(field=kind.__name__, value=value, reason=f"must be {expected}")
+        return value
+
+    return structure
+
+
+def _structure_enum(value: Any, cls: type[enum.Enum]) -> enum.Enum:
+    """An enum member from a value of its members' own type (``True`` is no ``1``)."""
+    kinds = {type(m.value) for m in cls}
+    if isinstance(value, cls) or type(value) in kinds:
+        try:
+            return cls(value)
+        except ValueError:
+            pass
+    members = ", ".join(repr(m.value) for m in cls)
+    raise InvalidValueError(field=cls.__name__, value=value, reason=f"must be one of {members}")
 
 
 def _origin_from_description(hook: _Hook) -> _Hook:

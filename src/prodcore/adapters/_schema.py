@@ -294,6 +294,15 @@ MIGRATIONS: tuple[tuple[int, str, tuple[Statement, ...]], ...] = (
             )""",
         ),
     ),
+    (
+        7,
+        "ledger seals: the hash chain over committed batches, in posting order",
+        (
+            """CREATE TABLE prodcore_ledger_seals (
+                posting_no INTEGER PRIMARY KEY, link TEXT NOT NULL)""",
+            *_append_only("prodcore_ledger_seals"),
+        ),
+    ),
 )
 
 SCHEMA_VERSION = max(version for version, _, _ in MIGRATIONS)

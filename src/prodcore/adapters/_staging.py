@@ -56,6 +56,7 @@ from prodcore.numbers import ZERO
 from prodcore.orders.model import OrderStatus, ProductionOrder
 from prodcore.ports import MasterDataRecord
 from prodcore.scheduling.schedule import Allocation
+from prodcore.serialization import loads, to_jsonable
 
 __all__ = [
     "Committed",
@@ -274,6 +275,52 @@ def _check_str(kind: str, key: object) -> str:
     return key
 
 
+def _check_storable(field: str, value: _T) -> _T:
+    """``value`` if it reads back as itself from its document, else
+    :class:`~prodcore.errors.InvalidValueError`: a str where an enum belongs, a naive
+    datetime, a bool for a number. Every store checks here, when the value is staged,
+    so none takes what another refuses (the SQL stores crashed writing such a value, or
+    wrote a document they could not read back)."""
+    try:
+        again = loads(to_jsonable(value), type(value))
+    except InvalidValueError as err:
+        raise InvalidValueError(field=field, value=value, reason=err.reason) from None
+    except (AttributeError, TypeError, ValueError) as err:
+        # cattrs writes each field by its declared type: ``.value`` of a str "enum"
+        raise InvalidValueError(field=field, value=value, reason=f"not storable: {err}") from None
+    # a str where a StrEnum belongs compares equal to the member: compare types too
+    if not _same(again, value):
+        raise InvalidValueError(field=field, value=value, reason="a field is not of its type")
+    return value
+
+
+def _same(read: object, given: object) -> bool:
+    """``read`` (a value read back from its document) is ``given``, leaf by leaf with the
+    same types; a datetime counts by its instant (a zone is stored as its offset)."""
+    todo = [(read, given)]
+    while todo:
+        a, b = todo.pop()
+        if isinstance(b, dt.datetime):
+            if not isinstance(a, dt.datetime) or a != b:
+                return False
+        elif type(a) is not type(b):
+            return False
+        elif attrs.has(type(b)):
+            names = [f.name for f in attrs.fields(type(b))]  # type: ignore[arg-type]
+            todo.extend((getattr(a, n), getattr(b, n)) for n in names)
+        elif isinstance(b, tuple | list):
+            if len(a) != len(b):  # type: ignore[arg-type]
+                return False
+            todo.extend(zip(a, b, strict=True))  # type: ignore[call-overload]
+        elif isinstance(b, dict):
+            if a.keys() != b.keys():  # type: ignore[attr-defined]
+                return False
+            todo.extend((a[k], b[k]) for k in b)  # type: ignore[index]
+        elif a != b:
+            return False
+    return True
+
+
 def _check_version(field: str, value: object) -> int:
     if not isinstance(value, int) or isinstance(value, bool):
         raise InvalidValueError(field=field, value=value, reason="must be an int")
@@ -298,12 +345,12 @@ class StagedMasterData(MasterDataGetters):
     def put_setup(self, setup: ManufacturingSetup) -> None:
         if not isinstance(setup, ManufacturingSetup):
             raise InvalidValueError(field="setup", value=setup, reason="not a ManufacturingSetup")
-        self.staged_setup = setup
+        self.staged_setup = _check_storable("setup", setup)
 
     def put(self, record: MasterDataRecord) -> None:
         if type(record) not in READABLE_KINDS:
             raise InvalidValueError(field="record", value=record, reason="not a master data record")
-        self.staged[(type(record), record.no)] = record
+        self.staged[(type(record), record.no)] = _check_storable("record", record)
 
     def _get(self, kind: type[_T], no: str) -> _T:
         _check_str(READABLE_KINDS[kind], no)
@@ -362,7 +409,7 @@ class StagedOrders:
                 field="version", value=order.version, reason="a new order has version 1"
             )
         self.read_versions.setdefault(order.id, 0)
-        self.staged[order.id] = order
+        self.staged[order.id] = _check_storable("order", order)
 
     def _check(self, order_id: str, expected_version: int) -> None:
         version = self._current_version(order_id)
@@ -385,7 +432,7 @@ class StagedOrders:
                 reason=f"must be expected_version + 1 = {expected_version + 1}",
             )
         self._check(order.id, expected_version)
-        self.staged[order.id] = order
+        self.staged[order.id] = _check_storable("order", order)
 
     def delete(self, order_id: str, *, expected_version: int) -> None:
         _check_str(_ORDER, order_id)
@@ -497,11 +544,12 @@ class StagedLedger:
     def put_posting_setup(self, setup: PostingSetup) -> None:
         if not isinstance(setup, PostingSetup):
             raise InvalidValueError(field="setup", value=setup, reason="not a PostingSetup")
-        self.staged_setup = setup
+        self.staged_setup = _check_storable("setup", setup)
 
     def append(self, batch: PostingBatch) -> PostingBatch:
         if not isinstance(batch, PostingBatch):
             raise InvalidValueError(field="batch", value=batch, reason="not a PostingBatch")
+        _check_storable("batch", batch)
         batch.check_balanced()
         if self.counters is None:
             self.base_counters = self.counters = self._reserve()

@@ -12,6 +12,8 @@ item is refused (:class:`~prodcore.errors.BlockedError`); without negative inven
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager, nullcontext
 from decimal import Decimal
 
 import attrs
@@ -23,10 +25,20 @@ from prodcore.ledger.valuation import outbound_unit_cost
 from prodcore.masterdata import Item
 from prodcore.orders.bins import to_production_bin
 from prodcore.orders.builder import BY_PRODUCT, LEDGER_QUANTITY, PostingBuilder
-from prodcore.orders.flushing import available_in_bin
-from prodcore.orders.journals import AdjustmentLine, ByProductLine, PostByProduct
+from prodcore.orders.flushing import (
+    available_in_bin,
+)
+from prodcore.orders.journals import AdjustmentLine, ByProductLine, ConsumptionLine, PostByProduct
+from prodcore.orders.model import Component, OrderLine
 
-__all__ = ["adjust", "by_product", "check_bin_on_hand", "consume", "postable_item"]
+__all__ = [
+    "adjust",
+    "by_product",
+    "check_bin_on_hand",
+    "consume",
+    "consume_journal",
+    "postable_item",
+]
 
 
 def postable_item(b: PostingBuilder, item_no: str) -> Item:
@@ -84,9 +96,70 @@ def consume(
     component takes no more than is staged in the production bin."""
     if quantity == 0:
         return
-    order = b.order(order_id)
-    line = order.line(line_no)
-    comp = line.component(comp_line_no)
+    comp = b.order(order_id).line(line_no).component(comp_line_no)
+    comp = _consumed(b, order_id, line_no, comp, quantity, flushed_by, reason, check_bin)
+    b.put_component(order_id, line_no, comp)
+
+
+def consume_journal(
+    b: PostingBuilder,
+    lines: Iterable[ConsumptionLine],
+    *,
+    around: Callable[[ConsumptionLine], AbstractContextManager[None]] | None = None,
+) -> None:
+    """Consume a journal's lines in their order, in time linear in the lines.
+
+    Each line sees the lines before it (what they consumed, what is left on hand); the
+    changed components are kept aside and written back once per order at the end, since
+    writing each back at once rebuilds its order line (every component) per journal line.
+    ``around`` wraps the posting of each line (its posting date, its lot).
+    """
+    orders: dict[str, dict[int, OrderLine]] = {}
+    working: dict[tuple[str, int], dict[int, Component]] = {}
+    for cl in lines:
+        if cl.quantity == 0:
+            continue
+        order = b.order(cl.order_id)
+        comps = working.get((order.id, cl.line_no))
+        if comps is None:
+            by_no = orders.get(order.id)
+            if by_no is None:
+                by_no = orders[order.id] = {ln.line_no: ln for ln in order.lines}
+            line = by_no.get(cl.line_no) or order.line(cl.line_no)  # refuses an unknown line
+            comps = working[order.id, cl.line_no] = {c.line_no: c for c in line.components}
+        # an unknown component is refused by the line's own lookup
+        comp = comps.get(cl.component_line_no) or orders[order.id][cl.line_no].component(
+            cl.component_line_no
+        )
+        with around(cl) if around is not None else nullcontext():
+            comps[comp.line_no] = _consumed(b, order.id, cl.line_no, comp, cl.quantity)
+    for order_id in orders:
+        order = b.orders[order_id]
+        b.put_order(
+            attrs.evolve(
+                order,
+                lines=tuple(
+                    attrs.evolve(ln, components=tuple(working[order_id, ln.line_no].values()))
+                    if (order_id, ln.line_no) in working
+                    else ln
+                    for ln in order.lines
+                ),
+            )
+        )
+
+
+def _consumed(
+    b: PostingBuilder,
+    order_id: str,
+    line_no: int,
+    comp: Component,
+    quantity: Decimal,
+    flushed_by: int | None = None,
+    reason: str = "",
+    check_bin: bool = True,
+) -> Component:
+    """Post the consumption of ``quantity`` of ``comp``; returns the component as it is
+    after it (the caller puts it on the order)."""
     item = postable_item(b, comp.item_no)
     base_qty = _expressible_base(item, quantity, comp.unit)
     if quantity < 0 and -quantity > comp.consumed_quantity:
@@ -105,7 +178,11 @@ def consume(
             )
     location = comp.location_code
     # a pick component lies in its production bin; others are taken from no bin
-    bin_code = to_production_bin(b.md, line, comp) if comp.flushing_method.needs_pick else ""
+    bin_code = (
+        to_production_bin(b.md, b.order(order_id).line(line_no), comp)
+        if comp.flushing_method.needs_pick
+        else ""
+    )
     if quantity > 0:
         _check_on_hand(b, item, location, base_qty)
         if bin_code:
@@ -118,7 +195,7 @@ def consume(
         location_code=location,
         order_id=order_id,
         order_line_no=line_no,
-        component_line_no=comp_line_no,
+        component_line_no=comp.line_no,
         flushed_by_capacity_entry_no=flushed_by,
         reason=reason,
         bin_code=bin_code,
@@ -132,14 +209,10 @@ def consume(
         order_id=order_id,
         order_line_no=line_no,
     )
-    b.put_component(
-        order_id,
-        line_no,
-        attrs.evolve(comp, consumed_quantity=comp.consumed_quantity + quantity),
-    )
     if reason:
         shown = posted_quantity(quantity, LEDGER_QUANTITY)  # 26.4, not 26.40000
         b.notes.append(f"{reason}: {shown:f} {comp.unit} of {comp.item_no} ({order_id})")
+    return attrs.evolve(comp, consumed_quantity=comp.consumed_quantity + quantity)
 
 
 def _expressible_base(item: Item, quantity: Decimal, unit: str) -> Decimal:

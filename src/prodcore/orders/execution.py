@@ -16,8 +16,9 @@ the engine was split by operation.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import assert_never
 
 from prodcore.errors import InvalidValueError
@@ -31,7 +32,7 @@ from prodcore.orders.builder import (
     PostingBuilder,
 )
 from prodcore.orders.capacity import post_capacity
-from prodcore.orders.consumption import adjust, by_product, consume
+from prodcore.orders.consumption import adjust, by_product, consume_journal
 from prodcore.orders.explosion import MasterDataLookup
 from prodcore.orders.finishing import flush_at_finish, flush_at_release
 from prodcore.orders.journals import (
@@ -89,6 +90,13 @@ __all__ = [
 ]
 
 
+@contextlib.contextmanager
+def _line(b: PostingBuilder, line: ConsumptionLine) -> Iterator[None]:
+    """A journal line posts at its own posting date, with its lot or serial stamped."""
+    with b.dated(line.posting_date), stamped(b, line):
+        yield
+
+
 def _journal(b: PostingBuilder, command: PostProductionJournal) -> None:
     """Consumption and output of the command's one order line (lines of another order
     line are malformed)."""
@@ -98,8 +106,7 @@ def _journal(b: PostingBuilder, command: PostProductionJournal) -> None:
             raise InvalidValueError(
                 field="consumption", value=cl, reason="belongs to another order line"
             )
-        with b.dated(cl.posting_date), stamped(b, cl):
-            consume(b, cl.order_id, cl.line_no, cl.component_line_no, cl.quantity)
+    consume_journal(b, split(command.consumption), around=lambda cl: _line(b, cl))
     for ol in split(command.output):
         if (ol.order_id, ol.line_no) != (command.order_id, command.line_no):
             raise InvalidValueError(
@@ -135,9 +142,7 @@ def _route(b: PostingBuilder, command: PostingCommand) -> None:
     """Post ``command`` on ``b``, each line at its own posting date if it has one."""
     match command:
         case PostConsumption():
-            for cl in split(command.lines):
-                with b.dated(cl.posting_date), stamped(b, cl):
-                    consume(b, cl.order_id, cl.line_no, cl.component_line_no, cl.quantity)
+            consume_journal(b, split(command.lines), around=lambda cl: _line(b, cl))
         case PostOutput():
             for ol in split(command.lines):
                 with b.dated(ol.posting_date), stamped(b, ol):

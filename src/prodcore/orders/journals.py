@@ -87,6 +87,14 @@ def _aware(_i: object, attribute: attrs.Attribute[dt.datetime | None], value: ob
         check_moment(value, attribute.name)  # timezone-aware and on a supported date
 
 
+def _of_type(attribute: attrs.Attribute[Any], value: object, kind: type) -> None:
+    """Refuse a key of another type (a journal posts its lines by these keys)."""
+    if type(value) is not kind:
+        raise InvalidValueError(
+            field=attribute.name, value=value, reason=f"must be a {kind.__name__}"
+        )
+
+
 def _non_zero(_i: object, attribute: attrs.Attribute[Decimal], value: Decimal) -> None:
     if value == 0:
         raise InvalidValueError(field=attribute.name, value=value, reason="must not be zero")
@@ -139,9 +147,9 @@ class ConsumptionLine:
     """A consumption journal line: ``quantity`` (base unit) of a component of an order line.
     A negative quantity returns material (up to what was consumed)."""
 
-    order_id: str
-    line_no: int
-    component_line_no: int
+    order_id: str = attrs.field(validator=lambda _i, a, v: _of_type(a, v, str))
+    line_no: int = attrs.field(validator=lambda _i, a, v: _of_type(a, v, int))
+    component_line_no: int = attrs.field(validator=lambda _i, a, v: _of_type(a, v, int))
     quantity: Decimal = attrs.field(converter=as_decimal)
     #: the date its entries post at (None: the command's, else the clock's)
     posting_date: dt.date | None = attrs.field(default=None, kw_only=True, repr=False)

@@ -1619,7 +1619,77 @@ class AllocationRepositoryContract(_Base):
         ]
 
 
+class WrongTypeContract(_Base):
+    """What a store takes it can read back as it was: a str where an enum belongs, a
+    naive datetime, None or a number for a text is refused with
+    :class:`~prodcore.errors.InvalidValueError` when staged (attrs does not check
+    annotations), the same on every store, and nothing of it is committed."""
+
+    _NAIVE = dt.datetime(2026, 3, 2, 8, 30)  # noqa: DTZ001 (the naive moment refused)
+
+    @pytest.mark.parametrize(
+        "change",
+        [
+            {"status": "RELEASED"},
+            {"starting": _NAIVE},
+            {"description": None},
+            {"item_no": 7},
+        ],
+        ids=["str-status", "naive-starting", "none-description", "int-item-no"],
+    )
+    def test_an_order_with_a_wrong_type_is_refused(
+        self, uow_factory: UowFactory, change: dict[str, Any]
+    ) -> None:
+        with uow_factory() as uow:
+            uow.orders.add(sample_order("PO-OK"))
+            uow.commit()
+        bad = attrs.evolve(sample_order("PO-BAD"), **change)
+        with uow_factory() as uow:
+            with pytest.raises(InvalidValueError):
+                uow.orders.add(bad)
+            with pytest.raises(InvalidValueError):
+                uow.orders.save(
+                    attrs.evolve(uow.orders.get("PO-OK"), version=2, **change),
+                    expected_version=1,
+                )
+            uow.commit()
+        with uow_factory() as uow:
+            assert [o.id for o in uow.orders.list()] == ["PO-OK"]
+            assert uow.orders.get("PO-OK") == sample_order("PO-OK")
+
+    def test_a_batch_with_a_naive_or_mistyped_entry_is_refused(
+        self, uow_factory: UowFactory
+    ) -> None:
+        good = sample_batch()
+        naive = attrs.evolve(
+            good, item_entries=(attrs.evolve(good.item_entries[0], posted_at=self._NAIVE),)
+        )
+        str_type = attrs.evolve(
+            good,
+            item_entries=(
+                attrs.evolve(good.item_entries[0], entry_type="CONSUMPTION"),  # type: ignore[arg-type]
+            ),
+        )
+        with uow_factory() as uow:
+            for bad in (naive, str_type):
+                with pytest.raises(InvalidValueError):
+                    uow.ledger.append(bad)
+            uow.commit()
+        with uow_factory() as uow:
+            assert uow.ledger.append(good).posting_no == 1  # nothing numbered before
+
+    def test_a_record_with_a_wrong_type_is_refused(self, uow_factory: UowFactory) -> None:
+        item = attrs.evolve(Item("A", base_unit="PCS"), blocked=1)  # type: ignore[arg-type]
+        with uow_factory() as uow:
+            with pytest.raises(InvalidValueError):
+                uow.master_data.put(item)
+            uow.commit()
+        with uow_factory() as uow, pytest.raises(NotFoundError):
+            uow.master_data.item("A")
+
+
 class StoreContract(
+    WrongTypeContract,
     MasterDataRepositoryContract,
     OrderRepositoryContract,
     UnitOfWorkContract,
