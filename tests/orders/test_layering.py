@@ -20,6 +20,7 @@ LAYERS = {
     "splitting": 2,
     "journals": 2,
     "lifecycle": 2,
+    "lifecycle_messages": 1,
     "builder": 3,
     "registration": 3,
     "output_lines": 3,

@@ -26,8 +26,9 @@ from prodcore.errors import InvalidValueError
 from prodcore.orders.explosion import MasterDataLookup
 from prodcore.orders.model import ProductionOrder
 from prodcore.scheduling.calendar import Calendars, to_micros
+from prodcore.scheduling.engine import _centre_figures, _Engine
 from prodcore.scheduling.needs import operation_need
-from prodcore.scheduling.schedule import Allocation, _centre_figures, _Engine
+from prodcore.scheduling.schedule import Allocation
 from prodcore.scheduling.sequencing import SequenceResult, order_due, sequence_orders
 
 __all__ = ["optimize_sequence"]
