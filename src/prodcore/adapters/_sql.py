@@ -36,6 +36,7 @@ from prodcore.adapters._schema import (
     apply_migrations,
     insert_applications,
 )
+from prodcore.adapters._sql_writes import _add_balances, _dec, _insert_batch
 from prodcore.adapters._staging import (
     Committed,
     NumberingGuard,
@@ -248,10 +249,6 @@ class _DecodedCache:
         while self.chars > self.max_chars:
             (_, old), _ = self.found.popitem(last=False)
             self.chars -= len(old)
-
-
-def _dec(text: str | None) -> Decimal:
-    return Decimal(text) if text is not None else ZERO
 
 
 Query = Callable[..., list[tuple[Any, ...]]]
@@ -702,151 +699,6 @@ class SqlUnitOfWork(StagingUnitOfWork):
                 "ON CONFLICT (id) DO UPDATE SET doc = excluded.doc",
                 (dumps(ledger.staged_setup),),
             )
-
-
-def _insert_batch(tx: Tx, batch: PostingBatch) -> None:
-    header = attrs.evolve(
-        batch, item_entries=(), capacity_entries=(), value_entries=(), gl_entries=()
-    )
-    no = batch.posting_no
-    tx.execute(
-        "INSERT INTO prodcore_ledger_batches (posting_no, idempotency_key, doc) VALUES (?, ?, ?)",
-        (no, batch.idempotency_key, dumps(header)),
-    )
-    tx.execute_many(
-        "INSERT INTO prodcore_item_entries "
-        "(entry_no, posting_no, order_id, item_no, applies_to_entry_no, doc) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        [
-            (i.entry_no, no, i.order_id, i.item_no, i.applies_to_entry_no, dumps(i))
-            for i in batch.item_entries
-        ],
-    )
-    tx.execute_many(
-        "INSERT INTO prodcore_item_tracking (entry_no, item_no, lot_no, serial_no) "
-        "VALUES (?, ?, ?, ?)",
-        [
-            (i.entry_no, i.item_no, i.lot_no, i.serial_no)
-            for i in batch.item_entries
-            if i.lot_no or i.serial_no
-        ],
-    )
-    tx.execute_many(
-        "INSERT INTO prodcore_capacity_entries (entry_no, posting_no, order_id, type, no, "
-        "work_center_no, applies_to_entry_no, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            (
-                c.entry_no,
-                no,
-                c.order_id,
-                c.type.value,
-                c.no,
-                c.work_center_no,
-                c.applies_to_entry_no,
-                dumps(c),
-            )
-            for c in batch.capacity_entries
-        ],
-    )
-    tx.execute_many(
-        "INSERT INTO prodcore_value_entries "
-        "(entry_no, posting_no, order_id, source, source_entry_no, doc) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        [
-            (
-                v.entry_no,
-                no,
-                v.order_id,
-                v.source.value,
-                v.item_entry_no if v.source is ValueSource.ITEM else v.capacity_entry_no,
-                dumps(v),
-            )
-            for v in batch.value_entries
-        ],
-    )
-    tx.execute_many(
-        "INSERT INTO prodcore_gl_entries (entry_no, posting_no, order_id, account, doc) "
-        "VALUES (?, ?, ?, ?, ?)",
-        [(g.entry_no, no, g.order_id, g.account, dumps(g)) for g in batch.gl_entries],
-    )
-
-
-def _add_balances(tx: Tx, staged: LedgerIndex) -> None:
-    tables: tuple[
-        tuple[str, tuple[str, ...], dict[Any, Decimal], Callable[[Any], tuple[Any, ...]]], ...
-    ] = (
-        (
-            "prodcore_bal_on_hand",
-            ("item_no", "location_code"),
-            staged.on_hand_by_location,
-            tuple,
-        ),
-        (
-            "prodcore_bal_consumed",
-            ("order_id", "line_no", "component_line_no"),
-            staged.consumed,
-            tuple,
-        ),
-        ("prodcore_bal_output", ("order_id", "line_no"), staged.output, tuple),
-        (
-            "prodcore_bal_on_hand_bin",
-            ("item_no", "location_code", "bin_code"),
-            staged.bins.on_hand,
-            tuple,
-        ),
-        (
-            "prodcore_bal_lot_on_hand",
-            ("item_no", "location_code", "lot_no", "serial_no"),
-            staged.lot_on_hand_by_location,
-            tuple,
-        ),
-        ("prodcore_bal_wip", ("order_id",), staged.wip_by_order, lambda k: (k,)),
-        ("prodcore_bal_item_value", ("item_no",), staged.item_value, lambda k: (k,)),
-        ("prodcore_bal_account", ("account",), staged.accounts, lambda k: (k,)),
-        (
-            "prodcore_bal_reversed",
-            ("source", "entry_no"),
-            staged.reversed,
-            lambda k: (k[0].value, k[1]),
-        ),
-        (
-            "prodcore_bal_capacity_day",
-            ("centre_no", "day"),
-            staged.capacity_used_by_day,
-            lambda k: (k[0], k[1].isoformat()),
-        ),
-    )
-    for table, columns, deltas, key_of in tables:
-        if not deltas:
-            continue
-        match = " AND ".join(f"{c} = ?" for c in columns)
-        keyed = [
-            (tuple(key_of(key)), delta)
-            for key, delta in sorted(deltas.items(), key=lambda kv: str(kv[0]))
-        ]
-        # the stored balances of all the keys, a few queries instead of one per key
-        stored: dict[tuple[Any, ...], Decimal] = {}
-        for start in range(0, len(keyed), _KEYS_PER_QUERY):
-            chunk = keyed[start : start + _KEYS_PER_QUERY]
-            rows = tx.query(
-                f"SELECT {', '.join(columns)}, qty FROM {table} "
-                f"WHERE {' OR '.join(f'({match})' for _ in chunk)}",
-                [p for params, _ in chunk for p in params],
-            )
-            for *key_cols, qty in rows:
-                stored[tuple(key_cols)] = _dec(qty)
-        tx.execute_many(
-            f"UPDATE {table} SET qty = ? WHERE {match}",
-            [(str(stored[params] + delta), *params) for params, delta in keyed if params in stored],
-        )
-        tx.execute_many(
-            f"INSERT INTO {table} ({', '.join(columns)}, qty) "
-            f"VALUES ({', '.join('?' for _ in columns)}, ?)",
-            [(*params, str(delta)) for params, delta in keyed if params not in stored],
-        )
-
-
-_KEYS_PER_QUERY = 100
 
 
 def _add_applications(
