@@ -9,7 +9,9 @@ or one figure (``{"value": "10.00", "tolerance": "0.01"}``).
 ``orders``                ``{"PO-1": {"status": "RELEASED", "quantity": "10"}}``
 ``components``            ``{"PO-1/LEG": {...}}`` (``"PO-1/10000/LEG"`` names the line)
 ``operations``            ``{"PO-1/10": {...}}`` (``"PO-1/10000/10"`` names the line)
-``on_hand``               ``{"LEG": "12", "LEG@MAIN": "12"}`` (item, at a location)
+``on_hand``               ``{"LEG": "12", "LEG@MAIN": "12"}`` (item, at a location);
+                          ``"FLOUR#L1"``, ``"FLOUR#L1@MAIN"``, ``"BIKE#/SN1"`` (a lot,
+                          a serial: ``ITEM#LOT/SERIAL`` as posted together)
 ``wip``                   ``{"PO-1": "0"}`` (the order's work in process value)
 ``accounts``              ``{"2140": "0"}`` (the G/L balance of an account)
 ``consumed``/``output``   ``{"PO-1/LEG": "29.7"}``, ``{"PO-1": "8"}`` (net quantities)
@@ -42,6 +44,7 @@ from prodcore.costing import roll_up
 from prodcore.costing.variance import order_cost_views
 from prodcore.errors import NotFoundError, ProdcoreError
 from prodcore.ledger.model import ItemEntryType
+from prodcore.ledger.reader import LedgerReader
 from prodcore.masterdata import MasterData
 from prodcore.numbers import ZERO, Duration
 from prodcore.orders.model import OrderStatus, ProductionOrder
@@ -303,8 +306,7 @@ def check_expectations(
                 else:
                     c.fields(f"{section}.{key}", fields, record)
         for key, value in expect.get("on_hand", {}).items():
-            item_no, _, location = key.partition("@")
-            c.figure(f"on_hand.{key}", value, ledger.on_hand(item_no, location or None))
+            c.figure(f"on_hand.{key}", value, _on_hand(ledger, key))
         for key, value in expect.get("wip", {}).items():
             c.figure(f"wip.{key}", value, ledger.wip(key))
         if "accounts" in expect:
@@ -432,3 +434,19 @@ def store_fingerprint(uow_factory: Callable[[], UnitOfWork]) -> tuple[Any, ...]:
         versions = tuple((o.id, o.version) for o in uow.orders.list())
         counts: Iterable[int] = (len(getattr(uow.ledger, f"{name}_entries")()) for name in _LEDGERS)
         return versions, tuple(counts)
+
+
+def _on_hand(ledger: LedgerReader, key: str) -> Decimal:
+    """On hand named by an ``on_hand`` key: ``ITEM``, ``ITEM@LOCATION``, and with a lot or
+    serial ``ITEM#LOT``, ``ITEM#LOT/SERIAL`` (each optionally ``@LOCATION``).
+
+    >>> from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
+    >>> _on_hand(InMemoryUnitOfWork(InMemoryStore()).ledger, "FLOUR#L1@MAIN")
+    Decimal('0')
+    """
+    what, _, location = key.partition("@")
+    item_no, tracked, lot_serial = what.partition("#")
+    if not tracked:
+        return ledger.on_hand(item_no, location or None)
+    lot_no, _, serial_no = lot_serial.partition("/")
+    return ledger.lot_on_hand(item_no, lot_no, serial_no, location or None)
