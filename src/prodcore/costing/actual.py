@@ -113,7 +113,7 @@ def manufacturing_overhead(
 ) -> Decimal:
     """``(Mat + Cap + Sub + CapOvhd) × Indirect% / 100 + OverheadRate × OutputQty``, rounded.
 
-    Worked example D5: (105 + 130 + 26) × 5 % + 1 × 10:
+    Example: (105 + 130 + 26) × 5 % + 1 × 10:
 
     >>> from decimal import Decimal as D
     >>> manufacturing_overhead(CostShares(material=105, capacity=130, capacity_overhead=26),

@@ -1,6 +1,6 @@
 """Standard cost rollup, single-level and multi-level, full and incremental (pure).
 
-The formulas are Business Central's "Calculate Standard Cost" (``bc-d365.md`` §6):
+The formulas are Business Central's "Calculate Standard Cost":
 
 * ``MfgQty = LotSize × (1 + ItemScrap% / 100)``;
 * per operation, the cost time, in the capacity unit of the work centre:
@@ -27,7 +27,7 @@ The formulas are Business Central's "Calculate Standard Cost" (``bc-d365.md`` §
 Purchased items (not replenished by production, or without BOM and routing) cost their
 unit cost, as material.
 
-Worked example D4 (derived): lot 10, one operation setup 1 h + run 0.5 h on a work
+Example (derived from BC's formulas, not printed in BC's documentation): lot 10, one operation setup 1 h + run 0.5 h on a work
 centre at 20/h with 10 % indirect and overhead rate 2, a component 2 per unit at 5, item
 indirect 5 % and overhead rate 1:
 

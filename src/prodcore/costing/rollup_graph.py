@@ -55,7 +55,7 @@ def operation_cost_time(
 ) -> Decimal:
     """BC's cost time of one routing line for ``mfg_quantity`` (times in capacity units).
 
-    Worked example E8: item lot size 10, setup 15 minutes, cost includes setup ⇒ 15 minutes
+    Example: item lot size 10, setup 15 minutes, cost includes setup ⇒ 15 minutes
     of cost time per lot, 1.5 per unit; a run time of 9 hours per routing lot of 25 000
     gives 9/25 000 hours per unit (setup is not divided by the routing lot size).
 

@@ -149,7 +149,7 @@ def split_capacity_cost(
     ``Direct = round((CostAmt − CapQty × OverheadRate) / (1 + Indirect% / 100))`` and
     ``Indirect = CostAmt − Direct``, so the parts always add up to the amount.
 
-    Worked example D3: 4 hours at unit cost 24 (direct 20, indirect 10 %, overhead rate 2):
+    Example: 4 hours at unit cost 24 (direct 20, indirect 10 %, overhead rate 2):
 
     >>> s = split_capacity_cost(96, 4, overhead_rate=2, indirect_cost_percent=10,
     ...                         rounding=Rounding(Decimal("0.01")))

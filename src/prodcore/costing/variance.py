@@ -4,8 +4,9 @@
 ``standard = round(OutputQty × single-level share)``; what cost adjustment posts for a
 Standard-cost item. :mod:`prodcore.reports.costing` prints it as a table.
 
-**D365 view** (:func:`d365_variances`, prodcore's definition, decision 4 of the domain
-notes). The item's standard calculation (:func:`standard_calculation`) has one line per
+**D365 view** (:func:`d365_variances`): prodcore's own definition, since D365's
+documentation names the variances but gives no formulas; it keeps the invariant
+``Σ variances = actual cost − GoodQty × standard unit cost``. The item's standard calculation (:func:`standard_calculation`) has one line per
 BOM component and per routing operation, each with a standard price, a variable quantity
 per unit and a constant quantity per order (setup time, fixed-quantity components).
 With ``GoodQty`` the order line's output:
@@ -20,7 +21,7 @@ With ``GoodQty`` the order line's output:
 * **lot size** ``= ConstCost − GoodQty × ConstCost / CostingLotSize`` with ``ConstCost =
   Σ StdPrice × ConstQty``: the constant cost not recovered because the good quantity
   differs from the costing lot size. Positive = unfavourable, like every variance here;
-  the domain notes write it with the opposite sign (``GoodQty × ConstCost / LotSize −
+  the model this is taken from writes it with the opposite sign (``GoodQty × ConstCost / LotSize −
   ConstCost``, standard minus actual);
 * **overhead** (the residual bucket the model needs): ``actual manufacturing overhead −
   GoodQty × standard manufacturing overhead per unit``; D365 would book it to its costing
@@ -331,7 +332,7 @@ def d365_variances(
     """The D365 analysis of one order line from its standard calculation, its actual lines
     and its actual manufacturing overhead (see the module docstring).
 
-    Worked example D5 in D365's terms (material 21 @ 5 for 20 allowed, 6.5 h @ 24 for 6 h
+    Example in D365's terms (material 21 @ 5 for 20 allowed, 6.5 h @ 24 for 6 h
     allowed):
 
     >>> from decimal import Decimal as D

@@ -53,7 +53,7 @@ class BomLine:
 
     @property
     def effective_quantity_per(self) -> Decimal:
-        """Quantity per after the calculation formula (BC E2: 70 × 0.20 × 0.15 = 2.1).
+        """Quantity per after the calculation formula (Length × Width: 70 × 0.20 m × 0.15 m = 2.1 m²).
 
         >>> BomLine("SHEET", "70", formula=CalculationFormula.LENGTH_WIDTH, length="0.20", width="0.15").effective_quantity_per
         Decimal('2.1000')

@@ -70,7 +70,7 @@ class WorkCenter:
 
     @property
     def unit_cost(self) -> Decimal:
-        """Direct unit cost plus indirect % plus overhead rate (D3: 20 + 2 + 2 = 24)."""
+        """Direct unit cost plus indirect % plus overhead rate (direct 20, indirect 10 %, overhead rate 2: 20 + 2 + 2 = 24)."""
         return _centre_unit_cost(
             self.direct_unit_cost, self.indirect_cost_percent, self.overhead_rate
         )

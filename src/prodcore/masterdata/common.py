@@ -158,7 +158,9 @@ class QualityCheck:
     Sampling: ``sample_percent`` of the quantity, or a fixed ``sample_quantity`` (never
     more than the quantity); ``per_updated_quantity`` True: a quality order for each
     reported quantity; False: at the first report one for the reported quantity and one
-    for the rest of the order line, none later (D365 E15). Policy: an open or failed
+    for the rest of the order line, none later (D365, order 100: 10 % and True, reports
+    of 30 then 70 give quality orders of 3 then 7; a fixed 1 and False, reports of 30, 10
+    and 60 give 1 + 1 at the first report and none later). Policy: an open or failed
     (unresolved) quality order blocks output at later operations
     (``blocks_next_operations``) and/or finishing the order (``blocks_finish``); a failure
     does ``on_failure`` (scrap with ``scrap_code``, or rework at ``rework_operation_no``).
@@ -204,7 +206,7 @@ class QualityCheck:
             )
 
     def sample(self, quantity: Decimal) -> Decimal:
-        """The sample size for ``quantity`` (E15: 10 % of 30 is 3; fixed 1 is 1).
+        """The sample size for ``quantity`` (10 % of 30 is 3; fixed 1 is 1).
 
         >>> QualityCheck("C", (QualityTest("T"),), sample_percent=10).sample(Decimal(30))
         Decimal('3')

@@ -1,6 +1,6 @@
 """Exploding BOMs and routings into order lines, components and operations (pure).
 
-The quantities follow Business Central (``bc-d365.md`` §4):
+The quantities follow Business Central:
 
 * routing scrap accumulates from the last operation backwards:
   ``accum(op) = round((1 + accum(next)) × (1 + SF(op)/100), 5) − 1`` and
@@ -19,7 +19,7 @@ The quantities follow Business Central (``bc-d365.md`` §4):
 Phantom BOM lines are exploded into the parent, their quantity per multiplied in, their
 scrap compounded and their routing link inherited by lines that have none.
 
-Worked example D1 (derived from BC): order 100, operations 10 → 20 → 30 with scrap factor
+Example (derived from BC's formulas): order 100, operations 10 → 20 → 30 with scrap factor
 5 % / 0 / 10 % and fixed scrap 0 / 2 / 0, component (2 per) linked to operation 10:
 
 >>> from prodcore.masterdata import *
@@ -230,7 +230,7 @@ def component_expected_quantity(
 ) -> Decimal:
     """BC's expected quantity of a component (see the module docstring), rounded up.
 
-    Worked example D2: 4 per, 10 % BOM scrap, order 10, no routing scrap gives 44; 0.13
+    Example: 4 per, 10 % BOM scrap, order 10, no routing scrap gives 44; 0.13
     per of a whole-unit component for an order of 10 needs 1.3, rounded up to 2.
 
     >>> component_expected_quantity(quantity_per=Decimal(4), line_quantity=Decimal(10),

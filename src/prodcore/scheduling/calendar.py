@@ -12,9 +12,10 @@ period into capacity in the centre's time unit::
 
 :class:`Absence` entries reduce the capacity of the time they cover. A work centre with a
 consolidated calendar has no capacity of its own: its machine centres' capacities,
-weighted by their efficiencies, are summed and the efficiency is 100 (example E5).
+weighted by their efficiencies, are summed and the efficiency is 100 (see
+:func:`consolidated_calendar` for an example).
 
-Example D7: 08:00–16:00, minutes, capacity 2, efficiency 80 ⇒ total 960, effective 768.
+Example: 08:00–16:00, minutes, capacity 2, efficiency 80 ⇒ total 960, effective 768.
 
 >>> import datetime as dt
 >>> from prodcore.masterdata import WorkCenter
@@ -244,7 +245,7 @@ def centre_calendar(
     its work centre's; minutes otherwise). ``rounding`` is BC's calendar rounding
     precision, applied to effective capacity. Absences of other centres are ignored.
 
-    Example E6: one 8-hour shift, efficiency 100, minutes ⇒ 480 a day; an absence
+    Example: one 8-hour shift, efficiency 100, minutes ⇒ 480 a day; an absence
     08:00–10:00 takes 120 from that day.
 
     >>> shop = ShopCalendar("S", shifts=one_shift_per_weekday(dt.time(8), dt.time(16)))
@@ -380,7 +381,7 @@ def consolidated_calendar(
     """A work centre calendar consolidated from its machine centres (BC "Consolidated
     Calendar"): capacity = Σ MC capacity × efficiency / 100, efficiency 100.
 
-    Example E5: two machine centres, efficiency 80 and 70, one 8-hour shift ⇒ the work
+    Example: two machine centres, efficiency 80 and 70, one 8-hour shift ⇒ the work
     centre's entry has capacity 1.5, efficiency 100 and a total of 12 hours.
 
     >>> from prodcore.masterdata import MachineCenter

@@ -9,7 +9,7 @@ Per centre and per period (day, ISO week, month, quarter, year):
 * **Availability after orders** = Capacity − Allocated;
 * **Load %** = Allocated / Capacity × 100.
 
-Example D7: 08:00–16:00 in minutes, capacity 2, efficiency 80 ⇒ total 960, effective
+Example: 08:00–16:00 in minutes, capacity 2, efficiency 80 ⇒ total 960, effective
 768; allocated 600 ⇒ availability 168, load 78.1 %.
 
 >>> import datetime as dt

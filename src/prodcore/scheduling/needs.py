@@ -1,4 +1,4 @@
-"""Capacity needs of operations: what is allocated, and how long it takes (BC §5).
+"""Capacity needs of operations: what is allocated, and how long it takes (Business Central).
 
 With *c* = capacity used = min(centre capacity, routing concurrent capacities) and
 *eff* = the centre's efficiency %:
@@ -15,7 +15,7 @@ Every amount is expressed in the centre's capacity unit. While an operation runs
 consumes allocation at the rate ``c × eff/100`` per unit of working time, for setup and
 run alike, which is how the scheduler spreads it over calendar entries.
 
-Example E3, first row (run 2 h, efficiency 80, capacity 1):
+Example (run 2 h, efficiency 80, capacity 1):
 
 >>> from prodcore.numbers import Duration, TimeUnit
 >>> need = capacity_need(setup=Duration(0, TimeUnit.HOUR), run=Duration(2, TimeUnit.HOUR),
@@ -117,7 +117,7 @@ def capacity_need(
 ) -> OperationNeed:
     """The need from raw figures. ``run`` is per ``lot_size`` units.
 
-    Example E4 (shared setup): setup 2 h, concurrent capacities 0.2 ⇒ allocated 24 min,
+    Example (shared setup): setup 2 h, concurrent capacities 0.2 ⇒ allocated 24 min,
     duration still 2 h.
 
     >>> n = capacity_need(setup=Duration(2, TimeUnit.HOUR), run=Duration.zero(), quantity=1,

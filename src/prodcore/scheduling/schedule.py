@@ -8,7 +8,7 @@ the other along the routing:
   rate ``c × eff/100`` (see :mod:`prodcore.scheduling.needs`); an operation that does not
   fit an entry continues in the next one, carrying its setup once;
 * **wait and move time** elapse in clock time (24 h a day) after the operation;
-* **send-ahead** (E7): when ``0 < send-ahead < input quantity`` the next operation may
+* **send-ahead** (e.g. 25 of 100 units): when ``0 < send-ahead < input quantity`` the next operation may
   start once the send-ahead quantity is done (plus wait and move), but it does not end
   before this operation ends plus the time it needs for that last send-ahead lot.
 
