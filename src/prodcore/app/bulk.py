@@ -43,11 +43,12 @@ from collections.abc import Iterable
 from types import TracebackType
 from typing import Self
 
+from prodcore.app._forwarding import ForwardingUnitOfWork
 from prodcore.app.dispatch import Result, _handler, _stamping
 from prodcore.clock import Clock
 from prodcore.commands import Command
 from prodcore.errors import ConcurrencyError, InvalidValueError, KeyTakenError
-from prodcore.ports import LedgerRepository, MasterDataRepository, OrderRepository, UnitOfWork
+from prodcore.ports import UnitOfWork
 
 __all__ = ["handle_many"]
 
@@ -109,25 +110,10 @@ def _refused(index: int, count: int, command: Command) -> str:
     )
 
 
-class _HeldUnitOfWork:
+class _HeldUnitOfWork(ForwardingUnitOfWork):
     """``uow``, already open, for the handlers of a run: their ``with`` neither begins nor
     ends it and their ``commit`` does nothing, so everything is committed (or rolled back)
     once, by :func:`handle_many`."""
-
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
-
-    @property
-    def orders(self) -> OrderRepository:
-        return self._uow.orders
-
-    @property
-    def master_data(self) -> MasterDataRepository:
-        return self._uow.master_data
-
-    @property
-    def ledger(self) -> LedgerRepository:
-        return self._uow.ledger
 
     def __enter__(self) -> Self:
         return self
@@ -142,6 +128,3 @@ class _HeldUnitOfWork:
 
     def commit(self) -> None:
         """Deferred to the end of the run."""
-
-    def rollback(self) -> None:
-        self._uow.rollback()

@@ -8,11 +8,11 @@ tag), its decider, and one line in :data:`HANDLERS`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from types import TracebackType
-from typing import Any, Protocol, Self, overload
+from typing import Any, Protocol, overload
 
 import attrs
 
+from prodcore.app._forwarding import ForwardingUnitOfWork
 from prodcore.app.costing import adjust, implement
 from prodcore.app.masterdata import put
 from prodcore.app.orders import Outcome, lifecycle, split
@@ -64,7 +64,7 @@ from prodcore.orders.subcontracting import (
     UndoSubcontractReceipt,
     decide_subcontracting,
 )
-from prodcore.ports import LedgerRepository, MasterDataRepository, OrderRepository, UnitOfWork
+from prodcore.ports import LedgerRepository, UnitOfWork
 from prodcore.scheduling.schedule import ScheduleResult
 
 __all__ = ["HANDLERS", "Handler", "Result", "handle", "preview"]
@@ -348,44 +348,18 @@ def _stamping(uow: UnitOfWork, user: str | None, source: str | None) -> UnitOfWo
     return _StampingUnitOfWork(uow, user, source)
 
 
-class _StampingUnitOfWork:
+class _StampingUnitOfWork(ForwardingUnitOfWork):
     """A unit of work that stamps who posted on every batch appended through it."""
 
     def __init__(self, uow: UnitOfWork, user: str | None, source: str | None) -> None:
-        self._uow = uow
+        super().__init__(uow)
         self._user = user
         self._source = source
-
-    @property
-    def orders(self) -> OrderRepository:
-        return self._uow.orders
-
-    @property
-    def master_data(self) -> MasterDataRepository:
-        return self._uow.master_data
 
     @property
     def ledger(self) -> LedgerRepository:
         # asked each time: a unit of work may start a fresh ledger on enter and commit
         return _StampingLedger(self._uow.ledger, self._user, self._source)
-
-    def __enter__(self) -> Self:
-        self._uow.__enter__()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._uow.__exit__(exc_type, exc, tb)
-
-    def commit(self) -> None:
-        self._uow.commit()
-
-    def rollback(self) -> None:
-        self._uow.rollback()
 
 
 class _StampingLedger:
