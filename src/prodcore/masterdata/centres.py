@@ -63,14 +63,12 @@ class WorkCenter:
     from_production_bin_code: str = attrs.field(default="", kw_only=True)
 
     def __attrs_post_init__(self) -> None:
-        if self.efficiency_percent <= 0:
-            raise InvalidValueError(
-                field="efficiency_percent", value=self.efficiency_percent, reason="must be positive"
-            )
+        _check_efficiency(self.efficiency_percent)
 
     @property
     def unit_cost(self) -> Decimal:
-        """Direct unit cost plus indirect % plus overhead rate (direct 20, indirect 10 %, overhead rate 2: 20 + 2 + 2 = 24)."""
+        """Direct unit cost plus indirect % plus overhead rate (direct 20, indirect 10 %,
+        overhead rate 2: 20 + 2 + 2 = 24)."""
         return _centre_unit_cost(
             self.direct_unit_cost, self.indirect_cost_percent, self.overhead_rate
         )
@@ -110,10 +108,7 @@ class MachineCenter:
     from_production_bin_code: str = attrs.field(default="", kw_only=True)
 
     def __attrs_post_init__(self) -> None:
-        if self.efficiency_percent <= 0:
-            raise InvalidValueError(
-                field="efficiency_percent", value=self.efficiency_percent, reason="must be positive"
-            )
+        _check_efficiency(self.efficiency_percent)
 
     @property
     def unit_cost(self) -> Decimal:
@@ -163,6 +158,14 @@ class Location:
 
     def has_bin(self, code: str) -> bool:
         return any(b.code == code for b in self.bins)
+
+
+def _check_efficiency(efficiency_percent: Decimal) -> None:
+    """A work or machine centre's efficiency must be positive (durations divide by it)."""
+    if efficiency_percent <= 0:
+        raise InvalidValueError(
+            field="efficiency_percent", value=efficiency_percent, reason="must be positive"
+        )
 
 
 def _centre_unit_cost(
