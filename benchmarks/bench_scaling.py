@@ -31,11 +31,11 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 from prodcore.adapters import open_store
 from prodcore.app import handle, put_master_data
+from prodcore.app._forwarding import ForwardingUnitOfWork
 from prodcore.clock import FixedClock
 from prodcore.errors import ConcurrencyError, KeyTakenError
 from prodcore.masterdata import BomLine, Item, ManufacturingSetup, ProductionBom
@@ -75,46 +75,19 @@ class Result:
 LAST_RESULTS: list[Result] = []
 
 
-class _Counting:
+class _Counting(ForwardingUnitOfWork):
     """A unit of work that counts the commits refused by a concurrent change."""
 
     def __init__(self, inner: UnitOfWork) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.conflicts = 0
-
-    @property
-    def orders(self) -> Any:
-        return self.inner.orders
-
-    @property
-    def master_data(self) -> Any:
-        return self.inner.master_data
-
-    @property
-    def ledger(self) -> Any:
-        return self.inner.ledger
-
-    def __enter__(self) -> _Counting:
-        self.inner.__enter__()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.inner.__exit__(exc_type, exc, tb)
 
     def commit(self) -> None:
         try:
-            self.inner.commit()
+            super().commit()
         except (ConcurrencyError, KeyTakenError):
             self.conflicts += 1
             raise
-
-    def rollback(self) -> None:
-        self.inner.rollback()
 
 
 def _orders_of(worker: int, mode: str) -> list[str]:
