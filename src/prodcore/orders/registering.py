@@ -97,17 +97,12 @@ def output_lines(
     ``unit``) and the quantities reported at stop. Open registrations are left out.
 
     >>> import datetime as dt
-    >>> at = lambda h, m=0: dt.datetime(2026, 3, 2, h, m, tzinfo=dt.UTC)
-    >>> job = ("PO-1", 10000, "10", "ANNA")
-    >>> board = JobBoard().apply_all([
-    ...     JobEvent(*job, JobEventType.START, at(8)),
-    ...     JobEvent(*job, JobEventType.PAUSE, at(9)),
-    ...     JobEvent(*job, JobEventType.RESUME, at(9, 15)),
-    ...     JobEvent(*job, JobEventType.STOP, at(9, 30), output_quantity=4),
-    ... ])
-    >>> line, = output_lines(board.registrations)
-    >>> line.run_time, line.output_quantity
-    (Duration('75', 'MIN'), Decimal('4'))
+    >>> start = dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC)
+    >>> reg = Registration("PO-1", 10000, "10", "BEN", start, setup=True,
+    ...                    stopped_at=start + dt.timedelta(minutes=30))
+    >>> line, = output_lines([reg])
+    >>> line.setup_time.amount, line.run_time.amount
+    (Decimal('30'), Decimal('0'))
     """
     return tuple(
         OutputLine(
