@@ -80,6 +80,7 @@ from prodcore.orders.lifecycle import (
 )
 from prodcore.orders.picking import ReturnSurplus
 from prodcore.orders.quality import QualityCommand, RecordQualityResults, ResolveQualityOrder
+from prodcore.orders.registering import RegisterJobEvent
 from prodcore.orders.reverse_all import ReverseOrderPostings
 from prodcore.orders.splitting import SplitOrder
 from prodcore.orders.subcontracting import (
@@ -140,7 +141,12 @@ class ScheduleOrder:
 
 #: Commands decided against the ledger and answered with a PostingResult (idempotent).
 LedgerCommand = (
-    PostingCommand | SubcontractingCommand | QualityCommand | ReverseOrderPostings | ReturnSurplus
+    PostingCommand
+    | SubcontractingCommand
+    | QualityCommand
+    | ReverseOrderPostings
+    | ReturnSurplus
+    | RegisterJobEvent
 )
 
 #: Any command prodcore handles (what scenario steps and :func:`prodcore.app.handle` accept).
@@ -224,6 +230,7 @@ _TABLE: tuple[tuple[type, str, str | None], ...] = (
     (D365StatusChanged, "order.d365_status_changed", None),
     (ReverseOrderPostings, "posting.reverse_all", None),
     (ReturnSurplus, "posting.return_surplus", None),
+    (RegisterJobEvent, "shopfloor.job_event", None),
 )
 
 #: The wire tag of every member of a tagged union.

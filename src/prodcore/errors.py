@@ -48,6 +48,7 @@ __all__ = [
     "KeyTakenError",
     "NotAllowedError",
     "NotFoundError",
+    "OpenRegistrationError",
     "OverproductionError",
     "PostingDateError",
     "PrecisionError",
@@ -341,3 +342,17 @@ class TrackingError(DomainError):
     serial_no: str
     quantity: object
     reason: str
+
+
+class OpenRegistrationError(DomainError):
+    """A job registration still open (started, not stopped) blocks the action."""
+
+    template = (
+        "Cannot {action}: {worker} is still registered on {order_id} {line_no}/{operation_no} "
+        "(stop the registration first)."
+    )
+    action: str
+    order_id: str
+    line_no: int
+    operation_no: str
+    worker: str

@@ -59,6 +59,8 @@ from prodcore.orders.lifecycle import (
 from prodcore.orders.model import D365Status, OrderStatus, QualityResult
 from prodcore.orders.picking import ReturnLine, ReturnSurplus
 from prodcore.orders.quality import RecordQualityResults, ResolveQualityOrder
+from prodcore.orders.registering import RegisterJobEvent
+from prodcore.orders.registration import JobEvent, JobEventType
 from prodcore.orders.reverse_all import ReverseOrderPostings
 from prodcore.orders.splitting import SplitOrder
 from prodcore.orders.subcontracting import (
@@ -118,6 +120,7 @@ EXAMPLES: list[Any] = [
     SplitOrder("PO-1", "PO-3", ONE),
     ReverseOrderPostings("k", "PO-1"),
     ReturnSurplus("k", "PO-1", (ReturnLine(10000, 10000, 1, "S-01"),)),
+    RegisterJobEvent("k", JobEvent("PO-1", 10000, "10", "ANNA", JobEventType.START, T0)),
 ]
 
 

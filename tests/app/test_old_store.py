@@ -61,13 +61,14 @@ def test_the_old_store_reads_as_it_did(old_store: Callable[[], UnitOfWork]) -> N
 
 
 #: Order fields added since 0.1.0, with the default an old order reads with.
-NEW_ORDER_FIELDS = {
+NEW_ORDER_FIELDS: dict[str, object] = {
     "hold_reason": None,
     "cancelled_at": None,
     "cancel_reason": "",
     "origin_order_id": None,
     "profile": "BC",
     "d365_status": None,
+    "registrations": [],
     "started_quantity": "0",
 }
 

@@ -22,7 +22,9 @@ LAYERS = {
     "lifecycle": 2,
     "lifecycle_messages": 1,
     "builder": 3,
-    "registration": 3,
+    # below the model, which stores the registrations of an order
+    "registration": -1,
+    "registering": 8,
     "output_lines": 3,
     "consumption": 4,
     "capacity": 4,

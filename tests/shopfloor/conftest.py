@@ -19,6 +19,7 @@ from prodcore.masterdata import (
     WorkCenter,
 )
 from prodcore.numbers import Duration, TimeUnit
+from prodcore.ports import UnitOfWork
 from prodcore.testing.shop import Shop
 
 #: the allowed posting window of the shop's setup (the clock is 2026-03-02)
@@ -26,7 +27,7 @@ OPEN_FROM = dt.date(2026, 2, 1)
 OPEN_TO = dt.date(2026, 3, 31)
 
 
-def make_shop() -> Shop:
+def make_shop(uow: UnitOfWork | None = None) -> Shop:
     shop = Shop(
         [
             WorkCenter("SAW", capacity_unit=TimeUnit.MINUTE, direct_unit_cost=Decimal(1)),
@@ -51,6 +52,7 @@ def make_shop() -> Shop:
             ),
         ],
         setup=ManufacturingSetup(allow_posting_from=OPEN_FROM, allow_posting_to=OPEN_TO),
+        uow=uow,
     )
     shop.create("PO-1", "TABLE", 10)
     shop.release("PO-1")

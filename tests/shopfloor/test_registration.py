@@ -14,12 +14,12 @@ from hypothesis import strategies as st
 from prodcore.errors import NotAllowedError
 from prodcore.ledger.model import ValueSource
 from prodcore.orders.journals import PostOutput, ReverseEntry
+from prodcore.orders.registering import output_lines
 from prodcore.orders.registration import (
     JobBoard,
     JobEvent,
     JobEventType,
     Registration,
-    output_lines,
     registered_time,
 )
 from prodcore.testing.shop import Shop

@@ -54,6 +54,7 @@ from prodcore.orders.lifecycle import (
 )
 from prodcore.orders.picking import ReturnSurplus, decide_return_surplus
 from prodcore.orders.quality import RecordQualityResults, ResolveQualityOrder, decide_quality
+from prodcore.orders.registering import RegisterJobEvent, decide_job_event
 from prodcore.orders.reverse_all import ReverseOrderPostings, decide_reverse_all
 from prodcore.orders.splitting import SplitOrder
 from prodcore.orders.subcontracting import (
@@ -85,6 +86,7 @@ _subcontracting = ledger_handler(decide_subcontracting)
 _quality = ledger_handler(decide_quality)
 _reverse_all = ledger_handler(decide_reverse_all)
 _return_surplus = ledger_handler(decide_return_surplus)
+_job_event = ledger_handler(decide_job_event)
 
 #: The handler of every command type.
 HANDLERS: Mapping[type[Command], Handler] = {
@@ -124,6 +126,7 @@ HANDLERS: Mapping[type[Command], Handler] = {
     SplitOrder: split,
     ReverseOrderPostings: _reverse_all,
     ReturnSurplus: _return_surplus,
+    RegisterJobEvent: _job_event,
 }
 
 

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 import attrs
 
-from prodcore.errors import InvalidTransitionError
+from prodcore.errors import InvalidTransitionError, OpenRegistrationError
 from prodcore.ledger.model import AccountRole, ItemEntryType, ValueEntryType, ValueSource
 from prodcore.ledger.posting import gl_lines
 from prodcore.ledger.reader import LedgerReader
@@ -156,6 +156,20 @@ def flush_at_release(
     return b.result()
 
 
+def _check_no_open_registration(order: ProductionOrder) -> None:
+    """Refuse finishing while a worker is registered on the order: their time and
+    quantities are not reported yet."""
+    for reg in order.registrations:
+        if reg.is_open:
+            raise OpenRegistrationError(
+                action=f"finish {order.id}",
+                order_id=order.id,
+                line_no=reg.line_no,
+                operation_no=reg.operation_no,
+                worker=reg.worker,
+            )
+
+
 def flush_at_finish(
     order: ProductionOrder,
     md: MasterDataLookup,
@@ -178,6 +192,7 @@ def flush_at_finish(
     """
     check_finish_subcontracting(order)
     check_finish_quality(order)
+    _check_no_open_registration(order)
     b = PostingBuilder(md, ledger, lambda _id: order, at, document_no)
     b.order(order.id, command="finish")
     for line in order.lines:

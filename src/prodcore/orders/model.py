@@ -31,6 +31,7 @@ from prodcore.numbers import (
     percent,
     tuple_of,
 )
+from prodcore.orders.registration import Registration
 
 __all__ = [
     "Component",
@@ -356,6 +357,10 @@ class ProductionOrder:
     has_postings: bool = attrs.field(default=False, kw_only=True)
     quality_orders: tuple[QualityOrder, ...] = attrs.field(
         default=(), validator=tuple_of(QualityOrder), kw_only=True
+    )
+    # job registrations (shop-floor time) on its operations, in the order started
+    registrations: tuple[Registration, ...] = attrs.field(
+        default=(), validator=tuple_of(Registration), kw_only=True
     )
     # on hold (postings refused) while not None: the reason given
     hold_reason: str | None = attrs.field(default=None, kw_only=True)

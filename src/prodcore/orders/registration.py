@@ -9,10 +9,9 @@ working on two registrations at once, an event before the worker's last one (a s
 before its start), a resume without a pause, a pause or stop of nothing open.
 Several workers may work on one operation at once: each has a registration.
 
-:func:`output_lines` turns stopped registrations into output journal lines, the
-registered time as run time (or setup time) and the quantities reported at stop;
-posting them (:class:`~prodcore.orders.journals.PostOutput`) makes ordinary capacity
-entries, with a posting date and reversible like any posting.
+:func:`prodcore.orders.registering.output_lines` turns stopped registrations into
+output journal lines; the order keeps its registrations (this module sits below the
+order model, so it imports no journal).
 
 >>> import datetime as dt
 >>> at = lambda h, m=0: dt.datetime(2026, 3, 2, h, m, tzinfo=dt.UTC)
@@ -25,9 +24,8 @@ entries, with a posting date and reversible like any posting.
 ... ])
 >>> board.registrations[0].worked
 datetime.timedelta(seconds=4500)
->>> line, = output_lines(board.registrations)
->>> line.run_time, line.output_quantity
-(Duration('75', 'MIN'), Decimal('4'))
+>>> registered_time(board.registrations[0])
+Duration('75', 'MIN')
 >>> board.apply(JobEvent(*job, JobEventType.RESUME, at(10)))
 Traceback (most recent call last):
 ...
@@ -46,14 +44,12 @@ import attrs
 from prodcore.clock import check_moment
 from prodcore.errors import NotAllowedError
 from prodcore.numbers import ZERO, Duration, TimeUnit, as_decimal, member_of, non_negative
-from prodcore.orders.journals import OutputLine
 
 __all__ = [
     "JobBoard",
     "JobEvent",
     "JobEventType",
     "Registration",
-    "output_lines",
     "registered_time",
 ]
 
@@ -235,23 +231,3 @@ def registered_time(reg: Registration, unit: TimeUnit = TimeUnit.MINUTE) -> Dura
     """The time ``reg`` worked, in ``unit``."""
     minutes = Decimal(int(reg.worked.total_seconds())) / 60
     return Duration(minutes, TimeUnit.MINUTE).to(unit)
-
-
-def output_lines(
-    registrations: Iterable[Registration], unit: TimeUnit = TimeUnit.MINUTE
-) -> tuple[OutputLine, ...]:
-    """One output line per stopped registration: its time as setup or run time (in
-    ``unit``) and the quantities reported at stop. Open registrations are left out."""
-    return tuple(
-        OutputLine(
-            r.order_id,
-            r.line_no,
-            r.operation_no,
-            output_quantity=r.output_quantity,
-            scrap_quantity=r.scrap_quantity,
-            setup_time=registered_time(r, unit) if r.setup else Duration.zero(unit),
-            run_time=Duration.zero(unit) if r.setup else registered_time(r, unit),
-        )
-        for r in registrations
-        if not r.is_open
-    )

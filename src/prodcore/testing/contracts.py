@@ -75,6 +75,8 @@ from prodcore.orders.model import (
     ProductionOrder,
     StatusChange,
 )
+from prodcore.orders.registering import find_registrations
+from prodcore.orders.registration import Registration
 from prodcore.ports import MasterDataRecord, UnitOfWork
 from prodcore.scheduling.calendar import Holiday, ShopCalendar, one_shift_per_weekday
 from prodcore.scheduling.schedule import Allocation, CapacityMode, Direction
@@ -1688,6 +1690,44 @@ class WrongTypeContract(_Base):
             uow.master_data.item("A")
 
 
+class JobRegistrationContract(_Base):
+    """Job registrations are stored with their order and read back equal (open, paused
+    and stopped ones, moments in their zone, quantities with trailing zeros), per order,
+    per worker and per centre."""
+
+    def test_registrations_round_trip_and_are_found(self, uow_factory: UowFactory) -> None:
+        stopped = Registration(
+            "PO-1",
+            10000,
+            "10",
+            "ANNA",
+            _AT,
+            pauses=((_AT + dt.timedelta(hours=1), _AT + dt.timedelta(minutes=75)),),
+            stopped_at=_AT + dt.timedelta(minutes=90),
+            output_quantity=Decimal("4.00"),
+            scrap_quantity=Decimal("0.5"),
+        )
+        paused = Registration(
+            "PO-1",
+            10000,
+            "10",
+            "BEN",
+            _AT.astimezone(zoneinfo.ZoneInfo("Europe/Berlin")),
+            setup=True,
+            pauses=((_AT + dt.timedelta(minutes=5), None),),
+        )
+        order = attrs.evolve(sample_order("PO-1"), registrations=(stopped, paused))
+        self.add(uow_factory, order, sample_order("PO-2"))
+        with uow_factory() as uow:
+            assert uow.orders.get("PO-1").registrations == (stopped, paused)
+            assert str(uow.orders.get("PO-1").registrations[0].output_quantity) == "4.00"
+            orders = uow.orders.list()
+            assert find_registrations(orders, worker="BEN") == (paused,)
+            assert find_registrations(orders, centre="WC-1") == (stopped, paused)
+            assert find_registrations(orders, centre="WC-2") == ()
+            assert uow.orders.get("PO-2").registrations == ()
+
+
 class StoreContract(
     WrongTypeContract,
     MasterDataRepositoryContract,
@@ -1699,5 +1739,6 @@ class StoreContract(
     TrackingLedgerContract,
     ItemApplicationContract,
     AllocationRepositoryContract,
+    JobRegistrationContract,
 ):
     """All contracts of a complete store."""
