@@ -11,6 +11,7 @@ from decimal import Decimal
 import attrs
 import pytest
 
+from prodcore.documents import load_document
 from prodcore.errors import TrackingError
 from prodcore.integrity import verify
 from prodcore.ledger.model import ItemEntryType
@@ -117,3 +118,11 @@ def test_a_return_beyond_the_lot_in_the_bin_is_refused(shop: Shop) -> None:
     with pytest.raises(TrackingError, match="L3"):
         shop.post(ReturnSurplus(shop.key(), "PO-1", (back,)))
     assert shop.snapshot() == before
+
+
+def test_the_picking_list_fills_the_lot_column_first_expired_first(shop: Shop) -> None:
+    pick(shop, 30, TrackingLine("L2", quantity=30))
+    (section,) = load_document(shop.uow, "picking-list", order_id="PO-1").sections
+    row = dict(zip(section.columns, section.rows[0], strict=True))
+    assert row["To pick"] == "70"
+    assert row["Lot"] == "L1: 70"  # L1 expires, L2 has no expiry date: L1 first
