@@ -454,6 +454,12 @@ def _balance_checks(
         yield "reversed", reversed_key, qty, partial(ledger.reversed_quantity, *reversed_key)
     for (centre, day), used in index.capacity_used_by_day.items():
         yield "capacity used", (centre, day), used, partial(ledger.capacity_used, centre, day, day)
+    for (item_no, location, bin_code), qty in index.bins.on_hand.items():
+        on_hand_in_bin = partial(ledger.on_hand_in_bin, item_no, location, bin_code)
+        yield "bin on hand", (item_no, location, bin_code), qty, on_hand_in_bin
+    for (item_no, location, lot, serial), qty in index.lot_on_hand_by_location.items():
+        lot_on_hand = partial(ledger.lot_on_hand, item_no, lot, serial, location)
+        yield "lot on hand", (item_no, location, lot, serial), qty, lot_on_hand
 
 
 def _check_balances(uow: UnitOfWork, index: LedgerIndex, out: _Collector) -> None:
@@ -474,6 +480,8 @@ def _index_balances(index: LedgerIndex) -> dict[tuple[str, object], Decimal]:
         ("account", index.accounts, str),
         ("reversed", index.reversed, lambda k: (k[0].value, k[1])),
         ("capacity used", index.capacity_used_by_day, lambda k: (k[0], k[1].isoformat())),
+        ("bin on hand", index.bins.on_hand, tuple),
+        ("lot on hand", index.lot_on_hand_by_location, tuple),
     )
     return {(area, key_of(k)): v for area, table, key_of in areas for k, v in table.items()}
 
@@ -540,6 +548,12 @@ _BALANCE_TABLES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("account", "prodcore_bal_account", ("account",)),
     ("reversed", "prodcore_bal_reversed", ("source", "entry_no")),
     ("capacity used", "prodcore_bal_capacity_day", ("centre_no", "day")),
+    ("bin on hand", "prodcore_bal_on_hand_bin", ("item_no", "location_code", "bin_code")),
+    (
+        "lot on hand",
+        "prodcore_bal_lot_on_hand",
+        ("item_no", "location_code", "lot_no", "serial_no"),
+    ),
 )
 
 

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from decimal import Decimal
 
 from prodcore.documents.model import Document, Section
+from prodcore.ledger.genealogy import fefo
 from prodcore.ledger.reader import LedgerReader
 from prodcore.orders.bins import centre_bins, location_bins, location_of, to_production_bin
 from prodcore.orders.explosion import MasterDataLookup
@@ -65,6 +67,17 @@ def _take_from(md: MasterDataLookup, ledger: LedgerReader, comp: Component, to_b
     return ", ".join(f"{code or '(no bin)'}: {fmt(q)}" for code, q in held if q > 0)
 
 
+def _lots(md: MasterDataLookup, ledger: LedgerReader, comp: Component, to_pick: Decimal) -> str:
+    """The lots / serials to pick, first expired first (a FEFO suggestion over the lots
+    on hand at the component's location); empty for an untracked item."""
+    item = md.item(comp.item_no)
+    if item.tracking is None or not item.tracking.tracked or to_pick <= 0:
+        return ""
+    base = item.to_base(to_pick, comp.unit)
+    suggestion = fefo(ledger, comp.item_no, base, location_code=comp.location_code)
+    return ", ".join(f"{a.balance.serial_no or a.balance.lot_no}: {fmt(q)}" for a, q in suggestion)
+
+
 def _centre_of(line: OrderLine, comp: Component) -> Operation | None:
     """The operation a component is used at: its linked one, else the first."""
     return linked_operation(line, comp) or (line.operations[0] if line.operations else None)
@@ -88,7 +101,7 @@ def picking_list(
                 if centre is not None and (op is None or centre not in (op.no, op.work_center_no)):
                     continue
                 to_bin = to_production_bin(md, line, comp)
-                to_pick = max(comp.expected_quantity - comp.picked_quantity, 0)
+                to_pick = max(comp.expected_quantity - comp.picked_quantity, Decimal(0))
                 groups[to_bin].append(
                     (
                         order.id,
@@ -100,7 +113,7 @@ def picking_list(
                         fmt(to_pick),
                         comp.unit,
                         _take_from(md, ledger, comp, to_bin),
-                        "",  # lots, once items are tracked
+                        _lots(md, ledger, comp, to_pick),
                     )
                 )
     sections = tuple(

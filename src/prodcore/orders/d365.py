@@ -25,6 +25,7 @@ from prodcore.orders.flushing import linked_operation, needed_for_output
 from prodcore.orders.journals import OutputLine, expected_output_line
 from prodcore.orders.model import ProductionOrder
 from prodcore.orders.output import post_output
+from prodcore.orders.tracking import check_tracking
 
 __all__ = ["flush_at_start", "report_as_finished"]
 
@@ -48,6 +49,7 @@ def flush_at_start(
         if need > 0:
             reason = f"Start flush of {order.started_quantity} started"
             flush_component(b, order.id, line.line_no, comp, need, reason)
+    check_tracking(b)
     return b.result()
 
 
@@ -81,4 +83,5 @@ def report_as_finished(
                 reason = "Finish flush when reported as finished"
                 flush_component(b, order.id, line.line_no, comp, need, reason)
     b.notes.append(f"Reported as finished: {quantity}")
+    check_tracking(b)
     return b.result()

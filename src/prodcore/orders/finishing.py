@@ -27,6 +27,7 @@ from prodcore.orders.flushing import flushable, linked_operation, needed_for_out
 from prodcore.orders.journals import OutputLine, expected_output_line
 from prodcore.orders.model import Component, Operation, OrderLine, ProductionOrder, RoutingStatus
 from prodcore.orders.output import post_output
+from prodcore.orders.tracking import check_tracking
 
 __all__ = [
     "flush_at_finish",
@@ -153,6 +154,7 @@ def flush_at_release(
                     comp.remaining_quantity,
                     "Forward flush at release",
                 )
+    check_tracking(b)
     return b.result()
 
 
@@ -210,6 +212,7 @@ def flush_at_finish(
                 ),
             ),
         )
+    check_tracking(b)
     return b.result()
 
 

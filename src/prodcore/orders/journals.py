@@ -320,6 +320,9 @@ class PickLine:
     component_line_no: int
     quantity: Decimal = attrs.field(converter=as_decimal, validator=_non_negative)
     from_bin_code: str = ""
+    #: the lots / serials picked (they move with the stock); quantities add up to at
+    #: most ``quantity`` (a remainder moves untracked)
+    tracking: tuple[TrackingLine, ...] = _TRACKING
 
 
 @attrs.frozen

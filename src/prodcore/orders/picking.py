@@ -25,11 +25,12 @@ from decimal import Decimal
 import attrs
 
 from prodcore.errors import InsufficientQuantityError, InvalidValueError
+from prodcore.ledger.genealogy import lot_expiry
 from prodcore.ledger.model import ItemEntryType
 from prodcore.ledger.posting import item_unit_cost
 from prodcore.ledger.reader import LedgerReader
 from prodcore.masterdata import Item
-from prodcore.numbers import as_decimal, tuple_of
+from prodcore.numbers import ZERO, as_decimal, tuple_of
 from prodcore.orders.bins import to_production_bin
 from prodcore.orders.builder import Execution, PostingBuilder
 from prodcore.orders.consumption import check_bin_on_hand, consume, postable_item
@@ -40,8 +41,9 @@ from prodcore.orders.flushing import (
     linked_operation,
     operation_started,
 )
-from prodcore.orders.journals import PickComponents
+from prodcore.orders.journals import PickComponents, TrackingLine
 from prodcore.orders.model import ProductionOrder
+from prodcore.orders.tracking import check_tracking
 
 __all__ = ["ReturnLine", "ReturnSurplus", "decide_return_surplus", "pick", "transfer"]
 
@@ -60,6 +62,10 @@ class ReturnLine:
     component_line_no: int
     quantity: Decimal = attrs.field(converter=as_decimal, validator=_positive)
     to_bin_code: str
+    #: the lots / serials returned (they move with the stock), as on a pick line
+    tracking: tuple[TrackingLine, ...] = attrs.field(
+        default=(), validator=tuple_of(TrackingLine), kw_only=True, repr=False
+    )
 
 
 @attrs.frozen
@@ -82,23 +88,46 @@ def transfer(
     to_bin: str,
     base_qty: Decimal,
     reason: str,
+    tracking: tuple[TrackingLine, ...] = (),
+    unit: str = "",
 ) -> None:
     """Move ``base_qty`` of ``item`` between two bins of ``location``: a ``TRANSFER``
     entry out and one in, each valued at the item's cost (refused if the source bin
-    holds less, unless the setup allows negative inventory)."""
+    holds less, unless the setup allows negative inventory). Each lot / serial of
+    ``tracking`` (quantities in ``unit``) moves as its own pair of entries carrying its
+    lot, serial and expiry; a remainder no lot covers moves untracked."""
     check_bin_on_hand(b, item, location, from_bin, base_qty)
     unit_cost = item_unit_cost(item)
-    for sign, bin_code in ((-1, from_bin), (1, to_bin)):
-        ref = b.item_entry(
-            ItemEntryType.TRANSFER,
-            item.no,
-            sign * base_qty,
-            unit=item.base_unit,
-            location_code=location,
-            bin_code=bin_code,
-            reason=reason,
+    parts = [(item.to_base(t.quantity, unit or item.base_unit), t) for t in tracking]
+    rest = base_qty - sum((qty for qty, _ in parts), ZERO)
+    if rest < 0:
+        raise InvalidValueError(
+            field="tracking", value=tracking, reason=f"adds up to more than {base_qty}"
         )
-        b.item_value(ref, item.no, base_qty, unit_cost, sign=sign)
+    moves: list[tuple[Decimal, TrackingLine | None]] = [*parts, (rest, None)]
+    for qty, t in moves:
+        if not qty:
+            continue
+        expiry = None
+        if t is not None:
+            expiry = lot_expiry(b.ledger, item.no, t.lot_no, t.serial_no) or t.expiry_date
+        for sign, bin_code in ((-1, from_bin), (1, to_bin)):
+            ref = b.item_entry(
+                ItemEntryType.TRANSFER,
+                item.no,
+                sign * qty,
+                unit=item.base_unit,
+                location_code=location,
+                bin_code=bin_code,
+                reason=reason,
+            )
+            if t is not None:
+                # the lot keeps its own expiry on both sides of the move
+                i = len(b.items) - 1
+                b.items[i] = attrs.evolve(
+                    b.items[i], lot_no=t.lot_no, serial_no=t.serial_no, expiry_date=expiry
+                )
+            b.item_value(ref, item.no, qty, unit_cost, sign=sign)
 
 
 def pick(b: PostingBuilder, command: PickComponents) -> None:
@@ -114,7 +143,17 @@ def pick(b: PostingBuilder, command: PickComponents) -> None:
             item = postable_item(b, comp.item_no)
             base_qty = item.to_base(pl.quantity, comp.unit)
             reason = f"Pick for {order.id}"
-            transfer(b, item, comp.location_code, pl.from_bin_code, to_bin, base_qty, reason)
+            transfer(
+                b,
+                item,
+                comp.location_code,
+                pl.from_bin_code,
+                to_bin,
+                base_qty,
+                reason,
+                pl.tracking,
+                comp.unit,
+            )
         comp = attrs.evolve(comp, picked_quantity=comp.picked_quantity + pl.quantity)
         b.put_component(order.id, line.line_no, comp)
         op = linked_operation(line, comp)
@@ -151,8 +190,19 @@ def decide_return_surplus(
             item = postable_item(b, comp.item_no)
             base_qty = item.to_base(rl.quantity, comp.unit)
             reason = f"Surplus returned from {order.id}"
-            transfer(b, item, comp.location_code, from_bin, rl.to_bin_code, base_qty, reason)
+            transfer(
+                b,
+                item,
+                comp.location_code,
+                from_bin,
+                rl.to_bin_code,
+                base_qty,
+                reason,
+                rl.tracking,
+                comp.unit,
+            )
         comp = attrs.evolve(comp, picked_quantity=comp.picked_quantity - rl.quantity)
         b.put_component(order.id, line.line_no, comp)
         b.notes.append(f"Returned {rl.quantity} {comp.unit} of {comp.item_no} to {rl.to_bin_code}")
+    check_tracking(b)
     return b.result(command.idempotency_key)

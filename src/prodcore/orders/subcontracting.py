@@ -51,6 +51,7 @@ from prodcore.orders.journals import OutputLine
 from prodcore.orders.model import Operation, OrderLine, OrderStatus, ProductionOrder
 from prodcore.orders.output import post_receipt
 from prodcore.orders.reversal import reverse_capacity
+from prodcore.orders.tracking import check_tracking
 
 __all__ = [
     "CancelSubcontractRequest",
@@ -437,4 +438,5 @@ def decide_subcontracting(
                 )
         case _:
             assert_never(command)
+    check_tracking(b)
     return b.result(command.idempotency_key)
