@@ -46,7 +46,6 @@ from prodcore.adapters._staging import (
     StagingUnitOfWork,
     capacity_entry_matches,
     check_reads,
-    registration_order,
     value_entry_matches,
 )
 from prodcore.calendars import ShopCalendar
@@ -77,7 +76,7 @@ from prodcore.masterdata import (
 )
 from prodcore.numbers import ZERO
 from prodcore.orders.model import OrderStatus, ProductionOrder
-from prodcore.orders.registration import Registration
+from prodcore.orders.registration import Registration, registration_order
 from prodcore.ports import MasterDataRecord
 from prodcore.scheduling.schedule import Allocation
 from prodcore.serialization import dumps, loads

@@ -55,7 +55,7 @@ from prodcore.ledger.model import (
 from prodcore.masterdata import CapacityType, ManufacturingSetup
 from prodcore.numbers import ZERO
 from prodcore.orders.model import OrderStatus, ProductionOrder
-from prodcore.orders.registration import Registration, bears_on
+from prodcore.orders.registration import Registration, bears_on, registration_order
 from prodcore.ports import MasterDataRecord
 from prodcore.scheduling.schedule import Allocation
 from prodcore.serialization import loads, to_jsonable
@@ -69,7 +69,6 @@ __all__ = [
     "StagedOrders",
     "StagingUnitOfWork",
     "check_reads",
-    "registration_order",
 ]
 
 _T = TypeVar("_T")
@@ -514,11 +513,6 @@ class StagedOrders:
                 if r.worker == worker and (after is None or bears_on(r, after))
             )
         return tuple(sorted(found, key=registration_order))
-
-
-def registration_order(reg: Registration) -> tuple[dt.datetime, str, int, str]:
-    """How the stores sort a worker's registrations: by start, then operation."""
-    return (reg.started_at, *reg.operation_key)
 
 
 def _is_int(value: object) -> bool:

@@ -32,7 +32,6 @@ from prodcore.adapters._staging import (
     StagingUnitOfWork,
     capacity_entry_matches,
     check_reads,
-    registration_order,
     value_entry_matches,
 )
 from prodcore.errors import ConcurrencyError, KeyTakenError
@@ -52,7 +51,7 @@ from prodcore.ledger.model import (
 )
 from prodcore.masterdata import ManufacturingSetup
 from prodcore.orders.model import OrderStatus, ProductionOrder
-from prodcore.orders.registration import Registration, bears_on
+from prodcore.orders.registration import Registration, bears_on, registration_order
 from prodcore.ports import MasterDataRecord
 from prodcore.scheduling.schedule import Allocation
 

@@ -52,6 +52,7 @@ __all__ = [
     "Registration",
     "bears_on",
     "registered_time",
+    "registration_order",
 ]
 
 
@@ -265,6 +266,11 @@ def bears_on(reg: Registration, at: dt.datetime) -> bool:
     (True, False)
     """
     return not reg.is_reversed and (reg.is_open or reg.last_moment > at)
+
+
+def registration_order(reg: Registration) -> tuple[dt.datetime, str, int, str]:
+    """How a worker's registrations are listed: by start, then operation."""
+    return (reg.started_at, *reg.operation_key)
 
 
 def registered_time(reg: Registration, unit: TimeUnit = TimeUnit.MINUTE) -> Duration:

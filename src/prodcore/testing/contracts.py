@@ -89,6 +89,7 @@ __all__ = [
     "LedgerRepositoryContract",
     "MasterDataRepositoryContract",
     "OrderRepositoryContract",
+    "PostingsByWhoContract",
     "SerializableDecisionContract",
     "StoreContract",
     "TrackingLedgerContract",
@@ -1833,6 +1834,36 @@ class WorkerRegistrationContract(_Base):
         assert shop.registrations("BEN") == (("PO-1", True),)
 
 
+class PostingsByWhoContract(_Base):
+    """The store finds postings by who posted them and through what (an index, not a
+    read of every batch), committed and staged ones alike, in number order."""
+
+    def test_postings_are_found_by_user_and_source(self, uow_factory: UowFactory) -> None:
+        who = (("anna", "terminal-3"), ("ben", "mes"), (None, None), ("anna", "mes"))
+        with uow_factory() as uow:
+            for user, source in who[:3]:
+                uow.ledger.append(attrs.evolve(sample_batch(), user=user, source=source))
+            uow.commit()
+        with uow_factory() as uow:
+            staged = uow.ledger.append(attrs.evolve(sample_batch(), user="anna", source="mes"))
+            ledger = uow.ledger
+
+            def nos(**who: str) -> list[int]:
+                return [b.posting_no for b in ledger.batches(**who)]
+
+            assert nos() == [1, 2, 3, 4]
+            assert nos(user="anna") == [1, staged.posting_no]
+            assert nos(source="mes") == [2, 4]
+            assert nos(user="anna", source="mes") == [4]
+            assert nos(user="carl") == []
+            assert ledger.batches(user="ben")[0] == ledger.batch(2)  # with its entries
+            with pytest.raises(InvalidValueError):
+                ledger.batches(user=1)  # type: ignore[arg-type]
+            uow.commit()
+        with uow_factory() as uow:
+            assert [b.posting_no for b in uow.ledger.batches(user="anna")] == [1, 4]
+
+
 class StoreContract(
     WrongTypeContract,
     MasterDataRepositoryContract,
@@ -1846,5 +1877,6 @@ class StoreContract(
     AllocationRepositoryContract,
     JobRegistrationContract,
     WorkerRegistrationContract,
+    PostingsByWhoContract,
 ):
     """All contracts of a complete store."""
