@@ -9,6 +9,7 @@ import sqlite3
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
@@ -319,7 +320,7 @@ def _posted_and_reversed() -> Shop:
     return shop
 
 
-def _tamper(shop: Shop, **changes: object) -> None:
+def _tamper(shop: Shop, **changes: Any) -> None:
     """Change ANNA's registration on PO-1 as stored, keeping the index in step."""
     order = shop.store.orders["PO-1"]
     reg = attrs.evolve(order.registrations[0], **changes)
@@ -339,7 +340,7 @@ def test_verify_passes_registrations_and_who_posted() -> None:
     ],
 )
 def test_verify_finds_a_registration_that_does_not_match_the_ledger(
-    changes: dict[str, object], message: str
+    changes: dict[str, Any], message: str
 ) -> None:
     shop = _posted_and_reversed()
     _tamper(shop, **changes)
