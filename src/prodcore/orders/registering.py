@@ -4,7 +4,10 @@ decider :func:`decide_job_event`.
 The order keeps its registrations; a start, pause or resume changes only them, a stop
 also posts the registered time and the quantities reported as an ordinary output
 posting (:class:`~prodcore.orders.journals.PostOutput`): capacity entries with a posting
-date, the user and source of the batch, reversible like any posting.
+date, the user and source of the batch, reversible like any posting. A worker's events
+are checked against their registrations on every order (the store's per-worker index),
+and reversing a stop's posting marks its registration reversed
+(:func:`reverse_registrations`).
 """
 
 from __future__ import annotations
@@ -189,7 +192,14 @@ def reverse_registrations(
     posting is refused (:class:`~prodcore.errors.NotAllowedError`): reverse all of it.
 
     A registration knows its stop by the stop's idempotency key (``posted_by``); the
-    stop's result names the capacity entries it posted.
+    stop's result names the capacity entries it posted. A decision that reverses no
+    capacity entry of an order is returned as it is:
+
+    >>> import datetime as dt
+    >>> from prodcore.ledger.model import PostingBatch
+    >>> nothing = Execution((), PostingBatch(0, "D-1", dt.datetime(2026, 3, 2, tzinfo=dt.UTC)))
+    >>> reverse_registrations(nothing, get_order=None, ledger=None, key="K") is nothing
+    True
     """
     reversing: dict[int, Decimal] = {}
     operations: set[tuple[str, int, str]] = set()

@@ -194,7 +194,15 @@ class JobBoard:
         :class:`~prodcore.errors.NotAllowedError`. Reversed registrations no longer
         count. One worker works on one job at a time; with ``parallel`` (a setup that
         allows parallel jobs) a worker may work on several operations at once, each
-        registration checked on its own."""
+        registration checked on its own.
+
+        >>> at = dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC)
+        >>> board = JobBoard().apply(JobEvent("PO-1", 10000, "10", "ANNA", JobEventType.START, at))
+        >>> on_po2 = JobEvent("PO-2", 10000, "10", "ANNA", JobEventType.START, at)
+        >>> old, new = board.change(on_po2, parallel=True)
+        >>> old, new.order_id
+        (None, 'PO-2')
+        """
         action = f"{event.type.value.lower()} {event.job}"
         mine = [r for r in self.registrations if r.worker == event.worker and not r.is_reversed]
         if parallel:
