@@ -127,7 +127,9 @@ def _check_orders(uow: UnitOfWork, out: _Collector) -> list[ProductionOrder]:
     return orders
 
 
-def _check_registrations(uow: UnitOfWork, orders: list[ProductionOrder], out: _Collector) -> None:
+def _check_registrations(
+    uow: UnitOfWork, orders: list[ProductionOrder], workers: set[str] | None, out: _Collector
+) -> None:
     """Each job registration is on an operation of its order; a posted one names the
     stop that posted capacity on that operation, a reversed one the command that
     reversed it; the store's per-worker index holds exactly the orders' registrations."""
@@ -155,7 +157,8 @@ def _check_registrations(uow: UnitOfWork, orders: list[ProductionOrder], out: _C
                     )
             if reg.reversed_by is not None and uow.ledger.idempotency(reg.reversed_by) is None:
                 out.add("registration", key, f"reversed by {reg.reversed_by!r}, an unknown command")
-    for worker, regs in sorted(by_worker.items()):
+    for worker in sorted(by_worker.keys() | (workers or set())):
+        regs = by_worker.get(worker, [])
         indexed = out.guard("registrations", worker, partial(uow.orders.registrations, worker))
         if indexed is not None and list(indexed) != sorted(regs, key=registration_order):
             out.add("registrations", worker, "the per-worker index differs from the orders")
@@ -213,7 +216,8 @@ class _StoreFacts:
     them); ``posting_nos``: the batches present; ``referenced``: posting numbers that
     stored rows point to (entry rows, idempotency rows), with what points there;
     ``idempotency``: every idempotency record; ``balances``: every stored balance row
-    as (area, key) -> amount. ``None`` where the store cannot tell.
+    as (area, key) -> amount; ``workers``: the workers in the registration index.
+    ``None`` where the store cannot tell.
     """
 
     counters: LedgerCounters | None = None
@@ -221,6 +225,7 @@ class _StoreFacts:
     referenced: dict[int, str] = attrs.field(factory=dict)
     idempotency: list[IdempotencyRecord] | None = None
     balances: dict[tuple[str, object], Decimal] | None = None
+    workers: set[str] | None = None
 
 
 def _memory_facts(store: Any) -> _StoreFacts:
@@ -228,6 +233,7 @@ def _memory_facts(store: Any) -> _StoreFacts:
         counters=store.counters,
         posting_nos=set(store.ledger.batches),
         idempotency=list(store.idempotency.values()),
+        workers={worker for worker, per_order in store.registrations.items() if per_order},
     )
 
 
@@ -655,6 +661,9 @@ def _sql_facts(store: Any, out: _Collector) -> _StoreFacts:
         "SELECT posting, item, capacity, value, gl FROM prodcore_ledger_counters WHERE id = 1"
     )
     facts.counters = LedgerCounters(*(int(v) for v in counters[0])) if counters else None
+    facts.workers = {
+        w for (w,) in store.query("SELECT DISTINCT worker FROM prodcore_registrations")
+    }
     facts.balances = balances = {}
     for area, table, columns in _BALANCE_TABLES:
         for *key, qty in store.query(f"SELECT {', '.join(columns)}, qty FROM {table}"):
@@ -731,7 +740,7 @@ def verify(
         _check_master_data(uow, out)
         orders = _check_orders(uow, out)
         batches = _check_ledger(uow, facts, out)
-        _check_registrations(uow, orders, out)
+        _check_registrations(uow, orders, facts.workers, out)
         _check_who_index(uow, batches, out)
     links = _hash_links(batches)
     if expected_hash is not None and expected_hash not in links:

@@ -300,10 +300,12 @@ def test_registered_time_not_reversed_is_the_posted_time_per_operation(
 
 
 def _verified(shop: Shop) -> str:
-    from prodcore.adapters.memory import InMemoryUnitOfWork
+    from prodcore.adapters import MemoryStoreFactory
     from prodcore.integrity import verify
 
-    report = verify(lambda: InMemoryUnitOfWork(shop.store))
+    factory = MemoryStoreFactory()
+    factory.store = shop.store  # verify reads a memory store's own facts through its factory
+    report = verify(factory)
     return str(report) if not report.ok else ""
 
 
@@ -354,3 +356,25 @@ def test_verify_finds_an_index_out_of_step() -> None:
     shop = _posted_and_reversed()
     shop.store.batches_by_user["ben"].clear()
     assert "the store does not find postings" in _verified(shop)
+
+
+def test_verify_finds_index_rows_of_a_worker_on_no_order(tmp_path: Path) -> None:
+    from prodcore.integrity import verify
+    from prodcore.serialization import dumps
+
+    shop = _posted_and_reversed()
+    stray = Registration("PO-1", 10000, "10", "ZOE", at(7))
+    shop.store.registrations["ZOE"] = {"PO-1": (stray,)}
+    assert "registrations ZOE: the per-worker index differs" in _verified(shop)
+    store = SqliteStore(tmp_path / "shop.sqlite")
+    two_orders(store())
+    assert verify(store).ok
+    with store.transaction() as tx:
+        tx.execute(
+            "INSERT INTO prodcore_registrations "
+            "(order_id, seq, worker, is_open, is_reversed, last_moment, doc) "
+            "VALUES ('PO-9', 0, 'ZOE', 1, 0, '', ?)",
+            (dumps(stray),),
+        )
+    assert "registrations ZOE: the per-worker index differs" in str(verify(store))
+    store.close()
