@@ -54,6 +54,7 @@ from prodcore.ledger.model import (
 )
 from prodcore.numbers import ONE, ZERO, to_decimal
 from prodcore.orders.model import ProductionOrder
+from prodcore.orders.registration import Registration, registration_order
 from prodcore.ports import UnitOfWork
 from prodcore.serialization import loads, to_jsonable
 
@@ -108,8 +109,8 @@ class _Collector:
             return None
 
 
-def _check_orders(uow: UnitOfWork, out: _Collector) -> None:
-    orders = out.guard("orders", "*", uow.orders.list) or []
+def _check_orders(uow: UnitOfWork, out: _Collector) -> list[ProductionOrder]:
+    orders: list[ProductionOrder] = out.guard("orders", "*", uow.orders.list) or []
     for order in orders:
         out.checked += 1
         if order.version < 1:
@@ -123,6 +124,64 @@ def _check_orders(uow: UnitOfWork, out: _Collector) -> None:
                 f"status {order.status} differs from its last history entry "
                 f"{order.history[-1].to_status}",
             )
+    return orders
+
+
+def _check_registrations(
+    uow: UnitOfWork, orders: list[ProductionOrder], workers: set[str] | None, out: _Collector
+) -> None:
+    """Each job registration is on an operation of its order; a posted one names the
+    stop that posted capacity on that operation, a reversed one the command that
+    reversed it; the store's per-worker index holds exactly the orders' registrations."""
+    by_worker: dict[str, list[Registration]] = defaultdict(list)
+    for order in orders:
+        for reg in order.registrations:
+            out.checked += 1
+            by_worker[reg.worker].append(reg)
+            key = f"{order.id} {reg.line_no}/{reg.operation_no} {reg.worker}"
+            if reg.order_id != order.id:
+                out.add("registration", key, f"names order {reg.order_id}")
+            out.guard("registration", key, partial(_operation_of, order, reg))
+            if reg.posted_by is not None:
+                record = uow.ledger.idempotency(reg.posted_by)
+                batch = None if record is None else record.result.batch
+                on_it = batch is not None and any(
+                    (c.order_id, c.order_line_no, c.operation_no) == reg.operation_key
+                    for c in batch.capacity_entries
+                )
+                if not on_it:
+                    out.add(
+                        "registration",
+                        key,
+                        f"posted by {reg.posted_by!r}, which posted no capacity on its operation",
+                    )
+            if reg.reversed_by is not None and uow.ledger.idempotency(reg.reversed_by) is None:
+                out.add("registration", key, f"reversed by {reg.reversed_by!r}, an unknown command")
+    for worker in sorted(by_worker.keys() | (workers or set())):
+        regs = by_worker.get(worker, [])
+        indexed = out.guard("registrations", worker, partial(uow.orders.registrations, worker))
+        if indexed is not None and list(indexed) != sorted(regs, key=registration_order):
+            out.add("registrations", worker, "the per-worker index differs from the orders")
+
+
+def _operation_of(order: ProductionOrder, reg: Registration) -> object:
+    return order.line(reg.line_no).operation(reg.operation_no)
+
+
+def _check_who_index(uow: UnitOfWork, batches: list[PostingBatch], out: _Collector) -> None:
+    """The store finds every batch by who posted it, and by what it came through."""
+    expected: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for batch in batches:
+        for field in ("user", "source"):
+            value = getattr(batch, field)
+            if isinstance(value, str):
+                expected[(field, value)].append(batch.posting_no)
+    for (field, value), nos in sorted(expected.items()):
+        found = out.guard(
+            "postings", f"{field} {value!r}", partial(uow.ledger.batches, **{field: value})
+        )
+        if found is not None and [b.posting_no for b in found] != nos:
+            out.add("postings", f"{field} {value!r}", f"the store does not find postings {nos}")
 
 
 def _listed(listing: Callable[[], Iterator[Any]]) -> list[Any]:
@@ -157,7 +216,8 @@ class _StoreFacts:
     them); ``posting_nos``: the batches present; ``referenced``: posting numbers that
     stored rows point to (entry rows, idempotency rows), with what points there;
     ``idempotency``: every idempotency record; ``balances``: every stored balance row
-    as (area, key) -> amount. ``None`` where the store cannot tell.
+    as (area, key) -> amount; ``workers``: the workers in the registration index.
+    ``None`` where the store cannot tell.
     """
 
     counters: LedgerCounters | None = None
@@ -165,6 +225,7 @@ class _StoreFacts:
     referenced: dict[int, str] = attrs.field(factory=dict)
     idempotency: list[IdempotencyRecord] | None = None
     balances: dict[tuple[str, object], Decimal] | None = None
+    workers: set[str] | None = None
 
 
 def _memory_facts(store: Any) -> _StoreFacts:
@@ -172,6 +233,7 @@ def _memory_facts(store: Any) -> _StoreFacts:
         counters=store.counters,
         posting_nos=set(store.ledger.batches),
         idempotency=list(store.idempotency.values()),
+        workers={worker for worker, per_order in store.registrations.items() if per_order},
     )
 
 
@@ -599,6 +661,9 @@ def _sql_facts(store: Any, out: _Collector) -> _StoreFacts:
         "SELECT posting, item, capacity, value, gl FROM prodcore_ledger_counters WHERE id = 1"
     )
     facts.counters = LedgerCounters(*(int(v) for v in counters[0])) if counters else None
+    facts.workers = {
+        w for (w,) in store.query("SELECT DISTINCT worker FROM prodcore_registrations")
+    }
     facts.balances = balances = {}
     for area, table, columns in _BALANCE_TABLES:
         for *key, qty in store.query(f"SELECT {', '.join(columns)}, qty FROM {table}"):
@@ -673,8 +738,10 @@ def verify(
     facts = _store_facts(uow_factory, out)
     with uow_factory() as uow:
         _check_master_data(uow, out)
-        _check_orders(uow, out)
+        orders = _check_orders(uow, out)
         batches = _check_ledger(uow, facts, out)
+        _check_registrations(uow, orders, facts.workers, out)
+        _check_who_index(uow, batches, out)
     links = _hash_links(batches)
     if expected_hash is not None and expected_hash not in links:
         out.add(

@@ -27,6 +27,7 @@ from prodcore.masterdata import (
     WorkCenter,
 )
 from prodcore.orders.model import OrderStatus, ProductionOrder
+from prodcore.orders.registration import Registration
 from prodcore.scheduling.schedule import Allocation
 
 __all__ = [
@@ -167,6 +168,15 @@ class OrderRepository(Protocol):
         :class:`~prodcore.errors.NotFoundError` if there is no such order. Deleting an
         order removes its allocations."""
 
+    def registrations(
+        self, worker: str, *, after: dt.datetime | None = None
+    ) -> tuple[Registration, ...]:
+        """The job registrations of ``worker`` (or machine) on every order, by start
+        (then order, line and operation), from the store's per-worker index (kept with
+        the orders). With ``after``: only those a new event at that moment is checked
+        against (:func:`~prodcore.orders.registration.bears_on`: not reversed, and open
+        or with an event after it)."""
+
 
 class LedgerRepository(LedgerReader, Protocol):
     """The append-only ledgers (item, capacity, value, G/L), their balances, the posting
@@ -213,6 +223,11 @@ class LedgerRepository(LedgerReader, Protocol):
     def batch(self, posting_no: int) -> PostingBatch:
         """The posting ``posting_no`` with all its entries;
         :class:`~prodcore.errors.NotFoundError` for an unknown number."""
+
+    def batches(self, *, user: str | None = None, source: str | None = None) -> list[PostingBatch]:
+        """Every posting with its entries, in number order; only those posted by
+        ``user`` and through ``source`` when given (from the store's index of who
+        posted: the postings of one user are found without reading the others)."""
 
     def value_entry(self, entry_no: int) -> ValueEntry:
         """The value entry ``entry_no``; :class:`~prodcore.errors.NotFoundError` if none."""

@@ -10,12 +10,14 @@ recorded version, in order. A statement is common SQL or a mapping of SQL per di
 from __future__ import annotations
 
 import abc
+import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from prodcore.ledger.model import ItemApplication
+    from prodcore.ledger.model import ItemApplication, PostingBatch
+    from prodcore.orders.registration import Registration
 
 __all__ = [
     "MIGRATIONS",
@@ -24,6 +26,9 @@ __all__ = [
     "Tx",
     "apply_migrations",
     "insert_applications",
+    "insert_registrations",
+    "insert_who",
+    "moment_key",
 ]
 
 # common SQL, SQL per dialect ("sqlite", "postgresql"), or a step in Python over the open
@@ -101,6 +106,66 @@ def _backfill_applications(tx: Tx) -> None:
     tx.execute_many(
         "INSERT INTO prodcore_bal_item_value (item_no, qty) VALUES (?, ?)",
         sorted((item_no, str(value)) for item_no, value in values.items()),
+    )
+
+
+def moment_key(moment: dt.datetime) -> str:
+    """A moment as a sortable text key (UTC, microseconds, one fixed width)."""
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
+
+
+def insert_registrations(tx: Tx, order_id: str, registrations: Iterable[Registration]) -> None:
+    """Store an order's job registrations in the per-worker index (rows of
+    ``prodcore_registrations``, numbered in the order's sequence)."""
+    from prodcore.serialization import dumps  # late: the schema module is below the domain
+
+    tx.execute_many(
+        "INSERT INTO prodcore_registrations "
+        "(order_id, seq, worker, is_open, is_reversed, last_moment, doc) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                order_id,
+                seq,
+                r.worker,
+                int(r.is_open),
+                int(r.is_reversed),
+                moment_key(r.last_moment),
+                dumps(r),
+            )
+            for seq, r in enumerate(registrations)
+        ],
+    )
+
+
+def _backfill_registrations(tx: Tx) -> None:
+    """Index the registrations stored on the orders before the index existed."""
+    from prodcore.orders.model import ProductionOrder
+    from prodcore.serialization import loads
+
+    for order_id, doc in tx.query("SELECT id, doc FROM prodcore_orders ORDER BY id"):
+        insert_registrations(tx, order_id, loads(doc, ProductionOrder).registrations)
+
+
+def _backfill_who(tx: Tx) -> None:
+    """Index who posted the batches stored before the index existed."""
+    from prodcore.ledger.model import PostingBatch
+    from prodcore.serialization import loads
+
+    rows = tx.query("SELECT doc FROM prodcore_ledger_batches ORDER BY posting_no")
+    insert_who(tx, [loads(doc, PostingBatch) for (doc,) in rows])
+
+
+def insert_who(tx: Tx, batches: Iterable[PostingBatch]) -> None:
+    """Store who posted ``batches`` and through what (rows of ``prodcore_batch_who``
+    for the batches that say)."""
+    tx.execute_many(
+        "INSERT INTO prodcore_batch_who (posting_no, user_name, source) VALUES (?, ?, ?)",
+        [
+            (b.posting_no, b.user, b.source)
+            for b in batches
+            if b.user is not None or b.source is not None
+        ],
     )
 
 
@@ -301,6 +366,30 @@ MIGRATIONS: tuple[tuple[int, str, tuple[Statement, ...]], ...] = (
             """CREATE TABLE prodcore_ledger_seals (
                 posting_no INTEGER PRIMARY KEY, link TEXT NOT NULL)""",
             *_append_only("prodcore_ledger_seals"),
+        ),
+    ),
+    (
+        8,
+        "job registrations per worker; who posted each batch, and through what",
+        (
+            # an index kept with the orders: an order's rows are replaced when it is saved
+            """CREATE TABLE prodcore_registrations (
+                order_id {text_key} NOT NULL, seq INTEGER NOT NULL, worker {text_key} NOT NULL,
+                is_open INTEGER NOT NULL, is_reversed INTEGER NOT NULL,
+                last_moment TEXT NOT NULL, doc TEXT NOT NULL,
+                PRIMARY KEY (order_id, seq))""",
+            (
+                "CREATE INDEX prodcore_registrations_worker "
+                "ON prodcore_registrations (worker, is_open, last_moment)"
+            ),
+            _backfill_registrations,
+            """CREATE TABLE prodcore_batch_who (
+                posting_no INTEGER PRIMARY KEY REFERENCES prodcore_ledger_batches (posting_no),
+                user_name TEXT, source TEXT)""",
+            "CREATE INDEX prodcore_batch_who_user ON prodcore_batch_who (user_name, posting_no)",
+            "CREATE INDEX prodcore_batch_who_source ON prodcore_batch_who (source, posting_no)",
+            *_append_only("prodcore_batch_who"),
+            _backfill_who,
         ),
     ),
 )

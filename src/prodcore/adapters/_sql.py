@@ -35,6 +35,9 @@ from prodcore.adapters._schema import (
     Tx,
     apply_migrations,
     insert_applications,
+    insert_registrations,
+    insert_who,
+    moment_key,
 )
 from prodcore.adapters._sql_writes import _add_balances, _dec, _insert_batch
 from prodcore.adapters._staging import (
@@ -73,6 +76,7 @@ from prodcore.masterdata import (
 )
 from prodcore.numbers import ZERO
 from prodcore.orders.model import OrderStatus, ProductionOrder
+from prodcore.orders.registration import Registration, registration_order
 from prodcore.ports import MasterDataRecord
 from prodcore.scheduling.schedule import Allocation
 from prodcore.serialization import dumps, loads
@@ -289,6 +293,15 @@ class _Committed(Committed):
             )
         return tuple(a for _, doc in sorted(rows) for a in loads(doc, tuple[Allocation, ...]))
 
+    def registrations(self, worker: str, after: dt.datetime | None) -> list[Registration]:
+        sql = "SELECT doc FROM prodcore_registrations WHERE worker = ?"
+        params: tuple[str, ...] = (worker,)
+        if after is not None:
+            sql += " AND is_reversed = 0 AND (is_open = 1 OR last_moment > ?)"
+            params = (worker, moment_key(after))
+        found = (loads(doc, Registration) for (doc,) in self._query(sql, params))
+        return sorted(found, key=registration_order)
+
     def record(self, kind: type, no: str) -> MasterDataRecord | None:
         rows = self._query(
             "SELECT doc FROM prodcore_master_data WHERE kind = ? AND no = ?", (_KIND_OF[kind], no)
@@ -340,6 +353,19 @@ class _Committed(Committed):
             value_entries=part("prodcore_value_entries", ValueEntry),
             gl_entries=part("prodcore_gl_entries", GLEntry),
         )
+
+    def batch_nos(self, user: str | None, source: str | None) -> list[int]:
+        if user is None and source is None:
+            rows = self._query("SELECT posting_no FROM prodcore_ledger_batches ORDER BY posting_no")
+        else:
+            where = [(c, v) for c, v in (("user_name", user), ("source", source)) if v is not None]
+            rows = self._query(
+                "SELECT posting_no FROM prodcore_batch_who WHERE "
+                + " AND ".join(f"{c} = ?" for c, _ in where)
+                + " ORDER BY posting_no",
+                [v for _, v in where],
+            )
+        return [int(no) for (no,) in rows]
 
     def entry(self, table: str, entry_no: int) -> Any:
         name, cls = _ENTRY_TABLES[table]
@@ -661,6 +687,11 @@ class SqlUnitOfWork(StagingUnitOfWork):
                     expected=read_version,
                     actual=int(rows[0][0]) if rows else 0,
                 )
+            # the per-worker index follows its order
+            if read_version:
+                tx.execute("DELETE FROM prodcore_registrations WHERE order_id = ?", (order_id,))
+            if order is not None:
+                insert_registrations(tx, order_id, order.registrations)
 
     def _flush_ledger(self, tx: Tx) -> None:
         ledger = self._ledger
@@ -684,6 +715,7 @@ class SqlUnitOfWork(StagingUnitOfWork):
                 )
             for batch in ledger.staged_batches:
                 _insert_batch(tx, batch)
+            insert_who(tx, ledger.staged_batches)
             _add_balances(tx, ledger.staged)
             _add_applications(tx, ledger.staged_batches, ledger.staged, self.store)
         for key, record in sorted(ledger.staged_keys.items()):

@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 import attrs
 
 from prodcore.adapters._base import READABLE_KINDS, MasterDataGetters, StagedUnitOfWork
+from prodcore.clock import check_moment
 from prodcore.errors import (
     ConcurrencyError,
     DuplicateError,
@@ -54,6 +55,7 @@ from prodcore.ledger.model import (
 from prodcore.masterdata import CapacityType, ManufacturingSetup
 from prodcore.numbers import ZERO
 from prodcore.orders.model import OrderStatus, ProductionOrder
+from prodcore.orders.registration import Registration, bears_on, registration_order
 from prodcore.ports import MasterDataRecord
 from prodcore.scheduling.schedule import Allocation
 from prodcore.serialization import loads, to_jsonable
@@ -108,6 +110,11 @@ class Committed(abc.ABC):
         """The stored allocations of the order, or of every order (by order id)."""
 
     @abc.abstractmethod
+    def registrations(self, worker: str, after: dt.datetime | None) -> list[Registration]:
+        """The worker's registrations (those bearing on ``after`` when given), sorted
+        by :func:`registration_order`."""
+
+    @abc.abstractmethod
     def record(self, kind: type, no: str) -> MasterDataRecord | None: ...
     @abc.abstractmethod
     def records(self, kind: type) -> list[MasterDataRecord]:
@@ -121,6 +128,11 @@ class Committed(abc.ABC):
     def counters(self) -> LedgerCounters: ...
     @abc.abstractmethod
     def batch(self, posting_no: int) -> PostingBatch | None: ...
+    @abc.abstractmethod
+    def batch_nos(self, user: str | None, source: str | None) -> list[int]:
+        """The numbers of the batches posted by ``user`` and through ``source`` (None:
+        any), ascending."""
+
     @abc.abstractmethod
     def entry(self, table: str, entry_no: int) -> Any:
         """An entry of ``table`` ("items", "capacity", "values") or None."""
@@ -482,6 +494,26 @@ class StagedOrders:
                 )
         self.staged_allocations[order_id] = kept
 
+    def registrations(
+        self, worker: str, *, after: dt.datetime | None = None
+    ) -> tuple[Registration, ...]:
+        if not isinstance(worker, str):
+            raise InvalidValueError(field="worker", value=worker, reason="must be a str")
+        if after is not None:
+            check_moment(after, "after")
+        committed = self._reads.note(
+            ("registrations", worker, after), self._committed.registrations(worker, after)
+        )
+        # an order written here replaces its stored registrations
+        found = [r for r in committed if r.order_id not in self.staged]
+        for order in self.staged.values():
+            found.extend(
+                r
+                for r in (order.registrations if order is not None else ())
+                if r.worker == worker and (after is None or bears_on(r, after))
+            )
+        return tuple(sorted(found, key=registration_order))
+
 
 def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
@@ -570,6 +602,18 @@ class StagedLedger:
                 return found
             self._reads.note(("batch", posting_no), False)
         raise NotFoundError(kind="Posting", key=posting_no)
+
+    def batches(self, *, user: str | None = None, source: str | None = None) -> list[PostingBatch]:
+        for field, value in (("user", user), ("source", source)):
+            if value is not None and not isinstance(value, str):
+                raise InvalidValueError(field=field, value=value, reason="must be a str")
+        nos = self._reads.note(("batch_nos", user, source), self._committed.batch_nos(user, source))
+        found = [self._committed.batch(no) for no in nos]
+        return [b for b in found if b is not None] + [
+            b
+            for b in self.staged_batches
+            if (user is None or b.user == user) and (source is None or b.source == source)
+        ]
 
     def _one(self, table: str, kind: str, no: int) -> Any:
         if _is_int(no):

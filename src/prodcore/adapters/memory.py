@@ -51,6 +51,7 @@ from prodcore.ledger.model import (
 )
 from prodcore.masterdata import ManufacturingSetup
 from prodcore.orders.model import OrderStatus, ProductionOrder
+from prodcore.orders.registration import Registration, bears_on, registration_order
 from prodcore.ports import MasterDataRecord
 from prodcore.scheduling.schedule import Allocation
 
@@ -71,6 +72,23 @@ class InMemoryStore:
     posting_setup: PostingSetup = attrs.field(factory=PostingSetup)
     numbering: NumberingGuard = attrs.field(factory=lambda: NumberingGuard(share_in_thread=True))
     allocations: dict[str, tuple[Allocation, ...]] = attrs.field(factory=dict)
+    #: the batches posted by each user, and through each source (posting numbers)
+    batches_by_user: dict[str, list[int]] = attrs.field(factory=dict)
+    batches_by_source: dict[str, list[int]] = attrs.field(factory=dict)
+    #: the registrations of each worker, per order (kept with the orders)
+    registrations: dict[str, dict[str, tuple[Registration, ...]]] = attrs.field(factory=dict)
+
+    def put_order(self, order_id: str, order: ProductionOrder | None) -> None:
+        """Store ``order`` under ``order_id`` (None: delete it), and its registrations."""
+        old = self.orders.pop(order_id, None)
+        for worker in {r.worker for r in old.registrations} if old else ():
+            self.registrations[worker].pop(order_id, None)
+        if order is None:
+            return
+        self.orders[order_id] = order
+        for reg in order.registrations:
+            per_order = self.registrations.setdefault(reg.worker, {})
+            per_order[order_id] = (*per_order.get(order_id, ()), reg)
 
 
 class _Committed(Committed):
@@ -96,6 +114,13 @@ class _Committed(Committed):
             return found.get(order_id, ())
         return tuple(a for _, kept in sorted(found.items()) for a in kept)
 
+    def registrations(self, worker: str, after: dt.datetime | None) -> list[Registration]:
+        found = self._store.registrations.get(worker, {}).values()
+        return sorted(
+            (r for regs in found for r in regs if after is None or bears_on(r, after)),
+            key=registration_order,
+        )
+
     def record(self, kind: type, no: str) -> MasterDataRecord | None:
         return self._store.master.get((kind, no))
 
@@ -118,6 +143,15 @@ class _Committed(Committed):
 
     def entry(self, table: str, entry_no: int) -> Any:
         return getattr(self._ledger, table).get(entry_no)
+
+    def batch_nos(self, user: str | None, source: str | None) -> list[int]:
+        batches = self._ledger.batches
+        if user is not None:
+            nos = self._store.batches_by_user.get(user, [])
+            return [n for n in nos if source is None or batches[n].source == source]
+        if source is not None:
+            return list(self._store.batches_by_source.get(source, []))
+        return sorted(batches)
 
     def _select(self, table: str, index: str | None, key: object) -> list[Any]:
         records = getattr(self._ledger, table)
@@ -259,10 +293,7 @@ class InMemoryUnitOfWork(StagingUnitOfWork):
             if self._master.staged_setup is not None:
                 store.setup = self._master.staged_setup
             for order_id, maybe_order in self._orders.staged.items():
-                if maybe_order is None:
-                    store.orders.pop(order_id, None)
-                else:
-                    store.orders[order_id] = maybe_order
+                store.put_order(order_id, maybe_order)
             for order_id, allocations in self._orders.staged_allocations.items():
                 if allocations:
                     store.allocations[order_id] = allocations
@@ -270,6 +301,10 @@ class InMemoryUnitOfWork(StagingUnitOfWork):
                     store.allocations.pop(order_id, None)
             for batch in ledger.staged_batches:
                 store.ledger.apply(batch)
+                if batch.user is not None:
+                    store.batches_by_user.setdefault(batch.user, []).append(batch.posting_no)
+                if batch.source is not None:
+                    store.batches_by_source.setdefault(batch.source, []).append(batch.posting_no)
             if ledger.counters is not None:
                 store.counters = ledger.counters
             store.idempotency.update(ledger.staged_keys)

@@ -7,6 +7,7 @@ tag), its decider, and one line in :data:`HANDLERS`.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any, Protocol, overload
 
@@ -86,7 +87,16 @@ _subcontracting = ledger_handler(decide_subcontracting)
 _quality = ledger_handler(decide_quality)
 _reverse_all = ledger_handler(decide_reverse_all)
 _return_surplus = ledger_handler(decide_return_surplus)
-_job_event = ledger_handler(decide_job_event)
+
+
+def _job_event(uow: UnitOfWork, command: RegisterJobEvent, clock: Clock, *, commit: bool) -> Any:
+    # the worker's registrations on every order, read (and noted) through the store
+    decide = functools.partial(
+        decide_job_event,
+        worker_registrations=lambda worker, at: uow.orders.registrations(worker, after=at),
+    )
+    return ledger_handler(decide)(uow, command, clock, commit=commit)
+
 
 #: The handler of every command type.
 HANDLERS: Mapping[type[Command], Handler] = {

@@ -15,6 +15,7 @@ from prodcore.commands import WIRE_TAGS, LedgerCommand
 from prodcore.ledger.model import PostingResult
 from prodcore.orders.execution import Execution
 from prodcore.orders.model import ProductionOrder
+from prodcore.orders.registering import reverse_registrations
 from prodcore.ports import LedgerRepository, MasterDataRepository, UnitOfWork
 
 __all__ = ["Decider", "ledger_handler"]
@@ -51,6 +52,7 @@ def _post(uow: UnitOfWork, command: LedgerCommand, decider: Decider, clock: Cloc
         return before[order_id]
 
     execution = decider(command, get_order, uow.master_data, uow.ledger, checked_now(clock))
+    execution = reverse_registrations(execution, get_order, uow.ledger, command.idempotency_key)
     versions: list[tuple[str, int]] = []
     for order in execution.orders:
         old = before[order.id]

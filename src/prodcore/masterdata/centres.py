@@ -204,6 +204,9 @@ class ManufacturingSetup:
     # BC's "Allow Posting From/To": entries dated outside are refused; None: open-ended
     allow_posting_from: dt.date | None = None
     allow_posting_to: dt.date | None = None
+    # D365's parallel job registration: a worker (or machine) may be registered on several
+    # operations at once; off (the default): one worker, one job at a time
+    allow_parallel_registrations: bool = False
 
     @property
     def amount_rounding(self) -> Rounding:

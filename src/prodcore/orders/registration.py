@@ -50,7 +50,9 @@ __all__ = [
     "JobEvent",
     "JobEventType",
     "Registration",
+    "bears_on",
     "registered_time",
+    "registration_order",
 ]
 
 
@@ -89,6 +91,14 @@ class JobEvent:
     def job(self) -> str:
         return f"{self.order_id} {self.line_no}/{self.operation_no} for {self.worker}"
 
+    def is_on(self, reg: Registration) -> bool:
+        """Whether it is an event of ``reg``'s worker on ``reg``'s operation."""
+        return reg.worker == self.worker and reg.operation_key == (
+            self.order_id,
+            self.line_no,
+            self.operation_no,
+        )
+
 
 @attrs.frozen
 class Registration:
@@ -105,10 +115,23 @@ class Registration:
     stopped_at: dt.datetime | None = None
     output_quantity: Decimal = ZERO
     scrap_quantity: Decimal = ZERO
+    #: the idempotency key of the stop that posted its time (None: not posted)
+    posted_by: str | None = None
+    #: the key of the command that reversed that posting: its time no longer counts
+    reversed_by: str | None = None
 
     @property
     def is_open(self) -> bool:
         return self.stopped_at is None
+
+    @property
+    def is_reversed(self) -> bool:
+        return self.reversed_by is not None
+
+    @property
+    def operation_key(self) -> tuple[str, int, str]:
+        """The operation it is on: (order id, line number, operation number)."""
+        return (self.order_id, self.line_no, self.operation_no)
 
     @property
     def is_paused(self) -> bool:
@@ -141,11 +164,6 @@ class JobBoard:
 
     registrations: tuple[Registration, ...] = ()
 
-    def open_for(self, worker: str) -> Registration | None:
-        return next(
-            (r for r in reversed(self.registrations) if r.worker == worker and r.is_open), None
-        )
-
     def for_order(self, order_id: str) -> tuple[Registration, ...]:
         return tuple(r for r in self.registrations if r.order_id == order_id)
 
@@ -162,17 +180,40 @@ class JobBoard:
             board = board.apply(event)
         return board
 
-    def apply(self, event: JobEvent) -> JobBoard:
+    def apply(self, event: JobEvent, *, parallel: bool = False) -> JobBoard:
         """The board after ``event``, or :class:`~prodcore.errors.NotAllowedError`."""
+        old, new = self.change(event, parallel=parallel)
+        if old is None:
+            return JobBoard((*self.registrations, new))
+        return self._replace(old, new)
+
+    def change(
+        self, event: JobEvent, *, parallel: bool = False
+    ) -> tuple[Registration | None, Registration]:
+        """The registration ``event`` changes (None for a start) and what it becomes, or
+        :class:`~prodcore.errors.NotAllowedError`. Reversed registrations no longer
+        count. One worker works on one job at a time; with ``parallel`` (a setup that
+        allows parallel jobs) a worker may work on several operations at once, each
+        registration checked on its own.
+
+        >>> at = dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC)
+        >>> board = JobBoard().apply(JobEvent("PO-1", 10000, "10", "ANNA", JobEventType.START, at))
+        >>> on_po2 = JobEvent("PO-2", 10000, "10", "ANNA", JobEventType.START, at)
+        >>> old, new = board.change(on_po2, parallel=True)
+        >>> old, new.order_id
+        (None, 'PO-2')
+        """
         action = f"{event.type.value.lower()} {event.job}"
-        mine = self.for_worker(event.worker)
-        if mine and event.at < mine[-1].last_moment:
+        mine = [r for r in self.registrations if r.worker == event.worker and not r.is_reversed]
+        if parallel:
+            mine = [r for r in mine if event.is_on(r)]
+        current = next((r for r in reversed(mine) if r.is_open), None)
+        last = max((r.last_moment for r in mine), default=None)
+        if last is not None and event.at < last:
             raise NotAllowedError(
                 action=action,
-                reason=f"it is before {event.worker}'s last registered moment "
-                f"{mine[-1].last_moment.isoformat()}",
+                reason=f"it is before {event.worker}'s last registered moment {last.isoformat()}",
             )
-        current = self.open_for(event.worker)
         if event.type is JobEventType.START:
             if current is not None:
                 raise NotAllowedError(
@@ -189,14 +230,10 @@ class JobBoard:
                 event.at,
                 setup=event.setup,
             )
-            return JobBoard((*self.registrations, new))
-        if current is None or (
-            current.order_id,
-            current.line_no,
-            current.operation_no,
-        ) != (event.order_id, event.line_no, event.operation_no):
+            return None, new
+        if current is None or not event.is_on(current):
             raise NotAllowedError(action=action, reason="it is not started")
-        return self._replace(current, _advance(current, event, action))
+        return current, _advance(current, event, action)
 
     def _replace(self, old: Registration, new: Registration) -> JobBoard:
         index = self.registrations.index(old)
@@ -225,6 +262,23 @@ def _advance(reg: Registration, event: JobEvent, action: str) -> Registration:
         output_quantity=event.output_quantity,
         scrap_quantity=event.scrap_quantity,
     )
+
+
+def bears_on(reg: Registration, at: dt.datetime) -> bool:
+    """Whether a new event of ``reg``'s worker at ``at`` is checked against ``reg``: it is
+    not reversed, and open or with an event after ``at`` (what a store reads per worker).
+
+    >>> start = dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC)
+    >>> done = Registration("PO-1", 10000, "10", "ANNA", start, stopped_at=start.replace(hour=9))
+    >>> bears_on(done, start), bears_on(done, start.replace(hour=10))
+    (True, False)
+    """
+    return not reg.is_reversed and (reg.is_open or reg.last_moment > at)
+
+
+def registration_order(reg: Registration) -> tuple[dt.datetime, str, int, str]:
+    """How a worker's registrations are listed: by start, then operation."""
+    return (reg.started_at, *reg.operation_key)
 
 
 def registered_time(reg: Registration, unit: TimeUnit = TimeUnit.MINUTE) -> Duration:

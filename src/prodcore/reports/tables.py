@@ -18,7 +18,6 @@ from decimal import Decimal
 
 import attrs
 
-from prodcore.errors import NotFoundError
 from prodcore.ledger.model import PostingBatch
 from prodcore.numbers import Duration
 from prodcore.orders.model import ProductionOrder
@@ -385,7 +384,8 @@ def postings(
     ledger: LedgerRepository, *, user: str | None = None, source: str | None = None
 ) -> list[PostingBatch]:
     """Every posting (batch) in number order, those of ``user`` and ``source`` only when
-    given: who posted what, and through what.
+    given: who posted what, and through what. The store answers from its index of who
+    posted (:meth:`~prodcore.ports.LedgerRepository.batches`), not by reading every batch.
 
     >>> import datetime as dt
     >>> from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
@@ -402,16 +402,7 @@ def postings(
     ...     [(b.posting_no, b.user, b.source) for b in postings(uow.ledger, user="ben")]
     [(2, 'ben', 'terminal-3')]
     """
-    found: list[PostingBatch] = []
-    number = 1
-    while True:
-        try:
-            batch = ledger.batch(number)
-        except NotFoundError:
-            return found
-        if (user is None or batch.user == user) and (source is None or batch.source == source):
-            found.append(batch)
-        number += 1
+    return ledger.batches(user=user, source=source)
 
 
 def postings_table(

@@ -20,6 +20,7 @@ The in-memory, SQLite and PostgreSQL adapters of prodcore run exactly these test
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import threading
 import zoneinfo
 from collections.abc import Callable
@@ -88,10 +89,12 @@ __all__ = [
     "LedgerRepositoryContract",
     "MasterDataRepositoryContract",
     "OrderRepositoryContract",
+    "PostingsByWhoContract",
     "SerializableDecisionContract",
     "StoreContract",
     "TrackingLedgerContract",
     "UnitOfWorkContract",
+    "WorkerRegistrationContract",
     "sample_batch",
     "sample_master_data",
     "sample_order",
@@ -1043,6 +1046,8 @@ class _Shop:
     inventory refused), two released orders of ``P`` taking one ``C`` each, and a
     capacity journal entry of 60 minutes on work centre ``WC`` (no order)."""
 
+    routed = False
+
     def __init__(self, factory: UowFactory, prefix: str) -> None:
         from prodcore.app import put_master_data
         from prodcore.clock import FixedClock
@@ -1052,13 +1057,23 @@ class _Shop:
 
         self.factory, self.p = factory, prefix
         self.clock = FixedClock(_AT)
+        # a routing (operation 10 on WC) only where jobs are registered
+        routing = Routing(
+            f"{prefix}R", (RoutingLine("10", CapacityType.WORK_CENTER, f"{prefix}WC"),)
+        )
         put_master_data(
             factory(),
             [
                 Item(f"{prefix}C", base_unit="PCS", unit_cost="1"),
-                Item(f"{prefix}P", base_unit="PCS", production_bom_no=f"{prefix}B"),
-                ProductionBom(f"{prefix}B", (BomLine(f"{prefix}C", Decimal(1)),)),
                 WorkCenter(f"{prefix}WC"),
+                *((routing,) if self.routed else ()),
+                Item(
+                    f"{prefix}P",
+                    base_unit="PCS",
+                    production_bom_no=f"{prefix}B",
+                    routing_no=routing.no if self.routed else None,
+                ),
+                ProductionBom(f"{prefix}B", (BomLine(f"{prefix}C", Decimal(1)),)),
             ],
             setup=ManufacturingSetup(allow_negative_inventory=False),
         )
@@ -1728,6 +1743,127 @@ class JobRegistrationContract(_Base):
             assert uow.orders.get("PO-2").registrations == ()
 
 
+class _JobShop(_Shop):
+    """A :class:`_Shop` whose item ``P`` is made on operation ``10`` of work centre
+    ``WC``: both orders can take job registrations."""
+
+    routed = True
+
+    def job(self, order: int, worker: str, kind: str, minutes: int, key: str) -> Any:
+        """``worker``'s event ``kind`` on operation 10 of order ``order``, ``minutes``
+        after 08:00."""
+        from prodcore.orders.registering import RegisterJobEvent
+        from prodcore.orders.registration import JobEvent, JobEventType
+
+        at = _AT + dt.timedelta(minutes=minutes)
+        event = JobEvent(
+            f"{self.p}PO-{order}", 10000, "10", f"{self.p}{worker}", JobEventType(kind), at
+        )
+        return RegisterJobEvent(f"{self.p}{key}", event)
+
+    def registrations(self, worker: str) -> tuple[tuple[str, bool], ...]:
+        """(order id, open) of each of ``worker``'s registrations, from the index."""
+        with self.factory() as uow:
+            regs = uow.orders.registrations(f"{self.p}{worker}")
+        return tuple((r.order_id.removeprefix(self.p), r.is_open) for r in regs)
+
+
+class WorkerRegistrationContract(_Base):
+    """A worker's registrations are indexed per worker across orders: a worker registered
+    on one order cannot start on another meanwhile, and the check is serializable (a
+    rival registration of the same worker committed between the read and the commit
+    refuses the commit; one of another worker refuses nothing)."""
+
+    def test_a_worker_on_one_order_cannot_start_on_another(self, uow_factory: UowFactory) -> None:
+        from prodcore.errors import NotAllowedError
+
+        shop = _JobShop(uow_factory, "wx-")
+        assert isinstance(shop.run(shop.job(1, "ANNA", "START", 0, "s1")), PostingResult)
+        refused = shop.run(shop.job(2, "ANNA", "START", 30, "s2"))
+        assert isinstance(refused, NotAllowedError), refused
+        assert "still registered on wx-PO-1" in str(refused)
+        assert shop.registrations("ANNA") == (("PO-1", True),)
+        assert isinstance(shop.run(shop.job(1, "ANNA", "STOP", 60, "e1")), PostingResult)
+        assert isinstance(shop.run(shop.job(2, "ANNA", "START", 60, "s3")), PostingResult)
+        assert shop.registrations("ANNA") == (("PO-1", False), ("PO-2", True))
+        with uow_factory() as uow:
+            (open_one,) = uow.orders.registrations("wx-ANNA", after=_AT + dt.timedelta(hours=2))
+            assert open_one.order_id == "wx-PO-2"
+            assert uow.orders.registrations("wx-BEN") == ()
+
+    @staticmethod
+    def _calls(uow_factory: UowFactory, prefix: str) -> int:
+        """How many repository calls (the commit included) a start makes."""
+        alone = _JobShop(uow_factory, prefix)
+        counting = _Interleaved(uow_factory(), lambda: None, 10**6)
+        assert isinstance(
+            alone.run(alone.job(2, "ANNA", "START", 30, "mine"), counting), PostingResult
+        )
+        return counting.calls
+
+    def test_a_rival_registration_of_the_worker_meanwhile_refuses_the_commit(
+        self, uow_factory: UowFactory
+    ) -> None:
+        """The rival (the worker starts on order 1) commits before each repository call
+        of the command in turn (the worker starts on order 2), the commit included: the
+        command sees it and is refused, or its commit is; never both registrations."""
+        from prodcore.errors import NotAllowedError
+
+        for at in range(self._calls(uow_factory, "wc1-")):
+            shop = _JobShop(uow_factory, f"wr{at}-")
+            rival = shop.job(1, "ANNA", "START", 0, "rival")
+            uow = _Interleaved(uow_factory(), functools.partial(shop.run, rival), at)
+            outcome = shop.run(shop.job(2, "ANNA", "START", 30, "mine"), uow)
+            assert uow.rival_result and isinstance(uow.rival_result[0], PostingResult)
+            assert isinstance(outcome, NotAllowedError | ConcurrencyError), (at, outcome)
+            assert shop.registrations("ANNA") == (("PO-1", True),)
+            again = shop.run(shop.job(2, "ANNA", "START", 30, "mine"), retries=2)
+            assert isinstance(again, NotAllowedError)
+
+    def test_a_rival_registration_of_another_worker_refuses_nothing(
+        self, uow_factory: UowFactory
+    ) -> None:
+        shop = _JobShop(uow_factory, "wo-")
+        last = self._calls(uow_factory, "wc2-") - 1  # the rival commits just before the commit
+        uow = _Interleaved(
+            uow_factory(), lambda: shop.run(shop.job(1, "BEN", "START", 0, "rival")), last
+        )
+        outcome = shop.run(shop.job(2, "ANNA", "START", 30, "mine"), uow)
+        assert isinstance(outcome, PostingResult), outcome
+        assert shop.registrations("ANNA") == (("PO-2", True),)
+        assert shop.registrations("BEN") == (("PO-1", True),)
+
+
+class PostingsByWhoContract(_Base):
+    """The store finds postings by who posted them and through what (an index, not a
+    read of every batch), committed and staged ones alike, in number order."""
+
+    def test_postings_are_found_by_user_and_source(self, uow_factory: UowFactory) -> None:
+        who = (("anna", "terminal-3"), ("ben", "mes"), (None, None), ("anna", "mes"))
+        with uow_factory() as uow:
+            for user, source in who[:3]:
+                uow.ledger.append(attrs.evolve(sample_batch(), user=user, source=source))
+            uow.commit()
+        with uow_factory() as uow:
+            staged = uow.ledger.append(attrs.evolve(sample_batch(), user="anna", source="mes"))
+            ledger = uow.ledger
+
+            def nos(**who: str) -> list[int]:
+                return [b.posting_no for b in ledger.batches(**who)]
+
+            assert nos() == [1, 2, 3, 4]
+            assert nos(user="anna") == [1, staged.posting_no]
+            assert nos(source="mes") == [2, 4]
+            assert nos(user="anna", source="mes") == [4]
+            assert nos(user="carl") == []
+            assert ledger.batches(user="ben")[0] == ledger.batch(2)  # with its entries
+            with pytest.raises(InvalidValueError):
+                ledger.batches(user=1)  # type: ignore[arg-type]
+            uow.commit()
+        with uow_factory() as uow:
+            assert [b.posting_no for b in uow.ledger.batches(user="anna")] == [1, 4]
+
+
 class StoreContract(
     WrongTypeContract,
     MasterDataRepositoryContract,
@@ -1740,5 +1876,7 @@ class StoreContract(
     ItemApplicationContract,
     AllocationRepositoryContract,
     JobRegistrationContract,
+    WorkerRegistrationContract,
+    PostingsByWhoContract,
 ):
     """All contracts of a complete store."""
