@@ -235,6 +235,12 @@ class LedgerRepository(LedgerReader, Protocol):
         machine centres) from ``start`` to ``end`` inclusive, in the centre's capacity
         unit."""
 
+    def cost_marks(self) -> list[int]:
+        """The item entries whose cost changed after they were posted (a value entry of
+        a later batch values them) and that item cost adjustment has not forwarded
+        since (a batch's ``cost_adjusted`` clears them), in entry order: where
+        :mod:`prodcore.costing.item_adjustment` starts."""
+
     def idempotency(self, key: str) -> IdempotencyRecord | None:
         """What the command with idempotency ``key`` did, or None if no command used it."""
 

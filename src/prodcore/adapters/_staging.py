@@ -182,6 +182,9 @@ class Committed(abc.ABC):
 
     @abc.abstractmethod
     def item_applications(self, entry_no: int) -> list[ItemApplication]: ...
+    @abc.abstractmethod
+    def cost_marks(self) -> list[int]:
+        """The marked item entries (see ``LedgerIndex.cost_marks``), in entry order."""
 
     def count(self, name: str, args: tuple[Any, ...]) -> int:
         """How many entries the ledger list ``name`` has (a store may count without loading)."""
@@ -733,6 +736,11 @@ class StagedLedger:
             ("item_applications", entry_no), self._committed.item_applications(entry_no)
         )
         return committed + self.staged.item_applications(entry_no)
+
+    def cost_marks(self) -> list[int]:
+        marks = dict.fromkeys(self._reads.note(("cost_marks",), self._committed.cost_marks()), True)
+        marks.update(self.staged.marks)
+        return sorted(no for no, marked in marks.items() if marked)
 
     # --- idempotency keys (unique at commit; a key read absent is not a read to check) --
 

@@ -24,6 +24,7 @@ from decimal import Decimal
 import attrs
 
 from prodcore.ledger.application import decide_applications, remaining_deltas
+from prodcore.ledger.valuation import moves_inventory
 from prodcore.ledger.model import (
     AccountRole,
     CapacityLedgerEntry,
@@ -110,6 +111,9 @@ class LedgerIndex:
         self.open_by_key: dict[tuple[str, str, bool], dict[int, Decimal]] = defaultdict(dict)
         #: inventory value per item: its item value entries' cost (actual + expected)
         self.item_value: dict[str, Decimal] = defaultdict(Decimal)
+        #: item entries whose cost changed after they were posted (True) or whose change
+        #: item cost adjustment forwarded (False), by entry number
+        self.marks: dict[int, bool] = {}
 
     def apply(self, batch: PostingBatch) -> None:
         """Add a numbered batch to the indexes and balances. A batch stored before item
@@ -157,8 +161,9 @@ class LedgerIndex:
             source_no = v.item_entry_no if v.source is ValueSource.ITEM else v.capacity_entry_no
             if source_no is not None:
                 self.values_by_source[(v.source, source_no)].append(v.entry_no)
-            if v.source is ValueSource.ITEM and v.item_no is not None:
+            if v.item_no is not None and moves_inventory(v):
                 self.item_value[v.item_no] += v.cost_amount
+        self._apply_marks(batch)
         for g in batch.gl_entries:
             self.gl[g.entry_no] = g
             self.accounts[g.account] += g.amount
@@ -166,6 +171,18 @@ class LedgerIndex:
                 self.gl_by_order[g.order_id].append(g.entry_no)
                 if g.role is AccountRole.WIP:
                     self.wip_by_order[g.order_id] += g.amount
+
+    def _apply_marks(self, batch: PostingBatch) -> None:
+        """Mark each item entry a value entry of a later batch values (BC's entries to
+        adjust); item cost adjustment's own batch clears the marks it forwarded."""
+        if not batch.cost_adjusted:
+            own = {e.entry_no for e in batch.item_entries}
+            for v in batch.value_entries:
+                no = v.item_entry_no
+                if v.source is ValueSource.ITEM and no is not None and no not in own:
+                    self.marks[no] = True
+        for no in batch.cost_adjusted:
+            self.marks[no] = False
 
     def _apply_tracking(self, e: ItemLedgerEntry) -> None:
         key = (e.item_no, e.location_code, e.lot_no, e.serial_no)
@@ -256,6 +273,11 @@ class LedgerIndex:
         self, item_no: str, location_code: str, inbound: bool
     ) -> list[tuple[int, Decimal]]:
         return sorted(self.open_by_key.get((item_no, location_code, inbound), {}).items())
+
+    def cost_marks(self) -> list[int]:
+        """The item entries whose cost changed since item cost adjustment last
+        forwarded it, in entry order."""
+        return sorted(no for no, marked in self.marks.items() if marked)
 
     def item_applications(self, entry_no: int) -> list[ItemApplication]:
         found = self.applications.get(entry_no, ())
