@@ -75,8 +75,8 @@ from prodcore.ports import MasterDataRepository
 __all__ = [
     "VARIANCE_TYPES",
     "AdjustCost",
-    "adjustment_entries",
     "adjust_document",
+    "adjustment_entries",
     "allocate_by_quantity",
     "current_standard_shares",
     "forward_document",
@@ -471,6 +471,7 @@ def _forwarded(
     adjustment (value entry ``first``), less the variances it posted on the line's
     output: the frozen standard is ``actual − posted variances − this``."""
     document = forward_document(order_id)
+    consumption = {n for n, e in items.items() if e.entry_type is ItemEntryType.CONSUMPTION}
     material = -sum(
         (
             v.cost_amount
@@ -479,8 +480,7 @@ def _forwarded(
             and v.order_line_no == line_no
             and first is not None
             and v.entry_no > first
-            and v.item_entry_no in items
-            and items[v.item_entry_no].entry_type is ItemEntryType.CONSUMPTION
+            and v.item_entry_no in consumption
         ),
         ZERO,
     )

@@ -24,7 +24,6 @@ from decimal import Decimal
 import attrs
 
 from prodcore.ledger.application import decide_applications, remaining_deltas
-from prodcore.ledger.valuation import moves_inventory
 from prodcore.ledger.model import (
     AccountRole,
     CapacityLedgerEntry,
@@ -37,6 +36,7 @@ from prodcore.ledger.model import (
     ValueEntry,
     ValueSource,
 )
+from prodcore.ledger.valuation import moves_inventory
 from prodcore.masterdata import CapacityType
 from prodcore.numbers import ZERO
 
