@@ -236,9 +236,10 @@ class LedgerRepository(LedgerReader, Protocol):
         unit."""
 
     def cost_marks(self) -> list[int]:
-        """The item entries whose cost changed after they were posted (a value entry of
-        a later batch values them) and that item cost adjustment has not forwarded
-        since (a batch's ``cost_adjusted`` clears them), in entry order: where
+        """The item entries item cost adjustment must look at again, in entry order:
+        those a value entry of a later batch values (their cost changed), the outbound
+        entries an inbound entry of a later batch was applied to, and tracked outbound
+        entries; a batch's ``cost_adjusted`` clears them. Where
         :mod:`prodcore.costing.item_adjustment` starts."""
 
     def idempotency(self, key: str) -> IdempotencyRecord | None:

@@ -558,11 +558,16 @@ class StagedLedger:
             self.base_counters = self.counters = self._reserve()
         numbered, self.counters = number_batch(batch, self.counters)
         if numbered.item_applications is None:
-            applications = decide_applications(numbered.item_entries, self.open_entries)
+            applications = decide_applications(
+                numbered.item_entries, self.open_entries, self._tracked
+            )
             numbered = attrs.evolve(numbered, item_applications=applications)
         self.staged.apply(numbered)
         self.staged_batches.append(numbered)
         return numbered
+
+    def _tracked(self, item_no: str, lot_no: str, serial_no: str) -> list[ItemLedgerEntry]:
+        return self.tracked_entries(item_no, lot_no=lot_no, serial_no=serial_no)
 
     # --- single records -------------------------------------------------------------
 

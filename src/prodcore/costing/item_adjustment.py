@@ -3,7 +3,10 @@ change along the item application chain, level by level, until nothing changes.
 
 Where it starts: the store **marks** every item entry that a value entry of a later
 batch values (a receipt's cost corrected with :class:`CorrectInboundCost`, an output
-whose order cost was adjusted), see ``LedgerRepository.cost_marks``. A run reads the
+whose order cost was adjusted), every outbound entry that an inbound entry of a later
+batch is applied to (it went below zero), and every tracked outbound entry (valued at
+posting before its lot was known, applied to its lot's receipts), see
+``LedgerRepository.cost_marks``. A run reads the
 marks, forwards the changes and clears them (its batches list them in
 ``PostingBatch.cost_adjusted``; its own value entries mark nothing), so the next run
 visits only what changed since, and a second run posts nothing.
@@ -254,10 +257,13 @@ class _Run:
             e = self.ledger.item_entry(no)
             self.visited += 1
             method = self.md.item(e.item_no).costing_method
-            if e.quantity <= 0 or method is CostingMethod.STANDARD:
+            if method is CostingMethod.STANDARD:
                 continue
             if method is CostingMethod.AVERAGE:
                 averages.add(e.item_no)
+                continue
+            if e.quantity < 0:  # marked: applied since, or tracked
+                outbound.add(no)
                 continue
             outbound.update(
                 a.outbound_entry_no

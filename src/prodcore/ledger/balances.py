@@ -122,7 +122,9 @@ class LedgerIndex:
         if batch.item_applications is None:
             batch = attrs.evolve(
                 batch,
-                item_applications=decide_applications(batch.item_entries, self.open_entries),
+                item_applications=decide_applications(
+                    batch.item_entries, self.open_entries, self._tracked
+                ),
             )
         self.batches[batch.posting_no] = batch
         self.bins.apply(batch)
@@ -172,15 +174,30 @@ class LedgerIndex:
                 if g.role is AccountRole.WIP:
                     self.wip_by_order[g.order_id] += g.amount
 
+    def _tracked(self, item_no: str, lot_no: str, serial_no: str) -> list[ItemLedgerEntry]:
+        return [self.items[n] for n in self.tracked_entry_nos(item_no, lot_no, serial_no)]
+
     def _apply_marks(self, batch: PostingBatch) -> None:
-        """Mark each item entry a value entry of a later batch values (BC's entries to
-        adjust); item cost adjustment's own batch clears the marks it forwarded."""
+        """Mark the item entries whose cost item cost adjustment must look at again
+        (BC's entries not adjusted): each entry a value entry of a later batch values,
+        an outbound entry of an earlier batch applied now (it went below zero), a
+        tracked outbound entry (valued at posting before its lot was known). Item cost
+        adjustment's own batch clears the marks it forwarded and marks nothing."""
         if not batch.cost_adjusted:
             own = {e.entry_no for e in batch.item_entries}
-            for v in batch.value_entries:
-                no = v.item_entry_no
-                if v.source is ValueSource.ITEM and no is not None and no not in own:
-                    self.marks[no] = True
+            late = {
+                v.item_entry_no
+                for v in batch.value_entries
+                if v.source is ValueSource.ITEM and v.item_entry_no is not None
+            }
+            late.update(a.outbound_entry_no for a in batch.item_applications or ())
+            late -= own
+            late.update(
+                e.entry_no
+                for e in batch.item_entries
+                if e.quantity < 0 and (e.lot_no or e.serial_no)
+            )
+            self.marks.update(dict.fromkeys(late, True))
         for no in batch.cost_adjusted:
             self.marks[no] = False
 
