@@ -9,6 +9,7 @@ from decimal import Decimal
 import attrs
 
 from prodcore.adapters import Store
+from prodcore.app import handle
 from prodcore.costing.item_adjustment import AdjustItemCosts, CorrectInboundCost
 from prodcore.ledger.model import ItemEntryType
 from prodcore.ledger.valuation import entry_value
@@ -30,6 +31,10 @@ def _shop(store: Store) -> Shop:
     shop.create("PO-F", "FRAME", 5)
     shop.release("PO-F")
     return shop
+
+
+def _run(shop: Shop, command: CorrectInboundCost | AdjustItemCosts) -> None:
+    handle(shop.uow, command, clock=shop.clock)
 
 
 def _consumption(shop: Shop) -> int:
@@ -57,11 +62,11 @@ def test_a_lots_cost_change_reaches_only_that_lots_consumption(store: Store) -> 
     shop = _shop(store)
     consume(shop, "PO-F", "STEEL", lots(("L2", 4)))
     used = _consumption(shop)
-    shop.post(CorrectInboundCost(shop.key(), 1, Decimal(5)))  # lot L1: not consumed
-    shop.post(AdjustItemCosts(shop.key()))
+    _run(shop, CorrectInboundCost(shop.key(), 1, Decimal(5)))  # lot L1: not consumed
+    _run(shop, AdjustItemCosts(shop.key()))
     with shop.uow:
         assert entry_value(shop.uow.ledger, used) == Decimal("-12.00")  # 4 × 3.00
-    shop.post(CorrectInboundCost(shop.key(), 2, Decimal(4)))  # lot L2: 4 × 4.00
-    shop.post(AdjustItemCosts(shop.key()))
+    _run(shop, CorrectInboundCost(shop.key(), 2, Decimal(4)))  # lot L2: 4 × 4.00
+    _run(shop, AdjustItemCosts(shop.key()))
     with shop.uow:
         assert entry_value(shop.uow.ledger, used) == Decimal("-16.00")
