@@ -55,7 +55,10 @@ def test_a_lot_is_applied_to_its_own_receipt_not_the_oldest(store: Store) -> Non
         ledger = shop.uow.ledger
         apps = [(a.inbound_entry_no, a.quantity) for a in ledger.item_applications(used)]
         assert apps == [(2, Decimal(4))]
-        assert (ledger.remaining_quantity(1), ledger.remaining_quantity(2)) == (Decimal(10), Decimal(6))
+        assert (ledger.remaining_quantity(1), ledger.remaining_quantity(2)) == (
+            Decimal(10),
+            Decimal(6),
+        )
 
 
 def test_a_lots_cost_change_reaches_only_that_lots_consumption(store: Store) -> None:
