@@ -31,6 +31,7 @@ def test_a_run_visits_only_what_the_changed_receipts_reach(
     result = bench.LAST_RESULT
     settle, changed, again = result.runs
     assert result.entries > 5_000
+    assert settle.posted == 0  # the orders' own adjustments: nothing to forward
     # R's receipt reaches its consumption, S's order and output, F's; two blocks of
     # one receipt and 50 adjustments each take the rest
     assert changed.visited < 2 * 51 + 20
