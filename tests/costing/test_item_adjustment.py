@@ -5,12 +5,21 @@ run that posts nothing."""
 
 from __future__ import annotations
 
+import attrs
 import pytest
 
 from prodcore.adapters import Store
 from prodcore.app import handle, put_master_data
 from prodcore.errors import InvalidValueError, NotAllowedError
-from prodcore.ledger.model import ItemEntryType, ValueEntryType, VarianceType
+from prodcore.ledger.model import (
+    ItemEntryType,
+    ItemLedgerEntry,
+    PostingBatch,
+    ValueEntry,
+    ValueEntryType,
+    ValueSource,
+    VarianceType,
+)
 from prodcore.masterdata import CostingMethod
 from prodcore.orders.journals import AdjustInventory, AdjustmentLine
 from tests.costing.chain import (
@@ -143,3 +152,45 @@ def test_a_correction_to_the_same_cost_posts_nothing(store: Store) -> None:
     put_master_data(store(), items())
     r = receive(store, "buy", "R", 10, "5.00")
     assert correct(store, "same", r, "5").batch is None
+
+
+def test_a_move_between_bins_passes_its_receipts_cost_on(store: Store) -> None:
+    put_master_data(store(), items())  # R's card says 5.00
+    r = receive(store, "buy", "R", 10, "6.00")
+    at = CLOCK.now()
+    out = ItemLedgerEntry(-1, ItemEntryType.TRANSFER, "R", -10, unit="PCS", posted_at=at)
+    into = attrs.evolve(out, entry_no=-2, quantity=D(10), bin_code="B")
+    moved = [
+        ValueEntry(
+            -n,
+            ValueEntryType.DIRECT_COST,
+            ValueSource.ITEM,
+            amount,
+            D(0),
+            currency="EUR",
+            item_entry_no=-n,
+            item_no="R",
+            posted_at=at,
+        )
+        for n, amount in ((1, D("-50.00")), (2, D("50.00")))
+    ]
+    with store() as uow:  # what a pick posts: both sides at the card's cost
+        uow.ledger.append(
+            PostingBatch.build(
+                document_no="MOVE",
+                posted_at=at,
+                item_entries=(out, into),
+                value_entries=tuple(moved),
+            )
+        )
+        uow.commit()
+    line = AdjustmentLine("R", -10, bin_code="B")
+    handle(store(), AdjustInventory("scrap", (line,)), clock=CLOCK)
+    adjust(store, "run-1")
+    assert [value(store, n) for n in (r, r + 1, r + 2, r + 3)] == [
+        D("60.00"),
+        D("-60.00"),
+        D("60.00"),
+        D("-60.00"),
+    ]
+    assert adjust(store, "run-2")[1] == []

@@ -4,8 +4,9 @@ change along the item application chain, level by level, until nothing changes.
 Where it starts: the store **marks** every item entry that a value entry of a later
 batch values (a receipt's cost corrected with :class:`CorrectInboundCost`, an output
 whose order cost was adjusted), every outbound entry that an inbound entry of a later
-batch is applied to (it went below zero), and every tracked outbound entry (valued at
-posting before its lot was known, applied to its lot's receipts), see
+batch is applied to (it went below zero), every tracked outbound entry (valued at
+posting before its lot was known, applied to its lot's receipts) and every move's
+outbound entry (valued at the item card's cost), see
 ``LedgerRepository.cost_marks``. A run reads the
 marks, forwards the changes and clears them (its batches list them in
 ``PostingBatch.cost_adjusted``; its own value entries mark nothing), so the next run
@@ -29,7 +30,8 @@ One **level** takes the inbound entries whose value changed:
      exactly. The item card's unit cost becomes the average of what is on hand.
    * Standard: nothing moves (outbound entries stay at standard).
 
-   A consumption's reversal follows the consumption it reverses (at its unit cost).
+   A consumption's reversal follows the consumption it reverses (at its unit cost); a
+   move between bins passes what its outbound entry took out to its inbound entry.
 2. **Orders**: a finished order whose consumption changed and whose cost was adjusted
    is adjusted again (:func:`~prodcore.costing.adjustment.adjustment_entries`, document
    ``<order>/forward``): a non-standard output takes the change (expected → actual, as
@@ -335,6 +337,8 @@ class _Run:
         if not delta:
             return
         values.append(self.value(e, delta, target))
+        if e.entry_type is ItemEntryType.TRANSFER:
+            self._moved(e, target, values, follow)
         if self.ledger.reversed_quantity(ValueSource.ITEM, e.entry_no):
             for r in self.ledger.item_entries(order_id=e.order_id, item_no=e.item_no):
                 if r.applies_to_entry_no == e.entry_no:
@@ -344,6 +348,20 @@ class _Run:
                     if change:
                         values.append(self.value(r, change, exact))
                         follow.append(r.entry_no)
+
+    def _moved(
+        self, out: ItemLedgerEntry, worth: Decimal, values: list[ValueEntry], follow: list[int]
+    ) -> None:
+        """A move's inbound entry (the entry after its outbound one) takes the value
+        the outbound entry took out."""
+        into = self.ledger.item_entry(out.entry_no + 1)
+        if into.entry_type is not ItemEntryType.TRANSFER or into.quantity != -out.quantity:
+            return
+        self.visited += 1
+        change = -worth - entry_value(self.ledger, into.entry_no)
+        if change:
+            values.append(self.value(into, change, -worth))
+            follow.append(into.entry_no)
 
     def _average(self, item_no: str, values: list[ValueEntry]) -> None:
         """Revalue the average-cost item's entries in entry order at the moving

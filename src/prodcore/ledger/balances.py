@@ -181,7 +181,8 @@ class LedgerIndex:
         """Mark the item entries whose cost item cost adjustment must look at again
         (BC's entries not adjusted): each entry a value entry of a later batch values,
         an outbound entry of an earlier batch applied now (it went below zero), a
-        tracked outbound entry (valued at posting before its lot was known). Item cost
+        tracked outbound entry (valued at posting before its lot was known), a move's
+        outbound entry (valued at the item card's cost). Item cost
         adjustment's own batch clears the marks it forwarded and marks nothing."""
         if not batch.cost_adjusted:
             own = {e.entry_no for e in batch.item_entries}
@@ -195,7 +196,8 @@ class LedgerIndex:
             late.update(
                 e.entry_no
                 for e in batch.item_entries
-                if e.quantity < 0 and (e.lot_no or e.serial_no)
+                if e.quantity < 0
+                and (e.lot_no or e.serial_no or e.entry_type is ItemEntryType.TRANSFER)
             )
             self.marks.update(dict.fromkeys(late, True))
         for no in batch.cost_adjusted:
