@@ -37,7 +37,6 @@ import attrs
 from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
 from prodcore.app import handle, put_master_data
 from prodcore.clock import FixedClock
-from prodcore.costing.adjustment import AdjustCost
 from prodcore.costing.item_adjustment import AdjustItemCosts, CorrectInboundCost
 from prodcore.ledger.model import (
     ItemEntryType,
@@ -48,17 +47,9 @@ from prodcore.ledger.model import (
     ValueSource,
     number_batch,
 )
-from prodcore.masterdata import BomLine, CostingMethod, Item, ProductionBom, Replenishment
-from prodcore.orders.journals import (
-    AdjustInventory,
-    AdjustmentLine,
-    ConsumptionLine,
-    OutputLine,
-    PostConsumption,
-    PostOutput,
-)
-from prodcore.orders.lifecycle import ChangeStatus, CreateOrder
-from prodcore.orders.model import OrderStatus
+from prodcore.masterdata import CostingMethod, Item
+from prodcore.ports import UnitOfWork
+from prodcore.testing.chain import chain_records, produce, receive
 
 AT = dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC)
 CLOCK = FixedClock(dt.datetime(2026, 3, 31, 18, tzinfo=dt.UTC))
@@ -179,48 +170,15 @@ def build_month(store: InMemoryStore, entries: int) -> list[int]:
 def build_chain(store: InMemoryStore) -> int:
     """R bought 10 @ 5.00 → S (10) → F (10), both orders finished and adjusted; R's
     receipt entry number."""
-    uow = InMemoryUnitOfWork(store)
-    put_master_data(
-        uow,
-        [
-            Item("R", base_unit="PCS", unit_cost=5, costing_method=CostingMethod.FIFO),
-            Item(
-                "S",
-                base_unit="PCS",
-                replenishment=Replenishment.PRODUCTION,
-                production_bom_no="BS",
-                costing_method=CostingMethod.FIFO,
-            ),
-            Item(
-                "F",
-                base_unit="PCS",
-                replenishment=Replenishment.PRODUCTION,
-                production_bom_no="BF",
-                costing_method=CostingMethod.FIFO,
-            ),
-            ProductionBom("BS", (BomLine("R", 1),)),
-            ProductionBom("BF", (BomLine("S", 1),)),
-        ],
-    )
-    bought = handle(
-        uow, AdjustInventory("buy-R", (AdjustmentLine("R", 10, unit_cost=Decimal(5)),)), clock=CLOCK
-    )
-    assert bought.batch is not None
+
+    def uow() -> UnitOfWork:
+        return InMemoryUnitOfWork(store)
+
+    put_master_data(uow(), chain_records())
+    bought = receive(uow, "buy-R", "R", 10, "5.00", CLOCK)
     for order_id, item in (("PO-S", "S"), ("PO-F", "F")):
-        handle(
-            uow,
-            CreateOrder(
-                order_id, item, 10, due_date=dt.date(2026, 3, 31), status=OrderStatus.RELEASED
-            ),
-            clock=CLOCK,
-        )
-        line = ConsumptionLine(order_id, 10000, 10000, 10)
-        handle(uow, PostConsumption(f"{order_id}-c", (line,)), clock=CLOCK)
-        output = OutputLine(order_id, 10000, output_quantity=10)
-        handle(uow, PostOutput(f"{order_id}-o", (output,)), clock=CLOCK)
-        handle(uow, ChangeStatus(order_id, OrderStatus.FINISHED), clock=CLOCK)
-        handle(uow, AdjustCost(f"{order_id}-adj", order_id), clock=CLOCK)
-    return bought.batch.item_entries[0].entry_no
+        produce(uow, order_id, item, 10, CLOCK, due=CLOCK.now().date())
+    return bought
 
 
 def timed_run(store: InMemoryStore, name: str) -> Run:

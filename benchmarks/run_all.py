@@ -41,6 +41,8 @@ from typing import TextIO
 
 HERE = Path(__file__).resolve().parent
 Row = tuple[str, str, str, str]  # benchmark, case, figure, value
+#: What runs without ``--only`` (peer runs only when named: it takes minutes).
+DEFAULT = ("flow", "rollup", "capacity", "balances", "scaling", "journal", "adjust", "limit")
 
 
 def load(name: str) -> ModuleType:
@@ -231,32 +233,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         nargs="*",
-        choices=(
-            "flow",
-            "rollup",
-            "capacity",
-            "balances",
-            "scaling",
-            "journal",
-            "adjust",
-            "limit",
-            "peer",
-        ),
+        choices=(*DEFAULT, "peer"),
         help="run only these benchmarks (peer runs only when named: it takes minutes)",
     )
     parser.add_argument("-n", type=int, default=None, help="flow: top-level orders")
     parser.add_argument("-k", type=int, default=None, help="flow: sub-assemblies per item")
     args = parser.parse_args(argv)
-    wanted = args.only or [
-        "flow",
-        "rollup",
-        "capacity",
-        "balances",
-        "scaling",
-        "journal",
-        "adjust",
-        "limit",
-    ]
+    wanted = args.only or list(DEFAULT)
     runs: dict[str, Callable[[], list[Row]]] = {
         "flow": lambda: run_flow(args.tiny, args.pg, args.n, args.k),
         "rollup": lambda: run_rollup(args.tiny),
