@@ -45,8 +45,27 @@ outputs: the orders are adjusted from the ledger as it is after the first). A
 cyclic chain (an item consumed into its own production) that would never stop
 changing by a cent is cut after :data:`MAX_LEVELS` levels, with a warning.
 
->>> MAX_LEVELS
-1000
+A receipt of 4 @ 2.50, 3 taken out by a negative adjustment, then the receipt's cost
+becomes 3.00: the adjustment takes its 3 parts of the new 12.00 (9.00):
+
+>>> import datetime as dt
+>>> from prodcore.adapters import MemoryStoreFactory
+>>> from prodcore.app import handle, put_master_data
+>>> from prodcore.clock import FixedClock
+>>> from prodcore.orders.journals import AdjustInventory, AdjustmentLine
+>>> store, clock = MemoryStoreFactory(), FixedClock(dt.datetime(2026, 3, 2, tzinfo=dt.UTC))
+>>> put_master_data(store(), [Item("A", base_unit="PCS", costing_method=CostingMethod.FIFO)])
+>>> for key, qty in (("in", 4), ("out", -3)):
+...     line = AdjustmentLine("A", qty, unit_cost=Decimal("2.50") if qty > 0 else None)
+...     _ = handle(store(), AdjustInventory(key, (line,)), clock=clock)
+>>> _ = handle(store(), CorrectInboundCost("fix", 1, Decimal(3)), clock=clock)
+>>> with store() as uow:
+...     run = adjust_item_entries(uow.ledger, MasterData.lazy(uow.master_data),
+...                               uow.orders.get, at=clock.now(), document_no="ADJ")
+...     uow.ledger.cost_marks()
+[]
+>>> [(v.item_entry_no, v.cost_amount_actual) for v in run.value_entries], run.visited
+([(2, Decimal('-1.50'))], 2)
 """
 
 from __future__ import annotations
