@@ -10,6 +10,7 @@ import pytest
 
 from prodcore.adapters import Store
 from prodcore.app import handle, put_master_data
+from prodcore.costing.adjustment import AdjustCost
 from prodcore.errors import InvalidValueError, NotAllowedError
 from prodcore.ledger.model import (
     ItemEntryType,
@@ -194,3 +195,15 @@ def test_a_move_between_bins_passes_its_receipts_cost_on(store: Store) -> None:
         D("-60.00"),
     ]
     assert adjust(store, "run-2")[1] == []
+
+
+@pytest.mark.parametrize("sub", [CostingMethod.STANDARD, CostingMethod.FIFO])
+def test_adjusting_the_order_again_after_forwarding_posts_nothing(
+    store: Store, sub: CostingMethod
+) -> None:
+    r, _, _ = _chain(store, sub=sub)
+    correct(store, "R@6", r, "6.00")
+    adjust(store, "run-1")
+    again = handle(store(), AdjustCost("PO-S-again", "PO-S"), clock=CLOCK)
+    assert again.batch is None
+    assert wip(store, "PO-S") == 0

@@ -379,18 +379,22 @@ def adjustment_entries(
     plan = order_plan(order)
     if plan is not None:
         # co-products: each line adjusts its part of the order's cost
+        # frozen by the order's first adjustment (item cost adjustment forwards into
+        # an adjusted order only; its entries on consumption freeze nothing)
+        forwarded = forward_document(order.id)
+        adjusted = {document_no, adjust_document(order.id)} - {forwarded}
         frozen_mo = (
             sum(
                 (
                     v.cost_amount
                     for v in values
-                    if v.document_no == document_no
+                    if v.document_no in (*adjusted, forwarded)
                     and v.source is ValueSource.ITEM
                     and v.entry_type is ValueEntryType.INDIRECT_COST
                 ),
                 ZERO,
             )
-            if any(v.document_no == document_no for v in values)
+            if any(v.document_no in adjusted for v in values)
             else None
         )
         cost = allocate_line_costs(cost, plan, rounding, manufacturing_overhead=frozen_mo)

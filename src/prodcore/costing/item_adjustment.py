@@ -309,7 +309,8 @@ class _Run:
         )
         forwarded = [v.item_entry_no for v in values if v.item_entry_no is not None]
         into = self._orders(orders)
-        self.append(into, forwarded)
+        if into:
+            self.append(into, forwarded)
         follow.extend(
             v.item_entry_no
             for v in into
