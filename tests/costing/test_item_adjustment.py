@@ -22,7 +22,18 @@ from prodcore.ledger.model import (
     VarianceType,
 )
 from prodcore.masterdata import CostingMethod
-from prodcore.orders.journals import AdjustInventory, AdjustmentLine
+from prodcore.orders.journals import (
+    AdjustInventory,
+    AdjustmentLine,
+    ConsumptionLine,
+    OutputLine,
+    PostConsumption,
+    PostOutput,
+    ReverseEntry,
+)
+from prodcore.orders.lifecycle import ChangeStatus, CreateOrder
+from prodcore.orders.model import OrderStatus
+from prodcore.testing.shop import DUE
 from tests.costing.chain import (
     CLOCK,
     D,
@@ -207,3 +218,34 @@ def test_adjusting_the_order_again_after_forwarding_posts_nothing(
     again = handle(store(), AdjustCost("PO-S-again", "PO-S"), clock=CLOCK)
     assert again.batch is None
     assert wip(store, "PO-S") == 0
+
+
+def test_a_consumptions_reversal_follows_the_consumption_it_reverses(store: Store) -> None:
+    put_master_data(store(), items())
+    r = receive(store, "buy", "R", 10, "5.00")
+    handle(
+        store(),
+        CreateOrder("PO-S", "S", 6, due_date=DUE, status=OrderStatus.RELEASED),
+        clock=CLOCK,
+    )
+    used = handle(
+        store(), PostConsumption("c", (ConsumptionLine("PO-S", 10000, 10000, 10),)), clock=CLOCK
+    )
+    assert used.batch is not None
+    consumption = used.batch.item_entries[0].entry_no
+    back = handle(store(), ReverseEntry("back", ValueSource.ITEM, consumption, D(4)), clock=CLOCK)
+    assert back.batch is not None
+    reversal = back.batch.item_entries[0].entry_no
+    made = handle(
+        store(), PostOutput("o", (OutputLine("PO-S", 10000, output_quantity=6),)), clock=CLOCK
+    )
+    assert made.batch is not None
+    handle(store(), ChangeStatus("PO-S", OrderStatus.FINISHED), clock=CLOCK)
+    handle(store(), AdjustCost("adj", "PO-S"), clock=CLOCK)
+    assert value(store, made.batch.item_entries[0].entry_no) == D("30.00")
+    correct(store, "R@6", r, "6.00")
+    adjust(store, "run-1")
+    assert (value(store, consumption), value(store, reversal)) == (D("-60.00"), D("24.00"))
+    assert value(store, made.batch.item_entries[0].entry_no) == D("36.00")
+    assert wip(store, "PO-S") == 0
+    assert adjust(store, "run-2")[1] == []
