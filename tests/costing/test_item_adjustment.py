@@ -21,7 +21,7 @@ from prodcore.ledger.model import (
     ValueSource,
     VarianceType,
 )
-from prodcore.masterdata import CostingMethod
+from prodcore.masterdata import CostingMethod, ManufacturingSetup
 from prodcore.orders.journals import (
     AdjustInventory,
     AdjustmentLine,
@@ -248,4 +248,20 @@ def test_a_consumptions_reversal_follows_the_consumption_it_reverses(store: Stor
     assert (value(store, consumption), value(store, reversal)) == (D("-60.00"), D("24.00"))
     assert value(store, made.batch.item_entries[0].entry_no) == D("36.00")
     assert wip(store, "PO-S") == 0
+    assert adjust(store, "run-2")[1] == []
+
+
+def test_an_entry_that_went_below_zero_takes_the_cost_of_the_receipt_applied_later(
+    store: Store,
+) -> None:
+    put_master_data(store(), items(), setup=ManufacturingSetup(allow_negative_inventory=True))
+    out = handle(store(), AdjustInventory("out", (AdjustmentLine("R", -4),)), clock=CLOCK)
+    assert out.batch is not None
+    taken = out.batch.item_entries[0].entry_no
+    assert value(store, taken) == D("-20.00")  # nothing on hand: at the card's 5.00
+    receive(store, "buy", "R", 10, "7.00")  # applied to the open outbound entry first
+    with store() as uow:
+        assert uow.ledger.cost_marks() == [taken]
+    adjust(store, "run-1")
+    assert value(store, taken) == D("-28.00")
     assert adjust(store, "run-2")[1] == []
