@@ -16,7 +16,9 @@ The benchmarks, each also runnable alone:
   ``peer.py --install`` installs the peer first),
 * ``bench_scaling.py``: posting commands per second with 1, 2, 4 and 8 processes on
   unrelated and on shared orders (SQLite file, PostgreSQL), and conflicts per command,
-* ``bench_journal.py``: one consumption journal of 1k and 10k lines, and their time ratio.
+* ``bench_journal.py``: one consumption journal of 1k and 10k lines, and their time ratio,
+* ``bench_adjust.py``: item cost adjustment after a few receipts change in a month of 1M
+  item entries (seconds and entries visited).
 
 Each prints its own figures as it runs; the summary at the end repeats the headline
 ones. No assertion is made about time.
@@ -39,6 +41,8 @@ from typing import TextIO
 
 HERE = Path(__file__).resolve().parent
 Row = tuple[str, str, str, str]  # benchmark, case, figure, value
+#: What runs without ``--only`` (peer runs only when named: it takes minutes).
+DEFAULT = ("flow", "rollup", "capacity", "balances", "scaling", "journal", "adjust", "limit")
 
 
 def load(name: str) -> ModuleType:
@@ -194,6 +198,18 @@ def run_journal(tiny: bool) -> list[Row]:
     return rows
 
 
+def run_adjust(tiny: bool) -> list[Row]:
+    bench = load("bench_adjust")
+    bench.main(["--tiny"] if tiny else [])
+    result = bench.LAST_RESULT
+    case = f"memory, {result.entries:,} item entries"
+    rows: list[Row] = [("adjust", case, "build s", f"{result.build_seconds:.1f}")]
+    for run in result.runs:
+        rows.append(("adjust", f"{case}, {run.name}", "s", f"{run.seconds:.3f}"))
+        rows.append(("adjust", f"{case}, {run.name}", "entries visited", f"{run.visited:,}"))
+    return rows
+
+
 def print_summary(rows: list[Row], out: TextIO = sys.stdout) -> None:
     widths = [
         max(len(r[i]) for r in [("benchmark", "case", "figure", "value"), *rows]) for i in range(4)
@@ -217,13 +233,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         nargs="*",
-        choices=("flow", "rollup", "capacity", "balances", "scaling", "journal", "limit", "peer"),
+        choices=(*DEFAULT, "peer"),
         help="run only these benchmarks (peer runs only when named: it takes minutes)",
     )
     parser.add_argument("-n", type=int, default=None, help="flow: top-level orders")
     parser.add_argument("-k", type=int, default=None, help="flow: sub-assemblies per item")
     args = parser.parse_args(argv)
-    wanted = args.only or ["flow", "rollup", "capacity", "balances", "scaling", "journal", "limit"]
+    wanted = args.only or list(DEFAULT)
     runs: dict[str, Callable[[], list[Row]]] = {
         "flow": lambda: run_flow(args.tiny, args.pg, args.n, args.k),
         "rollup": lambda: run_rollup(args.tiny),
@@ -233,6 +249,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "limit": lambda: run_limit(args.tiny),
         "peer": lambda: run_peer(args.tiny, args.pg),
         "journal": lambda: run_journal(args.tiny),
+        "adjust": lambda: run_adjust(args.tiny),
     }
     rows: list[Row] = []
     started = time.perf_counter()

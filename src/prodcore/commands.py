@@ -25,6 +25,7 @@ import attrs
 
 from prodcore.clock import supported_moment
 from prodcore.costing.adjustment import AdjustCost
+from prodcore.costing.item_adjustment import AdjustItemCosts, CorrectInboundCost
 from prodcore.costing.standard import ImplementStandardCost
 from prodcore.masterdata import (
     Item,
@@ -156,6 +157,8 @@ Command = (
     | AdjustCost
     | ImplementStandardCost
     | ScheduleOrder
+    | CorrectInboundCost
+    | AdjustItemCosts
     | PutMasterData
     | SplitOrder
 )
@@ -231,6 +234,8 @@ _TABLE: tuple[tuple[type, str, str | None], ...] = (
     (ReverseOrderPostings, "posting.reverse_all", None),
     (ReturnSurplus, "posting.return_surplus", None),
     (RegisterJobEvent, "shopfloor.job_event", None),
+    (CorrectInboundCost, "costing.correct_inbound_cost", None),
+    (AdjustItemCosts, "costing.adjust_items", None),
 )
 
 #: The wire tag of every member of a tagged union.

@@ -250,6 +250,13 @@ class LedgerRepository(LedgerReader, Protocol):
         machine centres) from ``start`` to ``end`` inclusive, in the centre's capacity
         unit."""
 
+    def cost_marks(self) -> list[int]:
+        """The item entries item cost adjustment must look at again, in entry order:
+        those a value entry of a later batch values (their cost changed), the outbound
+        entries an inbound entry of a later batch was applied to, and tracked outbound
+        entries; a batch's ``cost_adjusted`` clears them. Where
+        :mod:`prodcore.costing.item_adjustment` starts."""
+
     def idempotency(self, key: str) -> IdempotencyRecord | None:
         """What the command with idempotency ``key`` did, or None if no command used it."""
 

@@ -16,6 +16,7 @@ from prodcore.app import HANDLERS, handle, preview, put_master_data
 from prodcore.clock import FixedClock
 from prodcore.commands import Command, PutMasterData, ScheduleOrder
 from prodcore.costing import AdjustCost, ImplementStandardCost
+from prodcore.costing.item_adjustment import AdjustItemCosts, CorrectInboundCost
 from prodcore.errors import (
     ConcurrencyError,
     InvalidValueError,
@@ -121,6 +122,8 @@ EXAMPLES: list[Any] = [
     ReverseOrderPostings("k", "PO-1"),
     ReturnSurplus("k", "PO-1", (ReturnLine(10000, 10000, 1, "S-01"),)),
     RegisterJobEvent("k", JobEvent("PO-1", 10000, "10", "ANNA", JobEventType.START, T0)),
+    CorrectInboundCost("k", 1, ONE),
+    AdjustItemCosts("k"),
 ]
 
 

@@ -392,6 +392,11 @@ MIGRATIONS: tuple[tuple[int, str, tuple[Statement, ...]], ...] = (
             _backfill_who,
         ),
     ),
+    (
+        9,
+        "item cost adjustment: the item entries whose cost changed since it last ran",
+        ("CREATE TABLE prodcore_cost_marks (entry_no INTEGER PRIMARY KEY)",),
+    ),
 )
 
 SCHEMA_VERSION = max(version for version, _, _ in MIGRATIONS)

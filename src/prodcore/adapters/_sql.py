@@ -560,6 +560,10 @@ class _Committed(Committed):
         )
         return [ItemApplication(i, loc, int(o), int(n), _dec(q)) for i, loc, o, n, q in rows]
 
+    def cost_marks(self) -> list[int]:
+        rows = self._query("SELECT entry_no FROM prodcore_cost_marks ORDER BY entry_no")
+        return [int(no) for (no,) in rows]
+
     def idempotency(self, key: str) -> IdempotencyRecord | None:
         rows = self._query("SELECT doc FROM prodcore_idempotency WHERE key = ?", (key,))
         return loads(rows[0][0], IdempotencyRecord) if rows else None
@@ -718,6 +722,7 @@ class SqlUnitOfWork(StagingUnitOfWork):
             insert_who(tx, ledger.staged_batches)
             _add_balances(tx, ledger.staged)
             _add_applications(tx, ledger.staged_batches, ledger.staged, self.store)
+            _add_marks(tx, ledger.staged)
         for key, record in sorted(ledger.staged_keys.items()):
             if not tx.execute(
                 "INSERT INTO prodcore_idempotency (key, command_hash, doc) VALUES (?, ?, ?) "
@@ -758,3 +763,16 @@ def _add_applications(
                     "(entry_no, item_no, location_code, inbound, qty) VALUES (?, ?, ?, ?, ?)",
                     (no, item_no, location_code, int(inbound), str(left)),
                 )
+
+
+def _add_marks(tx: Tx, staged: LedgerIndex) -> None:
+    """Keep a row per marked item entry (item cost adjustment's marks: a cleared one goes)."""
+    marks = sorted(staged.marks.items())
+    tx.execute_many(
+        "INSERT INTO prodcore_cost_marks (entry_no) VALUES (?) ON CONFLICT (entry_no) DO NOTHING",
+        [(no,) for no, marked in marks if marked],
+    )
+    tx.execute_many(
+        "DELETE FROM prodcore_cost_marks WHERE entry_no = ?",
+        [(no,) for no, marked in marks if not marked],
+    )

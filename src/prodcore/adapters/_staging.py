@@ -194,6 +194,9 @@ class Committed(abc.ABC):
 
     @abc.abstractmethod
     def item_applications(self, entry_no: int) -> list[ItemApplication]: ...
+    @abc.abstractmethod
+    def cost_marks(self) -> list[int]:
+        """The marked item entries (see ``LedgerIndex.cost_marks``), in entry order."""
 
     def count(self, name: str, args: tuple[Any, ...]) -> int:
         """How many entries the ledger list ``name`` has (a store may count without loading)."""
@@ -587,11 +590,16 @@ class StagedLedger:
             self.base_counters = self.counters = self._reserve()
         numbered, self.counters = number_batch(batch, self.counters)
         if numbered.item_applications is None:
-            applications = decide_applications(numbered.item_entries, self.open_entries)
+            applications = decide_applications(
+                numbered.item_entries, self.open_entries, self._tracked
+            )
             numbered = attrs.evolve(numbered, item_applications=applications)
         self.staged.apply(numbered)
         self.staged_batches.append(numbered)
         return numbered
+
+    def _tracked(self, item_no: str, lot_no: str, serial_no: str) -> list[ItemLedgerEntry]:
+        return self.tracked_entries(item_no, lot_no=lot_no, serial_no=serial_no)
 
     # --- single records -------------------------------------------------------------
 
@@ -777,6 +785,11 @@ class StagedLedger:
             ("item_applications", entry_no), self._committed.item_applications(entry_no)
         )
         return committed + self.staged.item_applications(entry_no)
+
+    def cost_marks(self) -> list[int]:
+        marks = dict.fromkeys(self._reads.note(("cost_marks",), self._committed.cost_marks()), True)
+        marks.update(self.staged.marks)
+        return sorted(no for no, marked in marks.items() if marked)
 
     # --- idempotency keys (unique at commit; a key read absent is not a read to check) --
 

@@ -246,6 +246,9 @@ class _Committed(Committed):
     def item_applications(self, entry_no: int) -> list[ItemApplication]:
         return self._ledger.item_applications(entry_no)
 
+    def cost_marks(self) -> list[int]:
+        return self._ledger.cost_marks()
+
 
 class InMemoryUnitOfWork(StagingUnitOfWork):
     """A unit of work over an :class:`InMemoryStore`; rolls back unless committed."""

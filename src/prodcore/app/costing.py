@@ -40,6 +40,7 @@ from prodcore.costing.adjustment import (
     adjustment_entries,
     current_standard_shares,
 )
+from prodcore.costing.item_adjustment import average_card_costs
 from prodcore.costing.rollup import roll_up
 from prodcore.costing.shares import CostShares
 from prodcore.costing.standard import ImplementStandardCost, StandardCostChange
@@ -147,6 +148,9 @@ def _adjust(
             idempotency_key=command.idempotency_key,
         )
         batch = uow.ledger.append(built)
+        # an average-cost output's card takes the pooled average after adjustment
+        for card in average_card_costs(uow.ledger, md, (line.item_no for line in order.lines)):
+            md.put(card)
     return PostingResult(WIRE_TAGS[AdjustCost], batch, versions, warnings if batch else ())
 
 

@@ -15,6 +15,7 @@ import attrs
 
 from prodcore.app._forwarding import ForwardingUnitOfWork
 from prodcore.app.costing import adjust, implement
+from prodcore.app.item_costing import adjust_items, correct_inbound
 from prodcore.app.masterdata import put
 from prodcore.app.orders import Outcome, lifecycle, split
 from prodcore.app.postings import ledger_handler
@@ -22,6 +23,7 @@ from prodcore.app.scheduling import schedule
 from prodcore.clock import Clock
 from prodcore.commands import Command, LedgerCommand, PutMasterData, ScheduleOrder
 from prodcore.costing.adjustment import AdjustCost
+from prodcore.costing.item_adjustment import AdjustItemCosts, CorrectInboundCost
 from prodcore.costing.standard import ImplementStandardCost, StandardCostChange
 from prodcore.errors import ConcurrencyError, InvalidValueError, KeyTakenError
 from prodcore.ledger.model import PostingBatch, PostingResult
@@ -137,6 +139,8 @@ HANDLERS: Mapping[type[Command], Handler] = {
     ReverseOrderPostings: _reverse_all,
     ReturnSurplus: _return_surplus,
     RegisterJobEvent: _job_event,
+    CorrectInboundCost: correct_inbound,
+    AdjustItemCosts: adjust_items,
 }
 
 
@@ -153,7 +157,7 @@ def handle(
 @overload
 def handle(
     uow: UnitOfWork,
-    command: LedgerCommand | AdjustCost,
+    command: LedgerCommand | AdjustCost | CorrectInboundCost | AdjustItemCosts,
     *,
     clock: Clock,
     retries: int = 0,
@@ -274,7 +278,7 @@ def preview(
 @overload
 def preview(
     uow: UnitOfWork,
-    command: LedgerCommand | AdjustCost,
+    command: LedgerCommand | AdjustCost | CorrectInboundCost | AdjustItemCosts,
     *,
     clock: Clock,
     user: str | None = None,

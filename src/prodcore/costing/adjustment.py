@@ -75,9 +75,11 @@ from prodcore.ports import MasterDataRepository
 __all__ = [
     "VARIANCE_TYPES",
     "AdjustCost",
+    "adjust_document",
     "adjustment_entries",
     "allocate_by_quantity",
     "current_standard_shares",
+    "forward_document",
     "posted_variances",
     "standard_shares",
 ]
@@ -90,6 +92,22 @@ VARIANCE_TYPES: Mapping[str, VarianceType] = {
     "manufacturing_overhead": VarianceType.MANUFACTURING_OVERHEAD,
 }
 """BC's variance type of each cost share."""
+
+
+def adjust_document(order_id: str) -> str:
+    """The document of an order's cost adjustment entries.
+
+    >>> adjust_document("PO-1"), forward_document("PO-1")
+    ('PO-1/adjust', 'PO-1/forward')
+    """
+    return f"{order_id}/adjust"
+
+
+def forward_document(order_id: str) -> str:
+    """The document of the entries item cost adjustment
+    (:mod:`prodcore.costing.item_adjustment`) posts into an order: its consumption's
+    new cost and, once the order is adjusted, the output or variance that takes it."""
+    return f"{order_id}/forward"
 
 
 def allocate_by_quantity(
@@ -195,6 +213,9 @@ class _Line:
     on_output: tuple[ValueEntry, ...]
     carrier: int | None
     adjusted_before: bool
+    #: what item cost adjustment forwarded into the line after its first adjustment
+    #: (material) less the variances it posted for it: kept out of the frozen standard
+    forwarded: CostShares
     at_standard: bool
     at: dt.datetime
     document_no: str
@@ -293,7 +314,7 @@ def _variances(
         )
     )
     if line.adjusted_before:
-        std = line.cost.actual - posted_v
+        std = line.cost.actual - posted_v - line.forwarded
     else:
         shares = standard.get(line.cost.item_no, CostShares()) if line.has_output else CostShares()
         std = (shares * line.cost.output_quantity).rounded(rounding)
@@ -358,18 +379,22 @@ def adjustment_entries(
     plan = order_plan(order)
     if plan is not None:
         # co-products: each line adjusts its part of the order's cost
+        # frozen by the order's first adjustment (item cost adjustment forwards into
+        # an adjusted order only; its entries on consumption freeze nothing)
+        forwarded = forward_document(order.id)
+        adjusted = {document_no, adjust_document(order.id)} - {forwarded}
         frozen_mo = (
             sum(
                 (
                     v.cost_amount
                     for v in values
-                    if v.document_no == document_no
+                    if v.document_no in (*adjusted, forwarded)
                     and v.source is ValueSource.ITEM
                     and v.entry_type is ValueEntryType.INDIRECT_COST
                 ),
                 ZERO,
             )
-            if any(v.document_no == document_no for v in values)
+            if any(v.document_no in adjusted for v in values)
             else None
         )
         cost = allocate_line_costs(cost, plan, rounding, manufacturing_overhead=frozen_mo)
@@ -412,7 +437,11 @@ def _line(
         and v.order_line_no == cost.line_no
         and (v.item_entry_no in output_nos or v.item_entry_no is None)
     )
-    adjusted_before = any(v.document_no == document_no for v in on_output)
+    adjusting = (document_no, adjust_document(order_id))
+    first = min((v.entry_no for v in on_output if v.document_no in adjusting), default=None)
+    adjusted_before = first is not None or any(
+        v.document_no == forward_document(order_id) for v in on_output
+    )
     if adjusted_before:
         # manufacturing overhead and standard are frozen at the first adjustment
         cost = attrs.evolve(
@@ -426,11 +455,53 @@ def _line(
         on_output=on_output,
         carrier=_carrier(outputs),
         adjusted_before=adjusted_before,
+        forwarded=_forwarded(order_id, cost.line_no, first, items, values, on_output),
         at_standard=md.item(cost.item_no).costing_method is CostingMethod.STANDARD,
         at=at,
         document_no=document_no,
         currency=md.setup.currency,
     )
+
+
+def _forwarded(
+    order_id: str,
+    line_no: int,
+    first: int | None,
+    items: Mapping[int, ItemLedgerEntry],
+    values: Sequence[ValueEntry],
+    on_output: Sequence[ValueEntry],
+) -> CostShares:
+    """The material item cost adjustment forwarded into the line after its first
+    adjustment (value entry ``first``), less the variances it posted on the line's
+    output: the frozen standard is ``actual − posted variances − this``."""
+    document = forward_document(order_id)
+    consumption = {n for n, e in items.items() if e.entry_type is ItemEntryType.CONSUMPTION}
+    material = -sum(
+        (
+            v.cost_amount
+            for v in values
+            if v.document_no == document
+            and v.order_line_no == line_no
+            and first is not None
+            and v.entry_no > first
+            and v.item_entry_no in consumption
+        ),
+        ZERO,
+    )
+    posted = {
+        name: sum(
+            (
+                v.cost_amount
+                for v in on_output
+                if v.document_no == document
+                and v.entry_type is ValueEntryType.VARIANCE
+                and v.variance_type is VARIANCE_TYPES[name]
+            ),
+            ZERO,
+        )
+        for name in SHARE_NAMES
+    }
+    return CostShares(material=material) - CostShares(**posted)
 
 
 @attrs.frozen

@@ -12,6 +12,10 @@ nothing open (negative inventory) stays open with a negative remaining quantity;
 next inbound entries are applied to it first (a consumption's reversal to the
 consumption it reverses first).
 
+A **tracked** entry (a lot or serial number) is applied only to entries of the same
+item with the same lot and serial number (BC: a lot's consumption takes that lot's
+receipts, whatever is older); an untracked entry takes any, oldest first.
+
 The store decides the applications when it appends a batch (:func:`decide_applications`
 over its open entries) and keeps the remaining quantity per entry as a running balance,
 so neither is read by scanning the ledger.
@@ -32,6 +36,14 @@ so neither is read by scanning the ledger.
 >>> [(a.outbound_entry_no, a.inbound_entry_no, a.quantity)
 ...  for a in decide_applications([entry(3, -4, applies_to=2)], reader)]
 [(3, 2, Decimal('4'))]
+
+Entry 2 is lot L2: a consumption of lot L2 takes it, not the older entry 1:
+
+>>> import attrs
+>>> lot_2 = [attrs.evolve(entry(2, 10), lot_no="L2")]
+>>> [(a.inbound_entry_no, a.quantity) for a in decide_applications(
+...     [attrs.evolve(entry(3, -4), lot_no="L2")], reader, lambda item, lot, serial: lot_2)]
+[(2, Decimal('4'))]
 """
 
 from __future__ import annotations
@@ -42,7 +54,7 @@ from decimal import Decimal
 from prodcore.ledger.model import ItemApplication, ItemLedgerEntry
 from prodcore.numbers import ZERO
 
-__all__ = ["OpenEntries", "decide_applications", "remaining_deltas"]
+__all__ = ["OpenEntries", "TrackedEntries", "decide_applications", "remaining_deltas"]
 
 #: The open inbound (``True``: positive remaining quantity) or outbound (``False``:
 #: negative) entries of an item at a location: (entry number, remaining quantity), in
@@ -50,13 +62,34 @@ __all__ = ["OpenEntries", "decide_applications", "remaining_deltas"]
 #: (usually none), never the stock's receipts.
 OpenEntries = Callable[[str, str, bool], Iterable[tuple[int, Decimal]]]
 
+#: The entries (appended before) of an item with a lot number and a serial number (as
+#: a ledger's ``tracked_entries`` finds them; the caller keeps those of the exact pair).
+TrackedEntries = Callable[[str, str, str], Iterable[ItemLedgerEntry]]
+
 
 def decide_applications(
-    entries: Iterable[ItemLedgerEntry], open_entries: OpenEntries
+    entries: Iterable[ItemLedgerEntry],
+    open_entries: OpenEntries,
+    tracked: TrackedEntries | None = None,
 ) -> tuple[ItemApplication, ...]:
     """The applications of ``entries`` (numbered, in entry order) against the entries
-    ``open_entries`` returns and each other."""
+    ``open_entries`` returns and each other; a tracked entry only to the entries of its
+    lot and serial (``tracked`` finds those appended before; without it, any)."""
     state: dict[tuple[str, str, bool], dict[int, Decimal]] = {}
+    same: dict[tuple[str, str, str], set[int]] = {}
+
+    def same_tracking(e: ItemLedgerEntry) -> set[int] | None:
+        """The entries of ``e``'s lot and serial (None: ``e`` is not tracked)."""
+        if not (e.lot_no or e.serial_no) or tracked is None:
+            return None
+        key = (e.item_no, e.lot_no, e.serial_no)
+        if key not in same:
+            same[key] = {
+                t.entry_no
+                for t in tracked(*key)
+                if (t.lot_no, t.serial_no) == (e.lot_no, e.serial_no)
+            }
+        return same[key]
 
     def pool_of(key: tuple[str, str, bool]) -> dict[int, Decimal]:
         if key not in state:
@@ -71,11 +104,15 @@ def decide_applications(
         fixed = e.applies_to_entry_no
         if fixed is not None and fixed in pool:
             left = _take(e, pool, fixed, left, found)
+        allowed = same_tracking(e)
         if fixed is None or inbound:  # an output's reversal takes from its output only
             for no in sorted(pool):
                 if not left:
                     break
-                left = _take(e, pool, no, left, found)
+                if allowed is None or no in allowed:
+                    left = _take(e, pool, no, left, found)
+        if allowed is not None:
+            allowed.add(e.entry_no)  # later entries of the batch may take from it
         if left:
             pool_of((e.item_no, e.location_code, inbound))[e.entry_no] = left if inbound else -left
     return tuple(found)

@@ -36,6 +36,7 @@ from prodcore.ledger.model import (
     ValueEntry,
     ValueSource,
 )
+from prodcore.ledger.valuation import moves_inventory
 from prodcore.masterdata import CapacityType
 from prodcore.numbers import ZERO
 
@@ -110,6 +111,9 @@ class LedgerIndex:
         self.open_by_key: dict[tuple[str, str, bool], dict[int, Decimal]] = defaultdict(dict)
         #: inventory value per item: its item value entries' cost (actual + expected)
         self.item_value: dict[str, Decimal] = defaultdict(Decimal)
+        #: item entries whose cost changed after they were posted (True) or whose change
+        #: item cost adjustment forwarded (False), by entry number
+        self.marks: dict[int, bool] = {}
 
     def apply(self, batch: PostingBatch) -> None:
         """Add a numbered batch to the indexes and balances. A batch stored before item
@@ -118,7 +122,9 @@ class LedgerIndex:
         if batch.item_applications is None:
             batch = attrs.evolve(
                 batch,
-                item_applications=decide_applications(batch.item_entries, self.open_entries),
+                item_applications=decide_applications(
+                    batch.item_entries, self.open_entries, self._tracked
+                ),
             )
         self.batches[batch.posting_no] = batch
         self.bins.apply(batch)
@@ -157,8 +163,9 @@ class LedgerIndex:
             source_no = v.item_entry_no if v.source is ValueSource.ITEM else v.capacity_entry_no
             if source_no is not None:
                 self.values_by_source[(v.source, source_no)].append(v.entry_no)
-            if v.source is ValueSource.ITEM and v.item_no is not None:
+            if v.item_no is not None and moves_inventory(v):
                 self.item_value[v.item_no] += v.cost_amount
+        self._apply_marks(batch)
         for g in batch.gl_entries:
             self.gl[g.entry_no] = g
             self.accounts[g.account] += g.amount
@@ -166,6 +173,35 @@ class LedgerIndex:
                 self.gl_by_order[g.order_id].append(g.entry_no)
                 if g.role is AccountRole.WIP:
                     self.wip_by_order[g.order_id] += g.amount
+
+    def _tracked(self, item_no: str, lot_no: str, serial_no: str) -> list[ItemLedgerEntry]:
+        return [self.items[n] for n in self.tracked_entry_nos(item_no, lot_no, serial_no)]
+
+    def _apply_marks(self, batch: PostingBatch) -> None:
+        """Mark the item entries whose cost item cost adjustment must look at again
+        (BC's entries not adjusted): each entry a value entry of a later batch values,
+        an outbound entry of an earlier batch applied now (it went below zero), a
+        tracked outbound entry (valued at posting before its lot was known), a move's
+        outbound entry (valued at the item card's cost). Item cost
+        adjustment's own batch clears the marks it forwarded and marks nothing."""
+        if not batch.cost_adjusted:
+            own = {e.entry_no for e in batch.item_entries}
+            late = {
+                v.item_entry_no
+                for v in batch.value_entries
+                if v.source is ValueSource.ITEM and v.item_entry_no is not None
+            }
+            late.update(a.outbound_entry_no for a in batch.item_applications or ())
+            late -= own
+            late.update(
+                e.entry_no
+                for e in batch.item_entries
+                if e.quantity < 0
+                and (e.lot_no or e.serial_no or e.entry_type is ItemEntryType.TRANSFER)
+            )
+            self.marks.update(dict.fromkeys(late, True))
+        for no in batch.cost_adjusted:
+            self.marks[no] = False
 
     def _apply_tracking(self, e: ItemLedgerEntry) -> None:
         key = (e.item_no, e.location_code, e.lot_no, e.serial_no)
@@ -256,6 +292,11 @@ class LedgerIndex:
         self, item_no: str, location_code: str, inbound: bool
     ) -> list[tuple[int, Decimal]]:
         return sorted(self.open_by_key.get((item_no, location_code, inbound), {}).items())
+
+    def cost_marks(self) -> list[int]:
+        """The item entries whose cost changed since item cost adjustment last
+        forwarded it, in entry order."""
+        return sorted(no for no, marked in self.marks.items() if marked)
 
     def item_applications(self, entry_no: int) -> list[ItemApplication]:
         found = self.applications.get(entry_no, ())

@@ -360,6 +360,9 @@ class PostingBatch:
     #: decided by the store when the batch is appended (FIFO, fixed for a reversal);
     #: None on a batch stored before applications existed (see ``ledger.application``)
     item_applications: tuple[ItemApplication, ...] | None = None
+    #: item cost adjustment's batch: the item entries whose cost change it forwarded
+    #: (their marks cleared; its own value entries mark nothing, see ``cost_marks``)
+    cost_adjusted: tuple[int, ...] = ()
 
     @classmethod
     def build(

@@ -32,13 +32,19 @@ from decimal import Decimal
 import attrs
 
 from prodcore.ledger.application import decide_applications
-from prodcore.ledger.model import ItemEntryType, ItemLedgerEntry, ValueSource
+from prodcore.ledger.model import (
+    ItemEntryType,
+    ItemLedgerEntry,
+    ValueEntry,
+    ValueEntryType,
+    ValueSource,
+)
 from prodcore.ledger.posting import item_unit_cost
 from prodcore.ledger.reader import LedgerReader
 from prodcore.masterdata import CostingMethod, Item
 from prodcore.numbers import ZERO
 
-__all__ = ["outbound_unit_cost"]
+__all__ = ["entry_value", "moves_inventory", "outbound_unit_cost"]
 
 #: entries of the batch being built are numbered from here to be applied after the ledger's
 _PENDING = 10**15
@@ -91,7 +97,33 @@ def _fifo_cost(
     return total + (quantity - applied) * item_unit_cost(item)
 
 
-def _unit_cost(ledger: LedgerReader, entry_no: int) -> Decimal:
-    """An inbound entry's cost per unit: its value entries over its quantity."""
+def moves_inventory(v: ValueEntry) -> bool:
+    """Whether the value entry changes the inventory value of its item entry: direct
+    cost (actual or expected), a revaluation, a rounding of no order. An order's
+    overhead, variance and rounding entries on its output move WIP against other
+    accounts, not inventory (see :func:`prodcore.ledger.posting.gl_lines`).
+
+    >>> import datetime as dt
+    >>> at = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
+    >>> v = ValueEntry(1, ValueEntryType.VARIANCE, ValueSource.ITEM, Decimal(5), Decimal(0),
+    ...                currency="EUR", item_entry_no=3, order_id="PO-1", posted_at=at)
+    >>> moves_inventory(v), moves_inventory(attrs.evolve(v, entry_type=ValueEntryType.DIRECT_COST))
+    (False, True)
+    """
+    if v.source is not ValueSource.ITEM:
+        return False
+    if v.entry_type is ValueEntryType.ROUNDING:
+        return v.order_id is None
+    return v.entry_type in (ValueEntryType.DIRECT_COST, ValueEntryType.REVALUATION)
+
+
+def entry_value(ledger: LedgerReader, entry_no: int) -> Decimal:
+    """The inventory value of the item entry ``entry_no`` (actual and expected cost of
+    its value entries that move inventory, see :func:`moves_inventory`)."""
     values = ledger.value_entries(source=ValueSource.ITEM, source_entry_no=entry_no)
-    return sum((v.cost_amount for v in values), ZERO) / ledger.item_entry(entry_no).quantity
+    return sum((v.cost_amount for v in values if moves_inventory(v)), ZERO)
+
+
+def _unit_cost(ledger: LedgerReader, entry_no: int) -> Decimal:
+    """An inbound entry's cost per unit: its inventory value over its quantity."""
+    return entry_value(ledger, entry_no) / ledger.item_entry(entry_no).quantity

@@ -976,6 +976,45 @@ class LedgerRepositoryContract(_Base):
             with pytest.raises(InvalidValueError):
                 uow.ledger.put_posting_setup("9999")  # type: ignore[arg-type]
 
+    def test_a_late_value_entry_marks_its_item_entry_until_a_batch_clears_it(
+        self, uow_factory: UowFactory
+    ) -> None:
+        from prodcore.ledger.posting import value_batch
+
+        late = ValueEntry(
+            0,
+            ValueEntryType.DIRECT_COST,
+            ValueSource.ITEM,
+            Decimal("1.00"),
+            Decimal(0),
+            currency="EUR",
+            item_entry_no=1,
+            item_no="STEEL",
+            posted_at=_AT,
+        )
+
+        def batch(cleared: tuple[int, ...] = ()) -> PostingBatch:
+            built = value_batch([late], PostingSetup(), document_no="L", posted_at=_AT)
+            return attrs.evolve(built, cost_adjusted=cleared)
+
+        with uow_factory() as uow:
+            uow.ledger.append(sample_batch())  # its own value entry marks nothing
+            assert uow.ledger.cost_marks() == []
+            uow.ledger.append(batch())
+            assert uow.ledger.cost_marks() == [1]
+            uow.commit()
+        with uow_factory() as uow:
+            assert uow.ledger.cost_marks() == [1]
+            uow.ledger.append(batch(cleared=(1,)))  # cleared, and marks nothing itself
+            assert uow.ledger.cost_marks() == []
+        with uow_factory() as uow:  # rolled back: still marked
+            assert uow.ledger.cost_marks() == [1]
+            uow.ledger.append(batch(cleared=(1,)))
+            uow.commit()
+        with uow_factory() as uow:
+            assert uow.ledger.cost_marks() == []
+            assert uow.ledger.batch(3).cost_adjusted == (1,)
+
 
 # --- serializable decisions ---------------------------------------------------------------
 
