@@ -35,6 +35,7 @@ from prodcore.masterdata import (
     Routing,
     WorkCenter,
 )
+from prodcore.masterdata.standards import StandardCostHistory
 from prodcore.numbers import member_of
 from prodcore.orders.execution import (
     AdjustInventory,
@@ -231,6 +232,7 @@ _TABLE: tuple[tuple[type, str, str | None], ...] = (
     (ReverseOrderPostings, "posting.reverse_all", None),
     (ReturnSurplus, "posting.return_surplus", None),
     (RegisterJobEvent, "shopfloor.job_event", None),
+    (StandardCostHistory, "masterdata.standard_cost_history", None),
 )
 
 #: The wire tag of every member of a tagged union.

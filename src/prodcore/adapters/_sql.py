@@ -71,6 +71,7 @@ from prodcore.masterdata import (
     Routing,
     WorkCenter,
 )
+from prodcore.masterdata.standards import StandardCostHistory
 from prodcore.numbers import ZERO
 from prodcore.orders.model import OrderStatus, ProductionOrder
 from prodcore.ports import MasterDataRecord
@@ -99,6 +100,7 @@ KINDS: dict[str, type] = {
     "MachineCenter": MachineCenter,
     "ShopCalendar": ShopCalendar,
     "Location": Location,
+    "StandardCostHistory": StandardCostHistory,
 }
 _KIND_OF: dict[type, str] = {cls: kind for kind, cls in KINDS.items()}
 _ORDER = "Production order"

@@ -4,10 +4,10 @@ Cost adjustment (BC's "Adjust Cost – Item Entries", order level) is decided by
 :mod:`prodcore.costing.adjustment`; :func:`adjust_cost` runs it in a unit of work,
 idempotent by key. :func:`implement_standard_cost` is BC's Standard Cost Worksheet, *Roll
 Up* then *Implement*: it rolls up the produced Standard-cost items and writes each new
-standard cost onto its item card (as standard cost and unit cost), in one unit of work,
-and reports what changed. Revaluing stock on hand at the new cost is not done here: an
-item with stock on hand is refused (with nothing written), so inventory is never
-silently revalued.
+standard cost onto its item card (as standard cost and unit cost), stores the standard
+with its date (:mod:`prodcore.masterdata.standards`), revalues the stock on hand at the
+new cost (:mod:`prodcore.costing.implement`), in one unit of work, and reports what
+changed.
 
 >>> from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
 >>> from prodcore.app import put_master_data
@@ -28,25 +28,31 @@ Decimal('14.50000')
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
+from decimal import Decimal
 
 import attrs
 
 from prodcore.app.idempotency import idempotent
-from prodcore.clock import Clock, checked_now
+from prodcore.clock import Clock, SystemClock, checked_now
 from prodcore.commands import WIRE_TAGS
 from prodcore.costing.adjustment import (
     AdjustCost,
     adjustment_entries,
-    current_standard_shares,
 )
+from prodcore.costing.history import implemented_shares, stored_history
+from prodcore.costing.implement import revaluation_entries, standard_version
 from prodcore.costing.rollup import roll_up
 from prodcore.costing.shares import CostShares
 from prodcore.costing.standard import ImplementStandardCost, StandardCostChange
 from prodcore.errors import InvalidTransitionError, NotAllowedError
-from prodcore.ledger.model import PostingBatch, PostingResult
+from prodcore.ledger.model import PostingBatch, PostingResult, ValueEntry, ValueSource
 from prodcore.ledger.posting import value_batch
+from prodcore.ledger.reader import LedgerReader
+from prodcore.ledger.stock_value import inventory_amounts
 from prodcore.masterdata import CostingMethod, MasterData
+from prodcore.numbers import ZERO
 from prodcore.orders.model import OrderStatus
 from prodcore.ports import UnitOfWork
 
@@ -112,7 +118,7 @@ def _adjust(
         and line.item_no not in shares
     ]
     if needed:
-        shares.update(current_standard_shares(md, needed))
+        shares.update(implemented_shares(md, uow.ledger, order.id, needed))
     warnings = tuple(
         f"Standard cost of {no} on the item card ({md.item(no).standard_cost}) differs "
         f"from its single-level shares ({shares[no].total}); the difference goes to "
@@ -151,41 +157,102 @@ def _adjust(
 
 
 def implement_standard_cost(
-    uow: UnitOfWork, command: ImplementStandardCost
+    uow: UnitOfWork, command: ImplementStandardCost, *, clock: Clock | None = None
 ) -> tuple[StandardCostChange, ...]:
-    """Write the rolled-up standard costs onto the item cards; returns the changes.
-
-    An item with stock on hand is refused with a :class:`~prodcore.errors.NotAllowedError`
-    and nothing is written."""
-    return implement(uow, command, commit=True)
+    """Write the rolled-up standard costs onto the item cards, store each item's new
+    standard (shares and calculation, effective at ``clock``'s date, default the wall
+    clock) and revalue its stock on hand; returns the changes (steps in
+    :mod:`prodcore.costing.implement`)."""
+    return implement(uow, command, clock, commit=True)
 
 
 def implement(
     uow: UnitOfWork, command: ImplementStandardCost, clock: Clock | None = None, *, commit: bool
 ) -> tuple[StandardCostChange, ...]:
-    """The :class:`~prodcore.costing.standard.ImplementStandardCost` handler (``clock`` is
-    not read: the standard cost is not dated)."""
+    """The :class:`~prodcore.costing.standard.ImplementStandardCost` handler (see
+    :func:`implement_standard_cost`)."""
+    at = checked_now(clock or SystemClock())
     with uow:
         md = MasterData.snapshot(uow.master_data)
         rollup = roll_up(md, command.item_nos or None)
         changes = []
+        values: list[ValueEntry] = []
         for cost in rollup.items():
             item = md.item(cost.item_no)
             if not cost.produced or item.costing_method is not CostingMethod.STANDARD:
                 continue
-            if cost.standard_cost == item.standard_cost:
+            history = stored_history(uow.master_data, item.no)
+            version = standard_version(cost, md, at.date())
+            latest = history.latest
+            if (
+                item.standard_cost == cost.standard_cost
+                and latest is not None
+                and (attrs.evolve(latest, effective_from=version.effective_from) == version)
+            ):
+                continue  # implemented already: nothing to store, nothing to revalue
+            uow.master_data.put(history.with_version(version))
+            if item.standard_cost == cost.standard_cost:
                 continue
-            on_hand = uow.ledger.on_hand(item.no)
-            if on_hand:
-                raise NotAllowedError(
-                    action=f"implement the standard cost of {item.no}",
-                    reason=f"it has {on_hand} on hand; revaluing stock at a new standard "
-                    "cost is not supported, implement before stock exists",
-                )
+            revalued = _revaluation(uow, item.no, cost.standard_cost, at, md)
+            values.extend(revalued)
             uow.master_data.put(
                 attrs.evolve(item, standard_cost=cost.standard_cost, unit_cost=cost.standard_cost)
             )
-            changes.append(StandardCostChange(item.no, item.standard_cost, cost.standard_cost))
+            changes.append(
+                StandardCostChange(
+                    item.no,
+                    item.standard_cost,
+                    cost.standard_cost,
+                    revaluation=sum((v.cost_amount for v in revalued), ZERO),
+                )
+            )
+        if values:
+            uow.ledger.append(
+                value_batch(
+                    values,
+                    uow.ledger.posting_setup,
+                    document_no=f"STD/{at.date().isoformat()}",
+                    posted_at=at,
+                )
+            )
         if commit:
             uow.commit()
     return tuple(changes)
+
+
+def _revaluation(
+    uow: UnitOfWork, item_no: str, new: Decimal, at: dt.datetime, md: MasterData
+) -> tuple[ValueEntry, ...]:
+    """The revaluation entries of ``item_no``'s stock on hand at ``new`` (refused while
+    the item is below zero somewhere: an open outbound entry has no cost to revalue)."""
+    ledger = uow.ledger
+    locations = sorted({e.location_code for e in ledger.item_entries(item_no=item_no)})
+    if any(ledger.open_entries(item_no, loc, False) for loc in locations):
+        raise NotAllowedError(
+            action=f"implement the standard cost of {item_no}",
+            reason="its inventory is negative at a location; post the missing receipts first",
+        )
+    open_inbound = [
+        (ledger.item_entry(no), remaining, _inventory_value(ledger, no))
+        for loc in locations
+        for no, remaining in ledger.open_entries(item_no, loc, True)
+    ]
+    return revaluation_entries(
+        item_no,
+        open_inbound,
+        new,
+        at=at,
+        currency=md.setup.currency,
+        rounding=md.setup.amount_rounding,
+        document_no=f"STD/{item_no}",
+    )
+
+
+def _inventory_value(ledger: LedgerReader, entry_no: int) -> Decimal:
+    return sum(
+        (
+            sum(inventory_amounts(v), ZERO)
+            for v in ledger.value_entries(source=ValueSource.ITEM, source_entry_no=entry_no)
+        ),
+        ZERO,
+    )

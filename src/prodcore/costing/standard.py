@@ -14,6 +14,8 @@ from decimal import Decimal
 
 import attrs
 
+from prodcore.numbers import ZERO
+
 __all__ = ["ImplementStandardCost", "StandardCostChange"]
 
 
@@ -33,8 +35,10 @@ class ImplementStandardCost:
 
 @attrs.frozen
 class StandardCostChange:
-    """One item card whose standard cost changed."""
+    """One item card whose standard cost changed; ``revaluation``: what revaluing its stock
+    on hand at the new standard posted (zero with no stock)."""
 
     item_no: str
     old: Decimal
     new: Decimal
+    revaluation: Decimal = attrs.field(default=ZERO, repr=False)  # older reprs stay as they were
