@@ -37,13 +37,14 @@ import attrs
 from prodcore.app.idempotency import idempotent
 from prodcore.clock import Clock, SystemClock, checked_now
 from prodcore.commands import WIRE_TAGS
+from prodcore.costing.actual import actual_cost
 from prodcore.costing.adjustment import (
     AdjustCost,
     adjustment_entries,
 )
 from prodcore.costing.history import implemented_shares, stored_history
 from prodcore.costing.implement import revaluation_entries, standard_version
-from prodcore.costing.rollup import roll_up
+from prodcore.costing.rollup import by_product_credit_check, roll_up
 from prodcore.costing.shares import CostShares
 from prodcore.costing.standard import ImplementStandardCost, StandardCostChange
 from prodcore.errors import InvalidTransitionError, NotAllowedError
@@ -53,8 +54,8 @@ from prodcore.ledger.reader import LedgerReader
 from prodcore.ledger.stock_value import inventory_amounts
 from prodcore.masterdata import CostingMethod, MasterData
 from prodcore.numbers import ZERO
-from prodcore.orders.model import OrderStatus
-from prodcore.ports import UnitOfWork
+from prodcore.orders.model import OrderStatus, ProductionOrder
+from prodcore.ports import MasterDataRepository, UnitOfWork
 
 __all__ = ["adjust", "adjust_cost", "implement", "implement_standard_cost"]
 
@@ -125,7 +126,7 @@ def _adjust(
         "the rounding entry: implement the standard cost first."
         for no in sorted(set(needed))
         if md.item(no).standard_cost != shares[no].total
-    )
+    ) + _by_product_credits(order, uow.ledger, md)
     at = checked_now(clock)
     document_no = f"{order.id}/adjust"
     values = adjustment_entries(
@@ -154,6 +155,23 @@ def _adjust(
         )
         batch = uow.ledger.append(built)
     return PostingResult(WIRE_TAGS[AdjustCost], batch, versions, warnings if batch else ())
+
+
+def _by_product_credits(
+    order: ProductionOrder, ledger: LedgerReader, md: MasterDataRepository
+) -> tuple[str, ...]:
+    """The by-product credit rule on the lines valued at actual cost (a Standard-cost
+    output stays at its standard): raises, or the warnings (see
+    :func:`~prodcore.costing.rollup.by_product_credit_check`)."""
+    return tuple(
+        warning
+        for line in actual_cost(order, ledger, md).lines
+        if line.output_quantity
+        and md.item(line.item_no).costing_method is not CostingMethod.STANDARD
+        for warning in by_product_credit_check(
+            line.item_no, line.actual.material, md.setup, f"order {order.id} line {line.line_no}"
+        )
+    )
 
 
 def implement_standard_cost(

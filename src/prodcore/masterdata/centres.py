@@ -9,6 +9,7 @@ import attrs
 
 from prodcore.errors import InvalidValueError
 from prodcore.masterdata.common import _NAME, ConsumptionBasis, FlushingMethod, UnitCostCalculation
+from prodcore.masterdata.standards import ByProductCredit
 from prodcore.numbers import (
     HUNDRED,
     ONE,
@@ -204,6 +205,10 @@ class ManufacturingSetup:
     # BC's "Allow Posting From/To": entries dated outside are refused; None: open-ended
     allow_posting_from: dt.date | None = None
     allow_posting_to: dt.date | None = None
+    # a by-product credit above the material cost: refuse, or warn (docs/costing.md)
+    by_product_credit: ByProductCredit = attrs.field(
+        default=ByProductCredit.WARN, validator=member_of(ByProductCredit)
+    )
 
     @property
     def amount_rounding(self) -> Rounding:

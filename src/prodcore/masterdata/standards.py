@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import enum
 from decimal import Decimal
 
 import attrs
@@ -33,11 +34,21 @@ from prodcore.errors import InvalidValueError, NotAllowedError
 from prodcore.numbers import HUNDRED, ZERO, as_decimal, tuple_of
 
 __all__ = [
+    "ByProductCredit",
     "StandardCalculation",
     "StandardCostHistory",
     "StandardCostVersion",
     "StandardLine",
 ]
+
+
+class ByProductCredit(enum.StrEnum):
+    """What a by-product credit larger than the material cost does (BC has no rule; the
+    main output would be valued below zero): ``REFUSE`` the rollup or the adjustment with
+    a :class:`~prodcore.errors.ByProductCreditError`, or ``WARN`` and go on."""
+
+    REFUSE = "REFUSE"
+    WARN = "WARN"
 
 
 @attrs.frozen
