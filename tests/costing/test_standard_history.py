@@ -17,6 +17,7 @@ capacity +30, capacity overhead +3, manufacturing overhead +1.65 (34.65), roundi
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import attrs
@@ -45,6 +46,7 @@ from prodcore.orders.execution import (
 from prodcore.orders.lifecycle import ChangeStatus, CreateOrder
 from prodcore.orders.model import OrderStatus
 from prodcore.ports import UnitOfWork
+from prodcore.reports import ledger_report
 from tests.costing.test_variance_views import d4_records
 from tests.orders.every_store import every_store  # noqa: F401 (the store fixture)
 
@@ -204,6 +206,8 @@ def test_revaluation_is_visible_in_the_ledger_and_the_gl() -> None:
         ]
         item = uow.master_data.item("FRAME")
         assert (item.standard_cost, item.unit_cost) == (D("30.085"), D("30.085"))
+        text = ledger_report(uow.ledger, [])
+    assert re.search(r"REVALUATION +ITEM \d+ +FRAME +0 +34.65", text)
     # implementing again: nothing posted, nothing stored
     count = len(revals)
     assert implement_standard_cost(uow, ImplementStandardCost(), clock=FixedClock(T2)) == ()

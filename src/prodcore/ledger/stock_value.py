@@ -112,9 +112,10 @@ class OrderWip:
 
 @attrs.frozen
 class StockValue:
-    """Inventory per item and WIP per order at the end of ``as_of`` (non-zero rows only)."""
+    """Inventory per item and WIP per order at the end of ``as_of`` (None: everything
+    posted), non-zero rows only."""
 
-    as_of: dt.date
+    as_of: dt.date | None
     items: tuple[ItemValue, ...] = attrs.field(validator=tuple_of(ItemValue))
     orders: tuple[OrderWip, ...] = attrs.field(validator=tuple_of(OrderWip))
 
@@ -140,10 +141,10 @@ def _through(day: dt.date | None, posted_at: dt.datetime) -> bool:
 def stock_value(
     item_entries: Iterable[ItemLedgerEntry],
     value_entries: Iterable[ValueEntry],
-    as_of: dt.date,
+    as_of: dt.date | None,
 ) -> StockValue:
     """Quantity and value per item and WIP per order, of the entries posted up to and
-    including ``as_of`` (one pass over each list).
+    including ``as_of`` (None: all of them), in one pass over each list.
 
     >>> at = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
     >>> from prodcore.ledger.model import ItemEntryType
