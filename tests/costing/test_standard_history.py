@@ -186,6 +186,39 @@ def test_variances_use_the_standard_in_force_at_the_output_date() -> None:
     assert set(_finish_and_adjust(uow, "PO-2", T2)) == {"DIRECT_COST", "INDIRECT_COST"}
 
 
+def test_a_back_dated_output_is_measured_against_the_standard_it_was_valued_at() -> None:
+    uow = _implemented_uow()
+    put_master_data(uow, [WELD_25])
+    implement_standard_cost(uow, ImplementStandardCost(), clock=FixedClock(T2))  # 30.085
+    later = FixedClock(T2)
+    handle(
+        uow,
+        CreateOrder("PO-1", "FRAME", 10, due_date=T1.date(), status=OrderStatus.RELEASED),
+        clock=later,
+    )
+    handle(
+        uow,
+        PostConsumption("C", (ConsumptionLine("PO-1", 10000, 10000, D(20)),)),
+        clock=later,
+    )
+    line = OutputLine(
+        "PO-1",
+        10000,
+        "10",
+        output_quantity=10,
+        setup_time=Duration(1, TimeUnit.HOUR),
+        run_time=Duration(5, TimeUnit.HOUR),
+        finished=True,
+    )
+    # posted on T2 back-dated to T1, when 26.62 was in force: valued at the card's 30.085
+    result = handle(uow, PostOutput("O", (line,), posting_date=T1.date()), clock=later)
+    assert result.batch is not None
+    (output_value,) = [v for v in result.batch.value_entries if v.item_no == "FRAME"]
+    assert output_value.cost_amount == D("300.85")
+    posted = _finish_and_adjust(uow, "PO-1", T2)
+    assert set(posted) == {"DIRECT_COST", "INDIRECT_COST"}  # no variance, no rounding
+
+
 def test_revaluation_is_visible_in_the_ledger_and_the_gl() -> None:
     uow = _implemented_uow()
     _run(uow, "PO-1", T1)

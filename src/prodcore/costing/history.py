@@ -42,12 +42,18 @@ def implemented_standards(
     repo: MasterDataRepository, ledger: LedgerReader, order_id: str, item_nos: Iterable[str]
 ) -> dict[str, StandardCostVersion]:
     """Per item of ``item_nos``, the standard in force when the order last posted its
-    output (the latest one if the order has none); items never implemented are left out."""
+    output (the latest one if the order has none); items never implemented are left out.
+
+    "When" is the day the output was registered: the output was valued at the item
+    card's standard of that moment, which is the version in force that day, also for an
+    output back-dated to before a later implementation (as BC values output at the card's
+    current cost whatever its posting date)."""
     wanted = set(item_nos)
     days: dict[str, dt.date] = {}
     for e in ledger.item_entries(order_id=order_id):
         if e.entry_type is ItemEntryType.OUTPUT and e.item_no in wanted and e.quantity > 0:
-            days[e.item_no] = max(days.get(e.item_no, e.posted_at.date()), e.posted_at.date())
+            day = (e.registered_at or e.posted_at).date()
+            days[e.item_no] = max(days.get(e.item_no, day), day)
     found = {}
     for no in sorted(wanted):
         history = stored_history(repo, no)
