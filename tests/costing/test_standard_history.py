@@ -31,7 +31,7 @@ from prodcore.costing import CostShares, ImplementStandardCost
 from prodcore.costing.history import stored_history, version_shares
 from prodcore.costing.variance import order_cost_views
 from prodcore.errors import NotAllowedError
-from prodcore.ledger.model import AccountRole, ValueEntryType, VarianceType
+from prodcore.ledger.model import AccountRole, PostingSetup, ValueEntryType, VarianceType
 from prodcore.masterdata import Item, WorkCenter
 from prodcore.masterdata.standards import StandardCostHistory, StandardCostVersion
 from prodcore.numbers import Duration, TimeUnit
@@ -255,6 +255,19 @@ def test_revaluation_is_visible_in_the_ledger_and_the_gl() -> None:
             )
             == count
         )
+
+
+def test_revaluation_goes_to_the_revaluation_account_of_the_posting_setup() -> None:
+    uow = _implemented_uow()
+    with uow:
+        uow.ledger.put_posting_setup(PostingSetup(revaluation="7280"))
+        uow.commit()
+    _run(uow, "PO-1", T1)
+    put_master_data(uow, [WELD_25])
+    implement_standard_cost(uow, ImplementStandardCost(), clock=FixedClock(T2))
+    with uow:
+        assert uow.ledger.account_balance("7280") == D("-34.65")
+        assert uow.ledger.account_balance("7270") == 0
 
 
 def test_revaluation_covers_only_the_remaining_quantity() -> None:
