@@ -1,8 +1,10 @@
 """Implementing standard costs: BC's Standard Cost Worksheet, *Roll Up* then *Implement*.
 
 :class:`ImplementStandardCost` is the command; :func:`prodcore.app.handle` rolls up the
-produced Standard-cost items and writes each new standard cost onto its item card, and
-answers with the :class:`StandardCostChange` of each card it changed.
+produced Standard-cost items, writes each new standard cost onto its item card, stores it
+with its date (:mod:`prodcore.masterdata.standards`), revalues the stock on hand
+(:mod:`prodcore.costing.implement`), and answers with the :class:`StandardCostChange` of
+each card it changed.
 
 >>> ImplementStandardCost(("STOOL",)).item_nos
 ('STOOL',)
