@@ -139,3 +139,15 @@ def test_adjusting_an_actual_cost_output_is_refused_and_changes_nothing() -> Non
         uow, [], setup=attrs.evolve(store.setup, by_product_credit=ByProductCredit.WARN)
     )
     assert adjust_cost(uow, "PO-1", clock=CLOCK, idempotency_key="ADJ").batch is not None
+
+
+def test_an_incremental_update_that_makes_the_credit_exceed_is_refused() -> None:
+    md = _md(ByProductCredit.REFUSE, price="20")  # credit 10 = material 10: fine
+    rollup = roll_up(md)
+    cheaper = attrs.evolve(
+        md, items={**md.items, "SEED": Item("SEED", base_unit="KG", unit_cost=2)}
+    )
+    with pytest.raises(ByProductCreditError, match="OIL"):
+        rollup.update(cheaper, items=["SEED"])
+    warned = attrs.evolve(cheaper, setup=ManufacturingSetup(by_product_credit=ByProductCredit.WARN))
+    assert len(roll_up(warned).warnings) == 1

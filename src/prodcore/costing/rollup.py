@@ -215,9 +215,11 @@ class StandardCostRollup:
         refuses them (``ByProductCredit.REFUSE``) never builds such a rollup."""
         return tuple(_credit_message(no, m, _ROLLUP) for no, m in self._negative_material())
 
-    def _negative_material(self) -> Iterator[tuple[str, Decimal]]:
+    def _negative_material(
+        self, among: Iterable[int] | None = None
+    ) -> Iterator[tuple[str, Decimal]]:
         names, produced, sm = self._graph.names, self._graph.produced, self._sm
-        for i in self._order:
+        for i in self._order if among is None else among:
             if produced[i] and sm[i] < 0:
                 yield names[i], sm[i]
 
@@ -454,7 +456,7 @@ class StandardCostRollup:
                 if old_column[i] != new_column[i]:
                     changes.append(CostChange(names[i], old_up[i][0], new_up[i][0]))
                     break
-        _refuse_negative_material(new)
+        _refuse_negative_material(new, affected)  # the others were checked before
         return RollupUpdate(
             previous=self, rollup=new, changes=tuple(changes), recomputed=len(affected), full=False
         )
@@ -624,9 +626,11 @@ def by_product_credit_check(
     return (_credit_message(item_no, material, where),)
 
 
-def _refuse_negative_material(rollup: StandardCostRollup) -> None:
+def _refuse_negative_material(
+    rollup: StandardCostRollup, among: Iterable[int] | None = None
+) -> None:
     if rollup._setup.by_product_credit is ByProductCredit.REFUSE:
-        for no, material in rollup._negative_material():
+        for no, material in rollup._negative_material(among):
             by_product_credit_check(no, material, rollup._setup, _ROLLUP)
 
 
