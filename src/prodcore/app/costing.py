@@ -28,9 +28,7 @@ Decimal('14.50000')
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
-from decimal import Decimal
 
 import attrs
 
@@ -43,15 +41,14 @@ from prodcore.costing.adjustment import (
     adjustment_entries,
 )
 from prodcore.costing.history import implemented_shares, stored_history
-from prodcore.costing.implement import revaluation_entries, standard_version
+from prodcore.costing.implement import standard_version, stock_revaluation
 from prodcore.costing.rollup import by_product_credit_check, roll_up
 from prodcore.costing.shares import CostShares
 from prodcore.costing.standard import ImplementStandardCost, StandardCostChange
-from prodcore.errors import InvalidTransitionError, NotAllowedError
-from prodcore.ledger.model import PostingBatch, PostingResult, ValueEntry, ValueSource
+from prodcore.errors import InvalidTransitionError
+from prodcore.ledger.model import PostingBatch, PostingResult, ValueEntry
 from prodcore.ledger.posting import value_batch
 from prodcore.ledger.reader import LedgerReader
-from prodcore.ledger.stock_value import inventory_amounts
 from prodcore.masterdata import CostingMethod, MasterData
 from prodcore.numbers import ZERO
 from prodcore.orders.model import OrderStatus, ProductionOrder
@@ -211,7 +208,7 @@ def implement(
             uow.master_data.put(history.with_version(version))
             if item.standard_cost == cost.standard_cost:
                 continue
-            revalued = _revaluation(uow, item.no, cost.standard_cost, at, md)
+            revalued = stock_revaluation(uow.ledger, item.no, cost.standard_cost, at, md.setup)
             values.extend(revalued)
             uow.master_data.put(
                 attrs.evolve(item, standard_cost=cost.standard_cost, unit_cost=cost.standard_cost)
@@ -236,41 +233,3 @@ def implement(
         if commit:
             uow.commit()
     return tuple(changes)
-
-
-def _revaluation(
-    uow: UnitOfWork, item_no: str, new: Decimal, at: dt.datetime, md: MasterData
-) -> tuple[ValueEntry, ...]:
-    """The revaluation entries of ``item_no``'s stock on hand at ``new`` (refused while
-    the item is below zero somewhere: an open outbound entry has no cost to revalue)."""
-    ledger = uow.ledger
-    locations = sorted({e.location_code for e in ledger.item_entries(item_no=item_no)})
-    if any(ledger.open_entries(item_no, loc, False) for loc in locations):
-        raise NotAllowedError(
-            action=f"implement the standard cost of {item_no}",
-            reason="its inventory is negative at a location; post the missing receipts first",
-        )
-    open_inbound = [
-        (ledger.item_entry(no), remaining, _inventory_value(ledger, no))
-        for loc in locations
-        for no, remaining in ledger.open_entries(item_no, loc, True)
-    ]
-    return revaluation_entries(
-        item_no,
-        open_inbound,
-        new,
-        at=at,
-        currency=md.setup.currency,
-        rounding=md.setup.amount_rounding,
-        document_no=f"STD/{item_no}",
-    )
-
-
-def _inventory_value(ledger: LedgerReader, entry_no: int) -> Decimal:
-    return sum(
-        (
-            sum(inventory_amounts(v), ZERO)
-            for v in ledger.value_entries(source=ValueSource.ITEM, source_entry_no=entry_no)
-        ),
-        ZERO,
-    )

@@ -31,12 +31,16 @@ from decimal import Decimal
 
 from prodcore.costing.shares import ItemCost
 from prodcore.costing.variance import standard_calculation
+from prodcore.errors import NotAllowedError
 from prodcore.ledger.model import ItemLedgerEntry, ValueEntry, ValueEntryType, ValueSource
+from prodcore.ledger.reader import LedgerReader
+from prodcore.ledger.stock_value import inventory_amounts
+from prodcore.masterdata import ManufacturingSetup
 from prodcore.masterdata.standards import StandardCostVersion
 from prodcore.numbers import Rounding
 from prodcore.orders.explosion import MasterDataLookup
 
-__all__ = ["revaluation_entries", "standard_version"]
+__all__ = ["revaluation_entries", "standard_version", "stock_revaluation"]
 
 
 def standard_version(cost: ItemCost, md: MasterDataLookup, day: dt.date) -> StandardCostVersion:
@@ -89,3 +93,41 @@ def revaluation_entries(
                 )
             )
     return tuple(values)
+
+
+def stock_revaluation(
+    ledger: LedgerReader,
+    item_no: str,
+    new_unit_cost: Decimal,
+    at: dt.datetime,
+    setup: ManufacturingSetup,
+) -> tuple[ValueEntry, ...]:
+    """The revaluation entries of ``item_no``'s stock on hand at ``new_unit_cost``, read
+    from ``ledger`` (its open inbound entries at every location, with their inventory
+    value). Refused with :class:`~prodcore.errors.NotAllowedError` while the item is below
+    zero somewhere: an open outbound entry has no cost to revalue."""
+    locations = sorted({e.location_code for e in ledger.item_entries(item_no=item_no)})
+    if any(ledger.open_entries(item_no, loc, False) for loc in locations):
+        raise NotAllowedError(
+            action=f"implement the standard cost of {item_no}",
+            reason="its inventory is negative at a location; post the missing receipts first",
+        )
+    open_inbound = [
+        (ledger.item_entry(no), remaining, _inventory_value(ledger, no))
+        for loc in locations
+        for no, remaining in ledger.open_entries(item_no, loc, True)
+    ]
+    return revaluation_entries(
+        item_no,
+        open_inbound,
+        new_unit_cost,
+        at=at,
+        currency=setup.currency,
+        rounding=setup.amount_rounding,
+        document_no=f"STD/{item_no}",
+    )
+
+
+def _inventory_value(ledger: LedgerReader, entry_no: int) -> Decimal:
+    values = ledger.value_entries(source=ValueSource.ITEM, source_entry_no=entry_no)
+    return sum((sum(inventory_amounts(v), Decimal(0)) for v in values), Decimal(0))
