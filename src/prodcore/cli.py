@@ -55,6 +55,7 @@ from prodcore.reports import (
     table,
 )
 from prodcore.reports.tracking import trace_json, trace_lot, trace_tables
+from prodcore.reports.valuation import render_valuation, valuation_report
 from prodcore.scenario import (
     Scenario,
     StepResult,
@@ -72,8 +73,8 @@ EXIT_CODES = """\
 exit status:
   0    success
   1    a step or an expectation failed (its error and line are on stderr; the
-       failed step wrote nothing), verify found problems, or the store refused
-       the request
+       failed step wrote nothing), verify found problems, valuation did not
+       reconcile, or the store refused the request
   2    bad usage: an unknown option, a file that cannot be read, a malformed
        scenario file (the place in the file is named), a store that does not
        exist (only run, demo and db upgrade create stores)
@@ -391,6 +392,18 @@ def _open_existing_store(location: str) -> Store:
         ) from None
 
 
+def _valuation(args: argparse.Namespace, out: TextIO) -> int:
+    """``prodcore valuation``: the report; exit 1 when the G/L does not reconcile."""
+    with _open_existing_store(args.store) as uow_factory:
+        report = valuation_report(uow_factory(), args.as_of)
+    if args.json:
+        json.dump(report.to_dict(), out, indent=2)
+        out.write("\n")
+    else:
+        out.write(render_valuation(report) + "\n")
+    return 0 if report.reconciled else 1
+
+
 def _trace(args: argparse.Namespace, out: TextIO) -> int:
     """``prodcore trace``: both traces of a lot / serial; exit 1 when no item has it."""
     if not (args.lot or args.serial):
@@ -546,6 +559,14 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     load_p.add_argument(
         "--json", action="store_true", help="print JSON instead of a table and a chart"
     )
+    valuation_p = sub.add_parser(
+        "valuation", help="stock and WIP value at a date, reconciled with the G/L"
+    )
+    valuation_p.add_argument("--store", required=True, help="a store URL or a SQLite file path")
+    valuation_p.add_argument(
+        "--as-of", required=True, type=dt.date.fromisoformat, help="the day (YYYY-MM-DD)"
+    )
+    valuation_p.add_argument("--json", action="store_true", help="print JSON instead of tables")
     trace_p = sub.add_parser("trace", help="the genealogy of a lot or serial number in a store")
     trace_p.add_argument("--store", required=True, help="a store URL or a SQLite file path")
     trace_p.add_argument("--lot", default="", help="the lot number")
@@ -606,6 +627,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             return 0
         if args.command == "trace":
             return _trace(args, out)
+        if args.command == "valuation":
+            return _valuation(args, out)
         if args.command == "schedule":
             return _schedule(args, out)
         if args.command == "verify":

@@ -36,6 +36,7 @@ from prodcore.masterdata import (
     Routing,
     WorkCenter,
 )
+from prodcore.masterdata.standards import StandardCostHistory
 from prodcore.numbers import member_of
 from prodcore.orders.execution import (
     AdjustInventory,
@@ -236,6 +237,7 @@ _TABLE: tuple[tuple[type, str, str | None], ...] = (
     (RegisterJobEvent, "shopfloor.job_event", None),
     (CorrectInboundCost, "costing.correct_inbound_cost", None),
     (AdjustItemCosts, "costing.adjust_items", None),
+    (StandardCostHistory, "masterdata.standard_cost_history", None),
 )
 
 #: The wire tag of every member of a tagged union.

@@ -37,6 +37,7 @@ __all__ = [
     "AlreadyReversedError",
     "BlockedError",
     "BomCycleError",
+    "ByProductCreditError",
     "ConcurrencyError",
     "ConflictError",
     "DomainError",
@@ -356,3 +357,16 @@ class OpenRegistrationError(DomainError):
     line_no: int
     operation_no: str
     worker: str
+
+
+class ByProductCreditError(DomainError):
+    """A by-product credit larger than the material cost would value the main output
+    below zero, and the setup refuses it (``ManufacturingSetup.by_product_credit``)."""
+
+    template = (
+        "Cannot value {item_no} ({where}): the by-product credit exceeds its material cost "
+        "(net material {material})."
+    )
+    item_no: str
+    material: object
+    where: str

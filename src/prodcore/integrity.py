@@ -52,6 +52,7 @@ from prodcore.ledger.model import (
     ValueEntryType,
     ValueSource,
 )
+from prodcore.ledger.stock_value import reconcile, stock_value
 from prodcore.numbers import ONE, ZERO, to_decimal
 from prodcore.orders.model import ProductionOrder
 from prodcore.orders.registration import Registration, registration_order
@@ -332,6 +333,11 @@ def _check_ledger(uow: UnitOfWork, facts: _StoreFacts, out: _Collector) -> list[
             out.add("G/L entry", gl.entry_no, f"refers to missing value entry {value_no}")
     for value in index.values.values():
         _check_gl_lines(value, gl_by_value.get(value.entry_no, []), out)
+    stock = stock_value(index.items.values(), index.values.values(), None)
+    for diff in reconcile(stock, index.gl.values()):
+        out.add(
+            "valuation", diff.key, f"G/L {diff.gl}, value entries add up to {diff.value_entries}"
+        )
     if facts.counters is not None:
         _check_counters(facts.counters, batches, expected, out)
     if facts.idempotency is not None:

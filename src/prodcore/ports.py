@@ -26,6 +26,7 @@ from prodcore.masterdata import (
     Routing,
     WorkCenter,
 )
+from prodcore.masterdata.standards import StandardCostHistory
 from prodcore.orders.model import OrderStatus, ProductionOrder
 from prodcore.orders.registration import Registration
 from prodcore.scheduling.schedule import Allocation
@@ -39,7 +40,14 @@ __all__ = [
 ]
 
 MasterDataRecord = (
-    Item | ProductionBom | Routing | WorkCenter | MachineCenter | ShopCalendar | Location
+    Item
+    | ProductionBom
+    | Routing
+    | WorkCenter
+    | MachineCenter
+    | ShopCalendar
+    | Location
+    | StandardCostHistory
 )
 
 
@@ -108,6 +116,9 @@ class MasterDataRepository(Protocol):
 
     def shop_calendars(self) -> Iterator[ShopCalendar]:
         """Every shop calendar."""
+
+    def standard_costs(self, item_no: str) -> StandardCostHistory:
+        """The implemented standards of item ``item_no``."""
 
     def location(self, code: str) -> Location:
         """The location ``code`` with its bins."""

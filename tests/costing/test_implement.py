@@ -5,13 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-import pytest
-
 from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
 from prodcore.app import handle, implement_standard_cost, put_master_data
 from prodcore.clock import FixedClock
 from prodcore.costing import ImplementStandardCost, StandardCostChange
-from prodcore.errors import NotAllowedError
 from prodcore.masterdata import BomLine, CostingMethod, Item, ProductionBom, Replenishment
 from prodcore.orders import ChangeStatus, CreateOrder, OrderStatus, OutputLine, PostOutput
 
@@ -57,8 +54,8 @@ def test_only_produced_standard_items_change_and_are_reported() -> None:
     assert implement_standard_cost(uow, ImplementStandardCost()) == ()  # nothing left to change
 
 
-def test_stock_on_hand_is_refused_and_nothing_is_written() -> None:
-    store, uow = _uow()
+def test_stock_on_hand_is_revalued_at_the_new_standard() -> None:
+    _store, uow = _uow()
     handle(
         uow,
         CreateOrder("PO-1", "STOOL", 2, due_date=dt.date(2026, 3, 9), status=OrderStatus.RELEASED),
@@ -69,8 +66,7 @@ def test_stock_on_hand_is_refused_and_nothing_is_written() -> None:
         PostOutput("out-1", (OutputLine("PO-1", 10000, output_quantity=Decimal(2)),)),
         clock=CLOCK,
     )
-    before = dict(store.master)
-    with pytest.raises(NotAllowedError, match="STOOL: it has 2 on hand"):
-        implement_standard_cost(uow, ImplementStandardCost(("STOOL",)))
-    assert store.master == before
+    changes = implement_standard_cost(uow, ImplementStandardCost(("STOOL",)), clock=CLOCK)
+    # 2 on hand at 1.00 revalued to 7.50: (7.50 - 1.00) x 2
+    assert changes == (StandardCostChange("STOOL", Decimal(1), Decimal("7.5"), Decimal("13.00")),)
     handle(uow, ChangeStatus("PO-1", OrderStatus.FINISHED), clock=CLOCK)

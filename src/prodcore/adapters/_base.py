@@ -9,6 +9,7 @@ from typing import Final, Self, TypeVar
 
 from prodcore.calendars import ShopCalendar
 from prodcore.masterdata import Item, Location, MachineCenter, ProductionBom, Routing, WorkCenter
+from prodcore.masterdata.standards import StandardCostHistory
 
 __all__ = ["READABLE_KINDS", "MasterDataGetters", "StagedUnitOfWork"]
 
@@ -23,6 +24,7 @@ READABLE_KINDS: Final[dict[type, str]] = {
     MachineCenter: "Machine center",
     ShopCalendar: "Shop calendar",
     Location: "Location",
+    StandardCostHistory: "Standard cost history",
 }
 
 
@@ -76,6 +78,9 @@ class MasterDataGetters:
 
     def shop_calendars(self) -> Iterator[ShopCalendar]:
         return self._all(ShopCalendar)
+
+    def standard_costs(self, item_no: str) -> StandardCostHistory:
+        return self._get(StandardCostHistory, item_no)
 
 
 class StagedUnitOfWork:

@@ -74,6 +74,7 @@ from prodcore.masterdata import (
     Routing,
     WorkCenter,
 )
+from prodcore.masterdata.standards import StandardCostHistory
 from prodcore.numbers import ZERO
 from prodcore.orders.model import OrderStatus, ProductionOrder
 from prodcore.orders.registration import Registration, registration_order
@@ -103,6 +104,7 @@ KINDS: dict[str, type] = {
     "MachineCenter": MachineCenter,
     "ShopCalendar": ShopCalendar,
     "Location": Location,
+    "StandardCostHistory": StandardCostHistory,
 }
 _KIND_OF: dict[type, str] = {cls: kind for kind, cls in KINDS.items()}
 _ORDER = "Production order"

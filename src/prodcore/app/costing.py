@@ -4,10 +4,10 @@ Cost adjustment (BC's "Adjust Cost – Item Entries", order level) is decided by
 :mod:`prodcore.costing.adjustment`; :func:`adjust_cost` runs it in a unit of work,
 idempotent by key. :func:`implement_standard_cost` is BC's Standard Cost Worksheet, *Roll
 Up* then *Implement*: it rolls up the produced Standard-cost items and writes each new
-standard cost onto its item card (as standard cost and unit cost), in one unit of work,
-and reports what changed. Revaluing stock on hand at the new cost is not done here: an
-item with stock on hand is refused (with nothing written), so inventory is never
-silently revalued.
+standard cost onto its item card (as standard cost and unit cost), stores the standard
+with its date (:mod:`prodcore.masterdata.standards`), revalues the stock on hand at the
+new cost (:mod:`prodcore.costing.implement`), in one unit of work, and reports what
+changed.
 
 >>> from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
 >>> from prodcore.app import put_master_data
@@ -33,23 +33,27 @@ from collections.abc import Mapping
 import attrs
 
 from prodcore.app.idempotency import idempotent
-from prodcore.clock import Clock, checked_now
+from prodcore.clock import Clock, SystemClock, checked_now
 from prodcore.commands import WIRE_TAGS
+from prodcore.costing.actual import actual_cost
 from prodcore.costing.adjustment import (
     AdjustCost,
     adjustment_entries,
-    current_standard_shares,
 )
+from prodcore.costing.history import implemented_shares, stored_history
+from prodcore.costing.implement import standard_version, stock_revaluation
 from prodcore.costing.item_adjustment import average_card_costs
-from prodcore.costing.rollup import roll_up
+from prodcore.costing.rollup import by_product_credit_check, roll_up
 from prodcore.costing.shares import CostShares
 from prodcore.costing.standard import ImplementStandardCost, StandardCostChange
-from prodcore.errors import InvalidTransitionError, NotAllowedError
-from prodcore.ledger.model import PostingBatch, PostingResult
+from prodcore.errors import InvalidTransitionError
+from prodcore.ledger.model import PostingBatch, PostingResult, ValueEntry
 from prodcore.ledger.posting import value_batch
+from prodcore.ledger.reader import LedgerReader
 from prodcore.masterdata import CostingMethod, MasterData
-from prodcore.orders.model import OrderStatus
-from prodcore.ports import UnitOfWork
+from prodcore.numbers import ZERO
+from prodcore.orders.model import OrderStatus, ProductionOrder
+from prodcore.ports import MasterDataRepository, UnitOfWork
 
 __all__ = ["adjust", "adjust_cost", "implement", "implement_standard_cost"]
 
@@ -113,14 +117,14 @@ def _adjust(
         and line.item_no not in shares
     ]
     if needed:
-        shares.update(current_standard_shares(md, needed))
+        shares.update(implemented_shares(md, uow.ledger, order.id, needed))
     warnings = tuple(
         f"Standard cost of {no} on the item card ({md.item(no).standard_cost}) differs "
         f"from its single-level shares ({shares[no].total}); the difference goes to "
         "the rounding entry: implement the standard cost first."
         for no in sorted(set(needed))
         if md.item(no).standard_cost != shares[no].total
-    )
+    ) + _by_product_credits(order, uow.ledger, md)
     at = checked_now(clock)
     document_no = f"{order.id}/adjust"
     values = adjustment_entries(
@@ -154,42 +158,82 @@ def _adjust(
     return PostingResult(WIRE_TAGS[AdjustCost], batch, versions, warnings if batch else ())
 
 
-def implement_standard_cost(
-    uow: UnitOfWork, command: ImplementStandardCost
-) -> tuple[StandardCostChange, ...]:
-    """Write the rolled-up standard costs onto the item cards; returns the changes.
+def _by_product_credits(
+    order: ProductionOrder, ledger: LedgerReader, md: MasterDataRepository
+) -> tuple[str, ...]:
+    """The by-product credit rule on the lines valued at actual cost (a Standard-cost
+    output stays at its standard): raises, or the warnings (see
+    :func:`~prodcore.costing.rollup.by_product_credit_check`)."""
+    return tuple(
+        warning
+        for line in actual_cost(order, ledger, md).lines
+        if line.output_quantity
+        and md.item(line.item_no).costing_method is not CostingMethod.STANDARD
+        for warning in by_product_credit_check(
+            line.item_no, line.actual.material, md.setup, f"order {order.id} line {line.line_no}"
+        )
+    )
 
-    An item with stock on hand is refused with a :class:`~prodcore.errors.NotAllowedError`
-    and nothing is written."""
-    return implement(uow, command, commit=True)
+
+def implement_standard_cost(
+    uow: UnitOfWork, command: ImplementStandardCost, *, clock: Clock | None = None
+) -> tuple[StandardCostChange, ...]:
+    """Write the rolled-up standard costs onto the item cards, store each item's new
+    standard (shares and calculation, effective at ``clock``'s date, default the wall
+    clock) and revalue its stock on hand; returns the changes (steps in
+    :mod:`prodcore.costing.implement`)."""
+    return implement(uow, command, clock, commit=True)
 
 
 def implement(
     uow: UnitOfWork, command: ImplementStandardCost, clock: Clock | None = None, *, commit: bool
 ) -> tuple[StandardCostChange, ...]:
-    """The :class:`~prodcore.costing.standard.ImplementStandardCost` handler (``clock`` is
-    not read: the standard cost is not dated)."""
+    """The :class:`~prodcore.costing.standard.ImplementStandardCost` handler (see
+    :func:`implement_standard_cost`)."""
+    at = checked_now(clock or SystemClock())
     with uow:
         md = MasterData.snapshot(uow.master_data)
         rollup = roll_up(md, command.item_nos or None)
         changes = []
+        values: list[ValueEntry] = []
         for cost in rollup.items():
             item = md.item(cost.item_no)
             if not cost.produced or item.costing_method is not CostingMethod.STANDARD:
                 continue
-            if cost.standard_cost == item.standard_cost:
+            history = stored_history(uow.master_data, item.no)
+            version = standard_version(cost, md, at.date())
+            latest = history.latest
+            if (
+                item.standard_cost == cost.standard_cost
+                and latest is not None
+                and (attrs.evolve(latest, effective_from=version.effective_from) == version)
+            ):
+                continue  # implemented already: nothing to store, nothing to revalue
+            uow.master_data.put(history.with_version(version))
+            if item.standard_cost == cost.standard_cost:
                 continue
-            on_hand = uow.ledger.on_hand(item.no)
-            if on_hand:
-                raise NotAllowedError(
-                    action=f"implement the standard cost of {item.no}",
-                    reason=f"it has {on_hand} on hand; revaluing stock at a new standard "
-                    "cost is not supported, implement before stock exists",
-                )
+            revalued = stock_revaluation(uow.ledger, item.no, cost.standard_cost, at, md.setup)
+            values.extend(revalued)
             uow.master_data.put(
                 attrs.evolve(item, standard_cost=cost.standard_cost, unit_cost=cost.standard_cost)
             )
-            changes.append(StandardCostChange(item.no, item.standard_cost, cost.standard_cost))
+            changes.append(
+                StandardCostChange(
+                    item.no,
+                    item.standard_cost,
+                    cost.standard_cost,
+                    revaluation=sum((v.cost_amount for v in revalued), ZERO),
+                )
+            )
+        if values:
+            uow.ledger.append(
+                value_batch(
+                    values,
+                    uow.ledger.posting_setup,
+                    document_no=f"STD/{at.date().isoformat()}",
+                    posted_at=at,
+                )
+            )
         if commit:
             uow.commit()
     return tuple(changes)

@@ -68,7 +68,7 @@ from prodcore.costing.rollup_graph import (
     operation_cost_time,
 )
 from prodcore.costing.shares import CostShares, ItemCost
-from prodcore.errors import BomCycleError, InvalidValueError, NotFoundError
+from prodcore.errors import BomCycleError, ByProductCreditError, InvalidValueError, NotFoundError
 from prodcore.masterdata import (
     CapacityType,
     CostingMethod,
@@ -76,6 +76,7 @@ from prodcore.masterdata import (
     MasterData,
     Replenishment,
 )
+from prodcore.masterdata.standards import ByProductCredit
 from prodcore.numbers import (
     ZERO,
     to_decimal,
@@ -86,6 +87,7 @@ __all__ = [
     "CostChange",
     "RollupUpdate",
     "StandardCostRollup",
+    "by_product_credit_check",
     "operation_cost_time",
     "roll_up",
     "single_level_cost",
@@ -205,6 +207,21 @@ class StandardCostRollup:
             ),
             rolled_up=CostShares(*self._up[i][1:]),
         )
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """One warning per produced item whose by-product credits exceed its material
+        cost (a negative single-level material share), components first; a setup that
+        refuses them (``ByProductCredit.REFUSE``) never builds such a rollup."""
+        return tuple(_credit_message(no, m, _ROLLUP) for no, m in self._negative_material())
+
+    def _negative_material(
+        self, among: Iterable[int] | None = None
+    ) -> Iterator[tuple[str, Decimal]]:
+        names, produced, sm = self._graph.names, self._graph.produced, self._sm
+        for i in self._order if among is None else among:
+            if produced[i] and sm[i] < 0:
+                yield names[i], sm[i]
 
     def get(self, item_no: str) -> ItemCost | None:
         """The item's cost, or None if the item is not in this rollup."""
@@ -439,6 +456,7 @@ class StandardCostRollup:
                 if old_column[i] != new_column[i]:
                     changes.append(CostChange(names[i], old_up[i][0], new_up[i][0]))
                     break
+        _refuse_negative_material(new, affected)  # the others were checked before
         return RollupUpdate(
             previous=self, rollup=new, changes=tuple(changes), recomputed=len(affected), full=False
         )
@@ -574,7 +592,46 @@ def roll_up(
     rollup._sco, rollup._smo = [ZERO] * n_items, [ZERO] * n_items
     rollup._up = [(ZERO, ZERO, ZERO, ZERO, ZERO, ZERO)] * n_items
     rollup._compute(order)
+    _refuse_negative_material(rollup)
     return rollup
+
+
+_ROLLUP = "standard cost rollup"
+
+
+def _credit_message(item_no: str, material: Decimal, where: str) -> str:
+    return (
+        f"By-product credit exceeds the material cost of {item_no} ({where}): net material "
+        f"{material}, its output is valued below its other costs."
+    )
+
+
+def by_product_credit_check(
+    item_no: str, material: Decimal, setup: ManufacturingSetup, where: str
+) -> tuple[str, ...]:
+    """The by-product credit rule for one cost: a ``material`` cost below zero (the
+    by-product credits exceed what the components cost) raises a
+    :class:`~prodcore.errors.ByProductCreditError` when the setup refuses it, else it is
+    one warning; nothing otherwise.
+
+    >>> by_product_credit_check("OIL", Decimal("-1.5"), ManufacturingSetup(), "order PO-1")
+    ('By-product credit exceeds the material cost of OIL (order PO-1): net material -1.5, its output is valued below its other costs.',)
+    >>> by_product_credit_check("OIL", Decimal(0), ManufacturingSetup(), "order PO-1")
+    ()
+    """
+    if material >= 0:
+        return ()
+    if setup.by_product_credit is ByProductCredit.REFUSE:
+        raise ByProductCreditError(item_no=item_no, material=material, where=where)
+    return (_credit_message(item_no, material, where),)
+
+
+def _refuse_negative_material(
+    rollup: StandardCostRollup, among: Iterable[int] | None = None
+) -> None:
+    if rollup._setup.by_product_credit is ByProductCredit.REFUSE:
+        for no, material in rollup._negative_material(among):
+            by_product_credit_check(no, material, rollup._setup, _ROLLUP)
 
 
 def _topological_order(components: Sequence[tuple[int, ...]], names: Sequence[str]) -> list[int]:

@@ -1,8 +1,10 @@
 """Implementing standard costs: BC's Standard Cost Worksheet, *Roll Up* then *Implement*.
 
 :class:`ImplementStandardCost` is the command; :func:`prodcore.app.handle` rolls up the
-produced Standard-cost items and writes each new standard cost onto its item card, and
-answers with the :class:`StandardCostChange` of each card it changed.
+produced Standard-cost items, writes each new standard cost onto its item card, stores it
+with its date (:mod:`prodcore.masterdata.standards`), revalues the stock on hand
+(:mod:`prodcore.costing.implement`), and answers with the :class:`StandardCostChange` of
+each card it changed.
 
 >>> ImplementStandardCost(("STOOL",)).item_nos
 ('STOOL',)
@@ -13,6 +15,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import attrs
+
+from prodcore.numbers import ZERO
 
 __all__ = ["ImplementStandardCost", "StandardCostChange"]
 
@@ -33,8 +37,10 @@ class ImplementStandardCost:
 
 @attrs.frozen
 class StandardCostChange:
-    """One item card whose standard cost changed."""
+    """One item card whose standard cost changed; ``revaluation``: what revaluing its stock
+    on hand at the new standard posted (zero with no stock)."""
 
     item_no: str
     old: Decimal
     new: Decimal
+    revaluation: Decimal = attrs.field(default=ZERO, repr=False)  # older reprs stay as they were

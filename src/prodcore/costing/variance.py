@@ -42,7 +42,8 @@ from decimal import Decimal
 import attrs
 
 from prodcore.costing.actual import MATERIAL_TYPES, CostLedger, OrderCost, actual_cost
-from prodcore.costing.adjustment import current_standard_shares, posted_variances
+from prodcore.costing.adjustment import posted_variances
+from prodcore.costing.history import implemented_shares, implemented_standards
 from prodcore.costing.shares import CostShares
 from prodcore.ledger.model import ItemEntryType
 from prodcore.masterdata import (
@@ -52,6 +53,7 @@ from prodcore.masterdata import (
     Replenishment,
     UnitCostCalculation,
 )
+from prodcore.masterdata.standards import StandardCalculation, StandardCostVersion, StandardLine
 from prodcore.numbers import HUNDRED, ONE, ZERO, as_decimal, tuple_of
 from prodcore.orders.explosion import MasterDataLookup, bom_unit_factor, explode_bom
 from prodcore.orders.model import ProductionOrder
@@ -120,55 +122,6 @@ def cost_breakdown(
 
 
 # --- D365 view ---------------------------------------------------------------------------
-
-
-@attrs.frozen
-class StandardLine:
-    """A line of the standard calculation: ``kind`` MATERIAL (key: component item) or
-    ROUTE (key: ``operation/centre``); quantities in base units or the centre's unit."""
-
-    kind: str
-    key: str
-    std_price: Decimal = attrs.field(converter=as_decimal)
-    var_qty_per_unit: Decimal = attrs.field(converter=as_decimal)
-    const_qty: Decimal = attrs.field(default=ZERO, converter=as_decimal)
-
-    def allowed_quantity(self, good_quantity: Decimal) -> Decimal:
-        return self.var_qty_per_unit * good_quantity + self.const_qty
-
-    def allowed_cost(self, good_quantity: Decimal) -> Decimal:
-        return self.std_price * self.allowed_quantity(good_quantity)
-
-
-@attrs.frozen
-class StandardCalculation:
-    """An item's standard calculation for the D365 view: lines, costing lot size and the
-    item's manufacturing overhead (indirect % and overhead rate)."""
-
-    item_no: str
-    costing_lot_size: Decimal = attrs.field(converter=as_decimal)
-    lines: tuple[StandardLine, ...] = attrs.field(validator=tuple_of(StandardLine))
-    indirect_percent: Decimal = attrs.field(default=ZERO, converter=as_decimal)
-    overhead_rate: Decimal = attrs.field(default=ZERO, converter=as_decimal)
-
-    @property
-    def lot_cost(self) -> Decimal:
-        """The lines' cost for one costing lot (constant quantities once)."""
-        return sum((ln.allowed_cost(self.costing_lot_size) for ln in self.lines), ZERO)
-
-    @property
-    def constant_cost(self) -> Decimal:
-        return sum((ln.std_price * ln.const_qty for ln in self.lines), ZERO)
-
-    @property
-    def overhead_per_unit(self) -> Decimal:
-        lot = self.costing_lot_size
-        return (self.lot_cost * self.indirect_percent / HUNDRED + self.overhead_rate * lot) / lot
-
-    @property
-    def unit_cost(self) -> Decimal:
-        """The standard unit cost: lot cost ÷ lot size plus manufacturing overhead."""
-        return self.lot_cost / self.costing_lot_size + self.overhead_per_unit
 
 
 def standard_calculation(item_no: str, md: MasterDataLookup) -> StandardCalculation:
@@ -426,7 +379,11 @@ def order_cost_views(
     the D365 analysis of each line. Reads only.
 
     The standard is the order's frozen one once it is adjusted (actual − posted
-    variances), else ``standard`` or the current rollup's single-level shares.
+    variances), else ``standard`` or the implemented standard in force at the order's
+    output (:mod:`prodcore.costing.history`; the current rollup for an item never
+    implemented). The D365 analysis prices the lines with the standard calculation
+    stored with that implemented standard (else today's), so a rate raised since is a
+    price variance.
     """
     with uow:
         order = uow.orders.get(order_id)
@@ -434,16 +391,17 @@ def order_cost_views(
         ledger = uow.ledger
         cost = actual_cost(order, ledger, md)
         shares = dict(standard or {})
-        missing = {line.item_no for line in order.lines} - set(shares)
-        if missing:
-            shares.update(current_standard_shares(md, missing))
+        item_nos = {line.item_no for line in order.lines}
+        stored = implemented_standards(md, ledger, order.id, item_nos)
+        if item_nos - set(shares):
+            shares.update(implemented_shares(md, ledger, order.id, item_nos - set(shares)))
         breakdown = cost_breakdown(order, ledger, md, standard=shares, cost=cost)
         posted = posted_variances(ledger, order.id)
         if not posted.is_zero():
             breakdown = attrs.evolve(breakdown, standard=breakdown.actual - posted)
         analyses = tuple(
             d365_variances(
-                standard_calculation(line.item_no, md),
+                _calculation(stored.get(line.item_no)) or standard_calculation(line.item_no, md),
                 actual_lines(order, ledger, line.line_no),
                 line.output_quantity,
                 line.actual.manufacturing_overhead,
@@ -451,3 +409,7 @@ def order_cost_views(
             for line in (cost.lines if d365 else ())
         )
         return OrderCostViews(breakdown, analyses, md.setup.currency)
+
+
+def _calculation(version: StandardCostVersion | None) -> StandardCalculation | None:
+    return None if version is None else version.calculation

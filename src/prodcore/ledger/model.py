@@ -151,6 +151,9 @@ class PostingSetup:
     variance: str = "7893"
     inventory_adjustment: str = "7270"
     variance_accounts: tuple[tuple[str, str], ...] = attrs.field(default=())
+    #: the account revaluations are posted against (BC: Inventory Adjustment, or a
+    #: revaluation account of its own); None: ``inventory_adjustment``
+    revaluation: str | None = None
 
     def account(self, role: AccountRole) -> str:
         return str(getattr(self, role.value.lower()))

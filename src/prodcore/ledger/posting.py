@@ -125,10 +125,16 @@ def gl_lines(value: ValueEntry, setup: PostingSetup, first_entry_no: int) -> tup
     (local numbers are negative). Zero amounts make no lines."""
     pairs: list[tuple[AccountRole, str, Decimal]] = []
 
-    def move(debit: AccountRole, credit: AccountRole, amount: Decimal, debit_account: str) -> None:
+    def move(
+        debit: AccountRole,
+        credit: AccountRole,
+        amount: Decimal,
+        debit_account: str,
+        credit_account: str | None = None,
+    ) -> None:
         if amount:
             pairs.append((debit, debit_account, amount))
-            pairs.append((credit, setup.account(credit), -amount))
+            pairs.append((credit, credit_account or setup.account(credit), -amount))
 
     of_order = value.order_id is not None
     counter = AccountRole.WIP if of_order else AccountRole.INVENTORY_ADJUSTMENT
@@ -164,6 +170,7 @@ def gl_lines(value: ValueEntry, setup: PostingSetup, first_entry_no: int) -> tup
             AccountRole.INVENTORY_ADJUSTMENT,
             value.cost_amount,
             setup.account(AccountRole.INVENTORY),
+            setup.revaluation if value.entry_type is ValueEntryType.REVALUATION else None,
         )
     elif item_side:
         # the item side carries the amount, the order's WIP the opposite

@@ -9,6 +9,7 @@ import attrs
 
 from prodcore.errors import InvalidValueError
 from prodcore.masterdata.common import _NAME, ConsumptionBasis, FlushingMethod, UnitCostCalculation
+from prodcore.masterdata.standards import ByProductCredit
 from prodcore.numbers import (
     HUNDRED,
     ONE,
@@ -207,6 +208,10 @@ class ManufacturingSetup:
     # D365's parallel job registration: a worker (or machine) may be registered on several
     # operations at once; off (the default): one worker, one job at a time
     allow_parallel_registrations: bool = False
+    # a by-product credit above the material cost: refuse, or warn (docs/costing.md)
+    by_product_credit: ByProductCredit = attrs.field(
+        default=ByProductCredit.WARN, validator=member_of(ByProductCredit)
+    )
 
     @property
     def amount_rounding(self) -> Rounding:

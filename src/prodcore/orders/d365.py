@@ -25,6 +25,7 @@ from prodcore.orders.flushing import linked_operation, needed_for_output
 from prodcore.orders.journals import OutputLine, expected_output_line
 from prodcore.orders.model import ProductionOrder
 from prodcore.orders.output import post_output
+from prodcore.orders.outputs import line_yield
 from prodcore.orders.tracking import check_tracking
 
 __all__ = ["flush_at_start", "report_as_finished"]
@@ -79,7 +80,8 @@ def report_as_finished(
         current = b.orders[order.id].line(line.line_no)
         for comp in current.components:
             if comp.flushing_method.is_backward and linked_operation(current, comp) is None:
-                need = needed_for_output(comp, qty, md.item(comp.item_no).need_rounding(comp.unit))
+                need_rounding = md.item(comp.item_no).need_rounding(comp.unit)
+                need = needed_for_output(comp, qty, need_rounding, line_yield(current, md))
                 reason = "Finish flush when reported as finished"
                 flush_component(b, order.id, line.line_no, comp, need, reason)
     b.notes.append(f"Reported as finished: {quantity}")

@@ -27,6 +27,7 @@ from prodcore.orders.flushing import flushable, linked_operation, needed_for_out
 from prodcore.orders.journals import OutputLine, expected_output_line
 from prodcore.orders.model import Component, Operation, OrderLine, ProductionOrder, RoutingStatus
 from prodcore.orders.output import post_output
+from prodcore.orders.outputs import line_yield
 from prodcore.orders.tracking import check_tracking
 
 __all__ = [
@@ -245,7 +246,8 @@ def _flush_backward_components(b: PostingBuilder, order_id: str, line_no: int) -
     for comp in line.components:
         if comp.flushing_method.is_backward and linked_operation(line, comp) is None:
             rounding = b.md.item(comp.item_no).need_rounding(comp.unit)
-            need = needed_for_output(comp, line.finished_quantity + line.scrap_quantity, rounding)
+            basis = line.finished_quantity + line.scrap_quantity
+            need = needed_for_output(comp, basis, rounding, line_yield(line, b.md))
             flush_component(
                 b,
                 order_id,

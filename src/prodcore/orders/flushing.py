@@ -51,12 +51,19 @@ __all__ = [
 ]
 
 
-def needed_for_output(comp: Component, basis: Decimal, rounding: NeedRounding) -> Decimal:
-    """What ``basis`` units of output plus scrap need of ``comp`` (BC's actual-output need)."""
+def needed_for_output(
+    comp: Component, basis: Decimal, rounding: NeedRounding, yield_factor: Decimal = ONE
+) -> Decimal:
+    """What ``basis`` units of output plus scrap need of ``comp`` (BC's actual-output need).
+
+    ``yield_factor`` is the line's expected output per unit put through
+    (:func:`prodcore.orders.outputs.line_yield`): with a planned process loss, ``basis`` came out of
+    ``basis / yield_factor`` put through, and that is what consumed the component, as
+    the expected consumption counts it."""
     factor = ONE + comp.scrap_percent / HUNDRED
     if comp.formula is CalculationFormula.FIXED_QUANTITY:
         return rounding.apply(comp.quantity_per * factor) if basis > 0 else ZERO
-    return rounding.apply(comp.quantity_per * basis * factor)
+    return rounding.apply(comp.quantity_per * basis / yield_factor * factor)
 
 
 def available_in_bin(comp: Component) -> Decimal:
@@ -93,7 +100,11 @@ def output_basis(line: OrderLine, comp: Component) -> Decimal:
 
 
 def consumption_needed(
-    line: OrderLine, comp: Component, basis: ConsumptionBasis, rounding: NeedRounding
+    line: OrderLine,
+    comp: Component,
+    basis: ConsumptionBasis,
+    rounding: NeedRounding,
+    yield_factor: Decimal = ONE,
 ) -> Decimal:
     """BC's "Calculate Consumption" for one component (never negative).
 
@@ -102,7 +113,7 @@ def consumption_needed(
     """
     if basis is ConsumptionBasis.EXPECTED_OUTPUT:
         return comp.remaining_quantity
-    need = needed_for_output(comp, output_basis(line, comp), rounding)
+    need = needed_for_output(comp, output_basis(line, comp), rounding, yield_factor)
     return max(need - comp.consumed_quantity, ZERO)
 
 

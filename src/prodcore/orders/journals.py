@@ -40,6 +40,7 @@ from prodcore.orders.flushing import (
     linked_operation,
 )
 from prodcore.orders.model import Operation, OrderLine, OrderStatus, ProductionOrder
+from prodcore.orders.outputs import line_yield
 
 __all__ = [
     "POSTING_DATED",
@@ -519,7 +520,8 @@ def calculate_consumption(
     for order, line, comp in calculable_components(
         o for o in orders if o.status is OrderStatus.RELEASED
     ):
-        qty = consumption_needed(line, comp, basis, md.item(comp.item_no).need_rounding(comp.unit))
+        rounding = md.item(comp.item_no).need_rounding(comp.unit)
+        qty = consumption_needed(line, comp, basis, rounding, line_yield(line, md))
         if comp.flushing_method.needs_pick:
             qty = flushable(comp, qty)
         if qty > 0:

@@ -34,6 +34,7 @@ from prodcore.orders.consumption import consume
 from prodcore.orders.flushing import flushable, needed_for_output, operation_started
 from prodcore.orders.journals import OutputLine
 from prodcore.orders.model import Operation, OrderLine, ProductionOrder, RoutingStatus
+from prodcore.orders.outputs import line_yield
 
 __all__ = ["check_tolerance", "flush_linked", "post_output", "post_receipt"]
 
@@ -272,7 +273,8 @@ def flush_linked(
             qty = flushable(comp, comp.remaining_quantity)
             reason = f"Forward flush at start of operation {op.operation_no}"
         elif method.is_backward:
-            need = needed_for_output(comp, jl.output_quantity + jl.scrap_quantity, rounding)
+            basis = jl.output_quantity + jl.scrap_quantity
+            need = needed_for_output(comp, basis, rounding, line_yield(line, b.md))
             if comp.formula is CalculationFormula.FIXED_QUANTITY:
                 need = max(need - comp.consumed_quantity, ZERO)
             qty = flushable(comp, need)

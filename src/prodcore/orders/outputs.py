@@ -53,6 +53,7 @@ from prodcore.masterdata import (
     Routing,
 )
 from prodcore.numbers import ONE, ZERO
+from prodcore.orders.model import OrderLine
 
 __all__ = [
     "ExpectedOutput",
@@ -61,6 +62,7 @@ __all__ = [
     "expected_output_quantity",
     "expected_outputs",
     "explode_outputs",
+    "line_yield",
     "output_yield",
 ]
 
@@ -129,6 +131,15 @@ def output_yield(bom: ProductionBom | None, routing: Routing | None = None) -> D
     loss%/100)`` (1 without either)."""
     factor = ONE if bom is None else bom.yield_factor
     return factor if routing is None else factor * routing.yield_factor
+
+
+def line_yield(line: OrderLine, md: OutputsLookup) -> Decimal:
+    """The line's expected output per unit put through its BOM's and routing's process
+    (1 without a planned process loss)."""
+    return output_yield(
+        md.bom(line.bom_no) if line.bom_no else None,
+        md.routing(line.routing_no) if line.routing_no else None,
+    )
 
 
 def expected_output_quantity(

@@ -67,6 +67,7 @@ from prodcore.masterdata import (
     RoutingLine,
     WorkCenter,
 )
+from prodcore.masterdata.standards import StandardCostHistory, StandardCostVersion
 from prodcore.numbers import Duration, TimeUnit
 from prodcore.orders.model import (
     Component,
@@ -190,6 +191,10 @@ def sample_master_data() -> tuple[MasterDataRecord, ...]:
             holidays=(Holiday(dt.date(2026, 12, 25), "Christmas"),),
             timezone=zoneinfo.ZoneInfo("Europe/Berlin"),
         ),
+        StandardCostHistory(
+            "TABLE",
+            (StandardCostVersion(dt.date(2026, 3, 2), material="0.40", capacity="11.90"),),
+        ),
     )
 
 
@@ -218,6 +223,7 @@ _GETTERS: tuple[tuple[type, str], ...] = (
     (WorkCenter, "work_center"),
     (MachineCenter, "machine_center"),
     (ShopCalendar, "shop_calendar"),
+    (StandardCostHistory, "standard_costs"),
 )
 _LISTS = {
     Item: "items",

@@ -1,0 +1,85 @@
+"""The implemented standards an order's variances are measured against.
+
+Cost adjustment and the variance views look up, per Standard-cost item, the standard
+*Implement* stored (:mod:`prodcore.masterdata.standards`) that was in force when the
+order posted its output: the output was valued at that standard, so measuring the
+variances against it leaves only the true rounding residual in the ``ROUNDING`` entry.
+An item whose standard was never implemented falls back to a rollup of today's master
+data (and cost adjustment warns when that differs from the item card).
+
+>>> from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
+>>> uow = InMemoryUnitOfWork(InMemoryStore())
+>>> with uow:
+...     stored_history(uow.master_data, "FRAME").versions
+()
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from prodcore.costing.adjustment import current_standard_shares
+from prodcore.costing.shares import CostShares
+from prodcore.errors import NotFoundError
+from prodcore.ledger.model import ItemEntryType
+from prodcore.ledger.reader import LedgerReader
+from prodcore.masterdata.standards import StandardCostHistory, StandardCostVersion
+from prodcore.ports import MasterDataRepository
+
+__all__ = ["implemented_shares", "implemented_standards", "stored_history", "version_shares"]
+
+
+def stored_history(repo: MasterDataRepository, item_no: str) -> StandardCostHistory:
+    """The implemented standards of ``item_no`` (an empty history if none was stored)."""
+    try:
+        return repo.standard_costs(item_no)
+    except NotFoundError:
+        return StandardCostHistory(item_no)
+
+
+def implemented_standards(
+    repo: MasterDataRepository, ledger: LedgerReader, order_id: str, item_nos: Iterable[str]
+) -> dict[str, StandardCostVersion]:
+    """Per item of ``item_nos``, the standard in force when the order last posted its
+    output (the latest one if the order has none); items never implemented are left out.
+
+    "When" is the day the output was registered: the output was valued at the item
+    card's standard of that moment, which is the version in force that day, also for an
+    output back-dated to before a later implementation (as BC values output at the card's
+    current cost whatever its posting date)."""
+    wanted = set(item_nos)
+    days: dict[str, dt.date] = {}
+    for e in ledger.item_entries(order_id=order_id):
+        if e.entry_type is ItemEntryType.OUTPUT and e.item_no in wanted and e.quantity > 0:
+            day = (e.registered_at or e.posted_at).date()
+            days[e.item_no] = max(days.get(e.item_no, day), day)
+    found = {}
+    for no in sorted(wanted):
+        history = stored_history(repo, no)
+        version = history.in_force(days[no]) if no in days else history.latest
+        if version is not None:
+            found[no] = version
+    return found
+
+
+def implemented_shares(
+    repo: MasterDataRepository, ledger: LedgerReader, order_id: str, item_nos: Iterable[str]
+) -> dict[str, CostShares]:
+    """The single-level shares the order's variances are measured against, per item: the
+    implemented standard (:func:`implemented_standards`), else a rollup of the current
+    master data (an item whose standard was never implemented)."""
+    wanted = set(item_nos)
+    shares = {
+        no: version_shares(v)
+        for no, v in implemented_standards(repo, ledger, order_id, wanted).items()
+    }
+    missing = wanted - set(shares)
+    if missing:
+        shares.update(current_standard_shares(repo, missing))
+    return shares
+
+
+def version_shares(version: StandardCostVersion) -> CostShares:
+    """The stored version's single-level shares as :class:`CostShares`."""
+    return CostShares(*version.shares)
