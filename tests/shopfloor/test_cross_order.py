@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 import sqlite3
 from collections.abc import Iterator
 from decimal import Decimal
@@ -16,6 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from prodcore.adapters._schema import MIGRATIONS
 from prodcore.adapters.sqlite import SqliteStore
 from prodcore.app import handle
 from prodcore.errors import NotAllowedError
@@ -31,6 +33,10 @@ from prodcore.testing.shop import Shop
 from tests.shopfloor.conftest import OPEN_FROM, OPEN_TO, make_shop
 
 START, PAUSE, RESUME, STOP = JobEventType
+
+
+#: the table a migration statement creates
+CREATED = re.compile(r"\s*CREATE TABLE (\w+)")
 
 
 def at(hour: int, minute: int = 0) -> dt.datetime:
@@ -208,14 +214,18 @@ def test_migration_8_indexes_the_registrations_stored_on_orders(tmp_path: Path) 
         shop.uow, AdjustInventory("who", (AdjustmentLine("LEG", 1),)), clock=shop.clock, user="ben"
     )
     store.close()
-    # the store as release 7 left it: registrations on the orders only, no index
+    # the store as schema 7 left it: registrations on the orders only, no index (the
+    # tables of migration 8 and of every later one dropped, so they all run again)
+    later = [(version, statements) for version, _, statements in MIGRATIONS if version >= 8]
     with sqlite3.connect(path) as conn:
-        conn.execute("DROP TABLE prodcore_registrations")
-        conn.execute("DROP TABLE prodcore_batch_who")
-        conn.execute("DELETE FROM prodcore_schema_migrations WHERE version = 8")
+        for _, statements in later:
+            for statement in statements:
+                if isinstance(statement, str) and (made := CREATED.match(statement)):
+                    conn.execute(f"DROP TABLE {made[1]}")
+        conn.execute("DELETE FROM prodcore_schema_migrations WHERE version >= 8")
     conn.close()
     reopened = SqliteStore(path)
-    assert reopened.applied_migrations == (8,)
+    assert reopened.applied_migrations == tuple(version for version, _ in later)
     again = Shop(uow=reopened())
     event = JobEvent("PO-1", 10000, "10", "ANNA", START, at(10))
     with pytest.raises(NotAllowedError, match="still registered on PO-2"):
