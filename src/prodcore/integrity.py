@@ -411,17 +411,17 @@ def _check_idempotency(
     keys = set()
     for record in records:
         keys.add(record.key)
-        posted = record.result.batch
+        posted = record.posting_no
         if posted is None:
             continue
-        stored = by_no.get(posted.posting_no)
+        stored = by_no.get(posted)
         if stored is None:
-            out.add("idempotency", record.key, f"points at missing posting {posted.posting_no}")
+            out.add("idempotency", record.key, f"points at missing posting {posted}")
         elif stored.idempotency_key != record.key:
             out.add(
                 "idempotency",
                 record.key,
-                f"points at posting {posted.posting_no}, which was posted under "
+                f"points at posting {posted}, which was posted under "
                 f"{stored.idempotency_key!r}",
             )
     for batch in batches:
@@ -612,8 +612,8 @@ def _sql_facts(store: Any, out: _Collector) -> _StoreFacts:
 def _idempotency_row(record: IdempotencyRecord, facts: _StoreFacts) -> IdempotencyRecord:
     assert facts.idempotency is not None
     facts.idempotency.append(record)
-    if record.result.batch is not None:
-        facts.referenced.setdefault(record.result.batch.posting_no, "idempotency rows")
+    if record.posting_no is not None:
+        facts.referenced.setdefault(record.posting_no, "idempotency rows")
     return record
 
 

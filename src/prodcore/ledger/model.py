@@ -533,8 +533,45 @@ class PostingResult:
 
 @attrs.frozen
 class IdempotencyRecord:
-    """A processed command: its key, the SHA-256 of its canonical JSON, and its result."""
+    """A processed command: its key, the SHA-256 of its canonical JSON, and its result.
+
+    The batch the command posted is kept once, in the ledger: a record made with
+    :meth:`pointing` holds the result without it and the batch's posting number
+    (``batch_no``); :meth:`resolved` gives the result back whole. Records stored before
+    (``batch_no`` None) hold the whole batch in their result.
+
+    >>> import datetime as dt
+    >>> batch = attrs.evolve(PostingBatch.build(document_no="D", posted_at=dt.datetime(
+    ...     2026, 3, 2, tzinfo=dt.UTC)), posting_no=7)
+    >>> record = IdempotencyRecord.pointing("K", "h", PostingResult("posting.output", batch))
+    >>> record.result.batch, record.batch_no, record.posting_no
+    (None, 7, 7)
+    >>> record.resolved({7: batch}.__getitem__).batch is batch
+    True
+    """
 
     key: str
     command_hash: str
     result: PostingResult
+    batch_no: int | None = None
+
+    @classmethod
+    def pointing(cls, key: str, command_hash: str, result: PostingResult) -> IdempotencyRecord:
+        """The record of ``result``, pointing at its batch instead of holding it."""
+        if result.batch is None:
+            return cls(key, command_hash, result)
+        without = attrs.evolve(result, batch=None)
+        return cls(key, command_hash, without, result.batch.posting_no)
+
+    @property
+    def posting_no(self) -> int | None:
+        """The posting the command made (None: it posted nothing)."""
+        if self.batch_no is not None:
+            return self.batch_no
+        return None if self.result.batch is None else self.result.batch.posting_no
+
+    def resolved(self, batch: Callable[[int], PostingBatch]) -> PostingResult:
+        """The whole result, its batch read with ``batch`` (a ledger's ``batch``)."""
+        if self.batch_no is None:
+            return self.result
+        return attrs.evolve(self.result, batch=batch(self.batch_no))
