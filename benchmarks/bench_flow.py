@@ -55,7 +55,7 @@ import attrs
 from prodcore.adapters import Store, open_store
 from prodcore.app import handle, put_master_data
 from prodcore.clock import FixedClock
-from prodcore.ledger.model import PostingBatch
+from prodcore.ledger.model import PostingBatch, PostingResult
 from prodcore.masterdata import (
     BomLine,
     CapacityType,
@@ -235,27 +235,19 @@ def run_flow(store: Store, n: int, k: int, label: str, catalogue: int = 0) -> Fl
     orders += [(f"{prefix}{i}-TOP", f"{prefix}TOP", TOP_QTY) for i in range(n)]
     stages = {name: Stage(name) for name in STAGES}
 
-    def lifecycle(stage: Stage, command: CreateOrder | ChangeStatus) -> None:
-        start, cpu = time.perf_counter(), time.process_time()
-        outcome = handle(store(), command, clock=clock)
-        stage.seconds += time.perf_counter() - start
-        stage.cpu += time.process_time() - cpu
-        stage.commands += 1
-        stage.counts.add(outcome.posting)
-
-    def posting(stage: Stage, command: PostOutput) -> None:
+    def timed(stage: Stage, command: CreateOrder | ChangeStatus | PostOutput) -> None:
         start, cpu = time.perf_counter(), time.process_time()
         result = handle(store(), command, clock=clock)
         stage.seconds += time.perf_counter() - start
         stage.cpu += time.process_time() - cpu
         stage.commands += 1
-        stage.counts.add(result.batch)
+        stage.counts.add(result.batch if isinstance(result, PostingResult) else result.posting)
 
     for order_id, item_no, qty in orders:
-        lifecycle(stages["create"], CreateOrder(order_id, item_no, qty, due_date=DUE))
+        timed(stages["create"], CreateOrder(order_id, item_no, qty, due_date=DUE))
     clock.advance(dt.timedelta(hours=1))
     for order_id, _, _ in orders:
-        lifecycle(stages["release"], ChangeStatus(order_id, OrderStatus.RELEASED))
+        timed(stages["release"], ChangeStatus(order_id, OrderStatus.RELEASED))
     clock.advance(dt.timedelta(hours=1))
     for order_id, _, qty in orders:
         for op in ("10", "20"):
@@ -268,10 +260,10 @@ def run_flow(store: Store, n: int, k: int, label: str, catalogue: int = 0) -> Fl
                 run_time=Duration(2 * qty, TimeUnit.MINUTE),
                 finished=True,
             )
-            posting(stages["output"], PostOutput(f"{order_id}/out/{op}", (line,)))
+            timed(stages["output"], PostOutput(f"{order_id}/out/{op}", (line,)))
     clock.advance(dt.timedelta(hours=1))
     for order_id, _, _ in orders:
-        lifecycle(stages["finish"], ChangeStatus(order_id, OrderStatus.FINISHED))
+        timed(stages["finish"], ChangeStatus(order_id, OrderStatus.FINISHED))
     adjust = _adjust_function()
     if adjust is not None:
         clock.advance(dt.timedelta(hours=1))
