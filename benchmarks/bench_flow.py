@@ -15,7 +15,7 @@ Stages, timed separately (wall clock, one core):
 * ``output``: PostOutput per operation with setup and run times (capacity entries,
   output entries on the last operation, backward flushing of linked components),
 * ``finish``: ChangeStatus FINISHED, with backward flushing of the unlinked components,
-* ``adjust``: :func:`prodcore.costing.adjustment.adjust_cost` per order (if present).
+* ``adjust``: :func:`prodcore.app.adjust_cost` per order (if present).
 
 Runs on the in-memory store, a SQLite file and PostgreSQL (when ``PRODCORE_TEST_PG_DSN``
 or ``--pg DSN`` is given)::
@@ -209,7 +209,7 @@ def master_data(k: int, prefix: str) -> list[MasterDataRecord]:
 
 def _adjust_function() -> Callable[..., Any] | None:
     try:
-        module = importlib.import_module("prodcore.costing.adjustment")
+        module = importlib.import_module("prodcore.app")
     except ImportError:
         return None
     fn = getattr(module, "adjust_cost", None)
@@ -312,7 +312,7 @@ def print_result(r: FlowResult) -> None:
     )
     for s in r.stages:
         if s.commands == 0:
-            print(f"  {s.name:<8} {'-':>8}  (prodcore.costing.adjustment.adjust_cost not found)")
+            print(f"  {s.name:<8} {'-':>8}  (prodcore.app.adjust_cost not found)")
             continue
         per = s.seconds or 1e-9
         print(
@@ -380,7 +380,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"({n * (k + 1)} orders)"
     )
     if _adjust_function() is None:
-        print("cost adjustment: prodcore.costing.adjustment.adjust_cost not present, not timed")
+        print("cost adjustment: prodcore.app.adjust_cost not present, not timed")
     results: list[FlowResult] = []
     with _sqlite_file() as sqlite_open:
         openers: dict[str, Callable[[], Store]] = {
