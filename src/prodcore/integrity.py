@@ -421,8 +421,7 @@ def _check_idempotency(
             out.add(
                 "idempotency",
                 record.key,
-                f"points at posting {posted}, which was posted under "
-                f"{stored.idempotency_key!r}",
+                f"points at posting {posted}, which was posted under {stored.idempotency_key!r}",
             )
     for batch in batches:
         if batch.idempotency_key is not None and batch.idempotency_key not in keys:

@@ -99,4 +99,3 @@ def test_generated_master_data_stores(md: Any) -> None:
     for record in (*records, *md.work_centers.values()):
         assert storable_problem(record) is None
         assert _round_trips(record)
-
