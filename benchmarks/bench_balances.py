@@ -27,10 +27,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import gc
-import os
 import random
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from decimal import Decimal
@@ -38,7 +36,7 @@ from pathlib import Path
 
 import attrs
 
-from prodcore.adapters import Store, open_store
+from prodcore.adapters import Store
 from prodcore.ledger.model import (
     AccountRole,
     GLEntry,
@@ -50,6 +48,9 @@ from prodcore.ledger.model import (
     ValueSource,
 )
 from prodcore.ports import UnitOfWork
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _common
 
 AT = dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC)
 ITEMS = 1_000
@@ -214,35 +215,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=2_500, help="postings per appended batch")
     parser.add_argument("--queries", type=int, default=None, help="queries per kind (10 000)")
     parser.add_argument("--tiny", action="store_true", help="small sizes (a smoke run)")
-    parser.add_argument("--pg", metavar="DSN", default=os.environ.get("PRODCORE_TEST_PG_DSN"))
-    parser.add_argument(
-        "--stores",
-        nargs="*",
-        choices=("memory", "sqlite", "postgresql"),
-        default=["memory", "sqlite", "postgresql"],
-    )
+    _common.add_store_options(parser)
     args = parser.parse_args(argv)
     entries = args.entries if args.entries is not None else (4_000 if args.tiny else 1_000_000)
     queries = args.queries if args.queries is not None else (200 if args.tiny else 10_000)
     print(f"balances: {entries} ledger entries, {queries} queries per kind")
     results = []
-    with tempfile.TemporaryDirectory(prefix="prodcore-bench-") as tmp:
-        openers: dict[str, Callable[[], Store]] = {
-            "memory": lambda: open_store("memory:"),
-            "sqlite": lambda: open_store(f"sqlite:///{Path(tmp) / 'balances.db'}"),
-        }
-        if args.pg:
-            pg = args.pg
-            openers["postgresql"] = lambda: open_store(pg, migrate=True)
-        for name in args.stores:
-            if name not in openers:
-                if name == "postgresql":
-                    print("postgresql: skipped (no PRODCORE_TEST_PG_DSN, no --pg DSN)")
-                continue
-            with openers[name]() as store:
-                result = run(store, name, entries, args.batch, queries)
-            print_result(result)
-            results.append(result)
+    for name, store in _common.each_store(args.stores, args.pg, "balances.db"):
+        result = run(store, name, entries, args.batch, queries)
+        print_result(result)
+        results.append(result)
     global LAST_RESULTS
     LAST_RESULTS = results
     return 0

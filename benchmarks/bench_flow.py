@@ -15,7 +15,7 @@ Stages, timed separately (wall clock, one core):
 * ``output``: PostOutput per operation with setup and run times (capacity entries,
   output entries on the last operation, backward flushing of linked components),
 * ``finish``: ChangeStatus FINISHED, with backward flushing of the unlinked components,
-* ``adjust``: :func:`prodcore.costing.adjustment.adjust_cost` per order (if present).
+* ``adjust``: :func:`prodcore.app.adjust_cost` per order (if present).
 
 Runs on the in-memory store, a SQLite file and PostgreSQL (when ``PRODCORE_TEST_PG_DSN``
 or ``--pg DSN`` is given)::
@@ -55,7 +55,7 @@ import attrs
 from prodcore.adapters import Store, open_store
 from prodcore.app import handle, put_master_data
 from prodcore.clock import FixedClock
-from prodcore.ledger.model import PostingBatch
+from prodcore.ledger.model import PostingBatch, PostingResult
 from prodcore.masterdata import (
     BomLine,
     CapacityType,
@@ -209,7 +209,7 @@ def master_data(k: int, prefix: str) -> list[MasterDataRecord]:
 
 def _adjust_function() -> Callable[..., Any] | None:
     try:
-        module = importlib.import_module("prodcore.costing.adjustment")
+        module = importlib.import_module("prodcore.app")
     except ImportError:
         return None
     fn = getattr(module, "adjust_cost", None)
@@ -235,27 +235,19 @@ def run_flow(store: Store, n: int, k: int, label: str, catalogue: int = 0) -> Fl
     orders += [(f"{prefix}{i}-TOP", f"{prefix}TOP", TOP_QTY) for i in range(n)]
     stages = {name: Stage(name) for name in STAGES}
 
-    def lifecycle(stage: Stage, command: CreateOrder | ChangeStatus) -> None:
-        start, cpu = time.perf_counter(), time.process_time()
-        outcome = handle(store(), command, clock=clock)
-        stage.seconds += time.perf_counter() - start
-        stage.cpu += time.process_time() - cpu
-        stage.commands += 1
-        stage.counts.add(outcome.posting)
-
-    def posting(stage: Stage, command: PostOutput) -> None:
+    def timed(stage: Stage, command: CreateOrder | ChangeStatus | PostOutput) -> None:
         start, cpu = time.perf_counter(), time.process_time()
         result = handle(store(), command, clock=clock)
         stage.seconds += time.perf_counter() - start
         stage.cpu += time.process_time() - cpu
         stage.commands += 1
-        stage.counts.add(result.batch)
+        stage.counts.add(result.batch if isinstance(result, PostingResult) else result.posting)
 
     for order_id, item_no, qty in orders:
-        lifecycle(stages["create"], CreateOrder(order_id, item_no, qty, due_date=DUE))
+        timed(stages["create"], CreateOrder(order_id, item_no, qty, due_date=DUE))
     clock.advance(dt.timedelta(hours=1))
     for order_id, _, _ in orders:
-        lifecycle(stages["release"], ChangeStatus(order_id, OrderStatus.RELEASED))
+        timed(stages["release"], ChangeStatus(order_id, OrderStatus.RELEASED))
     clock.advance(dt.timedelta(hours=1))
     for order_id, _, qty in orders:
         for op in ("10", "20"):
@@ -268,10 +260,10 @@ def run_flow(store: Store, n: int, k: int, label: str, catalogue: int = 0) -> Fl
                 run_time=Duration(2 * qty, TimeUnit.MINUTE),
                 finished=True,
             )
-            posting(stages["output"], PostOutput(f"{order_id}/out/{op}", (line,)))
+            timed(stages["output"], PostOutput(f"{order_id}/out/{op}", (line,)))
     clock.advance(dt.timedelta(hours=1))
     for order_id, _, _ in orders:
-        lifecycle(stages["finish"], ChangeStatus(order_id, OrderStatus.FINISHED))
+        timed(stages["finish"], ChangeStatus(order_id, OrderStatus.FINISHED))
     adjust = _adjust_function()
     if adjust is not None:
         clock.advance(dt.timedelta(hours=1))
@@ -320,7 +312,7 @@ def print_result(r: FlowResult) -> None:
     )
     for s in r.stages:
         if s.commands == 0:
-            print(f"  {s.name:<8} {'-':>8}  (prodcore.costing.adjustment.adjust_cost not found)")
+            print(f"  {s.name:<8} {'-':>8}  (prodcore.app.adjust_cost not found)")
             continue
         per = s.seconds or 1e-9
         print(
@@ -388,7 +380,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"({n * (k + 1)} orders)"
     )
     if _adjust_function() is None:
-        print("cost adjustment: prodcore.costing.adjustment.adjust_cost not present, not timed")
+        print("cost adjustment: prodcore.app.adjust_cost not present, not timed")
     results: list[FlowResult] = []
     with _sqlite_file() as sqlite_open:
         openers: dict[str, Callable[[], Store]] = {

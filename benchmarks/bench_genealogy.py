@@ -21,10 +21,8 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import random
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
@@ -32,10 +30,13 @@ from pathlib import Path
 
 import attrs
 
-from prodcore.adapters import Store, open_store
+from prodcore.adapters import Store
 from prodcore.ledger.genealogy import trace_backward, trace_forward
 from prodcore.ledger.model import ItemEntryType, ItemLedgerEntry, PostingBatch
 from prodcore.ports import UnitOfWork
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _common
 
 AT = dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC)
 LEVELS = 5
@@ -173,13 +174,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=10_000, help="entries per batch")
     parser.add_argument("--queries", type=int, default=None, help="traces per kind (200)")
     parser.add_argument("--tiny", action="store_true", help="small sizes (a smoke run)")
-    parser.add_argument("--pg", metavar="DSN", default=os.environ.get("PRODCORE_TEST_PG_DSN"))
-    parser.add_argument(
-        "--stores",
-        nargs="*",
-        choices=("memory", "sqlite", "postgresql"),
-        default=["memory", "sqlite", "postgresql"],
-    )
+    _common.add_store_options(parser)
     args = parser.parse_args(argv)
     entries = args.entries if args.entries is not None else (3_000 if args.tiny else 1_000_000)
     families = args.families if args.families is not None else (20 if args.tiny else 1_000)
@@ -188,23 +183,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"genealogy: {entries} item entries, {families} five-level chains, {count} traces per kind"
     )
     results = []
-    with tempfile.TemporaryDirectory(prefix="prodcore-bench-") as tmp:
-        openers: dict[str, Callable[[], Store]] = {
-            "memory": lambda: open_store("memory:"),
-            "sqlite": lambda: open_store(f"sqlite:///{Path(tmp) / 'genealogy.db'}"),
-        }
-        if args.pg:
-            pg = args.pg
-            openers["postgresql"] = lambda: open_store(pg, migrate=True)
-        for name in args.stores:
-            if name not in openers:
-                if name == "postgresql":
-                    print("postgresql: skipped (no PRODCORE_TEST_PG_DSN, no --pg DSN)")
-                continue
-            with openers[name]() as store:
-                result = run(store, name, entries, families, args.batch, count)
-            print_result(result)
-            results.append(result)
+    for name, store in _common.each_store(args.stores, args.pg, "genealogy.db"):
+        result = run(store, name, entries, families, args.batch, count)
+        print_result(result)
+        results.append(result)
     global LAST_RESULTS
     LAST_RESULTS = results
     return 0

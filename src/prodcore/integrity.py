@@ -145,7 +145,7 @@ def _check_registrations(
             out.guard("registration", key, partial(_operation_of, order, reg))
             if reg.posted_by is not None:
                 record = uow.ledger.idempotency(reg.posted_by)
-                batch = None if record is None else record.result.batch
+                batch = None if record is None else record.resolved(uow.ledger.batch).batch
                 on_it = batch is not None and any(
                     (c.order_id, c.order_line_no, c.operation_no) == reg.operation_key
                     for c in batch.capacity_entries
@@ -479,18 +479,17 @@ def _check_idempotency(
     keys = set()
     for record in records:
         keys.add(record.key)
-        posted = record.result.batch
+        posted = record.posting_no
         if posted is None:
             continue
-        stored = by_no.get(posted.posting_no)
+        stored = by_no.get(posted)
         if stored is None:
-            out.add("idempotency", record.key, f"points at missing posting {posted.posting_no}")
+            out.add("idempotency", record.key, f"points at missing posting {posted}")
         elif stored.idempotency_key != record.key:
             out.add(
                 "idempotency",
                 record.key,
-                f"points at posting {posted.posting_no}, which was posted under "
-                f"{stored.idempotency_key!r}",
+                f"points at posting {posted}, which was posted under {stored.idempotency_key!r}",
             )
     for batch in batches:
         if batch.idempotency_key is not None and batch.idempotency_key not in keys:
@@ -683,8 +682,8 @@ def _sql_facts(store: Any, out: _Collector) -> _StoreFacts:
 def _idempotency_row(record: IdempotencyRecord, facts: _StoreFacts) -> IdempotencyRecord:
     assert facts.idempotency is not None
     facts.idempotency.append(record)
-    if record.result.batch is not None:
-        facts.referenced.setdefault(record.result.batch.posting_no, "idempotency rows")
+    if record.posting_no is not None:
+        facts.referenced.setdefault(record.posting_no, "idempotency rows")
     return record
 
 

@@ -49,6 +49,7 @@ from prodcore.ledger.model import (
     CapacityLedgerEntry,
     EntryOrigin,
     GLEntry,
+    IdempotencyRecord,
     ItemLedgerEntry,
     PostingBatch,
     ValueEntry,
@@ -136,6 +137,7 @@ def _added_fields() -> dict[type, tuple[str, ...]]:
     added[CapacityLedgerEntry] = (*added[CapacityLedgerEntry], "operation_times")
     # last: its hook is built from the entries' hooks above
     added[PostingBatch] = ("user", "source", "item_applications", "cost_adjusted")
+    added[IdempotencyRecord] = ("batch_no",)  # pointing at its batch; after the batch's hook
     return added
 
 

@@ -151,8 +151,8 @@ def test_an_idempotency_row_with_another_command_hash_is_reported(store: SqlStor
 def test_an_idempotency_row_pointing_at_another_batch_is_reported(store: SqlStore) -> None:
     report = tamper(
         store,
-        """UPDATE prodcore_idempotency SET doc = replace(doc, '"posting_no": 5,',
-           '"posting_no": 6,') WHERE key = 'welding'""",
+        """UPDATE prodcore_idempotency SET doc = replace(doc, '"batch_no": 5',
+           '"batch_no": 6') WHERE key = 'welding'""",
     )
     assert_reports(
         report, "idempotency welding: points at posting 6, which was posted under 'painting'"

@@ -132,7 +132,8 @@ def test_retry_never_double_posts(steps: list[tuple[int, str]]) -> None:
         expected += qty
         keys.add(mine.idempotency_key)
         assert result.batch is not None
-        assert store.idempotency[mine.idempotency_key].result == result
+        record = store.idempotency[mine.idempotency_key]
+        assert record.resolved(store.ledger.batches.__getitem__) == result
     assert store.ledger.on_hand("C") == expected
     assert store.counters.posting == len(keys)
     assert set(store.idempotency) == keys

@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 import attrs
 
 from prodcore.adapters._base import READABLE_KINDS, MasterDataGetters, StagedUnitOfWork
+from prodcore.adapters._storable import storable_problem
 from prodcore.clock import check_moment
 from prodcore.errors import (
     ConcurrencyError,
@@ -58,7 +59,6 @@ from prodcore.orders.model import OrderStatus, ProductionOrder
 from prodcore.orders.registration import Registration, bears_on, registration_order
 from prodcore.ports import MasterDataRecord
 from prodcore.scheduling.schedule import Allocation
-from prodcore.serialization import loads, to_jsonable
 
 __all__ = [
     "Committed",
@@ -295,45 +295,12 @@ def _check_storable(field: str, value: _T) -> _T:
     :class:`~prodcore.errors.InvalidValueError`: a str where an enum belongs, a naive
     datetime, a bool for a number. Every store checks here, when the value is staged,
     so none takes what another refuses (the SQL stores crashed writing such a value, or
-    wrote a document they could not read back)."""
-    try:
-        again = loads(to_jsonable(value), type(value))
-    except InvalidValueError as err:
-        raise InvalidValueError(field=field, value=value, reason=err.reason) from None
-    except (AttributeError, TypeError, ValueError) as err:
-        # cattrs writes each field by its declared type: ``.value`` of a str "enum"
-        raise InvalidValueError(field=field, value=value, reason=f"not storable: {err}") from None
-    # a str where a StrEnum belongs compares equal to the member: compare types too
-    if not _same(again, value):
-        raise InvalidValueError(field=field, value=value, reason="a field is not of its type")
+    wrote a document they could not read back). The check is compiled per type
+    (:func:`~prodcore.adapters._storable.storable_problem`), not a write and read back."""
+    problem = storable_problem(value)
+    if problem is not None:
+        raise InvalidValueError(field=field, value=value, reason=problem)
     return value
-
-
-def _same(read: object, given: object) -> bool:
-    """``read`` (a value read back from its document) is ``given``, leaf by leaf with the
-    same types; a datetime counts by its instant (a zone is stored as its offset)."""
-    todo = [(read, given)]
-    while todo:
-        a, b = todo.pop()
-        if isinstance(b, dt.datetime):
-            if not isinstance(a, dt.datetime) or a != b:
-                return False
-        elif type(a) is not type(b):
-            return False
-        elif attrs.has(type(b)):
-            names = [f.name for f in attrs.fields(type(b))]  # type: ignore[arg-type]
-            todo.extend((getattr(a, n), getattr(b, n)) for n in names)
-        elif isinstance(b, tuple | list):
-            if len(a) != len(b):  # type: ignore[arg-type]
-                return False
-            todo.extend(zip(a, b, strict=True))  # type: ignore[call-overload]
-        elif isinstance(b, dict):
-            if a.keys() != b.keys():  # type: ignore[attr-defined]
-                return False
-            todo.extend((a[k], b[k]) for k in b)  # type: ignore[index]
-        elif a != b:
-            return False
-    return True
 
 
 def _check_version(field: str, value: object) -> int:

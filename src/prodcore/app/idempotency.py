@@ -100,9 +100,10 @@ def idempotent(
     if known is not None:
         if known.command_hash != digest:
             raise IdempotencyConflictError(key=command.idempotency_key)
-        return known.result
+        return known.resolved(uow.ledger.batch)
     result = run()
-    uow.ledger.remember(IdempotencyRecord(command.idempotency_key, digest, result))
+    # the batch is in the ledger already: the record points at it (stored once)
+    uow.ledger.remember(IdempotencyRecord.pointing(command.idempotency_key, digest, result))
     if commit:
         uow.commit()
     return result

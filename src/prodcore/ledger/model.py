@@ -28,8 +28,9 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -435,10 +436,32 @@ def _resolver(last: int) -> Callable[[int | None], int | None]:
     return resolve
 
 
+@functools.cache
+def _copier(cls: type, changed: tuple[str, ...]) -> Callable[..., Any]:
+    """A function making a copy of a ``cls`` record with the fields ``changed`` given
+    (keywords), without running its converters and validators again: numbering changes
+    only entry numbers (ints), and every other field is the validated record's own. It is
+    written out field by field once per class, as attrs writes ``__init__``: an
+    :func:`attrs.evolve` per entry converted every Decimal of the batch again."""
+    names = [f.name for f in attrs.fields(cls)]
+    lines = [f"def copy(record, *, {', '.join(changed)}):", "    new = _new(_cls)"]
+    lines += [
+        f"    _set(new, {name!r}, {name if name in changed else f'record.{name}'})"
+        for name in names
+    ]
+    lines.append("    return new")
+    scope: dict[str, Any] = {"_new": object.__new__, "_set": object.__setattr__, "_cls": cls}
+    exec("\n".join(lines), scope)  # the code is written here, from the field names
+    return scope["copy"]  # type: ignore[no-any-return]
+
+
 def number_batch(
     batch: PostingBatch, counters: LedgerCounters
 ) -> tuple[PostingBatch, LedgerCounters]:
     """Give a batch real numbers after ``counters``; local (negative) references are resolved.
+
+    The numbered entries are copies made without converting and validating their fields
+    again (:func:`_copier`): the batch's records were validated when they were built.
 
     >>> import datetime as dt
     >>> at = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
@@ -448,34 +471,49 @@ def number_batch(
     ...                                item_entries=(e,)), LedgerCounters(item=41))
     >>> numbered.item_entries[0].entry_no, after.item, after.posting
     (42, 42, 1)
+    >>> numbered.item_entries[0] == attrs.evolve(e, entry_no=42)
+    True
     """
     item = _resolver(counters.item)
     cap = _resolver(counters.capacity)
     val = _resolver(counters.value)
     gl = _resolver(counters.gl)
 
-    def fix(record: Any, **refs: Callable[[int | None], int | None]) -> Any:
-        changes: Mapping[str, Any] = {name: f(getattr(record, name)) for name, f in refs.items()}
-        return attrs.evolve(record, **changes)
+    def fix(records: tuple[Any, ...], **refs: Callable[[int | None], int | None]) -> Any:
+        names, pairs = tuple(refs), tuple(refs.items())
+        return tuple(
+            _copier(r.__class__, names)(r, **{name: f(getattr(r, name)) for name, f in pairs})
+            for r in records
+        )
 
-    numbered = attrs.evolve(
+    applications = batch.item_applications
+    numbered = _copier(
+        PostingBatch,
+        (
+            "posting_no",
+            "item_entries",
+            "capacity_entries",
+            "value_entries",
+            "gl_entries",
+            "item_applications",
+        ),
+    )(
         batch,
         posting_no=counters.posting + 1,
-        item_entries=tuple(
-            fix(e, entry_no=item, capacity_entry_no=cap, flushed_by_capacity_entry_no=cap)
-            for e in batch.item_entries
+        item_entries=fix(
+            batch.item_entries,
+            entry_no=item,
+            capacity_entry_no=cap,
+            flushed_by_capacity_entry_no=cap,
         ),
-        capacity_entries=tuple(fix(e, entry_no=cap) for e in batch.capacity_entries),
-        value_entries=tuple(
-            fix(e, entry_no=val, item_entry_no=item, capacity_entry_no=cap)
-            for e in batch.value_entries
+        capacity_entries=fix(batch.capacity_entries, entry_no=cap),
+        value_entries=fix(
+            batch.value_entries, entry_no=val, item_entry_no=item, capacity_entry_no=cap
         ),
-        gl_entries=tuple(fix(e, entry_no=gl, value_entry_no=val) for e in batch.gl_entries),
+        gl_entries=fix(batch.gl_entries, entry_no=gl, value_entry_no=val),
         item_applications=None
-        if batch.item_applications is None
-        else tuple(
-            fix(a, outbound_entry_no=item, inbound_entry_no=item) for a in batch.item_applications
-        ),
+        if applications is None
+        else fix(applications, outbound_entry_no=item, inbound_entry_no=item),
     )
     after = LedgerCounters(
         posting=counters.posting + 1,
@@ -501,8 +539,45 @@ class PostingResult:
 
 @attrs.frozen
 class IdempotencyRecord:
-    """A processed command: its key, the SHA-256 of its canonical JSON, and its result."""
+    """A processed command: its key, the SHA-256 of its canonical JSON, and its result.
+
+    The batch the command posted is kept once, in the ledger: a record made with
+    :meth:`pointing` holds the result without it and the batch's posting number
+    (``batch_no``); :meth:`resolved` gives the result back whole. Records stored before
+    (``batch_no`` None) hold the whole batch in their result.
+
+    >>> import datetime as dt
+    >>> batch = attrs.evolve(PostingBatch.build(document_no="D", posted_at=dt.datetime(
+    ...     2026, 3, 2, tzinfo=dt.UTC)), posting_no=7)
+    >>> record = IdempotencyRecord.pointing("K", "h", PostingResult("posting.output", batch))
+    >>> record.result.batch, record.batch_no, record.posting_no
+    (None, 7, 7)
+    >>> record.resolved({7: batch}.__getitem__).batch is batch
+    True
+    """
 
     key: str
     command_hash: str
     result: PostingResult
+    batch_no: int | None = None
+
+    @classmethod
+    def pointing(cls, key: str, command_hash: str, result: PostingResult) -> IdempotencyRecord:
+        """The record of ``result``, pointing at its batch instead of holding it."""
+        if result.batch is None:
+            return cls(key, command_hash, result)
+        without = attrs.evolve(result, batch=None)
+        return cls(key, command_hash, without, result.batch.posting_no)
+
+    @property
+    def posting_no(self) -> int | None:
+        """The posting the command made (None: it posted nothing)."""
+        if self.batch_no is not None:
+            return self.batch_no
+        return None if self.result.batch is None else self.result.batch.posting_no
+
+    def resolved(self, batch: Callable[[int], PostingBatch]) -> PostingResult:
+        """The whole result, its batch read with ``batch`` (a ledger's ``batch``)."""
+        if self.batch_no is None:
+            return self.result
+        return attrs.evolve(self.result, batch=batch(self.batch_no))

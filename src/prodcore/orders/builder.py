@@ -249,7 +249,8 @@ class PostingBuilder:
     def add_item_entry(self, entry: ItemLedgerEntry) -> int:
         """Append ``entry`` (its number replaced by the next local one); returns it."""
         ref = -(len(self.items) + 1)
-        entry = attrs.evolve(entry, entry_no=ref)
+        if entry.entry_no != ref:  # the factories build it with its number already
+            entry = attrs.evolve(entry, entry_no=ref)
         self.items.append(entry)
         key = (entry.item_no, entry.location_code)
         self.on_hand_delta[key] = self.on_hand_delta.get(key, ZERO) + entry.quantity
@@ -263,7 +264,7 @@ class PostingBuilder:
     def add_capacity_entry(self, entry: CapacityLedgerEntry) -> int:
         """Append ``entry`` (its number replaced by the next local one); returns it."""
         ref = -(len(self.caps) + 1)
-        self.caps.append(attrs.evolve(entry, entry_no=ref))
+        self.caps.append(entry if entry.entry_no == ref else attrs.evolve(entry, entry_no=ref))
         if entry.applies_to_entry_no is not None:
             rkey = (ValueSource.CAPACITY, entry.applies_to_entry_no)
             self.reversed_delta[rkey] = self.reversed_delta.get(rkey, ZERO) + entry.applied_quantity
@@ -291,7 +292,7 @@ class PostingBuilder:
         """Append a new item ledger entry of this batch; returns its local number."""
         return self.add_item_entry(
             ItemLedgerEntry(
-                0,
+                -(len(self.items) + 1),
                 entry_type,
                 item_no,
                 quantity,
@@ -345,7 +346,7 @@ class PostingBuilder:
         posted = capacity_quantity(quantity)
         return self.add_capacity_entry(
             CapacityLedgerEntry(
-                0,
+                -(len(self.caps) + 1),
                 type_,
                 no,
                 work_center_no,

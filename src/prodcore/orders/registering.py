@@ -20,7 +20,7 @@ from typing import Protocol
 import attrs
 
 from prodcore.errors import NotAllowedError
-from prodcore.ledger.model import IdempotencyRecord, ValueSource
+from prodcore.ledger.model import IdempotencyRecord, PostingBatch, ValueSource
 from prodcore.ledger.reader import LedgerReader
 from prodcore.numbers import ONE, ZERO, Duration, TimeUnit
 from prodcore.orders.builder import Execution, PostingBuilder
@@ -178,6 +178,8 @@ class StopLookup(LedgerReader, Protocol):
 
     def idempotency(self, key: str) -> IdempotencyRecord | None: ...
 
+    def batch(self, posting_no: int) -> PostingBatch: ...
+
 
 def reverse_registrations(
     execution: Execution,
@@ -232,7 +234,7 @@ def _reversed(
     them, or refused), else ``reg``."""
     assert reg.posted_by is not None
     record = ledger.idempotency(reg.posted_by)
-    batch = None if record is None else record.result.batch
+    batch = None if record is None else record.resolved(ledger.batch).batch
     hit = [c.entry_no for c in batch.capacity_entries if c.entry_no in reversing] if batch else []
     if not hit:
         return reg

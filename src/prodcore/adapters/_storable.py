@@ -1,0 +1,250 @@
+"""The check that a value a store stages reads back as itself, compiled once per type.
+
+A store refuses what it could not read back as it was given: a str where an enum
+belongs, a naive datetime, a bool for a number, None for a text (attrs does not check
+annotations). Writing the value to its document and reading it back answers that, but
+costs a full encode and decode of every order and batch a unit of work stages. The
+check here answers the same from the declared types alone: per record class, once, a
+list of field checks (a type test per leaf, a walk per tuple and nested record);
+the few types it has no rule for (a time, a time zone) are still written and read back,
+leaf by leaf. Validators are not run again: a record reached its store through its
+class's ``__init__`` (or :func:`attrs.evolve`), which ran them.
+
+Per class, the checks are also written out as one expression (as attrs writes
+``__init__``), so a record that stores, the usual case, costs one call; only a record
+that does not is walked field by field, to say which field is wrong.
+
+>>> import datetime as dt
+>>> from decimal import Decimal
+>>> from prodcore.numbers import Money
+>>> storable_problem(Money(Decimal("1.50"), "EUR")) is None
+True
+>>> from prodcore.ledger.model import GLEntry, AccountRole
+>>> at = dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC)
+>>> line = GLEntry(1, account="2140", role=AccountRole.WIP, amount=Decimal(10), currency="EUR",
+...                value_entry_no=1, posted_at=at)
+>>> storable_problem(line) is None
+True
+>>> storable_problem(attrs.evolve(line, role="WIP", posted_at=at.replace(tzinfo=None)))
+'role must be AccountRole, not str'
+>>> storable_problem(attrs.evolve(line, posted_at=at.replace(tzinfo=None)))
+'posted_at needs a timezone'
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import functools
+import types
+import typing
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from prodcore.errors import InvalidValueError
+from prodcore.numbers import MAX_INTEGER_DIGITS, MIN_EXPONENT, to_decimal
+from prodcore.serialization import dumps, loads
+
+__all__ = ["same_leaves", "storable_problem"]
+
+#: What is wrong with a value (a path into it, then a sentence), or None: it stores.
+_Check = Callable[[Any], str | None]
+
+
+def storable_problem(value: object) -> str | None:
+    """What keeps ``value`` from reading back from its document as itself (None: nothing).
+
+    >>> from prodcore.masterdata import Item
+    >>> storable_problem(attrs.evolve(Item("A", base_unit="PCS"), blocked=1))
+    'blocked must be bool, not int'
+    """
+    kind = type(value)
+    check = _record_check(kind) if attrs.has(kind) else _round_trip(kind)
+    problem = check(value)
+    return None if problem is None else problem.lstrip(".").lstrip()
+
+
+@functools.cache
+def _record_check(cls: type) -> _Check:
+    """The check of a record of exactly ``cls``, field by field (built once per class)."""
+    hints = typing.get_type_hints(cls)
+    fields = tuple((f.name, _check_for(hints[f.name])) for f in attrs.fields(cls))
+
+    quick = _quick_check(cls, hints)
+
+    def check(value: Any) -> str | None:
+        if type(value) is not cls:
+            return _wrong(cls, value)
+        if quick(value):
+            return None
+        for name, field_check in fields:
+            problem = field_check(getattr(value, name))
+            if problem is not None:
+                return f".{name}{problem}"
+        return None
+
+    return check
+
+
+def _quick_check(cls: type, hints: dict[str, Any]) -> Callable[[Any], bool]:
+    """One expression: every field of a ``cls`` record passes its check."""
+    scope: dict[str, Any] = {}
+    terms = []
+    for i, field in enumerate(attrs.fields(cls)):
+        declared, value = hints[field.name], f"r.{field.name}"
+        optional = typing.get_origin(declared) in (types.UnionType, typing.Union) and (
+            len(typing.get_args(declared)) == 2 and type(None) in typing.get_args(declared)
+        )
+        leaf = (
+            next(a for a in typing.get_args(declared) if a is not type(None))
+            if optional
+            else declared
+        )
+        if leaf in _EXACT or (isinstance(leaf, type) and issubclass(leaf, enum.Enum)):
+            scope[f"_t{i}"] = leaf
+            term = f"type({value}) is _t{i}"
+            terms.append(f"({value} is None or {term})" if optional else term)
+        else:
+            scope[f"_c{i}"] = _check_for(declared)
+            terms.append(f"_c{i}({value}) is None")
+    source = f"def quick(r):\n    return {' and '.join(terms) or 'True'}"
+    exec(source, scope)  # the code is written here, from the field types
+    return scope["quick"]  # type: ignore[no-any-return]
+
+
+#: Leaves that store exactly when they are of their declared type.
+_EXACT = (type(None), bool, int, str, dt.date)
+
+
+def _wrong(expected: Any, value: object) -> str:
+    return f" must be {getattr(expected, '__name__', expected)}, not {type(value).__name__}"
+
+
+def _exactly(kind: type) -> _Check:
+    """A leaf of exactly ``kind`` (a bool is no int, a str no enum member)."""
+
+    def check(value: Any) -> str | None:
+        return None if type(value) is kind else _wrong(kind, value)
+
+    return check
+
+
+def _decimal(value: Any) -> str | None:
+    if type(value) is not Decimal:
+        return _wrong(Decimal, value)
+    if value.is_finite() and (not value or MIN_EXPONENT <= value.adjusted() < MAX_INTEGER_DIGITS):
+        return None
+    try:
+        to_decimal(value)  # says what is out of the range a document reads back
+    except InvalidValueError as err:
+        return f" {err.reason}"
+    return None
+
+
+def _datetime(value: Any) -> str | None:
+    # a moment is stored with its offset and compared by its instant
+    if not isinstance(value, dt.datetime):
+        return _wrong(dt.datetime, value)
+    return None if value.utcoffset() is not None else " needs a timezone"
+
+
+def _check_for(declared: Any) -> _Check:
+    """The check of a field declared ``declared``."""
+    origin = typing.get_origin(declared)
+    args = typing.get_args(declared)
+    if origin in (types.UnionType, typing.Union):
+        others = [a for a in args if a is not type(None)]
+        if len(others) == 1 and len(args) == 2:
+            inner = _check_for(others[0])
+            return lambda value: None if value is None else inner(value)
+        return _round_trip(declared)
+    if origin is tuple:
+        return _tuple_check(args)
+    if declared is Decimal:
+        return _decimal
+    if declared is dt.datetime:
+        return _datetime
+    if declared in _EXACT or (isinstance(declared, type) and issubclass(declared, enum.Enum)):
+        return _exactly(declared)
+    if isinstance(declared, type) and attrs.has(declared):
+        # looked up when used: a record may hold records of its own class
+        return lambda value: _record_check(declared)(value)
+    return _round_trip(declared)
+
+
+def _tuple_check(args: tuple[Any, ...]) -> _Check:
+    if len(args) == 2 and args[1] is Ellipsis:
+        member = _check_for(args[0])
+
+        def each(value: Any) -> str | None:
+            if type(value) is not tuple:
+                return _wrong(tuple, value)
+            for i, item in enumerate(value):
+                problem = member(item)
+                if problem is not None:
+                    return f"[{i}]{problem}"
+            return None
+
+        return each
+    members = tuple(_check_for(a) for a in args)
+
+    def fixed(value: Any) -> str | None:
+        if type(value) is not tuple or len(value) != len(members):
+            return f" must be a tuple of {len(members)}, not {value!r}"
+        for i, (check, item) in enumerate(zip(members, value, strict=True)):
+            problem = check(item)
+            if problem is not None:
+                return f"[{i}]{problem}"
+        return None
+
+    return fixed
+
+
+def _round_trip(declared: Any) -> _Check:
+    """For a type without a rule: write the value, read it back as ``declared``, compare."""
+
+    def check(value: Any) -> str | None:
+        try:
+            again = loads(dumps(value), declared)  # text: a bare JSON string is no JSON text
+        except InvalidValueError as err:
+            return f" {err.reason}"
+        except (AttributeError, LookupError, TypeError, ValueError) as err:
+            # cattrs writes each field by its declared type: ``.value`` of a str "enum"
+            return f" not storable: {err}"
+        return None if same_leaves(again, value) else " is not of its type"
+
+    return check
+
+
+def same_leaves(read: object, given: object) -> bool:
+    """``read`` (a value read back from its document) is ``given``, leaf by leaf with the
+    same types; a datetime counts by its instant (a zone is stored as its offset).
+
+    >>> same_leaves(("A", 1), ("A", 1)), same_leaves(("A", 1), ("A", True))
+    (True, False)
+    """
+    todo = [(read, given)]
+    while todo:
+        a, b = todo.pop()
+        if isinstance(b, dt.datetime):
+            if not isinstance(a, dt.datetime) or a != b:
+                return False
+        elif type(a) is not type(b):
+            return False
+        elif attrs.has(type(b)):
+            names = [f.name for f in attrs.fields(type(b))]  # type: ignore[arg-type]
+            todo.extend((getattr(a, n), getattr(b, n)) for n in names)
+        elif isinstance(b, tuple | list):
+            if len(a) != len(b):  # type: ignore[arg-type]
+                return False
+            todo.extend(zip(a, b, strict=True))  # type: ignore[call-overload]
+        elif isinstance(b, dict):
+            if a.keys() != b.keys():  # type: ignore[attr-defined]
+                return False
+            todo.extend((a[k], b[k]) for k in b)  # type: ignore[index]
+        elif a != b:
+            return False
+    return True
