@@ -487,7 +487,8 @@ def average_card_costs(
 ) -> tuple[Item, ...]:
     """The cards of the average-cost items among ``item_nos`` whose unit cost is not the
     average of what is on hand (inventory value over quantity, rounded to the unit-amount
-    precision), with that unit cost; an item with nothing on hand keeps its card."""
+    precision), with that unit cost; an item with nothing on hand, or valued below zero,
+    keeps its card."""
     cards: list[Item] = []
     for no in sorted(set(item_nos)):
         item = md.item(no)
@@ -495,6 +496,8 @@ def average_card_costs(
         if item.costing_method is not CostingMethod.AVERAGE or on_hand <= 0:
             continue
         unit_cost = md.setup.unit_amount_rounding.apply(ledger.inventory_value(no) / on_hand)
-        if unit_cost != item.unit_cost:
+        # a card's unit cost is never negative (BC's MinValue 0): stock valued below zero
+        # (a by-product credit above the material, only warned of) keeps its card
+        if unit_cost >= 0 and unit_cost != item.unit_cost:
             cards.append(attrs.evolve(item, unit_cost=unit_cost))
     return tuple(cards)
