@@ -92,7 +92,7 @@ from prodcore.orders.subcontracting import (
     UndoSubcontractReceipt,
 )
 from prodcore.ports import MasterDataRecord
-from prodcore.scheduling.calendar import ShopCalendar
+from prodcore.scheduling.calendar import CentreAbsences, ShopCalendar
 from prodcore.scheduling.schedule import CapacityMode, Direction
 
 __all__ = [
@@ -231,6 +231,7 @@ _TABLE: tuple[tuple[type, str, str | None], ...] = (
     (ReverseOrderPostings, "posting.reverse_all", None),
     (ReturnSurplus, "posting.return_surplus", None),
     (RegisterJobEvent, "shopfloor.job_event", None),
+    (CentreAbsences, "masterdata.centre_absences", None),
 )
 
 #: The wire tag of every member of a tagged union.

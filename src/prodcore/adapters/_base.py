@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from types import TracebackType
 from typing import Final, Self, TypeVar
 
-from prodcore.calendars import ShopCalendar
+from prodcore.calendars import CentreAbsences, ShopCalendar
 from prodcore.masterdata import Item, Location, MachineCenter, ProductionBom, Routing, WorkCenter
 
 __all__ = ["READABLE_KINDS", "MasterDataGetters", "StagedUnitOfWork"]
@@ -23,6 +23,7 @@ READABLE_KINDS: Final[dict[type, str]] = {
     MachineCenter: "Machine center",
     ShopCalendar: "Shop calendar",
     Location: "Location",
+    CentreAbsences: "Centre absences",
 }
 
 
@@ -76,6 +77,9 @@ class MasterDataGetters:
 
     def shop_calendars(self) -> Iterator[ShopCalendar]:
         return self._all(ShopCalendar)
+
+    def centre_absences(self) -> Iterator[CentreAbsences]:
+        return self._all(CentreAbsences)
 
 
 class StagedUnitOfWork:

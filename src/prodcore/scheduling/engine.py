@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import ROUND_DOWN, Decimal
 
 import attrs
@@ -104,6 +104,8 @@ class _Placement:
 
 _MIN_TIME = -(1 << 62)
 
+OperationKey = tuple[str, int, str]  # (order id, line no, operation no)
+
 
 def _append(
     segments: list[_Segment],
@@ -143,6 +145,7 @@ class _Engine:
         mode: CapacityMode,
         horizon: dt.datetime | None,
         remaining: bool = False,
+        kept: Mapping[OperationKey, tuple[dt.datetime, dt.datetime]] | None = None,
     ) -> None:
         self.calendars = calendars
         self.md = md
@@ -161,6 +164,12 @@ class _Engine:
         self.journal: list[tuple[CentreKey, _Placement]] = []
         # per centre: no capacity is left anywhere before this moment (finite, forward)
         self.full_before: dict[CentreKey, int] = {}
+        # started operations kept where they are: (order, line, operation) -> (start, end)
+        self.kept = {
+            key: (to_micros(s, "starting"), to_micros(e, "ending"))
+            for key, (s, e) in (kept or {}).items()
+        }
+        self.kept_orders = {order_id for order_id, _, _ in self.kept}
 
     def need(self, op: Operation) -> _Need:
         key = (op.type, op.no)
@@ -503,7 +512,8 @@ class _Engine:
         """Book existing allocations of other orders (finite capacity): their allocation
         per entry, and the capacity they use over their time."""
         for a in allocations:
-            if a.order_id in skip:
+            # an order being scheduled loads the centres with its kept operations only
+            if a.order_id in skip and (a.order_id, a.line_no, a.operation_no) not in self.kept:
                 continue
             cal = self.calendars.get(a.type, a.no)
             s, e = to_micros(a.starting), to_micros(a.ending)
@@ -617,6 +627,17 @@ class _Engine:
             cal = self.calendars.get(op.type, op.no)
             need = self.need(op)
             unit_us = cal.unit_micros
+            kept = self.kept.get((order.id, line.line_no, op.operation_no))
+            if kept is not None:
+                # a started operation stays where it is (its allocations are booked as
+                # existing ones); what follows it starts after it
+                if order_start is None:
+                    order_start = kept[0]
+                dates[op.operation_no] = kept
+                end_with_wm = kept[1] + _ceil(need.wait_move * unit_us)
+                t = max(t, end_with_wm)
+                min_end, prev_lot = None, None
+                continue
             queue_us = _ceil(need.queue * unit_us)
             earliest = t
             setup_start = self.advance(cal, earliest, queue_us)

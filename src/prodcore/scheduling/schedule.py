@@ -60,7 +60,7 @@ from prodcore.scheduling.calendar import (
     from_micros,
     to_micros,
 )
-from prodcore.scheduling.engine import _Engine
+from prodcore.scheduling.engine import OperationKey, _Engine
 from prodcore.scheduling.errors import NoCapacityError
 from prodcore.scheduling.schedule_types import (
     Allocation,
@@ -243,13 +243,21 @@ def _schedule_many(
             )
         engine.journal.clear()
         counts = len(engine.operations), len(engine.allocations)
+        # an order with started operations continues forward after them; a backward
+        # run's horizon (an earliest start) does not bound it
+        way = Direction.FORWARD if order.id in engine.kept_orders else direction
+        horizon = engine.horizon
+        if way is not direction:
+            engine.horizon = None
         try:
-            scheduled.append(_schedule_one(engine, order, anchor, direction, update_operations))
+            scheduled.append(_schedule_one(engine, order, anchor, way, update_operations))
         except NoCapacityError:
             if not leave_out:
                 raise
             engine.undo(*counts)
             unplaced.append(order.id)
+        finally:
+            engine.horizon = horizon
     result = ScheduleResult(tuple(scheduled), tuple(engine.operations), tuple(engine.allocations))
     return result, tuple(unplaced)
 
@@ -265,11 +273,15 @@ def schedule_in_sequence(
     existing: Iterable[Allocation] = (),
     horizon: dt.datetime | None = None,
     remaining: bool = False,
+    kept: Mapping[OperationKey, tuple[dt.datetime, dt.datetime]] | None = None,
 ) -> tuple[ScheduleResult, tuple[str, ...]]:
     """Like :func:`schedule_orders`, but an order for which no capacity is found is left
     out (its partial bookings taken back) instead of failing the whole run: the result
-    and the ids of the orders left out, in sequence."""
-    engine = _Engine(calendars, md, mode, horizon, remaining)
+    and the ids of the orders left out, in sequence. ``kept`` started operations (by
+    order id, line no and operation no) stay at their (start, end): their allocations
+    come in ``existing``, and their order is scheduled forward from its anchor, its
+    other operations after them."""
+    engine = _Engine(calendars, md, mode, horizon, remaining, kept)
     return _schedule_many(engine, orders, anchors, direction, existing, True, leave_out=True)
 
 
