@@ -418,7 +418,7 @@ def reschedule_shop(
             if wanted_orders is not None and order.id not in wanted_orders:
                 return False
             return wanted_centres is None or any(
-                op.no in wanted_centres or op.work_center_no in wanted_centres
+                not wanted_centres.isdisjoint((op.no, op.work_center_no, *op.alternatives))
                 for line in order.lines
                 for op in line.operations
             )
