@@ -55,6 +55,7 @@ from prodcore.ledger.model import (
 from prodcore.numbers import ONE, ZERO, to_decimal
 from prodcore.orders.model import ProductionOrder
 from prodcore.ports import UnitOfWork
+from prodcore.scheduling.checks import allocation_problems
 from prodcore.serialization import loads, to_jsonable
 
 __all__ = ["IntegrityReport", "Problem", "ledger_hash_chain", "seal_ledger", "verify"]
@@ -123,6 +124,16 @@ def _check_orders(uow: UnitOfWork, out: _Collector) -> None:
                 f"status {order.status} differs from its last history entry "
                 f"{order.history[-1].to_status}",
             )
+
+
+def _check_allocations(uow: UnitOfWork, out: _Collector) -> None:
+    """Stored allocations: of open orders, their operations and known centres, and no
+    centre used beyond its capacity (:mod:`prodcore.scheduling.checks`)."""
+    allocations = out.guard("allocations", "*", uow.orders.allocations) or ()
+    orders = {o.id: o for o in out.guard("orders", "*", uow.orders.list) or ()}
+    out.checked += len(allocations)
+    for key, message in allocation_problems(orders, allocations, uow.master_data):
+        out.add("allocation", key, message)
 
 
 def _listed(listing: Callable[[], Iterator[Any]]) -> list[Any]:
@@ -674,6 +685,7 @@ def verify(
     with uow_factory() as uow:
         _check_master_data(uow, out)
         _check_orders(uow, out)
+        _check_allocations(uow, out)
         batches = _check_ledger(uow, facts, out)
     links = _hash_links(batches)
     if expected_hash is not None and expected_hash not in links:
