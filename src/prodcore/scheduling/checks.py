@@ -6,7 +6,8 @@ and to a known centre the operation may run on (its own or one of its alternativ
 no moment may a centre's allocations use more than its capacity. The capacity an
 allocation uses is the rate at which its time was taken: allocated time ÷ (its working
 time × efficiency / 100); a one-machine centre at 100 % running two allocations at once
-uses 2.
+uses 2. As in the load view, an order's allocations count less the work posted on it
+(:func:`~prodcore.scheduling.allocations.remaining_allocations`).
 
 >>> import datetime as dt
 >>> from prodcore.masterdata import CapacityType, MasterData, WorkCenter
@@ -39,6 +40,7 @@ from prodcore.masterdata import CapacityType
 from prodcore.numbers import HUNDRED, ZERO
 from prodcore.orders.explosion import MasterDataLookup
 from prodcore.orders.model import Operation, OrderStatus, ProductionOrder
+from prodcore.scheduling.allocations import remaining_allocations
 from prodcore.scheduling.calendar import CentreKey, centre_label, to_micros
 from prodcore.scheduling.schedule_types import Allocation
 
@@ -56,6 +58,7 @@ def allocation_problems(
     operations: dict[str, dict[tuple[int, str], Operation]] = {}
     centres: dict[CentreKey, tuple[Decimal, Decimal] | None] = {}
     usage: dict[CentreKey, list[tuple[int, Decimal]]] = {}
+    valid: dict[str, list[Allocation]] = {}
     for a in allocations:
         key = f"{a.order_id}/{a.line_no}/{a.operation_no}"
         order = orders.get(a.order_id)
@@ -81,17 +84,21 @@ def allocation_problems(
             continue
         if a.key not in centres:
             centres[a.key] = _capacity(md, *a.key)
-        figures = centres[a.key]
-        if figures is None:
+        if centres[a.key] is None:
             yield key, f"{centre_label(a.key)} does not exist"
             continue
-        s, e = to_micros(a.starting), to_micros(a.ending)
-        if e > s and a.allocated > 0:
-            minutes = Decimal(e - s) / 60_000_000
-            used = a.allocated * a.unit.minutes * HUNDRED / (minutes * figures[1])
-            events = usage.setdefault(a.key, [])
-            events.append((s, used))
-            events.append((e, -used))
+        valid.setdefault(order.id, []).append(a)
+    for order_id, own in valid.items():
+        # the load: what is left once the work posted took the earliest allocated time
+        for a in remaining_allocations(orders[order_id], own, md):
+            s, e = to_micros(a.starting), to_micros(a.ending)
+            figures = centres[a.key]
+            if e > s and a.allocated > 0 and figures is not None:
+                minutes = Decimal(e - s) / 60_000_000
+                used = a.allocated * a.unit.minutes * HUNDRED / (minutes * figures[1])
+                events = usage.setdefault(a.key, [])
+                events.append((s, used))
+                events.append((e, -used))
     for centre, events in usage.items():
         capacity = centres[centre]
         assert capacity is not None  # only known centres have usage
