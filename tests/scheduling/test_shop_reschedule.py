@@ -22,7 +22,7 @@ from prodcore.orders.lifecycle import ChangeStatus, CreateOrder
 from prodcore.orders.model import OrderStatus
 from prodcore.scheduling.allocations import remaining_allocations
 from prodcore.scheduling.needs import operation_need
-from prodcore.scheduling.schedule import CapacityMode, Direction
+from prodcore.scheduling.schedule import Allocation, CapacityMode, Direction
 from prodcore.scheduling.sequencing import SequenceRule
 from prodcore.testing.shop import weekday_calendar
 
@@ -74,7 +74,7 @@ def _check_invariants(store: InMemoryStore) -> None:
     remaining need, and no one-machine centre runs two of them at once."""
     with InMemoryUnitOfWork(store) as uow:
         stored = uow.orders.allocations()
-        load = []
+        load: list[Allocation] = []
         for order in uow.orders.list():
             mine = [a for a in stored if a.order_id == order.id]
             if not mine:
