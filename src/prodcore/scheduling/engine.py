@@ -164,6 +164,9 @@ class _Engine:
         self.journal: list[tuple[CentreKey, _Placement]] = []
         # per centre: no capacity is left anywhere before this moment (finite, forward)
         self.full_before: dict[CentreKey, int] = {}
+        # per centre: full entries -> an entry at or before the next one with room
+        # (bookings only fill entries; taking one back clears the centre's skips)
+        self.skips: dict[CentreKey, dict[int, int]] = {}
         # started operations kept where they are: (order, line, operation) -> (start, end)
         self.kept = {
             key: (to_micros(s, "starting"), to_micros(e, "ending"))
@@ -329,6 +332,28 @@ class _Engine:
             profile = self.profiles[key] = ([_MIN_TIME], [ZERO])
         return profile
 
+    def _room_from(
+        self, key: CentreKey, effs: tuple[Decimal, ...], booked: dict[int, Decimal], i: int
+    ) -> int:
+        """The first entry from ``i`` on whose allocation is not fully booked (``len``:
+        none). Full entries learnt on the way point past the run of full entries they
+        are in (path compression), so each is walked about once in a run."""
+        skips = self.skips.setdefault(key, {})
+        n = len(effs)
+        path = []
+        j = i
+        while j < n:
+            nxt = skips.get(j)
+            if nxt is None:
+                if booked.get(j, ZERO) < effs[j]:
+                    break
+                nxt = j + 1
+            path.append(j)
+            j = nxt
+        for p in path:
+            skips[p] = j
+        return j
+
     def forward_finite(
         self, cal: CentreCalendar, need: _Need, t0: int, amount: Decimal
     ) -> _Placement:
@@ -354,6 +379,14 @@ class _Engine:
         usage: list[tuple[int, int, Decimal]] = []
         own = ZERO  # taken by this operation in entry i
         while i < n:
+            if booked.get(i, ZERO) >= effs[i]:
+                # a full entry: skip it and the full ones after it at once, instead of
+                # walking the usage profile through them (what made a long run quadratic)
+                i = self._room_from(cal.key, effs, booked, i)
+                if i < n:
+                    k = bisect_right(times, max(starts[i], t)) - 1
+                own = ZERO
+                continue
             entry_end = ends[i]
             if limit is not None:
                 if starts[i] >= limit:
@@ -505,6 +538,7 @@ class _Engine:
         for key, placement in reversed(self.journal):
             self.commit(self.calendars.centres[key], placement, sign=-1)
             self.full_before.pop(key, None)  # the capacity given back may be before it
+            self.skips.pop(key, None)
         self.journal.clear()
         del self.operations[operations:]
         del self.allocations[allocations:]

@@ -47,8 +47,10 @@ microsecond, so a backward schedule replayed forward agrees to within millisecon
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+import gc
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 import attrs
 
@@ -77,6 +79,7 @@ __all__ = [
     "ScheduleResult",
     "ScheduledOperation",
     "apply_schedule",
+    "collector_paused",
     "due_anchor",
     "schedule_in_sequence",
     "schedule_order",
@@ -231,6 +234,37 @@ def _schedule_many(
     ids = {o.id for o in orders}
     if len(ids) != len(orders):
         raise InvalidValueError(field="orders", value=len(orders), reason="order ids repeat")
+    with collector_paused():
+        return _place_all(engine, orders, anchors, direction, existing, update_operations, ids,
+                          leave_out)  # fmt: skip
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for a scheduling run. The run builds no
+    reference cycles, only results that grow with the orders: collections in the middle
+    re-scanned the growing heap and made a long run grow faster than its orders (12.5×
+    the time for 10× the orders); with the collector paused it is linear. Reference
+    counting still frees everything at once; the collector resumes as it was."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _place_all(
+    engine: _Engine,
+    orders: Sequence[ProductionOrder],
+    anchors: Mapping[str, dt.datetime],
+    direction: Direction,
+    existing: Iterable[Allocation],
+    update_operations: bool,
+    ids: set[str],
+    leave_out: bool,
+) -> tuple[ScheduleResult, tuple[str, ...]]:
     if engine.finite:
         engine.reserve(existing, ids)
     scheduled = []

@@ -61,6 +61,7 @@ from prodcore.scheduling.schedule import (
     Allocation,
     Direction,
     ScheduleResult,
+    collector_paused,
     due_anchor,
     schedule_in_sequence,
 )
@@ -165,6 +166,26 @@ def sequence_orders(
     ending time (the due moment's time). ``kept`` operations (started ones, by order id,
     line no and operation no) stay at their (start, end), their allocations given in
     ``existing``; their orders go forward from ``start``, the rest after them."""
+    with collector_paused():
+        return _sequence(orders, md, calendars, start, rule, key, priorities, direction,
+                         existing, ending_time, horizon, remaining, kept)  # fmt: skip
+
+
+def _sequence(
+    orders: Sequence[ProductionOrder],
+    md: MasterDataLookup,
+    calendars: Calendars,
+    start: dt.datetime,
+    rule: SequenceRule,
+    key: Callable[[ProductionOrder], Any] | None,
+    priorities: Mapping[str, int] | None,
+    direction: Direction,
+    existing: Iterable[Allocation],
+    ending_time: dt.time,
+    horizon: dt.datetime | None,
+    remaining: bool,
+    kept: Mapping[tuple[str, int, str], tuple[dt.datetime, dt.datetime]] | None,
+) -> SequenceResult:
     if direction is Direction.BACKWARD and horizon is None:
         horizon = start
     dues = {o.id: order_due(o, calendars, ending_time) for o in orders}
