@@ -4,6 +4,7 @@ through a bottleneck linear), and gives them back when an order is taken back.""
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import runpy
 from pathlib import Path
 
@@ -67,3 +68,23 @@ def test_the_bottleneck_benchmark_runs_at_smoke_size(capsys: pytest.CaptureFixtu
     assert bench["main"](["--bottleneck", "--tiny"]) == 0
     printed = capsys.readouterr().out
     assert "400 orders x 2 ops, bottleneck" in printed
+
+
+def test_a_run_pauses_the_cyclic_collector_and_leaves_it_as_it_was() -> None:
+    md, cals = capacity([WorkCenter("B", calendar_code="S")], days=7)
+    seen: list[bool] = []
+
+    def key(order: ProductionOrder) -> str:
+        seen.append(gc.isenabled())
+        return order.id
+
+    orders = [routed_order("O1", [operation("10", "B", run=60)])]
+    sequence_orders(orders, md, cals, start=MON, key=key)
+    assert seen == [False]
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        sequence_orders(orders, md, cals, start=MON)
+        assert not gc.isenabled()  # left off, as the caller had it
+    finally:
+        gc.enable()
