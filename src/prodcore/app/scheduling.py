@@ -80,9 +80,6 @@ __all__ = [
 ]
 
 
-_MICROSECOND = dt.timedelta(microseconds=1)
-
-
 def _open_orders(uow: UnitOfWork) -> list[ProductionOrder]:
     return [o for o in uow.orders.list() if o.status is not OrderStatus.FINISHED]
 
@@ -100,19 +97,19 @@ def _calendars(uow: UnitOfWork, start: dt.date, end: dt.date) -> Calendars:
     )
 
 
-def _absences_of(uow: UnitOfWork, absence: Absence) -> CentreAbsences:
-    """The stored absences of ``absence``'s centre (an empty record when it has none);
-    the centre must exist."""
+def _absences_of(uow: UnitOfWork, ctype: CapacityType, centre_no: str) -> CentreAbsences:
+    """The stored absences of a centre (an empty record when it has none); the centre
+    must exist."""
     md = uow.master_data
-    if absence.type is CapacityType.MACHINE_CENTER:
-        md.machine_center(absence.no)
+    if ctype is CapacityType.MACHINE_CENTER:
+        md.machine_center(centre_no)
     else:
-        md.work_center(absence.no)
-    key = absences_key(absence.type, absence.no)
+        md.work_center(centre_no)
+    key = absences_key(ctype, centre_no)
     for record in md.centre_absences():
         if record.no == key:
             return record
-    return CentreAbsences(absence.type, absence.no)
+    return CentreAbsences(ctype, centre_no)
 
 
 def register_absence(uow: UnitOfWork, absence: Absence) -> CentreAbsences:
@@ -140,7 +137,7 @@ def register_absence(uow: UnitOfWork, absence: Absence) -> CentreAbsences:
     ()
     """
     with uow:
-        record = _absences_of(uow, absence)
+        record = _absences_of(uow, absence.type, absence.no)
         if any(a.starting == absence.starting for a in record.absences):
             raise DuplicateError(kind=f"Absence of {record.no}", key=absence.starting.isoformat())
         kept = tuple(sorted((*record.absences, absence), key=lambda a: a.starting))
@@ -157,7 +154,7 @@ def remove_absence(
     capacity is back for the load view and for scheduling); returns the centre's
     absences left. An absence not found raises :class:`~prodcore.errors.NotFoundError`."""
     with uow:
-        record = _absences_of(uow, Absence(ctype, centre_no, starting, starting + _MICROSECOND))
+        record = _absences_of(uow, ctype, centre_no)
         kept = tuple(a for a in record.absences if a.starting != starting)
         if len(kept) == len(record.absences):
             raise NotFoundError(kind=f"Absence of {record.no}", key=starting.isoformat())
