@@ -4,7 +4,8 @@ A :class:`ShopCalendar` says when the shop works: working hours per weekday (sev
 :class:`WorkShift` lines per day for several shifts) and :class:`Holiday` dates with no
 capacity. Weekdays without a line do not work. The working periods are generated with
 python-dateutil's ``rrule``/``rruleset`` (one weekly rule per shift line, holidays as
-exception dates). An :class:`Absence` records capacity missing from one centre for a time.
+exception dates). An :class:`Absence` records capacity missing from one centre for a time;
+a centre's absences are stored together as one :class:`CentreAbsences` record.
 
 These are master data kept by the stores; the scheduling engine
 (:mod:`prodcore.scheduling.calendar`) turns them into centre calendars with capacity.
@@ -31,6 +32,7 @@ from prodcore.numbers import ONE, as_decimal, member_of, tuple_of
 
 __all__ = [
     "Absence",
+    "CentreAbsences",
     "Holiday",
     "ShopCalendar",
     "WorkShift",
@@ -224,3 +226,55 @@ class Absence:
             raise InvalidValueError(
                 field="capacity", value=self.capacity, reason="must not be negative"
             )
+
+
+def absences_key(ctype: CapacityType, centre_no: str) -> str:
+    """The number a centre's :class:`CentreAbsences` record is stored under: ``'WC 100'``
+    or ``'MC 110'`` (a work and a machine centre may share a number).
+
+    >>> absences_key(CapacityType.MACHINE_CENTER, "110")
+    'MC 110'
+    """
+    prefix = "WC" if ctype is CapacityType.WORK_CENTER else "MC"
+    return f"{prefix} {centre_no}"
+
+
+def _absences_of(instance: CentreAbsences, _attribute: Any, value: tuple[Absence, ...]) -> None:
+    for absence in value:
+        if (absence.type, absence.no) != (instance.capacity_type, instance.centre_no):
+            raise InvalidValueError(
+                field="absences",
+                value=absences_key(absence.type, absence.no),
+                reason=f"is not an absence of {instance.no}",
+            )
+
+
+@attrs.frozen
+class CentreAbsences:
+    """The registered absences of one work or machine centre (BC: Registered Absence),
+    stored as one master data record numbered :func:`absences_key`. A breakdown is an
+    absence from the moment the centre broke down, with the reason as its description.
+    Recording or removing an absence replaces the record
+    (:func:`prodcore.app.scheduling.register_absence`, ``remove_absence``).
+
+    >>> t = dt.datetime(2026, 1, 5, 8, tzinfo=dt.UTC)
+    >>> away = Absence(CapacityType.WORK_CENTER, "SAW", t, t + dt.timedelta(hours=2), description="Blade")
+    >>> record = CentreAbsences(CapacityType.WORK_CENTER, "SAW", (away,))
+    >>> record.no, record.absences[0].description
+    ('WC SAW', 'Blade')
+    >>> CentreAbsences(CapacityType.WORK_CENTER, "PAINT", (away,))
+    Traceback (most recent call last):
+    ...
+    prodcore.errors.InvalidValueError: Invalid value for absences: 'WC SAW' (is not an absence of WC PAINT).
+    """
+
+    # not ``type``: that key carries a master data record's tag on the wire
+    capacity_type: CapacityType = attrs.field(validator=member_of(CapacityType))
+    centre_no: str
+    absences: tuple[Absence, ...] = attrs.field(
+        default=(), validator=[tuple_of(Absence), _absences_of]
+    )
+
+    @property
+    def no(self) -> str:
+        return absences_key(self.capacity_type, self.centre_no)

@@ -94,7 +94,7 @@ from prodcore.orders.subcontracting import (
     UndoSubcontractReceipt,
 )
 from prodcore.ports import MasterDataRecord
-from prodcore.scheduling.calendar import ShopCalendar
+from prodcore.scheduling.calendar import CentreAbsences, ShopCalendar
 from prodcore.scheduling.schedule import CapacityMode, Direction
 
 __all__ = [
@@ -238,6 +238,7 @@ _TABLE: tuple[tuple[type, str, str | None], ...] = (
     (CorrectInboundCost, "costing.correct_inbound_cost", None),
     (AdjustItemCosts, "costing.adjust_items", None),
     (StandardCostHistory, "masterdata.standard_cost_history", None),
+    (CentreAbsences, "masterdata.centre_absences", None),
 )
 
 #: The wire tag of every member of a tagged union.

@@ -57,6 +57,7 @@ from prodcore.numbers import ONE, ZERO, to_decimal
 from prodcore.orders.model import ProductionOrder
 from prodcore.orders.registration import Registration, registration_order
 from prodcore.ports import UnitOfWork
+from prodcore.scheduling.checks import allocation_problems
 from prodcore.serialization import loads, to_jsonable
 
 __all__ = ["IntegrityReport", "Problem", "ledger_hash_chain", "seal_ledger", "verify"]
@@ -183,6 +184,16 @@ def _check_who_index(uow: UnitOfWork, batches: list[PostingBatch], out: _Collect
         )
         if found is not None and [b.posting_no for b in found] != nos:
             out.add("postings", f"{field} {value!r}", f"the store does not find postings {nos}")
+
+
+def _check_allocations(uow: UnitOfWork, out: _Collector) -> None:
+    """Stored allocations: of open orders, their operations and known centres, and no
+    centre used beyond its capacity (:mod:`prodcore.scheduling.checks`)."""
+    allocations = out.guard("allocations", "*", uow.orders.allocations) or ()
+    orders = {o.id: o for o in out.guard("orders", "*", uow.orders.list) or ()}
+    out.checked += len(allocations)
+    for key, message in allocation_problems(orders, allocations, uow.master_data):
+        out.add("allocation", key, message)
 
 
 def _listed(listing: Callable[[], Iterator[Any]]) -> list[Any]:
@@ -744,6 +755,7 @@ def verify(
     with uow_factory() as uow:
         _check_master_data(uow, out)
         orders = _check_orders(uow, out)
+        _check_allocations(uow, out)
         batches = _check_ledger(uow, facts, out)
         _check_registrations(uow, orders, facts.workers, out)
         _check_who_index(uow, batches, out)

@@ -14,7 +14,7 @@ from decimal import Decimal
 from types import TracebackType
 from typing import Protocol, Self
 
-from prodcore.calendars import ShopCalendar
+from prodcore.calendars import CentreAbsences, ShopCalendar
 from prodcore.ledger.model import IdempotencyRecord, PostingBatch, PostingSetup, ValueEntry
 from prodcore.ledger.reader import LedgerReader
 from prodcore.masterdata import (
@@ -48,6 +48,7 @@ MasterDataRecord = (
     | ShopCalendar
     | Location
     | StandardCostHistory
+    | CentreAbsences
 )
 
 
@@ -125,6 +126,9 @@ class MasterDataRepository(Protocol):
 
     def locations(self) -> Iterator[Location]:
         """Every location."""
+
+    def centre_absences(self) -> Iterator[CentreAbsences]:
+        """Every centre's registered absences (one record per centre that has any)."""
 
 
 class OrderRepository(Protocol):

@@ -54,7 +54,7 @@ from prodcore.ledger.model import (
     PostingBatch,
     ValueEntry,
 )
-from prodcore.masterdata import Item
+from prodcore.masterdata import Item, RoutingLine
 from prodcore.numbers import to_decimal
 from prodcore.orders.journals import (
     POSTING_DATED,
@@ -63,6 +63,7 @@ from prodcore.orders.journals import (
     ConsumptionLine,
     OutputLine,
 )
+from prodcore.orders.model import Operation
 from prodcore.ports import MasterDataRecord
 
 __all__ = ["dumps", "loads", "make_converter", "to_jsonable"]
@@ -121,7 +122,7 @@ def _added_fields() -> dict[type, tuple[str, ...]]:
     they hold their default: item tracking (written only when used), posting dates (only
     when given), an entry's registration moment (only when it differs from its posting's),
     who posted a batch and its item applications (only when known), a capacity
-    entry's operation times."""
+    entry's operation times, a routing line's (and operation's) alternative centres."""
     added: dict[type, tuple[str, ...]] = {
         ItemLedgerEntry: ("lot_no", "serial_no", "expiry_date"),
         Item: ("tracking",),
@@ -135,6 +136,8 @@ def _added_fields() -> dict[type, tuple[str, ...]]:
     for entry in (ItemLedgerEntry, CapacityLedgerEntry, ValueEntry, GLEntry):
         added[entry] = (*added.get(entry, ()), "registered_at")
     added[CapacityLedgerEntry] = (*added[CapacityLedgerEntry], "operation_times")
+    added[RoutingLine] = ("alternatives",)
+    added[Operation] = ("alternatives",)
     # last: its hook is built from the entries' hooks above
     added[PostingBatch] = ("user", "source", "item_applications", "cost_adjusted")
     added[IdempotencyRecord] = ("batch_no",)  # pointing at its batch; after the batch's hook

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from types import TracebackType
 from typing import Final, Self, TypeVar
 
-from prodcore.calendars import ShopCalendar
+from prodcore.calendars import CentreAbsences, ShopCalendar
 from prodcore.masterdata import Item, Location, MachineCenter, ProductionBom, Routing, WorkCenter
 from prodcore.masterdata.standards import StandardCostHistory
 
@@ -25,6 +25,7 @@ READABLE_KINDS: Final[dict[type, str]] = {
     ShopCalendar: "Shop calendar",
     Location: "Location",
     StandardCostHistory: "Standard cost history",
+    CentreAbsences: "Centre absences",
 }
 
 
@@ -81,6 +82,9 @@ class MasterDataGetters:
 
     def standard_costs(self, item_no: str) -> StandardCostHistory:
         return self._get(StandardCostHistory, item_no)
+
+    def centre_absences(self) -> Iterator[CentreAbsences]:
+        return self._all(CentreAbsences)
 
 
 class StagedUnitOfWork:

@@ -48,7 +48,7 @@ from prodcore.adapters._staging import (
     check_reads,
     value_entry_matches,
 )
-from prodcore.calendars import ShopCalendar
+from prodcore.calendars import CentreAbsences, ShopCalendar
 from prodcore.errors import ConcurrencyError, KeyTakenError
 from prodcore.ledger.balances import LedgerIndex
 from prodcore.ledger.model import (
@@ -105,6 +105,7 @@ KINDS: dict[str, type] = {
     "ShopCalendar": ShopCalendar,
     "Location": Location,
     "StandardCostHistory": StandardCostHistory,
+    "CentreAbsences": CentreAbsences,
 }
 _KIND_OF: dict[type, str] = {cls: kind for kind, cls in KINDS.items()}
 _ORDER = "Production order"

@@ -39,11 +39,12 @@ from collections.abc import Iterable, Mapping
 
 import attrs
 
+from prodcore.calendars import Absence, CentreAbsences, absences_key
 from prodcore.clock import MAX_SPAN_DAYS, Clock, checked_now
 from prodcore.commands import ScheduleOrder
-from prodcore.errors import InvalidTransitionError, InvalidValueError
+from prodcore.errors import DuplicateError, InvalidTransitionError, InvalidValueError, NotFoundError
 from prodcore.masterdata import CapacityType
-from prodcore.orders.model import OrderStatus, ProductionOrder
+from prodcore.orders.model import OrderStatus, ProductionOrder, RoutingStatus
 from prodcore.ports import MasterDataRepository, UnitOfWork
 from prodcore.scheduling.allocations import remaining_allocations
 from prodcore.scheduling.calendar import Calendars, build_calendars
@@ -68,10 +69,13 @@ __all__ = [
     "MovedOrder",
     "ShopSchedule",
     "due_timezone",
+    "register_absence",
+    "remove_absence",
     "reschedule",
     "reschedule_shop",
     "schedule",
     "scheduled_orders",
+    "started_operations",
     "store_load_view",
 ]
 
@@ -81,10 +85,83 @@ def _open_orders(uow: UnitOfWork) -> list[ProductionOrder]:
 
 
 def _calendars(uow: UnitOfWork, start: dt.date, end: dt.date) -> Calendars:
+    """The centres' calendars with their registered absences taken off."""
     md = uow.master_data
     return build_calendars(
-        list(md.work_centers()), list(md.machine_centers()), list(md.shop_calendars()), start, end
+        list(md.work_centers()),
+        list(md.machine_centers()),
+        list(md.shop_calendars()),
+        start,
+        end,
+        absences=[a for record in md.centre_absences() for a in record.absences],
     )
+
+
+def _absences_of(uow: UnitOfWork, ctype: CapacityType, centre_no: str) -> CentreAbsences:
+    """The stored absences of a centre (an empty record when it has none); the centre
+    must exist."""
+    md = uow.master_data
+    if ctype is CapacityType.MACHINE_CENTER:
+        md.machine_center(centre_no)
+    else:
+        md.work_center(centre_no)
+    key = absences_key(ctype, centre_no)
+    for record in md.centre_absences():
+        if record.no == key:
+            return record
+    return CentreAbsences(ctype, centre_no)
+
+
+def register_absence(uow: UnitOfWork, absence: Absence) -> CentreAbsences:
+    """Record ``absence`` against its centre (BC: Registered Absence) and commit; returns
+    the centre's absences. A breakdown is an absence from the moment the centre broke
+    down until it is expected back, with the reason as ``description``; with
+    ``capacity`` below the centre's, part of the centre stays available. The load view
+    and finite scheduling take the capacity off; :func:`reschedule_shop` then moves the
+    orders booked in it. A second absence starting at the same moment on the same centre
+    is refused (:class:`~prodcore.errors.DuplicateError`), an unknown centre too
+    (:class:`~prodcore.errors.NotFoundError`).
+
+    >>> from prodcore.adapters import open_store
+    >>> from prodcore.masterdata import WorkCenter
+    >>> store = open_store("memory:")
+    >>> with store() as uow:
+    ...     uow.master_data.put(WorkCenter("SAW"))
+    ...     uow.commit()
+    >>> t = dt.datetime(2026, 3, 2, 10, tzinfo=dt.UTC)
+    >>> broke = Absence(CapacityType.WORK_CENTER, "SAW", t, t + dt.timedelta(hours=4),
+    ...                 description="Breakdown: blade")
+    >>> [a.description for a in register_absence(store(), broke).absences]
+    ['Breakdown: blade']
+    >>> remove_absence(store(), CapacityType.WORK_CENTER, "SAW", t).absences
+    ()
+    """
+    with uow:
+        record = _absences_of(uow, absence.type, absence.no)
+        if any(a.starting == absence.starting for a in record.absences):
+            raise DuplicateError(kind=f"Absence of {record.no}", key=absence.starting.isoformat())
+        kept = tuple(sorted((*record.absences, absence), key=lambda a: a.starting))
+        record = attrs.evolve(record, absences=kept)
+        uow.master_data.put(record)
+        uow.commit()
+    return record
+
+
+def remove_absence(
+    uow: UnitOfWork, ctype: CapacityType, centre_no: str, starting: dt.datetime
+) -> CentreAbsences:
+    """Remove the absence of a centre that starts at ``starting`` and commit (the
+    capacity is back for the load view and for scheduling); returns the centre's
+    absences left. An absence not found raises :class:`~prodcore.errors.NotFoundError`."""
+    with uow:
+        record = _absences_of(uow, ctype, centre_no)
+        kept = tuple(a for a in record.absences if a.starting != starting)
+        if len(kept) == len(record.absences):
+            raise NotFoundError(kind=f"Absence of {record.no}", key=starting.isoformat())
+        record = attrs.evolve(record, absences=kept)
+        uow.master_data.put(record)
+        uow.commit()
+    return record
 
 
 def _current_allocations(
@@ -251,12 +328,50 @@ class MovedOrder:
 @attrs.frozen
 class ShopSchedule:
     """What :func:`reschedule_shop` did: the sequence (dates, lateness, orders that
-    cannot meet their due date), the orders that moved, and those kept in place because
-    work was posted on them."""
+    cannot meet their due date), the orders that moved, the orders with started
+    operations kept in place (``kept``) and those operations (``kept_operations``: order
+    id, line no, operation no)."""
 
     sequence: SequenceResult
     moved: tuple[MovedOrder, ...]
     kept: tuple[str, ...]
+    kept_operations: tuple[tuple[str, int, str], ...] = ()
+
+
+def started_operations(
+    order: ProductionOrder,
+) -> dict[tuple[str, int, str], tuple[dt.datetime, dt.datetime]]:
+    """The scheduled operations of ``order`` that are started (output, scrap or time
+    posted, finished, or a job registration open on them), with their dates: a shop
+    reschedule keeps them where they are.
+
+    >>> from prodcore.masterdata import CapacityType
+    >>> from prodcore.orders.model import Operation, OrderLine, ProductionOrder
+    >>> t = dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC)
+    >>> ops = (Operation("10", CapacityType.WORK_CENTER, "SAW", "SAW", output_quantity=1,
+    ...                  starting=t, ending=t + dt.timedelta(hours=2)),
+    ...        Operation("20", CapacityType.WORK_CENTER, "DRILL", "DRILL", starting=t, ending=t))
+    >>> order = ProductionOrder("PO", OrderStatus.RELEASED, "X", 2, due_date=t.date(),
+    ...                         lines=(OrderLine(1, "X", 2, operations=ops),), has_postings=True)
+    >>> [key for key in started_operations(order)]
+    [('PO', 1, '10')]
+    """
+    registered = {(r.line_no, r.operation_no) for r in order.registrations if r.is_open}
+    found = {}
+    for line in order.lines:
+        for op in line.operations:
+            if op.starting is None or op.ending is None:
+                continue
+            if (
+                op.status is RoutingStatus.FINISHED
+                or op.output_quantity
+                or op.scrap_quantity
+                or op.posted_setup_time
+                or op.posted_run_time
+                or (line.line_no, op.operation_no) in registered
+            ):
+                found[(order.id, line.line_no, op.operation_no)] = (op.starting, op.ending)
+    return found
 
 
 def reschedule_shop(
@@ -272,12 +387,15 @@ def reschedule_shop(
     horizon_days: int = 365,
 ) -> ShopSchedule:
     """Sequence and schedule finite the open orders of the store in one unit of work
-    (after a breakdown or a rush order): all of them, those with an operation on one of
-    ``centres`` (work or machine centre numbers), or those in ``order_ids``. Started
-    orders (with work posted) stay where they are and load the centres; so do the
-    orders not chosen. Each order is saved with its new dates and allocations; an order
-    for which no capacity is found keeps its dates, loses its allocations and is listed
-    in ``sequence.unplaced``. ``start`` defaults to the clock's now."""
+    (after a breakdown or a rush order, with the centres' registered absences taken
+    off): all of them, those with an operation on one of ``centres`` (work or machine
+    centre numbers), or those in ``order_ids``. Started operations
+    (:func:`started_operations`) stay where they are and load the centres; the rest of
+    their order is scheduled forward after them, only its work not yet posted. The
+    orders not chosen stay and load the centres too. Each order is saved with its new
+    dates and allocations; an order for which no capacity is found keeps its dates,
+    loses its allocations and is listed in ``sequence.unplaced``. ``start`` defaults to
+    the clock's now."""
     if not 1 <= horizon_days <= MAX_SPAN_DAYS:
         raise InvalidValueError(
             field="horizon_days",
@@ -294,18 +412,22 @@ def reschedule_shop(
         calendars = _calendars(uow, first - dt.timedelta(days=1), (begin + days).date())
 
         def chosen(order: ProductionOrder) -> bool:
-            if order.has_postings:
-                return False
             if wanted_orders is not None and order.id not in wanted_orders:
                 return False
             return wanted_centres is None or any(
-                op.no in wanted_centres or op.work_center_no in wanted_centres
+                not wanted_centres.isdisjoint((op.no, op.work_center_no, *op.alternatives))
                 for line in order.lines
                 for op in line.operations
             )
 
         moving = [o for o in open_orders if chosen(o)]
         staying = [o for o in open_orders if not chosen(o)]
+        kept = {key: dates for o in moving for key, dates in started_operations(o).items()}
+        started = [o for o in moving if o.id in {order_id for order_id, _, _ in kept}]
+        kept_allocations: dict[str, list[Allocation]] = {}
+        for a in _current_allocations(uow, started, calendars):
+            if (a.order_id, a.line_no, a.operation_no) in kept:
+                kept_allocations.setdefault(a.order_id, []).append(a)
         result = sequence_orders(
             moving,
             uow.master_data,
@@ -314,9 +436,14 @@ def reschedule_shop(
             rule=rule,
             priorities=priorities,
             direction=direction,
-            existing=_current_allocations(uow, staying, calendars),
+            existing=[
+                *_current_allocations(uow, staying, calendars),
+                *(a for own in kept_allocations.values() for a in own),
+            ],
             ending_time=uow.master_data.setup.normal_ending_time,
             horizon=begin + days if direction is Direction.FORWARD else begin,
+            remaining=True,
+            kept=kept,
         )
         before = {o.id: o for o in moving}
         per_order: dict[str, list[Allocation]] = {}
@@ -328,14 +455,16 @@ def reschedule_shop(
             uow.orders.save(
                 attrs.evolve(new, version=old.version + 1), expected_version=old.version
             )
-            uow.orders.put_allocations(new.id, per_order.get(new.id, ()))
+            uow.orders.put_allocations(
+                new.id, (*kept_allocations.get(new.id, ()), *per_order.get(new.id, ()))
+            )
             assert new.starting is not None and new.ending is not None  # just scheduled
             if (old.starting, old.ending) != (new.starting, new.ending):
                 moved.append(MovedOrder(new.id, old.starting, old.ending, new.starting, new.ending))
         for order_id in result.unplaced:
             uow.orders.put_allocations(order_id, ())
         uow.commit()
-    return ShopSchedule(result, tuple(moved), tuple(o.id for o in staying if o.has_postings))
+    return ShopSchedule(result, tuple(moved), tuple(o.id for o in started), tuple(kept))
 
 
 def scheduled_orders(uow: UnitOfWork) -> tuple[SequencedOrder, ...]:

@@ -65,8 +65,17 @@ class RoutingLine:
     quality_checks: tuple[QualityCheck, ...] = attrs.field(
         default=_NO_CHECKS, validator=tuple_of(QualityCheck), kw_only=True
     )
+    # centres of the same type the operation may run on instead (finite scheduling takes
+    # the one finishing first when the primary ``no`` is full)
+    alternatives: tuple[str, ...] = attrs.field(default=(), validator=tuple_of(str), kw_only=True)
 
     def __attrs_post_init__(self) -> None:
+        if self.no in self.alternatives or len(set(self.alternatives)) < len(self.alternatives):
+            raise InvalidValueError(
+                field="alternatives",
+                value=self.alternatives,
+                reason="must not repeat a centre or name the primary one",
+            )
         if self.lot_size <= 0:
             raise InvalidValueError(
                 field="lot_size", value=self.lot_size, reason="must be positive"

@@ -298,6 +298,7 @@ def _operations(
                     routing_lines[i + 1].operation_no if i + 1 < len(routing_lines) else None
                 ),
                 quality_checks=rl.quality_checks,
+                alternatives=rl.alternatives,
             )
         )
     return tuple(ops)

@@ -195,6 +195,8 @@ class Operation:
     quality_checks: tuple[QualityCheck, ...] = attrs.field(
         default=(), validator=tuple_of(QualityCheck)
     )
+    # alternative centres of the routing line (same type); finite scheduling may use one
+    alternatives: tuple[str, ...] = attrs.field(default=(), validator=tuple_of(str))
 
     @property
     def subcontract_outstanding(self) -> Decimal:

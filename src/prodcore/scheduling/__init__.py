@@ -12,6 +12,7 @@ See ``docs/capacity.md`` for the formulas and worked examples.
 
 from prodcore.calendars import (
     Absence,
+    CentreAbsences,
     Holiday,
     ShopCalendar,
     WorkShift,
@@ -66,6 +67,7 @@ __all__ = [
     "CalendarEntry",
     "Calendars",
     "CapacityMode",
+    "CentreAbsences",
     "CentreCalendar",
     "CentreKey",
     "Direction",

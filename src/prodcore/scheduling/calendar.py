@@ -40,6 +40,7 @@ import attrs
 
 from prodcore.calendars import (
     Absence,
+    CentreAbsences,
     Holiday,
     ShopCalendar,
     WorkShift,
@@ -55,6 +56,7 @@ __all__ = [
     "Absence",
     "CalendarEntry",
     "Calendars",
+    "CentreAbsences",
     "CentreCalendar",
     "CentreKey",
     "Holiday",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import ROUND_DOWN, Decimal
 
 import attrs
@@ -104,6 +104,8 @@ class _Placement:
 
 _MIN_TIME = -(1 << 62)
 
+OperationKey = tuple[str, int, str]  # (order id, line no, operation no)
+
 
 def _append(
     segments: list[_Segment],
@@ -143,6 +145,7 @@ class _Engine:
         mode: CapacityMode,
         horizon: dt.datetime | None,
         remaining: bool = False,
+        kept: Mapping[OperationKey, tuple[dt.datetime, dt.datetime]] | None = None,
     ) -> None:
         self.calendars = calendars
         self.md = md
@@ -161,12 +164,22 @@ class _Engine:
         self.journal: list[tuple[CentreKey, _Placement]] = []
         # per centre: no capacity is left anywhere before this moment (finite, forward)
         self.full_before: dict[CentreKey, int] = {}
+        # per centre: full entries -> an entry at or before the next one with room
+        # (bookings only fill entries; taking one back clears the centre's skips)
+        self.skips: dict[CentreKey, dict[int, int]] = {}
+        # started operations kept where they are: (order, line, operation) -> (start, end)
+        self.kept = {
+            key: (to_micros(s, "starting"), to_micros(e, "ending"))
+            for key, (s, e) in (kept or {}).items()
+        }
+        self.kept_orders = {order_id for order_id, _, _ in self.kept}
 
-    def need(self, op: Operation) -> _Need:
-        key = (op.type, op.no)
+    def need(self, op: Operation, no: str | None = None) -> _Need:
+        """The operation's need on its centre (or on the alternative centre ``no``)."""
+        key = (op.type, op.no if no is None else no)
         centre = self.centres.get(key)
         if centre is None:
-            centre = self.centres[key] = _centre_figures(self.md, op.type, op.no)
+            centre = self.centres[key] = _centre_figures(self.md, *key)
         return _Need(op, centre, self.remaining)
 
     # -- calendar walking -------------------------------------------------------------
@@ -319,6 +332,28 @@ class _Engine:
             profile = self.profiles[key] = ([_MIN_TIME], [ZERO])
         return profile
 
+    def _room_from(
+        self, key: CentreKey, effs: tuple[Decimal, ...], booked: dict[int, Decimal], i: int
+    ) -> int:
+        """The first entry from ``i`` on whose allocation is not fully booked (``len``:
+        none). Full entries learnt on the way point past the run of full entries they
+        are in (path compression), so each is walked about once in a run."""
+        skips = self.skips.setdefault(key, {})
+        n = len(effs)
+        path = []
+        j = i
+        while j < n:
+            nxt = skips.get(j)
+            if nxt is None:
+                if booked.get(j, ZERO) < effs[j]:
+                    break
+                nxt = j + 1
+            path.append(j)
+            j = nxt
+        for p in path:
+            skips[p] = j
+        return j
+
     def forward_finite(
         self, cal: CentreCalendar, need: _Need, t0: int, amount: Decimal
     ) -> _Placement:
@@ -344,6 +379,14 @@ class _Engine:
         usage: list[tuple[int, int, Decimal]] = []
         own = ZERO  # taken by this operation in entry i
         while i < n:
+            if booked.get(i, ZERO) >= effs[i]:
+                # a full entry: skip it and the full ones after it at once, instead of
+                # walking the usage profile through them (what made a long run quadratic)
+                i = self._room_from(cal.key, effs, booked, i)
+                if i < n:
+                    k = bisect_right(times, max(starts[i], t)) - 1
+                own = ZERO
+                continue
             entry_end = ends[i]
             if limit is not None:
                 if starts[i] >= limit:
@@ -495,6 +538,7 @@ class _Engine:
         for key, placement in reversed(self.journal):
             self.commit(self.calendars.centres[key], placement, sign=-1)
             self.full_before.pop(key, None)  # the capacity given back may be before it
+            self.skips.pop(key, None)
         self.journal.clear()
         del self.operations[operations:]
         del self.allocations[allocations:]
@@ -503,7 +547,8 @@ class _Engine:
         """Book existing allocations of other orders (finite capacity): their allocation
         per entry, and the capacity they use over their time."""
         for a in allocations:
-            if a.order_id in skip:
+            # an order being scheduled loads the centres with its kept operations only
+            if a.order_id in skip and (a.order_id, a.line_no, a.operation_no) not in self.kept:
                 continue
             cal = self.calendars.get(a.type, a.no)
             s, e = to_micros(a.starting), to_micros(a.ending)
@@ -566,8 +611,8 @@ class _Engine:
                     status=order.status,
                     line_no=line.line_no,
                     operation_no=op.operation_no,
-                    type=op.type,
-                    no=op.no,
+                    type=cal.type,
+                    no=cal.no,
                     work_center_no=cal.work_center_no,
                     date=date,
                     starting=moment(s),
@@ -582,8 +627,8 @@ class _Engine:
             status=order.status,
             line_no=line.line_no,
             operation_no=op.operation_no,
-            type=op.type,
-            no=op.no,
+            type=cal.type,
+            no=cal.no,
             work_center_no=cal.work_center_no,
             starting=moment(placement.start),
             ending=moment(placement.end),
@@ -603,6 +648,51 @@ class _Engine:
             return sa
         return None
 
+    def candidates(self, op: Operation) -> list[tuple[CentreCalendar, _Need]]:
+        """The centres the operation may run on with its need there: the primary first,
+        then (finite capacity only) the routing line's alternatives."""
+        nos = (op.no, *op.alternatives) if self.finite else (op.no,)
+        return [(self.calendars.get(op.type, no), self.need(op, no)) for no in nos]
+
+    def _forward_on(
+        self,
+        cal: CentreCalendar,
+        need: _Need,
+        earliest: int,
+        min_end: int | None,
+        prev_lot: Decimal | None,
+    ) -> _Placement:
+        """Where the operation goes on ``cal`` from ``earliest`` (after its queue time),
+        ending no earlier than the send-ahead bound; nothing is booked."""
+        unit_us = cal.unit_micros
+        setup_start = self.advance(cal, earliest, _ceil(need.queue * unit_us))
+        for _attempt in range(64):
+            placement = self.place(cal, need, setup_start, forward=True)
+            bound = None
+            if min_end is not None and prev_lot is not None:
+                bound = self.advance(cal, min_end, _ceil(_lot_duration(need, prev_lot) * unit_us))
+            # partial takes are on the allocation grid, so a placement can fall short of
+            # the bound by up to one grid step per segment: that counts as reaching it.
+            # Pushing on would overshoot instead, and a later operation that the bound
+            # put at a shift's very end would then spill into the next working period.
+            grain = self.span(cal, need, ALLOCATION_QUANTUM) * len(placement.segments)
+            if bound is None or placement.end + grain >= bound:
+                break
+            # send-ahead: start later (the queue time is a minimum) so as to end at the
+            # bound: the start of the same work placed backward from the bound
+            candidate = self.place(cal, need, bound, forward=False).start
+            if candidate > placement.start:
+                setup_start = candidate
+            else:
+                # start later by the working time still missing: a bound between two
+                # working periods is reached by ending just inside the next one, not by
+                # moving the start on by the clock time of the break. At least enough to
+                # push a rounding crumb (kept in its entry) over into the next entry.
+                crumb = self.span(cal, need, _SLACK + ALLOCATION_QUANTUM)
+                missing = max(self.worked(cal, placement.end, bound), crumb)
+                setup_start = self.advance(cal, placement.start, missing)
+        return placement
+
     def line_forward(
         self, order: ProductionOrder, line: OrderLine, anchor: int
     ) -> tuple[int, int, dict[str, tuple[int, int]]]:
@@ -614,41 +704,32 @@ class _Engine:
         prev_lot: Decimal | None = None
         end_with_wm = anchor
         for op in line.operations:
-            cal = self.calendars.get(op.type, op.no)
-            need = self.need(op)
-            unit_us = cal.unit_micros
-            queue_us = _ceil(need.queue * unit_us)
+            kept = self.kept.get((order.id, line.line_no, op.operation_no))
+            if kept is not None:
+                # a started operation stays where it is (its allocations are booked as
+                # existing ones); what follows it starts after it
+                cal = self.calendars.get(op.type, op.no)
+                if order_start is None:
+                    order_start = kept[0]
+                dates[op.operation_no] = kept
+                end_with_wm = kept[1] + _ceil(self.need(op).wait_move * cal.unit_micros)
+                t = max(t, end_with_wm)
+                min_end, prev_lot = None, None
+                continue
             earliest = t
-            setup_start = self.advance(cal, earliest, queue_us)
-            for _attempt in range(64):
-                placement = self.place(cal, need, setup_start, forward=True)
-                bound = None
-                if min_end is not None and prev_lot is not None:
-                    bound = self.advance(
-                        cal, min_end, _ceil(_lot_duration(need, prev_lot) * unit_us)
-                    )
-                # partial takes are on the allocation grid, so a placement can fall short of
-                # the bound by up to one grid step per segment: that counts as reaching it.
-                # Pushing on would overshoot instead, and a later operation that the bound
-                # put at a shift's very end would then spill into the next working period.
-                grain = self.span(cal, need, ALLOCATION_QUANTUM) * len(placement.segments)
-                if bound is None or placement.end + grain >= bound:
-                    break
-                # send-ahead: start later (the queue time is a minimum) so as to end at the
-                # bound: the start of the same work placed backward from the bound
-                candidate = self.place(cal, need, bound, forward=False).start
-                if candidate > placement.start:
-                    setup_start = candidate
-                else:
-                    # start later by the working time still missing: a bound between two
-                    # working periods is reached by ending just inside the next one, not by
-                    # moving the start on by the clock time of the break. At least enough to
-                    # push a rounding crumb (kept in its entry) over into the next entry.
-                    crumb = self.span(cal, need, _SLACK + ALLOCATION_QUANTUM)
-                    missing = max(self.worked(cal, placement.end, bound), crumb)
-                    setup_start = self.advance(cal, placement.start, missing)
+            # the centre finishing first; a tie goes to the primary (listed first)
+            best: tuple[CentreCalendar, _Need, _Placement] | None = None
+            for cal, need in self.candidates(op):
+                placement = self._forward_on(cal, need, earliest, min_end, prev_lot)
+                if best is None or placement.end < best[2].end:
+                    best = (cal, need, placement)
+            assert best is not None  # the primary is always a candidate
+            cal, need, placement = best
+            unit_us = cal.unit_micros
             if order_start is None:  # the first operation's start, less its queue time
-                order_start = max(earliest, self.retreat(cal, placement.start, queue_us))
+                order_start = max(
+                    earliest, self.retreat(cal, placement.start, _ceil(need.queue * unit_us))
+                )
             self.commit(cal, placement)
             self.record(order, line, op, cal, need, placement)
             dates[op.operation_no] = (placement.start, placement.end)
@@ -664,6 +745,38 @@ class _Engine:
                 min_end, prev_lot = None, None
         return (anchor if order_start is None else order_start), end_with_wm, dates
 
+    def _backward_on(
+        self,
+        cal: CentreCalendar,
+        need: _Need,
+        t: int,
+        sa: Decimal | None,
+        next_info: tuple[int, int] | None,
+    ) -> _Placement:
+        """Where the operation goes on ``cal`` ending by ``t`` less its wait and move
+        time, its send-ahead lot ready for the next operation; nothing is booked."""
+        wm = _ceil(need.wait_move * cal.unit_micros)
+        latest = t - wm
+        if sa is not None and next_info is not None:
+            latest = next_info[1] - wm
+        for _attempt in range(64):
+            placement = self.place(cal, need, latest, forward=False)
+            if sa is None or next_info is None:
+                break
+            done = need.setup_allocated + need.run_allocated * sa / need.quantity
+            ready = self.time_at(placement, done) + wm
+            if ready <= next_info[0]:
+                break
+            # end earlier so that the send-ahead lot is ready in time: place that lot
+            # backward from the next operation's start, the rest forward after it
+            lot_start = self.place(cal, need, next_info[0] - wm, forward=False, amount=done).start
+            candidate = self.place(cal, need, lot_start, forward=True).end
+            if candidate < placement.end:
+                latest = candidate
+            else:
+                latest = placement.end - max(ready - next_info[0], 1)
+        return placement
+
     def line_backward(
         self, order: ProductionOrder, line: OrderLine, anchor: int
     ) -> tuple[int, int, dict[str, tuple[int, int]]]:
@@ -678,32 +791,17 @@ class _Engine:
         ops = line.operations
         for idx in range(len(ops) - 1, -1, -1):
             op = ops[idx]
-            cal = self.calendars.get(op.type, op.no)
-            need = self.need(op)
+            sa = self._send_ahead(op, self.need(op).quantity)
+            # the centre starting last; a tie goes to the primary (listed first)
+            best: tuple[CentreCalendar, _Need, _Placement] | None = None
+            for cal, need in self.candidates(op):
+                placement = self._backward_on(cal, need, t, sa, next_info)
+                if best is None or placement.start > best[2].start:
+                    best = (cal, need, placement)
+            assert best is not None  # the primary is always a candidate
+            cal, need, placement = best
             unit_us = cal.unit_micros
             wm = _ceil(need.wait_move * unit_us)
-            sa = self._send_ahead(op, need.quantity)
-            latest = t - wm
-            if sa is not None and next_info is not None:
-                latest = next_info[1] - wm
-            for _attempt in range(64):
-                placement = self.place(cal, need, latest, forward=False)
-                if sa is None or next_info is None:
-                    break
-                done = need.setup_allocated + need.run_allocated * sa / need.quantity
-                ready = self.time_at(placement, done) + wm
-                if ready <= next_info[0]:
-                    break
-                # end earlier so that the send-ahead lot is ready in time: place that lot
-                # backward from the next operation's start, the rest forward after it
-                lot_start = self.place(
-                    cal, need, next_info[0] - wm, forward=False, amount=done
-                ).start
-                candidate = self.place(cal, need, lot_start, forward=True).end
-                if candidate < placement.end:
-                    latest = candidate
-                else:
-                    latest = placement.end - max(ready - next_info[0], 1)
             if order_end is None:
                 order_end = placement.end + wm
             self.commit(cal, placement)

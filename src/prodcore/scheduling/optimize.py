@@ -125,7 +125,9 @@ def optimize_sequence(
         model.Minimize(sum(lateness))
     solver: Any = cp.CpSolver()
     solver.parameters.max_time_in_seconds = time_limit
+    # one worker and a fixed seed: the same orders give the same sequence on every run
     solver.parameters.num_workers = 1
+    solver.parameters.random_seed = 0
     status = solver.Solve(model)
     greedy = sequence_orders(
         orders, md, calendars, start=start, existing=existing, ending_time=ending_time,

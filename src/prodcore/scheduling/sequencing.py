@@ -61,6 +61,7 @@ from prodcore.scheduling.schedule import (
     Allocation,
     Direction,
     ScheduleResult,
+    collector_paused,
     due_anchor,
     schedule_in_sequence,
 )
@@ -156,15 +157,39 @@ def sequence_orders(
     ending_time: dt.time = dt.time(16),
     horizon: dt.datetime | None = None,
     remaining: bool = False,
+    kept: Mapping[tuple[str, int, str], tuple[dt.datetime, dt.datetime]] | None = None,
 ) -> SequenceResult:
     """Sequence ``orders`` (see the module) and schedule them finite, in that sequence,
     on the capacity left by ``existing`` allocations. ``key`` (a sort key of the
     caller's) overrides ``rule``. ``start`` is where forward scheduling begins and the
     earliest start backward scheduling may use. ``ending_time`` is the shop's normal
-    ending time (the due moment's time)."""
+    ending time (the due moment's time). ``kept`` operations (started ones, by order id,
+    line no and operation no) stay at their (start, end), their allocations given in
+    ``existing``; their orders go forward from ``start``, the rest after them."""
+    with collector_paused():
+        return _sequence(orders, md, calendars, start, rule, key, priorities, direction,
+                         existing, ending_time, horizon, remaining, kept)  # fmt: skip
+
+
+def _sequence(
+    orders: Sequence[ProductionOrder],
+    md: MasterDataLookup,
+    calendars: Calendars,
+    start: dt.datetime,
+    rule: SequenceRule,
+    key: Callable[[ProductionOrder], Any] | None,
+    priorities: Mapping[str, int] | None,
+    direction: Direction,
+    existing: Iterable[Allocation],
+    ending_time: dt.time,
+    horizon: dt.datetime | None,
+    remaining: bool,
+    kept: Mapping[tuple[str, int, str], tuple[dt.datetime, dt.datetime]] | None,
+) -> SequenceResult:
     if direction is Direction.BACKWARD and horizon is None:
         horizon = start
     dues = {o.id: order_due(o, calendars, ending_time) for o in orders}
+    started = {order_id for order_id, _, _ in kept or {}}
     prio = priorities or {}
     if key is not None:
         ordered = sorted(orders, key=key)
@@ -178,11 +203,15 @@ def sequence_orders(
         ordered,
         md,
         calendars,
-        anchors={o.id: start if direction is Direction.FORWARD else dues[o.id] for o in ordered},
+        anchors={
+            o.id: start if direction is Direction.FORWARD or o.id in started else dues[o.id]
+            for o in ordered
+        },
         direction=direction,
         existing=existing,
         horizon=horizon,
         remaining=remaining,
+        kept=kept,
     )
     report = tuple(
         SequencedOrder(
