@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from prodcore.adapters import MemoryStoreFactory, open_store
-from prodcore.adapters._sql import SCHEMA_VERSION, SqlStore
+from prodcore.adapters._sql import MIGRATIONS, SCHEMA_VERSION, SqlStore
 from prodcore.adapters.sqlite import SqliteStore
 from prodcore.errors import (
     ConflictError,
@@ -84,7 +84,7 @@ def test_sqlite_runs_in_wal_mode_with_the_schema_recorded(tmp_path: Path) -> Non
     with open_store(f"sqlite:///{tmp_path}/p.db") as store:
         assert isinstance(store, SqlStore)
         rows = store.query("SELECT version FROM prodcore_schema_migrations ORDER BY version")
-        assert [v for (v,) in rows] == list(range(1, SCHEMA_VERSION + 1))
+        assert [v for (v,) in rows] == [v for v, _, _ in MIGRATIONS]
 
 
 def test_a_file_that_is_not_a_database_raises_store_error(tmp_path: Path) -> None:
@@ -232,7 +232,7 @@ def test_postgres_schema_is_created_by_upgrade_only(pg_dsn: str) -> None:
     assert schema_version(pg_dsn) == 0
     with pytest.raises(StoreError, match="prodcore db upgrade"):
         open_store(pg_dsn)
-    assert upgrade(pg_dsn) == list(range(1, SCHEMA_VERSION + 1))
+    assert upgrade(pg_dsn) == [v for v, _, _ in MIGRATIONS]
     assert upgrade(pg_dsn) == []
     assert schema_version(pg_dsn) == SCHEMA_VERSION
     with open_store(pg_dsn) as store, store() as uow:

@@ -104,6 +104,42 @@ def _backfill_applications(tx: Tx) -> None:
     )
 
 
+#: The PostgreSQL store's short numbering step, one round trip: under a session advisory
+#: lock (``numbering``), the sequences' last values (posting, item, capacity, value, G/L)
+#: are read and raised by ``sizes``; a unit of work's first batch (``last_posting``
+#: NULL) also takes its ticket (``pg_advisory_xact_lock(tickets, posting mod span)``,
+#: held to its end) and returns, after the five last values, the tickets still open
+#: that were taken before it. If another unit of work took numbers since
+#: ``last_posting``, nothing is raised (the caller refuses the batch).
+_SET_NUMBERS_ASIDE = """CREATE FUNCTION prodcore_set_numbers_aside(
+    sizes BIGINT[], last_posting BIGINT, numbering BIGINT, tickets INT, span BIGINT)
+RETURNS BIGINT[] LANGUAGE plpgsql AS $$
+DECLARE
+    base BIGINT[];
+    earlier BIGINT[] := '{}';
+BEGIN
+    PERFORM pg_advisory_lock(numbering);
+    base := ARRAY[
+        (SELECT last_value FROM prodcore_seq_posting), (SELECT last_value FROM prodcore_seq_item),
+        (SELECT last_value FROM prodcore_seq_capacity), (SELECT last_value FROM prodcore_seq_value),
+        (SELECT last_value FROM prodcore_seq_gl)];
+    IF last_posting IS NULL OR base[1] = last_posting THEN
+        PERFORM setval('prodcore_seq_posting', base[1] + sizes[1]),
+            setval('prodcore_seq_item', base[2] + sizes[2]),
+            setval('prodcore_seq_capacity', base[3] + sizes[3]),
+            setval('prodcore_seq_value', base[4] + sizes[4]),
+            setval('prodcore_seq_gl', base[5] + sizes[5]);
+    END IF;
+    IF last_posting IS NULL THEN
+        PERFORM pg_advisory_xact_lock(tickets, ((base[1] + 1) % span)::INT);
+        SELECT COALESCE(array_agg(objid::BIGINT), '{}') INTO earlier FROM pg_locks
+            WHERE locktype = 'advisory' AND classid = tickets::OID AND objsubid = 2
+            AND granted AND pid <> pg_backend_pid();
+    END IF;
+    PERFORM pg_advisory_unlock(numbering);
+    RETURN base || earlier;
+END $$"""
+
 #: Schema migrations: (version, description, statements). ``{text_key}`` is the type of
 #: sorted key columns (PostgreSQL compares them bytewise with ``COLLATE "C"``, as
 #: Python and SQLite do). Decimals are stored as TEXT (their exact ``str``).
@@ -301,6 +337,24 @@ MIGRATIONS: tuple[tuple[int, str, tuple[Statement, ...]], ...] = (
             """CREATE TABLE prodcore_ledger_seals (
                 posting_no INTEGER PRIMARY KEY, link TEXT NOT NULL)""",
             *_append_only("prodcore_ledger_seals"),
+        ),
+    ),
+    (
+        12,
+        "PostgreSQL: entry numbers from sequences, set aside per batch (gaps: rollbacks)",
+        (
+            *(
+                statement
+                for name in ("posting", "item", "capacity", "value", "gl")
+                for statement in (
+                    {"postgresql": f"CREATE SEQUENCE prodcore_seq_{name} MINVALUE 0"},
+                    {
+                        "postgresql": f"SELECT setval('prodcore_seq_{name}', "
+                        f"(SELECT {name} FROM prodcore_ledger_counters WHERE id = 1), true)"
+                    },
+                )
+            ),
+            {"postgresql": _SET_NUMBERS_ASIDE},
         ),
     ),
 )

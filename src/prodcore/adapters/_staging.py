@@ -9,10 +9,14 @@ lock for every noted value again (:func:`check_reads`) and refuses the commit wi
 :class:`~prodcore.errors.ConcurrencyError` if one changed, so whatever a decision read
 still holds when its unit of work commits (the unit of work is serializable).
 
-Entry numbers are handed out at the first ``append`` of a unit of work: the store then
-reserves the numbering (``reserve``) and keeps it until the unit of work commits or
-rolls back, so numbers increase in commit order without gaps and a posting never
-conflicts with an unrelated one over its numbers.
+Entry numbers are handed out at ``append``. Either the store reserves the numbering at
+the first ``append`` (``reserve``) and keeps it until the unit of work commits or rolls
+back, so numbers increase in commit order without gaps (memory, SQLite); or it sets
+each batch's numbers aside in a short step (``allocate``) and commits its units of
+work in the order of their numbers, so numbers increase in commit order but a unit of
+work that rolls back leaves a gap (PostgreSQL). Such a store checks the reads under
+per-key locks (:func:`conflict_keys`) instead of one commit lock, so unrelated units
+of work commit side by side.
 """
 
 from __future__ import annotations
@@ -67,6 +71,8 @@ __all__ = [
     "StagedOrders",
     "StagingUnitOfWork",
     "check_reads",
+    "conflict_keys",
+    "numbering_busy",
 ]
 
 _T = TypeVar("_T")
@@ -227,6 +233,134 @@ def check_reads(reads: Reads, committed: Committed) -> None:
             raise ConcurrencyError(kind="Read", key=key, expected=_short(seen), actual=_short(now))
 
 
+#: Reads by item (first argument) and by order (first argument, when given).
+_ITEM_READS = frozenset(
+    (
+        "on_hand",
+        "on_hand_in_bin",
+        "lot_on_hand",
+        "lot_balances",
+        "tracked_entries",
+        "inventory_value",
+        "open_entries",
+    )
+)
+_ORDER_READS = frozenset(("consumed_quantity", "output_quantity", "wip"))
+
+
+def _read_locks(key: ReadKey) -> tuple[tuple[Any, ...], bool]:
+    """The conflict key a noted read locks, and whether exclusively (see conflict_keys)."""
+    name, args = key[0], key[1:]
+    if name in ("setup", "posting_setup", "order", "record"):
+        return (name, *args), False
+    if name in ("records", "orders"):  # a list: any write to its kind changes it
+        return (name, args[0] if name == "records" else None), True
+    if name == "allocations":
+        return ("allocations", args[0]), args[0] is None
+    if name in _ITEM_READS:
+        return ("i", args[0]), True
+    if name in _ORDER_READS:
+        return ("o", args[0]), True
+    if name == "account_balance":
+        return ("a", args[0]), True
+    if name == "reversed_quantity":
+        return ("r", ValueSource(args[0]).value, args[1]), True
+    if name == "capacity_used":
+        return ("c", args[0]), True
+    if name in ("remaining_quantity", "item_applications"):
+        return ("rem", args[0]), True
+    if name == "value_entries" and args[1] is not None and args[2] is not None:
+        return ("v", ValueSource(args[1]).value, args[2]), True
+    if name in _LISTS and args[0] is not None:  # by order
+        return ("o", args[0]), True
+    if name in ("item_entries", "capacity_entries") and args[1] is not None:
+        return ("i" if name == "item_entries" else "c", args[1]), True
+    return ("ledger",), True  # an unfiltered list, or a batch or entry read as absent
+
+
+def _write_locks(
+    master: StagedMasterData, orders: StagedOrders, ledger: StagedLedger
+) -> Iterator[tuple[tuple[Any, ...], bool]]:
+    if master.staged_setup is not None:
+        yield ("setup",), True
+    if ledger.staged_setup is not None:
+        yield ("posting_setup",), True
+    for kind, no in master.staged:
+        yield ("record", kind, no), True
+        yield ("records", kind), False
+    for order_id in orders.staged:
+        yield ("order", order_id), True
+        yield ("orders", None), False
+    for order_id in orders.staged_allocations:
+        yield ("allocations", order_id), True
+        yield ("allocations", None), False
+    for key in ledger.staged_keys:
+        yield ("key", key), True
+    if not ledger.staged_batches:
+        return
+    yield ("ledger",), False
+    index = ledger.staged
+    for batch in ledger.staged_batches:
+        if batch.idempotency_key is not None:
+            yield ("key", batch.idempotency_key), True
+    for e in index.items.values():
+        yield ("i", e.item_no), False
+    for item_no in index.item_value:
+        yield ("i", item_no), False
+    for c in index.capacity.values():
+        yield ("c", c.no), False
+        yield ("c", c.work_center_no), False
+    for v in index.values.values():
+        source_no = v.item_entry_no if v.source is ValueSource.ITEM else v.capacity_entry_no
+        yield ("v", v.source.value, source_no), False
+    for g in index.gl.values():
+        yield ("a", g.account), False
+    for entries in (index.items, index.capacity, index.values, index.gl):
+        for entry in entries.values():
+            yield ("o", entry.order_id), False
+    for source, entry_no in index.reversed:
+        yield ("r", source.value, entry_no), False
+    for (item_no, _, _), deltas in index.open_by_key.items():
+        for open_no in deltas:
+            yield ("rem", open_no), False
+            if open_no not in index.items:  # an earlier entry's remaining row is rewritten
+                yield ("i", item_no), True
+    for applied_no in index.applications:
+        yield ("rem", applied_no), False
+
+
+def conflict_keys(
+    reads: Reads, master: StagedMasterData, orders: StagedOrders, ledger: StagedLedger
+) -> dict[tuple[Any, ...], bool]:
+    """The keys a committing unit of work locks, each with True for an exclusive lock
+    (False: shared), so that two units of work whose keys conflict commit one at a time
+    and a noted read cannot change while its unit of work checks and commits.
+
+    A read locks the key of what it read; a write locks the key of each thing it
+    changes. Master data, setups, orders and allocations: readers share, a writer
+    excludes. Ledger balances and lists (by order ``o``, item ``i``, centre ``c``,
+    account ``a``, value source ``v``, reversed entry ``r``, entry remaining ``rem``,
+    or the whole ``ledger``): postings only add to them, so writers share and a reader
+    excludes; two postings that read nothing of each other's (unrelated orders, items
+    and centres) take no key in common.
+
+    >>> reads = Reads()
+    >>> _ = reads.note(("on_hand", "C-1", None), Decimal(10))
+    >>> _ = reads.note(("order", "PO-1"), 1)
+    >>> ledger = StagedLedger(None, reads, LedgerCounters)  # type: ignore[arg-type]
+    >>> orders = StagedOrders(None, reads)  # type: ignore[arg-type]
+    >>> sorted(conflict_keys(reads, StagedMasterData(None, reads), orders, ledger).items())
+    [(('i', 'C-1'), True), (('order', 'PO-1'), False)]
+    """
+    keys: dict[tuple[Any, ...], bool] = {}
+    for read in reads.seen:
+        key, exclusive = _read_locks(read)
+        keys[key] = keys.get(key, False) or exclusive
+    for key, exclusive in _write_locks(master, orders, ledger):
+        keys[key] = keys.get(key, False) or exclusive
+    return keys
+
+
 def _short(value: object) -> object:
     return value if isinstance(value, int | Decimal | bool | None) else type(value).__name__
 
@@ -254,9 +388,9 @@ class NumberingGuard:
         if self._thread == threading.get_ident():
             if self.share_in_thread:
                 return
-            raise _numbering_busy("another unit of work of this thread is posting")
+            raise numbering_busy("another unit of work of this thread is posting")
         if not self._lock.acquire(timeout=self.timeout):
-            raise _numbering_busy(f"no turn within {self.timeout} s")
+            raise numbering_busy(f"no turn within {self.timeout} s")
         self._owner, self._thread = owner, threading.get_ident()
 
     def release(self, owner: object) -> None:
@@ -265,7 +399,7 @@ class NumberingGuard:
             self._lock.release()
 
 
-def _numbering_busy(reason: str) -> ConcurrencyError:
+def numbering_busy(reason: str) -> ConcurrencyError:
     return ConcurrencyError(kind="Ledger", key="numbering", expected="a turn", actual=reason)
 
 
@@ -519,14 +653,21 @@ class StagedLedger:
 
     ``reserve`` is called at the first append: it secures the store's numbering for this
     unit of work (until it ends) and returns the committed counters to number after.
+    With ``allocate`` instead, each append asks it for the counters to number the batch
+    after (the store sets the batch's numbers aside for it).
     """
 
     def __init__(
-        self, committed: Committed, reads: Reads, reserve: Callable[[], LedgerCounters]
+        self,
+        committed: Committed,
+        reads: Reads,
+        reserve: Callable[[], LedgerCounters],
+        allocate: Callable[[PostingBatch], LedgerCounters] | None = None,
     ) -> None:
         self._committed = committed
         self._reads = reads
         self._reserve = reserve
+        self._allocate = allocate
         self.base_counters: LedgerCounters | None = None
         self.counters: LedgerCounters | None = None
         self.staged = LedgerIndex()
@@ -551,7 +692,11 @@ class StagedLedger:
             raise InvalidValueError(field="batch", value=batch, reason="not a PostingBatch")
         _check_storable("batch", batch)
         batch.check_balanced()
-        if self.counters is None:
+        if self._allocate is not None:
+            self.counters = self._allocate(batch)
+            if self.base_counters is None:
+                self.base_counters = self.counters
+        elif self.counters is None:
             self.base_counters = self.counters = self._reserve()
         numbered, self.counters = number_batch(batch, self.counters)
         if numbered.item_applications is None:
@@ -772,13 +917,17 @@ class StagingUnitOfWork(StagedUnitOfWork):
     def _release(self) -> None:
         raise NotImplementedError
 
+    def _allocator(self) -> Callable[[PostingBatch], LedgerCounters] | None:
+        """The store's per-batch number allocation, if it numbers that way."""
+        return None
+
     def _begin(self) -> None:
         self._release()
         self.reads = Reads()
         committed = self._committed()
         self._master = StagedMasterData(committed, self.reads)
         self._orders = StagedOrders(committed, self.reads)
-        self._ledger = StagedLedger(committed, self.reads, self._reserve)
+        self._ledger = StagedLedger(committed, self.reads, self._reserve, self._allocator())
 
     @property
     def master_data(self) -> StagedMasterData:

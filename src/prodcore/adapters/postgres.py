@@ -3,12 +3,20 @@
 Install it with ``pip install prodcore[postgres]``. prodcore creates and upgrades its
 own tables: run :func:`upgrade` (the ``prodcore db upgrade`` command) once per release,
 or open the store with ``migrate=True``. A unit of work's writes are applied at commit
-in one READ COMMITTED transaction that first locks the ledger counter row
-(``SELECT ... FOR UPDATE``): that row is the commit lock, so committing units of work
-take turns, each reading again what it decided on (a change refuses the commit with a
-ConcurrencyError) and then writing. Deciding takes no lock; a unit of work that posts
-takes the row at its first ``append`` to number its entries, and keeps it until it
-commits. The optimistic version checks are ``UPDATE ... WHERE version = ?`` statements.
+in one READ COMMITTED transaction. It first takes an advisory lock on each of its
+conflict keys (the orders, items, centres, accounts... it read or writes: shared or
+exclusive, see :func:`prodcore.adapters._staging.conflict_keys`), without waiting: a
+key held by a rival refuses the commit with a ConcurrencyError. Under those locks it
+reads again what it decided on (a change refuses the commit) and writes its rows, so
+units of work on unrelated orders commit side by side. The optimistic version checks
+are ``UPDATE ... WHERE version = ?`` statements.
+
+Entry numbers come from sequences: each ``append`` sets its batch's numbers aside in a
+short step under a session advisory lock, in which the unit of work's first batch also
+takes a ticket (an advisory lock held to its end) and notes the tickets still open,
+taken before it. Before its last step (adding to the balance rows, raising the
+counters, committing) a unit of work waits for those tickets: numbers increase in
+commit order, and a unit of work rolled back after its ``append`` leaves a gap.
 
 psycopg is imported here only, and only when a PostgreSQL store is opened.
 """
@@ -17,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +39,7 @@ from prodcore.errors import (
     ProdcoreError,
     StoreError,
 )
+from prodcore.ledger.model import LedgerCounters, PostingBatch
 
 if TYPE_CHECKING:
     import psycopg
@@ -39,6 +49,17 @@ __all__ = ["PostgresStore", "schema_version", "upgrade"]
 
 #: Serializes concurrent upgrades (``pg_advisory_xact_lock`` key, "prodcore" in ASCII).
 _UPGRADE_LOCK = 0x70726F64636F7265
+#: The short numbering step (a session ``pg_advisory_lock`` key, "prodnumb").
+_NUMBERING_LOCK = 0x70726F646E756D62
+#: Tickets are ``pg_advisory_xact_lock(_TICKETS, posting_no mod _TICKET_SPAN)``.
+_TICKETS = 0x7469636B  # "tick"
+_TICKET_SPAN = 2_000_000_000
+
+
+def _key_id(key: tuple[Any, ...]) -> int:
+    """A conflict key's advisory lock id (a collision only makes two keys take turns)."""
+    digest = hashlib.blake2b(repr(key).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
 def _sql(statement: str) -> str:
@@ -116,7 +137,10 @@ class _PgWriteTx(_PgTx, WriteTx):
         if pool is None:
             return
         try:
-            self.execute(statement)
+            # a numbering step that failed half-way leaves its session lock: unlock all
+            self.execute(
+                statement if statement == "COMMIT" else "ROLLBACK; SELECT pg_advisory_unlock_all()"
+            )
         finally:
             pool.putconn(self._conn)
 
@@ -176,6 +200,8 @@ class PostgresStore(SqlStore):
     schema is upgraded on opening; otherwise an outdated schema is refused with a
     :class:`~prodcore.errors.StoreError` that says to run ``prodcore db upgrade``.
     """
+
+    gapless_numbers = False
 
     def __init__(
         self,
@@ -242,12 +268,57 @@ class PostgresStore(SqlStore):
             raise _translate(err) from err
         tx = _PgWriteTx(conn, self._pool)
         try:
-            tx.execute("BEGIN")
-            tx.query("SELECT 1 FROM prodcore_ledger_counters WHERE id = 1 FOR UPDATE")
+            timeout = max(1, round(self.lock_timeout * 1000))
+            tx.execute(f"BEGIN; SET LOCAL lock_timeout = {timeout}")
         except BaseException:
             tx.rollback()
             raise
         return tx
+
+    def allocate(
+        self, tx: WriteTx, batch: PostingBatch, last_posting: int | None
+    ) -> tuple[LedgerCounters, list[int]]:
+        sizes = (
+            1,
+            len(batch.item_entries),
+            len(batch.capacity_entries),
+            len(batch.value_entries),
+            len(batch.gl_entries),
+        )
+        found = tx.query(
+            "SELECT prodcore_set_numbers_aside(?::bigint[], ?::bigint, ?::bigint, ?::int, ?::bigint)",
+            (list(sizes), last_posting, _NUMBERING_LOCK, _TICKETS, _TICKET_SPAN),
+        )[0][0]
+        last, earlier = [int(n) for n in found[:5]], [int(t) for t in found[5:]]
+        if last_posting is not None and last[0] != last_posting:
+            raise ConcurrencyError(
+                kind="Ledger", key="numbering", expected=last_posting, actual=last[0]
+            )
+        return LedgerCounters(*last), earlier
+
+    def lock_keys(self, tx: WriteTx, keys: dict[tuple[Any, ...], bool]) -> None:
+        exclusive = sorted({_key_id(k) for k, x in keys.items() if x})
+        shared = sorted({_key_id(k) for k, x in keys.items() if not x} - set(exclusive))
+        if not tx.query(
+            "SELECT COALESCE(bool_and(pg_try_advisory_xact_lock(k)), TRUE) "
+            "FROM unnest(?::bigint[]) AS k UNION ALL "
+            "SELECT COALESCE(bool_and(pg_try_advisory_xact_lock_shared(k)), TRUE) "
+            "FROM unnest(?::bigint[]) AS k ORDER BY 1 LIMIT 1",
+            (exclusive, shared),
+        )[0][0]:
+            raise ConcurrencyError(
+                kind="Transaction",
+                key="conflict keys",
+                expected="free",
+                actual="held by another commit",
+            )
+
+    def wait_for(self, tx: WriteTx, tickets: Sequence[int]) -> None:
+        if tickets:
+            tx.query(
+                f"SELECT pg_advisory_xact_lock_shared({_TICKETS}, t) FROM unnest(?::int[]) AS t",
+                (list(tickets),),
+            )
 
     def close(self) -> None:
         self._pool.close()
