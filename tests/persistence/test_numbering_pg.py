@@ -13,15 +13,18 @@ import pytest
 
 from prodcore.adapters import open_store
 from prodcore.adapters._sql import SqlStore, SqlUnitOfWork
-from prodcore.adapters._staging import StagingUnitOfWork, conflict_keys
+from prodcore.adapters._staging import (
+    RECORD_KEYS,
+    ConflictKeys,
+    StagingUnitOfWork,
+    conflict_keys,
+)
 from prodcore.adapters.postgres import _TICKETS
 from prodcore.errors import ConcurrencyError
 from prodcore.integrity import seal_ledger, verify
 from prodcore.testing.contracts import sample_batch, sample_order
 
 pytestmark = pytest.mark.postgres
-
-Keys = dict[tuple[object, ...], bool]
 
 
 @pytest.fixture
@@ -31,7 +34,7 @@ def pg(pg_dsn: str) -> Iterator[SqlStore]:
         yield store
 
 
-def _keys_of(order_id: str, item_no: str) -> Keys:
+def _keys_of(order_id: str, item_no: str) -> ConflictKeys:
     """The conflict keys of a posting that read the stock of ``item_no`` and saved the
     order (staged in a memory store's unit of work: the keys depend on no store)."""
     with open_store("memory:") as store:
@@ -45,16 +48,24 @@ def _keys_of(order_id: str, item_no: str) -> Keys:
         return conflict_keys(uow.reads, uow.master_data, uow.orders, uow.ledger)
 
 
-def _conflict(one: Keys, two: Keys) -> bool:
-    return any(key in two and (x or two[key]) for key, x in one.items())
+def _conflict(one: ConflictKeys, two: ConflictKeys) -> bool:
+    def hits(a: ConflictKeys, b: ConflictKeys) -> bool:
+        return bool(a.written & (b.read | {k for k in b.written if k[0] in RECORD_KEYS}))
+
+    return hits(one, two) or hits(two, one)
 
 
 def test_unrelated_postings_take_no_conflicting_key() -> None:
     a, b = _keys_of("PO-1", "C1"), _keys_of("PO-2", "C2")
     assert not _conflict(a, b)
-    assert a[("ledger",)] is False and a[("a", "2140")] is False  # shared by every posting
+    assert {("ledger",), ("a", "2140")} <= a.written & b.written  # writers only add
     assert _conflict(a, _keys_of("PO-1", "C3"))  # the same order
     assert _conflict(a, _keys_of("PO-3", "C1"))  # the same stock read and written
+
+
+def _only(*written: tuple[object, ...]) -> ConflictKeys:
+    """The keys of a rival that writes ``written`` and read nothing."""
+    return ConflictKeys(read=frozenset(), written=frozenset(written))
 
 
 def _post(uow: SqlUnitOfWork, order_id: str, item_no: str) -> int:
@@ -100,7 +111,7 @@ def test_a_held_conflict_key_refuses_the_commit_at_once(pg: SqlStore) -> None:
         uow.commit()
     holder = pg.begin_write()  # a rival committing a change of PO-1, stopped mid-commit
     try:
-        pg.lock_keys(holder, {("order", "PO-1"): True})
+        pg.lock_keys(holder, _only(("order", "PO-1")))
         with pg() as uow:
             order = uow.orders.get("PO-1")
             uow.orders.save(sample_order("PO-1", version=2), expected_version=order.version)
@@ -121,7 +132,7 @@ def test_a_held_conflict_key_refuses_the_commit_at_once(pg: SqlStore) -> None:
 def test_a_held_stock_key_refuses_a_posting_that_read_it(pg: SqlStore) -> None:
     holder = pg.begin_write()
     try:
-        pg.lock_keys(holder, {("i", "C1"): False})  # a rival writing C1 is committing
+        pg.lock_keys(holder, _only(("i", "C1")))  # a rival writing C1 is committing
         with pg() as uow:
             _post(uow, "PO-1", "C1")
             with pytest.raises(ConcurrencyError):
@@ -133,6 +144,34 @@ def test_a_held_stock_key_refuses_a_posting_that_read_it(pg: SqlStore) -> None:
         holder.rollback()
     with pg() as uow:
         assert [e.item_no for e in uow.ledger.item_entries()] == ["C2"]
+
+
+def test_readers_exclude_writers_but_not_each_other_and_writers_only_add(
+    pg: SqlStore,
+) -> None:
+    reader = pg.begin_write()  # a rival that read the stock of C1 is committing
+    try:
+        pg.lock_keys(reader, ConflictKeys(read=frozenset({("i", "C1")}), written=frozenset()))
+        with pg() as uow:  # a blind posting of C1 would change what the rival read
+            uow.ledger.append(sample_batch(item_no="C1"))
+            with pytest.raises(ConcurrencyError):
+                uow.commit()
+        with pg() as uow:  # another reader of C1 posting elsewhere is not held up
+            uow.ledger.on_hand("C1")
+            uow.ledger.append(sample_batch(item_no="C2"))
+            uow.commit()
+    finally:
+        reader.rollback()
+    writer = pg.begin_write()  # a rival that only adds to C2 is committing
+    try:
+        pg.lock_keys(writer, _only(("i", "C2"), ("ledger",)))
+        with pg() as uow:  # another blind posting of C2 adds too: no conflict
+            uow.ledger.append(sample_batch(item_no="C2"))
+            uow.commit()
+    finally:
+        writer.rollback()
+    with pg() as uow:
+        assert [e.item_no for e in uow.ledger.item_entries()] == ["C2", "C2"]
 
 
 def test_a_later_number_commits_after_the_earlier_one(pg: SqlStore) -> None:

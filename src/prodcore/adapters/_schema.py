@@ -140,6 +140,32 @@ BEGIN
     RETURN base || earlier;
 END $$"""
 
+#: The PostgreSQL store's conflict locks at commit, one round trip, taken without
+#: waiting (see ``prodcore.adapters._staging.conflict_keys``). Single records: an
+#: exclusive lock per record written, a shared one per record read; FALSE if one is
+#: held by a rival. Balances and lists: a shared lock (``cls_read``, key) per key read
+#: and (``cls_write``, key) per key written, then FALSE if a rival holds a written key
+#: this one read or a read key this one writes (whichever of two such commits locks
+#: second sees the first's lock; both may, and both are refused).
+_LOCK_KEYS = """CREATE FUNCTION prodcore_lock_keys(
+    exclusive BIGINT[], shared BIGINT[], reads INT[], writes INT[], cls_read INT, cls_write INT)
+RETURNS BOOLEAN LANGUAGE plpgsql AS $$
+BEGIN
+    IF NOT (SELECT COALESCE(bool_and(pg_try_advisory_xact_lock(k)), TRUE)
+            FROM unnest(exclusive) AS k)
+        OR NOT (SELECT COALESCE(bool_and(pg_try_advisory_xact_lock_shared(k)), TRUE)
+            FROM unnest(shared) AS k) THEN
+        RETURN FALSE;
+    END IF;
+    PERFORM pg_advisory_xact_lock_shared(cls_read, k) FROM unnest(reads) AS k;
+    PERFORM pg_advisory_xact_lock_shared(cls_write, k) FROM unnest(writes) AS k;
+    RETURN NOT EXISTS (
+        SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 2 AND granted
+        AND pid <> pg_backend_pid()
+        AND ((classid = cls_write::OID AND objid::BIGINT = ANY(reads::BIGINT[]))
+            OR (classid = cls_read::OID AND objid::BIGINT = ANY(writes::BIGINT[]))));
+END $$"""
+
 #: Schema migrations: (version, description, statements). ``{text_key}`` is the type of
 #: sorted key columns (PostgreSQL compares them bytewise with ``COLLATE "C"``, as
 #: Python and SQLite do). Decimals are stored as TEXT (their exact ``str``).
@@ -341,7 +367,7 @@ MIGRATIONS: tuple[tuple[int, str, tuple[Statement, ...]], ...] = (
     ),
     (
         12,
-        "PostgreSQL: entry numbers from sequences, set aside per batch (gaps: rollbacks)",
+        "PostgreSQL: numbers set aside from sequences (gaps: rollbacks), conflict locks",
         (
             *(
                 statement
@@ -355,6 +381,7 @@ MIGRATIONS: tuple[tuple[int, str, tuple[Statement, ...]], ...] = (
                 )
             ),
             {"postgresql": _SET_NUMBERS_ASIDE},
+            {"postgresql": _LOCK_KEYS},
         ),
     ),
 )

@@ -45,6 +45,7 @@ from prodcore.adapters._schema import (
 from prodcore.adapters._sql_writes import _add_balances, _dec, _insert_batch
 from prodcore.adapters._staging import (
     Committed,
+    ConflictKeys,
     NumberingGuard,
     StagingUnitOfWork,
     capacity_entry_matches,
@@ -168,9 +169,10 @@ class SqlStore(abc.ABC):
         """
         raise NotImplementedError
 
-    def lock_keys(self, tx: WriteTx, keys: dict[tuple[Any, ...], bool]) -> None:
-        """(``gapless_numbers`` False) Lock the conflict keys (True: exclusively) until
-        ``tx`` ends, or raise ConcurrencyError at once if another transaction holds one."""
+    def lock_keys(self, tx: WriteTx, keys: ConflictKeys) -> None:
+        """(``gapless_numbers`` False) Lock the conflict keys until ``tx`` ends, or raise
+        ConcurrencyError at once if another transaction holds one in a conflicting way
+        (see :func:`~prodcore.adapters._staging.conflict_keys`)."""
         raise NotImplementedError
 
     def wait_for(self, tx: WriteTx, tickets: Sequence[int]) -> None:

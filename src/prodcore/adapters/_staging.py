@@ -63,7 +63,9 @@ from prodcore.scheduling.schedule import Allocation
 from prodcore.serialization import loads, to_jsonable
 
 __all__ = [
+    "RECORD_KEYS",
     "Committed",
+    "ConflictKeys",
     "NumberingGuard",
     "Reads",
     "StagedLedger",
@@ -235,130 +237,141 @@ def check_reads(reads: Reads, committed: Committed) -> None:
 
 #: Reads by item (first argument) and by order (first argument, when given).
 _ITEM_READS = frozenset(
-    (
-        "on_hand",
-        "on_hand_in_bin",
-        "lot_on_hand",
-        "lot_balances",
-        "tracked_entries",
-        "inventory_value",
-        "open_entries",
-    )
+    ("on_hand", "on_hand_in_bin", "lot_on_hand", "lot_balances", "tracked_entries")
 )
 _ORDER_READS = frozenset(("consumed_quantity", "output_quantity", "wip"))
+#: Conflict keys of single records: a writer excludes readers and other writers. Every
+#: other key is of something postings add to (a balance, a list): only a reader and a
+#: writer exclude each other.
+RECORD_KEYS = frozenset(("setup", "posting_setup", "order", "record", "allocation", "key"))
 
 
-def _read_locks(key: ReadKey) -> tuple[tuple[Any, ...], bool]:
-    """The conflict key a noted read locks, and whether exclusively (see conflict_keys)."""
+def _read_key(key: ReadKey) -> tuple[Any, ...]:
+    """The conflict key of a noted read (see :func:`conflict_keys`)."""
     name, args = key[0], key[1:]
     if name in ("setup", "posting_setup", "order", "record"):
-        return (name, *args), False
-    if name in ("records", "orders"):  # a list: any write to its kind changes it
-        return (name, args[0] if name == "records" else None), True
+        return (name, *args)
+    if name in ("records", "orders"):
+        return (name, args[0] if name == "records" else None)
     if name == "allocations":
-        return ("allocations", args[0]), args[0] is None
-    if name in _ITEM_READS:
-        return ("i", args[0]), True
+        return ("allocation", args[0]) if args[0] is not None else ("allocations",)
+    if name in _ITEM_READS or name == "inventory_value":
+        return ("i", args[0])
+    if name == "open_entries":
+        return ("open", *args)
     if name in _ORDER_READS:
-        return ("o", args[0]), True
+        return ("o", args[0])
     if name == "account_balance":
-        return ("a", args[0]), True
+        return ("a", args[0])
     if name == "reversed_quantity":
-        return ("r", ValueSource(args[0]).value, args[1]), True
+        return ("r", ValueSource(args[0]).value, args[1])
     if name == "capacity_used":
-        return ("c", args[0]), True
+        return ("c", args[0])
     if name in ("remaining_quantity", "item_applications"):
-        return ("rem", args[0]), True
+        return ("rem", args[0])
     if name == "value_entries" and args[1] is not None and args[2] is not None:
-        return ("v", ValueSource(args[1]).value, args[2]), True
+        return ("v", ValueSource(args[1]).value, args[2])
     if name in _LISTS and args[0] is not None:  # by order
-        return ("o", args[0]), True
+        return ("o", args[0])
     if name in ("item_entries", "capacity_entries") and args[1] is not None:
-        return ("i" if name == "item_entries" else "c", args[1]), True
-    return ("ledger",), True  # an unfiltered list, or a batch or entry read as absent
+        return ("i" if name == "item_entries" else "c", args[1])
+    return ("ledger",)  # an unfiltered list, or a batch or entry read as absent
 
 
-def _write_locks(
+def _write_keys(
     master: StagedMasterData, orders: StagedOrders, ledger: StagedLedger
-) -> Iterator[tuple[tuple[Any, ...], bool]]:
+) -> Iterator[tuple[Any, ...]]:
     if master.staged_setup is not None:
-        yield ("setup",), True
+        yield ("setup",)
     if ledger.staged_setup is not None:
-        yield ("posting_setup",), True
+        yield ("posting_setup",)
     for kind, no in master.staged:
-        yield ("record", kind, no), True
-        yield ("records", kind), False
+        yield ("record", kind, no)
+        yield ("records", kind)
     for order_id in orders.staged:
-        yield ("order", order_id), True
-        yield ("orders", None), False
+        yield ("order", order_id)
+        yield ("orders", None)
     for order_id in orders.staged_allocations:
-        yield ("allocations", order_id), True
-        yield ("allocations", None), False
+        yield ("allocation", order_id)
+        yield ("allocations",)
     for key in ledger.staged_keys:
-        yield ("key", key), True
+        yield ("key", key)
     if not ledger.staged_batches:
         return
-    yield ("ledger",), False
+    yield ("ledger",)
     index = ledger.staged
     for batch in ledger.staged_batches:
         if batch.idempotency_key is not None:
-            yield ("key", batch.idempotency_key), True
+            yield ("key", batch.idempotency_key)
     for e in index.items.values():
-        yield ("i", e.item_no), False
+        yield ("i", e.item_no)
     for item_no in index.item_value:
-        yield ("i", item_no), False
+        yield ("i", item_no)
     for c in index.capacity.values():
-        yield ("c", c.no), False
-        yield ("c", c.work_center_no), False
+        yield ("c", c.no)
+        yield ("c", c.work_center_no)
     for v in index.values.values():
         source_no = v.item_entry_no if v.source is ValueSource.ITEM else v.capacity_entry_no
-        yield ("v", v.source.value, source_no), False
+        yield ("v", v.source.value, source_no)
     for g in index.gl.values():
-        yield ("a", g.account), False
+        yield ("a", g.account)
     for entries in (index.items, index.capacity, index.values, index.gl):
         for entry in entries.values():
-            yield ("o", entry.order_id), False
+            yield ("o", entry.order_id)
     for source, entry_no in index.reversed:
-        yield ("r", source.value, entry_no), False
-    for (item_no, _, _), deltas in index.open_by_key.items():
+        yield ("r", source.value, entry_no)
+    for pool, deltas in index.open_by_key.items():
+        yield ("open", *pool)
         for open_no in deltas:
-            yield ("rem", open_no), False
-            if open_no not in index.items:  # an earlier entry's remaining row is rewritten
-                yield ("i", item_no), True
+            yield ("rem", open_no)
     for applied_no in index.applications:
-        yield ("rem", applied_no), False
+        yield ("rem", applied_no)
+
+
+@attrs.frozen
+class ConflictKeys:
+    """The keys of what a committing unit of work read and of what it writes."""
+
+    read: frozenset[tuple[Any, ...]]
+    written: frozenset[tuple[Any, ...]]
 
 
 def conflict_keys(
     reads: Reads, master: StagedMasterData, orders: StagedOrders, ledger: StagedLedger
-) -> dict[tuple[Any, ...], bool]:
-    """The keys a committing unit of work locks, each with True for an exclusive lock
-    (False: shared), so that two units of work whose keys conflict commit one at a time
-    and a noted read cannot change while its unit of work checks and commits.
+) -> ConflictKeys:
+    """The conflict keys of a committing unit of work: two units of work conflict (and
+    commit one at a time, or one is refused) when one writes a key the other reads or,
+    for a key of :data:`RECORD_KEYS`, writes; so a noted read cannot change while its
+    unit of work checks and commits.
 
-    A read locks the key of what it read; a write locks the key of each thing it
-    changes. Master data, setups, orders and allocations: readers share, a writer
-    excludes. Ledger balances and lists (by order ``o``, item ``i``, centre ``c``,
-    account ``a``, value source ``v``, reversed entry ``r``, entry remaining ``rem``,
-    or the whole ``ledger``): postings only add to them, so writers share and a reader
-    excludes; two postings that read nothing of each other's (unrelated orders, items
-    and centres) take no key in common.
+    Master data, setups, orders, allocations and idempotency keys are single records.
+    Ledger balances and lists (by order ``o``, item ``i``, centre ``c``, account ``a``,
+    value source ``v``, reversed entry ``r``, open entries of an item at a location in
+    one direction ``open``, an entry's remaining quantity ``rem``, or the whole
+    ``ledger``) and the lists of orders and master data only grow by adding: two writers
+    do not conflict, so postings that read nothing the other writes (unrelated orders,
+    items and centres) commit side by side.
 
     >>> reads = Reads()
     >>> _ = reads.note(("on_hand", "C-1", None), Decimal(10))
     >>> _ = reads.note(("order", "PO-1"), 1)
     >>> ledger = StagedLedger(None, reads, LedgerCounters)  # type: ignore[arg-type]
     >>> orders = StagedOrders(None, reads)  # type: ignore[arg-type]
-    >>> sorted(conflict_keys(reads, StagedMasterData(None, reads), orders, ledger).items())
-    [(('i', 'C-1'), True), (('order', 'PO-1'), False)]
+    >>> keys = conflict_keys(reads, StagedMasterData(None, reads), orders, ledger)
+    >>> sorted(keys.read), sorted(keys.written)
+    ([('i', 'C-1'), ('order', 'PO-1')], [])
     """
-    keys: dict[tuple[Any, ...], bool] = {}
-    for read in reads.seen:
-        key, exclusive = _read_locks(read)
-        keys[key] = keys.get(key, False) or exclusive
-    for key, exclusive in _write_locks(master, orders, ledger):
-        keys[key] = keys.get(key, False) or exclusive
-    return keys
+    index = ledger.staged
+    # an earlier entry's remaining quantity is read and rewritten at commit, as if read
+    rewritten = (
+        ("open", *pool)
+        for pool, deltas in index.open_by_key.items()
+        if any(no not in index.items for no in deltas)
+    )
+    return ConflictKeys(
+        frozenset((*map(_read_key, reads.seen), *rewritten)),
+        frozenset(_write_keys(master, orders, ledger)),
+    )
 
 
 def _short(value: object) -> object:

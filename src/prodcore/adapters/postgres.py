@@ -3,13 +3,13 @@
 Install it with ``pip install prodcore[postgres]``. prodcore creates and upgrades its
 own tables: run :func:`upgrade` (the ``prodcore db upgrade`` command) once per release,
 or open the store with ``migrate=True``. A unit of work's writes are applied at commit
-in one READ COMMITTED transaction. It first takes an advisory lock on each of its
-conflict keys (the orders, items, centres, accounts... it read or writes: shared or
-exclusive, see :func:`prodcore.adapters._staging.conflict_keys`), without waiting: a
-key held by a rival refuses the commit with a ConcurrencyError. Under those locks it
-reads again what it decided on (a change refuses the commit) and writes its rows, so
-units of work on unrelated orders commit side by side. The optimistic version checks
-are ``UPDATE ... WHERE version = ?`` statements.
+in one READ COMMITTED transaction. It first takes advisory locks on its conflict keys
+(the orders, items, centres, accounts... it read or writes; see
+:func:`prodcore.adapters._staging.conflict_keys`), without waiting: a key a rival
+holds in a conflicting way refuses the commit with a ConcurrencyError. Under those
+locks it reads again what it decided on (a change refuses the commit) and writes its
+rows, so units of work on unrelated orders commit side by side. The optimistic
+version checks are ``UPDATE ... WHERE version = ?`` statements.
 
 Entry numbers come from sequences: each ``append`` sets its batch's numbers aside in a
 short step under a session advisory lock, in which the unit of work's first batch also
@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from prodcore.adapters._schema import SCHEMA_VERSION, Tx, apply_migrations
 from prodcore.adapters._sql import SqlStore, WriteTx
+from prodcore.adapters._staging import RECORD_KEYS, ConflictKeys
 from prodcore.errors import (
     ConcurrencyError,
     ConflictError,
@@ -56,10 +57,21 @@ _TICKETS = 0x7469636B  # "tick"
 _TICKET_SPAN = 2_000_000_000
 
 
+#: Advisory lock classes of the keys of balances and lists read and written.
+_READS = 0x72656164  # "read"
+_WRITES = 0x77726974  # "writ"
+
+
 def _key_id(key: tuple[Any, ...]) -> int:
-    """A conflict key's advisory lock id (a collision only makes two keys take turns)."""
+    """A record's conflict key as an advisory lock id (a collision between two keys
+    only makes them conflict)."""
     digest = hashlib.blake2b(repr(key).encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
+
+
+def _key_hash(key: tuple[Any, ...]) -> int:
+    """A balance's or list's conflict key as a non-negative 31-bit advisory lock id."""
+    return _key_id(key) & 0x7FFFFFFF
 
 
 def _sql(statement: str) -> str:
@@ -296,15 +308,16 @@ class PostgresStore(SqlStore):
             )
         return LedgerCounters(*last), earlier
 
-    def lock_keys(self, tx: WriteTx, keys: dict[tuple[Any, ...], bool]) -> None:
-        exclusive = sorted({_key_id(k) for k, x in keys.items() if x})
-        shared = sorted({_key_id(k) for k, x in keys.items() if not x} - set(exclusive))
+    def lock_keys(self, tx: WriteTx, keys: ConflictKeys) -> None:
+        written = {_key_id(k) for k in keys.written if k[0] in RECORD_KEYS}
+        read = {_key_id(k) for k in keys.read if k[0] in RECORD_KEYS} - written
+        adds = [
+            sorted({_key_hash(k) for k in found if k[0] not in RECORD_KEYS})
+            for found in (keys.read, keys.written)
+        ]
         if not tx.query(
-            "SELECT COALESCE(bool_and(pg_try_advisory_xact_lock(k)), TRUE) "
-            "FROM unnest(?::bigint[]) AS k UNION ALL "
-            "SELECT COALESCE(bool_and(pg_try_advisory_xact_lock_shared(k)), TRUE) "
-            "FROM unnest(?::bigint[]) AS k ORDER BY 1 LIMIT 1",
-            (exclusive, shared),
+            "SELECT prodcore_lock_keys(?::bigint[], ?::bigint[], ?::int[], ?::int[], ?, ?)",
+            (sorted(written), sorted(read), *adds, _READS, _WRITES),
         )[0][0]:
             raise ConcurrencyError(
                 kind="Transaction",

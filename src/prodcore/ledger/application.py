@@ -57,10 +57,14 @@ def decide_applications(
     """The applications of ``entries`` (numbered, in entry order) against the entries
     ``open_entries`` returns and each other."""
     state: dict[tuple[str, str, bool], dict[int, Decimal]] = {}
+    # entries left open whose pool was not asked for: asked only if a later entry
+    # applies to it (a store notes what was asked as read, a conflict for a rival)
+    left_open: dict[tuple[str, str, bool], dict[int, Decimal]] = {}
 
     def pool_of(key: tuple[str, str, bool]) -> dict[int, Decimal]:
         if key not in state:
             state[key] = {no: qty for no, qty in open_entries(*key) if qty}
+            state[key].update(left_open.pop(key, {}))
         return state[key]
 
     found: list[ItemApplication] = []
@@ -77,7 +81,9 @@ def decide_applications(
                     break
                 left = _take(e, pool, no, left, found)
         if left:
-            pool_of((e.item_no, e.location_code, inbound))[e.entry_no] = left if inbound else -left
+            own = (e.item_no, e.location_code, inbound)
+            pool = state[own] if own in state else left_open.setdefault(own, {})
+            pool[e.entry_no] = left if inbound else -left
     return tuple(found)
 
 
