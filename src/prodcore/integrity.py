@@ -767,5 +767,11 @@ def seal_ledger(uow_factory: Callable[[], UnitOfWork]) -> int:
     with store.transaction() as tx:
         last = tx.query(f"SELECT MAX(posting_no) FROM {_SEALS}")[0][0] or 0
         new = [(n, link) for n, link in links.items() if n > last]
-        tx.execute_many(f"INSERT INTO {_SEALS} (posting_no, link) VALUES (?, ?)", new)
+        # a PostgreSQL write transaction locks nothing by itself: a concurrent sealer
+        # may have written the same links
+        tx.execute_many(
+            f"INSERT INTO {_SEALS} (posting_no, link) VALUES (?, ?) "
+            "ON CONFLICT (posting_no) DO NOTHING",
+            new,
+        )
     return len(new)

@@ -320,3 +320,44 @@ def test_numbers_are_unique_and_follow_commit_order_under_concurrent_posters(
         assert [b.posting_no for b in map(uow.ledger.batch, sorted(committed))] == sorted(committed)
         assert len(uow.ledger.item_entries()) == len(committed)
     assert verify(pg).ok
+
+
+def test_a_refused_commit_first_waits_for_the_rival_in_its_way(pg: SqlStore) -> None:
+    """Refused at once would let the retry decide again before the rival's commit lands
+    (and be refused again): the refused unit of work gives its locks back and waits for
+    the rival to end before it raises."""
+    events: list[str] = []
+    rival_waits, loser_started = threading.Event(), threading.Event()
+
+    def rival() -> None:  # commits C1 after the earliest poster (it waits for its ticket)
+        with pg() as uow:
+            _post(uow, "PO-2", "C1")
+            rival_waits.set()
+            uow.commit()
+
+    def loser() -> None:  # read C1 too: in the rival's way
+        with pg() as uow:
+            _post(uow, "PO-3", "C1")
+            loser_started.set()
+            try:
+                uow.commit()
+            except ConcurrencyError:
+                rows = pg.query(
+                    "SELECT COUNT(*) FROM prodcore_item_entries WHERE order_id = 'PO-2'"
+                )
+                events.append(f"refused when the rival's rows were {rows[0][0]}")
+
+    with pg() as earliest:
+        _post(earliest, "PO-1", "C9")
+        threads = [threading.Thread(target=rival), threading.Thread(target=loser)]
+        threads[0].start()
+        assert rival_waits.wait(30)
+        time.sleep(0.3)  # the rival holds its keys and waits for this unit of work
+        threads[1].start()
+        assert loser_started.wait(30)
+        threads[1].join(0.5)
+        assert threads[1].is_alive() and events == []  # waiting, not refused yet
+        earliest.commit()
+    for thread in threads:
+        thread.join(30)
+    assert events == ["refused when the rival's rows were 1"]

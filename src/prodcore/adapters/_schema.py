@@ -142,28 +142,39 @@ END $$"""
 
 #: The PostgreSQL store's conflict locks at commit, one round trip, taken without
 #: waiting (see ``prodcore.adapters._staging.conflict_keys``). Single records: an
-#: exclusive lock per record written, a shared one per record read; FALSE if one is
-#: held by a rival. Balances and lists: a shared lock (``cls_read``, key) per key read
-#: and (``cls_write``, key) per key written, then FALSE if a rival holds a written key
-#: this one read or a read key this one writes (whichever of two such commits locks
-#: second sees the first's lock; both may, and both are refused).
+#: exclusive lock per record written, a shared one per record read. Balances and lists:
+#: a shared lock (``cls_read``, key) per key read and (``cls_write``, key) per key
+#: written, then a conflict if a rival holds a written key this one read or a read key
+#: this one writes (whichever of two such commits locks second sees the first's lock;
+#: both may, and both are refused). NULL if every lock was taken; on a conflict, the
+#: tickets held by the rivals in the way (``tickets``: their class).
 _LOCK_KEYS = """CREATE FUNCTION prodcore_lock_keys(
-    exclusive BIGINT[], shared BIGINT[], reads INT[], writes INT[], cls_read INT, cls_write INT)
-RETURNS BOOLEAN LANGUAGE plpgsql AS $$
+    exclusive BIGINT[], shared BIGINT[], reads INT[], writes INT[], cls_read INT,
+    cls_write INT, tickets INT)
+RETURNS BIGINT[] LANGUAGE plpgsql AS $$
+DECLARE
+    got BOOLEAN;
+    rivals INT[];
 BEGIN
-    IF NOT (SELECT COALESCE(bool_and(pg_try_advisory_xact_lock(k)), TRUE)
-            FROM unnest(exclusive) AS k)
-        OR NOT (SELECT COALESCE(bool_and(pg_try_advisory_xact_lock_shared(k)), TRUE)
-            FROM unnest(shared) AS k) THEN
-        RETURN FALSE;
+    got := (SELECT COALESCE(bool_and(pg_try_advisory_xact_lock(k)), TRUE) FROM unnest(exclusive) k)
+        AND (SELECT COALESCE(bool_and(pg_try_advisory_xact_lock_shared(k)), TRUE)
+            FROM unnest(shared) k);
+    IF got THEN
+        PERFORM pg_advisory_xact_lock_shared(cls_read, k) FROM unnest(reads) AS k;
+        PERFORM pg_advisory_xact_lock_shared(cls_write, k) FROM unnest(writes) AS k;
     END IF;
-    PERFORM pg_advisory_xact_lock_shared(cls_read, k) FROM unnest(reads) AS k;
-    PERFORM pg_advisory_xact_lock_shared(cls_write, k) FROM unnest(writes) AS k;
-    RETURN NOT EXISTS (
-        SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 2 AND granted
-        AND pid <> pg_backend_pid()
-        AND ((classid = cls_write::OID AND objid::BIGINT = ANY(reads::BIGINT[]))
-            OR (classid = cls_read::OID AND objid::BIGINT = ANY(writes::BIGINT[]))));
+    SELECT array_agg(DISTINCT pid) INTO rivals FROM pg_locks
+        WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid() AND (
+            (objsubid = 2 AND classid = cls_write::OID AND objid::BIGINT = ANY(reads::BIGINT[]))
+            OR (objsubid = 2 AND classid = cls_read::OID AND objid::BIGINT = ANY(writes::BIGINT[]))
+            OR (objsubid = 1 AND (classid::BIGINT << 32 | objid::BIGINT) = ANY(exclusive))
+            OR (objsubid = 1 AND mode = 'ExclusiveLock'
+                AND (classid::BIGINT << 32 | objid::BIGINT) = ANY(shared)));
+    IF got AND rivals IS NULL THEN
+        RETURN NULL;
+    END IF;
+    RETURN COALESCE((SELECT array_agg(objid::BIGINT) FROM pg_locks WHERE locktype = 'advisory'
+        AND classid = tickets::OID AND objsubid = 2 AND granted AND pid = ANY(rivals)), '{}');
 END $$"""
 
 #: Schema migrations: (version, description, statements). ``{text_key}`` is the type of

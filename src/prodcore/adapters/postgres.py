@@ -315,16 +315,23 @@ class PostgresStore(SqlStore):
             sorted({_key_hash(k) for k in found if k[0] not in RECORD_KEYS})
             for found in (keys.read, keys.written)
         ]
-        if not tx.query(
-            "SELECT prodcore_lock_keys(?::bigint[], ?::bigint[], ?::int[], ?::int[], ?, ?)",
-            (sorted(written), sorted(read), *adds, _READS, _WRITES),
-        )[0][0]:
-            raise ConcurrencyError(
-                kind="Transaction",
-                key="conflict keys",
-                expected="free",
-                actual="held by another commit",
-            )
+        rivals = tx.query(
+            "SELECT prodcore_lock_keys(?::bigint[], ?::bigint[], ?::int[], ?::int[], ?, ?, ?)",
+            (sorted(written), sorted(read), *adds, _READS, _WRITES, _TICKETS),
+        )[0][0]
+        if rivals is None:
+            return
+        # give everything back, then wait for the rivals in the way to end: deciding
+        # again before their commit lands would only be refused again
+        tx.rollback()
+        with self.transaction() as waiting:
+            self.wait_for(waiting, [int(t) for t in rivals])
+        raise ConcurrencyError(
+            kind="Transaction",
+            key="conflict keys",
+            expected="free",
+            actual="held by another commit",
+        )
 
     def wait_for(self, tx: WriteTx, tickets: Sequence[int]) -> None:
         if tickets:
