@@ -144,37 +144,50 @@ END $$"""
 #: waiting (see ``prodcore.adapters._staging.conflict_keys``). Single records: an
 #: exclusive lock per record written, a shared one per record read. Balances and lists:
 #: a shared lock (``cls_read``, key) per key read and (``cls_write``, key) per key
-#: written, then a conflict if a rival holds a written key this one read or a read key
-#: this one writes (whichever of two such commits locks second sees the first's lock;
-#: both may, and both are refused). NULL if every lock was taken; on a conflict, the
-#: tickets held by the rivals in the way (``tickets``: their class).
+#: written, then a probe that no rival holds a written key this one read or a read key
+#: this one writes (an exclusive lock taken and given back at once; of two such commits
+#: the one that probes second sees the first's lock, or both do and both are refused).
+#: NULL if every lock was taken. A lock or probe can miss because a rival probes the
+#: same key at that instant: ``pg_locks`` then tells whether a rival really holds one
+#: (its tickets, ``tickets`` their class, are returned: ``{}`` if it holds none), else
+#: the locks are taken again.
 _LOCK_KEYS = """CREATE FUNCTION prodcore_lock_keys(
     exclusive BIGINT[], shared BIGINT[], reads INT[], writes INT[], cls_read INT,
     cls_write INT, tickets INT)
 RETURNS BIGINT[] LANGUAGE plpgsql AS $$
 DECLARE
-    got BOOLEAN;
     rivals INT[];
 BEGIN
-    got := (SELECT COALESCE(bool_and(pg_try_advisory_xact_lock(k)), TRUE) FROM unnest(exclusive) k)
-        AND (SELECT COALESCE(bool_and(pg_try_advisory_xact_lock_shared(k)), TRUE)
-            FROM unnest(shared) k);
-    IF got THEN
-        PERFORM pg_advisory_xact_lock_shared(cls_read, k) FROM unnest(reads) AS k;
-        PERFORM pg_advisory_xact_lock_shared(cls_write, k) FROM unnest(writes) AS k;
-    END IF;
-    SELECT array_agg(DISTINCT pid) INTO rivals FROM pg_locks
-        WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid() AND (
-            (objsubid = 2 AND classid = cls_write::OID AND objid::BIGINT = ANY(reads::BIGINT[]))
-            OR (objsubid = 2 AND classid = cls_read::OID AND objid::BIGINT = ANY(writes::BIGINT[]))
-            OR (objsubid = 1 AND (classid::BIGINT << 32 | objid::BIGINT) = ANY(exclusive))
-            OR (objsubid = 1 AND mode = 'ExclusiveLock'
-                AND (classid::BIGINT << 32 | objid::BIGINT) = ANY(shared)));
-    IF got AND rivals IS NULL THEN
-        RETURN NULL;
-    END IF;
-    RETURN COALESCE((SELECT array_agg(objid::BIGINT) FROM pg_locks WHERE locktype = 'advisory'
-        AND classid = tickets::OID AND objsubid = 2 AND granted AND pid = ANY(rivals)), '{}');
+    FOR attempt IN 1..3 LOOP
+        IF (SELECT COALESCE(bool_and(pg_try_advisory_xact_lock(k)), TRUE) FROM unnest(exclusive) k)
+            AND (SELECT COALESCE(bool_and(pg_try_advisory_xact_lock_shared(k)), TRUE)
+                FROM unnest(shared) k)
+            AND (SELECT COALESCE(bool_and(pg_try_advisory_xact_lock_shared(cls_read, k)), TRUE)
+                FROM unnest(reads) k)
+            AND (SELECT COALESCE(bool_and(pg_try_advisory_xact_lock_shared(cls_write, k)), TRUE)
+                FROM unnest(writes) k)
+            AND (SELECT COALESCE(bool_and(CASE WHEN pg_try_advisory_lock(cls_write, k)
+                THEN pg_advisory_unlock(cls_write, k) ELSE FALSE END), TRUE) FROM unnest(reads) k)
+            AND (SELECT COALESCE(bool_and(CASE WHEN pg_try_advisory_lock(cls_read, k)
+                THEN pg_advisory_unlock(cls_read, k) ELSE FALSE END), TRUE) FROM unnest(writes) k)
+        THEN
+            RETURN NULL;
+        END IF;
+        SELECT array_agg(DISTINCT pid) INTO rivals FROM pg_locks
+            WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid() AND mode = 'ShareLock'
+            AND objsubid = 2 AND ((classid = cls_write::OID AND objid::BIGINT = ANY(reads::BIGINT[]))
+                OR (classid = cls_read::OID AND objid::BIGINT = ANY(writes::BIGINT[])));
+        SELECT array_agg(DISTINCT pid) || rivals INTO rivals FROM pg_locks
+            WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid() AND objsubid = 1
+            AND ((classid::BIGINT << 32 | objid::BIGINT) = ANY(exclusive)
+                OR (mode = 'ExclusiveLock' AND (classid::BIGINT << 32 | objid::BIGINT) = ANY(shared)));
+        IF rivals IS NOT NULL THEN
+            RETURN COALESCE((SELECT array_agg(objid::BIGINT) FROM pg_locks
+                WHERE locktype = 'advisory' AND classid = tickets::OID AND objsubid = 2
+                AND granted AND pid = ANY(rivals)), '{}');
+        END IF;
+    END LOOP;
+    RETURN '{}';
 END $$"""
 
 #: Schema migrations: (version, description, statements). ``{text_key}`` is the type of
