@@ -171,8 +171,8 @@ class SqlStore(abc.ABC):
 
     def lock_keys(self, tx: WriteTx, keys: ConflictKeys) -> None:
         """(``gapless_numbers`` False) Lock the conflict keys until ``tx`` ends, or raise
-        ConcurrencyError at once if another transaction holds one in a conflicting way
-        (see :func:`~prodcore.adapters._staging.conflict_keys`)."""
+        ConcurrencyError, without holding any, if another transaction holds one in a
+        conflicting way (see :func:`~prodcore.adapters._staging.conflict_keys`)."""
         raise NotImplementedError
 
     def wait_for(self, tx: WriteTx, tickets: Sequence[int]) -> None:

@@ -6,7 +6,8 @@ or open the store with ``migrate=True``. A unit of work's writes are applied at 
 in one READ COMMITTED transaction. It first takes advisory locks on its conflict keys
 (the orders, items, centres, accounts... it read or writes; see
 :func:`prodcore.adapters._staging.conflict_keys`), without waiting: a key a rival
-holds in a conflicting way refuses the commit with a ConcurrencyError. Under those
+holds in a conflicting way refuses the commit with a ConcurrencyError (raised once
+this unit of work has given its locks back and that rival has ended). Under those
 locks it reads again what it decided on (a change refuses the commit) and writes its
 rows, so units of work on unrelated orders commit side by side. The optimistic
 version checks are ``UPDATE ... WHERE version = ?`` statements.
