@@ -11,9 +11,12 @@ and, when ``PRODCORE_TEST_PG_DSN`` or ``--pg DSN`` is given, a PostgreSQL schema
     python benchmarks/bench_scaling.py --tiny              # smoke run (seconds)
     python scripts/pg_server.py -- .venv/bin/python benchmarks/bench_scaling.py
 
-Commits take turns (the store's commit lock, held from a posting's first append to its
-commit); deciding runs in parallel, so more processes post more per second as long as
-deciding is the larger part of the work and there are cores to run it.
+On SQLite commits take turns (the write lock, held from a posting's first append to its
+commit); deciding runs in parallel. On PostgreSQL postings on unrelated orders write
+their rows side by side and take turns only for their last step (balances, counters,
+commit), so more processes post more per second while there are cores to run them.
+``--rounds N --modes unrelated`` repeats the runs, for A/B pairs with another checkout
+(``PYTHONPATH=<other>/src``) in the same time window.
 """
 
 from __future__ import annotations
@@ -201,6 +204,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--stores", nargs="*", choices=("sqlite", "postgresql"))
     parser.add_argument("--processes", nargs="*", type=int)
     parser.add_argument("--commands", type=int, help="posting commands per process")
+    parser.add_argument("--modes", nargs="*", choices=("unrelated", "shared"))
+    parser.add_argument("--rounds", type=int, default=1, help="repeat each run (pairs A/B)")
     args = parser.parse_args(argv)
     processes = args.processes or ([1, 2] if args.tiny else [1, 2, 4, 8])
     commands = args.commands or (5 if args.tiny else 400)
@@ -212,14 +217,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     LAST_RESULTS.clear()
     with tempfile.TemporaryDirectory() as tmp:
-        for store in stores:
-            for mode in ("unrelated", "shared"):
-                for p in processes:
-                    if store == "sqlite":
-                        url = f"sqlite:///{tmp}/{mode}-{p}.db"
-                    else:
-                        url = _pg_schema_url(args.pg)
-                    LAST_RESULTS.append(run(store, url, p, mode, commands))
+        for n in range(args.rounds):
+            for store in stores:
+                for mode in args.modes or ("unrelated", "shared"):
+                    for p in processes:
+                        if store == "sqlite":
+                            url = f"sqlite:///{tmp}/{mode}-{p}-{n}.db"
+                        else:
+                            url = _pg_schema_url(args.pg)
+                        LAST_RESULTS.append(run(store, url, p, mode, commands))
     return 0
 
 

@@ -4,9 +4,13 @@
 stores it also loads every stored JSON document on its own (one bad row is reported,
 not fatal), compares key columns with the documents and reads the counters, the
 idempotency rows and every balance row. A missing batch is whatever the store promised
-and does not hold: prodcore's stores number postings from a counter without gaps, so
-every number up to the counter must have its batch, and so must every posting number an
-entry row or an idempotency row refers to; each one is reported and checking goes on.
+and does not hold: the memory and SQLite stores number postings from a counter without
+gaps, so every number up to the counter must have its batch; the PostgreSQL store
+promises numbers that increase in commit order, with a gap where a unit of work rolled
+back after its append, so there the batches present and the counter's number are read
+(entry numbers must increase, not follow on). Every posting number an entry row or an
+idempotency row refers to must have its batch; each missing one is reported and
+checking goes on.
 (A store behind the ports alone is read from posting 1 to the first missing one.)
 Problems come back as data:
 
@@ -229,9 +233,11 @@ class _StoreFacts:
     stored rows point to (entry rows, idempotency rows), with what points there;
     ``idempotency``: every idempotency record; ``balances``: every stored balance row
     as (area, key) -> amount; ``workers``: the workers in the registration index.
-    ``None`` where the store cannot tell.
+    ``None`` where the store cannot tell. ``gapless``: whether the store promises
+    numbers without gaps (else only increasing ones).
     """
 
+    gapless: bool = True
     counters: LedgerCounters | None = None
     posting_nos: set[int] | None = None
     referenced: dict[int, str] = attrs.field(factory=dict)
@@ -280,7 +286,10 @@ def _read_batches(uow: UnitOfWork, facts: _StoreFacts, out: _Collector) -> Itera
     present = facts.posting_nos
     promised = facts.counters.posting if facts.counters is not None else 0
     last = max(promised, max(present, default=0))
-    wanted = set(range(1, last + 1)) | set(facts.referenced)
+    # with gaps allowed, a number below the counter may be unused; the counter's own
+    # number was committed
+    numbers = set(range(1, last + 1)) if facts.gapless else present | {promised} - {0}
+    wanted = numbers | set(facts.referenced)
     for n in sorted(wanted):
         if n not in present:
             cause = facts.referenced.get(n)
@@ -320,11 +329,16 @@ def _check_ledger(uow: UnitOfWork, facts: _StoreFacts, out: _Collector) -> list[
         for name, entries in _entries(batch):
             out.checked += len(entries)
             for entry in entries:
-                if entry.entry_no != expected[name]:
+                if entry.entry_no != expected[name] and (
+                    facts.gapless or entry.entry_no < expected[name]
+                ):
                     out.add(
                         f"{name} entry",
                         entry.entry_no,
-                        f"numbering gap: expected {expected[name]} (posting {key})",
+                        f"numbering gap: expected {expected[name]} (posting {key})"
+                        if facts.gapless
+                        else f"numbers out of order: expected {expected[name]} or more "
+                        f"(posting {key})",
                     )
                 expected[name] = entry.entry_no + 1
                 _check_date(f"{name} entry", entry.entry_no, entry.posted_at, out)
@@ -350,7 +364,7 @@ def _check_ledger(uow: UnitOfWork, facts: _StoreFacts, out: _Collector) -> list[
             "valuation", diff.key, f"G/L {diff.gl}, value entries add up to {diff.value_entries}"
         )
     if facts.counters is not None:
-        _check_counters(facts.counters, batches, expected, out)
+        _check_counters(facts.counters, batches, expected, out, gapless=facts.gapless)
     if facts.idempotency is not None:
         _check_idempotency(facts.idempotency, batches, out)
     _check_balances(uow, index, out)
@@ -466,14 +480,17 @@ def _check_counters(
     batches: list[PostingBatch],
     next_numbers: dict[str, int],
     out: _Collector,
+    *,
+    gapless: bool = True,
 ) -> None:
     """The store's counters are the last numbers used: lower, and the next posting
-    collides; higher, and the entries after them are gone."""
+    collides; higher, and the entries after them are gone (where numbers may have gaps,
+    an entry counter may be higher: numbers set aside by a unit of work rolled back)."""
     last = {name: n - 1 for name, n in next_numbers.items()}
     last["posting"] = max((b.posting_no for b in batches), default=0)
     for name in ("posting", *_ENTRY_KINDS):
         stored = getattr(counters, name)
-        if stored != last[name]:
+        if stored < last[name] or (stored > last[name] and (gapless or name == "posting")):
             out.add(
                 "ledger counter",
                 name,
@@ -642,7 +659,7 @@ def _sql_facts(store: Any, out: _Collector) -> _StoreFacts:
     from prodcore.adapters._sql import KINDS
     from prodcore.masterdata import ManufacturingSetup
 
-    facts = _StoreFacts(posting_nos=set(), idempotency=[])
+    facts = _StoreFacts(posting_nos=set(), idempotency=[], gapless=store.gapless_numbers)
     loaded: dict[str, dict[object, Any]] = defaultdict(dict)  # area -> row key -> record
     for table, key, version, doc in store.documents():
         try:
@@ -824,11 +841,21 @@ def seal_ledger(uow_factory: Callable[[], UnitOfWork]) -> int:
     store: Any = uow_factory
     if not verify(uow_factory).ok:
         return 0
+    # the batches present (where numbers may have gaps, reading up to the first missing
+    # one would stop at a rolled-back number)
+    present = {int(n) for (n,) in store.query("SELECT posting_no FROM prodcore_ledger_batches")}
+    facts = _StoreFacts(posting_nos=present, gapless=store.gapless_numbers)
     with uow_factory() as uow:
-        batches = list(_read_batches(uow, _StoreFacts(), _Collector()))
+        batches = list(_read_batches(uow, facts, _Collector()))
     links = _links_by_posting(batches, _hash_links(batches))
     with store.transaction() as tx:
         last = tx.query(f"SELECT MAX(posting_no) FROM {_SEALS}")[0][0] or 0
         new = [(n, link) for n, link in links.items() if n > last]
-        tx.execute_many(f"INSERT INTO {_SEALS} (posting_no, link) VALUES (?, ?)", new)
+        # a PostgreSQL write transaction locks nothing by itself: a concurrent sealer
+        # may have written the same links
+        tx.execute_many(
+            f"INSERT INTO {_SEALS} (posting_no, link) VALUES (?, ?) "
+            "ON CONFLICT (posting_no) DO NOTHING",
+            new,
+        )
     return len(new)

@@ -202,9 +202,10 @@ class LedgerRepository(LedgerReader, Protocol):
     (negative) entry references, assigns real numbers per ledger in append order
     (:func:`~prodcore.ledger.model.number_batch`) and returns the numbered batch; like
     every write it becomes visible to others only when the unit of work commits. The
-    numbers are final: the first append takes the store's turn to number, and other
-    posting units of work wait for it until this one commits or rolls back, so numbers
-    increase in commit order without gaps. A batch
+    numbers are final and increase in commit order: either the first append takes the
+    store's turn to number and others wait for it until this unit of work ends (no gaps:
+    memory, SQLite), or numbers are set aside per batch and units of work commit in
+    their order (PostgreSQL: one that rolls back leaves a gap). A batch
     whose G/L lines do not balance raises :class:`~prodcore.errors.UnbalancedEntryError`
     and nothing is written. Lists come back in entry-number order. Balances are answered
     by the store from data maintained on append (no rescans).

@@ -90,7 +90,9 @@ def test_a_deleted_batch_does_not_stop_the_check(store: SqlStore) -> None:
 def test_every_missing_batch_is_reported(store: SqlStore) -> None:
     report = tamper(store, *_delete_batch(2), *_delete_batch(7), *_delete_batch(12))
     missing = [p.key for p in report.problems if p.message.startswith("is missing")]
-    assert missing == ["2", "7", "12"]  # the last one only the counter remembers
+    # the last one only the counter remembers; where numbers may have gaps (PostgreSQL)
+    # a deleted batch nothing refers to looks like a rolled-back one
+    assert missing == (["2", "7", "12"] if store.gapless_numbers else ["7", "12"])
 
 
 @pytest.mark.parametrize(

@@ -124,6 +124,9 @@ def _compare(
     ]
     with store_of("memory") as memory, store_of(real_kind, dsn) as real:
         uows = (memory(), real())
+        if not getattr(real, "gapless_numbers", True):
+            # a posting rolled back after its append leaves a gap there (tested apart)
+            sequence = [s for s in sequence if s[0] != "post" or s[4]]
         for uow in uows:
             put_master_data(uow, records, setup=md.setup)
         clock = FixedClock(_AT)

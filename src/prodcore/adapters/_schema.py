@@ -169,6 +169,92 @@ def insert_who(tx: Tx, batches: Iterable[PostingBatch]) -> None:
     )
 
 
+#: The PostgreSQL store's short numbering step, one round trip: under a session advisory
+#: lock (``numbering``), the sequences' last values (posting, item, capacity, value, G/L)
+#: are read and raised by ``sizes``; a unit of work's first batch (``last_posting``
+#: NULL) also takes its ticket (``pg_advisory_xact_lock(tickets, posting mod span)``,
+#: held to its end) and returns, after the five last values, the tickets still open
+#: that were taken before it. If another unit of work took numbers since
+#: ``last_posting``, nothing is raised (the caller refuses the batch).
+_SET_NUMBERS_ASIDE = """CREATE FUNCTION prodcore_set_numbers_aside(
+    sizes BIGINT[], last_posting BIGINT, numbering BIGINT, tickets INT, span BIGINT)
+RETURNS BIGINT[] LANGUAGE plpgsql AS $$
+DECLARE
+    base BIGINT[];
+    earlier BIGINT[] := '{}';
+BEGIN
+    PERFORM pg_advisory_lock(numbering);
+    base := ARRAY[
+        (SELECT last_value FROM prodcore_seq_posting), (SELECT last_value FROM prodcore_seq_item),
+        (SELECT last_value FROM prodcore_seq_capacity), (SELECT last_value FROM prodcore_seq_value),
+        (SELECT last_value FROM prodcore_seq_gl)];
+    IF last_posting IS NULL OR base[1] = last_posting THEN
+        PERFORM setval('prodcore_seq_posting', base[1] + sizes[1]),
+            setval('prodcore_seq_item', base[2] + sizes[2]),
+            setval('prodcore_seq_capacity', base[3] + sizes[3]),
+            setval('prodcore_seq_value', base[4] + sizes[4]),
+            setval('prodcore_seq_gl', base[5] + sizes[5]);
+    END IF;
+    IF last_posting IS NULL THEN
+        PERFORM pg_advisory_xact_lock(tickets, ((base[1] + 1) % span)::INT);
+        SELECT COALESCE(array_agg(objid::BIGINT), '{}') INTO earlier FROM pg_locks
+            WHERE locktype = 'advisory' AND classid = tickets::OID AND objsubid = 2
+            AND granted AND pid <> pg_backend_pid();
+    END IF;
+    PERFORM pg_advisory_unlock(numbering);
+    RETURN base || earlier;
+END $$"""
+
+#: The PostgreSQL store's conflict locks at commit, one round trip, taken without
+#: waiting (see ``prodcore.adapters._staging.conflict_keys``). Single records: an
+#: exclusive lock per record written, a shared one per record read. Balances and lists:
+#: a shared lock (``cls_read``, key) per key read and (``cls_write``, key) per key
+#: written, then a probe that no rival holds a written key this one read or a read key
+#: this one writes (an exclusive lock taken and given back at once; of two such commits
+#: the one that probes second sees the first's lock, or both do and both are refused).
+#: NULL if every lock was taken. A lock or probe can miss because a rival probes the
+#: same key at that instant: ``pg_locks`` then tells whether a rival really holds one
+#: (its tickets, ``tickets`` their class, are returned: ``{}`` if it holds none), else
+#: the locks are taken again.
+_LOCK_KEYS = """CREATE FUNCTION prodcore_lock_keys(
+    exclusive BIGINT[], shared BIGINT[], reads INT[], writes INT[], cls_read INT,
+    cls_write INT, tickets INT)
+RETURNS BIGINT[] LANGUAGE plpgsql AS $$
+DECLARE
+    rivals INT[];
+BEGIN
+    FOR attempt IN 1..3 LOOP
+        IF (SELECT COALESCE(bool_and(pg_try_advisory_xact_lock(k)), TRUE) FROM unnest(exclusive) k)
+            AND (SELECT COALESCE(bool_and(pg_try_advisory_xact_lock_shared(k)), TRUE)
+                FROM unnest(shared) k)
+            AND (SELECT COALESCE(bool_and(pg_try_advisory_xact_lock_shared(cls_read, k)), TRUE)
+                FROM unnest(reads) k)
+            AND (SELECT COALESCE(bool_and(pg_try_advisory_xact_lock_shared(cls_write, k)), TRUE)
+                FROM unnest(writes) k)
+            AND (SELECT COALESCE(bool_and(CASE WHEN pg_try_advisory_lock(cls_write, k)
+                THEN pg_advisory_unlock(cls_write, k) ELSE FALSE END), TRUE) FROM unnest(reads) k)
+            AND (SELECT COALESCE(bool_and(CASE WHEN pg_try_advisory_lock(cls_read, k)
+                THEN pg_advisory_unlock(cls_read, k) ELSE FALSE END), TRUE) FROM unnest(writes) k)
+        THEN
+            RETURN NULL;
+        END IF;
+        SELECT array_agg(DISTINCT pid) INTO rivals FROM pg_locks
+            WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid() AND mode = 'ShareLock'
+            AND objsubid = 2 AND ((classid = cls_write::OID AND objid::BIGINT = ANY(reads::BIGINT[]))
+                OR (classid = cls_read::OID AND objid::BIGINT = ANY(writes::BIGINT[])));
+        SELECT array_agg(DISTINCT pid) || rivals INTO rivals FROM pg_locks
+            WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid() AND objsubid = 1
+            AND ((classid::BIGINT << 32 | objid::BIGINT) = ANY(exclusive)
+                OR (mode = 'ExclusiveLock' AND (classid::BIGINT << 32 | objid::BIGINT) = ANY(shared)));
+        IF rivals IS NOT NULL THEN
+            RETURN COALESCE((SELECT array_agg(objid::BIGINT) FROM pg_locks
+                WHERE locktype = 'advisory' AND classid = tickets::OID AND objsubid = 2
+                AND granted AND pid = ANY(rivals)), '{}');
+        END IF;
+    END LOOP;
+    RETURN '{}';
+END $$"""
+
 #: Schema migrations: (version, description, statements). ``{text_key}`` is the type of
 #: sorted key columns (PostgreSQL compares them bytewise with ``COLLATE "C"``, as
 #: Python and SQLite do). Decimals are stored as TEXT (their exact ``str``).
@@ -396,6 +482,25 @@ MIGRATIONS: tuple[tuple[int, str, tuple[Statement, ...]], ...] = (
         9,
         "item cost adjustment: the item entries whose cost changed since it last ran",
         ("CREATE TABLE prodcore_cost_marks (entry_no INTEGER PRIMARY KEY)",),
+    ),
+    (
+        10,
+        "PostgreSQL: numbers set aside from sequences (gaps: rollbacks), conflict locks",
+        (
+            *(
+                statement
+                for name in ("posting", "item", "capacity", "value", "gl")
+                for statement in (
+                    {"postgresql": f"CREATE SEQUENCE prodcore_seq_{name} MINVALUE 0"},
+                    {
+                        "postgresql": f"SELECT setval('prodcore_seq_{name}', "
+                        f"(SELECT {name} FROM prodcore_ledger_counters WHERE id = 1), true)"
+                    },
+                )
+            ),
+            {"postgresql": _SET_NUMBERS_ASIDE},
+            {"postgresql": _LOCK_KEYS},
+        ),
     ),
 )
 

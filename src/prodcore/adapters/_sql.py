@@ -8,13 +8,18 @@ The schema and its migrations are in :mod:`prodcore.adapters._schema`.
 
 A unit of work reads committed rows directly, stages its writes and notes what it read
 (:mod:`prodcore.adapters._staging`). Its commit runs in one write transaction that holds
-the store's commit lock (:meth:`SqlStore.begin_write`: SQLite's write lock, the
-ledger counter row on PostgreSQL): it reads every noted value again, raises
-:class:`~prodcore.errors.ConcurrencyError` if one changed, applies the staged writes
-(with ``UPDATE ... WHERE version = ?`` checks) and commits, so a unit of work is
-entirely present or entirely absent and its decisions still hold when it lands. The
-first ``append`` opens that transaction early, to number the entries: numbers follow
-commit order without gaps, and no posting conflicts with another over them.
+the store's commit lock (:meth:`SqlStore.begin_write`: SQLite's write lock), or, on a
+store that sets numbers aside per batch (PostgreSQL, ``gapless_numbers`` False), the
+locks of the unit of work's conflict keys (:meth:`SqlStore.lock_keys`): it reads every
+noted value again, raises :class:`~prodcore.errors.ConcurrencyError` if one changed,
+applies the staged writes (with ``UPDATE ... WHERE version = ?`` checks) and commits,
+so a unit of work is entirely present or entirely absent and its decisions still hold
+when it lands. The first ``append`` opens that transaction early, to number the
+entries. With one commit lock, numbers follow commit order without gaps. With numbers
+set aside, a poster waits before its last step for the posters that took numbers
+before it (:meth:`SqlStore.wait_for`), then adds to the balances and commits: numbers
+follow commit order, a unit of work rolled back after its ``append`` leaves a gap, and
+unrelated postings write their rows side by side.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import abc
 import collections
 import datetime as dt
 import functools
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any, Self, TypeVar
@@ -42,10 +48,13 @@ from prodcore.adapters._schema import (
 from prodcore.adapters._sql_writes import _add_balances, _dec, _insert_batch
 from prodcore.adapters._staging import (
     Committed,
+    ConflictKeys,
     NumberingGuard,
     StagingUnitOfWork,
     capacity_entry_matches,
     check_reads,
+    conflict_keys,
+    numbering_busy,
     value_entry_matches,
 )
 from prodcore.calendars import CentreAbsences, ShopCalendar
@@ -135,6 +144,10 @@ class SqlStore(abc.ABC):
     applied_migrations: tuple[int, ...] = ()
     #: Seconds a unit of work waits for its turn to number entries.
     lock_timeout: float = 30.0
+    #: True: one unit of work numbers at a time, from its first append to its commit
+    #: (numbers without gaps). False: numbers are set aside per batch (:meth:`allocate`)
+    #: and units of work commit in their order; one rolled back leaves a gap.
+    gapless_numbers: bool = True
 
     def __call__(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self)
@@ -152,6 +165,28 @@ class SqlStore(abc.ABC):
     def close(self) -> None:
         """Release connections; units of work opened later fail."""
 
+    def allocate(
+        self, tx: WriteTx, batch: PostingBatch, last_posting: int | None
+    ) -> tuple[LedgerCounters, list[int]]:
+        """(``gapless_numbers`` False) Set the numbers of ``batch`` aside in a short step
+        and give the counters to number it after, with the tickets of the units of work
+        that set numbers aside before and are still open. ``last_posting``: the posting
+        number this unit of work set aside before (None for its first batch); if another
+        unit of work took numbers since, raise ConcurrencyError (commit order would break).
+        """
+        raise NotImplementedError
+
+    def lock_keys(self, tx: WriteTx, keys: ConflictKeys) -> None:
+        """(``gapless_numbers`` False) Lock the conflict keys until ``tx`` ends, or raise
+        ConcurrencyError, without holding any, if another transaction holds one in a
+        conflicting way (see :func:`~prodcore.adapters._staging.conflict_keys`)."""
+        raise NotImplementedError
+
+    def wait_for(self, tx: WriteTx, tickets: Sequence[int]) -> None:
+        """(``gapless_numbers`` False) Wait until the units of work holding ``tickets``
+        have ended."""
+        raise NotImplementedError
+
     def transaction(self) -> _Transaction:
         """A write transaction as a block: committed if the block ends normally, else
         rolled back."""
@@ -168,6 +203,13 @@ class SqlStore(abc.ABC):
         """This store object's turn to number entries (the database lock does the same
         between processes; this one makes a second poster of the same thread fail fast)."""
         return NumberingGuard(self.lock_timeout)
+
+    @functools.cached_property
+    def posters(self) -> dict[int, SqlUnitOfWork]:
+        """(``gapless_numbers`` False) The unit of work of each thread that set numbers
+        aside and is still open (a second one in the same thread would wait for it at
+        commit: refused at once)."""
+        return {}
 
     @functools.cached_property
     def decoded_master(self) -> _DecodedCache:
@@ -591,6 +633,9 @@ class SqlUnitOfWork(StagingUnitOfWork):
     def __init__(self, store: SqlStore) -> None:
         self.store = store
         self._tx: WriteTx | None = None
+        self._earlier: set[int] = set()  # tickets to wait for before the last step
+        self._last_posting: int | None = None
+        self._thread: int | None = None
         self._begin()
 
     def _committed(self) -> Committed:
@@ -610,8 +655,30 @@ class SqlUnitOfWork(StagingUnitOfWork):
             self._release()
             raise
 
+    def _allocator(self) -> Callable[[PostingBatch], LedgerCounters] | None:
+        return None if self.store.gapless_numbers else self._allocate
+
+    def _allocate(self, batch: PostingBatch) -> LedgerCounters:
+        if self._thread is None:
+            thread = threading.get_ident()
+            if self.store.posters.setdefault(thread, self) is not self:
+                raise numbering_busy("another unit of work of this thread is posting")
+            self._thread = thread
+        if self._tx is None:
+            self._tx = self.store.begin_write()
+        counters, earlier = self.store.allocate(self._tx, batch, self._last_posting)
+        self._last_posting = counters.posting + 1
+        self._earlier.update(earlier)
+        return counters
+
     def _release(self) -> None:
         tx, self._tx = self._tx, None
+        self._earlier.clear()
+        self._last_posting = None
+        if self._thread is not None:
+            thread, self._thread = self._thread, None
+            if self.store.posters.get(thread) is self:
+                del self.store.posters[thread]
         try:
             if tx is not None:
                 tx.rollback()
@@ -622,6 +689,9 @@ class SqlUnitOfWork(StagingUnitOfWork):
         if self._tx is None:
             self._tx = self.store.begin_write()
         tx = self._tx
+        if not self.store.gapless_numbers:
+            keys = conflict_keys(self.reads, self._master, self._orders, self._ledger)
+            self.store.lock_keys(tx, keys)
         check_reads(self.reads, _Committed(self.store, tx.query))
         self._flush_master(tx)
         self._flush_orders(tx)
@@ -700,9 +770,14 @@ class SqlUnitOfWork(StagingUnitOfWork):
             if order is not None:
                 insert_registrations(tx, order_id, order.registrations)
 
-    def _flush_ledger(self, tx: Tx) -> None:
+    def _flush_ledger(self, tx: WriteTx) -> None:
         ledger = self._ledger
-        if ledger.staged_batches:
+        numbered = bool(ledger.staged_batches) and not self.store.gapless_numbers
+        if numbered:  # numbers set aside per batch: rows side by side with other posters
+            for batch in ledger.staged_batches:
+                _insert_batch(tx, batch)
+            _add_applications(tx, ledger.staged_batches, ledger.staged, self.store)
+        elif ledger.staged_batches:
             assert ledger.base_counters is not None and ledger.counters is not None
             # the numbering was reserved at the first append; the check is a safeguard
             changed = tx.execute(
@@ -739,6 +814,23 @@ class SqlUnitOfWork(StagingUnitOfWork):
                 "ON CONFLICT (id) DO UPDATE SET doc = excluded.doc",
                 (dumps(ledger.staged_setup),),
             )
+        if numbered:
+            self._last_step(tx)
+
+    def _last_step(self, tx: WriteTx) -> None:
+        """One poster at a time: every poster that took numbers before this one has
+        ended and every later one waits for it, so the balance rows are added without a
+        rival, the counters only grow and commits follow the numbers."""
+        ledger = self._ledger
+        assert ledger.counters is not None
+        self.store.wait_for(tx, sorted(self._earlier))
+        tx.execute(
+            "UPDATE prodcore_ledger_counters SET posting = GREATEST(posting, ?), "
+            "item = GREATEST(item, ?), capacity = GREATEST(capacity, ?), "
+            "value = GREATEST(value, ?), gl = GREATEST(gl, ?) WHERE id = 1",
+            attrs.astuple(ledger.counters),
+        )
+        _add_balances(tx, ledger.staged, upsert=True)
 
 
 def _add_applications(

@@ -9,10 +9,14 @@ lock for every noted value again (:func:`check_reads`) and refuses the commit wi
 :class:`~prodcore.errors.ConcurrencyError` if one changed, so whatever a decision read
 still holds when its unit of work commits (the unit of work is serializable).
 
-Entry numbers are handed out at the first ``append`` of a unit of work: the store then
-reserves the numbering (``reserve``) and keeps it until the unit of work commits or
-rolls back, so numbers increase in commit order without gaps and a posting never
-conflicts with an unrelated one over its numbers.
+Entry numbers are handed out at ``append``. Either the store reserves the numbering at
+the first ``append`` (``reserve``) and keeps it until the unit of work commits or rolls
+back, so numbers increase in commit order without gaps (memory, SQLite); or it sets
+each batch's numbers aside in a short step (``allocate``) and commits its units of
+work in the order of their numbers, so numbers increase in commit order but a unit of
+work that rolls back leaves a gap (PostgreSQL). Such a store checks the reads under
+per-key locks (:func:`conflict_keys`) instead of one commit lock, so unrelated units
+of work commit side by side.
 """
 
 from __future__ import annotations
@@ -61,7 +65,9 @@ from prodcore.ports import MasterDataRecord
 from prodcore.scheduling.schedule import Allocation
 
 __all__ = [
+    "RECORD_KEYS",
     "Committed",
+    "ConflictKeys",
     "NumberingGuard",
     "Reads",
     "StagedLedger",
@@ -69,6 +75,8 @@ __all__ = [
     "StagedOrders",
     "StagingUnitOfWork",
     "check_reads",
+    "conflict_keys",
+    "numbering_busy",
 ]
 
 _T = TypeVar("_T")
@@ -242,6 +250,145 @@ def check_reads(reads: Reads, committed: Committed) -> None:
             raise ConcurrencyError(kind="Read", key=key, expected=_short(seen), actual=_short(now))
 
 
+#: Reads by item (first argument) and by order (first argument, when given).
+_ITEM_READS = frozenset(
+    ("on_hand", "on_hand_in_bin", "lot_on_hand", "lot_balances", "tracked_entries")
+)
+_ORDER_READS = frozenset(("consumed_quantity", "output_quantity", "wip"))
+#: Conflict keys of single records: a writer excludes readers and other writers. Every
+#: other key is of something postings add to (a balance, a list): only a reader and a
+#: writer exclude each other.
+RECORD_KEYS = frozenset(("setup", "posting_setup", "order", "record", "allocation", "key"))
+
+
+def _read_key(key: ReadKey) -> tuple[Any, ...]:
+    """The conflict key of a noted read (see :func:`conflict_keys`)."""
+    name, args = key[0], key[1:]
+    if name in ("setup", "posting_setup", "order", "record"):
+        return (name, *args)
+    if name in ("records", "orders"):
+        return (name, args[0] if name == "records" else None)
+    if name == "allocations":
+        return ("allocation", args[0]) if args[0] is not None else ("allocations",)
+    if name in _ITEM_READS or name == "inventory_value":
+        return ("i", args[0])
+    if name == "open_entries":
+        return ("open", *args)
+    if name in _ORDER_READS:
+        return ("o", args[0])
+    if name == "account_balance":
+        return ("a", args[0])
+    if name == "reversed_quantity":
+        return ("r", ValueSource(args[0]).value, args[1])
+    if name == "capacity_used":
+        return ("c", args[0])
+    if name in ("remaining_quantity", "item_applications"):
+        return ("rem", args[0])
+    if name == "value_entries" and args[1] is not None and args[2] is not None:
+        return ("v", ValueSource(args[1]).value, args[2])
+    if name in _LISTS and args[0] is not None:  # by order
+        return ("o", args[0])
+    if name in ("item_entries", "capacity_entries") and args[1] is not None:
+        return ("i" if name == "item_entries" else "c", args[1])
+    return ("ledger",)  # an unfiltered list, or a batch or entry read as absent
+
+
+def _write_keys(
+    master: StagedMasterData, orders: StagedOrders, ledger: StagedLedger
+) -> Iterator[tuple[Any, ...]]:
+    if master.staged_setup is not None:
+        yield ("setup",)
+    if ledger.staged_setup is not None:
+        yield ("posting_setup",)
+    for kind, no in master.staged:
+        yield ("record", kind, no)
+        yield ("records", kind)
+    for order_id in orders.staged:
+        yield ("order", order_id)
+        yield ("orders", None)
+    for order_id in orders.staged_allocations:
+        yield ("allocation", order_id)
+        yield ("allocations",)
+    for key in ledger.staged_keys:
+        yield ("key", key)
+    if not ledger.staged_batches:
+        return
+    yield ("ledger",)
+    index = ledger.staged
+    for batch in ledger.staged_batches:
+        if batch.idempotency_key is not None:
+            yield ("key", batch.idempotency_key)
+    for e in index.items.values():
+        yield ("i", e.item_no)
+    for item_no in index.item_value:
+        yield ("i", item_no)
+    for c in index.capacity.values():
+        yield ("c", c.no)
+        yield ("c", c.work_center_no)
+    for v in index.values.values():
+        source_no = v.item_entry_no if v.source is ValueSource.ITEM else v.capacity_entry_no
+        yield ("v", v.source.value, source_no)
+    for g in index.gl.values():
+        yield ("a", g.account)
+    for entries in (index.items, index.capacity, index.values, index.gl):
+        for entry in entries.values():
+            yield ("o", entry.order_id)
+    for source, entry_no in index.reversed:
+        yield ("r", source.value, entry_no)
+    for pool, deltas in index.open_by_key.items():
+        yield ("open", *pool)
+        for open_no in deltas:
+            yield ("rem", open_no)
+    for applied_no in index.applications:
+        yield ("rem", applied_no)
+
+
+@attrs.frozen
+class ConflictKeys:
+    """The keys of what a committing unit of work read and of what it writes."""
+
+    read: frozenset[tuple[Any, ...]]
+    written: frozenset[tuple[Any, ...]]
+
+
+def conflict_keys(
+    reads: Reads, master: StagedMasterData, orders: StagedOrders, ledger: StagedLedger
+) -> ConflictKeys:
+    """The conflict keys of a committing unit of work: two units of work conflict (and
+    commit one at a time, or one is refused) when one writes a key the other reads or,
+    for a key of :data:`RECORD_KEYS`, writes; so a noted read cannot change while its
+    unit of work checks and commits.
+
+    Master data, setups, orders, allocations and idempotency keys are single records.
+    Ledger balances and lists (by order ``o``, item ``i``, centre ``c``, account ``a``,
+    value source ``v``, reversed entry ``r``, open entries of an item at a location in
+    one direction ``open``, an entry's remaining quantity ``rem``, or the whole
+    ``ledger``) and the lists of orders and master data only grow by adding: two writers
+    do not conflict, so postings that read nothing the other writes (unrelated orders,
+    items and centres) commit side by side.
+
+    >>> reads = Reads()
+    >>> _ = reads.note(("on_hand", "C-1", None), Decimal(10))
+    >>> _ = reads.note(("order", "PO-1"), 1)
+    >>> ledger = StagedLedger(None, reads, LedgerCounters)  # type: ignore[arg-type]
+    >>> orders = StagedOrders(None, reads)  # type: ignore[arg-type]
+    >>> keys = conflict_keys(reads, StagedMasterData(None, reads), orders, ledger)
+    >>> sorted(keys.read), sorted(keys.written)
+    ([('i', 'C-1'), ('order', 'PO-1')], [])
+    """
+    index = ledger.staged
+    # an earlier entry's remaining quantity is read and rewritten at commit, as if read
+    rewritten = (
+        ("open", *pool)
+        for pool, deltas in index.open_by_key.items()
+        if any(no not in index.items for no in deltas)
+    )
+    return ConflictKeys(
+        frozenset((*map(_read_key, reads.seen), *rewritten)),
+        frozenset(_write_keys(master, orders, ledger)),
+    )
+
+
 def _short(value: object) -> object:
     return value if isinstance(value, int | Decimal | bool | None) else type(value).__name__
 
@@ -269,9 +416,9 @@ class NumberingGuard:
         if self._thread == threading.get_ident():
             if self.share_in_thread:
                 return
-            raise _numbering_busy("another unit of work of this thread is posting")
+            raise numbering_busy("another unit of work of this thread is posting")
         if not self._lock.acquire(timeout=self.timeout):
-            raise _numbering_busy(f"no turn within {self.timeout} s")
+            raise numbering_busy(f"no turn within {self.timeout} s")
         self._owner, self._thread = owner, threading.get_ident()
 
     def release(self, owner: object) -> None:
@@ -280,7 +427,7 @@ class NumberingGuard:
             self._lock.release()
 
 
-def _numbering_busy(reason: str) -> ConcurrencyError:
+def numbering_busy(reason: str) -> ConcurrencyError:
     return ConcurrencyError(kind="Ledger", key="numbering", expected="a turn", actual=reason)
 
 
@@ -521,14 +668,21 @@ class StagedLedger:
 
     ``reserve`` is called at the first append: it secures the store's numbering for this
     unit of work (until it ends) and returns the committed counters to number after.
+    With ``allocate`` instead, each append asks it for the counters to number the batch
+    after (the store sets the batch's numbers aside for it).
     """
 
     def __init__(
-        self, committed: Committed, reads: Reads, reserve: Callable[[], LedgerCounters]
+        self,
+        committed: Committed,
+        reads: Reads,
+        reserve: Callable[[], LedgerCounters],
+        allocate: Callable[[PostingBatch], LedgerCounters] | None = None,
     ) -> None:
         self._committed = committed
         self._reads = reads
         self._reserve = reserve
+        self._allocate = allocate
         self.base_counters: LedgerCounters | None = None
         self.counters: LedgerCounters | None = None
         self.staged = LedgerIndex()
@@ -553,7 +707,11 @@ class StagedLedger:
             raise InvalidValueError(field="batch", value=batch, reason="not a PostingBatch")
         _check_storable("batch", batch)
         batch.check_balanced()
-        if self.counters is None:
+        if self._allocate is not None:
+            self.counters = self._allocate(batch)
+            if self.base_counters is None:
+                self.base_counters = self.counters
+        elif self.counters is None:
             self.base_counters = self.counters = self._reserve()
         numbered, self.counters = number_batch(batch, self.counters)
         if numbered.item_applications is None:
@@ -796,13 +954,17 @@ class StagingUnitOfWork(StagedUnitOfWork):
     def _release(self) -> None:
         raise NotImplementedError
 
+    def _allocator(self) -> Callable[[PostingBatch], LedgerCounters] | None:
+        """The store's per-batch number allocation, if it numbers that way."""
+        return None
+
     def _begin(self) -> None:
         self._release()
         self.reads = Reads()
         committed = self._committed()
         self._master = StagedMasterData(committed, self.reads)
         self._orders = StagedOrders(committed, self.reads)
-        self._ledger = StagedLedger(committed, self.reads, self._reserve)
+        self._ledger = StagedLedger(committed, self.reads, self._reserve, self._allocator())
 
     @property
     def master_data(self) -> StagedMasterData:

@@ -3,12 +3,21 @@
 Install it with ``pip install prodcore[postgres]``. prodcore creates and upgrades its
 own tables: run :func:`upgrade` (the ``prodcore db upgrade`` command) once per release,
 or open the store with ``migrate=True``. A unit of work's writes are applied at commit
-in one READ COMMITTED transaction that first locks the ledger counter row
-(``SELECT ... FOR UPDATE``): that row is the commit lock, so committing units of work
-take turns, each reading again what it decided on (a change refuses the commit with a
-ConcurrencyError) and then writing. Deciding takes no lock; a unit of work that posts
-takes the row at its first ``append`` to number its entries, and keeps it until it
-commits. The optimistic version checks are ``UPDATE ... WHERE version = ?`` statements.
+in one READ COMMITTED transaction. It first takes advisory locks on its conflict keys
+(the orders, items, centres, accounts... it read or writes; see
+:func:`prodcore.adapters._staging.conflict_keys`), without waiting: a key a rival
+holds in a conflicting way refuses the commit with a ConcurrencyError (raised once
+this unit of work has given its locks back and that rival has ended). Under those
+locks it reads again what it decided on (a change refuses the commit) and writes its
+rows, so units of work on unrelated orders commit side by side. The optimistic
+version checks are ``UPDATE ... WHERE version = ?`` statements.
+
+Entry numbers come from sequences: each ``append`` sets its batch's numbers aside in a
+short step under a session advisory lock, in which the unit of work's first batch also
+takes a ticket (an advisory lock held to its end) and notes the tickets still open,
+taken before it. Before its last step (adding to the balance rows, raising the
+counters, committing) a unit of work waits for those tickets: numbers increase in
+commit order, and a unit of work rolled back after its ``append`` leaves a gap.
 
 psycopg is imported here only, and only when a PostgreSQL store is opened.
 """
@@ -17,11 +26,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from prodcore.adapters._schema import SCHEMA_VERSION, Tx, apply_migrations
 from prodcore.adapters._sql import SqlStore, WriteTx
+from prodcore.adapters._staging import RECORD_KEYS, ConflictKeys
 from prodcore.errors import (
     ConcurrencyError,
     ConflictError,
@@ -30,6 +41,7 @@ from prodcore.errors import (
     ProdcoreError,
     StoreError,
 )
+from prodcore.ledger.model import LedgerCounters, PostingBatch
 
 if TYPE_CHECKING:
     import psycopg
@@ -39,6 +51,28 @@ __all__ = ["PostgresStore", "schema_version", "upgrade"]
 
 #: Serializes concurrent upgrades (``pg_advisory_xact_lock`` key, "prodcore" in ASCII).
 _UPGRADE_LOCK = 0x70726F64636F7265
+#: The short numbering step (a session ``pg_advisory_lock`` key, "prodnumb").
+_NUMBERING_LOCK = 0x70726F646E756D62
+#: Tickets are ``pg_advisory_xact_lock(_TICKETS, posting_no mod _TICKET_SPAN)``.
+_TICKETS = 0x7469636B  # "tick"
+_TICKET_SPAN = 2_000_000_000
+
+
+#: Advisory lock classes of the keys of balances and lists read and written.
+_READS = 0x72656164  # "read"
+_WRITES = 0x77726974  # "writ"
+
+
+def _key_id(key: tuple[Any, ...]) -> int:
+    """A record's conflict key as an advisory lock id (a collision between two keys
+    only makes them conflict)."""
+    digest = hashlib.blake2b(repr(key).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def _key_hash(key: tuple[Any, ...]) -> int:
+    """A balance's or list's conflict key as a non-negative 31-bit advisory lock id."""
+    return _key_id(key) & 0x7FFFFFFF
 
 
 def _sql(statement: str) -> str:
@@ -116,7 +150,10 @@ class _PgWriteTx(_PgTx, WriteTx):
         if pool is None:
             return
         try:
-            self.execute(statement)
+            # a numbering step that failed half-way leaves its session lock: unlock all
+            self.execute(
+                statement if statement == "COMMIT" else "ROLLBACK; SELECT pg_advisory_unlock_all()"
+            )
         finally:
             pool.putconn(self._conn)
 
@@ -176,6 +213,8 @@ class PostgresStore(SqlStore):
     schema is upgraded on opening; otherwise an outdated schema is refused with a
     :class:`~prodcore.errors.StoreError` that says to run ``prodcore db upgrade``.
     """
+
+    gapless_numbers = False
 
     def __init__(
         self,
@@ -242,12 +281,65 @@ class PostgresStore(SqlStore):
             raise _translate(err) from err
         tx = _PgWriteTx(conn, self._pool)
         try:
-            tx.execute("BEGIN")
-            tx.query("SELECT 1 FROM prodcore_ledger_counters WHERE id = 1 FOR UPDATE")
+            timeout = max(1, round(self.lock_timeout * 1000))
+            tx.execute(f"BEGIN; SET LOCAL lock_timeout = {timeout}")
         except BaseException:
             tx.rollback()
             raise
         return tx
+
+    def allocate(
+        self, tx: WriteTx, batch: PostingBatch, last_posting: int | None
+    ) -> tuple[LedgerCounters, list[int]]:
+        sizes = (
+            1,
+            len(batch.item_entries),
+            len(batch.capacity_entries),
+            len(batch.value_entries),
+            len(batch.gl_entries),
+        )
+        found = tx.query(
+            "SELECT prodcore_set_numbers_aside(?::bigint[], ?::bigint, ?::bigint, ?::int, ?::bigint)",
+            (list(sizes), last_posting, _NUMBERING_LOCK, _TICKETS, _TICKET_SPAN),
+        )[0][0]
+        last, earlier = [int(n) for n in found[:5]], [int(t) for t in found[5:]]
+        if last_posting is not None and last[0] != last_posting:
+            raise ConcurrencyError(
+                kind="Ledger", key="numbering", expected=last_posting, actual=last[0]
+            )
+        return LedgerCounters(*last), earlier
+
+    def lock_keys(self, tx: WriteTx, keys: ConflictKeys) -> None:
+        written = {_key_id(k) for k in keys.written if k[0] in RECORD_KEYS}
+        read = {_key_id(k) for k in keys.read if k[0] in RECORD_KEYS} - written
+        adds = [
+            sorted({_key_hash(k) for k in found if k[0] not in RECORD_KEYS})
+            for found in (keys.read, keys.written)
+        ]
+        rivals = tx.query(
+            "SELECT prodcore_lock_keys(?::bigint[], ?::bigint[], ?::int[], ?::int[], ?, ?, ?)",
+            (sorted(written), sorted(read), *adds, _READS, _WRITES, _TICKETS),
+        )[0][0]
+        if rivals is None:
+            return
+        # give everything back, then wait for the rivals in the way to end: deciding
+        # again before their commit lands would only be refused again
+        tx.rollback()
+        with self.transaction() as waiting:
+            self.wait_for(waiting, [int(t) for t in rivals])
+        raise ConcurrencyError(
+            kind="Transaction",
+            key="conflict keys",
+            expected="free",
+            actual="held by another commit",
+        )
+
+    def wait_for(self, tx: WriteTx, tickets: Sequence[int]) -> None:
+        if tickets:
+            tx.query(
+                f"SELECT pg_advisory_xact_lock_shared({_TICKETS}, t) FROM unnest(?::int[]) AS t",
+                (list(tickets),),
+            )
 
     def close(self) -> None:
         self._pool.close()

@@ -76,6 +76,9 @@ def decide_applications(
     ``open_entries`` returns and each other; a tracked entry only to the entries of its
     lot and serial (``tracked`` finds those appended before; without it, any)."""
     state: dict[tuple[str, str, bool], dict[int, Decimal]] = {}
+    # entries left open whose pool was not asked for: asked only if a later entry
+    # applies to it (a store notes what was asked as read, a conflict for a rival)
+    left_open: dict[tuple[str, str, bool], dict[int, Decimal]] = {}
     same: dict[tuple[str, str, str], set[int]] = {}
 
     def same_tracking(e: ItemLedgerEntry) -> set[int] | None:
@@ -94,6 +97,7 @@ def decide_applications(
     def pool_of(key: tuple[str, str, bool]) -> dict[int, Decimal]:
         if key not in state:
             state[key] = {no: qty for no, qty in open_entries(*key) if qty}
+            state[key].update(left_open.pop(key, {}))
         return state[key]
 
     found: list[ItemApplication] = []
@@ -114,7 +118,9 @@ def decide_applications(
         if allowed is not None:
             allowed.add(e.entry_no)  # later entries of the batch may take from it
         if left:
-            pool_of((e.item_no, e.location_code, inbound))[e.entry_no] = left if inbound else -left
+            own = (e.item_no, e.location_code, inbound)
+            pool = state[own] if own in state else left_open.setdefault(own, {})
+            pool[e.entry_no] = left if inbound else -left
     return tuple(found)
 
 

@@ -881,7 +881,8 @@ class LedgerRepositoryContract(_Base):
             assert uow.ledger.on_hand("STEEL") == 0
             with pytest.raises(NotFoundError):
                 uow.ledger.item_entry(1)
-            assert uow.ledger.append(sample_batch()).posting_no == 1
+            # a store may number again from 1 or leave the rolled-back numbers unused (a gap)
+            assert uow.ledger.append(sample_batch()).posting_no in (1, 2)
 
     def test_an_unbalanced_batch_is_refused(self, uow_factory: UowFactory) -> None:
         good = sample_batch()
