@@ -82,7 +82,9 @@ def test_the_compiled_check_refuses_what_the_round_trip_refuses(sample: object) 
     for mutant in _mutants(sample):
         assert (storable_problem(mutant) is None) == _round_trips(mutant), mutant
         checked += 1
-    assert checked >= 10 * len(attrs.fields(type(sample)))  # every field, several wrongs
+    kind = type(sample)
+    assert attrs.has(kind)
+    assert checked >= 10 * len(attrs.fields(kind))  # every field, several wrong values
 
 
 def test_the_problem_names_the_field_and_what_it_holds() -> None:
