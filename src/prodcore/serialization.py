@@ -135,7 +135,13 @@ def _added_fields() -> dict[type, tuple[str, ...]]:
         added[entry] = (*added.get(entry, ()), "registered_at")
     added[CapacityLedgerEntry] = (*added[CapacityLedgerEntry], "operation_times")
     # last: its hook is built from the entries' hooks above
-    added[PostingBatch] = ("user", "source", "item_applications", "cost_adjusted")
+    added[PostingBatch] = (
+        "user",
+        "source",
+        "item_applications",
+        "cost_adjusted",
+        "cost_marked",
+    )
     return added
 
 

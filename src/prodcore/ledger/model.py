@@ -366,6 +366,10 @@ class PostingBatch:
     #: item cost adjustment's batch: the item entries whose cost change it forwarded
     #: (their marks cleared; its own value entries mark nothing, see ``cost_marks``)
     cost_adjusted: tuple[int, ...] = ()
+    #: item entries of this batch to mark for item cost adjustment at once (an
+    #: average-cost item's entries under an average cost period: they change the
+    #: period's average of entries posted before)
+    cost_marked: tuple[int, ...] = ()
 
     @classmethod
     def build(
@@ -476,6 +480,7 @@ def number_batch(
         else tuple(
             fix(a, outbound_entry_no=item, inbound_entry_no=item) for a in batch.item_applications
         ),
+        cost_marked=tuple(no if no > 0 else counters.item - no for no in batch.cost_marked),
     )
     after = LedgerCounters(
         posting=counters.posting + 1,
