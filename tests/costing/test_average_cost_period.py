@@ -19,6 +19,7 @@ from prodcore.adapters import MemoryStoreFactory, Store
 from prodcore.app import handle, put_master_data
 from prodcore.clock import FixedClock
 from prodcore.costing.item_adjustment import AdjustItemCosts
+from prodcore.errors import InvalidValueError
 from prodcore.ledger.model import ItemLedgerEntry
 from prodcore.ledger.valuation import entry_value
 from prodcore.masterdata import (
@@ -234,3 +235,47 @@ def test_after_adjustment_every_outbound_entry_is_at_its_periods_average(
                     assert e.entry_no in residuals
             quantity += sum((e.quantity for e in out), D(0))
             worth += sum((value[e.entry_no] for e in out), D(0))
+
+
+@pytest.mark.parametrize(
+    ("period", "accounting_periods", "adjusted"),
+    [
+        # March 3 and 9 are in different days and weeks: 50 / 10
+        (AverageCostPeriod.DAY, (), D("-25.00")),
+        (AverageCostPeriod.WEEK, (), D("-25.00")),
+        # one month, quarter, year: (50 + 80) / 20 = 6.50
+        (AverageCostPeriod.MONTH, (), D("-32.50")),
+        (AverageCostPeriod.QUARTER, (), D("-32.50")),
+        (AverageCostPeriod.YEAR, (), D("-32.50")),
+        # accounting periods from the setup's starting dates
+        (
+            AverageCostPeriod.ACCOUNTING_PERIOD,
+            (dt.date(2026, 3, 1), dt.date(2026, 3, 9)),
+            D("-25.00"),
+        ),
+        (
+            AverageCostPeriod.ACCOUNTING_PERIOD,
+            (dt.date(2026, 3, 1), dt.date(2026, 3, 16)),
+            D("-32.50"),
+        ),
+    ],
+)
+def test_each_period_type(
+    period: AverageCostPeriod, accounting_periods: tuple[dt.date, ...], adjusted: Decimal
+) -> None:
+    store = MemoryStoreFactory()
+    setup = ManufacturingSetup(average_cost_period=period, accounting_periods=accounting_periods)
+    item = Item("A", base_unit="PCS", unit_cost=5, costing_method=CostingMethod.AVERAGE)
+    put_master_data(store(), [item], setup=setup)
+    _post(store, "in-1", 2, 10, "5.00")
+    out = _post(store, "out", 3, -5)
+    _post(store, "in-2", 9, 10, "8.00")
+    _adjust(store, "run")
+    assert _value(store, out) == adjusted
+
+
+def test_accounting_periods_must_be_increasing_dates() -> None:
+    with pytest.raises(InvalidValueError, match="accounting_periods"):
+        ManufacturingSetup(accounting_periods=(dt.date(2026, 4, 1), dt.date(2026, 1, 1)))
+    with pytest.raises(InvalidValueError, match="accounting_periods"):
+        ManufacturingSetup(accounting_periods=("2026-01-01",))  # type: ignore[arg-type]
