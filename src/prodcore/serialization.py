@@ -139,7 +139,13 @@ def _added_fields() -> dict[type, tuple[str, ...]]:
     added[RoutingLine] = ("alternatives",)
     added[Operation] = ("alternatives",)
     # last: its hook is built from the entries' hooks above
-    added[PostingBatch] = ("user", "source", "item_applications", "cost_adjusted")
+    added[PostingBatch] = (
+        "user",
+        "source",
+        "item_applications",
+        "cost_adjusted",
+        "cost_marked",
+    )
     added[IdempotencyRecord] = ("batch_no",)  # pointing at its batch; after the batch's hook
     return added
 

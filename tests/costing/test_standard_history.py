@@ -186,23 +186,26 @@ def test_variances_use_the_standard_in_force_at_the_output_date() -> None:
     assert set(_finish_and_adjust(uow, "PO-2", T2)) == {"DIRECT_COST", "INDIRECT_COST"}
 
 
-def test_a_back_dated_output_is_measured_against_the_standard_it_was_valued_at() -> None:
-    uow = _implemented_uow()
-    put_master_data(uow, [WELD_25])
-    implement_standard_cost(uow, ImplementStandardCost(), clock=FixedClock(T2))  # 30.085
-    later = FixedClock(T2)
+MAR_5 = dt.date(2026, 3, 5)
+MAR_11 = dt.datetime(2026, 3, 11, 8, tzinfo=dt.UTC)
+
+
+def _output_dated(uow: UnitOfWork, order_id: str, day: dt.date) -> Decimal:
+    """Run an order of 10 at WELD 25 on Mar 11, its output posted at ``day``; the output's
+    value."""
+    clock = FixedClock(MAR_11)
     handle(
         uow,
-        CreateOrder("PO-1", "FRAME", 10, due_date=T1.date(), status=OrderStatus.RELEASED),
-        clock=later,
+        CreateOrder(order_id, "FRAME", 10, due_date=day, status=OrderStatus.RELEASED),
+        clock=clock,
     )
     handle(
         uow,
-        PostConsumption("C", (ConsumptionLine("PO-1", 10000, 10000, D(20)),)),
-        clock=later,
+        PostConsumption(f"{order_id}/C", (ConsumptionLine(order_id, 10000, 10000, D(20)),)),
+        clock=clock,
     )
     line = OutputLine(
-        "PO-1",
+        order_id,
         10000,
         "10",
         output_quantity=10,
@@ -210,13 +213,37 @@ def test_a_back_dated_output_is_measured_against_the_standard_it_was_valued_at()
         run_time=Duration(5, TimeUnit.HOUR),
         finished=True,
     )
-    # posted on T2 back-dated to T1, when 26.62 was in force: valued at the card's 30.085
-    result = handle(uow, PostOutput("O", (line,), posting_date=T1.date()), clock=later)
+    result = handle(uow, PostOutput(f"{order_id}/O", (line,), posting_date=day), clock=clock)
     assert result.batch is not None
     (output_value,) = [v for v in result.batch.value_entries if v.item_no == "FRAME"]
-    assert output_value.cost_amount == D("300.85")
-    posted = _finish_and_adjust(uow, "PO-1", T2)
-    assert set(posted) == {"DIRECT_COST", "INDIRECT_COST"}  # no variance, no rounding
+    return output_value.cost_amount
+
+
+def test_output_is_valued_at_the_standard_in_force_at_its_posting_date() -> None:
+    uow = _implemented_uow()  # 26.62 from Mar 2
+    put_master_data(uow, [WELD_25])
+    (change,) = implement_standard_cost(uow, ImplementStandardCost(), clock=FixedClock(T1))
+    assert (change.new, T1.date()) == (D("30.085"), dt.date(2026, 3, 10))
+    # registered on Mar 11, back-dated to Mar 5 when 26.62 was in force: 10 x 26.62
+    assert _output_dated(uow, "PO-1", MAR_5) == D("266.20")
+    # and measured against the same 26.62: the raised rate is a variance, no rounding
+    assert _finish_and_adjust(uow, "PO-1", MAR_11) == {
+        "DIRECT_COST": D(0),
+        "INDIRECT_COST": D("23.85"),
+        VarianceType.CAPACITY.value: D("30.00"),
+        VarianceType.CAPACITY_OVERHEAD.value: D("3.00"),
+        VarianceType.MANUFACTURING_OVERHEAD.value: D("1.65"),
+    }
+    # dated Mar 11, under 30.085: 300.85, exactly the actual cost, so no variance at all
+    assert _output_dated(uow, "PO-2", MAR_11.date()) == D("300.85")
+    assert set(_finish_and_adjust(uow, "PO-2", MAR_11)) == {"DIRECT_COST", "INDIRECT_COST"}
+
+
+def test_output_dated_before_any_implementation_keeps_the_card_standard() -> None:
+    uow = _implemented_uow()  # the first version is effective Mar 2
+    assert _output_dated(uow, "PO-1", dt.date(2026, 3, 1)) == D("266.20")
+    with uow:
+        assert uow.master_data.item("FRAME").standard_cost == D("26.62")
 
 
 def test_revaluation_is_visible_in_the_ledger_and_the_gl() -> None:

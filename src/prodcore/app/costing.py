@@ -40,7 +40,7 @@ from prodcore.costing.adjustment import (
     AdjustCost,
     adjustment_entries,
 )
-from prodcore.costing.history import implemented_shares, stored_history
+from prodcore.costing.history import implemented_shares, implemented_standards, stored_history
 from prodcore.costing.implement import standard_version, stock_revaluation
 from prodcore.costing.item_adjustment import average_card_costs
 from prodcore.costing.rollup import by_product_credit_check, roll_up
@@ -116,13 +116,15 @@ def _adjust(
         if md.item(line.item_no).costing_method is CostingMethod.STANDARD
         and line.item_no not in shares
     ]
+    implemented = set(implemented_standards(md, uow.ledger, order.id, needed))
     if needed:
         shares.update(implemented_shares(md, uow.ledger, order.id, needed))
     warnings = tuple(
         f"Standard cost of {no} on the item card ({md.item(no).standard_cost}) differs "
         f"from its single-level shares ({shares[no].total}); the difference goes to "
         "the rounding entry: implement the standard cost first."
-        for no in sorted(set(needed))
+        # an implemented version is what the output was valued at, whatever the card says
+        for no in sorted(set(needed) - implemented)
         if md.item(no).standard_cost != shares[no].total
     ) + _by_product_credits(order, uow.ledger, md)
     at = checked_now(clock)

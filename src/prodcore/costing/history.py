@@ -1,8 +1,8 @@
 """The implemented standards an order's variances are measured against.
 
 Cost adjustment and the variance views look up, per Standard-cost item, the standard
-*Implement* stored (:mod:`prodcore.masterdata.standards`) that was in force when the
-order posted its output: the output was valued at that standard, so measuring the
+*Implement* stored (:mod:`prodcore.masterdata.standards`) that was in force on the
+posting date of the order's output: the output was valued at that standard, so measuring the
 variances against it leaves only the true rounding residual in the ``ROUNDING`` entry.
 An item whose standard was never implemented falls back to a rollup of today's master
 data (and cost adjustment warns when that differs from the item card).
@@ -41,18 +41,18 @@ def stored_history(repo: MasterDataRepository, item_no: str) -> StandardCostHist
 def implemented_standards(
     repo: MasterDataRepository, ledger: LedgerReader, order_id: str, item_nos: Iterable[str]
 ) -> dict[str, StandardCostVersion]:
-    """Per item of ``item_nos``, the standard in force when the order last posted its
-    output (the latest one if the order has none); items never implemented are left out.
+    """Per item of ``item_nos``, the standard in force on the posting date of the order's
+    last output of it (the latest one if the order has none); items never implemented
+    are left out.
 
-    "When" is the day the output was registered: the output was valued at the item
-    card's standard of that moment, which is the version in force that day, also for an
-    output back-dated to before a later implementation (as BC values output at the card's
-    current cost whatever its posting date)."""
+    Output is valued at the standard in force on its posting date
+    (:func:`prodcore.orders.output.output_unit_cost`), also when back-dated to before a
+    later implementation, so the variances are measured against that same version."""
     wanted = set(item_nos)
     days: dict[str, dt.date] = {}
     for e in ledger.item_entries(order_id=order_id):
         if e.entry_type is ItemEntryType.OUTPUT and e.item_no in wanted and e.quantity > 0:
-            day = (e.registered_at or e.posted_at).date()
+            day = e.posted_at.date()
             days[e.item_no] = max(days.get(e.item_no, day), day)
     found = {}
     for no in sorted(wanted):

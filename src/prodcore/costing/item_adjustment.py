@@ -24,10 +24,15 @@ One **level** takes the inbound entries whose value changed:
      inbound entry used up is forwarded exactly (BC's rounding entry). An outbound
      entry still open (negative inventory) waits until it is applied; an output's
      reversal is priced by its order's adjustment.
-   * Average: the item's entries are revalued in entry order at the moving average
-     (inventory value over quantity on hand, all locations together, as they are
-     valued at posting), the entry that empties the stock taking the rest of the value
-     exactly. The item card's unit cost becomes the average of what is on hand.
+   * Average: the item's entries are revalued per pool (the item at every location,
+     or per location with the setup's calculation type *Item & Location & Variant*):
+     with the default ``ENTRY`` period in entry order at the moving average
+     (inventory value over quantity on hand before each entry), else every outbound
+     entry of an average cost period at that period's average (value at its start +
+     inbound value in it, over the same quantities, see
+     :func:`~prodcore.ledger.valuation.period_averages`); the entry that empties the
+     stock takes the rest of the value exactly. The item card's unit cost becomes the
+     average of what is on hand.
    * Standard: nothing moves (outbound entries stay at standard).
 
    A consumption's reversal follows the consumption it reverses (at its unit cost); a
@@ -94,8 +99,13 @@ from prodcore.ledger.model import (
 )
 from prodcore.ledger.posting import value_batch
 from prodcore.ledger.reader import LedgerReader
-from prodcore.ledger.valuation import entry_value, moves_inventory
-from prodcore.masterdata import CostingMethod, Item, MasterData
+from prodcore.ledger.valuation import (
+    average_pool,
+    entry_value,
+    moves_inventory,
+    period_averages,
+)
+from prodcore.masterdata import AverageCostCalcType, CostingMethod, Item, MasterData
 from prodcore.numbers import ZERO, Rounding, as_decimal
 from prodcore.orders.explosion import MasterDataLookup
 from prodcore.orders.model import OrderStatus, ProductionOrder
@@ -384,14 +394,43 @@ class _Run:
             follow.append(into.entry_no)
 
     def _average(self, item_no: str, values: list[ValueEntry]) -> None:
-        """Revalue the average-cost item's entries in entry order at the moving
-        average; keep the average of what is on hand for its card."""
+        """Revalue the average-cost item's entries, per pool (the item, or the item per
+        location, by the setup's calculation type): at the moving average in entry
+        order, or at each average cost period's average; keep the average of what is on
+        hand for its card."""
+        setup = self.md.setup
+        pools: dict[str, list[ItemLedgerEntry]] = {}
+        per_location = setup.average_cost_calc_type is AverageCostCalcType.ITEM_LOCATION_VARIANT
+        for e in average_pool(self.ledger.item_entries(item_no=item_no), setup, None):
+            pools.setdefault(e.location_code if per_location else "", []).append(e)
+        on_hand = worth = ZERO
+        for pool in pools.values():
+            self.visited += len(pool)
+            if setup.average_cost_period.is_periodic:
+                run = period_averages(
+                    pool, lambda no: entry_value(self.ledger, no), setup, self.rounding
+                )
+                for e in pool:
+                    exact, target = run.values[e.entry_no]
+                    current = entry_value(self.ledger, e.entry_no)
+                    if target != current:
+                        values.append(self.value(e, target - current, exact))
+                quantity, value = run.quantity, run.worth
+            else:
+                quantity, value = self._moving(pool, values)
+            on_hand += quantity
+            worth += value
+        if on_hand > 0 and worth >= 0:  # stock valued below zero keeps its card
+            self.averages[item_no] = self.md.setup.unit_amount_rounding.apply(worth / on_hand)
+
+    def _moving(
+        self, pool: list[ItemLedgerEntry], values: list[ValueEntry]
+    ) -> tuple[Decimal, Decimal]:
+        """Revalue the pool's entries in entry order at the moving average; what is left
+        on hand and its value."""
         on_hand = worth = ZERO
         new: dict[int, Decimal] = {}
-        for e in self.ledger.item_entries(item_no=item_no):
-            if e.entry_type is ItemEntryType.TRANSFER:
-                continue  # a move between bins: out and in at the same cost
-            self.visited += 1
+        for e in pool:
             current = entry_value(self.ledger, e.entry_no)
             exact = target = current
             reversed_no = e.applies_to_entry_no
@@ -411,8 +450,7 @@ class _Run:
             new[e.entry_no] = target
             on_hand += e.quantity
             worth += target
-        if on_hand > 0:
-            self.averages[item_no] = self.md.setup.unit_amount_rounding.apply(worth / on_hand)
+        return on_hand, worth
 
     def _orders(self, order_ids: list[str]) -> list[ValueEntry]:
         """The entries that adjust again each finished, adjusted order whose
@@ -487,8 +525,8 @@ def average_card_costs(
 ) -> tuple[Item, ...]:
     """The cards of the average-cost items among ``item_nos`` whose unit cost is not the
     average of what is on hand (inventory value over quantity, rounded to the unit-amount
-    precision), with that unit cost; an item with nothing on hand, or valued below zero,
-    keeps its card."""
+    precision), with that unit cost; an item with nothing on hand, or valued below zero
+    (a by-product credit above the material cost, warned), keeps its card."""
     cards: list[Item] = []
     for no in sorted(set(item_nos)):
         item = md.item(no)
@@ -496,8 +534,7 @@ def average_card_costs(
         if item.costing_method is not CostingMethod.AVERAGE or on_hand <= 0:
             continue
         unit_cost = md.setup.unit_amount_rounding.apply(ledger.inventory_value(no) / on_hand)
-        # a card's unit cost is never negative (BC's MinValue 0): stock valued below zero
-        # (a by-product credit above the material, only warned of) keeps its card
+        # a card's unit cost is never negative (BC's MinValue 0)
         if unit_cost >= 0 and unit_cost != item.unit_cost:
             cards.append(attrs.evolve(item, unit_cost=unit_cost))
     return tuple(cards)

@@ -182,7 +182,8 @@ class LedgerIndex:
         (BC's entries not adjusted): each entry a value entry of a later batch values,
         an outbound entry of an earlier batch applied now (it went below zero), a
         tracked outbound entry (valued at posting before its lot was known), a move's
-        outbound entry (valued at the item card's cost). Item cost
+        outbound entry (valued at the item card's cost), the entries the batch asks
+        for (``cost_marked``). Item cost
         adjustment's own batch clears the marks it forwarded and marks nothing."""
         if not batch.cost_adjusted:
             own = {e.entry_no for e in batch.item_entries}
@@ -199,6 +200,7 @@ class LedgerIndex:
                 if e.quantity < 0
                 and (e.lot_no or e.serial_no or e.entry_type is ItemEntryType.TRANSFER)
             )
+            late.update(batch.cost_marked)
             self.marks.update(dict.fromkeys(late, True))
         for no in batch.cost_adjusted:
             self.marks[no] = False

@@ -367,6 +367,10 @@ class PostingBatch:
     #: item cost adjustment's batch: the item entries whose cost change it forwarded
     #: (their marks cleared; its own value entries mark nothing, see ``cost_marks``)
     cost_adjusted: tuple[int, ...] = ()
+    #: item entries of this batch to mark for item cost adjustment at once (an
+    #: average-cost item's entries under an average cost period: they change the
+    #: period's average of entries posted before)
+    cost_marked: tuple[int, ...] = ()
 
     @classmethod
     def build(
@@ -496,6 +500,7 @@ def number_batch(
             "value_entries",
             "gl_entries",
             "item_applications",
+            "cost_marked",
         ),
     )(
         batch,
@@ -514,6 +519,7 @@ def number_batch(
         item_applications=None
         if applications is None
         else fix(applications, outbound_entry_no=item, inbound_entry_no=item),
+        cost_marked=tuple(no if no > 0 else counters.item - no for no in batch.cost_marked),
     )
     after = LedgerCounters(
         posting=counters.posting + 1,

@@ -5,7 +5,13 @@
   and expected cost of its item value entries) over the quantity on hand, all locations
   together (BC's average cost calculation type *Item*). Receipts 10 @ 5.00 and
   10 @ 7.00 hold 120.00 for 20 units: a consumption of 10 goes out at 6.00, −60.00 (not
-  at the card's 5.00).
+  at the card's 5.00). With the setup's calculation type *Item & Location & Variant*
+  the pool is the item at the outbound entry's location; with an average cost period
+  (:class:`~prodcore.masterdata.AverageCostPeriod` other than ``ENTRY``) the outbound
+  entry takes its period's average (:func:`period_averages`): (value at the start of
+  the period + inbound value in the period) / (quantity at the start + inbound
+  quantity in the period), as far as the ledger knows it at posting (cost adjustment
+  settles it). These two settings read the item's entries of the pool: linear in them.
 * **FIFO**: the cost of the inbound entries it will be applied to (the oldest open ones
   of its item and location, see :mod:`prodcore.ledger.application`), each at its own
   unit cost (its value entries over its quantity): after the same two receipts, 15 go
@@ -26,7 +32,7 @@ Decimal('5')
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 
 import attrs
@@ -41,10 +47,24 @@ from prodcore.ledger.model import (
 )
 from prodcore.ledger.posting import item_unit_cost
 from prodcore.ledger.reader import LedgerReader
-from prodcore.masterdata import CostingMethod, Item
-from prodcore.numbers import ZERO
+from prodcore.masterdata import (
+    AverageCostCalcType,
+    AverageCostPeriod,
+    CostingMethod,
+    Item,
+    ManufacturingSetup,
+)
+from prodcore.masterdata.average_cost import period_start
+from prodcore.numbers import ZERO, Rounding
 
-__all__ = ["entry_value", "moves_inventory", "outbound_unit_cost"]
+__all__ = [
+    "PeriodAverages",
+    "average_pool",
+    "entry_value",
+    "moves_inventory",
+    "outbound_unit_cost",
+    "period_averages",
+]
 
 #: entries of the batch being built are numbered from here to be applied after the ledger's
 _PENDING = 10**15
@@ -57,16 +77,173 @@ def outbound_unit_cost(
     location_code: str,
     quantity: Decimal,
     pending: Sequence[ItemLedgerEntry] = (),
+    *,
+    setup: ManufacturingSetup | None = None,
+    day: dt.date | None = None,
 ) -> Decimal:
     """The unit cost (per base unit) ``quantity`` (> 0) of ``item`` going out of
-    ``location_code`` is valued at; ``pending``: the entries of the same batch before it."""
+    ``location_code`` on ``day`` is valued at; ``pending``: the entries of the same
+    batch before it; ``setup``: the average cost settings (default: a moving average
+    per item)."""
     if item.costing_method is CostingMethod.AVERAGE:
-        on_hand = ledger.on_hand(item.no)
-        if on_hand > 0:
-            return ledger.inventory_value(item.no) / on_hand
+        average = _average_at_posting(ledger, item.no, location_code, setup, day)
+        if average is not None:
+            return average
     elif item.costing_method is CostingMethod.FIFO and quantity > 0:
         return _fifo_cost(ledger, item, location_code, quantity, pending) / quantity
     return item_unit_cost(item)
+
+
+def _average_at_posting(
+    ledger: LedgerReader,
+    item_no: str,
+    location_code: str,
+    setup: ManufacturingSetup | None,
+    day: dt.date | None,
+) -> Decimal | None:
+    """The average an outbound entry takes at posting (None: nothing in the pool)."""
+    period = AverageCostPeriod.ENTRY if setup is None else setup.average_cost_period
+    by_item = setup is None or setup.average_cost_calc_type is AverageCostCalcType.ITEM
+    if period is AverageCostPeriod.ENTRY and by_item:
+        on_hand = ledger.on_hand(item_no)
+        return ledger.inventory_value(item_no) / on_hand if on_hand > 0 else None
+    assert setup is not None
+    pool = average_pool(ledger.item_entries(item_no=item_no), setup, location_code)
+    if period is AverageCostPeriod.ENTRY:
+        quantity = sum((e.quantity for e in pool), ZERO)
+        worth = sum((entry_value(ledger, e.entry_no) for e in pool), ZERO)
+        return worth / quantity if quantity > 0 else None
+    assert day is not None
+    averages = period_averages(
+        pool, lambda no: entry_value(ledger, no), setup, setup.amount_rounding
+    )
+    return averages.unit_cost(period_start(day, period, setup.accounting_periods))
+
+
+def average_pool(
+    entries: Iterable[ItemLedgerEntry], setup: ManufacturingSetup, location_code: str | None
+) -> list[ItemLedgerEntry]:
+    """The entries of one average: those at ``location_code`` when the setup averages
+    per location (all when ``location_code`` is None), without moves between bins (out
+    and in at the same cost)."""
+    per_location = setup.average_cost_calc_type is AverageCostCalcType.ITEM_LOCATION_VARIANT
+    return [
+        e
+        for e in entries
+        if e.entry_type is not ItemEntryType.TRANSFER
+        and (location_code is None or not per_location or e.location_code == location_code)
+    ]
+
+
+@attrs.frozen
+class PeriodAverages:
+    """An average pool's periods: per period start, the quantity and value its outbound
+    entries share (start of the period + inbound in it) and the state at its end; and
+    each entry's new value (``exact``, ``target``: rounded; the entries valued
+    elsewhere keep theirs)."""
+
+    pools: dict[dt.date, tuple[Decimal, Decimal]]
+    ends: list[tuple[dt.date, Decimal, Decimal]]
+    values: dict[int, tuple[Decimal, Decimal]]
+
+    @property
+    def quantity(self) -> Decimal:
+        return self.ends[-1][1] if self.ends else ZERO
+
+    @property
+    def worth(self) -> Decimal:
+        return self.ends[-1][2] if self.ends else ZERO
+
+    def unit_cost(self, start: dt.date | None) -> Decimal | None:
+        """The average cost of the period starting ``start`` (one without entries: of
+        what was on hand at its start); None when its pool holds nothing."""
+        assert start is not None
+        if start in self.pools:
+            quantity, worth = self.pools[start]
+        else:
+            before = [end for end in self.ends if end[0] < start]
+            quantity, worth = before[-1][1:] if before else (ZERO, ZERO)
+        return worth / quantity if quantity > 0 else None
+
+
+def period_averages(
+    entries: Sequence[ItemLedgerEntry],
+    value: Callable[[int], Decimal],
+    setup: ManufacturingSetup,
+    rounding: Rounding,
+) -> PeriodAverages:
+    """Value one average pool's outbound entries period by period (BC's average cost
+    period): every outbound entry of a period at (value at the start of the period +
+    inbound value in the period) / (quantity at the start + inbound quantity in the
+    period), rounded, the entry that empties the pool taking the rest exactly.
+    ``value(entry_no)``: an entry's current value.
+
+    Inbound entries (receipts, outputs, and output reversals: their orders value them)
+    keep their value; a reversal of an outbound entry of the pool takes the unit cost
+    of the entry it reverses and is not part of the average.
+
+    >>> import datetime as dt
+    >>> from prodcore.masterdata import AverageCostPeriod, ManufacturingSetup
+    >>> def entry(no, qty, day):
+    ...     kind = ItemEntryType.POSITIVE_ADJUSTMENT if qty > 0 else ItemEntryType.CONSUMPTION
+    ...     return ItemLedgerEntry(no, kind, "A", Decimal(qty), unit="PCS",
+    ...         posted_at=dt.datetime(2026, 3, day, tzinfo=dt.UTC))
+    >>> worth = {1: Decimal(50), 3: Decimal(70)}  # 10 @ 5.00 on Mar 2, 10 @ 7.00 on Mar 3
+    >>> setup = ManufacturingSetup(average_cost_period=AverageCostPeriod.MONTH)
+    >>> run = period_averages([entry(1, 10, 2), entry(2, -5, 2), entry(3, 10, 3)],
+    ...                       lambda no: worth.get(no, Decimal(-25)), setup, setup.amount_rounding)
+    >>> run.values[2], run.unit_cost(dt.date(2026, 3, 1))  # the consumption at 120 / 20
+    ((Decimal('-30'), Decimal('-30.00')), Decimal('6'))
+    """
+    period = setup.average_cost_period
+    by_period: dict[dt.date, list[ItemLedgerEntry]] = {}
+    for e in entries:
+        start = period_start(e.posted_at.date(), period, setup.accounting_periods)
+        assert start is not None  # a periodic setting
+        by_period.setdefault(start, []).append(e)
+    outbound = {e.entry_no: e for e in entries if _revalued(e)}
+    result = PeriodAverages({}, [], {})
+    quantity = worth = ZERO
+    for start in sorted(by_period):
+        group = by_period[start]
+        reversals = [e for e in group if e.quantity > 0 and e.applies_to_entry_no in outbound]
+        reversing = {e.entry_no for e in reversals}
+        for e in group:
+            if not _revalued(e) and e.entry_no not in reversing:
+                current = value(e.entry_no)
+                result.values[e.entry_no] = (current, current)
+                quantity += e.quantity
+                worth += current
+        result.pools[start] = (quantity, worth)
+        average = worth / quantity if quantity > 0 else None
+        for e in group:
+            if not _revalued(e):
+                continue
+            if average is None:  # nothing to average: it keeps its value
+                exact = target = value(e.entry_no)
+            else:
+                exact = average * e.quantity
+                target = -worth if quantity + e.quantity == 0 else rounding.apply(exact)
+            result.values[e.entry_no] = (exact, target)
+            quantity += e.quantity
+            worth += target
+        for e in reversals:
+            original = outbound[e.applies_to_entry_no]  # type: ignore[index]
+            if original.entry_no in result.values:
+                exact = result.values[original.entry_no][1] / original.quantity * e.quantity
+                target = rounding.apply(exact)
+            else:  # back-dated before what it reverses: as it is
+                exact = target = value(e.entry_no)
+            result.values[e.entry_no] = (exact, target)
+            quantity += e.quantity
+            worth += target
+        result.ends.append((start, quantity, worth))
+    return result
+
+
+def _revalued(e: ItemLedgerEntry) -> bool:
+    """An outbound entry the average values (an output's reversal is its order's)."""
+    return e.quantity < 0 and e.entry_type is not ItemEntryType.OUTPUT
 
 
 def _fifo_cost(

@@ -22,6 +22,7 @@ from typing import Protocol, TypeVar
 import attrs
 
 from prodcore.errors import NotFoundError
+from prodcore.masterdata.average_cost import AverageCostCalcType, AverageCostPeriod
 from prodcore.masterdata.boms import (
     BomLine,
     BomOutputLine,
@@ -58,6 +59,8 @@ from prodcore.masterdata.routings import Routing, RoutingLine, RoutingVersion
 
 __all__ = [
     "QUANTITY_PRECISION",
+    "AverageCostCalcType",
+    "AverageCostPeriod",
     "Bin",
     "BomLine",
     "BomLineType",

@@ -8,6 +8,7 @@ from decimal import Decimal
 import attrs
 
 from prodcore.errors import InvalidValueError
+from prodcore.masterdata.average_cost import AverageCostCalcType, AverageCostPeriod, period_starts
 from prodcore.masterdata.common import _NAME, ConsumptionBasis, FlushingMethod, UnitCostCalculation
 from prodcore.masterdata.standards import ByProductCredit
 from prodcore.numbers import (
@@ -212,6 +213,15 @@ class ManufacturingSetup:
     by_product_credit: ByProductCredit = attrs.field(
         default=ByProductCredit.WARN, validator=member_of(ByProductCredit)
     )
+    # BC's Inventory Setup "Average Cost Period" and "Average Cost Calc. Type" (see
+    # prodcore.masterdata.average_cost); the accounting periods' starting dates, sorted
+    average_cost_period: AverageCostPeriod = attrs.field(
+        default=AverageCostPeriod.ENTRY, validator=member_of(AverageCostPeriod)
+    )
+    average_cost_calc_type: AverageCostCalcType = attrs.field(
+        default=AverageCostCalcType.ITEM, validator=member_of(AverageCostCalcType)
+    )
+    accounting_periods: tuple[dt.date, ...] = attrs.field(default=(), validator=period_starts)
 
     @property
     def amount_rounding(self) -> Rounding:

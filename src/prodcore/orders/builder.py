@@ -40,7 +40,7 @@ from prodcore.ledger.model import (
 from prodcore.ledger.periods import check_posting_date, posting_moment
 from prodcore.ledger.posting import gl_lines, posted_quantity
 from prodcore.ledger.reader import LedgerReader
-from prodcore.masterdata import CapacityType, Item, MachineCenter, WorkCenter
+from prodcore.masterdata import CapacityType, CostingMethod, Item, MachineCenter, WorkCenter
 from prodcore.numbers import ZERO, Rounding, TimeUnit
 from prodcore.orders.explosion import MasterDataLookup
 from prodcore.orders.model import Component, Operation, OrderLine, OrderStatus, ProductionOrder
@@ -471,6 +471,16 @@ class PostingBuilder:
             gl_entries=tuple(self.gls),
             idempotency_key=idempotency_key,
         )
+        if self.setup.average_cost_period.is_periodic:
+            # a new entry changes its period's average: item cost adjustment revalues
+            batch = attrs.evolve(
+                batch,
+                cost_marked=tuple(
+                    e.entry_no
+                    for e in self.items
+                    if self.md.item(e.item_no).costing_method is CostingMethod.AVERAGE
+                ),
+            )
         return Execution(
             tuple(self.orders.values()), batch, tuple(self.warnings), tuple(self.notes)
         )

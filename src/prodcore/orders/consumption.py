@@ -204,7 +204,9 @@ def _consumed(
         ref,
         item.no,
         base_qty,
-        outbound_unit_cost(b.ledger, item, location, base_qty, b.items[:-1]),
+        outbound_unit_cost(
+            b.ledger, item, location, base_qty, b.items[:-1], setup=b.setup, day=b.at.date()
+        ),
         sign=-1,
         order_id=order_id,
         order_line_no=line_no,
@@ -290,7 +292,9 @@ def adjust(b: PostingBuilder, al: AdjustmentLine) -> None:
     if al.unit_cost is not None:
         unit_cost = al.unit_cost / per
     elif base_qty < 0:
-        unit_cost = outbound_unit_cost(b.ledger, item, location, -base_qty, b.items[:-1])
+        unit_cost = outbound_unit_cost(
+            b.ledger, item, location, -base_qty, b.items[:-1], setup=b.setup, day=b.at.date()
+        )
     else:
         unit_cost = item_unit_cost(item)
     b.item_value(ref, item.no, base_qty, unit_cost)

@@ -8,18 +8,35 @@ Components linked to the operation flush (forward ones at its start, backward on
 its output), and output at a quality check creates quality orders. They differ in the
 capacity entry's cost: an output line costs its time (or units) at the centre's cost,
 a receipt its output + scrap at the purchase price.
+
+Output of a Standard-cost item is valued at the standard **in force on its posting
+date** (:func:`output_unit_cost`): the version of the item's stored
+:class:`~prodcore.masterdata.standards.StandardCostHistory` effective then, so output
+back-dated to before a later implementation takes the earlier standard. The history comes
+with the master data the app passes in (its repository: the read is noted like any other
+master-data read); an item never implemented, or master data without histories, keeps
+the item card's standard.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
+from typing import Protocol, runtime_checkable
 
 import attrs
 
 from prodcore.errors import InvalidValueError, NotFoundError, OverproductionError
 from prodcore.ledger.model import EntryOrigin, ItemEntryType
 from prodcore.ledger.posting import item_unit_cost
-from prodcore.masterdata import CalculationFormula, UnitCostCalculation, WorkCenter
+from prodcore.masterdata import (
+    CalculationFormula,
+    CostingMethod,
+    Item,
+    UnitCostCalculation,
+    WorkCenter,
+)
+from prodcore.masterdata.standards import StandardCostHistory
 from prodcore.numbers import ZERO
 from prodcore.orders.bins import from_production_bin
 from prodcore.orders.builder import SUBCONTRACT_RECEIPT, PostingBuilder
@@ -36,7 +53,51 @@ from prodcore.orders.journals import OutputLine
 from prodcore.orders.model import Operation, OrderLine, ProductionOrder, RoutingStatus
 from prodcore.orders.outputs import line_yield
 
-__all__ = ["check_tolerance", "flush_linked", "post_output", "post_receipt"]
+__all__ = [
+    "StandardHistories",
+    "check_tolerance",
+    "flush_linked",
+    "output_unit_cost",
+    "post_output",
+    "post_receipt",
+]
+
+
+@runtime_checkable
+class StandardHistories(Protocol):
+    """Master data that keeps the implemented standards (a master data repository)."""
+
+    def standard_costs(self, item_no: str) -> StandardCostHistory: ...
+
+
+def output_unit_cost(md: object, item: Item, day: dt.date) -> Decimal:
+    """The unit cost output of ``item`` posted on ``day`` is valued at: for a
+    Standard-cost item the standard in force that day (when ``md`` keeps the histories
+    and one was implemented by then), else the item card's cost.
+
+    >>> from prodcore.masterdata import MasterData
+    >>> from prodcore.masterdata.standards import StandardCostVersion
+    >>> frame = Item("FRAME", base_unit="PCS", standard_cost="30.085")
+    >>> class Histories:
+    ...     def standard_costs(self, item_no):
+    ...         return StandardCostHistory(item_no, (StandardCostVersion(
+    ...             dt.date(2026, 3, 2), material=10, capacity=12, capacity_overhead="2.4",
+    ...             manufacturing_overhead="2.22"),))
+    >>> output_unit_cost(Histories(), frame, dt.date(2026, 3, 5))
+    Decimal('26.62')
+    >>> output_unit_cost(Histories(), frame, dt.date(2026, 3, 1))  # none in force yet
+    Decimal('30.085')
+    >>> output_unit_cost(MasterData.of(items=[frame]), frame, dt.date(2026, 3, 5))
+    Decimal('30.085')
+    """
+    if item.costing_method is CostingMethod.STANDARD and isinstance(md, StandardHistories):
+        try:
+            version = md.standard_costs(item.no).in_force(day)
+        except NotFoundError:
+            version = None
+        if version is not None:
+            return version.standard_cost
+    return item_unit_cost(item)
 
 
 def _target(
@@ -155,7 +216,7 @@ def _finish_report(
                 ref,
                 item.no,
                 base_qty,
-                item_unit_cost(item),
+                output_unit_cost(b.md, item, b.at.date()),
                 expected=True,
                 order_id=order.id,
                 order_line_no=line_no,
