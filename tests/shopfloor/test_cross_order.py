@@ -388,3 +388,39 @@ def test_verify_finds_index_rows_of_a_worker_on_no_order(tmp_path: Path) -> None
         )
     assert "registrations ZOE: the per-worker index differs" in str(verify(store))
     store.close()
+
+
+def test_a_workers_registrations_are_a_conflict_key_of_who_reads_and_who_writes_them() -> None:
+    """Where commits run side by side (PostgreSQL), a start that read ANNA's
+    registrations and a rival that writes one for ANNA on another order must conflict."""
+    from prodcore.adapters._staging import (
+        Reads,
+        StagedLedger,
+        StagedMasterData,
+        StagedOrders,
+        conflict_keys,
+    )
+    from prodcore.ledger.model import LedgerCounters
+
+    shop = two_orders()
+    shop.post(job(shop, "PO-2", "ANNA", START, at(9)))
+    with shop.uow:
+        po2 = shop.uow.orders.get("PO-2")
+    reads = Reads()
+    _ = reads.note(("registrations", "ANNA", at(10)), ())
+    reader = conflict_keys(
+        reads,
+        StagedMasterData(None, reads),  # type: ignore[arg-type]
+        StagedOrders(None, reads),  # type: ignore[arg-type]
+        StagedLedger(None, reads, LedgerCounters),  # type: ignore[arg-type]
+    )
+    writer_orders = StagedOrders(None, Reads())  # type: ignore[arg-type]
+    writer_orders.staged["PO-2"] = po2
+    writer = conflict_keys(
+        Reads(),
+        StagedMasterData(None, Reads()),  # type: ignore[arg-type]
+        writer_orders,
+        StagedLedger(None, Reads(), LedgerCounters),  # type: ignore[arg-type]
+    )
+    assert ("w", "ANNA") in reader.read
+    assert ("w", "ANNA") in writer.written

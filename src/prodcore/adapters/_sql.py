@@ -776,7 +776,9 @@ class SqlUnitOfWork(StagingUnitOfWork):
         if numbered:  # numbers set aside per batch: rows side by side with other posters
             for batch in ledger.staged_batches:
                 _insert_batch(tx, batch)
+            insert_who(tx, ledger.staged_batches)
             _add_applications(tx, ledger.staged_batches, ledger.staged, self.store)
+            _add_marks(tx, ledger.staged)
         elif ledger.staged_batches:
             assert ledger.base_counters is not None and ledger.counters is not None
             # the numbering was reserved at the first append; the check is a safeguard

@@ -278,6 +278,8 @@ def _read_key(key: ReadKey) -> tuple[Any, ...]:
         return ("o", args[0])
     if name == "account_balance":
         return ("a", args[0])
+    if name == "registrations":  # a worker's registrations on every order
+        return ("w", args[0])
     if name == "reversed_quantity":
         return ("r", ValueSource(args[0]).value, args[1])
     if name == "capacity_used":
@@ -303,9 +305,11 @@ def _write_keys(
     for kind, no in master.staged:
         yield ("record", kind, no)
         yield ("records", kind)
-    for order_id in orders.staged:
+    for order_id, order in orders.staged.items():
         yield ("order", order_id)
         yield ("orders", None)
+        for worker in {r.worker for r in order.registrations} if order else ():
+            yield ("w", worker)
     for order_id in orders.staged_allocations:
         yield ("allocation", order_id)
         yield ("allocations",)
@@ -363,7 +367,7 @@ def conflict_keys(
     Ledger balances and lists (by order ``o``, item ``i``, centre ``c``, account ``a``,
     value source ``v``, reversed entry ``r``, open entries of an item at a location in
     one direction ``open``, an entry's remaining quantity ``rem``, or the whole
-    ``ledger``) and the lists of orders and master data only grow by adding: two writers
+    ``ledger``), a worker's job registrations on every order ``w``, and the lists of orders and master data only grow by adding: two writers
     do not conflict, so postings that read nothing the other writes (unrelated orders,
     items and centres) commit side by side.
 
