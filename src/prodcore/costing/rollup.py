@@ -134,6 +134,7 @@ _Vector = list[Decimal]
 _RESULT_COLUMNS = ("_sm", "_sc", "_ss", "_sco", "_smo", "_up")
 # per item: (standard cost, rolled-up material, capacity, subcontracted, cap. ovhd, mfg. ovhd)
 _Up = tuple[Decimal, Decimal, Decimal, Decimal, Decimal, Decimal]
+_ZEROS4 = (ZERO, ZERO, ZERO, ZERO)
 
 
 class StandardCostRollup:
@@ -262,6 +263,9 @@ class StandardCostRollup:
         sm, sc, ss, sco, smo = self._sm, self._sc, self._ss, self._sco, self._smo
         up = self._up
         outputs, derived = g.outputs, g.derived
+        # purchased items with one unit cost object (rows are shared) share one tuple; the
+        # rows keep those objects alive for the whole loop, so their ids are stable keys
+        leaf_ups: dict[int, _Up] = {}
         for i in indices:
             if derived and i in derived:
                 continue  # written with the item whose BOM yields it
@@ -270,7 +274,10 @@ class StandardCostRollup:
             if not is_produced:
                 sm[i] = unit_cost
                 sc[i] = ss[i] = sco[i] = smo[i] = ZERO
-                up[i] = (unit_cost, unit_cost, ZERO, ZERO, ZERO, ZERO)
+                leaf_up = leaf_ups.get(id(unit_cost))
+                if leaf_up is None:
+                    leaf_up = leaf_ups[id(unit_cost)] = (unit_cost, unit_cost, *_ZEROS4)
+                up[i] = leaf_up
                 continue
             mat = ru_mat = ru_cap = ru_sub = ru_co = ru_mo = ZERO
             for c, q in zip(components, quantities, strict=False):  # equal lengths
