@@ -524,14 +524,18 @@ class StagedLedger:
     """
 
     def __init__(
-        self, committed: Committed, reads: Reads, reserve: Callable[[], LedgerCounters]
+        self,
+        committed: Committed,
+        reads: Reads,
+        reserve: Callable[[], LedgerCounters],
+        empty: LedgerIndex | None = None,
     ) -> None:
         self._committed = committed
         self._reads = reads
         self._reserve = reserve
         self.base_counters: LedgerCounters | None = None
         self.counters: LedgerCounters | None = None
-        self.staged = LedgerIndex()
+        self.staged = LedgerIndex() if empty is None else empty
         self.staged_batches: list[PostingBatch] = []
         self.staged_keys: dict[str, IdempotencyRecord] = {}
         self.staged_setup: PostingSetup | None = None
@@ -802,7 +806,11 @@ class StagingUnitOfWork(StagedUnitOfWork):
         committed = self._committed()
         self._master = StagedMasterData(committed, self.reads)
         self._orders = StagedOrders(committed, self.reads)
-        self._ledger = StagedLedger(committed, self.reads, self._reserve)
+        # a unit of work begins again at enter, commit and rollback: an index nothing was
+        # appended to (queries never write to it) serves again instead of a new one
+        previous: StagedLedger | None = getattr(self, "_ledger", None)
+        empty = previous.staged if previous is not None and previous.counters is None else None
+        self._ledger = StagedLedger(committed, self.reads, self._reserve, empty)
 
     @property
     def master_data(self) -> StagedMasterData:
