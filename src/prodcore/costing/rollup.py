@@ -280,8 +280,10 @@ class StandardCostRollup:
                 up[i] = leaf_up
                 continue
             mat = ru_mat = ru_cap = ru_sub = ru_co = ru_mo = ZERO
+            deep = False  # a produced component: the rolled-up material differs from mat
             for c, q in zip(components, quantities, strict=False):  # equal lengths
                 if produced[c]:
+                    deep = True
                     c_std, c_mat, c_cap, c_sub, c_co, c_mo = up[c]
                     mat += q * c_std
                     ru_mat += q * c_mat
@@ -306,7 +308,7 @@ class StandardCostRollup:
             smo[i] = e = rnd(mo / lot)
             up[i] = (
                 a + b + c_ + d + e,
-                rnd(ru_mat / lot),
+                rnd(ru_mat / lot) if deep else a,  # else the same sums: share the Decimal
                 rnd((ru_cap + cap) / lot) if ru_cap else b,
                 rnd((ru_sub + sub) / lot) if ru_sub else c_,
                 rnd((ru_co + co) / lot) if ru_co else d,
