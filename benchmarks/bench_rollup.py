@@ -7,12 +7,23 @@ to the size ratio; CPU time is what other processes on the machine disturb least
 the time of incremental updates after a random purchased item's cost changed (the first
 one also builds the reverse-dependency index) with the number of items whose cost
 changed in the second. It asserts nothing about timing.
+
+Memory is the process's resident size (Linux): ``md MiB`` grew while the master data was
+generated, ``rollup MiB`` while the rollup was built (what it keeps and what it freed but
+the allocator still holds), ``peak MiB`` is the process's peak. Run one size per process
+(``--sizes 1000000``) for exact figures: memory freed by a smaller size is reused by the
+next. ``--gc-freeze`` calls ``gc.freeze()`` after generating the master data, as an
+application that loads its master data once may do, so that the collector no longer
+scans it while the rollup allocates.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
+import os
 import random
+import resource
 import sys
 import time
 from collections.abc import Sequence
@@ -131,26 +142,48 @@ def generate(n: int, seed: int) -> MasterData:
     return MasterData.of(items=items, boms=boms, routings=routings, work_centers=work_centers)
 
 
+def _rss_mib() -> float:
+    """The resident size now (Linux), else the peak so far."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except OSError:
+        return _peak_mib()
+
+
+def _peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--tiny", action="store_true", help="small sizes (a smoke run)")
     parser.add_argument("--sizes", type=int, nargs="*", help="item counts to run")
     parser.add_argument("--seed", type=int, default=6)
+    parser.add_argument("--gc-freeze", action="store_true", help="gc.freeze() the master data")
     args = parser.parse_args(argv)
     sizes: list[int] = args.sizes or ([100, 1_000] if args.tiny else [10_000, 100_000, 1_000_000])
     print(
         f"{'items':>9}  {'edges':>9}  {'generate s':>10}  {'rollup s':>9}  {'cpu s':>7}  {'us/item':>8}  "
-        f"{'ratio':>6}  {'update1 ms':>10}  {'update2 ms':>10}  {'changed':>7}"
+        f"{'ratio':>6}  {'update1 ms':>10}  {'update2 ms':>10}  {'changed':>7}  "
+        f"{'md MiB':>7}  {'rollup MiB':>10}  {'peak MiB':>8}"
     )
     previous: float | None = None
     for n in sizes:
+        m0 = _rss_mib()
         t0 = time.perf_counter()
         md = generate(n, args.seed)
+        gc.collect()
+        if args.gc_freeze:
+            gc.freeze()
+        m1 = _rss_mib()
         t1 = time.perf_counter()
         c1 = time.process_time()
         rollup = roll_up(md)
         cpu = time.process_time() - c1
         t2 = time.perf_counter()
+        gc.collect()
+        m2 = _rss_mib()
         edges = sum(len(b.lines) for b in md.boms.values())
         # incremental: purchased items get new costs, one at a time; the first update also
         # builds the reverse-dependency index, the second shows the steady state
@@ -174,8 +207,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         ratio = f"{cpu / previous:6.2f}" if previous else f"{'-':>6}"
         print(
             f"{n:>9}  {edges:>9}  {t1 - t0:>10.2f}  {took:>9.3f}  {cpu:>7.3f}  {cpu / n * 1e6:>8.2f}  "
-            f"{ratio}  {update_ms[0]:>10.1f}  {update_ms[1]:>10.1f}  {changed:>7}"
+            f"{ratio}  {update_ms[0]:>10.1f}  {update_ms[1]:>10.1f}  {changed:>7}  "
+            f"{m1 - m0:>7.0f}  {m2 - m1:>10.0f}  {_peak_mib():>8.0f}"
         )
+        del md, rollup, current, update
+        if args.gc_freeze:
+            gc.unfreeze()
         previous = cpu
     return 0
 

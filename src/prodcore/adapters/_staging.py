@@ -682,6 +682,7 @@ class StagedLedger:
         reads: Reads,
         reserve: Callable[[], LedgerCounters],
         allocate: Callable[[PostingBatch], LedgerCounters] | None = None,
+        empty: LedgerIndex | None = None,
     ) -> None:
         self._committed = committed
         self._reads = reads
@@ -689,7 +690,7 @@ class StagedLedger:
         self._allocate = allocate
         self.base_counters: LedgerCounters | None = None
         self.counters: LedgerCounters | None = None
-        self.staged = LedgerIndex()
+        self.staged = LedgerIndex() if empty is None else empty
         self.staged_batches: list[PostingBatch] = []
         self.staged_keys: dict[str, IdempotencyRecord] = {}
         self.staged_setup: PostingSetup | None = None
@@ -968,7 +969,14 @@ class StagingUnitOfWork(StagedUnitOfWork):
         committed = self._committed()
         self._master = StagedMasterData(committed, self.reads)
         self._orders = StagedOrders(committed, self.reads)
-        self._ledger = StagedLedger(committed, self.reads, self._reserve, self._allocator())
+        # a unit of work begins again at enter, commit and rollback: an index nothing was
+        # appended to (queries never write to it) serves again instead of a new one
+        previous: StagedLedger | None = getattr(self, "_ledger", None)
+        unused = previous is not None and previous.counters is None
+        empty = previous.staged if previous and unused and not previous.staged_batches else None
+        self._ledger = StagedLedger(
+            committed, self.reads, self._reserve, self._allocator(), empty=empty
+        )
 
     @property
     def master_data(self) -> StagedMasterData:

@@ -134,6 +134,7 @@ _Vector = list[Decimal]
 _RESULT_COLUMNS = ("_sm", "_sc", "_ss", "_sco", "_smo", "_up")
 # per item: (standard cost, rolled-up material, capacity, subcontracted, cap. ovhd, mfg. ovhd)
 _Up = tuple[Decimal, Decimal, Decimal, Decimal, Decimal, Decimal]
+_ZEROS4 = (ZERO, ZERO, ZERO, ZERO)
 
 
 class StandardCostRollup:
@@ -262,6 +263,9 @@ class StandardCostRollup:
         sm, sc, ss, sco, smo = self._sm, self._sc, self._ss, self._sco, self._smo
         up = self._up
         outputs, derived = g.outputs, g.derived
+        # purchased items with one unit cost object (rows are shared) share one tuple; the
+        # rows keep those objects alive for the whole loop, so their ids are stable keys
+        leaf_ups: dict[int, _Up] = {}
         for i in indices:
             if derived and i in derived:
                 continue  # written with the item whose BOM yields it
@@ -270,11 +274,16 @@ class StandardCostRollup:
             if not is_produced:
                 sm[i] = unit_cost
                 sc[i] = ss[i] = sco[i] = smo[i] = ZERO
-                up[i] = (unit_cost, unit_cost, ZERO, ZERO, ZERO, ZERO)
+                leaf_up = leaf_ups.get(id(unit_cost))
+                if leaf_up is None:
+                    leaf_up = leaf_ups[id(unit_cost)] = (unit_cost, unit_cost, *_ZEROS4)
+                up[i] = leaf_up
                 continue
             mat = ru_mat = ru_cap = ru_sub = ru_co = ru_mo = ZERO
+            deep = False  # a produced component: the rolled-up material differs from mat
             for c, q in zip(components, quantities, strict=False):  # equal lengths
                 if produced[c]:
+                    deep = True
                     c_std, c_mat, c_cap, c_sub, c_co, c_mo = up[c]
                     mat += q * c_std
                     ru_mat += q * c_mat
@@ -299,7 +308,7 @@ class StandardCostRollup:
             smo[i] = e = rnd(mo / lot)
             up[i] = (
                 a + b + c_ + d + e,
-                rnd(ru_mat / lot),
+                rnd(ru_mat / lot) if deep else a,  # else the same sums: share the Decimal
                 rnd((ru_cap + cap) / lot) if ru_cap else b,
                 rnd((ru_sub + sub) / lot) if ru_sub else c_,
                 rnd((ru_co + co) / lot) if ru_co else d,

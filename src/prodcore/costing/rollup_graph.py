@@ -105,11 +105,12 @@ class _CompiledRouting:
 _NO_ROUTING = _CompiledRouting((), {}, (ONE, ZERO), frozenset())
 
 
-_RoutingCost = tuple[Decimal, Decimal, Decimal, Decimal, Decimal, Decimal]
+# capacity, subcontracted, cap. overhead for the lot; the same per unit, rounded; their sum
+_RoutingCost = tuple[Decimal, Decimal, Decimal, Decimal, Decimal, Decimal, Decimal]
 _PhantomEntry = tuple[
     str, Decimal, Decimal, str | None, bool
 ]  # item, qper, scrap factor, link, fixed
-_EMPTY_ROUTING_COST: _RoutingCost = (ZERO, ZERO, ZERO, ZERO, ZERO, ZERO)
+_EMPTY_ROUTING_COST: _RoutingCost = (ZERO, ZERO, ZERO, ZERO, ZERO, ZERO, ZERO)
 
 
 _Row = tuple[
@@ -192,6 +193,14 @@ class _Compiler:
         self.outputs: dict[str, _Outputs] = {}  # by item number
         self.outputs_of_boms: dict[str, tuple[BomOutputLine, ...]] = {}
         self.routing_yields: dict[str, Decimal] = {}
+        # Equal values shared by the rows (a million items hold few distinct quantities and
+        # rates). Keyed by the text, which differs for 1 and 1.0: both stay as given.
+        self.decimals: dict[str, Decimal] = {}
+        self.leaf_rows: dict[str, _Row] = {}  # purchased items' rows, by unit cost text
+
+    def shared(self, value: Decimal) -> Decimal:
+        """``value``, or an identical Decimal (same digits and exponent) seen before."""
+        return self.decimals.setdefault(str(value), value)
 
     # routings -------------------------------------------------------------------
     def routing(self, routing_no: str) -> _CompiledRouting:
@@ -282,7 +291,15 @@ class _Compiler:
                     cap += op.direct * time
                 ovhd += op.overhead_per_time * time
             rnd = self.round
-            cost = (cap, sub, ovhd, rnd(cap / lot), rnd(sub / lot), rnd(ovhd / lot))
+            cost = (
+                cap,
+                sub,
+                ovhd,
+                rnd(cap / lot),
+                rnd(sub / lot),
+                rnd(ovhd / lot),
+                cap + sub + ovhd,
+            )
             self.routing_costs[key] = cost
         return cost
 
@@ -319,7 +336,11 @@ class _Compiler:
         routing_no = item.routing_no
         bom_no = item.production_bom_no
         if item.replenishment is not Replenishment.PRODUCTION or not (bom_no or routing_no):
-            return (False, item.unit_cost, *_LEAF_TAIL), None
+            key = str(item.unit_cost)
+            leaf = self.leaf_rows.get(key)
+            if leaf is None:
+                leaf = self.leaf_rows[key] = (False, item.unit_cost, *_LEAF_TAIL)
+            return leaf, None
         lot = item.lot_size
         mfg_qty = lot * (ONE + item.scrap_percent / HUNDRED) if item.scrap_percent else lot
         if routing_no:
@@ -362,7 +383,7 @@ class _Compiler:
                     need = mfg_qty * factor
                     if line.scrap_percent:
                         need *= ONE + line.scrap_percent / HUNDRED
-                    quantities.append(qper * (need + fixed))
+                    quantities.append(self.shared(qper * (need + fixed)))
             if not simple:
                 components.clear()
                 quantities.clear()
@@ -374,8 +395,8 @@ class _Compiler:
                         quantities.append(qper)
                         continue
                     factor, fixed = first if link is None else by_link.get(link, first)
-                    quantities.append(qper * (mfg_qty * factor * scrap_factor + fixed))
-        overhead_lot = item.overhead_rate * lot
+                    quantities.append(self.shared(qper * (mfg_qty * factor * scrap_factor + fixed)))
+        overhead_lot = self.shared(item.overhead_rate * lot)
         output_yield = self.routing_yield(routing_no) if routing_no else ONE
         outputs: Sequence[BomOutputLine] = ()
         if bom is not None and (bom.outputs or bom.process_loss_percent or used_boms):
@@ -387,12 +408,12 @@ class _Compiler:
             )
             if routing_no:  # per unit of the expected output
                 routing_cost = self.routing_cost(routing_no, mfg_qty, lot)
-        cap, sub, co, sl_cap, sl_sub, sl_co = routing_cost
+        cap, sub, co, sl_cap, sl_sub, sl_co, capacity = routing_cost
         row: _Row = (
             True,
             ZERO,
             lot,
-            item.indirect_cost_percent / HUNDRED,
+            self.shared(item.indirect_cost_percent / HUNDRED),
             overhead_lot,
             cap,
             sub,
@@ -404,7 +425,7 @@ class _Compiler:
             tuple(quantities),
             bom_no,
             routing_no,
-            cap + sub + co,
+            capacity,
         )
         return row, used_boms
 
