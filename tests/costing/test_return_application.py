@@ -11,6 +11,8 @@ import attrs
 import pytest
 
 from prodcore.adapters import Store
+from prodcore.app import handle
+from prodcore.costing.item_adjustment import AdjustItemCosts, CorrectInboundCost
 from prodcore.errors import InsufficientQuantityError, NotAllowedError
 from prodcore.ledger.model import ItemEntryType
 from prodcore.ledger.valuation import entry_value
@@ -137,3 +139,30 @@ def test_refusals_change_nothing(
     with pytest.raises(error):
         _consume(shop, quantity, item_no, order_id, applies_from_entry_no=entries[target])
     assert shop.snapshot() == before
+
+
+@pytest.mark.parametrize(
+    ("method", "before", "after"),
+    [
+        # receipt 1 becomes 10 @ 6.00: 15 take 10 × 6.00 + 5 × 7.00 = 95.00
+        (CostingMethod.FIFO, "28.33", "31.67"),
+        # the average becomes (60.00 + 70.00) / 20 = 6.50
+        (CostingMethod.AVERAGE, "30.00", "32.50"),
+    ],
+)
+def test_cost_adjustment_carries_a_consumptions_new_cost_to_its_return(
+    method: CostingMethod, before: str, after: str
+) -> None:
+    shop = _shop()
+    with shop.uow:
+        steel = shop.uow.master_data.item("STEEL")
+    shop.uow.master_data.put(attrs.evolve(steel, costing_method=method))
+    shop.uow.commit()
+    used = _consume(shop, 15)
+    back = _consume(shop, -5, applies_from_entry_no=used)
+    with shop.uow:
+        assert entry_value(shop.uow.ledger, back) == Decimal(before)
+    handle(shop.uow, CorrectInboundCost(shop.key(), 1, Decimal(6)), clock=shop.clock)
+    handle(shop.uow, AdjustItemCosts(shop.key()), clock=shop.clock)
+    with shop.uow:
+        assert entry_value(shop.uow.ledger, back) == Decimal(after)
