@@ -124,9 +124,9 @@ def _added_fields() -> dict[type, tuple[str, ...]]:
     who posted a batch and its item applications (only when known), a capacity
     entry's operation times, a routing line's (and operation's) alternative centres."""
     added: dict[type, tuple[str, ...]] = {
-        ItemLedgerEntry: ("lot_no", "serial_no", "expiry_date"),
+        ItemLedgerEntry: ("lot_no", "serial_no", "expiry_date", "applies_from_entry_no"),
         Item: ("tracking",),
-        ConsumptionLine: ("tracking",),
+        ConsumptionLine: ("tracking", "applies_from_entry_no"),
         OutputLine: ("tracking",),
         AdjustmentLine: ("tracking",),
         ByProductLine: ("tracking",),

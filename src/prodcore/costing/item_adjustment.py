@@ -35,7 +35,8 @@ One **level** takes the inbound entries whose value changed:
      average of what is on hand.
    * Standard: nothing moves (outbound entries stay at standard).
 
-   A consumption's reversal follows the consumption it reverses (at its unit cost); a
+   A consumption's reversal follows the consumption it reverses (at its unit cost), a
+   return applying from a consumption entry follows that consumption the same way; a
    move between bins passes what its outbound entry took out to its inbound entry.
 2. **Orders**: a finished order whose consumption changed and whose cost was adjusted
    is adjusted again (:func:`~prodcore.costing.adjustment.adjustment_entries`, document
@@ -240,6 +241,9 @@ class _Run:
         self.averages: dict[str, Decimal] = {}
         # per level: each inbound entry's value shared over its applications
         self._parts: dict[int, dict[int, Decimal]] = {}
+        # per order: its returns by the consumption entry they apply from (the run
+        # appends value entries only, so they hold for every level)
+        self._returns: dict[str, dict[int, list[ItemLedgerEntry]]] = {}
 
     # --- posting -----------------------------------------------------------------------
 
@@ -369,15 +373,32 @@ class _Run:
         values.append(self.value(e, delta, target))
         if e.entry_type is ItemEntryType.TRANSFER:
             self._moved(e, target, values, follow)
+        for r in self._followers(e):
+            self.visited += 1
+            exact = target / e.quantity * r.quantity
+            change = self.rounding.apply(exact) - entry_value(self.ledger, r.entry_no)
+            if change:
+                values.append(self.value(r, change, exact))
+                follow.append(r.entry_no)
+
+    def _followers(self, e: ItemLedgerEntry) -> list[ItemLedgerEntry]:
+        """The entries valued at the outbound entry ``e``'s unit cost: its reversals and
+        the returns applying from it (a consumption's)."""
+        found: list[ItemLedgerEntry] = []
         if self.ledger.reversed_quantity(ValueSource.ITEM, e.entry_no):
-            for r in self.ledger.item_entries(order_id=e.order_id, item_no=e.item_no):
-                if r.applies_to_entry_no == e.entry_no:
-                    self.visited += 1
-                    exact = target / e.quantity * r.quantity
-                    change = self.rounding.apply(exact) - entry_value(self.ledger, r.entry_no)
-                    if change:
-                        values.append(self.value(r, change, exact))
-                        follow.append(r.entry_no)
+            found = [
+                r
+                for r in self.ledger.item_entries(order_id=e.order_id, item_no=e.item_no)
+                if r.applies_to_entry_no == e.entry_no
+            ]
+        if e.entry_type is not ItemEntryType.CONSUMPTION:
+            return found
+        if e.order_id not in self._returns:
+            by_entry = self._returns[e.order_id] = {}
+            for r in self.ledger.item_entries(order_id=e.order_id):
+                if r.applies_from_entry_no is not None:
+                    by_entry.setdefault(r.applies_from_entry_no, []).append(r)
+        return found + self._returns[e.order_id].get(e.entry_no, [])
 
     def _moved(
         self, out: ItemLedgerEntry, worth: Decimal, values: list[ValueEntry], follow: list[int]
@@ -433,9 +454,14 @@ class _Run:
         for e in pool:
             current = entry_value(self.ledger, e.entry_no)
             exact = target = current
-            reversed_no = e.applies_to_entry_no
+            reversed_no = (
+                e.applies_to_entry_no
+                if e.applies_to_entry_no is not None
+                else e.applies_from_entry_no
+            )
             if e.quantity > 0 and reversed_no in new:
-                # a consumption's reversal: at the unit cost of what it reverses
+                # a consumption's reversal (or a return applying from a consumption): at
+                # the unit cost of what it reverses
                 original = self.ledger.item_entry(reversed_no)
                 exact = new[reversed_no] / original.quantity * e.quantity
                 target = self.rounding.apply(exact)

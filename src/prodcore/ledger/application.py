@@ -105,7 +105,10 @@ def decide_applications(
         inbound = e.quantity > 0
         pool = pool_of((e.item_no, e.location_code, not inbound))  # the other direction
         left = abs(e.quantity)
-        fixed = e.applies_to_entry_no
+        # a reversal's, or a return's (to the consumption it returns from, while open)
+        fixed = (
+            e.applies_to_entry_no if e.applies_to_entry_no is not None else e.applies_from_entry_no
+        )
         if fixed is not None and fixed in pool:
             left = _take(e, pool, fixed, left, found)
         allowed = same_tracking(e)

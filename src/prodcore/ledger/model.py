@@ -176,6 +176,7 @@ class ItemLedgerEntry:
     ``capacity_entry_no`` links an output to the capacity entry posted with it;
     ``flushed_by_capacity_entry_no`` marks consumption flushed by an operation's posting;
     ``applies_to_entry_no`` marks a reversal and names the entry it reverses;
+    ``applies_from_entry_no`` marks a return applied to the consumption it returns from;
     ``scrap_quantity`` is the scrap posted with an output on a line without routing (in
     the line's unit; a line with routing records scrap on its capacity entries).
     ``lot_no``, ``serial_no`` and ``expiry_date`` carry the item tracking of the
@@ -207,6 +208,8 @@ class ItemLedgerEntry:
     lot_no: str = attrs.field(default="", kw_only=True)
     serial_no: str = attrs.field(default="", kw_only=True)
     expiry_date: dt.date | None = attrs.field(default=None, kw_only=True)
+    #: a return's fixed application: the consumption entry it returns units (and cost) to
+    applies_from_entry_no: int | None = attrs.field(default=None, kw_only=True)
 
 
 @attrs.frozen

@@ -288,6 +288,7 @@ class PostingBuilder:
         reason: str = "",
         scrap_quantity: Decimal = ZERO,
         bin_code: str = "",
+        applies_from_entry_no: int | None = None,
     ) -> int:
         """Append a new item ledger entry of this batch; returns its local number."""
         return self.add_item_entry(
@@ -311,6 +312,7 @@ class PostingBuilder:
                 reason=reason,
                 scrap_quantity=scrap_quantity,
                 bin_code=bin_code,
+                applies_from_entry_no=applies_from_entry_no,
             )
         )
 

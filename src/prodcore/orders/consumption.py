@@ -18,11 +18,17 @@ from decimal import Decimal
 
 import attrs
 
-from prodcore.errors import BlockedError, InsufficientQuantityError, PrecisionError
-from prodcore.ledger.model import ItemEntryType
+from prodcore.errors import (
+    BlockedError,
+    InsufficientQuantityError,
+    NotAllowedError,
+    PrecisionError,
+)
+from prodcore.ledger.model import ItemEntryType, ValueSource
 from prodcore.ledger.posting import item_unit_cost, posted_quantity
-from prodcore.ledger.valuation import outbound_unit_cost
+from prodcore.ledger.valuation import entry_value, outbound_unit_cost
 from prodcore.masterdata import Item
+from prodcore.numbers import ZERO
 from prodcore.orders.bins import to_production_bin
 from prodcore.orders.builder import BY_PRODUCT, LEDGER_QUANTITY, PostingBuilder
 from prodcore.orders.flushing import (
@@ -132,7 +138,9 @@ def consume_journal(
             cl.component_line_no
         )
         with around(cl) if around is not None else nullcontext():
-            comps[comp.line_no] = _consumed(b, order.id, cl.line_no, comp, cl.quantity)
+            comps[comp.line_no] = _consumed(
+                b, order.id, cl.line_no, comp, cl.quantity, applies_from=cl.applies_from_entry_no
+            )
     for order_id in orders:
         order = b.orders[order_id]
         b.put_order(
@@ -157,11 +165,19 @@ def _consumed(
     flushed_by: int | None = None,
     reason: str = "",
     check_bin: bool = True,
+    *,
+    applies_from: int | None = None,
 ) -> Component:
     """Post the consumption of ``quantity`` of ``comp``; returns the component as it is
-    after it (the caller puts it on the order)."""
+    after it (the caller puts it on the order). A return ``applies_from`` a consumption
+    entry is valued at that entry's cost per unit."""
     item = postable_item(b, comp.item_no)
     base_qty = _expressible_base(item, quantity, comp.unit)
+    returned_cost = (
+        None
+        if applies_from is None
+        else _returned_unit_cost(b, order_id, line_no, comp, base_qty, applies_from)
+    )
     if quantity < 0 and -quantity > comp.consumed_quantity:
         raise InsufficientQuantityError(
             what=f"Return of {comp.item_no} to order {order_id}",
@@ -199,6 +215,7 @@ def _consumed(
         flushed_by_capacity_entry_no=flushed_by,
         reason=reason,
         bin_code=bin_code,
+        applies_from_entry_no=applies_from,
     )
     b.item_value(
         ref,
@@ -206,7 +223,9 @@ def _consumed(
         base_qty,
         outbound_unit_cost(
             b.ledger, item, location, base_qty, b.items[:-1], setup=b.setup, day=b.at.date()
-        ),
+        )
+        if returned_cost is None
+        else returned_cost,
         sign=-1,
         order_id=order_id,
         order_line_no=line_no,
@@ -215,6 +234,56 @@ def _consumed(
         shown = posted_quantity(quantity, LEDGER_QUANTITY)  # 26.4, not 26.40000
         b.notes.append(f"{reason}: {shown:f} {comp.unit} of {comp.item_no} ({order_id})")
     return attrs.evolve(comp, consumed_quantity=comp.consumed_quantity + quantity)
+
+
+def _returned_unit_cost(
+    b: PostingBuilder,
+    order_id: str,
+    line_no: int,
+    comp: Component,
+    base_qty: Decimal,
+    entry_no: int,
+) -> Decimal:
+    """The cost per unit of the consumption entry ``entry_no`` a return of ``base_qty``
+    (negative) applies from: refused (:class:`~prodcore.errors.NotAllowedError`) unless
+    it is a return and the entry a consumption (not itself a reversal or a return) of
+    this order line's component, and
+    (:class:`~prodcore.errors.InsufficientQuantityError`) beyond what the entry has not
+    yet had reversed or returned."""
+    action = f"return {comp.item_no} applying from entry {entry_no}"
+    if base_qty >= 0:
+        raise NotAllowedError(action=action, reason="only a return (negative quantity) applies")
+    entry = b.ledger.item_entry(entry_no)
+    if (
+        entry.entry_type is not ItemEntryType.CONSUMPTION
+        or entry.quantity >= 0
+        or entry.applies_to_entry_no is not None
+        or (entry.order_id, entry.order_line_no, entry.component_line_no, entry.item_no)
+        != (order_id, line_no, comp.line_no, comp.item_no)
+    ):
+        raise NotAllowedError(
+            action=action,
+            reason=f"it is not a consumption of component {comp.line_no} of order "
+            f"{order_id} line {line_no}",
+        )
+    # what earlier returns took back from it (posted, then in this batch); only the
+    # order's entries are read
+    returned = sum(
+        (
+            e.quantity
+            for e in (*b.ledger.item_entries(order_id=order_id), *b.items)
+            if e.applies_from_entry_no == entry_no
+        ),
+        ZERO,
+    )
+    available = -entry.quantity - b.reversed(ValueSource.ITEM, entry_no) - returned
+    if -base_qty > available:
+        raise InsufficientQuantityError(
+            what=f"Return to consumption entry {entry_no}",
+            requested=-base_qty,
+            available=available,
+        )
+    return entry_value(b.ledger, entry_no) / entry.quantity
 
 
 def _expressible_base(item: Item, quantity: Decimal, unit: str) -> Decimal:

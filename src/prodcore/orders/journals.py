@@ -156,6 +156,14 @@ class ConsumptionLine:
     posting_date: dt.date | None = attrs.field(default=None, kw_only=True, repr=False)
     #: the lots / serials consumed (returned); their quantities add up to ``quantity``
     tracking: tuple[TrackingLine, ...] = _TRACKING
+    #: a return's fixed application (BC's *Applies-from Entry*): the consumption entry
+    #: it returns from, whose cost per unit it takes back (None: the item's cost)
+    applies_from_entry_no: int | None = attrs.field(
+        default=None,
+        kw_only=True,
+        repr=False,
+        validator=attrs.validators.optional(lambda _i, a, v: _of_type(a, v, int)),
+    )
 
     @classmethod
     def for_item(

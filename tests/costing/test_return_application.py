@@ -1,0 +1,168 @@
+"""A return with a fixed application (BC's *Applies-from Entry* on a negative consumption
+line): valued at the cost per unit of the consumption it returns from, applied to that
+consumption while it is open, refused for anything but a return of that very
+consumption, and never beyond what it has left to return."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import attrs
+import pytest
+
+from prodcore.adapters import Store
+from prodcore.app import handle
+from prodcore.costing.item_adjustment import AdjustItemCosts, CorrectInboundCost
+from prodcore.errors import InsufficientQuantityError, NotAllowedError
+from prodcore.ledger.model import ItemEntryType
+from prodcore.ledger.valuation import entry_value
+from prodcore.masterdata import (
+    BomLine,
+    CostingMethod,
+    Item,
+    ManufacturingSetup,
+    ProductionBom,
+    Replenishment,
+)
+from prodcore.orders.journals import (
+    AdjustInventory,
+    AdjustmentLine,
+    ConsumptionLine,
+    PostConsumption,
+)
+from prodcore.ports import MasterDataRecord, UnitOfWork
+from prodcore.testing.shop import Shop
+from tests.orders.every_store import every_store  # noqa: F401 (the store fixture)
+
+
+def _shop(*, negative: bool = False, uow: UnitOfWork | None = None) -> Shop:
+    records: list[MasterDataRecord] = [
+        Item("STEEL", base_unit="KG", unit_cost=6, costing_method=CostingMethod.FIFO),
+        Item("BOLT", base_unit="PCS", unit_cost="0.1"),
+        ProductionBom("FRAME-BOM", (BomLine("STEEL", 1), BomLine("BOLT", 1))),
+        Item(
+            "FRAME",
+            base_unit="PCS",
+            replenishment=Replenishment.PRODUCTION,
+            production_bom_no="FRAME-BOM",
+        ),
+    ]
+    setup = ManufacturingSetup(allow_negative_inventory=negative)
+    shop = Shop(records, setup=setup, uow=uow)
+    if not negative:
+        for cost in ("5.00", "7.00"):
+            line = AdjustmentLine("STEEL", 10, unit_cost=Decimal(cost))
+            shop.post(AdjustInventory(shop.key(), (line,)))
+        shop.post(AdjustInventory(shop.key(), (AdjustmentLine("BOLT", 10),)))
+    shop.create("PO-1", "FRAME", 15)
+    shop.release("PO-1")
+    shop.create("PO-2", "FRAME", 15)
+    shop.release("PO-2")
+    return shop
+
+
+def _consume(
+    shop: Shop,
+    quantity: int,
+    item_no: str = "STEEL",
+    order_id: str = "PO-1",
+    *,
+    applies_from_entry_no: int | None = None,
+) -> int:
+    """Post one consumption line; the number of the item entry it posted."""
+    line = ConsumptionLine.for_item(shop.order(order_id), item_no, quantity)
+    line = attrs.evolve(line, applies_from_entry_no=applies_from_entry_no)
+    shop.post(PostConsumption(shop.key(), (line,)))
+    with shop.uow:
+        return shop.uow.ledger.item_entries(order_id=order_id)[-1].entry_no
+
+
+def test_a_return_takes_back_the_cost_of_the_consumption_it_applies_from(store: Store) -> None:
+    shop = _shop(uow=store())
+    used = _consume(shop, 15)
+    back = _consume(shop, -5, applies_from_entry_no=used)
+    with shop.uow:
+        ledger = shop.uow.ledger
+        assert entry_value(ledger, used) == Decimal("-85.00")  # 10 × 5.00 + 5 × 7.00
+        returned = ledger.item_entry(back)
+        assert (returned.entry_type, returned.quantity) == (ItemEntryType.CONSUMPTION, Decimal(5))
+        assert returned.applies_from_entry_no == used
+        assert entry_value(ledger, back) == Decimal("28.33")  # 85 / 15 × 5, to the cent
+        assert ledger.remaining_quantity(back) == 5  # the returned steel is on hand again
+
+
+def test_without_applies_from_a_return_is_valued_at_the_items_cost() -> None:
+    shop = _shop()
+    _consume(shop, 15)
+    back = _consume(shop, -5)
+    with shop.uow:
+        ledger = shop.uow.ledger
+        assert ledger.item_entry(back).applies_from_entry_no is None
+        assert entry_value(ledger, back) == Decimal("30.00")  # the card's 6.00
+
+
+def test_a_return_is_applied_to_its_consumption_while_that_is_open() -> None:
+    shop = _shop(negative=True)  # nothing on hand: each consumption stays open
+    first = _consume(shop, 10)
+    second = _consume(shop, 5)
+    back = _consume(shop, -3, applies_from_entry_no=second)
+    with shop.uow:
+        ledger = shop.uow.ledger
+        apps = [(a.outbound_entry_no, a.quantity) for a in ledger.item_applications(back)]
+        assert apps == [(second, Decimal(3))]  # not the oldest open one (FIFO)
+        assert ledger.remaining_quantity(first) == -10
+        assert ledger.remaining_quantity(second) == -2
+
+
+@pytest.mark.parametrize(
+    ("quantity", "item_no", "order_id", "target", "error"),
+    [
+        (5, "STEEL", "PO-1", "steel", NotAllowedError),  # not a return
+        (-5, "STEEL", "PO-1", "receipt", NotAllowedError),  # not a consumption
+        (-5, "STEEL", "PO-2", "steel", NotAllowedError),  # another order's
+        (-5, "BOLT", "PO-1", "steel", NotAllowedError),  # another component's
+        (-5, "STEEL", "PO-1", "return", NotAllowedError),  # itself a return
+        (-12, "STEEL", "PO-1", "steel", InsufficientQuantityError),  # 11 left on it
+    ],
+)
+def test_refusals_change_nothing(
+    quantity: int, item_no: str, order_id: str, target: str, error: type[Exception]
+) -> None:
+    shop = _shop()
+    _consume(shop, 2, order_id="PO-2")
+    _consume(shop, 5, "BOLT")
+    steel = _consume(shop, 15)
+    returned = _consume(shop, -4, applies_from_entry_no=steel)  # 11 left on it
+    _consume(shop, 1)  # the component has 12 consumed, but not by that entry
+    entries = {"steel": steel, "receipt": 1, "return": returned}
+    before = shop.snapshot()
+    with pytest.raises(error):
+        _consume(shop, quantity, item_no, order_id, applies_from_entry_no=entries[target])
+    assert shop.snapshot() == before
+
+
+@pytest.mark.parametrize(
+    ("method", "before", "after"),
+    [
+        # receipt 1 becomes 10 @ 6.00: 15 take 10 × 6.00 + 5 × 7.00 = 95.00
+        (CostingMethod.FIFO, "28.33", "31.67"),
+        # the average becomes (60.00 + 70.00) / 20 = 6.50
+        (CostingMethod.AVERAGE, "30.00", "32.50"),
+    ],
+)
+def test_cost_adjustment_carries_a_consumptions_new_cost_to_its_return(
+    method: CostingMethod, before: str, after: str
+) -> None:
+    shop = _shop()
+    with shop.uow:
+        steel = shop.uow.master_data.item("STEEL")
+    shop.uow.master_data.put(attrs.evolve(steel, costing_method=method))
+    shop.uow.commit()
+    used = _consume(shop, 15)
+    back = _consume(shop, -5, applies_from_entry_no=used)
+    with shop.uow:
+        assert entry_value(shop.uow.ledger, back) == Decimal(before)
+    handle(shop.uow, CorrectInboundCost(shop.key(), 1, Decimal(6)), clock=shop.clock)
+    handle(shop.uow, AdjustItemCosts(shop.key()), clock=shop.clock)
+    with shop.uow:
+        assert entry_value(shop.uow.ledger, back) == Decimal(after)
