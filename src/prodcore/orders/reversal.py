@@ -129,9 +129,12 @@ def reverse_values(
     at: dt.datetime | None = None,
 ) -> None:
     """Value entries reversing the share done/total..new/total of the original's,
-    dated ``at`` (default: the batch's time)."""
+    dated ``at`` (default: the batch's time). One of no order (a revaluation of stock on
+    hand, posted Inventory against Inventory Adjustment) is reversed of no order too:
+    it never went through the order's WIP."""
     at = at or b.at
     for v in b.ledger.value_entries(source=source, source_entry_no=original_no):
+        of_order = v.order_id is not None
         actual = -share(v.cost_amount_actual, done, new, total, b.money)
         expected = -share(v.cost_amount_expected, done, new, total, b.money)
         qty = posted_quantity(
@@ -147,8 +150,8 @@ def reverse_values(
             item_entry_no=new_ref if source is ValueSource.ITEM else None,
             capacity_entry_no=new_ref if source is ValueSource.CAPACITY else None,
             item_no=v.item_no,
-            order_id=order_id,
-            order_line_no=line_no,
+            order_id=order_id if of_order else None,
+            order_line_no=line_no if of_order else None,
             variance_type=v.variance_type,
             posted_at=at,
         )
