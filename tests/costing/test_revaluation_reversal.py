@@ -7,21 +7,17 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from prodcore.app import handle, implement_standard_cost, put_master_data
+from prodcore.app import handle
 from prodcore.clock import FixedClock
-from prodcore.costing import ImplementStandardCost
 from prodcore.ledger.model import AccountRole, ItemEntryType, ValueEntryType, ValueSource
 from prodcore.orders.execution import ReverseEntry
-from tests.costing.test_standard_history import T1, T2, WELD_25, _implemented_uow, _run
+from tests.costing.test_standard_history import T2, revalued_uow
 
 D = Decimal
 
 
 def test_a_revalued_outputs_reversal_reverses_the_revaluation_outside_the_order() -> None:
-    uow = _implemented_uow()
-    _run(uow, "PO-1", T1)
-    put_master_data(uow, [WELD_25])
-    implement_standard_cost(uow, ImplementStandardCost(), clock=FixedClock(T2))
+    uow = revalued_uow()
     with uow:
         (output,) = [
             e

@@ -246,11 +246,18 @@ def test_output_dated_before_any_implementation_keeps_the_card_standard() -> Non
         assert uow.master_data.item("FRAME").standard_cost == D("26.62")
 
 
-def test_revaluation_is_visible_in_the_ledger_and_the_gl() -> None:
+def revalued_uow() -> InMemoryUnitOfWork:
+    """The frame's standard implemented, PO-1's 10 frames put on hand, then WELD's rate
+    raised and the new standard implemented: 26.62 → 30.085, 10 on hand revalued."""
     uow = _implemented_uow()
     _run(uow, "PO-1", T1)
     put_master_data(uow, [WELD_25])
     implement_standard_cost(uow, ImplementStandardCost(), clock=FixedClock(T2))
+    return uow
+
+
+def test_revaluation_is_visible_in_the_ledger_and_the_gl() -> None:
+    uow = revalued_uow()
     with uow:
         revals = [
             v for v in uow.ledger.value_entries() if v.entry_type is ValueEntryType.REVALUATION
