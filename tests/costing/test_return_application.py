@@ -35,6 +35,7 @@ from prodcore.orders.journals import (
     PostConsumption,
     ReverseEntry,
 )
+from prodcore.orders.reverse_all import ReverseOrderPostings
 from prodcore.ports import MasterDataRecord, UnitOfWork
 from prodcore.testing.shop import Shop
 from tests.integrity.test_tamper import assert_reports, tamper
@@ -333,3 +334,30 @@ def test_an_upgraded_store_counts_its_returns_in_the_reversed_balance(tmp_path: 
         assert verify(store).ok
         with store() as uow:
             assert uow.ledger.reversed_quantity(ValueSource.ITEM, used) == 10
+
+
+def test_a_return_is_not_reversed_itself() -> None:
+    """Reversing a return would leave its consumption counting it as returned; BC posts
+    the consumption again instead."""
+    shop = _shop()
+    used = _consume(shop, 15)
+    back = _consume(shop, -5, applies_from_entry_no=used)
+    before = shop.snapshot()
+    with pytest.raises(NotAllowedError, match=f"a return applying from entry {used}"):
+        _reverse(shop, back)
+    assert shop.snapshot() == before
+
+
+def test_reversing_all_of_an_order_nets_a_returned_consumption_to_zero(store: Store) -> None:
+    shop = _shop(uow=store())
+    used = _consume(shop, 15)
+    back = _consume(shop, -5, applies_from_entry_no=used)
+    result = shop.post(ReverseOrderPostings(shop.key(), "PO-1"))
+    assert any(f"entry {back} is not reversed: it is a return" in w for w in result.warnings)
+    with shop.uow:
+        ledger = shop.uow.ledger
+        steel = [e for e in ledger.item_entries(order_id="PO-1") if e.item_no == "STEEL"]
+        assert sum((e.quantity for e in steel), Decimal(0)) == 0
+        assert sum((entry_value(ledger, e.entry_no) for e in steel), Decimal(0)) == 0
+        assert ledger.consumed_quantity("PO-1", 10000, 10000) == 0
+    assert shop.order("PO-1").lines[0].components[0].consumed_quantity == 0

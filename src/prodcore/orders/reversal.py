@@ -9,9 +9,11 @@ consumption that entry flushed); reversing a capacity entry whose output went to
 inventory reverses through its output entry. Each reversal is dated at the original's
 posting date unless one is given (never before the original).
 
-Refused (:class:`~prodcore.errors.NotAllowedError`): reversing a reversal, an inventory
-adjustment (correct it with an opposite adjustment), an entry of a subcontracting
-receipt (undo the receipt) or a quality scrap; see :func:`refuse_reversal_of_origin`.
+Refused (:class:`~prodcore.errors.NotAllowedError`): reversing a reversal, a return
+applying from a consumption (consume again), an inventory adjustment (correct it with an
+opposite adjustment), an entry of a subcontracting receipt (undo the receipt) or a
+quality scrap; see :func:`refuse_reversal_of_origin`. What a consumption has had
+returned counts as taken back: only the rest can be reversed.
 """
 
 from __future__ import annotations
@@ -182,6 +184,13 @@ def reverse_item(
     counters move back."""
     orig = b.ledger.item_entry(entry_no)
     _not_a_reversal(orig.applies_to_entry_no, entry_no)
+    if orig.applies_from_entry_no is not None:
+        # its consumption keeps counting it as returned (BC: consume again instead)
+        raise NotAllowedError(
+            action=f"reverse entry {entry_no}",
+            reason=f"it is a return applying from entry {orig.applies_from_entry_no}; "
+            "post that consumption again instead",
+        )
     if orig.entry_type.is_adjustment:
         raise NotAllowedError(
             action=f"reverse entry {entry_no}",

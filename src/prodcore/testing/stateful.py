@@ -34,6 +34,7 @@ from prodcore.errors import (
     IdempotencyConflictError,
     InsufficientQuantityError,
     InvalidTransitionError,
+    NotAllowedError,
     ProdcoreError,
 )
 from prodcore.ledger.balances import applied_from
@@ -272,11 +273,16 @@ class ProductionOrderMachine(RuleBasedStateMachine):
                     - self.uow.ledger.reversed_quantity(ValueSource.ITEM, e.entry_no),
                 )
                 for e in self.uow.ledger.item_entries(order_id=order_id)
-                if e.applies_to_entry_no is None and e.applies_from_entry_no is None
+                if e.applies_to_entry_no is None
             ]
         if not candidates:
             return
         entry, remaining = data.draw(st.sampled_from(candidates))
+        if entry.applies_from_entry_no is not None:  # a return: consume again instead
+            self._refused(
+                ReverseEntry(self._key(), ValueSource.ITEM, entry.entry_no), NotAllowedError
+            )
+            return
         if remaining == 0:
             self._refused(
                 ReverseEntry(self._key(), ValueSource.ITEM, entry.entry_no), AlreadyReversedError
