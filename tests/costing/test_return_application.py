@@ -5,7 +5,7 @@ consumption, and never beyond what it has left to return."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -40,7 +40,7 @@ from prodcore.ports import MasterDataRecord, UnitOfWork
 from prodcore.testing.shop import Shop
 from tests.integrity.test_tamper import assert_reports, tamper
 from tests.orders.every_store import every_store  # noqa: F401 (the store fixture)
-from tests.persistence.conftest import fresh_store
+from tests.persistence.conftest import fresh_store, pg_schema
 
 
 def _shop(*, negative: bool = False, uow: UnitOfWork | None = None) -> Shop:
@@ -314,10 +314,22 @@ def test_verify_reports_a_tampered_return(sql_store: Store, statement: str, expe
     assert_reports(report, expected.format(used=used, back=back))
 
 
-def test_an_upgraded_store_counts_its_returns_in_the_reversed_balance(tmp_path: Path) -> None:
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def reopened(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], Store]]:
+    """Opens one database again and again (upgrading it to the current schema)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'old.db'}"
+        yield lambda: open_store(url)
+        return
+    with pg_schema(request.getfixturevalue("pg_base_dsn")) as url:
+        yield lambda: open_store(url, migrate=True)
+
+
+def test_an_upgraded_store_counts_its_returns_in_the_reversed_balance(
+    reopened: Callable[[], Store],
+) -> None:
     """A store written before returns counted with reversals gets them on upgrade."""
-    url = f"sqlite:///{tmp_path / 'old.db'}"
-    with open_store(url) as store:
+    with reopened() as store:
         shop = _shop(uow=store())
         used = _consume(shop, 15)
         _consume(shop, -5, applies_from_entry_no=used)
@@ -328,9 +340,7 @@ def test_an_upgraded_store_counts_its_returns_in_the_reversed_balance(tmp_path: 
             tx.execute("UPDATE prodcore_bal_reversed SET qty = '3' WHERE entry_no = ?", (used,))
             tx.execute("DELETE FROM prodcore_schema_migrations WHERE version = 12")
         assert not verify(store).ok
-    with open_store(url) as store:
-        assert isinstance(store, SqlStore)
-        assert store.applied_migrations == (12,)
+    with reopened() as store:
         assert verify(store).ok
         with store() as uow:
             assert uow.ledger.reversed_quantity(ValueSource.ITEM, used) == 10
