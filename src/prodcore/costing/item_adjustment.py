@@ -244,7 +244,7 @@ class _Run:
         self._parts: dict[int, dict[int, Decimal]] = {}
         # per order: its reversals and returns by the entry they take back from (the
         # run appends value entries only, so they hold for every level)
-        self._returns: dict[str, dict[int, list[ItemLedgerEntry]]] = {}
+        self._taken_back: dict[str, dict[int, list[ItemLedgerEntry]]] = {}
 
     # --- posting -----------------------------------------------------------------------
 
@@ -388,13 +388,13 @@ class _Run:
         once, and only for an entry something took back from."""
         if not self.ledger.reversed_quantity(ValueSource.ITEM, e.entry_no):
             return []
-        if e.order_id not in self._returns:
-            by_entry = self._returns[e.order_id] = {}
+        if e.order_id not in self._taken_back:
+            by_entry = self._taken_back[e.order_id] = {}
             for r in self.ledger.item_entries(order_id=e.order_id):
                 taken_from = applied_from(r)
                 if taken_from is not None:
                     by_entry.setdefault(taken_from, []).append(r)
-        return self._returns[e.order_id].get(e.entry_no, [])
+        return self._taken_back[e.order_id].get(e.entry_no, [])
 
     def _moved(
         self, out: ItemLedgerEntry, worth: Decimal, values: list[ValueEntry], follow: list[int]
