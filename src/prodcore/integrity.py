@@ -43,11 +43,12 @@ import attrs
 
 from prodcore.clock import EARLIEST, LATEST
 from prodcore.errors import NotFoundError, ProdcoreError
-from prodcore.ledger.balances import LedgerIndex
+from prodcore.ledger.balances import LedgerIndex, applied_from
 from prodcore.ledger.model import (
     CapacityLedgerEntry,
     GLEntry,
     IdempotencyRecord,
+    ItemEntryType,
     ItemLedgerEntry,
     LedgerCounters,
     PostingBatch,
@@ -346,6 +347,7 @@ def _check_ledger(uow: UnitOfWork, facts: _StoreFacts, out: _Collector) -> list[
                     _check_date(f"{name} entry", entry.entry_no, entry.registered_at, out)
         for item in batch.item_entries:
             _check_item_reversal(index, item, out)
+            _check_item_return(index, item, out)
         for cap in batch.capacity_entries:
             _check_capacity_reversal(index, cap, out)
         index.apply(batch)
@@ -442,6 +444,37 @@ def _check_item_reversal(index: LedgerIndex, item: ItemLedgerEntry, out: _Collec
     if already + abs(item.quantity) > abs(target.quantity):
         out.add(
             "item entry", item.entry_no, f"reverses more of item entry {target_no} than it holds"
+        )
+
+
+def _check_item_return(index: LedgerIndex, item: ItemLedgerEntry, out: _Collector) -> None:
+    """A return applying from a consumption (BC's *Applies-from Entry*) brings back part
+    of an earlier consumption of the same order line, component and item, itself neither
+    a return nor a reversal; with the reversals of that consumption, never more than it
+    took."""
+    target_no = item.applies_from_entry_no
+    if target_no is None:
+        return
+    target = index.items.get(target_no)
+    if (
+        target is None
+        or item.entry_type is not ItemEntryType.CONSUMPTION
+        or item.quantity <= 0
+        or target.entry_type is not ItemEntryType.CONSUMPTION
+        or target.quantity >= 0
+        or applied_from(target) is not None
+        or (target.order_id, target.order_line_no, target.component_line_no, target.item_no)
+        != (item.order_id, item.order_line_no, item.component_line_no, item.item_no)
+    ):
+        out.add(
+            "item entry",
+            item.entry_no,
+            f"returns from item entry {target_no}, not an earlier consumption of its component",
+        )
+        return
+    if index.reversed_quantity(ValueSource.ITEM, target_no) + item.quantity > -target.quantity:
+        out.add(
+            "item entry", item.entry_no, f"returns more of item entry {target_no} than it holds"
         )
 
 

@@ -55,6 +55,7 @@ from prodcore.ledger.model import (
     ValueEntry,
 )
 from prodcore.masterdata import Item, RoutingLine
+from prodcore.masterdata.standards import StandardCostVersion, flat_shares, nested_shares
 from prodcore.numbers import to_decimal
 from prodcore.orders.journals import (
     POSTING_DATED,
@@ -95,6 +96,7 @@ def make_converter(*, extra_unions: Iterable[Any] = ()) -> JsonConverter:
     conv.register_structure_hook(dt.time, lambda v, _: dt.time.fromisoformat(v))
     conv.register_unstructure_hook(dt.date, dt.date.isoformat)
     conv.register_structure_hook(dt.date, lambda v, _: dt.date.fromisoformat(v))
+    _flat_standard_shares(conv)
     # fields added since 0.1.0 are written only when they differ from their default, so
     # documents and command hashes written before read (and hash) as they did
     omit = override(omit_if_default=True)
@@ -115,6 +117,17 @@ def make_converter(*, extra_unions: Iterable[Any] = ()) -> JsonConverter:
         CapacityLedgerEntry, _origin_from_description(conv.get_structure_hook(CapacityLedgerEntry))
     )
     return conv
+
+
+def _flat_standard_shares(conv: JsonConverter) -> None:
+    """An implemented standard's shares travel beside its date, as they were stored
+    before a :class:`StandardCostVersion` held a ``CostShares``."""
+    unstructure = make_dict_unstructure_fn(StandardCostVersion, conv)
+    conv.register_unstructure_hook(StandardCostVersion, lambda v: flat_shares(unstructure(v)))
+    structure = conv.get_structure_hook(StandardCostVersion)
+    conv.register_structure_hook(
+        StandardCostVersion, lambda doc, cls: structure(nested_shares(doc), cls)
+    )
 
 
 def _added_fields() -> dict[type, tuple[str, ...]]:

@@ -13,9 +13,8 @@ import attrs
 import pytest
 
 from prodcore.adapters import open_store
-from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
-from prodcore.app import adjust_cost, calculate_subcontract_requests, handle, put_master_data
-from prodcore.clock import FixedClock
+from prodcore.adapters.memory import InMemoryUnitOfWork
+from prodcore.app import adjust_cost, calculate_subcontract_requests, handle
 from prodcore.costing import CostShares, roll_up
 from prodcore.costing.actual import WipBreakdown, actual_cost, wip_at, wip_breakdown_at
 from prodcore.costing.adjustment import allocate_by_quantity
@@ -39,7 +38,6 @@ from prodcore.masterdata import (
     CostingMethod,
     Item,
     ManufacturingSetup,
-    MasterData,
     ProductionBom,
     Replenishment,
     Routing,
@@ -52,6 +50,8 @@ from prodcore.orders.lifecycle import ChangeStatus, CreateOrder
 from prodcore.orders.model import OrderStatus
 from prodcore.orders.subcontracting import ReceiveSubcontractedWork, RegisterSubcontractRequests
 from prodcore.ports import MasterDataRecord, UnitOfWork
+from prodcore.testing.shop import Shop as HarnessShop
+from prodcore.testing.shop import master_data_of
 
 T0 = dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC)
 D = Decimal
@@ -100,28 +100,28 @@ def d4_records(
     ]
 
 
-class Shop:
-    def __init__(self, records: list[MasterDataRecord], uow: UnitOfWork | None = None) -> None:
-        self.store = InMemoryStore()
-        self.uow: UnitOfWork = uow or InMemoryUnitOfWork(self.store)
-        self.clock = FixedClock(T0)
-        put_master_data(self.uow, records, setup=ManufacturingSetup())
-        self.keys = 0
+def variances_of(result: PostingResult) -> dict[VarianceType | None, Decimal]:
+    """The actual cost of each variance an adjustment posted, by variance type."""
+    assert result.batch is not None
+    return {
+        v.variance_type: v.cost_amount_actual
+        for v in result.batch.value_entries
+        if v.entry_type is ValueEntryType.VARIANCE
+    }
 
-    def key(self) -> str:
-        self.keys += 1
-        return f"K{self.keys}"
+
+class Shop(HarnessShop):
+    """The harness's shop on the D4 records, with the D5 run and cost adjustment."""
+
+    def __init__(self, records: list[MasterDataRecord], uow: UnitOfWork | None = None) -> None:
+        super().__init__(records, setup=ManufacturingSetup(), uow=uow, at=T0)
 
     def run_d5(
         self, order_id: str = "PO-1", consumed: str = "21", setup_h: str = "1.5", run_h: str = "5"
     ) -> None:
         """Create, release, consume, post output with times, finish (no adjustment)."""
-        handle(
-            self.uow,
-            CreateOrder(order_id, "FRAME", 10, due_date=dt.date(2026, 3, 9)),
-            clock=self.clock,
-        )
-        handle(self.uow, ChangeStatus(order_id, OrderStatus.RELEASED), clock=self.clock)
+        self.create(order_id, "FRAME", 10)
+        self.release(order_id)
         self.clock.advance(dt.timedelta(hours=1))
         handle(
             self.uow,
@@ -158,16 +158,6 @@ class Shop:
         with self.uow:
             return self.uow.ledger.wip(order_id)
 
-    def snapshot(self) -> tuple[object, ...]:
-        s = self.store
-        return (
-            dict(s.orders),
-            s.counters,
-            dict(s.ledger.accounts),
-            dict(s.ledger.wip_by_order),
-            dict(s.idempotency),
-        )
-
 
 def test_d5_actual_cost_and_variances_exactly() -> None:
     shop = Shop(d4_records())
@@ -182,11 +172,7 @@ def test_d5_actual_cost_and_variances_exactly() -> None:
 
     result = shop.adjust()
     assert result.batch is not None
-    variances = {
-        v.variance_type: v.cost_amount_actual
-        for v in result.batch.value_entries
-        if v.entry_type is ValueEntryType.VARIANCE
-    }
+    variances = variances_of(result)
     assert variances == {
         VarianceType.MATERIAL: D("5.00"),
         VarianceType.CAPACITY: D("10.00"),
@@ -318,10 +304,8 @@ def test_reusing_a_key_for_another_order_is_a_conflict() -> None:
 
 def test_adjusting_an_unfinished_order_is_refused_and_writes_nothing() -> None:
     shop = Shop(d4_records())
-    handle(
-        shop.uow, CreateOrder("PO-1", "FRAME", 10, due_date=dt.date(2026, 3, 9)), clock=shop.clock
-    )
-    handle(shop.uow, ChangeStatus("PO-1", OrderStatus.RELEASED), clock=shop.clock)
+    shop.create("PO-1", "FRAME", 10)
+    shop.release("PO-1")
     handle(
         shop.uow,
         PostConsumption("C1", (ConsumptionLine("PO-1", 10000, 10000, D(21)),)),
@@ -410,12 +394,7 @@ def test_make_to_order_lines_are_costed_and_adjusted_one_by_one() -> None:
             routing_no="FRAME-RTG",
         ),
     ]
-    md = MasterData.of(
-        items=[r for r in records if isinstance(r, Item)],
-        boms=[r for r in records if isinstance(r, ProductionBom)],
-        routings=[r for r in records if isinstance(r, Routing)],
-        work_centers=[r for r in records if isinstance(r, WorkCenter)],
-    )
+    md = master_data_of(records)
     rollup = roll_up(md)
     records = [
         attrs.evolve(r, standard_cost=rollup.standard_cost(r.no))
@@ -471,10 +450,8 @@ def shop_round(amount: Decimal) -> Decimal:
 
 def test_subcontracting_receipt_is_subcontracted_cost() -> None:
     shop = Shop(d4_records(subcontractor="V-100"))
-    handle(
-        shop.uow, CreateOrder("PO-1", "FRAME", 10, due_date=dt.date(2026, 3, 9)), clock=shop.clock
-    )
-    handle(shop.uow, ChangeStatus("PO-1", OrderStatus.RELEASED), clock=shop.clock)
+    shop.create("PO-1", "FRAME", 10)
+    shop.release("PO-1")
     handle(
         shop.uow,
         PostConsumption("C1", (ConsumptionLine("PO-1", 10000, 10000, D(20)),)),
@@ -490,11 +467,7 @@ def test_subcontracting_receipt_is_subcontracted_cost() -> None:
     assert (cost.actual.material, cost.actual.capacity, cost.actual.subcontracted) == (100, 0, 130)
     result = shop.adjust()
     assert result.batch is not None
-    variances = {
-        v.variance_type: v.cost_amount_actual
-        for v in result.batch.value_entries
-        if v.entry_type is ValueEntryType.VARIANCE
-    }
+    variances = variances_of(result)
     assert variances[VarianceType.SUBCONTRACTED] == D("10.00")  # 130 against 6 h × 20
     assert VarianceType.MATERIAL not in variances
     assert shop.wip() == 0

@@ -41,6 +41,7 @@ from prodcore.orders.execution import (
 )
 from prodcore.orders.lifecycle import ChangeStatus, CreateOrder
 from prodcore.orders.model import OrderStatus
+from prodcore.testing.shop import master_data_of
 
 D = Decimal
 CLOCK = FixedClock(dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC))
@@ -75,11 +76,7 @@ def _records(price: str = "30") -> list[Item | ProductionBom]:
 
 def _md(rule: ByProductCredit, price: str = "30") -> MasterData:
     records = _records(price)
-    return MasterData.of(
-        items=[r for r in records if isinstance(r, Item)],
-        boms=[r for r in records if isinstance(r, ProductionBom)],
-        setup=ManufacturingSetup(by_product_credit=rule),
-    )
+    return master_data_of(records, ManufacturingSetup(by_product_credit=rule))
 
 
 def test_the_rollup_warns_by_default() -> None:

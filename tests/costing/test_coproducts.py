@@ -19,8 +19,7 @@ from hypothesis import strategies as st
 
 from prodcore.adapters import open_store
 from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
-from prodcore.app import adjust_cost, handle, put_master_data
-from prodcore.clock import FixedClock
+from prodcore.app import handle
 from prodcore.commands import Command
 from prodcore.costing import CostShares
 from prodcore.costing.actual import LineCost, OrderCost, actual_cost
@@ -41,12 +40,11 @@ from prodcore.integrity import verify
 from prodcore.ledger import (
     AccountRole,
     ItemEntryType,
-    PostingResult,
     ValueEntryType,
     ValueSource,
     VarianceType,
 )
-from prodcore.masterdata import CostingMethod, Item, ManufacturingSetup
+from prodcore.masterdata import CostingMethod, Item
 from prodcore.numbers import Duration, Rounding, TimeUnit
 from prodcore.orders.execution import (
     BY_PRODUCT,
@@ -66,9 +64,10 @@ from prodcore.orders.lifecycle import (
     RefreshOrder,
 )
 from prodcore.orders.model import OrderLine, OrderStatus, ProductionOrder
-from prodcore.ports import MasterDataRecord, UnitOfWork
+from prodcore.ports import MasterDataRecord
 from prodcore.scenario import load_scenario, run_scenario
 from prodcore.serialization import dumps, loads
+from tests.costing.test_actual_cost import Shop as D4Shop
 from tests.costing.test_actual_cost import d4_records
 
 T0 = dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC)
@@ -91,29 +90,11 @@ def records(
     ]
 
 
-class Shop:
-    def __init__(self, recs: list[MasterDataRecord], uow: UnitOfWork | None = None) -> None:
-        self.store = InMemoryStore()
-        self.uow: UnitOfWork = uow or InMemoryUnitOfWork(self.store)
-        self.clock = FixedClock(T0)
-        put_master_data(self.uow, recs, setup=ManufacturingSetup())
-        self.keys = 0
+class Shop(D4Shop):
+    """The D4 shop, with co-products, by-products and each line's output values."""
 
-    def key(self) -> str:
-        self.keys += 1
-        return f"K{self.keys}"
-
-    def create(self, *co: CoProductSpec, order_id: str = "PO-1") -> ProductionOrder:
-        handle(
-            self.uow,
-            CreateOrder(order_id, "FRAME", 10, due_date=DUE, co_products=co),
-            clock=self.clock,
-        )
-        return self.order(order_id)
-
-    def order(self, order_id: str = "PO-1") -> ProductionOrder:
-        with self.uow:
-            return self.uow.orders.get(order_id)
+    def create_frame(self, *co: CoProductSpec, order_id: str = "PO-1") -> ProductionOrder:
+        return self.create(order_id, "FRAME", 10, due=DUE, co_products=co)
 
     def run(
         self,
@@ -127,8 +108,8 @@ class Shop:
     ) -> None:
         """D5 (consume, 1.5 h setup + 5 h run, output 10) with co-products, their
         outputs, an optional by-product of SCRAP on the main line; finished."""
-        self.create(*co)
-        handle(self.uow, ChangeStatus("PO-1", OrderStatus.RELEASED), clock=self.clock)
+        self.create_frame(*co)
+        self.release("PO-1")
         self.clock.advance(dt.timedelta(hours=1))
         handle(
             self.uow,
@@ -163,13 +144,6 @@ class Shop:
         handle(self.uow, ChangeStatus("PO-1", OrderStatus.FINISHED), clock=self.clock)
         self.clock.advance(dt.timedelta(days=1))
 
-    def adjust(self) -> PostingResult:
-        return adjust_cost(self.uow, "PO-1", clock=self.clock, idempotency_key=self.key())
-
-    def wip(self) -> Decimal:
-        with self.uow:
-            return self.uow.ledger.wip("PO-1")
-
     def output_values(self) -> dict[int, Decimal]:
         """Each line's inventory value of its output (DIRECT_COST on output entries)."""
         with self.uow:
@@ -197,17 +171,13 @@ class Shop:
                 out[v.order_line_no] = out.get(v.order_line_no, D(0)) + v.cost_amount
         return out
 
-    def snapshot(self) -> tuple[object, ...]:
-        s = self.store
-        return (dict(s.orders), s.counters, dict(s.ledger.accounts), dict(s.idempotency))
-
 
 # --- creating orders with co-products -------------------------------------------------
 
 
 def test_co_products_add_lines_and_the_main_line_takes_the_rest_of_the_shares() -> None:
     shop = Shop(records())
-    order = shop.create(CoProductSpec("BRACKET", 20, 30))
+    order = shop.create_frame(CoProductSpec("BRACKET", 20, 30))
     main, bracket = order.lines
     assert (main.line_no, main.item_no, main.cost_share_percent, main.co_product) == (
         10000,
@@ -229,14 +199,14 @@ def test_co_products_add_lines_and_the_main_line_takes_the_rest_of_the_shares() 
         (CoProduct("FRAME", 70, quantity=10), CoProduct("BRACKET", 30, quantity=20))
     )
     # an order without co-products has no plan and lines without shares
-    plain = shop.create(order_id="PO-2")
+    plain = shop.create_frame(order_id="PO-2")
     assert order_plan(plain) is None
     assert [line.cost_share_percent for line in plain.lines] == [None]
 
 
 def test_change_and_refresh_keep_co_products_and_scale_their_quantities() -> None:
     shop = Shop(records())
-    shop.create(CoProductSpec("BRACKET", 20, 30))
+    shop.create_frame(CoProductSpec("BRACKET", 20, 30))
     handle(shop.uow, ChangeOrder("PO-1", quantity=D(15)), clock=shop.clock)
     order = shop.order()
     assert [(ln.item_no, ln.quantity, ln.cost_share_percent) for ln in order.lines] == [
@@ -281,7 +251,7 @@ def test_negative_or_over_100_shares_and_unknown_items_are_refused() -> None:
     shop = Shop(records())
     before = shop.snapshot()
     with pytest.raises(NotFoundError):
-        shop.create(CoProductSpec("NOPE", 1, 10))
+        shop.create_frame(CoProductSpec("NOPE", 1, 10))
     with pytest.raises(InvalidValueError):
         handle(
             shop.uow,
@@ -489,7 +459,7 @@ def test_by_product_refusals_and_reversal() -> None:
     with pytest.raises(InvalidValueError):
         ByProductLine("PO-1", 10000, "SCRAP", -1)
     shop = Shop(records())
-    shop.create()
+    shop.create_frame()
     before = shop.snapshot()
     with pytest.raises(InvalidTransitionError):  # not released
         handle(

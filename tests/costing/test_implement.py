@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import pytest
+
 from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
 from prodcore.app import handle, implement_standard_cost, put_master_data
 from prodcore.clock import FixedClock
@@ -45,13 +47,15 @@ def _uow() -> tuple[InMemoryStore, InMemoryUnitOfWork]:
 
 def test_only_produced_standard_items_change_and_are_reported() -> None:
     _, uow = _uow()
-    changes = implement_standard_cost(uow, ImplementStandardCost())
+    changes = implement_standard_cost(uow, ImplementStandardCost(), clock=CLOCK)
     assert changes == (StandardCostChange("STOOL", Decimal(1), Decimal("7.50000")),)
     with uow:
         stool = uow.master_data.item("STOOL")
         assert (stool.standard_cost, stool.unit_cost) == (Decimal("7.5"), Decimal("7.5"))
         assert uow.master_data.item("AVG").standard_cost == 1  # average cost: untouched
-    assert implement_standard_cost(uow, ImplementStandardCost()) == ()  # nothing left to change
+    assert (
+        implement_standard_cost(uow, ImplementStandardCost(), clock=CLOCK) == ()
+    )  # nothing left to change
 
 
 def test_stock_on_hand_is_revalued_at_the_new_standard() -> None:
@@ -70,3 +74,24 @@ def test_stock_on_hand_is_revalued_at_the_new_standard() -> None:
     # 2 on hand at 1.00 revalued to 7.50: (7.50 - 1.00) x 2
     assert changes == (StandardCostChange("STOOL", Decimal(1), Decimal("7.5"), Decimal("13.00")),)
     handle(uow, ChangeStatus("PO-1", OrderStatus.FINISHED), clock=CLOCK)
+
+
+def test_the_standard_takes_effect_at_the_date_of_the_clock_given() -> None:
+    _, uow = _uow()
+    april = FixedClock(dt.datetime(2026, 4, 1, 8, tzinfo=dt.UTC))
+    implement_standard_cost(uow, ImplementStandardCost(), clock=april)
+    with uow:
+        latest = uow.master_data.standard_costs("STOOL").latest
+    assert latest is not None and latest.effective_from == dt.date(2026, 4, 1)
+
+
+def test_implementing_without_a_clock_is_deprecated_and_takes_the_wall_clock() -> None:
+    _, uow = _uow()
+    before = dt.datetime.now(dt.UTC).date()
+    with pytest.warns(DeprecationWarning, match="without clock= is deprecated"):
+        changes = implement_standard_cost(uow, ImplementStandardCost())
+    assert changes == (StandardCostChange("STOOL", Decimal(1), Decimal("7.50000")),)
+    with uow:
+        latest = uow.master_data.standard_costs("STOOL").latest
+    assert latest is not None
+    assert before <= latest.effective_from <= dt.datetime.now(dt.UTC).date()

@@ -5,16 +5,20 @@ consumption, and never beyond what it has left to return."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from decimal import Decimal
+from pathlib import Path
 
 import attrs
 import pytest
 
-from prodcore.adapters import Store
+from prodcore.adapters import Store, open_store
+from prodcore.adapters._sql import SqlStore
 from prodcore.app import handle
 from prodcore.costing.item_adjustment import AdjustItemCosts, CorrectInboundCost
-from prodcore.errors import InsufficientQuantityError, NotAllowedError
-from prodcore.ledger.model import ItemEntryType
+from prodcore.errors import AlreadyReversedError, InsufficientQuantityError, NotAllowedError
+from prodcore.integrity import verify
+from prodcore.ledger.model import ItemEntryType, ValueSource
 from prodcore.ledger.valuation import entry_value
 from prodcore.masterdata import (
     BomLine,
@@ -29,10 +33,14 @@ from prodcore.orders.journals import (
     AdjustmentLine,
     ConsumptionLine,
     PostConsumption,
+    ReverseEntry,
 )
+from prodcore.orders.reverse_all import ReverseOrderPostings
 from prodcore.ports import MasterDataRecord, UnitOfWork
 from prodcore.testing.shop import Shop
+from tests.integrity.test_tamper import assert_reports, tamper
 from tests.orders.every_store import every_store  # noqa: F401 (the store fixture)
+from tests.persistence.conftest import fresh_store, pg_schema
 
 
 def _shop(*, negative: bool = False, uow: UnitOfWork | None = None) -> Shop:
@@ -166,3 +174,200 @@ def test_cost_adjustment_carries_a_consumptions_new_cost_to_its_return(
     handle(shop.uow, AdjustItemCosts(shop.key()), clock=shop.clock)
     with shop.uow:
         assert entry_value(shop.uow.ledger, back) == Decimal(after)
+
+
+def _reverse(shop: Shop, entry_no: int, quantity: int | None = None) -> None:
+    qty = None if quantity is None else Decimal(quantity)
+    shop.post(ReverseEntry(shop.key(), ValueSource.ITEM, entry_no, qty))
+
+
+def test_reversing_a_partly_returned_consumption_takes_only_what_is_left(store: Store) -> None:
+    shop = _shop(uow=store())
+    used = _consume(shop, 15)
+    _consume(shop, -5, applies_from_entry_no=used)
+    _reverse(shop, used)
+    with shop.uow:
+        ledger = shop.uow.ledger
+        reversal = ledger.item_entries(order_id="PO-1")[-1]
+        assert (reversal.applies_to_entry_no, reversal.quantity) == (used, Decimal(10))
+        assert entry_value(ledger, reversal.entry_no) == Decimal("56.67")  # 85.00 − 28.33
+        assert ledger.reversed_quantity(ValueSource.ITEM, used) == 15
+        steel = shop.order("PO-1").lines[0].components[0]
+        assert steel.consumed_quantity == 0
+
+
+@pytest.mark.parametrize(
+    ("returned", "reversed_", "error"),
+    [
+        (5, 11, InsufficientQuantityError),  # 10 left to reverse
+        (15, None, AlreadyReversedError),  # all of it came back
+    ],
+)
+def test_a_returned_consumption_is_not_reversed_beyond_what_is_left(
+    returned: int, reversed_: int | None, error: type[Exception]
+) -> None:
+    shop = _shop()
+    used = _consume(shop, 15)
+    _consume(shop, -returned, applies_from_entry_no=used)
+    before = shop.snapshot()
+    with pytest.raises(error):
+        _reverse(shop, used, reversed_)
+    assert shop.snapshot() == before
+
+
+def test_a_reversed_consumption_takes_no_return_beyond_what_is_left() -> None:
+    shop = _shop()
+    used = _consume(shop, 15)
+    _reverse(shop, used, 12)
+    before = shop.snapshot()
+    with pytest.raises(InsufficientQuantityError):
+        _consume(shop, -4, applies_from_entry_no=used)  # 3 left
+    assert shop.snapshot() == before
+
+
+def test_returns_in_one_journal_see_each_other() -> None:
+    shop = _shop()
+    used = _consume(shop, 15)
+    line = ConsumptionLine.for_item(shop.order("PO-1"), "STEEL", -8)
+    line = attrs.evolve(line, applies_from_entry_no=used)
+    before = shop.snapshot()
+    with pytest.raises(InsufficientQuantityError):
+        shop.post(PostConsumption(shop.key(), (line, line)))  # 16 of 15
+    assert shop.snapshot() == before
+
+
+def test_a_return_reads_no_list_of_entries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a consumption has had returned is a running balance: checking a return
+    reads the entry it applies from, never a list of the order's entries."""
+    shop = _shop()
+    used = _consume(shop, 15)
+    for _ in range(3):
+        _consume(shop, 1)
+    line = ConsumptionLine.for_item(shop.order("PO-1"), "STEEL", -2)
+    line = attrs.evolve(line, applies_from_entry_no=used)
+    with shop.uow:
+        reader = type(shop.uow.ledger)
+    listed: list[object] = []
+    listing = reader.item_entries
+
+    def counted(self: object, **kwargs: object) -> object:
+        listed.append(kwargs)
+        return listing(self, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(reader, "item_entries", counted)
+    shop.post(PostConsumption(shop.key(), (line,)))
+    assert listed == []
+
+
+def test_verify_recomputes_what_was_returned_and_reversed(store: Store) -> None:
+    shop = _shop(uow=store())
+    used = _consume(shop, 15)
+    _consume(shop, -5, applies_from_entry_no=used)
+    _reverse(shop, used, 4)
+    report = verify(store)
+    assert report.ok, str(report)
+    with shop.uow:
+        assert shop.uow.ledger.reversed_quantity(ValueSource.ITEM, used) == 9
+
+
+@pytest.fixture(params=["sqlite-memory", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def sql_store(request: pytest.FixtureRequest) -> Iterator[Store]:
+    dsn = request.getfixturevalue("pg_base_dsn") if request.param == "postgresql" else None
+    with fresh_store(request.param, dsn) as opened:
+        yield opened
+
+
+@pytest.mark.parametrize(
+    ("statement", "expected"),
+    [
+        (
+            "UPDATE prodcore_bal_reversed SET qty = '0' WHERE entry_no = {used}",
+            (
+                "reversed balance (<ValueSource.ITEM: 'ITEM'>, {used}): stored 0, "
+                "entries add up to 5"
+            ),
+        ),
+        (
+            (
+                "UPDATE prodcore_item_entries SET doc = replace(doc, "
+                "'\"applies_from_entry_no\": {used}', '\"applies_from_entry_no\": 1') "
+                "WHERE entry_no = {back}"
+            ),
+            "item entry {back}: returns from item entry 1, not an earlier consumption",
+        ),
+        (
+            (
+                "UPDATE prodcore_item_entries SET doc = replace(doc, "
+                '\'"quantity": "5"\', \'"quantity": "16"\') WHERE entry_no = {back}'
+            ),
+            "item entry {back}: returns more of item entry {used} than it holds",
+        ),
+    ],
+)
+def test_verify_reports_a_tampered_return(sql_store: Store, statement: str, expected: str) -> None:
+    assert isinstance(sql_store, SqlStore)
+    shop = _shop(uow=sql_store())
+    used = _consume(shop, 15)
+    back = _consume(shop, -5, applies_from_entry_no=used)
+    assert verify(sql_store).ok
+    report = tamper(sql_store, statement.format(used=used, back=back))
+    assert_reports(report, expected.format(used=used, back=back))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def reopened(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], Store]]:
+    """Opens one database again and again (upgrading it to the current schema)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'old.db'}"
+        yield lambda: open_store(url)
+        return
+    with pg_schema(request.getfixturevalue("pg_base_dsn")) as url:
+        yield lambda: open_store(url, migrate=True)
+
+
+def test_an_upgraded_store_counts_its_returns_in_the_reversed_balance(
+    reopened: Callable[[], Store],
+) -> None:
+    """A store written before returns counted with reversals gets them on upgrade."""
+    with reopened() as store:
+        shop = _shop(uow=store())
+        used = _consume(shop, 15)
+        _consume(shop, -5, applies_from_entry_no=used)
+        _consume(shop, -2, applies_from_entry_no=used)
+        _reverse(shop, used, 3)
+        assert isinstance(store, SqlStore)
+        with store.transaction() as tx:  # as the release before wrote it
+            tx.execute("UPDATE prodcore_bal_reversed SET qty = '3' WHERE entry_no = ?", (used,))
+            tx.execute("DELETE FROM prodcore_schema_migrations WHERE version = 12")
+        assert not verify(store).ok
+    with reopened() as store:
+        assert verify(store).ok
+        with store() as uow:
+            assert uow.ledger.reversed_quantity(ValueSource.ITEM, used) == 10
+
+
+def test_a_return_is_not_reversed_itself() -> None:
+    """Reversing a return would leave its consumption counting it as returned; BC posts
+    the consumption again instead."""
+    shop = _shop()
+    used = _consume(shop, 15)
+    back = _consume(shop, -5, applies_from_entry_no=used)
+    before = shop.snapshot()
+    with pytest.raises(NotAllowedError, match=f"a return applying from entry {used}"):
+        _reverse(shop, back)
+    assert shop.snapshot() == before
+
+
+def test_reversing_all_of_an_order_nets_a_returned_consumption_to_zero(store: Store) -> None:
+    shop = _shop(uow=store())
+    used = _consume(shop, 15)
+    back = _consume(shop, -5, applies_from_entry_no=used)
+    result = shop.post(ReverseOrderPostings(shop.key(), "PO-1"))
+    assert any(f"entry {back} is not reversed: it is a return" in w for w in result.warnings)
+    with shop.uow:
+        ledger = shop.uow.ledger
+        steel = [e for e in ledger.item_entries(order_id="PO-1") if e.item_no == "STEEL"]
+        assert sum((e.quantity for e in steel), Decimal(0)) == 0
+        assert sum((entry_value(ledger, e.entry_no) for e in steel), Decimal(0)) == 0
+        assert ledger.consumed_quantity("PO-1", 10000, 10000) == 0
+    assert shop.order("PO-1").lines[0].components[0].consumed_quantity == 0

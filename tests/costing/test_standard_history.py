@@ -28,7 +28,7 @@ from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
 from prodcore.app import adjust_cost, handle, implement_standard_cost, put_master_data
 from prodcore.clock import FixedClock
 from prodcore.costing import CostShares, ImplementStandardCost
-from prodcore.costing.history import stored_history, version_shares
+from prodcore.costing.history import stored_history
 from prodcore.costing.variance import order_cost_views
 from prodcore.errors import NotAllowedError
 from prodcore.ledger.model import AccountRole, PostingSetup, ValueEntryType, VarianceType
@@ -129,7 +129,7 @@ def test_implement_stores_the_shares_and_calculation_with_the_date() -> None:
         history = uow.master_data.standard_costs("FRAME")
     (version,) = history.versions
     assert version.effective_from == T0.date()
-    assert version_shares(version) == CostShares("10", "12", "0", "2.4", "2.22")
+    assert version.shares == CostShares("10", "12", "0", "2.4", "2.22")
     assert version.calculation is not None and version.calculation.unit_cost == D("26.62")
     # implementing the same standard again stores nothing new and reports nothing
     assert implement_standard_cost(uow, ImplementStandardCost(), clock=FixedClock(T1)) == ()
@@ -246,11 +246,18 @@ def test_output_dated_before_any_implementation_keeps_the_card_standard() -> Non
         assert uow.master_data.item("FRAME").standard_cost == D("26.62")
 
 
-def test_revaluation_is_visible_in_the_ledger_and_the_gl() -> None:
+def revalued_uow() -> InMemoryUnitOfWork:
+    """The frame's standard implemented, PO-1's 10 frames put on hand, then WELD's rate
+    raised and the new standard implemented: 26.62 → 30.085, 10 on hand revalued."""
     uow = _implemented_uow()
     _run(uow, "PO-1", T1)
     put_master_data(uow, [WELD_25])
     implement_standard_cost(uow, ImplementStandardCost(), clock=FixedClock(T2))
+    return uow
+
+
+def test_revaluation_is_visible_in_the_ledger_and_the_gl() -> None:
+    uow = revalued_uow()
     with uow:
         revals = [
             v for v in uow.ledger.value_entries() if v.entry_type is ValueEntryType.REVALUATION
@@ -340,13 +347,14 @@ def test_a_standard_dated_before_the_latest_is_refused() -> None:
 
 
 def test_history_lookup_and_order() -> None:
-    v1 = StandardCostVersion(T0.date(), material=1)
-    v2 = StandardCostVersion(T1.date(), material=2)
+    v1 = StandardCostVersion(T0.date(), shares=CostShares(material=1))
+    v2 = StandardCostVersion(T1.date(), shares=CostShares(material=2))
     h = StandardCostHistory("X").with_version(v1).with_version(v2)
     assert h.in_force(T0.date()) == v1 and h.in_force(T2.date()) == v2
-    assert h.with_version(attrs.evolve(v2, material=3)).versions[-1].material == 3
+    v3 = attrs.evolve(v2, shares=CostShares(material=3))
+    assert h.with_version(v3).versions[-1].shares.material == 3
     with pytest.raises(NotAllowedError):
-        h.with_version(StandardCostVersion(T0.date(), material=9))
+        h.with_version(StandardCostVersion(T0.date(), shares=CostShares(material=9)))
 
 
 def test_the_history_round_trips_in_every_store(store: Store) -> None:

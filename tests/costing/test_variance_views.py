@@ -25,15 +25,9 @@ from prodcore.costing.variance import (
 from prodcore.masterdata import (
     BomLine,
     CalculationFormula,
-    CapacityType,
     Item,
     ManufacturingSetup,
-    MasterData,
     ProductionBom,
-    Replenishment,
-    Routing,
-    RoutingLine,
-    WorkCenter,
 )
 from prodcore.numbers import Duration, TimeUnit
 from prodcore.orders.execution import ConsumptionLine, OutputLine, PostConsumption, PostOutput
@@ -41,50 +35,26 @@ from prodcore.orders.lifecycle import ChangeStatus, CreateOrder
 from prodcore.orders.model import OrderStatus
 from prodcore.ports import MasterDataRecord
 from prodcore.reports import order_cost_report, render_d365_variances, render_order_cost
+from prodcore.testing.shop import master_data_of
+from tests.costing.test_actual_cost import d4_records as actual_cost_d4_records
 
 T0 = dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC)
 D = Decimal
 
 
 def d4_records(extra_component: bool = False) -> list[MasterDataRecord]:
+    """D4 (:func:`tests.costing.test_actual_cost.d4_records`) with ROD and JIG on the item
+    list; with ``extra_component`` one JIG per order (a fixed quantity) in the BOM."""
     lines = [BomLine("TUBE", 2)]
     if extra_component:
         lines.append(BomLine("JIG", 1, formula=CalculationFormula.FIXED_QUANTITY))
     return [
-        Item(
-            "FRAME",
-            base_unit="PCS",
-            replenishment=Replenishment.PRODUCTION,
-            lot_size=10,
-            indirect_cost_percent=5,
-            overhead_rate=1,
-            standard_cost=D("26.62"),
-            production_bom_no="FRAME-BOM",
-            routing_no="FRAME-RTG",
+        *(
+            ProductionBom("FRAME-BOM", tuple(lines)) if isinstance(r, ProductionBom) else r
+            for r in actual_cost_d4_records()
         ),
-        Item("TUBE", base_unit="PCS", unit_cost=5),
         Item("ROD", base_unit="PCS", unit_cost=6),
         Item("JIG", base_unit="PCS", unit_cost=8),
-        ProductionBom("FRAME-BOM", tuple(lines)),
-        Routing(
-            "FRAME-RTG",
-            (
-                RoutingLine(
-                    "10",
-                    CapacityType.WORK_CENTER,
-                    "WELD",
-                    setup_time=Duration(1, TimeUnit.HOUR),
-                    run_time=Duration("0.5", TimeUnit.HOUR),
-                ),
-            ),
-        ),
-        WorkCenter(
-            "WELD",
-            capacity_unit=TimeUnit.HOUR,
-            direct_unit_cost=20,
-            indirect_cost_percent=10,
-            overhead_rate=2,
-        ),
     ]
 
 
@@ -130,12 +100,7 @@ def run_order(
 
 def test_d5_breakdown_table() -> None:
     uow, clock = run_order(d4_records())
-    md = MasterData.of(
-        items=[r for r in d4_records() if isinstance(r, Item)],
-        boms=[r for r in d4_records() if isinstance(r, ProductionBom)],
-        routings=[r for r in d4_records() if isinstance(r, Routing)],
-        work_centers=[r for r in d4_records() if isinstance(r, WorkCenter)],
-    )
+    md = master_data_of(d4_records())
     standard = {"FRAME": roll_up(md)["FRAME"].single_level}
     with uow:
         order = uow.orders.get("PO-1")
@@ -155,12 +120,7 @@ def test_d5_breakdown_table() -> None:
 
 def test_d4_standard_calculation_matches_the_rollup() -> None:
     records = d4_records()
-    md = MasterData.of(
-        items=[r for r in records if isinstance(r, Item)],
-        boms=[r for r in records if isinstance(r, ProductionBom)],
-        routings=[r for r in records if isinstance(r, Routing)],
-        work_centers=[r for r in records if isinstance(r, WorkCenter)],
-    )
+    md = master_data_of(records)
     calc = standard_calculation("FRAME", md)
     assert calc.unit_cost == D("26.62") == roll_up(md).standard_cost("FRAME")
     assert calc.constant_cost == 24  # 1 h setup at 24
@@ -225,12 +185,7 @@ def test_substitution_and_price_variances() -> None:
 
 def test_fixed_quantity_component_is_a_constant_cost() -> None:
     records = d4_records(extra_component=True)
-    md = MasterData.of(
-        items=[r for r in records if isinstance(r, Item)],
-        boms=[r for r in records if isinstance(r, ProductionBom)],
-        routings=[r for r in records if isinstance(r, Routing)],
-        work_centers=[r for r in records if isinstance(r, WorkCenter)],
-    )
+    md = master_data_of(records)
     calc = standard_calculation("FRAME", md)
     assert calc.constant_cost == 24 + 8
     # the rollup agrees with the standard calculation's unit cost

@@ -109,6 +109,40 @@ def _backfill_applications(tx: Tx) -> None:
     )
 
 
+def _count_returns_as_taken_back(tx: Tx) -> None:
+    """Add what each return applying from a consumption brought back to that
+    consumption's ``prodcore_bal_reversed`` row (returns and reversals of an entry are
+    counted together there; a store written before counted reversals only)."""
+    from prodcore.ledger.model import ItemLedgerEntry, ValueSource
+    from prodcore.serialization import loads  # late: the schema module is below the domain
+
+    returned: dict[int, Decimal] = {}
+    # the field is stored only when set
+    for (doc,) in tx.query(
+        "SELECT doc FROM prodcore_item_entries WHERE doc LIKE '%applies_from_entry_no%'"
+    ):
+        e = loads(doc, ItemLedgerEntry)
+        if e.applies_from_entry_no is not None:
+            no = e.applies_from_entry_no
+            returned[no] = returned.get(no, Decimal(0)) + abs(e.quantity)
+    source = ValueSource.ITEM.value
+    for entry_no, qty in sorted(returned.items()):
+        rows = tx.query(
+            "SELECT qty FROM prodcore_bal_reversed WHERE source = ? AND entry_no = ?",
+            (source, entry_no),
+        )
+        if rows:
+            tx.execute(
+                "UPDATE prodcore_bal_reversed SET qty = ? WHERE source = ? AND entry_no = ?",
+                (str(Decimal(rows[0][0]) + qty), source, entry_no),
+            )
+        else:
+            tx.execute(
+                "INSERT INTO prodcore_bal_reversed (source, entry_no, qty) VALUES (?, ?, ?)",
+                (source, entry_no, str(qty)),
+            )
+
+
 def moment_key(moment: dt.datetime) -> str:
     """A moment as a sortable text key (UTC, microseconds, one fixed width)."""
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
@@ -501,6 +535,11 @@ MIGRATIONS: tuple[tuple[int, str, tuple[Statement, ...]], ...] = (
             {"postgresql": _SET_NUMBERS_ASIDE},
             {"postgresql": _LOCK_KEYS},
         ),
+    ),
+    (
+        12,
+        "returns applying from a consumption count with its reversals in the reversed balance",
+        (_count_returns_as_taken_back,),
     ),
 )
 

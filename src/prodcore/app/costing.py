@@ -19,7 +19,10 @@ changed.
 ...     Item("LEG", base_unit="PCS", unit_cost="2.50"), Item("SEAT", base_unit="PCS", unit_cost=7),
 ...     ProductionBom("B", (BomLine("LEG", 3), BomLine("SEAT", 1))),
 ... ])
->>> implement_standard_cost(uow, ImplementStandardCost())
+>>> import datetime as dt
+>>> from prodcore.clock import FixedClock
+>>> march = FixedClock(dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC))
+>>> implement_standard_cost(uow, ImplementStandardCost(), clock=march)
 (StandardCostChange(item_no='STOOL', old=Decimal('9.99'), new=Decimal('14.50000')),)
 >>> with uow:
 ...     uow.master_data.item("STOOL").standard_cost
@@ -28,6 +31,7 @@ Decimal('14.50000')
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 
 import attrs
@@ -181,18 +185,31 @@ def implement_standard_cost(
     uow: UnitOfWork, command: ImplementStandardCost, *, clock: Clock | None = None
 ) -> tuple[StandardCostChange, ...]:
     """Write the rolled-up standard costs onto the item cards, store each item's new
-    standard (shares and calculation, effective at ``clock``'s date, default the wall
-    clock) and revalue its stock on hand; returns the changes (steps in
-    :mod:`prodcore.costing.implement`)."""
+    standard (shares and calculation) effective at ``clock``'s date, and revalue its
+    stock on hand at that moment; returns the changes (steps in
+    :mod:`prodcore.costing.implement`).
+
+    ``clock`` is required: the date a standard takes effect decides which outputs are
+    valued at it, so it must not silently be the machine's. Leaving it out still takes
+    the wall clock, with a :class:`DeprecationWarning` (it will become an error).
+    """
+    if clock is None:
+        warnings.warn(
+            "implement_standard_cost without clock= is deprecated: pass the clock whose "
+            "date the standard takes effect from (e.g. the one given to handle)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        clock = SystemClock()
     return implement(uow, command, clock, commit=True)
 
 
 def implement(
-    uow: UnitOfWork, command: ImplementStandardCost, clock: Clock | None = None, *, commit: bool
+    uow: UnitOfWork, command: ImplementStandardCost, clock: Clock, *, commit: bool
 ) -> tuple[StandardCostChange, ...]:
     """The :class:`~prodcore.costing.standard.ImplementStandardCost` handler (see
     :func:`implement_standard_cost`)."""
-    at = checked_now(clock or SystemClock())
+    at = checked_now(clock)
     with uow:
         md = MasterData.snapshot(uow.master_data)
         rollup = roll_up(md, command.item_nos or None)

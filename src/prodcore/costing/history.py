@@ -27,7 +27,7 @@ from prodcore.ledger.reader import LedgerReader
 from prodcore.masterdata.standards import StandardCostHistory, StandardCostVersion
 from prodcore.ports import MasterDataRepository
 
-__all__ = ["implemented_shares", "implemented_standards", "stored_history", "version_shares"]
+__all__ = ["implemented_shares", "implemented_standards", "stored_history"]
 
 
 def stored_history(repo: MasterDataRepository, item_no: str) -> StandardCostHistory:
@@ -71,15 +71,9 @@ def implemented_shares(
     master data (an item whose standard was never implemented)."""
     wanted = set(item_nos)
     shares = {
-        no: version_shares(v)
-        for no, v in implemented_standards(repo, ledger, order_id, wanted).items()
+        no: v.shares for no, v in implemented_standards(repo, ledger, order_id, wanted).items()
     }
     missing = wanted - set(shares)
     if missing:
         shares.update(current_standard_shares(repo, missing))
     return shares
-
-
-def version_shares(version: StandardCostVersion) -> CostShares:
-    """The stored version's single-level shares as :class:`CostShares`."""
-    return CostShares(*version.shares)

@@ -50,11 +50,7 @@ def standard_version(cost: ItemCost, md: MasterDataLookup, day: dt.date) -> Stan
     shares = cost.single_level
     return StandardCostVersion(
         day,
-        material=shares.material,
-        capacity=shares.capacity,
-        subcontracted=shares.subcontracted,
-        capacity_overhead=shares.capacity_overhead,
-        manufacturing_overhead=shares.manufacturing_overhead,
+        shares=shares,
         calculation=standard_calculation(cost.item_no, md) if cost.produced else None,
     )
 

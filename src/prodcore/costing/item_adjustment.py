@@ -90,6 +90,7 @@ from prodcore.costing.adjustment import (
     standard_shares,
 )
 from prodcore.errors import InvalidValueError, NotAllowedError
+from prodcore.ledger.balances import applied_from
 from prodcore.ledger.model import (
     ItemEntryType,
     ItemLedgerEntry,
@@ -241,9 +242,9 @@ class _Run:
         self.averages: dict[str, Decimal] = {}
         # per level: each inbound entry's value shared over its applications
         self._parts: dict[int, dict[int, Decimal]] = {}
-        # per order: its returns by the consumption entry they apply from (the run
-        # appends value entries only, so they hold for every level)
-        self._returns: dict[str, dict[int, list[ItemLedgerEntry]]] = {}
+        # per order: its reversals and returns by the entry they take back from (the
+        # run appends value entries only, so they hold for every level)
+        self._taken_back: dict[str, dict[int, list[ItemLedgerEntry]]] = {}
 
     # --- posting -----------------------------------------------------------------------
 
@@ -383,22 +384,17 @@ class _Run:
 
     def _followers(self, e: ItemLedgerEntry) -> list[ItemLedgerEntry]:
         """The entries valued at the outbound entry ``e``'s unit cost: its reversals and
-        the returns applying from it (a consumption's)."""
-        found: list[ItemLedgerEntry] = []
-        if self.ledger.reversed_quantity(ValueSource.ITEM, e.entry_no):
-            found = [
-                r
-                for r in self.ledger.item_entries(order_id=e.order_id, item_no=e.item_no)
-                if r.applies_to_entry_no == e.entry_no
-            ]
-        if e.entry_type is not ItemEntryType.CONSUMPTION:
-            return found
-        if e.order_id not in self._returns:
-            by_entry = self._returns[e.order_id] = {}
+        the returns applying from it (a consumption's); the order's entries are read
+        once, and only for an entry something took back from."""
+        if not self.ledger.reversed_quantity(ValueSource.ITEM, e.entry_no):
+            return []
+        if e.order_id not in self._taken_back:
+            by_entry = self._taken_back[e.order_id] = {}
             for r in self.ledger.item_entries(order_id=e.order_id):
-                if r.applies_from_entry_no is not None:
-                    by_entry.setdefault(r.applies_from_entry_no, []).append(r)
-        return found + self._returns[e.order_id].get(e.entry_no, [])
+                taken_from = applied_from(r)
+                if taken_from is not None:
+                    by_entry.setdefault(taken_from, []).append(r)
+        return self._taken_back[e.order_id].get(e.entry_no, [])
 
     def _moved(
         self, out: ItemLedgerEntry, worth: Decimal, values: list[ValueEntry], follow: list[int]

@@ -1,18 +1,18 @@
-"""Cost shares (BC's cost components) and the capacity cost split.
+"""Cost shares (BC's cost components), an item's cost and the capacity cost split.
 
-A :class:`CostShares` holds the five shares Business Central keeps per item and per
-variance: material, capacity, subcontracted, capacity overhead and manufacturing
-overhead. Arithmetic is exact (plain :class:`~decimal.Decimal`); nothing is rounded
-unless :meth:`CostShares.rounded` is called.
+:class:`CostShares` (the five shares Business Central keeps per item and per variance:
+material, capacity, subcontracted, capacity overhead and manufacturing overhead) is
+defined with the master data (:mod:`prodcore.masterdata.cost_shares`), since an
+implemented standard holds one, and is the same class here. Arithmetic is exact (plain
+:class:`~decimal.Decimal`); nothing is rounded unless :meth:`CostShares.rounded` is
+called.
 
->>> a = CostShares(material="10", capacity="12", capacity_overhead="2.4")
->>> b = CostShares(manufacturing_overhead="2.22")
->>> (a + b).total
-Decimal('26.62')
->>> (a * 10).capacity
-Decimal('120')
->>> (a - a).is_zero()
+>>> from prodcore import masterdata
+>>> CostShares is masterdata.cost_shares.CostShares
 True
+>>> ItemCost("FRAME", produced=True, single_level=CostShares(material=10, capacity=12),
+...          rolled_up=CostShares(material=22)).standard_cost
+Decimal('22')
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from decimal import Decimal
 import attrs
 
 from prodcore.errors import InvalidValueError
-from prodcore.numbers import HUNDRED, ONE, ZERO, NumberLike, Rounding, as_decimal, to_decimal
+from prodcore.masterdata.cost_shares import SHARE_NAMES, CostShares
+from prodcore.numbers import HUNDRED, ONE, NumberLike, Rounding, as_decimal, to_decimal
 
 __all__ = [
     "SHARE_NAMES",
@@ -31,74 +32,6 @@ __all__ = [
     "ItemCost",
     "split_capacity_cost",
 ]
-
-SHARE_NAMES: tuple[str, ...] = (
-    "material",
-    "capacity",
-    "subcontracted",
-    "capacity_overhead",
-    "manufacturing_overhead",
-)
-"""The share fields of :class:`CostShares`, in BC's order."""
-
-
-@attrs.frozen
-class CostShares:
-    """The five cost shares of BC (amounts per unit or per order, exact Decimals).
-
-    Shares may be negative: a difference of two :class:`CostShares` (a variance) is one.
-    """
-
-    material: Decimal = attrs.field(default=ZERO, converter=as_decimal)
-    capacity: Decimal = attrs.field(default=ZERO, converter=as_decimal)
-    subcontracted: Decimal = attrs.field(default=ZERO, converter=as_decimal)
-    capacity_overhead: Decimal = attrs.field(default=ZERO, converter=as_decimal)
-    manufacturing_overhead: Decimal = attrs.field(default=ZERO, converter=as_decimal)
-
-    @classmethod
-    def zero(cls) -> CostShares:
-        return cls()
-
-    @property
-    def total(self) -> Decimal:
-        """The sum of the shares (for single-level shares per unit: the standard cost)."""
-        return (
-            self.material
-            + self.capacity
-            + self.subcontracted
-            + self.capacity_overhead
-            + self.manufacturing_overhead
-        )
-
-    def as_tuple(self) -> tuple[Decimal, Decimal, Decimal, Decimal, Decimal]:
-        """The shares in the order of :data:`SHARE_NAMES`."""
-        return (
-            self.material,
-            self.capacity,
-            self.subcontracted,
-            self.capacity_overhead,
-            self.manufacturing_overhead,
-        )
-
-    def __add__(self, other: CostShares) -> CostShares:
-        return CostShares(*(a + b for a, b in zip(self.as_tuple(), other.as_tuple(), strict=True)))
-
-    def __sub__(self, other: CostShares) -> CostShares:
-        return CostShares(*(a - b for a, b in zip(self.as_tuple(), other.as_tuple(), strict=True)))
-
-    def __neg__(self) -> CostShares:
-        return CostShares(*(-a for a in self.as_tuple()))
-
-    def __mul__(self, factor: Decimal | int) -> CostShares:
-        f = to_decimal(factor, "factor")
-        return CostShares(*(a * f for a in self.as_tuple()))
-
-    def rounded(self, rounding: Rounding) -> CostShares:
-        """Every share rounded with ``rounding`` (the total is then the sum of rounded shares)."""
-        return CostShares(*(rounding.apply(a) for a in self.as_tuple()))
-
-    def is_zero(self) -> bool:
-        return not any(self.as_tuple())
 
 
 @attrs.frozen

@@ -40,7 +40,22 @@ from prodcore.ledger.valuation import moves_inventory
 from prodcore.masterdata import CapacityType
 from prodcore.numbers import ZERO
 
-__all__ = ["BinBalances", "LedgerIndex"]
+__all__ = ["BinBalances", "LedgerIndex", "applied_from"]
+
+
+def applied_from(e: ItemLedgerEntry) -> int | None:
+    """The item entry that ``e`` takes back part of: the entry it reverses, or the
+    consumption a return applies from (BC applies both to that entry, so together they
+    take back at most its quantity; :meth:`LedgerIndex.reversed_quantity` adds them up).
+
+    >>> import datetime as dt
+    >>> at = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
+    >>> back = ItemLedgerEntry(9, ItemEntryType.CONSUMPTION, "A", 2, unit="PCS",
+    ...                        posted_at=at, applies_from_entry_no=4)
+    >>> applied_from(back), applied_from(attrs.evolve(back, applies_from_entry_no=None))
+    (4, None)
+    """
+    return e.applies_to_entry_no if e.applies_to_entry_no is not None else e.applies_from_entry_no
 
 
 class BinBalances:
@@ -139,8 +154,9 @@ class LedgerIndex:
                 self.consumed[(e.order_id, e.order_line_no, e.component_line_no)] -= e.quantity
             elif e.entry_type is ItemEntryType.OUTPUT:
                 self.output[(e.order_id, e.order_line_no)] += e.quantity
-            if e.applies_to_entry_no is not None:
-                self.reversed[(ValueSource.ITEM, e.applies_to_entry_no)] += abs(e.quantity)
+            taken_from = applied_from(e)
+            if taken_from is not None:
+                self.reversed[(ValueSource.ITEM, taken_from)] += abs(e.quantity)
             if e.lot_no or e.serial_no:
                 self._apply_tracking(e)
         for c in batch.capacity_entries:
@@ -282,6 +298,7 @@ class LedgerIndex:
         return self.accounts.get(account, ZERO)
 
     def reversed_quantity(self, source: ValueSource, entry_no: int) -> Decimal:
+        """What reversals (and, of a consumption, returns) took back of the entry."""
         return self.reversed.get((source, entry_no), ZERO)
 
     def remaining_quantity(self, entry_no: int) -> Decimal:

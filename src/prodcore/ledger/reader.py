@@ -63,7 +63,9 @@ class LedgerReader(Protocol):
 
     def reversed_quantity(self, source: ValueSource, entry_no: int) -> Decimal:
         """How much of the item (``ValueSource.ITEM``) or capacity entry ``entry_no``
-        has been reversed so far (zero if none)."""
+        has been taken back so far (zero if none): reversed, and for a consumption also
+        returned by returns applying from it (BC's *Applies-from Entry*), since both are
+        applied to that entry and together never take back more than it holds."""
 
     def remaining_quantity(self, entry_no: int) -> Decimal:
         """What the item entry ``entry_no`` still has open (base unit): an inbound

@@ -10,10 +10,12 @@ Cost adjustment measures variances against the version in force at the output's 
 date, not against a rollup of today's master data.
 
 >>> import datetime as dt
->>> v1 = StandardCostVersion(dt.date(2026, 3, 1), material=10, capacity=12,
-...                          capacity_overhead="2.4", manufacturing_overhead="2.22")
+>>> shares = CostShares(material=10, capacity=12, capacity_overhead="2.4",
+...                     manufacturing_overhead="2.22")
+>>> v1 = StandardCostVersion(dt.date(2026, 3, 1), shares=shares)
 >>> h = StandardCostHistory("FRAME").with_version(v1)
->>> h = h.with_version(attrs.evolve(v1, effective_from=dt.date(2026, 4, 1), capacity=15))
+>>> v2 = StandardCostVersion(dt.date(2026, 4, 1), shares=attrs.evolve(shares, capacity=15))
+>>> h = h.with_version(v2)
 >>> h.in_force(dt.date(2026, 3, 31)).standard_cost, h.in_force(dt.date(2026, 4, 1)).standard_cost
 (Decimal('26.62'), Decimal('29.62'))
 >>> h.in_force(dt.date(2026, 2, 28)) is None
@@ -26,11 +28,13 @@ import bisect
 import datetime as dt
 import enum
 from decimal import Decimal
+from typing import Any
 
 import attrs
 
 from prodcore.clock import supported_date
 from prodcore.errors import InvalidValueError, NotAllowedError
+from prodcore.masterdata.cost_shares import SHARE_NAMES, CostShares
 from prodcore.numbers import HUNDRED, ZERO, as_decimal, tuple_of
 
 __all__ = [
@@ -39,6 +43,8 @@ __all__ = [
     "StandardCostHistory",
     "StandardCostVersion",
     "StandardLine",
+    "flat_shares",
+    "nested_shares",
 ]
 
 
@@ -103,31 +109,52 @@ class StandardCalculation:
 @attrs.frozen
 class StandardCostVersion:
     """One implemented standard of an item: effective from ``effective_from`` (a posting
-    date), its single-level shares per base unit (their sum is the standard cost) and,
-    for a produced item, its standard calculation (None for one stored without)."""
+    date), its single-level ``shares`` per base unit (their total is the standard cost)
+    and, for a produced item, its standard calculation (None for one stored without).
+
+    In JSON the five shares stand beside ``effective_from``, as they were stored before
+    a version held a :class:`~prodcore.masterdata.cost_shares.CostShares`
+    (:func:`flat_shares` and :func:`nested_shares` turn one form into the other).
+
+    >>> v = StandardCostVersion(dt.date(2026, 3, 1), shares=CostShares(material=10, capacity=12))
+    >>> v.standard_cost, v.shares.capacity
+    (Decimal('22'), Decimal('12'))
+    """
 
     effective_from: dt.date = attrs.field(validator=supported_date)
-    material: Decimal = attrs.field(default=ZERO, converter=as_decimal, kw_only=True)
-    capacity: Decimal = attrs.field(default=ZERO, converter=as_decimal, kw_only=True)
-    subcontracted: Decimal = attrs.field(default=ZERO, converter=as_decimal, kw_only=True)
-    capacity_overhead: Decimal = attrs.field(default=ZERO, converter=as_decimal, kw_only=True)
-    manufacturing_overhead: Decimal = attrs.field(default=ZERO, converter=as_decimal, kw_only=True)
+    shares: CostShares = attrs.field(
+        factory=CostShares, validator=attrs.validators.instance_of(CostShares), kw_only=True
+    )
     calculation: StandardCalculation | None = attrs.field(default=None, kw_only=True)
 
     @property
-    def shares(self) -> tuple[Decimal, Decimal, Decimal, Decimal, Decimal]:
-        """The five shares in BC's order (``prodcore.costing.CostShares(*shares)``)."""
-        return (
-            self.material,
-            self.capacity,
-            self.subcontracted,
-            self.capacity_overhead,
-            self.manufacturing_overhead,
-        )
-
-    @property
     def standard_cost(self) -> Decimal:
-        return sum(self.shares, ZERO)
+        return self.shares.total
+
+
+def flat_shares(doc: dict[str, Any]) -> dict[str, Any]:
+    """A version's JSON with its ``shares`` object spread beside ``effective_from``, in
+    the field order stored before (the wire shape).
+
+    >>> flat_shares({"effective_from": "2026-03-01", "shares": {"material": "10"},
+    ...              "calculation": None})
+    {'effective_from': '2026-03-01', 'material': '10', 'calculation': None}
+    """
+    rest = {k: v for k, v in doc.items() if k != "shares"}
+    return {"effective_from": rest.pop("effective_from"), **doc["shares"], **rest}
+
+
+def nested_shares(doc: Any) -> Any:
+    """The wire shape read back: the five share fields gathered into ``shares`` (one
+    left out is zero); anything else is left for the record's own checks.
+
+    >>> nested_shares({"effective_from": "2026-03-01", "material": "10"})
+    {'effective_from': '2026-03-01', 'shares': {'material': '10'}}
+    """
+    if not isinstance(doc, dict) or "shares" in doc:
+        return doc
+    shares = {k: v for k, v in doc.items() if k in SHARE_NAMES}
+    return {**{k: v for k, v in doc.items() if k not in SHARE_NAMES}, "shares": shares}
 
 
 def _by_date(

@@ -25,6 +25,7 @@ from decimal import Decimal
 import attrs
 
 from prodcore.errors import InvalidTransitionError, NotAllowedError
+from prodcore.ledger.balances import applied_from
 from prodcore.ledger.model import (
     CapacityLedgerEntry,
     EntryOrigin,
@@ -256,8 +257,9 @@ class PostingBuilder:
         self.on_hand_delta[key] = self.on_hand_delta.get(key, ZERO) + entry.quantity
         bin_key = (*key, entry.bin_code)
         self.bin_delta[bin_key] = self.bin_delta.get(bin_key, ZERO) + entry.quantity
-        if entry.applies_to_entry_no is not None:
-            rkey = (ValueSource.ITEM, entry.applies_to_entry_no)
+        taken_from = applied_from(entry)
+        if taken_from is not None:
+            rkey = (ValueSource.ITEM, taken_from)
             self.reversed_delta[rkey] = self.reversed_delta.get(rkey, ZERO) + abs(entry.quantity)
         return ref
 

@@ -28,7 +28,6 @@ from prodcore.ledger.model import ItemEntryType, ValueSource
 from prodcore.ledger.posting import item_unit_cost, posted_quantity
 from prodcore.ledger.valuation import entry_value, outbound_unit_cost
 from prodcore.masterdata import Item
-from prodcore.numbers import ZERO
 from prodcore.orders.bins import to_production_bin
 from prodcore.orders.builder import BY_PRODUCT, LEDGER_QUANTITY, PostingBuilder
 from prodcore.orders.flushing import (
@@ -266,17 +265,9 @@ def _returned_unit_cost(
             reason=f"it is not a consumption of component {comp.line_no} of order "
             f"{order_id} line {line_no}",
         )
-    # what earlier returns took back from it (posted, then in this batch); only the
-    # order's entries are read
-    returned = sum(
-        (
-            e.quantity
-            for e in (*b.ledger.item_entries(order_id=order_id), *b.items)
-            if e.applies_from_entry_no == entry_no
-        ),
-        ZERO,
-    )
-    available = -entry.quantity - b.reversed(ValueSource.ITEM, entry_no) - returned
+    # a running balance of what reversals and earlier returns (posted, then in this
+    # batch) took back from it
+    available = -entry.quantity - b.reversed(ValueSource.ITEM, entry_no)
     if -base_qty > available:
         raise InsufficientQuantityError(
             what=f"Return to consumption entry {entry_no}",

@@ -76,13 +76,15 @@ def output_unit_cost(md: object, item: Item, day: dt.date) -> Decimal:
     and one was implemented by then), else the item card's cost.
 
     >>> from prodcore.masterdata import MasterData
+    >>> from prodcore.masterdata.cost_shares import CostShares
     >>> from prodcore.masterdata.standards import StandardCostVersion
     >>> frame = Item("FRAME", base_unit="PCS", standard_cost="30.085")
+    >>> shares = CostShares(material=10, capacity=12, capacity_overhead="2.4",
+    ...                     manufacturing_overhead="2.22")
     >>> class Histories:
     ...     def standard_costs(self, item_no):
-    ...         return StandardCostHistory(item_no, (StandardCostVersion(
-    ...             dt.date(2026, 3, 2), material=10, capacity=12, capacity_overhead="2.4",
-    ...             manufacturing_overhead="2.22"),))
+    ...         return StandardCostHistory(
+    ...             item_no, (StandardCostVersion(dt.date(2026, 3, 2), shares=shares),))
     >>> output_unit_cost(Histories(), frame, dt.date(2026, 3, 5))
     Decimal('26.62')
     >>> output_unit_cost(Histories(), frame, dt.date(2026, 3, 1))  # none in force yet

@@ -9,9 +9,11 @@ consumption that entry flushed); reversing a capacity entry whose output went to
 inventory reverses through its output entry. Each reversal is dated at the original's
 posting date unless one is given (never before the original).
 
-Refused (:class:`~prodcore.errors.NotAllowedError`): reversing a reversal, an inventory
-adjustment (correct it with an opposite adjustment), an entry of a subcontracting
-receipt (undo the receipt) or a quality scrap; see :func:`refuse_reversal_of_origin`.
+Refused (:class:`~prodcore.errors.NotAllowedError`): reversing a reversal, a return
+applying from a consumption (consume again), an inventory adjustment (correct it with an
+opposite adjustment), an entry of a subcontracting receipt (undo the receipt) or a
+quality scrap; see :func:`refuse_reversal_of_origin`. What a consumption has had
+returned counts as taken back: only the rest can be reversed.
 """
 
 from __future__ import annotations
@@ -129,9 +131,12 @@ def reverse_values(
     at: dt.datetime | None = None,
 ) -> None:
     """Value entries reversing the share done/total..new/total of the original's,
-    dated ``at`` (default: the batch's time)."""
+    dated ``at`` (default: the batch's time). One of no order (a revaluation of stock on
+    hand, posted Inventory against Inventory Adjustment) is reversed of no order too:
+    it never went through the order's WIP."""
     at = at or b.at
     for v in b.ledger.value_entries(source=source, source_entry_no=original_no):
+        of_order = v.order_id is not None
         actual = -share(v.cost_amount_actual, done, new, total, b.money)
         expected = -share(v.cost_amount_expected, done, new, total, b.money)
         qty = posted_quantity(
@@ -147,8 +152,8 @@ def reverse_values(
             item_entry_no=new_ref if source is ValueSource.ITEM else None,
             capacity_entry_no=new_ref if source is ValueSource.CAPACITY else None,
             item_no=v.item_no,
-            order_id=order_id,
-            order_line_no=line_no,
+            order_id=order_id if of_order else None,
+            order_line_no=line_no if of_order else None,
             variance_type=v.variance_type,
             posted_at=at,
         )
@@ -179,6 +184,13 @@ def reverse_item(
     counters move back."""
     orig = b.ledger.item_entry(entry_no)
     _not_a_reversal(orig.applies_to_entry_no, entry_no)
+    if orig.applies_from_entry_no is not None:
+        # its consumption keeps counting it as returned (BC: consume again instead)
+        raise NotAllowedError(
+            action=f"reverse entry {entry_no}",
+            reason=f"it is a return applying from entry {orig.applies_from_entry_no}; "
+            "post that consumption again instead",
+        )
     if orig.entry_type.is_adjustment:
         raise NotAllowedError(
             action=f"reverse entry {entry_no}",

@@ -11,6 +11,7 @@ and listed in the result's warnings, each with its reason:
 * output (or a by-product) whose units have left inventory (on hand is less than what
   is left to reverse): consumed output;
 * entries already reversed in full;
+* returns applying from a consumption: that consumption is reversed net of them;
 * entries of a subcontracting receipt (undo the receipt instead) and quality scraps.
 
 Like every posting it is idempotent by key; a second Reverse all (another key) finds
@@ -100,6 +101,8 @@ def _item_refusal(
     b: PostingBuilder, entry: ItemLedgerEntry, caps: dict[int, CapacityLedgerEntry]
 ) -> str | None:
     """Why ``entry`` is not reversed, or None."""
+    if entry.applies_from_entry_no is not None:
+        return f"it is a return: entry {entry.applies_from_entry_no} is reversed net of it"
     remaining = abs(entry.quantity) - b.reversed(ValueSource.ITEM, entry.entry_no)
     if remaining <= 0:
         return "it is reversed already"

@@ -67,6 +67,7 @@ from prodcore.masterdata import (
     RoutingLine,
     WorkCenter,
 )
+from prodcore.masterdata.cost_shares import CostShares
 from prodcore.masterdata.standards import StandardCostHistory, StandardCostVersion
 from prodcore.numbers import Duration, TimeUnit
 from prodcore.orders.model import (
@@ -199,7 +200,11 @@ def sample_master_data() -> tuple[MasterDataRecord, ...]:
         ),
         StandardCostHistory(
             "TABLE",
-            (StandardCostVersion(dt.date(2026, 3, 2), material="0.40", capacity="11.90"),),
+            (
+                StandardCostVersion(
+                    dt.date(2026, 3, 2), shares=CostShares(material="0.40", capacity="11.90")
+                ),
+            ),
         ),
     )
 
