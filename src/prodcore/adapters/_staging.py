@@ -441,14 +441,16 @@ def _check_str(kind: str, key: object) -> str:
     return key
 
 
-def _check_storable(field: str, value: _T) -> _T:
+def _check_storable(field: str, value: _T, known: _T | None = None) -> _T:
     """``value`` if it reads back as itself from its document, else
     :class:`~prodcore.errors.InvalidValueError`: a str where an enum belongs, a naive
     datetime, a bool for a number. Every store checks here, when the value is staged,
     so none takes what another refuses (the SQL stores crashed writing such a value, or
     wrote a document they could not read back). The check is compiled per type
-    (:func:`~prodcore.adapters._storable.storable_problem`), not a write and read back."""
-    problem = storable_problem(value)
+    (:func:`~prodcore.adapters._storable.storable_problem`), not a write and read back;
+    what ``value`` shares with ``known`` (a storable record it replaces) is not checked
+    again."""
+    problem = storable_problem(value, known)
     if problem is not None:
         raise InvalidValueError(field=field, value=value, reason=problem)
     return value
@@ -511,12 +513,15 @@ class StagedOrders:
         self.staged: dict[str, ProductionOrder | None] = {}  # None: deleted
         self.read_versions: dict[str, int] = {}  # stored version when first written (0: none)
         self.staged_allocations: dict[str, tuple[Allocation, ...]] = {}  # (): removed
+        self._read: dict[str, ProductionOrder] = {}  # committed orders read (storable)
 
     def _current(self, order_id: str) -> ProductionOrder | None:
         if order_id in self.staged:
             return self.staged[order_id]
         order = self._committed.order(order_id)
         self._reads.note(("order", order_id), order.version if order else 0)
+        if order is not None:
+            self._read[order_id] = order
         return order
 
     def _current_version(self, order_id: str) -> int:
@@ -565,7 +570,8 @@ class StagedOrders:
                 reason=f"must be expected_version + 1 = {expected_version + 1}",
             )
         self._check(order.id, expected_version)
-        self.staged[order.id] = _check_storable("order", order)
+        known = self.staged.get(order.id) or self._read.get(order.id)
+        self.staged[order.id] = _check_storable("order", order, known)
 
     def delete(self, order_id: str, *, expected_version: int) -> None:
         _check_str(_ORDER, order_id)
