@@ -62,6 +62,7 @@ from prodcore.numbers import ZERO
 from prodcore.orders.model import OrderStatus, ProductionOrder
 from prodcore.orders.registration import Registration, bears_on, registration_order
 from prodcore.ports import MasterDataRecord
+from prodcore.records import revise
 from prodcore.scheduling.schedule import Allocation
 
 __all__ = [
@@ -696,10 +697,24 @@ class StagedLedger:
         self._allocate = allocate
         self.base_counters: LedgerCounters | None = None
         self.counters: LedgerCounters | None = None
-        self.staged = LedgerIndex() if empty is None else empty
+        self._index = empty
+        self._unindexed: list[PostingBatch] = []  # appended, not yet in the index
         self.staged_batches: list[PostingBatch] = []
         self.staged_keys: dict[str, IdempotencyRecord] = {}
         self.staged_setup: PostingSetup | None = None
+
+    @property
+    def staged(self) -> LedgerIndex:
+        """The index of the staged batches, built when first asked for: a unit of work
+        that appends and commits without querying again never builds it."""
+        index = self._index
+        if index is None:
+            index = self._index = LedgerIndex()
+        if self._unindexed:
+            for batch in self._unindexed:
+                index.apply(batch)
+            self._unindexed.clear()
+        return index
 
     @property
     def posting_setup(self) -> PostingSetup:
@@ -729,8 +744,8 @@ class StagedLedger:
             applications = decide_applications(
                 numbered.item_entries, self.open_entries, self._tracked
             )
-            numbered = attrs.evolve(numbered, item_applications=applications)
-        self.staged.apply(numbered)
+            numbered = revise(numbered, item_applications=applications)
+        self._unindexed.append(numbered)
         self.staged_batches.append(numbered)
         return numbered
 
@@ -979,7 +994,7 @@ class StagingUnitOfWork(StagedUnitOfWork):
         # appended to (queries never write to it) serves again instead of a new one
         previous: StagedLedger | None = getattr(self, "_ledger", None)
         unused = previous is not None and previous.counters is None
-        empty = previous.staged if previous and unused and not previous.staged_batches else None
+        empty = previous._index if previous and unused and not previous.staged_batches else None
         self._ledger = StagedLedger(
             committed, self.reads, self._reserve, self._allocator(), empty=empty
         )
