@@ -89,8 +89,7 @@ def _record_check(cls: type) -> _Check:
     """The check of a record of exactly ``cls``, field by field (built once per class)."""
     hints = typing.get_type_hints(cls)
     fields = tuple((f.name, _check_for(hints[f.name])) for f in attrs.fields(cls))
-
-    quick = _quick_check(cls, hints)
+    quick = _quick_for(cls)
 
     def check(value: Any) -> str | None:
         if type(value) is not cls:
@@ -104,6 +103,12 @@ def _record_check(cls: type) -> _Check:
         return None
 
     return check
+
+
+@functools.cache
+def _quick_for(cls: type) -> Callable[[Any], bool]:
+    """:func:`_quick_check` of ``cls`` (built once per class)."""
+    return _quick_check(cls, typing.get_type_hints(cls))
 
 
 def _quick_check(cls: type, hints: dict[str, Any]) -> Callable[[Any], bool]:
@@ -270,18 +275,28 @@ def _check_for(declared: Any) -> _Check:
         return _exactly(declared)
     if isinstance(declared, type) and attrs.has(declared):
         # looked up when used: a record may hold records of its own class
-        return lambda value: _record_check(declared)(value)
+        nested: Any = declared
+        return lambda value: (
+            None
+            if _is(value, nested) and _quick_for(nested)(value)
+            else _record_check(nested)(value)
+        )
     return _round_trip(declared)
 
 
 def _tuple_check(args: tuple[Any, ...]) -> _Check:
     if len(args) == 2 and args[1] is Ellipsis:
-        member = _check_for(args[0])
+        kind, member = args[0], _check_for(args[0])
+        records = isinstance(kind, type) and attrs.has(kind)
 
         def each(value: Any) -> str | None:
             if type(value) is not tuple:
                 return _wrong(tuple, value)
+            # records: the one-expression check of each, the walk only for one that fails
+            quick = _quick_for(kind) if records else None
             for i, item in enumerate(value):
+                if quick is not None and type(item) is kind and quick(item):
+                    continue
                 problem = member(item)
                 if problem is not None:
                     return f"[{i}]{problem}"
