@@ -25,6 +25,7 @@ import abc
 import datetime as dt
 import itertools
 import threading
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -957,6 +958,24 @@ class StagedLedger:
         self.staged_keys[record.key] = record
 
 
+def _weakly(method: Callable[..., _T] | None) -> Any:
+    """``method`` (bound to a unit of work) holding its unit of work weakly, so that the
+    staged ledger the unit of work keeps does not refer back to it: a unit of work no
+    longer used is freed at once by reference counting, where a reference cycle waited
+    for the cyclic collector (every unit of work of a run accumulated until a collection
+    found it, with its staged batches)."""
+    if method is None:
+        return None
+    ref = weakref.WeakMethod(method)
+
+    def call(*args: Any) -> _T:
+        bound = ref()
+        assert bound is not None  # a staged ledger is used through its unit of work
+        return bound(*args)
+
+    return call
+
+
 class StagingUnitOfWork(StagedUnitOfWork):
     """A unit of work whose repositories stage over a store's committed state.
 
@@ -995,9 +1014,15 @@ class StagingUnitOfWork(StagedUnitOfWork):
         previous: StagedLedger | None = getattr(self, "_ledger", None)
         unused = previous is not None and previous.counters is None
         empty = previous._index if previous and unused and not previous.staged_batches else None
-        self._ledger = StagedLedger(
-            committed, self.reads, self._reserve, self._allocator(), empty=empty
-        )
+        self._ledger = StagedLedger(committed, self.reads, *self._numbering(), empty=empty)
+
+    def _numbering(self) -> tuple[Any, Any]:
+        """The store's ``_reserve`` and ``_allocator()``, holding this unit of work
+        weakly (made once per unit of work)."""
+        calls: tuple[Any, Any] | None = getattr(self, "_weak_numbering", None)
+        if calls is None:
+            calls = self._weak_numbering = (_weakly(self._reserve), _weakly(self._allocator()))
+        return calls
 
     @property
     def master_data(self) -> StagedMasterData:
