@@ -27,11 +27,3 @@ def test_a_dropped_unit_of_work_is_freed_without_the_cyclic_collector() -> None:
         gc.enable()
     assert store.ledger.on_hand("STEEL") == -2  # the committed batch only
 
-
-def test_a_staged_ledger_still_numbers_through_its_unit_of_work() -> None:
-    store = InMemoryStore()
-    with InMemoryUnitOfWork(store) as uow:
-        first = uow.ledger.append(sample_batch())
-        second = uow.ledger.append(sample_batch())
-        uow.commit()
-    assert (first.posting_no, second.posting_no) == (1, 2)

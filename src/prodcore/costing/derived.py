@@ -28,22 +28,17 @@ Decimal('3')
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
-from typing import Any, Final, TypeVar
+from typing import Any, Final, TypeVar, cast
 
 from prodcore.errors import NotFoundError
 from prodcore.masterdata import (
-    Item,
-    Location,
-    MachineCenter,
     ManufacturingSetup,
     MasterData,
     MasterDataReader,
-    ProductionBom,
-    Routing,
-    WorkCenter,
 )
 
 __all__ = ["MEMO_SIZE", "derived"]
@@ -56,6 +51,11 @@ MEMO_SIZE: Final = 4096
 #: A read: the getter's name and the number asked for ("setup": no number).
 _Read = tuple[str, str]
 _MISSING: Final = object()  # what a read found when the record does not exist
+
+
+#: The getters of one record by number and the listings of a master data reader.
+_GETTERS = frozenset(("item", "bom", "routing", "work_center", "machine_center", "location"))
+_LISTINGS = frozenset(f"{name}s" for name in _GETTERS)
 
 
 class _Recording:
@@ -77,58 +77,25 @@ class _Recording:
         self.reads[(name, no)] = found
         return found
 
+    def _listing(self, name: str) -> Iterable[Any]:
+        self.listed = True
+        found: Iterable[Any] = getattr(self._source, name)()
+        return found
+
     @property
     def setup(self) -> ManufacturingSetup:
         found = self._source.setup
         self.reads[("setup", "")] = found
         return found
 
-    def item(self, no: str) -> Item:
-        found: Item = self._read("item", no)
-        return found
-
-    def bom(self, no: str) -> ProductionBom:
-        found: ProductionBom = self._read("bom", no)
-        return found
-
-    def routing(self, no: str) -> Routing:
-        found: Routing = self._read("routing", no)
-        return found
-
-    def work_center(self, no: str) -> WorkCenter:
-        found: WorkCenter = self._read("work_center", no)
-        return found
-
-    def machine_center(self, no: str) -> MachineCenter:
-        found: MachineCenter = self._read("machine_center", no)
-        return found
-
-    def location(self, code: str) -> Location:
-        found: Location = self._read("location", code)
-        return found
-
-    def _listing(self, name: str) -> Iterable[Any]:
-        self.listed = True
-        found: Iterable[Any] = getattr(self._source, name)()
-        return found
-
-    def items(self) -> Iterable[Item]:
-        return self._listing("items")
-
-    def boms(self) -> Iterable[ProductionBom]:
-        return self._listing("boms")
-
-    def routings(self) -> Iterable[Routing]:
-        return self._listing("routings")
-
-    def work_centers(self) -> Iterable[WorkCenter]:
-        return self._listing("work_centers")
-
-    def machine_centers(self) -> Iterable[MachineCenter]:
-        return self._listing("machine_centers")
-
-    def locations(self) -> Iterable[Location]:
-        return self._listing("locations")
+    def __getattr__(self, name: str) -> Any:
+        """``item(no)``, ``bom(no)``...: a read, noted; ``items()``, ``boms()``...: a
+        listing."""
+        if name in _GETTERS:
+            return functools.partial(self._read, name)
+        if name in _LISTINGS:
+            return functools.partial(self._listing, name)
+        raise AttributeError(name)
 
 
 def _reads_now(source: MasterDataReader, name: str, no: str) -> object:
@@ -170,7 +137,7 @@ def derived(source: MasterDataReader, key: Hashable, compute: Callable[[MasterDa
         result: _T = kept[1]
         return result
     recording = _Recording(source)
-    result = compute(MasterData.lazy(recording))
+    result = compute(MasterData.lazy(cast(MasterDataReader, recording)))
     if not recording.listed:
         with _lock:
             _memo[key] = (recording.reads, result)
