@@ -26,4 +26,3 @@ def test_a_dropped_unit_of_work_is_freed_without_the_cyclic_collector() -> None:
     finally:
         gc.enable()
     assert store.ledger.on_hand("STEEL") == -2  # the committed batch only
-
