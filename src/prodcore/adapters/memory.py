@@ -301,6 +301,7 @@ class InMemoryUnitOfWork(StagingUnitOfWork):
             for idem_key in ledger.staged_keys:
                 if idem_key in store.idempotency:
                     raise KeyTakenError(kind="Idempotency key", key=idem_key)
+            store.commits += 1  # before the first write: even a write that fails counts
             for key, record in self._master.staged.items():
                 store.master[key] = record
             if self._master.staged_setup is not None:
@@ -323,4 +324,3 @@ class InMemoryUnitOfWork(StagingUnitOfWork):
             store.idempotency.update(ledger.staged_keys)
             if ledger.staged_setup is not None:
                 store.posting_setup = ledger.staged_setup
-            store.commits += 1
