@@ -61,6 +61,7 @@ from typing import TYPE_CHECKING, Any, Final, Self, TypeVar
 import attrs
 
 from prodcore.errors import InvalidValueError, UnitMismatchError
+from prodcore.records import revise
 
 __all__ = [
     "ARITHMETIC",
@@ -185,9 +186,18 @@ else:
             # attrs.converters.optional calls (value, instance, field); code calls (value)
             return to_decimal(value, "number" if field is None else field.name)
 
-    as_decimal = _DecimalConverter(
-        lambda value, field: to_decimal(value, field.name), takes_field=True
-    )
+    def _field_decimal(value, field):
+        # every Decimal field of every record built or evolved comes here: an in-range
+        # Decimal (nearly all of them, copied from a validated record) is taken at once
+        if (
+            type(value) is Decimal
+            and value.is_finite()
+            and (not value or MIN_EXPONENT <= value.adjusted() < MAX_INTEGER_DIGITS)
+        ):
+            return value
+        return to_decimal(value, field.name)
+
+    as_decimal = _DecimalConverter(_field_decimal, takes_field=True)
 
 
 def tuple_of(cls: type) -> Callable[[object, attrs.Attribute[Any], Any], None]:
@@ -377,18 +387,18 @@ class _Amount:
 
     def __add__(self, other: Self) -> Self:
         self._same_unit(other)
-        return attrs.evolve(self, amount=ARITHMETIC.add(self.amount, other.amount))  # type: ignore[misc]
+        return revise(self, amount=ARITHMETIC.add(self.amount, other.amount))
 
     def __sub__(self, other: Self) -> Self:
         self._same_unit(other)
-        return attrs.evolve(self, amount=ARITHMETIC.subtract(self.amount, other.amount))  # type: ignore[misc]
+        return revise(self, amount=ARITHMETIC.subtract(self.amount, other.amount))
 
     def __neg__(self) -> Self:
-        return attrs.evolve(self, amount=-self.amount)  # type: ignore[misc]
+        return revise(self, amount=-self.amount)
 
     def __mul__(self, factor: Decimal | int) -> Self:
         product = ARITHMETIC.multiply(self.amount, to_decimal(factor, "factor"))
-        return attrs.evolve(self, amount=product)  # type: ignore[misc]
+        return revise(self, amount=product)
 
     def __lt__(self, other: Self) -> bool:
         self._same_unit(other)
@@ -399,7 +409,7 @@ class _Amount:
         return self.amount <= other.amount
 
     def rounded(self, rounding: Rounding) -> Self:
-        return attrs.evolve(self, amount=rounding.apply(self.amount))  # type: ignore[misc]
+        return revise(self, amount=rounding.apply(self.amount))
 
     def is_zero(self) -> bool:
         return self.amount == 0

@@ -25,6 +25,7 @@ import abc
 import datetime as dt
 import itertools
 import threading
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -62,6 +63,7 @@ from prodcore.numbers import ZERO
 from prodcore.orders.model import OrderStatus, ProductionOrder
 from prodcore.orders.registration import Registration, bears_on, registration_order
 from prodcore.ports import MasterDataRecord
+from prodcore.records import revise
 from prodcore.scheduling.schedule import Allocation
 
 __all__ = [
@@ -441,14 +443,16 @@ def _check_str(kind: str, key: object) -> str:
     return key
 
 
-def _check_storable(field: str, value: _T) -> _T:
+def _check_storable(field: str, value: _T, known: _T | None = None) -> _T:
     """``value`` if it reads back as itself from its document, else
     :class:`~prodcore.errors.InvalidValueError`: a str where an enum belongs, a naive
     datetime, a bool for a number. Every store checks here, when the value is staged,
     so none takes what another refuses (the SQL stores crashed writing such a value, or
     wrote a document they could not read back). The check is compiled per type
-    (:func:`~prodcore.adapters._storable.storable_problem`), not a write and read back."""
-    problem = storable_problem(value)
+    (:func:`~prodcore.adapters._storable.storable_problem`), not a write and read back;
+    what ``value`` shares with ``known`` (a storable record it replaces) is not checked
+    again."""
+    problem = storable_problem(value, known)
     if problem is not None:
         raise InvalidValueError(field=field, value=value, reason=problem)
     return value
@@ -511,12 +515,15 @@ class StagedOrders:
         self.staged: dict[str, ProductionOrder | None] = {}  # None: deleted
         self.read_versions: dict[str, int] = {}  # stored version when first written (0: none)
         self.staged_allocations: dict[str, tuple[Allocation, ...]] = {}  # (): removed
+        self._read: dict[str, ProductionOrder] = {}  # committed orders read (storable)
 
     def _current(self, order_id: str) -> ProductionOrder | None:
         if order_id in self.staged:
             return self.staged[order_id]
         order = self._committed.order(order_id)
         self._reads.note(("order", order_id), order.version if order else 0)
+        if order is not None:
+            self._read[order_id] = order
         return order
 
     def _current_version(self, order_id: str) -> int:
@@ -565,7 +572,8 @@ class StagedOrders:
                 reason=f"must be expected_version + 1 = {expected_version + 1}",
             )
         self._check(order.id, expected_version)
-        self.staged[order.id] = _check_storable("order", order)
+        known = self.staged.get(order.id) or self._read.get(order.id)
+        self.staged[order.id] = _check_storable("order", order, known)
 
     def delete(self, order_id: str, *, expected_version: int) -> None:
         _check_str(_ORDER, order_id)
@@ -690,10 +698,24 @@ class StagedLedger:
         self._allocate = allocate
         self.base_counters: LedgerCounters | None = None
         self.counters: LedgerCounters | None = None
-        self.staged = LedgerIndex() if empty is None else empty
+        self._index = empty
+        self._unindexed: list[PostingBatch] = []  # appended, not yet in the index
         self.staged_batches: list[PostingBatch] = []
         self.staged_keys: dict[str, IdempotencyRecord] = {}
         self.staged_setup: PostingSetup | None = None
+
+    @property
+    def staged(self) -> LedgerIndex:
+        """The index of the staged batches, built when first asked for: a unit of work
+        that appends and commits without querying again never builds it."""
+        index = self._index
+        if index is None:
+            index = self._index = LedgerIndex()
+        if self._unindexed:
+            for batch in self._unindexed:
+                index.apply(batch)
+            self._unindexed.clear()
+        return index
 
     @property
     def posting_setup(self) -> PostingSetup:
@@ -723,8 +745,8 @@ class StagedLedger:
             applications = decide_applications(
                 numbered.item_entries, self.open_entries, self._tracked
             )
-            numbered = attrs.evolve(numbered, item_applications=applications)
-        self.staged.apply(numbered)
+            numbered = revise(numbered, item_applications=applications)
+        self._unindexed.append(numbered)
         self.staged_batches.append(numbered)
         return numbered
 
@@ -936,6 +958,24 @@ class StagedLedger:
         self.staged_keys[record.key] = record
 
 
+def _weakly(method: Callable[..., _T] | None) -> Any:
+    """``method`` (bound to a unit of work) holding its unit of work weakly, so that the
+    staged ledger the unit of work keeps does not refer back to it: a unit of work no
+    longer used is freed at once by reference counting, where a reference cycle waited
+    for the cyclic collector (every unit of work of a run accumulated until a collection
+    found it, with its staged batches)."""
+    if method is None:
+        return None
+    ref = weakref.WeakMethod(method)
+
+    def call(*args: Any) -> _T:
+        bound = ref()
+        assert bound is not None  # a staged ledger is used through its unit of work
+        return bound(*args)
+
+    return call
+
+
 class StagingUnitOfWork(StagedUnitOfWork):
     """A unit of work whose repositories stage over a store's committed state.
 
@@ -973,10 +1013,16 @@ class StagingUnitOfWork(StagedUnitOfWork):
         # appended to (queries never write to it) serves again instead of a new one
         previous: StagedLedger | None = getattr(self, "_ledger", None)
         unused = previous is not None and previous.counters is None
-        empty = previous.staged if previous and unused and not previous.staged_batches else None
-        self._ledger = StagedLedger(
-            committed, self.reads, self._reserve, self._allocator(), empty=empty
-        )
+        empty = previous._index if previous and unused and not previous.staged_batches else None
+        self._ledger = StagedLedger(committed, self.reads, *self._numbering(), empty=empty)
+
+    def _numbering(self) -> tuple[Any, Any]:
+        """The store's ``_reserve`` and ``_allocator()``, holding this unit of work
+        weakly (made once per unit of work)."""
+        calls: tuple[Any, Any] | None = getattr(self, "_weak_numbering", None)
+        if calls is None:
+            calls = self._weak_numbering = (_weakly(self._reserve), _weakly(self._allocator()))
+        return calls
 
     @property
     def master_data(self) -> StagedMasterData:

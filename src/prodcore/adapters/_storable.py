@@ -14,6 +14,12 @@ Per class, the checks are also written out as one expression (as attrs writes
 ``__init__``), so a record that stores, the usual case, costs one call; only a record
 that does not is walked field by field, to say which field is wrong.
 
+A record that replaces one the store already holds (a saved order) is checked against
+that one: a field, a nested record or a member of a tuple that *is* (identity) the
+stored one's was checked when that was staged, and records are frozen, so only what the
+decision changed is checked again (an order's unchanged lines and operations are not
+walked at every posting).
+
 >>> import datetime as dt
 >>> from decimal import Decimal
 >>> from prodcore.numbers import Money
@@ -54,16 +60,27 @@ __all__ = ["same_leaves", "storable_problem"]
 _Check = Callable[[Any], str | None]
 
 
-def storable_problem(value: object) -> str | None:
+def storable_problem(value: object, known: object = None) -> str | None:
     """What keeps ``value`` from reading back from its document as itself (None: nothing).
+
+    ``known``, if given, is a record of the same class that is storable (one the store
+    holds, or staged after this check): the parts of ``value`` that are the very objects
+    of ``known`` are not checked again.
 
     >>> from prodcore.masterdata import Item
     >>> storable_problem(attrs.evolve(Item("A", base_unit="PCS"), blocked=1))
     'blocked must be bool, not int'
+    >>> stored = Item("A", base_unit="PCS")
+    >>> storable_problem(attrs.evolve(stored, blocked=1), known=stored)
+    'blocked must be bool, not int'
     """
     kind = type(value)
-    check = _record_check(kind) if attrs.has(kind) else _round_trip(kind)
-    problem = check(value)
+    if not attrs.has(kind):
+        problem = _round_trip(kind)(value)
+    elif type(known) is kind:
+        problem = _since_check(kind)(value, known)
+    else:
+        problem = _record_check(kind)(value)
     return None if problem is None else problem.lstrip(".").lstrip()
 
 
@@ -72,8 +89,7 @@ def _record_check(cls: type) -> _Check:
     """The check of a record of exactly ``cls``, field by field (built once per class)."""
     hints = typing.get_type_hints(cls)
     fields = tuple((f.name, _check_for(hints[f.name])) for f in attrs.fields(cls))
-
-    quick = _quick_check(cls, hints)
+    quick = _quick_for(cls)
 
     def check(value: Any) -> str | None:
         if type(value) is not cls:
@@ -89,9 +105,20 @@ def _record_check(cls: type) -> _Check:
     return check
 
 
+@functools.cache
+def _quick_for(cls: type) -> Callable[[Any], bool]:
+    """:func:`_quick_check` of ``cls`` (built once per class)."""
+    return _quick_check(cls, typing.get_type_hints(cls))
+
+
 def _quick_check(cls: type, hints: dict[str, Any]) -> Callable[[Any], bool]:
     """One expression: every field of a ``cls`` record passes its check."""
-    scope: dict[str, Any] = {}
+    scope: dict[str, Any] = {
+        "_Decimal": Decimal,
+        "_datetime": dt.datetime,
+        "_MIN": MIN_EXPONENT,
+        "_MAX": MAX_INTEGER_DIGITS,
+    }
     terms = []
     for i, field in enumerate(attrs.fields(cls)):
         declared, value = hints[field.name], f"r.{field.name}"
@@ -107,12 +134,89 @@ def _quick_check(cls: type, hints: dict[str, Any]) -> Callable[[Any], bool]:
             scope[f"_t{i}"] = leaf
             term = f"type({value}) is _t{i}"
             terms.append(f"({value} is None or {term})" if optional else term)
+        elif leaf is Decimal or leaf is dt.datetime:
+            # written out, not called: a batch holds thousands of them (see _decimal and
+            # _datetime, which say what is wrong)
+            term = (
+                f"(type(_v := {value}) is _Decimal and _v.is_finite() and "
+                "(not _v or _MIN <= _v.adjusted() < _MAX))"
+                if leaf is Decimal
+                else f"(isinstance(_v := {value}, _datetime) and _v.utcoffset() is not None)"
+            )
+            terms.append(f"({value} is None or {term})" if optional else term)
         else:
             scope[f"_c{i}"] = _check_for(declared)
             terms.append(f"_c{i}({value}) is None")
     source = f"def quick(r):\n    return {' and '.join(terms) or 'True'}"
     exec(source, scope)  # the code is written here, from the field types
     return scope["quick"]  # type: ignore[no-any-return]
+
+
+#: A field's records, when it holds some: ("one", class) for a record (or None),
+#: ("many", class) for a tuple of them.
+_Nested = tuple[str, Any] | None
+
+
+def _nested(declared: Any) -> _Nested:
+    args = [a for a in typing.get_args(declared) if a is not type(None)]
+    origin = typing.get_origin(declared)
+    if origin is tuple and len(args) == 2 and args[1] is Ellipsis and attrs.has(args[0]):
+        return ("many", args[0])
+    if origin in (types.UnionType, typing.Union) and len(args) == 1:
+        declared = args[0]
+    return ("one", declared) if isinstance(declared, type) and attrs.has(declared) else None
+
+
+@functools.cache
+def _since_check(cls: type) -> Callable[[Any, Any], str | None]:
+    """The check of a ``cls`` record against a storable ``cls`` record ``known``: what
+    is (identity) ``known``'s, field, nested record or tuple member at the same place,
+    was checked; everything else is checked as :func:`_record_check` checks it."""
+    hints = typing.get_type_hints(cls)
+    fields = tuple(
+        (f.name, _check_for(hints[f.name]), _nested(hints[f.name])) for f in attrs.fields(cls)
+    )
+
+    def check(value: Any, known: Any) -> str | None:
+        for name, field_check, nested in fields:
+            new, old = getattr(value, name), getattr(known, name)
+            if new is old:
+                continue
+            if nested is None:
+                problem = field_check(new)
+            elif nested[0] == "many" and type(new) is tuple and type(old) is tuple:
+                problem = _members_since(nested[1], new, old)
+            elif nested[0] == "one" and type(new) is type(old) and _is(new, nested[1]):
+                problem = _since_check(nested[1])(new, old)
+            else:
+                problem = field_check(new)
+            if problem is not None:
+                return f".{name}{problem}"
+        return None
+
+    return check
+
+
+def _is(value: object, kind: type) -> bool:
+    """``value`` is exactly of class ``kind`` (a subclass's fields are not ``kind``'s)."""
+    return type(value) is kind
+
+
+def _members_since(member: type, new: tuple[Any, ...], old: tuple[Any, ...]) -> str | None:
+    """The check of a tuple of ``member`` records against a storable one, member by
+    member at the same place."""
+    full, since = _record_check(member), _since_check(member)
+    for i, item in enumerate(new):
+        before = old[i] if i < len(old) else None
+        if item is before:
+            continue
+        if _is(item, member) and _is(before, member):
+            problem = since(item, before)
+        else:
+            problem = full(item)
+        if problem is not None:
+            return f"[{i}]{problem}"
+    return None
 
 
 #: Leaves that store exactly when they are of their declared type.
@@ -171,18 +275,28 @@ def _check_for(declared: Any) -> _Check:
         return _exactly(declared)
     if isinstance(declared, type) and attrs.has(declared):
         # looked up when used: a record may hold records of its own class
-        return lambda value: _record_check(declared)(value)
+        nested: Any = declared
+        return lambda value: (
+            None
+            if _is(value, nested) and _quick_for(nested)(value)
+            else _record_check(nested)(value)
+        )
     return _round_trip(declared)
 
 
 def _tuple_check(args: tuple[Any, ...]) -> _Check:
     if len(args) == 2 and args[1] is Ellipsis:
-        member = _check_for(args[0])
+        kind, member = args[0], _check_for(args[0])
+        records = isinstance(kind, type) and attrs.has(kind)
 
         def each(value: Any) -> str | None:
             if type(value) is not tuple:
                 return _wrong(tuple, value)
+            # records: the one-expression check of each, the walk only for one that fails
+            quick = _quick_for(kind) if records else None
             for i, item in enumerate(value):
+                if quick is not None and type(item) is kind and quick(item):
+                    continue
                 problem = member(item)
                 if problem is not None:
                     return f"[{i}]{problem}"

@@ -77,9 +77,12 @@ class InMemoryStore:
     batches_by_source: dict[str, list[int]] = attrs.field(factory=dict)
     #: the registrations of each worker, per order (kept with the orders)
     registrations: dict[str, dict[str, tuple[Registration, ...]]] = attrs.field(factory=dict)
+    #: commits so far: a unit of work that began after the last one read only what holds
+    commits: int = 0
 
     def put_order(self, order_id: str, order: ProductionOrder | None) -> None:
         """Store ``order`` under ``order_id`` (None: delete it), and its registrations."""
+        self.commits += 1  # a change, also when made outside a unit of work
         old = self.orders.pop(order_id, None)
         for worker in {r.worker for r in old.registrations} if old else ():
             self.registrations[worker].pop(order_id, None)
@@ -257,6 +260,11 @@ class InMemoryUnitOfWork(StagingUnitOfWork):
         self.store = store
         self._begin()
 
+    def _begin(self) -> None:
+        super()._begin()
+        # before any read: if no commit follows, every read still holds at commit
+        self._commits_seen = self.store.commits
+
     def _committed(self) -> Committed:
         return _Committed(self.store)
 
@@ -270,8 +278,10 @@ class InMemoryUnitOfWork(StagingUnitOfWork):
     def _apply(self) -> None:
         store = self.store
         with store.lock:
-            # check everything first, then apply: all or nothing
-            check_reads(self.reads, _Committed(store))
+            # check everything first, then apply: all or nothing (nothing committed since
+            # this unit of work began: what it read is what is committed)
+            if store.commits != self._commits_seen:
+                check_reads(self.reads, _Committed(store))
             for order_id, read_version in self._orders.read_versions.items():
                 committed = store.orders.get(order_id)
                 actual = committed.version if committed else 0
@@ -291,6 +301,7 @@ class InMemoryUnitOfWork(StagingUnitOfWork):
             for idem_key in ledger.staged_keys:
                 if idem_key in store.idempotency:
                     raise KeyTakenError(kind="Idempotency key", key=idem_key)
+            store.commits += 1  # before the first write: even a write that fails counts
             for key, record in self._master.staged.items():
                 store.master[key] = record
             if self._master.staged_setup is not None:

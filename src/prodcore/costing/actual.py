@@ -42,6 +42,7 @@ from prodcore.ledger.reader import LedgerReader
 from prodcore.numbers import HUNDRED, ZERO, Rounding, as_decimal, tuple_of
 from prodcore.orders.explosion import MasterDataLookup
 from prodcore.orders.model import OrderStatus, ProductionOrder
+from prodcore.records import revise
 
 __all__ = [
     "MATERIAL_TYPES",
@@ -157,7 +158,7 @@ def actual_cost(order: ProductionOrder, ledger: LedgerReader, md: MasterDataLook
             overhead_rate=item.overhead_rate,
             rounding=rounding,
         )
-        actual = attrs.evolve(direct, manufacturing_overhead=mo)
+        actual = revise(direct, manufacturing_overhead=mo)
         lines.append(LineCost(line.line_no, line.item_no, output, actual))
     return OrderCost(order.id, order.status is OrderStatus.FINISHED, tuple(lines))
 

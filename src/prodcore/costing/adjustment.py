@@ -52,6 +52,7 @@ import attrs
 
 from prodcore.costing.actual import LineCost, OrderCost, actual_cost
 from prodcore.costing.allocation import allocate_line_costs, order_plan
+from prodcore.costing.derived import derived
 from prodcore.costing.rollup import roll_up
 from prodcore.costing.shares import SHARE_NAMES, CostShares
 from prodcore.ledger.model import (
@@ -140,8 +141,12 @@ def standard_shares(md: MasterData, item_nos: Iterable[str]) -> dict[str, CostSh
 def current_standard_shares(
     repo: MasterDataRepository, item_nos: Iterable[str]
 ) -> dict[str, CostShares]:
-    """:func:`standard_shares` from a master data repository (a snapshot of it)."""
-    return standard_shares(MasterData.lazy(repo), item_nos)
+    """:func:`standard_shares` from a master data repository (a snapshot of it); the
+    rollup is kept with the records it read and done again only when one of them changed
+    (:func:`~prodcore.costing.derived.derived`), not once per order adjusted."""
+    wanted = tuple(sorted(set(item_nos)))
+    shares = derived(repo, ("standard_shares", wanted), lambda md: standard_shares(md, wanted))
+    return dict(shares)
 
 
 def posted_variances(ledger: LedgerReader, order_id: str) -> CostShares:

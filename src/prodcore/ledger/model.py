@@ -434,15 +434,6 @@ class LedgerCounters:
     gl: int = 0
 
 
-def _resolver(last: int) -> Callable[[int | None], int | None]:
-    def resolve(no: int | None) -> int | None:
-        if no is None or no > 0:
-            return no
-        return last - no  # -1 -> last + 1
-
-    return resolve
-
-
 @functools.cache
 def _copier(cls: type, changed: tuple[str, ...]) -> Callable[..., Any]:
     """A function making a copy of a ``cls`` record with the fields ``changed`` given
@@ -462,13 +453,40 @@ def _copier(cls: type, changed: tuple[str, ...]) -> Callable[..., Any]:
     return scope["copy"]  # type: ignore[no-any-return]
 
 
+#: Which counter a reference field numbers after: LedgerCounters item, capacity, value, gl.
+_ITEM, _CAPACITY, _VALUE, _GL = range(4)
+
+
+@functools.cache
+def _renumberer(cls: type, refs: tuple[tuple[str, int], ...]) -> Callable[[Any, Any], Any]:
+    """A function copying a ``cls`` record with its local numbers made real: each field
+    of ``refs`` holding a local number (0 or less) becomes that counter's last number
+    minus it (-1 -> last + 1); other numbers, None and every other field are copied as
+    they are (see :func:`_copier`). Written out once per class."""
+    lines = ["def renumber(record, lasts):", "    new = _new(_cls)"]
+    numbered = dict(refs)
+    for name in (f.name for f in attrs.fields(cls)):
+        if name in numbered:
+            lines.append(f"    no = record.{name}")
+            lines.append(
+                f"    _set(new, {name!r}, no if no is None or no > 0 "
+                f"else lasts[{numbered[name]}] - no)"
+            )
+        else:
+            lines.append(f"    _set(new, {name!r}, record.{name})")
+    lines.append("    return new")
+    scope: dict[str, Any] = {"_new": object.__new__, "_set": object.__setattr__, "_cls": cls}
+    exec("\n".join(lines), scope)  # the code is written here, from the field names
+    return scope["renumber"]  # type: ignore[no-any-return]
+
+
 def number_batch(
     batch: PostingBatch, counters: LedgerCounters
 ) -> tuple[PostingBatch, LedgerCounters]:
     """Give a batch real numbers after ``counters``; local (negative) references are resolved.
 
     The numbered entries are copies made without converting and validating their fields
-    again (:func:`_copier`): the batch's records were validated when they were built.
+    again (:func:`_renumberer`, :func:`_copier`): the batch's records were validated when they were built.
 
     >>> import datetime as dt
     >>> at = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
@@ -481,17 +499,10 @@ def number_batch(
     >>> numbered.item_entries[0] == attrs.evolve(e, entry_no=42)
     True
     """
-    item = _resolver(counters.item)
-    cap = _resolver(counters.capacity)
-    val = _resolver(counters.value)
-    gl = _resolver(counters.gl)
+    lasts = (counters.item, counters.capacity, counters.value, counters.gl)
 
-    def fix(records: tuple[Any, ...], **refs: Callable[[int | None], int | None]) -> Any:
-        names, pairs = tuple(refs), tuple(refs.items())
-        return tuple(
-            _copier(r.__class__, names)(r, **{name: f(getattr(r, name)) for name, f in pairs})
-            for r in records
-        )
+    def fix(records: tuple[Any, ...], *refs: tuple[str, int]) -> Any:
+        return tuple(_renumberer(r.__class__, refs)(r, lasts) for r in records)
 
     applications = batch.item_applications
     numbered = _copier(
@@ -510,18 +521,21 @@ def number_batch(
         posting_no=counters.posting + 1,
         item_entries=fix(
             batch.item_entries,
-            entry_no=item,
-            capacity_entry_no=cap,
-            flushed_by_capacity_entry_no=cap,
+            ("entry_no", _ITEM),
+            ("capacity_entry_no", _CAPACITY),
+            ("flushed_by_capacity_entry_no", _CAPACITY),
         ),
-        capacity_entries=fix(batch.capacity_entries, entry_no=cap),
+        capacity_entries=fix(batch.capacity_entries, ("entry_no", _CAPACITY)),
         value_entries=fix(
-            batch.value_entries, entry_no=val, item_entry_no=item, capacity_entry_no=cap
+            batch.value_entries,
+            ("entry_no", _VALUE),
+            ("item_entry_no", _ITEM),
+            ("capacity_entry_no", _CAPACITY),
         ),
-        gl_entries=fix(batch.gl_entries, entry_no=gl, value_entry_no=val),
+        gl_entries=fix(batch.gl_entries, ("entry_no", _GL), ("value_entry_no", _VALUE)),
         item_applications=None
         if applications is None
-        else fix(applications, outbound_entry_no=item, inbound_entry_no=item),
+        else fix(applications, ("outbound_entry_no", _ITEM), ("inbound_entry_no", _ITEM)),
         cost_marked=tuple(no if no > 0 else counters.item - no for no in batch.cost_marked),
     )
     after = LedgerCounters(

@@ -61,6 +61,7 @@ from prodcore.ledger.model import (
 )
 from prodcore.masterdata import CostingMethod, Item
 from prodcore.numbers import HUNDRED, ONE, ZERO, Rounding
+from prodcore.records import revise
 
 __all__ = [
     "CapacityCost",
@@ -238,7 +239,7 @@ def value_batch(
     numbered: list[ValueEntry] = []
     lines: list[GLEntry] = []
     for n, value in enumerate(values, start=1):
-        entry = attrs.evolve(value, entry_no=-n)
+        entry = revise(value, entry_no=-n)
         numbered.append(entry)
         lines.extend(gl_lines(entry, setup, -(len(lines) + 1)))
     return PostingBatch.build(

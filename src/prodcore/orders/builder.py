@@ -45,6 +45,7 @@ from prodcore.masterdata import CapacityType, CostingMethod, Item, MachineCenter
 from prodcore.numbers import ZERO, Rounding, TimeUnit
 from prodcore.orders.explosion import MasterDataLookup
 from prodcore.orders.model import Component, Operation, OrderLine, OrderStatus, ProductionOrder
+from prodcore.records import revise
 
 __all__ = [
     "BY_PRODUCT",
@@ -213,12 +214,12 @@ class PostingBuilder:
     def put_component(self, order_id: str, line_no: int, comp: Component) -> None:
         line = self.orders[order_id].line(line_no)
         comps = tuple(comp if c.line_no == comp.line_no else c for c in line.components)
-        self.put_line(order_id, attrs.evolve(line, components=comps))
+        self.put_line(order_id, revise(line, components=comps))
 
     def put_operation(self, order_id: str, line_no: int, op: Operation) -> None:
         line = self.orders[order_id].line(line_no)
         ops = tuple(op if o.operation_no == op.operation_no else o for o in line.operations)
-        self.put_line(order_id, attrs.evolve(line, operations=ops))
+        self.put_line(order_id, revise(line, operations=ops))
 
     # --- master data ------------------------------------------------------------------------
 
@@ -251,7 +252,7 @@ class PostingBuilder:
         """Append ``entry`` (its number replaced by the next local one); returns it."""
         ref = -(len(self.items) + 1)
         if entry.entry_no != ref:  # the factories build it with its number already
-            entry = attrs.evolve(entry, entry_no=ref)
+            entry = revise(entry, entry_no=ref)
         self.items.append(entry)
         key = (entry.item_no, entry.location_code)
         self.on_hand_delta[key] = self.on_hand_delta.get(key, ZERO) + entry.quantity
@@ -266,7 +267,7 @@ class PostingBuilder:
     def add_capacity_entry(self, entry: CapacityLedgerEntry) -> int:
         """Append ``entry`` (its number replaced by the next local one); returns it."""
         ref = -(len(self.caps) + 1)
-        self.caps.append(entry if entry.entry_no == ref else attrs.evolve(entry, entry_no=ref))
+        self.caps.append(entry if entry.entry_no == ref else revise(entry, entry_no=ref))
         if entry.applies_to_entry_no is not None:
             rkey = (ValueSource.CAPACITY, entry.applies_to_entry_no)
             self.reversed_delta[rkey] = self.reversed_delta.get(rkey, ZERO) + entry.applied_quantity
@@ -477,7 +478,7 @@ class PostingBuilder:
         )
         if self.setup.average_cost_period.is_periodic:
             # a new entry changes its period's average: item cost adjustment revalues
-            batch = attrs.evolve(
+            batch = revise(
                 batch,
                 cost_marked=tuple(
                     e.entry_no

@@ -12,8 +12,6 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-import attrs
-
 from prodcore.errors import InvalidTransitionError, OpenRegistrationError
 from prodcore.ledger.model import AccountRole, ItemEntryType, ValueEntryType, ValueSource
 from prodcore.ledger.posting import gl_lines
@@ -29,6 +27,7 @@ from prodcore.orders.model import Component, Operation, OrderLine, ProductionOrd
 from prodcore.orders.output import post_output
 from prodcore.orders.outputs import line_yield
 from prodcore.orders.tracking import check_tracking
+from prodcore.records import revise
 
 __all__ = [
     "flush_at_finish",
@@ -206,10 +205,10 @@ def flush_at_finish(
         _warn_missing(b, current)
         b.put_line(
             order.id,
-            attrs.evolve(
+            revise(
                 current,
                 operations=tuple(
-                    attrs.evolve(o, status=RoutingStatus.FINISHED) for o in current.operations
+                    revise(o, status=RoutingStatus.FINISHED) for o in current.operations
                 ),
             ),
         )

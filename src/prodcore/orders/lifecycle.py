@@ -27,8 +27,6 @@ import datetime as dt
 from decimal import Decimal
 from typing import Final, assert_never
 
-import attrs
-
 from prodcore.errors import BlockedError, DuplicateError, InvalidTransitionError, InvalidValueError
 from prodcore.masterdata import CalculationFormula
 from prodcore.numbers import (
@@ -84,6 +82,7 @@ from prodcore.orders.model import (
 from prodcore.orders.outputs import co_product_specs
 from prodcore.orders.profiles import D365_RESETS, D365_TRANSITIONS
 from prodcore.orders.rescaling import rescale_lines
+from prodcore.records import revise
 
 __all__ = [
     "D365_TRANSITIONS",
@@ -236,7 +235,7 @@ def decide(
             _require_editable(order, command)
             line = order.line(command.line_no)
             comp = line.component(command.component_line_no)
-            changed = attrs.evolve(
+            changed = revise(
                 comp,
                 quantity_per=comp.quantity_per
                 if command.quantity_per is None
@@ -259,7 +258,7 @@ def decide(
         case ChangeOperation():
             _require_editable(order, command)
             op = order.line(command.line_no).operation(command.operation_no)
-            changed_op = attrs.evolve(
+            changed_op = revise(
                 op,
                 setup_time=command.setup_time or op.setup_time,
                 run_time=command.run_time or op.run_time,
@@ -367,7 +366,7 @@ def _new_order(command: CreateOrder, md: MasterDataLookup, at: dt.datetime) -> P
     )
     if not command.co_products:  # the co-products of the item's BOM, if it lists any
         specs = co_product_specs(item.no, command.quantity, md, command.due_date)
-        command = attrs.evolve(command, co_products=tuple(CoProductSpec(*s) for s in specs))
+        command = revise(command, co_products=tuple(CoProductSpec(*s) for s in specs))
     if command.co_products:
         lines = _with_co_products(lines, command, md)
     d365 = command.profile is StatusProfile.D365
@@ -437,7 +436,7 @@ def _with_co_products(
                 co_product=True,
             )
         )
-    return (attrs.evolve(main, cost_share_percent=HUNDRED - others), *added)
+    return (revise(main, cost_share_percent=HUNDRED - others), *added)
 
 
 def _explode(
@@ -465,9 +464,9 @@ def _explode(
         return md.item(line.item_no).rounding.apply(line.quantity * quantity / order.quantity)
 
     return (
-        attrs.evolve(lines[0], cost_share_percent=main_share),
+        revise(lines[0], cost_share_percent=main_share),
         *lines[1:],
-        *(attrs.evolve(line, quantity=scaled(line), due_date=due) for line in co_lines),
+        *(revise(line, quantity=scaled(line), due_date=due) for line in co_lines),
     )
 
 
@@ -489,7 +488,7 @@ def _recalculate(comp: Component, line: OrderLine, md: MasterDataLookup) -> Comp
         else CalculationFormula.NONE,
         rounding=item.need_rounding(comp.unit),
     )
-    return attrs.evolve(comp, expected_quantity=expected)
+    return revise(comp, expected_quantity=expected)
 
 
 # --- evolve ---------------------------------------------------------------------------
@@ -502,9 +501,9 @@ def evolve(order: ProductionOrder | None, event: LifecycleEvent) -> ProductionOr
     assert order is not None, f"{type(event).__name__} needs an order"
     match event:
         case LinesExploded():
-            return attrs.evolve(order, lines=event.lines)
+            return revise(order, lines=event.lines)
         case HeaderChanged():
-            return attrs.evolve(
+            return revise(
                 order,
                 quantity=event.quantity,
                 due_date=event.due_date,
@@ -514,52 +513,50 @@ def evolve(order: ProductionOrder | None, event: LifecycleEvent) -> ProductionOr
             return _status_changed(order, event.change)
         case ComponentAdded():
             line = order.line(event.line_no)
-            return order.replace_line(
-                attrs.evolve(line, components=(*line.components, event.component))
-            )
+            return order.replace_line(revise(line, components=(*line.components, event.component)))
         case ComponentChanged():
             line = order.line(event.line_no)
             comps = tuple(
                 event.component if c.line_no == event.component.line_no else c
                 for c in line.components
             )
-            return order.replace_line(attrs.evolve(line, components=comps))
+            return order.replace_line(revise(line, components=comps))
         case ComponentRemoved():
             line = order.line(event.line_no)
             comps = tuple(c for c in line.components if c.line_no != event.component_line_no)
-            return order.replace_line(attrs.evolve(line, components=comps))
+            return order.replace_line(revise(line, components=comps))
         case OperationChanged():
             line = order.line(event.line_no)
             ops = tuple(
                 event.operation if o.operation_no == event.operation.operation_no else o
                 for o in line.operations
             )
-            return order.replace_line(attrs.evolve(line, operations=ops))
+            return order.replace_line(revise(line, operations=ops))
         case OrderDeleted():
             return None
         case OrderHeld():
-            return attrs.evolve(order, hold_reason=event.reason)
+            return revise(order, hold_reason=event.reason)
         case HoldReleased():
-            return attrs.evolve(order, hold_reason=None)
+            return revise(order, hold_reason=None)
         case OrderCancelled():
-            return attrs.evolve(order, cancelled_at=event.at, cancel_reason=event.reason)
+            return revise(order, cancelled_at=event.at, cancel_reason=event.reason)
         case D365StatusChanged():
-            moved = attrs.evolve(
+            moved = revise(
                 _status_changed(order, event.change),
                 d365_status=event.to_status,
                 started_quantity=event.started_quantity,
             )
             if not event.clear_dates:
                 return moved
-            return attrs.evolve(
+            return revise(
                 moved,
                 starting=None,
                 ending=None,
                 lines=tuple(
-                    attrs.evolve(
+                    revise(
                         line,
                         operations=tuple(
-                            attrs.evolve(op, starting=None, ending=None) for op in line.operations
+                            revise(op, starting=None, ending=None) for op in line.operations
                         ),
                     )
                     for line in moved.lines
@@ -571,7 +568,7 @@ def evolve(order: ProductionOrder | None, event: LifecycleEvent) -> ProductionOr
 
 def _status_changed(order: ProductionOrder, change: StatusChange) -> ProductionOrder:
     finished_at = change.at if change.to_status is S.FINISHED else order.finished_at
-    return attrs.evolve(
+    return revise(
         order,
         status=change.to_status,
         history=(*order.history, change),

@@ -32,6 +32,7 @@ from prodcore.numbers import (
     tuple_of,
 )
 from prodcore.orders.registration import Registration
+from prodcore.records import revise
 
 __all__ = [
     "Component",
@@ -426,6 +427,6 @@ class ProductionOrder:
 
     def replace_line(self, line: OrderLine) -> ProductionOrder:
         """A copy with ``line`` in place of the line with the same number."""
-        return attrs.evolve(
+        return revise(
             self, lines=tuple(line if ln.line_no == line.line_no else ln for ln in self.lines)
         )

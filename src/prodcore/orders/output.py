@@ -24,8 +24,6 @@ import datetime as dt
 from decimal import Decimal
 from typing import Protocol, runtime_checkable
 
-import attrs
-
 from prodcore.errors import InvalidValueError, NotFoundError, OverproductionError
 from prodcore.ledger.model import EntryOrigin, ItemEntryType
 from prodcore.ledger.posting import item_unit_cost
@@ -52,6 +50,7 @@ from prodcore.orders.flushing import flushable, needed_for_output, operation_sta
 from prodcore.orders.journals import OutputLine
 from prodcore.orders.model import Operation, OrderLine, ProductionOrder, RoutingStatus
 from prodcore.orders.outputs import line_yield
+from prodcore.records import revise
 
 __all__ = [
     "StandardHistories",
@@ -162,7 +161,7 @@ def _book_operation(
         origin=origin,
         operation_times=op_times,
     )
-    op = attrs.evolve(
+    op = revise(
         op,
         output_quantity=op.output_quantity + jl.output_quantity,
         scrap_quantity=op.scrap_quantity + jl.scrap_quantity,
@@ -190,7 +189,7 @@ def _finish_report(
         check_tolerance(b, order.id, line, jl.output_quantity)
         b.put_line(
             order.id,
-            attrs.evolve(
+            revise(
                 line,
                 finished_quantity=line.finished_quantity + jl.output_quantity,
                 scrap_quantity=line.scrap_quantity + jl.scrap_quantity,
@@ -231,7 +230,7 @@ def _finish_report(
             current, current.line(line_no), op, jl.output_quantity, b.at
         )
         if new_qos:
-            b.put_order(attrs.evolve(current, quality_orders=current.quality_orders + new_qos))
+            b.put_order(revise(current, quality_orders=current.quality_orders + new_qos))
             b.notes.extend(
                 f"Quality order {q.no} created: sample {q.quantity} of {q.covered_quantity}"
                 for q in new_qos

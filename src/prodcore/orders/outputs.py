@@ -54,6 +54,7 @@ from prodcore.masterdata import (
 )
 from prodcore.numbers import ONE, ZERO
 from prodcore.orders.model import OrderLine
+from prodcore.records import revise
 
 __all__ = [
     "ExpectedOutput",
@@ -113,7 +114,7 @@ def explode_outputs(
                     action=f"use phantom BOM {no} with co-product {output.no} in {bom_no}",
                     reason="a co-product's cost share belongs to the BOM of the order line",
                 )
-            found.append(attrs.evolve(output, quantity_per=output.quantity_per * scale))
+            found.append(revise(output, quantity_per=output.quantity_per * scale))
         path.append(no)
         on_path.add(no)
         stack.append((_phantoms(bom, at), scale))

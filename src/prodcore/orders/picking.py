@@ -44,6 +44,7 @@ from prodcore.orders.flushing import (
 from prodcore.orders.journals import PickComponents, TrackingLine
 from prodcore.orders.model import ProductionOrder
 from prodcore.orders.tracking import check_tracking
+from prodcore.records import revise
 
 __all__ = ["ReturnLine", "ReturnSurplus", "decide_return_surplus", "pick", "transfer"]
 
@@ -124,7 +125,7 @@ def transfer(
             if t is not None:
                 # the lot keeps its own expiry on both sides of the move
                 i = len(b.items) - 1
-                b.items[i] = attrs.evolve(
+                b.items[i] = revise(
                     b.items[i], lot_no=t.lot_no, serial_no=t.serial_no, expiry_date=expiry
                 )
             b.item_value(ref, item.no, qty, unit_cost, sign=sign)
@@ -154,7 +155,7 @@ def pick(b: PostingBuilder, command: PickComponents) -> None:
                 pl.tracking,
                 comp.unit,
             )
-        comp = attrs.evolve(comp, picked_quantity=comp.picked_quantity + pl.quantity)
+        comp = revise(comp, picked_quantity=comp.picked_quantity + pl.quantity)
         b.put_component(order.id, line.line_no, comp)
         op = linked_operation(line, comp)
         due = op is None or operation_started(op)
@@ -201,7 +202,7 @@ def decide_return_surplus(
                 rl.tracking,
                 comp.unit,
             )
-        comp = attrs.evolve(comp, picked_quantity=comp.picked_quantity - rl.quantity)
+        comp = revise(comp, picked_quantity=comp.picked_quantity - rl.quantity)
         b.put_component(order.id, line.line_no, comp)
         b.notes.append(f"Returned {rl.quantity} {comp.unit} of {comp.item_no} to {rl.to_bin_code}")
     check_tracking(b)

@@ -59,6 +59,7 @@ from prodcore.orders.model import (
     RoutingStatus,
 )
 from prodcore.orders.reversal import reverse_values
+from prodcore.records import revise
 
 __all__ = [
     "QUALITY_SCRAP",
@@ -138,19 +139,19 @@ def evaluate(qo: QualityOrder, results: tuple[QualityResult, ...]) -> QualityOrd
         merged[r.test_code] = r
     ordered = tuple(merged[c] for c in tests if c in merged)
     if len(ordered) < len(tests):
-        return attrs.evolve(qo, results=ordered)
+        return revise(qo, results=ordered)
     ok = all(
         tests[r.test_code].accepts(r.value) if r.value is not None else bool(r.passed)
         for r in ordered
     )
     status = QualityOrderStatus.PASSED if ok else QualityOrderStatus.FAILED
-    return attrs.evolve(qo, results=ordered, status=status)
+    return revise(qo, results=ordered, status=status)
 
 
 def _put_quality_order(b: PostingBuilder, order_id: str, qo: QualityOrder) -> None:
     order = b.orders[order_id]
     b.put_order(
-        attrs.evolve(
+        revise(
             order,
             quality_orders=tuple(qo if q.no == qo.no else q for q in order.quality_orders),
         )
@@ -192,7 +193,7 @@ def _scrap(
         b.put_operation(
             order_id,
             line.line_no,
-            attrs.evolve(
+            revise(
                 op,
                 output_quantity=op.output_quantity - qty,
                 scrap_quantity=op.scrap_quantity + qty,
@@ -250,7 +251,7 @@ def _scrap(
                 break
         b.put_line(
             order_id,
-            attrs.evolve(
+            revise(
                 line,
                 finished_quantity=line.finished_quantity - qty,
                 scrap_quantity=line.scrap_quantity + qty,
@@ -271,7 +272,7 @@ def _rework(b: PostingBuilder, order_id: str, qo: QualityOrder, qty: Decimal, op
                 action=f"rework at operation {op_no}",
                 reason=f"it comes after operation {qo.operation_no}",
             )
-    b.put_operation(order_id, line.line_no, attrs.evolve(op, status=RoutingStatus.IN_PROGRESS))
+    b.put_operation(order_id, line.line_no, revise(op, status=RoutingStatus.IN_PROGRESS))
     b.notes.append(f"{qty} {line.unit} of {line.item_no} to rework at operation {op_no}")
 
 
@@ -301,7 +302,7 @@ def _resolve(
         disposition = f"REWORK {qty} at {op_no}"
     else:
         disposition = f"ACCEPT {qty}"
-    return attrs.evolve(qo, status=QualityOrderStatus.RESOLVED, disposition=disposition)
+    return revise(qo, status=QualityOrderStatus.RESOLVED, disposition=disposition)
 
 
 def decide_quality(
@@ -333,7 +334,7 @@ def decide_quality(
                 )
             qo = evaluate(qo, command.results)
             if qo.status is QualityOrderStatus.FAILED:
-                qo = attrs.evolve(qo, failed_quantity=failed)
+                qo = revise(qo, failed_quantity=failed)
                 b.notes.append(f"Quality order {qo.no} failed: {failed} failed")
                 if qo.check.on_failure is not QualityFailureAction.NONE:
                     qo = _resolve(b, order.id, qo, qo.check.on_failure, None, None, None)

@@ -35,6 +35,7 @@ from prodcore.orders.registration import (
     Registration,
     registered_time,
 )
+from prodcore.records import revise
 
 __all__ = [
     "RegisterJobEvent",
@@ -95,19 +96,19 @@ def decide_job_event(
     old, new = board.change(event, parallel=md.setup.allow_parallel_registrations)
     if event.type is JobEventType.STOP:
         # the stop's key links the registration to the entries it posts (and their reversal)
-        new = attrs.evolve(new, posted_by=command.idempotency_key)
+        new = revise(new, posted_by=command.idempotency_key)
     regs = order.registrations
     if old is None:
         regs = (*regs, new)
     else:
         index = regs.index(old)
         regs = (*regs[:index], new, *regs[index + 1 :])
-    registered = attrs.evolve(order, registrations=regs)
+    registered = revise(order, registrations=regs)
     if event.type is not JobEventType.STOP:
         b = PostingBuilder(
             md, ledger, get_order, at, command.document_no or command.idempotency_key
         )
-        return attrs.evolve(b.result(command.idempotency_key), orders=(registered,))
+        return revise(b.result(command.idempotency_key), orders=(registered,))
     posting = PostOutput(
         command.idempotency_key,
         output_lines((new,)),
@@ -223,8 +224,8 @@ def reverse_registrations(
             for r in order.registrations
         )
         if regs != order.registrations:
-            changed[order_id] = attrs.evolve(order, registrations=regs)
-    return attrs.evolve(execution, orders=tuple(changed.values()))
+            changed[order_id] = revise(order, registrations=regs)
+    return revise(execution, orders=tuple(changed.values()))
 
 
 def _reversed(
@@ -246,4 +247,4 @@ def _reversed(
                 reason=f"it posted the job registration of {reg.worker} on {reg.order_id} "
                 f"{reg.line_no}/{reg.operation_no}, which is reversed as a whole",
             )
-    return attrs.evolve(reg, reversed_by=key)
+    return revise(reg, reversed_by=key)

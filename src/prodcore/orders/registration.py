@@ -44,6 +44,7 @@ import attrs
 from prodcore.clock import check_moment
 from prodcore.errors import NotAllowedError
 from prodcore.numbers import ZERO, Duration, TimeUnit, as_decimal, member_of, non_negative
+from prodcore.records import revise
 
 __all__ = [
     "JobBoard",
@@ -246,16 +247,16 @@ def _advance(reg: Registration, event: JobEvent, action: str) -> Registration:
     if event.type is JobEventType.PAUSE:
         if reg.is_paused:
             raise NotAllowedError(action=action, reason="it is paused already")
-        return attrs.evolve(reg, pauses=(*reg.pauses, (event.at, None)))
+        return revise(reg, pauses=(*reg.pauses, (event.at, None)))
     if event.type is JobEventType.RESUME:
         if not reg.is_paused:
             raise NotAllowedError(action=action, reason="it is not paused")
-        return attrs.evolve(reg, pauses=(*reg.pauses[:-1], (reg.pauses[-1][0], event.at)))
+        return revise(reg, pauses=(*reg.pauses[:-1], (reg.pauses[-1][0], event.at)))
     # a stop while paused ends the pause there
     pauses = reg.pauses
     if reg.is_paused:
         pauses = (*pauses[:-1], (pauses[-1][0], event.at))
-    return attrs.evolve(
+    return revise(
         reg,
         pauses=pauses,
         stopped_at=event.at,

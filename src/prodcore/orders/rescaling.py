@@ -26,12 +26,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Protocol
 
-import attrs
-
 from prodcore.errors import InsufficientQuantityError, InvalidValueError
 from prodcore.masterdata import CalculationFormula, Item
 from prodcore.numbers import ZERO, Rounding
 from prodcore.orders.model import Component, Operation, OrderLine
+from prodcore.records import revise
 
 __all__ = ["INPUT_ROUNDING", "ItemLookup", "rescale_lines"]
 
@@ -76,7 +75,7 @@ def _line(
     quantity = _floor(
         f"Quantity of line {line.line_no} of {order_id}", quantity, line.finished_quantity, False
     )
-    return attrs.evolve(
+    return revise(
         line,
         quantity=quantity,
         components=tuple(_component(c, factor, md, order_id, clamp) for c in line.components),
@@ -98,7 +97,7 @@ def _component(
         min(comp.consumed_quantity, comp.expected_quantity),
         clamp,
     )
-    return attrs.evolve(comp, expected_quantity=expected)
+    return revise(comp, expected_quantity=expected)
 
 
 def _operation(op: Operation, factor: Decimal, order_id: str, clamp: bool) -> Operation:
@@ -109,7 +108,7 @@ def _operation(op: Operation, factor: Decimal, order_id: str, clamp: bool) -> Op
         min(op.output_quantity + op.scrap_quantity, op.input_quantity),
         clamp,
     )
-    return attrs.evolve(op, input_quantity=input_quantity)
+    return revise(op, input_quantity=input_quantity)
 
 
 def _floor(what: str, quantity: Decimal, posted: Decimal, clamp: bool) -> Decimal:

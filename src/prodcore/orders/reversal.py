@@ -21,8 +21,6 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-import attrs
-
 from prodcore.errors import (
     AlreadyReversedError,
     InsufficientQuantityError,
@@ -35,6 +33,7 @@ from prodcore.ledger.reader import LedgerReader
 from prodcore.numbers import Duration, Rounding
 from prodcore.orders.builder import LEDGER_QUANTITY, PostingBuilder, in_unit
 from prodcore.orders.model import ProductionOrder, RoutingStatus
+from prodcore.records import revise
 
 __all__ = [
     "exact_share",
@@ -237,7 +236,7 @@ def reverse_item(
         item.rounding,
     )
     ref = b.add_item_entry(
-        attrs.evolve(
+        revise(
             orig,
             quantity=sign * qty,
             capacity_entry_no=cap_ref,
@@ -260,15 +259,13 @@ def reverse_item(
         b.put_component(
             order.id,
             line.line_no,
-            attrs.evolve(
-                comp, consumed_quantity=comp.consumed_quantity - in_unit(item, qty, comp.unit)
-            ),
+            revise(comp, consumed_quantity=comp.consumed_quantity - in_unit(item, qty, comp.unit)),
         )
         what = "consumption"
     else:
         b.put_line(
             order.id,
-            attrs.evolve(
+            revise(
                 line,
                 finished_quantity=line.finished_quantity - in_unit(item, qty, line.unit),
                 scrap_quantity=line.scrap_quantity + scrap,
@@ -332,7 +329,7 @@ def reverse_capacity(
             exact_share(orig.operation_times[1], done, new, total),
         )
     ref = b.add_capacity_entry(
-        attrs.evolve(
+        revise(
             orig,
             quantity=reversed_qty,
             rounding_residual=exact * done / total - exact * new / total - reversed_qty,
@@ -374,7 +371,7 @@ def reverse_capacity(
         b.put_operation(
             order.id,
             line.line_no,
-            attrs.evolve(
+            revise(
                 op,
                 output_quantity=op.output_quantity + rev.output_quantity,
                 scrap_quantity=op.scrap_quantity + rev.scrap_quantity,
@@ -387,7 +384,7 @@ def reverse_capacity(
             line = b.orders[order.id].line(line.line_no)
             b.put_line(
                 order.id,
-                attrs.evolve(line, scrap_quantity=line.scrap_quantity + rev.scrap_quantity),
+                revise(line, scrap_quantity=line.scrap_quantity + rev.scrap_quantity),
             )
     b.notes.append(f"Reversed capacity entry {entry_no} ({orig.no}): {qty} of {total}")
     if include_flushed and orig.order_id is not None:

@@ -48,6 +48,7 @@ from prodcore.orders.model import (
     StatusChange,
 )
 from prodcore.orders.rescaling import ItemLookup, rescale_lines
+from prodcore.records import revise
 
 __all__ = ["SplitOrder", "split_order"]
 
@@ -95,7 +96,7 @@ def split_order(
     )
     moved = tuple(_moved_line(o, k) for o, k in zip(order.lines, kept, strict=True))
     kept_started = min(order.started_quantity, kept_quantity)
-    origin = attrs.evolve(order, quantity=kept_quantity, lines=kept, started_quantity=kept_started)
+    origin = revise(order, quantity=kept_quantity, lines=kept, started_quantity=kept_started)
     new = ProductionOrder(
         id=command.new_order_id,
         status=order.status,
@@ -118,7 +119,7 @@ def split_order(
 
 def _moved_line(origin: OrderLine, kept: OrderLine) -> OrderLine:
     """What the new order takes of a line: the difference, with no postings."""
-    return attrs.evolve(
+    return revise(
         origin,
         quantity=origin.quantity - kept.quantity,
         finished_quantity=ZERO,
@@ -138,13 +139,11 @@ def _moved_component(origin: Component, kept: Component) -> Component:
         if origin.formula is CalculationFormula.FIXED_QUANTITY
         else origin.expected_quantity - kept.expected_quantity
     )
-    return attrs.evolve(
-        origin, expected_quantity=expected, consumed_quantity=ZERO, picked_quantity=ZERO
-    )
+    return revise(origin, expected_quantity=expected, consumed_quantity=ZERO, picked_quantity=ZERO)
 
 
 def _moved_operation(origin: Operation, kept: Operation) -> Operation:
-    return attrs.evolve(
+    return revise(
         origin,
         input_quantity=origin.input_quantity - kept.input_quantity,
         status=RoutingStatus.PLANNED,

@@ -52,6 +52,7 @@ from prodcore.orders.model import Operation, OrderLine, OrderStatus, ProductionO
 from prodcore.orders.output import post_receipt
 from prodcore.orders.reversal import reverse_capacity
 from prodcore.orders.tracking import check_tracking
+from prodcore.records import revise
 
 __all__ = [
     "CancelSubcontractRequest",
@@ -282,7 +283,7 @@ def _subcontracted_op(
 
 def _put(b: PostingBuilder, order_id: str, line_no: int, op_no: str, **changes: Any) -> None:
     op = b.orders[order_id].line(line_no).operation(op_no)
-    b.put_operation(order_id, line_no, attrs.evolve(op, **changes))
+    b.put_operation(order_id, line_no, revise(op, **changes))
 
 
 def decide_subcontracting(

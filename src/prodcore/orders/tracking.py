@@ -43,8 +43,6 @@ from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any, TypeVar
 
-import attrs
-
 from prodcore.errors import InvalidValueError, TrackingError
 from prodcore.ledger.genealogy import lot_expiry
 from prodcore.ledger.model import ItemEntryType, ItemLedgerEntry
@@ -58,6 +56,7 @@ from prodcore.orders.journals import (
     OutputLine,
     TrackingLine,
 )
+from prodcore.records import revise
 
 __all__ = ["TrackedLine", "check_tracking", "split", "stamped"]
 
@@ -107,7 +106,7 @@ def split(lines: Iterable[_L]) -> Iterator[_L]:
                         scrap_quantity=ZERO,
                     )
                 changes["finished"] = line.finished and i == len(parts) - 1
-            yield attrs.evolve(line, **changes)
+            yield revise(line, **changes)
 
 
 @contextlib.contextmanager
@@ -127,7 +126,7 @@ def stamped(b: PostingBuilder, line: TrackedLine) -> Iterator[None]:
         expiry = t.expiry_date
         if e.quantity < 0:  # an outbound movement takes its lot's expiry, whatever it says
             expiry = lot_expiry(b.ledger, e.item_no, t.lot_no, t.serial_no) or expiry
-        b.items[i] = attrs.evolve(e, lot_no=t.lot_no, serial_no=t.serial_no, expiry_date=expiry)
+        b.items[i] = revise(e, lot_no=t.lot_no, serial_no=t.serial_no, expiry_date=expiry)
 
 
 def _refuse(e: ItemLedgerEntry, reason: str) -> TrackingError:

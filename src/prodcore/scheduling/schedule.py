@@ -47,10 +47,8 @@ microsecond, so a backward schedule replayed forward agrees to within millisecon
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import gc
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import attrs
 
@@ -79,7 +77,6 @@ __all__ = [
     "ScheduleResult",
     "ScheduledOperation",
     "apply_schedule",
-    "collector_paused",
     "due_anchor",
     "schedule_in_sequence",
     "schedule_order",
@@ -234,53 +231,35 @@ def _schedule_many(
     ids = {o.id for o in orders}
     if len(ids) != len(orders):
         raise InvalidValueError(field="orders", value=len(orders), reason="order ids repeat")
-    with collector_paused():
-        if engine.finite:
-            engine.reserve(existing, ids)
-        scheduled = []
-        unplaced = []
-        for order in orders:
-            anchor = anchors.get(order.id)
-            if anchor is None:
-                raise InvalidValueError(
-                    field="anchors", value=order.id, reason="no anchor for the order"
-                )
-            engine.journal.clear()
-            counts = len(engine.operations), len(engine.allocations)
-            # an order with started operations continues forward after them; a backward
-            # run's horizon (an earliest start) does not bound it
-            way = Direction.FORWARD if order.id in engine.kept_orders else direction
-            horizon = engine.horizon
-            if way is not direction:
-                engine.horizon = None
-            try:
-                scheduled.append(_schedule_one(engine, order, anchor, way, update_operations))
-            except NoCapacityError:
-                if not leave_out:
-                    raise
-                engine.undo(*counts)
-                unplaced.append(order.id)
-            finally:
-                engine.horizon = horizon
-        operations, allocations = tuple(engine.operations), tuple(engine.allocations)
+    if engine.finite:
+        engine.reserve(existing, ids)
+    scheduled = []
+    unplaced = []
+    for order in orders:
+        anchor = anchors.get(order.id)
+        if anchor is None:
+            raise InvalidValueError(
+                field="anchors", value=order.id, reason="no anchor for the order"
+            )
+        engine.journal.clear()
+        counts = len(engine.operations), len(engine.allocations)
+        # an order with started operations continues forward after them; a backward
+        # run's horizon (an earliest start) does not bound it
+        way = Direction.FORWARD if order.id in engine.kept_orders else direction
+        horizon = engine.horizon
+        if way is not direction:
+            engine.horizon = None
+        try:
+            scheduled.append(_schedule_one(engine, order, anchor, way, update_operations))
+        except NoCapacityError:
+            if not leave_out:
+                raise
+            engine.undo(*counts)
+            unplaced.append(order.id)
+        finally:
+            engine.horizon = horizon
+    operations, allocations = tuple(engine.operations), tuple(engine.allocations)
     return ScheduleResult(tuple(scheduled), operations, allocations), tuple(unplaced)
-
-
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector for a scheduling run. The run builds no
-    reference cycles, only results that grow with the orders: collections in the middle
-    re-scanned the growing heap and made a long run grow faster than its orders (about
-    12× the time for 10× the orders); with the collector paused it is close to linear.
-    Reference counting still frees everything at once; the collector resumes as it was
-    (a nested pause leaves it to the outer one)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def schedule_in_sequence(

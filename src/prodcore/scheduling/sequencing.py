@@ -61,7 +61,6 @@ from prodcore.scheduling.schedule import (
     Allocation,
     Direction,
     ScheduleResult,
-    collector_paused,
     due_anchor,
     schedule_in_sequence,
 )
@@ -166,9 +165,8 @@ def sequence_orders(
     ending time (the due moment's time). ``kept`` operations (started ones, by order id,
     line no and operation no) stay at their (start, end), their allocations given in
     ``existing``; their orders go forward from ``start``, the rest after them."""
-    with collector_paused():
-        return _sequence(orders, md, calendars, start, rule, key, priorities, direction,
-                         existing, ending_time, horizon, remaining, kept)  # fmt: skip
+    return _sequence(orders, md, calendars, start, rule, key, priorities, direction,
+                     existing, ending_time, horizon, remaining, kept)  # fmt: skip
 
 
 def _sequence(
