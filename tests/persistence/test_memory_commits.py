@@ -67,3 +67,30 @@ def test_an_order_put_outside_a_unit_of_work_counts_as_a_commit() -> None:
     before = store.commits
     store.put_order("PO-X", None)
     assert store.commits == before + 1
+
+
+def test_a_unit_of_work_begun_during_a_commit_has_its_reads_checked() -> None:
+    """Reads take no lock: one that begins while another commit writes can see part of it,
+    so the counter moves after the last write too and its reads are checked."""
+    store = _store()
+    during: list[InMemoryUnitOfWork] = []
+
+    class Hooked(dict):  # type: ignore[type-arg]
+        def __setitem__(self, key: object, value: object) -> None:
+            if key == (Item, "Y") and not during:  # X is written, Y not yet
+                reader = InMemoryUnitOfWork(store).__enter__()
+                with pytest.raises(NotFoundError):
+                    reader.master_data.item("Y")
+                during.append(reader)
+            super().__setitem__(key, value)
+
+    store.master = Hooked(store.master)
+    with InMemoryUnitOfWork(store) as writer:
+        writer.master_data.put(Item("X", base_unit="PCS"))
+        writer.master_data.put(Item("Y", base_unit="PCS"))
+        writer.commit()
+    reader = during[0]
+    reader.master_data.put(Item("Z", base_unit="PCS"))  # decided on Y missing: stale
+    with pytest.raises(ConcurrencyError):
+        reader.commit()
+    reader.__exit__(None, None, None)

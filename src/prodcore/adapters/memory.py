@@ -324,3 +324,6 @@ class InMemoryUnitOfWork(StagingUnitOfWork):
             store.idempotency.update(ledger.staged_keys)
             if ledger.staged_setup is not None:
                 store.posting_setup = ledger.staged_setup
+            # and after the last: a unit of work that began while this one was writing
+            # (reads take no lock) may have read part of it, so its reads are checked
+            store.commits += 1
