@@ -502,6 +502,14 @@ MIGRATIONS: tuple[tuple[int, str, tuple[Statement, ...]], ...] = (
             {"postgresql": _LOCK_KEYS},
         ),
     ),
+    (
+        11,
+        "master data version (raised by every master data or setup write), for store caches",
+        (
+            "CREATE TABLE prodcore_master_version (id INTEGER PRIMARY KEY, version INTEGER NOT NULL)",
+            "INSERT INTO prodcore_master_version (id, version) VALUES (1, 0)",
+        ),
+    ),
 )
 
 SCHEMA_VERSION = max(version for version, _, _ in MIGRATIONS)

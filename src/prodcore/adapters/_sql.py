@@ -217,6 +217,24 @@ class SqlStore(abc.ABC):
         return _DecodedCache(4_000_000)
 
     @functools.cached_property
+    def master_cache(self) -> MasterCache:
+        """The master data, setups and posting setup as of the latest master data version
+        a unit of work of this store read (replaced when a later version is read)."""
+        return MasterCache(-1)
+
+    def master_cache_at(self, version: int) -> MasterCache:
+        """The cache of master data version ``version``: the store's if it is that
+        version's or older (then replaced), else a private one (a unit of work that read
+        the version before a newer one was cached must not mix the two)."""
+        cache = self.master_cache
+        if cache.version == version:
+            return cache
+        if cache.version > version:
+            return MasterCache(version)
+        cache = self.master_cache = MasterCache(version)
+        return cache
+
+    @functools.cached_property
     def decoded_orders(self) -> _DecodedCache:
         """Orders decoded from their stored text, once; also primed with each order
         written (orders round-trip exactly, so the order written equals its decoded text)."""
@@ -302,14 +320,65 @@ class _DecodedCache:
 
 Query = Callable[..., list[tuple[Any, ...]]]
 
+_MASTER_VERSION = "SELECT version FROM prodcore_master_version WHERE id = 1"
+#: The reads that a master data version left unchanged still answer the same.
+_MASTER_READS = frozenset(("record", "records", "setup", "posting_setup"))
+
+
+def _master_version(query: Query) -> int:
+    rows = query(_MASTER_VERSION)
+    return int(rows[0][0]) if rows else 0
+
+
+class MasterCache:
+    """Master data records (or their absence), lists and setups as of one master data
+    version. Every write of master data, the manufacturing setup or the posting setup
+    raises the version (a counter row written in the same transaction), so while the
+    stored version is unchanged these answers are the committed ones, in this process
+    or any other."""
+
+    def __init__(self, version: int) -> None:
+        self.version = version
+        self.found: dict[tuple[Any, ...], Any] = {}
+
+    def get(self, key: tuple[Any, ...], read: Callable[[], _T]) -> _T:
+        try:
+            found: _T = self.found[key]
+        except KeyError:
+            found = self.found[key] = read()
+        return found
+
+
+class _MasterSnapshot:
+    """A unit of work's view of the master data cache: the version is read once, at the
+    first master data read, and kept for the check at commit."""
+
+    def __init__(self, store: SqlStore, query: Query) -> None:
+        self._store = store
+        self._query = query
+        self.version: int | None = None
+        self._cache: MasterCache | None = None
+
+    def cache(self) -> MasterCache:
+        if self._cache is None:
+            self.version = _master_version(self._query)
+            self._cache = self._store.master_cache_at(self.version)
+        return self._cache
+
 
 class _Committed(Committed):
     """The committed rows, read with ``query`` (the store's, or a write transaction's
     for the check at commit)."""
 
-    def __init__(self, store: SqlStore, query: Query) -> None:
+    def __init__(
+        self, store: SqlStore, query: Query, master: _MasterSnapshot | None = None
+    ) -> None:
         self._store = store
         self._query = query
+        self._master = master
+
+    def _cached(self, key: tuple[Any, ...], read: Callable[[], _T]) -> _T:
+        return read() if self._master is None else self._master.cache().get(key, read)
 
     def order(self, order_id: str) -> ProductionOrder | None:
         rows = self._query("SELECT doc FROM prodcore_orders WHERE id = ?", (order_id,))
@@ -348,6 +417,9 @@ class _Committed(Committed):
         return sorted(found, key=registration_order)
 
     def record(self, kind: type, no: str) -> MasterDataRecord | None:
+        return self._cached(("record", kind, no), lambda: self._record(kind, no))
+
+    def _record(self, kind: type, no: str) -> MasterDataRecord | None:
         rows = self._query(
             "SELECT doc FROM prodcore_master_data WHERE kind = ? AND no = ?", (_KIND_OF[kind], no)
         )
@@ -357,6 +429,9 @@ class _Committed(Committed):
         return found
 
     def records(self, kind: type) -> list[MasterDataRecord]:
+        return list(self._cached(("records", kind), lambda: self._records(kind)))
+
+    def _records(self, kind: type) -> list[MasterDataRecord]:
         rows = self._query(
             "SELECT no, doc FROM prodcore_master_data WHERE kind = ?", (_KIND_OF[kind],)
         )
@@ -364,6 +439,9 @@ class _Committed(Committed):
         return [decode(doc, kind) for _, doc in sorted(rows)]
 
     def _single(self, table: str, cls: type[_T]) -> _T | None:
+        return self._cached((table,), lambda: self._read_single(table, cls))
+
+    def _read_single(self, table: str, cls: type[_T]) -> _T | None:
         rows = self._query(f"SELECT doc FROM {table} WHERE id = 1")
         return self._store.decoded_master.get(rows[0][0], cls) if rows else None
 
@@ -630,6 +708,8 @@ _LIST_TABLES = {
 class SqlUnitOfWork(StagingUnitOfWork):
     """A unit of work over a :class:`SqlStore`; rolls back unless committed."""
 
+    _snapshot: _MasterSnapshot
+
     def __init__(self, store: SqlStore) -> None:
         self.store = store
         self._tx: WriteTx | None = None
@@ -639,7 +719,8 @@ class SqlUnitOfWork(StagingUnitOfWork):
         self._begin()
 
     def _committed(self) -> Committed:
-        return _Committed(self.store, self._query)
+        self._snapshot = _MasterSnapshot(self.store, self._query)
+        return _Committed(self.store, self._query, self._snapshot)
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         # once the unit of work holds a write transaction, it reads through it (a store
@@ -692,7 +773,12 @@ class SqlUnitOfWork(StagingUnitOfWork):
         if not self.store.gapless_numbers:
             keys = conflict_keys(self.reads, self._master, self._orders, self._ledger)
             self.store.lock_keys(tx, keys)
-        check_reads(self.reads, _Committed(self.store, tx.query))
+        # master data reads still hold if no master data was written since they were made
+        version = self._snapshot.version
+        unchanged = version is not None and _master_version(tx.query) == version
+        check_reads(
+            self.reads, _Committed(self.store, tx.query), skip=_MASTER_READS if unchanged else ()
+        )
         self._flush_master(tx)
         self._flush_orders(tx)
         self._flush_allocations(tx)
@@ -712,6 +798,8 @@ class SqlUnitOfWork(StagingUnitOfWork):
 
     def _flush_master(self, tx: Tx) -> None:
         master = self._master
+        if master.staged or master.staged_setup is not None or self._ledger.staged_setup:
+            tx.execute("UPDATE prodcore_master_version SET version = version + 1 WHERE id = 1")
         if master.staged_setup is not None:
             tx.execute(
                 "INSERT INTO prodcore_setup (id, doc) VALUES (1, ?) "

@@ -239,10 +239,14 @@ class Reads:
         return value
 
 
-def check_reads(reads: Reads, committed: Committed) -> None:
+def check_reads(reads: Reads, committed: Committed, *, skip: Iterable[str] = ()) -> None:
     """Raise :class:`~prodcore.errors.ConcurrencyError` if a noted read answers
-    differently now (call it inside the commit lock)."""
+    differently now (call it inside the commit lock); the reads named in ``skip`` are
+    known to be unchanged."""
+    skipped = frozenset(skip)
     for key, seen in reads.seen.items():
+        if key[0] in skipped:
+            continue
         now = committed.current(key)
         if now != seen:
             if key[0] == "order":

@@ -1,0 +1,154 @@
+"""The SQL stores' master data cache: kept per store object and valid while the stored
+master data version is unchanged. Every write of master data, the manufacturing setup or
+the posting setup raises that version, so another store object (another process) writing
+master data is seen at once, and a decision that read a record changed since is refused
+at commit, while a change to another record lets it commit."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from prodcore.adapters import open_store
+from prodcore.adapters._sql import SqlStore
+from prodcore.errors import ConcurrencyError
+from prodcore.ledger.model import PostingSetup
+from prodcore.masterdata import Item, ManufacturingSetup, WorkCenter
+
+Opener = Callable[[], contextlib.AbstractContextManager[SqlStore]]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def opener(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Opener]:
+    """Opens a store object on one database, as many times as asked (two processes)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path}/p.db"
+    else:
+        url = request.getfixturevalue("pg_dsn")
+
+    @contextlib.contextmanager
+    def open_() -> Iterator[SqlStore]:
+        with open_store(url, migrate=True) as store:
+            assert isinstance(store, SqlStore)
+            yield store
+
+    yield open_
+
+
+def _counting(store: SqlStore) -> list[str]:
+    """The statements ``store`` runs outside write transactions, from now on."""
+    seen: list[str] = []
+    query = store.query
+
+    def counted(sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
+        seen.append(sql)
+        return query(sql, params)
+
+    store.query = counted  # type: ignore[method-assign]
+    return seen
+
+
+def _put(store: SqlStore, *records: Any) -> None:
+    with store() as uow:
+        for record in records:
+            uow.master_data.put(record)
+        uow.commit()
+
+
+def _cost(store: SqlStore, no: str) -> Decimal:
+    with store() as uow:
+        return uow.master_data.item(no).unit_cost
+
+
+def test_a_unit_of_work_reads_cached_master_data_with_one_statement(opener: Opener) -> None:
+    with opener() as store:
+        _put(store, Item("A", base_unit="PCS", unit_cost=1), WorkCenter("WC"))
+        with store() as uow:  # fills the cache
+            uow.master_data.item("A")
+            list(uow.master_data.items())
+            assert uow.master_data.setup == ManufacturingSetup()
+        seen = _counting(store)
+        with store() as uow:
+            assert uow.master_data.item("A").unit_cost == 1
+            assert [i.no for i in uow.master_data.items()] == ["A"]
+            assert uow.master_data.setup == ManufacturingSetup()
+            with pytest.raises(LookupError):
+                uow.master_data.item("MISSING")
+            uow.master_data.work_center("WC")  # a miss: read once, then cached
+        assert [s for s in seen if "master_version" in s] == [seen[0]]
+        assert sum("prodcore_master_data" in s for s in seen) == 2
+        seen.clear()
+        with store() as uow:
+            uow.master_data.work_center("WC")
+            with pytest.raises(LookupError):
+                uow.master_data.item("MISSING")
+        assert len(seen) == 1
+
+
+def test_another_store_object_writing_master_data_is_seen(opener: Opener) -> None:
+    with opener() as first, opener() as second:
+        _put(first, Item("A", base_unit="PCS", unit_cost=1))
+        assert _cost(first, "A") == 1
+        assert _cost(second, "A") == 1
+        _put(second, Item("A", base_unit="PCS", unit_cost=2))
+        assert _cost(first, "A") == 2
+        with second() as uow:
+            uow.master_data.put_setup(ManufacturingSetup(finish_order_without_output=True))
+            uow.commit()
+        with first() as uow:
+            assert uow.master_data.setup.finish_order_without_output
+        with second() as uow:
+            uow.ledger.put_posting_setup(PostingSetup(inventory="9999"))
+            uow.commit()
+        with first() as uow:
+            assert uow.ledger.posting_setup.inventory == "9999"
+
+
+def test_every_master_data_and_setup_write_raises_the_version(opener: Opener) -> None:
+    def version(store: SqlStore) -> int:
+        return int(store.query("SELECT version FROM prodcore_master_version")[0][0])
+
+    with opener() as store:
+        start = version(store)
+        _put(store, Item("A", base_unit="PCS"))
+        assert version(store) == start + 1
+        with store() as uow:
+            uow.master_data.put_setup(ManufacturingSetup())
+            uow.ledger.put_posting_setup(PostingSetup())
+            uow.commit()
+        assert version(store) == start + 2  # once per unit of work
+        with store() as uow:
+            uow.master_data.item("A")
+            uow.orders.list()
+            uow.commit()  # nothing written: unchanged
+        assert version(store) == start + 2
+
+
+def test_a_decision_on_a_record_changed_since_is_refused(opener: Opener) -> None:
+    with opener() as first, opener() as second:
+        _put(first, Item("A", base_unit="PCS", unit_cost=1), Item("B", base_unit="PCS"))
+        with first() as uow:
+            cost = uow.master_data.item("A").unit_cost
+            _put(second, Item("A", base_unit="PCS", unit_cost=5))
+            uow.master_data.put(Item("C", base_unit="PCS", unit_cost=cost))
+            with pytest.raises(ConcurrencyError):
+                uow.commit()
+        with first() as uow, pytest.raises(LookupError):
+            uow.master_data.item("C")
+
+
+def test_a_change_to_another_record_lets_the_decision_commit(opener: Opener) -> None:
+    with opener() as first, opener() as second:
+        _put(first, Item("A", base_unit="PCS", unit_cost=1), Item("B", base_unit="PCS"))
+        with first() as uow:
+            cost = uow.master_data.item("A").unit_cost
+            _put(second, Item("B", base_unit="PCS", unit_cost=7))
+            uow.master_data.put(Item("C", base_unit="PCS", unit_cost=cost))
+            uow.commit()
+        assert _cost(second, "C") == 1
+        assert _cost(first, "B") == 7
