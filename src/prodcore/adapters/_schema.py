@@ -504,10 +504,11 @@ MIGRATIONS: tuple[tuple[int, str, tuple[Statement, ...]], ...] = (
     ),
     (
         11,
-        "master data version (raised by every master data or setup write), for store caches",
+        "versions: master data (raised by every master data or setup write), commits",
         (
-            "CREATE TABLE prodcore_master_version (id INTEGER PRIMARY KEY, version INTEGER NOT NULL)",
-            "INSERT INTO prodcore_master_version (id, version) VALUES (1, 0)",
+            """CREATE TABLE prodcore_versions (
+                id INTEGER PRIMARY KEY, master INTEGER NOT NULL, commits INTEGER NOT NULL)""",
+            "INSERT INTO prodcore_versions (id, master, commits) VALUES (1, 0, 0)",
         ),
     ),
 )

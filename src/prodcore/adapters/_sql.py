@@ -50,6 +50,7 @@ from prodcore.adapters._staging import (
     Committed,
     ConflictKeys,
     NumberingGuard,
+    Reads,
     StagingUnitOfWork,
     capacity_entry_matches,
     check_reads,
@@ -320,14 +321,22 @@ class _DecodedCache:
 
 Query = Callable[..., list[tuple[Any, ...]]]
 
-_MASTER_VERSION = "SELECT version FROM prodcore_master_version WHERE id = 1"
+_VERSIONS = "SELECT master, commits FROM prodcore_versions WHERE id = 1"
 #: The reads that a master data version left unchanged still answer the same.
 _MASTER_READS = frozenset(("record", "records", "setup", "posting_setup"))
 
 
-def _master_version(query: Query) -> int:
-    rows = query(_MASTER_VERSION)
-    return int(rows[0][0]) if rows else 0
+@attrs.frozen
+class _Versions:
+    """The stored master data version and (stores that commit one at a time) the number
+    of commits that wrote anything."""
+
+    master: int
+    commits: int
+
+
+def _versions(row: Sequence[Any] | None) -> _Versions:
+    return _Versions(int(row[0]), int(row[1])) if row else _Versions(0, 0)
 
 
 class MasterCache:
@@ -349,20 +358,28 @@ class MasterCache:
         return found
 
 
-class _MasterSnapshot:
-    """A unit of work's view of the master data cache: the version is read once, at the
-    first master data read, and kept for the check at commit."""
+class _Snapshot:
+    """What a unit of work knows of the stored versions: read once, with (or before) its
+    first read of committed state, and compared at commit."""
 
-    def __init__(self, store: SqlStore, query: Query) -> None:
+    def __init__(self, store: SqlStore) -> None:
         self._store = store
-        self._query = query
-        self.version: int | None = None
+        self.versions: _Versions | None = None
         self._cache: MasterCache | None = None
 
-    def cache(self) -> MasterCache:
+    def note(self, versions: _Versions) -> None:
+        if self.versions is None:
+            self.versions = versions
+
+    def read(self, query: Query) -> _Versions:
+        if self.versions is None:
+            rows = query(_VERSIONS)
+            self.versions = _versions(rows[0] if rows else None)
+        return self.versions
+
+    def cache(self, query: Query) -> MasterCache:
         if self._cache is None:
-            self.version = _master_version(self._query)
-            self._cache = self._store.master_cache_at(self.version)
+            self._cache = self._store.master_cache_at(self.read(query).master)
         return self._cache
 
 
@@ -370,19 +387,38 @@ class _Committed(Committed):
     """The committed rows, read with ``query`` (the store's, or a write transaction's
     for the check at commit)."""
 
-    def __init__(
-        self, store: SqlStore, query: Query, master: _MasterSnapshot | None = None
-    ) -> None:
+    def __init__(self, store: SqlStore, query: Query, snapshot: _Snapshot | None = None) -> None:
         self._store = store
-        self._query = query
-        self._master = master
+        self._raw = query
+        self._snapshot = snapshot
+        # a unit of work's reader reads the versions before its first other read
+        self._query = query if snapshot is None else self._after_versions
+
+    def _after_versions(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        assert self._snapshot is not None
+        self._snapshot.read(self._raw)
+        return self._raw(sql, params)
+
+    def _doc(self, sql: str, params: Sequence[Any]) -> str | None:
+        """The one document ``sql`` selects (or None); the first read of a unit of work
+        reads the versions in the same statement."""
+        snapshot = self._snapshot
+        if snapshot is None or snapshot.versions is not None:
+            rows = self._raw(sql, params)
+            return rows[0][0] if rows else None
+        rows = self._raw(
+            f"SELECT master, commits, ({sql}) FROM prodcore_versions WHERE id = 1", params
+        )
+        snapshot.note(_versions(rows[0][:2] if rows else None))
+        return rows[0][2] if rows else None
 
     def _cached(self, key: tuple[Any, ...], read: Callable[[], _T]) -> _T:
-        return read() if self._master is None else self._master.cache().get(key, read)
+        snapshot = self._snapshot
+        return read() if snapshot is None else snapshot.cache(self._raw).get(key, read)
 
     def order(self, order_id: str) -> ProductionOrder | None:
-        rows = self._query("SELECT doc FROM prodcore_orders WHERE id = ?", (order_id,))
-        return self._store.decoded_orders.get(rows[0][0], ProductionOrder) if rows else None
+        doc = self._doc("SELECT doc FROM prodcore_orders WHERE id = ?", (order_id,))
+        return None if doc is None else self._store.decoded_orders.get(doc, ProductionOrder)
 
     def order_version(self, order_id: str) -> int:
         rows = self._query("SELECT version FROM prodcore_orders WHERE id = ?", (order_id,))
@@ -688,8 +724,8 @@ class _Committed(Committed):
         return [int(no) for (no,) in rows]
 
     def idempotency(self, key: str) -> IdempotencyRecord | None:
-        rows = self._query("SELECT doc FROM prodcore_idempotency WHERE key = ?", (key,))
-        return loads(rows[0][0], IdempotencyRecord) if rows else None
+        doc = self._doc("SELECT doc FROM prodcore_idempotency WHERE key = ?", (key,))
+        return None if doc is None else loads(doc, IdempotencyRecord)
 
 
 _ENTRY_TABLES: dict[str, tuple[str, type]] = {
@@ -708,7 +744,7 @@ _LIST_TABLES = {
 class SqlUnitOfWork(StagingUnitOfWork):
     """A unit of work over a :class:`SqlStore`; rolls back unless committed."""
 
-    _snapshot: _MasterSnapshot
+    _snapshot: _Snapshot
 
     def __init__(self, store: SqlStore) -> None:
         self.store = store
@@ -719,7 +755,7 @@ class SqlUnitOfWork(StagingUnitOfWork):
         self._begin()
 
     def _committed(self) -> Committed:
-        self._snapshot = _MasterSnapshot(self.store, self._query)
+        self._snapshot = _Snapshot(self.store)
         return _Committed(self.store, self._query, self._snapshot)
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
@@ -773,17 +809,48 @@ class SqlUnitOfWork(StagingUnitOfWork):
         if not self.store.gapless_numbers:
             keys = conflict_keys(self.reads, self._master, self._orders, self._ledger)
             self.store.lock_keys(tx, keys)
-        # master data reads still hold if no master data was written since they were made
-        version = self._snapshot.version
-        unchanged = version is not None and _master_version(tx.query) == version
-        check_reads(
-            self.reads, _Committed(self.store, tx.query), skip=_MASTER_READS if unchanged else ()
-        )
+        self._check_reads(tx)
+        self._count_commit(tx)
         self._flush_master(tx)
         self._flush_orders(tx)
         self._flush_allocations(tx)
         self._flush_ledger(tx)
         tx.commit()
+
+    def _check_reads(self, tx: WriteTx) -> None:
+        """Check the noted reads, but not those known to hold: all of them if nothing was
+        committed since they were made (a store that commits one at a time counts its
+        commits), the master data reads if no master data was written since; nor the
+        version of an order this unit of work writes (its ``UPDATE`` checks it)."""
+        seen = self._snapshot.versions
+        master_unchanged = False
+        if seen is not None:
+            rows = tx.query(_VERSIONS)
+            now = _versions(rows[0] if rows else None)
+            if self.store.gapless_numbers and now.commits == seen.commits:
+                return
+            master_unchanged = now.master == seen.master
+        written = self._orders.read_versions
+        check_reads(
+            self.reads,
+            _Committed(self.store, tx.query),
+            skip=lambda key: (
+                (key[0] in _MASTER_READS and seen is not None and master_unchanged)
+                or (key[0] == "order" and key[1] in written)
+            ),
+        )
+
+    def _count_commit(self, tx: WriteTx) -> None:
+        """Raise the stored versions: the master data version if master data or a setup
+        is written, the commits (a store that commits one at a time) always."""
+        master = self._master
+        bump = int(bool(master.staged or master.staged_setup or self._ledger.staged_setup))
+        if bump or self.store.gapless_numbers:
+            tx.execute(
+                "UPDATE prodcore_versions SET master = master + ?, commits = commits + ? "
+                "WHERE id = 1",
+                (bump, int(self.store.gapless_numbers)),
+            )
 
     def _flush_allocations(self, tx: Tx) -> None:
         for order_id, allocations in sorted(self._orders.staged_allocations.items()):
@@ -798,8 +865,6 @@ class SqlUnitOfWork(StagingUnitOfWork):
 
     def _flush_master(self, tx: Tx) -> None:
         master = self._master
-        if master.staged or master.staged_setup is not None or self._ledger.staged_setup:
-            tx.execute("UPDATE prodcore_master_version SET version = version + 1 WHERE id = 1")
         if master.staged_setup is not None:
             tx.execute(
                 "INSERT INTO prodcore_setup (id, doc) VALUES (1, ?) "
@@ -865,7 +930,7 @@ class SqlUnitOfWork(StagingUnitOfWork):
             for batch in ledger.staged_batches:
                 _insert_batch(tx, batch)
             insert_who(tx, ledger.staged_batches)
-            _add_applications(tx, ledger.staged_batches, ledger.staged, self.store)
+            _add_applications(tx, ledger.staged_batches, ledger.staged, self.store, self.reads)
             _add_marks(tx, ledger.staged)
         elif ledger.staged_batches:
             assert ledger.base_counters is not None and ledger.counters is not None
@@ -888,8 +953,8 @@ class SqlUnitOfWork(StagingUnitOfWork):
             for batch in ledger.staged_batches:
                 _insert_batch(tx, batch)
             insert_who(tx, ledger.staged_batches)
-            _add_balances(tx, ledger.staged)
-            _add_applications(tx, ledger.staged_batches, ledger.staged, self.store)
+            _add_balances(tx, ledger.staged, known=self.reads.seen)
+            _add_applications(tx, ledger.staged_batches, ledger.staged, self.store, self.reads)
             _add_marks(tx, ledger.staged)
         for key, record in sorted(ledger.staged_keys.items()):
             if not tx.execute(
@@ -924,16 +989,20 @@ class SqlUnitOfWork(StagingUnitOfWork):
 
 
 def _add_applications(
-    tx: Tx, batches: Sequence[PostingBatch], staged: LedgerIndex, store: SqlStore
+    tx: Tx, batches: Sequence[PostingBatch], staged: LedgerIndex, store: SqlStore, reads: Reads
 ) -> None:
     """Store the batches' item applications and the entries' remaining quantities (a row
-    per open entry: a closed entry's row goes)."""
+    per open entry: a closed entry's row goes). The open entries the unit of work read
+    are not read again (its reads are checked: they are the stored rows now)."""
     applications = [a for b in batches for a in b.item_applications or ()]
     insert_applications(tx, applications)
     for (item_no, location_code, inbound), deltas in sorted(staged.open_by_key.items()):
         if not deltas:
             continue
-        stored = dict(_Committed(store, tx.query).open_entries(item_no, location_code, inbound))
+        noted = reads.seen.get(("open_entries", item_no, location_code, inbound))
+        if not isinstance(noted, list):
+            noted = _Committed(store, tx.query).open_entries(item_no, location_code, inbound)
+        stored = dict(noted)
         for no, delta in sorted(deltas.items()):
             left = stored.get(no, ZERO) + delta
             if no in stored and left:

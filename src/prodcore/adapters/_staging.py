@@ -239,13 +239,14 @@ class Reads:
         return value
 
 
-def check_reads(reads: Reads, committed: Committed, *, skip: Iterable[str] = ()) -> None:
+def check_reads(
+    reads: Reads, committed: Committed, *, skip: Callable[[ReadKey], bool] | None = None
+) -> None:
     """Raise :class:`~prodcore.errors.ConcurrencyError` if a noted read answers
-    differently now (call it inside the commit lock); the reads named in ``skip`` are
-    known to be unchanged."""
-    skipped = frozenset(skip)
+    differently now (call it inside the commit lock); the reads ``skip`` accepts are
+    known to hold."""
     for key, seen in reads.seen.items():
-        if key[0] in skipped:
+        if skip is not None and skip(key):
             continue
         now = committed.current(key)
         if now != seen:
@@ -528,6 +529,9 @@ class StagedOrders:
         if order_id in self.staged:
             staged = self.staged[order_id]
             return 0 if staged is None else staged.version
+        noted = self._reads.seen.get(("order", order_id))  # read already: not again
+        if isinstance(noted, int):
+            return noted
         return self._reads.note(("order", order_id), self._committed.order_version(order_id))
 
     def get(self, order_id: str) -> ProductionOrder:
@@ -698,6 +702,7 @@ class StagedLedger:
         self.staged_batches: list[PostingBatch] = []
         self.staged_keys: dict[str, IdempotencyRecord] = {}
         self.staged_setup: PostingSetup | None = None
+        self._absent_keys: set[str] = set()  # read absent (a rival is refused at commit)
 
     @property
     def posting_setup(self) -> PostingSetup:
@@ -930,7 +935,12 @@ class StagedLedger:
     def idempotency(self, key: str) -> IdempotencyRecord | None:
         if not isinstance(key, str):
             raise InvalidValueError(field="idempotency key", value=key, reason="must be a str")
-        return self.staged_keys.get(key) or self._committed.idempotency(key)
+        found = self.staged_keys.get(key)
+        if found is None and key not in self._absent_keys:
+            found = self._committed.idempotency(key)
+            if found is None:
+                self._absent_keys.add(key)
+        return found
 
     def remember(self, record: IdempotencyRecord) -> None:
         if not isinstance(record, IdempotencyRecord):

@@ -1,12 +1,15 @@
-"""The SQL stores' master data cache: kept per store object and valid while the stored
-master data version is unchanged. Every write of master data, the manufacturing setup or
-the posting setup raises that version, so another store object (another process) writing
-master data is seen at once, and a decision that read a record changed since is refused
-at commit, while a change to another record lets it commit."""
+"""The SQL stores' stored versions. The master data cache is kept per store object and
+valid while the stored master data version is unchanged: every write of master data, the
+manufacturing setup or the posting setup raises that version, so another store object
+(another process) writing master data is seen at once, and a decision that read a record
+changed since is refused at commit, while a change to another record lets it commit. A
+store that commits one at a time (SQLite) also counts its commits: when nothing was
+committed since a unit of work's first read, its reads are not read again at commit."""
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -19,6 +22,7 @@ from prodcore.adapters._sql import SqlStore
 from prodcore.errors import ConcurrencyError
 from prodcore.ledger.model import PostingSetup
 from prodcore.masterdata import Item, ManufacturingSetup, WorkCenter
+from prodcore.orders.model import OrderStatus, ProductionOrder
 
 Opener = Callable[[], contextlib.AbstractContextManager[SqlStore]]
 
@@ -80,7 +84,7 @@ def test_a_unit_of_work_reads_cached_master_data_with_one_statement(opener: Open
             with pytest.raises(LookupError):
                 uow.master_data.item("MISSING")
             uow.master_data.work_center("WC")  # a miss: read once, then cached
-        assert [s for s in seen if "master_version" in s] == [seen[0]]
+        assert [s for s in seen if "prodcore_versions" in s] == [seen[0]]
         assert sum("prodcore_master_data" in s for s in seen) == 2
         seen.clear()
         with store() as uow:
@@ -111,7 +115,7 @@ def test_another_store_object_writing_master_data_is_seen(opener: Opener) -> Non
 
 def test_every_master_data_and_setup_write_raises_the_version(opener: Opener) -> None:
     def version(store: SqlStore) -> int:
-        return int(store.query("SELECT version FROM prodcore_master_version")[0][0])
+        return int(store.query("SELECT master FROM prodcore_versions")[0][0])
 
     with opener() as store:
         start = version(store)
@@ -152,3 +156,51 @@ def test_a_change_to_another_record_lets_the_decision_commit(opener: Opener) -> 
             uow.commit()
         assert _cost(second, "C") == 1
         assert _cost(first, "B") == 7
+
+
+def test_a_commit_elsewhere_makes_the_reads_checked_again(opener: Opener) -> None:
+    with opener() as first, opener() as second:
+        _put(first, Item("A", base_unit="PCS"))
+        with first() as uow:
+            assert uow.orders.list() == []
+            uow.master_data.put(Item("B", base_unit="PCS"))
+            with second() as rival:
+                rival.orders.add(_order("PO-1"))
+                rival.commit()
+            with pytest.raises(ConcurrencyError):
+                uow.commit()
+
+
+def test_reads_are_not_read_again_when_nothing_was_committed_since(tmp_path: Path) -> None:
+    with open_store(f"sqlite:///{tmp_path}/p.db") as store:
+        assert isinstance(store, SqlStore)
+        _put(store, Item("A", base_unit="PCS"))
+        in_commit: list[str] = []
+        begin = store.begin_write
+
+        def counted_begin() -> Any:
+            tx = begin()
+            query = tx.query
+
+            def counted(sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
+                in_commit.append(sql)
+                return query(sql, params)
+
+            tx.query = counted  # type: ignore[method-assign]
+            return tx
+
+        store.begin_write = counted_begin  # type: ignore[method-assign]
+        with store() as uow:
+            uow.master_data.item("A")
+            assert uow.orders.list() == []
+            assert uow.ledger.on_hand("A") == 0
+            uow.orders.add(_order("PO-1"))
+            uow.commit()
+        assert len(in_commit) == 1  # the versions, nothing else
+        assert "prodcore_versions" in in_commit[0]
+
+
+def _order(order_id: str) -> ProductionOrder:
+    return ProductionOrder(
+        order_id, OrderStatus.PLANNED, "A", Decimal(1), due_date=dt.date(2026, 3, 31), version=1
+    )
