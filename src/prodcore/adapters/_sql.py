@@ -29,7 +29,7 @@ import collections
 import datetime as dt
 import functools
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any, Self, TypeVar
 
@@ -236,6 +236,12 @@ class SqlStore(abc.ABC):
         return cache
 
     @functools.cached_property
+    def decoded_entries(self) -> EntryCache:
+        """Ledger entries decoded once, by table and number (committed entries never
+        change); also primed with each entry this store object commits."""
+        return EntryCache(200_000)
+
+    @functools.cached_property
     def decoded_orders(self) -> _DecodedCache:
         """Orders decoded from their stored text, once; also primed with each order
         written (orders round-trip exactly, so the order written equals its decoded text)."""
@@ -317,6 +323,45 @@ class _DecodedCache:
         while self.chars > self.max_chars:
             (_, old), _ = self.found.popitem(last=False)
             self.chars -= len(old)
+
+
+class EntryCache:
+    """Committed ledger entries by table and entry number, at most ``max_entries`` (the
+    oldest go first). An entry is immutable once committed, so its number names it;
+    entries are put only once their unit of work has committed (a number a rolled-back
+    unit of work used may be used again)."""
+
+    def __init__(self, max_entries: int) -> None:
+        self.max_entries = max_entries
+        self.found: collections.OrderedDict[tuple[str, int], Any] = collections.OrderedDict()
+
+    def decode(self, table: str, rows: Iterable[tuple[Any, ...]], cls: type[_T]) -> list[_T]:
+        """The entries of ``rows`` (entry number, document), decoding only those not held."""
+        found = self.found
+        out: list[_T] = []
+        for no, doc in rows:
+            entry = found.get((table, no))
+            if entry is None:
+                entry = loads(doc, cls)
+                self.put(table, int(no), entry)
+            out.append(entry)
+        return out
+
+    def put(self, table: str, no: int, entry: object) -> None:
+        self.found[(table, no)] = entry
+        if len(self.found) > self.max_entries:
+            self.found.popitem(last=False)
+
+    def put_batches(self, batches: Iterable[PostingBatch]) -> None:
+        for batch in batches:
+            for table, entries in (
+                ("prodcore_item_entries", batch.item_entries),
+                ("prodcore_capacity_entries", batch.capacity_entries),
+                ("prodcore_value_entries", batch.value_entries),
+                ("prodcore_gl_entries", batch.gl_entries),
+            ):
+                for entry in entries:
+                    self.put(table, entry.entry_no, entry)
 
 
 Query = Callable[..., list[tuple[Any, ...]]]
@@ -528,8 +573,8 @@ class _Committed(Committed):
 
     def entry(self, table: str, entry_no: int) -> Any:
         name, cls = _ENTRY_TABLES[table]
-        rows = self._query(f"SELECT doc FROM {name} WHERE entry_no = ?", (entry_no,))
-        return loads(rows[0][0], cls) if rows else None
+        rows = self._query(f"SELECT entry_no, doc FROM {name} WHERE entry_no = ?", (entry_no,))
+        return self._store.decoded_entries.decode(name, rows, cls)[0] if rows else None
 
     # --- lists: the SQL filter, and the same filter on the rows (for count) -------------
 
@@ -572,8 +617,10 @@ class _Committed(Committed):
 
     def _list(self, name: str, args: tuple[Any, ...], cls: type[_T]) -> list[_T]:
         table, where, params = self._where(name, args)
-        rows = self._query(f"SELECT doc FROM {table} WHERE {where} ORDER BY entry_no", params)
-        return [loads(doc, cls) for (doc,) in rows]
+        rows = self._query(
+            f"SELECT entry_no, doc FROM {table} WHERE {where} ORDER BY entry_no", params
+        )
+        return self._store.decoded_entries.decode(table, rows, cls)
 
     def count(self, name: str, args: tuple[Any, ...]) -> int:
         if name == "tracked_entries":
@@ -816,6 +863,7 @@ class SqlUnitOfWork(StagingUnitOfWork):
         self._flush_allocations(tx)
         self._flush_ledger(tx)
         tx.commit()
+        self.store.decoded_entries.put_batches(self._ledger.staged_batches)
 
     def _check_reads(self, tx: WriteTx) -> None:
         """Check the noted reads, but not those known to hold: all of them if nothing was
