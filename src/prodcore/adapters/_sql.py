@@ -965,7 +965,16 @@ class SqlUnitOfWork(StagingUnitOfWork):
                     expected=read_version,
                     actual=int(rows[0][0]) if rows else 0,
                 )
-            # the per-worker index follows its order
+            # the per-worker index follows its order (the stored rows are those of the
+            # version read, which the UPDATE checked)
+            before = orders.read.get(order_id)
+            if (
+                order is not None
+                and before is not None
+                and before.version == read_version
+                and before.registrations == order.registrations
+            ):
+                continue
             if read_version:
                 tx.execute("DELETE FROM prodcore_registrations WHERE order_id = ?", (order_id,))
             if order is not None:

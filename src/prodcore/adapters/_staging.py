@@ -516,12 +516,17 @@ class StagedOrders:
         self.staged: dict[str, ProductionOrder | None] = {}  # None: deleted
         self.read_versions: dict[str, int] = {}  # stored version when first written (0: none)
         self.staged_allocations: dict[str, tuple[Allocation, ...]] = {}  # (): removed
+        #: the committed orders read (the latest read of each), for a store to write
+        #: only what changed
+        self.read: dict[str, ProductionOrder] = {}
 
     def _current(self, order_id: str) -> ProductionOrder | None:
         if order_id in self.staged:
             return self.staged[order_id]
         order = self._committed.order(order_id)
         self._reads.note(("order", order_id), order.version if order else 0)
+        if order is not None:
+            self.read[order_id] = order
         return order
 
     def _current_version(self, order_id: str) -> int:
