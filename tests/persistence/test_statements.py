@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
 
 import attrs
 
@@ -13,28 +12,9 @@ from prodcore.adapters import open_store
 from prodcore.adapters._sql import SqlStore
 from prodcore.orders.registration import Registration
 from prodcore.testing.contracts import sample_order
+from tests.persistence.counting import count_in_writes
 
 _AT = dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC)
-
-
-def _written(store: SqlStore) -> list[str]:
-    """The statements the store's write transactions run, from now on."""
-    seen: list[str] = []
-    begin = store.begin_write
-
-    def counted_begin() -> Any:
-        tx = begin()
-        execute = tx.execute
-
-        def counted(sql: str, params: Any = ()) -> int:
-            seen.append(sql)
-            return execute(sql, params)
-
-        tx.execute = counted  # type: ignore[method-assign]
-        return tx
-
-    store.begin_write = counted_begin  # type: ignore[method-assign]
-    return seen
 
 
 def test_an_order_saved_with_the_same_registrations_keeps_its_index_rows(
@@ -46,7 +26,7 @@ def test_an_order_saved_with_the_same_registrations_keeps_its_index_rows(
         with store() as uow:
             uow.orders.add(attrs.evolve(sample_order("PO-1"), registrations=(anna,)))
             uow.commit()
-        written = _written(store)
+        written = count_in_writes(store, "execute")
         with store() as uow:
             order = uow.orders.get("PO-1")
             uow.orders.save(

@@ -23,6 +23,7 @@ from prodcore.errors import ConcurrencyError
 from prodcore.ledger.model import PostingSetup
 from prodcore.masterdata import Item, ManufacturingSetup, WorkCenter
 from prodcore.orders.model import OrderStatus, ProductionOrder
+from tests.persistence.counting import count, count_in_writes
 
 Opener = Callable[[], contextlib.AbstractContextManager[SqlStore]]
 
@@ -47,13 +48,7 @@ def opener(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Opener]:
 def _counting(store: SqlStore) -> list[str]:
     """The statements ``store`` runs outside write transactions, from now on."""
     seen: list[str] = []
-    query = store.query
-
-    def counted(sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
-        seen.append(sql)
-        return query(sql, params)
-
-    store.query = counted  # type: ignore[method-assign]
+    count(store, "query", seen)
     return seen
 
 
@@ -133,29 +128,27 @@ def test_every_master_data_and_setup_write_raises_the_version(opener: Opener) ->
         assert version(store) == start + 2
 
 
-def test_a_decision_on_a_record_changed_since_is_refused(opener: Opener) -> None:
+@pytest.mark.parametrize("changed", ["A", "B"])
+def test_a_decision_holds_unless_the_record_it_read_changed(opener: Opener, changed: str) -> None:
+    """The decision read A; a rival changes A (refused) or B (it commits)."""
     with opener() as first, opener() as second:
         _put(first, Item("A", base_unit="PCS", unit_cost=1), Item("B", base_unit="PCS"))
         with first() as uow:
             cost = uow.master_data.item("A").unit_cost
-            _put(second, Item("A", base_unit="PCS", unit_cost=5))
+            _put(second, Item(changed, base_unit="PCS", unit_cost=7))
             uow.master_data.put(Item("C", base_unit="PCS", unit_cost=cost))
-            with pytest.raises(ConcurrencyError):
+            if changed == "A":
+                with pytest.raises(ConcurrencyError):
+                    uow.commit()
+            else:
                 uow.commit()
-        with first() as uow, pytest.raises(LookupError):
-            uow.master_data.item("C")
-
-
-def test_a_change_to_another_record_lets_the_decision_commit(opener: Opener) -> None:
-    with opener() as first, opener() as second:
-        _put(first, Item("A", base_unit="PCS", unit_cost=1), Item("B", base_unit="PCS"))
         with first() as uow:
-            cost = uow.master_data.item("A").unit_cost
-            _put(second, Item("B", base_unit="PCS", unit_cost=7))
-            uow.master_data.put(Item("C", base_unit="PCS", unit_cost=cost))
-            uow.commit()
-        assert _cost(second, "C") == 1
-        assert _cost(first, "B") == 7
+            assert uow.master_data.item(changed).unit_cost == 7
+            if changed == "A":
+                with pytest.raises(LookupError):
+                    uow.master_data.item("C")
+            else:
+                assert uow.master_data.item("C").unit_cost == 1
 
 
 def test_a_commit_elsewhere_makes_the_reads_checked_again(opener: Opener) -> None:
@@ -175,21 +168,7 @@ def test_reads_are_not_read_again_when_nothing_was_committed_since(tmp_path: Pat
     with open_store(f"sqlite:///{tmp_path}/p.db") as store:
         assert isinstance(store, SqlStore)
         _put(store, Item("A", base_unit="PCS"))
-        in_commit: list[str] = []
-        begin = store.begin_write
-
-        def counted_begin() -> Any:
-            tx = begin()
-            query = tx.query
-
-            def counted(sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
-                in_commit.append(sql)
-                return query(sql, params)
-
-            tx.query = counted  # type: ignore[method-assign]
-            return tx
-
-        store.begin_write = counted_begin  # type: ignore[method-assign]
+        in_commit = count_in_writes(store, "query")
         with store() as uow:
             uow.master_data.item("A")
             assert uow.orders.list() == []
