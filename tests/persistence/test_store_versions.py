@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import sqlite3
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -23,6 +24,7 @@ from prodcore.errors import ConcurrencyError
 from prodcore.ledger.model import PostingSetup
 from prodcore.masterdata import Item, ManufacturingSetup, WorkCenter
 from prodcore.orders.model import OrderStatus, ProductionOrder
+from prodcore.serialization import dumps
 from tests.persistence.counting import count, count_in_writes
 
 Opener = Callable[[], contextlib.AbstractContextManager[SqlStore]]
@@ -113,19 +115,49 @@ def test_every_master_data_and_setup_write_raises_the_version(opener: Opener) ->
         return int(store.query("SELECT master FROM prodcore_versions")[0][0])
 
     with opener() as store:
-        start = version(store)
+        seen = [version(store)]
         _put(store, Item("A", base_unit="PCS"))
-        assert version(store) == start + 1
-        with store() as uow:
-            uow.master_data.put_setup(ManufacturingSetup())
-            uow.ledger.put_posting_setup(PostingSetup())
-            uow.commit()
-        assert version(store) == start + 2  # once per unit of work
+        seen.append(version(store))
+        for write in ("setup", "posting setup"):
+            with store() as uow:
+                if write == "setup":
+                    uow.master_data.put_setup(ManufacturingSetup())
+                else:
+                    uow.ledger.put_posting_setup(PostingSetup())
+                uow.commit()
+            seen.append(version(store))
         with store() as uow:
             uow.master_data.item("A")
-            uow.orders.list()
-            uow.commit()  # nothing written: unchanged
-        assert version(store) == start + 2
+            uow.orders.add(_order("PO-1"))
+            uow.commit()  # no master data written: unchanged
+        seen.append(version(store))
+        assert seen[0] < seen[1] < seen[2] < seen[3] == seen[4]
+
+
+def test_a_write_by_another_program_is_seen(tmp_path: Path) -> None:
+    """Database triggers raise the versions whoever writes (an earlier release, a
+    script): the cache is not used past such a write, and the reads are checked again."""
+    path = tmp_path / "p.db"
+    with open_store(f"sqlite:///{path}") as store:
+        assert isinstance(store, SqlStore)
+        _put(store, Item("A", base_unit="PCS", unit_cost=1))
+        assert _cost(store, "A") == 1
+        with sqlite3.connect(path) as other:
+            other.execute(
+                "UPDATE prodcore_master_data SET doc = ? WHERE no = 'A'",
+                (dumps(Item("A", base_unit="PCS", unit_cost=3)),),
+            )
+        assert _cost(store, "A") == 3
+        with store() as uow:
+            assert uow.orders.list() == []
+            uow.master_data.put(Item("B", base_unit="PCS"))
+            with sqlite3.connect(path) as other:
+                other.execute(
+                    "INSERT INTO prodcore_orders (id, status, version, doc) VALUES (?, ?, 1, ?)",
+                    ("PO-9", "PLANNED", dumps(_order("PO-9"))),
+                )
+            with pytest.raises(ConcurrencyError):
+                uow.commit()
 
 
 @pytest.mark.parametrize("changed", ["A", "B"])

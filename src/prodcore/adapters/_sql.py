@@ -857,7 +857,6 @@ class SqlUnitOfWork(StagingUnitOfWork):
             keys = conflict_keys(self.reads, self._master, self._orders, self._ledger)
             self.store.lock_keys(tx, keys)
         self._check_reads(tx)
-        self._count_commit(tx)
         self._flush_master(tx)
         self._flush_orders(tx)
         self._flush_allocations(tx)
@@ -887,18 +886,6 @@ class SqlUnitOfWork(StagingUnitOfWork):
                 or (key[0] == "order" and key[1] in written)
             ),
         )
-
-    def _count_commit(self, tx: WriteTx) -> None:
-        """Raise the stored versions: the master data version if master data or a setup
-        is written, the commits (a store that commits one at a time) always."""
-        master = self._master
-        bump = int(bool(master.staged or master.staged_setup or self._ledger.staged_setup))
-        if bump or self.store.gapless_numbers:
-            tx.execute(
-                "UPDATE prodcore_versions SET master = master + ?, commits = commits + ? "
-                "WHERE id = 1",
-                (bump, int(self.store.gapless_numbers)),
-            )
 
     def _flush_allocations(self, tx: Tx) -> None:
         for order_id, allocations in sorted(self._orders.staged_allocations.items()):
