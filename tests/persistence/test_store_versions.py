@@ -142,7 +142,7 @@ def test_a_write_by_another_program_is_seen(tmp_path: Path) -> None:
         assert isinstance(store, SqlStore)
         _put(store, Item("A", base_unit="PCS", unit_cost=1))
         assert _cost(store, "A") == 1
-        with sqlite3.connect(path) as other:
+        with contextlib.closing(sqlite3.connect(path)) as other, other:
             other.execute(
                 "UPDATE prodcore_master_data SET doc = ? WHERE no = 'A'",
                 (dumps(Item("A", base_unit="PCS", unit_cost=3)),),
@@ -151,7 +151,7 @@ def test_a_write_by_another_program_is_seen(tmp_path: Path) -> None:
         with store() as uow:
             assert uow.orders.list() == []
             uow.master_data.put(Item("B", base_unit="PCS"))
-            with sqlite3.connect(path) as other:
+            with contextlib.closing(sqlite3.connect(path)) as other, other:
                 other.execute(
                     "INSERT INTO prodcore_orders (id, status, version, doc) VALUES (?, ?, 1, ?)",
                     ("PO-9", "PLANNED", dumps(_order("PO-9"))),
