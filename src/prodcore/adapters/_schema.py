@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import abc
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -289,9 +289,33 @@ BEGIN
     RETURN '{}';
 END $$"""
 
+
 #: Schema migrations: (version, description, statements). ``{text_key}`` is the type of
 #: sorted key columns (PostgreSQL compares them bytewise with ``COLLATE "C"``, as
 #: Python and SQLite do). Decimals are stored as TEXT (their exact ``str``).
+def _version_triggers() -> Iterator[Statement]:
+    """Triggers that keep the versions row true whoever writes (an earlier release, a
+    script): a write of master data or a setup raises the master data version; on SQLite,
+    which commits one transaction at a time, every write a unit of work may make raises
+    the count of commits (PostgreSQL commits side by side and does not count them)."""
+    master = ("prodcore_master_data", "prodcore_setup", "prodcore_posting_setup")
+    others = ("prodcore_orders", "prodcore_allocations")
+    appended = ("prodcore_ledger_batches", "prodcore_idempotency")  # append-only
+    for table in (*master, *others, *appended):
+        raise_master = "master = master + 1, " if table in master else ""
+        for event in ("INSERT", "UPDATE", "DELETE") if table not in appended else ("INSERT",):
+            yield {
+                "sqlite": f"CREATE TRIGGER IF NOT EXISTS {table}_{event.lower()}_counted AFTER {event} "
+                f"ON {table} BEGIN UPDATE prodcore_versions SET {raise_master}"
+                "commits = commits + 1 WHERE id = 1; END"
+            }
+    for table in master:
+        yield {
+            "postgresql": f"CREATE TRIGGER {table}_version AFTER INSERT OR UPDATE OR DELETE "
+            f"ON {table} FOR EACH STATEMENT EXECUTE FUNCTION prodcore_master_written()"
+        }
+
+
 MIGRATIONS: tuple[tuple[int, str, tuple[Statement, ...]], ...] = (
     (
         1,
@@ -534,6 +558,22 @@ MIGRATIONS: tuple[tuple[int, str, tuple[Statement, ...]], ...] = (
             ),
             {"postgresql": _SET_NUMBERS_ASIDE},
             {"postgresql": _LOCK_KEYS},
+        ),
+    ),
+    (
+        11,
+        "versions: master data (raised by every master data or setup write), commits",
+        (
+            """CREATE TABLE prodcore_versions (
+                id INTEGER PRIMARY KEY, master INTEGER NOT NULL, commits INTEGER NOT NULL)""",
+            "INSERT INTO prodcore_versions (id, master, commits) VALUES (1, 0, 0)",
+            {
+                "postgresql": "CREATE FUNCTION prodcore_master_written() RETURNS trigger "
+                "LANGUAGE plpgsql AS $$ BEGIN "
+                "UPDATE prodcore_versions SET master = master + 1 WHERE id = 1; "
+                "RETURN NULL; END $$"
+            },
+            *_version_triggers(),
         ),
     ),
     (

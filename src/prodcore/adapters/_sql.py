@@ -29,7 +29,7 @@ import collections
 import datetime as dt
 import functools
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any, Self, TypeVar
 
@@ -50,6 +50,7 @@ from prodcore.adapters._staging import (
     Committed,
     ConflictKeys,
     NumberingGuard,
+    Reads,
     StagingUnitOfWork,
     capacity_entry_matches,
     check_reads,
@@ -217,6 +218,30 @@ class SqlStore(abc.ABC):
         return _DecodedCache(4_000_000)
 
     @functools.cached_property
+    def master_cache(self) -> MasterCache:
+        """The master data, setups and posting setup as of the latest master data version
+        a unit of work of this store read (replaced when a later version is read)."""
+        return MasterCache(-1)
+
+    def master_cache_at(self, version: int) -> MasterCache:
+        """The cache of master data version ``version``: the store's if it is that
+        version's or older (then replaced), else a private one (a unit of work that read
+        the version before a newer one was cached must not mix the two)."""
+        cache = self.master_cache
+        if cache.version == version:
+            return cache
+        if cache.version > version:
+            return MasterCache(version)
+        cache = self.master_cache = MasterCache(version)
+        return cache
+
+    @functools.cached_property
+    def decoded_entries(self) -> EntryCache:
+        """Ledger entries decoded once, by table and number (committed entries never
+        change); also primed with each entry this store object commits."""
+        return EntryCache(200_000)
+
+    @functools.cached_property
     def decoded_orders(self) -> _DecodedCache:
         """Orders decoded from their stored text, once; also primed with each order
         written (orders round-trip exactly, so the order written equals its decoded text)."""
@@ -300,20 +325,145 @@ class _DecodedCache:
             self.chars -= len(old)
 
 
+class EntryCache:
+    """Committed ledger entries by table and entry number, at most ``max_entries`` (the
+    oldest go first). An entry is immutable once committed, so its number names it;
+    entries are put only once their unit of work has committed (a number a rolled-back
+    unit of work used may be used again)."""
+
+    def __init__(self, max_entries: int) -> None:
+        self.max_entries = max_entries
+        self.found: collections.OrderedDict[tuple[str, int], Any] = collections.OrderedDict()
+
+    def decode(self, table: str, rows: Iterable[tuple[Any, ...]], cls: type[_T]) -> list[_T]:
+        """The entries of ``rows`` (entry number, document), decoding only those not held."""
+        found = self.found
+        out: list[_T] = []
+        for no, doc in rows:
+            entry = found.get((table, no))
+            if entry is None:
+                entry = loads(doc, cls)
+                self.put(table, int(no), entry)
+            out.append(entry)
+        return out
+
+    def put(self, table: str, no: int, entry: object) -> None:
+        self.found[(table, no)] = entry
+        if len(self.found) > self.max_entries:
+            self.found.popitem(last=False)
+
+    def put_batches(self, batches: Iterable[PostingBatch]) -> None:
+        for batch in batches:
+            for table, entries in (
+                ("prodcore_item_entries", batch.item_entries),
+                ("prodcore_capacity_entries", batch.capacity_entries),
+                ("prodcore_value_entries", batch.value_entries),
+                ("prodcore_gl_entries", batch.gl_entries),
+            ):
+                for entry in entries:
+                    self.put(table, entry.entry_no, entry)
+
+
 Query = Callable[..., list[tuple[Any, ...]]]
+
+_VERSIONS = "SELECT master, commits FROM prodcore_versions WHERE id = 1"
+#: The reads that a master data version left unchanged still answer the same.
+_MASTER_READS = frozenset(("record", "records", "setup", "posting_setup"))
+
+
+@attrs.frozen
+class _Versions:
+    """The stored master data version and (stores that commit one at a time) the number
+    of commits that wrote anything."""
+
+    master: int
+    commits: int
+
+
+def _versions(row: Sequence[Any] | None) -> _Versions:
+    return _Versions(int(row[0]), int(row[1])) if row else _Versions(0, 0)
+
+
+class MasterCache:
+    """Master data records (or their absence), lists and setups as of one master data
+    version. Every write of master data, the manufacturing setup or the posting setup
+    raises the version (a counter row written in the same transaction), so while the
+    stored version is unchanged these answers are the committed ones, in this process
+    or any other."""
+
+    def __init__(self, version: int) -> None:
+        self.version = version
+        self.found: dict[tuple[Any, ...], Any] = {}
+
+    def get(self, key: tuple[Any, ...], read: Callable[[], _T]) -> _T:
+        try:
+            found: _T = self.found[key]
+        except KeyError:
+            found = self.found[key] = read()
+        return found
+
+
+class _Snapshot:
+    """What a unit of work knows of the stored versions: read once, with (or before) its
+    first read of committed state, and compared at commit."""
+
+    def __init__(self, store: SqlStore) -> None:
+        self._store = store
+        self.versions: _Versions | None = None
+        self._cache: MasterCache | None = None
+
+    def note(self, versions: _Versions) -> None:
+        if self.versions is None:
+            self.versions = versions
+
+    def read(self, query: Query) -> _Versions:
+        if self.versions is None:
+            rows = query(_VERSIONS)
+            self.versions = _versions(rows[0] if rows else None)
+        return self.versions
+
+    def cache(self, query: Query) -> MasterCache:
+        if self._cache is None:
+            self._cache = self._store.master_cache_at(self.read(query).master)
+        return self._cache
 
 
 class _Committed(Committed):
     """The committed rows, read with ``query`` (the store's, or a write transaction's
     for the check at commit)."""
 
-    def __init__(self, store: SqlStore, query: Query) -> None:
+    def __init__(self, store: SqlStore, query: Query, snapshot: _Snapshot | None = None) -> None:
         self._store = store
-        self._query = query
+        self._raw = query
+        self._snapshot = snapshot
+        # a unit of work's reader reads the versions before its first other read
+        self._query = query if snapshot is None else self._after_versions
+
+    def _after_versions(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        assert self._snapshot is not None
+        self._snapshot.read(self._raw)
+        return self._raw(sql, params)
+
+    def _doc(self, sql: str, params: Sequence[Any]) -> str | None:
+        """The one document ``sql`` selects (or None); the first read of a unit of work
+        reads the versions in the same statement."""
+        snapshot = self._snapshot
+        if snapshot is None or snapshot.versions is not None:
+            rows = self._raw(sql, params)
+            return rows[0][0] if rows else None
+        rows = self._raw(
+            f"SELECT master, commits, ({sql}) FROM prodcore_versions WHERE id = 1", params
+        )
+        snapshot.note(_versions(rows[0][:2] if rows else None))
+        return rows[0][2] if rows else None
+
+    def _cached(self, key: tuple[Any, ...], read: Callable[[], _T]) -> _T:
+        snapshot = self._snapshot
+        return read() if snapshot is None else snapshot.cache(self._raw).get(key, read)
 
     def order(self, order_id: str) -> ProductionOrder | None:
-        rows = self._query("SELECT doc FROM prodcore_orders WHERE id = ?", (order_id,))
-        return self._store.decoded_orders.get(rows[0][0], ProductionOrder) if rows else None
+        doc = self._doc("SELECT doc FROM prodcore_orders WHERE id = ?", (order_id,))
+        return None if doc is None else self._store.decoded_orders.get(doc, ProductionOrder)
 
     def order_version(self, order_id: str) -> int:
         rows = self._query("SELECT version FROM prodcore_orders WHERE id = ?", (order_id,))
@@ -348,6 +498,9 @@ class _Committed(Committed):
         return sorted(found, key=registration_order)
 
     def record(self, kind: type, no: str) -> MasterDataRecord | None:
+        return self._cached(("record", kind, no), lambda: self._record(kind, no))
+
+    def _record(self, kind: type, no: str) -> MasterDataRecord | None:
         rows = self._query(
             "SELECT doc FROM prodcore_master_data WHERE kind = ? AND no = ?", (_KIND_OF[kind], no)
         )
@@ -357,6 +510,9 @@ class _Committed(Committed):
         return found
 
     def records(self, kind: type) -> list[MasterDataRecord]:
+        return list(self._cached(("records", kind), lambda: self._records(kind)))
+
+    def _records(self, kind: type) -> list[MasterDataRecord]:
         rows = self._query(
             "SELECT no, doc FROM prodcore_master_data WHERE kind = ?", (_KIND_OF[kind],)
         )
@@ -364,6 +520,9 @@ class _Committed(Committed):
         return [decode(doc, kind) for _, doc in sorted(rows)]
 
     def _single(self, table: str, cls: type[_T]) -> _T | None:
+        return self._cached((table,), lambda: self._read_single(table, cls))
+
+    def _read_single(self, table: str, cls: type[_T]) -> _T | None:
         rows = self._query(f"SELECT doc FROM {table} WHERE id = 1")
         return self._store.decoded_master.get(rows[0][0], cls) if rows else None
 
@@ -414,8 +573,8 @@ class _Committed(Committed):
 
     def entry(self, table: str, entry_no: int) -> Any:
         name, cls = _ENTRY_TABLES[table]
-        rows = self._query(f"SELECT doc FROM {name} WHERE entry_no = ?", (entry_no,))
-        return loads(rows[0][0], cls) if rows else None
+        rows = self._query(f"SELECT entry_no, doc FROM {name} WHERE entry_no = ?", (entry_no,))
+        return self._store.decoded_entries.decode(name, rows, cls)[0] if rows else None
 
     # --- lists: the SQL filter, and the same filter on the rows (for count) -------------
 
@@ -458,8 +617,10 @@ class _Committed(Committed):
 
     def _list(self, name: str, args: tuple[Any, ...], cls: type[_T]) -> list[_T]:
         table, where, params = self._where(name, args)
-        rows = self._query(f"SELECT doc FROM {table} WHERE {where} ORDER BY entry_no", params)
-        return [loads(doc, cls) for (doc,) in rows]
+        rows = self._query(
+            f"SELECT entry_no, doc FROM {table} WHERE {where} ORDER BY entry_no", params
+        )
+        return self._store.decoded_entries.decode(table, rows, cls)
 
     def count(self, name: str, args: tuple[Any, ...]) -> int:
         if name == "tracked_entries":
@@ -610,8 +771,8 @@ class _Committed(Committed):
         return [int(no) for (no,) in rows]
 
     def idempotency(self, key: str) -> IdempotencyRecord | None:
-        rows = self._query("SELECT doc FROM prodcore_idempotency WHERE key = ?", (key,))
-        return loads(rows[0][0], IdempotencyRecord) if rows else None
+        doc = self._doc("SELECT doc FROM prodcore_idempotency WHERE key = ?", (key,))
+        return None if doc is None else loads(doc, IdempotencyRecord)
 
 
 _ENTRY_TABLES: dict[str, tuple[str, type]] = {
@@ -630,6 +791,8 @@ _LIST_TABLES = {
 class SqlUnitOfWork(StagingUnitOfWork):
     """A unit of work over a :class:`SqlStore`; rolls back unless committed."""
 
+    _snapshot: _Snapshot
+
     def __init__(self, store: SqlStore) -> None:
         self.store = store
         self._tx: WriteTx | None = None
@@ -639,7 +802,8 @@ class SqlUnitOfWork(StagingUnitOfWork):
         self._begin()
 
     def _committed(self) -> Committed:
-        return _Committed(self.store, self._query)
+        self._snapshot = _Snapshot(self.store)
+        return _Committed(self.store, self._query, self._snapshot)
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         # once the unit of work holds a write transaction, it reads through it (a store
@@ -692,12 +856,36 @@ class SqlUnitOfWork(StagingUnitOfWork):
         if not self.store.gapless_numbers:
             keys = conflict_keys(self.reads, self._master, self._orders, self._ledger)
             self.store.lock_keys(tx, keys)
-        check_reads(self.reads, _Committed(self.store, tx.query))
+        self._check_reads(tx)
         self._flush_master(tx)
         self._flush_orders(tx)
         self._flush_allocations(tx)
         self._flush_ledger(tx)
         tx.commit()
+        self.store.decoded_entries.put_batches(self._ledger.staged_batches)
+
+    def _check_reads(self, tx: WriteTx) -> None:
+        """Check the noted reads, but not those known to hold: all of them if nothing was
+        committed since they were made (a store that commits one at a time counts its
+        commits), the master data reads if no master data was written since; nor the
+        version of an order this unit of work writes (its ``UPDATE`` checks it)."""
+        seen = self._snapshot.versions
+        master_unchanged = False
+        if seen is not None:
+            rows = tx.query(_VERSIONS)
+            now = _versions(rows[0] if rows else None)
+            if self.store.gapless_numbers and now.commits == seen.commits:
+                return
+            master_unchanged = now.master == seen.master
+        written = self._orders.read_versions
+        check_reads(
+            self.reads,
+            _Committed(self.store, tx.query),
+            skip=lambda key: (
+                (key[0] in _MASTER_READS and seen is not None and master_unchanged)
+                or (key[0] == "order" and key[1] in written)
+            ),
+        )
 
     def _flush_allocations(self, tx: Tx) -> None:
         for order_id, allocations in sorted(self._orders.staged_allocations.items()):
@@ -764,7 +952,16 @@ class SqlUnitOfWork(StagingUnitOfWork):
                     expected=read_version,
                     actual=int(rows[0][0]) if rows else 0,
                 )
-            # the per-worker index follows its order
+            # the per-worker index follows its order (the stored rows are those of the
+            # version read, which the UPDATE checked)
+            before = orders.read.get(order_id)
+            if (
+                order is not None
+                and before is not None
+                and before.version == read_version
+                and before.registrations == order.registrations
+            ):
+                continue
             if read_version:
                 tx.execute("DELETE FROM prodcore_registrations WHERE order_id = ?", (order_id,))
             if order is not None:
@@ -777,7 +974,7 @@ class SqlUnitOfWork(StagingUnitOfWork):
             for batch in ledger.staged_batches:
                 _insert_batch(tx, batch)
             insert_who(tx, ledger.staged_batches)
-            _add_applications(tx, ledger.staged_batches, ledger.staged, self.store)
+            _add_applications(tx, ledger.staged_batches, ledger.staged, self.store, self.reads)
             _add_marks(tx, ledger.staged)
         elif ledger.staged_batches:
             assert ledger.base_counters is not None and ledger.counters is not None
@@ -800,8 +997,8 @@ class SqlUnitOfWork(StagingUnitOfWork):
             for batch in ledger.staged_batches:
                 _insert_batch(tx, batch)
             insert_who(tx, ledger.staged_batches)
-            _add_balances(tx, ledger.staged)
-            _add_applications(tx, ledger.staged_batches, ledger.staged, self.store)
+            _add_balances(tx, ledger.staged, known=self.reads.seen)
+            _add_applications(tx, ledger.staged_batches, ledger.staged, self.store, self.reads)
             _add_marks(tx, ledger.staged)
         for key, record in sorted(ledger.staged_keys.items()):
             if not tx.execute(
@@ -836,16 +1033,20 @@ class SqlUnitOfWork(StagingUnitOfWork):
 
 
 def _add_applications(
-    tx: Tx, batches: Sequence[PostingBatch], staged: LedgerIndex, store: SqlStore
+    tx: Tx, batches: Sequence[PostingBatch], staged: LedgerIndex, store: SqlStore, reads: Reads
 ) -> None:
     """Store the batches' item applications and the entries' remaining quantities (a row
-    per open entry: a closed entry's row goes)."""
+    per open entry: a closed entry's row goes). The open entries the unit of work read
+    are not read again (its reads are checked: they are the stored rows now)."""
     applications = [a for b in batches for a in b.item_applications or ()]
     insert_applications(tx, applications)
     for (item_no, location_code, inbound), deltas in sorted(staged.open_by_key.items()):
         if not deltas:
             continue
-        stored = dict(_Committed(store, tx.query).open_entries(item_no, location_code, inbound))
+        noted = reads.seen.get(("open_entries", item_no, location_code, inbound))
+        if not isinstance(noted, list):
+            noted = _Committed(store, tx.query).open_entries(item_no, location_code, inbound)
+        stored = dict(noted)
         for no, delta in sorted(deltas.items()):
             left = stored.get(no, ZERO) + delta
             if no in stored and left:

@@ -3,7 +3,7 @@ ledger table, and the running balances it changes (added to the stored rows)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -95,88 +95,135 @@ def _insert_batch(tx: Tx, batch: PostingBatch) -> None:
     )
 
 
-def _add_balances(tx: Tx, staged: LedgerIndex, *, upsert: bool = False) -> None:
-    """Add the staged balance deltas to the balance rows: read, then update or insert
-    (any store), or with ``upsert`` one ``INSERT ... ON CONFLICT`` per table that adds
-    in the database (PostgreSQL: fewer round trips in its one-at-a-time last step)."""
+def _add_balances(
+    tx: Tx,
+    staged: LedgerIndex,
+    *,
+    upsert: bool = False,
+    known: Mapping[tuple[Any, ...], object] | None = None,
+) -> None:
+    """Add the staged balance deltas to the balance rows: with ``upsert``, one
+    ``INSERT ... ON CONFLICT`` per table that adds in the database (PostgreSQL: fewer
+    round trips in its one-at-a-time last step); else one per table that writes the new
+    totals, from the stored balances read in a few queries, except those in ``known``
+    (the unit of work's noted reads, checked at commit: the stored balances now)."""
     tables: tuple[
-        tuple[str, tuple[str, ...], dict[Any, Decimal], Callable[[Any], tuple[Any, ...]]], ...
+        tuple[
+            str,
+            tuple[str, ...],
+            dict[Any, Decimal],
+            Callable[[Any], tuple[Any, ...]],
+            Callable[[Any], tuple[Any, ...]],
+        ],
+        ...,
     ] = (
         (
             "prodcore_bal_on_hand",
             ("item_no", "location_code"),
             staged.on_hand_by_location,
             tuple,
+            lambda k: ("on_hand", *k),
         ),
         (
             "prodcore_bal_consumed",
             ("order_id", "line_no", "component_line_no"),
             staged.consumed,
             tuple,
+            lambda k: ("consumed_quantity", *k),
         ),
-        ("prodcore_bal_output", ("order_id", "line_no"), staged.output, tuple),
+        (
+            "prodcore_bal_output",
+            ("order_id", "line_no"),
+            staged.output,
+            tuple,
+            lambda k: ("output_quantity", *k),
+        ),
         (
             "prodcore_bal_on_hand_bin",
             ("item_no", "location_code", "bin_code"),
             staged.bins.on_hand,
             tuple,
+            lambda k: ("on_hand_in_bin", *k),
         ),
         (
             "prodcore_bal_lot_on_hand",
             ("item_no", "location_code", "lot_no", "serial_no"),
             staged.lot_on_hand_by_location,
             tuple,
+            lambda k: ("lot_on_hand", k[0], k[2], k[3], k[1]),
         ),
-        ("prodcore_bal_wip", ("order_id",), staged.wip_by_order, lambda k: (k,)),
-        ("prodcore_bal_item_value", ("item_no",), staged.item_value, lambda k: (k,)),
-        ("prodcore_bal_account", ("account",), staged.accounts, lambda k: (k,)),
+        ("prodcore_bal_wip", ("order_id",), staged.wip_by_order, lambda k: (k,), _read("wip")),
+        (
+            "prodcore_bal_item_value",
+            ("item_no",),
+            staged.item_value,
+            lambda k: (k,),
+            _read("inventory_value"),
+        ),
+        (
+            "prodcore_bal_account",
+            ("account",),
+            staged.accounts,
+            lambda k: (k,),
+            _read("account_balance"),
+        ),
         (
             "prodcore_bal_reversed",
             ("source", "entry_no"),
             staged.reversed,
             lambda k: (k[0].value, k[1]),
+            lambda k: ("reversed_quantity", *k),
         ),
         (
             "prodcore_bal_capacity_day",
             ("centre_no", "day"),
             staged.capacity_used_by_day,
             lambda k: (k[0], k[1].isoformat()),
+            lambda k: ("capacity_day", *k),  # read by ranges of days: never known
         ),
     )
-    for table, columns, deltas, key_of in tables:
+    for table, columns, deltas, key_of, read_key in tables:
         if not deltas:
             continue
         keyed = [
-            (tuple(key_of(key)), delta)
+            (tuple(key_of(key)), delta, read_key(key))
             for key, delta in sorted(deltas.items(), key=lambda kv: str(kv[0]))
         ]
+        names, marks = ", ".join(columns), ", ".join("?" for _ in columns)
         if upsert:
             tx.execute_many(
-                f"INSERT INTO {table} AS b ({', '.join(columns)}, qty) "
-                f"VALUES ({', '.join('?' for _ in columns)}, ?) "
-                f"ON CONFLICT ({', '.join(columns)}) DO UPDATE "
+                f"INSERT INTO {table} AS b ({names}, qty) VALUES ({marks}, ?) "
+                f"ON CONFLICT ({names}) DO UPDATE "
                 "SET qty = CAST(CAST(b.qty AS NUMERIC) + CAST(excluded.qty AS NUMERIC) AS TEXT)",
-                [(*params, str(delta)) for params, delta in keyed],
+                [(*params, str(delta)) for params, delta, _ in keyed],
             )
             continue
-        match = " AND ".join(f"{c} = ?" for c in columns)
-        # the stored balances of all the keys, a few queries instead of one per key
         stored: dict[tuple[Any, ...], Decimal] = {}
-        for start in range(0, len(keyed), _KEYS_PER_QUERY):
-            chunk = keyed[start : start + _KEYS_PER_QUERY]
+        unknown = []
+        for params, _, noted_key in keyed:
+            noted = known.get(noted_key) if known is not None else None
+            if isinstance(noted, Decimal):
+                stored[params] = noted
+            else:
+                unknown.append(params)
+        match = " AND ".join(f"{c} = ?" for c in columns)
+        # the other stored balances, a few queries instead of one per key
+        for start in range(0, len(unknown), _KEYS_PER_QUERY):
+            chunk = unknown[start : start + _KEYS_PER_QUERY]
             rows = tx.query(
-                f"SELECT {', '.join(columns)}, qty FROM {table} "
+                f"SELECT {names}, qty FROM {table} "
                 f"WHERE {' OR '.join(f'({match})' for _ in chunk)}",
-                [p for params, _ in chunk for p in params],
+                [p for params in chunk for p in params],
             )
             for *key_cols, qty in rows:
                 stored[tuple(key_cols)] = _dec(qty)
         tx.execute_many(
-            f"UPDATE {table} SET qty = ? WHERE {match}",
-            [(str(stored[params] + delta), *params) for params, delta in keyed if params in stored],
+            f"INSERT INTO {table} ({names}, qty) VALUES ({marks}, ?) "
+            f"ON CONFLICT ({names}) DO UPDATE SET qty = excluded.qty",
+            [(*params, str(stored.get(params, ZERO) + delta)) for params, delta, _ in keyed],
         )
-        tx.execute_many(
-            f"INSERT INTO {table} ({', '.join(columns)}, qty) "
-            f"VALUES ({', '.join('?' for _ in columns)}, ?)",
-            [(*params, str(delta)) for params, delta in keyed if params not in stored],
-        )
+
+
+def _read(name: str) -> Callable[[Any], tuple[Any, ...]]:
+    """The noted read of a balance by one key."""
+    return lambda key: (name, key)

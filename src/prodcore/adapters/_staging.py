@@ -241,10 +241,15 @@ class Reads:
         return value
 
 
-def check_reads(reads: Reads, committed: Committed) -> None:
+def check_reads(
+    reads: Reads, committed: Committed, *, skip: Callable[[ReadKey], bool] | None = None
+) -> None:
     """Raise :class:`~prodcore.errors.ConcurrencyError` if a noted read answers
-    differently now (call it inside the commit lock)."""
+    differently now (call it inside the commit lock); the reads ``skip`` accepts are
+    known to hold."""
     for key, seen in reads.seen.items():
+        if skip is not None and skip(key):
+            continue
         now = committed.current(key)
         if now != seen:
             if key[0] == "order":
@@ -515,7 +520,9 @@ class StagedOrders:
         self.staged: dict[str, ProductionOrder | None] = {}  # None: deleted
         self.read_versions: dict[str, int] = {}  # stored version when first written (0: none)
         self.staged_allocations: dict[str, tuple[Allocation, ...]] = {}  # (): removed
-        self._read: dict[str, ProductionOrder] = {}  # committed orders read (storable)
+        #: the committed orders read (the latest read of each), for a store to write
+        #: only what changed
+        self.read: dict[str, ProductionOrder] = {}
 
     def _current(self, order_id: str) -> ProductionOrder | None:
         if order_id in self.staged:
@@ -523,7 +530,7 @@ class StagedOrders:
         order = self._committed.order(order_id)
         self._reads.note(("order", order_id), order.version if order else 0)
         if order is not None:
-            self._read[order_id] = order
+            self.read[order_id] = order
         return order
 
     def _current_version(self, order_id: str) -> int:
@@ -531,6 +538,9 @@ class StagedOrders:
         if order_id in self.staged:
             staged = self.staged[order_id]
             return 0 if staged is None else staged.version
+        noted = self._reads.seen.get(("order", order_id))  # read already: not again
+        if isinstance(noted, int):
+            return noted
         return self._reads.note(("order", order_id), self._committed.order_version(order_id))
 
     def get(self, order_id: str) -> ProductionOrder:
@@ -572,7 +582,7 @@ class StagedOrders:
                 reason=f"must be expected_version + 1 = {expected_version + 1}",
             )
         self._check(order.id, expected_version)
-        known = self.staged.get(order.id) or self._read.get(order.id)
+        known = self.staged.get(order.id) or self.read.get(order.id)
         self.staged[order.id] = _check_storable("order", order, known)
 
     def delete(self, order_id: str, *, expected_version: int) -> None:
@@ -703,6 +713,7 @@ class StagedLedger:
         self.staged_batches: list[PostingBatch] = []
         self.staged_keys: dict[str, IdempotencyRecord] = {}
         self.staged_setup: PostingSetup | None = None
+        self._absent_keys: set[str] = set()  # read absent (a rival is refused at commit)
 
     @property
     def staged(self) -> LedgerIndex:
@@ -948,7 +959,12 @@ class StagedLedger:
     def idempotency(self, key: str) -> IdempotencyRecord | None:
         if not isinstance(key, str):
             raise InvalidValueError(field="idempotency key", value=key, reason="must be a str")
-        return self.staged_keys.get(key) or self._committed.idempotency(key)
+        found = self.staged_keys.get(key)
+        if found is None and key not in self._absent_keys:
+            found = self._committed.idempotency(key)
+            if found is None:
+                self._absent_keys.add(key)
+        return found
 
     def remember(self, record: IdempotencyRecord) -> None:
         if not isinstance(record, IdempotencyRecord):
