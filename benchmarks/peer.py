@@ -43,6 +43,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import parse_qs, urlsplit
 
 from prodcore.adapters import Store, open_store
 
@@ -86,10 +87,17 @@ class Peer:
     def __init__(self, python: Path, backend: str, n: int, k: int, dsn: str | None) -> None:
         command = [str(python), str(HERE / "peer_tryton.py"), "--backend", backend]
         command += ["-n", str(n), "-k", str(k), "--cache", str(python.parent.parent / "dbcache")]
+        env = dict(os.environ)
         if dsn:
             command += ["--dsn", dsn]
+            # the peer's database cache runs pg_dump and pg_restore, which read the server
+            # from these variables, not from a host given in the DSN's query
+            query = parse_qs(urlsplit(dsn).query)
+            env.update(
+                {f"PG{key.upper()}": query[key][0] for key in ("host", "port") if key in query}
+            )
         self.process = subprocess.Popen(
-            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env
         )
         if self._line() != "ready":
             raise RuntimeError(f"the peer did not start ({backend})")
