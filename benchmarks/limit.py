@@ -254,6 +254,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         print(f"  loop {loop:<11} {seconds:.4f} s CPU")
                         if r:
                             ratios.setdefault(f"sqlite / {loop}", []).append(flow.cpu / seconds)
+            gc.collect()  # as before the flows: no collection left over from them
             with sqlite_store() as store:
                 seconds, first = bulk_outputs(store, n, k, args.bulk_size)
                 posted = batches_of(store)[first - 1 :]

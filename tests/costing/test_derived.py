@@ -4,7 +4,6 @@ those records, and a unit of work served from the kept result still notes its re
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
@@ -29,13 +28,6 @@ from prodcore.masterdata import (
 from prodcore.numbers import Duration, TimeUnit
 from prodcore.ports import MasterDataRecord
 from tests.costing.test_variance_views import d4_records
-
-
-@pytest.fixture(autouse=True)
-def _empty_memo() -> Iterator[None]:
-    derived_module._forget()
-    yield
-    derived_module._forget()
 
 
 def _store(records: list[MasterDataRecord]) -> InMemoryStore:
@@ -101,10 +93,6 @@ def test_an_unchanged_result_is_not_computed_again() -> None:
         with InMemoryUnitOfWork(store) as uow:
             assert derived(uow.master_data, ("test", "FRAME"), compute) == Decimal("26.62")
     assert len(calls) == 1
-    # the same records in another store: equal, so kept too
-    with InMemoryUnitOfWork(_store(d4_records())) as uow:
-        derived(uow.master_data, ("test", "FRAME"), compute)
-    assert len(calls) == 1
 
 
 def test_a_computation_that_lists_a_table_is_not_kept() -> None:
@@ -131,3 +119,18 @@ def test_a_kept_result_still_notes_the_reads_of_its_unit_of_work() -> None:
         uow.master_data.put(Item("OTHER", base_unit="PCS"))
         with pytest.raises(ConcurrencyError):
             uow.commit()
+
+
+def test_results_are_kept_per_store_not_per_process() -> None:
+    calls: list[str] = []
+
+    def cost(md: MasterData) -> object:
+        calls.append("computed")
+        return md.item("FRAME").unit_cost
+
+    first, second = _store(d4_records()), _store(d4_records())
+    for store in (first, second, first, second):
+        with InMemoryUnitOfWork(store) as uow:
+            derived_module.derived(uow.master_data, ("cost", "FRAME"), cost)
+    assert calls == ["computed", "computed"]  # once per store
+    assert len(first.derived_memo) == len(second.derived_memo) == 1

@@ -13,6 +13,7 @@ import pytest
 from prodcore import serialization
 from prodcore.adapters import open_store
 from prodcore.adapters._sql import EntryCache, SqlStore
+from prodcore.adapters.sqlite import SqliteStore
 from prodcore.testing.contracts import sample_batch
 
 
@@ -72,3 +73,20 @@ def test_the_cache_holds_at_most_its_bound_newest_first() -> None:
     assert list(cache.found) == [("t", 2), ("t", 3)]
     assert cache.decode("t", [(3, '"x"'), (4, '"4"')], str) == ["3", "4"]
     assert list(cache.found) == [("t", 3), ("t", 4)]
+
+
+def test_the_least_recently_read_entry_goes_first() -> None:
+    cache = EntryCache(2)
+    cache.put("t", 1, "one")
+    cache.put("t", 2, "two")
+    assert cache.decode("t", [(1, "unused")], str) == ["one"]  # 1 read: 2 is the oldest
+    cache.put("t", 3, "three")
+    assert set(cache.found) == {("t", 1), ("t", 3)}
+
+
+def test_closing_a_store_drops_what_it_decoded(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "closed.db")
+    store.decoded_entries.put("prodcore_item_entries", 1, object())
+    assert "decoded_entries" in store.__dict__
+    store.close()
+    assert "decoded_entries" not in store.__dict__

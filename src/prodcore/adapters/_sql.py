@@ -59,6 +59,7 @@ from prodcore.adapters._staging import (
     value_entry_matches,
 )
 from prodcore.calendars import CentreAbsences, ShopCalendar
+from prodcore.costing.derived import DerivedMemo
 from prodcore.errors import ConcurrencyError, KeyTakenError
 from prodcore.ledger.balances import LedgerIndex
 from prodcore.ledger.model import (
@@ -199,6 +200,13 @@ class SqlStore(abc.ABC):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _forget_decoded(self) -> None:
+        """Drop the caches of decoded records: a closed store keeps none of them alive
+        (and the cyclic collector need not scan them)."""
+        caches = ("decoded_master", "master_cache", "decoded_entries", "decoded_orders")
+        for name in (*caches, "derived_memo"):
+            self.__dict__.pop(name, None)
+
     @functools.cached_property
     def numbering(self) -> NumberingGuard:
         """This store object's turn to number entries (the database lock does the same
@@ -234,6 +242,12 @@ class SqlStore(abc.ABC):
             return MasterCache(version)
         cache = self.master_cache = MasterCache(version)
         return cache
+
+    @functools.cached_property
+    def derived_memo(self) -> DerivedMemo:
+        """Results derived from the master data, kept with the records they read
+        (:func:`~prodcore.costing.derived.derived`)."""
+        return DerivedMemo()
 
     @functools.cached_property
     def decoded_entries(self) -> EntryCache:
@@ -327,7 +341,7 @@ class _DecodedCache:
 
 class EntryCache:
     """Committed ledger entries by table and entry number, at most ``max_entries`` (the
-    oldest go first). An entry is immutable once committed, so its number names it;
+    least recently read go first). An entry is immutable once committed, so its number names it;
     entries are put only once their unit of work has committed (a number a rolled-back
     unit of work used may be used again)."""
 
@@ -340,10 +354,13 @@ class EntryCache:
         found = self.found
         out: list[_T] = []
         for no, doc in rows:
-            entry = found.get((table, no))
+            key = (table, no)
+            entry = found.get(key)
             if entry is None:
                 entry = loads(doc, cls)
                 self.put(table, int(no), entry)
+            else:
+                found.move_to_end(key)  # the least recently read go first
             out.append(entry)
         return out
 
@@ -434,6 +451,7 @@ class _Committed(Committed):
 
     def __init__(self, store: SqlStore, query: Query, snapshot: _Snapshot | None = None) -> None:
         self._store = store
+        self.derived_memo = store.derived_memo
         self._raw = query
         self._snapshot = snapshot
         # a unit of work's reader reads the versions before its first other read

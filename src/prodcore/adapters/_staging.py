@@ -35,6 +35,7 @@ import attrs
 from prodcore.adapters._base import READABLE_KINDS, MasterDataGetters, StagedUnitOfWork
 from prodcore.adapters._storable import storable_problem
 from prodcore.clock import check_moment
+from prodcore.costing.derived import DerivedMemo
 from prodcore.errors import (
     ConcurrencyError,
     DuplicateError,
@@ -104,6 +105,9 @@ _BALANCES = (
 
 class Committed(abc.ABC):
     """A store's committed state, as the staged repositories and the commit check read it."""
+
+    #: where the store keeps results derived from its master data (None: nowhere)
+    derived_memo: DerivedMemo | None = None
 
     @abc.abstractmethod
     def order(self, order_id: str) -> ProductionOrder | None: ...
@@ -483,6 +487,12 @@ class StagedMasterData(MasterDataGetters):
         if self.staged_setup is not None:
             return self.staged_setup
         return self._reads.note(("setup",), self._committed.setup()) or ManufacturingSetup()
+
+    @property
+    def derived_memo(self) -> DerivedMemo | None:
+        """The store's memo of results derived from master data
+        (:func:`~prodcore.costing.derived.derived`)."""
+        return self._committed.derived_memo
 
     def put_setup(self, setup: ManufacturingSetup) -> None:
         if not isinstance(setup, ManufacturingSetup):

@@ -34,6 +34,7 @@ from prodcore.adapters._staging import (
     check_reads,
     value_entry_matches,
 )
+from prodcore.costing.derived import DerivedMemo
 from prodcore.errors import ConcurrencyError, KeyTakenError
 from prodcore.ledger.balances import LedgerIndex
 from prodcore.ledger.model import (
@@ -77,6 +78,8 @@ class InMemoryStore:
     batches_by_source: dict[str, list[int]] = attrs.field(factory=dict)
     #: the registrations of each worker, per order (kept with the orders)
     registrations: dict[str, dict[str, tuple[Registration, ...]]] = attrs.field(factory=dict)
+    #: results derived from the master data, kept with the records they read
+    derived_memo: DerivedMemo = attrs.field(factory=DerivedMemo)
     #: commits so far: a unit of work that began after the last one read only what holds
     commits: int = 0
 
@@ -98,6 +101,7 @@ class _Committed(Committed):
     def __init__(self, store: InMemoryStore) -> None:
         self._store = store
         self._ledger = store.ledger
+        self.derived_memo = store.derived_memo
 
     def order(self, order_id: str) -> ProductionOrder | None:
         return self._store.orders.get(order_id)

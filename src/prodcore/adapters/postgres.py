@@ -343,6 +343,7 @@ class PostgresStore(SqlStore):
 
     def close(self) -> None:
         self._pool.close()
+        self._forget_decoded()
 
     def __repr__(self) -> str:
         return "PostgresStore(<dsn>)"

@@ -213,6 +213,7 @@ class SqliteStore(SqlStore):
                 conn.close()
             self._connections.clear()
             self._idle.clear()
+        self._forget_decoded()
 
     def __repr__(self) -> str:
         return f"SqliteStore({self.path!r})"

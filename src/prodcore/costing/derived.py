@@ -3,8 +3,8 @@
 Cost adjustment measures an order's variances against each item's standard; an item
 whose standard was never implemented falls back to a standard cost rollup of the current
 master data, and one rollup per order adjusted costs more than the rest of the
-adjustment. :func:`derived` keeps such a result with every record the computation read
-(and every record it found missing), and gives it again while each of them reads the same
+adjustment. :func:`derived` keeps such a result, in the memo of the store it read from,
+with every record the computation read (and every record it found missing), and gives it again while each of them reads the same
 (the same object, or an equal one); otherwise it computes again. So the answer is always
 the one the computation gives on today's master data, and the records are read through
 the repository as the computation reads them, so a unit of work notes the same reads and
@@ -41,7 +41,7 @@ from prodcore.masterdata import (
     MasterDataReader,
 )
 
-__all__ = ["MEMO_SIZE", "derived"]
+__all__ = ["MEMO_SIZE", "DerivedMemo", "derived"]
 
 _T = TypeVar("_T")
 
@@ -117,8 +117,32 @@ def _still(source: MasterDataReader, reads: dict[_Read, object]) -> bool:
     return True
 
 
-_memo: OrderedDict[Hashable, tuple[dict[_Read, object], Any]] = OrderedDict()
-_lock = threading.Lock()
+class DerivedMemo:
+    """Where a store keeps the results :func:`derived` gives again: the ``size`` most
+    recently used (each with the records it read). A store owns one, so a result lives as
+    long as the store that answered its reads, and nothing is kept per process."""
+
+    def __init__(self, size: int = MEMO_SIZE) -> None:
+        self.size = size
+        self._kept: OrderedDict[Hashable, tuple[dict[_Read, object], Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+    def get(self, key: Hashable) -> tuple[dict[_Read, object], Any] | None:
+        with self._lock:
+            kept = self._kept.get(key)
+            if kept is not None:
+                self._kept.move_to_end(key)
+            return kept
+
+    def put(self, key: Hashable, reads: dict[_Read, object], result: object) -> None:
+        with self._lock:
+            self._kept[key] = (reads, result)
+            self._kept.move_to_end(key)
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
 
 
 def derived(source: MasterDataReader, key: Hashable, compute: Callable[[MasterData], _T]) -> _T:
@@ -127,27 +151,17 @@ def derived(source: MasterDataReader, key: Hashable, compute: Callable[[MasterDa
 
     ``key`` names the computation and its arguments (two computations never share one);
     ``compute`` must depend on nothing but the master data it reads and ``key``, and the
-    result must be immutable (it is handed out again).
+    result must be immutable (it is handed out again). Results are kept in the
+    :class:`DerivedMemo` of the store behind ``source`` (its ``derived_memo``); a source
+    without one computes every time.
     """
-    with _lock:
-        kept = _memo.get(key)
-        if kept is not None:
-            _memo.move_to_end(key)
+    memo: DerivedMemo | None = getattr(source, "derived_memo", None)
+    kept = memo.get(key) if memo is not None else None
     if kept is not None and _still(source, kept[0]):
         result: _T = kept[1]
         return result
     recording = _Recording(source)
     result = compute(MasterData.lazy(cast(MasterDataReader, recording)))
-    if not recording.listed:
-        with _lock:
-            _memo[key] = (recording.reads, result)
-            _memo.move_to_end(key)
-            while len(_memo) > MEMO_SIZE:
-                _memo.popitem(last=False)
+    if memo is not None and not recording.listed:
+        memo.put(key, recording.reads, result)
     return result
-
-
-def _forget() -> None:
-    """Drop every kept result (tests)."""
-    with _lock:
-        _memo.clear()
