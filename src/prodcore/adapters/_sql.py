@@ -203,8 +203,7 @@ class SqlStore(abc.ABC):
     def _forget_decoded(self) -> None:
         """Drop the caches of decoded records: a closed store keeps none of them alive
         (and the cyclic collector need not scan them)."""
-        caches = ("decoded_master", "master_cache", "decoded_entries", "decoded_orders")
-        for name in (*caches, "derived_memo"):
+        for name in _DECODED_CACHES:
             self.__dict__.pop(name, None)
 
     @functools.cached_property
@@ -386,6 +385,14 @@ Query = Callable[..., list[tuple[Any, ...]]]
 _VERSIONS = "SELECT master, commits FROM prodcore_versions WHERE id = 1"
 #: The reads that a master data version left unchanged still answer the same.
 _MASTER_READS = frozenset(("record", "records", "setup", "posting_setup"))
+#: The store object's caches (cached properties), dropped when it closes.
+_DECODED_CACHES = (
+    "decoded_master",
+    "master_cache",
+    "decoded_entries",
+    "decoded_orders",
+    "derived_memo",
+)
 
 
 @attrs.frozen

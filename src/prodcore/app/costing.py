@@ -34,8 +34,6 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping
 
-import attrs
-
 from prodcore.app.idempotency import idempotent
 from prodcore.clock import Clock, SystemClock, checked_now
 from prodcore.commands import WIRE_TAGS
@@ -58,6 +56,7 @@ from prodcore.masterdata import CostingMethod, MasterData
 from prodcore.numbers import ZERO
 from prodcore.orders.model import OrderStatus, ProductionOrder
 from prodcore.ports import MasterDataRepository, UnitOfWork
+from prodcore.records import revise
 
 __all__ = ["adjust", "adjust_cost", "implement", "implement_standard_cost"]
 
@@ -146,9 +145,7 @@ def _adjust(
     versions: tuple[tuple[str, int], ...] = ()
     if values:
         # a new version of the (unchanged) order: concurrent adjustments conflict
-        uow.orders.save(
-            attrs.evolve(order, version=order.version + 1), expected_version=order.version
-        )
+        uow.orders.save(revise(order, version=order.version + 1), expected_version=order.version)
         versions = ((order.id, order.version + 1),)
         built = value_batch(
             values,
@@ -225,7 +222,7 @@ def implement(
             if (
                 item.standard_cost == cost.standard_cost
                 and latest is not None
-                and (attrs.evolve(latest, effective_from=version.effective_from) == version)
+                and (revise(latest, effective_from=version.effective_from) == version)
             ):
                 continue  # implemented already: nothing to store, nothing to revalue
             uow.master_data.put(history.with_version(version))
@@ -234,7 +231,7 @@ def implement(
             revalued = stock_revaluation(uow.ledger, item.no, cost.standard_cost, at, md.setup)
             values.extend(revalued)
             uow.master_data.put(
-                attrs.evolve(item, standard_cost=cost.standard_cost, unit_cost=cost.standard_cost)
+                revise(item, standard_cost=cost.standard_cost, unit_cost=cost.standard_cost)
             )
             changes.append(
                 StandardCostChange(

@@ -29,6 +29,7 @@ from prodcore.orders.model import D365Status, OrderStatus, ProductionOrder
 from prodcore.orders.profiles import D365_RESETS
 from prodcore.orders.splitting import SplitOrder, split_order
 from prodcore.ports import UnitOfWork
+from prodcore.records import revise
 
 __all__ = ["Outcome", "lifecycle", "split"]
 
@@ -70,11 +71,11 @@ def lifecycle(uow: UnitOfWork, command: LifecycleCommand, clock: Clock, *, commi
         )
         flush = finish_flush if finish_flush is not None else release_flush
         if after is not None:
-            after = attrs.evolve(after, version=(before.version if before else 0) + 1)
+            after = revise(after, version=(before.version if before else 0) + 1)
         _save(uow, before, after)
         created: tuple[ProductionOrder, ...] = ()
         if backorder is not None:
-            created = (attrs.evolve(backorder, version=1),)
+            created = (revise(backorder, version=1),)
             uow.orders.add(created[0])
         posting = None
         if flush is not None and not flush.batch.is_empty:
@@ -98,9 +99,9 @@ def split(uow: UnitOfWork, command: SplitOrder, clock: Clock, *, commit: bool) -
     with uow:
         before = uow.orders.get(command.order_id)
         origin, new = split_order(before, command, uow.master_data, checked_now(clock))
-        origin = attrs.evolve(origin, version=before.version + 1)
+        origin = revise(origin, version=before.version + 1)
         uow.orders.save(origin, expected_version=before.version)
-        new = attrs.evolve(new, version=1)
+        new = revise(new, version=1)
         uow.orders.add(new)
         if commit:
             uow.commit()
@@ -249,7 +250,7 @@ def _reported(order: ProductionOrder, command: ChangeD365Status) -> Decimal:
 def _with_postings(order: ProductionOrder, flush: Execution) -> ProductionOrder:
     if flush.batch.is_empty:
         return order
-    return attrs.evolve(order, has_postings=True)
+    return revise(order, has_postings=True)
 
 
 def _save(uow: UnitOfWork, before: ProductionOrder | None, after: ProductionOrder | None) -> None:

@@ -7,8 +7,6 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-import attrs
-
 from prodcore.app.idempotency import idempotent
 from prodcore.clock import Clock, checked_now
 from prodcore.commands import WIRE_TAGS, LedgerCommand
@@ -17,6 +15,7 @@ from prodcore.orders.execution import Execution
 from prodcore.orders.model import ProductionOrder
 from prodcore.orders.registering import reverse_registrations
 from prodcore.ports import LedgerRepository, MasterDataRepository, UnitOfWork
+from prodcore.records import revise
 
 __all__ = ["Decider", "ledger_handler"]
 
@@ -58,7 +57,7 @@ def _post(uow: UnitOfWork, command: LedgerCommand, decider: Decider, clock: Cloc
         old = before[order.id]
         if order == old:
             continue
-        new = attrs.evolve(
+        new = revise(
             order,
             version=old.version + 1,
             has_postings=order.has_postings or not execution.batch.is_empty,

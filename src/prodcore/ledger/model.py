@@ -39,6 +39,7 @@ import attrs
 from prodcore.errors import UnbalancedEntryError
 from prodcore.masterdata import CapacityType
 from prodcore.numbers import ZERO, TimeUnit, as_decimal, tuple_of
+from prodcore.records import revise
 
 __all__ = [
     "AccountRole",
@@ -589,7 +590,7 @@ class IdempotencyRecord:
         """The record of ``result``, pointing at its batch instead of holding it."""
         if result.batch is None:
             return cls(key, command_hash, result)
-        without = attrs.evolve(result, batch=None)
+        without = revise(result, batch=None)
         return cls(key, command_hash, without, result.batch.posting_no)
 
     @property
@@ -603,4 +604,4 @@ class IdempotencyRecord:
         """The whole result, its batch read with ``batch`` (a ledger's ``batch``)."""
         if self.batch_no is None:
             return self.result
-        return attrs.evolve(self.result, batch=batch(self.batch_no))
+        return revise(self.result, batch=batch(self.batch_no))

@@ -16,8 +16,6 @@ from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager, nullcontext
 from decimal import Decimal
 
-import attrs
-
 from prodcore.errors import (
     BlockedError,
     InsufficientQuantityError,
@@ -35,6 +33,7 @@ from prodcore.orders.flushing import (
 )
 from prodcore.orders.journals import AdjustmentLine, ByProductLine, ConsumptionLine, PostByProduct
 from prodcore.orders.model import Component, OrderLine
+from prodcore.records import revise
 
 __all__ = [
     "adjust",
@@ -143,10 +142,10 @@ def consume_journal(
     for order_id in orders:
         order = b.orders[order_id]
         b.put_order(
-            attrs.evolve(
+            revise(
                 order,
                 lines=tuple(
-                    attrs.evolve(ln, components=tuple(working[order_id, ln.line_no].values()))
+                    revise(ln, components=tuple(working[order_id, ln.line_no].values()))
                     if (order_id, ln.line_no) in working
                     else ln
                     for ln in order.lines
@@ -232,7 +231,7 @@ def _consumed(
     if reason:
         shown = posted_quantity(quantity, LEDGER_QUANTITY)  # 26.4, not 26.40000
         b.notes.append(f"{reason}: {shown:f} {comp.unit} of {comp.item_no} ({order_id})")
-    return attrs.evolve(comp, consumed_quantity=comp.consumed_quantity + quantity)
+    return revise(comp, consumed_quantity=comp.consumed_quantity + quantity)
 
 
 def _returned_unit_cost(
@@ -322,7 +321,7 @@ def by_product(b: PostingBuilder, bl: ByProductLine) -> None:
     unit_cost = item_unit_cost(item) if bl.unit_cost is None else bl.unit_cost
     b.item_value(ref, item.no, base_qty, unit_cost, order_id=order.id, order_line_no=line.line_no)
     # nothing on the order changes but that it has postings now
-    b.put_order(attrs.evolve(b.orders[order.id], has_postings=True))
+    b.put_order(revise(b.orders[order.id], has_postings=True))
     b.notes.append(f"{BY_PRODUCT}: {base_qty} {item.base_unit} of {item.no} ({order.id})")
 
 
