@@ -28,7 +28,7 @@ import threading
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import attrs
 
@@ -723,7 +723,7 @@ class StagedLedger:
         self.staged_batches: list[PostingBatch] = []
         self.staged_keys: dict[str, IdempotencyRecord] = {}
         self.staged_setup: PostingSetup | None = None
-        self._absent_keys: set[str] = set()  # read absent (a rival is refused at commit)
+        self.absent_keys: set[str] = set()  # read absent (a rival is refused at commit)
 
     @property
     def staged(self) -> LedgerIndex:
@@ -970,10 +970,10 @@ class StagedLedger:
         if not isinstance(key, str):
             raise InvalidValueError(field="idempotency key", value=key, reason="must be a str")
         found = self.staged_keys.get(key)
-        if found is None and key not in self._absent_keys:
+        if found is None and key not in self.absent_keys:
             found = self._committed.idempotency(key)
             if found is None:
-                self._absent_keys.add(key)
+                self.absent_keys.add(key)
         return found
 
     def remember(self, record: IdempotencyRecord) -> None:
@@ -1029,7 +1029,27 @@ class StagingUnitOfWork(StagedUnitOfWork):
         """The store's per-batch number allocation, if it numbers that way."""
         return None
 
+    #: A store whose committed reader (:meth:`_committed`) holds no state of its own sets
+    #: this: a unit of work that read and staged nothing then keeps its empty repositories
+    #: when it begins again (``__init__``, ``with`` and the rollback after a commit each
+    #: begin one) instead of building new ones.
+    keeps_untouched: ClassVar[bool] = False
+
+    def _untouched(self) -> bool:
+        """Nothing was read, staged or numbered since the last begin."""
+        reads: Reads | None = getattr(self, "reads", None)
+        return (
+            reads is not None
+            and not reads.seen
+            and not self._orders.read
+            and self._ledger.counters is None
+            and not self._ledger.absent_keys
+            and not self.has_writes
+        )
+
     def _begin(self) -> None:
+        if self.keeps_untouched and self._untouched():
+            return
         self._release()
         self.reads = Reads()
         committed = self._committed()
