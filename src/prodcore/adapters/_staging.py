@@ -467,6 +467,10 @@ def _check_storable(field: str, value: _T, known: _T | None = None) -> _T:
     return value
 
 
+def _is_str(key: object) -> bool:
+    return isinstance(key, str)
+
+
 def _check_version(field: str, value: object) -> int:
     if not isinstance(value, int) or isinstance(value, bool):
         raise InvalidValueError(field=field, value=value, reason="must be an int")
@@ -504,14 +508,21 @@ class StagedMasterData(MasterDataGetters):
             raise InvalidValueError(field="record", value=record, reason="not a master data record")
         self.staged[(type(record), record.no)] = _check_storable("record", record)
 
-    def _get(self, kind: type[_T], no: str) -> _T:
-        _check_str(READABLE_KINDS[kind], no)
+    def find(self, kind: type[_T], no: str) -> _T | None:
+        if kind not in READABLE_KINDS:
+            raise InvalidValueError(field="kind", value=kind, reason="not a master data kind")
+        if not _is_str(no):
+            return None  # names no record, as get says (NotFoundError)
         found = self.staged.get((kind, no))
         if found is None:
             found = self._reads.note(("record", kind, no), self._committed.record(kind, no))
+        return found  # type: ignore[return-value]
+
+    def _get(self, kind: type[_T], no: str) -> _T:
+        found = self.find(kind, no)
         if found is None:
             raise NotFoundError(kind=READABLE_KINDS[kind], key=no)
-        return found  # type: ignore[return-value]
+        return found
 
     def _all(self, kind: type[_T]) -> Iterator[_T]:
         committed = self._reads.note(("records", kind), tuple(self._committed.records(kind)))
@@ -554,10 +565,13 @@ class StagedOrders:
         return self._reads.note(("order", order_id), self._committed.order_version(order_id))
 
     def get(self, order_id: str) -> ProductionOrder:
-        order = self._current(_check_str(_ORDER, order_id))
+        order = self.find(order_id)
         if order is None:
             raise NotFoundError(kind=_ORDER, key=order_id)
         return order
+
+    def find(self, order_id: str) -> ProductionOrder | None:
+        return self._current(order_id) if _is_str(order_id) else None
 
     def add(self, order: ProductionOrder) -> None:
         if not isinstance(order, ProductionOrder):
