@@ -102,3 +102,23 @@ def test_find_record_reads_a_lookup_without_find_by_its_getter() -> None:
 
     with pytest.raises(InvalidValueError):  # only NotFoundError means absent
         find_record(md, Location, "MAIN", broken)
+
+
+def test_a_unit_of_work_reads_a_record_once_and_keeps_its_first_answer(store: Store) -> None:
+    with store() as seed:
+        seed.master_data.put(Item("A", base_unit="PCS"))
+        seed.commit()
+    with store() as uow:
+        first = uow.master_data.item("A")
+        with store() as rival:
+            rival.master_data.put(Item("A", base_unit="KG"))
+            rival.commit()
+        # the same answer within the unit of work (what its decisions were made on)...
+        assert uow.master_data.find(Item, "A") is first
+        assert uow.master_data.item("A").base_unit == "PCS"
+        uow.master_data.put(Item("B", base_unit="PCS"))
+        with pytest.raises((ConflictError, ConcurrencyError)):
+            uow.commit()  # ...and that answer is checked at commit
+    with store() as uow:
+        assert uow.master_data.item("A").base_unit == "KG"
+        assert uow.master_data.find(Item, "B") is None

@@ -467,6 +467,10 @@ def _check_storable(field: str, value: _T, known: _T | None = None) -> _T:
     return value
 
 
+#: Not read yet (a record read absent is noted as None).
+_UNSEEN: Any = object()
+
+
 def _is_str(key: object) -> bool:
     return isinstance(key, str)
 
@@ -515,7 +519,12 @@ class StagedMasterData(MasterDataGetters):
             return None  # names no record, as get says (NotFoundError)
         found = self.staged.get((kind, no))
         if found is None:
-            found = self._reads.note(("record", kind, no), self._committed.record(kind, no))
+            # read once per unit of work: its first answer is the one checked at commit
+            key = ("record", kind, no)
+            seen = self._reads.seen
+            found = seen.get(key, _UNSEEN)  # type: ignore[assignment]
+            if found is _UNSEEN:
+                found = seen[key] = self._committed.record(kind, no)
         return found  # type: ignore[return-value]
 
     def _get(self, kind: type[_T], no: str) -> _T:
