@@ -217,3 +217,26 @@ def test_a_posting_whose_cost_leaves_the_range_is_refused_and_changes_nothing() 
     assert info.value.field == "cost_amount_actual"
     assert uow.ledger.consumed_quantity("PO-1", 10000, 10000) == 0
     assert uow.ledger.idempotency("K") is None
+
+
+def test_shared_rounding_is_one_record_per_precision_exponent_and_mode() -> None:
+    from prodcore.numbers import Rounding, RoundingMode, shared_rounding
+
+    cents = shared_rounding(Decimal("0.01"))
+    assert cents == Rounding(Decimal("0.01"), RoundingMode.HALF_UP)
+    assert shared_rounding(Decimal("0.01"), RoundingMode.HALF_UP) is cents
+    assert shared_rounding(Decimal("0.01"), RoundingMode.UP) is not cents
+    finer = shared_rounding(Decimal("0.010"))  # equal as a number, not as a precision
+    assert finer is not cents and str(finer.precision) == "0.010"
+    assert str(finer.apply(Decimal("1.2345"))) == "1.230"
+    assert str(cents.apply(Decimal("1.2345"))) == "1.23"
+
+
+@pytest.mark.parametrize(
+    "precision", [Decimal(0), Decimal("-1"), Decimal("NaN"), Decimal("sNaN"), 0.5, "x"]
+)
+def test_shared_rounding_refuses_what_rounding_refuses(precision: object) -> None:
+    from prodcore.numbers import shared_rounding
+
+    with pytest.raises(InvalidValueError):
+        shared_rounding(precision)  # type: ignore[arg-type]

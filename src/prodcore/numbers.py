@@ -42,6 +42,7 @@ prodcore.errors.InvalidValueError: Invalid value for amount: '1E+23' (more than 
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Callable
 from decimal import (
     ROUND_CEILING,
@@ -82,6 +83,7 @@ __all__ = [
     "member_of",
     "non_negative",
     "percent",
+    "shared_rounding",
     "to_decimal",
     "tuple_of",
 ]
@@ -363,6 +365,37 @@ class Rounding:
             raise InvalidValueError(
                 field="value", value=value, reason=f"too large to round to {self.precision}"
             ) from None
+
+
+def shared_rounding(precision: Decimal, mode: RoundingMode = RoundingMode.HALF_UP) -> Rounding:
+    """``Rounding(precision, mode)``, one shared record per precision and mode: master data
+    derive a rounding at every use (an item's quantity rounding, a need's two steps), and
+    a record is frozen, so the same one serves every caller. ``0.010`` keeps its own
+    record (its results carry three places, ``0.01``'s two); what :class:`Rounding` refuses
+    is refused the same way.
+
+    >>> shared_rounding(Decimal("0.01")) is shared_rounding(Decimal("0.01"))
+    True
+    >>> shared_rounding(Decimal("0.010")).apply(Decimal("1.2345"))
+    Decimal('1.230')
+    >>> shared_rounding(Decimal(0))
+    Traceback (most recent call last):
+    ...
+    prodcore.errors.InvalidValueError: Invalid value for precision: Decimal('0') (must be positive).
+    """
+    if (
+        type(precision) is not Decimal
+        or not precision.is_finite()
+        or type(mode) is not RoundingMode
+    ):
+        return Rounding(precision, mode)  # refused there (or converted), not shared
+    return _rounding(precision, precision.as_tuple().exponent, mode)
+
+
+@functools.lru_cache(maxsize=256)
+def _rounding(precision: Decimal, exponent: object, mode: RoundingMode) -> Rounding:
+    # the exponent is part of the key: Decimal("0.01") == Decimal("0.010")
+    return Rounding(precision, mode)
 
 
 class _Amount:

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Protocol, Self, TypeVar
 
 from prodcore.calendars import CentreAbsences, ShopCalendar
 from prodcore.ledger.model import IdempotencyRecord, PostingBatch, PostingSetup, ValueEntry
@@ -30,6 +30,8 @@ from prodcore.masterdata.standards import StandardCostHistory
 from prodcore.orders.model import OrderStatus, ProductionOrder
 from prodcore.orders.registration import Registration
 from prodcore.scheduling.schedule import Allocation
+
+_T = TypeVar("_T")
 
 __all__ = [
     "LedgerRepository",
@@ -130,6 +132,11 @@ class MasterDataRepository(Protocol):
     def centre_absences(self) -> Iterator[CentreAbsences]:
         """Every centre's registered absences (one record per centre that has any)."""
 
+    def find(self, kind: type[_T], no: str) -> _T | None:
+        """The ``kind`` record (an :class:`~prodcore.masterdata.Item`, a location, a
+        standard cost history...) numbered ``no``, None if there is none: the lookup for
+        a caller to whom absence is an answer (the getters raise NotFoundError)."""
+
 
 class OrderRepository(Protocol):
     """Production orders with optimistic versions.
@@ -159,6 +166,9 @@ class OrderRepository(Protocol):
 
     def get(self, order_id: str) -> ProductionOrder:
         """The order ``order_id``; :class:`~prodcore.errors.NotFoundError` if there is none."""
+
+    def find(self, order_id: str) -> ProductionOrder | None:
+        """The order ``order_id``, None if there is none (an order still to be created)."""
 
     def add(self, order: ProductionOrder) -> None:
         """Store a new order (version 1); :class:`~prodcore.errors.DuplicateError` if the

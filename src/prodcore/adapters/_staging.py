@@ -28,7 +28,7 @@ import threading
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import attrs
 
@@ -467,6 +467,14 @@ def _check_storable(field: str, value: _T, known: _T | None = None) -> _T:
     return value
 
 
+#: Not read yet (a record read absent is noted as None).
+_UNSEEN: Any = object()
+
+
+def _is_str(key: object) -> bool:
+    return isinstance(key, str)
+
+
 def _check_version(field: str, value: object) -> int:
     if not isinstance(value, int) or isinstance(value, bool):
         raise InvalidValueError(field=field, value=value, reason="must be an int")
@@ -504,14 +512,26 @@ class StagedMasterData(MasterDataGetters):
             raise InvalidValueError(field="record", value=record, reason="not a master data record")
         self.staged[(type(record), record.no)] = _check_storable("record", record)
 
-    def _get(self, kind: type[_T], no: str) -> _T:
-        _check_str(READABLE_KINDS[kind], no)
+    def find(self, kind: type[_T], no: str) -> _T | None:
+        if kind not in READABLE_KINDS:
+            raise InvalidValueError(field="kind", value=kind, reason="not a master data kind")
+        if not _is_str(no):
+            return None  # names no record, as get says (NotFoundError)
         found = self.staged.get((kind, no))
         if found is None:
-            found = self._reads.note(("record", kind, no), self._committed.record(kind, no))
+            # read once per unit of work: its first answer is the one checked at commit
+            key = ("record", kind, no)
+            seen = self._reads.seen
+            found = seen.get(key, _UNSEEN)  # type: ignore[assignment]
+            if found is _UNSEEN:
+                found = seen[key] = self._committed.record(kind, no)
+        return found  # type: ignore[return-value]
+
+    def _get(self, kind: type[_T], no: str) -> _T:
+        found = self.find(kind, no)
         if found is None:
             raise NotFoundError(kind=READABLE_KINDS[kind], key=no)
-        return found  # type: ignore[return-value]
+        return found
 
     def _all(self, kind: type[_T]) -> Iterator[_T]:
         committed = self._reads.note(("records", kind), tuple(self._committed.records(kind)))
@@ -554,10 +574,13 @@ class StagedOrders:
         return self._reads.note(("order", order_id), self._committed.order_version(order_id))
 
     def get(self, order_id: str) -> ProductionOrder:
-        order = self._current(_check_str(_ORDER, order_id))
+        order = self.find(order_id)
         if order is None:
             raise NotFoundError(kind=_ORDER, key=order_id)
         return order
+
+    def find(self, order_id: str) -> ProductionOrder | None:
+        return self._current(order_id) if _is_str(order_id) else None
 
     def add(self, order: ProductionOrder) -> None:
         if not isinstance(order, ProductionOrder):
@@ -723,7 +746,7 @@ class StagedLedger:
         self.staged_batches: list[PostingBatch] = []
         self.staged_keys: dict[str, IdempotencyRecord] = {}
         self.staged_setup: PostingSetup | None = None
-        self._absent_keys: set[str] = set()  # read absent (a rival is refused at commit)
+        self.absent_keys: set[str] = set()  # read absent (a rival is refused at commit)
 
     @property
     def staged(self) -> LedgerIndex:
@@ -970,10 +993,10 @@ class StagedLedger:
         if not isinstance(key, str):
             raise InvalidValueError(field="idempotency key", value=key, reason="must be a str")
         found = self.staged_keys.get(key)
-        if found is None and key not in self._absent_keys:
+        if found is None and key not in self.absent_keys:
             found = self._committed.idempotency(key)
             if found is None:
-                self._absent_keys.add(key)
+                self.absent_keys.add(key)
         return found
 
     def remember(self, record: IdempotencyRecord) -> None:
@@ -1029,7 +1052,27 @@ class StagingUnitOfWork(StagedUnitOfWork):
         """The store's per-batch number allocation, if it numbers that way."""
         return None
 
+    #: A store whose committed reader (:meth:`_committed`) holds no state of its own sets
+    #: this: a unit of work that read and staged nothing then keeps its empty repositories
+    #: when it begins again (``__init__``, ``with`` and the rollback after a commit each
+    #: begin one) instead of building new ones.
+    keeps_untouched: ClassVar[bool] = False
+
+    def _untouched(self) -> bool:
+        """Nothing was read, staged or numbered since the last begin."""
+        reads: Reads | None = getattr(self, "reads", None)
+        return (
+            reads is not None
+            and not reads.seen
+            and not self._orders.read
+            and self._ledger.counters is None
+            and not self._ledger.absent_keys
+            and not self.has_writes
+        )
+
     def _begin(self) -> None:
+        if self.keeps_untouched and self._untouched():
+            return
         self._release()
         self.reads = Reads()
         committed = self._committed()

@@ -171,28 +171,43 @@ def _nested(declared: Any) -> _Nested:
 def _since_check(cls: type) -> Callable[[Any, Any], str | None]:
     """The check of a ``cls`` record against a storable ``cls`` record ``known``: what
     is (identity) ``known``'s, field, nested record or tuple member at the same place,
-    was checked; everything else is checked as :func:`_record_check` checks it."""
-    hints = typing.get_type_hints(cls)
-    fields = tuple(
-        (f.name, _check_for(hints[f.name]), _nested(hints[f.name])) for f in attrs.fields(cls)
-    )
+    was checked; everything else is checked as :func:`_record_check` checks it.
 
-    def check(value: Any, known: Any) -> str | None:
-        for name, field_check, nested in fields:
-            new, old = getattr(value, name), getattr(known, name)
-            if new is old:
-                continue
-            if nested is None:
-                problem = field_check(new)
-            elif nested[0] == "many" and type(new) is tuple and type(old) is tuple:
-                problem = _members_since(nested[1], new, old)
-            elif nested[0] == "one" and type(new) is type(old) and _is(new, nested[1]):
-                problem = _since_check(nested[1])(new, old)
-            else:
-                problem = field_check(new)
-            if problem is not None:
-                return f".{name}{problem}"
-        return None
+    Written out as one function per class (as :func:`_quick_check`): an order is saved
+    at every command, and nearly all its fields are the stored order's own."""
+    hints = typing.get_type_hints(cls)
+    scope: dict[str, Any] = {}
+    lines = ["def since(value, known):"]
+    for i, field in enumerate(attrs.fields(cls)):
+        declared, name = hints[field.name], field.name
+        nested = _nested(declared)
+        scope[f"_c{i}"] = (
+            _check_for(declared) if nested is None else _nested_since(declared, nested)
+        )
+        lines += [
+            f"    new, old = value.{name}, known.{name}",
+            "    if new is not old:",
+            f"        problem = _c{i}(new{'' if nested is None else ', old'})",
+            "        if problem is not None:",
+            f"            return {'.' + name!r} + problem",
+        ]
+    lines.append("    return None")
+    exec("\n".join(lines), scope)  # the code is written here, from the field names
+    return scope["since"]  # type: ignore[no-any-return]
+
+
+def _nested_since(declared: Any, nested: tuple[str, Any]) -> Callable[[Any, Any], str | None]:
+    """The check of a field holding records: against the known field's records, member by
+    member, where both are of the declared shape; else in full."""
+    full, (shape, kind) = _check_for(declared), nested
+
+    def check(new: Any, old: Any) -> str | None:
+        if shape == "many" and type(new) is tuple and type(old) is tuple:
+            return _members_since(kind, new, old)
+        if shape == "one" and type(new) is type(old) and _is(new, kind):
+            # looked up when used: a record may hold records of its own class
+            return _since_check(kind)(new, old)
+        return full(new)
 
     return check
 

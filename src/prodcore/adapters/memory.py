@@ -260,6 +260,8 @@ class _Committed(Committed):
 class InMemoryUnitOfWork(StagingUnitOfWork):
     """A unit of work over an :class:`InMemoryStore`; rolls back unless committed."""
 
+    keeps_untouched = True  # its committed reader is the store itself
+
     def __init__(self, store: InMemoryStore) -> None:
         self.store = store
         self._begin()

@@ -9,7 +9,7 @@ from decimal import Decimal
 import attrs
 
 from prodcore.clock import Clock, checked_now
-from prodcore.errors import InvalidValueError, NotFoundError
+from prodcore.errors import InvalidValueError
 from prodcore.ledger.model import PostingBatch
 from prodcore.numbers import ZERO
 from prodcore.orders.d365 import flush_at_start, report_as_finished
@@ -110,12 +110,9 @@ def split(uow: UnitOfWork, command: SplitOrder, clock: Clock, *, commit: bool) -
 
 def _load(uow: UnitOfWork, command: LifecycleCommand) -> ProductionOrder | None:
     """The order before the command; None for an order still to be created."""
-    try:
-        return uow.orders.get(command.order_id)
-    except NotFoundError:
-        if not isinstance(command, CreateOrder):
-            raise
-        return None
+    if isinstance(command, CreateOrder):
+        return uow.orders.find(command.order_id)
+    return uow.orders.get(command.order_id)
 
 
 def _finishing(order: ProductionOrder | None, command: LifecycleCommand) -> bool:

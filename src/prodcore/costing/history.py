@@ -21,7 +21,6 @@ from collections.abc import Iterable
 
 from prodcore.costing.adjustment import current_standard_shares
 from prodcore.costing.shares import CostShares
-from prodcore.errors import NotFoundError
 from prodcore.ledger.model import ItemEntryType
 from prodcore.ledger.reader import LedgerReader
 from prodcore.masterdata.standards import StandardCostHistory, StandardCostVersion
@@ -32,10 +31,8 @@ __all__ = ["implemented_shares", "implemented_standards", "stored_history"]
 
 def stored_history(repo: MasterDataRepository, item_no: str) -> StandardCostHistory:
     """The implemented standards of ``item_no`` (an empty history if none was stored)."""
-    try:
-        return repo.standard_costs(item_no)
-    except NotFoundError:
-        return StandardCostHistory(item_no)
+    found = repo.find(StandardCostHistory, item_no)
+    return StandardCostHistory(item_no) if found is None else found
 
 
 def implemented_standards(

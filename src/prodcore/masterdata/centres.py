@@ -22,6 +22,7 @@ from prodcore.numbers import (
     as_decimal,
     member_of,
     non_negative,
+    shared_rounding,
     tuple_of,
 )
 
@@ -226,8 +227,8 @@ class ManufacturingSetup:
     @property
     def amount_rounding(self) -> Rounding:
         """Rounding of posted amounts (half up to the currency's precision)."""
-        return Rounding(self.amount_precision, RoundingMode.HALF_UP)
+        return shared_rounding(self.amount_precision, RoundingMode.HALF_UP)
 
     @property
     def unit_amount_rounding(self) -> Rounding:
-        return Rounding(self.unit_amount_precision, RoundingMode.HALF_UP)
+        return shared_rounding(self.unit_amount_precision, RoundingMode.HALF_UP)

@@ -26,6 +26,7 @@ from prodcore.numbers import (
     member_of,
     non_negative,
     percent,
+    shared_rounding,
     tuple_of,
 )
 
@@ -52,10 +53,10 @@ class NeedRounding:
     precision: Decimal = attrs.field(converter=as_decimal)
 
     def apply(self, value: Decimal) -> Decimal:
-        first = Rounding(min(self.precision, QUANTITY_PRECISION)).apply(value)
+        first = shared_rounding(min(self.precision, QUANTITY_PRECISION)).apply(value)
         if first == 0 and value > 0:
             first = value
-        return Rounding(self.precision, RoundingMode.CEILING).apply(first)
+        return shared_rounding(self.precision, RoundingMode.CEILING).apply(first)
 
 
 @attrs.frozen
@@ -79,7 +80,7 @@ class ItemUnitOfMeasure:
 
     @property
     def rounding(self) -> Rounding:
-        return Rounding(self.rounding_precision, RoundingMode.HALF_UP)
+        return shared_rounding(self.rounding_precision, RoundingMode.HALF_UP)
 
 
 def _whole_non_negative(_instance: object, attribute: attrs.Attribute[int], value: object) -> None:
@@ -208,7 +209,7 @@ class Item:
     @property
     def rounding(self) -> Rounding:
         """The item's quantity rounding (BC: Rounding Precision, half up)."""
-        return Rounding(self.rounding_precision, RoundingMode.HALF_UP)
+        return shared_rounding(self.rounding_precision, RoundingMode.HALF_UP)
 
     def qty_per_unit(self, unit: str) -> Decimal:
         """How many base units one ``unit`` holds (1 for the base unit).

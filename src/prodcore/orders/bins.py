@@ -20,8 +20,8 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
-from prodcore.errors import NotFoundError
 from prodcore.masterdata import CapacityType, Location
+from prodcore.masterdata.lookup import find_record
 from prodcore.orders.explosion import MasterDataLookup
 from prodcore.orders.flushing import linked_operation
 from prodcore.orders.model import Component, Operation, OrderLine
@@ -46,10 +46,7 @@ def location_of(md: MasterDataLookup, location_code: str) -> Location | None:
     """The location record, None for a location that is not set up."""
     if not isinstance(md, _Locations):
         return None
-    try:
-        return md.location(location_code)
-    except NotFoundError:
-        return None
+    return find_record(md, Location, location_code, md.location)
 
 
 def location_bins(md: MasterDataLookup, location_code: str) -> tuple[str, str]:

@@ -34,6 +34,7 @@ from prodcore.masterdata import (
     UnitCostCalculation,
     WorkCenter,
 )
+from prodcore.masterdata.lookup import find_record
 from prodcore.masterdata.standards import StandardCostHistory
 from prodcore.numbers import ZERO
 from prodcore.orders.bins import from_production_bin
@@ -92,10 +93,8 @@ def output_unit_cost(md: object, item: Item, day: dt.date) -> Decimal:
     Decimal('30.085')
     """
     if item.costing_method is CostingMethod.STANDARD and isinstance(md, StandardHistories):
-        try:
-            version = md.standard_costs(item.no).in_force(day)
-        except NotFoundError:
-            version = None
+        history = find_record(md, StandardCostHistory, item.no, md.standard_costs)
+        version = None if history is None else history.in_force(day)
         if version is not None:
             return version.standard_cost
     return item_unit_cost(item)
