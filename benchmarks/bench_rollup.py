@@ -14,14 +14,12 @@ the allocator still holds), ``peak MiB`` is the process's peak. Run one size per
 (``--sizes 1000000``) for exact figures: memory freed by a smaller size is reused by the
 next. ``--gc-freeze`` calls ``gc.freeze()`` after generating the master data, as an
 application that loads its master data once may do, so that the collector no longer
-scans it while the rollup allocates; ``--gc-pause`` pauses the collector during the rollup,
-as the application does around it (``prodcore.app.scheduling.collector_paused``).
+scans it while the rollup allocates.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import gc
 import os
 import random
@@ -33,7 +31,6 @@ from decimal import Decimal
 
 import attrs
 
-from prodcore.app.scheduling import collector_paused
 from prodcore.costing import roll_up
 from prodcore.masterdata import (
     BomLine,
@@ -164,7 +161,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--sizes", type=int, nargs="*", help="item counts to run")
     parser.add_argument("--seed", type=int, default=6)
     parser.add_argument("--gc-freeze", action="store_true", help="gc.freeze() the master data")
-    parser.add_argument("--gc-pause", action="store_true", help="no collection during the rollup")
     args = parser.parse_args(argv)
     sizes: list[int] = args.sizes or ([100, 1_000] if args.tiny else [10_000, 100_000, 1_000_000])
     print(
@@ -183,8 +179,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         m1 = _rss_mib()
         t1 = time.perf_counter()
         c1 = time.process_time()
-        with collector_paused() if args.gc_pause else contextlib.nullcontext():
-            rollup = roll_up(md)
+        rollup = roll_up(md)
         cpu = time.process_time() - c1
         t2 = time.perf_counter()
         gc.collect()

@@ -5,17 +5,13 @@
   same value, same exponent, same error for a value too large to round;
 * the rollup of the benchmark's random graphs (co-products, by-products, process loss,
   scrap, routings) hashes, every share as text, to what the rollup gave before the
-  speed-ups, for four unit amount precisions (a power of ten or not);
-* the application pauses the cyclic garbage collector while it rolls up.
+  speed-ups, for four unit amount precisions (a power of ten or not).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import gc
 import hashlib
 import importlib.util
-from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from types import ModuleType
@@ -25,15 +21,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
-from prodcore.app import implement_standard_cost, put_master_data
-from prodcore.clock import FixedClock
-from prodcore.costing import ImplementStandardCost, StandardCostRollup, roll_up
+from prodcore.costing import roll_up
 from prodcore.costing.rollup_graph import _unit_rounder
-from prodcore.masterdata import BomLine, Item, MasterData, ProductionBom, Replenishment
 from prodcore.numbers import ARITHMETIC, Rounding, RoundingMode
 
-_CLOCK = FixedClock(dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC))
 BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_rollup.py"
 
 _decimals = st.decimals(
@@ -98,35 +89,3 @@ def test_results_are_those_of_the_rollup_before(seed: int, precision: str) -> No
         line = f"{cost.item_no}|{cost.produced}|{single}|{rolled}|"
         digest.update(f"{line}{rollup.standard_cost(cost.item_no)}\n".encode())
     assert digest.hexdigest() == _EXPECTED[seed, precision]
-
-
-def test_the_application_rolls_up_with_the_collector_paused(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # a million-item rollup allocates millions of tuples that make no cycles: full
-    # collections would rescan the master data several times for nothing
-    import prodcore.app.costing as app_costing
-
-    seen: list[bool] = []
-
-    def spy(md: MasterData, item_nos: Iterable[str] | None = None) -> StandardCostRollup:
-        seen.append(gc.isenabled())
-        return roll_up(md, item_nos)
-
-    monkeypatch.setattr(app_costing, "roll_up", spy)
-    uow = InMemoryUnitOfWork(InMemoryStore())
-    put_master_data(
-        uow,
-        [
-            Item(
-                "P", base_unit="PCS", replenishment=Replenishment.PRODUCTION, production_bom_no="B"
-            ),
-            Item("C", base_unit="PCS", unit_cost="2.50"),
-            ProductionBom("B", (BomLine("C", 3),)),
-        ],
-    )
-    assert gc.isenabled()
-    changes = implement_standard_cost(uow, ImplementStandardCost(), clock=_CLOCK)
-    assert seen == [False]
-    assert gc.isenabled()
-    assert [(c.item_no, c.new) for c in changes] == [("P", Decimal("7.50000"))]

@@ -35,7 +35,6 @@ import warnings
 from collections.abc import Mapping
 
 from prodcore.app.idempotency import idempotent
-from prodcore.app.scheduling import collector_paused
 from prodcore.clock import Clock, SystemClock, checked_now
 from prodcore.commands import WIRE_TAGS
 from prodcore.costing.actual import actual_cost
@@ -210,8 +209,7 @@ def implement(
     at = checked_now(clock)
     with uow:
         md = MasterData.snapshot(uow.master_data)
-        with collector_paused():  # a rollup makes no cycles; see collector_paused
-            rollup = roll_up(md, command.item_nos or None)
+        rollup = roll_up(md, command.item_nos or None)
         changes = []
         values: list[ValueEntry] = []
         for cost in rollup.items():
