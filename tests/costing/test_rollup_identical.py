@@ -11,10 +11,7 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
-from types import ModuleType
 
 import attrs
 import pytest
@@ -24,8 +21,7 @@ from hypothesis import strategies as st
 from prodcore.costing import roll_up
 from prodcore.costing.rollup_graph import _unit_rounder
 from prodcore.numbers import ARITHMETIC, Rounding, RoundingMode
-
-BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_rollup.py"
+from tests.test_benchmarks import load
 
 _decimals = st.decimals(
     allow_nan=False, allow_infinity=False, min_value=-(10**40), max_value=10**40
@@ -58,15 +54,6 @@ def test_rounder_for_other_precisions_is_the_roundings_own() -> None:
     assert _unit_rounder(rounding)(Decimal("1.024")) == Decimal("1.00")
 
 
-def _bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_rollup_identical", BENCH)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 # sha256 of every item's shares as text, computed by the rollup before the speed-ups
 # (commit 0c55e09) on ``generate(3000, seed)`` with the unit amount precision given
 _EXPECTED = {
@@ -79,7 +66,7 @@ _EXPECTED = {
 
 @pytest.mark.parametrize(("seed", "precision"), sorted(_EXPECTED))
 def test_results_are_those_of_the_rollup_before(seed: int, precision: str) -> None:
-    md = _bench().generate(3000, seed)
+    md = load("bench_rollup").generate(3000, seed)
     md = attrs.evolve(md, setup=attrs.evolve(md.setup, unit_amount_precision=Decimal(precision)))
     rollup = roll_up(md)
     digest = hashlib.sha256()
