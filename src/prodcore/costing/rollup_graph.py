@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 
@@ -497,12 +496,15 @@ def _link_co_products(g: _Graph, outputs: Mapping[str, _Outputs]) -> None:
 
 def _unit_rounder(rounding: Rounding) -> Callable[[Decimal], Decimal]:
     if rounding.precision.as_tuple().digits == (1,):
-        # a power of ten: Decimal.quantize directly (a C call, no Python frame per value)
-        # in ARITHMETIC: any in-range cost rounds without exceeding the context
-        return functools.partial(
-            Decimal.quantize,
-            exp=rounding.precision,
-            rounding=rounding.mode.value,
-            context=ARITHMETIC,
-        )
+        # A power of ten: quantize in a copy of ARITHMETIC (any in-range cost rounds without
+        # exceeding it) whose rounding is the mode. A context's own quantize takes no
+        # keywords: about 4 times faster than Decimal.quantize with keyword arguments.
+        context = ARITHMETIC.copy()
+        context.rounding = rounding.mode.value
+        quantize, exp = context.quantize, rounding.precision
+
+        def rnd(value: Decimal) -> Decimal:
+            return quantize(value, exp)
+
+        return rnd
     return rounding.apply
