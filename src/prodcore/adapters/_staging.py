@@ -28,6 +28,7 @@ import threading
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
+from functools import partial
 from typing import Any, TypeVar
 
 import attrs
@@ -44,6 +45,7 @@ from prodcore.errors import (
     NotFoundError,
 )
 from prodcore.ledger.application import decide_applications
+from prodcore.ledger.average_periods import AveragePool, AveragePoolKey
 from prodcore.ledger.balances import LedgerIndex
 from prodcore.ledger.model import (
     CapacityLedgerEntry,
@@ -59,6 +61,7 @@ from prodcore.ledger.model import (
     ValueSource,
     number_batch,
 )
+from prodcore.ledger.valuation import entry_value, moves_inventory
 from prodcore.masterdata import CapacityType, ManufacturingSetup
 from prodcore.numbers import ZERO
 from prodcore.orders.model import OrderStatus, ProductionOrder
@@ -212,6 +215,16 @@ class Committed(abc.ABC):
     def cost_marks(self) -> list[int]:
         """The marked item entries (see ``LedgerIndex.cost_marks``), in entry order."""
 
+    def average_unit_cost(self, key: AveragePoolKey, start: dt.date | None) -> Decimal | None:
+        """The average cost of a pool's period (see ``LedgerIndex.average_unit_cost``);
+        this default reads the item's entries (a store may keep the pools instead)."""
+
+        def value(entry_no: int) -> Decimal:
+            found = self.value_entries(None, ValueSource.ITEM, entry_no)
+            return sum((v.cost_amount for v in found if moves_inventory(v)), ZERO)
+
+        return AveragePool.build(key, self.item_entries(None, key.item_no), value).unit_cost(start)
+
     def count(self, name: str, args: tuple[Any, ...]) -> int:
         """How many entries the ledger list ``name`` has (a store may count without loading)."""
         found: list[Any] = getattr(self, name)(*args)
@@ -283,6 +296,8 @@ def _read_key(key: ReadKey) -> tuple[Any, ...]:
         return ("allocation", args[0]) if args[0] is not None else ("allocations",)
     if name in _ITEM_READS or name == "inventory_value":
         return ("i", args[0])
+    if name == "average_unit_cost":
+        return ("i", args[0].item_no)
     if name == "open_entries":
         return ("open", *args)
     if name in _ORDER_READS:
@@ -940,6 +955,15 @@ class StagedLedger:
 
     def inventory_value(self, item_no: str) -> Decimal:
         return self._balance("inventory_value", item_no)
+
+    def average_unit_cost(self, key: AveragePoolKey, start: dt.date | None) -> Decimal | None:
+        staged = self.staged
+        if key.item_no in staged.items_by_item or staged.revalued_items & {key.item_no, None}:
+            # staged entries of the item: value the pool from its entries
+            entries = self.item_entries(item_no=key.item_no)
+            return AveragePool.build(key, entries, partial(entry_value, self)).unit_cost(start)
+        committed = self._committed.average_unit_cost(key, start)
+        return self._reads.note(("average_unit_cost", key, start), committed)
 
     def open_entries(
         self, item_no: str, location_code: str, inbound: bool
