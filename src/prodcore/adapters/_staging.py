@@ -958,10 +958,18 @@ class StagedLedger:
 
     def average_unit_cost(self, key: AveragePoolKey, start: dt.date | None) -> Decimal | None:
         staged = self.staged
-        if key.item_no in staged.items_by_item or staged.revalued_items & {key.item_no, None}:
-            # staged entries of the item: value the pool from its entries
+        if None in staged.revalued_items:  # a value change of an unknown item: from scratch
             entries = self.item_entries(item_no=key.item_no)
             return AveragePool.build(key, entries, partial(entry_value, self)).unit_cost(start)
+        if key.item_no in staged.items_by_item or key.item_no in staged.revalued_items:
+            # staged entries of the item: its pool over committed and staged entries,
+            # built once and kept by the staged index as further batches are staged
+            pools = staged.average_pools[key.item_no]
+            pool = pools.get(key)
+            if pool is None:
+                entries = self.item_entries(item_no=key.item_no)
+                pool = pools[key] = AveragePool.build(key, entries, partial(entry_value, self))
+            return pool.unit_cost(start)
         committed = self._committed.average_unit_cost(key, start)
         return self._reads.note(("average_unit_cost", key, start), committed)
 

@@ -131,7 +131,7 @@ class LedgerIndex:
         #: item cost adjustment forwarded (False), by entry number
         self.marks: dict[int, bool] = {}
         #: the average pools asked for, kept as entries arrive, per item; the items whose
-        #: entries' values changed (None: a value entry of an entry not in this index)
+        #: entries' values changed (None: of an entry not in this index, item unnamed)
         self.average_pools: dict[str, dict[AveragePoolKey, AveragePool]] = defaultdict(dict)
         self.revalued_items: set[str | None] = set()
 
@@ -190,7 +190,7 @@ class LedgerIndex:
             if v.item_no is not None and moves_inventory(v):
                 self.item_value[v.item_no] += v.cost_amount
             if v.source is ValueSource.ITEM and v.item_entry_no is not None and moves_inventory(v):
-                self._revalue(v.item_entry_no, v.cost_amount)
+                self._revalue(v)
         self._apply_marks(batch)
         for g in batch.gl_entries:
             self.gl[g.entry_no] = g
@@ -200,12 +200,14 @@ class LedgerIndex:
                 if g.role is AccountRole.WIP:
                     self.wip_by_order[g.order_id] += g.amount
 
-    def _revalue(self, entry_no: int, amount: Decimal) -> None:
-        e = self.items.get(entry_no)
-        self.revalued_items.add(e.item_no if e is not None else None)
-        if e is not None:
-            for pool in self.average_pools.get(e.item_no, {}).values():
-                pool.revalue(entry_no, amount)
+    def _revalue(self, v: ValueEntry) -> None:
+        """Pass an item value entry that moves inventory on to the item's pools."""
+        assert v.item_entry_no is not None
+        e = self.items.get(v.item_entry_no)
+        item_no = e.item_no if e is not None else v.item_no
+        self.revalued_items.add(item_no)
+        for pool in self.average_pools.get(item_no, {}).values() if item_no is not None else ():
+            pool.revalue(v.item_entry_no, v.cost_amount)
 
     def _tracked(self, item_no: str, lot_no: str, serial_no: str) -> list[ItemLedgerEntry]:
         return [self.items[n] for n in self.tracked_entry_nos(item_no, lot_no, serial_no)]
