@@ -6,20 +6,28 @@ the entries and reports one that differs."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from decimal import Decimal
+from functools import partial
+from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from prodcore.adapters import MemoryStoreFactory, Store
+from prodcore.adapters._sql import SqlStore
 from prodcore.app import handle, handle_many
+from prodcore.costing.item_adjustment import AdjustItemCosts
 from prodcore.errors import ConcurrencyError
 from prodcore.integrity import verify
 from prodcore.ledger.average_periods import AveragePoolKey
-from prodcore.ledger.valuation import entry_value
+from prodcore.ledger.valuation import average_pool, entry_value, period_averages
 from prodcore.masterdata import AverageCostCalcType, AverageCostPeriod, ManufacturingSetup
 from prodcore.orders.journals import AdjustInventory, AdjustmentLine
 from tests.costing.test_average_cost_period import CLOCK, _post, _shop
 from tests.orders.every_store import every_store  # noqa: F401 (the store fixture)
+from tests.persistence.conftest import fresh_store
 
 D = Decimal
 MONTH = ManufacturingSetup(average_cost_period=AverageCostPeriod.MONTH)
@@ -91,3 +99,85 @@ def test_verify_rebuilds_the_kept_pools_and_reports_one_that_differs() -> None:
     report = verify(store)
     assert [p.area for p in report.problems] == ["average pool"]
     assert "kept periods differ" in str(report)
+
+
+_MOVES = st.lists(
+    st.tuples(
+        st.integers(-60, 59),  # days from March 1 (back-dated ones among them)
+        st.integers(-12, 15).filter(bool),
+        st.integers(100, 2000),  # a receipt's unit cost in cents
+        st.sampled_from(["", "EAST"]),
+        st.booleans(),  # run item cost adjustment after it
+    ),
+    max_size=14,
+)
+
+
+@pytest.mark.parametrize("kind", ["memory", "sqlite-memory"])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    period=st.sampled_from(list(AverageCostPeriod)),
+    calc=st.sampled_from(list(AverageCostCalcType)),
+    moves=_MOVES,
+)
+def test_a_store_answers_the_average_of_the_whole_pool_valued_again(
+    kind: str,
+    period: AverageCostPeriod,
+    calc: AverageCostCalcType,
+    moves: list[tuple[int, int, int, str, bool]],
+) -> None:
+    """The store's kept pools (the memory store's index; a SQL store's pools brought up
+    to date from what was committed since) answer, after every posting and cost
+    adjustment run, what valuing the whole pool again answers."""
+    setup = ManufacturingSetup(average_cost_period=period, average_cost_calc_type=calc)
+    with fresh_store(kind) as store:
+        _shop(store, period, calc)
+        for n, (day, qty, cents, location, adjust) in enumerate(moves):
+            when = dt.date(2026, 3, 1) + dt.timedelta(days=day)
+            line = AdjustmentLine("A", qty, location, unit_cost=D(cents) / 100 if qty > 0 else None)
+            handle(store(), AdjustInventory(f"m{n}", (line,), posting_date=when), clock=CLOCK)
+            if adjust:
+                handle(store(), AdjustItemCosts(f"a{n}"), clock=CLOCK)
+            with store() as uow:
+                entries = uow.ledger.item_entries(item_no="A")
+                for probe in (when, dt.date(2026, 4, 30)):
+                    for at in ("", "EAST"):
+                        key = AveragePoolKey.of(setup, "A", at)
+                        pool = average_pool(entries, setup, at)
+                        if key.start(probe) is None:
+                            worth = sum((entry_value(uow.ledger, e.entry_no) for e in pool), D(0))
+                            quantity = sum((e.quantity for e in pool), D(0))
+                            expected = worth / quantity if quantity > 0 else None
+                        else:
+                            run = period_averages(
+                                pool,
+                                partial(entry_value, uow.ledger),
+                                setup,
+                                setup.amount_rounding,
+                            )
+                            expected = run.unit_cost(key.start(probe))
+                        assert uow.ledger.average_unit_cost(key, key.start(probe)) == expected
+
+
+@pytest.mark.parametrize("n", [20, 60])
+def test_a_sql_store_reads_only_what_was_committed_since_its_last_read(n: int) -> None:
+    """Counts, not time: on SQLite, bringing a MONTH pool up to date after a receipt
+    and an outbound posting reads the outbound entry and its value entry (posting it
+    brought the pool up to date with the receipt), however many were posted before."""
+    key = AveragePoolKey.of(MONTH, "A", "")
+    with fresh_store("sqlite-memory") as store:
+        assert isinstance(store, SqlStore)
+        _shop(store, AverageCostPeriod.MONTH)
+        read: list[int] = []
+
+        def counting(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+            rows = store.query(sql, params)
+            read.append(len(rows))
+            return rows
+
+        for i in range(n):
+            day = 1 + i * 28 // n
+            _post(store, f"in-{i}", day, 2, "5.00", month=1 + i % 4)
+            _post(store, f"out-{i}", day, -1, month=1 + i % 4)
+            store.average_pools.unit_cost(counting, key, dt.date(2026, 5, 1))
+        assert read[1:] == [2] * (n - 1)
