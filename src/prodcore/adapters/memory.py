@@ -247,7 +247,8 @@ class _Committed(Committed):
         return self._ledger.inventory_value(item_no)
 
     def average_unit_cost(self, key: AveragePoolKey, start: dt.date | None) -> Decimal | None:
-        return self._ledger.average_unit_cost(key, start)
+        with self._store.lock:  # the read completes the pool's cached period ends
+            return self._ledger.average_unit_cost(key, start)
 
     def open_entries(
         self, item_no: str, location_code: str, inbound: bool
