@@ -757,6 +757,7 @@ def _sql_facts(store: Any, out: _Collector) -> _StoreFacts:
             amount = out.guard(f"{area} balance", stored_key, partial(to_decimal, qty, "qty"))
             if amount is not None:
                 balances[(area, stored_key)] = amount
+    facts.average_pools = store.average_pools.pools(store.query)
     return facts
 
 

@@ -9,13 +9,14 @@ import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from prodcore.adapters import MemoryStoreFactory, Store
+from prodcore.adapters import MemoryStoreFactory, Store, open_store
 from prodcore.adapters._sql import SqlStore
 from prodcore.app import handle, handle_many
 from prodcore.costing.item_adjustment import AdjustItemCosts
@@ -181,3 +182,25 @@ def test_a_sql_store_reads_only_what_was_committed_since_its_last_read(n: int) -
             _post(store, f"out-{i}", day, -1, month=1 + i % 4)
             store.average_pools.unit_cost(counting, key, dt.date(2026, 5, 1))
         assert read[1:] == [2] * (n - 1)
+
+
+def test_verify_reports_a_sql_stores_pool_that_the_stored_entries_no_longer_make(
+    tmp_path: Path,
+) -> None:
+    with open_store(f"sqlite:///{tmp_path / 'avg.db'}") as store:
+        assert isinstance(store, SqlStore)
+        _shop(store, AverageCostPeriod.MONTH)
+        _post(store, "in-1", 2, 10, "5.00")
+        _post(store, "out-1", 3, -4)
+        _post(store, "out-2", 3, -2, month=4)
+        assert verify(store).ok
+        assert len(store.average_pools.pools(store.query)) == 1
+        with store.transaction() as tx:  # the receipt's value rewritten behind the store
+            tx.execute("DROP TRIGGER prodcore_value_entries_no_update")
+            tx.execute(
+                "UPDATE prodcore_value_entries SET doc = "
+                'REPLACE(doc, \'"cost_amount_actual": "50.00"\', \'"cost_amount_actual": "60.00"\')'
+                " WHERE entry_no = 1"
+            )
+        report = verify(store)
+    assert "average pool ('A', None, 'MONTH'): kept periods differ" in str(report)

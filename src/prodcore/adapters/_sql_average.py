@@ -63,9 +63,11 @@ class SqlAveragePools:
             self._catch_up(kept, query)
             return kept.pool.unit_cost(start)
 
-    def pools(self) -> list[AveragePool]:
-        """The pools kept (as of their last read)."""
+    def pools(self, query: Query) -> list[AveragePool]:
+        """The pools kept, each brought up to date with ``query``."""
         with self._lock:
+            for kept in self._kept.values():
+                self._catch_up(kept, query)
             return [kept.pool for kept in self._kept.values()]
 
     @staticmethod
