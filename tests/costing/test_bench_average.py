@@ -3,29 +3,15 @@ A/B against the repository's ``HEAD``. It measures; it asserts nothing about tim
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
-
 import pytest
 
-BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_average.py"
-
-
-def _load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_average_smoke", BENCH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+from tests.test_benchmarks import load
 
 
 def test_the_benchmark_prints_a_figure_per_store_and_size(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    bench = _load()
+    bench = load("bench_average")
     assert bench.main(["--tiny"]) == 0
     out = capsys.readouterr().out
     assert "memory N=10:" in out and "sqlite N=5:" in out
@@ -34,7 +20,7 @@ def test_the_benchmark_prints_a_figure_per_store_and_size(
 
 
 def test_with_a_base_it_prints_paired_ratios(capsys: pytest.CaptureFixture[str]) -> None:
-    bench = _load()
+    bench = load("bench_average")
     assert bench.main(["--tiny", "--base", "HEAD", "--stores", "memory"]) == 0
     assert "A / B = " in capsys.readouterr().out
     assert all(a is not None and a > 0 for a, _ in bench.LAST_RESULTS.values())
