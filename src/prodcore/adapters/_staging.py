@@ -61,7 +61,7 @@ from prodcore.ledger.model import (
     ValueSource,
     number_batch,
 )
-from prodcore.ledger.valuation import entry_value, moves_inventory
+from prodcore.ledger.valuation import entry_value
 from prodcore.masterdata import CapacityType, ManufacturingSetup
 from prodcore.numbers import ZERO
 from prodcore.orders.model import OrderStatus, ProductionOrder
@@ -215,15 +215,10 @@ class Committed(abc.ABC):
     def cost_marks(self) -> list[int]:
         """The marked item entries (see ``LedgerIndex.cost_marks``), in entry order."""
 
+    @abc.abstractmethod
     def average_unit_cost(self, key: AveragePoolKey, start: dt.date | None) -> Decimal | None:
-        """The average cost of a pool's period (see ``LedgerIndex.average_unit_cost``);
-        this default reads the item's entries (a store may keep the pools instead)."""
-
-        def value(entry_no: int) -> Decimal:
-            found = self.value_entries(None, ValueSource.ITEM, entry_no)
-            return sum((v.cost_amount for v in found if moves_inventory(v)), ZERO)
-
-        return AveragePool.build(key, self.item_entries(None, key.item_no), value).unit_cost(start)
+        """The average cost of a pool's period (see ``LedgerIndex.average_unit_cost``),
+        from pools the store keeps, not from a scan of the item's entries."""
 
     def count(self, name: str, args: tuple[Any, ...]) -> int:
         """How many entries the ledger list ``name`` has (a store may count without loading)."""

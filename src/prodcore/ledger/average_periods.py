@@ -27,10 +27,10 @@ the earliest period a back-dated entry or a value change touches.
 >>> pool.add(entry(2, -3, 3), Decimal(0))    # 3 out in March
 >>> pool.add(entry(3, 10, 3), Decimal(70))   # March: 10 @ 7.00
 >>> pool.unit_cost(dt.date(2026, 3, 1)), pool.unit_cost(dt.date(2026, 4, 1))
-(Decimal('6'), Decimal('6'))
+(Decimal('6'), Decimal('6.00'))
 >>> pool.add(entry(4, 3, 4), Decimal(30))    # April: 3 @ 10.00 on 17 @ 102.00
 >>> pool.unit_cost(dt.date(2026, 4, 1))
-Decimal('6.6')
+Decimal('6.60')
 """
 
 from __future__ import annotations
