@@ -43,6 +43,7 @@ import attrs
 
 from prodcore.clock import EARLIEST, LATEST
 from prodcore.errors import NotFoundError, ProdcoreError
+from prodcore.ledger.average_periods import AveragePool
 from prodcore.ledger.balances import LedgerIndex, applied_from
 from prodcore.ledger.model import (
     CapacityLedgerEntry,
@@ -245,6 +246,7 @@ class _StoreFacts:
     idempotency: list[IdempotencyRecord] | None = None
     balances: dict[tuple[str, object], Decimal] | None = None
     workers: set[str] | None = None
+    average_pools: list[AveragePool] | None = None
 
 
 def _memory_facts(store: Any) -> _StoreFacts:
@@ -253,6 +255,7 @@ def _memory_facts(store: Any) -> _StoreFacts:
         posting_nos=set(store.ledger.batches),
         idempotency=list(store.idempotency.values()),
         workers={worker for worker, per_order in store.registrations.items() if per_order},
+        average_pools=[p for pools in store.ledger.average_pools.values() for p in pools.values()],
     )
 
 
@@ -372,6 +375,8 @@ def _check_ledger(uow: UnitOfWork, facts: _StoreFacts, out: _Collector) -> list[
     _check_balances(uow, index, out)
     if facts.balances is not None:
         _check_stored_balances(facts.balances, index, out)
+    for pool in facts.average_pools or ():
+        _check_average_pool(pool, index, out)
     return batches
 
 
@@ -598,6 +603,21 @@ def _check_balances(uow: UnitOfWork, index: LedgerIndex, out: _Collector) -> Non
             out.add(f"{area} balance", key, f"stored {got}, entries add up to {expected}")
 
 
+def _check_average_pool(kept: AveragePool, index: LedgerIndex, out: _Collector) -> None:
+    """An average pool the store keeps equals the pool built again from the entries:
+    every period's end and the whole pool's quantity and value."""
+    out.checked += 1
+    rebuilt = index.average_pool(kept.key)
+    key = (kept.key.item_no, kept.key.location_code, kept.key.period.value)
+    got = out.guard("average pool", key, kept.ends)
+    if got is not None and (got, kept.quantity, kept.worth) != (
+        rebuilt.ends(),
+        rebuilt.quantity,
+        rebuilt.worth,
+    ):
+        out.add("average pool", key, "kept periods differ from the entries' periods")
+
+
 def _index_balances(index: LedgerIndex) -> dict[tuple[str, object], Decimal]:
     """The entries' balances keyed as :func:`_sql_balance_rows` keys the stored rows."""
     areas: tuple[tuple[str, dict[Any, Decimal], Callable[[Any], object]], ...] = (
@@ -737,6 +757,7 @@ def _sql_facts(store: Any, out: _Collector) -> _StoreFacts:
             amount = out.guard(f"{area} balance", stored_key, partial(to_decimal, qty, "qty"))
             if amount is not None:
                 balances[(area, stored_key)] = amount
+    facts.average_pools = store.average_pools.pools(store.query)
     return facts
 
 

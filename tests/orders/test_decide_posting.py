@@ -6,6 +6,7 @@ decide/evolve, and a small fake LedgerReader (no store, no service)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import attrs
@@ -30,6 +31,7 @@ from prodcore.ledger import (
     ValueEntry,
     ValueSource,
 )
+from prodcore.ledger.average_periods import AveragePoolKey
 from prodcore.ledger.model import LotBalance
 from prodcore.masterdata import CapacityType, MasterData
 from prodcore.numbers import ZERO, TimeUnit
@@ -101,6 +103,9 @@ class FakeReader:
 
     def inventory_value(self, item_no: str) -> Decimal:
         return ZERO
+
+    def average_unit_cost(self, key: AveragePoolKey, start: dt.date | None) -> Decimal | None:
+        return None
 
     def item_entry(self, entry_no: int) -> ItemLedgerEntry:
         for e in self.items:

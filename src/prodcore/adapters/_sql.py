@@ -45,6 +45,7 @@ from prodcore.adapters._schema import (
     insert_who,
     moment_key,
 )
+from prodcore.adapters._sql_average import SqlAveragePools
 from prodcore.adapters._sql_writes import _add_balances, _dec, _insert_batch
 from prodcore.adapters._staging import (
     Committed,
@@ -61,6 +62,7 @@ from prodcore.adapters._staging import (
 from prodcore.calendars import CentreAbsences, ShopCalendar
 from prodcore.costing.derived import DerivedMemo
 from prodcore.errors import ConcurrencyError, KeyTakenError
+from prodcore.ledger.average_periods import AveragePoolKey
 from prodcore.ledger.balances import LedgerIndex
 from prodcore.ledger.model import (
     CapacityLedgerEntry,
@@ -255,6 +257,11 @@ class SqlStore(abc.ABC):
         return EntryCache(200_000)
 
     @functools.cached_property
+    def average_pools(self) -> SqlAveragePools:
+        """The average pools read so far, brought up to date at each read."""
+        return SqlAveragePools()
+
+    @functools.cached_property
     def decoded_orders(self) -> _DecodedCache:
         """Orders decoded from their stored text, once; also primed with each order
         written (orders round-trip exactly, so the order written equals its decoded text)."""
@@ -392,6 +399,7 @@ _DECODED_CACHES = (
     "decoded_entries",
     "decoded_orders",
     "derived_memo",
+    "average_pools",
 )
 
 
@@ -771,6 +779,9 @@ class _Committed(Committed):
         return self._balance(
             "SELECT qty FROM prodcore_bal_item_value WHERE item_no = ?", (item_no,)
         )
+
+    def average_unit_cost(self, key: AveragePoolKey, start: dt.date | None) -> Decimal | None:
+        return self._store.average_pools.unit_cost(self._query, key, start)
 
     def open_entries(
         self, item_no: str, location_code: str, inbound: bool

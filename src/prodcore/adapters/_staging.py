@@ -28,6 +28,7 @@ import threading
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
+from functools import partial
 from typing import Any, ClassVar, TypeVar
 
 import attrs
@@ -44,6 +45,7 @@ from prodcore.errors import (
     NotFoundError,
 )
 from prodcore.ledger.application import decide_applications
+from prodcore.ledger.average_periods import AveragePool, AveragePoolKey
 from prodcore.ledger.balances import LedgerIndex
 from prodcore.ledger.model import (
     CapacityLedgerEntry,
@@ -59,6 +61,7 @@ from prodcore.ledger.model import (
     ValueSource,
     number_batch,
 )
+from prodcore.ledger.valuation import entry_value
 from prodcore.masterdata import CapacityType, ManufacturingSetup
 from prodcore.numbers import ZERO
 from prodcore.orders.model import OrderStatus, ProductionOrder
@@ -212,6 +215,11 @@ class Committed(abc.ABC):
     def cost_marks(self) -> list[int]:
         """The marked item entries (see ``LedgerIndex.cost_marks``), in entry order."""
 
+    @abc.abstractmethod
+    def average_unit_cost(self, key: AveragePoolKey, start: dt.date | None) -> Decimal | None:
+        """The average cost of a pool's period (see ``LedgerIndex.average_unit_cost``),
+        from pools the store keeps, not from a scan of the item's entries."""
+
     def count(self, name: str, args: tuple[Any, ...]) -> int:
         """How many entries the ledger list ``name`` has (a store may count without loading)."""
         found: list[Any] = getattr(self, name)(*args)
@@ -283,6 +291,8 @@ def _read_key(key: ReadKey) -> tuple[Any, ...]:
         return ("allocation", args[0]) if args[0] is not None else ("allocations",)
     if name in _ITEM_READS or name == "inventory_value":
         return ("i", args[0])
+    if name == "average_unit_cost":
+        return ("i", args[0].item_no)
     if name == "open_entries":
         return ("open", *args)
     if name in _ORDER_READS:
@@ -963,6 +973,23 @@ class StagedLedger:
 
     def inventory_value(self, item_no: str) -> Decimal:
         return self._balance("inventory_value", item_no)
+
+    def average_unit_cost(self, key: AveragePoolKey, start: dt.date | None) -> Decimal | None:
+        staged = self.staged
+        if None in staged.revalued_items:  # a value change of an unknown item: from scratch
+            entries = self.item_entries(item_no=key.item_no)
+            return AveragePool.build(key, entries, partial(entry_value, self)).unit_cost(start)
+        if key.item_no in staged.items_by_item or key.item_no in staged.revalued_items:
+            # staged entries of the item: its pool over committed and staged entries,
+            # built once and kept by the staged index as further batches are staged
+            pools = staged.average_pools[key.item_no]
+            pool = pools.get(key)
+            if pool is None:
+                entries = self.item_entries(item_no=key.item_no)
+                pool = pools[key] = AveragePool.build(key, entries, partial(entry_value, self))
+            return pool.unit_cost(start)
+        committed = self._committed.average_unit_cost(key, start)
+        return self._reads.note(("average_unit_cost", key, start), committed)
 
     def open_entries(
         self, item_no: str, location_code: str, inbound: bool

@@ -36,6 +36,7 @@ from prodcore.adapters._staging import (
 )
 from prodcore.costing.derived import DerivedMemo
 from prodcore.errors import ConcurrencyError, KeyTakenError
+from prodcore.ledger.average_periods import AveragePoolKey
 from prodcore.ledger.balances import LedgerIndex
 from prodcore.ledger.model import (
     CapacityLedgerEntry,
@@ -244,6 +245,10 @@ class _Committed(Committed):
 
     def inventory_value(self, item_no: str) -> Decimal:
         return self._ledger.inventory_value(item_no)
+
+    def average_unit_cost(self, key: AveragePoolKey, start: dt.date | None) -> Decimal | None:
+        with self._store.lock:  # the read completes the pool's cached period ends
+            return self._ledger.average_unit_cost(key, start)
 
     def open_entries(
         self, item_no: str, location_code: str, inbound: bool

@@ -24,6 +24,7 @@ from decimal import Decimal
 import attrs
 
 from prodcore.ledger.application import decide_applications, remaining_deltas
+from prodcore.ledger.average_periods import AveragePool, AveragePoolKey
 from prodcore.ledger.model import (
     AccountRole,
     CapacityLedgerEntry,
@@ -129,6 +130,10 @@ class LedgerIndex:
         #: item entries whose cost changed after they were posted (True) or whose change
         #: item cost adjustment forwarded (False), by entry number
         self.marks: dict[int, bool] = {}
+        #: the average pools asked for, kept as entries arrive, per item; the items whose
+        #: entries' values changed (None: of an entry not in this index, item unnamed)
+        self.average_pools: dict[str, dict[AveragePoolKey, AveragePool]] = defaultdict(dict)
+        self.revalued_items: set[str | None] = set()
 
     def apply(self, batch: PostingBatch) -> None:
         """Add a numbered batch to the indexes and balances. A batch stored before item
@@ -159,6 +164,9 @@ class LedgerIndex:
                 self.reversed[(ValueSource.ITEM, taken_from)] += abs(e.quantity)
             if e.lot_no or e.serial_no:
                 self._apply_tracking(e)
+            for pool in self.average_pools.get(e.item_no, {}).values():
+                if pool.key.holds(e):
+                    pool.add(e, ZERO)  # its value entries follow
         for c in batch.capacity_entries:
             self.capacity[c.entry_no] = c
             if c.order_id is not None:
@@ -181,6 +189,8 @@ class LedgerIndex:
                 self.values_by_source[(v.source, source_no)].append(v.entry_no)
             if v.item_no is not None and moves_inventory(v):
                 self.item_value[v.item_no] += v.cost_amount
+            if v.source is ValueSource.ITEM and v.item_entry_no is not None and moves_inventory(v):
+                self._revalue(v)
         self._apply_marks(batch)
         for g in batch.gl_entries:
             self.gl[g.entry_no] = g
@@ -189,6 +199,15 @@ class LedgerIndex:
                 self.gl_by_order[g.order_id].append(g.entry_no)
                 if g.role is AccountRole.WIP:
                     self.wip_by_order[g.order_id] += g.amount
+
+    def _revalue(self, v: ValueEntry) -> None:
+        """Pass an item value entry that moves inventory on to the item's pools."""
+        assert v.item_entry_no is not None
+        e = self.items.get(v.item_entry_no)
+        item_no = e.item_no if e is not None else v.item_no
+        self.revalued_items.add(item_no)
+        for pool in self.average_pools.get(item_no, {}).values() if item_no is not None else ():
+            pool.revalue(v.item_entry_no, v.cost_amount)
 
     def _tracked(self, item_no: str, lot_no: str, serial_no: str) -> list[ItemLedgerEntry]:
         return [self.items[n] for n in self.tracked_entry_nos(item_no, lot_no, serial_no)]
@@ -306,6 +325,29 @@ class LedgerIndex:
 
     def inventory_value(self, item_no: str) -> Decimal:
         return self.item_value.get(item_no, ZERO)
+
+    def average_unit_cost(self, key: AveragePoolKey, start: dt.date | None) -> Decimal | None:
+        """The average cost of the pool ``key`` in the period starting ``start`` (None:
+        the moving average), None if the pool holds nothing (see
+        :class:`~prodcore.ledger.average_periods.AveragePool`); the pool is built from
+        this index's entries when first asked for, then kept on append."""
+        return self.average_pool(key).unit_cost(start)
+
+    def average_pool(self, key: AveragePoolKey) -> AveragePool:
+        pools = self.average_pools[key.item_no]
+        pool = pools.get(key)
+        if pool is None:
+            entries = (self.items[no] for no in self.items_by_item.get(key.item_no, ()))
+            pool = pools[key] = AveragePool.build(key, entries, self.entry_value)
+        return pool
+
+    def entry_value(self, entry_no: int) -> Decimal:
+        """The inventory value of the item entry ``entry_no`` (its value entries that
+        move inventory)."""
+        found = (
+            self.values[no] for no in self.values_by_source.get((ValueSource.ITEM, entry_no), ())
+        )
+        return sum((v.cost_amount for v in found if moves_inventory(v)), ZERO)
 
     def open_entries(
         self, item_no: str, location_code: str, inbound: bool

@@ -9,9 +9,11 @@ a unit test.
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Protocol
 
+from prodcore.ledger.average_periods import AveragePoolKey
 from prodcore.ledger.model import (
     CapacityLedgerEntry,
     GLEntry,
@@ -87,6 +89,13 @@ class LedgerReader(Protocol):
     def inventory_value(self, item_no: str) -> Decimal:
         """The value of ``item_no`` in inventory: the cost (actual and expected) of its
         item value entries, at every location together."""
+
+    def average_unit_cost(self, key: AveragePoolKey, start: dt.date | None) -> Decimal | None:
+        """The average cost of the average pool ``key`` in the period starting
+        ``start`` (None: the moving average of the whole pool); None when the pool holds
+        nothing. A store keeps the pools as entries arrive (see
+        :class:`~prodcore.ledger.average_periods.AveragePool`): no scan of the item's
+        entries per posting."""
 
     def item_entry(self, entry_no: int) -> ItemLedgerEntry:
         """The item ledger entry ``entry_no``."""

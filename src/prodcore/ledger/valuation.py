@@ -11,7 +11,9 @@
   entry takes its period's average (:func:`period_averages`): (value at the start of
   the period + inbound value in the period) / (quantity at the start + inbound
   quantity in the period), as far as the ledger knows it at posting (cost adjustment
-  settles it). These two settings read the item's entries of the pool: linear in them.
+  settles it). The store keeps these pools as entries arrive
+  (:class:`~prodcore.ledger.average_periods.AveragePool`): a posting does not read the
+  item's entries.
 * **FIFO**: the cost of the inbound entries it will be applied to (the oldest open ones
   of its item and location, see :mod:`prodcore.ledger.application`), each at its own
   unit cost (its value entries over its quantity): after the same two receipts, 15 go
@@ -38,6 +40,7 @@ from decimal import Decimal
 import attrs
 
 from prodcore.ledger.application import decide_applications
+from prodcore.ledger.average_periods import AveragePoolKey, revalued
 from prodcore.ledger.model import (
     ItemEntryType,
     ItemLedgerEntry,
@@ -108,16 +111,10 @@ def _average_at_posting(
         on_hand = ledger.on_hand(item_no)
         return ledger.inventory_value(item_no) / on_hand if on_hand > 0 else None
     assert setup is not None
-    pool = average_pool(ledger.item_entries(item_no=item_no), setup, location_code)
-    if period is AverageCostPeriod.ENTRY:
-        quantity = sum((e.quantity for e in pool), ZERO)
-        worth = sum((entry_value(ledger, e.entry_no) for e in pool), ZERO)
-        return worth / quantity if quantity > 0 else None
-    assert day is not None
-    averages = period_averages(
-        pool, lambda no: entry_value(ledger, no), setup, setup.amount_rounding
-    )
-    return averages.unit_cost(period_start(day, period, setup.accounting_periods))
+    key = AveragePoolKey.of(setup, item_no, location_code)
+    start = None if day is None else key.start(day)
+    assert start is not None or period is AverageCostPeriod.ENTRY
+    return ledger.average_unit_cost(key, start)
 
 
 def average_pool(
@@ -201,7 +198,7 @@ def period_averages(
         start = period_start(e.posted_at.date(), period, setup.accounting_periods)
         assert start is not None  # a periodic setting
         by_period.setdefault(start, []).append(e)
-    outbound = {e.entry_no: e for e in entries if _revalued(e)}
+    outbound = {e.entry_no: e for e in entries if revalued(e)}
     result = PeriodAverages({}, [], {})
     quantity = worth = ZERO
     for start in sorted(by_period):
@@ -209,7 +206,7 @@ def period_averages(
         reversals = [e for e in group if e.quantity > 0 and e.applies_to_entry_no in outbound]
         reversing = {e.entry_no for e in reversals}
         for e in group:
-            if not _revalued(e) and e.entry_no not in reversing:
+            if not revalued(e) and e.entry_no not in reversing:
                 current = value(e.entry_no)
                 result.values[e.entry_no] = (current, current)
                 quantity += e.quantity
@@ -217,7 +214,7 @@ def period_averages(
         result.pools[start] = (quantity, worth)
         average = worth / quantity if quantity > 0 else None
         for e in group:
-            if not _revalued(e):
+            if not revalued(e):
                 continue
             if average is None:  # nothing to average: it keeps its value
                 exact = target = value(e.entry_no)
@@ -239,11 +236,6 @@ def period_averages(
             worth += target
         result.ends.append((start, quantity, worth))
     return result
-
-
-def _revalued(e: ItemLedgerEntry) -> bool:
-    """An outbound entry the average values (an output's reversal is its order's)."""
-    return e.quantity < 0 and e.entry_type is not ItemEntryType.OUTPUT
 
 
 def _fifo_cost(
