@@ -485,6 +485,9 @@ class _Snapshot:
         self._store = store
         self.versions: _Versions | None = None
         self._cache: MasterCache | None = None
+        #: the ledger lists read, by query: read again, a list answers as it did first
+        #: (the answer noted, and checked at commit)
+        self.lists: dict[tuple[str, tuple[Any, ...]], list[Any]] = {}
 
     def note(self, versions: _Versions) -> None:
         if self.versions is None:
@@ -691,11 +694,17 @@ class _Committed(Committed):
         return _LIST_TABLES[name], clauses, [p for _, ps in where for p in ps]
 
     def _list(self, name: str, args: tuple[Any, ...], cls: type[_T]) -> list[_T]:
-        table, where, params = self._where(name, args)
-        rows = self._query(
-            f"SELECT entry_no, doc FROM {table} WHERE {where} ORDER BY entry_no", params
-        )
-        return self._store.decoded_entries.decode(table, rows, cls)
+        lists = None if self._snapshot is None else self._snapshot.lists
+        found: list[_T] | None = None if lists is None else lists.get((name, args))
+        if found is None:
+            table, where, params = self._where(name, args)
+            rows = self._query(
+                f"SELECT entry_no, doc FROM {table} WHERE {where} ORDER BY entry_no", params
+            )
+            found = self._store.decoded_entries.decode(table, rows, cls)
+            if lists is not None:
+                lists[(name, args)] = found
+        return list(found)
 
     def count(self, name: str, args: tuple[Any, ...]) -> int:
         if name == "tracked_entries":

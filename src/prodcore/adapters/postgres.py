@@ -19,6 +19,11 @@ taken before it. Before its last step (adding to the balance rows, raising the
 counters, committing) a unit of work waits for those tickets: numbers increase in
 commit order, and a unit of work rolled back after its ``append`` leaves a gap.
 
+A unit of work takes one pool connection at its first read (a :class:`_PgLease`) and
+reads and commits on it until it ends. The write transaction runs in pipeline mode:
+statements whose result is not awaited are queued and sent with the next one that is,
+so a command waits for the server a few times instead of once per statement.
+
 psycopg is imported here only, and only when a PostgreSQL store is opened.
 """
 
