@@ -20,6 +20,9 @@ set aside, a poster waits before its last step for the posters that took numbers
 before it (:meth:`SqlStore.wait_for`), then adds to the balances and commits: numbers
 follow commit order, a unit of work rolled back after its ``append`` leaves a gap, and
 unrelated postings write their rows side by side.
+
+A unit of work reads and commits through its store's :class:`Lease` (PostgreSQL: one
+pool connection from its first read to its end).
 """
 
 from __future__ import annotations
