@@ -20,15 +20,20 @@ set aside, a poster waits before its last step for the posters that took numbers
 before it (:meth:`SqlStore.wait_for`), then adds to the balances and commits: numbers
 follow commit order, a unit of work rolled back after its ``append`` leaves a gap, and
 unrelated postings write their rows side by side.
+
+A unit of work reads and commits through its store's :class:`Lease` (PostgreSQL: one
+pool connection from its first read to its end).
 """
 
 from __future__ import annotations
 
 import abc
 import collections
+import contextlib
 import datetime as dt
 import functools
 import threading
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any, Self, TypeVar
@@ -127,13 +132,53 @@ _COUNTERS = "SELECT posting, item, capacity, value, gl FROM prodcore_ledger_coun
 
 class WriteTx(Tx):
     """A write transaction holding the store's commit lock, ended by :meth:`commit` or
-    :meth:`rollback` (either gives the connection back; calling them again does nothing)."""
+    :meth:`rollback` (calling them again does nothing).
+
+    :meth:`send` and :meth:`expect` run statements whose result the caller does not
+    wait for: a store may queue them and send them with the next statement that needs
+    a result (PostgreSQL's pipeline mode), so the error of a queued statement is raised
+    there, or at the latest by :meth:`commit`, which then commits nothing."""
 
     @abc.abstractmethod
     def commit(self) -> None: ...
 
     @abc.abstractmethod
     def rollback(self) -> None: ...
+
+    def send(self, sql: str, params: Sequence[Any] = ()) -> None:
+        """Run ``sql``, whose result is not needed."""
+        self.execute(sql, params)
+
+    def expect(self, sql: str, params: Sequence[Any], refuse: Callable[[], Exception]) -> None:
+        """Run ``sql``, which must change exactly one row; else commit nothing and raise
+        ``refuse()`` (called inside this transaction: it may read)."""
+        if self.execute(sql, params) != 1:
+            raise refuse()
+
+    def prefetch(self, reads: Callable[[Query], object]) -> None:
+        """Announce the statements ``reads`` will run through :meth:`query` (it is called
+        with a query function answering no rows, to learn them): a store may send them
+        at once, and then answer the same statements, in the same order, from their
+        results. Nothing is changed by announcing."""
+
+
+class Lease:
+    """A unit of work's hold on one of the store's connections: taken at its first
+    read (or write transaction), used for all of them, given back by :meth:`release`
+    when the unit of work ends. This one, for stores that need none, reads and writes
+    through the store."""
+
+    def __init__(self, store: SqlStore) -> None:
+        self._store = store
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return self._store.query(sql, params)
+
+    def begin_write(self) -> WriteTx:
+        return self._store.begin_write()
+
+    def release(self) -> None:
+        """Give the connection back (rolling back a write transaction left open)."""
 
 
 class SqlStore(abc.ABC):
@@ -169,6 +214,10 @@ class SqlStore(abc.ABC):
     def close(self) -> None:
         """Release connections; units of work opened later fail."""
 
+    def lease(self) -> Lease:
+        """A unit of work's connection (see :class:`Lease`)."""
+        return Lease(self)
+
     def allocate(
         self, tx: WriteTx, batch: PostingBatch, last_posting: int | None
     ) -> tuple[LedgerCounters, list[int]]:
@@ -180,10 +229,14 @@ class SqlStore(abc.ABC):
         """
         raise NotImplementedError
 
-    def lock_keys(self, tx: WriteTx, keys: ConflictKeys) -> None:
+    def lock_keys(
+        self, tx: WriteTx, keys: ConflictKeys, reads: Callable[[Query], object] | None = None
+    ) -> None:
         """(``gapless_numbers`` False) Lock the conflict keys until ``tx`` ends, or raise
         ConcurrencyError, without holding any, if another transaction holds one in a
-        conflicting way (see :func:`~prodcore.adapters._staging.conflict_keys`)."""
+        conflicting way (see :func:`~prodcore.adapters._staging.conflict_keys`).
+        ``reads``: the reads that follow, announced with the locks
+        (:meth:`WriteTx.prefetch`)."""
         raise NotImplementedError
 
     def wait_for(self, tx: WriteTx, tickets: Sequence[int]) -> None:
@@ -443,6 +496,9 @@ class _Snapshot:
         self._store = store
         self.versions: _Versions | None = None
         self._cache: MasterCache | None = None
+        #: the ledger lists read, by query: read again, a list answers as it did first
+        #: (the answer noted, and checked at commit)
+        self.lists: dict[tuple[str, tuple[Any, ...]], list[Any]] = {}
 
     def note(self, versions: _Versions) -> None:
         if self.versions is None:
@@ -649,11 +705,17 @@ class _Committed(Committed):
         return _LIST_TABLES[name], clauses, [p for _, ps in where for p in ps]
 
     def _list(self, name: str, args: tuple[Any, ...], cls: type[_T]) -> list[_T]:
-        table, where, params = self._where(name, args)
-        rows = self._query(
-            f"SELECT entry_no, doc FROM {table} WHERE {where} ORDER BY entry_no", params
-        )
-        return self._store.decoded_entries.decode(table, rows, cls)
+        lists = None if self._snapshot is None else self._snapshot.lists
+        found: list[_T] | None = None if lists is None else lists.get((name, args))
+        if found is None:
+            table, where, params = self._where(name, args)
+            rows = self._query(
+                f"SELECT entry_no, doc FROM {table} WHERE {where} ORDER BY entry_no", params
+            )
+            found = self._store.decoded_entries.decode(table, rows, cls)
+            if lists is not None:
+                lists[(name, args)] = found
+        return list(found)
 
     def count(self, name: str, args: tuple[Any, ...]) -> int:
         if name == "tracked_entries":
@@ -831,6 +893,9 @@ class SqlUnitOfWork(StagingUnitOfWork):
 
     def __init__(self, store: SqlStore) -> None:
         self.store = store
+        self._lease = store.lease()
+        # a unit of work dropped without ending gives its connection back all the same
+        weakref.finalize(self, self._lease.release)
         self._tx: WriteTx | None = None
         self._earlier: set[int] = set()  # tickets to wait for before the last step
         self._last_posting: int | None = None
@@ -844,12 +909,12 @@ class SqlUnitOfWork(StagingUnitOfWork):
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         # once the unit of work holds a write transaction, it reads through it (a store
         # may have a single connection)
-        return (self._tx or self.store).query(sql, params)
+        return (self._tx or self._lease).query(sql, params)
 
     def _reserve(self) -> LedgerCounters:
         self.store.numbering.acquire(self)
         try:
-            self._tx = self.store.begin_write()
+            self._tx = self._lease.begin_write()
             return _Committed(self.store, self._tx.query).counters()
         except BaseException:
             self._release()
@@ -865,7 +930,7 @@ class SqlUnitOfWork(StagingUnitOfWork):
                 raise numbering_busy("another unit of work of this thread is posting")
             self._thread = thread
         if self._tx is None:
-            self._tx = self.store.begin_write()
+            self._tx = self._lease.begin_write()
         counters, earlier = self.store.allocate(self._tx, batch, self._last_posting)
         self._last_posting = counters.posting + 1
         self._earlier.update(earlier)
@@ -883,15 +948,18 @@ class SqlUnitOfWork(StagingUnitOfWork):
             if tx is not None:
                 tx.rollback()
         finally:
+            self._lease.release()
             self.store.numbering.release(self)
 
     def _apply(self) -> None:
         if self._tx is None:
-            self._tx = self.store.begin_write()
+            self._tx = self._lease.begin_write()
         tx = self._tx
-        if not self.store.gapless_numbers:
+        if self.store.gapless_numbers:
+            tx.prefetch(self._announce_checks)
+        else:  # the checks are sent with the locks: read once they are held
             keys = conflict_keys(self.reads, self._master, self._orders, self._ledger)
-            self.store.lock_keys(tx, keys)
+            self.store.lock_keys(tx, keys, self._announce_checks)
         self._check_reads(tx)
         self._flush_master(tx)
         self._flush_orders(tx)
@@ -900,12 +968,26 @@ class SqlUnitOfWork(StagingUnitOfWork):
         tx.commit()
         self.store.decoded_entries.put_batches(self._ledger.staged_batches)
 
+    def _announce_checks(self, query: Query) -> None:
+        """Run the statements of :meth:`_check_reads` with ``query`` (to prefetch them):
+        the versions and the reads checked whatever the versions say (the master data
+        reads only if the master data changed: rare)."""
+        if self._snapshot.versions is not None:
+            query(_VERSIONS)
+        committed = _Committed(self.store, query)
+        written = self._orders.read_versions
+        for key in self.reads.seen:
+            if key[0] not in _MASTER_READS and not (key[0] == "order" and key[1] in written):
+                with contextlib.suppress(Exception):  # no rows: the answer is not used
+                    committed.current(key)
+
     def _check_reads(self, tx: WriteTx) -> None:
         """Check the noted reads, but not those known to hold: all of them if nothing was
         committed since they were made (a store that commits one at a time counts its
         commits), the master data reads if no master data was written since; nor the
         version of an order this unit of work writes (its ``UPDATE`` checks it)."""
         seen = self._snapshot.versions
+        written = self._orders.read_versions
         master_unchanged = False
         if seen is not None:
             rows = tx.query(_VERSIONS)
@@ -913,7 +995,6 @@ class SqlUnitOfWork(StagingUnitOfWork):
             if self.store.gapless_numbers and now.commits == seen.commits:
                 return
             master_unchanged = now.master == seen.master
-        written = self._orders.read_versions
         check_reads(
             self.reads,
             _Committed(self.store, tx.query),
@@ -923,71 +1004,66 @@ class SqlUnitOfWork(StagingUnitOfWork):
             ),
         )
 
-    def _flush_allocations(self, tx: Tx) -> None:
+    def _flush_allocations(self, tx: WriteTx) -> None:
         for order_id, allocations in sorted(self._orders.staged_allocations.items()):
             if allocations:
-                tx.execute(
+                tx.send(
                     "INSERT INTO prodcore_allocations (order_id, doc) VALUES (?, ?) "
                     "ON CONFLICT (order_id) DO UPDATE SET doc = excluded.doc",
                     (order_id, dumps(allocations)),
                 )
             else:
-                tx.execute("DELETE FROM prodcore_allocations WHERE order_id = ?", (order_id,))
+                tx.send("DELETE FROM prodcore_allocations WHERE order_id = ?", (order_id,))
 
-    def _flush_master(self, tx: Tx) -> None:
+    def _flush_master(self, tx: WriteTx) -> None:
         master = self._master
         if master.staged_setup is not None:
-            tx.execute(
+            tx.send(
                 "INSERT INTO prodcore_setup (id, doc) VALUES (1, ?) "
                 "ON CONFLICT (id) DO UPDATE SET doc = excluded.doc",
                 (dumps(master.staged_setup),),
             )
         rows = sorted((_KIND_OF[kind], no, record) for (kind, no), record in master.staged.items())
         for kind_name, no, record in rows:
-            tx.execute(
+            tx.send(
                 "INSERT INTO prodcore_master_data (kind, no, doc) VALUES (?, ?, ?) "
                 "ON CONFLICT (kind, no) DO UPDATE SET doc = excluded.doc",
                 (kind_name, no, dumps(record)),
             )
 
-    def _flush_orders(self, tx: Tx) -> None:
+    def _flush_orders(self, tx: WriteTx) -> None:
         orders = self._orders
         decoded = self.store.decoded_orders
         for order_id, read_version in sorted(orders.read_versions.items()):
             order = orders.staged[order_id]
+            refuse = functools.partial(_order_moved, tx, order_id, read_version)
             if order is None and read_version == 0:
-                changed = (
-                    0 if tx.query("SELECT 1 FROM prodcore_orders WHERE id = ?", (order_id,)) else 1
-                )
+                if tx.query("SELECT 1 FROM prodcore_orders WHERE id = ?", (order_id,)):
+                    raise refuse()
             elif order is None:
-                changed = tx.execute(
+                tx.expect(
                     "DELETE FROM prodcore_orders WHERE id = ? AND version = ?",
                     (order_id, read_version),
+                    refuse,
                 )
             elif read_version == 0:
                 doc = dumps(order)
-                changed = tx.execute(
+                tx.expect(
                     "INSERT INTO prodcore_orders (id, status, version, doc) VALUES (?, ?, ?, ?) "
                     "ON CONFLICT (id) DO NOTHING",
                     (order_id, order.status.value, order.version, doc),
+                    refuse,
                 )
                 decoded.put(doc, ProductionOrder, order)
             else:
                 doc = dumps(order)
-                changed = tx.execute(
+                tx.expect(
                     "UPDATE prodcore_orders SET status = ?, version = ?, doc = ? "
                     "WHERE id = ? AND version = ?",
                     (order.status.value, order.version, doc, order_id, read_version),
+                    refuse,
                 )
                 decoded.put(doc, ProductionOrder, order)
-            if changed != 1:
-                rows = tx.query("SELECT version FROM prodcore_orders WHERE id = ?", (order_id,))
-                raise ConcurrencyError(
-                    kind=_ORDER,
-                    key=order_id,
-                    expected=read_version,
-                    actual=int(rows[0][0]) if rows else 0,
-                )
             # the per-worker index follows its order (the stored rows are those of the
             # version read, which the UPDATE checked)
             before = orders.read.get(order_id)
@@ -999,7 +1075,7 @@ class SqlUnitOfWork(StagingUnitOfWork):
             ):
                 continue
             if read_version:
-                tx.execute("DELETE FROM prodcore_registrations WHERE order_id = ?", (order_id,))
+                tx.send("DELETE FROM prodcore_registrations WHERE order_id = ?", (order_id,))
             if order is not None:
                 insert_registrations(tx, order_id, order.registrations)
 
@@ -1037,14 +1113,14 @@ class SqlUnitOfWork(StagingUnitOfWork):
             _add_applications(tx, ledger.staged_batches, ledger.staged, self.store, self.reads)
             _add_marks(tx, ledger.staged)
         for key, record in sorted(ledger.staged_keys.items()):
-            if not tx.execute(
+            tx.expect(
                 "INSERT INTO prodcore_idempotency (key, command_hash, doc) VALUES (?, ?, ?) "
                 "ON CONFLICT (key) DO NOTHING",
                 (key, record.command_hash, dumps(record)),
-            ):
-                raise KeyTakenError(kind="Idempotency key", key=key)
+                functools.partial(KeyTakenError, kind="Idempotency key", key=key),
+            )
         if ledger.staged_setup is not None:
-            tx.execute(
+            tx.send(
                 "INSERT INTO prodcore_posting_setup (id, doc) VALUES (1, ?) "
                 "ON CONFLICT (id) DO UPDATE SET doc = excluded.doc",
                 (dumps(ledger.staged_setup),),
@@ -1059,7 +1135,7 @@ class SqlUnitOfWork(StagingUnitOfWork):
         ledger = self._ledger
         assert ledger.counters is not None
         self.store.wait_for(tx, sorted(self._earlier))
-        tx.execute(
+        tx.send(
             "UPDATE prodcore_ledger_counters SET posting = GREATEST(posting, ?), "
             "item = GREATEST(item, ?), capacity = GREATEST(capacity, ?), "
             "value = GREATEST(value, ?), gl = GREATEST(gl, ?) WHERE id = 1",
@@ -1068,17 +1144,26 @@ class SqlUnitOfWork(StagingUnitOfWork):
         _add_balances(tx, ledger.staged, upsert=True)
 
 
+def _order_moved(tx: Tx, order_id: str, read_version: int) -> ConcurrencyError:
+    """The refusal of an order written over a version that is no longer the stored one."""
+    rows = tx.query("SELECT version FROM prodcore_orders WHERE id = ?", (order_id,))
+    return ConcurrencyError(
+        kind=_ORDER, key=order_id, expected=read_version, actual=int(rows[0][0]) if rows else 0
+    )
+
+
 def _add_applications(
-    tx: Tx, batches: Sequence[PostingBatch], staged: LedgerIndex, store: SqlStore, reads: Reads
+    tx: WriteTx, batches: Sequence[PostingBatch], staged: LedgerIndex, store: SqlStore, reads: Reads
 ) -> None:
     """Store the batches' item applications and the entries' remaining quantities (a row
     per open entry: a closed entry's row goes). The open entries the unit of work read
     are not read again (its reads are checked: they are the stored rows now)."""
     applications = [a for b in batches for a in b.item_applications or ()]
     insert_applications(tx, applications)
-    for (item_no, location_code, inbound), deltas in sorted(staged.open_by_key.items()):
-        if not deltas:
-            continue
+    changed = [(key, deltas) for key, deltas in sorted(staged.open_by_key.items()) if deltas]
+    unknown = [k for k, _ in changed if not isinstance(reads.seen.get(("open_entries", *k)), list)]
+    tx.prefetch(lambda query: [_Committed(store, query).open_entries(*k) for k in unknown])
+    for (item_no, location_code, inbound), deltas in changed:
         noted = reads.seen.get(("open_entries", item_no, location_code, inbound))
         if not isinstance(noted, list):
             noted = _Committed(store, tx.query).open_entries(item_no, location_code, inbound)
@@ -1086,13 +1171,13 @@ def _add_applications(
         for no, delta in sorted(deltas.items()):
             left = stored.get(no, ZERO) + delta
             if no in stored and left:
-                tx.execute(
+                tx.send(
                     "UPDATE prodcore_bal_remaining SET qty = ? WHERE entry_no = ?", (str(left), no)
                 )
             elif no in stored:
-                tx.execute("DELETE FROM prodcore_bal_remaining WHERE entry_no = ?", (no,))
+                tx.send("DELETE FROM prodcore_bal_remaining WHERE entry_no = ?", (no,))
             elif left:
-                tx.execute(
+                tx.send(
                     "INSERT INTO prodcore_bal_remaining "
                     "(entry_no, item_no, location_code, inbound, qty) VALUES (?, ?, ?, ?, ?)",
                     (no, item_no, location_code, int(inbound), str(left)),

@@ -86,8 +86,8 @@ def batch_writer(url: str, entries: int, start: int, marker: str) -> None:
         assert isinstance(store, SqlStore)
         plain = store.begin_write
 
-        def traced() -> WriteTx:
-            tx = plain()
+        def traced(*lease: Any) -> WriteTx:
+            tx = plain(*lease)
             tx.execute("UPDATE prodcore_ledger_counters SET gl = gl WHERE id = 1")
             mark("in")
             return tx

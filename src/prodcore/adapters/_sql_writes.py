@@ -33,9 +33,9 @@ def _insert_batch(tx: Tx, batch: PostingBatch) -> None:
         batch, item_entries=(), capacity_entries=(), value_entries=(), gl_entries=()
     )
     no = batch.posting_no
-    tx.execute(
+    tx.execute_many(  # no result awaited (a pipelining store queues it)
         "INSERT INTO prodcore_ledger_batches (posting_no, idempotency_key, doc) VALUES (?, ?, ?)",
-        (no, batch.idempotency_key, dumps(header)),
+        [(no, batch.idempotency_key, dumps(header))],
     )
     tx.execute_many(
         "INSERT INTO prodcore_item_entries "

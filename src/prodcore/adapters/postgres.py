@@ -19,19 +19,25 @@ taken before it. Before its last step (adding to the balance rows, raising the
 counters, committing) a unit of work waits for those tickets: numbers increase in
 commit order, and a unit of work rolled back after its ``append`` leaves a gap.
 
+A unit of work takes one pool connection at its first read (a :class:`_PgLease`) and
+reads and commits on it until it ends. The write transaction runs in pipeline mode:
+statements whose result is not awaited are queued and sent with the next one that is,
+so a command waits for the server a few times instead of once per statement.
+
 psycopg is imported here only, and only when a PostgreSQL store is opened.
 """
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import datetime as dt
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from prodcore.adapters._schema import SCHEMA_VERSION, Tx, apply_migrations
-from prodcore.adapters._sql import SqlStore, WriteTx
+from prodcore.adapters._sql import Lease, Query, SqlStore, WriteTx
 from prodcore.adapters._staging import RECORD_KEYS, ConflictKeys
 from prodcore.errors import (
     ConcurrencyError,
@@ -114,17 +120,20 @@ def _driver_errors() -> tuple[type[Exception], ...]:
 
 
 class _PgTx(Tx):
-    def __init__(self, conn: psycopg.Connection[Any]) -> None:
+    def __init__(self, conn: psycopg.Connection[Any], trips: _Trips | None = None) -> None:
         self._conn = conn
         self._errors = _driver_errors()
+        self._trips = trips or _Trips()
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        self._trips.count += 1
         try:
             return self._conn.execute(_sql(sql), params or None).rowcount
         except self._errors as err:
             raise _translate(err) from err
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        self._trips.count += 1
         try:
             return self._conn.execute(_sql(sql), params or None).fetchall()
         except self._errors as err:
@@ -133,6 +142,7 @@ class _PgTx(Tx):
     def execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         if not rows:
             return
+        self._trips.count += 1
         try:
             with self._conn.cursor() as cursor:  # psycopg pipelines the rows
                 cursor.executemany(_sql(sql), rows)
@@ -140,29 +150,181 @@ class _PgTx(Tx):
             raise _translate(err) from err
 
 
-class _PgWriteTx(_PgTx, WriteTx):
-    def __init__(self, conn: psycopg.Connection[Any], pool: ConnectionPool[Any]) -> None:
-        super().__init__(conn)
-        self._pool: ConnectionPool[Any] | None = pool
+class _Trips:
+    """The times a store waited for the server's answer (round trips), for benchmarks
+    and tests."""
 
-    def _finish(self, statement: str) -> None:
-        pool, self._pool = self._pool, None
-        if pool is None:
-            return
+    count = 0
+
+
+class _PgWriteTx(_PgTx, WriteTx):
+    """A transaction in pipeline mode: statements whose result is not awaited (``send``,
+    ``expect``, ``execute_many``) are queued and go with the next one that is (a
+    ``query``, or the commit). A queued statement that fails makes the server skip the
+    rest up to the commit: its error is raised by that next statement (or the commit),
+    and the transaction is rolled back."""
+
+    def __init__(
+        self,
+        conn: psycopg.Connection[Any],
+        trips: _Trips,
+        give_back: Callable[[psycopg.Connection[Any]], None] | None,
+    ) -> None:
+        super().__init__(conn, trips)
+        self._open = True
+        self._give_back = give_back  # None: the connection is a unit of work's lease
+        self._pipeline = contextlib.ExitStack()
+        self._expected: list[tuple[psycopg.Cursor[Any], Callable[[], Exception]]] = []
+        self._ahead: collections.deque[tuple[str, list[Any], psycopg.Cursor[Any]]] = (
+            collections.deque()
+        )
+        self._waited = False  # for an answer of the announced statements
+
+    _pipe: psycopg.Pipeline
+
+    def begin(self, lock_timeout: float) -> None:
         try:
-            # a numbering step that failed half-way leaves its session lock: unlock all
-            self.execute(
-                statement if statement == "COMMIT" else "ROLLBACK; SELECT pg_advisory_unlock_all()"
-            )
-        finally:
-            pool.putconn(self._conn)
+            self._pipe = self._pipeline.enter_context(self._conn.pipeline())
+        except self._errors as err:
+            raise _translate(err) from err
+        self.send("BEGIN")
+        self.send(f"SET LOCAL lock_timeout = {max(1, round(lock_timeout * 1000))}")
+
+    def _queue(self, sql: str, params: Sequence[Any]) -> psycopg.Cursor[Any]:
+        try:
+            return self._conn.execute(_sql(sql), params or None)
+        except self._errors as err:
+            raise _translate(err) from err
+
+    def _sync(self) -> None:
+        self._trips.count += 1
+        try:
+            self._pipe.sync()
+        except self._errors as err:
+            raise _translate(err) from err
+
+    def send(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self._queue(sql, params)
+
+    def expect(self, sql: str, params: Sequence[Any], refuse: Callable[[], Exception]) -> None:
+        self._expected.append((self._queue(sql, params), refuse))
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        cursor = self._queue(sql, params)
+        self._sync()
+        return cursor.rowcount
+
+    def execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if not rows:
+            return
+        try:  # rides the pipeline: no sync
+            self._conn.cursor().executemany(_sql(sql), rows)
+        except self._errors as err:
+            raise _translate(err) from err
+
+    def prefetch(self, reads: Callable[[Query], object]) -> None:
+        def announce(sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+            self._ahead.append((sql, list(params), self._queue(sql, params)))
+            return []
+
+        reads(announce)
+        self._waited = False
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        ahead = self._ahead
+        if ahead and ahead[0][0] == sql and ahead[0][1] == list(params):
+            cursor = ahead.popleft()[2]
+            # the announced statements went together: their answers follow the first
+            self._trips.count += not self._waited
+            self._waited = True
+        else:
+            cursor = self._queue(sql, params)
+            self._trips.count += 1
+        try:
+            return cursor.fetchall()
+        except self._errors as err:
+            raise _translate(err) from err
 
     def commit(self) -> None:
-        self._finish("COMMIT")
+        if not self._open:
+            return
+        try:
+            # the answers a later read did not bring yet (the sync raises a queued error)
+            if any(cursor.pgresult is None for cursor, _ in self._expected):
+                self._sync()
+            for cursor, refuse in self._expected:
+                if cursor.rowcount != 1:
+                    raise refuse()
+            self.send("COMMIT")
+            self._trips.count += 1
+            try:
+                self._pipeline.close()  # sends it all; raises what failed
+            except self._errors as err:
+                raise _translate(err) from err
+        except BaseException:
+            self.rollback()
+            raise
+        self._end()
 
-    def rollback(self) -> None:
-        with contextlib.suppress(ProdcoreError):
-            self._finish("ROLLBACK")
+    def rollback(self, wait_for: Sequence[int] = ()) -> None:
+        """Roll back; with ``wait_for``, then wait for those tickets' units of work to end
+        (on the same connection: a unit of work never holds two)."""
+        if not self._open:
+            return
+        try:
+            with contextlib.suppress(*self._errors):  # a queued statement's error
+                self._pipeline.close()
+            # a numbering step that failed half-way leaves its session lock: unlock all
+            with contextlib.suppress(ProdcoreError):
+                _PgTx(self._conn, self._trips).execute("ROLLBACK; SELECT pg_advisory_unlock_all()")
+            if wait_for:
+                _PgTx(self._conn, self._trips).query(
+                    f"SELECT pg_advisory_xact_lock_shared({_TICKETS}, t) "
+                    "FROM unnest(?::int[]) AS t",
+                    (list(wait_for),),
+                )
+        finally:
+            self._end()
+
+    def _end(self) -> None:
+        self._open = False
+        self._expected.clear()
+        self._ahead.clear()
+        give_back, self._give_back = self._give_back, None
+        if give_back is not None:
+            give_back(self._conn)
+
+
+class _PgLease(Lease):
+    """A pool connection, taken at the unit of work's first read and kept to its end."""
+
+    def __init__(self, store: PostgresStore) -> None:
+        super().__init__(store)
+        self._pg = store
+        self._conn: psycopg.Connection[Any] | None = None
+        self._tx: _PgWriteTx | None = None
+
+    def connection(self) -> psycopg.Connection[Any]:
+        if self._conn is None:
+            self._conn = self._pg.checkout()
+        return self._conn
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return self._pg.query(sql, params, self)
+
+    def begin_write(self) -> WriteTx:
+        self._tx = self._pg.begin_write(self)
+        return self._tx
+
+    def release(self) -> None:
+        tx, self._tx = self._tx, None
+        conn, self._conn = self._conn, None
+        try:
+            if tx is not None:
+                tx.rollback()
+        finally:
+            if conn is not None:
+                self._pg.give_back(conn)
 
 
 def _now() -> str:
@@ -238,6 +400,7 @@ class PostgresStore(SqlStore):
                     reason=f"the database schema is at version {found}, prodcore needs "
                     f"{SCHEMA_VERSION}; run `prodcore db upgrade` (prodcore.adapters.postgres.upgrade)"
                 )
+        self._trips = _Trips()
         self._pool: ConnectionPool[Any] = ConnectionPool(
             dsn,
             min_size=min_size,
@@ -252,37 +415,51 @@ class PostgresStore(SqlStore):
             self._pool.close()
             raise _translate(err) from err
 
-    @contextlib.contextmanager
-    def _connection(self) -> Iterator[psycopg.Connection[Any]]:
+    @property
+    def round_trips(self) -> int:
+        """How often this store waited for the server's answer (statements outside a
+        pipeline, syncs and reads inside one): a deterministic cost for benchmarks."""
+        return self._trips.count
+
+    def checkout(self) -> psycopg.Connection[Any]:
+        """A connection of the pool (give it back with :meth:`give_back`); a
+        :class:`~prodcore.errors.StoreError` if none became free within ``timeout``."""
         if self._pool.closed:
             raise StoreError(reason="the store is closed")
         try:
-            cm = self._pool.connection()
-            conn = cm.__enter__()
+            conn: psycopg.Connection[Any] = self._pool.getconn()
+            return conn
         except _driver_errors() as err:
             raise _translate(err) from err
-        try:
-            yield conn
-        except BaseException as exc:
-            cm.__exit__(type(exc), exc, exc.__traceback__)
-            raise
-        cm.__exit__(None, None, None)
 
-    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        with self._connection() as conn:
-            return _PgTx(conn).query(sql, params)
+    def give_back(self, conn: psycopg.Connection[Any]) -> None:
+        self._pool.putconn(conn)
 
-    def begin_write(self) -> WriteTx:
-        if self._pool.closed:
-            raise StoreError(reason="the store is closed")
+    def lease(self) -> Lease:
+        return _PgLease(self)
+
+    def query(
+        self, sql: str, params: Sequence[Any] = (), lease: _PgLease | None = None
+    ) -> list[tuple[Any, ...]]:
+        """Rows of a read, in autocommit mode: on the ``lease``'s connection (a unit of
+        work's), else on one taken from the pool for this statement."""
+        if lease is not None:
+            return _PgTx(lease.connection(), self._trips).query(sql, params)
+        conn = self.checkout()
         try:
-            conn = self._pool.getconn()
-        except _driver_errors() as err:
-            raise _translate(err) from err
-        tx = _PgWriteTx(conn, self._pool)
+            return _PgTx(conn, self._trips).query(sql, params)
+        finally:
+            self.give_back(conn)
+
+    def begin_write(self, lease: _PgLease | None = None) -> _PgWriteTx:
+        """A write transaction on the ``lease``'s connection (kept by the lease when it
+        ends), else on one taken from the pool (given back when it ends)."""
+        if lease is None:
+            tx = _PgWriteTx(self.checkout(), self._trips, self.give_back)
+        else:
+            tx = _PgWriteTx(lease.connection(), self._trips, None)
         try:
-            timeout = max(1, round(self.lock_timeout * 1000))
-            tx.execute(f"BEGIN; SET LOCAL lock_timeout = {timeout}")
+            tx.begin(self.lock_timeout)
         except BaseException:
             tx.rollback()
             raise
@@ -309,24 +486,31 @@ class PostgresStore(SqlStore):
             )
         return LedgerCounters(*last), earlier
 
-    def lock_keys(self, tx: WriteTx, keys: ConflictKeys) -> None:
+    def lock_keys(
+        self, tx: WriteTx, keys: ConflictKeys, reads: Callable[[Query], object] | None = None
+    ) -> None:
         written = {_key_id(k) for k in keys.written if k[0] in RECORD_KEYS}
         read = {_key_id(k) for k in keys.read if k[0] in RECORD_KEYS} - written
         adds = [
             sorted({_key_hash(k) for k in found if k[0] not in RECORD_KEYS})
             for found in (keys.read, keys.written)
         ]
-        rivals = tx.query(
-            "SELECT prodcore_lock_keys(?::bigint[], ?::bigint[], ?::int[], ?::int[], ?, ?, ?)",
-            (sorted(written), sorted(read), *adds, _READS, _WRITES, _TICKETS),
-        )[0][0]
+        sql = "SELECT prodcore_lock_keys(?::bigint[], ?::bigint[], ?::int[], ?::int[], ?, ?, ?)"
+        params = (sorted(written), sorted(read), *adds, _READS, _WRITES, _TICKETS)
+        if reads is not None:  # sent together: one wait for the locks and the reads
+
+            def announce(query: Query) -> None:
+                query(sql, params)
+                reads(query)
+
+            tx.prefetch(announce)
+        rivals = tx.query(sql, params)[0][0]
         if rivals is None:
             return
         # give everything back, then wait for the rivals in the way to end: deciding
         # again before their commit lands would only be refused again
-        tx.rollback()
-        with self.transaction() as waiting:
-            self.wait_for(waiting, [int(t) for t in rivals])
+        assert isinstance(tx, _PgWriteTx)
+        tx.rollback(wait_for=[int(t) for t in rivals])
         raise ConcurrencyError(
             kind="Transaction",
             key="conflict keys",

@@ -9,6 +9,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator, Mapping
+from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
@@ -16,7 +17,13 @@ from starlette.applications import Starlette
 from prodcore.adapters import open_store
 from prodcore.service.http import api_key_auth, create_app
 
-__all__ = ["background_server", "read_api_keys", "serve"]
+__all__ = ["WORKER_THREADS", "background_server", "read_api_keys", "serve"]
+
+#: The most units of work the service runs at once: Starlette runs blocking store work
+#: in anyio's worker threads (40 at most, its default limiter), one unit of work each.
+#: A unit of work holds one PostgreSQL connection, so :func:`serve` sizes the pool to
+#: this: no request waits for a connection.
+WORKER_THREADS = 40
 
 
 def serve(
@@ -29,8 +36,12 @@ def serve(
 ) -> None:
     """Open the store at ``url`` and serve it over HTTP until interrupted; with
     ``api_keys`` (key to user) every request needs a known ``X-API-Key``. The store is
-    closed when the server stops."""
-    with open_store(url) as store:
+    closed when the server stops. A PostgreSQL pool may open up to
+    :data:`WORKER_THREADS` connections."""
+    options: dict[str, Any] = {}
+    if url.split(":", 1)[0].lower() in ("postgresql", "postgres"):
+        options["max_size"] = WORKER_THREADS
+    with open_store(url, **options) as store:
         app = create_app(store, authenticate=api_key_auth(api_keys) if api_keys else None)
         uvicorn.run(app, host=host, port=port, log_level=log_level)
 
