@@ -94,7 +94,9 @@ class Counts:
         self.item += len(batch.item_entries)
         self.capacity += len(batch.capacity_entries)
         self.value += len(batch.value_entries)
-        self.gl += len(batch.gl_entries)
+        # counted without building lines a batch derives (the A/B base has no gl_count)
+        count = getattr(batch, "gl_count", None)
+        self.gl += len(batch.gl_entries) if count is None else count
 
     @property
     def total(self) -> int:

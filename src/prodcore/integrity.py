@@ -364,7 +364,7 @@ def _check_ledger(uow: UnitOfWork, facts: _StoreFacts, out: _Collector) -> list[
     for value in index.values.values():
         _check_gl_lines(value, gl_by_value.get(value.entry_no, []), out)
     stock = stock_value(index.items.values(), index.values.values(), None)
-    for diff in reconcile(stock, index.gl.values()):
+    for diff in reconcile(stock, index.gl_entries()):
         out.add(
             "valuation", diff.key, f"G/L {diff.gl}, value entries add up to {diff.value_entries}"
         )

@@ -37,7 +37,7 @@ from decimal import Decimal
 from typing import Any, TypeVar, get_args, overload
 
 import cattrs
-from cattrs.gen import make_dict_unstructure_fn, override
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 from cattrs.preconf.json import JsonConverter
 from cattrs.preconf.json import make_converter as _make_json_converter
 from cattrs.strategies import configure_tagged_union
@@ -102,6 +102,9 @@ def make_converter(*, extra_unions: Iterable[Any] = ()) -> JsonConverter:
     omit = override(omit_if_default=True)
     for cls, names in _added_fields().items():
         overrides: dict[str, Any] = dict.fromkeys(names, omit)
+        if cls is PostingBatch:
+            _posting_batch(conv, overrides)
+            continue
         conv.register_unstructure_hook(cls, make_dict_unstructure_fn(cls, conv, **overrides))
     # before the unions take PutMasterData's hook: its records converter (any iterable)
     # would otherwise get the raw JSON records
@@ -128,6 +131,34 @@ def _flat_standard_shares(conv: JsonConverter) -> None:
     conv.register_structure_hook(
         StandardCostVersion, lambda doc, cls: structure(nested_shares(doc), cls)
     )
+
+
+def _posting_batch(conv: JsonConverter, overrides: dict[str, Any]) -> None:
+    """A batch travels with its G/L lines written out under ``gl_entries``, derived ones
+    too, as when every batch held its lines, and what they derive from (``gl_setup``,
+    ``gl_after``) when known; a batch that derives them reads back deriving them again."""
+    renamed: dict[str, Any] = {"_gl_entries": override(rename="gl_entries")}
+    omit = override(omit_if_default=True)
+    unstructure = make_dict_unstructure_fn(
+        PostingBatch, conv, **overrides, **renamed, gl_setup=omit, gl_after=omit
+    )
+
+    def write(batch: PostingBatch) -> Any:
+        doc = unstructure(batch)
+        if batch.derives_gl:
+            doc["gl_entries"] = [conv.unstructure(g, GLEntry) for g in batch.gl_entries]
+        return doc
+
+    structure = make_dict_structure_fn(PostingBatch, conv, **renamed)
+
+    def read(doc: Any, cls: Any) -> PostingBatch:
+        if isinstance(doc, dict) and doc.get("gl_setup") is not None:
+            # derived again: lines given with a setup (a store's rows) are not on the wire
+            doc = {k: v for k, v in doc.items() if k != "gl_entries"}
+        return structure(doc, cls)
+
+    conv.register_unstructure_hook(PostingBatch, write)
+    conv.register_structure_hook(PostingBatch, read)
 
 
 def _added_fields() -> dict[type, tuple[str, ...]]:

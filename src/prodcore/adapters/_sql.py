@@ -97,6 +97,7 @@ from prodcore.numbers import ZERO
 from prodcore.orders.model import OrderStatus, ProductionOrder
 from prodcore.orders.registration import Registration, registration_order
 from prodcore.ports import MasterDataRecord
+from prodcore.records import revise
 from prodcore.scheduling.schedule import Allocation
 from prodcore.serialization import dumps, loads
 
@@ -434,7 +435,8 @@ class EntryCache:
                 ("prodcore_item_entries", batch.item_entries),
                 ("prodcore_capacity_entries", batch.capacity_entries),
                 ("prodcore_value_entries", batch.value_entries),
-                ("prodcore_gl_entries", batch.gl_entries),
+                # rows only: derived lines are no rows
+                ("prodcore_gl_entries", () if batch.derives_gl else batch.gl_entries),
             ):
                 for entry in entries:
                     self.put(table, entry.entry_no, entry)
@@ -644,7 +646,8 @@ class _Committed(Committed):
             item_entries=part("prodcore_item_entries", ItemLedgerEntry),
             capacity_entries=part("prodcore_capacity_entries", CapacityLedgerEntry),
             value_entries=part("prodcore_value_entries", ValueEntry),
-            gl_entries=part("prodcore_gl_entries", GLEntry),
+            # a header with a setup: the lines derive from it (no rows)
+            gl_entries=() if header.gl_setup is not None else part("prodcore_gl_entries", GLEntry),
         )
 
     def batch_nos(self, user: str | None, source: str | None) -> list[int]:
@@ -720,6 +723,8 @@ class _Committed(Committed):
     def count(self, name: str, args: tuple[Any, ...]) -> int:
         if name == "tracked_entries":
             return len(self.tracked_entries(*args))
+        if name == "gl_entries":  # rows, and the lines batches derive
+            return len(self.gl_entries(*args))
         table, where, params = self._where(name, args)
         return int(self._query(f"SELECT COUNT(*) FROM {table} WHERE {where}", params)[0][0])
 
@@ -739,7 +744,48 @@ class _Committed(Committed):
         return [e for e in found if value_entry_matches(e, order_id, source, source_entry_no)]
 
     def gl_entries(self, order_id: str | None) -> list[GLEntry]:
-        return self._list("gl_entries", (order_id,), GLEntry)
+        stored = self._list("gl_entries", (order_id,), GLEntry)
+        derived = self._derived_gl_entries(order_id)
+        if not stored or not derived:
+            return stored or derived
+        return sorted([*stored, *derived], key=lambda g: g.entry_no)
+
+    def _derived_gl_entries(self, order_id: str | None) -> list[GLEntry]:
+        """The lines of the batches that derive them (their headers hold the posting
+        setup, they have no rows): those with value entries of ``order_id``, or all.
+        A line's number depends on the value entries before it in its batch, so each
+        such batch's value entries are read whole."""
+        postings, params = "SELECT posting_no FROM prodcore_value_entries", []
+        if order_id is not None:
+            postings, params = f"{postings} WHERE order_id = ?", [order_id]
+        headers = [
+            header
+            for (doc,) in self._query(
+                "SELECT doc FROM prodcore_ledger_batches "
+                f"WHERE posting_no IN ({postings}) ORDER BY posting_no",
+                params,
+            )
+            if (header := loads(doc, PostingBatch)).gl_setup is not None
+        ]
+        if not headers:
+            return []
+        rows = self._query(
+            "SELECT posting_no, entry_no, doc FROM prodcore_value_entries "
+            f"WHERE posting_no IN ({postings}) ORDER BY entry_no",
+            params,
+        )
+        values = self._store.decoded_entries.decode(
+            "prodcore_value_entries", [(no, doc) for _, no, doc in rows], ValueEntry
+        )
+        by_posting: dict[int, list[ValueEntry]] = collections.defaultdict(list)
+        for (posting_no, _, _), value in zip(rows, values, strict=True):
+            by_posting[int(posting_no)].append(value)
+        return [
+            g
+            for header in headers
+            for g in revise(header, value_entries=tuple(by_posting[header.posting_no])).gl_entries
+            if order_id is None or g.order_id == order_id
+        ]
 
     # --- balances: maintained rows --------------------------------------------------------
 

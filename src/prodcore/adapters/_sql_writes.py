@@ -88,6 +88,8 @@ def _insert_batch(tx: Tx, batch: PostingBatch) -> None:
             for v in batch.value_entries
         ],
     )
+    if batch.derives_gl:
+        return  # its lines derive from its value entries and the setup in its header
     tx.execute_many(
         "INSERT INTO prodcore_gl_entries (entry_no, posting_no, order_id, account, doc) "
         "VALUES (?, ?, ?, ?, ?)",

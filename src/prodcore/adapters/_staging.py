@@ -353,9 +353,10 @@ def _write_keys(
     for v in index.values.values():
         source_no = v.item_entry_no if v.source is ValueSource.ITEM else v.capacity_entry_no
         yield ("v", v.source.value, source_no)
-    for g in index.gl.values():
-        yield ("a", g.account)
-    for entries in (index.items, index.capacity, index.values, index.gl):
+    for account in index.accounts:
+        yield ("a", account)
+    # a G/L line's order is its value entry's
+    for entries in (index.items, index.capacity, index.values):
         for entry in entries.values():
             yield ("o", entry.order_id)
     for source, entry_no in index.reversed:
@@ -901,7 +902,7 @@ class StagedLedger:
         return self._list(
             "gl_entries",
             (order_id,),
-            self.staged.gl.values(),
+            self.staged.gl_entries(),
             lambda e: order_id is None or e.order_id == order_id,
         )
 

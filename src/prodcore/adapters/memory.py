@@ -197,9 +197,7 @@ class _Committed(Committed):
         return [e for e in found if value_entry_matches(e, order_id, source, source_entry_no)]
 
     def gl_entries(self, order_id: str | None) -> list[GLEntry]:
-        if order_id is not None:
-            return self._select("gl", "gl_by_order", order_id)
-        return self._select("gl", None, None)
+        return self._ledger.gl_entries(order_id)
 
     def on_hand(self, item_no: str, location_code: str | None) -> Decimal:
         return self._ledger.on_hand(item_no, location_code)

@@ -473,7 +473,7 @@ class PostgresStore(SqlStore):
             len(batch.item_entries),
             len(batch.capacity_entries),
             len(batch.value_entries),
-            len(batch.gl_entries),
+            batch.gl_count,
         )
         found = tx.query(
             "SELECT prodcore_set_numbers_aside(?::bigint[], ?::bigint, ?::bigint, ?::int, ?::bigint)",

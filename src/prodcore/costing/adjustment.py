@@ -65,7 +65,7 @@ from prodcore.ledger.model import (
     ValueSource,
     VarianceType,
 )
-from prodcore.ledger.posting import gl_lines
+from prodcore.ledger.posting import gl_moves
 from prodcore.ledger.reader import LedgerReader
 from prodcore.masterdata import CostingMethod, MasterData
 from prodcore.numbers import ZERO, Rounding
@@ -352,7 +352,7 @@ def _wip_change(values: Iterable[ValueEntry]) -> Decimal:
     """How ``values`` move the order's WIP: their WIP lines in the one G/L rule table."""
     setup = PostingSetup()  # roles, not account numbers, matter here
     return sum(
-        (g.amount for v in values for g in gl_lines(v, setup, 0) if g.role is AccountRole.WIP),
+        (a for v in values for role, _, a in gl_moves(v, setup) if role is AccountRole.WIP),
         ZERO,
     )
 

@@ -94,14 +94,15 @@ class LedgerIndex:
         self.items: dict[int, ItemLedgerEntry] = {}
         self.capacity: dict[int, CapacityLedgerEntry] = {}
         self.values: dict[int, ValueEntry] = {}
-        self.gl: dict[int, GLEntry] = {}
         self.items_by_order: dict[str, list[int]] = defaultdict(list)
         self.items_by_item: dict[str, list[int]] = defaultdict(list)
         self.capacity_by_order: dict[str, list[int]] = defaultdict(list)
         self.capacity_by_centre: dict[str, list[int]] = defaultdict(list)
         self.values_by_order: dict[str, list[int]] = defaultdict(list)
         self.values_by_source: dict[tuple[ValueSource, int], list[int]] = defaultdict(list)
-        self.gl_by_order: dict[str, list[int]] = defaultdict(list)
+        #: the batches (posting numbers, in order) with G/L lines of each order: the
+        #: lines themselves are the batches' own, derived when read
+        self.gl_batches_by_order: dict[str, list[int]] = defaultdict(list)
         self.on_hand_by_location: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
         self.on_hand_total: dict[str, Decimal] = defaultdict(Decimal)
         self.consumed: dict[tuple[str, int, int], Decimal] = defaultdict(Decimal)
@@ -192,13 +193,21 @@ class LedgerIndex:
             if v.source is ValueSource.ITEM and v.item_entry_no is not None and moves_inventory(v):
                 self._revalue(v)
         self._apply_marks(batch)
-        for g in batch.gl_entries:
-            self.gl[g.entry_no] = g
-            self.accounts[g.account] += g.amount
-            if g.order_id is not None:
-                self.gl_by_order[g.order_id].append(g.entry_no)
-                if g.role is AccountRole.WIP:
-                    self.wip_by_order[g.order_id] += g.amount
+        for role, account, amount, order_id in batch.gl_postings:
+            self.accounts[account] += amount
+            if order_id is not None:
+                batches = self.gl_batches_by_order[order_id]
+                if not batches or batches[-1] != batch.posting_no:
+                    batches.append(batch.posting_no)
+                if role is AccountRole.WIP:
+                    self.wip_by_order[order_id] += amount
+
+    def gl_entries(self, order_id: str | None = None) -> list[GLEntry]:
+        """The G/L lines, all or those of ``order_id``, in entry-number order."""
+        if order_id is None:
+            return [g for b in self.batches.values() for g in b.gl_entries]
+        batches = (self.batches[no] for no in self.gl_batches_by_order.get(order_id, ()))
+        return [g for b in batches for g in b.gl_entries if g.order_id == order_id]
 
     def _revalue(self, v: ValueEntry) -> None:
         """Pass an item value entry that moves inventory on to the item's pools."""

@@ -132,6 +132,10 @@ class AccountRole(enum.StrEnum):
     INVENTORY_ADJUSTMENT = "INVENTORY_ADJUSTMENT"
 
 
+#: The :class:`PostingSetup` field of each role's account.
+_ROLE_FIELDS = {role: role.value.lower() for role in AccountRole}
+
+
 @attrs.frozen
 class PostingSetup:
     """The accounts of the cost view (BC's General/Inventory Posting Setup, simplified).
@@ -158,7 +162,7 @@ class PostingSetup:
     revaluation: str | None = None
 
     def account(self, role: AccountRole) -> str:
-        return str(getattr(self, role.value.lower()))
+        return str(getattr(self, _ROLE_FIELDS[role]))
 
     def variance_account(self, variance_type: VarianceType | None) -> str:
         for name, account in self.variance_accounts:
@@ -361,7 +365,8 @@ class PostingBatch:
         default=(), validator=tuple_of(CapacityLedgerEntry)
     )
     value_entries: tuple[ValueEntry, ...] = attrs.field(default=(), validator=tuple_of(ValueEntry))
-    gl_entries: tuple[GLEntry, ...] = attrs.field(default=(), validator=tuple_of(GLEntry))
+    #: the G/L lines as given (constructor keyword ``gl_entries``); read ``gl_entries``
+    _gl_entries: tuple[GLEntry, ...] = attrs.field(default=(), validator=tuple_of(GLEntry))
     idempotency_key: str | None = None
     user: str | None = None
     source: str | None = None
@@ -375,6 +380,69 @@ class PostingBatch:
     #: average-cost item's entries under an average cost period: they change the
     #: period's average of entries posted before)
     cost_marked: tuple[int, ...] = ()
+    #: the posting setup (the accounts at posting) this batch's G/L lines derive from,
+    #: by the rule of :func:`prodcore.ledger.posting.gl_lines` applied to each value
+    #: entry in order, unless lines are given (None: the lines are the ones given)
+    gl_setup: PostingSetup | None = None
+    #: with ``gl_setup``: the G/L number before the batch's first line once numbered
+    #: (None: not numbered yet, the lines carry local numbers -1, -2, ...)
+    gl_after: int | None = None
+
+    @property
+    def derives_gl(self) -> bool:
+        """Whether the G/L lines derive from the value entries (none are given)."""
+        return self.gl_setup is not None and not self._gl_entries
+
+    @functools.cached_property
+    def gl_entries(self) -> tuple[GLEntry, ...]:
+        """The batch's G/L lines: the ones given, or derived from the value entries and
+        ``gl_setup`` (built on first read, then kept)."""
+        if self.gl_setup is None or self._gl_entries:
+            return self._gl_entries
+        # the rule table's module imports this one
+        from prodcore.ledger.posting import gl_lines
+
+        lines: list[GLEntry] = []
+        after = self.gl_after
+        for value in self.value_entries:
+            first = -(len(lines) + 1) if after is None else after + len(lines) + 1
+            lines.extend(gl_lines(value, self.gl_setup, first, step=-1 if after is None else 1))
+        return tuple(lines)
+
+    @functools.cached_property
+    def gl_postings(self) -> tuple[tuple[AccountRole, str, Decimal, str | None], ...]:
+        """(role, account, amount, order id) of each G/L line, in line order, without
+        building the lines of a batch that derives them (balances need no more)."""
+        if self.gl_setup is None or self._gl_entries:
+            return tuple((g.role, g.account, g.amount, g.order_id) for g in self._gl_entries)
+        from prodcore.ledger.posting import gl_moves
+
+        setup = self.gl_setup
+        return tuple(
+            (role, account, amount, value.order_id)
+            for value in self.value_entries
+            for role, account, amount in gl_moves(value, setup)
+        )
+
+    @property
+    def gl_count(self) -> int:
+        """How many G/L lines the batch has (what numbering counts)."""
+        return len(self.gl_postings if self.derives_gl else self._gl_entries)
+
+    def _facts(self) -> tuple[Any, ...]:
+        """The fields, the G/L lines as read in place of how they are kept."""
+        kept = tuple(getattr(self, name) for name in _BATCH_FACTS)
+        return (*kept, self.gl_entries)
+
+    def __eq__(self, other: object) -> bool:
+        """Batches are equal when their records are, whether their G/L lines are given or
+        derived."""
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, PostingBatch)
+        return self._facts() == other._facts()
+
+    __hash__ = None  # type: ignore[assignment]
 
     @classmethod
     def build(
@@ -387,8 +455,12 @@ class PostingBatch:
         value_entries: tuple[ValueEntry, ...] = (),
         gl_entries: tuple[GLEntry, ...] = (),
         idempotency_key: str | None = None,
+        gl_setup: PostingSetup | None = None,
     ) -> PostingBatch:
-        """A batch whose G/L lines balance, in total and per value entry (or raise)."""
+        """A batch whose G/L lines balance, in total and per value entry (or raise):
+        the lines given, checked; or, with ``gl_setup``, the lines derived from the value
+        entries, balanced by construction (each move of the rule is a debit and its
+        credit), so neither built nor checked here."""
         batch = cls(
             0,
             document_no,
@@ -398,13 +470,18 @@ class PostingBatch:
             value_entries,
             gl_entries,
             idempotency_key,
+            gl_setup=gl_setup,
         )
-        batch.check_balanced()
+        if gl_setup is None:
+            batch.check_balanced()
         return batch
 
     def check_balanced(self) -> None:
         """Raise :class:`UnbalancedEntryError` unless debits equal credits (per currency,
-        and per value entry)."""
+        and per value entry). Lines derived by the rule balance by construction (each
+        move is a debit and its credit): only given lines are checked."""
+        if self.derives_gl:
+            return
         groups: dict[tuple[str, int | None], list[Decimal]] = defaultdict(list)
         for line in self.gl_entries:
             groups[(line.currency, None)].append(line.amount)
@@ -422,6 +499,14 @@ class PostingBatch:
     @property
     def is_empty(self) -> bool:
         return not (self.item_entries or self.capacity_entries or self.value_entries)
+
+
+#: The fields of a batch compared as they are (its G/L lines are compared as read).
+_BATCH_FACTS = tuple(
+    f.name
+    for f in attrs.fields(PostingBatch)
+    if f.name not in ("_gl_entries", "gl_setup", "gl_after")
+)
 
 
 @attrs.frozen
@@ -513,9 +598,10 @@ def number_batch(
             "item_entries",
             "capacity_entries",
             "value_entries",
-            "gl_entries",
+            "_gl_entries",
             "item_applications",
             "cost_marked",
+            "gl_after",
         ),
     )(
         batch,
@@ -533,18 +619,21 @@ def number_batch(
             ("item_entry_no", _ITEM),
             ("capacity_entry_no", _CAPACITY),
         ),
-        gl_entries=fix(batch.gl_entries, ("entry_no", _GL), ("value_entry_no", _VALUE)),
+        _gl_entries=fix(batch._gl_entries, ("entry_no", _GL), ("value_entry_no", _VALUE)),
         item_applications=None
         if applications is None
         else fix(applications, ("outbound_entry_no", _ITEM), ("inbound_entry_no", _ITEM)),
         cost_marked=tuple(no if no > 0 else counters.item - no for no in batch.cost_marked),
+        gl_after=counters.gl
+        if batch.gl_setup is not None and batch.gl_after is None
+        else batch.gl_after,
     )
     after = LedgerCounters(
         posting=counters.posting + 1,
         item=counters.item + len(batch.item_entries),
         capacity=counters.capacity + len(batch.capacity_entries),
         value=counters.value + len(batch.value_entries),
-        gl=counters.gl + len(batch.gl_entries),
+        gl=counters.gl + batch.gl_count,
     )
     return numbered, after
 

@@ -65,8 +65,10 @@ from prodcore.records import revise
 
 __all__ = [
     "CapacityCost",
+    "GLMove",
     "capacity_cost",
     "gl_lines",
+    "gl_moves",
     "item_unit_cost",
     "posted_quantity",
     "value_batch",
@@ -121,10 +123,24 @@ def capacity_cost(
     return CapacityCost(direct=direct, indirect=total - direct, residual=cost - total)
 
 
-def gl_lines(value: ValueEntry, setup: PostingSetup, first_entry_no: int) -> tuple[GLEntry, ...]:
-    """The balanced G/L lines of one value entry, numbered downward from ``first_entry_no``
-    (local numbers are negative). Zero amounts make no lines."""
-    pairs: list[tuple[AccountRole, str, Decimal]] = []
+#: One G/L line as the rule gives it: its account's role, the account and the amount.
+GLMove = tuple[AccountRole, str, Decimal]
+
+
+def gl_moves(value: ValueEntry, setup: PostingSetup) -> list[GLMove]:
+    """The G/L lines of one value entry as (role, account, amount), in line order: each
+    move is a debit and its credit, so they balance. Zero amounts make no lines. This is
+    the one rule table: :func:`gl_lines` builds the records from it, and balances (which
+    need only accounts and amounts) read it without building any.
+
+    >>> import datetime as dt
+    >>> v = ValueEntry(1, ValueEntryType.DIRECT_COST, ValueSource.CAPACITY, Decimal(80), 0,
+    ...                currency="EUR", capacity_entry_no=1, order_id="PO-1",
+    ...                posted_at=dt.datetime(2026, 3, 9, tzinfo=dt.UTC))
+    >>> [(role.value, account, amount) for role, account, amount in gl_moves(v, PostingSetup())]
+    [('WIP', '2140', Decimal('80')), ('DIRECT_COST_APPLIED', '7890', Decimal('-80'))]
+    """
+    pairs: list[GLMove] = []
 
     def move(
         debit: AccountRole,
@@ -194,9 +210,17 @@ def gl_lines(value: ValueEntry, setup: PostingSetup, first_entry_no: int) -> tup
             else AccountRole.OVERHEAD_APPLIED
         )
         move(counter, credit, value.cost_amount, setup.account(counter))
+    return pairs
+
+
+def gl_lines(
+    value: ValueEntry, setup: PostingSetup, first_entry_no: int, *, step: int = -1
+) -> tuple[GLEntry, ...]:
+    """The balanced G/L lines of one value entry (:func:`gl_moves`), numbered from
+    ``first_entry_no`` downward (local numbers are negative), or upward with ``step`` 1."""
     return tuple(
         GLEntry(
-            first_entry_no - n,
+            first_entry_no + step * n,
             account=account,
             role=role,
             amount=amount,
@@ -207,7 +231,7 @@ def gl_lines(value: ValueEntry, setup: PostingSetup, first_entry_no: int) -> tup
             registered_at=value.registered_at,
             document_no=value.document_no,
         )
-        for n, (role, account, amount) in enumerate(pairs)
+        for n, (role, account, amount) in enumerate(gl_moves(value, setup))
     )
 
 
@@ -220,8 +244,8 @@ def value_batch(
     idempotency_key: str | None = None,
 ) -> PostingBatch:
     """A balanced batch of value entries on existing item or capacity entries (cost
-    adjustment, variances, revaluation), with their G/L lines by :func:`gl_lines`;
-    append it with ``uow.ledger.append``.
+    adjustment, variances, revaluation), whose G/L lines derive from them and ``setup``
+    by :func:`gl_lines`; append it with ``uow.ledger.append``.
 
     The value entries get local numbers; their ``item_entry_no`` / ``capacity_entry_no``
     must name appended entries.
@@ -236,16 +260,11 @@ def value_batch(
     >>> [(g.role.value, g.amount) for g in batch.gl_entries]
     [('VARIANCE', Decimal('5.00')), ('WIP', Decimal('-5.00'))]
     """
-    numbered: list[ValueEntry] = []
-    lines: list[GLEntry] = []
-    for n, value in enumerate(values, start=1):
-        entry = revise(value, entry_no=-n)
-        numbered.append(entry)
-        lines.extend(gl_lines(entry, setup, -(len(lines) + 1)))
+    numbered = tuple(revise(value, entry_no=-n) for n, value in enumerate(values, start=1))
     return PostingBatch.build(
         document_no=document_no,
         posted_at=posted_at,
-        value_entries=tuple(numbered),
-        gl_entries=tuple(lines),
+        value_entries=numbered,
+        gl_setup=setup,
         idempotency_key=idempotency_key,
     )

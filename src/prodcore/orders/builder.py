@@ -11,8 +11,8 @@ changed), the entries of the batch with their local (negative) numbers, and what
 entries change in on-hand and reversed quantities before the batch is appended. Its
 entry factories (:meth:`~PostingBuilder.item_entry`, :meth:`~PostingBuilder.capacity_entry`,
 :meth:`~PostingBuilder.value_entry`) fill the number, date, document number and currency
-once, and every value entry brings its G/L lines from
-:func:`~prodcore.ledger.posting.gl_lines`.
+once. The batch's G/L lines derive from its value entries and the posting setup (read
+when built) by :func:`~prodcore.ledger.posting.gl_lines`: the builder makes none.
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ from prodcore.ledger.balances import applied_from
 from prodcore.ledger.model import (
     CapacityLedgerEntry,
     EntryOrigin,
-    GLEntry,
     ItemEntryType,
     ItemLedgerEntry,
     PostingBatch,
@@ -39,7 +38,7 @@ from prodcore.ledger.model import (
     VarianceType,
 )
 from prodcore.ledger.periods import check_posting_date, posting_moment
-from prodcore.ledger.posting import gl_lines, posted_quantity
+from prodcore.ledger.posting import posted_quantity
 from prodcore.ledger.reader import LedgerReader
 from prodcore.masterdata import CapacityType, CostingMethod, Item, MachineCenter, WorkCenter
 from prodcore.numbers import ZERO, Rounding, TimeUnit
@@ -156,7 +155,6 @@ class PostingBuilder:
         self.items: list[ItemLedgerEntry] = []
         self.caps: list[CapacityLedgerEntry] = []
         self.values: list[ValueEntry] = []
-        self.gls: list[GLEntry] = []
         self.on_hand_delta: dict[tuple[str, str], Decimal] = {}
         self.bin_delta: dict[tuple[str, str, str], Decimal] = {}
         self.reversed_delta: dict[tuple[ValueSource, int], Decimal] = {}
@@ -422,7 +420,6 @@ class PostingBuilder:
             document_no=self.document_no,
         )
         self.values.append(value)
-        self.gls.extend(gl_lines(value, self.accounts, -(len(self.gls) + 1)))
 
     def item_value(
         self,
@@ -473,8 +470,8 @@ class PostingBuilder:
             item_entries=tuple(self.items),
             capacity_entries=tuple(self.caps),
             value_entries=tuple(self.values),
-            gl_entries=tuple(self.gls),
             idempotency_key=idempotency_key,
+            gl_setup=self.accounts,
         )
         if self.setup.average_cost_period.is_periodic:
             # a new entry changes its period's average: item cost adjustment revalues

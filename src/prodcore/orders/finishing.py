@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from prodcore.errors import InvalidTransitionError, OpenRegistrationError
 from prodcore.ledger.model import AccountRole, ItemEntryType, ValueEntryType, ValueSource
-from prodcore.ledger.posting import gl_lines
+from prodcore.ledger.posting import gl_moves
 from prodcore.ledger.reader import LedgerReader
 from prodcore.numbers import ZERO
 from prodcore.orders.builder import Execution, PostingBuilder
@@ -81,7 +81,7 @@ def line_wip(b: PostingBuilder, order_id: str, line_no: int) -> Decimal:
     for v in (*b.ledger.value_entries(order_id=order_id), *b.values):
         if v.order_id == order_id and v.order_line_no == line_no:
             total += sum(
-                (g.amount for g in gl_lines(v, b.accounts, 0) if g.role is AccountRole.WIP),
+                (a for role, _, a in gl_moves(v, b.accounts) if role is AccountRole.WIP),
                 ZERO,
             )
     return total
