@@ -18,6 +18,10 @@ entries, written by hand, with nothing of prodcore in the timed part:
 * **SQLite, per command**: the same rows, one transaction and commit per batch, as one
   command per unit of work must.
 
+A batch's G/L lines derived from its value entries (every batch the flow posts) are not
+among the entries: prodcore neither builds nor stores them when posting, so the loops
+leave them out too.
+
 Then the flow's bulk posting: the output postings of the flow (one ``PostOutput`` per
 operation) sent through ``app.handle_many`` in runs of ``--bulk-size`` commands on a
 SQLite file, against the batched inserts of the rows they wrote.
@@ -88,7 +92,11 @@ def batches_of(store: Store) -> list[PostingBatch]:
 
 
 def entries_of(batch: PostingBatch) -> list[Entry]:
-    return [*batch.item_entries, *batch.capacity_entries, *batch.value_entries, *batch.gl_entries]
+    """The records the batch holds: G/L lines only where they are given, not where they
+    derive from the value entries (prodcore neither builds nor stores those, so the
+    loops do not either)."""
+    given = () if batch.derives_gl else batch.gl_entries
+    return [*batch.item_entries, *batch.capacity_entries, *batch.value_entries, *given]
 
 
 def _decimals(entry: Entry) -> tuple[Decimal, Decimal]:
