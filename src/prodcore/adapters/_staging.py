@@ -67,7 +67,6 @@ from prodcore.numbers import ZERO
 from prodcore.orders.model import OrderStatus, ProductionOrder
 from prodcore.orders.registration import Registration, bears_on, registration_order
 from prodcore.ports import MasterDataRecord
-from prodcore.records import revise
 from prodcore.scheduling.schedule import Allocation
 
 __all__ = [
@@ -800,7 +799,7 @@ class StagedLedger:
             applications = decide_applications(
                 numbered.item_entries, self.open_entries, self._tracked
             )
-            numbered = revise(numbered, item_applications=applications)
+            numbered = numbered.with_applications(applications)
         self._unindexed.append(numbered)
         self.staged_batches.append(numbered)
         return numbered

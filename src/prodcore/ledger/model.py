@@ -424,6 +424,20 @@ class PostingBatch:
             for role, account, amount in gl_moves(value, setup)
         )
 
+    def with_applications(self, applications: tuple[ItemApplication, ...]) -> PostingBatch:
+        """This batch with its item applications decided, keeping the G/L postings and
+        lines it has already worked out (applications change neither).
+
+        >>> import datetime as dt
+        >>> batch = PostingBatch.build(document_no="D", posted_at=dt.datetime(
+        ...     2026, 3, 2, tzinfo=dt.UTC), gl_setup=PostingSetup())
+        >>> batch.with_applications(()).item_applications
+        ()
+        """
+        copy = revise(self, item_applications=applications)
+        _keep_cached(self, copy, ("gl_postings", "gl_entries"))
+        return copy
+
     @property
     def gl_count(self) -> int:
         """How many G/L lines the batch has (what numbering counts)."""
@@ -499,6 +513,18 @@ class PostingBatch:
     @property
     def is_empty(self) -> bool:
         return not (self.item_entries or self.capacity_entries or self.value_entries)
+
+
+def _keep_cached(source: PostingBatch, copy: PostingBatch, names: tuple[str, ...]) -> None:
+    """Give ``copy`` the values of ``source``'s cached properties ``names`` that
+    ``source`` has worked out (a slot of attrs' cached property, unset until read)."""
+    for name in names:
+        slot = PostingBatch.__dict__[name]
+        try:
+            value = slot.__get__(source)
+        except AttributeError:
+            continue
+        slot.__set__(copy, value)
 
 
 #: The fields of a batch compared as they are (its G/L lines are compared as read).
@@ -635,6 +661,9 @@ def number_batch(
         value=counters.value + len(batch.value_entries),
         gl=counters.gl + batch.gl_count,
     )
+    # numbers change neither accounts, amounts nor order ids: the postings worked out
+    # for the count serve the numbered batch's balances
+    _keep_cached(batch, numbered, ("gl_postings",))
     return numbered, after
 
 
