@@ -148,3 +148,24 @@ def test_an_incremental_update_that_makes_the_credit_exceed_is_refused() -> None
         rollup.update(cheaper, items=["SEED"])
     warned = attrs.evolve(cheaper, setup=ManufacturingSetup(by_product_credit=ByProductCredit.WARN))
     assert len(roll_up(warned).warnings) == 1
+
+
+def test_adjusting_works_out_the_actual_cost_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the by-product check and the adjustment share one actual cost: nothing is posted
+    # between them
+    from prodcore.app import costing as app_costing
+    from prodcore.costing import actual, adjustment
+
+    _, uow = _finished_order(ByProductCredit.WARN)
+    calls = []
+    real = actual.actual_cost
+
+    def counted(*args: object, **kwargs: object) -> object:
+        calls.append(args[0])
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(app_costing, "actual_cost", counted)
+    monkeypatch.setattr(adjustment, "actual_cost", counted)
+    result = adjust_cost(uow, "PO-1", clock=CLOCK, idempotency_key="ADJ")
+    assert result.batch is not None and result.warnings
+    assert len(calls) == 1

@@ -37,7 +37,7 @@ from collections.abc import Mapping
 from prodcore.app.idempotency import idempotent
 from prodcore.clock import Clock, SystemClock, checked_now
 from prodcore.commands import WIRE_TAGS
-from prodcore.costing.actual import actual_cost
+from prodcore.costing.actual import OrderCost, actual_cost
 from prodcore.costing.adjustment import (
     AdjustCost,
     adjustment_entries,
@@ -51,7 +51,6 @@ from prodcore.costing.standard import ImplementStandardCost, StandardCostChange
 from prodcore.errors import InvalidTransitionError
 from prodcore.ledger.model import PostingBatch, PostingResult, ValueEntry
 from prodcore.ledger.posting import value_batch
-from prodcore.ledger.reader import LedgerReader
 from prodcore.masterdata import CostingMethod, MasterData
 from prodcore.numbers import ZERO
 from prodcore.orders.model import OrderStatus, ProductionOrder
@@ -129,7 +128,11 @@ def _adjust(
         # an implemented version is what the output was valued at, whatever the card says
         for no in sorted(set(needed) - implemented)
         if md.item(no).standard_cost != shares[no].total
-    ) + _by_product_credits(order, uow.ledger, md)
+    )
+    # one actual cost for the by-product check and the adjustment (nothing is posted
+    # between them)
+    cost = actual_cost(order, uow.ledger, md)
+    warnings += _by_product_credits(order, cost, md)
     at = checked_now(clock)
     document_no = f"{order.id}/adjust"
     values = adjustment_entries(
@@ -140,6 +143,7 @@ def _adjust(
         wip=uow.ledger.wip(order.id),
         at=at,
         document_no=document_no,
+        cost=cost,
     )
     batch: PostingBatch | None = None
     versions: tuple[tuple[str, int], ...] = ()
@@ -162,14 +166,14 @@ def _adjust(
 
 
 def _by_product_credits(
-    order: ProductionOrder, ledger: LedgerReader, md: MasterDataRepository
+    order: ProductionOrder, cost: OrderCost, md: MasterDataRepository
 ) -> tuple[str, ...]:
-    """The by-product credit rule on the lines valued at actual cost (a Standard-cost
-    output stays at its standard): raises, or the warnings (see
-    :func:`~prodcore.costing.rollup.by_product_credit_check`)."""
+    """The by-product credit rule on the lines of the order's actual ``cost`` valued at
+    actual cost (a Standard-cost output stays at its standard): raises, or the warnings
+    (see :func:`~prodcore.costing.rollup.by_product_credit_check`)."""
     return tuple(
         warning
-        for line in actual_cost(order, ledger, md).lines
+        for line in cost.lines
         if line.output_quantity
         and md.item(line.item_no).costing_method is not CostingMethod.STANDARD
         for warning in by_product_credit_check(
