@@ -56,16 +56,14 @@ from prodcore.costing.derived import derived
 from prodcore.costing.rollup import roll_up
 from prodcore.costing.shares import SHARE_NAMES, CostShares
 from prodcore.ledger.model import (
-    AccountRole,
     ItemEntryType,
     ItemLedgerEntry,
-    PostingSetup,
     ValueEntry,
     ValueEntryType,
     ValueSource,
     VarianceType,
 )
-from prodcore.ledger.posting import gl_moves
+from prodcore.ledger.posting import wip_change
 from prodcore.ledger.reader import LedgerReader
 from prodcore.masterdata import CostingMethod, MasterData
 from prodcore.numbers import ZERO, Rounding
@@ -342,19 +340,10 @@ def _rounding(
 ) -> tuple[ValueEntry, ...]:
     """Step 4: whatever the entries of steps 1–3 leave on the order's WIP, as a
     ``ROUNDING`` entry on the last line's carrier (the WIP is then exactly zero)."""
-    residual = wip + _wip_change(so_far)
+    residual = wip + wip_change(so_far)
     if not residual or line is None:
         return ()
     return line.entry(ValueEntryType.ROUNDING, residual, ZERO, line.carrier)
-
-
-def _wip_change(values: Iterable[ValueEntry]) -> Decimal:
-    """How ``values`` move the order's WIP: their WIP lines in the one G/L rule table."""
-    setup = PostingSetup()  # roles, not account numbers, matter here
-    return sum(
-        (a for v in values for role, _, a in gl_moves(v, setup) if role is AccountRole.WIP),
-        ZERO,
-    )
 
 
 def adjustment_entries(

@@ -72,6 +72,7 @@ __all__ = [
     "item_unit_cost",
     "posted_quantity",
     "value_batch",
+    "wip_change",
 ]
 
 
@@ -211,6 +212,27 @@ def gl_moves(value: ValueEntry, setup: PostingSetup) -> list[GLMove]:
         )
         move(counter, credit, value.cost_amount, setup.account(counter))
     return pairs
+
+
+def wip_change(values: Iterable[ValueEntry]) -> Decimal:
+    """How ``values`` move their orders' WIP: the sum of their WIP lines by
+    :func:`gl_moves` (roles, not account numbers, matter here).
+
+    >>> import datetime as dt
+    >>> v = ValueEntry(1, ValueEntryType.DIRECT_COST, ValueSource.CAPACITY, Decimal(80), 0,
+    ...                currency="EUR", capacity_entry_no=1, order_id="PO-1",
+    ...                posted_at=dt.datetime(2026, 3, 9, tzinfo=dt.UTC))
+    >>> wip_change([v, v])
+    Decimal('160')
+    """
+    return sum(
+        (a for v in values for role, _, a in gl_moves(v, _ROLES_ONLY) if role is AccountRole.WIP),
+        ZERO,
+    )
+
+
+#: Any setup gives the same roles: :func:`wip_change` reads roles only.
+_ROLES_ONLY = PostingSetup()
 
 
 def gl_lines(

@@ -13,8 +13,8 @@ import datetime as dt
 from decimal import Decimal
 
 from prodcore.errors import InvalidTransitionError, OpenRegistrationError
-from prodcore.ledger.model import AccountRole, ItemEntryType, ValueEntryType, ValueSource
-from prodcore.ledger.posting import gl_moves
+from prodcore.ledger.model import ItemEntryType, ValueEntryType, ValueSource
+from prodcore.ledger.posting import wip_change
 from prodcore.ledger.reader import LedgerReader
 from prodcore.numbers import ZERO
 from prodcore.orders.builder import Execution, PostingBuilder
@@ -77,14 +77,11 @@ def has_consumption_or_capacity(b: PostingBuilder, order_id: str, line_no: int) 
 
 def line_wip(b: PostingBuilder, order_id: str, line_no: int) -> Decimal:
     """The WIP balance of one order line: the WIP lines of its value entries."""
-    total = ZERO
-    for v in (*b.ledger.value_entries(order_id=order_id), *b.values):
-        if v.order_id == order_id and v.order_line_no == line_no:
-            total += sum(
-                (a for role, _, a in gl_moves(v, b.accounts) if role is AccountRole.WIP),
-                ZERO,
-            )
-    return total
+    return wip_change(
+        v
+        for v in (*b.ledger.value_entries(order_id=order_id), *b.values)
+        if v.order_id == order_id and v.order_line_no == line_no
+    )
 
 
 def write_off_wip(b: PostingBuilder, order_id: str, line: OrderLine) -> None:
