@@ -51,7 +51,7 @@ from prodcore.adapters._schema import (
     moment_key,
 )
 from prodcore.adapters._sql_average import SqlAveragePools
-from prodcore.adapters._sql_writes import _add_balances, _dec, _insert_batch
+from prodcore.adapters._sql_writes import _KEYS_PER_QUERY, _add_balances, _dec, _insert_batch
 from prodcore.adapters._staging import (
     Committed,
     ConflictKeys,
@@ -900,6 +900,26 @@ class _Committed(Committed):
             (item_no, location_code, int(inbound)),
         )
         return [(int(no), _dec(qty)) for no, qty in rows]
+
+    def open_entries_of(
+        self, keys: Sequence[tuple[str, str, bool]]
+    ) -> dict[tuple[str, str, bool], list[tuple[int, Decimal]]]:
+        found: dict[tuple[str, str, bool], list[tuple[int, Decimal]]] = {key: [] for key in keys}
+        match = "(item_no = ? AND location_code = ? AND inbound = ?)"
+        for start in range(0, len(keys), _KEYS_PER_QUERY):
+            chunk = keys[start : start + _KEYS_PER_QUERY]
+            rows = self._query(
+                "SELECT item_no, location_code, inbound, entry_no, qty FROM prodcore_bal_remaining "
+                f"WHERE {' OR '.join([match] * len(chunk))} ORDER BY entry_no",
+                [
+                    p
+                    for item_no, location_code, inbound in chunk
+                    for p in (item_no, location_code, int(inbound))
+                ],
+            )
+            for item_no, location_code, inbound, no, qty in rows:
+                found[(item_no, location_code, bool(inbound))].append((int(no), _dec(qty)))
+        return found
 
     def item_applications(self, entry_no: int) -> list[ItemApplication]:
         rows = self._query(

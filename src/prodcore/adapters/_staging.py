@@ -208,6 +208,13 @@ class Committed(abc.ABC):
         """The open inbound or outbound item entries of ``item_no`` at
         ``location_code``: (entry number, remaining quantity), in entry order."""
 
+    def open_entries_of(
+        self, keys: Sequence[tuple[str, str, bool]]
+    ) -> dict[tuple[str, str, bool], list[tuple[int, Decimal]]]:
+        """:meth:`open_entries` of each (item, location, inbound) key; a store may read
+        them together."""
+        return {key: self.open_entries(*key) for key in keys}
+
     @abc.abstractmethod
     def item_applications(self, entry_no: int) -> list[ItemApplication]: ...
     @abc.abstractmethod
@@ -796,6 +803,7 @@ class StagedLedger:
             self.base_counters = self.counters = self._reserve()
         numbered, self.counters = number_batch(batch, self.counters)
         if numbered.item_applications is None:
+            self._read_open_entries(numbered.item_entries)
             applications = decide_applications(
                 numbered.item_entries, self.open_entries, self._tracked
             )
@@ -803,6 +811,19 @@ class StagedLedger:
         self._unindexed.append(numbered)
         self.staged_batches.append(numbered)
         return numbered
+
+    def _read_open_entries(self, entries: Sequence[ItemLedgerEntry]) -> None:
+        """Read together the committed open entries that deciding the applications of
+        ``entries`` asks for (each entry's pool of the other direction), so a SQL store
+        answers them in one statement instead of one per item."""
+        seen = self._reads.seen
+        keys = sorted(
+            {(e.item_no, e.location_code, e.quantity <= 0) for e in entries}
+            - {key[1:] for key in seen if key[0] == "open_entries"}
+        )
+        if len(keys) > 1:
+            for key, found in self._committed.open_entries_of(keys).items():
+                self._reads.note(("open_entries", *key), found)
 
     def _tracked(self, item_no: str, lot_no: str, serial_no: str) -> list[ItemLedgerEntry]:
         return self.tracked_entries(item_no, lot_no=lot_no, serial_no=serial_no)
@@ -994,10 +1015,12 @@ class StagedLedger:
     def open_entries(
         self, item_no: str, location_code: str, inbound: bool
     ) -> list[tuple[int, Decimal]]:
-        committed = self._reads.note(
-            ("open_entries", item_no, location_code, inbound),
-            self._committed.open_entries(item_no, location_code, inbound),
-        )
+        key = ("open_entries", item_no, location_code, inbound)
+        committed = self._reads.seen.get(key)  # read before: answered as then
+        if not isinstance(committed, list):
+            committed = self._reads.note(
+                key, self._committed.open_entries(item_no, location_code, inbound)
+            )
         pool = dict(committed)
         for no, delta in self.staged.open_entries(item_no, location_code, inbound):
             pool[no] = pool.get(no, ZERO) + delta

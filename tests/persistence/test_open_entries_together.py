@@ -1,0 +1,97 @@
+"""A SQL store reads the open entries a batch's item applications ask for in one
+statement (one per item and location before), and answers them again as first read.
+
+(No rival can post to those items in between: a SQL unit of work reads them after it
+took its numbers, and units of work commit in the order of their numbers.)"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from prodcore.adapters import open_store
+from prodcore.adapters._sql import SqlStore, _Committed
+from prodcore.ledger.model import ItemEntryType, ItemLedgerEntry, PostingBatch
+
+_AT = dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC)
+
+
+def _moves(*moves: tuple[str, str]) -> PostingBatch:
+    """Adjustments (no value): one entry per (item, signed quantity)."""
+    entries = tuple(
+        ItemLedgerEntry(
+            -n,
+            ItemEntryType.POSITIVE_ADJUSTMENT
+            if Decimal(q) > 0
+            else ItemEntryType.NEGATIVE_ADJUSTMENT,
+            item_no,
+            Decimal(q),
+            unit="PCS",
+            posted_at=_AT,
+        )
+        for n, (item_no, q) in enumerate(moves, start=1)
+    )
+    return PostingBatch.build(document_no="MOVE", posted_at=_AT, item_entries=entries)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlStore]:
+    url = (
+        f"sqlite:///{tmp_path}/p.db"
+        if request.param == "sqlite"
+        else request.getfixturevalue("pg_dsn")
+    )
+    with open_store(url, migrate=True) as opened:
+        assert isinstance(opened, SqlStore)
+        with opened() as uow:
+            uow.ledger.append(_moves(("A", "10"), ("B", "4"), ("B", "3"), ("C", "2")))
+            uow.commit()
+        yield opened
+
+
+def _count_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The committed open-entry reads (one statement each) a store makes from now on."""
+    reads: list[str] = []
+    for name in ("open_entries", "open_entries_of"):
+        run = getattr(_Committed, name)
+
+        def counted(self: _Committed, *args: Any, _run: Any = run, _name: str = name) -> Any:
+            reads.append(_name)
+            return _run(self, *args)
+
+        monkeypatch.setattr(_Committed, name, counted)
+    return reads
+
+
+def test_one_statement_reads_the_open_entries_of_every_item_of_a_batch(
+    store: SqlStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads = _count_reads(monkeypatch)
+    with store() as uow:
+        uow.ledger.append(_moves(("A", "-4"), ("B", "-5"), ("C", "-2"), ("A", "-1")))
+        assert reads == ["open_entries_of"]
+        # asked again (another batch of the unit of work): answered as first read
+        assert uow.ledger.open_entries("B", "", True) == [(3, Decimal(2))]
+        assert reads == ["open_entries_of"]
+        uow.commit()
+    with store() as uow:
+        assert [uow.ledger.remaining_quantity(n) for n in range(1, 9)] == [
+            Decimal(q) for q in ("5", "0", "2", "0", "0", "0", "0", "0")
+        ]
+        applied = [
+            (a.outbound_entry_no, a.inbound_entry_no, a.quantity)
+            for n in (5, 6, 7, 8)
+            for a in uow.ledger.item_applications(n)
+        ]
+    assert applied == [
+        (5, 1, Decimal(4)),
+        (6, 2, Decimal(4)),
+        (6, 3, Decimal(1)),
+        (7, 4, Decimal(2)),
+        (8, 1, Decimal(1)),
+    ]
