@@ -18,7 +18,7 @@ when built) by :func:`~prodcore.ledger.posting.gl_lines`: the builder makes none
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 
@@ -106,6 +106,11 @@ def capacity_quantity(value: Decimal) -> Decimal:
     (Decimal('0.33333'), Decimal('1.5'))
     """
     return posted_quantity(value, CAPACITY_QUANTITY)
+
+
+def _changed(new: tuple[object, ...], old: tuple[object, ...]) -> bool:
+    """Whether ``new`` holds another object than ``old`` anywhere (same length)."""
+    return any(a is not b for a, b in zip(new, old, strict=True))
 
 
 class PostingBuilder:
@@ -206,18 +211,34 @@ class PostingBuilder:
     def put_order(self, order: ProductionOrder) -> None:
         self.orders[order.id] = order
 
+    # Each put keeps every part it is not given as the same object (and the order itself
+    # when nothing changes): decisions, caches and the store compare by identity first.
+
     def put_line(self, order_id: str, line: OrderLine) -> None:
         self.orders[order_id] = self.orders[order_id].replace_line(line)
 
     def put_component(self, order_id: str, line_no: int, comp: Component) -> None:
+        self.put_components(order_id, line_no, (comp,))
+
+    def put_components(self, order_id: str, line_no: int, comps: Iterable[Component]) -> None:
+        """Put ``comps`` (by component line number) on the order line at once: the line
+        and the order are rebuilt once, not once per component."""
         line = self.orders[order_id].line(line_no)
-        comps = tuple(comp if c.line_no == comp.line_no else c for c in line.components)
-        self.put_line(order_id, revise(line, components=comps))
+        given = {c.line_no: c for c in comps}
+        new = tuple(given.get(c.line_no, c) for c in line.components)
+        if _changed(new, line.components):
+            self.put_line(order_id, revise(line, components=new))
 
     def put_operation(self, order_id: str, line_no: int, op: Operation) -> None:
+        self.put_operations(order_id, line_no, (op,))
+
+    def put_operations(self, order_id: str, line_no: int, ops: Iterable[Operation]) -> None:
+        """Put ``ops`` (by operation number) on the order line at once."""
         line = self.orders[order_id].line(line_no)
-        ops = tuple(op if o.operation_no == op.operation_no else o for o in line.operations)
-        self.put_line(order_id, revise(line, operations=ops))
+        given = {o.operation_no: o for o in ops}
+        new = tuple(given.get(o.operation_no, o) for o in line.operations)
+        if _changed(new, line.operations):
+            self.put_line(order_id, revise(line, operations=new))
 
     # --- master data ------------------------------------------------------------------------
 

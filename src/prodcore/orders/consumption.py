@@ -40,6 +40,7 @@ __all__ = [
     "by_product",
     "check_bin_on_hand",
     "consume",
+    "consume_components",
     "consume_journal",
     "postable_item",
 ]
@@ -98,11 +99,40 @@ def consume(
     of a component; ``flushed_by`` names the capacity entry whose posting flushed it,
     ``reason`` (a flush) goes to the entry and the notes. With ``check_bin``, a pick
     component takes no more than is staged in the production bin."""
-    if quantity == 0:
+    consume_components(
+        b,
+        order_id,
+        line_no,
+        ((comp_line_no, quantity, reason),),
+        flushed_by=flushed_by,
+        check_bin=check_bin,
+    )
+
+
+def consume_components(
+    b: PostingBuilder,
+    order_id: str,
+    line_no: int,
+    takes: Iterable[tuple[int, Decimal, str]],
+    *,
+    flushed_by: int | None = None,
+    check_bin: bool = True,
+) -> None:
+    """Consume components of one order line in one pass: ``takes`` gives (component
+    line number, quantity, reason) in posting order, each posted as :func:`consume`
+    posts it (a zero quantity posts nothing). The changed components are put on the line
+    together, so a flush of n components rebuilds the line and the order once."""
+    posted = [take for take in takes if take[1] != 0]
+    if not posted:
         return
-    comp = b.order(order_id).line(line_no).component(comp_line_no)
-    comp = _consumed(b, order_id, line_no, comp, quantity, flushed_by, reason, check_bin)
-    b.put_component(order_id, line_no, comp)
+    line = b.order(order_id).line(line_no)
+    working = {c.line_no: c for c in line.components}
+    for comp_line_no, quantity, reason in posted:
+        comp = working.get(comp_line_no) or line.component(comp_line_no)  # refuses unknown
+        working[comp_line_no] = _consumed(
+            b, order_id, line_no, comp, quantity, flushed_by, reason, check_bin
+        )
+    b.put_components(order_id, line_no, working.values())
 
 
 def consume_journal(
