@@ -231,6 +231,15 @@ def _consumed(
         _check_on_hand(b, item, location, base_qty)
         if bin_code:
             check_bin_on_hand(b, item, location, bin_code, base_qty)
+    # valued before its entry joins the batch: the batch so far is what precedes it (no
+    # copy of the batch per line)
+    unit_cost = (
+        outbound_unit_cost(
+            b.ledger, item, location, base_qty, b.items, setup=b.setup, day=b.at.date()
+        )
+        if returned_cost is None
+        else returned_cost
+    )
     ref = b.item_entry(
         ItemEntryType.CONSUMPTION,
         item.no,
@@ -249,11 +258,7 @@ def _consumed(
         ref,
         item.no,
         base_qty,
-        outbound_unit_cost(
-            b.ledger, item, location, base_qty, b.items[:-1], setup=b.setup, day=b.at.date()
-        )
-        if returned_cost is None
-        else returned_cost,
+        unit_cost,
         sign=-1,
         order_id=order_id,
         order_line_no=line_no,
@@ -369,6 +374,14 @@ def adjust(b: PostingBuilder, al: AdjustmentLine) -> None:
     entry_type = (
         ItemEntryType.POSITIVE_ADJUSTMENT if base_qty > 0 else ItemEntryType.NEGATIVE_ADJUSTMENT
     )
+    if al.unit_cost is not None:
+        unit_cost = al.unit_cost / per
+    elif base_qty < 0:  # valued before its entry joins the batch, as a consumption is
+        unit_cost = outbound_unit_cost(
+            b.ledger, item, location, -base_qty, b.items, setup=b.setup, day=b.at.date()
+        )
+    else:
+        unit_cost = item_unit_cost(item)
     ref = b.item_entry(
         entry_type,
         item.no,
@@ -378,12 +391,4 @@ def adjust(b: PostingBuilder, al: AdjustmentLine) -> None:
         reason=al.reason,
         bin_code=al.bin_code,
     )
-    if al.unit_cost is not None:
-        unit_cost = al.unit_cost / per
-    elif base_qty < 0:
-        unit_cost = outbound_unit_cost(
-            b.ledger, item, location, -base_qty, b.items[:-1], setup=b.setup, day=b.at.date()
-        )
-    else:
-        unit_cost = item_unit_cost(item)
     b.item_value(ref, item.no, base_qty, unit_cost)

@@ -238,13 +238,19 @@ def _flush_backward_components(b: PostingBuilder, order_id: str, line_no: int) -
     """Unlinked backward components consume what the line's output + scrap needs, less
     what is consumed."""
     line = b.orders[order_id].line(line_no)
-    basis = line.finished_quantity + line.scrap_quantity
+    backward = [
+        c
+        for c in line.components
+        if c.flushing_method.is_backward and linked_operation(line, c) is None
+    ]
+    if not backward:
+        return
+    basis, per_output = line.finished_quantity + line.scrap_quantity, line_yield(line, b.md)
     flushes = []
-    for comp in line.components:
-        if comp.flushing_method.is_backward and linked_operation(line, comp) is None:
-            rounding = b.md.item(comp.item_no).need_rounding(comp.unit)
-            need = needed_for_output(comp, basis, rounding, line_yield(line, b.md))
-            flushes.append((comp, max(need - comp.consumed_quantity, ZERO)))
+    for comp in backward:
+        rounding = b.md.item(comp.item_no).need_rounding(comp.unit)
+        need = needed_for_output(comp, basis, rounding, per_output)
+        flushes.append((comp, max(need - comp.consumed_quantity, ZERO)))
     flush_components(b, order_id, line_no, flushes, "Backward flush at finish")
 
 
