@@ -12,6 +12,7 @@ handled through the app to move the shop on.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import Counter
 from collections.abc import Callable, Iterator
 from collections.abc import Set as AbstractSet
@@ -20,14 +21,18 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import prodcore.records
+from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
 from prodcore.ledger.reader import LedgerReader
 from prodcore.masterdata import (
     BomLine,
     CapacityType,
     FlushingMethod,
     Item,
+    MasterData,
     ProductionBom,
     Replenishment,
     Routing,
@@ -47,11 +52,11 @@ from prodcore.orders import (
     ProductionOrder,
     decide_posting,
 )
-from prodcore.orders.builder import Execution
+from prodcore.orders.builder import Execution, PostingBuilder
 from prodcore.orders.explosion import MasterDataLookup
 from prodcore.orders.finishing import flush_at_finish, flush_at_release
 from prodcore.orders.model import Component, OrderLine
-from prodcore.testing.shop import Shop
+from prodcore.testing.shop import T0, Shop
 
 FWD, BWD, MAN = FlushingMethod.FORWARD, FlushingMethod.BACKWARD, FlushingMethod.MANUAL
 MAIN, SUB = 10000, 20000  # the order's lines: P, and S made to order
@@ -273,3 +278,36 @@ def test_putting_what_is_there_keeps_the_order() -> None:
     assert replaced.line(MAIN) is changed
     assert replaced.line(SUB) is order.line(SUB)
     assert replaced.line(MAIN).quantity == Decimal(4)
+
+
+def _builder(order: ProductionOrder) -> PostingBuilder:
+    ledger = InMemoryUnitOfWork(InMemoryStore()).ledger
+    b = PostingBuilder(MasterData.of(), ledger, lambda _id: order, T0, "D")
+    b.order(order.id, released=False)
+    return b
+
+
+@functools.cache
+def _planned() -> ProductionOrder:
+    return _shop(4, 2).create("PO-1", "P", 5, make_to_order=True)
+
+
+@given(st.lists(st.tuples(st.integers(0, 7), st.integers(1, 3)), max_size=10))
+def test_components_put_at_once_are_those_put_one_by_one(changes: list[tuple[int, int]]) -> None:
+    """Putting changed components together gives the order putting them one at a time
+    gives, and every component not given stays the same object."""
+    planned = _planned()
+    comps = planned.line(MAIN).components
+    given_comps = [
+        prodcore.records.revise(comps[i], consumed_quantity=Decimal(q)) for i, q in changes
+    ]
+    together, one_by_one = _builder(planned), _builder(planned)
+    together.put_components("PO-1", MAIN, given_comps)
+    for comp in given_comps:
+        one_by_one.put_component("PO-1", MAIN, comp)
+    after = together.orders["PO-1"]
+    assert after == one_by_one.orders["PO-1"]
+    assert (after is planned) == (not changes)
+    touched = {comps[i].line_no for i, _q in changes}
+    for was, now in zip(comps, after.line(MAIN).components, strict=True):
+        assert (now is was) == (was.line_no not in touched)
