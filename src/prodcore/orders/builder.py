@@ -222,7 +222,28 @@ class PostingBuilder:
 
     def put_components(self, order_id: str, line_no: int, comps: Iterable[Component]) -> None:
         """Put ``comps`` (by component line number) on the order line at once: the line
-        and the order are rebuilt once, not once per component."""
+        and the order are rebuilt once, not once per component; the components not
+        given stay the same objects, and the order too when nothing changes.
+
+        >>> import datetime as dt
+        >>> from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
+        >>> from prodcore.masterdata import MasterData
+        >>> from prodcore.records import revise
+        >>> a, b, c = (Component(n, f"C{n}", "PCS", 1, 5) for n in (1, 2, 3))
+        >>> order = ProductionOrder("PO-1", OrderStatus.RELEASED, "P", 5,
+        ...     due_date=dt.date(2026, 3, 9), lines=(OrderLine(1, "P", 5, components=(a, b, c)),))
+        >>> ledger = InMemoryUnitOfWork(InMemoryStore()).ledger
+        >>> builder = PostingBuilder(MasterData.of(), ledger, lambda _id: order,
+        ...     dt.datetime(2026, 3, 2, tzinfo=dt.UTC), "D")
+        >>> _ = builder.order("PO-1")
+        >>> builder.put_components("PO-1", 1, (a, c))
+        >>> builder.orders["PO-1"] is order
+        True
+        >>> builder.put_components("PO-1", 1, (revise(a, consumed_quantity=5), c))
+        >>> after = builder.orders["PO-1"].lines[0].components
+        >>> [x.consumed_quantity for x in after], after[1] is b, after[2] is c
+        ([Decimal('5'), Decimal('0'), Decimal('0')], True, True)
+        """
         line = self.orders[order_id].line(line_no)
         given = {c.line_no: c for c in comps}
         new = tuple(given.get(c.line_no, c) for c in line.components)
