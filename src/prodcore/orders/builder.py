@@ -18,7 +18,7 @@ when built) by :func:`~prodcore.ledger.posting.gl_lines`: the builder makes none
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 
@@ -106,6 +106,11 @@ def capacity_quantity(value: Decimal) -> Decimal:
     (Decimal('0.33333'), Decimal('1.5'))
     """
     return posted_quantity(value, CAPACITY_QUANTITY)
+
+
+def _changed(new: tuple[object, ...], old: tuple[object, ...]) -> bool:
+    """Whether ``new`` holds another object than ``old`` anywhere (same length)."""
+    return any(a is not b for a, b in zip(new, old, strict=True))
 
 
 class PostingBuilder:
@@ -206,18 +211,55 @@ class PostingBuilder:
     def put_order(self, order: ProductionOrder) -> None:
         self.orders[order.id] = order
 
+    # Each put keeps every part it is not given as the same object (and the order itself
+    # when nothing changes): decisions, caches and the store compare by identity first.
+
     def put_line(self, order_id: str, line: OrderLine) -> None:
         self.orders[order_id] = self.orders[order_id].replace_line(line)
 
     def put_component(self, order_id: str, line_no: int, comp: Component) -> None:
+        self.put_components(order_id, line_no, (comp,))
+
+    def put_components(self, order_id: str, line_no: int, comps: Iterable[Component]) -> None:
+        """Put ``comps`` (by component line number) on the order line at once: the line
+        and the order are rebuilt once, not once per component; the components not
+        given stay the same objects, and the order too when nothing changes.
+
+        >>> import datetime as dt
+        >>> from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
+        >>> from prodcore.masterdata import MasterData
+        >>> from prodcore.records import revise
+        >>> a, b, c = (Component(n, f"C{n}", "PCS", 1, 5) for n in (1, 2, 3))
+        >>> order = ProductionOrder("PO-1", OrderStatus.RELEASED, "P", 5,
+        ...     due_date=dt.date(2026, 3, 9), lines=(OrderLine(1, "P", 5, components=(a, b, c)),))
+        >>> ledger = InMemoryUnitOfWork(InMemoryStore()).ledger
+        >>> builder = PostingBuilder(MasterData.of(), ledger, lambda _id: order,
+        ...     dt.datetime(2026, 3, 2, tzinfo=dt.UTC), "D")
+        >>> _ = builder.order("PO-1")
+        >>> builder.put_components("PO-1", 1, (a, c))
+        >>> builder.orders["PO-1"] is order
+        True
+        >>> builder.put_components("PO-1", 1, (revise(a, consumed_quantity=5), c))
+        >>> after = builder.orders["PO-1"].lines[0].components
+        >>> [x.consumed_quantity for x in after], after[1] is b, after[2] is c
+        ([Decimal('5'), Decimal('0'), Decimal('0')], True, True)
+        """
         line = self.orders[order_id].line(line_no)
-        comps = tuple(comp if c.line_no == comp.line_no else c for c in line.components)
-        self.put_line(order_id, revise(line, components=comps))
+        given = {c.line_no: c for c in comps}
+        new = tuple(given.get(c.line_no, c) for c in line.components)
+        if _changed(new, line.components):
+            self.put_line(order_id, revise(line, components=new))
 
     def put_operation(self, order_id: str, line_no: int, op: Operation) -> None:
+        self.put_operations(order_id, line_no, (op,))
+
+    def put_operations(self, order_id: str, line_no: int, ops: Iterable[Operation]) -> None:
+        """Put ``ops`` (by operation number) on the order line at once."""
         line = self.orders[order_id].line(line_no)
-        ops = tuple(op if o.operation_no == op.operation_no else o for o in line.operations)
-        self.put_line(order_id, revise(line, operations=ops))
+        given = {o.operation_no: o for o in ops}
+        new = tuple(given.get(o.operation_no, o) for o in line.operations)
+        if _changed(new, line.operations):
+            self.put_line(order_id, revise(line, operations=new))
 
     # --- master data ------------------------------------------------------------------------
 

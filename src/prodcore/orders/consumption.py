@@ -40,6 +40,7 @@ __all__ = [
     "by_product",
     "check_bin_on_hand",
     "consume",
+    "consume_components",
     "consume_journal",
     "postable_item",
 ]
@@ -98,11 +99,40 @@ def consume(
     of a component; ``flushed_by`` names the capacity entry whose posting flushed it,
     ``reason`` (a flush) goes to the entry and the notes. With ``check_bin``, a pick
     component takes no more than is staged in the production bin."""
-    if quantity == 0:
+    consume_components(
+        b,
+        order_id,
+        line_no,
+        ((comp_line_no, quantity, reason),),
+        flushed_by=flushed_by,
+        check_bin=check_bin,
+    )
+
+
+def consume_components(
+    b: PostingBuilder,
+    order_id: str,
+    line_no: int,
+    takes: Iterable[tuple[int, Decimal, str]],
+    *,
+    flushed_by: int | None = None,
+    check_bin: bool = True,
+) -> None:
+    """Consume components of one order line in one pass: ``takes`` gives (component
+    line number, quantity, reason) in posting order, each posted as :func:`consume`
+    posts it (a zero quantity posts nothing). The changed components are put on the line
+    together, so a flush of n components rebuilds the line and the order once."""
+    posted = [take for take in takes if take[1] != 0]
+    if not posted:
         return
-    comp = b.order(order_id).line(line_no).component(comp_line_no)
-    comp = _consumed(b, order_id, line_no, comp, quantity, flushed_by, reason, check_bin)
-    b.put_component(order_id, line_no, comp)
+    line = b.order(order_id).line(line_no)
+    working = {c.line_no: c for c in line.components}
+    for comp_line_no, quantity, reason in posted:
+        comp = working.get(comp_line_no) or line.component(comp_line_no)  # refuses unknown
+        working[comp_line_no] = _consumed(
+            b, order_id, line_no, comp, quantity, flushed_by, reason, check_bin
+        )
+    b.put_components(order_id, line_no, working.values())
 
 
 def consume_journal(
@@ -201,6 +231,15 @@ def _consumed(
         _check_on_hand(b, item, location, base_qty)
         if bin_code:
             check_bin_on_hand(b, item, location, bin_code, base_qty)
+    # valued before its entry joins the batch: the batch so far is what precedes it (no
+    # copy of the batch per line)
+    unit_cost = (
+        outbound_unit_cost(
+            b.ledger, item, location, base_qty, b.items, setup=b.setup, day=b.at.date()
+        )
+        if returned_cost is None
+        else returned_cost
+    )
     ref = b.item_entry(
         ItemEntryType.CONSUMPTION,
         item.no,
@@ -219,11 +258,7 @@ def _consumed(
         ref,
         item.no,
         base_qty,
-        outbound_unit_cost(
-            b.ledger, item, location, base_qty, b.items[:-1], setup=b.setup, day=b.at.date()
-        )
-        if returned_cost is None
-        else returned_cost,
+        unit_cost,
         sign=-1,
         order_id=order_id,
         order_line_no=line_no,
@@ -339,6 +374,14 @@ def adjust(b: PostingBuilder, al: AdjustmentLine) -> None:
     entry_type = (
         ItemEntryType.POSITIVE_ADJUSTMENT if base_qty > 0 else ItemEntryType.NEGATIVE_ADJUSTMENT
     )
+    if al.unit_cost is not None:
+        unit_cost = al.unit_cost / per
+    elif base_qty < 0:  # valued before its entry joins the batch, as a consumption is
+        unit_cost = outbound_unit_cost(
+            b.ledger, item, location, -base_qty, b.items, setup=b.setup, day=b.at.date()
+        )
+    else:
+        unit_cost = item_unit_cost(item)
     ref = b.item_entry(
         entry_type,
         item.no,
@@ -348,12 +391,4 @@ def adjust(b: PostingBuilder, al: AdjustmentLine) -> None:
         reason=al.reason,
         bin_code=al.bin_code,
     )
-    if al.unit_cost is not None:
-        unit_cost = al.unit_cost / per
-    elif base_qty < 0:
-        unit_cost = outbound_unit_cost(
-            b.ledger, item, location, -base_qty, b.items[:-1], setup=b.setup, day=b.at.date()
-        )
-    else:
-        unit_cost = item_unit_cost(item)
     b.item_value(ref, item.no, base_qty, unit_cost)

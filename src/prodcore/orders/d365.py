@@ -20,7 +20,7 @@ from prodcore.ledger.reader import LedgerReader
 from prodcore.numbers import ZERO
 from prodcore.orders.builder import Execution, PostingBuilder
 from prodcore.orders.explosion import MasterDataLookup
-from prodcore.orders.finishing import flush_component
+from prodcore.orders.finishing import flush_components
 from prodcore.orders.flushing import linked_operation, needed_for_output
 from prodcore.orders.journals import OutputLine, expected_output_line
 from prodcore.orders.model import ProductionOrder
@@ -42,14 +42,17 @@ def flush_at_start(
     b = PostingBuilder(md, ledger, lambda _id: order, at, document_no)
     b.order(order.id, command="start")
     share = order.started_quantity / order.quantity if order.quantity else ZERO
-    for line, comp in order.iter_components():
-        if not comp.flushing_method.is_forward or linked_operation(line, comp) is not None:
-            continue  # a linked one is consumed when its operation starts
-        rounding = md.item(comp.item_no).rounding
-        need = rounding.apply(comp.expected_quantity * share) - comp.consumed_quantity
-        if need > 0:
-            reason = f"Start flush of {order.started_quantity} started"
-            flush_component(b, order.id, line.line_no, comp, need, reason)
+    reason = f"Start flush of {order.started_quantity} started"
+    for line in order.lines:
+        flushes = []
+        for comp in line.components:
+            if not comp.flushing_method.is_forward or linked_operation(line, comp) is not None:
+                continue  # a linked one is consumed when its operation starts
+            rounding = md.item(comp.item_no).rounding
+            need = rounding.apply(comp.expected_quantity * share) - comp.consumed_quantity
+            if need > 0:
+                flushes.append((comp, need))
+        flush_components(b, order.id, line.line_no, flushes, reason)
     check_tracking(b)
     return b.result()
 
@@ -78,12 +81,15 @@ def report_as_finished(
         )
         post_output(b, jl, command="report as finished")
         current = b.orders[order.id].line(line.line_no)
+        flushes = []
         for comp in current.components:
             if comp.flushing_method.is_backward and linked_operation(current, comp) is None:
                 need_rounding = md.item(comp.item_no).need_rounding(comp.unit)
                 need = needed_for_output(comp, qty, need_rounding, line_yield(current, md))
-                reason = "Finish flush when reported as finished"
-                flush_component(b, order.id, line.line_no, comp, need, reason)
+                flushes.append((comp, need))
+        flush_components(
+            b, order.id, line.line_no, flushes, "Finish flush when reported as finished"
+        )
     b.notes.append(f"Reported as finished: {quantity}")
     check_tracking(b)
     return b.result()

@@ -10,6 +10,7 @@ line's WIP when it is finished. Both return an
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal
 
 from prodcore.errors import InvalidTransitionError, OpenRegistrationError
@@ -19,7 +20,7 @@ from prodcore.ledger.reader import LedgerReader
 from prodcore.numbers import ZERO
 from prodcore.orders.builder import Execution, PostingBuilder
 from prodcore.orders.checks import check_finish_quality, check_finish_subcontracting
-from prodcore.orders.consumption import consume
+from prodcore.orders.consumption import consume_components
 from prodcore.orders.explosion import MasterDataLookup
 from prodcore.orders.flushing import flushable, linked_operation, needed_for_output
 from prodcore.orders.journals import OutputLine, expected_output_line
@@ -32,30 +33,27 @@ from prodcore.records import revise
 __all__ = [
     "flush_at_finish",
     "flush_at_release",
-    "flush_component",
+    "flush_components",
     "has_consumption_or_capacity",
     "line_wip",
     "write_off_wip",
 ]
 
 
-def flush_component(
+def flush_components(
     b: PostingBuilder,
     order_id: str,
     line_no: int,
-    comp: Component,
-    quantity: Decimal,
+    flushes: Iterable[tuple[Component, Decimal]],
     reason: str,
 ) -> None:
-    """Flush ``quantity`` of a component (a pick component: no more than its bin holds),
-    the bin not checked otherwise."""
-    consume(
+    """Flush each (component, quantity) of one order line (a pick component: no more
+    than its bin holds), the bin not checked otherwise; the line is rebuilt once."""
+    consume_components(
         b,
         order_id,
         line_no,
-        comp.line_no,
-        flushable(comp, quantity),
-        reason=reason,
+        ((comp.line_no, flushable(comp, qty), reason) for comp, qty in flushes),
         check_bin=False,
     )
 
@@ -141,16 +139,17 @@ def flush_at_release(
                     _forward_output_line(order, b.orders[order.id].line(line.line_no), current),
                     command="release",
                 )
-        for comp in b.orders[order.id].line(line.line_no).components:
-            if comp.flushing_method.is_forward and linked_operation(line, comp) is None:
-                flush_component(
-                    b,
-                    order.id,
-                    line.line_no,
-                    comp,
-                    comp.remaining_quantity,
-                    "Forward flush at release",
-                )
+        flush_components(
+            b,
+            order.id,
+            line.line_no,
+            (
+                (comp, comp.remaining_quantity)
+                for comp in b.orders[order.id].line(line.line_no).components
+                if comp.flushing_method.is_forward and linked_operation(line, comp) is None
+            ),
+            "Forward flush at release",
+        )
     check_tracking(b)
     return b.result()
 
@@ -200,13 +199,13 @@ def flush_at_finish(
         _check_output(b, order, line.line_no, finish_without_output=finish_without_output)
         current = b.orders[order.id].line(line.line_no)
         _warn_missing(b, current)
-        b.put_line(
+        b.put_operations(
             order.id,
-            revise(
-                current,
-                operations=tuple(
-                    revise(o, status=RoutingStatus.FINISHED) for o in current.operations
-                ),
+            line.line_no,
+            (
+                revise(o, status=RoutingStatus.FINISHED)
+                for o in current.operations
+                if o.status is not RoutingStatus.FINISHED
             ),
         )
     check_tracking(b)
@@ -239,19 +238,20 @@ def _flush_backward_components(b: PostingBuilder, order_id: str, line_no: int) -
     """Unlinked backward components consume what the line's output + scrap needs, less
     what is consumed."""
     line = b.orders[order_id].line(line_no)
-    for comp in line.components:
-        if comp.flushing_method.is_backward and linked_operation(line, comp) is None:
-            rounding = b.md.item(comp.item_no).need_rounding(comp.unit)
-            basis = line.finished_quantity + line.scrap_quantity
-            need = needed_for_output(comp, basis, rounding, line_yield(line, b.md))
-            flush_component(
-                b,
-                order_id,
-                line_no,
-                comp,
-                max(need - comp.consumed_quantity, ZERO),
-                "Backward flush at finish",
-            )
+    backward = [
+        c
+        for c in line.components
+        if c.flushing_method.is_backward and linked_operation(line, c) is None
+    ]
+    if not backward:
+        return
+    basis, per_output = line.finished_quantity + line.scrap_quantity, line_yield(line, b.md)
+    flushes = []
+    for comp in backward:
+        rounding = b.md.item(comp.item_no).need_rounding(comp.unit)
+        need = needed_for_output(comp, basis, rounding, per_output)
+        flushes.append((comp, max(need - comp.consumed_quantity, ZERO)))
+    flush_components(b, order_id, line_no, flushes, "Backward flush at finish")
 
 
 def _check_output(

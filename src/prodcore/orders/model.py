@@ -426,7 +426,9 @@ class ProductionOrder:
                 yield line, op
 
     def replace_line(self, line: OrderLine) -> ProductionOrder:
-        """A copy with ``line`` in place of the line with the same number."""
-        return revise(
-            self, lines=tuple(line if ln.line_no == line.line_no else ln for ln in self.lines)
-        )
+        """A copy with ``line`` in place of the line with the same number (the order
+        itself when that line is ``line`` already)."""
+        lines = tuple(line if ln.line_no == line.line_no else ln for ln in self.lines)
+        if all(a is b for a, b in zip(lines, self.lines, strict=True)):
+            return self
+        return revise(self, lines=lines)

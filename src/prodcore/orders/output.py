@@ -46,7 +46,7 @@ from prodcore.orders.capacity import (
     subcontract_values,
 )
 from prodcore.orders.checks import check_not_blocked, quality_orders_for_output
-from prodcore.orders.consumption import consume
+from prodcore.orders.consumption import consume_components
 from prodcore.orders.flushing import flushable, needed_for_output, operation_started
 from prodcore.orders.journals import OutputLine
 from prodcore.orders.model import Operation, OrderLine, ProductionOrder, RoutingStatus
@@ -325,6 +325,7 @@ def flush_linked(
     if op.routing_link_code is None:
         return
     line = b.orders[order_id].line(line_no)
+    takes: list[tuple[int, Decimal, str]] = []
     for comp in line.components:
         if comp.routing_link_code != op.routing_link_code:
             continue
@@ -342,13 +343,5 @@ def flush_linked(
             reason = f"Backward flush with output of operation {op.operation_no}"
         else:
             continue
-        consume(
-            b,
-            order_id,
-            line_no,
-            comp.line_no,
-            qty,
-            flushed_by=cap_ref,
-            reason=reason,
-            check_bin=False,
-        )
+        takes.append((comp.line_no, qty, reason))
+    consume_components(b, order_id, line_no, takes, flushed_by=cap_ref, check_bin=False)
