@@ -32,6 +32,7 @@ import collections
 import contextlib
 import datetime as dt
 import functools
+import operator
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -66,7 +67,7 @@ from prodcore.adapters._staging import (
 )
 from prodcore.calendars import CentreAbsences, ShopCalendar
 from prodcore.costing.derived import DerivedMemo
-from prodcore.errors import ConcurrencyError, KeyTakenError
+from prodcore.errors import ConcurrencyError, KeyTakenError, ProdcoreError
 from prodcore.ledger.average_periods import AveragePoolKey
 from prodcore.ledger.balances import LedgerIndex
 from prodcore.ledger.model import (
@@ -340,7 +341,7 @@ class SqlStore(abc.ABC):
         for order_id, version, status, doc in self.query(
             "SELECT id, version, status, doc FROM prodcore_orders ORDER BY id"
         ):
-            yield f"orders:{status}", order_id, version, doc
+            yield f"orders:{status}", order_id, version, _order_document(doc, int(version), status)
         for (doc,) in self.query("SELECT doc FROM prodcore_posting_setup"):
             yield "posting_setup", "posting_setup", None, doc
         for key, doc in self.query("SELECT key, doc FROM prodcore_idempotency ORDER BY key"):
@@ -397,6 +398,21 @@ class _DecodedCache:
         while self.chars > self.max_chars:
             (_, old), _ = self.found.popitem(last=False)
             self.chars -= len(old)
+
+    def order(self, doc: str, version: int, status: str) -> ProductionOrder:
+        """The order of a row: its document decoded (once) with the row's ``version``
+        and ``status`` columns, which are the order's (a save that changed only those
+        wrote only the columns, so the document may hold older ones). The record kept
+        for a document follows the row read last: a posting that raised the version
+        costs a copy of one field, not a decoding."""
+        key = (ProductionOrder, doc)
+        found: ProductionOrder | None = self.found.get(key)
+        if found is None:
+            found = loads(doc, ProductionOrder)
+            self.put(doc, ProductionOrder, found)
+        if found.version != version or found.status != status:
+            found = self.found[key] = revise(found, version=version, status=OrderStatus(status))
+        return found
 
 
 class EntryCache:
@@ -535,40 +551,43 @@ class _Committed(Committed):
         self._snapshot.read(self._raw)
         return self._raw(sql, params)
 
-    def _doc(self, sql: str, params: Sequence[Any]) -> str | None:
-        """The one document ``sql`` selects (or None); the first read of a unit of work
-        reads the versions in the same statement."""
+    def _row(self, sql: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
+        """The one row ``sql`` selects (or None; its first column is never NULL); the
+        first read of a unit of work reads the versions in the same statement."""
         snapshot = self._snapshot
         if snapshot is None or snapshot.versions is not None:
             rows = self._raw(sql, params)
-            return rows[0][0] if rows else None
+            return rows[0] if rows else None
         rows = self._raw(
-            f"SELECT master, commits, ({sql}) FROM prodcore_versions WHERE id = 1", params
+            "SELECT v.master, v.commits, r.* FROM prodcore_versions v "
+            f"LEFT JOIN ({sql}) r ON 1 = 1 WHERE v.id = 1",
+            params,
         )
         snapshot.note(_versions(rows[0][:2] if rows else None))
-        return rows[0][2] if rows else None
+        return rows[0][2:] if rows and rows[0][2] is not None else None
 
     def _cached(self, key: tuple[Any, ...], read: Callable[[], _T]) -> _T:
         snapshot = self._snapshot
         return read() if snapshot is None else snapshot.cache(self._raw).get(key, read)
 
     def order(self, order_id: str) -> ProductionOrder | None:
-        doc = self._doc("SELECT doc FROM prodcore_orders WHERE id = ?", (order_id,))
-        return None if doc is None else self._store.decoded_orders.get(doc, ProductionOrder)
+        row = self._row(
+            "SELECT doc, version, status FROM prodcore_orders WHERE id = ?", (order_id,)
+        )
+        return None if row is None else self._store.decoded_orders.order(*row)
 
     def order_version(self, order_id: str) -> int:
         rows = self._query("SELECT version FROM prodcore_orders WHERE id = ?", (order_id,))
         return int(rows[0][0]) if rows else 0
 
     def orders(self, status: OrderStatus | None) -> list[ProductionOrder]:
+        sql = "SELECT id, doc, version, status FROM prodcore_orders"
         if status is None:
-            rows = self._query("SELECT id, doc FROM prodcore_orders")
+            rows = self._query(sql)
         else:
-            rows = self._query(
-                "SELECT id, doc FROM prodcore_orders WHERE status = ?", (status.value,)
-            )
-        decode = self._store.decoded_orders.get
-        return [decode(doc, ProductionOrder) for _, doc in sorted(rows)]
+            rows = self._query(f"{sql} WHERE status = ?", (status.value,))
+        decode = self._store.decoded_orders.order
+        return [decode(*row) for _, *row in sorted(rows)]
 
     def allocations(self, order_id: str | None) -> tuple[Allocation, ...]:
         if order_id is None:
@@ -915,8 +934,8 @@ class _Committed(Committed):
         return [int(no) for (no,) in rows]
 
     def idempotency(self, key: str) -> IdempotencyRecord | None:
-        doc = self._doc("SELECT doc FROM prodcore_idempotency WHERE key = ?", (key,))
-        return None if doc is None else loads(doc, IdempotencyRecord)
+        row = self._row("SELECT doc FROM prodcore_idempotency WHERE key = ?", (key,))
+        return None if row is None else loads(row[0], IdempotencyRecord)
 
 
 _ENTRY_TABLES: dict[str, tuple[str, type]] = {
@@ -1082,6 +1101,7 @@ class SqlUnitOfWork(StagingUnitOfWork):
         decoded = self.store.decoded_orders
         for order_id, read_version in sorted(orders.read_versions.items()):
             order = orders.staged[order_id]
+            before = orders.read.get(order_id)
             refuse = functools.partial(_order_moved, tx, order_id, read_version)
             if order is None and read_version == 0:
                 if tx.query("SELECT 1 FROM prodcore_orders WHERE id = ?", (order_id,)):
@@ -1101,6 +1121,17 @@ class SqlUnitOfWork(StagingUnitOfWork):
                     refuse,
                 )
                 decoded.put(doc, ProductionOrder, order)
+            elif (
+                before is not None
+                and before.version == read_version
+                and _same_document(before, order)
+            ):  # the document stays: its columns are the order's (see _DecodedCache.order)
+                tx.expect(
+                    "UPDATE prodcore_orders SET status = ?, version = ? "
+                    "WHERE id = ? AND version = ?",
+                    (order.status.value, order.version, order_id, read_version),
+                    refuse,
+                )
             else:
                 doc = dumps(order)
                 tx.expect(
@@ -1112,7 +1143,6 @@ class SqlUnitOfWork(StagingUnitOfWork):
                 decoded.put(doc, ProductionOrder, order)
             # the per-worker index follows its order (the stored rows are those of the
             # version read, which the UPDATE checked)
-            before = orders.read.get(order_id)
             if (
                 order is not None
                 and before is not None
@@ -1188,6 +1218,35 @@ class SqlUnitOfWork(StagingUnitOfWork):
             attrs.astuple(ledger.counters),
         )
         _add_balances(tx, ledger.staged, upsert=True)
+
+
+#: The fields of an order its document holds and no column of its row.
+_DOCUMENT_FIELDS = operator.attrgetter(
+    *(f.name for f in attrs.fields(ProductionOrder) if f.name not in ("version", "status"))
+)
+
+
+def _same_document(before: ProductionOrder, order: ProductionOrder) -> bool:
+    """Whether ``order`` differs from ``before`` (as read) in its columns only: each
+    other field is the same object (a save copies what it does not change; cheaper
+    than comparing values, and never wrong when it says yes)."""
+    return all(
+        a is b for a, b in zip(_DOCUMENT_FIELDS(before), _DOCUMENT_FIELDS(order), strict=True)
+    )
+
+
+def _order_document(doc: str, version: int, status: str) -> str:
+    """The document of an order row as its reads give it (the row's version and
+    status over the stored document's older ones: see :meth:`_DecodedCache.order`);
+    as stored when it does not load or does not hold an older version (what verify
+    then compares with the columns)."""
+    try:
+        order = loads(doc, ProductionOrder)
+        if order.version >= version:
+            return doc
+        return dumps(revise(order, version=version, status=OrderStatus(status)))
+    except (ProdcoreError, KeyError, ValueError):
+        return doc
 
 
 def _order_moved(tx: Tx, order_id: str, read_version: int) -> ConcurrencyError:
