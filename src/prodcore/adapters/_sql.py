@@ -152,8 +152,11 @@ class WriteTx(Tx):
         self.execute(sql, params)
 
     def expect(self, sql: str, params: Sequence[Any], refuse: Callable[[], Exception]) -> None:
-        """Run ``sql``, which must change exactly one row; else commit nothing and raise
-        ``refuse()`` (called inside this transaction: it may read)."""
+        """Run ``sql`` (an INSERT, UPDATE or DELETE), which must change exactly one row;
+        else commit nothing and raise ``refuse()``, called while the transaction still
+        holds its connection: it may read (here inside the transaction; a store that
+        makes the check fail in the server calls it once the transaction is rolled
+        back, so that the check's answer need not be awaited before the commit)."""
         if self.execute(sql, params) != 1:
             raise refuse()
 
