@@ -68,7 +68,7 @@ from prodcore.adapters._staging import (
 from prodcore.calendars import CentreAbsences, ShopCalendar
 from prodcore.costing.derived import DerivedMemo
 from prodcore.errors import ConcurrencyError, KeyTakenError, ProdcoreError
-from prodcore.ledger.average_periods import AveragePoolKey
+from prodcore.ledger.average_periods import AveragePool, AveragePoolKey
 from prodcore.ledger.balances import LedgerIndex
 from prodcore.ledger.model import (
     CapacityLedgerEntry,
@@ -130,6 +130,11 @@ KINDS: dict[str, type] = {
 _KIND_OF: dict[type, str] = {cls: kind for kind, cls in KINDS.items()}
 _ORDER = "Production order"
 _COUNTERS = "SELECT posting, item, capacity, value, gl FROM prodcore_ledger_counters WHERE id = 1"
+#: The counters and the versions together, read once the commit lock is held.
+_COUNTERS_AND_VERSIONS = (
+    "SELECT c.posting, c.item, c.capacity, c.value, c.gl, v.master, v.commits "
+    "FROM prodcore_ledger_counters c JOIN prodcore_versions v ON v.id = c.id WHERE c.id = 1"
+)
 
 
 class WriteTx(Tx):
@@ -913,6 +918,12 @@ class _Committed(Committed):
     def average_unit_cost(self, key: AveragePoolKey, start: dt.date | None) -> Decimal | None:
         return self._store.average_pools.unit_cost(self._query, key, start)
 
+    def average_pool(self, key: AveragePoolKey) -> tuple[AveragePool, object]:
+        return self._store.average_pools.copy(self._query, key)
+
+    def average_pool_mark(self, key: AveragePoolKey) -> object:
+        return self._store.average_pools.mark(self._query, key)
+
     def open_entries(
         self, item_no: str, location_code: str, inbound: bool
     ) -> list[tuple[int, Decimal]]:
@@ -968,6 +979,9 @@ class SqlUnitOfWork(StagingUnitOfWork):
         self._earlier: set[int] = set()  # tickets to wait for before the last step
         self._last_posting: int | None = None
         self._thread: int | None = None
+        #: the versions read with the counters once the commit lock was held (nothing
+        #: commits until this unit of work ends: still the stored ones at its commit)
+        self._locked_versions: _Versions | None = None
         self._begin()
 
     def _committed(self) -> Committed:
@@ -983,7 +997,11 @@ class SqlUnitOfWork(StagingUnitOfWork):
         self.store.numbering.acquire(self)
         try:
             self._tx = self._lease.begin_write()
-            return _Committed(self.store, self._tx.query).counters()
+            rows = self._tx.query(_COUNTERS_AND_VERSIONS)
+            if not rows:
+                return LedgerCounters()
+            self._locked_versions = _versions(rows[0][5:])
+            return LedgerCounters(*(int(v) for v in rows[0][:5]))
         except BaseException:
             self._release()
             raise
@@ -1006,6 +1024,7 @@ class SqlUnitOfWork(StagingUnitOfWork):
 
     def _release(self) -> None:
         tx, self._tx = self._tx, None
+        self._locked_versions = None
         self._earlier.clear()
         self._last_posting = None
         if self._thread is not None:
@@ -1046,7 +1065,8 @@ class SqlUnitOfWork(StagingUnitOfWork):
         written = self._orders.read_versions
         for key in self.reads.seen:
             if key[0] not in _MASTER_READS and not (key[0] == "order" and key[1] in written):
-                with contextlib.suppress(Exception):  # no rows: the answer is not used
+                # a count finds no row to read (announcing answers none): not used
+                with contextlib.suppress(IndexError):
                     committed.current(key)
 
     def _check_reads(self, tx: WriteTx) -> None:
@@ -1058,8 +1078,10 @@ class SqlUnitOfWork(StagingUnitOfWork):
         written = self._orders.read_versions
         master_unchanged = False
         if seen is not None:
-            rows = tx.query(_VERSIONS)
-            now = _versions(rows[0] if rows else None)
+            now = self._locked_versions
+            if now is None:
+                rows = tx.query(_VERSIONS)
+                now = _versions(rows[0] if rows else None)
             if self.store.gapless_numbers and now.commits == seen.commits:
                 return
             master_unchanged = now.master == seen.master

@@ -34,6 +34,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import re
+import threading
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -127,14 +128,14 @@ class _PgTx(Tx):
         self._trips = trips or _Trips()
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        self._trips.count += 1
+        self._trips.add()
         try:
             return self._conn.execute(_sql(sql), params or None).rowcount
         except self._errors as err:
             raise _translate(err) from err
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        self._trips.count += 1
+        self._trips.add()
         try:
             return self._conn.execute(_sql(sql), params or None).fetchall()
         except self._errors as err:
@@ -143,7 +144,7 @@ class _PgTx(Tx):
     def execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         if not rows:
             return
-        self._trips.count += 1
+        self._trips.add()
         try:
             with self._conn.cursor() as cursor:  # psycopg pipelines the rows
                 cursor.executemany(_sql(sql), rows)
@@ -153,9 +154,16 @@ class _PgTx(Tx):
 
 class _Trips:
     """The times a store waited for the server's answer (round trips), for benchmarks
-    and tests."""
+    and tests, counted from every thread that uses the store (under a lock: ``+=`` on a
+    shared attribute loses counts when threads switch inside it)."""
 
-    count = 0
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.count = 0
+
+    def add(self, waits: int = 1) -> None:
+        with self._lock:
+            self.count += waits
 
 
 #: An ``expect`` statement as the server runs it: a statement that changes no row, or
@@ -210,7 +218,7 @@ class _PgWriteTx(_PgTx, WriteTx):
             raise self._error(err) from err
 
     def _sync(self) -> None:
-        self._trips.count += 1
+        self._trips.add()
         try:
             self._pipe.sync()
         except self._errors as err:
@@ -263,11 +271,11 @@ class _PgWriteTx(_PgTx, WriteTx):
         if ahead and ahead[0][0] == sql and ahead[0][1] == list(params):
             cursor = ahead.popleft()[2]
             # the announced statements went together: their answers follow the first
-            self._trips.count += not self._waited
+            self._trips.add(0 if self._waited else 1)
             self._waited = True
         else:
             cursor = self._queue(sql, params)
-            self._trips.count += 1
+            self._trips.add()
         try:
             return cursor.fetchall()
         except self._errors as err:
@@ -278,7 +286,7 @@ class _PgWriteTx(_PgTx, WriteTx):
             return
         try:
             self.send("COMMIT")
-            self._trips.count += 1
+            self._trips.add()
             try:
                 self._pipeline.close()  # sends it all; raises what failed
             except self._errors as err:
@@ -445,7 +453,8 @@ class PostgresStore(SqlStore):
     @property
     def round_trips(self) -> int:
         """How often this store waited for the server's answer (statements outside a
-        pipeline, syncs and reads inside one): a deterministic cost for benchmarks."""
+        pipeline, syncs and reads inside one), in all threads together: a deterministic
+        cost for benchmarks."""
         return self._trips.count
 
     def checkout(self) -> psycopg.Connection[Any]:
