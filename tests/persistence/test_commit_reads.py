@@ -24,12 +24,13 @@ from prodcore.masterdata import AverageCostPeriod, ManufacturingSetup
 from prodcore.orders.journals import AdjustInventory, AdjustmentLine
 from prodcore.testing.contracts import sample_batch, sample_order
 from tests.costing.test_average_cost_period import CLOCK, _post, _shop
+from tests.persistence.conftest import fresh_store
 from tests.persistence.counting import count, count_in_writes
 
 
 @pytest.fixture
-def sqlite_store(tmp_path: Path) -> Iterator[SqlStore]:
-    with open_store(f"sqlite:///{tmp_path}/p.db") as store:
+def sqlite_store() -> Iterator[SqlStore]:
+    with fresh_store("sqlite-file") as store:
         assert isinstance(store, SqlStore)
         yield store
 
