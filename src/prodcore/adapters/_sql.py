@@ -419,7 +419,9 @@ class _DecodedCache:
             found = loads(doc, ProductionOrder)
             self.put(doc, ProductionOrder, found)
         if found.version != version or found.status != status:
-            found = self.found[key] = revise(found, version=version, status=OrderStatus(status))
+            found = revise(found, version=version, status=OrderStatus(status))
+            if key in self.found:  # (still held: its text is counted)
+                self.found[key] = found
         return found
 
 
