@@ -152,7 +152,11 @@ def test_verify_reports_a_corrupt_document_and_a_wrong_balance(tmp_path: Path) -
     conn = sqlite3.connect(path)
     with conn:
         conn.execute("UPDATE prodcore_orders SET doc = '{\"id\": 1}' WHERE id = 'A'")
-        conn.execute("UPDATE prodcore_orders SET version = 5 WHERE id = 'B'")
+        # a column above the document's version is a save that wrote only the columns;
+        # below it, the row went back: reported
+        conn.execute(
+            "UPDATE prodcore_orders SET doc = json_set(doc, '$.version', 5) WHERE id = 'B'"
+        )
         conn.execute("UPDATE prodcore_bal_on_hand SET qty = '99'")
     conn.close()
     with open_store(f"sqlite:///{path}") as reopened:

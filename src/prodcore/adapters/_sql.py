@@ -32,6 +32,7 @@ import collections
 import contextlib
 import datetime as dt
 import functools
+import operator
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -66,8 +67,8 @@ from prodcore.adapters._staging import (
 )
 from prodcore.calendars import CentreAbsences, ShopCalendar
 from prodcore.costing.derived import DerivedMemo
-from prodcore.errors import ConcurrencyError, KeyTakenError
-from prodcore.ledger.average_periods import AveragePoolKey
+from prodcore.errors import ConcurrencyError, KeyTakenError, ProdcoreError
+from prodcore.ledger.average_periods import AveragePool, AveragePoolKey
 from prodcore.ledger.balances import LedgerIndex
 from prodcore.ledger.model import (
     CapacityLedgerEntry,
@@ -129,6 +130,11 @@ KINDS: dict[str, type] = {
 _KIND_OF: dict[type, str] = {cls: kind for kind, cls in KINDS.items()}
 _ORDER = "Production order"
 _COUNTERS = "SELECT posting, item, capacity, value, gl FROM prodcore_ledger_counters WHERE id = 1"
+#: The counters and the versions together, read once the commit lock is held.
+_COUNTERS_AND_VERSIONS = (
+    "SELECT c.posting, c.item, c.capacity, c.value, c.gl, v.master, v.commits "
+    "FROM prodcore_ledger_counters c JOIN prodcore_versions v ON v.id = c.id WHERE c.id = 1"
+)
 
 
 class WriteTx(Tx):
@@ -151,8 +157,11 @@ class WriteTx(Tx):
         self.execute(sql, params)
 
     def expect(self, sql: str, params: Sequence[Any], refuse: Callable[[], Exception]) -> None:
-        """Run ``sql``, which must change exactly one row; else commit nothing and raise
-        ``refuse()`` (called inside this transaction: it may read)."""
+        """Run ``sql`` (an INSERT, UPDATE or DELETE), which must change exactly one row;
+        else commit nothing and raise ``refuse()``, called while the transaction still
+        holds its connection: it may read (here inside the transaction; a store that
+        makes the check fail in the server calls it once the transaction is rolled
+        back, so that the check's answer need not be awaited before the commit)."""
         if self.execute(sql, params) != 1:
             raise refuse()
 
@@ -340,7 +349,7 @@ class SqlStore(abc.ABC):
         for order_id, version, status, doc in self.query(
             "SELECT id, version, status, doc FROM prodcore_orders ORDER BY id"
         ):
-            yield f"orders:{status}", order_id, version, doc
+            yield f"orders:{status}", order_id, version, _order_document(doc, int(version), status)
         for (doc,) in self.query("SELECT doc FROM prodcore_posting_setup"):
             yield "posting_setup", "posting_setup", None, doc
         for key, doc in self.query("SELECT key, doc FROM prodcore_idempotency ORDER BY key"):
@@ -397,6 +406,23 @@ class _DecodedCache:
         while self.chars > self.max_chars:
             (_, old), _ = self.found.popitem(last=False)
             self.chars -= len(old)
+
+    def order(self, doc: str, version: int, status: str) -> ProductionOrder:
+        """The order of a row: its document decoded (once) with the row's ``version``
+        and ``status`` columns, which are the order's (a save that changed only those
+        wrote only the columns, so the document may hold older ones). The record kept
+        for a document follows the row read last: a posting that raised the version
+        costs a copy of one field, not a decoding."""
+        key = (ProductionOrder, doc)
+        found: ProductionOrder | None = self.found.get(key)
+        if found is None:
+            found = loads(doc, ProductionOrder)
+            self.put(doc, ProductionOrder, found)
+        if found.version != version or found.status != status:
+            found = revise(found, version=version, status=OrderStatus(status))
+            if key in self.found:  # (still held: its text is counted)
+                self.found[key] = found
+        return found
 
 
 class EntryCache:
@@ -535,40 +561,43 @@ class _Committed(Committed):
         self._snapshot.read(self._raw)
         return self._raw(sql, params)
 
-    def _doc(self, sql: str, params: Sequence[Any]) -> str | None:
-        """The one document ``sql`` selects (or None); the first read of a unit of work
-        reads the versions in the same statement."""
+    def _row(self, sql: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
+        """The one row ``sql`` selects (or None; its first column is never NULL); the
+        first read of a unit of work reads the versions in the same statement."""
         snapshot = self._snapshot
         if snapshot is None or snapshot.versions is not None:
             rows = self._raw(sql, params)
-            return rows[0][0] if rows else None
+            return rows[0] if rows else None
         rows = self._raw(
-            f"SELECT master, commits, ({sql}) FROM prodcore_versions WHERE id = 1", params
+            "SELECT v.master, v.commits, r.* FROM prodcore_versions v "
+            f"LEFT JOIN ({sql}) r ON 1 = 1 WHERE v.id = 1",
+            params,
         )
         snapshot.note(_versions(rows[0][:2] if rows else None))
-        return rows[0][2] if rows else None
+        return rows[0][2:] if rows and rows[0][2] is not None else None
 
     def _cached(self, key: tuple[Any, ...], read: Callable[[], _T]) -> _T:
         snapshot = self._snapshot
         return read() if snapshot is None else snapshot.cache(self._raw).get(key, read)
 
     def order(self, order_id: str) -> ProductionOrder | None:
-        doc = self._doc("SELECT doc FROM prodcore_orders WHERE id = ?", (order_id,))
-        return None if doc is None else self._store.decoded_orders.get(doc, ProductionOrder)
+        row = self._row(
+            "SELECT doc, version, status FROM prodcore_orders WHERE id = ?", (order_id,)
+        )
+        return None if row is None else self._store.decoded_orders.order(*row)
 
     def order_version(self, order_id: str) -> int:
         rows = self._query("SELECT version FROM prodcore_orders WHERE id = ?", (order_id,))
         return int(rows[0][0]) if rows else 0
 
     def orders(self, status: OrderStatus | None) -> list[ProductionOrder]:
+        sql = "SELECT id, doc, version, status FROM prodcore_orders"
         if status is None:
-            rows = self._query("SELECT id, doc FROM prodcore_orders")
+            rows = self._query(sql)
         else:
-            rows = self._query(
-                "SELECT id, doc FROM prodcore_orders WHERE status = ?", (status.value,)
-            )
-        decode = self._store.decoded_orders.get
-        return [decode(doc, ProductionOrder) for _, doc in sorted(rows)]
+            rows = self._query(f"{sql} WHERE status = ?", (status.value,))
+        decode = self._store.decoded_orders.order
+        return [decode(*row) for _, *row in sorted(rows)]
 
     def allocations(self, order_id: str | None) -> tuple[Allocation, ...]:
         if order_id is None:
@@ -891,6 +920,12 @@ class _Committed(Committed):
     def average_unit_cost(self, key: AveragePoolKey, start: dt.date | None) -> Decimal | None:
         return self._store.average_pools.unit_cost(self._query, key, start)
 
+    def average_pool(self, key: AveragePoolKey) -> tuple[AveragePool, object]:
+        return self._store.average_pools.copy(self._query, key)
+
+    def average_pool_mark(self, key: AveragePoolKey) -> object:
+        return self._store.average_pools.mark(self._query, key)
+
     def open_entries(
         self, item_no: str, location_code: str, inbound: bool
     ) -> list[tuple[int, Decimal]]:
@@ -935,8 +970,8 @@ class _Committed(Committed):
         return [int(no) for (no,) in rows]
 
     def idempotency(self, key: str) -> IdempotencyRecord | None:
-        doc = self._doc("SELECT doc FROM prodcore_idempotency WHERE key = ?", (key,))
-        return None if doc is None else loads(doc, IdempotencyRecord)
+        row = self._row("SELECT doc FROM prodcore_idempotency WHERE key = ?", (key,))
+        return None if row is None else loads(row[0], IdempotencyRecord)
 
 
 _ENTRY_TABLES: dict[str, tuple[str, type]] = {
@@ -966,6 +1001,9 @@ class SqlUnitOfWork(StagingUnitOfWork):
         self._earlier: set[int] = set()  # tickets to wait for before the last step
         self._last_posting: int | None = None
         self._thread: int | None = None
+        #: the versions read with the counters once the commit lock was held (nothing
+        #: commits until this unit of work ends: still the stored ones at its commit)
+        self._locked_versions: _Versions | None = None
         self._begin()
 
     def _committed(self) -> Committed:
@@ -981,7 +1019,11 @@ class SqlUnitOfWork(StagingUnitOfWork):
         self.store.numbering.acquire(self)
         try:
             self._tx = self._lease.begin_write()
-            return _Committed(self.store, self._tx.query).counters()
+            rows = self._tx.query(_COUNTERS_AND_VERSIONS)
+            if not rows:
+                return LedgerCounters()
+            self._locked_versions = _versions(rows[0][5:])
+            return LedgerCounters(*(int(v) for v in rows[0][:5]))
         except BaseException:
             self._release()
             raise
@@ -1004,6 +1046,7 @@ class SqlUnitOfWork(StagingUnitOfWork):
 
     def _release(self) -> None:
         tx, self._tx = self._tx, None
+        self._locked_versions = None
         self._earlier.clear()
         self._last_posting = None
         if self._thread is not None:
@@ -1044,7 +1087,8 @@ class SqlUnitOfWork(StagingUnitOfWork):
         written = self._orders.read_versions
         for key in self.reads.seen:
             if key[0] not in _MASTER_READS and not (key[0] == "order" and key[1] in written):
-                with contextlib.suppress(Exception):  # no rows: the answer is not used
+                # a count finds no row to read (announcing answers none): not used
+                with contextlib.suppress(IndexError):
                     committed.current(key)
 
     def _check_reads(self, tx: WriteTx) -> None:
@@ -1056,8 +1100,10 @@ class SqlUnitOfWork(StagingUnitOfWork):
         written = self._orders.read_versions
         master_unchanged = False
         if seen is not None:
-            rows = tx.query(_VERSIONS)
-            now = _versions(rows[0] if rows else None)
+            now = self._locked_versions
+            if now is None:
+                rows = tx.query(_VERSIONS)
+                now = _versions(rows[0] if rows else None)
             if self.store.gapless_numbers and now.commits == seen.commits:
                 return
             master_unchanged = now.master == seen.master
@@ -1102,6 +1148,7 @@ class SqlUnitOfWork(StagingUnitOfWork):
         decoded = self.store.decoded_orders
         for order_id, read_version in sorted(orders.read_versions.items()):
             order = orders.staged[order_id]
+            before = orders.read.get(order_id)
             refuse = functools.partial(_order_moved, tx, order_id, read_version)
             if order is None and read_version == 0:
                 if tx.query("SELECT 1 FROM prodcore_orders WHERE id = ?", (order_id,)):
@@ -1121,6 +1168,17 @@ class SqlUnitOfWork(StagingUnitOfWork):
                     refuse,
                 )
                 decoded.put(doc, ProductionOrder, order)
+            elif (
+                before is not None
+                and before.version == read_version
+                and _same_document(before, order)
+            ):  # the document stays: its columns are the order's (see _DecodedCache.order)
+                tx.expect(
+                    "UPDATE prodcore_orders SET status = ?, version = ? "
+                    "WHERE id = ? AND version = ?",
+                    (order.status.value, order.version, order_id, read_version),
+                    refuse,
+                )
             else:
                 doc = dumps(order)
                 tx.expect(
@@ -1132,7 +1190,6 @@ class SqlUnitOfWork(StagingUnitOfWork):
                 decoded.put(doc, ProductionOrder, order)
             # the per-worker index follows its order (the stored rows are those of the
             # version read, which the UPDATE checked)
-            before = orders.read.get(order_id)
             if (
                 order is not None
                 and before is not None
@@ -1208,6 +1265,35 @@ class SqlUnitOfWork(StagingUnitOfWork):
             attrs.astuple(ledger.counters),
         )
         _add_balances(tx, ledger.staged, upsert=True)
+
+
+#: The fields of an order its document holds and no column of its row.
+_DOCUMENT_FIELDS = operator.attrgetter(
+    *(f.name for f in attrs.fields(ProductionOrder) if f.name not in ("version", "status"))
+)
+
+
+def _same_document(before: ProductionOrder, order: ProductionOrder) -> bool:
+    """Whether ``order`` differs from ``before`` (as read) in its columns only: each
+    other field is the same object (a save copies what it does not change; cheaper
+    than comparing values, and never wrong when it says yes)."""
+    return all(
+        a is b for a, b in zip(_DOCUMENT_FIELDS(before), _DOCUMENT_FIELDS(order), strict=True)
+    )
+
+
+def _order_document(doc: str, version: int, status: str) -> str:
+    """The document of an order row as its reads give it (the row's version and
+    status over the stored document's older ones: see :meth:`_DecodedCache.order`);
+    as stored when it does not load or does not hold an older version (what verify
+    then compares with the columns)."""
+    try:
+        order = loads(doc, ProductionOrder)
+        if order.version >= version:
+            return doc
+        return dumps(revise(order, version=version, status=OrderStatus(status)))
+    except (ProdcoreError, KeyError, ValueError):
+        return doc
 
 
 def _order_moved(tx: Tx, order_id: str, read_version: int) -> ConcurrencyError:

@@ -57,11 +57,29 @@ class SqlAveragePools:
         """The pool's average cost of the period starting ``start`` (see
         ``LedgerIndex.average_unit_cost``), the pool brought up to date with ``query``."""
         with self._lock:
-            kept = self._kept.get(key)
-            if kept is None:
-                kept = self._kept[key] = _Kept(key)
-            self._catch_up(kept, query)
-            return kept.pool.unit_cost(start)
+            return self._up_to_date(key, query).pool.unit_cost(start)
+
+    def copy(self, query: Query, key: AveragePoolKey) -> tuple[AveragePool, tuple[int, int]]:
+        """A copy of the pool brought up to date with ``query`` (a unit of work adds its
+        staged entries to it), with its :meth:`mark`."""
+        with self._lock:
+            kept = self._up_to_date(key, query)
+            return kept.pool.copy(), (kept.last_item, kept.last_value)
+
+    def mark(self, query: Query, key: AveragePoolKey) -> tuple[int, int]:
+        """The last entry of the item and the last value entry of one that the pool,
+        brought up to date with ``query``, holds: changed by any commit that adds to
+        the pool (or to another pool of the item)."""
+        with self._lock:
+            kept = self._up_to_date(key, query)
+            return kept.last_item, kept.last_value
+
+    def _up_to_date(self, key: AveragePoolKey, query: Query) -> _Kept:
+        kept = self._kept.get(key)
+        if kept is None:
+            kept = self._kept[key] = _Kept(key)
+        self._catch_up(kept, query)
+        return kept
 
     def pools(self, query: Query) -> list[AveragePool]:
         """The pools kept, each brought up to date with ``query``."""

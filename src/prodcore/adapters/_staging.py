@@ -61,7 +61,7 @@ from prodcore.ledger.model import (
     ValueSource,
     number_batch,
 )
-from prodcore.ledger.valuation import entry_value
+from prodcore.ledger.valuation import entry_value, moves_inventory
 from prodcore.masterdata import CapacityType, ManufacturingSetup
 from prodcore.numbers import ZERO
 from prodcore.orders.model import OrderStatus, ProductionOrder
@@ -226,6 +226,17 @@ class Committed(abc.ABC):
         """The average cost of a pool's period (see ``LedgerIndex.average_unit_cost``),
         from pools the store keeps, not from a scan of the item's entries."""
 
+    def average_pool(self, key: AveragePoolKey) -> tuple[AveragePool, object] | None:
+        """A copy of the pool the store keeps, for a unit of work to add its staged
+        entries to, and a mark of what it holds (:meth:`average_pool_mark`); None: the
+        store keeps none (the pool is built from the entries)."""
+        return None
+
+    def average_pool_mark(self, key: AveragePoolKey) -> object:
+        """What changes when a commit adds to the pool (of a store whose
+        :meth:`average_pool` gives one)."""
+        raise NotImplementedError
+
     def count(self, name: str, args: tuple[Any, ...]) -> int:
         """How many entries the ledger list ``name`` has (a store may count without loading)."""
         found: list[Any] = getattr(self, name)(*args)
@@ -297,7 +308,7 @@ def _read_key(key: ReadKey) -> tuple[Any, ...]:
         return ("allocation", args[0]) if args[0] is not None else ("allocations",)
     if name in _ITEM_READS or name == "inventory_value":
         return ("i", args[0])
-    if name == "average_unit_cost":
+    if name in ("average_unit_cost", "average_pool_mark"):
         return ("i", args[0].item_no)
     if name == "open_entries":
         return ("open", *args)
@@ -1006,11 +1017,33 @@ class StagedLedger:
             pools = staged.average_pools[key.item_no]
             pool = pools.get(key)
             if pool is None:
-                entries = self.item_entries(item_no=key.item_no)
-                pool = pools[key] = AveragePool.build(key, entries, partial(entry_value, self))
+                pool = pools[key] = self._staged_pool(key)
             return pool.unit_cost(start)
         committed = self._committed.average_unit_cost(key, start)
         return self._reads.note(("average_unit_cost", key, start), committed)
+
+    def _staged_pool(self, key: AveragePoolKey) -> AveragePool:
+        """The pool over the committed and the staged entries: a copy of the store's
+        (its mark noted) with the staged batches added as the staged index adds them,
+        else built from the entries (a value read per entry)."""
+        kept = self._committed.average_pool(key)
+        if kept is None:
+            entries = self.item_entries(item_no=key.item_no)
+            return AveragePool.build(key, entries, partial(entry_value, self))
+        pool, mark = kept
+        self._reads.note(("average_pool_mark", key), mark)
+        for batch in self.staged.batches.values():
+            for e in batch.item_entries:
+                if key.holds(e):
+                    pool.add(e, ZERO)  # its value entries follow
+            for v in batch.value_entries:
+                if (
+                    v.source is ValueSource.ITEM
+                    and v.item_entry_no is not None
+                    and moves_inventory(v)
+                ):
+                    pool.revalue(v.item_entry_no, v.cost_amount)
+        return pool
 
     def open_entries(
         self, item_no: str, location_code: str, inbound: bool

@@ -33,6 +33,8 @@ import collections
 import contextlib
 import datetime as dt
 import hashlib
+import re
+import threading
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -126,14 +128,14 @@ class _PgTx(Tx):
         self._trips = trips or _Trips()
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        self._trips.count += 1
+        self._trips.add()
         try:
             return self._conn.execute(_sql(sql), params or None).rowcount
         except self._errors as err:
             raise _translate(err) from err
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        self._trips.count += 1
+        self._trips.add()
         try:
             return self._conn.execute(_sql(sql), params or None).fetchall()
         except self._errors as err:
@@ -142,7 +144,7 @@ class _PgTx(Tx):
     def execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         if not rows:
             return
-        self._trips.count += 1
+        self._trips.add()
         try:
             with self._conn.cursor() as cursor:  # psycopg pipelines the rows
                 cursor.executemany(_sql(sql), rows)
@@ -152,9 +154,26 @@ class _PgTx(Tx):
 
 class _Trips:
     """The times a store waited for the server's answer (round trips), for benchmarks
-    and tests."""
+    and tests, counted from every thread that uses the store (under a lock: ``+=`` on a
+    shared attribute loses counts when threads switch inside it)."""
 
-    count = 0
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.count = 0
+
+    def add(self, waits: int = 1) -> None:
+        with self._lock:
+            self.count += waits
+
+
+#: An ``expect`` statement as the server runs it: a statement that changes no row, or
+#: several, fails there (casting a text to an integer), so that its answer need not be
+#: awaited before the commit; the text names the check (its number in the transaction).
+_CHECKED = (
+    "WITH changed AS ({} RETURNING 1) SELECT CASE count(*) WHEN 1 THEN 1 "
+    "ELSE ('prodcore check ' || ?::text || ' changed ' || count(*))::int END FROM changed"
+)
+_FAILED_CHECK = re.compile(r"prodcore check (\d+) changed")
 
 
 class _PgWriteTx(_PgTx, WriteTx):
@@ -162,7 +181,9 @@ class _PgWriteTx(_PgTx, WriteTx):
     ``expect``, ``execute_many``) are queued and go with the next one that is (a
     ``query``, or the commit). A queued statement that fails makes the server skip the
     rest up to the commit: its error is raised by that next statement (or the commit),
-    and the transaction is rolled back."""
+    and the transaction is rolled back. An ``expect`` check fails in the server too
+    (:data:`_CHECKED`), so the commit waits once, for the checks and COMMIT together;
+    a failed check raises its refusal, made once the transaction is rolled back."""
 
     def __init__(
         self,
@@ -174,7 +195,7 @@ class _PgWriteTx(_PgTx, WriteTx):
         self._open = True
         self._give_back = give_back  # None: the connection is a unit of work's lease
         self._pipeline = contextlib.ExitStack()
-        self._expected: list[tuple[psycopg.Cursor[Any], Callable[[], Exception]]] = []
+        self._refusals: list[Callable[[], Exception]] = []  # of the checks, by number
         self._ahead: collections.deque[tuple[str, list[Any], psycopg.Cursor[Any]]] = (
             collections.deque()
         )
@@ -194,20 +215,35 @@ class _PgWriteTx(_PgTx, WriteTx):
         try:
             return self._conn.execute(_sql(sql), params or None)
         except self._errors as err:
-            raise _translate(err) from err
+            raise self._error(err) from err
 
     def _sync(self) -> None:
-        self._trips.count += 1
+        self._trips.add()
         try:
             self._pipe.sync()
         except self._errors as err:
-            raise _translate(err) from err
+            raise self._error(err) from err
+
+    def _error(self, err: Exception) -> Exception:
+        """The prodcore error for a driver error: a failed check's refusal (made once
+        the transaction is rolled back, before the connection goes back: it may read),
+        else the translation."""
+        found = _FAILED_CHECK.search(str(err))
+        if found is None or int(found[1]) >= len(self._refusals):
+            return _translate(err)
+        refuse = self._refusals[int(found[1])]
+        try:
+            self._abort()
+            return refuse()
+        finally:
+            self._end()
 
     def send(self, sql: str, params: Sequence[Any] = ()) -> None:
         self._queue(sql, params)
 
     def expect(self, sql: str, params: Sequence[Any], refuse: Callable[[], Exception]) -> None:
-        self._expected.append((self._queue(sql, params), refuse))
+        self._queue(_CHECKED.format(sql), [*params, len(self._refusals)])
+        self._refusals.append(refuse)
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         cursor = self._queue(sql, params)
@@ -220,7 +256,7 @@ class _PgWriteTx(_PgTx, WriteTx):
         try:  # rides the pipeline: no sync
             self._conn.cursor().executemany(_sql(sql), rows)
         except self._errors as err:
-            raise _translate(err) from err
+            raise self._error(err) from err
 
     def prefetch(self, reads: Callable[[Query], object]) -> None:
         def announce(sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
@@ -235,32 +271,26 @@ class _PgWriteTx(_PgTx, WriteTx):
         if ahead and ahead[0][0] == sql and ahead[0][1] == list(params):
             cursor = ahead.popleft()[2]
             # the announced statements went together: their answers follow the first
-            self._trips.count += not self._waited
+            self._trips.add(0 if self._waited else 1)
             self._waited = True
         else:
             cursor = self._queue(sql, params)
-            self._trips.count += 1
+            self._trips.add()
         try:
             return cursor.fetchall()
         except self._errors as err:
-            raise _translate(err) from err
+            raise self._error(err) from err
 
     def commit(self) -> None:
         if not self._open:
             return
         try:
-            # the answers a later read did not bring yet (the sync raises a queued error)
-            if any(cursor.pgresult is None for cursor, _ in self._expected):
-                self._sync()
-            for cursor, refuse in self._expected:
-                if cursor.rowcount != 1:
-                    raise refuse()
             self.send("COMMIT")
-            self._trips.count += 1
+            self._trips.add()
             try:
                 self._pipeline.close()  # sends it all; raises what failed
             except self._errors as err:
-                raise _translate(err) from err
+                raise self._error(err) from err
         except BaseException:
             self.rollback()
             raise
@@ -272,11 +302,7 @@ class _PgWriteTx(_PgTx, WriteTx):
         if not self._open:
             return
         try:
-            with contextlib.suppress(*self._errors):  # a queued statement's error
-                self._pipeline.close()
-            # a numbering step that failed half-way leaves its session lock: unlock all
-            with contextlib.suppress(ProdcoreError):
-                _PgTx(self._conn, self._trips).execute("ROLLBACK; SELECT pg_advisory_unlock_all()")
+            self._abort()
             if wait_for:
                 _PgTx(self._conn, self._trips).query(
                     f"SELECT pg_advisory_xact_lock_shared({_TICKETS}, t) "
@@ -286,9 +312,18 @@ class _PgWriteTx(_PgTx, WriteTx):
         finally:
             self._end()
 
+    def _abort(self) -> None:
+        """End the pipeline and roll the transaction back (the connection is kept)."""
+        self._ahead.clear()
+        with contextlib.suppress(*self._errors):  # a queued statement's error
+            self._pipeline.close()
+        # a numbering step that failed half-way leaves its session lock: unlock all
+        with contextlib.suppress(ProdcoreError):
+            _PgTx(self._conn, self._trips).execute("ROLLBACK; SELECT pg_advisory_unlock_all()")
+
     def _end(self) -> None:
         self._open = False
-        self._expected.clear()
+        self._refusals.clear()
         self._ahead.clear()
         give_back, self._give_back = self._give_back, None
         if give_back is not None:
@@ -418,7 +453,8 @@ class PostgresStore(SqlStore):
     @property
     def round_trips(self) -> int:
         """How often this store waited for the server's answer (statements outside a
-        pipeline, syncs and reads inside one): a deterministic cost for benchmarks."""
+        pipeline, syncs and reads inside one), in all threads together: a deterministic
+        cost for benchmarks."""
         return self._trips.count
 
     def checkout(self) -> psycopg.Connection[Any]:

@@ -111,6 +111,12 @@ class _Period:
         self.outbound: list[ItemLedgerEntry] = []
         self.reversals: list[ItemLedgerEntry] = []
 
+    def copy(self) -> _Period:
+        new = _Period()
+        new.in_quantity, new.in_worth = self.in_quantity, self.in_worth
+        new.outbound, new.reversals = list(self.outbound), list(self.reversals)
+        return new
+
 
 class AveragePool:
     """One average pool's running state (see the module documentation). Entries are
@@ -142,6 +148,19 @@ class AveragePool:
             if key.holds(e):
                 pool.add(e, value(e.entry_no))
         return pool
+
+    def copy(self) -> AveragePool:
+        """An independent copy (what is added to one is not added to the other), made
+        of copies of the containers, not of the entries."""
+        new = AveragePool(self.key)
+        new.quantity, new.worth, new.reads = self.quantity, self.worth, self.reads
+        new._starts = list(self._starts)
+        new._periods = {start: period.copy() for start, period in self._periods.items()}
+        new._ends = list(self._ends)
+        new._entries = dict(self._entries)
+        new._values = dict(self._values)
+        new._targets = dict(self._targets)
+        return new
 
     def add(self, e: ItemLedgerEntry, value: Decimal) -> None:
         """Add the pool's entry ``e`` valued ``value`` so far."""
