@@ -206,16 +206,18 @@ class _PgWriteTx(_PgTx, WriteTx):
 
     def begin(self, lock_timeout: float, timeouts: _Timeouts) -> None:
         """Begin, with the connection's lock timeout set to ``lock_timeout`` (seconds)
-        if ``timeouts`` says it is not that: a session setting, set before BEGIN so
-        that it outlives the transaction (not a ``SET LOCAL`` per transaction)."""
+        if ``timeouts`` says it is not that: a session setting, made outside the
+        pipeline (a statement queued before BEGIN would join its transaction, and a
+        rollback would undo it), once per connection instead of ``SET LOCAL`` per
+        transaction."""
+        wanted = max(1, round(lock_timeout * 1000))
+        if timeouts.get(self._conn) != wanted:
+            _PgTx(self._conn, self._trips).execute(f"SET lock_timeout = {wanted}")
+            timeouts[self._conn] = wanted
         try:
             self._pipe = self._pipeline.enter_context(self._conn.pipeline())
         except self._errors as err:
             raise _translate(err) from err
-        wanted = max(1, round(lock_timeout * 1000))
-        if timeouts.get(self._conn) != wanted:
-            self.send(f"SET lock_timeout = {wanted}")
-            timeouts[self._conn] = wanted
         self.send("BEGIN")
 
     def _queue(self, sql: str, params: Sequence[Any]) -> psycopg.Cursor[Any]:
