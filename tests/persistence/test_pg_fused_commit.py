@@ -21,32 +21,12 @@ from prodcore.adapters.postgres import PostgresStore
 from prodcore.app import handle
 from prodcore.clock import FixedClock
 from prodcore.errors import ConcurrencyError
-from prodcore.ledger.model import ItemEntryType, ItemLedgerEntry, PostingBatch
 from prodcore.masterdata import Item
 from prodcore.orders.lifecycle import CreateOrder
 from prodcore.testing.contracts import sample_order
+from tests.persistence.test_open_entries_together import _AT, _moves
 
 pytestmark = pytest.mark.postgres
-
-_AT = dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC)
-
-
-def _moves(*moves: tuple[str, str]) -> PostingBatch:
-    """Adjustments (no value): one entry per (item, signed quantity)."""
-    entries = tuple(
-        ItemLedgerEntry(
-            -n,
-            ItemEntryType.POSITIVE_ADJUSTMENT
-            if Decimal(q) > 0
-            else ItemEntryType.NEGATIVE_ADJUSTMENT,
-            item_no,
-            Decimal(q),
-            unit="PCS",
-            posted_at=_AT,
-        )
-        for n, (item_no, q) in enumerate(moves, start=1)
-    )
-    return PostingBatch.build(document_no="MOVE", posted_at=_AT, item_entries=entries)
 
 
 @pytest.fixture
