@@ -1096,6 +1096,11 @@ class SqlUnitOfWork(StagingUnitOfWork):
             skip=lambda key: skip(key[0]) or (key[0] == "order" and key[1] in written),
         ):
             pass
+        # and the open entries the remaining-quantity rows are written over (read once
+        # the locks are held, as then)
+        unread = _unread_open_keys(self._ledger.staged, self.reads)
+        if self._ledger.staged_batches and unread:
+            _Committed(self.store, query).open_entries_of(unread)
 
     def _check_reads(self, tx: WriteTx) -> None:
         """Check the noted reads, but not those known to hold: all of them if nothing was
@@ -1320,6 +1325,17 @@ class _Announced(_Committed):
         return None
 
 
+def _unread_open_keys(staged: LedgerIndex, reads: Reads) -> list[tuple[str, str, bool]]:
+    """The open-entry pools (item, location, inbound) whose rows ``staged`` changes and
+    the unit of work did not read: :func:`_add_applications` reads them (in one
+    statement, announced with the conflict locks)."""
+    return [
+        key
+        for key, deltas in sorted(staged.open_by_key.items())
+        if deltas and not isinstance(reads.seen.get(("open_entries", *key)), list)
+    ]
+
+
 def _add_applications(
     tx: WriteTx, batches: Sequence[PostingBatch], staged: LedgerIndex, store: SqlStore, reads: Reads
 ) -> None:
@@ -1329,16 +1345,12 @@ def _add_applications(
     applications = [a for b in batches for a in b.item_applications or ()]
     insert_applications(tx, applications)
     changed = [(key, deltas) for key, deltas in sorted(staged.open_by_key.items()) if deltas]
-    noted: dict[tuple[str, str, bool], list[tuple[int, Decimal]]] = {}
-    unknown: list[tuple[str, str, bool]] = []
+    unknown = _unread_open_keys(staged, reads)
+    noted = _Committed(store, tx.query).open_entries_of(unknown) if unknown else {}
     for key, _ in changed:
         found = reads.seen.get(("open_entries", *key))
         if isinstance(found, list):
             noted[key] = found
-        else:
-            unknown.append(key)
-    if unknown:  # one statement for all of them
-        noted.update(_Committed(store, tx.query).open_entries_of(unknown))
     updates: list[tuple[str, int]] = []
     deletes: list[tuple[int]] = []
     inserts: list[tuple[int, str, str, int, str]] = []
