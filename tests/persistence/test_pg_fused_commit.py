@@ -187,6 +187,9 @@ def test_the_remaining_rows_are_written_with_one_statement_per_kind_of_change_an
     # the locks, the checks and the read of A's inbound pool (not read while deciding:
     # its rows are read to be written over) go together; then the commit (3 before)
     assert pg.round_trips - before == 2
+    # one statement reads the three pools read while deciding and A's inbound one
+    (pools,) = [s for s in sent if s.startswith("SELECT") and "prodcore_bal_remaining" in s]
+    assert pools.count("item_no = %s AND location_code = %s AND inbound = %s") == 4
     writes = [s.split(" prodcore_bal_remaining")[0] for s in sent if "bal_remaining" in s]
     assert sorted(w for w in writes if w.startswith("many:")) == [
         "many: DELETE FROM",

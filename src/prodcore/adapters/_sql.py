@@ -1007,6 +1007,8 @@ class SqlUnitOfWork(StagingUnitOfWork):
         #: commits until this unit of work ends: still the stored ones at its commit),
         #: or with the conflict locks (read after them: as the checks that follow)
         self._locked_versions: _Versions | None = None
+        #: the open entries read at commit with the checks (pools to write over)
+        self._pools_read: dict[tuple[str, str, bool], list[tuple[int, Decimal]]] = {}
         self._begin()
 
     def _committed(self) -> Committed:
@@ -1050,6 +1052,7 @@ class SqlUnitOfWork(StagingUnitOfWork):
     def _release(self) -> None:
         tx, self._tx = self._tx, None
         self._locked_versions = None
+        self._pools_read.clear()
         self._earlier.clear()
         self._last_posting = None
         if self._thread is not None:
@@ -1094,19 +1097,22 @@ class SqlUnitOfWork(StagingUnitOfWork):
             self.reads,
             _Announced(self.store, query),
             skip=lambda key: skip(key[0]) or (key[0] == "order" and key[1] in written),
+            pools=self._unread_pools(),
         ):
             pass
-        # and the open entries the remaining-quantity rows are written over (read once
-        # the locks are held, as then)
-        unread = _unread_open_keys(self._ledger.staged, self.reads)
-        if self._ledger.staged_batches and unread:
-            _Committed(self.store, query).open_entries_of(unread)
+
+    def _unread_pools(self) -> list[tuple[str, str, bool]]:
+        """The open-entry pools the commit writes over without having read them."""
+        ledger = self._ledger
+        return _unread_open_keys(ledger.staged, self.reads) if ledger.staged_batches else []
 
     def _check_reads(self, tx: WriteTx) -> None:
         """Check the noted reads, but not those known to hold: all of them if nothing was
         committed since they were made (a store that commits one at a time counts its
         commits), the master data reads if no master data was written since; nor the
-        version of an order this unit of work writes (its ``UPDATE`` checks it)."""
+        version of an order this unit of work writes (its ``UPDATE`` checks it). The
+        open entries of the pools the commit writes over unread are read with those
+        checked (:attr:`_pools_read`)."""
         seen = self._snapshot.versions
         written = self._orders.read_versions
         master_unchanged = False
@@ -1125,6 +1131,8 @@ class SqlUnitOfWork(StagingUnitOfWork):
                 (key[0] in _MASTER_READS and seen is not None and master_unchanged)
                 or (key[0] == "order" and key[1] in written)
             ),
+            pools=self._unread_pools(),
+            found=self._pools_read,
         )
 
     def _flush_allocations(self, tx: WriteTx) -> None:
@@ -1220,7 +1228,9 @@ class SqlUnitOfWork(StagingUnitOfWork):
             for batch in ledger.staged_batches:
                 _insert_batch(tx, batch)
             insert_who(tx, ledger.staged_batches)
-            _add_applications(tx, ledger.staged_batches, ledger.staged, self.store, self.reads)
+            _add_applications(
+                tx, ledger.staged_batches, ledger.staged, self.store, self.reads, self._pools_read
+            )
             _add_marks(tx, ledger.staged)
         elif ledger.staged_batches:
             assert ledger.base_counters is not None and ledger.counters is not None
@@ -1244,7 +1254,9 @@ class SqlUnitOfWork(StagingUnitOfWork):
                 _insert_batch(tx, batch)
             insert_who(tx, ledger.staged_batches)
             _add_balances(tx, ledger.staged, known=self.reads.seen)
-            _add_applications(tx, ledger.staged_batches, ledger.staged, self.store, self.reads)
+            _add_applications(
+                tx, ledger.staged_batches, ledger.staged, self.store, self.reads, self._pools_read
+            )
             _add_marks(tx, ledger.staged)
         for key, record in sorted(ledger.staged_keys.items()):
             tx.expect(
@@ -1337,16 +1349,23 @@ def _unread_open_keys(staged: LedgerIndex, reads: Reads) -> list[tuple[str, str,
 
 
 def _add_applications(
-    tx: WriteTx, batches: Sequence[PostingBatch], staged: LedgerIndex, store: SqlStore, reads: Reads
+    tx: WriteTx,
+    batches: Sequence[PostingBatch],
+    staged: LedgerIndex,
+    store: SqlStore,
+    reads: Reads,
+    read_at_commit: dict[tuple[str, str, bool], list[tuple[int, Decimal]]],
 ) -> None:
     """Store the batches' item applications and the entries' remaining quantities (a row
     per open entry: a closed entry's row goes). The open entries the unit of work read
-    are not read again (its reads are checked: they are the stored rows now)."""
+    are not read again (its reads are checked: they are the stored rows now), nor those
+    ``read_at_commit`` (with the checks); the other pools it writes over are read here."""
     applications = [a for b in batches for a in b.item_applications or ()]
     insert_applications(tx, applications)
     changed = [(key, deltas) for key, deltas in sorted(staged.open_by_key.items()) if deltas]
-    unknown = _unread_open_keys(staged, reads)
+    unknown = [key for key in _unread_open_keys(staged, reads) if key not in read_at_commit]
     noted = _Committed(store, tx.query).open_entries_of(unknown) if unknown else {}
+    noted.update(read_at_commit)
     for key, _ in changed:
         found = reads.seen.get(("open_entries", *key))
         if isinstance(found, list):
