@@ -292,8 +292,9 @@ END $$"""
 #: The conflict locks with the versions row read once they are held (a statement of
 #: the function, in READ COMMITTED, sees what committed before the locks were taken,
 #: as a later statement would): ``rivals`` as ``prodcore_lock_keys`` returns them, the
-#: versions NULL unless every lock was taken.
-_LOCK_KEYS_VERSIONS = """CREATE FUNCTION prodcore_lock_keys_versions(
+#: versions NULL unless every lock was taken. (``OR REPLACE``: applied again after its
+#: row in ``prodcore_schema_migrations`` was removed, it does not fail.)
+_LOCK_KEYS_VERSIONS = """CREATE OR REPLACE FUNCTION prodcore_lock_keys_versions(
     exclusive BIGINT[], shared BIGINT[], reads INT[], writes INT[], cls_read INT,
     cls_write INT, tickets INT, OUT rivals BIGINT[], OUT master_version BIGINT,
     OUT commit_count BIGINT)
