@@ -289,6 +289,24 @@ BEGIN
     RETURN '{}';
 END $$"""
 
+#: The conflict locks with the versions row read once they are held (a statement of
+#: the function, in READ COMMITTED, sees what committed before the locks were taken,
+#: as a later statement would): ``rivals`` as ``prodcore_lock_keys`` returns them, the
+#: versions NULL unless every lock was taken. (``OR REPLACE``: applied again after its
+#: row in ``prodcore_schema_migrations`` was removed, it does not fail.)
+_LOCK_KEYS_VERSIONS = """CREATE OR REPLACE FUNCTION prodcore_lock_keys_versions(
+    exclusive BIGINT[], shared BIGINT[], reads INT[], writes INT[], cls_read INT,
+    cls_write INT, tickets INT, OUT rivals BIGINT[], OUT master_version BIGINT,
+    OUT commit_count BIGINT)
+LANGUAGE plpgsql AS $$
+BEGIN
+    rivals := prodcore_lock_keys(exclusive, shared, reads, writes, cls_read, cls_write, tickets);
+    IF rivals IS NULL THEN
+        SELECT v.master, v.commits INTO master_version, commit_count
+            FROM prodcore_versions v WHERE v.id = 1;
+    END IF;
+END $$"""
+
 
 #: Schema migrations: (version, description, statements). ``{text_key}`` is the type of
 #: sorted key columns (PostgreSQL compares them bytewise with ``COLLATE "C"``, as
@@ -580,6 +598,11 @@ MIGRATIONS: tuple[tuple[int, str, tuple[Statement, ...]], ...] = (
         12,
         "returns applying from a consumption count with its reversals in the reversed balance",
         (_count_returns_as_taken_back,),
+    ),
+    (
+        14,
+        "PostgreSQL: the versions read with the conflict locks",
+        ({"postgresql": _LOCK_KEYS_VERSIONS},),
     ),
 )
 

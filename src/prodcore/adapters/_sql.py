@@ -62,6 +62,7 @@ from prodcore.adapters._staging import (
     capacity_entry_matches,
     check_reads,
     conflict_keys,
+    current_reads,
     numbering_busy,
     value_entry_matches,
 )
@@ -241,12 +242,13 @@ class SqlStore(abc.ABC):
 
     def lock_keys(
         self, tx: WriteTx, keys: ConflictKeys, reads: Callable[[Query], object] | None = None
-    ) -> None:
+    ) -> Sequence[Any] | None:
         """(``gapless_numbers`` False) Lock the conflict keys until ``tx`` ends, or raise
         ConcurrencyError, without holding any, if another transaction holds one in a
         conflicting way (see :func:`~prodcore.adapters._staging.conflict_keys`).
         ``reads``: the reads that follow, announced with the locks
-        (:meth:`WriteTx.prefetch`)."""
+        (:meth:`WriteTx.prefetch`). Returns the versions row (master data version,
+        commits), read once the locks are held (None: no row)."""
         raise NotImplementedError
 
     def wait_for(self, tx: WriteTx, tickets: Sequence[int]) -> None:
@@ -1002,8 +1004,11 @@ class SqlUnitOfWork(StagingUnitOfWork):
         self._last_posting: int | None = None
         self._thread: int | None = None
         #: the versions read with the counters once the commit lock was held (nothing
-        #: commits until this unit of work ends: still the stored ones at its commit)
+        #: commits until this unit of work ends: still the stored ones at its commit),
+        #: or with the conflict locks (read after them: as the checks that follow)
         self._locked_versions: _Versions | None = None
+        #: the open entries read at commit with the checks (pools to write over)
+        self._pools_read: dict[tuple[str, str, bool], list[tuple[int, Decimal]]] = {}
         self._begin()
 
     def _committed(self) -> Committed:
@@ -1047,6 +1052,7 @@ class SqlUnitOfWork(StagingUnitOfWork):
     def _release(self) -> None:
         tx, self._tx = self._tx, None
         self._locked_versions = None
+        self._pools_read.clear()
         self._earlier.clear()
         self._last_posting = None
         if self._thread is not None:
@@ -1068,7 +1074,8 @@ class SqlUnitOfWork(StagingUnitOfWork):
             tx.prefetch(self._announce_checks)
         else:  # the checks are sent with the locks: read once they are held
             keys = conflict_keys(self.reads, self._master, self._orders, self._ledger)
-            self.store.lock_keys(tx, keys, self._announce_checks)
+            row = self.store.lock_keys(tx, keys, self._announce_checks)
+            self._locked_versions = _versions(row)
         self._check_reads(tx)
         self._flush_master(tx)
         self._flush_orders(tx)
@@ -1079,23 +1086,33 @@ class SqlUnitOfWork(StagingUnitOfWork):
 
     def _announce_checks(self, query: Query) -> None:
         """Run the statements of :meth:`_check_reads` with ``query`` (to prefetch them):
-        the versions and the reads checked whatever the versions say (the master data
-        reads only if the master data changed: rare)."""
-        if self._snapshot.versions is not None:
+        the versions (unless they come with the conflict locks) and the reads checked
+        whatever the versions say (the master data reads only if the master data
+        changed: rare)."""
+        if self._snapshot.versions is not None and self.store.gapless_numbers:
             query(_VERSIONS)
-        committed = _Committed(self.store, query)
         written = self._orders.read_versions
-        for key in self.reads.seen:
-            if key[0] not in _MASTER_READS and not (key[0] == "order" and key[1] in written):
-                # a count finds no row to read (announcing answers none): not used
-                with contextlib.suppress(IndexError):
-                    committed.current(key)
+        skip = _MASTER_READS.__contains__
+        for _ in current_reads(
+            self.reads,
+            _Announced(self.store, query),
+            skip=lambda key: skip(key[0]) or (key[0] == "order" and key[1] in written),
+            pools=self._unread_pools(),
+        ):
+            pass
+
+    def _unread_pools(self) -> list[tuple[str, str, bool]]:
+        """The open-entry pools the commit writes over without having read them."""
+        ledger = self._ledger
+        return _unread_open_keys(ledger.staged, self.reads) if ledger.staged_batches else []
 
     def _check_reads(self, tx: WriteTx) -> None:
         """Check the noted reads, but not those known to hold: all of them if nothing was
         committed since they were made (a store that commits one at a time counts its
         commits), the master data reads if no master data was written since; nor the
-        version of an order this unit of work writes (its ``UPDATE`` checks it)."""
+        version of an order this unit of work writes (its ``UPDATE`` checks it). The
+        open entries of the pools the commit writes over unread are read with those
+        checked (:attr:`_pools_read`)."""
         seen = self._snapshot.versions
         written = self._orders.read_versions
         master_unchanged = False
@@ -1114,6 +1131,8 @@ class SqlUnitOfWork(StagingUnitOfWork):
                 (key[0] in _MASTER_READS and seen is not None and master_unchanged)
                 or (key[0] == "order" and key[1] in written)
             ),
+            pools=self._unread_pools(),
+            found=self._pools_read,
         )
 
     def _flush_allocations(self, tx: WriteTx) -> None:
@@ -1209,7 +1228,9 @@ class SqlUnitOfWork(StagingUnitOfWork):
             for batch in ledger.staged_batches:
                 _insert_batch(tx, batch)
             insert_who(tx, ledger.staged_batches)
-            _add_applications(tx, ledger.staged_batches, ledger.staged, self.store, self.reads)
+            _add_applications(
+                tx, ledger.staged_batches, ledger.staged, self.store, self.reads, self._pools_read
+            )
             _add_marks(tx, ledger.staged)
         elif ledger.staged_batches:
             assert ledger.base_counters is not None and ledger.counters is not None
@@ -1233,7 +1254,9 @@ class SqlUnitOfWork(StagingUnitOfWork):
                 _insert_batch(tx, batch)
             insert_who(tx, ledger.staged_batches)
             _add_balances(tx, ledger.staged, known=self.reads.seen)
-            _add_applications(tx, ledger.staged_batches, ledger.staged, self.store, self.reads)
+            _add_applications(
+                tx, ledger.staged_batches, ledger.staged, self.store, self.reads, self._pools_read
+            )
             _add_marks(tx, ledger.staged)
         for key, record in sorted(ledger.staged_keys.items()):
             tx.expect(
@@ -1304,36 +1327,70 @@ def _order_moved(tx: Tx, order_id: str, read_version: int) -> ConcurrencyError:
     )
 
 
+class _Announced(_Committed):
+    """Committed reads run only to announce their statements (their answers are empty)."""
+
+    def current(self, key: tuple[Any, ...]) -> object:
+        # a count finds no row to read (announcing answers none): not used
+        with contextlib.suppress(IndexError):
+            return super().current(key)
+        return None
+
+
+def _unread_open_keys(staged: LedgerIndex, reads: Reads) -> list[tuple[str, str, bool]]:
+    """The open-entry pools (item, location, inbound) whose rows ``staged`` changes and
+    the unit of work did not read: :func:`_add_applications` reads them (in one
+    statement, announced with the conflict locks)."""
+    return [
+        key
+        for key, deltas in sorted(staged.open_by_key.items())
+        if deltas and not isinstance(reads.seen.get(("open_entries", *key)), list)
+    ]
+
+
 def _add_applications(
-    tx: WriteTx, batches: Sequence[PostingBatch], staged: LedgerIndex, store: SqlStore, reads: Reads
+    tx: WriteTx,
+    batches: Sequence[PostingBatch],
+    staged: LedgerIndex,
+    store: SqlStore,
+    reads: Reads,
+    read_at_commit: dict[tuple[str, str, bool], list[tuple[int, Decimal]]],
 ) -> None:
     """Store the batches' item applications and the entries' remaining quantities (a row
     per open entry: a closed entry's row goes). The open entries the unit of work read
-    are not read again (its reads are checked: they are the stored rows now)."""
+    are not read again (its reads are checked: they are the stored rows now), nor those
+    ``read_at_commit`` (with the checks); the other pools it writes over are read here."""
     applications = [a for b in batches for a in b.item_applications or ()]
     insert_applications(tx, applications)
     changed = [(key, deltas) for key, deltas in sorted(staged.open_by_key.items()) if deltas]
-    unknown = [k for k, _ in changed if not isinstance(reads.seen.get(("open_entries", *k)), list)]
-    tx.prefetch(lambda query: [_Committed(store, query).open_entries(*k) for k in unknown])
+    unknown = [key for key in _unread_open_keys(staged, reads) if key not in read_at_commit]
+    noted = _Committed(store, tx.query).open_entries_of(unknown) if unknown else {}
+    noted.update(read_at_commit)
+    for key, _ in changed:
+        found = reads.seen.get(("open_entries", *key))
+        if isinstance(found, list):
+            noted[key] = found
+    updates: list[tuple[str, int]] = []
+    deletes: list[tuple[int]] = []
+    inserts: list[tuple[int, str, str, int, str]] = []
     for (item_no, location_code, inbound), deltas in changed:
-        noted = reads.seen.get(("open_entries", item_no, location_code, inbound))
-        if not isinstance(noted, list):
-            noted = _Committed(store, tx.query).open_entries(item_no, location_code, inbound)
-        stored = dict(noted)
+        stored = dict(noted[(item_no, location_code, inbound)])
         for no, delta in sorted(deltas.items()):
             left = stored.get(no, ZERO) + delta
             if no in stored and left:
-                tx.send(
-                    "UPDATE prodcore_bal_remaining SET qty = ? WHERE entry_no = ?", (str(left), no)
-                )
+                updates.append((str(left), no))
             elif no in stored:
-                tx.send("DELETE FROM prodcore_bal_remaining WHERE entry_no = ?", (no,))
+                deletes.append((no,))
             elif left:
-                tx.send(
-                    "INSERT INTO prodcore_bal_remaining "
-                    "(entry_no, item_no, location_code, inbound, qty) VALUES (?, ?, ?, ?, ?)",
-                    (no, item_no, location_code, int(inbound), str(left)),
-                )
+                inserts.append((no, item_no, location_code, int(inbound), str(left)))
+    # one statement per kind of change (each entry's row changes once)
+    tx.execute_many("UPDATE prodcore_bal_remaining SET qty = ? WHERE entry_no = ?", updates)
+    tx.execute_many("DELETE FROM prodcore_bal_remaining WHERE entry_no = ?", deletes)
+    tx.execute_many(
+        "INSERT INTO prodcore_bal_remaining "
+        "(entry_no, item_no, location_code, inbound, qty) VALUES (?, ?, ?, ?, ?)",
+        inserts,
+    )
 
 
 def _add_marks(tx: Tx, staged: LedgerIndex) -> None:

@@ -35,6 +35,7 @@ import datetime as dt
 import hashlib
 import re
 import threading
+import weakref
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -203,13 +204,21 @@ class _PgWriteTx(_PgTx, WriteTx):
 
     _pipe: psycopg.Pipeline
 
-    def begin(self, lock_timeout: float) -> None:
+    def begin(self, lock_timeout: float, timeouts: _Timeouts) -> None:
+        """Begin, with the connection's lock timeout set to ``lock_timeout`` (seconds)
+        if ``timeouts`` says it is not that: a session setting, made outside the
+        pipeline (a statement queued before BEGIN would join its transaction, and a
+        rollback would undo it), once per connection instead of ``SET LOCAL`` per
+        transaction."""
+        wanted = max(1, round(lock_timeout * 1000))
+        if timeouts.get(self._conn) != wanted:
+            _PgTx(self._conn, self._trips).execute(f"SET lock_timeout = {wanted}")
+            timeouts[self._conn] = wanted
         try:
             self._pipe = self._pipeline.enter_context(self._conn.pipeline())
         except self._errors as err:
             raise _translate(err) from err
         self.send("BEGIN")
-        self.send(f"SET LOCAL lock_timeout = {max(1, round(lock_timeout * 1000))}")
 
     def _queue(self, sql: str, params: Sequence[Any]) -> psycopg.Cursor[Any]:
         try:
@@ -330,6 +339,10 @@ class _PgWriteTx(_PgTx, WriteTx):
             give_back(self._conn)
 
 
+#: The lock timeout (milliseconds) set on each connection of a store.
+_Timeouts = weakref.WeakKeyDictionary["psycopg.Connection[Any]", int]
+
+
 class _PgLease(Lease):
     """A pool connection, taken at the unit of work's first read and kept to its end."""
 
@@ -436,6 +449,7 @@ class PostgresStore(SqlStore):
                     f"{SCHEMA_VERSION}; run `prodcore db upgrade` (prodcore.adapters.postgres.upgrade)"
                 )
         self._trips = _Trips()
+        self._timeouts: _Timeouts = weakref.WeakKeyDictionary()
         self._pool: ConnectionPool[Any] = ConnectionPool(
             dsn,
             min_size=min_size,
@@ -495,7 +509,7 @@ class PostgresStore(SqlStore):
         else:
             tx = _PgWriteTx(lease.connection(), self._trips, None)
         try:
-            tx.begin(self.lock_timeout)
+            tx.begin(self.lock_timeout, self._timeouts)
         except BaseException:
             tx.rollback()
             raise
@@ -524,14 +538,17 @@ class PostgresStore(SqlStore):
 
     def lock_keys(
         self, tx: WriteTx, keys: ConflictKeys, reads: Callable[[Query], object] | None = None
-    ) -> None:
+    ) -> Sequence[Any] | None:
         written = {_key_id(k) for k in keys.written if k[0] in RECORD_KEYS}
         read = {_key_id(k) for k in keys.read if k[0] in RECORD_KEYS} - written
         adds = [
             sorted({_key_hash(k) for k in found if k[0] not in RECORD_KEYS})
             for found in (keys.read, keys.written)
         ]
-        sql = "SELECT prodcore_lock_keys(?::bigint[], ?::bigint[], ?::int[], ?::int[], ?, ?, ?)"
+        sql = (
+            "SELECT * FROM prodcore_lock_keys_versions"
+            "(?::bigint[], ?::bigint[], ?::int[], ?::int[], ?, ?, ?)"
+        )
         params = (sorted(written), sorted(read), *adds, _READS, _WRITES, _TICKETS)
         if reads is not None:  # sent together: one wait for the locks and the reads
 
@@ -540,9 +557,9 @@ class PostgresStore(SqlStore):
                 reads(query)
 
             tx.prefetch(announce)
-        rivals = tx.query(sql, params)[0][0]
+        rivals, *versions = tx.query(sql, params)[0]
         if rivals is None:
-            return
+            return None if versions[0] is None else versions
         # give everything back, then wait for the rivals in the way to end: deciding
         # again before their commit lands would only be refused again
         assert isinstance(tx, _PgWriteTx)
