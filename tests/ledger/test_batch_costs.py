@@ -254,7 +254,7 @@ def test_valuing_the_kth_entry_applies_each_entry_of_the_batch_once() -> None:
     for n in range(200):
         assert costs.unit_cost(item, "", Decimal(1)) == Decimal(n + 1)  # the oldest left
         entries.append(_entry(-(n + 1), "A", -1))
-    assert len(costs._fifo.found) == 199  # each issue applied once
+    assert costs._fifo is not None and len(costs._fifo.found) == 199  # each applied once
     assert reads == [("A", "", True)]
 
 

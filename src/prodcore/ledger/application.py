@@ -152,8 +152,10 @@ class Applier:
         pool = self._state.get(key)
         if pool is None:
             pool = self._state[key] = _Pool(self.open_entries(*key))
-            for no, qty in self._left_open.pop(key, _Pool(())).open.items():
-                pool.add(no, qty)
+            left_open = self._left_open.pop(key, None)
+            if left_open is not None:
+                for no, qty in left_open.open.items():
+                    pool.add(no, qty)
         return pool
 
     def apply(self, e: ItemLedgerEntry, entry_no: int | None = None) -> None:
@@ -187,7 +189,9 @@ class Applier:
             allowed.add(no)  # later entries of the batch may take from it
         if left:
             own = (e.item_no, e.location_code, inbound)
-            mine = self._state.get(own) or self._left_open.setdefault(own, _Pool(()))
+            mine = self._state.get(own) or self._left_open.get(own)
+            if mine is None:
+                mine = self._left_open[own] = _Pool(())
             mine.add(no, left if inbound else -left)
 
     def would_take(

@@ -110,7 +110,7 @@ class BatchCosts:
     def __init__(self, ledger: LedgerReader, pending: Sequence[ItemLedgerEntry]) -> None:
         self.ledger = ledger
         self.pending = pending
-        self._fifo = Applier(ledger.open_entries)
+        self._fifo: Applier | None = None  # made at the first FIFO valuation
         self._seen = 0  # the entries of ``pending`` sorted (applied or waiting) so far
         # per item and location: the batch's entries there, waiting for the first FIFO
         # valuation there (those of other items are never applied: no pool read)
@@ -135,30 +135,34 @@ class BatchCosts:
             return self._fifo_cost(item, location_code, quantity) / quantity
         return item_unit_cost(item)
 
-    def _catch_up(self, key: tuple[str, str]) -> None:
+    def _catch_up(self, key: tuple[str, str]) -> Applier:
         """Apply the batch's entries so far at ``key`` (an item and a location), each
-        numbered after the ledger's in batch order."""
+        numbered after the ledger's in batch order; the application kept."""
+        fifo = self._fifo
+        if fifo is None:
+            fifo = self._fifo = Applier(self.ledger.open_entries)
         pending = self.pending
         for n in range(self._seen, len(pending)):
             e = pending[n]
             at = (e.item_no, e.location_code)
             if at in self._applied:
-                self._fifo.apply(e, _PENDING + n)
+                fifo.apply(e, _PENDING + n)
             else:
                 self._waiting.setdefault(at, []).append(n)
         self._seen = len(pending)
         if key not in self._applied:
             self._applied.add(key)
             for n in self._waiting.pop(key, ()):
-                self._fifo.apply(pending[n], _PENDING + n)
+                fifo.apply(pending[n], _PENDING + n)
+        return fifo
 
     def _fifo_cost(self, item: Item, location_code: str, quantity: Decimal) -> Decimal:
         """The cost of ``quantity`` at the inbound entries of the ledger it would be
         applied to, the rest (nothing open, or an inbound entry of the batch) at the
         card's cost."""
-        self._catch_up((item.no, location_code))
+        fifo = self._catch_up((item.no, location_code))
         total = applied = ZERO
-        for no, qty in self._fifo.would_take(item.no, location_code, quantity):
+        for no, qty in fifo.would_take(item.no, location_code, quantity):
             if no < _PENDING:
                 total += qty * self._unit_cost(no)
                 applied += qty

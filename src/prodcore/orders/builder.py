@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from decimal import Decimal
 
 import attrs
@@ -156,6 +156,24 @@ class _LineParts:
 
     def put_ops(self) -> list[Operation]:
         return [self.ops[no] for no in self.put_op_nos] if self.ops is not None else []
+
+
+class _PartsTogether:
+    """:meth:`PostingBuilder.parts_together` (a class: it is entered per consumption)."""
+
+    __slots__ = ("builder",)
+
+    def __init__(self, builder: PostingBuilder) -> None:
+        self.builder = builder
+
+    def __enter__(self) -> None:
+        self.builder._parts = {}
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        if kind is None:
+            self.builder._put_kept()
+        else:  # refused: the decision is dropped
+            self.builder._parts = None
 
 
 class PostingBuilder:
@@ -329,8 +347,7 @@ class PostingBuilder:
         if changes:
             self.put_line(order_id, revise(line, **changes))
 
-    @contextmanager
-    def parts_together(self) -> Iterator[None]:
+    def parts_together(self) -> AbstractContextManager[None]:
         """Inside, the components and operations put (:meth:`put_component`,
         :meth:`put_operation`) are kept aside, read back with :meth:`component` and
         :meth:`operation`, and put on their lines at the end, each line rebuilt once:
@@ -360,17 +377,13 @@ class PostingBuilder:
         >>> after[0].consumed_quantity, after[1] is b
         (Decimal('3'), True)
         """
-        if self._parts is not None:
-            yield
-            return
-        self._parts = {}
-        try:
-            yield
-            parts, self._parts = self._parts, None
-            for (order_id, line_no), kept in parts.items():
-                self._put_parts(order_id, line_no, kept.put_comps(), kept.put_ops())
-        finally:
-            self._parts = None
+        return nullcontext() if self._parts is not None else _PartsTogether(self)
+
+    def _put_kept(self) -> None:
+        """Put the parts :meth:`parts_together` kept aside; keep none from now on."""
+        parts, self._parts = self._parts, None
+        for (order_id, line_no), kept in (parts or {}).items():
+            self._put_parts(order_id, line_no, kept.put_comps(), kept.put_ops())
 
     def _line_parts(self, order_id: str, line_no: int) -> _LineParts:
         assert self._parts is not None
