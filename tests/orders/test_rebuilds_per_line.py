@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from collections import Counter
 from decimal import Decimal
+from typing import Any
 
-from prodcore.ledger.model import ValueSource
+from prodcore.ledger.model import ValueEntryType, ValueSource
 from prodcore.masterdata import (
     BomLine,
     CapacityType,
@@ -29,6 +30,7 @@ from prodcore.orders import (
     decide_posting,
 )
 from prodcore.orders.builder import Execution
+from prodcore.orders.finishing import flush_at_finish
 from prodcore.orders.journals import PickComponents, PickLine, ReverseEntry
 from prodcore.orders.model import Component, OrderLine, ProductionOrder
 from prodcore.orders.reverse_all import ReverseOrderPostings, decide_reverse_all
@@ -152,3 +154,74 @@ def test_picking_n_components_rebuilds_the_line_once() -> None:
     _assert_same_rebuilds(few, many, 5)
     (after,) = done.orders
     assert [c.picked_quantity for c in after.lines[0].components] == [1, 1]
+
+
+def _lines_consumed(n: int) -> Shop:
+    """PO-1 made to order: P of n sub-assemblies S0.. (a line each), every line having
+    consumed one R, none having output."""
+    subs = [f"S{i}" for i in range(n)]
+    shop = Shop(
+        [
+            Item(
+                "P", base_unit="PCS", replenishment=Replenishment.PRODUCTION, production_bom_no="P"
+            ),
+            *(
+                Item(
+                    s,
+                    base_unit="PCS",
+                    replenishment=Replenishment.PRODUCTION,
+                    production_bom_no="S",
+                )
+                for s in subs
+            ),
+            Item("R", base_unit="PCS", unit_cost=Decimal(1), flushing_method=FlushingMethod.MANUAL),
+            ProductionBom("P", (BomLine("R", 1), *(BomLine(s, 1) for s in subs))),
+            ProductionBom("S", (BomLine("R", 1),)),
+        ],
+        setup=ManufacturingSetup(allow_negative_inventory=True, finish_order_without_output=True),
+    )
+    shop.create("PO-1", "P", 1, make_to_order=True)
+    shop.release()
+    journal = tuple(
+        ConsumptionLine("PO-1", line.line_no, line.components[0].line_no, 1)
+        for line in shop.order().lines
+    )
+    shop.post(PostConsumption(shop.key(), journal))
+    return shop
+
+
+def _finish_reads(n: int) -> tuple[Counter[str], Execution]:
+    """The order lists the finish of ``_lines_consumed(n)`` without output reads."""
+    shop = _lines_consumed(n)
+    order = shop.order()
+    reads: Counter[str] = Counter()
+    with shop.uow:
+        ledger = shop.uow.ledger
+
+        class Counted:
+            def __getattr__(self, name: str) -> Any:
+                if name.endswith("_entries"):
+                    reads[name] += 1
+                return getattr(ledger, name)
+
+        execution = flush_at_finish(
+            order,
+            shop.uow.master_data,
+            Counted(),
+            shop.clock.now(),
+            "F",
+            finish_without_output=True,
+        )
+    return reads, execution
+
+
+def test_finishing_n_lines_without_output_reads_the_order_once() -> None:
+    (few, _), (many, done) = _finish_reads(1), _finish_reads(5)
+    assert many == few and many["value_entries"] == 1
+    write_offs = [
+        v for v in done.batch.value_entries if v.entry_type is ValueEntryType.WIP_WRITE_OFF
+    ]
+    assert sorted(v.order_line_no or 0 for v in write_offs) == sorted(
+        line.line_no for line in done.orders[0].lines
+    )
+    assert all(v.cost_amount == Decimal(1) for v in write_offs)  # one R each
