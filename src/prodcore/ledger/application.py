@@ -48,13 +48,14 @@ Entry 2 is lot L2: a consumption of lot L2 takes it, not the older entry 1:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 
 from prodcore.ledger.model import ItemApplication, ItemLedgerEntry
 from prodcore.numbers import ZERO
 
-__all__ = ["OpenEntries", "TrackedEntries", "decide_applications", "remaining_deltas"]
+__all__ = ["Applier", "OpenEntries", "TrackedEntries", "decide_applications", "remaining_deltas"]
 
 #: The open inbound (``True``: positive remaining quantity) or outbound (``False``:
 #: negative) entries of an item at a location: (entry number, remaining quantity), in
@@ -75,75 +76,152 @@ def decide_applications(
     """The applications of ``entries`` (numbered, in entry order) against the entries
     ``open_entries`` returns and each other; a tracked entry only to the entries of its
     lot and serial (``tracked`` finds those appended before; without it, any)."""
-    state: dict[tuple[str, str, bool], dict[int, Decimal]] = {}
-    # entries left open whose pool was not asked for: asked only if a later entry
-    # applies to it (a store notes what was asked as read, a conflict for a rival)
-    left_open: dict[tuple[str, str, bool], dict[int, Decimal]] = {}
-    same: dict[tuple[str, str, str], set[int]] = {}
+    applier = Applier(open_entries, tracked)
+    for e in entries:
+        applier.apply(e)
+    return tuple(applier.found)
 
-    def same_tracking(e: ItemLedgerEntry) -> set[int] | None:
+
+class _Pool:
+    """The open entries of one item, location and direction: the remaining quantity by
+    entry number, and the numbers oldest first (an entry joins after those open, its
+    number being higher), so the oldest is found without sorting the pool per entry."""
+
+    __slots__ = ("open", "order")
+
+    def __init__(self, entries: Iterable[tuple[int, Decimal]]) -> None:
+        self.open = {no: qty for no, qty in sorted(entries) if qty}
+        self.order = deque(self.open)
+
+    def add(self, no: int, qty: Decimal) -> None:
+        self.open[no] = qty
+        if self.order and no < self.order[-1]:  # numbered out of order: sort again
+            self.order = deque(sorted(self.open))
+        else:
+            self.order.append(no)
+
+    def oldest(self) -> Iterator[int]:
+        """The open entries, oldest first (those taken before are dropped on the way)."""
+        order = self.order
+        while order and order[0] not in self.open:
+            order.popleft()
+        return (no for no in order if no in self.open)
+
+
+class Applier:
+    """Item application one entry at a time (:func:`decide_applications` is one run):
+    the pools of open entries are kept between entries, so applying the k-th entry of a
+    batch does not go over the k-1 before it; :meth:`would_take` answers what an
+    outbound entry would take without applying it (what valuation asks).
+
+    >>> import datetime as dt
+    >>> from prodcore.ledger.model import ItemEntryType
+    >>> at = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
+    >>> applier = Applier(lambda item, location, inbound: [(1, Decimal(10))] if inbound else [])
+    >>> applier.apply(ItemLedgerEntry(2, ItemEntryType.CONSUMPTION, "A", Decimal(-4),
+    ...                               unit="PCS", posted_at=at))
+    >>> applier.would_take("A", "", Decimal(8))
+    [(1, Decimal('6'))]
+    """
+
+    def __init__(self, open_entries: OpenEntries, tracked: TrackedEntries | None = None) -> None:
+        self.open_entries = open_entries
+        self.tracked = tracked
+        #: the applications decided so far, in the order decided
+        self.found: list[ItemApplication] = []
+        self._state: dict[tuple[str, str, bool], _Pool] = {}
+        # entries left open whose pool was not asked for: asked only if a later entry
+        # applies to it (a store notes what was asked as read, a conflict for a rival)
+        self._left_open: dict[tuple[str, str, bool], _Pool] = {}
+        self._same: dict[tuple[str, str, str], set[int]] = {}
+
+    def _same_tracking(self, e: ItemLedgerEntry) -> set[int] | None:
         """The entries of ``e``'s lot and serial (None: ``e`` is not tracked)."""
-        if not (e.lot_no or e.serial_no) or tracked is None:
+        if not (e.lot_no or e.serial_no) or self.tracked is None:
             return None
         key = (e.item_no, e.lot_no, e.serial_no)
-        if key not in same:
-            same[key] = {
+        if key not in self._same:
+            self._same[key] = {
                 t.entry_no
-                for t in tracked(*key)
+                for t in self.tracked(*key)
                 if (t.lot_no, t.serial_no) == (e.lot_no, e.serial_no)
             }
-        return same[key]
+        return self._same[key]
 
-    def pool_of(key: tuple[str, str, bool]) -> dict[int, Decimal]:
-        if key not in state:
-            state[key] = {no: qty for no, qty in open_entries(*key) if qty}
-            state[key].update(left_open.pop(key, {}))
-        return state[key]
+    def _pool(self, key: tuple[str, str, bool]) -> _Pool:
+        pool = self._state.get(key)
+        if pool is None:
+            pool = self._state[key] = _Pool(self.open_entries(*key))
+            left_open = self._left_open.pop(key, None)
+            if left_open is not None:
+                for no, qty in left_open.open.items():
+                    pool.add(no, qty)
+        return pool
 
-    found: list[ItemApplication] = []
-    for e in entries:
+    def apply(self, e: ItemLedgerEntry, entry_no: int | None = None) -> None:
+        """Apply ``e`` (numbered ``entry_no``, default its own; numbers grow)."""
+        no = e.entry_no if entry_no is None else entry_no
         inbound = e.quantity > 0
-        pool = pool_of((e.item_no, e.location_code, not inbound))  # the other direction
+        pool = self._pool((e.item_no, e.location_code, not inbound))  # the other direction
         left = abs(e.quantity)
         # a reversal's, or a return's (to the consumption it returns from, while open)
         fixed = (
             e.applies_to_entry_no if e.applies_to_entry_no is not None else e.applies_from_entry_no
         )
-        if fixed is not None and fixed in pool:
-            left = _take(e, pool, fixed, left, found)
-        allowed = same_tracking(e)
+        if fixed is not None and fixed in pool.open:
+            left = self._take(e, no, pool, fixed, left)
+        allowed = self._same_tracking(e)
         if fixed is None or inbound:  # an output's reversal takes from its output only
-            for no in sorted(pool):
-                if not left:
-                    break
-                if allowed is None or no in allowed:
-                    left = _take(e, pool, no, left, found)
+            if allowed is None:
+                order = pool.order
+                while left and order:
+                    oldest = order[0]
+                    if oldest in pool.open:
+                        left = self._take(e, no, pool, oldest, left)
+                    if oldest not in pool.open:
+                        order.popleft()
+            else:
+                for other in sorted(pool.open.keys() & allowed):
+                    if not left:
+                        break
+                    left = self._take(e, no, pool, other, left)
         if allowed is not None:
-            allowed.add(e.entry_no)  # later entries of the batch may take from it
+            allowed.add(no)  # later entries of the batch may take from it
         if left:
             own = (e.item_no, e.location_code, inbound)
-            pool = state[own] if own in state else left_open.setdefault(own, {})
-            pool[e.entry_no] = left if inbound else -left
-    return tuple(found)
+            mine = self._state.get(own) or self._left_open.get(own)
+            if mine is None:
+                mine = self._left_open[own] = _Pool(())
+            mine.add(no, left if inbound else -left)
 
+    def would_take(
+        self, item_no: str, location_code: str, quantity: Decimal
+    ) -> list[tuple[int, Decimal]]:
+        """The (inbound entry, quantity) an untracked outbound entry of ``quantity``
+        (> 0) of ``item_no`` at ``location_code`` would be applied to, oldest first;
+        nothing is applied."""
+        pool = self._pool((item_no, location_code, True))
+        taken: list[tuple[int, Decimal]] = []
+        left = quantity
+        for no in pool.oldest():
+            if not left:
+                break
+            qty = min(left, pool.open[no])
+            taken.append((no, qty))
+            left -= qty
+        return taken
 
-def _take(
-    e: ItemLedgerEntry,
-    pool: dict[int, Decimal],
-    no: int,
-    left: Decimal,
-    found: list[ItemApplication],
-) -> Decimal:
-    """Apply up to ``left`` of ``e`` to the open entry ``no`` of the opposite direction;
-    what is left of ``e``."""
-    inbound = e.quantity > 0
-    qty = min(left, abs(pool[no]))
-    out, into = (no, e.entry_no) if inbound else (e.entry_no, no)
-    found.append(ItemApplication(e.item_no, e.location_code, out, into, qty))
-    pool[no] += qty if inbound else -qty
-    if not pool[no]:
-        del pool[no]
-    return left - qty
+    def _take(self, e: ItemLedgerEntry, no: int, pool: _Pool, other: int, left: Decimal) -> Decimal:
+        """Apply up to ``left`` of ``e`` (numbered ``no``) to the open entry ``other`` of
+        the opposite direction; what is left of ``e``."""
+        inbound = e.quantity > 0
+        qty = min(left, abs(pool.open[other]))
+        out, into = (other, no) if inbound else (no, other)
+        self.found.append(ItemApplication(e.item_no, e.location_code, out, into, qty))
+        pool.open[other] += qty if inbound else -qty
+        if not pool.open[other]:
+            del pool.open[other]
+        return left - qty
 
 
 def remaining_deltas(

@@ -39,7 +39,7 @@ from decimal import Decimal
 
 import attrs
 
-from prodcore.ledger.application import decide_applications
+from prodcore.ledger.application import Applier
 from prodcore.ledger.average_periods import AveragePoolKey, revalued
 from prodcore.ledger.model import (
     ItemEntryType,
@@ -61,6 +61,7 @@ from prodcore.masterdata.average_cost import period_start
 from prodcore.numbers import ZERO, Rounding
 
 __all__ = [
+    "BatchCosts",
     "PeriodAverages",
     "average_pool",
     "entry_value",
@@ -71,7 +72,6 @@ __all__ = [
 
 #: entries of the batch being built are numbered from here to be applied after the ledger's
 _PENDING = 10**15
-_ANY_TIME = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)  # a probe's date is never read
 
 
 def outbound_unit_cost(
@@ -87,14 +87,96 @@ def outbound_unit_cost(
     """The unit cost (per base unit) ``quantity`` (> 0) of ``item`` going out of
     ``location_code`` on ``day`` is valued at; ``pending``: the entries of the same
     batch before it; ``setup``: the average cost settings (default: a moving average
-    per item)."""
-    if item.costing_method is CostingMethod.AVERAGE:
-        average = _average_at_posting(ledger, item.no, location_code, setup, day)
-        if average is not None:
-            return average
-    elif item.costing_method is CostingMethod.FIFO and quantity > 0:
-        return _fifo_cost(ledger, item, location_code, quantity, pending) / quantity
-    return item_unit_cost(item)
+    per item). A batch valuing several entries keeps one :class:`BatchCosts` instead."""
+    return BatchCosts(ledger, pending).unit_cost(item, location_code, quantity, setup, day)
+
+
+class BatchCosts:
+    """What the outbound entries of one batch are valued at, as the batch is built:
+    ``pending`` is the batch's list of entries, which grows. Each entry of the batch is
+    taken into account once (the item application of a FIFO item and location is kept
+    from one outbound entry to the next, see :class:`~prodcore.ledger.application.Applier`),
+    so valuing the k-th entry does not go over the k-1 before it: n lines of one FIFO
+    item cost n, not n².
+
+    >>> from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
+    >>> from prodcore.masterdata import CostingMethod, Item
+    >>> ledger = InMemoryUnitOfWork(InMemoryStore()).ledger
+    >>> item = Item("A", base_unit="PCS", unit_cost=5, costing_method=CostingMethod.FIFO)
+    >>> BatchCosts(ledger, []).unit_cost(item, "", Decimal(2))  # none on hand: the card's
+    Decimal('5')
+    """
+
+    def __init__(self, ledger: LedgerReader, pending: Sequence[ItemLedgerEntry]) -> None:
+        self.ledger = ledger
+        self.pending = pending
+        self._fifo: Applier | None = None  # made at the first FIFO valuation
+        self._seen = 0  # the entries of ``pending`` sorted (applied or waiting) so far
+        # per item and location: the batch's entries there, waiting for the first FIFO
+        # valuation there (those of other items are never applied: no pool read)
+        self._waiting: dict[tuple[str, str], list[int]] = {}
+        self._applied: set[tuple[str, str]] = set()
+        self._unit_costs: dict[int, Decimal] = {}
+
+    def unit_cost(
+        self,
+        item: Item,
+        location_code: str,
+        quantity: Decimal,
+        setup: ManufacturingSetup | None = None,
+        day: dt.date | None = None,
+    ) -> Decimal:
+        """As :func:`outbound_unit_cost`, the entries before it being ``pending``."""
+        if item.costing_method is CostingMethod.AVERAGE:
+            average = _average_at_posting(self.ledger, item.no, location_code, setup, day)
+            if average is not None:
+                return average
+        elif item.costing_method is CostingMethod.FIFO and quantity > 0:
+            return self._fifo_cost(item, location_code, quantity) / quantity
+        return item_unit_cost(item)
+
+    def _catch_up(self, key: tuple[str, str]) -> Applier:
+        """Apply the batch's entries so far at ``key`` (an item and a location), each
+        numbered after the ledger's in batch order; the application kept."""
+        fifo = self._fifo
+        if fifo is None:
+            fifo = self._fifo = Applier(self.ledger.open_entries)
+        pending = self.pending
+        for n in range(self._seen, len(pending)):
+            e = pending[n]
+            at = (e.item_no, e.location_code)
+            if at in self._applied:
+                fifo.apply(e, _PENDING + n)
+            else:
+                self._waiting.setdefault(at, []).append(n)
+        self._seen = len(pending)
+        if key not in self._applied:
+            self._applied.add(key)
+            for n in self._waiting.pop(key, ()):
+                fifo.apply(pending[n], _PENDING + n)
+        return fifo
+
+    def _fifo_cost(self, item: Item, location_code: str, quantity: Decimal) -> Decimal:
+        """The cost of ``quantity`` at the inbound entries of the ledger it would be
+        applied to, the rest (nothing open, or an inbound entry of the batch) at the
+        card's cost."""
+        fifo = self._catch_up((item.no, location_code))
+        total = applied = ZERO
+        for no, qty in fifo.would_take(item.no, location_code, quantity):
+            if no < _PENDING:
+                total += qty * self._unit_cost(no)
+                applied += qty
+        return total + (quantity - applied) * item_unit_cost(item)
+
+    def _unit_cost(self, entry_no: int) -> Decimal:
+        """An inbound entry's cost per unit: its inventory value over its quantity (read
+        once: the ledger does not change while the batch is built)."""
+        cost = self._unit_costs.get(entry_no)
+        if cost is None:
+            ledger = self.ledger
+            cost = entry_value(ledger, entry_no) / ledger.item_entry(entry_no).quantity
+            self._unit_costs[entry_no] = cost
+        return cost
 
 
 def _average_at_posting(
@@ -238,34 +320,6 @@ def period_averages(
     return result
 
 
-def _fifo_cost(
-    ledger: LedgerReader,
-    item: Item,
-    location_code: str,
-    quantity: Decimal,
-    pending: Sequence[ItemLedgerEntry],
-) -> Decimal:
-    same = [e for e in pending if (e.item_no, e.location_code) == (item.no, location_code)]
-    probe = [attrs.evolve(e, entry_no=_PENDING + n) for n, e in enumerate(same)]
-    probe.append(
-        ItemLedgerEntry(
-            _PENDING + len(same),
-            ItemEntryType.NEGATIVE_ADJUSTMENT,
-            item.no,
-            -quantity,
-            unit=item.base_unit,
-            location_code=location_code,
-            posted_at=_ANY_TIME,
-        )
-    )
-    total = applied = ZERO
-    for a in decide_applications(probe, ledger.open_entries):
-        if a.outbound_entry_no == probe[-1].entry_no and a.inbound_entry_no < _PENDING:
-            total += a.quantity * _unit_cost(ledger, a.inbound_entry_no)
-            applied += a.quantity
-    return total + (quantity - applied) * item_unit_cost(item)
-
-
 def moves_inventory(v: ValueEntry) -> bool:
     """Whether the value entry changes the inventory value of its item entry: direct
     cost (actual or expected), a revaluation, a rounding of no order. An order's
@@ -291,8 +345,3 @@ def entry_value(ledger: LedgerReader, entry_no: int) -> Decimal:
     its value entries that move inventory, see :func:`moves_inventory`)."""
     values = ledger.value_entries(source=ValueSource.ITEM, source_entry_no=entry_no)
     return sum((v.cost_amount for v in values if moves_inventory(v)), ZERO)
-
-
-def _unit_cost(ledger: LedgerReader, entry_no: int) -> Decimal:
-    """An inbound entry's cost per unit: its inventory value over its quantity."""
-    return entry_value(ledger, entry_no) / ledger.item_entry(entry_no).quantity

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from decimal import Decimal
 
 import attrs
@@ -40,6 +40,7 @@ from prodcore.ledger.model import (
 from prodcore.ledger.periods import check_posting_date, posting_moment
 from prodcore.ledger.posting import posted_quantity
 from prodcore.ledger.reader import LedgerReader
+from prodcore.ledger.valuation import BatchCosts
 from prodcore.masterdata import CapacityType, CostingMethod, Item, MachineCenter, WorkCenter
 from prodcore.numbers import ZERO, Rounding, TimeUnit
 from prodcore.orders.explosion import MasterDataLookup
@@ -113,6 +114,68 @@ def _changed(new: tuple[object, ...], old: tuple[object, ...]) -> bool:
     return any(a is not b for a, b in zip(new, old, strict=True))
 
 
+class _LineParts:
+    """An order line's components and operations by number, read once, and those put
+    (see :meth:`PostingBuilder.parts_together`)."""
+
+    __slots__ = ("comps", "line", "ops", "put_comp_nos", "put_op_nos")
+
+    def __init__(self, line: OrderLine) -> None:
+        self.line = line
+        self.comps: dict[int, Component] | None = None
+        self.ops: dict[str, Operation] | None = None
+        self.put_comp_nos: dict[int, None] = {}  # ordered sets of what was put
+        self.put_op_nos: dict[str, None] = {}
+
+    def component(self, no: int) -> Component:
+        if self.comps is None:
+            self.comps = {c.line_no: c for c in self.line.components}
+        found = self.comps.get(no)
+        return self.line.component(no) if found is None else found  # refuses unknown
+
+    def operation(self, no: str) -> Operation:
+        if self.ops is None:
+            self.ops = {o.operation_no: o for o in self.line.operations}
+        found = self.ops.get(no)
+        return self.line.operation(no) if found is None else found
+
+    def put_component(self, comp: Component) -> None:
+        self.component(comp.line_no)  # an unknown one is refused now
+        assert self.comps is not None
+        self.comps[comp.line_no] = comp
+        self.put_comp_nos[comp.line_no] = None
+
+    def put_operation(self, op: Operation) -> None:
+        self.operation(op.operation_no)
+        assert self.ops is not None
+        self.ops[op.operation_no] = op
+        self.put_op_nos[op.operation_no] = None
+
+    def put_comps(self) -> list[Component]:
+        return [self.comps[no] for no in self.put_comp_nos] if self.comps is not None else []
+
+    def put_ops(self) -> list[Operation]:
+        return [self.ops[no] for no in self.put_op_nos] if self.ops is not None else []
+
+
+class _PartsTogether:
+    """:meth:`PostingBuilder.parts_together` (a class: it is entered per consumption)."""
+
+    __slots__ = ("builder",)
+
+    def __init__(self, builder: PostingBuilder) -> None:
+        self.builder = builder
+
+    def __enter__(self) -> None:
+        self.builder._parts = {}
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        if kind is None:
+            self.builder._put_kept()
+        else:  # refused: the decision is dropped
+            self.builder._parts = None
+
+
 class PostingBuilder:
     """One posting batch under construction, with the orders it changes.
 
@@ -165,6 +228,11 @@ class PostingBuilder:
         self.reversed_delta: dict[tuple[ValueSource, int], Decimal] = {}
         self.warnings: list[str] = []
         self.notes: list[str] = []
+        #: what the batch's outbound entries are valued at, kept as the batch grows
+        self.costs = BatchCosts(ledger, self.items)
+        # inside :meth:`parts_together`: per order line, its components and operations
+        # by number (kept aside, put on the line at the end) and those put
+        self._parts: dict[tuple[str, int], _LineParts] | None = None
 
     @contextmanager
     def dated(self, posting_date: dt.date | None) -> Iterator[None]:
@@ -218,7 +286,10 @@ class PostingBuilder:
         self.orders[order_id] = self.orders[order_id].replace_line(line)
 
     def put_component(self, order_id: str, line_no: int, comp: Component) -> None:
-        self.put_components(order_id, line_no, (comp,))
+        if self._parts is not None:
+            self._line_parts(order_id, line_no).put_component(comp)
+        else:
+            self.put_components(order_id, line_no, (comp,))
 
     def put_components(self, order_id: str, line_no: int, comps: Iterable[Component]) -> None:
         """Put ``comps`` (by component line number) on the order line at once: the line
@@ -244,22 +315,95 @@ class PostingBuilder:
         >>> [x.consumed_quantity for x in after], after[1] is b, after[2] is c
         ([Decimal('5'), Decimal('0'), Decimal('0')], True, True)
         """
-        line = self.orders[order_id].line(line_no)
-        given = {c.line_no: c for c in comps}
-        new = tuple(given.get(c.line_no, c) for c in line.components)
-        if _changed(new, line.components):
-            self.put_line(order_id, revise(line, components=new))
+        self._put_parts(order_id, line_no, comps, ())
 
     def put_operation(self, order_id: str, line_no: int, op: Operation) -> None:
-        self.put_operations(order_id, line_no, (op,))
+        if self._parts is not None:
+            self._line_parts(order_id, line_no).put_operation(op)
+        else:
+            self.put_operations(order_id, line_no, (op,))
 
     def put_operations(self, order_id: str, line_no: int, ops: Iterable[Operation]) -> None:
         """Put ``ops`` (by operation number) on the order line at once."""
+        self._put_parts(order_id, line_no, (), ops)
+
+    def _put_parts(
+        self, order_id: str, line_no: int, comps: Iterable[Component], ops: Iterable[Operation]
+    ) -> None:
+        """Put ``comps`` and ``ops`` on the order line: the line is rebuilt once (not at
+        all when nothing changes)."""
         line = self.orders[order_id].line(line_no)
-        given = {o.operation_no: o for o in ops}
-        new = tuple(given.get(o.operation_no, o) for o in line.operations)
-        if _changed(new, line.operations):
-            self.put_line(order_id, revise(line, operations=new))
+        given_comps = {c.line_no: c for c in comps}
+        given_ops = {o.operation_no: o for o in ops}
+        changes: dict[str, tuple[object, ...]] = {}
+        if given_comps:
+            new_comps = tuple(given_comps.get(c.line_no, c) for c in line.components)
+            if _changed(new_comps, line.components):
+                changes["components"] = new_comps
+        if given_ops:
+            new_ops = tuple(given_ops.get(o.operation_no, o) for o in line.operations)
+            if _changed(new_ops, line.operations):
+                changes["operations"] = new_ops
+        if changes:
+            self.put_line(order_id, revise(line, **changes))
+
+    def parts_together(self) -> AbstractContextManager[None]:
+        """Inside, the components and operations put (:meth:`put_component`,
+        :meth:`put_operation`) are kept aside, read back with :meth:`component` and
+        :meth:`operation`, and put on their lines at the end, each line rebuilt once:
+        n puts on one line do not rebuild it (and its order) n times. Inside, a line put
+        (:meth:`put_line`) must not change its components or operations, and the
+        components and operations are read with :meth:`component` and :meth:`operation`
+        (the order's copy is behind). Nested, the outermost puts them.
+
+        >>> import datetime as dt
+        >>> from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
+        >>> from prodcore.masterdata import MasterData
+        >>> a, b = (Component(n, f"C{n}", "PCS", 1, 5) for n in (1, 2))
+        >>> order = ProductionOrder("PO-1", OrderStatus.RELEASED, "P", 5,
+        ...     due_date=dt.date(2026, 3, 9), lines=(OrderLine(1, "P", 5, components=(a, b)),))
+        >>> ledger = InMemoryUnitOfWork(InMemoryStore()).ledger
+        >>> builder = PostingBuilder(MasterData.of(), ledger, lambda _id: order,
+        ...     dt.datetime(2026, 3, 2, tzinfo=dt.UTC), "D")
+        >>> _ = builder.order("PO-1")
+        >>> with builder.parts_together():
+        ...     for _ in range(3):
+        ...         comp = builder.component("PO-1", 1, 1)
+        ...         more = comp.consumed_quantity + 1
+        ...         builder.put_component("PO-1", 1, revise(comp, consumed_quantity=more))
+        ...     builder.orders["PO-1"] is order  # not put yet
+        True
+        >>> after = builder.orders["PO-1"].lines[0].components
+        >>> after[0].consumed_quantity, after[1] is b
+        (Decimal('3'), True)
+        """
+        return nullcontext() if self._parts is not None else _PartsTogether(self)
+
+    def _put_kept(self) -> None:
+        """Put the parts :meth:`parts_together` kept aside; keep none from now on."""
+        parts, self._parts = self._parts, None
+        for (order_id, line_no), kept in (parts or {}).items():
+            self._put_parts(order_id, line_no, kept.put_comps(), kept.put_ops())
+
+    def _line_parts(self, order_id: str, line_no: int) -> _LineParts:
+        assert self._parts is not None
+        kept = self._parts.get((order_id, line_no))
+        if kept is None:
+            kept = self._parts[order_id, line_no] = _LineParts(self.orders[order_id].line(line_no))
+        return kept
+
+    def component(self, order_id: str, line_no: int, comp_line_no: int) -> Component:
+        """The current component ``comp_line_no`` of an order line (read first with
+        :meth:`order`); refused (:class:`~prodcore.errors.NotFoundError`) when unknown."""
+        if self._parts is None:
+            return self.orders[order_id].line(line_no).component(comp_line_no)
+        return self._line_parts(order_id, line_no).component(comp_line_no)
+
+    def operation(self, order_id: str, line_no: int, operation_no: str) -> Operation:
+        """The current operation ``operation_no`` of an order line, as :meth:`component`."""
+        if self._parts is None:
+            return self.orders[order_id].line(line_no).operation(operation_no)
+        return self._line_parts(order_id, line_no).operation(operation_no)
 
     # --- master data ------------------------------------------------------------------------
 

@@ -24,7 +24,7 @@ from prodcore.errors import (
 )
 from prodcore.ledger.model import ItemEntryType, ValueSource
 from prodcore.ledger.posting import item_unit_cost, posted_quantity
-from prodcore.ledger.valuation import entry_value, outbound_unit_cost
+from prodcore.ledger.valuation import entry_value
 from prodcore.masterdata import Item
 from prodcore.orders.bins import to_production_bin
 from prodcore.orders.builder import BY_PRODUCT, LEDGER_QUANTITY, PostingBuilder
@@ -125,14 +125,15 @@ def consume_components(
     posted = [take for take in takes if take[1] != 0]
     if not posted:
         return
-    line = b.order(order_id).line(line_no)
-    working = {c.line_no: c for c in line.components}
-    for comp_line_no, quantity, reason in posted:
-        comp = working.get(comp_line_no) or line.component(comp_line_no)  # refuses unknown
-        working[comp_line_no] = _consumed(
-            b, order_id, line_no, comp, quantity, flushed_by, reason, check_bin
-        )
-    b.put_components(order_id, line_no, working.values())
+    b.order(order_id)
+    with b.parts_together():
+        for comp_line_no, quantity, reason in posted:
+            comp = b.component(order_id, line_no, comp_line_no)  # refuses an unknown one
+            b.put_component(
+                order_id,
+                line_no,
+                _consumed(b, order_id, line_no, comp, quantity, flushed_by, reason, check_bin),
+            )
 
 
 def consume_journal(
@@ -234,9 +235,7 @@ def _consumed(
     # valued before its entry joins the batch: the batch so far is what precedes it (no
     # copy of the batch per line)
     unit_cost = (
-        outbound_unit_cost(
-            b.ledger, item, location, base_qty, b.items, setup=b.setup, day=b.at.date()
-        )
+        b.costs.unit_cost(item, location, base_qty, b.setup, b.at.date())
         if returned_cost is None
         else returned_cost
     )
@@ -377,9 +376,7 @@ def adjust(b: PostingBuilder, al: AdjustmentLine) -> None:
     if al.unit_cost is not None:
         unit_cost = al.unit_cost / per
     elif base_qty < 0:  # valued before its entry joins the batch, as a consumption is
-        unit_cost = outbound_unit_cost(
-            b.ledger, item, location, -base_qty, b.items, setup=b.setup, day=b.at.date()
-        )
+        unit_cost = b.costs.unit_cost(item, location, -base_qty, b.setup, b.at.date())
     else:
         unit_cost = item_unit_cost(item)
     ref = b.item_entry(

@@ -14,7 +14,14 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from prodcore.errors import InvalidTransitionError, OpenRegistrationError
-from prodcore.ledger.model import ItemEntryType, ValueEntryType, ValueSource
+from prodcore.ledger.model import (
+    CapacityLedgerEntry,
+    ItemEntryType,
+    ItemLedgerEntry,
+    ValueEntry,
+    ValueEntryType,
+    ValueSource,
+)
 from prodcore.ledger.posting import wip_change
 from prodcore.ledger.reader import LedgerReader
 from prodcore.numbers import ZERO
@@ -61,31 +68,72 @@ def flush_components(
 def has_consumption_or_capacity(b: PostingBuilder, order_id: str, line_no: int) -> bool:
     """BC's finish check: the line has consumption or capacity entries, counted
     gross (an entry stays even when reversed), posted before or in this batch."""
-    items = [*b.ledger.item_entries(order_id=order_id), *b.items]
-    if any(
-        e.order_id == order_id
-        and e.order_line_no == line_no
-        and e.entry_type is ItemEntryType.CONSUMPTION
-        for e in items
-    ):
-        return True
-    caps = [*b.ledger.capacity_entries(order_id=order_id), *b.caps]
-    return any(c.order_id == order_id and c.order_line_no == line_no for c in caps)
+    return _OrderPostings(b, order_id).has_consumption_or_capacity(line_no)
 
 
 def line_wip(b: PostingBuilder, order_id: str, line_no: int) -> Decimal:
     """The WIP balance of one order line: the WIP lines of its value entries."""
-    return wip_change(
-        v
-        for v in (*b.ledger.value_entries(order_id=order_id), *b.values)
-        if v.order_id == order_id and v.order_line_no == line_no
-    )
+    return _OrderPostings(b, order_id).wip(line_no)
+
+
+class _OrderPostings:
+    """What an order's lines have posted, before or in the batch: the ledger's entries
+    of the order read once (when first asked) and the batch's followed as it grows, so
+    the finish checks of n lines do not go over the order's entries n times."""
+
+    def __init__(self, b: PostingBuilder, order_id: str) -> None:
+        self.b = b
+        self.order_id = order_id
+        self._lines: set[int | None] | None = None  # with consumption or capacity
+        self._seen_items = self._seen_caps = self._seen_values = 0
+        self._values: dict[int | None, list[ValueEntry]] | None = None
+
+    def has_consumption_or_capacity(self, line_no: int) -> bool:
+        b, order_id = self.b, self.order_id
+        if self._lines is None:
+            self._lines = set()
+            ledger = b.ledger
+            self._add_lines(
+                ledger.item_entries(order_id=order_id), ledger.capacity_entries(order_id=order_id)
+            )
+        self._add_lines(b.items[self._seen_items :], b.caps[self._seen_caps :])
+        self._seen_items, self._seen_caps = len(b.items), len(b.caps)
+        return line_no in self._lines
+
+    def _add_lines(
+        self, items: Iterable[ItemLedgerEntry], caps: Iterable[CapacityLedgerEntry]
+    ) -> None:
+        assert self._lines is not None
+        self._lines.update(
+            e.order_line_no
+            for e in items
+            if e.order_id == self.order_id and e.entry_type is ItemEntryType.CONSUMPTION
+        )
+        self._lines.update(c.order_line_no for c in caps if c.order_id == self.order_id)
+
+    def wip(self, line_no: int) -> Decimal:
+        b = self.b
+        if self._values is None:
+            self._values = {}
+            self._add_values(b.ledger.value_entries(order_id=self.order_id))
+        self._add_values(b.values[self._seen_values :])
+        self._seen_values = len(b.values)
+        return wip_change(self._values.get(line_no, ()))
+
+    def _add_values(self, values: Iterable[ValueEntry]) -> None:
+        assert self._values is not None
+        for v in values:
+            if v.order_id == self.order_id:
+                self._values.setdefault(v.order_line_no, []).append(v)
 
 
 def write_off_wip(b: PostingBuilder, order_id: str, line: OrderLine) -> None:
     """BC's "Finish Order without Output": the line's WIP goes to Inventory
     Adjustment (a ``WIP_WRITE_OFF`` value entry of no item entry)."""
-    wip = line_wip(b, order_id, line.line_no)
+    _write_off(b, order_id, line, line_wip(b, order_id, line.line_no))
+
+
+def _write_off(b: PostingBuilder, order_id: str, line: OrderLine, wip: Decimal) -> None:
     if wip == 0:
         return
     b.value_entry(
@@ -193,10 +241,11 @@ def flush_at_finish(
     _check_no_open_registration(order)
     b = PostingBuilder(md, ledger, lambda _id: order, at, document_no)
     b.order(order.id, command="finish")
+    posted = _OrderPostings(b, order.id)
     for line in order.lines:
         _flush_backward_operations(b, order, line.line_no)
         _flush_backward_components(b, order.id, line.line_no)
-        _check_output(b, order, line.line_no, finish_without_output=finish_without_output)
+        _check_output(b, order, posted, line.line_no, finish_without_output=finish_without_output)
         current = b.orders[order.id].line(line.line_no)
         _warn_missing(b, current)
         b.put_operations(
@@ -255,7 +304,12 @@ def _flush_backward_components(b: PostingBuilder, order_id: str, line_no: int) -
 
 
 def _check_output(
-    b: PostingBuilder, order: ProductionOrder, line_no: int, *, finish_without_output: bool
+    b: PostingBuilder,
+    order: ProductionOrder,
+    posted: _OrderPostings,
+    line_no: int,
+    *,
+    finish_without_output: bool,
 ) -> None:
     """A line with consumption or capacity but no output finishes only when the setup
     and the command allow it; its WIP is then written off."""
@@ -263,7 +317,7 @@ def _check_output(
     if (
         line.finished_quantity != 0
         or _co_products_with_output(b.orders[order.id])
-        or not has_consumption_or_capacity(b, order.id, line_no)
+        or not posted.has_consumption_or_capacity(line_no)
     ):
         return
     if not (finish_without_output and b.setup.finish_order_without_output):
@@ -274,7 +328,7 @@ def _check_output(
             reason=f"Line {line_no} has consumption or capacity but no output.",
         )
     b.warnings.append(f"Line {line_no} is finished without output.")
-    write_off_wip(b, order.id, line)
+    _write_off(b, order.id, line, posted.wip(line_no))
 
 
 def _warn_missing(b: PostingBuilder, line: OrderLine) -> None:

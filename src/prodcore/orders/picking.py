@@ -136,34 +136,40 @@ def pick(b: PostingBuilder, command: PickComponents) -> None:
     a To-Production bin; a PICK_FORWARD component whose flushing moment has passed (its
     linked operation started, or it has none) is flushed from the bin at once."""
     order = b.order(command.order_id, command=command.name)
-    for pl in command.lines:
-        line = b.orders[order.id].line(pl.line_no)
-        comp = line.component(pl.component_line_no)
-        to_bin = to_production_bin(b.md, line, comp)
-        if pl.quantity and to_bin != pl.from_bin_code:
-            item = postable_item(b, comp.item_no)
-            base_qty = item.to_base(pl.quantity, comp.unit)
-            reason = f"Pick for {order.id}"
-            transfer(
-                b,
-                item,
-                comp.location_code,
-                pl.from_bin_code,
-                to_bin,
-                base_qty,
-                reason,
-                pl.tracking,
-                comp.unit,
-            )
-        comp = revise(comp, picked_quantity=comp.picked_quantity + pl.quantity)
-        b.put_component(order.id, line.line_no, comp)
-        op = linked_operation(line, comp)
-        due = op is None or operation_started(op)
-        if comp.flushing_method.is_forward and comp.flushing_method.needs_pick and due:
-            qty = flushable(comp, comp.remaining_quantity)
-            consume(
-                b, order.id, line.line_no, comp.line_no, qty, reason="Forward flush from the pick"
-            )
+    with b.parts_together():  # each line rebuilt once, however many lines are picked
+        for pl in command.lines:
+            line = b.orders[order.id].line(pl.line_no)
+            comp = b.component(order.id, line.line_no, pl.component_line_no)
+            to_bin = to_production_bin(b.md, line, comp)
+            if pl.quantity and to_bin != pl.from_bin_code:
+                item = postable_item(b, comp.item_no)
+                base_qty = item.to_base(pl.quantity, comp.unit)
+                reason = f"Pick for {order.id}"
+                transfer(
+                    b,
+                    item,
+                    comp.location_code,
+                    pl.from_bin_code,
+                    to_bin,
+                    base_qty,
+                    reason,
+                    pl.tracking,
+                    comp.unit,
+                )
+            comp = revise(comp, picked_quantity=comp.picked_quantity + pl.quantity)
+            b.put_component(order.id, line.line_no, comp)
+            op = linked_operation(line, comp)
+            due = op is None or operation_started(op)
+            if comp.flushing_method.is_forward and comp.flushing_method.needs_pick and due:
+                qty = flushable(comp, comp.remaining_quantity)
+                consume(
+                    b,
+                    order.id,
+                    line.line_no,
+                    comp.line_no,
+                    qty,
+                    reason="Forward flush from the pick",
+                )
 
 
 def decide_return_surplus(
@@ -176,34 +182,37 @@ def decide_return_surplus(
     """What returning the surplus posts; pure, a refusal changes nothing."""
     b = PostingBuilder(md, ledger, get_order, at, command.document_no or command.idempotency_key)
     order = b.order(command.order_id, command=command.name)
-    for rl in command.lines:
-        line = b.orders[order.id].line(rl.line_no)
-        comp = line.component(rl.component_line_no)
-        surplus = available_in_bin(comp)
-        if rl.quantity > surplus:
-            raise InsufficientQuantityError(
-                what=f"Surplus of {comp.item_no} picked for {order.id}",
-                requested=rl.quantity,
-                available=surplus,
+    with b.parts_together():  # each line rebuilt once
+        for rl in command.lines:
+            line = b.orders[order.id].line(rl.line_no)
+            comp = b.component(order.id, line.line_no, rl.component_line_no)
+            surplus = available_in_bin(comp)
+            if rl.quantity > surplus:
+                raise InsufficientQuantityError(
+                    what=f"Surplus of {comp.item_no} picked for {order.id}",
+                    requested=rl.quantity,
+                    available=surplus,
+                )
+            from_bin = to_production_bin(b.md, line, comp)
+            if from_bin != rl.to_bin_code:
+                item = postable_item(b, comp.item_no)
+                base_qty = item.to_base(rl.quantity, comp.unit)
+                reason = f"Surplus returned from {order.id}"
+                transfer(
+                    b,
+                    item,
+                    comp.location_code,
+                    from_bin,
+                    rl.to_bin_code,
+                    base_qty,
+                    reason,
+                    rl.tracking,
+                    comp.unit,
+                )
+            comp = revise(comp, picked_quantity=comp.picked_quantity - rl.quantity)
+            b.put_component(order.id, line.line_no, comp)
+            b.notes.append(
+                f"Returned {rl.quantity} {comp.unit} of {comp.item_no} to {rl.to_bin_code}"
             )
-        from_bin = to_production_bin(b.md, line, comp)
-        if from_bin != rl.to_bin_code:
-            item = postable_item(b, comp.item_no)
-            base_qty = item.to_base(rl.quantity, comp.unit)
-            reason = f"Surplus returned from {order.id}"
-            transfer(
-                b,
-                item,
-                comp.location_code,
-                from_bin,
-                rl.to_bin_code,
-                base_qty,
-                reason,
-                rl.tracking,
-                comp.unit,
-            )
-        comp = revise(comp, picked_quantity=comp.picked_quantity - rl.quantity)
-        b.put_component(order.id, line.line_no, comp)
-        b.notes.append(f"Returned {rl.quantity} {comp.unit} of {comp.item_no} to {rl.to_bin_code}")
     check_tracking(b)
     return b.result(command.idempotency_key)

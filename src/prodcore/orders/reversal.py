@@ -255,7 +255,7 @@ def reverse_item(
     if orig.entry_type is ItemEntryType.CONSUMPTION and orig.component_line_no is None:
         what = "by-product"  # negative consumption of no component: no counter moves
     elif orig.entry_type is ItemEntryType.CONSUMPTION:
-        comp = line.component(orig.component_line_no or 0)
+        comp = b.component(order.id, line.line_no, orig.component_line_no or 0)
         b.put_component(
             order.id,
             line.line_no,
@@ -361,7 +361,7 @@ def reverse_capacity(
     rev = b.caps[-ref - 1]
     if order is not None and orig.order_line_no is not None and orig.operation_no is not None:
         line = b.orders[order.id].line(orig.order_line_no)
-        op = line.operation(orig.operation_no)
+        op = b.operation(order.id, line.line_no, orig.operation_no)
         setup_unit, run_unit = op.setup_time.unit, op.run_time.unit
         if op_times is None:  # an entry stored before it kept its operation's times
             op_times = (
@@ -388,12 +388,13 @@ def reverse_capacity(
             )
     b.notes.append(f"Reversed capacity entry {entry_no} ({orig.no}): {qty} of {total}")
     if include_flushed and orig.order_id is not None:
-        for e in b.ledger.item_entries(order_id=orig.order_id):
-            if e.flushed_by_capacity_entry_no == entry_no and e.applies_to_entry_no is None:
-                e_total = abs(e.quantity)
-                e_left = e_total - b.reversed(ValueSource.ITEM, e.entry_no)
-                rounding = b.md.item(e.item_no).rounding
-                portion = min(share(e_total, done, new, total, rounding), e_left)
-                if portion > 0:
-                    reverse_item(b, e.entry_no, portion, False, command, posted_at)
+        with b.parts_together():  # n flushed components reversed: each line rebuilt once
+            for e in b.ledger.item_entries(order_id=orig.order_id):
+                if e.flushed_by_capacity_entry_no == entry_no and e.applies_to_entry_no is None:
+                    e_total = abs(e.quantity)
+                    e_left = e_total - b.reversed(ValueSource.ITEM, e.entry_no)
+                    rounding = b.md.item(e.item_no).rounding
+                    portion = min(share(e_total, done, new, total, rounding), e_left)
+                    if portion > 0:
+                        reverse_item(b, e.entry_no, portion, False, command, posted_at)
     return ref

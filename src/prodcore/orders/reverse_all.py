@@ -78,21 +78,22 @@ def decide_reverse_all(
         if c.applies_to_entry_no is None
     }
     left: list[str] = []
-    for entry in sorted(items, key=lambda e: (e.quantity > 0, e.entry_no)):
-        why = _item_refusal(b, entry, caps)
-        if why is None:
-            reverse_item(b, entry.entry_no, None, False, command.name)
-        else:
-            left.append(f"Item ledger entry {entry.entry_no} is not reversed: {why}.")
-    with_output = {e.capacity_entry_no for e in items}
-    for cap in caps.values():
-        if cap.entry_no in with_output:
-            continue  # reversed (or listed) with its output entry
-        why = _capacity_refusal(b, cap)
-        if why is None:
-            reverse_capacity(b, cap.entry_no, None, False, command.name)
-        else:
-            left.append(f"Capacity ledger entry {cap.entry_no} is not reversed: {why}.")
+    with b.parts_together():  # each line rebuilt once, however many entries are reversed
+        for entry in sorted(items, key=lambda e: (e.quantity > 0, e.entry_no)):
+            why = _item_refusal(b, entry, caps)
+            if why is None:
+                reverse_item(b, entry.entry_no, None, False, command.name)
+            else:
+                left.append(f"Item ledger entry {entry.entry_no} is not reversed: {why}.")
+        with_output = {e.capacity_entry_no for e in items}
+        for cap in caps.values():
+            if cap.entry_no in with_output:
+                continue  # reversed (or listed) with its output entry
+            why = _capacity_refusal(b, cap)
+            if why is None:
+                reverse_capacity(b, cap.entry_no, None, False, command.name)
+            else:
+                left.append(f"Capacity ledger entry {cap.entry_no} is not reversed: {why}.")
     b.warnings.extend(left)
     return b.result(command.idempotency_key)
 
