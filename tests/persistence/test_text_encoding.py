@@ -1,5 +1,6 @@
-"""JSON written straight from records (the per-class text encoders behind ``dumps``) is
-the converter's JSON, byte for byte: stored documents are a contract."""
+"""JSON written straight from records (the per-class text encoders behind ``dumps``, and
+the stores' order encoder reusing the texts of unchanged parts) is the converter's JSON,
+byte for byte: stored documents are a contract."""
 
 from __future__ import annotations
 
@@ -11,13 +12,17 @@ import typing
 from collections.abc import Callable
 from decimal import Decimal
 from importlib import resources
+from pathlib import Path
 from types import UnionType
 from typing import Any
 
 import attrs
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from prodcore.adapters import open_store
+from prodcore.adapters._sql import SqlStore
 from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
 from prodcore.errors import NotFoundError
 from prodcore.ledger.model import (
@@ -29,7 +34,7 @@ from prodcore.ledger.model import (
 )
 from prodcore.orders.model import Component, Operation, OrderLine, ProductionOrder
 from prodcore.scenario import load_scenario, run_scenario
-from prodcore.serialization import _texts, dumps, to_jsonable
+from prodcore.serialization import PartsEncoder, _texts, dumps, to_jsonable
 from prodcore.testing.strategies import dates, decimals
 
 EXAMPLES = ("bicycle.json", "flushing.scenario.json", "tracking.scenario.json")
@@ -152,3 +157,89 @@ def test_a_value_of_another_type_than_its_field_is_written_as_the_converter_writ
     odd = attrs.evolve(component, line_no=True)  # no validator stops it
     assert '"line_no": true' in dumps(odd)
     assert dumps(odd) == _converters_json(odd)
+
+
+def _revised(
+    draw: Callable[[st.SearchStrategy[Any]], Any], order: ProductionOrder
+) -> ProductionOrder:
+    """``order`` as a posting leaves it: some of its parts new objects (changed, or equal
+    copies), the others the very objects they were."""
+
+    def some(parts: tuple[Any, ...], change: Any) -> tuple[Any, ...]:
+        return tuple(change(p) if draw(st.booleans()) else p for p in parts)
+
+    def line(old: OrderLine) -> OrderLine:
+        new = attrs.evolve(
+            old,
+            components=some(old.components, lambda c: _changed(draw, c)),
+            operations=some(old.operations, lambda o: _changed(draw, o)),
+        )
+        return _changed(draw, new) if draw(st.booleans()) else new
+
+    revised: ProductionOrder = attrs.evolve(
+        _changed(draw, order),
+        lines=some(order.lines, line),
+        history=some(order.history, attrs.evolve),
+    )
+    return revised
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.data(), st.sampled_from([0, 3_000, 1_000_000]))
+def test_an_order_written_from_the_texts_of_its_unchanged_parts_is_its_json(
+    data: st.DataObject, max_chars: int
+) -> None:
+    orders = [r for r in _written() if isinstance(r, ProductionOrder) and r.lines]
+    encoder = PartsEncoder(max_chars)
+    order = data.draw(st.sampled_from(orders))
+    for _ in range(data.draw(st.integers(1, 4))):
+        assert encoder.dumps(order) == _converters_json(order)
+        assert encoder.chars <= max_chars
+        order = _revised(data.draw, order)
+    assert encoder.dumps(order) == _converters_json(order)
+
+
+def test_a_part_text_is_reused_only_for_the_very_same_object() -> None:
+    order = next(r for r in _written() if isinstance(r, ProductionOrder) and r.lines)
+    encoder = PartsEncoder(1_000_000)
+    encoder.dumps(order)
+    line = order.lines[0]
+    assert encoder.held[id(line)][0] is line
+    changed = attrs.evolve(line, quantity=line.quantity + 1)  # a new object: written again
+    revised = attrs.evolve(order, lines=(changed, *order.lines[1:]))
+    assert encoder.dumps(revised) == _converters_json(revised)
+    assert encoder.held[id(changed)][1] != encoder.held[id(line)][1]
+
+
+def test_the_texts_held_are_bounded_and_the_least_recently_used_go_first() -> None:
+    order = next(r for r in _written() if isinstance(r, ProductionOrder) and len(r.lines) > 1)
+    size = len(dumps(order.lines[-1]))
+    encoder = PartsEncoder(max_chars=size)  # room for about one line
+    encoder.dumps(order)
+    assert 0 < encoder.chars <= size
+    assert id(order.lines[0]) not in encoder.held  # written first: gone first
+    assert encoder.dumps(order) == _converters_json(order)
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_a_sql_store_writes_each_order_as_the_converter_does(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    written: list[str] = []
+    plain = PartsEncoder.dumps
+
+    def checked(self: PartsEncoder, order: object) -> str:
+        text = plain(self, order)
+        assert text == _converters_json(order)
+        written.append(text)
+        return text
+
+    monkeypatch.setattr(PartsEncoder, "dumps", checked)
+    scenario = load_scenario(resources.files("prodcore.examples").joinpath(name).read_text())
+    with open_store(f"sqlite:///{tmp_path}/p.db") as store:
+        assert isinstance(store, SqlStore)
+        run_scenario(scenario, store)
+        reused = len(store.encoded_orders.held)
+        assert reused > 0
+    assert written
+    assert "encoded_orders" not in vars(store)  # a closed store keeps no texts
