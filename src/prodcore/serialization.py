@@ -28,10 +28,12 @@ prodcore.errors.InvalidValueError: Invalid value for Money: '{"amount": "1", "cu
 from __future__ import annotations
 
 import collections
+import contextlib
 import datetime as dt
 import enum
 import functools
 import json
+import threading
 import typing
 import zoneinfo
 from collections.abc import Callable, Iterable
@@ -536,6 +538,7 @@ class PartsEncoder:
         self.chars = 0
         #: id of the part -> (the part, its text)
         self.held: collections.OrderedDict[int, tuple[object, str]] = collections.OrderedDict()
+        self._lock = threading.Lock()
 
     def dumps(self, obj: object) -> str:
         """``obj`` as :func:`dumps` writes it (the record itself is not held)."""
@@ -553,14 +556,17 @@ class PartsEncoder:
         key = id(part)
         held = self.held.get(key)
         if held is not None and held[0] is part:
-            self.held.move_to_end(key)
+            with contextlib.suppress(KeyError):  # (another thread may have let it go)
+                self.held.move_to_end(key)
             return held[1]
         text = encode(part, self)
-        self.held[key] = (part, text)
-        self.chars += len(text)
-        while self.chars > self.max_chars:
-            _, (_, old) = self.held.popitem(last=False)
-            self.chars -= len(old)
+        with self._lock:  # units of work of several threads may write at once
+            if key not in self.held:
+                self.held[key] = (part, text)
+                self.chars += len(text)
+            while self.chars > self.max_chars:
+                _, (_, old) = self.held.popitem(last=False)
+                self.chars -= len(old)
         return text
 
 
