@@ -27,15 +27,22 @@ prodcore.errors.InvalidValueError: Invalid value for Money: '{"amount": "1", "cu
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import datetime as dt
 import enum
 import functools
 import json
+import threading
+import typing
 import zoneinfo
 from collections.abc import Callable, Iterable
 from decimal import Decimal
-from typing import Any, TypeVar, get_args, overload
+from json.encoder import encode_basestring
+from types import UnionType
+from typing import Any, TypeVar, get_args, get_origin, overload
 
+import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 from cattrs.preconf.json import JsonConverter
@@ -67,7 +74,7 @@ from prodcore.orders.journals import (
 from prodcore.orders.model import Operation
 from prodcore.ports import MasterDataRecord
 
-__all__ = ["dumps", "loads", "make_converter", "to_jsonable"]
+__all__ = ["PartsEncoder", "dumps", "loads", "make_converter", "to_jsonable"]
 
 _T = TypeVar("_T")
 
@@ -338,7 +345,229 @@ def to_jsonable(obj: object, converter: JsonConverter | None = None) -> Any:
 
 def dumps(obj: object, converter: JsonConverter | None = None) -> str:
     """``obj`` as a JSON string."""
+    if converter is None and (encode := _texts().encoder(type(obj))) is not None:
+        try:
+            return encode(obj, None)
+        except (TypeError, AttributeError, ValueError):
+            pass  # a value of another type than its field's: the converter says
     return json.dumps(to_jsonable(obj, converter), ensure_ascii=False)
+
+
+def _json_text() -> Callable[[Any], str]:
+    """``json.dumps(..., ensure_ascii=False)`` without its per-call set-up."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:  # (a Python without the C accelerator)
+        return json.JSONEncoder(ensure_ascii=False).encode
+    encode = make({}, _not_json, encode_basestring, None, ": ", ", ", False, False, True)
+    return lambda value: "".join(encode(value, 0))
+
+
+def _not_json(value: object) -> Any:
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+#: A record's text encoder: the record, and a :class:`PartsEncoder` holding the texts of
+#: parts written before (or None).
+_Encode = Callable[[Any, "PartsEncoder | None"], str]
+
+
+class _TextEncoders:
+    """Per record class, a function writing its JSON text directly, as
+    ``json.dumps(converter.unstructure(record))`` does, byte for byte (the fields in
+    the order of the converter's hook, those left out at their default last), without
+    the dictionaries in between. Made for the classes whose converter hook is one that
+    cattrs generated with at most ``omit_if_default`` overrides; a field of a type not
+    written here goes through its converter hook and ``json``."""
+
+    def __init__(self, conv: JsonConverter) -> None:
+        self.conv = conv
+        self.json = _json_text()
+        self.made: dict[type, _Encode | None] = {}
+
+    def encoder(self, cls: type) -> _Encode | None:
+        """The text encoder of ``cls`` (None: the converter's way for it)."""
+        try:
+            return self.made[cls]
+        except KeyError:
+            pass
+        self.made[cls] = None  # (while being made: a record holding its own class)
+        made = self.made[cls] = self._make(cls) if _union_of(cls) is cls else None
+        return made
+
+    def _make(self, cls: type) -> _Encode | None:
+        hook = self.conv.get_unstructure_hook(cls)
+        code = getattr(hook, "__code__", None)
+        if (
+            not attrs.has(cls)
+            or code is None
+            or not code.co_filename.startswith("<cattrs generated unstructure ")
+        ):
+            return None
+        overrides: dict[str, Any] = getattr(hook, "overrides", {})
+        if any(o.rename is not None or o.omit or o.unstruct_hook for o in overrides.values()):
+            return None
+        hints = typing.get_type_hints(cls)
+        scope: dict[str, Any] = {"_s": encode_basestring, "_i": _int_text, "_b": _bool_text}
+        always: list[str] = []
+        later: list[str] = []
+        for n, field in enumerate(attrs.fields(cls)):
+            if not field.init:
+                return None
+            value = self._text(hints[field.name], f"o.{field.name}", scope)
+            item = f"{encode_basestring(field.name) + ': '!r} + {value}"
+            override = overrides.get(field.name)
+            if override is None or not override.omit_if_default or field.default is attrs.NOTHING:
+                always.append(item)
+                continue
+            default = _default_of(field)
+            if default is None:
+                return None
+            scope[f"d{n}"] = default
+            later.append(f"    if o.{field.name} != d{n}():\n        out.append({item})")
+        source = "\n".join(
+            [
+                "def encode(o, memo):",
+                f"    out = [{', '.join(always)}]",
+                *later,
+                "    return '{' + ', '.join(out) + '}'",
+            ]
+        )
+        exec(compile(source, f"<prodcore text encoder {cls.__qualname__}>", "exec"), scope)
+        encode: _Encode = scope["encode"]
+        return encode
+
+    def _text(self, kind: Any, value: str, scope: dict[str, Any]) -> str:
+        """A Python expression: the JSON text of ``value`` (an expression) of type ``kind``."""
+        args = get_args(kind)
+        if get_origin(kind) is tuple and len(args) == 2 and args[1] is Ellipsis:
+            each = f"e{len(scope)}"
+            scope[each] = None  # (a name taken)
+            part = args[0]
+            if isinstance(part, type) and attrs.has(part) and (record := self.encoder(part)):
+                name = f"h{len(scope)}"
+                scope[name] = record
+                inner = f"({name}({each}, None) if memo is None else memo.text({name}, {each}))"
+            else:
+                inner = self._text(part, each, scope)
+            return f"('[' + ', '.join([{inner} for {each} in {value}]) + ']')"
+        if len(args) == 2 and type(None) in args and get_origin(kind) in (typing.Union, UnionType):
+            (inner_kind,) = (a for a in args if a is not type(None))
+            return f"('null' if {value} is None else {self._text(inner_kind, value, scope)})"
+        hook = self.conv.get_unstructure_hook(kind)
+        name = f"h{len(scope)}"
+        if hook in (str, dt.date.isoformat, dt.datetime.isoformat, dt.time.isoformat):
+            scope[name] = hook
+            return f"_s({name}({value}))"
+        if getattr(hook, "__name__", "") == "identity" and isinstance(kind, type):
+            if issubclass(kind, bool):
+                return f"_b({value})"
+            if issubclass(kind, str):
+                return f"_s({value})"
+            if issubclass(kind, int) and not issubclass(kind, enum.Enum):
+                return f"_i({value})"
+        if isinstance(kind, type) and attrs.has(kind) and (record := self.encoder(kind)):
+            scope[name] = record
+            return f"{name}({value}, memo)"
+        scope[name] = hook
+        scope[f"j{name}"] = self.json
+        return f"j{name}({name}({value}))"
+
+
+def _default_of(field: attrs.Attribute[Any]) -> Callable[[], Any] | None:
+    """What cattrs compares a field with to leave it out (None: not written here)."""
+    default: Any = field.default
+    convert: Any = field.converter
+    if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+        if default.takes_self or isinstance(convert, attrs.Converter):
+            return None
+        factory: Callable[[], Any] = default.factory
+        if convert is None:
+            return factory
+        return lambda: convert(factory())
+    if isinstance(convert, attrs.Converter):
+        return None
+    fixed = default if convert is None else convert(default)
+    return lambda: fixed
+
+
+def _int_text(value: Any) -> str:
+    if type(value) is not int:
+        raise TypeError(value)  # (a bool: json writes true)
+    return int.__repr__(value)
+
+
+def _bool_text(value: Any) -> str:
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    raise TypeError(value)
+
+
+@functools.cache
+def _texts() -> _TextEncoders:
+    return _TextEncoders(_converter())
+
+
+class PartsEncoder:
+    """:func:`dumps` for records saved again and again with most of their parts
+    unchanged (a production order: its lines, components, operations): the JSON text of
+    each part that is the very object written before is reused, and only the parts that
+    changed (new objects) are written. The text is the same, byte for byte, as
+    :func:`dumps` gives.
+
+    Parts are the records in a record's fields typed ``tuple[Part, ...]``, nested to
+    any depth. A part's text is held with the part, by identity, until ``max_chars``
+    characters of text are held; then the least recently used go first (a part stays
+    alive while its text is held). One per store object: nothing is shared.
+
+    >>> import datetime as dt
+    >>> from prodcore.orders.model import OrderLine, OrderStatus, ProductionOrder
+    >>> order = ProductionOrder("PO1", OrderStatus.PLANNED, "BIKE", 2, due_date=dt.date(2026, 1, 5),
+    ...     lines=(OrderLine(1, "BIKE", 2),))
+    >>> encoder = PartsEncoder(max_chars=100_000)
+    >>> encoder.dumps(order) == dumps(order)
+    True
+    >>> moved = attrs.evolve(order, version=1)  # the same line: its text reused
+    >>> encoder.dumps(moved) == dumps(moved), len(encoder.held)
+    (True, 1)
+    """
+
+    def __init__(self, max_chars: int) -> None:
+        self.max_chars = max_chars
+        self.chars = 0
+        #: id of the part -> (the part, its text)
+        self.held: collections.OrderedDict[int, tuple[object, str]] = collections.OrderedDict()
+        self._lock = threading.Lock()
+
+    def dumps(self, obj: object) -> str:
+        """``obj`` as :func:`dumps` writes it (the record itself is not held)."""
+        encode = _texts().encoder(type(obj))
+        if encode is not None:
+            try:
+                return encode(obj, self)
+            except (TypeError, AttributeError, ValueError):
+                pass  # (see dumps)
+        return dumps(obj)
+
+    def text(self, encode: _Encode, part: object) -> str:
+        """The text of ``part`` (written by ``encode``, its type's): as held, or written
+        now and held."""
+        key = id(part)
+        held = self.held.get(key)
+        if held is not None and held[0] is part:
+            with contextlib.suppress(KeyError):  # (another thread may have let it go)
+                self.held.move_to_end(key)
+            return held[1]
+        text = encode(part, self)
+        with self._lock:  # units of work of several threads may write at once
+            if key not in self.held:
+                self.held[key] = (part, text)
+                self.chars += len(text)
+            while self.chars > self.max_chars:
+                _, (_, old) = self.held.popitem(last=False)
+                self.chars -= len(old)
+        return text
 
 
 @overload
