@@ -396,9 +396,22 @@ def _check_who(batch: PostingBatch, out: _Collector) -> None:
             out.add("ledger batch", batch.posting_no, f"{field} {value!r} is not a readable name")
 
 
+#: What cost adjustment posts for an order line on its last output not reversed, or on no
+#: item entry when none is left
+_ON_NO_OUTPUT = frozenset(
+    (ValueEntryType.INDIRECT_COST, ValueEntryType.VARIANCE, ValueEntryType.ROUNDING)
+)
+
+
 def _check_value_source(index: LedgerIndex, value: ValueEntry, out: _Collector) -> None:
     if value.entry_type is ValueEntryType.WIP_WRITE_OFF and value.order_id is not None:
         return  # an order line's WIP written off at finishing: values no entry
+    if (
+        value.item_entry_no is None
+        and value.order_id is not None
+        and value.entry_type in _ON_NO_OUTPUT
+    ):
+        return  # cost adjustment of a line with no output left: values no entry
     source = value.item_entry_no if value.source is ValueSource.ITEM else value.capacity_entry_no
     table = index.items if value.source is ValueSource.ITEM else index.capacity
     if source is None or source not in table:
@@ -593,6 +606,14 @@ def _balance_checks(
     for (item_no, location, lot, serial), qty in index.lot_on_hand_by_location.items():
         lot_on_hand = partial(ledger.lot_on_hand, item_no, lot, serial, location)
         yield "lot on hand", (item_no, location, lot, serial), qty, lot_on_hand
+    for (order_id, line_no, kind), amount in index.order_cost_rows().items():
+        stored_sum = partial(_order_cost_sum, ledger, order_id, (line_no, kind))
+        yield "order cost", (order_id, line_no, kind), amount, stored_sum
+
+
+def _order_cost_sum(ledger: Any, order_id: str, key: tuple[int, str]) -> Decimal:
+    sums: dict[tuple[int, str], Decimal] = ledger.order_cost_sums(order_id)
+    return sums.get(key, ZERO)
 
 
 def _check_balances(uow: UnitOfWork, index: LedgerIndex, out: _Collector) -> None:
@@ -630,6 +651,7 @@ def _index_balances(index: LedgerIndex) -> dict[tuple[str, object], Decimal]:
         ("capacity used", index.capacity_used_by_day, lambda k: (k[0], k[1].isoformat())),
         ("bin on hand", index.bins.on_hand, tuple),
         ("lot on hand", index.lot_on_hand_by_location, tuple),
+        ("order cost", index.order_cost_rows(), tuple),
     )
     return {(area, key_of(k)): v for area, table, key_of in areas for k, v in table.items()}
 
@@ -702,6 +724,7 @@ _BALANCE_TABLES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
         "prodcore_bal_lot_on_hand",
         ("item_no", "location_code", "lot_no", "serial_no"),
     ),
+    ("order cost", "prodcore_bal_order_cost", ("order_id", "line_no", "kind")),
 )
 
 

@@ -268,6 +268,11 @@ class LedgerRepository(LedgerReader, Protocol):
         """The order's work in process: the balance of its WIP account postings (zero
         once the order is finished and its cost adjusted)."""
 
+    def order_cost_sums(self, order_id: str) -> dict[tuple[int, str], Decimal]:
+        """The running sums an order's actual cost is made of, by (order line, kind),
+        those not zero: kept as entries are posted, so the cost is read without the
+        order's entries (see :func:`~prodcore.ledger.balances.order_cost_key`)."""
+
     def account_balance(self, account: str) -> Decimal:
         """The balance of the G/L account (debit positive, credit negative)."""
 

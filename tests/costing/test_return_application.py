@@ -338,7 +338,7 @@ def test_an_upgraded_store_counts_its_returns_in_the_reversed_balance(
         assert isinstance(store, SqlStore)
         with store.transaction() as tx:  # as the release before wrote it
             tx.execute("UPDATE prodcore_bal_reversed SET qty = '3' WHERE entry_no = ?", (used,))
-            tx.execute("DELETE FROM prodcore_schema_migrations WHERE version = 12")
+            tx.execute("DELETE FROM prodcore_schema_migrations WHERE version >= 12")
         assert not verify(store).ok
     with reopened() as store:
         assert verify(store).ok

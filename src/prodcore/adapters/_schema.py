@@ -143,6 +143,41 @@ def _count_returns_as_taken_back(tx: Tx) -> None:
             )
 
 
+def _backfill_order_costs(tx: Tx) -> None:
+    """Create the order cost sums and sum the cost of the value entries stored before
+    per order line and kind (see :func:`prodcore.ledger.balances.order_cost_key`); run
+    again, it sums them again (the table is kept)."""
+    # late imports: the schema module is below the domain
+    from prodcore.ledger.balances import order_cost_key
+    from prodcore.ledger.model import CapacityLedgerEntry, ItemLedgerEntry, ValueEntry
+    from prodcore.serialization import loads
+
+    def entries(table: str, cls: type[Any]) -> dict[int, Any]:
+        rows = tx.query(f"SELECT entry_no, doc FROM {table} WHERE order_id IS NOT NULL")
+        return {int(no): loads(doc, cls) for no, doc in rows}
+
+    items = entries("prodcore_item_entries", ItemLedgerEntry)
+    capacity = entries("prodcore_capacity_entries", CapacityLedgerEntry)
+    sums: dict[tuple[str, int, str], Decimal] = {}
+    for (doc,) in tx.query(
+        "SELECT doc FROM prodcore_value_entries WHERE order_id IS NOT NULL ORDER BY entry_no"
+    ):
+        v = loads(doc, ValueEntry)
+        key = order_cost_key(v, items.get, capacity.get)
+        if key is not None:
+            sums[key] = sums.get(key, Decimal(0)) + v.cost_amount
+    tx.execute(
+        """CREATE TABLE IF NOT EXISTS prodcore_bal_order_cost (
+            order_id TEXT NOT NULL, line_no INTEGER NOT NULL, kind TEXT NOT NULL,
+            qty TEXT NOT NULL, PRIMARY KEY (order_id, line_no, kind))"""
+    )
+    tx.execute("DELETE FROM prodcore_bal_order_cost")
+    tx.execute_many(
+        "INSERT INTO prodcore_bal_order_cost (order_id, line_no, kind, qty) VALUES (?, ?, ?, ?)",
+        [(*key, str(amount)) for key, amount in sorted(sums.items())],
+    )
+
+
 def moment_key(moment: dt.datetime) -> str:
     """A moment as a sortable text key (UTC, microseconds, one fixed width)."""
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
@@ -580,6 +615,11 @@ MIGRATIONS: tuple[tuple[int, str, tuple[Statement, ...]], ...] = (
         12,
         "returns applying from a consumption count with its reversals in the reversed balance",
         (_count_returns_as_taken_back,),
+    ),
+    (
+        13,
+        "order cost sums: per order line, what its actual cost is made of",
+        (_backfill_order_costs,),
     ),
 )
 

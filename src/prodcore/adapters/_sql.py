@@ -863,6 +863,13 @@ class _Committed(Committed):
     def wip(self, order_id: str) -> Decimal:
         return self._balance("SELECT qty FROM prodcore_bal_wip WHERE order_id = ?", (order_id,))
 
+    def order_cost_sums(self, order_id: str) -> dict[tuple[int, str], Decimal]:
+        rows = self._query(
+            "SELECT line_no, kind, qty FROM prodcore_bal_order_cost WHERE order_id = ?",
+            (order_id,),
+        )
+        return {(int(line_no), kind): _dec(qty) for line_no, kind, qty in rows if _dec(qty)}
+
     def account_balance(self, account: str) -> Decimal:
         return self._balance("SELECT qty FROM prodcore_bal_account WHERE account = ?", (account,))
 

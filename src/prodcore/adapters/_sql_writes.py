@@ -183,6 +183,13 @@ def _add_balances(
             lambda k: (k[0], k[1].isoformat()),
             lambda k: ("capacity_day", *k),  # read by ranges of days: never known
         ),
+        (
+            "prodcore_bal_order_cost",
+            ("order_id", "line_no", "kind"),
+            staged.order_cost_rows(),
+            tuple,
+            lambda k: ("order_cost", *k),  # read per order: never known by key
+        ),
     )
     for table, columns, deltas, key_of, read_key in tables:
         if not deltas:

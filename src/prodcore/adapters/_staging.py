@@ -190,6 +190,10 @@ class Committed(abc.ABC):
     @abc.abstractmethod
     def wip(self, order_id: str) -> Decimal: ...
     @abc.abstractmethod
+    def order_cost_sums(self, order_id: str) -> dict[tuple[int, str], Decimal]:
+        """The order's cost sums not zero (see ``LedgerIndex.order_cost_sums``)."""
+
+    @abc.abstractmethod
     def account_balance(self, account: str) -> Decimal: ...
     @abc.abstractmethod
     def reversed_quantity(self, source: ValueSource, entry_no: int) -> Decimal: ...
@@ -272,7 +276,7 @@ def check_reads(
 _ITEM_READS = frozenset(
     ("on_hand", "on_hand_in_bin", "lot_on_hand", "lot_balances", "tracked_entries")
 )
-_ORDER_READS = frozenset(("consumed_quantity", "output_quantity", "wip"))
+_ORDER_READS = frozenset(("consumed_quantity", "output_quantity", "wip", "order_cost_sums"))
 #: Conflict keys of single records: a writer excludes readers and other writers. Every
 #: other key is of something postings add to (a balance, a list): only a reader and a
 #: writer exclude each other.
@@ -766,6 +770,9 @@ class StagedLedger:
         if index is None:
             index = self._index = LedgerIndex()
         if self._unindexed:
+            # a staged value entry of a committed entry (cost adjustment's, on output)
+            index.outside_items = partial(self._committed.entry, "items")
+            index.outside_capacity = partial(self._committed.entry, "capacity")
             for batch in self._unindexed:
                 index.apply(batch)
             self._unindexed.clear()
@@ -958,6 +965,15 @@ class StagedLedger:
 
     def wip(self, order_id: str) -> Decimal:
         return self._balance("wip", order_id)
+
+    def order_cost_sums(self, order_id: str) -> dict[tuple[int, str], Decimal]:
+        committed = self._reads.note(
+            ("order_cost_sums", order_id), self._committed.order_cost_sums(order_id)
+        )
+        total = dict(committed)
+        for key, amount in self.staged.order_cost_sums(order_id).items():
+            total[key] = total.get(key, ZERO) + amount
+        return {key: amount for key, amount in total.items() if amount}
 
     def account_balance(self, account: str) -> Decimal:
         return self._balance("account_balance", account)

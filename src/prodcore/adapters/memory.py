@@ -226,6 +226,9 @@ class _Committed(Committed):
     def wip(self, order_id: str) -> Decimal:
         return self._ledger.wip(order_id)
 
+    def order_cost_sums(self, order_id: str) -> dict[tuple[int, str], Decimal]:
+        return self._ledger.order_cost_sums(order_id)
+
     def account_balance(self, account: str) -> Decimal:
         return self._ledger.account_balance(account)
 

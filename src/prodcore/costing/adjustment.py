@@ -50,7 +50,7 @@ from decimal import Decimal
 
 import attrs
 
-from prodcore.costing.actual import LineCost, OrderCost, actual_cost
+from prodcore.costing.actual import CostLedger, LineCost, OrderCost, actual_cost
 from prodcore.costing.allocation import allocate_line_costs, order_plan
 from prodcore.costing.derived import derived
 from prodcore.costing.rollup import roll_up
@@ -348,7 +348,7 @@ def _rounding(
 
 def adjustment_entries(
     order: ProductionOrder,
-    ledger: LedgerReader,
+    ledger: CostLedger,
     md: MasterDataLookup,
     *,
     standard: Mapping[str, CostShares],

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from decimal import Decimal
 
 import attrs
@@ -35,13 +36,81 @@ from prodcore.ledger.model import (
     LotBalance,
     PostingBatch,
     ValueEntry,
+    ValueEntryType,
     ValueSource,
 )
 from prodcore.ledger.valuation import moves_inventory
 from prodcore.masterdata import CapacityType
 from prodcore.numbers import ZERO
 
-__all__ = ["BinBalances", "LedgerIndex", "applied_from"]
+__all__ = [
+    "CAPACITY_OVERHEAD",
+    "DIRECT_CAPACITY",
+    "MATERIAL",
+    "MATERIAL_TYPES",
+    "BinBalances",
+    "LedgerIndex",
+    "applied_from",
+    "order_cost_key",
+]
+
+MATERIAL_TYPES = frozenset(
+    {ValueEntryType.DIRECT_COST, ValueEntryType.INDIRECT_COST, ValueEntryType.REVALUATION}
+)
+"""Value entry types on consumption that are material cost (revaluation included)."""
+
+#: The kinds of an order line's cost sums (see :func:`order_cost_key`): the cost of its
+#: consumption, the indirect cost of its capacity, and (this prefix and the work
+#: centre) the direct cost of its capacity on one work centre
+MATERIAL = "material"
+CAPACITY_OVERHEAD = "capacity_overhead"
+DIRECT_CAPACITY = "direct:"
+
+
+def order_cost_key(
+    v: ValueEntry,
+    item_entry: Callable[[int], ItemLedgerEntry | None],
+    capacity_entry: Callable[[int], CapacityLedgerEntry | None],
+) -> tuple[str, int, str] | None:
+    """The (order, order line, kind) of the cost sum the value entry ``v`` adds its cost
+    to, None if it adds to none: what an order line's actual cost is made of
+    (:func:`prodcore.costing.actual.actual_cost`). Consumption of the order valued as
+    material (:data:`MATERIAL_TYPES`), the indirect cost of the order's capacity, and its
+    direct cost per work centre (whether that centre is subcontracted is master data,
+    looked up when the cost is read). ``item_entry`` and ``capacity_entry`` look up the
+    entry ``v`` values (None: unknown).
+
+    >>> import datetime as dt
+    >>> at = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
+    >>> from prodcore.numbers import TimeUnit
+    >>> c = CapacityLedgerEntry(1, CapacityType.WORK_CENTER, "WELD", "WELD", 2,
+    ...                         time_unit=TimeUnit.HOUR, order_id="PO", posted_at=at)
+    >>> v = ValueEntry(1, ValueEntryType.DIRECT_COST, ValueSource.CAPACITY, 30, 0, currency="EUR",
+    ...                capacity_entry_no=1, order_id="PO", order_line_no=10000, posted_at=at)
+    >>> order_cost_key(v, lambda no: None, {1: c}.get)
+    ('PO', 10000, 'direct:WELD')
+    """
+    order_id, line_no = v.order_id, v.order_line_no
+    if order_id is None or line_no is None:
+        return None
+    if v.source is ValueSource.ITEM:
+        if v.item_entry_no is None or v.entry_type not in MATERIAL_TYPES:
+            return None
+        e = item_entry(v.item_entry_no)
+        if e is None or e.entry_type is not ItemEntryType.CONSUMPTION or e.order_id != order_id:
+            return None
+        return (order_id, line_no, MATERIAL)
+    if v.capacity_entry_no is None or v.entry_type not in (
+        ValueEntryType.DIRECT_COST,
+        ValueEntryType.INDIRECT_COST,
+    ):
+        return None
+    c = capacity_entry(v.capacity_entry_no)
+    if c is None or c.order_id != order_id:
+        return None
+    if v.entry_type is ValueEntryType.INDIRECT_COST:
+        return (order_id, line_no, CAPACITY_OVERHEAD)
+    return (order_id, line_no, DIRECT_CAPACITY + c.work_center_no)
 
 
 def applied_from(e: ItemLedgerEntry) -> int | None:
@@ -57,6 +126,10 @@ def applied_from(e: ItemLedgerEntry) -> int | None:
     (4, None)
     """
     return e.applies_to_entry_no if e.applies_to_entry_no is not None else e.applies_from_entry_no
+
+
+def _unknown(entry_no: int) -> None:
+    return None
 
 
 class BinBalances:
@@ -135,6 +208,15 @@ class LedgerIndex:
         #: entries' values changed (None: of an entry not in this index, item unnamed)
         self.average_pools: dict[str, dict[AveragePoolKey, AveragePool]] = defaultdict(dict)
         self.revalued_items: set[str | None] = set()
+        #: per order, its lines' cost sums by (order line, kind) (see
+        #: :func:`order_cost_key`): actual cost reads them instead of the order's entries
+        self.order_costs: dict[str, dict[tuple[int, str], Decimal]] = defaultdict(
+            lambda: defaultdict(Decimal)
+        )
+        #: where the entries that value entries of this index value are looked up when
+        #: they are not in it (a staged index: the committed ones)
+        self.outside_items: Callable[[int], ItemLedgerEntry | None] = _unknown
+        self.outside_capacity: Callable[[int], CapacityLedgerEntry | None] = _unknown
 
     def apply(self, batch: PostingBatch) -> None:
         """Add a numbered batch to the indexes and balances. A batch stored before item
@@ -192,6 +274,9 @@ class LedgerIndex:
                 self.item_value[v.item_no] += v.cost_amount
             if v.source is ValueSource.ITEM and v.item_entry_no is not None and moves_inventory(v):
                 self._revalue(v)
+            cost_key = order_cost_key(v, self._item_entry, self._capacity_entry)
+            if cost_key is not None:
+                self.order_costs[cost_key[0]][cost_key[1:]] += v.cost_amount
         self._apply_marks(batch)
         for role, account, amount, order_id in batch.gl_postings:
             self.accounts[account] += amount
@@ -201,6 +286,12 @@ class LedgerIndex:
                     batches.append(batch.posting_no)
                 if role is AccountRole.WIP:
                     self.wip_by_order[order_id] += amount
+
+    def _item_entry(self, entry_no: int) -> ItemLedgerEntry | None:
+        return self.items.get(entry_no) or self.outside_items(entry_no)
+
+    def _capacity_entry(self, entry_no: int) -> CapacityLedgerEntry | None:
+        return self.capacity.get(entry_no) or self.outside_capacity(entry_no)
 
     def gl_entries(self, order_id: str | None = None) -> list[GLEntry]:
         """The G/L lines, all or those of ``order_id``, in entry-number order."""
@@ -324,6 +415,19 @@ class LedgerIndex:
 
     def account_balance(self, account: str) -> Decimal:
         return self.accounts.get(account, ZERO)
+
+    def order_cost_sums(self, order_id: str) -> dict[tuple[int, str], Decimal]:
+        """The order's cost sums by (order line, kind), those not zero (see
+        :func:`order_cost_key`)."""
+        return {key: amount for key, amount in self.order_costs.get(order_id, {}).items() if amount}
+
+    def order_cost_rows(self) -> dict[tuple[str, int, str], Decimal]:
+        """Every cost sum by (order, order line, kind), as a SQL store keeps its rows."""
+        return {
+            (order_id, *key): amount
+            for order_id, sums in self.order_costs.items()
+            for key, amount in sums.items()
+        }
 
     def reversed_quantity(self, source: ValueSource, entry_no: int) -> Decimal:
         """What reversals (and, of a consumption, returns) took back of the entry."""

@@ -855,6 +855,34 @@ class LedgerRepositoryContract(_Base):
             assert uow.ledger.wip("PO-1") == Decimal("17.50")
             assert uow.ledger.account_balance("2110") == Decimal("-17.50")
 
+    def test_order_cost_sums_add_committed_and_staged(self, uow_factory: UowFactory) -> None:
+        with uow_factory() as uow:
+            uow.ledger.append(sample_batch("2", "10"))
+            uow.commit()
+        with uow_factory() as uow:
+            uow.ledger.append(sample_batch("1.5", "7.50"))
+            # the consumption's cost, as posted (actual cost takes minus it as material)
+            assert uow.ledger.order_cost_sums("PO-1") == {(10000, "material"): Decimal("-17.50")}
+            assert uow.ledger.order_cost_sums("PO-2") == {}
+            uow.commit()
+        with uow_factory() as uow:
+            uow.ledger.append(sample_batch("3.5", "17.50", reverses=1))  # nets to zero
+            assert uow.ledger.order_cost_sums("PO-1") == {}
+
+    def test_an_order_cost_sums_read_is_checked_at_commit(self, uow_factory: UowFactory) -> None:
+        for order_id, refused in (("PO-1", True), ("PO-2", False)):
+            with uow_factory() as reader:
+                reader.ledger.order_cost_sums(order_id)
+                reader.master_data.put(Item(f"READ-{order_id}", base_unit="PCS"))
+                with uow_factory() as writer:
+                    writer.ledger.append(sample_batch(order_id="PO-1"))
+                    writer.commit()
+                if refused:  # it read a sum that changed since
+                    with pytest.raises(ConcurrencyError):
+                        reader.commit()
+                else:
+                    reader.commit()
+
     def test_lists_filter_and_keep_entry_order(self, uow_factory: UowFactory) -> None:
         with uow_factory() as uow:
             uow.ledger.append(sample_batch(order_id="PO-1"))
