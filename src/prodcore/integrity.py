@@ -373,6 +373,7 @@ def _check_ledger(uow: UnitOfWork, facts: _StoreFacts, out: _Collector) -> list[
     if facts.idempotency is not None:
         _check_idempotency(facts.idempotency, batches, out)
     _check_balances(uow, index, out)
+    _check_output_lists(uow, index, out)
     if facts.balances is not None:
         _check_stored_balances(facts.balances, index, out)
     for pool in facts.average_pools or ():
@@ -622,6 +623,21 @@ def _check_balances(uow: UnitOfWork, index: LedgerIndex, out: _Collector) -> Non
         got = out.guard(f"{area} balance", key, stored)
         if got is not None and got != expected:
             out.add(f"{area} balance", key, f"stored {got}, entries add up to {expected}")
+
+
+def _check_output_lists(uow: UnitOfWork, index: LedgerIndex, out: _Collector) -> None:
+    """Per order, the output entries and the value entries on them the store lists (an
+    index it keeps, what cost adjustment reads) are those the entries make."""
+    for order_id in sorted({*index.items_by_order, *index.values_by_order} - {""}):
+        for area, listed, expected in (
+            ("output entries", uow.ledger.output_entries, index.outputs_by_order),
+            ("output values", uow.ledger.output_values, index.output_values_by_order),
+        ):
+            found = out.guard(area, order_id, partial(listed, order_id))
+            want = expected.get(order_id, [])
+            if found is not None and [e.entry_no for e in found] != want:
+                got = [e.entry_no for e in found]
+                out.add(area, order_id, f"the store lists {got}, the entries make {want}")
 
 
 def _check_average_pool(kept: AveragePool, index: LedgerIndex, out: _Collector) -> None:

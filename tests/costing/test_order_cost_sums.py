@@ -4,7 +4,7 @@ re-adds the sums from the entries and reports a stored sum that differs."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -13,6 +13,7 @@ from hypothesis import given, settings
 
 from prodcore.adapters import MemoryStoreFactory, Store, open_store
 from prodcore.adapters._sql import SqlStore
+from prodcore.adapters._staging import StagedLedger
 from prodcore.app import adjust_cost
 from prodcore.costing import CostShares
 from prodcore.costing.actual import LineCost, OrderCost, actual_cost, manufacturing_overhead
@@ -101,6 +102,18 @@ def _check_against_entries(s: Scenario, factory: Store) -> None:
         order = uow.orders.get("PO")
         assert actual_cost(order, uow.ledger, uow.master_data) == finished
         assert cost_from_entries(order, uow) == finished
+        outputs = [
+            e
+            for e in uow.ledger.item_entries(order_id="PO")
+            if e.entry_type is ItemEntryType.OUTPUT
+        ]
+        assert uow.ledger.output_entries("PO") == outputs
+        nos = {e.entry_no for e in outputs}
+        assert uow.ledger.output_values("PO") == [
+            v
+            for v in uow.ledger.value_entries(order_id="PO")
+            if v.source is ValueSource.ITEM and (v.item_entry_no is None or v.item_entry_no in nos)
+        ]
     report = verify(factory)
     assert report.ok, report
 
@@ -173,21 +186,23 @@ def test_a_cost_sum_no_entry_accounts_for_is_reported(tmp_path: Path) -> None:
 
 
 def test_an_upgraded_store_sums_the_cost_posted_before(tmp_path: Path) -> None:
-    """A store written before the sums existed gets them from its entries on upgrade."""
+    """A store written before the sums and the output index existed gets them from its
+    entries on upgrade."""
     url = f"sqlite:///{tmp_path / 'old.db'}"
     with open_store(url) as factory:
         uow = factory()
         run_on(_SCENARIO, uow)
         with uow:
-            expected = uow.ledger.order_cost_sums("PO")
-        assert expected
+            expected = uow.ledger.order_cost_sums("PO"), uow.ledger.output_entries("PO")
+        assert all(expected)
         assert isinstance(factory, SqlStore)
         with factory.transaction() as tx:  # as the release before wrote it
             tx.execute("DROP TABLE prodcore_bal_order_cost")
+            tx.execute("DROP TABLE prodcore_output_entries")
             tx.execute("DELETE FROM prodcore_schema_migrations WHERE version >= 13")
     with open_store(url) as factory:
         with factory() as uow:
-            assert uow.ledger.order_cost_sums("PO") == expected
+            assert (uow.ledger.order_cost_sums("PO"), uow.ledger.output_entries("PO")) == expected
         assert verify(factory).ok
 
 
@@ -249,3 +264,51 @@ def _scenario() -> Scenario:
 
 
 _SCENARIO = _scenario()
+
+
+# --------------------------------------------------------------------------- reads
+
+
+@pytest.mark.parametrize("url", ["memory:", "sqlite:///:memory:"])
+def test_adjusting_an_order_reads_no_entry_list_of_it_but_its_output(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with open_store(url) as factory:
+        uow = factory()
+        clock = run_on(_SCENARIO, uow)
+        lists: list[tuple[str, object]] = []
+        for name in (
+            "item_entries",
+            "capacity_entries",
+            "value_entries",
+            "gl_entries",
+            "output_entries",
+            "output_values",
+        ):
+            monkeypatch.setattr(StagedLedger, name, _spy(name, lists))
+        result = adjust_cost(uow, "PO", clock=clock, idempotency_key="A1")
+        assert result.batch is not None
+        assert sorted(set(lists)) == [("output_entries", "PO"), ("output_values", "PO")]
+        monkeypatch.undo()
+        assert verify(factory).ok
+
+
+def _spy(name: str, calls: list[tuple[str, object]]) -> Callable[..., object]:
+    read = getattr(StagedLedger, name)
+
+    def spied(self: StagedLedger, *args: object, **kwargs: object) -> object:
+        calls.append((name, kwargs.get("order_id", args[0] if args else None)))
+        return read(self, *args, **kwargs)
+
+    return spied
+
+
+def test_an_output_index_row_that_differs_is_reported(tmp_path: Path) -> None:
+    with open_store(f"sqlite:///{tmp_path / 'index.db'}") as factory:
+        run_on(_SCENARIO, factory())
+        assert isinstance(factory, SqlStore)
+        with factory.transaction() as tx:
+            tx.execute("UPDATE prodcore_output_entries SET order_id = 'ELSEWHERE'")
+        report = verify(factory)
+    assert not report.ok
+    assert "output entries PO: the store lists [], the entries make [" in str(report), report

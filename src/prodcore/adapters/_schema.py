@@ -144,12 +144,18 @@ def _count_returns_as_taken_back(tx: Tx) -> None:
 
 
 def _backfill_order_costs(tx: Tx) -> None:
-    """Create the order cost sums and sum the cost of the value entries stored before
-    per order line and kind (see :func:`prodcore.ledger.balances.order_cost_key`); run
-    again, it sums them again (the table is kept)."""
+    """Create the order cost sums and the index of output entries, and fill them from
+    the entries stored before: the cost of the value entries per order line and kind
+    (see :func:`prodcore.ledger.balances.order_cost_key`), each output entry with its
+    order. Run again, it fills them again (the tables are kept)."""
     # late imports: the schema module is below the domain
     from prodcore.ledger.balances import order_cost_key
-    from prodcore.ledger.model import CapacityLedgerEntry, ItemLedgerEntry, ValueEntry
+    from prodcore.ledger.model import (
+        CapacityLedgerEntry,
+        ItemEntryType,
+        ItemLedgerEntry,
+        ValueEntry,
+    )
     from prodcore.serialization import loads
 
     def entries(table: str, cls: type[Any]) -> dict[int, Any]:
@@ -170,6 +176,23 @@ def _backfill_order_costs(tx: Tx) -> None:
         """CREATE TABLE IF NOT EXISTS prodcore_bal_order_cost (
             order_id TEXT NOT NULL, line_no INTEGER NOT NULL, kind TEXT NOT NULL,
             qty TEXT NOT NULL, PRIMARY KEY (order_id, line_no, kind))"""
+    )
+    tx.execute(
+        """CREATE TABLE IF NOT EXISTS prodcore_output_entries (
+            entry_no INTEGER PRIMARY KEY, order_id TEXT NOT NULL)"""
+    )
+    tx.execute(
+        "CREATE INDEX IF NOT EXISTS prodcore_output_entries_order "
+        "ON prodcore_output_entries (order_id, entry_no)"
+    )
+    tx.execute("DELETE FROM prodcore_output_entries")
+    tx.execute_many(
+        "INSERT INTO prodcore_output_entries (entry_no, order_id) VALUES (?, ?)",
+        [
+            (no, e.order_id)
+            for no, e in sorted(items.items())
+            if e.entry_type is ItemEntryType.OUTPUT
+        ],
     )
     tx.execute("DELETE FROM prodcore_bal_order_cost")
     tx.execute_many(
@@ -618,7 +641,7 @@ MIGRATIONS: tuple[tuple[int, str, tuple[Statement, ...]], ...] = (
     ),
     (
         13,
-        "order cost sums: per order line, what its actual cost is made of",
+        "order cost sums per order line; the output entries of each order",
         (_backfill_order_costs,),
     ),
 )

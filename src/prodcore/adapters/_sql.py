@@ -721,8 +721,8 @@ class _Committed(Committed):
         return list(found)
 
     def count(self, name: str, args: tuple[Any, ...]) -> int:
-        if name == "tracked_entries":
-            return len(self.tracked_entries(*args))
+        if name in ("tracked_entries", "output_entries", "output_values"):  # joins
+            return len(getattr(self, name)(*args))
         if name == "gl_entries":  # rows, and the lines batches derive
             return len(self.gl_entries(*args))
         table, where, params = self._where(name, args)
@@ -862,6 +862,25 @@ class _Committed(Committed):
 
     def wip(self, order_id: str) -> Decimal:
         return self._balance("SELECT qty FROM prodcore_bal_wip WHERE order_id = ?", (order_id,))
+
+    def output_entries(self, order_id: str) -> list[ItemLedgerEntry]:
+        rows = self._query(
+            "SELECT e.entry_no, e.doc FROM prodcore_output_entries o "
+            "JOIN prodcore_item_entries e ON e.entry_no = o.entry_no "
+            "WHERE o.order_id = ? ORDER BY o.entry_no",
+            (order_id,),
+        )
+        return self._store.decoded_entries.decode("prodcore_item_entries", rows, ItemLedgerEntry)
+
+    def output_values(self, order_id: str) -> list[ValueEntry]:
+        rows = self._query(
+            "SELECT entry_no, doc FROM prodcore_value_entries WHERE order_id = ? "
+            "AND source = ? AND (source_entry_no IS NULL OR source_entry_no IN "
+            "(SELECT entry_no FROM prodcore_output_entries WHERE order_id = ?)) "
+            "ORDER BY entry_no",
+            (order_id, ValueSource.ITEM.value, order_id),
+        )
+        return self._store.decoded_entries.decode("prodcore_value_entries", rows, ValueEntry)
 
     def order_cost_sums(self, order_id: str) -> dict[tuple[int, str], Decimal]:
         rows = self._query(

@@ -14,6 +14,7 @@ from prodcore.adapters._schema import (
 )
 from prodcore.ledger.balances import LedgerIndex
 from prodcore.ledger.model import (
+    ItemEntryType,
     PostingBatch,
     ValueSource,
 )
@@ -53,6 +54,14 @@ def _insert_batch(tx: Tx, batch: PostingBatch) -> None:
             (i.entry_no, i.item_no, i.lot_no, i.serial_no)
             for i in batch.item_entries
             if i.lot_no or i.serial_no
+        ],
+    )
+    tx.execute_many(
+        "INSERT INTO prodcore_output_entries (entry_no, order_id) VALUES (?, ?)",
+        [
+            (i.entry_no, i.order_id)
+            for i in batch.item_entries
+            if i.entry_type is ItemEntryType.OUTPUT
         ],
     )
     tx.execute_many(

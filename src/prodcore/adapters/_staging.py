@@ -89,7 +89,15 @@ _ORDER = "Production order"
 ReadKey = tuple[Any, ...]
 
 #: Ledger lists and the kind of their entries (checked by count: the ledger only grows).
-_LISTS = ("item_entries", "capacity_entries", "value_entries", "gl_entries", "tracked_entries")
+_LISTS = (
+    "item_entries",
+    "capacity_entries",
+    "value_entries",
+    "gl_entries",
+    "tracked_entries",
+    "output_entries",
+    "output_values",
+)
 _BALANCES = (
     "on_hand",
     "consumed_quantity",
@@ -189,6 +197,12 @@ class Committed(abc.ABC):
     def output_quantity(self, order_id: str, line_no: int) -> Decimal: ...
     @abc.abstractmethod
     def wip(self, order_id: str) -> Decimal: ...
+    @abc.abstractmethod
+    def output_entries(self, order_id: str) -> list[ItemLedgerEntry]: ...
+    @abc.abstractmethod
+    def output_values(self, order_id: str) -> list[ValueEntry]:
+        """See ``LedgerIndex.output_values``."""
+
     @abc.abstractmethod
     def order_cost_sums(self, order_id: str) -> dict[tuple[int, str], Decimal]:
         """The order's cost sums not zero (see ``LedgerIndex.order_cost_sums``)."""
@@ -732,6 +746,10 @@ def value_entry_matches(
     return order_id is None or e.order_id == order_id
 
 
+def _every(entry: object) -> bool:
+    return True
+
+
 class StagedLedger:
     """Staged batches over the committed ledger; queries see both.
 
@@ -761,6 +779,8 @@ class StagedLedger:
         self.staged_keys: dict[str, IdempotencyRecord] = {}
         self.staged_setup: PostingSetup | None = None
         self.absent_keys: set[str] = set()  # read absent (a rival is refused at commit)
+        #: committed entries looked up or listed (they never change), by table and number
+        self._known: dict[tuple[str, int], Any] = {}
 
     @property
     def staged(self) -> LedgerIndex:
@@ -771,8 +791,8 @@ class StagedLedger:
             index = self._index = LedgerIndex()
         if self._unindexed:
             # a staged value entry of a committed entry (cost adjustment's, on output)
-            index.outside_items = partial(self._committed.entry, "items")
-            index.outside_capacity = partial(self._committed.entry, "capacity")
+            index.outside_items = partial(self._committed_entry, "items")
+            index.outside_capacity = partial(self._committed_entry, "capacity")
             for batch in self._unindexed:
                 index.apply(batch)
             self._unindexed.clear()
@@ -903,6 +923,23 @@ class StagedLedger:
             self.staged.values.values(),
             lambda e: value_entry_matches(e, order_id, source, source_entry_no),
         )
+
+    def _committed_entry(self, table: str, entry_no: int) -> Any:
+        key = (table, entry_no)
+        if key not in self._known:
+            self._known[key] = self._committed.entry(table, entry_no)
+        return self._known[key]
+
+    def output_entries(self, order_id: str) -> list[ItemLedgerEntry]:
+        found: list[ItemLedgerEntry] = self._list(
+            "output_entries", (order_id,), self.staged.output_entries(order_id), _every
+        )
+        # what cost adjustment then values: its staged index looks them up here
+        self._known.update((("items", e.entry_no), e) for e in found)
+        return found
+
+    def output_values(self, order_id: str) -> list[ValueEntry]:
+        return self._list("output_values", (order_id,), self.staged.output_values(order_id), _every)
 
     def gl_entries(self, *, order_id: str | None = None) -> list[GLEntry]:
         return self._list(

@@ -39,6 +39,8 @@ from prodcore.ledger.balances import (
 from prodcore.ledger.model import (
     AccountRole,
     ItemEntryType,
+    ItemLedgerEntry,
+    ValueEntry,
     ValueEntryType,
     ValueSource,
 )
@@ -78,6 +80,12 @@ class CostLedger(LedgerReader, Protocol):
     def order_cost_sums(self, order_id: str) -> dict[tuple[int, str], Decimal]:
         """The order's cost sums by (order line, kind), those not zero (see
         :func:`~prodcore.ledger.balances.order_cost_key`)."""
+
+    def output_entries(self, order_id: str) -> list[ItemLedgerEntry]:
+        """The order's output entries, in entry order."""
+
+    def output_values(self, order_id: str) -> list[ValueEntry]:
+        """The order's item value entries on its output entries or on no item entry."""
 
 
 @attrs.frozen

@@ -213,6 +213,10 @@ class LedgerIndex:
         self.order_costs: dict[str, dict[tuple[int, str], Decimal]] = defaultdict(
             lambda: defaultdict(Decimal)
         )
+        #: per order, its output entries, and its item value entries on them or on no
+        #: item entry (what cost adjustment settles one by one), by entry number
+        self.outputs_by_order: dict[str, list[int]] = defaultdict(list)
+        self.output_values_by_order: dict[str, list[int]] = defaultdict(list)
         #: where the entries that value entries of this index value are looked up when
         #: they are not in it (a staged index: the committed ones)
         self.outside_items: Callable[[int], ItemLedgerEntry | None] = _unknown
@@ -242,6 +246,7 @@ class LedgerIndex:
                 self.consumed[(e.order_id, e.order_line_no, e.component_line_no)] -= e.quantity
             elif e.entry_type is ItemEntryType.OUTPUT:
                 self.output[(e.order_id, e.order_line_no)] += e.quantity
+                self.outputs_by_order[e.order_id].append(e.entry_no)
             taken_from = applied_from(e)
             if taken_from is not None:
                 self.reversed[(ValueSource.ITEM, taken_from)] += abs(e.quantity)
@@ -274,6 +279,9 @@ class LedgerIndex:
                 self.item_value[v.item_no] += v.cost_amount
             if v.source is ValueSource.ITEM and v.item_entry_no is not None and moves_inventory(v):
                 self._revalue(v)
+            if self._on_output(v):
+                assert v.order_id is not None
+                self.output_values_by_order[v.order_id].append(v.entry_no)
             cost_key = order_cost_key(v, self._item_entry, self._capacity_entry)
             if cost_key is not None:
                 self.order_costs[cost_key[0]][cost_key[1:]] += v.cost_amount
@@ -292,6 +300,25 @@ class LedgerIndex:
 
     def _capacity_entry(self, entry_no: int) -> CapacityLedgerEntry | None:
         return self.capacity.get(entry_no) or self.outside_capacity(entry_no)
+
+    def _on_output(self, v: ValueEntry) -> bool:
+        """Whether ``v`` is an item value entry of an order on one of its output entries
+        or on no item entry."""
+        if v.source is not ValueSource.ITEM or v.order_id is None:
+            return False
+        if v.item_entry_no is None:
+            return True
+        e = self._item_entry(v.item_entry_no)
+        return e is not None and e.entry_type is ItemEntryType.OUTPUT and e.order_id == v.order_id
+
+    def output_entries(self, order_id: str) -> list[ItemLedgerEntry]:
+        """The order's output entries (reversals included), in entry order."""
+        return [self.items[no] for no in self.outputs_by_order.get(order_id, ())]
+
+    def output_values(self, order_id: str) -> list[ValueEntry]:
+        """The order's item value entries on its output entries or on no item entry, in
+        entry order."""
+        return [self.values[no] for no in self.output_values_by_order.get(order_id, ())]
 
     def gl_entries(self, order_id: str | None = None) -> list[GLEntry]:
         """The G/L lines, all or those of ``order_id``, in entry-number order."""
