@@ -149,12 +149,13 @@ def _backfill_order_costs(tx: Tx) -> None:
     (see :func:`prodcore.ledger.balances.order_cost_key`), each output entry with its
     order. Run again, it fills them again (the tables are kept)."""
     # late imports: the schema module is below the domain
-    from prodcore.ledger.balances import order_cost_key
+    from prodcore.ledger.balances import OUTPUT_QUANTITY, order_cost_key
     from prodcore.ledger.model import (
         CapacityLedgerEntry,
         ItemEntryType,
         ItemLedgerEntry,
         ValueEntry,
+        ValueSource,
     )
     from prodcore.serialization import loads
 
@@ -164,13 +165,22 @@ def _backfill_order_costs(tx: Tx) -> None:
 
     items = entries("prodcore_item_entries", ItemLedgerEntry)
     capacity = entries("prodcore_capacity_entries", CapacityLedgerEntry)
-    sums: dict[tuple[str, int, str], Decimal] = {}
+    sums: dict[tuple[str, int, str], Decimal] = {}  # (order, line, kind)
+    for e in items.values():
+        if e.entry_type is ItemEntryType.OUTPUT:
+            key = (e.order_id, e.order_line_no, OUTPUT_QUANTITY)
+            sums[key] = sums.get(key, Decimal(0)) + e.quantity
     for (doc,) in tx.query(
         "SELECT doc FROM prodcore_value_entries WHERE order_id IS NOT NULL ORDER BY entry_no"
     ):
         v = loads(doc, ValueEntry)
-        key = order_cost_key(v, items.get, capacity.get)
-        if key is not None:
+        on_item = v.source is ValueSource.ITEM
+        source = (items if on_item else capacity).get(
+            (v.item_entry_no if on_item else v.capacity_entry_no) or 0
+        )
+        line_kind = order_cost_key(v, source)
+        if line_kind is not None:
+            key = (v.order_id or "", *line_kind)
             sums[key] = sums.get(key, Decimal(0)) + v.cost_amount
     tx.execute(
         """CREATE TABLE IF NOT EXISTS prodcore_bal_order_cost (

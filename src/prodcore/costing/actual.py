@@ -35,6 +35,7 @@ from prodcore.ledger.balances import (
     DIRECT_CAPACITY,
     MATERIAL,
     MATERIAL_TYPES,
+    OUTPUT_QUANTITY,
 )
 from prodcore.ledger.model import (
     AccountRole,
@@ -154,15 +155,15 @@ def manufacturing_overhead(
 def actual_cost(order: ProductionOrder, ledger: CostLedger, md: MasterDataLookup) -> OrderCost:
     """The order's actual cost per line and share (see the module docstring), from the
     running sums the ledger keeps per order line as entries are posted
-    (:meth:`~prodcore.ledger.reader.LedgerReader.order_cost_sums`) and its output
-    quantities: no entry of the order is read. Value entries posted by cost adjustment
+    (:meth:`CostLedger.order_cost_sums`, its output quantities included): no entry of
+    the order is read. Value entries posted by cost adjustment
     (on output entries) are not cost; they are what adjustment did with it."""
     sums = ledger.order_cost_sums(order.id)
     rounding = md.setup.amount_rounding
     lines = []
     for line in order.lines:
         direct = line_direct_cost(line.line_no, sums, md)
-        output = ledger.output_quantity(order.id, line.line_no)
+        output = sums.get((line.line_no, OUTPUT_QUANTITY), ZERO)
         item = md.item(line.item_no)
         mo = manufacturing_overhead(
             direct,
@@ -200,6 +201,8 @@ capacity_overhead=Decimal('0'), manufacturing_overhead=Decimal('0'))
             mat -= amount
         elif kind == CAPACITY_OVERHEAD:
             ovhd += amount
+        elif kind == OUTPUT_QUANTITY:
+            continue
         elif md.work_center(kind.removeprefix(DIRECT_CAPACITY)).is_subcontracted:
             sub += amount
         else:

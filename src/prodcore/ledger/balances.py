@@ -48,6 +48,7 @@ __all__ = [
     "DIRECT_CAPACITY",
     "MATERIAL",
     "MATERIAL_TYPES",
+    "OUTPUT_QUANTITY",
     "BinBalances",
     "LedgerIndex",
     "applied_from",
@@ -60,25 +61,23 @@ MATERIAL_TYPES = frozenset(
 """Value entry types on consumption that are material cost (revaluation included)."""
 
 #: The kinds of an order line's cost sums (see :func:`order_cost_key`): the cost of its
-#: consumption, the indirect cost of its capacity, and (this prefix and the work
-#: centre) the direct cost of its capacity on one work centre
+#: consumption, the indirect cost of its capacity, (this prefix and the work centre) the
+#: direct cost of its capacity on one work centre, and its net output quantity
 MATERIAL = "material"
 CAPACITY_OVERHEAD = "capacity_overhead"
 DIRECT_CAPACITY = "direct:"
+OUTPUT_QUANTITY = "output_quantity"
 
 
 def order_cost_key(
-    v: ValueEntry,
-    item_entry: Callable[[int], ItemLedgerEntry | None],
-    capacity_entry: Callable[[int], CapacityLedgerEntry | None],
-) -> tuple[str, int, str] | None:
-    """The (order, order line, kind) of the cost sum the value entry ``v`` adds its cost
-    to, None if it adds to none: what an order line's actual cost is made of
+    v: ValueEntry, source: ItemLedgerEntry | CapacityLedgerEntry | None
+) -> tuple[int, str] | None:
+    """The (order line, kind) of the cost sum of ``v``'s order that the value entry adds
+    its cost to, None if it adds to none: what an order line's actual cost is made of
     (:func:`prodcore.costing.actual.actual_cost`). Consumption of the order valued as
     material (:data:`MATERIAL_TYPES`), the indirect cost of the order's capacity, and its
     direct cost per work centre (whether that centre is subcontracted is master data,
-    looked up when the cost is read). ``item_entry`` and ``capacity_entry`` look up the
-    entry ``v`` values (None: unknown).
+    looked up when the cost is read). ``source``: the entry ``v`` values (None: unknown).
 
     >>> import datetime as dt
     >>> at = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
@@ -87,30 +86,34 @@ def order_cost_key(
     ...                         time_unit=TimeUnit.HOUR, order_id="PO", posted_at=at)
     >>> v = ValueEntry(1, ValueEntryType.DIRECT_COST, ValueSource.CAPACITY, 30, 0, currency="EUR",
     ...                capacity_entry_no=1, order_id="PO", order_line_no=10000, posted_at=at)
-    >>> order_cost_key(v, lambda no: None, {1: c}.get)
-    ('PO', 10000, 'direct:WELD')
+    >>> order_cost_key(v, c), order_cost_key(v, None)
+    ((10000, 'direct:WELD'), None)
     """
-    order_id, line_no = v.order_id, v.order_line_no
-    if order_id is None or line_no is None:
+    line_no = v.order_line_no
+    if source is None or line_no is None or source.order_id != v.order_id:
         return None
-    if v.source is ValueSource.ITEM:
-        if v.item_entry_no is None or v.entry_type not in MATERIAL_TYPES:
-            return None
-        e = item_entry(v.item_entry_no)
-        if e is None or e.entry_type is not ItemEntryType.CONSUMPTION or e.order_id != order_id:
-            return None
-        return (order_id, line_no, MATERIAL)
-    if v.capacity_entry_no is None or v.entry_type not in (
-        ValueEntryType.DIRECT_COST,
-        ValueEntryType.INDIRECT_COST,
-    ):
-        return None
-    c = capacity_entry(v.capacity_entry_no)
-    if c is None or c.order_id != order_id:
-        return None
+    if isinstance(source, ItemLedgerEntry):
+        consumed = source.entry_type is ItemEntryType.CONSUMPTION
+        return (line_no, MATERIAL) if consumed and v.entry_type in MATERIAL_TYPES else None
     if v.entry_type is ValueEntryType.INDIRECT_COST:
-        return (order_id, line_no, CAPACITY_OVERHEAD)
-    return (order_id, line_no, DIRECT_CAPACITY + c.work_center_no)
+        return (line_no, CAPACITY_OVERHEAD)
+    if v.entry_type is ValueEntryType.DIRECT_COST:
+        return (line_no, DIRECT_CAPACITY + source.work_center_no)
+    return None
+
+
+def _on_output(v: ValueEntry, source: ItemLedgerEntry | CapacityLedgerEntry | None) -> bool:
+    """Whether ``v`` is an item value entry of an order on one of its output entries
+    (``source``) or on no item entry."""
+    if v.source is not ValueSource.ITEM:
+        return False
+    if v.item_entry_no is None:
+        return True
+    return (
+        isinstance(source, ItemLedgerEntry)
+        and source.entry_type is ItemEntryType.OUTPUT
+        and source.order_id == v.order_id
+    )
 
 
 def applied_from(e: ItemLedgerEntry) -> int | None:
@@ -247,6 +250,7 @@ class LedgerIndex:
             elif e.entry_type is ItemEntryType.OUTPUT:
                 self.output[(e.order_id, e.order_line_no)] += e.quantity
                 self.outputs_by_order[e.order_id].append(e.entry_no)
+                self.order_costs[e.order_id][(e.order_line_no, OUTPUT_QUANTITY)] += e.quantity
             taken_from = applied_from(e)
             if taken_from is not None:
                 self.reversed[(ValueSource.ITEM, taken_from)] += abs(e.quantity)
@@ -279,12 +283,8 @@ class LedgerIndex:
                 self.item_value[v.item_no] += v.cost_amount
             if v.source is ValueSource.ITEM and v.item_entry_no is not None and moves_inventory(v):
                 self._revalue(v)
-            if self._on_output(v):
-                assert v.order_id is not None
-                self.output_values_by_order[v.order_id].append(v.entry_no)
-            cost_key = order_cost_key(v, self._item_entry, self._capacity_entry)
-            if cost_key is not None:
-                self.order_costs[cost_key[0]][cost_key[1:]] += v.cost_amount
+            if v.order_id is not None:
+                self._apply_order_value(v, v.order_id)
         self._apply_marks(batch)
         for role, account, amount, order_id in batch.gl_postings:
             self.accounts[account] += amount
@@ -295,21 +295,21 @@ class LedgerIndex:
                 if role is AccountRole.WIP:
                     self.wip_by_order[order_id] += amount
 
-    def _item_entry(self, entry_no: int) -> ItemLedgerEntry | None:
-        return self.items.get(entry_no) or self.outside_items(entry_no)
-
-    def _capacity_entry(self, entry_no: int) -> CapacityLedgerEntry | None:
-        return self.capacity.get(entry_no) or self.outside_capacity(entry_no)
-
-    def _on_output(self, v: ValueEntry) -> bool:
-        """Whether ``v`` is an item value entry of an order on one of its output entries
-        or on no item entry."""
-        if v.source is not ValueSource.ITEM or v.order_id is None:
-            return False
-        if v.item_entry_no is None:
-            return True
-        e = self._item_entry(v.item_entry_no)
-        return e is not None and e.entry_type is ItemEntryType.OUTPUT and e.order_id == v.order_id
+    def _apply_order_value(self, v: ValueEntry, order_id: str) -> None:
+        """Add an order's value entry to the order's cost sums and output values."""
+        source: ItemLedgerEntry | CapacityLedgerEntry | None = None
+        if v.source is ValueSource.ITEM:
+            if v.item_entry_no is not None:
+                no = v.item_entry_no
+                source = self.items.get(no) or self.outside_items(no)
+        elif v.capacity_entry_no is not None:
+            no = v.capacity_entry_no
+            source = self.capacity.get(no) or self.outside_capacity(no)
+        if _on_output(v, source):
+            self.output_values_by_order[order_id].append(v.entry_no)
+        key = order_cost_key(v, source)
+        if key is not None:
+            self.order_costs[order_id][key] += v.cost_amount
 
     def output_entries(self, order_id: str) -> list[ItemLedgerEntry]:
         """The order's output entries (reversals included), in entry order."""

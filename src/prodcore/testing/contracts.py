@@ -786,8 +786,11 @@ def _check_output_lists(ledger: LedgerRepository) -> None:
     assert [v.entry_no for v in ledger.output_values("PO-1")] == [2, 3, 4]
     assert ledger.output_entries("PO-2") == []
     assert ledger.output_values("PO-2") == []
-    # an overhead on output is no material: only the consumption's cost
-    assert ledger.order_cost_sums("PO-1") == {(10000, "material"): Decimal("-10")}
+    # an overhead on output is no material: only the consumption's cost (and the output)
+    assert ledger.order_cost_sums("PO-1") == {
+        (10000, "material"): Decimal("-10"),
+        (10000, "output_quantity"): Decimal("2"),
+    }
 
 
 class LedgerRepositoryContract(_Base):
