@@ -789,13 +789,14 @@ def _sql_facts(store: Any, out: _Collector) -> _StoreFacts:
     facts.workers = {
         w for (w,) in store.query("SELECT DISTINCT worker FROM prodcore_registrations")
     }
-    facts.balances = balances = {}
+    balances: dict[tuple[str, object], Decimal] = {}
+    facts.balances = balances
     for area, table, columns in _BALANCE_TABLES:
         for *key, qty in store.query(f"SELECT {', '.join(columns)}, qty FROM {table}"):
             stored_key: object = key[0] if len(key) == 1 else tuple(key)
             amount = out.guard(f"{area} balance", stored_key, partial(to_decimal, qty, "qty"))
-            if amount is not None:
-                balances[(area, stored_key)] = amount
+            if amount is not None:  # (the parts of an order cost sum add up)
+                balances[(area, stored_key)] = balances.get((area, stored_key), ZERO) + amount
     facts.average_pools = store.average_pools.pools(store.query)
     return facts
 

@@ -157,12 +157,17 @@ def _tamper(factory: Store, key: tuple[str, int, str], amount: Decimal) -> None:
         factory.store.ledger.order_costs[key[0]][key[1:]] = amount
         return
     assert isinstance(factory, SqlStore)
-    with factory.transaction() as tx:
+    with factory.transaction() as tx:  # a part that makes the sum ``amount``
+        rows = tx.query(
+            "SELECT qty FROM prodcore_bal_order_cost "
+            "WHERE order_id = ? AND line_no = ? AND kind = ?",
+            key,
+        )
+        part = amount - sum((Decimal(qty) for (qty,) in rows), ZERO)
         tx.execute(
-            "INSERT INTO prodcore_bal_order_cost (order_id, line_no, kind, qty) "
-            "VALUES (?, ?, ?, ?) ON CONFLICT (order_id, line_no, kind) DO UPDATE "
-            "SET qty = excluded.qty",
-            (*key, str(amount)),
+            "INSERT INTO prodcore_bal_order_cost (order_id, line_no, kind, posting_no, qty) "
+            "VALUES (?, ?, ?, -1, ?)",
+            (*key, str(part)),
         )
 
 

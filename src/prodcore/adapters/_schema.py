@@ -146,8 +146,9 @@ def _count_returns_as_taken_back(tx: Tx) -> None:
 def _backfill_order_costs(tx: Tx) -> None:
     """Create the order cost sums and the index of output entries, and fill them from
     the entries stored before: the cost of the value entries per order line and kind
-    (see :func:`prodcore.ledger.balances.order_cost_key`), each output entry with its
-    order. Run again, it fills them again (the tables are kept)."""
+    (see :func:`prodcore.ledger.balances.order_cost_key`) and the output quantity, each
+    output entry with its order. A sum is kept as parts, one per commit that moved it
+    (added up when read). Run again, it fills them again (the tables are kept)."""
     # late imports: the schema module is below the domain
     from prodcore.ledger.balances import OUTPUT_QUANTITY, order_cost_key
     from prodcore.ledger.model import (
@@ -185,7 +186,8 @@ def _backfill_order_costs(tx: Tx) -> None:
     tx.execute(
         """CREATE TABLE IF NOT EXISTS prodcore_bal_order_cost (
             order_id TEXT NOT NULL, line_no INTEGER NOT NULL, kind TEXT NOT NULL,
-            qty TEXT NOT NULL, PRIMARY KEY (order_id, line_no, kind))"""
+            posting_no INTEGER NOT NULL, qty TEXT NOT NULL,
+            PRIMARY KEY (order_id, line_no, kind, posting_no))"""
     )
     tx.execute(
         """CREATE TABLE IF NOT EXISTS prodcore_output_entries (
@@ -205,9 +207,10 @@ def _backfill_order_costs(tx: Tx) -> None:
         ],
     )
     tx.execute("DELETE FROM prodcore_bal_order_cost")
-    tx.execute_many(
-        "INSERT INTO prodcore_bal_order_cost (order_id, line_no, kind, qty) VALUES (?, ?, ?, ?)",
-        [(*key, str(amount)) for key, amount in sorted(sums.items())],
+    tx.execute_many(  # one part per sum, of no posting
+        "INSERT INTO prodcore_bal_order_cost (order_id, line_no, kind, posting_no, qty) "
+        "VALUES (?, ?, ?, 0, ?)",
+        [(*key, str(amount)) for key, amount in sorted(sums.items()) if amount],
     )
 
 

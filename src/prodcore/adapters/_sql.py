@@ -909,7 +909,11 @@ class _Committed(Committed):
             "SELECT line_no, kind, qty FROM prodcore_bal_order_cost WHERE order_id = ?",
             (order_id,),
         )
-        return {(int(line_no), kind): _dec(qty) for line_no, kind, qty in rows if _dec(qty)}
+        sums: dict[tuple[int, str], Decimal] = {}
+        for line_no, kind, qty in rows:  # a sum's parts, one per commit that moved it
+            key = (int(line_no), kind)
+            sums[key] = sums.get(key, ZERO) + _dec(qty)
+        return {key: amount for key, amount in sums.items() if amount}
 
     def account_balance(self, account: str) -> Decimal:
         return self._balance("SELECT qty FROM prodcore_bal_account WHERE account = ?", (account,))

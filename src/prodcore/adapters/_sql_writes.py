@@ -192,14 +192,8 @@ def _add_balances(
             lambda k: (k[0], k[1].isoformat()),
             lambda k: ("capacity_day", *k),  # read by ranges of days: never known
         ),
-        (
-            "prodcore_bal_order_cost",
-            ("order_id", "line_no", "kind"),
-            staged.order_cost_rows(),
-            tuple,
-            lambda k: ("order_cost", *k),  # read per order: never known by key
-        ),
     )
+    _add_order_cost_parts(tx, staged)
     for table, columns, deltas, key_of, read_key in tables:
         if not deltas:
             continue
@@ -240,6 +234,24 @@ def _add_balances(
             f"ON CONFLICT ({names}) DO UPDATE SET qty = excluded.qty",
             [(*params, str(stored.get(params, ZERO) + delta)) for params, delta, _ in keyed],
         )
+
+
+def _add_order_cost_parts(tx: Tx, staged: LedgerIndex) -> None:
+    """Add the commit's part of each order cost sum as a row of its own, under its first
+    posting number: nothing stored is read to add them (a sum is its parts added up when
+    read), and rival commits never write the same row."""
+    if not staged.order_costs or not staged.batches:
+        return
+    first = min(staged.batches)
+    tx.execute_many(
+        "INSERT INTO prodcore_bal_order_cost (order_id, line_no, kind, posting_no, qty) "
+        "VALUES (?, ?, ?, ?, ?)",
+        [
+            (*key, first, str(amount))
+            for key, amount in sorted(staged.order_cost_rows().items())
+            if amount
+        ],
+    )
 
 
 def _read(name: str) -> Callable[[Any], tuple[Any, ...]]:
