@@ -102,20 +102,6 @@ def order_cost_key(
     return None
 
 
-def _on_output(v: ValueEntry, source: ItemLedgerEntry | CapacityLedgerEntry | None) -> bool:
-    """Whether ``v`` is an item value entry of an order on one of its output entries
-    (``source``) or on no item entry."""
-    if v.source is not ValueSource.ITEM:
-        return False
-    if v.item_entry_no is None:
-        return True
-    return (
-        isinstance(source, ItemLedgerEntry)
-        and source.entry_type is ItemEntryType.OUTPUT
-        and source.order_id == v.order_id
-    )
-
-
 def applied_from(e: ItemLedgerEntry) -> int | None:
     """The item entry that ``e`` takes back part of: the entry it reverses, or the
     consumption a return applies from (BC applies both to that entry, so together they
@@ -296,17 +282,25 @@ class LedgerIndex:
                     self.wip_by_order[order_id] += amount
 
     def _apply_order_value(self, v: ValueEntry, order_id: str) -> None:
-        """Add an order's value entry to the order's cost sums and output values."""
+        """Add an order's value entry to the order's cost sums, and to its output values
+        if it is an item value entry on one of the order's output entries or on none."""
         source: ItemLedgerEntry | CapacityLedgerEntry | None = None
         if v.source is ValueSource.ITEM:
-            if v.item_entry_no is not None:
-                no = v.item_entry_no
-                source = self.items.get(no) or self.outside_items(no)
+            no = v.item_entry_no
+            if no is None:
+                self.output_values_by_order[order_id].append(v.entry_no)
+                return  # (values no entry: no cost of the order's)
+            source = self.items.get(no) or self.outside_items(no)
+            if (
+                source is not None
+                and source.entry_type is ItemEntryType.OUTPUT
+                and source.order_id == order_id
+            ):
+                self.output_values_by_order[order_id].append(v.entry_no)
+                return  # (output is no cost of the order's)
         elif v.capacity_entry_no is not None:
             no = v.capacity_entry_no
             source = self.capacity.get(no) or self.outside_capacity(no)
-        if _on_output(v, source):
-            self.output_values_by_order[order_id].append(v.entry_no)
         key = order_cost_key(v, source)
         if key is not None:
             self.order_costs[order_id][key] += v.cost_amount
