@@ -16,7 +16,7 @@ from prodcore.adapters._sql import SqlStore
 from prodcore.adapters._staging import StagedLedger
 from prodcore.app import adjust_cost
 from prodcore.costing import CostShares
-from prodcore.costing.actual import LineCost, OrderCost, actual_cost, manufacturing_overhead
+from prodcore.costing.actual import OrderCost, actual_cost
 from prodcore.integrity import verify
 from prodcore.ledger import ItemEntryType, ValueEntryType, ValueSource
 from prodcore.ledger.balances import MATERIAL_TYPES
@@ -33,7 +33,7 @@ from prodcore.masterdata import (
     WorkCenter,
 )
 from prodcore.numbers import Duration, TimeUnit
-from prodcore.orders.model import OrderStatus, ProductionOrder
+from prodcore.orders.model import ProductionOrder
 from prodcore.ports import UnitOfWork
 from prodcore.records import revise
 from tests.costing.test_actual_properties import Scenario, run_on, scenarios
@@ -41,23 +41,31 @@ from tests.costing.test_actual_properties import Scenario, run_on, scenarios
 ZERO = Decimal(0)
 
 
-def cost_from_entries(order: ProductionOrder, uow: UnitOfWork) -> OrderCost:
-    """The oracle: the actual cost from the order's item, capacity and value entries,
-    each value entry classified by the entry it values."""
+def cost_from_entries(order: ProductionOrder, uow: UnitOfWork) -> dict[int, tuple[object, ...]]:
+    """The oracle: per order line, its direct cost shares and output quantity from the
+    order's item, capacity and value entries, each value entry classified by the entry it
+    values (the manufacturing overhead is a function of these two)."""
     ledger, md = uow.ledger, uow.master_data
     items = {e.entry_no: e for e in ledger.item_entries(order_id=order.id)}
     centres = {c.entry_no: c.work_center_no for c in ledger.capacity_entries(order_id=order.id)}
     shares: dict[int, dict[str, Decimal]] = {
-        line.line_no: dict.fromkeys(("material", "cap", "sub", "ovhd"), ZERO)
+        line.line_no: dict.fromkeys(("material", "cap", "sub", "ovhd", "output"), ZERO)
         for line in order.lines
     }
+    for output in items.values():
+        if output.entry_type is ItemEntryType.OUTPUT and output.order_line_no in shares:
+            shares[output.order_line_no]["output"] += output.quantity
     for v in ledger.value_entries(order_id=order.id):
         line = shares.get(v.order_line_no or 0)
         if line is None:
             continue
         if v.source is ValueSource.ITEM:
             e = items.get(v.item_entry_no or 0)
-            if e and e.entry_type is ItemEntryType.CONSUMPTION and v.entry_type in MATERIAL_TYPES:
+            if (
+                e is not None
+                and e.entry_type is ItemEntryType.CONSUMPTION
+                and v.entry_type in MATERIAL_TYPES
+            ):
                 line["material"] -= v.cost_amount
         elif v.capacity_entry_no in centres:
             if v.entry_type is ValueEntryType.INDIRECT_COST:
@@ -65,29 +73,18 @@ def cost_from_entries(order: ProductionOrder, uow: UnitOfWork) -> OrderCost:
             elif v.entry_type is ValueEntryType.DIRECT_COST:
                 sub = md.work_center(centres[v.capacity_entry_no]).is_subcontracted
                 line["sub" if sub else "cap"] += v.cost_amount
-    lines = []
-    for order_line in order.lines:
-        s = shares[order_line.line_no]
-        direct = CostShares(s["material"], s["cap"], s["sub"], s["ovhd"])
-        output = sum(
-            (
-                e.quantity
-                for e in items.values()
-                if e.entry_type is ItemEntryType.OUTPUT and e.order_line_no == order_line.line_no
-            ),
-            ZERO,
-        )
-        item = md.item(order_line.item_no)
-        mo = manufacturing_overhead(
-            direct,
-            output,
-            indirect_percent=item.indirect_cost_percent,
-            overhead_rate=item.overhead_rate,
-            rounding=md.setup.amount_rounding,
-        )
-        actual = revise(direct, manufacturing_overhead=mo)
-        lines.append(LineCost(order_line.line_no, order_line.item_no, output, actual))
-    return OrderCost(order.id, order.status is OrderStatus.FINISHED, tuple(lines))
+    return {
+        no: (CostShares(s["material"], s["cap"], s["sub"], s["ovhd"]), s["output"])
+        for no, s in shares.items()
+    }
+
+
+def _from_sums(cost: OrderCost) -> dict[int, tuple[object, ...]]:
+    """Per order line, the direct cost shares and output quantity of ``cost``."""
+    return {
+        line.line_no: (revise(line.actual, manufacturing_overhead=ZERO), line.output_quantity)
+        for line in cost.lines
+    }
 
 
 def _check_against_entries(s: Scenario, factory: Store) -> None:
@@ -96,12 +93,12 @@ def _check_against_entries(s: Scenario, factory: Store) -> None:
     with uow:
         order = uow.orders.get("PO")
         finished = actual_cost(order, uow.ledger, uow.master_data)
-        assert finished == cost_from_entries(order, uow)
+        assert _from_sums(finished) == cost_from_entries(order, uow)
     adjust_cost(uow, "PO", clock=clock, idempotency_key="A1")
     with uow:  # adjustment's entries (on output) are no cost: the sums do not move
         order = uow.orders.get("PO")
         assert actual_cost(order, uow.ledger, uow.master_data) == finished
-        assert cost_from_entries(order, uow) == finished
+        assert cost_from_entries(order, uow) == _from_sums(finished)
         outputs = [
             e
             for e in uow.ledger.item_entries(order_id="PO")
