@@ -373,6 +373,7 @@ def _check_ledger(uow: UnitOfWork, facts: _StoreFacts, out: _Collector) -> list[
     if facts.idempotency is not None:
         _check_idempotency(facts.idempotency, batches, out)
     _check_balances(uow, index, out)
+    _check_output_lists(uow, index, out)
     if facts.balances is not None:
         _check_stored_balances(facts.balances, index, out)
     for pool in facts.average_pools or ():
@@ -396,9 +397,22 @@ def _check_who(batch: PostingBatch, out: _Collector) -> None:
             out.add("ledger batch", batch.posting_no, f"{field} {value!r} is not a readable name")
 
 
+#: What cost adjustment posts for an order line on its last output not reversed, or on no
+#: item entry when none is left
+_ON_NO_OUTPUT = frozenset(
+    (ValueEntryType.INDIRECT_COST, ValueEntryType.VARIANCE, ValueEntryType.ROUNDING)
+)
+
+
 def _check_value_source(index: LedgerIndex, value: ValueEntry, out: _Collector) -> None:
     if value.entry_type is ValueEntryType.WIP_WRITE_OFF and value.order_id is not None:
         return  # an order line's WIP written off at finishing: values no entry
+    if (
+        value.item_entry_no is None
+        and value.order_id is not None
+        and value.entry_type in _ON_NO_OUTPUT
+    ):
+        return  # cost adjustment of a line with no output left: values no entry
     source = value.item_entry_no if value.source is ValueSource.ITEM else value.capacity_entry_no
     table = index.items if value.source is ValueSource.ITEM else index.capacity
     if source is None or source not in table:
@@ -593,6 +607,14 @@ def _balance_checks(
     for (item_no, location, lot, serial), qty in index.lot_on_hand_by_location.items():
         lot_on_hand = partial(ledger.lot_on_hand, item_no, lot, serial, location)
         yield "lot on hand", (item_no, location, lot, serial), qty, lot_on_hand
+    for (order_id, line_no, kind), amount in index.order_cost_rows().items():
+        stored_sum = partial(_order_cost_sum, ledger, order_id, (line_no, kind))
+        yield "order cost", (order_id, line_no, kind), amount, stored_sum
+
+
+def _order_cost_sum(ledger: Any, order_id: str, key: tuple[int, str]) -> Decimal:
+    sums: dict[tuple[int, str], Decimal] = ledger.order_cost_sums(order_id)
+    return sums.get(key, ZERO)
 
 
 def _check_balances(uow: UnitOfWork, index: LedgerIndex, out: _Collector) -> None:
@@ -601,6 +623,21 @@ def _check_balances(uow: UnitOfWork, index: LedgerIndex, out: _Collector) -> Non
         got = out.guard(f"{area} balance", key, stored)
         if got is not None and got != expected:
             out.add(f"{area} balance", key, f"stored {got}, entries add up to {expected}")
+
+
+def _check_output_lists(uow: UnitOfWork, index: LedgerIndex, out: _Collector) -> None:
+    """Per order, the output entries and the value entries on them the store lists (an
+    index it keeps, what cost adjustment reads) are those the entries make."""
+    for order_id in sorted({*index.items_by_order, *index.values_by_order} - {""}):
+        for area, listed, expected in (
+            ("output entries", uow.ledger.output_entries, index.outputs_by_order),
+            ("output values", uow.ledger.output_values, index.output_values_by_order),
+        ):
+            found = out.guard(area, order_id, partial(listed, order_id))
+            want = expected.get(order_id, [])
+            if found is not None and [e.entry_no for e in found] != want:
+                got = [e.entry_no for e in found]
+                out.add(area, order_id, f"the store lists {got}, the entries make {want}")
 
 
 def _check_average_pool(kept: AveragePool, index: LedgerIndex, out: _Collector) -> None:
@@ -630,6 +667,7 @@ def _index_balances(index: LedgerIndex) -> dict[tuple[str, object], Decimal]:
         ("capacity used", index.capacity_used_by_day, lambda k: (k[0], k[1].isoformat())),
         ("bin on hand", index.bins.on_hand, tuple),
         ("lot on hand", index.lot_on_hand_by_location, tuple),
+        ("order cost", index.order_cost_rows(), tuple),
     )
     return {(area, key_of(k)): v for area, table, key_of in areas for k, v in table.items()}
 
@@ -702,6 +740,7 @@ _BALANCE_TABLES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
         "prodcore_bal_lot_on_hand",
         ("item_no", "location_code", "lot_no", "serial_no"),
     ),
+    ("order cost", "prodcore_bal_order_cost", ("order_id", "line_no", "kind")),
 )
 
 
@@ -750,13 +789,14 @@ def _sql_facts(store: Any, out: _Collector) -> _StoreFacts:
     facts.workers = {
         w for (w,) in store.query("SELECT DISTINCT worker FROM prodcore_registrations")
     }
-    facts.balances = balances = {}
+    balances: dict[tuple[str, object], Decimal] = {}
+    facts.balances = balances
     for area, table, columns in _BALANCE_TABLES:
         for *key, qty in store.query(f"SELECT {', '.join(columns)}, qty FROM {table}"):
             stored_key: object = key[0] if len(key) == 1 else tuple(key)
             amount = out.guard(f"{area} balance", stored_key, partial(to_decimal, qty, "qty"))
-            if amount is not None:
-                balances[(area, stored_key)] = amount
+            if amount is not None:  # (the parts of an order cost sum add up)
+                balances[(area, stored_key)] = balances.get((area, stored_key), ZERO) + amount
     facts.average_pools = store.average_pools.pools(store.query)
     return facts
 

@@ -15,7 +15,13 @@ from types import TracebackType
 from typing import Protocol, Self, TypeVar
 
 from prodcore.calendars import CentreAbsences, ShopCalendar
-from prodcore.ledger.model import IdempotencyRecord, PostingBatch, PostingSetup, ValueEntry
+from prodcore.ledger.model import (
+    IdempotencyRecord,
+    ItemLedgerEntry,
+    PostingBatch,
+    PostingSetup,
+    ValueEntry,
+)
 from prodcore.ledger.reader import LedgerReader
 from prodcore.masterdata import (
     Item,
@@ -267,6 +273,20 @@ class LedgerRepository(LedgerReader, Protocol):
     def wip(self, order_id: str) -> Decimal:
         """The order's work in process: the balance of its WIP account postings (zero
         once the order is finished and its cost adjusted)."""
+
+    def output_entries(self, order_id: str) -> list[ItemLedgerEntry]:
+        """The order's output entries (reversals of output included), in entry order:
+        an indexed lookup, not a scan of the order's entries."""
+
+    def output_values(self, order_id: str) -> list[ValueEntry]:
+        """The order's item value entries on its output entries or on no item entry
+        (what output posting, cost adjustment and finishing posted for its lines), in
+        entry order."""
+
+    def order_cost_sums(self, order_id: str) -> dict[tuple[int, str], Decimal]:
+        """The running sums an order's actual cost is made of, by (order line, kind),
+        those not zero: kept as entries are posted, so the cost is read without the
+        order's entries (see :func:`~prodcore.ledger.balances.order_cost_key`)."""
 
     def account_balance(self, account: str) -> Decimal:
         """The balance of the G/L account (debit positive, credit negative)."""

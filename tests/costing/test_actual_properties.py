@@ -41,7 +41,7 @@ from prodcore.orders.execution import (
 )
 from prodcore.orders.lifecycle import ChangeStatus, CreateOrder
 from prodcore.orders.model import OrderStatus
-from prodcore.ports import MasterDataRecord
+from prodcore.ports import MasterDataRecord, UnitOfWork
 
 T0 = dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC)
 D = Decimal
@@ -201,6 +201,11 @@ def scenarios(draw: st.DrawFn) -> Scenario:
 def run(s: Scenario) -> tuple[InMemoryStore, InMemoryUnitOfWork, FixedClock]:
     store = InMemoryStore()
     uow = InMemoryUnitOfWork(store)
+    return store, uow, run_on(s, uow)
+
+
+def run_on(s: Scenario, uow: UnitOfWork) -> FixedClock:
+    """The scenario's postings, up to the order finished, in ``uow`` (any store)."""
     clock = FixedClock(T0)
     with uow:
         uow.master_data.put_setup(ManufacturingSetup(finish_order_without_output=True))
@@ -250,7 +255,7 @@ def run(s: Scenario) -> tuple[InMemoryStore, InMemoryUnitOfWork, FixedClock]:
     clock.advance(dt.timedelta(hours=1))
     handle(uow, ChangeStatus("PO", OrderStatus.FINISHED, finish_without_output=True), clock=clock)
     clock.advance(dt.timedelta(days=1))
-    return store, uow, clock
+    return clock
 
 
 @given(scenarios())

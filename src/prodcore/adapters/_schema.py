@@ -143,6 +143,77 @@ def _count_returns_as_taken_back(tx: Tx) -> None:
             )
 
 
+def _backfill_order_costs(tx: Tx) -> None:
+    """Create the order cost sums and the index of output entries, and fill them from
+    the entries stored before: the cost of the value entries per order line and kind
+    (see :func:`prodcore.ledger.balances.order_cost_key`) and the output quantity, each
+    output entry with its order. A sum is kept as parts, one per commit that moved it
+    (added up when read). Run again, it fills them again (the tables are kept)."""
+    # late imports: the schema module is below the domain
+    from prodcore.ledger.balances import OUTPUT_QUANTITY, order_cost_key
+    from prodcore.ledger.model import (
+        CapacityLedgerEntry,
+        ItemEntryType,
+        ItemLedgerEntry,
+        ValueEntry,
+        ValueSource,
+    )
+    from prodcore.serialization import loads
+
+    def entries(table: str, cls: type[Any]) -> dict[int, Any]:
+        rows = tx.query(f"SELECT entry_no, doc FROM {table} WHERE order_id IS NOT NULL")
+        return {int(no): loads(doc, cls) for no, doc in rows}
+
+    items = entries("prodcore_item_entries", ItemLedgerEntry)
+    capacity = entries("prodcore_capacity_entries", CapacityLedgerEntry)
+    sums: dict[tuple[str, int, str], Decimal] = {}  # (order, line, kind)
+    for e in items.values():
+        if e.entry_type is ItemEntryType.OUTPUT:
+            key = (e.order_id, e.order_line_no, OUTPUT_QUANTITY)
+            sums[key] = sums.get(key, Decimal(0)) + e.quantity
+    for (doc,) in tx.query(
+        "SELECT doc FROM prodcore_value_entries WHERE order_id IS NOT NULL ORDER BY entry_no"
+    ):
+        v = loads(doc, ValueEntry)
+        on_item = v.source is ValueSource.ITEM
+        source = (items if on_item else capacity).get(
+            (v.item_entry_no if on_item else v.capacity_entry_no) or 0
+        )
+        line_kind = order_cost_key(v, source)
+        if line_kind is not None:
+            key = (v.order_id or "", *line_kind)
+            sums[key] = sums.get(key, Decimal(0)) + v.cost_amount
+    tx.execute(
+        """CREATE TABLE IF NOT EXISTS prodcore_bal_order_cost (
+            order_id TEXT NOT NULL, line_no INTEGER NOT NULL, kind TEXT NOT NULL,
+            posting_no INTEGER NOT NULL, qty TEXT NOT NULL,
+            PRIMARY KEY (order_id, line_no, kind, posting_no))"""
+    )
+    tx.execute(
+        """CREATE TABLE IF NOT EXISTS prodcore_output_entries (
+            entry_no INTEGER PRIMARY KEY, order_id TEXT NOT NULL)"""
+    )
+    tx.execute(
+        "CREATE INDEX IF NOT EXISTS prodcore_output_entries_order "
+        "ON prodcore_output_entries (order_id, entry_no)"
+    )
+    tx.execute("DELETE FROM prodcore_output_entries")
+    tx.execute_many(
+        "INSERT INTO prodcore_output_entries (entry_no, order_id) VALUES (?, ?)",
+        [
+            (no, e.order_id)
+            for no, e in sorted(items.items())
+            if e.entry_type is ItemEntryType.OUTPUT
+        ],
+    )
+    tx.execute("DELETE FROM prodcore_bal_order_cost")
+    tx.execute_many(  # one part per sum, of no posting
+        "INSERT INTO prodcore_bal_order_cost (order_id, line_no, kind, posting_no, qty) "
+        "VALUES (?, ?, ?, 0, ?)",
+        [(*key, str(amount)) for key, amount in sorted(sums.items()) if amount],
+    )
+
+
 def moment_key(moment: dt.datetime) -> str:
     """A moment as a sortable text key (UTC, microseconds, one fixed width)."""
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
@@ -598,6 +669,11 @@ MIGRATIONS: tuple[tuple[int, str, tuple[Statement, ...]], ...] = (
         12,
         "returns applying from a consumption count with its reversals in the reversed balance",
         (_count_returns_as_taken_back,),
+    ),
+    (
+        13,
+        "order cost sums per order line; the output entries of each order",
+        (_backfill_order_costs,),
     ),
     (
         14,

@@ -747,21 +747,34 @@ class _Committed(Committed):
         return _LIST_TABLES[name], clauses, [p for _, ps in where for p in ps]
 
     def _list(self, name: str, args: tuple[Any, ...], cls: type[_T]) -> list[_T]:
+        def select() -> tuple[str, str, Sequence[Any]]:
+            table, where, params = self._where(name, args)
+            sql = f"SELECT entry_no, doc FROM {table} WHERE {where} ORDER BY entry_no"
+            return table, sql, params
+
+        return self._listed(name, args, select, cls)
+
+    def _listed(
+        self,
+        name: str,
+        args: tuple[Any, ...],
+        select: Callable[[], tuple[str, str, Sequence[Any]]],
+        cls: type[_T],
+    ) -> list[_T]:
+        """The entries of the list ``name`` that ``select`` (table, SQL, parameters)
+        selects as (entry number, document) rows, once per unit of work."""
         lists = None if self._snapshot is None else self._snapshot.lists
         found: list[_T] | None = None if lists is None else lists.get((name, args))
         if found is None:
-            table, where, params = self._where(name, args)
-            rows = self._query(
-                f"SELECT entry_no, doc FROM {table} WHERE {where} ORDER BY entry_no", params
-            )
-            found = self._store.decoded_entries.decode(table, rows, cls)
+            table, sql, params = select()
+            found = self._store.decoded_entries.decode(table, self._query(sql, params), cls)
             if lists is not None:
                 lists[(name, args)] = found
         return list(found)
 
     def count(self, name: str, args: tuple[Any, ...]) -> int:
-        if name == "tracked_entries":
-            return len(self.tracked_entries(*args))
+        if name in ("tracked_entries", "output_entries", "output_values"):  # joins
+            return len(getattr(self, name)(*args))
         if name == "gl_entries":  # rows, and the lines batches derive
             return len(self.gl_entries(*args))
         table, where, params = self._where(name, args)
@@ -901,6 +914,45 @@ class _Committed(Committed):
 
     def wip(self, order_id: str) -> Decimal:
         return self._balance("SELECT qty FROM prodcore_bal_wip WHERE order_id = ?", (order_id,))
+
+    def output_entries(self, order_id: str) -> list[ItemLedgerEntry]:
+        sql = (
+            "SELECT e.entry_no, e.doc FROM prodcore_output_entries o "
+            "JOIN prodcore_item_entries e ON e.entry_no = o.entry_no "
+            "WHERE o.order_id = ? ORDER BY o.entry_no"
+        )
+        return self._listed(
+            "output_entries",
+            (order_id,),
+            lambda: ("prodcore_item_entries", sql, (order_id,)),
+            ItemLedgerEntry,
+        )
+
+    def output_values(self, order_id: str) -> list[ValueEntry]:
+        sql = (
+            "SELECT entry_no, doc FROM prodcore_value_entries WHERE order_id = ? "
+            "AND source = ? AND (source_entry_no IS NULL OR source_entry_no IN "
+            "(SELECT entry_no FROM prodcore_output_entries WHERE order_id = ?)) "
+            "ORDER BY entry_no"
+        )
+        params = (order_id, ValueSource.ITEM.value, order_id)
+        return self._listed(
+            "output_values",
+            (order_id,),
+            lambda: ("prodcore_value_entries", sql, params),
+            ValueEntry,
+        )
+
+    def order_cost_sums(self, order_id: str) -> dict[tuple[int, str], Decimal]:
+        rows = self._query(
+            "SELECT line_no, kind, qty FROM prodcore_bal_order_cost WHERE order_id = ?",
+            (order_id,),
+        )
+        sums: dict[tuple[int, str], Decimal] = {}
+        for line_no, kind, qty in rows:  # a sum's parts, one per commit that moved it
+            key = (int(line_no), kind)
+            sums[key] = sums.get(key, ZERO) + _dec(qty)
+        return {key: amount for key, amount in sums.items() if amount}
 
     def account_balance(self, account: str) -> Decimal:
         return self._balance("SELECT qty FROM prodcore_bal_account WHERE account = ?", (account,))

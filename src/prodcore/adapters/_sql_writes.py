@@ -14,6 +14,7 @@ from prodcore.adapters._schema import (
 )
 from prodcore.ledger.balances import LedgerIndex
 from prodcore.ledger.model import (
+    ItemEntryType,
     PostingBatch,
     ValueSource,
 )
@@ -53,6 +54,14 @@ def _insert_batch(tx: Tx, batch: PostingBatch) -> None:
             (i.entry_no, i.item_no, i.lot_no, i.serial_no)
             for i in batch.item_entries
             if i.lot_no or i.serial_no
+        ],
+    )
+    tx.execute_many(
+        "INSERT INTO prodcore_output_entries (entry_no, order_id) VALUES (?, ?)",
+        [
+            (i.entry_no, i.order_id)
+            for i in batch.item_entries
+            if i.entry_type is ItemEntryType.OUTPUT
         ],
     )
     tx.execute_many(
@@ -184,6 +193,7 @@ def _add_balances(
             lambda k: ("capacity_day", *k),  # read by ranges of days: never known
         ),
     )
+    _add_order_cost_parts(tx, staged)
     for table, columns, deltas, key_of, read_key in tables:
         if not deltas:
             continue
@@ -224,6 +234,24 @@ def _add_balances(
             f"ON CONFLICT ({names}) DO UPDATE SET qty = excluded.qty",
             [(*params, str(stored.get(params, ZERO) + delta)) for params, delta, _ in keyed],
         )
+
+
+def _add_order_cost_parts(tx: Tx, staged: LedgerIndex) -> None:
+    """Add the commit's part of each order cost sum as a row of its own, under its first
+    posting number: nothing stored is read to add them (a sum is its parts added up when
+    read), and rival commits never write the same row."""
+    if not staged.order_costs or not staged.batches:
+        return
+    first = min(staged.batches)
+    tx.execute_many(
+        "INSERT INTO prodcore_bal_order_cost (order_id, line_no, kind, posting_no, qty) "
+        "VALUES (?, ?, ?, ?, ?)",
+        [
+            (*key, first, str(amount))
+            for key, amount in sorted(staged.order_cost_rows().items())
+            if amount
+        ],
+    )
 
 
 def _read(name: str) -> Callable[[Any], tuple[Any, ...]]:

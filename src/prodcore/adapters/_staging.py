@@ -92,7 +92,15 @@ ReadKey = tuple[Any, ...]
 OpenKey = tuple[str, str, bool]
 
 #: Ledger lists and the kind of their entries (checked by count: the ledger only grows).
-_LISTS = ("item_entries", "capacity_entries", "value_entries", "gl_entries", "tracked_entries")
+_LISTS = (
+    "item_entries",
+    "capacity_entries",
+    "value_entries",
+    "gl_entries",
+    "tracked_entries",
+    "output_entries",
+    "output_values",
+)
 _BALANCES = (
     "on_hand",
     "consumed_quantity",
@@ -192,6 +200,16 @@ class Committed(abc.ABC):
     def output_quantity(self, order_id: str, line_no: int) -> Decimal: ...
     @abc.abstractmethod
     def wip(self, order_id: str) -> Decimal: ...
+    @abc.abstractmethod
+    def output_entries(self, order_id: str) -> list[ItemLedgerEntry]: ...
+    @abc.abstractmethod
+    def output_values(self, order_id: str) -> list[ValueEntry]:
+        """See ``LedgerIndex.output_values``."""
+
+    @abc.abstractmethod
+    def order_cost_sums(self, order_id: str) -> dict[tuple[int, str], Decimal]:
+        """The order's cost sums not zero (see ``LedgerIndex.order_cost_sums``)."""
+
     @abc.abstractmethod
     def account_balance(self, account: str) -> Decimal: ...
     @abc.abstractmethod
@@ -333,7 +351,7 @@ def current_reads(
 _ITEM_READS = frozenset(
     ("on_hand", "on_hand_in_bin", "lot_on_hand", "lot_balances", "tracked_entries")
 )
-_ORDER_READS = frozenset(("consumed_quantity", "output_quantity", "wip"))
+_ORDER_READS = frozenset(("consumed_quantity", "output_quantity", "wip", "order_cost_sums"))
 #: Conflict keys of single records: a writer excludes readers and other writers. Every
 #: other key is of something postings add to (a balance, a list): only a reader and a
 #: writer exclude each other.
@@ -789,6 +807,10 @@ def value_entry_matches(
     return order_id is None or e.order_id == order_id
 
 
+def _every(entry: object) -> bool:
+    return True
+
+
 class StagedLedger:
     """Staged batches over the committed ledger; queries see both.
 
@@ -818,6 +840,8 @@ class StagedLedger:
         self.staged_keys: dict[str, IdempotencyRecord] = {}
         self.staged_setup: PostingSetup | None = None
         self.absent_keys: set[str] = set()  # read absent (a rival is refused at commit)
+        #: committed entries looked up or listed (they never change), by table and number
+        self._known: dict[tuple[str, int], Any] = {}
 
     @property
     def staged(self) -> LedgerIndex:
@@ -827,6 +851,9 @@ class StagedLedger:
         if index is None:
             index = self._index = LedgerIndex()
         if self._unindexed:
+            # a staged value entry of a committed entry (cost adjustment's, on output)
+            index.outside_items = partial(self._committed_entry, "items")
+            index.outside_capacity = partial(self._committed_entry, "capacity")
             for batch in self._unindexed:
                 index.apply(batch)
             self._unindexed.clear()
@@ -972,6 +999,23 @@ class StagedLedger:
             lambda e: value_entry_matches(e, order_id, source, source_entry_no),
         )
 
+    def _committed_entry(self, table: str, entry_no: int) -> Any:
+        key = (table, entry_no)
+        if key not in self._known:
+            self._known[key] = self._committed.entry(table, entry_no)
+        return self._known[key]
+
+    def output_entries(self, order_id: str) -> list[ItemLedgerEntry]:
+        found: list[ItemLedgerEntry] = self._list(
+            "output_entries", (order_id,), self.staged.output_entries(order_id), _every
+        )
+        # what cost adjustment then values: its staged index looks them up here
+        self._known.update((("items", e.entry_no), e) for e in found)
+        return found
+
+    def output_values(self, order_id: str) -> list[ValueEntry]:
+        return self._list("output_values", (order_id,), self.staged.output_values(order_id), _every)
+
     def gl_entries(self, *, order_id: str | None = None) -> list[GLEntry]:
         return self._list(
             "gl_entries",
@@ -1033,6 +1077,15 @@ class StagedLedger:
 
     def wip(self, order_id: str) -> Decimal:
         return self._balance("wip", order_id)
+
+    def order_cost_sums(self, order_id: str) -> dict[tuple[int, str], Decimal]:
+        committed = self._reads.note(
+            ("order_cost_sums", order_id), self._committed.order_cost_sums(order_id)
+        )
+        total = dict(committed)
+        for key, amount in self.staged.order_cost_sums(order_id).items():
+            total[key] = total.get(key, ZERO) + amount
+        return {key: amount for key, amount in total.items() if amount}
 
     def account_balance(self, account: str) -> Decimal:
         return self._balance("account_balance", account)

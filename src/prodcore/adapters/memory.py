@@ -226,6 +226,15 @@ class _Committed(Committed):
     def wip(self, order_id: str) -> Decimal:
         return self._ledger.wip(order_id)
 
+    def order_cost_sums(self, order_id: str) -> dict[tuple[int, str], Decimal]:
+        return self._ledger.order_cost_sums(order_id)
+
+    def output_entries(self, order_id: str) -> list[ItemLedgerEntry]:
+        return self._ledger.output_entries(order_id)
+
+    def output_values(self, order_id: str) -> list[ValueEntry]:
+        return self._ledger.output_values(order_id)
+
     def account_balance(self, account: str) -> Decimal:
         return self._ledger.account_balance(account)
 

@@ -118,15 +118,15 @@ def _adjust(
         if md.item(line.item_no).costing_method is CostingMethod.STANDARD
         and line.item_no not in shares
     ]
-    implemented = set(implemented_standards(md, uow.ledger, order.id, needed))
+    implemented = implemented_standards(md, uow.ledger, order.id, needed)
     if needed:
-        shares.update(implemented_shares(md, uow.ledger, order.id, needed))
+        shares.update(implemented_shares(md, uow.ledger, order.id, needed, implemented))
     warnings = tuple(
         f"Standard cost of {no} on the item card ({md.item(no).standard_cost}) differs "
         f"from its single-level shares ({shares[no].total}); the difference goes to "
         "the rounding entry: implement the standard cost first."
         # an implemented version is what the output was valued at, whatever the card says
-        for no in sorted(set(needed) - implemented)
+        for no in sorted(set(needed) - set(implemented))
         if md.item(no).standard_cost != shares[no].total
     )
     # one actual cost for the by-product check and the adjustment (nothing is posted

@@ -22,16 +22,23 @@ WIP lines posted up to then.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Mapping
 from decimal import Decimal
+from typing import Protocol
 
 import attrs
 
 from prodcore.costing.shares import CostShares
 from prodcore.errors import NotFoundError
+from prodcore.ledger.balances import (
+    CAPACITY_OVERHEAD,
+    DIRECT_CAPACITY,
+    MATERIAL,
+    MATERIAL_TYPES,
+    OUTPUT_QUANTITY,
+)
 from prodcore.ledger.model import (
     AccountRole,
-    CapacityLedgerEntry,
     ItemEntryType,
     ItemLedgerEntry,
     ValueEntry,
@@ -51,15 +58,35 @@ __all__ = [
     "OrderCost",
     "WipBreakdown",
     "actual_cost",
+    "line_direct_cost",
     "manufacturing_overhead",
     "wip_at",
     "wip_breakdown_at",
 ]
 
 
-#: What the cost functions read: the ledger's one read view (kept under this name for
-#: importers of :mod:`prodcore.costing`).
-CostLedger = LedgerReader
+class CostLedger(LedgerReader, Protocol):
+    """What the cost functions read: the ledger's read view and the balances an order's
+    cost is made of (a store's :class:`~prodcore.ports.LedgerRepository` fits it).
+
+    >>> from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
+    >>> ledger: CostLedger = InMemoryUnitOfWork(InMemoryStore()).ledger
+    >>> ledger.order_cost_sums("PO-1"), ledger.output_quantity("PO-1", 10000)
+    ({}, Decimal('0'))
+    """
+
+    def output_quantity(self, order_id: str, line_no: int) -> Decimal:
+        """The net output quantity posted on an order line (base unit)."""
+
+    def order_cost_sums(self, order_id: str) -> dict[tuple[int, str], Decimal]:
+        """The order's cost sums by (order line, kind), those not zero (see
+        :func:`~prodcore.ledger.balances.order_cost_key`)."""
+
+    def output_entries(self, order_id: str) -> list[ItemLedgerEntry]:
+        """The order's output entries, in entry order."""
+
+    def output_values(self, order_id: str) -> list[ValueEntry]:
+        """The order's item value entries on its output entries or on no item entry."""
 
 
 @attrs.frozen
@@ -125,31 +152,18 @@ def manufacturing_overhead(
     return rounding.apply(base * indirect_percent / HUNDRED + overhead_rate * output_quantity)
 
 
-MATERIAL_TYPES = frozenset(
-    {ValueEntryType.DIRECT_COST, ValueEntryType.INDIRECT_COST, ValueEntryType.REVALUATION}
-)
-"""Value entry types on consumption that are material cost (revaluation included)."""
-
-
-def actual_cost(order: ProductionOrder, ledger: LedgerReader, md: MasterDataLookup) -> OrderCost:
-    """The order's actual cost per line and share, from its item, capacity and value
-    entries (see the module docstring). Value entries posted by cost adjustment (on
-    output entries) are not cost; they are what adjustment did with it."""
-    items = {e.entry_no: e for e in ledger.item_entries(order_id=order.id)}
-    caps = {e.entry_no: e for e in ledger.capacity_entries(order_id=order.id)}
-    values = ledger.value_entries(order_id=order.id)
+def actual_cost(order: ProductionOrder, ledger: CostLedger, md: MasterDataLookup) -> OrderCost:
+    """The order's actual cost per line and share (see the module docstring), from the
+    running sums the ledger keeps per order line as entries are posted
+    (:meth:`CostLedger.order_cost_sums`, its output quantities included): no entry of
+    the order is read. Value entries posted by cost adjustment
+    (on output entries) are not cost; they are what adjustment did with it."""
+    sums = ledger.order_cost_sums(order.id)
     rounding = md.setup.amount_rounding
     lines = []
     for line in order.lines:
-        direct = _line_direct_cost(line.line_no, items, caps, values, md)
-        output = sum(
-            (
-                e.quantity
-                for e in items.values()
-                if e.entry_type is ItemEntryType.OUTPUT and e.order_line_no == line.line_no
-            ),
-            ZERO,
-        )
+        direct = line_direct_cost(line.line_no, sums, md)
+        output = sums.get((line.line_no, OUTPUT_QUANTITY), ZERO)
         item = md.item(line.item_no)
         mo = manufacturing_overhead(
             direct,
@@ -163,39 +177,36 @@ def actual_cost(order: ProductionOrder, ledger: LedgerReader, md: MasterDataLook
     return OrderCost(order.id, order.status is OrderStatus.FINISHED, tuple(lines))
 
 
-def _line_direct_cost(
-    line_no: int,
-    items: dict[int, ItemLedgerEntry],
-    caps: dict[int, CapacityLedgerEntry],
-    values: Iterable[ValueEntry],
-    md: MasterDataLookup,
+def line_direct_cost(
+    line_no: int, sums: Mapping[tuple[int, str], Decimal], md: MasterDataLookup
 ) -> CostShares:
+    """An order line's direct cost shares (material, capacity, subcontracted, capacity
+    overhead) from the order's cost sums: the material is minus what its consumption
+    was valued at; a work centre's direct capacity cost is subcontracted or not as the
+    centre is now.
+
+    >>> from decimal import Decimal as D
+    >>> from prodcore.masterdata import MasterData, WorkCenter
+    >>> md = MasterData.of(work_centers=[WorkCenter("WELD"), WorkCenter("PAINT", subcontractor_no="V")])
+    >>> line_direct_cost(10000, {(10000, "material"): D(-105), (10000, "direct:WELD"): D(130),
+    ...                          (10000, "direct:PAINT"): D(12), (20000, "material"): D(-1)}, md)
+    CostShares(material=Decimal('105'), capacity=Decimal('130'), subcontracted=Decimal('12'), \
+capacity_overhead=Decimal('0'), manufacturing_overhead=Decimal('0'))
+    """
     mat = cap = sub = ovhd = ZERO
-    subcontracted: dict[str, bool] = {}
-    for v in values:
-        if v.order_line_no != line_no:
+    for (no, kind), amount in sums.items():
+        if no != line_no:
             continue
-        if v.source is ValueSource.ITEM:
-            ile = items.get(v.item_entry_no) if v.item_entry_no is not None else None
-            if (
-                ile is not None
-                and ile.entry_type is ItemEntryType.CONSUMPTION
-                and v.entry_type in MATERIAL_TYPES
-            ):
-                mat -= v.cost_amount
+        if kind == MATERIAL:
+            mat -= amount
+        elif kind == CAPACITY_OVERHEAD:
+            ovhd += amount
+        elif kind == OUTPUT_QUANTITY:
             continue
-        if v.capacity_entry_no is None or v.capacity_entry_no not in caps:
-            continue
-        if v.entry_type is ValueEntryType.INDIRECT_COST:
-            ovhd += v.cost_amount
-        elif v.entry_type is ValueEntryType.DIRECT_COST:
-            centre = caps[v.capacity_entry_no].work_center_no
-            if centre not in subcontracted:
-                subcontracted[centre] = md.work_center(centre).is_subcontracted
-            if subcontracted[centre]:
-                sub += v.cost_amount
-            else:
-                cap += v.cost_amount
+        elif md.work_center(kind.removeprefix(DIRECT_CAPACITY)).is_subcontracted:
+            sub += amount
+        else:
+            cap += amount
     return CostShares(mat, cap, sub, ovhd, ZERO)
 
 

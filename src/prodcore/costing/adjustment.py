@@ -50,7 +50,7 @@ from decimal import Decimal
 
 import attrs
 
-from prodcore.costing.actual import LineCost, OrderCost, actual_cost
+from prodcore.costing.actual import CostLedger, LineCost, OrderCost, actual_cost
 from prodcore.costing.allocation import allocate_line_costs, order_plan
 from prodcore.costing.derived import derived
 from prodcore.costing.rollup import roll_up
@@ -348,7 +348,7 @@ def _rounding(
 
 def adjustment_entries(
     order: ProductionOrder,
-    ledger: LedgerReader,
+    ledger: CostLedger,
     md: MasterDataLookup,
     *,
     standard: Mapping[str, CostShares],
@@ -368,13 +368,16 @@ def adjustment_entries(
     """
     cost = cost or actual_cost(order, ledger, md)
     rounding = md.setup.amount_rounding
-    items = {e.entry_no: e for e in ledger.item_entries(order_id=order.id)}
-    values = ledger.value_entries(order_id=order.id)
+    # the entries settled one by one: the outputs and what is posted on them (or on no
+    # item entry); the rest of the cost comes from the order's cost sums
+    outputs = ledger.output_entries(order.id)
+    values = ledger.output_values(order.id)
     plan = order_plan(order)
     if plan is not None:
         # co-products: each line adjusts its part of the order's cost
         # frozen by the order's first adjustment (item cost adjustment forwards into
-        # an adjusted order only; its entries on consumption freeze nothing)
+        # an adjusted order only; its entries on consumption freeze nothing, and
+        # adjustment's own entries are all on output or on no item entry)
         forwarded = forward_document(order.id)
         adjusted = {document_no, adjust_document(order.id)} - {forwarded}
         frozen_mo = (
@@ -396,8 +399,9 @@ def adjustment_entries(
     written_off = any(v.entry_type is ValueEntryType.WIP_WRITE_OFF for v in values)
     out: list[ValueEntry] = []
     last: _Line | None = None
+    earlier = _Earlier(ledger, order.id)
     for line_cost in cost.lines:
-        line = _line(order.id, line_cost, items, values, md, at, document_no)
+        line = _line(order.id, line_cost, outputs, values, md, at, document_no, earlier)
         out.extend(_expected_to_actual(line, rounding))
         last = line
         if not line.has_output and written_off:
@@ -409,20 +413,35 @@ def adjustment_entries(
     return tuple(out)
 
 
+class _Earlier:
+    """The order's item and value entries, read when first asked for: only a line
+    adjusted before needs them (what item cost adjustment forwarded into its
+    consumption since)."""
+
+    def __init__(self, ledger: LedgerReader, order_id: str) -> None:
+        self._ledger = ledger
+        self._order_id = order_id
+        self._found: tuple[dict[int, ItemLedgerEntry], list[ValueEntry]] | None = None
+
+    def entries(self) -> tuple[dict[int, ItemLedgerEntry], list[ValueEntry]]:
+        if self._found is None:
+            items = self._ledger.item_entries(order_id=self._order_id)
+            values = self._ledger.value_entries(order_id=self._order_id)
+            self._found = ({e.entry_no: e for e in items}, values)
+        return self._found
+
+
 def _line(
     order_id: str,
     cost: LineCost,
-    items: Mapping[int, ItemLedgerEntry],
+    order_outputs: Sequence[ItemLedgerEntry],
     values: Sequence[ValueEntry],
     md: MasterDataLookup,
     at: dt.datetime,
     document_no: str,
+    earlier: _Earlier,
 ) -> _Line:
-    outputs = tuple(
-        e
-        for e in items.values()
-        if e.entry_type is ItemEntryType.OUTPUT and e.order_line_no == cost.line_no
-    )
+    outputs = tuple(e for e in order_outputs if e.order_line_no == cost.line_no)
     output_nos = {e.entry_no for e in outputs}
     on_output = tuple(
         v
@@ -449,7 +468,7 @@ def _line(
         on_output=on_output,
         carrier=_carrier(outputs),
         adjusted_before=adjusted_before,
-        forwarded=_forwarded(order_id, cost.line_no, first, items, values, on_output),
+        forwarded=_forwarded(order_id, cost.line_no, first, earlier, on_output),
         at_standard=md.item(cost.item_no).costing_method is CostingMethod.STANDARD,
         at=at,
         document_no=document_no,
@@ -461,27 +480,29 @@ def _forwarded(
     order_id: str,
     line_no: int,
     first: int | None,
-    items: Mapping[int, ItemLedgerEntry],
-    values: Sequence[ValueEntry],
+    earlier: _Earlier,
     on_output: Sequence[ValueEntry],
 ) -> CostShares:
     """The material item cost adjustment forwarded into the line after its first
-    adjustment (value entry ``first``), less the variances it posted on the line's
-    output: the frozen standard is ``actual − posted variances − this``."""
+    adjustment (value entry ``first``; none if the line was not adjusted), less the
+    variances it posted on the line's output: the frozen standard is ``actual − posted
+    variances − this``."""
     document = forward_document(order_id)
-    consumption = {n for n, e in items.items() if e.entry_type is ItemEntryType.CONSUMPTION}
-    material = -sum(
-        (
-            v.cost_amount
-            for v in values
-            if v.document_no == document
-            and v.order_line_no == line_no
-            and first is not None
-            and v.entry_no > first
-            and v.item_entry_no in consumption
-        ),
-        ZERO,
-    )
+    material = ZERO
+    if first is not None:
+        items, values = earlier.entries()
+        consumption = {n for n, e in items.items() if e.entry_type is ItemEntryType.CONSUMPTION}
+        material = -sum(
+            (
+                v.cost_amount
+                for v in values
+                if v.document_no == document
+                and v.order_line_no == line_no
+                and v.entry_no > first
+                and v.item_entry_no in consumption
+            ),
+            ZERO,
+        )
     posted = {
         name: sum(
             (

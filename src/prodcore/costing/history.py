@@ -17,12 +17,11 @@ data (and cost adjustment warns when that differs from the item card).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
+from prodcore.costing.actual import CostLedger
 from prodcore.costing.adjustment import current_standard_shares
 from prodcore.costing.shares import CostShares
-from prodcore.ledger.model import ItemEntryType
-from prodcore.ledger.reader import LedgerReader
 from prodcore.masterdata.standards import StandardCostHistory, StandardCostVersion
 from prodcore.ports import MasterDataRepository
 
@@ -36,19 +35,19 @@ def stored_history(repo: MasterDataRepository, item_no: str) -> StandardCostHist
 
 
 def implemented_standards(
-    repo: MasterDataRepository, ledger: LedgerReader, order_id: str, item_nos: Iterable[str]
+    repo: MasterDataRepository, ledger: CostLedger, order_id: str, item_nos: Iterable[str]
 ) -> dict[str, StandardCostVersion]:
     """Per item of ``item_nos``, the standard in force on the posting date of the order's
     last output of it (the latest one if the order has none); items never implemented
-    are left out.
+    are left out. Reads the order's output entries only.
 
     Output is valued at the standard in force on its posting date
     (:func:`prodcore.orders.output.output_unit_cost`), also when back-dated to before a
     later implementation, so the variances are measured against that same version."""
     wanted = set(item_nos)
     days: dict[str, dt.date] = {}
-    for e in ledger.item_entries(order_id=order_id):
-        if e.entry_type is ItemEntryType.OUTPUT and e.item_no in wanted and e.quantity > 0:
+    for e in ledger.output_entries(order_id) if wanted else ():
+        if e.item_no in wanted and e.quantity > 0:
             day = e.posted_at.date()
             days[e.item_no] = max(days.get(e.item_no, day), day)
     found = {}
@@ -61,15 +60,20 @@ def implemented_standards(
 
 
 def implemented_shares(
-    repo: MasterDataRepository, ledger: LedgerReader, order_id: str, item_nos: Iterable[str]
+    repo: MasterDataRepository,
+    ledger: CostLedger,
+    order_id: str,
+    item_nos: Iterable[str],
+    implemented: Mapping[str, StandardCostVersion] | None = None,
 ) -> dict[str, CostShares]:
     """The single-level shares the order's variances are measured against, per item: the
-    implemented standard (:func:`implemented_standards`), else a rollup of the current
-    master data (an item whose standard was never implemented)."""
+    implemented standard (:func:`implemented_standards`, or ``implemented`` when the
+    caller looked them up already), else a rollup of the current master data (an item
+    whose standard was never implemented)."""
     wanted = set(item_nos)
-    shares = {
-        no: v.shares for no, v in implemented_standards(repo, ledger, order_id, wanted).items()
-    }
+    if implemented is None:
+        implemented = implemented_standards(repo, ledger, order_id, wanted)
+    shares = {no: v.shares for no, v in implemented.items() if no in wanted}
     missing = wanted - set(shares)
     if missing:
         shares.update(current_standard_shares(repo, missing))

@@ -394,7 +394,8 @@ def order_cost_views(
         item_nos = {line.item_no for line in order.lines}
         stored = implemented_standards(md, ledger, order.id, item_nos)
         if item_nos - set(shares):
-            shares.update(implemented_shares(md, ledger, order.id, item_nos - set(shares)))
+            missing = item_nos - set(shares)
+            shares.update(implemented_shares(md, ledger, order.id, missing, stored))
         breakdown = cost_breakdown(order, ledger, md, standard=shares, cost=cost)
         posted = posted_variances(ledger, order.id)
         if not posted.is_zero():

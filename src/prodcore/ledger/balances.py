@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from decimal import Decimal
 
 import attrs
@@ -35,13 +36,70 @@ from prodcore.ledger.model import (
     LotBalance,
     PostingBatch,
     ValueEntry,
+    ValueEntryType,
     ValueSource,
 )
 from prodcore.ledger.valuation import moves_inventory
 from prodcore.masterdata import CapacityType
 from prodcore.numbers import ZERO
 
-__all__ = ["BinBalances", "LedgerIndex", "applied_from"]
+__all__ = [
+    "CAPACITY_OVERHEAD",
+    "DIRECT_CAPACITY",
+    "MATERIAL",
+    "MATERIAL_TYPES",
+    "OUTPUT_QUANTITY",
+    "BinBalances",
+    "LedgerIndex",
+    "applied_from",
+    "order_cost_key",
+]
+
+MATERIAL_TYPES = frozenset(
+    {ValueEntryType.DIRECT_COST, ValueEntryType.INDIRECT_COST, ValueEntryType.REVALUATION}
+)
+"""Value entry types on consumption that are material cost (revaluation included)."""
+
+#: The kinds of an order line's cost sums (see :func:`order_cost_key`): the cost of its
+#: consumption, the indirect cost of its capacity, (this prefix and the work centre) the
+#: direct cost of its capacity on one work centre, and its net output quantity
+MATERIAL = "material"
+CAPACITY_OVERHEAD = "capacity_overhead"
+DIRECT_CAPACITY = "direct:"
+OUTPUT_QUANTITY = "output_quantity"
+
+
+def order_cost_key(
+    v: ValueEntry, source: ItemLedgerEntry | CapacityLedgerEntry | None
+) -> tuple[int, str] | None:
+    """The (order line, kind) of the cost sum of ``v``'s order that the value entry adds
+    its cost to, None if it adds to none: what an order line's actual cost is made of
+    (:func:`prodcore.costing.actual.actual_cost`). Consumption of the order valued as
+    material (:data:`MATERIAL_TYPES`), the indirect cost of the order's capacity, and its
+    direct cost per work centre (whether that centre is subcontracted is master data,
+    looked up when the cost is read). ``source``: the entry ``v`` values (None: unknown).
+
+    >>> import datetime as dt
+    >>> at = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
+    >>> from prodcore.numbers import TimeUnit
+    >>> c = CapacityLedgerEntry(1, CapacityType.WORK_CENTER, "WELD", "WELD", 2,
+    ...                         time_unit=TimeUnit.HOUR, order_id="PO", posted_at=at)
+    >>> v = ValueEntry(1, ValueEntryType.DIRECT_COST, ValueSource.CAPACITY, 30, 0, currency="EUR",
+    ...                capacity_entry_no=1, order_id="PO", order_line_no=10000, posted_at=at)
+    >>> order_cost_key(v, c), order_cost_key(v, None)
+    ((10000, 'direct:WELD'), None)
+    """
+    line_no = v.order_line_no
+    if source is None or line_no is None or source.order_id != v.order_id:
+        return None
+    if isinstance(source, ItemLedgerEntry):
+        consumed = source.entry_type is ItemEntryType.CONSUMPTION
+        return (line_no, MATERIAL) if consumed and v.entry_type in MATERIAL_TYPES else None
+    if v.entry_type is ValueEntryType.INDIRECT_COST:
+        return (line_no, CAPACITY_OVERHEAD)
+    if v.entry_type is ValueEntryType.DIRECT_COST:
+        return (line_no, DIRECT_CAPACITY + source.work_center_no)
+    return None
 
 
 def applied_from(e: ItemLedgerEntry) -> int | None:
@@ -57,6 +115,10 @@ def applied_from(e: ItemLedgerEntry) -> int | None:
     (4, None)
     """
     return e.applies_to_entry_no if e.applies_to_entry_no is not None else e.applies_from_entry_no
+
+
+def _unknown(entry_no: int) -> None:
+    return None
 
 
 class BinBalances:
@@ -135,6 +197,19 @@ class LedgerIndex:
         #: entries' values changed (None: of an entry not in this index, item unnamed)
         self.average_pools: dict[str, dict[AveragePoolKey, AveragePool]] = defaultdict(dict)
         self.revalued_items: set[str | None] = set()
+        #: per order, its lines' cost sums by (order line, kind) (see
+        #: :func:`order_cost_key`): actual cost reads them instead of the order's entries
+        self.order_costs: dict[str, dict[tuple[int, str], Decimal]] = defaultdict(
+            lambda: defaultdict(Decimal)
+        )
+        #: per order, its output entries, and its item value entries on them or on no
+        #: item entry (what cost adjustment settles one by one), by entry number
+        self.outputs_by_order: dict[str, list[int]] = defaultdict(list)
+        self.output_values_by_order: dict[str, list[int]] = defaultdict(list)
+        #: where the entries that value entries of this index value are looked up when
+        #: they are not in it (a staged index: the committed ones)
+        self.outside_items: Callable[[int], ItemLedgerEntry | None] = _unknown
+        self.outside_capacity: Callable[[int], CapacityLedgerEntry | None] = _unknown
 
     def apply(self, batch: PostingBatch) -> None:
         """Add a numbered batch to the indexes and balances. A batch stored before item
@@ -160,6 +235,8 @@ class LedgerIndex:
                 self.consumed[(e.order_id, e.order_line_no, e.component_line_no)] -= e.quantity
             elif e.entry_type is ItemEntryType.OUTPUT:
                 self.output[(e.order_id, e.order_line_no)] += e.quantity
+                self.outputs_by_order[e.order_id].append(e.entry_no)
+                self.order_costs[e.order_id][(e.order_line_no, OUTPUT_QUANTITY)] += e.quantity
             taken_from = applied_from(e)
             if taken_from is not None:
                 self.reversed[(ValueSource.ITEM, taken_from)] += abs(e.quantity)
@@ -192,6 +269,8 @@ class LedgerIndex:
                 self.item_value[v.item_no] += v.cost_amount
             if v.source is ValueSource.ITEM and v.item_entry_no is not None and moves_inventory(v):
                 self._revalue(v)
+            if v.order_id is not None:
+                self._apply_order_value(v, v.order_id)
         self._apply_marks(batch)
         for role, account, amount, order_id in batch.gl_postings:
             self.accounts[account] += amount
@@ -201,6 +280,39 @@ class LedgerIndex:
                     batches.append(batch.posting_no)
                 if role is AccountRole.WIP:
                     self.wip_by_order[order_id] += amount
+
+    def _apply_order_value(self, v: ValueEntry, order_id: str) -> None:
+        """Add an order's value entry to the order's cost sums, and to its output values
+        if it is an item value entry on one of the order's output entries or on none."""
+        source: ItemLedgerEntry | CapacityLedgerEntry | None = None
+        if v.source is ValueSource.ITEM:
+            no = v.item_entry_no
+            if no is None:
+                self.output_values_by_order[order_id].append(v.entry_no)
+                return  # (values no entry: no cost of the order's)
+            source = self.items.get(no) or self.outside_items(no)
+            if (
+                source is not None
+                and source.entry_type is ItemEntryType.OUTPUT
+                and source.order_id == order_id
+            ):
+                self.output_values_by_order[order_id].append(v.entry_no)
+                return  # (output is no cost of the order's)
+        elif v.capacity_entry_no is not None:
+            no = v.capacity_entry_no
+            source = self.capacity.get(no) or self.outside_capacity(no)
+        key = order_cost_key(v, source)
+        if key is not None:
+            self.order_costs[order_id][key] += v.cost_amount
+
+    def output_entries(self, order_id: str) -> list[ItemLedgerEntry]:
+        """The order's output entries (reversals included), in entry order."""
+        return [self.items[no] for no in self.outputs_by_order.get(order_id, ())]
+
+    def output_values(self, order_id: str) -> list[ValueEntry]:
+        """The order's item value entries on its output entries or on no item entry, in
+        entry order."""
+        return [self.values[no] for no in self.output_values_by_order.get(order_id, ())]
 
     def gl_entries(self, order_id: str | None = None) -> list[GLEntry]:
         """The G/L lines, all or those of ``order_id``, in entry-number order."""
@@ -324,6 +436,19 @@ class LedgerIndex:
 
     def account_balance(self, account: str) -> Decimal:
         return self.accounts.get(account, ZERO)
+
+    def order_cost_sums(self, order_id: str) -> dict[tuple[int, str], Decimal]:
+        """The order's cost sums by (order line, kind), those not zero (see
+        :func:`order_cost_key`)."""
+        return {key: amount for key, amount in self.order_costs.get(order_id, {}).items() if amount}
+
+    def order_cost_rows(self) -> dict[tuple[str, int, str], Decimal]:
+        """Every cost sum by (order, order line, kind), as a SQL store keeps its rows."""
+        return {
+            (order_id, *key): amount
+            for order_id, sums in self.order_costs.items()
+            for key, amount in sums.items()
+        }
 
     def reversed_quantity(self, source: ValueSource, entry_no: int) -> Decimal:
         """What reversals (and, of a consumption, returns) took back of the entry."""

@@ -80,7 +80,7 @@ from prodcore.orders.model import (
 )
 from prodcore.orders.registering import find_registrations
 from prodcore.orders.registration import Registration
-from prodcore.ports import MasterDataRecord, UnitOfWork
+from prodcore.ports import LedgerRepository, MasterDataRecord, UnitOfWork
 from prodcore.scheduling.calendar import (
     Absence,
     CentreAbsences,
@@ -781,6 +781,18 @@ def sample_batch(
     )
 
 
+def _check_output_lists(ledger: LedgerRepository) -> None:
+    assert [e.entry_no for e in ledger.output_entries("PO-1")] == [2]
+    assert [v.entry_no for v in ledger.output_values("PO-1")] == [2, 3, 4]
+    assert ledger.output_entries("PO-2") == []
+    assert ledger.output_values("PO-2") == []
+    # an overhead on output is no material: only the consumption's cost (and the output)
+    assert ledger.order_cost_sums("PO-1") == {
+        (10000, "material"): Decimal("-10"),
+        (10000, "output_quantity"): Decimal("2"),
+    }
+
+
 class LedgerRepositoryContract(_Base):
     """``uow.ledger``: numbering, atomic append-only batches, running balances, keys."""
 
@@ -854,6 +866,70 @@ class LedgerRepositoryContract(_Base):
             assert uow.ledger.on_hand("STEEL") == Decimal("-3.5")
             assert uow.ledger.wip("PO-1") == Decimal("17.50")
             assert uow.ledger.account_balance("2110") == Decimal("-17.50")
+
+    def test_order_cost_sums_add_committed_and_staged(self, uow_factory: UowFactory) -> None:
+        with uow_factory() as uow:
+            uow.ledger.append(sample_batch("2", "10"))
+            uow.commit()
+        with uow_factory() as uow:
+            uow.ledger.append(sample_batch("1.5", "7.50"))
+            # the consumption's cost, as posted (actual cost takes minus it as material)
+            assert uow.ledger.order_cost_sums("PO-1") == {(10000, "material"): Decimal("-17.50")}
+            assert uow.ledger.order_cost_sums("PO-2") == {}
+            uow.commit()
+        with uow_factory() as uow:
+            uow.ledger.append(sample_batch("3.5", "17.50", reverses=1))  # nets to zero
+            assert uow.ledger.order_cost_sums("PO-1") == {}
+
+    def test_an_order_cost_sums_read_is_checked_at_commit(self, uow_factory: UowFactory) -> None:
+        for order_id, refused in (("PO-1", True), ("PO-2", False)):
+            with uow_factory() as reader:
+                reader.ledger.order_cost_sums(order_id)
+                reader.master_data.put(Item(f"READ-{order_id}", base_unit="PCS"))
+                with uow_factory() as writer:
+                    writer.ledger.append(sample_batch(order_id="PO-1"))
+                    writer.commit()
+                if refused:  # it read a sum that changed since
+                    with pytest.raises(ConcurrencyError):
+                        reader.commit()
+                else:
+                    reader.commit()
+
+    def test_output_entries_and_the_values_on_them_are_listed_per_order(
+        self, uow_factory: UowFactory
+    ) -> None:
+        from prodcore.ledger.posting import value_batch
+
+        consumed = sample_batch()
+        (item,) = consumed.item_entries
+        output = attrs.evolve(
+            item, entry_type=ItemEntryType.OUTPUT, quantity=-item.quantity, component_line_no=None
+        )
+        with uow_factory() as uow:
+            uow.ledger.append(consumed)  # entries 1
+            uow.ledger.append(attrs.evolve(consumed, item_entries=(output,)))  # entries 2
+            uow.commit()
+        on = ValueEntry(
+            0,
+            ValueEntryType.INDIRECT_COST,
+            ValueSource.ITEM,
+            Decimal(5),
+            Decimal(0),
+            currency="EUR",
+            item_entry_no=2,  # committed
+            order_id="PO-1",
+            order_line_no=10000,
+            posted_at=_AT,
+        )
+        on_none = attrs.evolve(on, entry_type=ValueEntryType.ROUNDING, item_entry_no=None)
+        with uow_factory() as uow:
+            uow.ledger.append(
+                value_batch([on, on_none], PostingSetup(), document_no="A", posted_at=_AT)
+            )
+            _check_output_lists(uow.ledger)
+            uow.commit()
+        with uow_factory() as uow:
+            _check_output_lists(uow.ledger)
 
     def test_lists_filter_and_keep_entry_order(self, uow_factory: UowFactory) -> None:
         with uow_factory() as uow:
