@@ -558,6 +558,8 @@ class _Committed(Committed):
     """The committed rows, read with ``query`` (the store's, or a write transaction's
     for the check at commit)."""
 
+    reads_together = True
+
     def __init__(self, store: SqlStore, query: Query, snapshot: _Snapshot | None = None) -> None:
         self._store = store
         self.derived_memo = store.derived_memo

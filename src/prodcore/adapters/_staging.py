@@ -121,6 +121,8 @@ class Committed(abc.ABC):
 
     #: where the store keeps results derived from its master data (None: nowhere)
     derived_memo: DerivedMemo | None = None
+    #: whether reading several keys at once (:meth:`open_entries_of`) saves statements
+    reads_together: bool = False
 
     @abc.abstractmethod
     def order(self, order_id: str) -> ProductionOrder | None: ...
@@ -897,10 +899,13 @@ class StagedLedger:
         """Read together the committed open entries that deciding the applications of
         ``entries`` asks for (each entry's pool of the other direction), so a SQL store
         answers them in one statement instead of one per item."""
+        if not self._committed.reads_together or len(entries) < 2:
+            return
         seen = self._reads.seen
         keys = sorted(
-            {(e.item_no, e.location_code, e.quantity <= 0) for e in entries}
-            - {key[1:] for key in seen if key[0] == "open_entries"}
+            key
+            for key in {(e.item_no, e.location_code, e.quantity <= 0) for e in entries}
+            if ("open_entries", *key) not in seen
         )
         if len(keys) > 1:
             for key, found in self._committed.open_entries_of(keys).items():
