@@ -35,8 +35,7 @@ def _tables(path: Path) -> dict[str, str]:
 def _contents(path: Path) -> dict[str, list[tuple[object, ...]]]:
     with sqlite3.connect(path) as conn:
         return {
-            name: sorted(conn.execute(f"SELECT * FROM {name}"), key=repr)
-            for name in _CONVERTED
+            name: sorted(conn.execute(f"SELECT * FROM {name}"), key=repr) for name in _CONVERTED
         }
 
 
