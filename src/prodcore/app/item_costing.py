@@ -87,8 +87,9 @@ def adjust_items(
 ) -> PostingResult:
     """The :class:`~prodcore.costing.item_adjustment.AdjustItemCosts` handler: forwards
     the marked changes and writes each revalued average-cost item's new unit cost on
-    its card. The result's batch is the run's last (None: nothing to forward); a note
-    counts the entries visited, the levels and the value entries posted."""
+    its card. A run posts a batch per level; the result's batch is the first, the one
+    posted under the command's key (None: nothing to forward); a note counts the entries
+    visited, the levels and the value entries posted."""
     with uow:
         return idempotent(uow, command, lambda: _adjust(uow, command, clock), commit=commit)
 
@@ -113,5 +114,7 @@ def _adjust(uow: UnitOfWork, command: AdjustItemCosts, clock: Clock) -> PostingR
             f"{len(run.value_entries)} value entries posted."
         ),
     )
-    last = run.batches[-1] if run.batches else None
-    return PostingResult(WIRE_TAGS[AdjustItemCosts], last, warnings=run.warnings, notes=notes)
+    # a run of several levels posts a batch per level; the first is posted under the
+    # command's key, so the result (and its idempotency record) names that one
+    first = run.batches[0] if run.batches else None
+    return PostingResult(WIRE_TAGS[AdjustItemCosts], first, warnings=run.warnings, notes=notes)
