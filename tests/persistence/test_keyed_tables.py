@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -28,19 +29,19 @@ _CONVERTED = (
 
 
 def _tables(path: Path) -> dict[str, str]:
-    with sqlite3.connect(path) as conn:
+    with closing(sqlite3.connect(path)) as conn:
         return dict(conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'"))
 
 
 def _contents(path: Path) -> dict[str, list[tuple[object, ...]]]:
-    with sqlite3.connect(path) as conn:
+    with closing(sqlite3.connect(path)) as conn:
         return {
             name: sorted(conn.execute(f"SELECT * FROM {name}"), key=repr) for name in _CONVERTED
         }
 
 
 def _objects(path: Path, kind: str) -> set[tuple[str, str]]:
-    with sqlite3.connect(path) as conn:
+    with closing(sqlite3.connect(path)) as conn:
         rows = conn.execute("SELECT tbl_name, name FROM sqlite_master WHERE type = ?", (kind,))
         return {(table, name) for table, name in rows if not name.startswith("sqlite_")}
 
@@ -76,7 +77,10 @@ def test_a_store_written_before_keeps_its_rows_indexes_and_triggers(tmp_path: Pa
     assert not tables["prodcore_orders"].endswith("WITHOUT ROWID")  # long rows stay
     assert _contents(path) == before
     assert (_objects(path, "index"), _objects(path, "trigger")) == (indexes, triggers)
-    with sqlite3.connect(path) as conn, pytest.raises(sqlite3.DatabaseError, match="append"):
+    with (
+        closing(sqlite3.connect(path)) as conn,
+        pytest.raises(sqlite3.DatabaseError, match="append"),
+    ):
         conn.execute("UPDATE prodcore_item_applications SET qty = '0'")
 
 
