@@ -6,7 +6,6 @@ took its numbers, and units of work commit in the order of their numbers.)"""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -16,27 +15,7 @@ import pytest
 
 from prodcore.adapters import open_store
 from prodcore.adapters._sql import SqlStore, _Committed
-from prodcore.ledger.model import ItemEntryType, ItemLedgerEntry, PostingBatch
-
-_AT = dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC)
-
-
-def _moves(*moves: tuple[str, str]) -> PostingBatch:
-    """Adjustments (no value): one entry per (item, signed quantity)."""
-    entries = tuple(
-        ItemLedgerEntry(
-            -n,
-            ItemEntryType.POSITIVE_ADJUSTMENT
-            if Decimal(q) > 0
-            else ItemEntryType.NEGATIVE_ADJUSTMENT,
-            item_no,
-            Decimal(q),
-            unit="PCS",
-            posted_at=_AT,
-        )
-        for n, (item_no, q) in enumerate(moves, start=1)
-    )
-    return PostingBatch.build(document_no="MOVE", posted_at=_AT, item_entries=entries)
+from prodcore.testing.contracts import sample_moves
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -49,7 +28,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlStore]:
     with open_store(url, migrate=True) as opened:
         assert isinstance(opened, SqlStore)
         with opened() as uow:
-            uow.ledger.append(_moves(("A", "10"), ("B", "4"), ("B", "3"), ("C", "2")))
+            uow.ledger.append(sample_moves(("A", "10"), ("B", "4"), ("B", "3"), ("C", "2")))
             uow.commit()
         yield opened
 
@@ -73,7 +52,7 @@ def test_one_statement_reads_the_open_entries_of_every_item_of_a_batch(
 ) -> None:
     reads = _count_reads(monkeypatch)
     with store() as uow:
-        uow.ledger.append(_moves(("A", "-4"), ("B", "-5"), ("C", "-2"), ("A", "-1")))
+        uow.ledger.append(sample_moves(("A", "-4"), ("B", "-5"), ("C", "-2"), ("A", "-1")))
         assert reads == ["open_entries_of"]
         # asked again (another batch of the unit of work): answered as first read
         assert uow.ledger.open_entries("B", "", True) == [(3, Decimal(2))]

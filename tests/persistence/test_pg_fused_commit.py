@@ -23,8 +23,9 @@ from prodcore.clock import FixedClock
 from prodcore.errors import ConcurrencyError
 from prodcore.masterdata import Item
 from prodcore.orders.lifecycle import CreateOrder
-from prodcore.testing.contracts import sample_order
-from tests.persistence.test_open_entries_together import _AT, _moves
+from prodcore.testing.contracts import sample_moves, sample_order
+
+_AT = dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC)
 
 pytestmark = pytest.mark.postgres
 
@@ -37,7 +38,7 @@ def pg(pg_dsn: str) -> Iterator[PostgresStore]:
         assert isinstance(store, PostgresStore)
         with store() as uow:
             uow.master_data.put(Item("FG", base_unit="PCS"))
-            uow.ledger.append(_moves(("A", "10"), ("B", "4"), ("B", "3"), ("C", "2")))
+            uow.ledger.append(sample_moves(("A", "10"), ("B", "4"), ("B", "3"), ("C", "2")))
             uow.commit()
         yield store
 
@@ -145,7 +146,7 @@ def test_a_rival_changing_one_open_entries_read_refuses_the_commit(
         try:
             read.wait(5)
             with open_store(pg_dsn) as other, other() as uow:
-                uow.ledger.append(_moves(("B", "-1")))
+                uow.ledger.append(sample_moves(("B", "-1")))
                 uow.commit()
         except BaseException as err:  # pragma: no cover - reported below
             failures.append(err)
@@ -180,7 +181,7 @@ def test_the_remaining_rows_are_written_with_one_statement_per_kind_of_change_an
 ) -> None:
     with pg() as uow:
         # B -5 closes entry 2 and leaves 2 of entry 3, C -2 closes entry 4, A +1 opens
-        uow.ledger.append(_moves(("B", "-5"), ("C", "-2"), ("A", "1")))
+        uow.ledger.append(sample_moves(("B", "-5"), ("C", "-2"), ("A", "1")))
         sent = _sent(monkeypatch)
         before = pg.round_trips
         uow.commit()

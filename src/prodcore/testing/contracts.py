@@ -105,6 +105,7 @@ __all__ = [
     "WorkerRegistrationContract",
     "sample_batch",
     "sample_master_data",
+    "sample_moves",
     "sample_order",
 ]
 
@@ -1525,24 +1526,38 @@ class TrackingLedgerContract(_Base):
             assert uow.ledger.lot_on_hand("STEEL", "") == 0
 
 
-def _moves(*quantities: str, applies_to: int | None = None, location: str = "") -> PostingBatch:
-    """Adjustments of item ``BAR`` (no value, no G/L): one entry per signed quantity."""
+def sample_moves(
+    *moves: tuple[str, str], applies_to: int | None = None, location: str = ""
+) -> PostingBatch:
+    """An adjustment batch (no value, no G/L): one item entry per ``(item, signed
+    quantity)``, numbered locally -1, -2, ... in order.
+
+    >>> batch = sample_moves(("A", "10"), ("B", "-4"))
+    >>> [(e.entry_type.name, e.item_no, e.quantity) for e in batch.item_entries]
+    [('POSITIVE_ADJUSTMENT', 'A', Decimal('10')), ('NEGATIVE_ADJUSTMENT', 'B', Decimal('-4'))]
+    """
     entries = tuple(
         ItemLedgerEntry(
             -n,
             ItemEntryType.POSITIVE_ADJUSTMENT
             if Decimal(q) > 0
             else ItemEntryType.NEGATIVE_ADJUSTMENT,
-            "BAR",
+            item_no,
             Decimal(q),
             unit="PCS",
             location_code=location,
             applies_to_entry_no=applies_to,
             posted_at=_AT,
         )
-        for n, q in enumerate(quantities, start=1)
+        for n, (item_no, q) in enumerate(moves, start=1)
     )
     return PostingBatch.build(document_no="MOVE", posted_at=_AT, item_entries=entries)
+
+
+def _moves(*quantities: str, applies_to: int | None = None, location: str = "") -> PostingBatch:
+    """Adjustments of item ``BAR``: one entry per signed quantity."""
+    moves = tuple(("BAR", q) for q in quantities)
+    return sample_moves(*moves, applies_to=applies_to, location=location)
 
 
 class ItemApplicationContract(_Base):
