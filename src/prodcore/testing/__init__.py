@@ -26,6 +26,7 @@ from prodcore.testing.contracts import (
     UnitOfWorkContract,
     sample_batch,
     sample_master_data,
+    sample_moves,
     sample_order,
 )
 from prodcore.testing.stateful import ProductionOrderMachine
@@ -54,5 +55,6 @@ __all__ = [
     "quantities",
     "sample_batch",
     "sample_master_data",
+    "sample_moves",
     "sample_order",
 ]
