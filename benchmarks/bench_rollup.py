@@ -15,6 +15,15 @@ the allocator still holds), ``peak MiB`` is the process's peak. Run one size per
 next. ``--gc-freeze`` calls ``gc.freeze()`` after generating the master data, as an
 application that loads its master data once may do, so that the collector no longer
 scans it while the rollup allocates.
+
+``--split`` adds two columns, timed before the rollup in the same process: ``rows s``,
+the CPU time of compiling every item's graph row alone (the first part of the rollup),
+and ``floor s``, the CPU time of the least any compilation does: read every item, its
+BOM and its lines, look each component up by number and keep each produced item's
+components and quantities per as tuples. What the rows take beyond the floor is what a
+cheaper compilation could still save. They run after the master data is generated, so
+``md MiB`` then also counts what they left to the allocator: take memory figures from
+runs without ``--split``.
 """
 
 from __future__ import annotations
@@ -32,6 +41,7 @@ from decimal import Decimal
 import attrs
 
 from prodcore.costing import roll_up
+from prodcore.costing.rollup_graph import _Compiler  # the rollup's first part, timed alone
 from prodcore.masterdata import (
     BomLine,
     BomOutputLine,
@@ -155,18 +165,55 @@ def _peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
+def _rows_cpu(md: MasterData) -> float:
+    """CPU seconds to compile every item's graph row, the rows kept as the rollup keeps them."""
+    index = {no: i for i, no in enumerate(md.items)}
+    row, lookup = _Compiler(md, None).row, index.__getitem__
+    c0 = time.process_time()
+    rows = [row(item, lookup) for item in md.items.values()]
+    took = time.process_time() - c0
+    del rows
+    return took
+
+
+def _floor_cpu(md: MasterData) -> float:
+    """CPU seconds of the least a compilation does (see the module's docstring)."""
+    index = {no: i for i, no in enumerate(md.items)}
+    lookup, boms = index.__getitem__, md.boms
+    c0 = time.process_time()
+    kept: list[tuple[tuple[int, ...], tuple[Decimal, ...]] | None] = []
+    for item in md.items.values():
+        if item.production_bom_no is None:
+            kept.append(None)
+            continue
+        lines = boms[item.production_bom_no].lines
+        kept.append(
+            (
+                tuple([lookup(line.no) for line in lines]),
+                tuple([line.quantity_per for line in lines]),
+            )
+        )
+    took = time.process_time() - c0
+    del kept
+    return took
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--tiny", action="store_true", help="small sizes (a smoke run)")
     parser.add_argument("--sizes", type=int, nargs="*", help="item counts to run")
     parser.add_argument("--seed", type=int, default=6)
     parser.add_argument("--gc-freeze", action="store_true", help="gc.freeze() the master data")
+    parser.add_argument(
+        "--split", action="store_true", help="also time the graph rows alone and their floor"
+    )
     args = parser.parse_args(argv)
     sizes: list[int] = args.sizes or ([100, 1_000] if args.tiny else [10_000, 100_000, 1_000_000])
     print(
         f"{'items':>9}  {'edges':>9}  {'generate s':>10}  {'rollup s':>9}  {'cpu s':>7}  {'us/item':>8}  "
         f"{'ratio':>6}  {'update1 ms':>10}  {'update2 ms':>10}  {'changed':>7}  "
         f"{'md MiB':>7}  {'rollup MiB':>10}  {'peak MiB':>8}"
+        + (f"  {'rows s':>7}  {'floor s':>7}" if args.split else "")
     )
     previous: float | None = None
     for n in sizes:
@@ -176,6 +223,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         gc.collect()
         if args.gc_freeze:
             gc.freeze()
+        split = f"  {_rows_cpu(md):>7.3f}  {_floor_cpu(md):>7.3f}" if args.split else ""
+        gc.collect()
         m1 = _rss_mib()
         t1 = time.perf_counter()
         c1 = time.process_time()
@@ -208,7 +257,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(
             f"{n:>9}  {edges:>9}  {t1 - t0:>10.2f}  {took:>9.3f}  {cpu:>7.3f}  {cpu / n * 1e6:>8.2f}  "
             f"{ratio}  {update_ms[0]:>10.1f}  {update_ms[1]:>10.1f}  {changed:>7}  "
-            f"{m1 - m0:>7.0f}  {m2 - m1:>10.0f}  {_peak_mib():>8.0f}"
+            f"{m1 - m0:>7.0f}  {m2 - m1:>10.0f}  {_peak_mib():>8.0f}{split}"
         )
         del md, rollup, current, update
         if args.gc_freeze:
