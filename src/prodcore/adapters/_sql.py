@@ -46,13 +46,19 @@ from prodcore.adapters._schema import (
     SCHEMA_VERSION,
     Tx,
     apply_migrations,
-    insert_applications,
     insert_registrations,
     insert_who,
     moment_key,
 )
 from prodcore.adapters._sql_average import SqlAveragePools
-from prodcore.adapters._sql_writes import _KEYS_PER_QUERY, _add_balances, _dec, _insert_batch
+from prodcore.adapters._sql_writes import (
+    _KEYS_PER_QUERY,
+    _add_balances,
+    _dec,
+    _insert_applications,
+    _insert_batch,
+    insert_statements,
+)
 from prodcore.adapters._staging import (
     Committed,
     ConflictKeys,
@@ -165,6 +171,17 @@ class WriteTx(Tx):
         back, so that the check's answer need not be awaited before the commit)."""
         if self.execute(sql, params) != 1:
             raise refuse()
+
+    def insert_rows(
+        self, table: str, columns: str, rows: Sequence[Sequence[Any]], conflict: str = ""
+    ) -> None:
+        """Insert ``rows`` into ``table`` with one statement whose text does not depend on
+        their number (see :func:`~prodcore.adapters._sql_writes.insert_statements`:
+        ``columns`` names each column with its SQL type, ``conflict`` is an ``ON
+        CONFLICT`` clause, the table aliased ``b``); its result is not awaited. Here
+        the one-row form, run per row."""
+        if rows:
+            self.execute_many(insert_statements(table, columns, conflict).rows, rows)
 
     def prefetch(self, reads: Callable[[Query], object]) -> None:
         """Announce the statements ``reads`` will run through :meth:`query` (it is called
@@ -1423,8 +1440,7 @@ def _add_applications(
     per open entry: a closed entry's row goes). The open entries the unit of work read
     are not read again (its reads are checked: they are the stored rows now), nor those
     ``read_at_commit`` (with the checks); the other pools it writes over are read here."""
-    applications = [a for b in batches for a in b.item_applications or ()]
-    insert_applications(tx, applications)
+    _insert_applications(tx, [a for b in batches for a in b.item_applications or ()])
     changed = [(key, deltas) for key, deltas in sorted(staged.open_by_key.items()) if deltas]
     unknown = [key for key in _unread_open_keys(staged, reads) if key not in read_at_commit]
     noted = _Committed(store, tx.query).open_entries_of(unknown) if unknown else {}
@@ -1449,19 +1465,21 @@ def _add_applications(
     # one statement per kind of change (each entry's row changes once)
     tx.execute_many("UPDATE prodcore_bal_remaining SET qty = ? WHERE entry_no = ?", updates)
     tx.execute_many("DELETE FROM prodcore_bal_remaining WHERE entry_no = ?", deletes)
-    tx.execute_many(
-        "INSERT INTO prodcore_bal_remaining "
-        "(entry_no, item_no, location_code, inbound, qty) VALUES (?, ?, ?, ?, ?)",
+    tx.insert_rows(
+        "prodcore_bal_remaining",
+        "entry_no int, item_no text, location_code text, inbound int, qty text",
         inserts,
     )
 
 
-def _add_marks(tx: Tx, staged: LedgerIndex) -> None:
+def _add_marks(tx: WriteTx, staged: LedgerIndex) -> None:
     """Keep a row per marked item entry (item cost adjustment's marks: a cleared one goes)."""
     marks = sorted(staged.marks.items())
-    tx.execute_many(
-        "INSERT INTO prodcore_cost_marks (entry_no) VALUES (?) ON CONFLICT (entry_no) DO NOTHING",
+    tx.insert_rows(
+        "prodcore_cost_marks",
+        "entry_no int",
         [(no,) for no, marked in marks if marked],
+        "ON CONFLICT (entry_no) DO NOTHING",
     )
     tx.execute_many(
         "DELETE FROM prodcore_cost_marks WHERE entry_no = ?",

@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 from prodcore.adapters._schema import SCHEMA_VERSION, Tx, apply_migrations
 from prodcore.adapters._sql import Lease, Query, SqlStore, WriteTx
+from prodcore.adapters._sql_writes import insert_statements
 from prodcore.adapters._staging import RECORD_KEYS, ConflictKeys
 from prodcore.errors import (
     ConcurrencyError,
@@ -266,6 +267,15 @@ class _PgWriteTx(_PgTx, WriteTx):
             self._conn.cursor().executemany(_sql(sql), rows)
         except self._errors as err:
             raise self._error(err) from err
+
+    def insert_rows(
+        self, table: str, columns: str, rows: Sequence[Sequence[Any]], conflict: str = ""
+    ) -> None:
+        """One statement for all ``rows``, an array per column (``unnest``): the driver
+        prepares its text once and adapts a few arrays instead of binding each row."""
+        if rows:
+            arrays = [list(column) for column in zip(*rows, strict=True)]
+            self._queue(insert_statements(table, columns, conflict).arrays, arrays)
 
     def prefetch(self, reads: Callable[[Query], object]) -> None:
         def announce(sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
