@@ -56,7 +56,7 @@ from prodcore.adapters._sql_writes import (
     _add_balances,
     _dec,
     _insert_applications,
-    _insert_batch,
+    _insert_batches,
     insert_statements,
 )
 from prodcore.adapters._staging import (
@@ -1305,8 +1305,7 @@ class SqlUnitOfWork(StagingUnitOfWork):
         ledger = self._ledger
         numbered = bool(ledger.staged_batches) and not self.store.gapless_numbers
         if numbered:  # numbers set aside per batch: rows side by side with other posters
-            for batch in ledger.staged_batches:
-                _insert_batch(tx, batch)
+            _insert_batches(tx, ledger.staged_batches)
             insert_who(tx, ledger.staged_batches)
             _add_applications(
                 tx, ledger.staged_batches, ledger.staged, self.store, self.reads, self._pools_read
@@ -1330,8 +1329,7 @@ class SqlUnitOfWork(StagingUnitOfWork):
                     expected=ledger.base_counters.posting,
                     actual=actual.posting,
                 )
-            for batch in ledger.staged_batches:
-                _insert_batch(tx, batch)
+            _insert_batches(tx, ledger.staged_batches)
             insert_who(tx, ledger.staged_batches)
             _add_balances(tx, ledger.staged, known=self.reads.seen)
             _add_applications(

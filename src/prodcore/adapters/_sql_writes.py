@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -40,69 +40,64 @@ def _dec(text: str | None) -> Decimal:
 @attrs.frozen
 class InsertStatements:
     """The two forms of one table's insert: ``rows`` takes one row's parameters (run
-    once per row), ``arrays`` one array per column (all rows in one run: PostgreSQL's
-    ``unnest``, whose text, unlike a multi-row ``VALUES``, does not change with the
-    number of rows, so the driver prepares it once).
+    once per row), ``json`` all rows as one JSON array of arrays (PostgreSQL: one run
+    whose text, unlike a multi-row ``VALUES``, does not change with the number of rows,
+    so the driver prepares it once, and whose one parameter the client writes in C;
+    the server types each value).
 
     >>> s = insert_statements("t", "no int, qty text", "ON CONFLICT (no) DO NOTHING")
     >>> s.rows
     'INSERT INTO t AS b (no, qty) VALUES (?, ?) ON CONFLICT (no) DO NOTHING'
-    >>> s.arrays
-    'INSERT INTO t AS b (no, qty) SELECT * FROM unnest(?::int[], ?::text[]) ON CONFLICT (no) DO NOTHING'
+    >>> s.json
+    'INSERT INTO t AS b (no, qty) SELECT (r ->> 0)::int, r ->> 1 FROM json_array_elements(?::json) AS r ON CONFLICT (no) DO NOTHING'
     """
 
     rows: str
-    arrays: str
+    json: str
 
 
 @functools.cache
 def insert_statements(table: str, columns: str, conflict: str = "") -> InsertStatements:
     """The insert of rows into ``table``: ``columns`` names each column with its SQL type
-    (``"entry_no int, doc text"``), ``conflict`` is an ``ON CONFLICT`` clause or empty
-    (the table is aliased ``b`` in it)."""
+    (``"entry_no int, doc text"``: an ``int`` or a ``text``, what the JSON form reads),
+    ``conflict`` is an ``ON CONFLICT`` clause or empty (the table aliased ``b`` in it)."""
     pairs = [column.split() for column in columns.split(",")]
     head = f"INSERT INTO {table} AS b ({', '.join(name for name, _ in pairs)})"
     tail = f" {conflict}" if conflict else ""
     marks = ", ".join("?" for _ in pairs)
-    arrays = ", ".join(f"?::{kind}[]" for _, kind in pairs)
+    values = ", ".join(
+        f"r ->> {i}" if kind == "text" else f"(r ->> {i})::{kind}"
+        for i, (_, kind) in enumerate(pairs)
+    )
     return InsertStatements(
-        f"{head} VALUES ({marks}){tail}", f"{head} SELECT * FROM unnest({arrays}){tail}"
+        f"{head} VALUES ({marks}){tail}",
+        f"{head} SELECT {values} FROM json_array_elements(?::json) AS r{tail}",
     )
 
 
-def _insert_batch(tx: WriteTx, batch: PostingBatch) -> None:
-    header = attrs.evolve(
-        batch, item_entries=(), capacity_entries=(), value_entries=(), gl_entries=()
-    )
-    no = batch.posting_no
-    tx.insert_rows(
-        "prodcore_ledger_batches",
-        "posting_no int, idempotency_key text, doc text",
-        [(no, batch.idempotency_key, dumps(header))],
-    )
-    items = batch.item_entries
-    tx.insert_rows(
-        "prodcore_item_entries",
-        "entry_no int, posting_no int, order_id text, item_no text, applies_to_entry_no int, "
-        "doc text",
-        [(i.entry_no, no, i.order_id, i.item_no, i.applies_to_entry_no, dumps(i)) for i in items],
-    )
-    tx.insert_rows(
-        "prodcore_item_tracking",
-        "entry_no int, item_no text, lot_no text, serial_no text",
-        [(i.entry_no, i.item_no, i.lot_no, i.serial_no) for i in items if i.lot_no or i.serial_no],
-    )
-    output = ItemEntryType.OUTPUT
-    tx.insert_rows(
-        "prodcore_output_entries",
-        "entry_no int, order_id text",
-        [(i.entry_no, i.order_id) for i in items if i.entry_type is output],
-    )
-    tx.insert_rows(
-        "prodcore_capacity_entries",
-        "entry_no int, posting_no int, order_id text, type text, no text, work_center_no text, "
-        "applies_to_entry_no int, doc text",
-        [
+def _insert_batches(tx: WriteTx, batches: Sequence[PostingBatch]) -> None:
+    """The rows of a commit's ``batches``: one insert per table for all of them."""
+    headers = []
+    items: list[tuple[Any, ...]] = []
+    tracked: list[tuple[Any, ...]] = []
+    outputs: list[tuple[Any, ...]] = []
+    capacity: list[tuple[Any, ...]] = []
+    values: list[tuple[Any, ...]] = []
+    gl: list[tuple[Any, ...]] = []
+    output, on_item = ItemEntryType.OUTPUT, ValueSource.ITEM
+    for batch in batches:
+        no = batch.posting_no
+        header = attrs.evolve(
+            batch, item_entries=(), capacity_entries=(), value_entries=(), gl_entries=()
+        )
+        headers.append((no, batch.idempotency_key, dumps(header)))
+        for i in batch.item_entries:
+            items.append((i.entry_no, no, i.order_id, i.item_no, i.applies_to_entry_no, dumps(i)))
+            if i.lot_no or i.serial_no:
+                tracked.append((i.entry_no, i.item_no, i.lot_no, i.serial_no))
+            if i.entry_type is output:
+                outputs.append((i.entry_no, i.order_id))
+        capacity.extend(
             (
                 c.entry_no,
                 no,
@@ -114,13 +109,8 @@ def _insert_batch(tx: WriteTx, batch: PostingBatch) -> None:
                 dumps(c),
             )
             for c in batch.capacity_entries
-        ],
-    )
-    on_item = ValueSource.ITEM
-    tx.insert_rows(
-        "prodcore_value_entries",
-        "entry_no int, posting_no int, order_id text, source text, source_entry_no int, doc text",
-        [
+        )
+        values.extend(
             (
                 v.entry_no,
                 no,
@@ -130,14 +120,37 @@ def _insert_batch(tx: WriteTx, batch: PostingBatch) -> None:
                 dumps(v),
             )
             for v in batch.value_entries
-        ],
+        )
+        if not batch.derives_gl:  # else its lines derive from its value entries and setup
+            gl.extend((g.entry_no, no, g.order_id, g.account, dumps(g)) for g in batch.gl_entries)
+    tx.insert_rows(
+        "prodcore_ledger_batches", "posting_no int, idempotency_key text, doc text", headers
     )
-    if batch.derives_gl:
-        return  # its lines derive from its value entries and the setup in its header
+    tx.insert_rows(
+        "prodcore_item_entries",
+        "entry_no int, posting_no int, order_id text, item_no text, applies_to_entry_no int, "
+        "doc text",
+        items,
+    )
+    tx.insert_rows(
+        "prodcore_item_tracking", "entry_no int, item_no text, lot_no text, serial_no text", tracked
+    )
+    tx.insert_rows("prodcore_output_entries", "entry_no int, order_id text", outputs)
+    tx.insert_rows(
+        "prodcore_capacity_entries",
+        "entry_no int, posting_no int, order_id text, type text, no text, work_center_no text, "
+        "applies_to_entry_no int, doc text",
+        capacity,
+    )
+    tx.insert_rows(
+        "prodcore_value_entries",
+        "entry_no int, posting_no int, order_id text, source text, source_entry_no int, doc text",
+        values,
+    )
     tx.insert_rows(
         "prodcore_gl_entries",
         "entry_no int, posting_no int, order_id text, account text, doc text",
-        [(g.entry_no, no, g.order_id, g.account, dumps(g)) for g in batch.gl_entries],
+        gl,
     )
 
 

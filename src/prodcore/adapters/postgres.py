@@ -33,6 +33,7 @@ import collections
 import contextlib
 import datetime as dt
 import hashlib
+import json
 import re
 import threading
 import weakref
@@ -87,6 +88,12 @@ def _key_hash(key: tuple[Any, ...]) -> int:
 
 def _sql(statement: str) -> str:
     return statement.replace("?", "%s")
+
+
+#: JSON text of rows (ints, texts and NULLs: the exact texts of the decimals pass as texts).
+_rows_json = json.JSONEncoder(
+    ensure_ascii=False, check_circular=False, separators=(",", ":")
+).encode
 
 
 def _translate(err: Exception) -> Exception:
@@ -271,11 +278,12 @@ class _PgWriteTx(_PgTx, WriteTx):
     def insert_rows(
         self, table: str, columns: str, rows: Sequence[Sequence[Any]], conflict: str = ""
     ) -> None:
-        """One statement for all ``rows``, an array per column (``unnest``): the driver
-        prepares its text once and adapts a few arrays instead of binding each row."""
+        """One statement for all ``rows``, as one JSON text: the driver prepares its text
+        once and adapts one parameter instead of binding each row (about 17 µs of client
+        time for one row, as much as a row of ``executemany``, then 1.5 µs a row instead
+        of 7)."""
         if rows:
-            arrays = [list(column) for column in zip(*rows, strict=True)]
-            self._queue(insert_statements(table, columns, conflict).arrays, arrays)
+            self._queue(insert_statements(table, columns, conflict).json, (_rows_json(rows),))
 
     def prefetch(self, reads: Callable[[Query], object]) -> None:
         def announce(sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
