@@ -270,15 +270,16 @@ _BALANCES = (
 )
 
 
-def _stored_balances_sql() -> str:
-    """One statement reading the stored rows of given keys of every balance table: its
-    ``i``-th parameter is a JSON list of the keys of :data:`_BALANCES`' ``i``-th table
-    (each key a list of its column values); a row is the table's index, its key columns
-    (padded with NULLs to four) and the quantity. Its text does not depend on the keys,
-    so the driver compiles it once."""
+@functools.cache
+def _stored_balances(tables: tuple[int, ...]) -> str:
+    """One statement reading the stored rows of given keys of the balance ``tables``
+    (indexes into :data:`_BALANCES`): its parameters are, per table, a JSON list of the
+    keys (each a list of its column values); a row is the table's index, its key
+    columns (padded with NULLs to four) and the quantity. Its text depends on the
+    tables only, not on the number of keys."""
     parts = []
-    for index, balance in enumerate(_BALANCES):
-        names = balance.names
+    for index in tables:
+        names = _BALANCES[index].names
         pad = ", ".join([*(f"t.{n}" for n in names), *("NULL" for _ in range(4 - len(names)))])
         # a join, not a row-value IN: SQLite then looks each key up by the whole key
         match = " AND ".join(
@@ -286,12 +287,9 @@ def _stored_balances_sql() -> str:
         )
         parts.append(
             f"SELECT {index}, {pad}, t.qty FROM json_each(?) AS j "
-            f"CROSS JOIN {balance.table} AS t ON {match}"
+            f"CROSS JOIN {_BALANCES[index].table} AS t ON {match}"
         )
     return " UNION ALL ".join(parts)
-
-
-_STORED_BALANCES = _stored_balances_sql()
 
 
 def _add_balances(
@@ -321,7 +319,7 @@ def _add_balances(
             tx.insert_rows(balance.table, balance.columns, rows, balance.add)
         return
     stored: dict[tuple[int, tuple[Any, ...]], Decimal] = {}
-    unknown: list[list[tuple[Any, ...]]] = [[] for _ in _BALANCES]
+    unknown: dict[int, list[tuple[Any, ...]]] = {}
     for index, balance, keyed in changed:
         read_key = balance.read_key
         for params, _, key in keyed:
@@ -329,11 +327,12 @@ def _add_balances(
             if isinstance(noted, Decimal):
                 stored[(index, params)] = noted
             else:
-                unknown[index].append(params)
-    if any(unknown):
-        for index, *key_cols, qty in tx.query(
-            _STORED_BALANCES, [json.dumps(keys) for keys in unknown]
-        ):
+                unknown.setdefault(index, []).append(params)
+    if unknown:
+        found = tx.query(
+            _stored_balances(tuple(unknown)), [json.dumps(k) for k in unknown.values()]
+        )
+        for index, *key_cols, qty in found:
             size = len(_BALANCES[index].names)
             stored[(index, tuple(key_cols[:size]))] = _dec(qty)
     for index, balance, keyed in changed:
