@@ -28,9 +28,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlStore]:
         if request.param == "sqlite"
         else request.getfixturevalue("pg_dsn")
     )
-    with open_store(
-        url, migrate=True, **({} if request.param == "sqlite" else {"max_size": 2})
-    ) as opened:
+    with open_store(url, migrate=True) as opened:
         assert isinstance(opened, SqlStore)
         yield opened
 
@@ -38,7 +36,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlStore]:
 def _count_inserts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The tables of each later ``insert_rows`` call of any write transaction."""
     tables: list[str] = []
-    classes: list[type[WriteTx]] = [WriteTx]
+    classes: list[Any] = [WriteTx]
     with contextlib.suppress(ImportError):  # psycopg installed: its store's own
         from prodcore.adapters.postgres import _PgWriteTx
 

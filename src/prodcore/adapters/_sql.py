@@ -1359,11 +1359,15 @@ class SqlUnitOfWork(StagingUnitOfWork):
         ledger = self._ledger
         assert ledger.counters is not None
         self.store.wait_for(tx, sorted(self._earlier))
-        tx.send(
-            "UPDATE prodcore_ledger_counters SET posting = GREATEST(posting, ?), "
-            "item = GREATEST(item, ?), capacity = GREATEST(capacity, ?), "
-            "value = GREATEST(value, ?), gl = GREATEST(gl, ?) WHERE id = 1",
-            attrs.astuple(ledger.counters),
+        # the counters' row is there (an insert, so that it goes with the balances')
+        tx.insert_rows(
+            "prodcore_ledger_counters",
+            "id int, posting int, item int, capacity int, value int, gl int",
+            [(1, *attrs.astuple(ledger.counters))],
+            "ON CONFLICT (id) DO UPDATE SET posting = GREATEST(b.posting, excluded.posting), "
+            "item = GREATEST(b.item, excluded.item), "
+            "capacity = GREATEST(b.capacity, excluded.capacity), "
+            "value = GREATEST(b.value, excluded.value), gl = GREATEST(b.gl, excluded.gl)",
         )
         _add_balances(tx, ledger.staged, upsert=True)
 
@@ -1447,26 +1451,23 @@ def _add_applications(
         found = reads.seen.get(("open_entries", *key))
         if isinstance(found, list):
             noted[key] = found
-    updates: list[tuple[str, int]] = []
     deletes: list[tuple[int]] = []
-    inserts: list[tuple[int, str, str, int, str]] = []
+    written: list[tuple[int, str, str, int, str]] = []  # new rows and new quantities
     for (item_no, location_code, inbound), deltas in changed:
         stored = dict(noted[(item_no, location_code, inbound)])
         for no, delta in sorted(deltas.items()):
             left = stored.get(no, ZERO) + delta
-            if no in stored and left:
-                updates.append((str(left), no))
+            if left:
+                written.append((no, item_no, location_code, int(inbound), str(left)))
             elif no in stored:
                 deletes.append((no,))
-            elif left:
-                inserts.append((no, item_no, location_code, int(inbound), str(left)))
-    # one statement per kind of change (each entry's row changes once)
-    tx.execute_many("UPDATE prodcore_bal_remaining SET qty = ? WHERE entry_no = ?", updates)
+    # a statement for the closed entries, one for the others (each row changes once)
     tx.execute_many("DELETE FROM prodcore_bal_remaining WHERE entry_no = ?", deletes)
     tx.insert_rows(
         "prodcore_bal_remaining",
         "entry_no int, item_no text, location_code text, inbound int, qty text",
-        inserts,
+        written,
+        "ON CONFLICT (entry_no) DO UPDATE SET qty = excluded.qty",
     )
 
 
