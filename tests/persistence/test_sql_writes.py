@@ -17,18 +17,15 @@ import pytest
 from prodcore.adapters import open_store
 from prodcore.adapters._sql import SqlStore, WriteTx
 from prodcore.errors import ConcurrencyError, DuplicateError
+from tests.persistence.conftest import fresh_store
 from tests.persistence.counting import count_in_writes
 from tests.persistence.test_open_entries_together import _moves
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlStore]:
-    url = (
-        f"sqlite:///{tmp_path}/p.db"
-        if request.param == "sqlite"
-        else request.getfixturevalue("pg_dsn")
-    )
-    with open_store(url, migrate=True) as opened:
+@pytest.fixture(params=["sqlite-file", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store(request: pytest.FixtureRequest) -> Iterator[SqlStore]:
+    dsn = request.getfixturevalue("pg_dsn") if request.param == "postgresql" else None
+    with fresh_store(request.param, dsn) as opened:
         assert isinstance(opened, SqlStore)
         yield opened
 

@@ -97,7 +97,7 @@ _rows_json = json.JSONEncoder(
 ).encode
 
 
-@functools.cache
+@functools.lru_cache(maxsize=256)  # the lists of tables a commit writes in a row
 def _together(inserts: tuple[str, ...]) -> str:
     """One statement running ``inserts`` (into distinct tables): the first ones as
     data-modifying ``WITH`` queries, which run to completion, the last as the main
