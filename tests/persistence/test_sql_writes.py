@@ -89,22 +89,35 @@ def test_postgresql_sends_the_inserts_that_follow_each_other_in_one_statement_of
     monkeypatch.setattr(psycopg.Connection, "execute", counted)
     monkeypatch.setattr(psycopg.Cursor, "executemany", counted_many)
     with open_store(pg_dsn, migrate=True) as pg:
+        assert isinstance(pg, SqlStore)
         texts = []
         for size in (1, 6):
-            del sent[:]
             with pg() as uow:
                 uow.ledger.append(_moves(*((f"I{n}", "1") for n in range(size))))
+                del sent[:]
+                before = getattr(pg, "round_trips", 0)
                 uow.commit()
-            ledger = [s for s in sent if "prodcore_item_entries" in s[0]]
-            assert len(ledger) == 1  # the batch, its entries, remaining rows: one statement
-            text, params = ledger[0]
-            assert text.startswith("WITH w0 AS (INSERT INTO prodcore_ledger_batches")
-            assert "INSERT INTO prodcore_bal_remaining" in text
+                waits = getattr(pg, "round_trips", 0) - before
+            # the locks, the read of the open-entry pools it adds to, all its rows, COMMIT
+            # (no earlier poster to wait for: the counters and balances go with the rows)
+            assert [" ".join(s.split()[:3]) for s, _ in sent] == [
+                "SELECT * FROM",
+                "SELECT item_no, location_code,",
+                "WITH w0 AS",
+                "COMMIT",
+            ]
+            assert waits == 2
+            text, params = sent[2]
+            for table in (
+                "prodcore_ledger_batches",
+                "prodcore_item_entries",
+                "prodcore_bal_remaining",
+                "prodcore_ledger_counters",
+                "prodcore_bal_on_hand",
+                "prodcore_bal_on_hand_bin",
+            ):
+                assert f"INSERT INTO {table} AS b" in text
             texts.append((text, params))
-            # no statement runs per row
-            assert [s for s in sent if s[0].startswith("many:")] == []
-            balances = [s for s in sent if "INSERT INTO prodcore_bal_on_hand " in s[0]]
-            assert len(balances) == 1 and "prodcore_bal_on_hand_bin" in balances[0][0]
         # the same text (prepared once) and as many parameters for 1 and 6 entries
         assert texts[0] == texts[1]
 
