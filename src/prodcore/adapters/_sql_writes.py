@@ -1,10 +1,10 @@
-"""The writes of a SQL unit of work's commit: a posting batch's rows, one statement per
-ledger table, and the running balances it changes (added to the stored rows).
+"""The writes of a SQL unit of work's commit: its posting batches' rows, one statement
+per ledger table, and the running balances it changes (added to the stored rows).
 
 Rows go through :meth:`~prodcore.adapters._sql.WriteTx.insert_rows`: one statement per
 table whose text does not depend on the number of rows (SQLite runs it per row with
-``executemany``; PostgreSQL sends the rows as one array per column, see
-:func:`insert_statements`)."""
+``executemany``; PostgreSQL sends the rows as one JSON parameter and puts the inserts
+that follow each other in one statement, see :func:`insert_statements`)."""
 
 from __future__ import annotations
 
