@@ -46,13 +46,19 @@ from prodcore.adapters._schema import (
     SCHEMA_VERSION,
     Tx,
     apply_migrations,
-    insert_applications,
     insert_registrations,
     insert_who,
     moment_key,
 )
 from prodcore.adapters._sql_average import SqlAveragePools
-from prodcore.adapters._sql_writes import _KEYS_PER_QUERY, _add_balances, _dec, _insert_batch
+from prodcore.adapters._sql_writes import (
+    _KEYS_PER_QUERY,
+    _add_balances,
+    _dec,
+    _insert_applications,
+    _insert_batches,
+    insert_statements,
+)
 from prodcore.adapters._staging import (
     Committed,
     ConflictKeys,
@@ -165,6 +171,17 @@ class WriteTx(Tx):
         back, so that the check's answer need not be awaited before the commit)."""
         if self.execute(sql, params) != 1:
             raise refuse()
+
+    def insert_rows(
+        self, table: str, columns: str, rows: Sequence[Sequence[Any]], conflict: str = ""
+    ) -> None:
+        """Insert ``rows`` into ``table`` with one statement whose text does not depend on
+        their number (see :func:`~prodcore.adapters._sql_writes.insert_statements`:
+        ``columns`` names each column with its SQL type, ``conflict`` is an ``ON
+        CONFLICT`` clause, the table aliased ``b``); its result is not awaited. Here
+        the one-row form, run per row."""
+        if rows:
+            self.execute_many(insert_statements(table, columns, conflict).rows, rows)
 
     def prefetch(self, reads: Callable[[Query], object]) -> None:
         """Announce the statements ``reads`` will run through :meth:`query` (it is called
@@ -1288,8 +1305,7 @@ class SqlUnitOfWork(StagingUnitOfWork):
         ledger = self._ledger
         numbered = bool(ledger.staged_batches) and not self.store.gapless_numbers
         if numbered:  # numbers set aside per batch: rows side by side with other posters
-            for batch in ledger.staged_batches:
-                _insert_batch(tx, batch)
+            _insert_batches(tx, ledger.staged_batches)
             insert_who(tx, ledger.staged_batches)
             _add_applications(
                 tx, ledger.staged_batches, ledger.staged, self.store, self.reads, self._pools_read
@@ -1313,8 +1329,7 @@ class SqlUnitOfWork(StagingUnitOfWork):
                     expected=ledger.base_counters.posting,
                     actual=actual.posting,
                 )
-            for batch in ledger.staged_batches:
-                _insert_batch(tx, batch)
+            _insert_batches(tx, ledger.staged_batches)
             insert_who(tx, ledger.staged_batches)
             _add_balances(tx, ledger.staged, known=self.reads.seen)
             _add_applications(
@@ -1344,11 +1359,15 @@ class SqlUnitOfWork(StagingUnitOfWork):
         ledger = self._ledger
         assert ledger.counters is not None
         self.store.wait_for(tx, sorted(self._earlier))
-        tx.send(
-            "UPDATE prodcore_ledger_counters SET posting = GREATEST(posting, ?), "
-            "item = GREATEST(item, ?), capacity = GREATEST(capacity, ?), "
-            "value = GREATEST(value, ?), gl = GREATEST(gl, ?) WHERE id = 1",
-            attrs.astuple(ledger.counters),
+        # the counters' row is there (an insert, so that it goes with the balances')
+        tx.insert_rows(
+            "prodcore_ledger_counters",
+            "id int, posting int, item int, capacity int, value int, gl int",
+            [(1, *attrs.astuple(ledger.counters))],
+            "ON CONFLICT (id) DO UPDATE SET posting = GREATEST(b.posting, excluded.posting), "
+            "item = GREATEST(b.item, excluded.item), "
+            "capacity = GREATEST(b.capacity, excluded.capacity), "
+            "value = GREATEST(b.value, excluded.value), gl = GREATEST(b.gl, excluded.gl)",
         )
         _add_balances(tx, ledger.staged, upsert=True)
 
@@ -1423,8 +1442,7 @@ def _add_applications(
     per open entry: a closed entry's row goes). The open entries the unit of work read
     are not read again (its reads are checked: they are the stored rows now), nor those
     ``read_at_commit`` (with the checks); the other pools it writes over are read here."""
-    applications = [a for b in batches for a in b.item_applications or ()]
-    insert_applications(tx, applications)
+    _insert_applications(tx, [a for b in batches for a in b.item_applications or ()])
     changed = [(key, deltas) for key, deltas in sorted(staged.open_by_key.items()) if deltas]
     unknown = [key for key in _unread_open_keys(staged, reads) if key not in read_at_commit]
     noted = _Committed(store, tx.query).open_entries_of(unknown) if unknown else {}
@@ -1433,35 +1451,34 @@ def _add_applications(
         found = reads.seen.get(("open_entries", *key))
         if isinstance(found, list):
             noted[key] = found
-    updates: list[tuple[str, int]] = []
     deletes: list[tuple[int]] = []
-    inserts: list[tuple[int, str, str, int, str]] = []
+    written: list[tuple[int, str, str, int, str]] = []  # new rows and new quantities
     for (item_no, location_code, inbound), deltas in changed:
         stored = dict(noted[(item_no, location_code, inbound)])
         for no, delta in sorted(deltas.items()):
             left = stored.get(no, ZERO) + delta
-            if no in stored and left:
-                updates.append((str(left), no))
+            if left:
+                written.append((no, item_no, location_code, int(inbound), str(left)))
             elif no in stored:
                 deletes.append((no,))
-            elif left:
-                inserts.append((no, item_no, location_code, int(inbound), str(left)))
-    # one statement per kind of change (each entry's row changes once)
-    tx.execute_many("UPDATE prodcore_bal_remaining SET qty = ? WHERE entry_no = ?", updates)
+    # a statement for the closed entries, one for the others (each row changes once)
     tx.execute_many("DELETE FROM prodcore_bal_remaining WHERE entry_no = ?", deletes)
-    tx.execute_many(
-        "INSERT INTO prodcore_bal_remaining "
-        "(entry_no, item_no, location_code, inbound, qty) VALUES (?, ?, ?, ?, ?)",
-        inserts,
+    tx.insert_rows(
+        "prodcore_bal_remaining",
+        "entry_no int, item_no text, location_code text, inbound int, qty text",
+        written,
+        "ON CONFLICT (entry_no) DO UPDATE SET qty = excluded.qty",
     )
 
 
-def _add_marks(tx: Tx, staged: LedgerIndex) -> None:
+def _add_marks(tx: WriteTx, staged: LedgerIndex) -> None:
     """Keep a row per marked item entry (item cost adjustment's marks: a cleared one goes)."""
     marks = sorted(staged.marks.items())
-    tx.execute_many(
-        "INSERT INTO prodcore_cost_marks (entry_no) VALUES (?) ON CONFLICT (entry_no) DO NOTHING",
+    tx.insert_rows(
+        "prodcore_cost_marks",
+        "entry_no int",
         [(no,) for no, marked in marks if marked],
+        "ON CONFLICT (entry_no) DO NOTHING",
     )
     tx.execute_many(
         "DELETE FROM prodcore_cost_marks WHERE entry_no = ?",

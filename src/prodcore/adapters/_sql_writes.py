@@ -1,25 +1,33 @@
-"""The writes of a SQL unit of work's commit: a posting batch's rows, one statement per
-ledger table, and the running balances it changes (added to the stored rows)."""
+"""The writes of a SQL unit of work's commit: its posting batches' rows, one statement
+per ledger table, and the running balances it changes (added to the stored rows).
+
+Rows go through :meth:`~prodcore.adapters._sql.WriteTx.insert_rows`: one statement per
+table whose text does not depend on the number of rows (SQLite runs it per row with
+``executemany``; PostgreSQL sends the rows as one JSON parameter and puts the inserts
+that follow each other in one statement, see :func:`insert_statements`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import functools
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from prodcore.adapters._schema import (
-    Tx,
-)
 from prodcore.ledger.balances import LedgerIndex
 from prodcore.ledger.model import (
+    ItemApplication,
     ItemEntryType,
     PostingBatch,
     ValueSource,
 )
 from prodcore.numbers import ZERO
 from prodcore.serialization import dumps
+
+if TYPE_CHECKING:
+    from prodcore.adapters._sql import WriteTx
 
 #: balance rows read per statement (a bounded IN list)
 _KEYS_PER_QUERY = 100
@@ -29,45 +37,67 @@ def _dec(text: str | None) -> Decimal:
     return Decimal(text) if text is not None else ZERO
 
 
-def _insert_batch(tx: Tx, batch: PostingBatch) -> None:
-    header = attrs.evolve(
-        batch, item_entries=(), capacity_entries=(), value_entries=(), gl_entries=()
+@attrs.frozen
+class InsertStatements:
+    """The two forms of one table's insert: ``rows`` takes one row's parameters (run
+    once per row), ``json`` all rows as one JSON array of arrays (PostgreSQL: one run
+    whose text, unlike a multi-row ``VALUES``, does not change with the number of rows,
+    so the driver prepares it once, and whose one parameter the client writes in C;
+    the server types each value).
+
+    >>> s = insert_statements("t", "no int, qty text", "ON CONFLICT (no) DO NOTHING")
+    >>> s.rows
+    'INSERT INTO t AS b (no, qty) VALUES (?, ?) ON CONFLICT (no) DO NOTHING'
+    >>> s.json
+    'INSERT INTO t AS b (no, qty) SELECT (r ->> 0)::int, r ->> 1 FROM json_array_elements(?::json) AS r ON CONFLICT (no) DO NOTHING'
+    """
+
+    rows: str
+    json: str
+
+
+@functools.cache
+def insert_statements(table: str, columns: str, conflict: str = "") -> InsertStatements:
+    """The insert of rows into ``table``: ``columns`` names each column with its SQL type
+    (``"entry_no int, doc text"``: an ``int`` or a ``text``, what the JSON form reads),
+    ``conflict`` is an ``ON CONFLICT`` clause or empty (the table aliased ``b`` in it)."""
+    pairs = [column.split() for column in columns.split(",")]
+    head = f"INSERT INTO {table} AS b ({', '.join(name for name, _ in pairs)})"
+    tail = f" {conflict}" if conflict else ""
+    marks = ", ".join("?" for _ in pairs)
+    values = ", ".join(
+        f"r ->> {i}" if kind == "text" else f"(r ->> {i})::{kind}"
+        for i, (_, kind) in enumerate(pairs)
     )
-    no = batch.posting_no
-    tx.execute_many(  # no result awaited (a pipelining store queues it)
-        "INSERT INTO prodcore_ledger_batches (posting_no, idempotency_key, doc) VALUES (?, ?, ?)",
-        [(no, batch.idempotency_key, dumps(header))],
+    return InsertStatements(
+        f"{head} VALUES ({marks}){tail}",
+        f"{head} SELECT {values} FROM json_array_elements(?::json) AS r{tail}",
     )
-    tx.execute_many(
-        "INSERT INTO prodcore_item_entries "
-        "(entry_no, posting_no, order_id, item_no, applies_to_entry_no, doc) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        [
-            (i.entry_no, no, i.order_id, i.item_no, i.applies_to_entry_no, dumps(i))
-            for i in batch.item_entries
-        ],
-    )
-    tx.execute_many(
-        "INSERT INTO prodcore_item_tracking (entry_no, item_no, lot_no, serial_no) "
-        "VALUES (?, ?, ?, ?)",
-        [
-            (i.entry_no, i.item_no, i.lot_no, i.serial_no)
-            for i in batch.item_entries
-            if i.lot_no or i.serial_no
-        ],
-    )
-    tx.execute_many(
-        "INSERT INTO prodcore_output_entries (entry_no, order_id) VALUES (?, ?)",
-        [
-            (i.entry_no, i.order_id)
-            for i in batch.item_entries
-            if i.entry_type is ItemEntryType.OUTPUT
-        ],
-    )
-    tx.execute_many(
-        "INSERT INTO prodcore_capacity_entries (entry_no, posting_no, order_id, type, no, "
-        "work_center_no, applies_to_entry_no, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [
+
+
+def _insert_batches(tx: WriteTx, batches: Sequence[PostingBatch]) -> None:
+    """The rows of a commit's ``batches``: one insert per table for all of them."""
+    headers = []
+    items: list[tuple[Any, ...]] = []
+    tracked: list[tuple[Any, ...]] = []
+    outputs: list[tuple[Any, ...]] = []
+    capacity: list[tuple[Any, ...]] = []
+    values: list[tuple[Any, ...]] = []
+    gl: list[tuple[Any, ...]] = []
+    output, on_item = ItemEntryType.OUTPUT, ValueSource.ITEM
+    for batch in batches:
+        no = batch.posting_no
+        header = attrs.evolve(
+            batch, item_entries=(), capacity_entries=(), value_entries=(), gl_entries=()
+        )
+        headers.append((no, batch.idempotency_key, dumps(header)))
+        for i in batch.item_entries:
+            items.append((i.entry_no, no, i.order_id, i.item_no, i.applies_to_entry_no, dumps(i)))
+            if i.lot_no or i.serial_no:
+                tracked.append((i.entry_no, i.item_no, i.lot_no, i.serial_no))
+            if i.entry_type is output:
+                outputs.append((i.entry_no, i.order_id))
+        capacity.extend(
             (
                 c.entry_no,
                 no,
@@ -79,35 +109,191 @@ def _insert_batch(tx: Tx, batch: PostingBatch) -> None:
                 dumps(c),
             )
             for c in batch.capacity_entries
-        ],
-    )
-    tx.execute_many(
-        "INSERT INTO prodcore_value_entries "
-        "(entry_no, posting_no, order_id, source, source_entry_no, doc) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        [
+        )
+        values.extend(
             (
                 v.entry_no,
                 no,
                 v.order_id,
                 v.source.value,
-                v.item_entry_no if v.source is ValueSource.ITEM else v.capacity_entry_no,
+                v.item_entry_no if v.source is on_item else v.capacity_entry_no,
                 dumps(v),
             )
             for v in batch.value_entries
+        )
+        if not batch.derives_gl:  # else its lines derive from its value entries and setup
+            gl.extend((g.entry_no, no, g.order_id, g.account, dumps(g)) for g in batch.gl_entries)
+    tx.insert_rows(
+        "prodcore_ledger_batches", "posting_no int, idempotency_key text, doc text", headers
+    )
+    tx.insert_rows(
+        "prodcore_item_entries",
+        "entry_no int, posting_no int, order_id text, item_no text, applies_to_entry_no int, "
+        "doc text",
+        items,
+    )
+    tx.insert_rows(
+        "prodcore_item_tracking", "entry_no int, item_no text, lot_no text, serial_no text", tracked
+    )
+    tx.insert_rows("prodcore_output_entries", "entry_no int, order_id text", outputs)
+    tx.insert_rows(
+        "prodcore_capacity_entries",
+        "entry_no int, posting_no int, order_id text, type text, no text, work_center_no text, "
+        "applies_to_entry_no int, doc text",
+        capacity,
+    )
+    tx.insert_rows(
+        "prodcore_value_entries",
+        "entry_no int, posting_no int, order_id text, source text, source_entry_no int, doc text",
+        values,
+    )
+    tx.insert_rows(
+        "prodcore_gl_entries",
+        "entry_no int, posting_no int, order_id text, account text, doc text",
+        gl,
+    )
+
+
+def _insert_applications(tx: WriteTx, applications: Iterable[ItemApplication]) -> None:
+    """The commit's item applications (the rows :func:`~prodcore.adapters._schema.insert_applications`
+    writes for a migration), through :meth:`~prodcore.adapters._sql.WriteTx.insert_rows`."""
+    tx.insert_rows(
+        "prodcore_item_applications",
+        "outbound_entry_no int, inbound_entry_no int, item_no text, location_code text, qty text",
+        [
+            (a.outbound_entry_no, a.inbound_entry_no, a.item_no, a.location_code, str(a.quantity))
+            for a in applications
         ],
     )
-    if batch.derives_gl:
-        return  # its lines derive from its value entries and the setup in its header
-    tx.execute_many(
-        "INSERT INTO prodcore_gl_entries (entry_no, posting_no, order_id, account, doc) "
-        "VALUES (?, ?, ?, ?, ?)",
-        [(g.entry_no, no, g.order_id, g.account, dumps(g)) for g in batch.gl_entries],
-    )
+
+
+class _Balance:
+    """A running balance table: its key columns (with their SQL types), the staged deltas
+    it holds, a staged key's column values and the key of the unit of work's noted read
+    of that balance; and the statements that write it."""
+
+    def __init__(
+        self,
+        table: str,
+        columns: str,
+        deltas: Callable[[LedgerIndex], dict[Any, Decimal]],
+        key_of: Callable[[Any], tuple[Any, ...]],
+        read_key: Callable[[Any], tuple[Any, ...]],
+    ) -> None:
+        self.table, self.deltas, self.key_of, self.read_key = table, deltas, key_of, read_key
+        self.names = tuple(column.split()[0] for column in columns.split(","))
+        self.columns = f"{columns}, qty text"
+        conflict = f"ON CONFLICT ({', '.join(self.names)}) DO UPDATE SET qty = "
+        #: adds a delta to the stored row in the database (exact: NUMERIC, back to text)
+        self.add = f"{conflict}CAST(CAST(b.qty AS NUMERIC) + CAST(excluded.qty AS NUMERIC) AS TEXT)"
+        #: writes a new total
+        self.set = f"{conflict}excluded.qty"
+
+
+def _read(name: str) -> Callable[[Any], tuple[Any, ...]]:
+    """The noted read of a balance by one key."""
+    return lambda key: (name, key)
+
+
+def _named(name: str) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
+    """The noted read of a balance by a composite key."""
+    return lambda key: (name, *key)
+
+
+_BALANCES = (
+    _Balance(
+        "prodcore_bal_on_hand",
+        "item_no text, location_code text",
+        lambda s: s.on_hand_by_location,
+        tuple,
+        _named("on_hand"),
+    ),
+    _Balance(
+        "prodcore_bal_consumed",
+        "order_id text, line_no int, component_line_no int",
+        lambda s: s.consumed,
+        tuple,
+        _named("consumed_quantity"),
+    ),
+    _Balance(
+        "prodcore_bal_output",
+        "order_id text, line_no int",
+        lambda s: s.output,
+        tuple,
+        _named("output_quantity"),
+    ),
+    _Balance(
+        "prodcore_bal_on_hand_bin",
+        "item_no text, location_code text, bin_code text",
+        lambda s: s.bins.on_hand,
+        tuple,
+        _named("on_hand_in_bin"),
+    ),
+    _Balance(
+        "prodcore_bal_lot_on_hand",
+        "item_no text, location_code text, lot_no text, serial_no text",
+        lambda s: s.lot_on_hand_by_location,
+        tuple,
+        lambda k: ("lot_on_hand", k[0], k[2], k[3], k[1]),
+    ),
+    _Balance(
+        "prodcore_bal_wip", "order_id text", lambda s: s.wip_by_order, lambda k: (k,), _read("wip")
+    ),
+    _Balance(
+        "prodcore_bal_item_value",
+        "item_no text",
+        lambda s: s.item_value,
+        lambda k: (k,),
+        _read("inventory_value"),
+    ),
+    _Balance(
+        "prodcore_bal_account",
+        "account text",
+        lambda s: s.accounts,
+        lambda k: (k,),
+        _read("account_balance"),
+    ),
+    _Balance(
+        "prodcore_bal_reversed",
+        "source text, entry_no int",
+        lambda s: s.reversed,
+        lambda k: (k[0].value, k[1]),
+        _named("reversed_quantity"),
+    ),
+    _Balance(
+        "prodcore_bal_capacity_day",
+        "centre_no text, day text",
+        lambda s: s.capacity_used_by_day,
+        lambda k: (k[0], k[1].isoformat()),
+        _named("capacity_day"),  # read by ranges of days: never known
+    ),
+)
+
+
+@functools.cache
+def _stored_balances(tables: tuple[int, ...]) -> str:
+    """One statement reading the stored rows of given keys of the balance ``tables``
+    (indexes into :data:`_BALANCES`): its parameters are, per table, a JSON list of the
+    keys (each a list of its column values); a row is the table's index, its key
+    columns (padded with NULLs to four) and the quantity. Its text depends on the
+    tables only, not on the number of keys."""
+    parts = []
+    for index in tables:
+        names = _BALANCES[index].names
+        pad = ", ".join([*(f"t.{n}" for n in names), *("NULL" for _ in range(4 - len(names)))])
+        # a join, not a row-value IN: SQLite then looks each key up by the whole key
+        match = " AND ".join(
+            f"t.{n} = json_extract(j.value, '$[{i}]')" for i, n in enumerate(names)
+        )
+        parts.append(
+            f"SELECT {index}, {pad}, t.qty FROM json_each(?) AS j "
+            f"CROSS JOIN {_BALANCES[index].table} AS t ON {match}"
+        )
+    return " UNION ALL ".join(parts)
 
 
 def _add_balances(
-    tx: Tx,
+    tx: WriteTx,
     staged: LedgerIndex,
     *,
     upsert: bool = False,
@@ -116,144 +302,57 @@ def _add_balances(
     """Add the staged balance deltas to the balance rows: with ``upsert``, one
     ``INSERT ... ON CONFLICT`` per table that adds in the database (PostgreSQL: fewer
     round trips in its one-at-a-time last step); else one per table that writes the new
-    totals, from the stored balances read in a few queries, except those in ``known``
-    (the unit of work's noted reads, checked at commit: the stored balances now)."""
-    tables: tuple[
-        tuple[
-            str,
-            tuple[str, ...],
-            dict[Any, Decimal],
-            Callable[[Any], tuple[Any, ...]],
-            Callable[[Any], tuple[Any, ...]],
-        ],
-        ...,
-    ] = (
-        (
-            "prodcore_bal_on_hand",
-            ("item_no", "location_code"),
-            staged.on_hand_by_location,
-            tuple,
-            lambda k: ("on_hand", *k),
-        ),
-        (
-            "prodcore_bal_consumed",
-            ("order_id", "line_no", "component_line_no"),
-            staged.consumed,
-            tuple,
-            lambda k: ("consumed_quantity", *k),
-        ),
-        (
-            "prodcore_bal_output",
-            ("order_id", "line_no"),
-            staged.output,
-            tuple,
-            lambda k: ("output_quantity", *k),
-        ),
-        (
-            "prodcore_bal_on_hand_bin",
-            ("item_no", "location_code", "bin_code"),
-            staged.bins.on_hand,
-            tuple,
-            lambda k: ("on_hand_in_bin", *k),
-        ),
-        (
-            "prodcore_bal_lot_on_hand",
-            ("item_no", "location_code", "lot_no", "serial_no"),
-            staged.lot_on_hand_by_location,
-            tuple,
-            lambda k: ("lot_on_hand", k[0], k[2], k[3], k[1]),
-        ),
-        ("prodcore_bal_wip", ("order_id",), staged.wip_by_order, lambda k: (k,), _read("wip")),
-        (
-            "prodcore_bal_item_value",
-            ("item_no",),
-            staged.item_value,
-            lambda k: (k,),
-            _read("inventory_value"),
-        ),
-        (
-            "prodcore_bal_account",
-            ("account",),
-            staged.accounts,
-            lambda k: (k,),
-            _read("account_balance"),
-        ),
-        (
-            "prodcore_bal_reversed",
-            ("source", "entry_no"),
-            staged.reversed,
-            lambda k: (k[0].value, k[1]),
-            lambda k: ("reversed_quantity", *k),
-        ),
-        (
-            "prodcore_bal_capacity_day",
-            ("centre_no", "day"),
-            staged.capacity_used_by_day,
-            lambda k: (k[0], k[1].isoformat()),
-            lambda k: ("capacity_day", *k),  # read by ranges of days: never known
-        ),
-    )
+    totals, from the stored balances: those in ``known`` (the unit of work's noted
+    reads, checked at commit: the stored balances now), the others read in one
+    statement for all tables."""
     _add_order_cost_parts(tx, staged)
-    for table, columns, deltas, key_of, read_key in tables:
-        if not deltas:
-            continue
-        keyed = [
-            (tuple(key_of(key)), delta, read_key(key))
-            for key, delta in sorted(deltas.items(), key=lambda kv: str(kv[0]))
-        ]
-        names, marks = ", ".join(columns), ", ".join("?" for _ in columns)
-        if upsert:
-            tx.execute_many(
-                f"INSERT INTO {table} AS b ({names}, qty) VALUES ({marks}, ?) "
-                f"ON CONFLICT ({names}) DO UPDATE "
-                "SET qty = CAST(CAST(b.qty AS NUMERIC) + CAST(excluded.qty AS NUMERIC) AS TEXT)",
-                [(*params, str(delta)) for params, delta, _ in keyed],
-            )
-            continue
-        stored: dict[tuple[Any, ...], Decimal] = {}
-        unknown = []
-        for params, _, noted_key in keyed:
-            noted = known.get(noted_key) if known is not None else None
+    changed = []
+    for index, balance in enumerate(_BALANCES):
+        deltas = balance.deltas(staged)
+        if deltas:
+            key_of = balance.key_of
+            keyed = sorted((key_of(key), delta, key) for key, delta in deltas.items())
+            changed.append((index, balance, keyed))
+    if upsert:
+        for _, balance, keyed in changed:
+            rows = [(*params, str(delta)) for params, delta, _ in keyed]
+            tx.insert_rows(balance.table, balance.columns, rows, balance.add)
+        return
+    stored: dict[tuple[int, tuple[Any, ...]], Decimal] = {}
+    unknown: dict[int, list[tuple[Any, ...]]] = {}
+    for index, balance, keyed in changed:
+        read_key = balance.read_key
+        for params, _, key in keyed:
+            noted = known.get(read_key(key)) if known is not None else None
             if isinstance(noted, Decimal):
-                stored[params] = noted
+                stored[(index, params)] = noted
             else:
-                unknown.append(params)
-        match = " AND ".join(f"{c} = ?" for c in columns)
-        # the other stored balances, a few queries instead of one per key
-        for start in range(0, len(unknown), _KEYS_PER_QUERY):
-            chunk = unknown[start : start + _KEYS_PER_QUERY]
-            rows = tx.query(
-                f"SELECT {names}, qty FROM {table} "
-                f"WHERE {' OR '.join(f'({match})' for _ in chunk)}",
-                [p for params in chunk for p in params],
-            )
-            for *key_cols, qty in rows:
-                stored[tuple(key_cols)] = _dec(qty)
-        tx.execute_many(
-            f"INSERT INTO {table} ({names}, qty) VALUES ({marks}, ?) "
-            f"ON CONFLICT ({names}) DO UPDATE SET qty = excluded.qty",
-            [(*params, str(stored.get(params, ZERO) + delta)) for params, delta, _ in keyed],
+                unknown.setdefault(index, []).append(params)
+    if unknown:
+        found = tx.query(
+            _stored_balances(tuple(unknown)), [json.dumps(k) for k in unknown.values()]
         )
+        for index, *key_cols, qty in found:
+            size = len(_BALANCES[index].names)
+            stored[(index, tuple(key_cols[:size]))] = _dec(qty)
+    for index, balance, keyed in changed:
+        rows = [(*p, str(stored.get((index, p), ZERO) + delta)) for p, delta, _ in keyed]
+        tx.insert_rows(balance.table, balance.columns, rows, balance.set)
 
 
-def _add_order_cost_parts(tx: Tx, staged: LedgerIndex) -> None:
+def _add_order_cost_parts(tx: WriteTx, staged: LedgerIndex) -> None:
     """Add the commit's part of each order cost sum as a row of its own, under its first
     posting number: nothing stored is read to add them (a sum is its parts added up when
     read), and rival commits never write the same row."""
     if not staged.order_costs or not staged.batches:
         return
     first = min(staged.batches)
-    tx.execute_many(
-        "INSERT INTO prodcore_bal_order_cost (order_id, line_no, kind, posting_no, qty) "
-        "VALUES (?, ?, ?, ?, ?)",
+    tx.insert_rows(
+        "prodcore_bal_order_cost",
+        "order_id text, line_no int, kind text, posting_no int, qty text",
         [
             (*key, first, str(amount))
             for key, amount in sorted(staged.order_cost_rows().items())
             if amount
         ],
     )
-
-
-def _read(name: str) -> Callable[[Any], tuple[Any, ...]]:
-    """The noted read of a balance by one key."""
-    return lambda key: (name, key)

@@ -32,7 +32,9 @@ from __future__ import annotations
 import collections
 import contextlib
 import datetime as dt
+import functools
 import hashlib
+import json
 import re
 import threading
 import weakref
@@ -41,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 
 from prodcore.adapters._schema import SCHEMA_VERSION, Tx, apply_migrations
 from prodcore.adapters._sql import Lease, Query, SqlStore, WriteTx
+from prodcore.adapters._sql_writes import insert_statements
 from prodcore.adapters._staging import RECORD_KEYS, ConflictKeys
 from prodcore.errors import (
     ConcurrencyError,
@@ -86,6 +89,23 @@ def _key_hash(key: tuple[Any, ...]) -> int:
 
 def _sql(statement: str) -> str:
     return statement.replace("?", "%s")
+
+
+#: JSON text of rows (ints, texts and NULLs: the exact texts of the decimals pass as texts).
+_rows_json = json.JSONEncoder(
+    ensure_ascii=False, check_circular=False, separators=(",", ":")
+).encode
+
+
+@functools.lru_cache(maxsize=256)  # the lists of tables a commit writes in a row
+def _together(inserts: tuple[str, ...]) -> str:
+    """One statement running ``inserts`` (into distinct tables): the first ones as
+    data-modifying ``WITH`` queries, which run to completion, the last as the main
+    statement (foreign keys are checked at the statement's end). Its text depends on
+    the tables only, so the driver prepares it once per such list."""
+    *first, last = inserts
+    with_ = ", ".join(f"w{i} AS ({sql})" for i, sql in enumerate(first))
+    return _sql(f"WITH {with_} {last}" if first else last)
 
 
 def _translate(err: Exception) -> Exception:
@@ -201,6 +221,10 @@ class _PgWriteTx(_PgTx, WriteTx):
             collections.deque()
         )
         self._waited = False  # for an answer of the announced statements
+        #: inserts not sent yet (statement, rows as JSON), sent together before the next
+        #: statement; the tables they write into
+        self._inserts: list[tuple[str, str]] = []
+        self._inserted: set[str] = set()
 
     _pipe: psycopg.Pipeline
 
@@ -221,6 +245,8 @@ class _PgWriteTx(_PgTx, WriteTx):
         self.send("BEGIN")
 
     def _queue(self, sql: str, params: Sequence[Any]) -> psycopg.Cursor[Any]:
+        if self._inserts:
+            self._send_inserts()
         try:
             return self._conn.execute(_sql(sql), params or None)
         except self._errors as err:
@@ -262,8 +288,33 @@ class _PgWriteTx(_PgTx, WriteTx):
     def execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         if not rows:
             return
+        if self._inserts:
+            self._send_inserts()
         try:  # rides the pipeline: no sync
             self._conn.cursor().executemany(_sql(sql), rows)
+        except self._errors as err:
+            raise self._error(err) from err
+
+    def insert_rows(
+        self, table: str, columns: str, rows: Sequence[Sequence[Any]], conflict: str = ""
+    ) -> None:
+        """The ``rows`` as one JSON text, in one statement with the inserts into other
+        tables that come right before and after it (:func:`_together`): the driver
+        prepares its text once and adapts one parameter per table instead of binding
+        each row (about 17 µs of client time for a statement of one row, as much as a
+        row of ``executemany``, then 1.5 µs a row instead of 7)."""
+        if not rows:
+            return
+        if table in self._inserted:  # a table once per statement
+            self._send_inserts()
+        self._inserted.add(table)
+        self._inserts.append((insert_statements(table, columns, conflict).json, _rows_json(rows)))
+
+    def _send_inserts(self) -> None:
+        inserts, self._inserts = self._inserts, []
+        self._inserted.clear()
+        try:
+            self._conn.execute(_together(tuple(sql for sql, _ in inserts)), [j for _, j in inserts])
         except self._errors as err:
             raise self._error(err) from err
 
@@ -324,6 +375,8 @@ class _PgWriteTx(_PgTx, WriteTx):
     def _abort(self) -> None:
         """End the pipeline and roll the transaction back (the connection is kept)."""
         self._ahead.clear()
+        self._inserts.clear()
+        self._inserted.clear()
         with contextlib.suppress(*self._errors):  # a queued statement's error
             self._pipeline.close()
         # a numbering step that failed half-way leaves its session lock: unlock all
