@@ -17,9 +17,9 @@ import pytest
 from prodcore.adapters import open_store
 from prodcore.adapters._sql import SqlStore, WriteTx
 from prodcore.errors import ConcurrencyError, DuplicateError
+from prodcore.testing.contracts import sample_moves
 from tests.persistence.conftest import fresh_store
 from tests.persistence.counting import count_in_writes
-from tests.persistence.test_open_entries_together import _moves
 
 
 @pytest.fixture(params=["sqlite-file", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -54,8 +54,8 @@ def test_each_table_of_a_commit_is_written_once_whatever_its_number_of_rows(
 ) -> None:
     tables = _count_inserts(monkeypatch)
     with store() as uow:  # two batches of 2 and 5 entries, on 3 items
-        uow.ledger.append(_moves(("A", "1"), ("B", "2")))
-        uow.ledger.append(_moves(*((item, "1") for item in "ABCAB")))
+        uow.ledger.append(sample_moves(("A", "1"), ("B", "2")))
+        uow.ledger.append(sample_moves(*((item, "1") for item in "ABCAB")))
         uow.commit()
     assert sorted(tables) == sorted(set(tables))  # each table once for both batches
     assert {
@@ -93,7 +93,7 @@ def test_postgresql_sends_the_inserts_that_follow_each_other_in_one_statement_of
         texts = []
         for size in (1, 6):
             with pg() as uow:
-                uow.ledger.append(_moves(*((f"I{n}", "1") for n in range(size))))
+                uow.ledger.append(sample_moves(*((f"I{n}", "1") for n in range(size))))
                 del sent[:]
                 before = getattr(pg, "round_trips", 0)
                 uow.commit()
@@ -134,7 +134,7 @@ _EXTREMES = (
 def test_decimals_keep_their_exact_digits_and_nulls_stay_null(store: SqlStore) -> None:
     for round_ in range(2):  # the first adds to no row, the second to the stored ones
         with store() as uow:
-            uow.ledger.append(_moves(*((f"X{n}", q) for n, q in enumerate(_EXTREMES))))
+            uow.ledger.append(sample_moves(*((f"X{n}", q) for n, q in enumerate(_EXTREMES))))
             uow.commit()
         with store() as uow:
             for n, q in enumerate(_EXTREMES):
@@ -146,7 +146,7 @@ def test_decimals_keep_their_exact_digits_and_nulls_stay_null(store: SqlStore) -
                 total = uow.ledger.on_hand(f"X{n}")
                 assert total == Decimal(q) * (round_ + 1)
     with store() as uow:  # zero with an exponent: back to a zero on hand
-        uow.ledger.append(_moves(("Z", "0.50"), ("Z", "-0.5")))
+        uow.ledger.append(sample_moves(("Z", "0.50"), ("Z", "-0.5")))
         uow.commit()
     with store() as uow:
         assert uow.ledger.on_hand("Z") == 0
@@ -164,11 +164,11 @@ def test_a_sqlite_commit_reads_the_stored_balances_it_adds_to_in_one_statement(
     with open_store(f"sqlite:///{tmp_path}/p.db") as store:
         assert isinstance(store, SqlStore)
         with store() as uow:
-            uow.ledger.append(_moves(("A", "10"), ("B", "4")))
+            uow.ledger.append(sample_moves(("A", "10"), ("B", "4")))
             uow.commit()
         reads = count_in_writes(store, "query")
         with store() as uow:  # adds to on hand of A and B (and their bins): unread
-            uow.ledger.append(_moves(("A", "-3"), ("B", "1"), ("C", "2")))
+            uow.ledger.append(sample_moves(("A", "-3"), ("B", "1"), ("C", "2")))
             uow.commit()
         balances = [sql for sql in reads if "prodcore_bal_on_hand" in sql]
         assert len(balances) == 1 and "prodcore_bal_on_hand_bin" in balances[0]
@@ -191,14 +191,14 @@ def test_a_rivals_change_still_refuses_the_commit_and_nothing_is_written(
     store: SqlStore,
 ) -> None:
     with store() as uow:
-        uow.ledger.append(_moves(("A", "10")))
+        uow.ledger.append(sample_moves(("A", "10")))
         uow.commit()
     with store() as uow:
         assert uow.ledger.on_hand("A") == 10
         with store() as rival:  # commits between this read and the commit below
-            rival.ledger.append(_moves(("A", "-4")))
+            rival.ledger.append(sample_moves(("A", "-4")))
             rival.commit()
-        uow.ledger.append(_moves(("A", "-10"), ("B", "5")))
+        uow.ledger.append(sample_moves(("A", "-10"), ("B", "5")))
         with pytest.raises(ConcurrencyError):
             uow.commit()
     with store() as uow:
