@@ -46,7 +46,7 @@ from prodcore.errors import (
 )
 from prodcore.ledger.application import decide_applications
 from prodcore.ledger.average_periods import AveragePool, AveragePoolKey
-from prodcore.ledger.balances import LedgerIndex
+from prodcore.ledger.balances import LedgerIndex, empty_read_only_index
 from prodcore.ledger.model import (
     CapacityLedgerEntry,
     GLEntry,
@@ -809,6 +809,10 @@ def value_entry_matches(
     return order_id is None or e.order_id == order_id
 
 
+#: The staged index of every staged ledger nothing was appended to.
+_NOTHING_STAGED = empty_read_only_index()
+
+
 def _every(entry: object) -> bool:
     return True
 
@@ -846,10 +850,13 @@ class StagedLedger:
 
     @property
     def staged(self) -> LedgerIndex:
-        """The index of the staged batches, built when first asked for: a unit of work
-        that appends and commits without querying again never builds it."""
+        """The index of the staged batches, built when first asked for after an append
+        (a unit of work that appends and commits without querying again never builds
+        it); before any, an empty one that refuses writes, shared."""
         index = self._index
         if index is None:
+            if not self._unindexed:
+                return _NOTHING_STAGED  # (not made for a unit of work that only reads)
             index = self._index = LedgerIndex()
         if self._unindexed:
             # a staged value entry of a committed entry (cost adjustment's, on output)
