@@ -531,4 +531,3 @@ def empty_read_only_index() -> LedgerIndex:
             elif isinstance(table, set):
                 setattr(owner, name, frozenset())
     return index
-
