@@ -546,7 +546,8 @@ def _check_str(kind: str, key: object) -> str:
 def _check_storable(field: str, value: _T, known: _T | None = None) -> _T:
     """``value`` if it reads back as itself from its document, else
     :class:`~prodcore.errors.InvalidValueError`: a str where an enum belongs, a naive
-    datetime, a bool for a number. Every store checks here, when the value is staged,
+    datetime, an int for a text (a bool for a number was refused where
+    the record was built, by its converter). Every store checks here, when the value is staged,
     so none takes what another refuses (the SQL stores crashed writing such a value, or
     wrote a document they could not read back). The check is compiled per type
     (:func:`~prodcore.adapters._storable.storable_problem`), not a write and read back;
