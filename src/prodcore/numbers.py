@@ -121,7 +121,8 @@ def to_decimal(value: object, field: str = "number") -> Decimal:
     prodcore.errors.InvalidValueError: Invalid value for number: True (bools are not numbers).
     """
     if isinstance(value, Decimal):
-        result = value
+        # a subclass made a Decimal: a record's Decimal is exactly one (what it stores)
+        result = value if type(value) is Decimal else Decimal(value)
     elif isinstance(value, bool):
         raise InvalidValueError(field=field, value=value, reason="bools are not numbers")
     elif isinstance(value, int):

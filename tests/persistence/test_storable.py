@@ -14,6 +14,8 @@ import pytest
 from hypothesis import given, settings
 
 from prodcore.adapters._storable import _round_trip, storable_problem
+from prodcore.errors import InvalidValueError
+from prodcore.numbers import as_decimal
 from prodcore.testing.contracts import sample_batch, sample_master_data, sample_order
 from prodcore.testing.strategies import master_data
 
@@ -47,12 +49,22 @@ def _samples() -> list[object]:
     return [sample_order("PO-1"), sample_batch(), *sample_master_data()]
 
 
+#: (an object: its declared type is a function's, the converter's an attrs Converter)
+_AS_DECIMAL: object = as_decimal
+
+
+def _converted(field: attrs.Attribute[Any]) -> bool:
+    """Whether the record's own converter checks every value of ``field`` (a Decimal
+    field: the store does not check it again)."""
+    return field.converter is _AS_DECIMAL
+
+
 def _mutants(value: Any) -> Iterator[Any]:
-    """``value`` with one field, of it or of a record it holds, set to each wrong value
-    (set behind attrs's back, as a caller's buggy copy would be)."""
+    """``value`` with one field the store checks, of it or of a record it holds, set to
+    each wrong value (set behind attrs's back, as a caller's buggy copy would be)."""
     for field in attrs.fields(type(value)):
         current = getattr(value, field.name)
-        for wrong in _WRONG:
+        for wrong in () if _converted(field) else _WRONG:
             mutant = _copy(value)
             object.__setattr__(mutant, field.name, wrong)
             yield mutant
@@ -84,7 +96,54 @@ def test_the_compiled_check_refuses_what_the_round_trip_refuses(sample: object) 
         checked += 1
     kind = type(sample)
     assert attrs.has(kind)
-    assert checked >= 10 * len(attrs.fields(kind))  # every field, several wrong values
+    checks = [f for f in attrs.fields(kind) if not _converted(f)]
+    assert checked >= 10 * len(checks)  # every field checked, several wrong values
+
+
+def _records(value: Any) -> Iterator[Any]:
+    """``value`` and the first record of each field of it holding records, and theirs."""
+    todo = [value]
+    while todo:
+        record = todo.pop()
+        yield record
+        for field in attrs.fields(type(record)):
+            current = getattr(record, field.name)
+            nested = current[:1] if isinstance(current, tuple) else (current,)
+            todo.extend(m for m in nested if attrs.has(type(m)))
+
+
+@pytest.mark.parametrize("sample", _samples(), ids=lambda s: type(s).__name__)
+def test_a_field_the_store_leaves_to_the_converter_refuses_at_construction(
+    sample: object,
+) -> None:
+    """Every wrong value of a Decimal field is refused where the record is built (or
+    copied with ``evolve``), with InvalidValueError, or made a Decimal that stores; the
+    store's check, which skips those fields, misses nothing a caller can pass."""
+    checked = fields = 0
+    for record in _records(sample):
+        for field in filter(_converted, attrs.fields(type(record))):
+            fields += 1
+            for wrong in _WRONG:
+                mutant = _copy(record)
+                object.__setattr__(mutant, field.name, wrong)
+                try:
+                    built = attrs.evolve(record, **{field.alias: wrong})
+                except InvalidValueError:
+                    assert not _round_trips(mutant), (field.name, wrong)
+                else:
+                    assert type(getattr(built, field.name)) is Decimal
+                    assert storable_problem(built) is None and _round_trips(built)
+                checked += 1
+    assert checked == fields * len(_WRONG)
+
+
+def test_a_decimal_of_a_subclass_is_built_as_a_decimal() -> None:
+    class Odd(Decimal):
+        pass
+
+    line = sample_order("PO-1").lines[0]
+    revised = attrs.evolve(line, quantity=Odd(3))
+    assert type(revised.quantity) is Decimal and storable_problem(revised) is None
 
 
 def test_the_problem_names_the_field_and_what_it_holds() -> None:

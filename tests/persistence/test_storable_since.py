@@ -37,11 +37,11 @@ def test_a_changed_member_is_checked_wherever_it_sits_in_its_tuple() -> None:
     known = sample_order("PO-1")
     line = known.lines[0]
     bad_op = _copy(line.operations[0])
-    object.__setattr__(bad_op, "lot_size", 1.5)  # a float, as a buggy copy would hold
+    object.__setattr__(bad_op, "work_center_no", 1.5)  # a float, as a buggy copy would hold
     appended = attrs.evolve(line, operations=(*line.operations, bad_op))
     order = known.replace_line(appended)
     assert storable_problem(order, known=known) == (
-        f"lines[0].operations[{len(line.operations)}].lot_size must be Decimal, not float"
+        f"lines[0].operations[{len(line.operations)}].work_center_no must be str, not float"
     )
     # a member of another class where a record belongs, and a list where a tuple belongs
     for wrong in (("x",), ["x"]):
@@ -53,7 +53,7 @@ def test_a_changed_member_is_checked_wherever_it_sits_in_its_tuple() -> None:
 def test_a_known_record_of_another_class_is_not_trusted() -> None:
     order = sample_order("PO-1")
     bad = _copy(order)
-    object.__setattr__(bad, "quantity", Decimal("NaN"))
+    object.__setattr__(bad, "due_date", Decimal("NaN"))
     assert storable_problem(bad, known=order.lines[0]) is not None
     assert storable_problem(bad, known=None) is not None
 
@@ -67,9 +67,9 @@ def test_a_save_with_a_wrong_value_in_a_changed_line_stores_nothing(kind: str) -
         with store() as uow:
             stored = uow.orders.get("PO-1")
             line = _copy(stored.lines[0])
-            object.__setattr__(line, "finished_quantity", True)  # a bool is no number
+            object.__setattr__(line, "item_no", True)  # a bool is no item number
             bad: Any = attrs.evolve(stored.replace_line(line), version=stored.version + 1)
-            with pytest.raises(InvalidValueError, match="finished_quantity"):
+            with pytest.raises(InvalidValueError, match="item_no"):
                 uow.orders.save(bad, expected_version=stored.version)
             uow.commit()
         with store() as uow:

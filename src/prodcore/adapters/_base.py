@@ -88,8 +88,9 @@ class MasterDataGetters:
 
 
 class StagedUnitOfWork:
-    """A unit of work whose repositories stage writes: ``_begin`` makes fresh ones, and
-    leaving the ``with`` block (or :meth:`rollback`) drops whatever was not committed."""
+    """A unit of work whose repositories stage writes: ``_begin`` ends what the last
+    unit of work held (fresh repositories follow), and leaving the ``with`` block (or
+    :meth:`rollback`) drops whatever was not committed."""
 
     def _begin(self) -> None:
         raise NotImplementedError

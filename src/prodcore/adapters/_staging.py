@@ -29,7 +29,7 @@ import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from functools import partial
-from typing import Any, ClassVar, TypeVar
+from typing import Any, TypeVar
 
 import attrs
 
@@ -46,7 +46,7 @@ from prodcore.errors import (
 )
 from prodcore.ledger.application import decide_applications
 from prodcore.ledger.average_periods import AveragePool, AveragePoolKey
-from prodcore.ledger.balances import LedgerIndex
+from prodcore.ledger.balances import LedgerIndex, empty_read_only_index
 from prodcore.ledger.model import (
     CapacityLedgerEntry,
     GLEntry,
@@ -546,7 +546,8 @@ def _check_str(kind: str, key: object) -> str:
 def _check_storable(field: str, value: _T, known: _T | None = None) -> _T:
     """``value`` if it reads back as itself from its document, else
     :class:`~prodcore.errors.InvalidValueError`: a str where an enum belongs, a naive
-    datetime, a bool for a number. Every store checks here, when the value is staged,
+    datetime, an int for a text (a bool for a number was refused where
+    the record was built, by its converter). Every store checks here, when the value is staged,
     so none takes what another refuses (the SQL stores crashed writing such a value, or
     wrote a document they could not read back). The check is compiled per type
     (:func:`~prodcore.adapters._storable.storable_problem`), not a write and read back;
@@ -809,6 +810,10 @@ def value_entry_matches(
     return order_id is None or e.order_id == order_id
 
 
+#: The staged index of every staged ledger nothing was appended to.
+_NOTHING_STAGED = empty_read_only_index()
+
+
 def _every(entry: object) -> bool:
     return True
 
@@ -828,7 +833,6 @@ class StagedLedger:
         reads: Reads,
         reserve: Callable[[], LedgerCounters],
         allocate: Callable[[PostingBatch], LedgerCounters] | None = None,
-        empty: LedgerIndex | None = None,
     ) -> None:
         self._committed = committed
         self._reads = reads
@@ -836,7 +840,7 @@ class StagedLedger:
         self._allocate = allocate
         self.base_counters: LedgerCounters | None = None
         self.counters: LedgerCounters | None = None
-        self._index = empty
+        self._index: LedgerIndex | None = None
         self._unindexed: list[PostingBatch] = []  # appended, not yet in the index
         self.staged_batches: list[PostingBatch] = []
         self.staged_keys: dict[str, IdempotencyRecord] = {}
@@ -847,10 +851,13 @@ class StagedLedger:
 
     @property
     def staged(self) -> LedgerIndex:
-        """The index of the staged batches, built when first asked for: a unit of work
-        that appends and commits without querying again never builds it."""
+        """The index of the staged batches, built when first asked for after an append
+        (a unit of work that appends and commits without querying again never builds
+        it); before any, an empty one that refuses writes, shared."""
         index = self._index
         if index is None:
+            if not self._unindexed:
+                return _NOTHING_STAGED  # (not made for a unit of work that only reads)
             index = self._index = LedgerIndex()
         if self._unindexed:
             # a staged value entry of a committed entry (cost adjustment's, on output)
@@ -1209,6 +1216,20 @@ def _weakly(method: Callable[..., _T] | None) -> Any:
     return call
 
 
+class _Work:
+    """What one unit of work read and staged: its reads and its three repositories."""
+
+    __slots__ = ("ledger", "master", "orders", "reads")
+
+    def __init__(
+        self, reads: Reads, master: StagedMasterData, orders: StagedOrders, ledger: StagedLedger
+    ) -> None:
+        self.reads = reads
+        self.master = master
+        self.orders = orders
+        self.ledger = ledger
+
+
 class StagingUnitOfWork(StagedUnitOfWork):
     """A unit of work whose repositories stage over a store's committed state.
 
@@ -1216,9 +1237,15 @@ class StagingUnitOfWork(StagedUnitOfWork):
     the first append), :meth:`_apply` (check the reads and write everything, inside its
     commit lock) and :meth:`_release` (give back what ``_reserve`` took). A refused
     commit discards the staged work, like a rollback: decide again.
+
+    Its state (the reads and the staged repositories) is made at its first use and
+    dropped when it ends (``with`` entered, commit, rollback: :meth:`_begin`), so a
+    command that enters, commits and leaves makes it once, and nothing read or staged
+    outlives the unit of work that did it.
     """
 
-    reads: Reads
+    #: the state of the unit of work begun (None: none since the last end)
+    _work: _Work | None = None
 
     def _committed(self) -> Committed:
         raise NotImplementedError
@@ -1236,38 +1263,29 @@ class StagingUnitOfWork(StagedUnitOfWork):
         """The store's per-batch number allocation, if it numbers that way."""
         return None
 
-    #: A store whose committed reader (:meth:`_committed`) holds no state of its own sets
-    #: this: a unit of work that read and staged nothing then keeps its empty repositories
-    #: when it begins again (``__init__``, ``with`` and the rollback after a commit each
-    #: begin one) instead of building new ones.
-    keeps_untouched: ClassVar[bool] = False
+    def _begin(self) -> None:
+        """End the current unit of work: drop what it read and staged, give back what it
+        reserved. The next one starts at the first use (:meth:`_start`)."""
+        if self._work is not None:
+            self._work = None
+            self._release()
 
-    def _untouched(self) -> bool:
-        """Nothing was read, staged or numbered since the last begin."""
-        reads: Reads | None = getattr(self, "reads", None)
-        return (
-            reads is not None
-            and not reads.seen
-            and not self._orders.read
-            and self._ledger.counters is None
-            and not self._ledger.absent_keys
-            and not self.has_writes
+    def _start(self) -> _Work:
+        """A new unit of work's state, over the store's committed state as of now."""
+        reads = Reads()
+        committed = self._committed()
+        return _Work(
+            reads,
+            StagedMasterData(committed, reads),
+            StagedOrders(committed, reads),
+            StagedLedger(committed, reads, *self._numbering()),
         )
 
-    def _begin(self) -> None:
-        if self.keeps_untouched and self._untouched():
-            return
-        self._release()
-        self.reads = Reads()
-        committed = self._committed()
-        self._master = StagedMasterData(committed, self.reads)
-        self._orders = StagedOrders(committed, self.reads)
-        # a unit of work begins again at enter, commit and rollback: an index nothing was
-        # appended to (queries never write to it) serves again instead of a new one
-        previous: StagedLedger | None = getattr(self, "_ledger", None)
-        unused = previous is not None and previous.counters is None
-        empty = previous._index if previous and unused and not previous.staged_batches else None
-        self._ledger = StagedLedger(committed, self.reads, *self._numbering(), empty=empty)
+    def _state(self) -> _Work:
+        work = self._work
+        if work is None:
+            work = self._work = self._start()
+        return work
 
     def _numbering(self) -> tuple[Any, Any]:
         """The store's ``_reserve`` and ``_allocator()``, holding this unit of work
@@ -1278,25 +1296,41 @@ class StagingUnitOfWork(StagedUnitOfWork):
         return calls
 
     @property
+    def reads(self) -> Reads:
+        work = self._work
+        return (work if work is not None else self._state()).reads
+
+    @property
     def master_data(self) -> StagedMasterData:
-        return self._master
+        work = self._work
+        return (work if work is not None else self._state()).master
 
     @property
     def orders(self) -> StagedOrders:
-        return self._orders
+        work = self._work
+        return (work if work is not None else self._state()).orders
 
     @property
     def ledger(self) -> StagedLedger:
-        return self._ledger
+        work = self._work
+        return (work if work is not None else self._state()).ledger
+
+    # the stores' own names for them
+    _master = master_data
+    _orders = orders
+    _ledger = ledger
 
     @property
     def has_writes(self) -> bool:
-        ledger = self._ledger
+        work = self._work
+        if work is None:
+            return False
+        master, orders, ledger = work.master, work.orders, work.ledger
         return bool(
-            self._master.staged
-            or self._master.staged_setup
-            or self._orders.staged
-            or self._orders.staged_allocations
+            master.staged
+            or master.staged_setup
+            or orders.staged
+            or orders.staged_allocations
             or ledger.staged_batches
             or ledger.staged_keys
             or ledger.staged_setup

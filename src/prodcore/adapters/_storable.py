@@ -1,14 +1,17 @@
 """The check that a value a store stages reads back as itself, compiled once per type.
 
 A store refuses what it could not read back as it was given: a str where an enum
-belongs, a naive datetime, a bool for a number, None for a text (attrs does not check
+belongs, a naive datetime, a bool for a count, None for a text (attrs does not check
 annotations). Writing the value to its document and reading it back answers that, but
 costs a full encode and decode of every order and batch a unit of work stages. The
 check here answers the same from the declared types alone: per record class, once, a
 list of field checks (a type test per leaf, a walk per tuple and nested record);
 the few types it has no rule for (a time, a time zone) are still written and read back,
 leaf by leaf. Validators are not run again: a record reached its store through its
-class's ``__init__`` (or :func:`attrs.evolve`), which ran them.
+class's ``__init__`` (or :func:`attrs.evolve`), which ran them. For the same reason a
+field whose converter lets only storable values through (every Decimal field, with
+:func:`~prodcore.numbers.as_decimal`) is not checked here: its values were checked once,
+where the record was built (a batch's thousands of amounts are not walked again).
 
 Per class, the checks are also written out as one expression (as attrs writes
 ``__init__``), so a record that stores, the usual case, costs one call; only a record
@@ -51,7 +54,7 @@ from typing import Any
 import attrs
 
 from prodcore.errors import InvalidValueError
-from prodcore.numbers import MAX_INTEGER_DIGITS, MIN_EXPONENT, to_decimal
+from prodcore.numbers import MAX_INTEGER_DIGITS, MIN_EXPONENT, as_decimal, to_decimal
 from prodcore.serialization import dumps, loads
 
 __all__ = ["same_leaves", "storable_problem"]
@@ -88,7 +91,7 @@ def storable_problem(value: object, known: object = None) -> str | None:
 def _record_check(cls: type) -> _Check:
     """The check of a record of exactly ``cls``, field by field (built once per class)."""
     hints = typing.get_type_hints(cls)
-    fields = tuple((f.name, _check_for(hints[f.name])) for f in attrs.fields(cls))
+    fields = tuple((f.name, _check_for(hints[f.name])) for f in _checked_fields(cls))
     quick = _quick_for(cls)
 
     def check(value: Any) -> str | None:
@@ -120,7 +123,7 @@ def _quick_check(cls: type, hints: dict[str, Any]) -> Callable[[Any], bool]:
         "_MAX": MAX_INTEGER_DIGITS,
     }
     terms = []
-    for i, field in enumerate(attrs.fields(cls)):
+    for i, field in enumerate(_checked_fields(cls)):
         declared, value = hints[field.name], f"r.{field.name}"
         optional = typing.get_origin(declared) in (types.UnionType, typing.Union) and (
             len(typing.get_args(declared)) == 2 and type(None) in typing.get_args(declared)
@@ -152,6 +155,15 @@ def _quick_check(cls: type, hints: dict[str, Any]) -> Callable[[Any], bool]:
     return scope["quick"]  # type: ignore[no-any-return]
 
 
+def _checked_fields(cls: type) -> list[attrs.Attribute[Any]]:
+    """The fields of ``cls`` whose values are checked here: not those whose converter
+    makes every value it lets through storable, checked once already, where the record
+    was built (:func:`~prodcore.numbers.as_decimal`: exactly a finite Decimal in the
+    range a document reads back; the copies that skip converters, ``revise`` and the
+    renumbering, copy values of records built so)."""
+    return [f for f in attrs.fields(cls) if f.converter is not as_decimal]
+
+
 #: A field's records, when it holds some: ("one", class) for a record (or None),
 #: ("many", class) for a tuple of them.
 _Nested = tuple[str, Any] | None
@@ -178,7 +190,7 @@ def _since_check(cls: type) -> Callable[[Any, Any], str | None]:
     hints = typing.get_type_hints(cls)
     scope: dict[str, Any] = {}
     lines = ["def since(value, known):"]
-    for i, field in enumerate(attrs.fields(cls)):
+    for i, field in enumerate(_checked_fields(cls)):
         declared, name = hints[field.name], field.name
         nested = _nested(declared)
         scope[f"_c{i}"] = (

@@ -30,6 +30,7 @@ from prodcore.adapters._staging import (
     Committed,
     NumberingGuard,
     StagingUnitOfWork,
+    _Work,
     capacity_entry_matches,
     check_reads,
     value_entry_matches,
@@ -272,16 +273,13 @@ class _Committed(Committed):
 class InMemoryUnitOfWork(StagingUnitOfWork):
     """A unit of work over an :class:`InMemoryStore`; rolls back unless committed."""
 
-    keeps_untouched = True  # its committed reader is the store itself
-
     def __init__(self, store: InMemoryStore) -> None:
         self.store = store
-        self._begin()
 
-    def _begin(self) -> None:
-        super()._begin()
+    def _start(self) -> _Work:
         # before any read: if no commit follows, every read still holds at commit
         self._commits_seen = self.store.commits
+        return super()._start()
 
     def _committed(self) -> Committed:
         return _Committed(self.store)

@@ -342,7 +342,7 @@ _UNIT_OF_WORK = ("orders", "master_data", "ledger", "commit", "rollback", "__ent
 
 def _handler(uow: UnitOfWork, command: Command, clock: Clock) -> Handler:
     """The command's handler, after checking the arguments are what they claim to be."""
-    if not all(hasattr(uow, name) for name in _UNIT_OF_WORK):
+    if not _is_unit_of_work(uow):
         raise InvalidValueError(
             field="uow",
             value=uow,
@@ -355,6 +355,21 @@ def _handler(uow: UnitOfWork, command: Command, clock: Clock) -> Handler:
     if handler is None:
         raise InvalidValueError(field="command", value=command, reason="not a prodcore command")
     return handler
+
+
+def _is_unit_of_work(uow: object) -> bool:
+    """Whether ``uow`` has what a unit of work has: looked up on its class where it can
+    be, without calling them (a unit of work may make its repositories when first asked
+    for them), else on ``uow`` (a wrapper that forwards what it is asked for)."""
+    cls = type(uow)
+    known = _UNIT_CLASSES.get(cls)
+    if known is None:
+        known = _UNIT_CLASSES[cls] = all(hasattr(cls, name) for name in _UNIT_OF_WORK)
+    return known or all(hasattr(uow, name) for name in _UNIT_OF_WORK)
+
+
+#: Whether each class met has, as a class, what a unit of work has.
+_UNIT_CLASSES: dict[type, bool] = {}
 
 
 def _stamping(uow: UnitOfWork, user: str | None, source: str | None) -> UnitOfWork:

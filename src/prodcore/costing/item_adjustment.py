@@ -552,8 +552,10 @@ def average_card_costs(
     cards: list[Item] = []
     for no in sorted(set(item_nos)):
         item = md.item(no)
+        if item.costing_method is not CostingMethod.AVERAGE:
+            continue  # (its stock not read: nothing to decide)
         on_hand = ledger.on_hand(no)
-        if item.costing_method is not CostingMethod.AVERAGE or on_hand <= 0:
+        if on_hand <= 0:
             continue
         unit_cost = md.setup.unit_amount_rounding.apply(ledger.inventory_value(no) / on_hand)
         # a card's unit cost is never negative (BC's MinValue 0)

@@ -21,6 +21,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable
 from decimal import Decimal
+from types import MappingProxyType
 
 import attrs
 
@@ -52,6 +53,7 @@ __all__ = [
     "BinBalances",
     "LedgerIndex",
     "applied_from",
+    "empty_read_only_index",
     "order_cost_key",
 ]
 
@@ -506,3 +508,26 @@ class LedgerIndex:
             total += self.capacity_used_by_day.get((centre_no, day), ZERO)
             day += dt.timedelta(days=1)
         return total
+
+
+def empty_read_only_index() -> LedgerIndex:
+    """An index nothing was applied to, whose tables refuse writes: what a unit of work
+    that staged nothing answers its queries from (each answers zero, or nothing),
+    shared by all of them without one able to leave anything in it for another.
+
+    >>> index = empty_read_only_index()
+    >>> index.on_hand("A"), index.open_entries("A", "", True), index.order_cost_sums("PO")
+    (Decimal('0'), [], {})
+    >>> index.accounts["2140"] = Decimal(1)
+    Traceback (most recent call last):
+    ...
+    TypeError: 'mappingproxy' object does not support item assignment
+    """
+    index = LedgerIndex()
+    for owner in (index, index.bins):
+        for name, table in vars(owner).items():
+            if isinstance(table, dict):
+                setattr(owner, name, MappingProxyType({}))
+            elif isinstance(table, set):
+                setattr(owner, name, frozenset())
+    return index
