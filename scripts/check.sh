@@ -48,13 +48,20 @@ find_python() {
     return 1
 }
 
+# Without bytecode files every xdist worker and every CLI subprocess a test starts would
+# compile the package and the tests again (a few seconds of CPU each).
+unset PYTHONDONTWRITEBYTECODE
+
 phase "environments"
 make_venv "$MAIN_PYTHON" .venv
+pip_install .venv --upgrade pip
+pip_install .venv -e '.[dev]'
 main_version=$(version_of .venv/bin/python)
 
 # The other Pythons' environments (the same extras as the main run, so every test -
 # service, notebook, docs - runs there too) install in the background while the main
-# checks run, each logging to install.log in it; their pytest runs come last.
+# checks run (after the main install, which they would slow), each logging to
+# install.log in it; their pytest runs come last.
 others=""
 missing=""
 declare -A installing=()
@@ -71,9 +78,6 @@ for v in $SUPPORTED; do
     installing[$v]=$!
     others="$others $v"
 done
-
-pip_install .venv --upgrade pip
-pip_install .venv -e '.[dev]'
 
 phase "ruff"
 .venv/bin/ruff check src tests benchmarks scripts
