@@ -39,13 +39,21 @@ def _worker_url(dsn: str, dbname: str) -> str:
     return make_conninfo(dsn, dbname=dbname)
 
 
+@pytest.hookimpl(trylast=True)  # after xdist's, which registers its controller
 def pytest_configure(config: pytest.Config) -> None:
-    """Under pytest-xdist, point each worker at a database of its own on the test server.
+    """Coverage measures the pytest processes only, and under pytest-xdist each worker
+    gets a database of its own on the PostgreSQL test server.
+
+    coverage's ``patch = subprocess`` (pyproject.toml) is there for the xdist workers,
+    which the controller starts after this hook: the programs tests start (CLI runs, a
+    benchmark of another commit's copy of the package) stay unmeasured, as they were.
 
     Schemas keep tables apart, but PostgreSQL's advisory locks (the store's numbering
     step and posting tickets) and ``pg_locks`` span a whole database: two workers' tests
     in one database would wait on, or count, each other's locks.
     """
+    if not config.pluginmanager.hasplugin("dsession"):  # not an xdist controller
+        os.environ.pop("COVERAGE_PROCESS_CONFIG", None)
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     dsn = os.environ.get("PRODCORE_TEST_PG_DSN")
     if not worker or not dsn:
