@@ -3,7 +3,8 @@ fixtures: they skip without a server, or fail when one is required.
 
 ``PRODCORE_TEST_PG_DSN`` names a server (``scripts/pg_server.py`` starts a throwaway one
 and sets it); with ``PRODCORE_REQUIRE_PG=1`` a missing server fails the run instead.
-Each test gets its own schema, dropped afterwards.
+Each test gets its own schema, dropped afterwards. Under pytest-xdist each worker also
+gets its own database (see ``pytest_configure``).
 """
 
 from __future__ import annotations
@@ -26,6 +27,45 @@ settings.register_profile(
 )
 settings.register_profile("nightly", max_examples=2000, deadline=None, stateful_step_count=100)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
+
+
+def _worker_url(dsn: str, dbname: str) -> str:
+    """``dsn`` naming database ``dbname`` instead (a URL stays a URL: some tests need one)."""
+    parts = urllib.parse.urlsplit(dsn)
+    if parts.scheme in ("postgresql", "postgres"):
+        return parts._replace(path=f"/{dbname}").geturl()
+    from psycopg.conninfo import make_conninfo
+
+    return make_conninfo(dsn, dbname=dbname)
+
+
+@pytest.hookimpl(trylast=True)  # after xdist's, which registers its controller
+def pytest_configure(config: pytest.Config) -> None:
+    """Coverage measures the pytest processes only, and under pytest-xdist each worker
+    gets a database of its own on the PostgreSQL test server.
+
+    coverage's ``patch = subprocess`` (pyproject.toml) is there for the xdist workers,
+    which the controller starts after this hook: the programs tests start (CLI runs, a
+    benchmark of another commit's copy of the package) stay unmeasured, as they were.
+
+    Schemas keep tables apart, but PostgreSQL's advisory locks (the store's numbering
+    step and posting tickets) and ``pg_locks`` span a whole database: two workers' tests
+    in one database would wait on, or count, each other's locks.
+    """
+    if not config.pluginmanager.hasplugin("dsession"):  # not an xdist controller
+        os.environ.pop("COVERAGE_PROCESS_CONFIG", None)
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    dsn = os.environ.get("PRODCORE_TEST_PG_DSN")
+    if not worker or not dsn:
+        return
+    import psycopg
+
+    dbname = f"prodcore_test_{worker}"
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {dbname} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {dbname}")
+    # the environment, not a fixture: tests and the CLI subprocesses they start read it
+    os.environ["PRODCORE_TEST_PG_DSN"] = _worker_url(dsn, dbname)
 
 
 def _dsn() -> str:
