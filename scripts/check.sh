@@ -20,7 +20,10 @@ source scripts/venv.sh
 SUPPORTED="3.11 3.12 3.13"
 MAIN_PYTHON=${PYTHON:-python3}
 
-WORKERS=${PRODCORE_TEST_WORKERS:-auto}
+# one worker per core, at most 4: more would crowd the PostgreSQL server's connections
+# (each worker's concurrency tests open several) for little gain
+WORKERS=${PRODCORE_TEST_WORKERS:-$("$MAIN_PYTHON" -c \
+    'import os; print(min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))')}
 
 pip_install() { "$1/bin/python" -m pip install -q --disable-pip-version-check "${@:2}"; }
 version_of() { "$1" -c 'import sys; print("%d.%d" % sys.version_info[:2])'; }

@@ -117,7 +117,13 @@ def _translate(err: Exception) -> Exception:
     if isinstance(err, pg.UniqueViolation):
         return DuplicateError(kind="Row", key=str(err).strip())
     if isinstance(err, pg.SerializationFailure | pg.DeadlockDetected | pg.LockNotAvailable):
-        return ConcurrencyError(kind="Transaction", key="commit", expected="-", actual="-")
+        # which of the three (and the server's words) tells a retry apart from a bug
+        return ConcurrencyError(
+            kind="Transaction",
+            key="commit",
+            expected="-",
+            actual=f"{type(err).__name__}: {str(err).strip()}",
+        )
     if isinstance(err, pg.RaiseException | pg.IntegrityError | pg.InsufficientPrivilege):
         return ConflictError(message=f"The store refused the write: {str(err).strip()}")
     if isinstance(
