@@ -174,6 +174,25 @@ def test_readers_exclude_writers_but_not_each_other_and_writers_only_add(
         assert [e.item_no for e in uow.ledger.item_entries()] == ["C2", "C2"]
 
 
+def _wait_for_waiting_tickets(pg: SqlStore, count: int) -> None:
+    """Until ``count`` units of work wait for a posting ticket (an advisory lock not
+    granted) in this test's database: the interleaving is then known, however slow the
+    machine (a fixed sleep is not)."""
+    deadline = time.monotonic() + 30
+    while True:
+        (waiting,) = pg.query(
+            "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+            f"AND classid = {_TICKETS} "
+            # this test's database only (the view spans all: parallel runs use several)
+            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        )[0]
+        if waiting >= count:
+            assert waiting == count
+            return
+        assert time.monotonic() < deadline, f"{waiting} waiting, not {count}"
+        time.sleep(0.01)
+
+
 def test_a_later_number_commits_after_the_earlier_one(pg: SqlStore) -> None:
     done: list[int] = []
     errors: list[BaseException] = []
@@ -190,15 +209,8 @@ def test_a_later_number_commits_after_the_earlier_one(pg: SqlStore) -> None:
         first = _post(one, "PO-1", "C1")
         rival = threading.Thread(target=second)
         rival.start()
-        rival.join(0.5)
-        assert rival.is_alive()  # its rows are written; it waits to commit after this one
-        waiting = pg.query(
-            "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
-            f"AND classid = {_TICKETS} "
-            # this test's database only (the view spans all: parallel runs use several)
-            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
-        )
-        assert waiting == [(1,)]
+        _wait_for_waiting_tickets(pg, 1)  # its rows are written; it waits to commit
+        assert rival.is_alive()
         with pg() as reader:  # nothing of the later posting is visible yet
             assert reader.ledger.item_entries() == []
         one.commit()
@@ -354,11 +366,11 @@ def test_a_refused_commit_first_waits_for_the_rival_in_its_way(pg: SqlStore) -> 
         threads = [threading.Thread(target=rival), threading.Thread(target=loser)]
         threads[0].start()
         assert rival_waits.wait(30)
-        time.sleep(0.3)  # the rival holds its keys and waits for this unit of work
+        _wait_for_waiting_tickets(pg, 1)  # the rival holds its keys, waits for this one
         threads[1].start()
         assert loser_started.wait(30)
-        threads[1].join(0.5)
-        assert threads[1].is_alive() and events == []  # waiting, not refused yet
+        _wait_for_waiting_tickets(pg, 2)  # the loser, refused, waits for the rival
+        assert threads[1].is_alive() and events == []  # not refused yet
         earliest.commit()
     for thread in threads:
         thread.join(30)

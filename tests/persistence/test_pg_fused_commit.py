@@ -7,6 +7,7 @@ still refuses the commit, with the same error, and nothing is written."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import threading
 from collections.abc import Iterator
@@ -132,6 +133,26 @@ def test_the_lock_timeout_is_set_on_a_connection_only_when_it_differs(
         raise KeyError("rolled back")  # the session setting, made before BEGIN, stays
     assert timeout_in_a_transaction() == "5s"
     assert [s for s in sent if "lock_timeout =" in s] == ["SET lock_timeout = 5000"]
+
+
+def test_a_connection_the_pool_opens_starts_with_the_stores_lock_timeout(
+    pg_dsn: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pool opens connections when it likes (in the background too): each starts
+    with the store's lock timeout, so no transaction on it waits for a SET first."""
+    with open_store(pg_dsn, migrate=True, min_size=1, max_size=3, timeout=3) as store:
+        assert isinstance(store, PostgresStore)
+        held = [store.checkout() for _ in range(3)]  # two more than the pool had
+        for conn in held:
+            store.give_back(conn)
+        sent = _sent(monkeypatch)
+        with contextlib.ExitStack() as transactions:  # open at once: three connections
+            timeouts = [
+                transactions.enter_context(store.transaction()).query("SHOW lock_timeout")
+                for _ in range(3)
+            ]
+        assert timeouts == [[("3s",)]] * 3
+        assert not [s for s in sent if "lock_timeout =" in s]
 
 
 def test_a_rival_changing_one_open_entries_read_refuses_the_commit(

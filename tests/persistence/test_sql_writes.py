@@ -88,7 +88,9 @@ def test_postgresql_sends_the_inserts_that_follow_each_other_in_one_statement_of
 
     monkeypatch.setattr(psycopg.Connection, "execute", counted)
     monkeypatch.setattr(psycopg.Cursor, "executemany", counted_many)
-    with open_store(pg_dsn, migrate=True) as pg:
+    # one connection: a pool that grows opens (and sets up) one in the background,
+    # whose statements would be counted here
+    with open_store(pg_dsn, migrate=True, max_size=1) as pg:
         assert isinstance(pg, SqlStore)
         texts = []
         for size in (1, 6):

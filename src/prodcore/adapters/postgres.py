@@ -515,6 +515,7 @@ class PostgresStore(SqlStore):
             max_size=max_size,
             timeout=timeout,
             kwargs={"autocommit": True},
+            configure=self._configure,
             open=False,
         )
         try:
@@ -522,6 +523,15 @@ class PostgresStore(SqlStore):
         except _driver_errors() as err:
             self._pool.close()
             raise _translate(err) from err
+
+    def _configure(self, conn: psycopg.Connection[Any]) -> None:
+        """A new connection of the pool starts with the store's lock timeout, so a
+        transaction's begin sets none (the pool opens connections in the background
+        whenever it likes: set at begin, the first transaction on each one would wait
+        once more than the others)."""
+        wanted = max(1, round(self.lock_timeout * 1000))
+        conn.execute(f"SET lock_timeout = {wanted}")
+        self._timeouts[conn] = wanted
 
     @property
     def round_trips(self) -> int:
