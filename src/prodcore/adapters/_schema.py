@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import abc
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -418,6 +419,17 @@ BEGIN
 END $$"""
 
 
+def _locks_of_this_database(function: str) -> str:
+    """``function`` (its ``CREATE FUNCTION`` text) replaced by one whose reads of
+    ``pg_locks`` see this database's locks only. The view spans the whole server, while
+    an advisory lock belongs to one database: read unfiltered, a poster took another
+    database's tickets (or rivals) for its own, and waited on the ticket of that number
+    here, held by a later poster of its own database that waited for it (a deadlock)."""
+    this = "database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+    replaced = re.sub(r"FROM pg_locks(\s+)WHERE ", rf"FROM pg_locks\1WHERE {this} AND ", function)
+    return replaced.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1)
+
+
 #: Schema migrations: (version, description, statements). ``{text_key}`` is the type of
 #: sorted key columns (PostgreSQL compares them bytewise with ``COLLATE "C"``, as
 #: Python and SQLite do). Decimals are stored as TEXT (their exact ``str``).
@@ -723,6 +735,14 @@ MIGRATIONS: tuple[tuple[int, str, tuple[Statement, ...]], ...] = (
         15,
         "SQLite: balances, idempotency keys and item applications in their key's b-tree alone",
         ({"sqlite": _sqlite_without_rowid},),
+    ),
+    (
+        16,
+        "PostgreSQL: numbering and conflict locks read the locks of their own database only",
+        (
+            {"postgresql": _locks_of_this_database(_SET_NUMBERS_ASIDE)},
+            {"postgresql": _locks_of_this_database(_LOCK_KEYS)},
+        ),
     ),
 )
 
