@@ -1088,7 +1088,6 @@ class SqlUnitOfWork(StagingUnitOfWork):
         self._locked_versions: _Versions | None = None
         #: the open entries read at commit with the checks (pools to write over)
         self._pools_read: dict[tuple[str, str, bool], list[tuple[int, Decimal]]] = {}
-        self._begin()
 
     def _committed(self) -> Committed:
         self._snapshot = _Snapshot(self.store)
