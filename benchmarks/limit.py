@@ -16,7 +16,14 @@ entries, written by hand, with nothing of prodcore in the timed part:
 * **SQLite, batched**: the same JSON rows (``serialization.dumps`` of every entry)
   inserted into a SQLite file with ``executemany``, one commit in all;
 * **SQLite, per command**: the same rows, one transaction and commit per batch, as one
-  command per unit of work must.
+  command per unit of work must;
+* **SQLite, same writes**: every write prodcore's own commits sent in a run of the flow
+  (the statements and their parameters: orders, idempotency records, batches, entries,
+  balances, counters), replayed into a fresh file with prodcore's schema, one
+  transaction per unit of work as prodcore committed them, reading nothing. The rows
+  are those of another run of the same flow (its names differ), recorded beforehand;
+  the gap to this loop is what prodcore does in Python, and the gap from this loop to
+  the one above is what its schema and its stored balances cost in SQLite.
 
 A batch's G/L lines derived from its value entries (every batch the flow posts) are not
 among the entries: prodcore neither builds nor stores them when posting, so the loops
@@ -50,10 +57,12 @@ from collections.abc import Callable, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import attrs
 
 from prodcore.adapters import Store, open_store
+from prodcore.adapters.sqlite import _SqliteTx
 from prodcore.app import handle, handle_many, put_master_data
 from prodcore.clock import FixedClock
 from prodcore.ledger.model import PostingBatch
@@ -178,6 +187,88 @@ def sqlite_per_command(batches: list[PostingBatch], path: Path) -> float:
     return seconds
 
 
+#: One write transaction of prodcore's: its statements, each with its parameters (one
+#: row) or its rows (``executemany``), in order; BEGIN and COMMIT are left out.
+Transaction = list[tuple[str, Any, bool]]
+
+
+def recorded_writes(open_: Callable[[], Store], n: int, k: int) -> tuple[list[Transaction], int]:
+    """Run the flow once on a store from ``open_`` and record every write transaction
+    it commits, with the number of them the master data took before the first command
+    (they are replayed, not timed). The recording is a benchmark's patch of the
+    transaction class, undone before returning."""
+    done: list[Transaction] = []
+    setup = [0]
+    current: dict[int, Transaction] = {}
+    plain_execute, plain_many, plain_commit, plain_rollback = (
+        _SqliteTx.execute,
+        _SqliteTx.execute_many,
+        _SqliteTx.commit,
+        _SqliteTx.rollback,
+    )
+
+    def execute(tx: _SqliteTx, sql: str, params: Any = ()) -> int:
+        if not sql.startswith(("BEGIN", "COMMIT", "ROLLBACK")):
+            current.setdefault(id(tx), []).append((sql, tuple(params), False))
+        return plain_execute(tx, sql, params)
+
+    def execute_many(tx: _SqliteTx, sql: str, rows: Any) -> None:
+        if rows:
+            current.setdefault(id(tx), []).append((sql, [tuple(r) for r in rows], True))
+        plain_many(tx, sql, rows)
+
+    def commit(tx: _SqliteTx) -> None:
+        plain_commit(tx)
+        done.append(current.pop(id(tx), []))
+
+    def rollback(tx: _SqliteTx) -> None:
+        current.pop(id(tx), None)
+        plain_rollback(tx)
+
+    def put(*args: Any, **kwargs: Any) -> None:
+        put_master_data(*args, **kwargs)
+        setup[0] = len(done)
+
+    with (
+        mock.patch.object(_SqliteTx, "execute", execute),
+        mock.patch.object(_SqliteTx, "execute_many", execute_many),
+        mock.patch.object(_SqliteTx, "commit", commit),
+        mock.patch.object(_SqliteTx, "rollback", rollback),
+        mock.patch.object(bench_flow, "put_master_data", put),
+        open_() as store,
+    ):
+        del done[:]  # the schema's migrations: the replay's store has them already
+        bench_flow.run_flow(store, n, k, "recorded")
+    return [t for t in done if t], setup[0]
+
+
+def sqlite_same_writes(transactions: list[Transaction], setup: int, path: Path) -> float:
+    """CPU seconds to replay the recorded write transactions after the first ``setup``
+    (which are replayed first, untimed) into a fresh store file, one commit each."""
+    # prodcore's schema, tables, indexes and triggers, nothing else
+    open_store(f"sqlite:///{path}").close()
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+
+    def replay(part: list[Transaction]) -> None:
+        for statements in part:
+            conn.execute("BEGIN IMMEDIATE")
+            for sql, params, many in statements:
+                if many:
+                    conn.executemany(sql, params)
+                else:
+                    conn.execute(sql, params)
+            conn.execute("COMMIT")
+
+    replay(transactions[:setup])
+    start = time.process_time()
+    replay(transactions[setup:])
+    seconds = time.process_time() - start
+    conn.close()
+    return seconds
+
+
 def bulk_outputs(store: Store, n: int, k: int, size: int) -> tuple[float, int]:
     """The flow's orders created and released one command at a time, then their output
     postings through ``handle_many`` in runs of ``size``: the CPU seconds of the postings and
@@ -254,6 +345,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         if r:
                             ratios.setdefault(f"memory / {loop}", []).append(flow.cpu / seconds)
                 else:
+                    if r == 0:
+                        recorded, setup = recorded_writes(sqlite_store, n, k)
                     for loop, run in (
                         ("batched", sqlite_batched),
                         ("per command", sqlite_per_command),
@@ -262,6 +355,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                         print(f"  loop {loop:<11} {seconds:.4f} s CPU")
                         if r:
                             ratios.setdefault(f"sqlite / {loop}", []).append(flow.cpu / seconds)
+                    seconds = min(
+                        sqlite_same_writes(recorded, setup, next(files)) for _ in range(3)
+                    )
+                    print(
+                        f"  loop same writes {seconds:.4f} s CPU "
+                        f"({sum(map(len, recorded[setup:]))} statements)"
+                    )
+                    if r:
+                        ratios.setdefault("sqlite / same writes, per command", []).append(
+                            flow.cpu / seconds
+                        )
             gc.collect()  # as before the flows: no collection left over from them
             with sqlite_store() as store:
                 seconds, first = bulk_outputs(store, n, k, args.bulk_size)

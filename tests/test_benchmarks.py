@@ -172,6 +172,7 @@ def test_limit_prints_prodcores_ratio_to_each_loop(capsys: pytest.CaptureFixture
         "memory / records",
         "sqlite / batched",
         "sqlite / per command",
+        "sqlite / same writes, per command",
         "sqlite bulk (handle_many) / batched",
     ):
         assert loop in out
