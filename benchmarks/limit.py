@@ -62,7 +62,7 @@ from unittest import mock
 import attrs
 
 from prodcore.adapters import Store, open_store
-from prodcore.adapters.sqlite import _SqliteTx
+from prodcore.adapters.sqlite import _add_decimal_texts, _SqliteTx
 from prodcore.app import handle, handle_many, put_master_data
 from prodcore.clock import FixedClock
 from prodcore.ledger.model import PostingBatch
@@ -250,6 +250,8 @@ def sqlite_same_writes(transactions: list[Transaction], setup: int, path: Path) 
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
+    # the balance rows' upserts add decimal texts with it, as the store's connections do
+    conn.create_function("prodcore_add", 2, _add_decimal_texts, deterministic=True)
 
     def replay(part: list[Transaction]) -> None:
         for statements in part:

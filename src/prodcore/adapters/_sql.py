@@ -225,6 +225,9 @@ class SqlStore(abc.ABC):
     #: (numbers without gaps). False: numbers are set aside per batch (:meth:`allocate`)
     #: and units of work commit in their order; one rolled back leaves a gap.
     gapless_numbers: bool = True
+    #: True: the database adds decimal texts as NUMERIC exactly (PostgreSQL). False: it
+    #: adds them with the connection's ``prodcore_add`` function (SQLite).
+    numeric_texts: bool = False
 
     def __call__(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self)
@@ -1330,7 +1333,7 @@ class SqlUnitOfWork(StagingUnitOfWork):
                 )
             _insert_batches(tx, ledger.staged_batches)
             insert_who(tx, ledger.staged_batches)
-            _add_balances(tx, ledger.staged, known=self.reads.seen)
+            _add_balances(tx, ledger.staged, numeric=self.store.numeric_texts)
             _add_applications(
                 tx, ledger.staged_batches, ledger.staged, self.store, self.reads, self._pools_read
             )
@@ -1368,7 +1371,7 @@ class SqlUnitOfWork(StagingUnitOfWork):
             "capacity = GREATEST(b.capacity, excluded.capacity), "
             "value = GREATEST(b.value, excluded.value), gl = GREATEST(b.gl, excluded.gl)",
         )
-        _add_balances(tx, ledger.staged, upsert=True)
+        _add_balances(tx, ledger.staged, numeric=self.store.numeric_texts)
 
 
 #: The fields of an order its document holds and no column of its row.

@@ -9,8 +9,7 @@ that follow each other in one statement, see :func:`insert_statements`)."""
 from __future__ import annotations
 
 import functools
-import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -169,175 +168,83 @@ def _insert_applications(tx: WriteTx, applications: Iterable[ItemApplication]) -
 
 class _Balance:
     """A running balance table: its key columns (with their SQL types), the staged deltas
-    it holds, a staged key's column values and the key of the unit of work's noted read
-    of that balance; and the statements that write it."""
+    it holds and a staged key's column values; and the clause that adds a delta to the
+    stored row in the database."""
 
     def __init__(
         self,
         table: str,
         columns: str,
         deltas: Callable[[LedgerIndex], dict[Any, Decimal]],
-        key_of: Callable[[Any], tuple[Any, ...]],
-        read_key: Callable[[Any], tuple[Any, ...]],
+        key_of: Callable[[Any], tuple[Any, ...]] = tuple,
     ) -> None:
-        self.table, self.deltas, self.key_of, self.read_key = table, deltas, key_of, read_key
+        self.table, self.deltas, self.key_of = table, deltas, key_of
         self.names = tuple(column.split()[0] for column in columns.split(","))
         self.columns = f"{columns}, qty text"
         conflict = f"ON CONFLICT ({', '.join(self.names)}) DO UPDATE SET qty = "
-        #: adds a delta to the stored row in the database (exact: NUMERIC, back to text)
-        self.add = f"{conflict}CAST(CAST(b.qty AS NUMERIC) + CAST(excluded.qty AS NUMERIC) AS TEXT)"
-        #: writes a new total
-        self.set = f"{conflict}excluded.qty"
-
-
-def _read(name: str) -> Callable[[Any], tuple[Any, ...]]:
-    """The noted read of a balance by one key."""
-    return lambda key: (name, key)
-
-
-def _named(name: str) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
-    """The noted read of a balance by a composite key."""
-    return lambda key: (name, *key)
+        #: PostgreSQL adds exactly as NUMERIC, back to text
+        self.add_numeric = (
+            f"{conflict}CAST(CAST(b.qty AS NUMERIC) + CAST(excluded.qty AS NUMERIC) AS TEXT)"
+        )
+        #: SQLite, whose numbers are binary, through the connection's function
+        #: ``prodcore_add`` (Python Decimals, as the memory store adds)
+        self.add_decimal = f"{conflict}prodcore_add(b.qty, excluded.qty)"
 
 
 _BALANCES = (
     _Balance(
-        "prodcore_bal_on_hand",
-        "item_no text, location_code text",
-        lambda s: s.on_hand_by_location,
-        tuple,
-        _named("on_hand"),
+        "prodcore_bal_on_hand", "item_no text, location_code text", lambda s: s.on_hand_by_location
     ),
     _Balance(
         "prodcore_bal_consumed",
         "order_id text, line_no int, component_line_no int",
         lambda s: s.consumed,
-        tuple,
-        _named("consumed_quantity"),
     ),
-    _Balance(
-        "prodcore_bal_output",
-        "order_id text, line_no int",
-        lambda s: s.output,
-        tuple,
-        _named("output_quantity"),
-    ),
+    _Balance("prodcore_bal_output", "order_id text, line_no int", lambda s: s.output),
     _Balance(
         "prodcore_bal_on_hand_bin",
         "item_no text, location_code text, bin_code text",
         lambda s: s.bins.on_hand,
-        tuple,
-        _named("on_hand_in_bin"),
     ),
     _Balance(
         "prodcore_bal_lot_on_hand",
         "item_no text, location_code text, lot_no text, serial_no text",
         lambda s: s.lot_on_hand_by_location,
-        tuple,
-        lambda k: ("lot_on_hand", k[0], k[2], k[3], k[1]),
     ),
-    _Balance(
-        "prodcore_bal_wip", "order_id text", lambda s: s.wip_by_order, lambda k: (k,), _read("wip")
-    ),
-    _Balance(
-        "prodcore_bal_item_value",
-        "item_no text",
-        lambda s: s.item_value,
-        lambda k: (k,),
-        _read("inventory_value"),
-    ),
-    _Balance(
-        "prodcore_bal_account",
-        "account text",
-        lambda s: s.accounts,
-        lambda k: (k,),
-        _read("account_balance"),
-    ),
+    _Balance("prodcore_bal_wip", "order_id text", lambda s: s.wip_by_order, lambda k: (k,)),
+    _Balance("prodcore_bal_item_value", "item_no text", lambda s: s.item_value, lambda k: (k,)),
+    _Balance("prodcore_bal_account", "account text", lambda s: s.accounts, lambda k: (k,)),
     _Balance(
         "prodcore_bal_reversed",
         "source text, entry_no int",
         lambda s: s.reversed,
         lambda k: (k[0].value, k[1]),
-        _named("reversed_quantity"),
     ),
     _Balance(
         "prodcore_bal_capacity_day",
         "centre_no text, day text",
         lambda s: s.capacity_used_by_day,
         lambda k: (k[0], k[1].isoformat()),
-        _named("capacity_day"),  # read by ranges of days: never known
     ),
 )
 
 
-@functools.cache
-def _stored_balances(tables: tuple[int, ...]) -> str:
-    """One statement reading the stored rows of given keys of the balance ``tables``
-    (indexes into :data:`_BALANCES`): its parameters are, per table, a JSON list of the
-    keys (each a list of its column values); a row is the table's index, its key
-    columns (padded with NULLs to four) and the quantity. Its text depends on the
-    tables only, not on the number of keys."""
-    parts = []
-    for index in tables:
-        names = _BALANCES[index].names
-        pad = ", ".join([*(f"t.{n}" for n in names), *("NULL" for _ in range(4 - len(names)))])
-        # a join, not a row-value IN: SQLite then looks each key up by the whole key
-        match = " AND ".join(
-            f"t.{n} = json_extract(j.value, '$[{i}]')" for i, n in enumerate(names)
-        )
-        parts.append(
-            f"SELECT {index}, {pad}, t.qty FROM json_each(?) AS j "
-            f"CROSS JOIN {_BALANCES[index].table} AS t ON {match}"
-        )
-    return " UNION ALL ".join(parts)
-
-
-def _add_balances(
-    tx: WriteTx,
-    staged: LedgerIndex,
-    *,
-    upsert: bool = False,
-    known: Mapping[tuple[Any, ...], object] | None = None,
-) -> None:
-    """Add the staged balance deltas to the balance rows: with ``upsert``, one
-    ``INSERT ... ON CONFLICT`` per table that adds in the database (PostgreSQL: fewer
-    round trips in its one-at-a-time last step); else one per table that writes the new
-    totals, from the stored balances: those in ``known`` (the unit of work's noted
-    reads, checked at commit: the stored balances now), the others read in one
-    statement for all tables."""
+def _add_balances(tx: WriteTx, staged: LedgerIndex, *, numeric: bool) -> None:
+    """Add the staged balance deltas to the balance rows: one ``INSERT ... ON CONFLICT``
+    per table that adds in the database, reading nothing; PostgreSQL adds as NUMERIC
+    (``numeric``), SQLite through the connection's ``prodcore_add`` function."""
     _add_order_cost_parts(tx, staged)
-    changed = []
-    for index, balance in enumerate(_BALANCES):
+    for balance in _BALANCES:
         deltas = balance.deltas(staged)
         if deltas:
             key_of = balance.key_of
-            keyed = sorted((key_of(key), delta, key) for key, delta in deltas.items())
-            changed.append((index, balance, keyed))
-    if upsert:
-        for _, balance, keyed in changed:
-            rows = [(*params, str(delta)) for params, delta, _ in keyed]
-            tx.insert_rows(balance.table, balance.columns, rows, balance.add)
-        return
-    stored: dict[tuple[int, tuple[Any, ...]], Decimal] = {}
-    unknown: dict[int, list[tuple[Any, ...]]] = {}
-    for index, balance, keyed in changed:
-        read_key = balance.read_key
-        for params, _, key in keyed:
-            noted = known.get(read_key(key)) if known is not None else None
-            if isinstance(noted, Decimal):
-                stored[(index, params)] = noted
-            else:
-                unknown.setdefault(index, []).append(params)
-    if unknown:
-        found = tx.query(
-            _stored_balances(tuple(unknown)), [json.dumps(k) for k in unknown.values()]
-        )
-        for index, *key_cols, qty in found:
-            size = len(_BALANCES[index].names)
-            stored[(index, tuple(key_cols[:size]))] = _dec(qty)
-    for index, balance, keyed in changed:
-        rows = [(*p, str(stored.get((index, p), ZERO) + delta)) for p, delta, _ in keyed]
-        tx.insert_rows(balance.table, balance.columns, rows, balance.set)
+            rows = sorted((*key_of(key), str(delta)) for key, delta in deltas.items())
+            tx.insert_rows(
+                balance.table,
+                balance.columns,
+                rows,
+                balance.add_numeric if numeric else balance.add_decimal,
+            )
 
 
 def _add_order_cost_parts(tx: WriteTx, staged: LedgerIndex) -> None:

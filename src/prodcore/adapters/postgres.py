@@ -484,6 +484,7 @@ class PostgresStore(SqlStore):
     """
 
     gapless_numbers = False
+    numeric_texts = True
 
     def __init__(
         self,

@@ -28,6 +28,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from decimal import Decimal
 from typing import Any
 
 from prodcore.adapters._schema import apply_migrations
@@ -48,6 +49,17 @@ def _translate(err: Exception) -> Exception:
     if isinstance(err, sqlite3.OperationalError) and "locked" in str(err):
         return StoreError(reason=f"the database stayed locked by another writer ({err})")
     return StoreError(reason=f"{type(err).__name__}: {err}")
+
+
+def _add_decimal_texts(stored: str, delta: str) -> str:
+    """``prodcore_add``, a function of every connection: the sum of two decimal texts,
+    as the memory store adds (a balance row's upsert adds its delta in the database,
+    reading nothing; SQLite's own numbers are binary).
+
+    >>> _add_decimal_texts("-10.00000", "2.5")
+    '-7.50000'
+    """
+    return str(Decimal(stored) + Decimal(delta))
 
 
 class _SqliteTx(WriteTx):
@@ -144,6 +156,7 @@ class SqliteStore(SqlStore):
                     conn.execute("PRAGMA journal_mode = WAL")
                     conn.execute("PRAGMA synchronous = NORMAL")
                 conn.execute("PRAGMA foreign_keys = ON")
+                conn.create_function("prodcore_add", 2, _add_decimal_texts, deterministic=True)
             except BaseException:
                 conn.close()  # a file that is no database must not leave its connection open
                 raise
