@@ -37,6 +37,7 @@ from prodcore import __version__
 from prodcore.adapters import Store, open_store, upgrade_store
 from prodcore.app import store_load_view
 from prodcore.cli_json import posting_no, run_output
+from prodcore.commands import order_ids_of
 from prodcore.costing import StandardCostChange, roll_up
 from prodcore.errors import NotFoundError, ProdcoreError, ScenarioFileError
 from prodcore.integrity import seal_ledger, verify
@@ -207,11 +208,7 @@ def _when(moment: dt.datetime | None) -> str:
 
 
 def _order_ids(command: object) -> str:
-    if hasattr(command, "order_id"):
-        return str(command.order_id)
-    lines = (*getattr(command, "lines", ()), *getattr(command, "requests", ()))
-    ids = {getattr(line, "order_id", "") for line in lines}
-    return ", ".join(sorted(i for i in ids if i))
+    return ", ".join(order_ids_of(command))
 
 
 def _changed_orders(result: object) -> str:

@@ -105,6 +105,7 @@ __all__ = [
     "LedgerCommand",
     "PutMasterData",
     "ScheduleOrder",
+    "order_ids_of",
 ]
 
 
@@ -139,6 +140,25 @@ class ScheduleOrder:
     anchor: dt.datetime | None = attrs.field(default=None, validator=supported_moment)
     horizon_days: int = 365
     name = "schedule"
+
+
+def order_ids_of(command: object) -> tuple[str, ...]:
+    """The orders a command names: its own ``order_id``, else those of its lines (or
+    requests), sorted, each once; none for a command that names none.
+
+    >>> from prodcore.orders.execution import OutputLine, PostOutput
+    >>> order_ids_of(PostOutput("K", (OutputLine("PO-2", 10000, "10"),
+    ...                               OutputLine("PO-1", 10000, "10"))))
+    ('PO-1', 'PO-2')
+    >>> order_ids_of(ScheduleOrder("PO-7")), order_ids_of(PutMasterData(()))
+    (('PO-7',), ())
+    """
+    own = getattr(command, "order_id", None)
+    if isinstance(own, str):
+        return (own,) if own else ()
+    lines = (*getattr(command, "lines", ()), *getattr(command, "requests", ()))
+    found = {getattr(line, "order_id", None) for line in lines}
+    return tuple(sorted(i for i in found if isinstance(i, str) and i))
 
 
 #: Commands decided against the ledger and answered with a PostingResult (idempotent).

@@ -176,9 +176,11 @@ def test_a_sqlite_commit_adds_to_the_stored_balances_in_the_database_reading_non
         added = ("on_hand", "item_value", "account", "wip")
         assert [sql for sql in reads if any(f"prodcore_bal_{t}" in sql for t in added)] == []
         # exact decimal sums, as the memory store adds (SQLite's own numbers are binary)
-        assert store.query(
-            "SELECT item_no, qty FROM prodcore_bal_on_hand ORDER BY item_no"
-        ) == [("A", "123456789012345.12344"), ("B", "5.50"), ("C", "2")]
+        assert store.query("SELECT item_no, qty FROM prodcore_bal_on_hand ORDER BY item_no") == [
+            ("A", "123456789012345.12344"),
+            ("B", "5.50"),
+            ("C", "2"),
+        ]
         with store() as uow:
             assert [uow.ledger.on_hand(i) for i in "ABC"] == [
                 Decimal("123456789012345.12344"),

@@ -574,6 +574,10 @@ class _Snapshot:
         return self._cache
 
 
+#: orders read ahead at most, in one statement
+_ORDERS_AHEAD = 50
+
+
 class _Committed(Committed):
     """The committed rows, read with ``query`` (the store's, or a write transaction's
     for the check at commit)."""
@@ -587,6 +591,16 @@ class _Committed(Committed):
         self._snapshot = snapshot
         # a unit of work's reader reads the versions before its first other read
         self._query = query if snapshot is None else self._after_versions
+        #: orders announced (:meth:`read_ahead`), read with the next single-row read
+        self._ahead: list[str] = []
+        #: their rows (doc, version, status), or None for an order not stored; taken
+        #: by :meth:`order`, once
+        self._ahead_rows: dict[str, tuple[Any, ...] | None] = {}
+
+    def read_ahead(self, order_ids: Sequence[str]) -> None:
+        if self._snapshot is not None:  # (a check at commit reads what it is asked)
+            wanted = {*self._ahead, *(i for i in order_ids if i not in self._ahead_rows)}
+            self._ahead = sorted(wanted)[:_ORDERS_AHEAD]
 
     def _after_versions(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         assert self._snapshot is not None
@@ -595,17 +609,30 @@ class _Committed(Committed):
 
     def _row(self, sql: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
         """The one row ``sql`` selects (or None; its first column is never NULL); the
-        first read of a unit of work reads the versions in the same statement."""
-        snapshot = self._snapshot
-        if snapshot is None or snapshot.versions is not None:
+        first read of a unit of work reads the versions in the same statement, and so
+        does a read after orders were announced, with those orders (a row each)."""
+        snapshot, ahead = self._snapshot, self._ahead
+        if snapshot is None or (snapshot.versions is not None and not ahead):
             rows = self._raw(sql, params)
             return rows[0] if rows else None
+        orders = join = ""
+        if ahead:
+            self._ahead = []
+            orders = ", a.id, a.doc, a.version, a.status"
+            join = f" LEFT JOIN prodcore_orders a ON a.id IN ({', '.join('?' * len(ahead))})"
         rows = self._raw(
-            "SELECT v.master, v.commits, r.* FROM prodcore_versions v "
-            f"LEFT JOIN ({sql}) r ON 1 = 1 WHERE v.id = 1",
-            params,
+            f"SELECT v.master, v.commits, r.*{orders} FROM prodcore_versions v "
+            f"LEFT JOIN ({sql}) r ON 1 = 1{join} WHERE v.id = 1",
+            [*params, *ahead],
         )
-        snapshot.note(_versions(rows[0][:2] if rows else None))
+        snapshot.note(_versions(rows[0][:2] if rows else None))  # (kept if noted before)
+        if ahead:
+            found: dict[str, tuple[Any, ...] | None] = dict.fromkeys(ahead)
+            for row in rows:
+                if row[-4] is not None:
+                    found[row[-4]] = tuple(row[-3:])
+            self._ahead_rows.update(found)
+            rows = [row[:-4] for row in rows[:1]]
         return rows[0][2:] if rows and rows[0][2] is not None else None
 
     def _cached(self, key: tuple[Any, ...], read: Callable[[], _T]) -> _T:
@@ -613,9 +640,12 @@ class _Committed(Committed):
         return read() if snapshot is None else snapshot.cache(self._raw).get(key, read)
 
     def order(self, order_id: str) -> ProductionOrder | None:
-        row = self._row(
-            "SELECT doc, version, status FROM prodcore_orders WHERE id = ?", (order_id,)
-        )
+        if order_id in self._ahead_rows:
+            row = self._ahead_rows.pop(order_id)
+        else:
+            row = self._row(
+                "SELECT doc, version, status FROM prodcore_orders WHERE id = ?", (order_id,)
+            )
         return None if row is None else self._store.decoded_orders.order(*row)
 
     def order_version(self, order_id: str) -> int:

@@ -126,6 +126,11 @@ class Committed(abc.ABC):
 
     @abc.abstractmethod
     def order(self, order_id: str) -> ProductionOrder | None: ...
+    def read_ahead(self, order_ids: Sequence[str]) -> None:
+        """A hint that :meth:`order` will be asked for these: a store may read them with
+        its next read (a SQL store: in the same statement). Nothing is noted."""
+        return  # a store that reads each order by itself ignores it
+
     @abc.abstractmethod
     def order_version(self, order_id: str) -> int:
         """The committed version (0: no such order)."""
@@ -664,6 +669,17 @@ class StagedOrders:
         if isinstance(noted, int):
             return noted
         return self._reads.note(("order", order_id), self._committed.order_version(order_id))
+
+    def read_ahead(self, order_ids: Iterable[str]) -> None:
+        """A hint that this unit of work will read these orders (those it has not read
+        or staged yet): a SQL store reads them with its next read, in the same
+        statement; nothing is read or noted now. The application announces the orders
+        a posting command names before it reads the command's idempotency key."""
+        wanted = [
+            i for i in order_ids if _is_str(i) and i not in self.staged and i not in self.read
+        ]
+        if wanted:
+            self._committed.read_ahead(wanted)
 
     def get(self, order_id: str) -> ProductionOrder:
         order = self.find(order_id)

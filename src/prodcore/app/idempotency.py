@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 import attrs
 
-from prodcore.commands import LEGACY_TAGS
+from prodcore.commands import LEGACY_TAGS, order_ids_of
 from prodcore.errors import IdempotencyConflictError
 from prodcore.ledger.model import IdempotencyRecord, PostingResult
 from prodcore.ports import UnitOfWork
@@ -96,6 +96,10 @@ def idempotent(
     Raises :class:`~prodcore.errors.IdempotencyConflictError` when the key was used for
     another command."""
     digest = command_hash(command)
+    # a store that can reads the orders the command names with its key (one statement)
+    read_ahead = getattr(uow.orders, "read_ahead", None)
+    if read_ahead is not None:
+        read_ahead(order_ids_of(command))
     known = uow.ledger.idempotency(command.idempotency_key)
     if known is not None:
         if known.command_hash != digest:

@@ -1,0 +1,112 @@
+"""A SQL store reads the orders a posting command names in the statement that reads the
+command's idempotency key (``OrderRepository.read_ahead``), not one statement later each;
+what it read ahead is what the unit of work read, checked at commit like any read."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+
+from prodcore.adapters import open_store
+from prodcore.adapters._sql import SqlStore, SqlUnitOfWork
+from prodcore.errors import ConcurrencyError
+from prodcore.masterdata import CapacityType, Item, Replenishment, Routing, RoutingLine, WorkCenter
+from prodcore.orders.execution import OutputLine, PostOutput
+from prodcore.testing.contracts import sample_order
+from prodcore.testing.shop import Shop
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlStore]:
+    url = (
+        f"sqlite:///{tmp_path}/p.db"
+        if request.param == "sqlite"
+        else request.getfixturevalue("pg_dsn")
+    )
+    with open_store(url, migrate=True) as opened:
+        assert isinstance(opened, SqlStore)
+        yield opened
+
+
+def _count_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The statements units of work made from now on read with (outside commits)."""
+    reads: list[str] = []
+    run = SqlUnitOfWork._query
+
+    def counted(self: SqlUnitOfWork, sql: str, params: Any = ()) -> Any:
+        reads.append(sql)
+        return run(self, sql, params)
+
+    monkeypatch.setattr(SqlUnitOfWork, "_query", counted)
+    return reads
+
+
+def test_orders_read_ahead_come_with_the_next_read_and_an_absent_one_is_known(
+    store: SqlStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with store() as uow:
+        uow.orders.add(sample_order("PO-1"))
+        uow.orders.add(sample_order("PO-2"))
+        uow.commit()
+    reads = _count_reads(monkeypatch)
+    with store() as uow:
+        uow.orders.read_ahead(["PO-2", "PO-1", "NONE"])
+        assert uow.ledger.idempotency("K") is None
+        assert len(reads) == 1
+        assert uow.orders.get("PO-1") == sample_order("PO-1")
+        assert uow.orders.get("PO-2") == sample_order("PO-2")
+        assert uow.orders.find("NONE") is None
+        assert len(reads) == 1  # all three answered by the first statement
+
+
+def test_an_order_read_ahead_and_changed_by_a_rival_refuses_the_commit(
+    store: SqlStore,
+) -> None:
+    with store() as uow:
+        uow.orders.add(sample_order("PO-1"))
+        uow.commit()
+    with store() as uow:
+        uow.orders.read_ahead(["PO-1"])
+        assert uow.ledger.idempotency("K") is None  # PO-1 read here, at version 1
+        with store() as rival:
+            order = rival.orders.get("PO-1")
+            rival.orders.save(attrs.evolve(order, version=2), expected_version=1)
+            rival.commit()
+        order = uow.orders.get("PO-1")
+        assert order.version == 1  # as read with the key
+        uow.orders.save(attrs.evolve(order, description="mine", version=2), expected_version=1)
+        with pytest.raises(ConcurrencyError):
+            uow.commit()
+    with store() as uow:
+        assert uow.orders.get("PO-1").description == ""
+
+
+def test_a_posting_reads_its_key_and_its_order_in_one_statement(
+    store: SqlStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shop = Shop(
+        [
+            WorkCenter("SAW", direct_unit_cost=Decimal(2)),
+            Routing("R", (RoutingLine("10", CapacityType.WORK_CENTER, "SAW"),)),
+            Item("SHELF", base_unit="PCS", replenishment=Replenishment.PRODUCTION, routing_no="R"),
+        ],
+        uow=store(),
+    )
+    shop.create("PO-1", "SHELF", 5)
+    shop.release("PO-1")
+    reads = _count_reads(monkeypatch)
+    post = PostOutput("OUT-1", (OutputLine("PO-1", 10000, "10", output_quantity=5),))
+    result = shop.post(post)
+    assert result.orders == (("PO-1", 3),)
+    assert len([sql for sql in reads if "prodcore_orders" in sql]) == 1
+    assert "prodcore_idempotency" in reads[0] and "prodcore_orders" in reads[0]
+    reads.clear()
+    assert shop.post(post) == result  # a replay: the key (with the order), then its batch
+    assert len([sql for sql in reads if "prodcore_orders" in sql]) == 1
+    with store() as uow:
+        assert uow.ledger.output_quantity("PO-1", 10000) == 5
