@@ -150,7 +150,13 @@ class OrderRepository(Protocol):
     ``add`` stores a new order (its version must be 1); ``save`` stores a changed order
     whose version is ``expected_version + 1`` and raises ``ConcurrencyError`` unless the
     stored version is ``expected_version``. Hosts change orders through
-    :func:`~prodcore.app.handle` and read them here:
+    :func:`~prodcore.app.handle` and read them here.
+
+    A repository may also offer ``read_ahead(order_ids)``, a hint that the unit of work
+    will read these orders: the application calls it, where present, with the orders a
+    posting command names before it reads the command's idempotency key, and prodcore's
+    SQL stores read them in that same statement. It reads and notes nothing by itself;
+    a repository without it reads each order when asked.
 
     >>> import datetime as dt
     >>> from prodcore.adapters import open_store
