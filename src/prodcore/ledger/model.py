@@ -30,8 +30,9 @@ import datetime as dt
 import enum
 import functools
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any
 
 import attrs
@@ -162,7 +163,19 @@ class PostingSetup:
     revaluation: str | None = None
 
     def account(self, role: AccountRole) -> str:
-        return str(getattr(self, _ROLE_FIELDS[role]))
+        return self.accounts[role]
+
+    @functools.cached_property
+    def accounts(self) -> Mapping[AccountRole, str]:
+        """The account of each role, read-only (worked out once: each value entry
+        posted reads two to four).
+
+        >>> PostingSetup(wip="2150").accounts[AccountRole.WIP]
+        '2150'
+        """
+        return MappingProxyType(
+            {role: str(getattr(self, name)) for role, name in _ROLE_FIELDS.items()}
+        )
 
     def variance_account(self, variance_type: VarianceType | None) -> str:
         for name, account in self.variance_accounts:
