@@ -627,6 +627,8 @@ def number_batch(
     lasts = (counters.item, counters.capacity, counters.value, counters.gl)
 
     def fix(records: tuple[Any, ...], *refs: tuple[str, int]) -> Any:
+        if not records:  # most batches have no G/L lines given, many no applications
+            return ()
         return tuple(_renumberer(r.__class__, refs)(r, lasts) for r in records)
 
     applications = batch.item_applications

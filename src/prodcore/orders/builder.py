@@ -220,6 +220,7 @@ class PostingBuilder:
         self.accounts = ledger.posting_setup
         self.money = self.setup.amount_rounding
         self.orders: dict[str, ProductionOrder] = {}
+        self._items_read: dict[str, Item] = {}
         self.items: list[ItemLedgerEntry] = []
         self.caps: list[CapacityLedgerEntry] = []
         self.values: list[ValueEntry] = []
@@ -251,7 +252,8 @@ class PostingBuilder:
 
     def _registered_for(self, posted_at: dt.datetime) -> dt.datetime | None:
         """An entry's ``registered_at``: the clock when it posts at another moment."""
-        return None if posted_at == self.registered_at else self.registered_at
+        at = self.registered_at
+        return None if posted_at is at or posted_at == at else at
 
     # --- orders ---------------------------------------------------------------------------
 
@@ -406,6 +408,25 @@ class PostingBuilder:
         return self._line_parts(order_id, line_no).operation(operation_no)
 
     # --- master data ------------------------------------------------------------------------
+
+    def item(self, no: str) -> Item:
+        """The item ``no`` of the master data, read once per decision and then kept: a
+        decision sees one state of the master data, and its entries, tracking checks
+        and flushes ask for the same items again and again.
+
+        >>> import datetime as dt
+        >>> from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
+        >>> from prodcore.masterdata import MasterData
+        >>> md = MasterData.of(items=[Item("BOLT", base_unit="PCS")])
+        >>> ledger = InMemoryUnitOfWork(InMemoryStore()).ledger
+        >>> b = PostingBuilder(md, ledger, lambda _id: None, dt.datetime(2026, 3, 2, tzinfo=dt.UTC), "D")
+        >>> b.item("BOLT") is b.item("BOLT"), b.item("BOLT").base_unit
+        (True, 'PCS')
+        """
+        found = self._items_read.get(no)
+        if found is None:
+            found = self._items_read[no] = self.md.item(no)  # an unknown item is refused
+        return found
 
     def centre(self, type_: CapacityType, no: str) -> tuple[WorkCenter, MachineCenter | None]:
         """A work centre, or a machine centre with its work centre."""
@@ -666,7 +687,7 @@ class PostingBuilder:
                 cost_marked=tuple(
                     e.entry_no
                     for e in self.items
-                    if self.md.item(e.item_no).costing_method is CostingMethod.AVERAGE
+                    if self.item(e.item_no).costing_method is CostingMethod.AVERAGE
                 ),
             )
         return Execution(
