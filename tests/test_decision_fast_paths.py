@@ -12,14 +12,17 @@ import json
 import uuid
 from decimal import Decimal
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from prodcore.adapters import open_store
+from prodcore.costing import CostShares
 from prodcore.integrity import verify
 from prodcore.masterdata import QUANTITY_PRECISION, Item, ItemUnitOfMeasure, NeedRounding
 from prodcore.numbers import ARITHMETIC, ONE, Rounding, RoundingMode, shared_rounding
+from prodcore.records import field_setters, revise
 from prodcore.serialization import to_jsonable
 from tests.test_benchmarks import load
 
@@ -109,3 +112,35 @@ def test_the_flows_records_are_those_of_the_general_way(monkeypatch: pytest.Monk
 
 #: :func:`flow_digest` on commit 75da908, before the shortcuts
 FLOW_DIGEST = "e7b2969543640857fe7beeeb9f32fb5afd71b6cf2f28cd976137daf43e71da7f"
+
+
+@attrs.define(frozen=True, slots=False)
+class _Unslotted:
+    """A record with a ``__dict__``: its copies set fields by name."""
+
+    a: int
+    b: str = "x"
+
+
+def test_a_record_without_slots_is_revised_and_set_by_name() -> None:
+    record = _Unslotted(1)
+    assert revise(record, b="y") == _Unslotted(1, "y")
+    fresh = object.__new__(_Unslotted)
+    for set_field, value in zip(field_setters(_Unslotted), (2, "z"), strict=True):
+        set_field(fresh, value)
+    assert fresh == _Unslotted(2, "z")
+
+
+@given(
+    a=st.decimals(min_value=-(10**6), max_value=10**6, places=4),
+    b=st.decimals(min_value=-(10**6), max_value=10**6, places=4),
+)
+def test_cost_shares_add_and_subtract_share_by_share(a: Decimal, b: Decimal) -> None:
+    x = CostShares(a, b, a, b, a)
+    y = CostShares(b, a, b, a, b)
+    assert (x + y).as_tuple() == tuple(
+        p + q for p, q in zip(x.as_tuple(), y.as_tuple(), strict=True)
+    )
+    assert (x - y).as_tuple() == tuple(
+        p - q for p, q in zip(x.as_tuple(), y.as_tuple(), strict=True)
+    )

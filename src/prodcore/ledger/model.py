@@ -40,7 +40,7 @@ import attrs
 from prodcore.errors import UnbalancedEntryError
 from prodcore.masterdata import CapacityType
 from prodcore.numbers import ZERO, TimeUnit, as_decimal, tuple_of
-from prodcore.records import revise
+from prodcore.records import field_setters, revise
 
 __all__ = [
     "AccountRole",
@@ -569,11 +569,12 @@ def _copier(cls: type, changed: tuple[str, ...]) -> Callable[..., Any]:
     names = [f.name for f in attrs.fields(cls)]
     lines = [f"def copy(record, *, {', '.join(changed)}):", "    new = _new(_cls)"]
     lines += [
-        f"    _set(new, {name!r}, {name if name in changed else f'record.{name}'})"
-        for name in names
+        f"    _s{i}(new, {name if name in changed else f'record.{name}'})"
+        for i, name in enumerate(names)
     ]
     lines.append("    return new")
-    scope: dict[str, Any] = {"_new": object.__new__, "_set": object.__setattr__, "_cls": cls}
+    scope: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
+    scope.update((f"_s{i}", set_field) for i, set_field in enumerate(field_setters(cls)))
     exec("\n".join(lines), scope)  # the code is written here, from the field names
     return scope["copy"]  # type: ignore[no-any-return]
 
@@ -590,17 +591,17 @@ def _renumberer(cls: type, refs: tuple[tuple[str, int], ...]) -> Callable[[Any, 
     they are (see :func:`_copier`). Written out once per class."""
     lines = ["def renumber(record, lasts):", "    new = _new(_cls)"]
     numbered = dict(refs)
-    for name in (f.name for f in attrs.fields(cls)):
+    for i, name in enumerate(f.name for f in attrs.fields(cls)):
         if name in numbered:
             lines.append(f"    no = record.{name}")
             lines.append(
-                f"    _set(new, {name!r}, no if no is None or no > 0 "
-                f"else lasts[{numbered[name]}] - no)"
+                f"    _s{i}(new, no if no is None or no > 0 else lasts[{numbered[name]}] - no)"
             )
         else:
-            lines.append(f"    _set(new, {name!r}, record.{name})")
+            lines.append(f"    _s{i}(new, record.{name})")
     lines.append("    return new")
-    scope: dict[str, Any] = {"_new": object.__new__, "_set": object.__setattr__, "_cls": cls}
+    scope: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
+    scope.update((f"_s{i}", set_field) for i, set_field in enumerate(field_setters(cls)))
     exec("\n".join(lines), scope)  # the code is written here, from the field names
     return scope["renumber"]  # type: ignore[no-any-return]
 
