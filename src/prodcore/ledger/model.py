@@ -626,46 +626,20 @@ def number_batch(
     True
     """
     lasts = (counters.item, counters.capacity, counters.value, counters.gl)
-
-    def fix(records: tuple[Any, ...], *refs: tuple[str, int]) -> Any:
-        if not records:  # most batches have no G/L lines given, many no applications
-            return ()
-        return tuple(_renumberer(r.__class__, refs)(r, lasts) for r in records)
-
     applications = batch.item_applications
-    numbered = _copier(
-        PostingBatch,
-        (
-            "posting_no",
-            "item_entries",
-            "capacity_entries",
-            "value_entries",
-            "_gl_entries",
-            "item_applications",
-            "cost_marked",
-            "gl_after",
-        ),
-    )(
+    numbered = _number_copy(
         batch,
         posting_no=counters.posting + 1,
-        item_entries=fix(
-            batch.item_entries,
-            ("entry_no", _ITEM),
-            ("capacity_entry_no", _CAPACITY),
-            ("flushed_by_capacity_entry_no", _CAPACITY),
-        ),
-        capacity_entries=fix(batch.capacity_entries, ("entry_no", _CAPACITY)),
-        value_entries=fix(
-            batch.value_entries,
-            ("entry_no", _VALUE),
-            ("item_entry_no", _ITEM),
-            ("capacity_entry_no", _CAPACITY),
-        ),
-        _gl_entries=fix(batch._gl_entries, ("entry_no", _GL), ("value_entry_no", _VALUE)),
+        item_entries=_renumbered(batch.item_entries, _ITEM_REFS, lasts),
+        capacity_entries=_renumbered(batch.capacity_entries, _CAPACITY_REFS, lasts),
+        value_entries=_renumbered(batch.value_entries, _VALUE_REFS, lasts),
+        _gl_entries=_renumbered(batch._gl_entries, _GL_REFS, lasts),
         item_applications=None
         if applications is None
-        else fix(applications, ("outbound_entry_no", _ITEM), ("inbound_entry_no", _ITEM)),
-        cost_marked=tuple(no if no > 0 else counters.item - no for no in batch.cost_marked),
+        else _renumbered(applications, _APPLICATION_REFS, lasts),
+        cost_marked=tuple(no if no > 0 else counters.item - no for no in batch.cost_marked)
+        if batch.cost_marked
+        else (),
         gl_after=counters.gl
         if batch.gl_setup is not None and batch.gl_after is None
         else batch.gl_after,
@@ -681,6 +655,40 @@ def number_batch(
     # for the count serve the numbered batch's balances
     _keep_cached(batch, numbered, ("gl_postings",))
     return numbered, after
+
+
+def _renumbered(records: tuple[Any, ...], refs: tuple[tuple[str, int], ...], lasts: Any) -> Any:
+    """``records`` with their local numbers in the fields ``refs`` made real."""
+    if not records:  # most batches have no G/L lines given, many no applications
+        return ()
+    return tuple([_renumberer(r.__class__, refs)(r, lasts) for r in records])
+
+
+#: The reference fields of each kind of record numbering resolves, with their counter.
+_ITEM_REFS = (
+    ("entry_no", _ITEM),
+    ("capacity_entry_no", _CAPACITY),
+    ("flushed_by_capacity_entry_no", _CAPACITY),
+)
+_CAPACITY_REFS = (("entry_no", _CAPACITY),)
+_VALUE_REFS = (("entry_no", _VALUE), ("item_entry_no", _ITEM), ("capacity_entry_no", _CAPACITY))
+_GL_REFS = (("entry_no", _GL), ("value_entry_no", _VALUE))
+_APPLICATION_REFS = (("outbound_entry_no", _ITEM), ("inbound_entry_no", _ITEM))
+
+#: The copy of a batch numbering makes (:func:`_copier`).
+_number_copy = _copier(
+    PostingBatch,
+    (
+        "posting_no",
+        "item_entries",
+        "capacity_entries",
+        "value_entries",
+        "_gl_entries",
+        "item_applications",
+        "cost_marked",
+        "gl_after",
+    ),
+)
 
 
 @attrs.frozen
