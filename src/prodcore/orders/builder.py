@@ -18,6 +18,7 @@ when built) by :func:`~prodcore.ledger.posting.gl_lines`: the builder makes none
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from decimal import Decimal
@@ -111,7 +112,7 @@ def capacity_quantity(value: Decimal) -> Decimal:
 
 def _changed(new: tuple[object, ...], old: tuple[object, ...]) -> bool:
     """Whether ``new`` holds another object than ``old`` anywhere (same length)."""
-    return any(a is not b for a, b in zip(new, old, strict=True))
+    return any(map(operator.is_not, new, old))
 
 
 class _LineParts:
