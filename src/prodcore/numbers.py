@@ -342,6 +342,15 @@ class Rounding:
                 reason=f"finer than 1E-{MAX_DECIMAL_PLACES}",
             )
 
+    @functools.cached_property
+    def _plan(self) -> tuple[Decimal | None, str]:
+        """How :meth:`apply` rounds: the precision to quantize to when it is a power of
+        ten (None: divide, round to a whole number of steps, multiply), and the mode's
+        :mod:`decimal` name. Worked out at the first use, not at every one: a shared
+        rounding (:func:`shared_rounding`) rounds thousands of values."""
+        power_of_ten = self.precision.as_tuple().digits == (1,)
+        return (self.precision if power_of_ten else None), self.mode.value
+
     def apply(self, value: Decimal) -> Decimal:
         """Round ``value`` to a multiple of the precision (BC's ``ROUND(x, precision)``).
 
@@ -353,11 +362,10 @@ class Rounding:
         ...
         prodcore.errors.InvalidValueError: Invalid value for value: Decimal('1E+70') (too large to round to 0.01).
         """
-        mode = self.mode.value
+        quantum, mode = self._plan
         try:
-            if self.precision.as_tuple().digits == (1,):
-                # precision is a power of ten: quantize directly
-                return value.quantize(self.precision, rounding=mode, context=ARITHMETIC)
+            if quantum is not None:
+                return value.quantize(quantum, rounding=mode, context=ARITHMETIC)
             steps = ARITHMETIC.divide(value, self.precision)
             return ARITHMETIC.multiply(
                 steps.quantize(ONE, rounding=mode, context=ARITHMETIC), self.precision

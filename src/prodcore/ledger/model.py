@@ -30,8 +30,9 @@ import datetime as dt
 import enum
 import functools
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any
 
 import attrs
@@ -39,7 +40,7 @@ import attrs
 from prodcore.errors import UnbalancedEntryError
 from prodcore.masterdata import CapacityType
 from prodcore.numbers import ZERO, TimeUnit, as_decimal, tuple_of
-from prodcore.records import revise
+from prodcore.records import field_setters, revise
 
 __all__ = [
     "AccountRole",
@@ -162,7 +163,19 @@ class PostingSetup:
     revaluation: str | None = None
 
     def account(self, role: AccountRole) -> str:
-        return str(getattr(self, _ROLE_FIELDS[role]))
+        return self.accounts[role]
+
+    @functools.cached_property
+    def accounts(self) -> Mapping[AccountRole, str]:
+        """The account of each role, read-only (worked out once: each value entry
+        posted reads two to four).
+
+        >>> PostingSetup(wip="2150").accounts[AccountRole.WIP]
+        '2150'
+        """
+        return MappingProxyType(
+            {role: str(getattr(self, name)) for role, name in _ROLE_FIELDS.items()}
+        )
 
     def variance_account(self, variance_type: VarianceType | None) -> str:
         for name, account in self.variance_accounts:
@@ -556,11 +569,12 @@ def _copier(cls: type, changed: tuple[str, ...]) -> Callable[..., Any]:
     names = [f.name for f in attrs.fields(cls)]
     lines = [f"def copy(record, *, {', '.join(changed)}):", "    new = _new(_cls)"]
     lines += [
-        f"    _set(new, {name!r}, {name if name in changed else f'record.{name}'})"
-        for name in names
+        f"    _s{i}(new, {name if name in changed else f'record.{name}'})"
+        for i, name in enumerate(names)
     ]
     lines.append("    return new")
-    scope: dict[str, Any] = {"_new": object.__new__, "_set": object.__setattr__, "_cls": cls}
+    scope: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
+    scope.update((f"_s{i}", set_field) for i, set_field in enumerate(field_setters(cls)))
     exec("\n".join(lines), scope)  # the code is written here, from the field names
     return scope["copy"]  # type: ignore[no-any-return]
 
@@ -577,17 +591,17 @@ def _renumberer(cls: type, refs: tuple[tuple[str, int], ...]) -> Callable[[Any, 
     they are (see :func:`_copier`). Written out once per class."""
     lines = ["def renumber(record, lasts):", "    new = _new(_cls)"]
     numbered = dict(refs)
-    for name in (f.name for f in attrs.fields(cls)):
+    for i, name in enumerate(f.name for f in attrs.fields(cls)):
         if name in numbered:
             lines.append(f"    no = record.{name}")
             lines.append(
-                f"    _set(new, {name!r}, no if no is None or no > 0 "
-                f"else lasts[{numbered[name]}] - no)"
+                f"    _s{i}(new, no if no is None or no > 0 else lasts[{numbered[name]}] - no)"
             )
         else:
-            lines.append(f"    _set(new, {name!r}, record.{name})")
+            lines.append(f"    _s{i}(new, record.{name})")
     lines.append("    return new")
-    scope: dict[str, Any] = {"_new": object.__new__, "_set": object.__setattr__, "_cls": cls}
+    scope: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
+    scope.update((f"_s{i}", set_field) for i, set_field in enumerate(field_setters(cls)))
     exec("\n".join(lines), scope)  # the code is written here, from the field names
     return scope["renumber"]  # type: ignore[no-any-return]
 
@@ -612,44 +626,20 @@ def number_batch(
     True
     """
     lasts = (counters.item, counters.capacity, counters.value, counters.gl)
-
-    def fix(records: tuple[Any, ...], *refs: tuple[str, int]) -> Any:
-        return tuple(_renumberer(r.__class__, refs)(r, lasts) for r in records)
-
     applications = batch.item_applications
-    numbered = _copier(
-        PostingBatch,
-        (
-            "posting_no",
-            "item_entries",
-            "capacity_entries",
-            "value_entries",
-            "_gl_entries",
-            "item_applications",
-            "cost_marked",
-            "gl_after",
-        ),
-    )(
+    numbered = _number_copy(
         batch,
         posting_no=counters.posting + 1,
-        item_entries=fix(
-            batch.item_entries,
-            ("entry_no", _ITEM),
-            ("capacity_entry_no", _CAPACITY),
-            ("flushed_by_capacity_entry_no", _CAPACITY),
-        ),
-        capacity_entries=fix(batch.capacity_entries, ("entry_no", _CAPACITY)),
-        value_entries=fix(
-            batch.value_entries,
-            ("entry_no", _VALUE),
-            ("item_entry_no", _ITEM),
-            ("capacity_entry_no", _CAPACITY),
-        ),
-        _gl_entries=fix(batch._gl_entries, ("entry_no", _GL), ("value_entry_no", _VALUE)),
+        item_entries=_renumbered(batch.item_entries, _ITEM_REFS, lasts),
+        capacity_entries=_renumbered(batch.capacity_entries, _CAPACITY_REFS, lasts),
+        value_entries=_renumbered(batch.value_entries, _VALUE_REFS, lasts),
+        _gl_entries=_renumbered(batch._gl_entries, _GL_REFS, lasts),
         item_applications=None
         if applications is None
-        else fix(applications, ("outbound_entry_no", _ITEM), ("inbound_entry_no", _ITEM)),
-        cost_marked=tuple(no if no > 0 else counters.item - no for no in batch.cost_marked),
+        else _renumbered(applications, _APPLICATION_REFS, lasts),
+        cost_marked=tuple(no if no > 0 else counters.item - no for no in batch.cost_marked)
+        if batch.cost_marked
+        else (),
         gl_after=counters.gl
         if batch.gl_setup is not None and batch.gl_after is None
         else batch.gl_after,
@@ -665,6 +655,40 @@ def number_batch(
     # for the count serve the numbered batch's balances
     _keep_cached(batch, numbered, ("gl_postings",))
     return numbered, after
+
+
+def _renumbered(records: tuple[Any, ...], refs: tuple[tuple[str, int], ...], lasts: Any) -> Any:
+    """``records`` with their local numbers in the fields ``refs`` made real."""
+    if not records:  # most batches have no G/L lines given, many no applications
+        return ()
+    return tuple([_renumberer(r.__class__, refs)(r, lasts) for r in records])
+
+
+#: The reference fields of each kind of record numbering resolves, with their counter.
+_ITEM_REFS = (
+    ("entry_no", _ITEM),
+    ("capacity_entry_no", _CAPACITY),
+    ("flushed_by_capacity_entry_no", _CAPACITY),
+)
+_CAPACITY_REFS = (("entry_no", _CAPACITY),)
+_VALUE_REFS = (("entry_no", _VALUE), ("item_entry_no", _ITEM), ("capacity_entry_no", _CAPACITY))
+_GL_REFS = (("entry_no", _GL), ("value_entry_no", _VALUE))
+_APPLICATION_REFS = (("outbound_entry_no", _ITEM), ("inbound_entry_no", _ITEM))
+
+#: The copy of a batch numbering makes (:func:`_copier`).
+_number_copy = _copier(
+    PostingBatch,
+    (
+        "posting_no",
+        "item_entries",
+        "capacity_entries",
+        "value_entries",
+        "_gl_entries",
+        "item_applications",
+        "cost_marked",
+        "gl_after",
+    ),
+)
 
 
 @attrs.frozen

@@ -141,77 +141,65 @@ def gl_moves(value: ValueEntry, setup: PostingSetup) -> list[GLMove]:
     >>> [(role.value, account, amount) for role, account, amount in gl_moves(v, PostingSetup())]
     [('WIP', '2140', Decimal('80')), ('DIRECT_COST_APPLIED', '7890', Decimal('-80'))]
     """
-    pairs: list[GLMove] = []
-
-    def move(
-        debit: AccountRole,
-        credit: AccountRole,
-        amount: Decimal,
-        debit_account: str,
-        credit_account: str | None = None,
-    ) -> None:
-        if amount:
-            pairs.append((debit, debit_account, amount))
-            pairs.append((credit, credit_account or setup.account(credit), -amount))
-
+    accounts = setup.accounts
+    entry_type = value.entry_type
     of_order = value.order_id is not None
     counter = AccountRole.WIP if of_order else AccountRole.INVENTORY_ADJUSTMENT
     item_side = value.source is ValueSource.ITEM
-    if value.entry_type is ValueEntryType.WIP_WRITE_OFF or (
-        item_side and of_order and value.entry_type is ValueEntryType.ROUNDING
+    if entry_type is ValueEntryType.WIP_WRITE_OFF or (
+        item_side and of_order and entry_type is ValueEntryType.ROUNDING
     ):
         # the order's WIP goes to Inventory Adjustment (write-off, adjustment's rounding)
-        move(
-            AccountRole.INVENTORY_ADJUSTMENT,
-            AccountRole.WIP,
-            value.cost_amount,
-            setup.account(AccountRole.INVENTORY_ADJUSTMENT),
-        )
-    elif item_side and of_order and value.entry_type is ValueEntryType.INDIRECT_COST:
+        debit, credit = AccountRole.INVENTORY_ADJUSTMENT, AccountRole.WIP
+        return _move(debit, accounts[debit], credit, accounts[credit], value.cost_amount)
+    if item_side and of_order and entry_type is ValueEntryType.INDIRECT_COST:
         # manufacturing overhead of cost adjustment: absorbed by the order
-        move(
-            AccountRole.WIP,
-            AccountRole.OVERHEAD_APPLIED,
-            value.cost_amount,
-            setup.account(AccountRole.WIP),
-        )
-    elif value.entry_type is ValueEntryType.VARIANCE:
-        move(
+        debit, credit = AccountRole.WIP, AccountRole.OVERHEAD_APPLIED
+        return _move(debit, accounts[debit], credit, accounts[credit], value.cost_amount)
+    if entry_type is ValueEntryType.VARIANCE:
+        return _move(
             AccountRole.VARIANCE,
-            counter,
-            value.cost_amount,
             setup.variance_account(value.variance_type),
-        )
-    elif value.entry_type in (ValueEntryType.REVALUATION, ValueEntryType.ROUNDING):
-        move(
-            AccountRole.INVENTORY,
-            AccountRole.INVENTORY_ADJUSTMENT,
+            counter,
+            accounts[counter],
             value.cost_amount,
-            setup.account(AccountRole.INVENTORY),
-            setup.revaluation if value.entry_type is ValueEntryType.REVALUATION else None,
         )
-    elif item_side:
-        # the item side carries the amount, the order's WIP the opposite
-        move(
+    if entry_type is ValueEntryType.REVALUATION or entry_type is ValueEntryType.ROUNDING:
+        credit = AccountRole.INVENTORY_ADJUSTMENT
+        return _move(
             AccountRole.INVENTORY,
-            counter,
-            value.cost_amount_actual,
-            setup.account(AccountRole.INVENTORY),
+            accounts[AccountRole.INVENTORY],
+            credit,
+            (entry_type is ValueEntryType.REVALUATION and setup.revaluation) or accounts[credit],
+            value.cost_amount,
         )
-        move(
-            AccountRole.INVENTORY_INTERIM,
-            counter,
-            value.cost_amount_expected,
-            setup.account(AccountRole.INVENTORY_INTERIM),
+    if item_side:
+        # the item side carries the amount, the order's WIP the opposite
+        inventory, interim = AccountRole.INVENTORY, AccountRole.INVENTORY_INTERIM
+        return _move(
+            inventory, accounts[inventory], counter, accounts[counter], value.cost_amount_actual
+        ) + _move(
+            interim, accounts[interim], counter, accounts[counter], value.cost_amount_expected
         )
-    else:
-        credit = (
-            AccountRole.DIRECT_COST_APPLIED
-            if value.entry_type is ValueEntryType.DIRECT_COST
-            else AccountRole.OVERHEAD_APPLIED
-        )
-        move(counter, credit, value.cost_amount, setup.account(counter))
-    return pairs
+    credit = (
+        AccountRole.DIRECT_COST_APPLIED
+        if entry_type is ValueEntryType.DIRECT_COST
+        else AccountRole.OVERHEAD_APPLIED
+    )
+    return _move(counter, accounts[counter], credit, accounts[credit], value.cost_amount)
+
+
+def _move(
+    debit: AccountRole,
+    debit_account: str,
+    credit: AccountRole,
+    credit_account: str,
+    amount: Decimal,
+) -> list[GLMove]:
+    """A debit and its credit of ``amount``; none for zero."""
+    if not amount:
+        return []
+    return [(debit, debit_account, amount), (credit, credit_account, -amount)]
 
 
 def wip_change(values: Iterable[ValueEntry]) -> Decimal:

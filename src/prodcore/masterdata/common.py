@@ -58,7 +58,12 @@ class FlushingMethod(enum.StrEnum):
 
     @property
     def needs_pick(self) -> bool:
-        return self.name.startswith("PICK_")
+        return self in _PICKED
+
+
+#: The flushing methods that consume from the production bin (their names start with
+#: ``PICK_``; a tuple: membership is by identity first, without hashing a member).
+_PICKED = tuple(m for m in FlushingMethod if m.name.startswith("PICK_"))
 
 
 class VersionStatus(enum.StrEnum):

@@ -76,11 +76,24 @@ class CostShares:
             self.manufacturing_overhead,
         )
 
+    # share by share, written out: cost adjustment adds and subtracts shares per order
     def __add__(self, other: CostShares) -> CostShares:
-        return CostShares(*(a + b for a, b in zip(self.as_tuple(), other.as_tuple(), strict=True)))
+        return CostShares(
+            self.material + other.material,
+            self.capacity + other.capacity,
+            self.subcontracted + other.subcontracted,
+            self.capacity_overhead + other.capacity_overhead,
+            self.manufacturing_overhead + other.manufacturing_overhead,
+        )
 
     def __sub__(self, other: CostShares) -> CostShares:
-        return CostShares(*(a - b for a, b in zip(self.as_tuple(), other.as_tuple(), strict=True)))
+        return CostShares(
+            self.material - other.material,
+            self.capacity - other.capacity,
+            self.subcontracted - other.subcontracted,
+            self.capacity_overhead - other.capacity_overhead,
+            self.manufacturing_overhead - other.manufacturing_overhead,
+        )
 
     def __neg__(self) -> CostShares:
         return CostShares(*(-a for a in self.as_tuple()))

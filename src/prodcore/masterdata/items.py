@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 from typing import Final
 
@@ -52,11 +53,28 @@ class NeedRounding:
 
     precision: Decimal = attrs.field(converter=as_decimal)
 
+    @functools.cached_property
+    def _steps(self) -> tuple[Rounding, Rounding]:
+        """The two roundings of :meth:`apply`, found once per record (items share their
+        records: :meth:`Item.need_rounding`)."""
+        return (
+            shared_rounding(min(self.precision, QUANTITY_PRECISION)),
+            shared_rounding(self.precision, RoundingMode.CEILING),
+        )
+
     def apply(self, value: Decimal) -> Decimal:
-        first = shared_rounding(min(self.precision, QUANTITY_PRECISION)).apply(value)
+        near, up = self._steps
+        first = near.apply(value)
         if first == 0 and value > 0:
             first = value
-        return shared_rounding(self.precision, RoundingMode.CEILING).apply(first)
+        return up.apply(first)
+
+
+@functools.lru_cache(maxsize=256)
+def _need_rounding(precision: Decimal, exponent: object) -> NeedRounding:
+    # the exponent is part of the key: Decimal("0.01") == Decimal("0.010"), but the
+    # results of the two carry two and three places
+    return NeedRounding(precision)
 
 
 @attrs.frozen
@@ -233,11 +251,14 @@ class Item:
         >>> c.need_rounding("PCS").precision, c.need_rounding("BOX").precision
         (Decimal('1'), Decimal('0.25'))
         """
+        precision = self.rounding_precision
         if unit != self.base_unit:
-            for uom in self.units:
-                if uom.code == unit:
-                    return NeedRounding(uom.rounding_precision)
-        return NeedRounding(self.rounding_precision)
+            precision = next(
+                (u.rounding_precision for u in self.units if u.code == unit), precision
+            )
+        # one shared record per precision (records are frozen): its roundings are then
+        # found once, not at every need
+        return _need_rounding(precision, precision.as_tuple().exponent)
 
     def to_base(self, amount: Decimal, unit: str) -> Decimal:
         """Convert ``amount`` of ``unit`` into base units (full precision)."""

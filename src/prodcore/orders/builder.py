@@ -18,6 +18,7 @@ when built) by :func:`~prodcore.ledger.posting.gl_lines`: the builder makes none
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from decimal import Decimal
@@ -111,7 +112,7 @@ def capacity_quantity(value: Decimal) -> Decimal:
 
 def _changed(new: tuple[object, ...], old: tuple[object, ...]) -> bool:
     """Whether ``new`` holds another object than ``old`` anywhere (same length)."""
-    return any(a is not b for a, b in zip(new, old, strict=True))
+    return any(map(operator.is_not, new, old))
 
 
 class _LineParts:
@@ -220,6 +221,7 @@ class PostingBuilder:
         self.accounts = ledger.posting_setup
         self.money = self.setup.amount_rounding
         self.orders: dict[str, ProductionOrder] = {}
+        self._items_read: dict[str, Item] = {}
         self.items: list[ItemLedgerEntry] = []
         self.caps: list[CapacityLedgerEntry] = []
         self.values: list[ValueEntry] = []
@@ -251,7 +253,8 @@ class PostingBuilder:
 
     def _registered_for(self, posted_at: dt.datetime) -> dt.datetime | None:
         """An entry's ``registered_at``: the clock when it posts at another moment."""
-        return None if posted_at == self.registered_at else self.registered_at
+        at = self.registered_at
+        return None if posted_at is at or posted_at == at else at
 
     # --- orders ---------------------------------------------------------------------------
 
@@ -406,6 +409,25 @@ class PostingBuilder:
         return self._line_parts(order_id, line_no).operation(operation_no)
 
     # --- master data ------------------------------------------------------------------------
+
+    def item(self, no: str) -> Item:
+        """The item ``no`` of the master data, read once per decision and then kept: a
+        decision sees one state of the master data, and its entries, tracking checks
+        and flushes ask for the same items again and again.
+
+        >>> import datetime as dt
+        >>> from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
+        >>> from prodcore.masterdata import MasterData
+        >>> md = MasterData.of(items=[Item("BOLT", base_unit="PCS")])
+        >>> ledger = InMemoryUnitOfWork(InMemoryStore()).ledger
+        >>> b = PostingBuilder(md, ledger, lambda _id: None, dt.datetime(2026, 3, 2, tzinfo=dt.UTC), "D")
+        >>> b.item("BOLT") is b.item("BOLT"), b.item("BOLT").base_unit
+        (True, 'PCS')
+        """
+        found = self._items_read.get(no)
+        if found is None:
+            found = self._items_read[no] = self.md.item(no)  # an unknown item is refused
+        return found
 
     def centre(self, type_: CapacityType, no: str) -> tuple[WorkCenter, MachineCenter | None]:
         """A work centre, or a machine centre with its work centre."""
@@ -666,7 +688,7 @@ class PostingBuilder:
                 cost_marked=tuple(
                     e.entry_no
                     for e in self.items
-                    if self.md.item(e.item_no).costing_method is CostingMethod.AVERAGE
+                    if self.item(e.item_no).costing_method is CostingMethod.AVERAGE
                 ),
             )
         return Execution(

@@ -48,7 +48,7 @@ __all__ = [
 
 def postable_item(b: PostingBuilder, item_no: str) -> Item:
     """The item, refused with :class:`~prodcore.errors.BlockedError` if it is blocked."""
-    item = b.md.item(item_no)
+    item = b.item(item_no)
     if item.blocked:
         raise BlockedError(kind="Item", key=item.no)
     return item

@@ -297,7 +297,7 @@ def _flush_backward_components(b: PostingBuilder, order_id: str, line_no: int) -
     basis, per_output = line.finished_quantity + line.scrap_quantity, line_yield(line, b.md)
     flushes = []
     for comp in backward:
-        rounding = b.md.item(comp.item_no).need_rounding(comp.unit)
+        rounding = b.item(comp.item_no).need_rounding(comp.unit)
         need = needed_for_output(comp, basis, rounding, per_output)
         flushes.append((comp, max(need - comp.consumed_quantity, ZERO)))
     flush_components(b, order_id, line_no, flushes, "Backward flush at finish")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import operator
 from collections.abc import Iterator
 from decimal import Decimal
 
@@ -429,6 +430,6 @@ class ProductionOrder:
         """A copy with ``line`` in place of the line with the same number (the order
         itself when that line is ``line`` already)."""
         lines = tuple(line if ln.line_no == line.line_no else ln for ln in self.lines)
-        if all(a is b for a, b in zip(lines, self.lines, strict=True)):
+        if all(map(operator.is_, lines, self.lines)):  # the same length
             return self
         return revise(self, lines=lines)

@@ -195,7 +195,7 @@ def _finish_report(
             ),
         )
         if jl.output_quantity:
-            item = b.md.item(line.item_no)
+            item = b.item(line.item_no)
             base_qty = item.to_base(jl.output_quantity, line.unit)
             ref = b.item_entry(
                 ItemEntryType.OUTPUT,
@@ -239,7 +239,7 @@ def _finish_report(
 def check_tolerance(b: PostingBuilder, order_id: str, line: OrderLine, output: Decimal) -> None:
     """Refuse output that takes the line's finished quantity beyond its quantity plus the
     over-production tolerance (the item's, else the setup's; none: no limit)."""
-    tolerance = b.md.item(line.item_no).overproduction_tolerance_percent
+    tolerance = b.item(line.item_no).overproduction_tolerance_percent
     if tolerance is None:
         tolerance = b.setup.overproduction_tolerance_percent
     if tolerance is None or output <= 0:
@@ -329,7 +329,7 @@ def flush_linked(
     for comp in line.components:
         if comp.routing_link_code != op.routing_link_code:
             continue
-        rounding = b.md.item(comp.item_no).need_rounding(comp.unit)
+        rounding = b.item(comp.item_no).need_rounding(comp.unit)
         method = comp.flushing_method
         if method.is_forward and not started_before:
             qty = flushable(comp, comp.remaining_quantity)

@@ -174,10 +174,10 @@ def check_tracking(b: PostingBuilder) -> None:
     delta: dict[tuple[str, str, str, str], Decimal] = {}
     serial_delta: dict[tuple[str, str], Decimal] = {}
     for e in b.items:
-        _check_setup(b.md.item(e.item_no).tracking, e)
+        tracking = b.item(e.item_no).tracking
+        _check_setup(tracking, e)
         if not (e.lot_no or e.serial_no):
             continue
-        tracking = b.md.item(e.item_no).tracking
         assert tracking is not None  # _check_setup refused tracking on an untracked item
         key = (e.item_no, e.location_code, e.lot_no, e.serial_no)
         if e.quantity < 0:
