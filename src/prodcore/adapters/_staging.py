@@ -581,6 +581,10 @@ class StagedMasterData(MasterDataGetters):
         self._reads = reads
         self.staged: dict[tuple[type, str], MasterDataRecord] = {}
         self.staged_setup: ManufacturingSetup | None = None
+        #: what ``find`` answers, by kind and number: a record staged, or the answer of
+        #: the committed read (None: absent), read once per unit of work and noted; a
+        #: decision asks for the same item or centre several times
+        self._found: dict[tuple[type, str], MasterDataRecord | None] = {}
 
     @property
     def setup(self) -> ManufacturingSetup:
@@ -602,21 +606,26 @@ class StagedMasterData(MasterDataGetters):
     def put(self, record: MasterDataRecord) -> None:
         if type(record) not in READABLE_KINDS:
             raise InvalidValueError(field="record", value=record, reason="not a master data record")
-        self.staged[(type(record), record.no)] = _check_storable("record", record)
+        key = (type(record), record.no)
+        self.staged[key] = self._found[key] = _check_storable("record", record)
 
     def find(self, kind: type[_T], no: str) -> _T | None:
+        try:
+            found = self._found.get((kind, no), _UNSEEN)
+        except TypeError:  # an unhashable number: refused or answered below
+            found = _UNSEEN
+        return found if found is not _UNSEEN else self._find(kind, no)  # type: ignore[no-any-return]
+
+    def _find(self, kind: type[_T], no: str) -> _T | None:
+        """``find`` of a record not asked for before in this unit of work (one staged
+        is in ``_found`` already): read once, its answer noted (None: absent), the one
+        checked at commit."""
         if kind not in READABLE_KINDS:
             raise InvalidValueError(field="kind", value=kind, reason="not a master data kind")
-        if not _is_str(no):
+        if not isinstance(no, str):
             return None  # names no record, as get says (NotFoundError)
-        found = self.staged.get((kind, no))
-        if found is None:
-            # read once per unit of work: its first answer is the one checked at commit
-            key = ("record", kind, no)
-            seen = self._reads.seen
-            found = seen.get(key, _UNSEEN)  # type: ignore[assignment]
-            if found is _UNSEEN:
-                found = seen[key] = self._committed.record(kind, no)
+        found = self._committed.record(kind, no)
+        self._reads.seen[("record", kind, no)] = self._found[(kind, no)] = found
         return found  # type: ignore[return-value]
 
     def _get(self, kind: type[_T], no: str) -> _T:
