@@ -614,7 +614,7 @@ class StagedMasterData(MasterDataGetters):
             found = self._found.get((kind, no), _UNSEEN)
         except TypeError:  # an unhashable number: refused or answered below
             found = _UNSEEN
-        return found if found is not _UNSEEN else self._find(kind, no)  # type: ignore[no-any-return]
+        return found if found is not _UNSEEN else self._find(kind, no)
 
     def _find(self, kind: type[_T], no: str) -> _T | None:
         """``find`` of a record not asked for before in this unit of work (one staged
@@ -622,7 +622,7 @@ class StagedMasterData(MasterDataGetters):
         checked at commit."""
         if kind not in READABLE_KINDS:
             raise InvalidValueError(field="kind", value=kind, reason="not a master data kind")
-        if not isinstance(no, str):
+        if not _is_str(no):
             return None  # names no record, as get says (NotFoundError)
         found = self._committed.record(kind, no)
         self._reads.seen[("record", kind, no)] = self._found[(kind, no)] = found
