@@ -1,17 +1,22 @@
 """The store side of a command does each piece of work once: a master data record asked
 for several times in a unit of work is read from the committed state once (and that
-first answer is the one checked at commit)."""
+first answer is the one checked at commit); a command's hash writes its canonical JSON
+with an encoder made once, the very text ``json.dumps`` wrote."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from prodcore.adapters import Store, open_store
 from prodcore.adapters._staging import Committed, StagingUnitOfWork
+from prodcore.app.idempotency import _sorted_json
 from prodcore.errors import ConcurrencyError, NotFoundError
 from prodcore.masterdata import Item, WorkCenter
 
@@ -81,3 +86,21 @@ def test_the_first_answer_of_a_record_read_once_is_checked_at_commit(store: Stor
     with store() as uow:
         assert uow.master_data.item("A").base_unit == "KG"
         assert uow.master_data.find(Item, "C") is None  # nothing of the refused commit
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(_JSON, st.sampled_from([(",", ":"), (", ", ": ")]))
+def test_a_hash_writes_the_text_json_dumps_wrote(data: object, separators: tuple[str, str]) -> None:
+    expected = json.dumps(data, sort_keys=True, separators=separators)
+    assert _sorted_json(separators)(data) == expected
+
+
+def test_a_hash_refuses_what_json_refuses() -> None:
+    with pytest.raises(TypeError):
+        _sorted_json((",", ":"))({"a": object()})
