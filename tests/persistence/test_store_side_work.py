@@ -1,7 +1,9 @@
 """The store side of a command does each piece of work once: a master data record asked
 for several times in a unit of work is read from the committed state once (and that
 first answer is the one checked at commit); a command's hash writes its canonical JSON
-with an encoder made once, the very text ``json.dumps`` wrote."""
+with an encoder made once, the very text ``json.dumps`` wrote; a batch's staging check,
+one expression per class with its nested records' own, still refuses a wrong member
+wherever it is in a tuple, and the store stores nothing of that batch."""
 
 from __future__ import annotations
 
@@ -10,15 +12,19 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from prodcore.adapters import Store, open_store
 from prodcore.adapters._staging import Committed, StagingUnitOfWork
+from prodcore.adapters._storable import storable_problem
 from prodcore.app.idempotency import _sorted_json
-from prodcore.errors import ConcurrencyError, NotFoundError
+from prodcore.errors import ConcurrencyError, InvalidValueError, NotFoundError
+from prodcore.ledger.model import ItemApplication, PostingBatch, PostingSetup
 from prodcore.masterdata import Item, WorkCenter
+from prodcore.testing.contracts import sample_batch
 
 
 @pytest.fixture(params=["memory", "sqlite"])
@@ -104,3 +110,57 @@ def test_a_hash_writes_the_text_json_dumps_wrote(data: object, separators: tuple
 def test_a_hash_refuses_what_json_refuses() -> None:
     with pytest.raises(TypeError):
         _sorted_json((",", ":"))({"a": object()})
+
+
+def _behind_attrs(record: Any, **changes: Any) -> Any:
+    """``record`` with ``changes`` set behind attrs's back (a caller's buggy copy)."""
+    copy = attrs.evolve(record)
+    for name, value in changes.items():
+        object.__setattr__(copy, name, value)
+    return copy
+
+
+def _wrong_members(batch: PostingBatch) -> dict[str, tuple[PostingBatch, str]]:
+    entry, value = batch.item_entries[0], batch.value_entries[0]
+    bad_entry = _behind_attrs(entry, entry_type="CONSUMPTION")
+    bad_value = _behind_attrs(value, posted_at=value.posted_at.replace(tzinfo=None))
+    application = ItemApplication("STEEL", "MAIN", 1, 2, 1)
+    return {
+        "entry": (
+            _behind_attrs(batch, item_entries=(entry, bad_entry)),
+            "item_entries[1].entry_type must be ItemEntryType, not str",
+        ),
+        "value": (
+            _behind_attrs(batch, value_entries=(value, bad_value)),
+            "value_entries[1].posted_at needs a timezone",
+        ),
+        "application": (
+            _behind_attrs(batch, item_applications=(application, "x")),
+            "item_applications[1] must be ItemApplication, not str",
+        ),
+        "number": (
+            _behind_attrs(batch, cost_marked=(1, True)),
+            "cost_marked[1] must be int, not bool",
+        ),
+        "setup": (
+            _behind_attrs(batch, gl_setup=_behind_attrs(PostingSetup(), wip=2140)),
+            "gl_setup.wip must be str, not int",
+        ),
+    }
+
+
+@pytest.mark.parametrize("case", ["entry", "value", "application", "number", "setup"])
+def test_a_wrong_member_after_a_right_one_is_refused_and_nothing_stored(
+    store: Store, case: str
+) -> None:
+    batch = sample_batch()
+    assert storable_problem(batch) is None
+    wrong, problem = _wrong_members(batch)[case]
+    assert storable_problem(wrong) == problem
+    with store() as uow:
+        with pytest.raises(InvalidValueError):
+            uow.ledger.append(wrong)
+        assert uow.ledger.item_entries() == []
+        uow.commit()
+    with store() as uow:
+        assert uow.ledger.item_entries() == [] and uow.ledger.value_entries() == []
