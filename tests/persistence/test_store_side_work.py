@@ -1,6 +1,6 @@
-"""The store side of a command does each piece of work once: a master data record asked
-for several times in a unit of work is read from the committed state once (and that
-first answer is the one checked at commit); a command's hash writes its canonical JSON
+"""The store side of a command does each piece of work once: a master data record, a
+setup or a balance asked for several times in a unit of work is read from the committed
+state once (and that first answer is the one checked at commit); a command's hash writes its canonical JSON
 with an encoder made once, the very text ``json.dumps`` wrote; a batch's staging check,
 one expression per class with its nested records' own, still refuses a wrong member
 wherever it is in a tuple, and the store stores nothing of that batch."""
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from prodcore.adapters._storable import storable_problem
 from prodcore.app.idempotency import _sorted_json
 from prodcore.errors import ConcurrencyError, InvalidValueError, NotFoundError
 from prodcore.ledger.model import ItemApplication, PostingBatch, PostingSetup
-from prodcore.masterdata import Item, WorkCenter
+from prodcore.masterdata import Item, ManufacturingSetup, WorkCenter
 from prodcore.testing.contracts import sample_batch
 
 
@@ -74,6 +75,32 @@ def test_a_record_asked_for_again_in_a_unit_of_work_is_read_once(
         with pytest.raises(NotFoundError):
             md.work_center("A")  # numbers are per kind
     assert asked == [(Item, "A"), (Item, "B"), (WorkCenter, "A")]
+
+
+def test_a_setup_or_balance_asked_again_is_answered_as_first_and_checked_at_commit(
+    store: Store,
+) -> None:
+    with store() as uow:
+        uow.master_data.put_setup(ManufacturingSetup(currency="EUR"))
+        uow.ledger.append(sample_batch())
+        uow.commit()
+    with store() as reader:
+        setup, on_hand = reader.master_data.setup, reader.ledger.on_hand("STEEL")
+        posting_setup = reader.ledger.posting_setup
+        with store() as rival:
+            rival.master_data.put_setup(ManufacturingSetup(currency="USD"))
+            rival.ledger.put_posting_setup(attrs.evolve(PostingSetup(), wip="2141"))
+            rival.ledger.append(sample_batch())
+            rival.commit()
+        assert reader.master_data.setup == setup  # one state: as first read
+        assert reader.ledger.on_hand("STEEL") == on_hand == Decimal(-2)
+        assert reader.ledger.posting_setup == posting_setup
+        reader.ledger.append(sample_batch())
+        with pytest.raises(ConcurrencyError):
+            reader.commit()
+    with store() as uow:
+        assert uow.ledger.on_hand("STEEL") == Decimal(-4)  # the rival's, not the reader's
+        assert uow.master_data.setup.currency == "USD"
 
 
 def test_the_first_answer_of_a_record_read_once_is_checked_at_commit(store: Store) -> None:

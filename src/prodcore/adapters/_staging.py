@@ -3,7 +3,9 @@ of what a unit of work read, and the check of those reads at commit.
 
 A store supplies a :class:`Committed` reader (its committed state) and applies the
 staged writes at commit. The repositories here stage every write, answer every read as
-committed plus staged, and note each committed value a read returned in :class:`Reads`.
+committed plus staged, and note each committed value a read returned in :class:`Reads`;
+a record, a setup or a balance asked for again is answered as it was first (one read of
+the committed state per key and unit of work: what its decisions saw is one state).
 At commit the store takes its commit lock, asks a :class:`Committed` reader inside that
 lock for every noted value again (:func:`check_reads`) and refuses the commit with a
 :class:`~prodcore.errors.ConcurrencyError` if one changed, so whatever a decision read
@@ -282,6 +284,10 @@ class Committed(abc.ABC):
         return method(*args)
 
 
+#: Not read yet (a record read absent is noted as None).
+_UNSEEN: Any = object()
+
+
 class Reads:
     """The committed values a unit of work read, by what was asked (the first answer)."""
 
@@ -291,6 +297,21 @@ class Reads:
     def note(self, key: ReadKey, value: _T) -> _T:
         self.seen.setdefault(key, value)
         return value
+
+    def once(self, key: ReadKey, read: Callable[[], _T]) -> _T:
+        """The answer noted under ``key``, else ``read()``'s, noted: a unit of work asks
+        the committed state once per key and then answers as then (what the commit
+        checks).
+
+        >>> reads = Reads()
+        >>> reads.once(("wip", "PO-1"), lambda: Decimal(5)), reads.once(("wip", "PO-1"), int)
+        (Decimal('5'), Decimal('5'))
+        """
+        seen = self.seen
+        found = seen.get(key, _UNSEEN)
+        if found is _UNSEEN:
+            found = seen[key] = read()
+        return found  # type: ignore[return-value]
 
 
 def check_reads(
@@ -559,10 +580,6 @@ def _check_storable(field: str, value: _T, known: _T | None = None) -> _T:
     return value
 
 
-#: Not read yet (a record read absent is noted as None).
-_UNSEEN: Any = object()
-
-
 def _is_str(key: object) -> bool:
     return isinstance(key, str)
 
@@ -590,7 +607,7 @@ class StagedMasterData(MasterDataGetters):
     def setup(self) -> ManufacturingSetup:
         if self.staged_setup is not None:
             return self.staged_setup
-        return self._reads.note(("setup",), self._committed.setup()) or ManufacturingSetup()
+        return self._reads.once(("setup",), self._committed.setup) or ManufacturingSetup()
 
     @property
     def derived_memo(self) -> DerivedMemo | None:
@@ -881,8 +898,7 @@ class StagedLedger:
     def posting_setup(self) -> PostingSetup:
         if self.staged_setup is not None:
             return self.staged_setup
-        committed = self._reads.note(("posting_setup",), self._committed.posting_setup())
-        return committed or PostingSetup()
+        return self._reads.once(("posting_setup",), self._committed.posting_setup) or PostingSetup()
 
     def put_posting_setup(self, setup: PostingSetup) -> None:
         if not isinstance(setup, PostingSetup):
@@ -1048,8 +1064,9 @@ class StagedLedger:
     # --- balances: committed (noted) plus staged ----------------------------------------
 
     def _balance(self, name: str, *args: Any) -> Decimal:
-        committed: Decimal = getattr(self._committed, name)(*args)
-        self._reads.note((name, *args), committed)
+        committed: Decimal = self._reads.once(
+            (name, *args), partial(getattr(self._committed, name), *args)
+        )
         staged: Decimal = getattr(self.staged, name)(*args)
         return committed + staged
 
