@@ -1,5 +1,5 @@
 """The store side of a command does each piece of work once: a master data record, a
-setup or a balance asked for several times in a unit of work is read from the committed
+setup, a balance or a list asked for several times in a unit of work is read from the committed
 state once (and that first answer is the one checked at commit); a command's hash writes its canonical JSON
 with an encoder made once, the very text ``json.dumps`` wrote; a batch's staging check,
 one expression per class with its nested records' own, still refuses a wrong member
@@ -77,7 +77,7 @@ def test_a_record_asked_for_again_in_a_unit_of_work_is_read_once(
     assert asked == [(Item, "A"), (Item, "B"), (WorkCenter, "A")]
 
 
-def test_a_setup_or_balance_asked_again_is_answered_as_first_and_checked_at_commit(
+def test_a_setup_balance_or_list_asked_again_is_answered_as_first_and_checked_at_commit(
     store: Store,
 ) -> None:
     with store() as uow:
@@ -87,6 +87,7 @@ def test_a_setup_or_balance_asked_again_is_answered_as_first_and_checked_at_comm
     with store() as reader:
         setup, on_hand = reader.master_data.setup, reader.ledger.on_hand("STEEL")
         posting_setup = reader.ledger.posting_setup
+        entries = reader.ledger.item_entries(order_id="PO-1")
         with store() as rival:
             rival.master_data.put_setup(ManufacturingSetup(currency="USD"))
             rival.ledger.put_posting_setup(attrs.evolve(PostingSetup(), wip="2141"))
@@ -95,6 +96,7 @@ def test_a_setup_or_balance_asked_again_is_answered_as_first_and_checked_at_comm
         assert reader.master_data.setup == setup  # one state: as first read
         assert reader.ledger.on_hand("STEEL") == on_hand == Decimal(-2)
         assert reader.ledger.posting_setup == posting_setup
+        assert reader.ledger.item_entries(order_id="PO-1") == entries and len(entries) == 1
         reader.ledger.append(sample_batch())
         with pytest.raises(ConcurrencyError):
             reader.commit()

@@ -4,7 +4,7 @@ of what a unit of work read, and the check of those reads at commit.
 A store supplies a :class:`Committed` reader (its committed state) and applies the
 staged writes at commit. The repositories here stage every write, answer every read as
 committed plus staged, and note each committed value a read returned in :class:`Reads`;
-a record, a setup or a balance asked for again is answered as it was first (one read of
+a record, a setup, a balance or a list asked for again is answered as it was first (one read of
 the committed state per key and unit of work: what its decisions saw is one state).
 At commit the store takes its commit lock, asks a :class:`Committed` reader inside that
 lock for every noted value again (:func:`check_reads`) and refuses the commit with a
@@ -874,6 +874,8 @@ class StagedLedger:
         self.absent_keys: set[str] = set()  # read absent (a rival is refused at commit)
         #: committed entries looked up or listed (they never change), by table and number
         self._known: dict[tuple[str, int], Any] = {}
+        #: the committed lists read (see ``_list``), by what was asked
+        self._lists: dict[ReadKey, list[Any]] = {}
 
     @property
     def staged(self) -> LedgerIndex:
@@ -993,8 +995,11 @@ class StagedLedger:
     def _list(
         self, name: str, args: tuple[Any, ...], staged: Iterable[Any], keep: Callable[[Any], bool]
     ) -> list[Any]:
-        found: list[Any] = getattr(self._committed, name)(*args)
-        self._reads.note((name, *args), len(found))
+        key = (name, *args)
+        found: list[Any] | None = self._lists.get(key)
+        if found is None:  # read once per unit of work, as a balance (its count noted)
+            found = self._lists[key] = getattr(self._committed, name)(*args)
+            self._reads.note(key, len(found))
         return found + [e for e in staged if keep(e)]
 
     def item_entries(
