@@ -1229,22 +1229,20 @@ class StagedLedger:
         self.staged_keys[record.key] = record
 
 
-def _weakly(method: Callable[..., _T] | None) -> Any:
-    """``method`` (bound to a unit of work) holding its unit of work weakly, so that the
-    staged ledger the unit of work keeps does not refer back to it: a unit of work no
-    longer used is freed at once by reference counting, where a reference cycle waited
-    for the cyclic collector (every unit of work of a run accumulated until a collection
-    found it, with its staged batches)."""
-    if method is None:
-        return None
-    ref = weakref.WeakMethod(method)
+def _reserve_of(uow: weakref.ref[StagingUnitOfWork]) -> LedgerCounters:
+    """The ``_reserve`` of the unit of work ``uow`` refers to weakly: see
+    :meth:`StagingUnitOfWork._numbering`."""
+    held = uow()
+    assert held is not None  # a staged ledger is used through its unit of work
+    return held._reserve()
 
-    def call(*args: Any) -> _T:
-        bound = ref()
-        assert bound is not None  # a staged ledger is used through its unit of work
-        return bound(*args)
 
-    return call
+def _allocate_of(uow: weakref.ref[StagingUnitOfWork], batch: PostingBatch) -> LedgerCounters:
+    """The ``_allocator()`` of the unit of work ``uow`` refers to weakly, on ``batch``."""
+    held = uow()
+    allocate = None if held is None else held._allocator()
+    assert allocate is not None  # (given only to a unit of work that allocates)
+    return allocate(batch)
 
 
 class _Work:
@@ -1319,11 +1317,17 @@ class StagingUnitOfWork(StagedUnitOfWork):
         return work
 
     def _numbering(self) -> tuple[Any, Any]:
-        """The store's ``_reserve`` and ``_allocator()``, holding this unit of work
-        weakly (made once per unit of work)."""
+        """The store's ``_reserve`` and ``_allocator()`` (None if it numbers by
+        reserving), through one weak reference to this unit of work (made once per unit
+        of work object), so that the staged ledger it keeps does not refer back to it: a
+        unit of work no longer used is freed at once by reference counting, where a
+        reference cycle waited for the cyclic collector (every unit of work of a run
+        accumulated until a collection found it, with its staged batches)."""
         calls: tuple[Any, Any] | None = getattr(self, "_weak_numbering", None)
         if calls is None:
-            calls = self._weak_numbering = (_weakly(self._reserve), _weakly(self._allocator()))
+            ref = weakref.ref(self)
+            allocate = None if self._allocator() is None else partial(_allocate_of, ref)
+            calls = self._weak_numbering = (partial(_reserve_of, ref), allocate)
         return calls
 
     @property
