@@ -293,10 +293,11 @@ class LedgerIndex:
             if source_no is not None:
                 by_source[(source, source_no)].append(no)
             if moves_inventory(v):  # (of an item entry: worked out once)
+                amount = v.cost_amount
                 if v.item_no is not None:
-                    self.item_value[v.item_no] += v.cost_amount
+                    self.item_value[v.item_no] += amount
                 if source_no is not None:
-                    self._revalue(v)
+                    self._revalue(v, source_no, amount)
             if order_id is not None:
                 self._apply_order_value(v, order_id)
 
@@ -353,14 +354,15 @@ class LedgerIndex:
         batches = (self.batches[no] for no in self.gl_batches_by_order.get(order_id, ()))
         return [g for b in batches for g in b.gl_entries if g.order_id == order_id]
 
-    def _revalue(self, v: ValueEntry) -> None:
-        """Pass an item value entry that moves inventory on to the item's pools."""
-        assert v.item_entry_no is not None
-        e = self.items.get(v.item_entry_no)
+    def _revalue(self, v: ValueEntry, entry_no: int, amount: Decimal) -> None:
+        """Pass an item value entry that moves inventory (``amount``, on the item entry
+        ``entry_no``) on to the item's pools."""
+        e = self.items.get(entry_no)
         item_no = e.item_no if e is not None else v.item_no
         self.revalued_items.add(item_no)
-        for pool in self.average_pools.get(item_no, {}).values() if item_no is not None else ():
-            pool.revalue(v.item_entry_no, v.cost_amount)
+        pools = self.average_pools
+        for pool in pools[item_no].values() if item_no in pools else ():
+            pool.revalue(entry_no, amount)
 
     def _tracked(self, item_no: str, lot_no: str, serial_no: str) -> list[ItemLedgerEntry]:
         return [self.items[n] for n in self.tracked_entry_nos(item_no, lot_no, serial_no)]
