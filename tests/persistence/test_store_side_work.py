@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from prodcore.adapters import Store, open_store
 from prodcore.adapters._staging import Committed, StagingUnitOfWork
 from prodcore.adapters._storable import storable_problem
+from prodcore.app import put_master_data
 from prodcore.app.idempotency import _sorted_json
 from prodcore.errors import ConcurrencyError, InvalidValueError, NotFoundError
 from prodcore.ledger.model import ItemApplication, PostingBatch, PostingSetup
@@ -58,9 +59,7 @@ def _count_record_reads(uow: StagingUnitOfWork, monkeypatch: pytest.MonkeyPatch)
 def test_a_record_asked_for_again_in_a_unit_of_work_is_read_once(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with store() as uow:
-        uow.master_data.put(Item("A", base_unit="PCS"))
-        uow.commit()
+    put_master_data(store(), [Item("A", base_unit="PCS")])
     uow = store()
     assert isinstance(uow, StagingUnitOfWork)
     asked = _count_record_reads(uow, monkeypatch)
@@ -106,9 +105,7 @@ def test_a_setup_balance_or_list_asked_again_is_answered_as_first_and_checked_at
 
 
 def test_the_first_answer_of_a_record_read_once_is_checked_at_commit(store: Store) -> None:
-    with store() as uow:
-        uow.master_data.put(Item("A", base_unit="PCS"))
-        uow.commit()
+    put_master_data(store(), [Item("A", base_unit="PCS")])
     with store() as reader:
         reader.master_data.item("A")
         with store() as rival:
