@@ -4,8 +4,8 @@ of what a unit of work read, and the check of those reads at commit.
 A store supplies a :class:`Committed` reader (its committed state) and applies the
 staged writes at commit. The repositories here stage every write, answer every read as
 committed plus staged, and note each committed value a read returned in :class:`Reads`;
-a record, a setup, a balance or a list asked for again is answered as it was first (one read of
-the committed state per key and unit of work: what its decisions saw is one state).
+a record, a setup, a balance or a list asked for again is answered as it was first (one
+read of the committed state per key and unit of work: its decisions see one state).
 At commit the store takes its commit lock, asks a :class:`Committed` reader inside that
 lock for every noted value again (:func:`check_reads`) and refuses the commit with a
 :class:`~prodcore.errors.ConcurrencyError` if one changed, so whatever a decision read
