@@ -3,7 +3,9 @@ of what a unit of work read, and the check of those reads at commit.
 
 A store supplies a :class:`Committed` reader (its committed state) and applies the
 staged writes at commit. The repositories here stage every write, answer every read as
-committed plus staged, and note each committed value a read returned in :class:`Reads`.
+committed plus staged, and note each committed value a read returned in :class:`Reads`;
+a record, a setup, a balance or a list asked for again is answered as it was first (one
+read of the committed state per key and unit of work: its decisions see one state).
 At commit the store takes its commit lock, asks a :class:`Committed` reader inside that
 lock for every noted value again (:func:`check_reads`) and refuses the commit with a
 :class:`~prodcore.errors.ConcurrencyError` if one changed, so whatever a decision read
@@ -287,6 +289,10 @@ class Committed(abc.ABC):
         return method(*args)
 
 
+#: Not read yet (a record read absent is noted as None).
+_UNSEEN: Any = object()
+
+
 class Reads:
     """The committed values a unit of work read, by what was asked (the first answer)."""
 
@@ -296,6 +302,21 @@ class Reads:
     def note(self, key: ReadKey, value: _T) -> _T:
         self.seen.setdefault(key, value)
         return value
+
+    def once(self, key: ReadKey, read: Callable[[], _T]) -> _T:
+        """The answer noted under ``key``, else ``read()``'s, noted: a unit of work asks
+        the committed state once per key and then answers as then (what the commit
+        checks).
+
+        >>> reads = Reads()
+        >>> reads.once(("wip", "PO-1"), lambda: Decimal(5)), reads.once(("wip", "PO-1"), int)
+        (Decimal('5'), Decimal('5'))
+        """
+        seen = self.seen
+        found = seen.get(key, _UNSEEN)
+        if found is _UNSEEN:
+            found = seen[key] = read()
+        return found  # type: ignore[return-value]
 
 
 def check_reads(
@@ -564,10 +585,6 @@ def _check_storable(field: str, value: _T, known: _T | None = None) -> _T:
     return value
 
 
-#: Not read yet (a record read absent is noted as None).
-_UNSEEN: Any = object()
-
-
 def _is_str(key: object) -> bool:
     return isinstance(key, str)
 
@@ -586,12 +603,16 @@ class StagedMasterData(MasterDataGetters):
         self._reads = reads
         self.staged: dict[tuple[type, str], MasterDataRecord] = {}
         self.staged_setup: ManufacturingSetup | None = None
+        #: what ``find`` answers, by kind and number: a record staged, or the answer of
+        #: the committed read (None: absent), read once per unit of work and noted; a
+        #: decision asks for the same item or centre several times
+        self._found: dict[tuple[type, str], MasterDataRecord | None] = {}
 
     @property
     def setup(self) -> ManufacturingSetup:
         if self.staged_setup is not None:
             return self.staged_setup
-        return self._reads.note(("setup",), self._committed.setup()) or ManufacturingSetup()
+        return self._reads.once(("setup",), self._committed.setup) or ManufacturingSetup()
 
     @property
     def derived_memo(self) -> DerivedMemo | None:
@@ -607,21 +628,26 @@ class StagedMasterData(MasterDataGetters):
     def put(self, record: MasterDataRecord) -> None:
         if type(record) not in READABLE_KINDS:
             raise InvalidValueError(field="record", value=record, reason="not a master data record")
-        self.staged[(type(record), record.no)] = _check_storable("record", record)
+        key = (type(record), record.no)
+        self.staged[key] = self._found[key] = _check_storable("record", record)
 
     def find(self, kind: type[_T], no: str) -> _T | None:
+        try:
+            found = self._found.get((kind, no), _UNSEEN)
+        except TypeError:  # an unhashable number: refused or answered below
+            found = _UNSEEN
+        return found if found is not _UNSEEN else self._find(kind, no)
+
+    def _find(self, kind: type[_T], no: str) -> _T | None:
+        """``find`` of a record not asked for before in this unit of work (one staged
+        is in ``_found`` already): read once, its answer noted (None: absent), the one
+        checked at commit."""
         if kind not in READABLE_KINDS:
             raise InvalidValueError(field="kind", value=kind, reason="not a master data kind")
         if not _is_str(no):
             return None  # names no record, as get says (NotFoundError)
-        found = self.staged.get((kind, no))
-        if found is None:
-            # read once per unit of work: its first answer is the one checked at commit
-            key = ("record", kind, no)
-            seen = self._reads.seen
-            found = seen.get(key, _UNSEEN)  # type: ignore[assignment]
-            if found is _UNSEEN:
-                found = seen[key] = self._committed.record(kind, no)
+        found = self._committed.record(kind, no)
+        self._reads.seen[("record", kind, no)] = self._found[(kind, no)] = found
         return found  # type: ignore[return-value]
 
     def _get(self, kind: type[_T], no: str) -> _T:
@@ -864,6 +890,8 @@ class StagedLedger:
         self.absent_keys: set[str] = set()  # read absent (a rival is refused at commit)
         #: committed entries looked up or listed (they never change), by table and number
         self._known: dict[tuple[str, int], Any] = {}
+        #: the committed lists read (see ``_list``), by what was asked
+        self._lists: dict[ReadKey, list[Any]] = {}
 
     @property
     def staged(self) -> LedgerIndex:
@@ -888,8 +916,7 @@ class StagedLedger:
     def posting_setup(self) -> PostingSetup:
         if self.staged_setup is not None:
             return self.staged_setup
-        committed = self._reads.note(("posting_setup",), self._committed.posting_setup())
-        return committed or PostingSetup()
+        return self._reads.once(("posting_setup",), self._committed.posting_setup) or PostingSetup()
 
     def put_posting_setup(self, setup: PostingSetup) -> None:
         if not isinstance(setup, PostingSetup):
@@ -984,8 +1011,11 @@ class StagedLedger:
     def _list(
         self, name: str, args: tuple[Any, ...], staged: Iterable[Any], keep: Callable[[Any], bool]
     ) -> list[Any]:
-        found: list[Any] = getattr(self._committed, name)(*args)
-        self._reads.note((name, *args), len(found))
+        key = (name, *args)
+        found: list[Any] | None = self._lists.get(key)
+        if found is None:  # read once per unit of work, as a balance (its count noted)
+            found = self._lists[key] = getattr(self._committed, name)(*args)
+            self._reads.note(key, len(found))
         return found + [e for e in staged if keep(e)]
 
     def item_entries(
@@ -1055,8 +1085,9 @@ class StagedLedger:
     # --- balances: committed (noted) plus staged ----------------------------------------
 
     def _balance(self, name: str, *args: Any) -> Decimal:
-        committed: Decimal = getattr(self._committed, name)(*args)
-        self._reads.note((name, *args), committed)
+        committed: Decimal = self._reads.once(
+            (name, *args), partial(getattr(self._committed, name), *args)
+        )
         staged: Decimal = getattr(self.staged, name)(*args)
         return committed + staged
 
@@ -1214,22 +1245,20 @@ class StagedLedger:
         self.staged_keys[record.key] = record
 
 
-def _weakly(method: Callable[..., _T] | None) -> Any:
-    """``method`` (bound to a unit of work) holding its unit of work weakly, so that the
-    staged ledger the unit of work keeps does not refer back to it: a unit of work no
-    longer used is freed at once by reference counting, where a reference cycle waited
-    for the cyclic collector (every unit of work of a run accumulated until a collection
-    found it, with its staged batches)."""
-    if method is None:
-        return None
-    ref = weakref.WeakMethod(method)
+def _reserve_of(uow: weakref.ref[StagingUnitOfWork]) -> LedgerCounters:
+    """The ``_reserve`` of the unit of work ``uow`` refers to weakly: see
+    :meth:`StagingUnitOfWork._numbering`."""
+    held = uow()
+    assert held is not None  # a staged ledger is used through its unit of work
+    return held._reserve()
 
-    def call(*args: Any) -> _T:
-        bound = ref()
-        assert bound is not None  # a staged ledger is used through its unit of work
-        return bound(*args)
 
-    return call
+def _allocate_of(uow: weakref.ref[StagingUnitOfWork], batch: PostingBatch) -> LedgerCounters:
+    """The ``_allocator()`` of the unit of work ``uow`` refers to weakly, on ``batch``."""
+    held = uow()
+    allocate = None if held is None else held._allocator()
+    assert allocate is not None  # (given only to a unit of work that allocates)
+    return allocate(batch)
 
 
 class _Work:
@@ -1304,11 +1333,17 @@ class StagingUnitOfWork(StagedUnitOfWork):
         return work
 
     def _numbering(self) -> tuple[Any, Any]:
-        """The store's ``_reserve`` and ``_allocator()``, holding this unit of work
-        weakly (made once per unit of work)."""
+        """The store's ``_reserve`` and ``_allocator()`` (None if it numbers by
+        reserving), through one weak reference to this unit of work (made once per unit
+        of work object), so that the staged ledger it keeps does not refer back to it: a
+        unit of work no longer used is freed at once by reference counting, where a
+        reference cycle waited for the cyclic collector (every unit of work of a run
+        accumulated until a collection found it, with its staged batches)."""
         calls: tuple[Any, Any] | None = getattr(self, "_weak_numbering", None)
         if calls is None:
-            calls = self._weak_numbering = (_weakly(self._reserve), _weakly(self._allocator()))
+            ref = weakref.ref(self)
+            allocate = None if self._allocator() is None else partial(_allocate_of, ref)
+            calls = self._weak_numbering = (partial(_reserve_of, ref), allocate)
         return calls
 
     @property

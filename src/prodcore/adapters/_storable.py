@@ -133,9 +133,25 @@ def _quick_check(cls: type, hints: dict[str, Any]) -> Callable[[Any], bool]:
             if optional
             else declared
         )
+        nested = _nested(leaf)
+        member = typing.get_args(leaf)[0] if typing.get_origin(leaf) is tuple else None
         if leaf in _EXACT or (isinstance(leaf, type) and issubclass(leaf, enum.Enum)):
             scope[f"_t{i}"] = leaf
             term = f"type({value}) is _t{i}"
+            terms.append(f"({value} is None or {term})" if optional else term)
+        elif nested is not None:
+            # the nested records' own one-expression checks (an empty tuple: none)
+            shape, kind = nested
+            scope[f"_q{i}"] = _quick_later(scope, f"_q{i}", kind)
+            term = (
+                f"(type(_v := {value}) is tuple and (not _v or all(map(_q{i}, _v))))"
+                if shape == "many"
+                else f"_q{i}({value})"
+            )
+            terms.append(f"({value} is None or {term})" if optional else term)
+        elif _is_many(leaf) and member in _EXACT:
+            scope[f"_t{i}"] = member
+            term = f"(type(_v := {value}) is tuple and all(type(x) is _t{i} for x in _v))"
             terms.append(f"({value} is None or {term})" if optional else term)
         elif leaf is Decimal or leaf is dt.datetime:
             # written out, not called: a batch holds thousands of them (see _decimal and
@@ -150,9 +166,27 @@ def _quick_check(cls: type, hints: dict[str, Any]) -> Callable[[Any], bool]:
         else:
             scope[f"_c{i}"] = _check_for(declared)
             terms.append(f"_c{i}({value}) is None")
-    source = f"def quick(r):\n    return {' and '.join(terms) or 'True'}"
+    scope["_cls"] = cls
+    source = f"def quick(r):\n    return type(r) is _cls and {' and '.join(terms) or 'True'}"
     exec(source, scope)  # the code is written here, from the field types
     return scope["quick"]  # type: ignore[no-any-return]
+
+
+def _quick_later(scope: dict[str, Any], name: str, kind: type) -> Callable[[Any], bool]:
+    """:func:`_quick_for` of ``kind``, looked up at its first call (a record may hold
+    records of its own class), which then puts it in ``scope`` under ``name``."""
+
+    def first(value: Any) -> bool:
+        quick = scope[name] = _quick_for(kind)
+        return quick(value)
+
+    return first
+
+
+def _is_many(declared: Any) -> bool:
+    """``declared`` is ``tuple[X, ...]``."""
+    args = typing.get_args(declared)
+    return typing.get_origin(declared) is tuple and len(args) == 2 and args[1] is Ellipsis
 
 
 def _checked_fields(cls: type) -> list[attrs.Attribute[Any]]:

@@ -293,19 +293,20 @@ class InMemoryUnitOfWork(StagingUnitOfWork):
 
     def _apply(self) -> None:
         store = self.store
+        work = self._state()  # (its repositories, asked for once)
+        master, orders, ledger = work.master, work.orders, work.ledger
         with store.lock:
             # check everything first, then apply: all or nothing (nothing committed since
             # this unit of work began: what it read is what is committed)
             if store.commits != self._commits_seen:
-                check_reads(self.reads, _Committed(store))
-            for order_id, read_version in self._orders.read_versions.items():
+                check_reads(work.reads, _Committed(store))
+            for order_id, read_version in orders.read_versions.items():
                 committed = store.orders.get(order_id)
                 actual = committed.version if committed else 0
                 if actual != read_version:
                     raise ConcurrencyError(
                         kind="Production order", key=order_id, expected=read_version, actual=actual
                     )
-            ledger = self._ledger
             if ledger.base_counters is not None and store.counters != ledger.base_counters:
                 # numbered beside a unit of work of the same thread that committed first
                 raise ConcurrencyError(
@@ -318,13 +319,13 @@ class InMemoryUnitOfWork(StagingUnitOfWork):
                 if idem_key in store.idempotency:
                     raise KeyTakenError(kind="Idempotency key", key=idem_key)
             store.commits += 1  # before the first write: even a write that fails counts
-            for key, record in self._master.staged.items():
+            for key, record in master.staged.items():
                 store.master[key] = record
-            if self._master.staged_setup is not None:
-                store.setup = self._master.staged_setup
-            for order_id, maybe_order in self._orders.staged.items():
+            if master.staged_setup is not None:
+                store.setup = master.staged_setup
+            for order_id, maybe_order in orders.staged.items():
                 store.put_order(order_id, maybe_order)
-            for order_id, allocations in self._orders.staged_allocations.items():
+            for order_id, allocations in orders.staged_allocations.items():
                 if allocations:
                     store.allocations[order_id] = allocations
                 else:

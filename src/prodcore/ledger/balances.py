@@ -225,29 +225,50 @@ class LedgerIndex:
                 ),
             )
         self.batches[batch.posting_no] = batch
-        self.bins.apply(batch)
-        self._apply_applications(batch.item_entries, batch.item_applications or ())
-        for e in batch.item_entries:
-            self.items[e.entry_no] = e
-            self.items_by_order[e.order_id].append(e.entry_no)
-            self.items_by_item[e.item_no].append(e.entry_no)
-            self.on_hand_by_location[(e.item_no, e.location_code)] += e.quantity
-            self.on_hand_total[e.item_no] += e.quantity
-            if e.entry_type is ItemEntryType.CONSUMPTION and e.component_line_no is not None:
-                self.consumed[(e.order_id, e.order_line_no, e.component_line_no)] -= e.quantity
-            elif e.entry_type is ItemEntryType.OUTPUT:
-                self.output[(e.order_id, e.order_line_no)] += e.quantity
-                self.outputs_by_order[e.order_id].append(e.entry_no)
-                self.order_costs[e.order_id][(e.order_line_no, OUTPUT_QUANTITY)] += e.quantity
+        applications = batch.item_applications or ()
+        if batch.item_entries or applications:
+            self._apply_applications(batch.item_entries, applications)
+            self._apply_items(batch.item_entries)
+        if batch.capacity_entries:
+            self._apply_capacity(batch.capacity_entries)
+        if batch.value_entries:
+            self._apply_values(batch.value_entries)
+        self._apply_marks(batch)
+        postings = batch.gl_postings
+        if postings:
+            self._apply_gl(postings, batch.posting_no)
+
+    def _apply_items(self, entries: tuple[ItemLedgerEntry, ...]) -> None:
+        items, by_order, by_item = self.items, self.items_by_order, self.items_by_item
+        on_hand, total, in_bin = self.on_hand_by_location, self.on_hand_total, self.bins.on_hand
+        pools = self.average_pools
+        for e in entries:
+            no, item_no, location, quantity = e.entry_no, e.item_no, e.location_code, e.quantity
+            items[no] = e
+            by_order[e.order_id].append(no)
+            by_item[item_no].append(no)
+            on_hand[(item_no, location)] += quantity
+            total[item_no] += quantity
+            in_bin[(item_no, location, e.bin_code)] += quantity
+            kind = e.entry_type
+            if kind is ItemEntryType.CONSUMPTION:
+                if e.component_line_no is not None:
+                    self.consumed[(e.order_id, e.order_line_no, e.component_line_no)] -= quantity
+            elif kind is ItemEntryType.OUTPUT:
+                self.output[(e.order_id, e.order_line_no)] += quantity
+                self.outputs_by_order[e.order_id].append(no)
+                self.order_costs[e.order_id][(e.order_line_no, OUTPUT_QUANTITY)] += quantity
             taken_from = applied_from(e)
             if taken_from is not None:
-                self.reversed[(ValueSource.ITEM, taken_from)] += abs(e.quantity)
+                self.reversed[(ValueSource.ITEM, taken_from)] += abs(quantity)
             if e.lot_no or e.serial_no:
                 self._apply_tracking(e)
-            for pool in self.average_pools.get(e.item_no, {}).values():
+            for pool in pools[item_no].values() if item_no in pools else ():
                 if pool.key.holds(e):
                     pool.add(e, ZERO)  # its value entries follow
-        for c in batch.capacity_entries:
+
+    def _apply_capacity(self, entries: tuple[CapacityLedgerEntry, ...]) -> None:
+        for c in entries:
             self.capacity[c.entry_no] = c
             if c.order_id is not None:
                 self.capacity_by_order[c.order_id].append(c.entry_no)
@@ -260,28 +281,38 @@ class LedgerIndex:
                 self.capacity_used_by_day[(centre, day)] += c.used_time
             if c.applies_to_entry_no is not None:
                 self.reversed[(ValueSource.CAPACITY, c.applies_to_entry_no)] += c.applied_quantity
-        for v in batch.value_entries:
-            self.values[v.entry_no] = v
-            if v.order_id is not None:
-                self.values_by_order[v.order_id].append(v.entry_no)
-            source_no = v.item_entry_no if v.source is ValueSource.ITEM else v.capacity_entry_no
-            if source_no is not None:
-                self.values_by_source[(v.source, source_no)].append(v.entry_no)
-            if v.item_no is not None and moves_inventory(v):
-                self.item_value[v.item_no] += v.cost_amount
-            if v.source is ValueSource.ITEM and v.item_entry_no is not None and moves_inventory(v):
-                self._revalue(v)
-            if v.order_id is not None:
-                self._apply_order_value(v, v.order_id)
-        self._apply_marks(batch)
-        for role, account, amount, order_id in batch.gl_postings:
-            self.accounts[account] += amount
+
+    def _apply_values(self, entries: tuple[ValueEntry, ...]) -> None:
+        values, by_order, by_source = self.values, self.values_by_order, self.values_by_source
+        for v in entries:
+            no, order_id, source = v.entry_no, v.order_id, v.source
+            values[no] = v
             if order_id is not None:
-                batches = self.gl_batches_by_order[order_id]
-                if not batches or batches[-1] != batch.posting_no:
-                    batches.append(batch.posting_no)
+                by_order[order_id].append(no)
+            source_no = v.item_entry_no if source is ValueSource.ITEM else v.capacity_entry_no
+            if source_no is not None:
+                by_source[(source, source_no)].append(no)
+            if moves_inventory(v):  # (of an item entry: worked out once)
+                amount = v.cost_amount
+                if v.item_no is not None:
+                    self.item_value[v.item_no] += amount
+                if source_no is not None:
+                    self._revalue(v, source_no, amount)
+            if order_id is not None:
+                self._apply_order_value(v, order_id)
+
+    def _apply_gl(
+        self, postings: tuple[tuple[AccountRole, str, Decimal, str | None], ...], posting_no: int
+    ) -> None:
+        accounts, by_order, wip = self.accounts, self.gl_batches_by_order, self.wip_by_order
+        for role, account, amount, order_id in postings:
+            accounts[account] += amount
+            if order_id is not None:
+                batches = by_order[order_id]
+                if not batches or batches[-1] != posting_no:
+                    batches.append(posting_no)
                 if role is AccountRole.WIP:
-                    self.wip_by_order[order_id] += amount
+                    wip[order_id] += amount
 
     def _apply_order_value(self, v: ValueEntry, order_id: str) -> None:
         """Add an order's value entry to the order's cost sums, and to its output values
@@ -323,14 +354,15 @@ class LedgerIndex:
         batches = (self.batches[no] for no in self.gl_batches_by_order.get(order_id, ()))
         return [g for b in batches for g in b.gl_entries if g.order_id == order_id]
 
-    def _revalue(self, v: ValueEntry) -> None:
-        """Pass an item value entry that moves inventory on to the item's pools."""
-        assert v.item_entry_no is not None
-        e = self.items.get(v.item_entry_no)
+    def _revalue(self, v: ValueEntry, entry_no: int, amount: Decimal) -> None:
+        """Pass an item value entry that moves inventory (``amount``, on the item entry
+        ``entry_no``) on to the item's pools."""
+        e = self.items.get(entry_no)
         item_no = e.item_no if e is not None else v.item_no
         self.revalued_items.add(item_no)
-        for pool in self.average_pools.get(item_no, {}).values() if item_no is not None else ():
-            pool.revalue(v.item_entry_no, v.cost_amount)
+        pools = self.average_pools
+        for pool in pools[item_no].values() if item_no in pools else ():
+            pool.revalue(entry_no, amount)
 
     def _tracked(self, item_no: str, lot_no: str, serial_no: str) -> list[ItemLedgerEntry]:
         return [self.items[n] for n in self.tracked_entry_nos(item_no, lot_no, serial_no)]
@@ -343,25 +375,28 @@ class LedgerIndex:
         outbound entry (valued at the item card's cost), the entries the batch asks
         for (``cost_marked``). Item cost
         adjustment's own batch clears the marks it forwarded and marks nothing."""
+        marks = self.marks
         if not batch.cost_adjusted:
-            own = {e.entry_no for e in batch.item_entries}
-            late = {
-                v.item_entry_no
-                for v in batch.value_entries
-                if v.source is ValueSource.ITEM and v.item_entry_no is not None
-            }
-            late.update(a.outbound_entry_no for a in batch.item_applications or ())
-            late -= own
-            late.update(
-                e.entry_no
-                for e in batch.item_entries
-                if e.quantity < 0
-                and (e.lot_no or e.serial_no or e.entry_type is ItemEntryType.TRANSFER)
-            )
-            late.update(batch.cost_marked)
-            self.marks.update(dict.fromkeys(late, True))
+            # one pass over each kind of entry the batch holds, no set built (a batch
+            # usually values only its own entries: nothing to mark)
+            entries = batch.item_entries
+            own = {e.entry_no for e in entries}
+            for v in batch.value_entries:
+                no = v.item_entry_no
+                if no is not None and no not in own and v.source is ValueSource.ITEM:
+                    marks[no] = True
+            for a in batch.item_applications or ():
+                if a.outbound_entry_no not in own:
+                    marks[a.outbound_entry_no] = True
+            for e in entries:
+                if e.quantity < 0 and (
+                    e.lot_no or e.serial_no or e.entry_type is ItemEntryType.TRANSFER
+                ):
+                    marks[e.entry_no] = True
+            for no in batch.cost_marked:
+                marks[no] = True
         for no in batch.cost_adjusted:
-            self.marks[no] = False
+            marks[no] = False
 
     def _apply_tracking(self, e: ItemLedgerEntry) -> None:
         key = (e.item_no, e.location_code, e.lot_no, e.serial_no)
