@@ -74,6 +74,24 @@ def _stored_doc(store: SqlStore, order_id: str) -> ProductionOrder:
     return loads(rows[0][0], ProductionOrder)
 
 
+def test_a_status_change_alone_writes_the_status_and_version_columns(
+    sqlite_store: SqlStore,
+) -> None:
+    written = count_in_writes(sqlite_store, "execute")
+    with sqlite_store() as uow:
+        order = uow.orders.get("PO-1")
+        released = revise(order, status=OrderStatus.RELEASED, version=2)
+        uow.orders.save(released, expected_version=1)
+        uow.commit()
+    assert _order_writes(written) == [
+        "UPDATE prodcore_orders SET version = ?, status = ? WHERE id = ? AND version = ?"
+    ]
+    with sqlite_store() as uow:  # the status index follows
+        assert uow.orders.list(status=OrderStatus.FIRM_PLANNED) == []
+        assert uow.orders.list(status=OrderStatus.RELEASED) == [released]
+        assert uow.orders.get("PO-1") == released
+
+
 def test_a_new_version_of_an_unchanged_order_writes_its_columns_only(
     sqlite_store: SqlStore,
 ) -> None:
@@ -82,8 +100,9 @@ def test_a_new_version_of_an_unchanged_order_writes_its_columns_only(
         order = uow.orders.get("PO-1")
         uow.orders.save(revise(order, version=2), expected_version=1)
         uow.commit()
+    # its status is the same: not set (SQLite would rewrite the status index's page)
     assert _order_writes(written) == [
-        "UPDATE prodcore_orders SET status = ?, version = ? WHERE id = ? AND version = ?"
+        "UPDATE prodcore_orders SET version = ? WHERE id = ? AND version = ?"
     ]
     assert _stored_doc(sqlite_store, "PO-1").version == 1  # the document as written
     expected = revise(order, version=2)
@@ -202,7 +221,7 @@ def test_cost_adjustment_writes_no_document_and_a_rival_one_is_refused(tmp_path:
                 store(), "PO-1", clock=_InterleavingClock(shop, store), idempotency_key="MINE"
             )
         assert _order_writes(written) == [  # the rival's save
-            "UPDATE prodcore_orders SET status = ?, version = ? WHERE id = ? AND version = ?"
+            "UPDATE prodcore_orders SET version = ? WHERE id = ? AND version = ?"
         ]
         assert shop.order() == revise(before, version=before.version + 1)
         assert shop.wip() == 0

@@ -1304,20 +1304,10 @@ class SqlUnitOfWork(StagingUnitOfWork):
                 and before.version == read_version
                 and _same_document(before, order)
             ):  # the document stays: its columns are the order's (see _DecodedCache.order)
-                tx.expect(
-                    "UPDATE prodcore_orders SET status = ?, version = ? "
-                    "WHERE id = ? AND version = ?",
-                    (order.status.value, order.version, order_id, read_version),
-                    refuse,
-                )
+                tx.expect(*_order_update(before, order, read_version), refuse)
             else:
                 doc = encode(order)
-                tx.expect(
-                    "UPDATE prodcore_orders SET status = ?, version = ?, doc = ? "
-                    "WHERE id = ? AND version = ?",
-                    (order.status.value, order.version, doc, order_id, read_version),
-                    refuse,
-                )
+                tx.expect(*_order_update(before, order, read_version, doc), refuse)
                 decoded.put(doc, ProductionOrder, order)
             # the per-worker index follows its order (the stored rows are those of the
             # version read, which the UPDATE checked)
@@ -1402,6 +1392,24 @@ class SqlUnitOfWork(StagingUnitOfWork):
             "value = GREATEST(b.value, excluded.value), gl = GREATEST(b.gl, excluded.gl)",
         )
         _add_balances(tx, ledger.staged, numeric=self.store.numeric_texts)
+
+
+def _order_update(
+    before: ProductionOrder | None, order: ProductionOrder, read_version: int, doc: str = ""
+) -> tuple[str, tuple[Any, ...]]:
+    """The UPDATE of an order's row read at ``read_version`` (``before``, when read):
+    its version, its document when given, and its status only when it changed (SQLite
+    rewrites the status index for any status SET, a page written at each commit)."""
+    sets: list[str] = ["version = ?"]
+    params: list[Any] = [order.version]
+    if before is None or before.status is not order.status:
+        sets.append("status = ?")
+        params.append(order.status.value)
+    if doc:
+        sets.append("doc = ?")
+        params.append(doc)
+    sql = f"UPDATE prodcore_orders SET {', '.join(sets)} WHERE id = ? AND version = ?"
+    return sql, (*params, order.id, read_version)
 
 
 #: The fields of an order its document holds and no column of its row.
