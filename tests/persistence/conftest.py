@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from prodcore.adapters import Store, open_store
+from prodcore.adapters._sql import SqlStore
 from prodcore.ports import UnitOfWork
 
 
@@ -109,6 +110,20 @@ def snapshot(uow: UnitOfWork) -> dict[str, Any]:
         "wip": {o: ledger.wip(o) for o in {g.order_id for g in gl if g.order_id}},
         "accounts": {g.account: ledger.account_balance(g.account) for g in gl},
     }
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def sql_store(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[SqlStore]:
+    """An empty SQL store: a SQLite file, then PostgreSQL (a fresh schema) when a server
+    is given."""
+    url = (
+        f"sqlite:///{tmp_path}/p.db"
+        if request.param == "sqlite"
+        else request.getfixturevalue("pg_dsn")
+    )
+    with open_store(url, migrate=True) as opened:
+        assert isinstance(opened, SqlStore)
+        yield opened
 
 
 @pytest.fixture

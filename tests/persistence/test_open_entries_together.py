@@ -6,31 +6,21 @@ took its numbers, and units of work commit in the order of their numbers.)"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from prodcore.adapters import open_store
 from prodcore.adapters._sql import SqlStore, _Committed
 from prodcore.testing.contracts import sample_moves
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlStore]:
-    url = (
-        f"sqlite:///{tmp_path}/p.db"
-        if request.param == "sqlite"
-        else request.getfixturevalue("pg_dsn")
-    )
-    with open_store(url, migrate=True) as opened:
-        assert isinstance(opened, SqlStore)
-        with opened() as uow:
-            uow.ledger.append(sample_moves(("A", "10"), ("B", "4"), ("B", "3"), ("C", "2")))
-            uow.commit()
-        yield opened
+@pytest.fixture
+def store(sql_store: SqlStore) -> SqlStore:
+    with sql_store() as uow:
+        uow.ledger.append(sample_moves(("A", "10"), ("B", "4"), ("B", "3"), ("C", "2")))
+        uow.commit()
+    return sql_store
 
 
 def _count_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:

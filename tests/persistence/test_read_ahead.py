@@ -4,15 +4,12 @@ what it read ahead is what the unit of work read, checked at commit like any rea
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import attrs
 import pytest
 
-from prodcore.adapters import open_store
 from prodcore.adapters._sql import SqlStore, SqlUnitOfWork
 from prodcore.errors import ConcurrencyError
 from prodcore.masterdata import CapacityType, Item, Replenishment, Routing, RoutingLine, WorkCenter
@@ -21,16 +18,9 @@ from prodcore.testing.contracts import sample_order
 from prodcore.testing.shop import Shop
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlStore]:
-    url = (
-        f"sqlite:///{tmp_path}/p.db"
-        if request.param == "sqlite"
-        else request.getfixturevalue("pg_dsn")
-    )
-    with open_store(url, migrate=True) as opened:
-        assert isinstance(opened, SqlStore)
-        yield opened
+@pytest.fixture
+def store(sql_store: SqlStore) -> SqlStore:
+    return sql_store
 
 
 def _count_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
