@@ -23,6 +23,7 @@ from prodcore.ledger.model import (
     ValueSource,
 )
 from prodcore.numbers import ZERO
+from prodcore.records import revise
 from prodcore.serialization import dumps
 
 if TYPE_CHECKING:
@@ -86,7 +87,7 @@ def _insert_batches(tx: WriteTx, batches: Sequence[PostingBatch]) -> None:
     output, on_item = ItemEntryType.OUTPUT, ValueSource.ITEM
     for batch in batches:
         no = batch.posting_no
-        header = attrs.evolve(
+        header = revise(
             batch, item_entries=(), capacity_entries=(), value_entries=(), gl_entries=()
         )
         headers.append((no, batch.idempotency_key, dumps(header)))
