@@ -220,6 +220,11 @@ class LedgerRepository(LedgerReader, Protocol):
     setup and the idempotency keys of posting commands. No update, no delete. It reads
     what :class:`~prodcore.ledger.reader.LedgerReader` declares, and more.
 
+    A repository may also offer ``read_ahead_costs(order_id)``, a hint that the unit of
+    work will ask for the order's output entries, output values, cost sums and WIP: cost
+    adjustment calls it, where present, and prodcore's SQL stores then read the four in
+    one statement. It reads and notes nothing by itself.
+
     ``append`` takes a whole :class:`~prodcore.ledger.model.PostingBatch` built with local
     (negative) entry references, assigns real numbers per ledger in append order
     (:func:`~prodcore.ledger.model.number_batch`) and returns the numbered batch; like

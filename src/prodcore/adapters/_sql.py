@@ -577,6 +577,26 @@ class _Snapshot:
 #: orders read ahead at most, in one statement
 _ORDERS_AHEAD = 50
 
+_ON_ITEM = ValueSource.ITEM.value
+
+#: An order's cost reads (what cost adjustment asks for), by their tag in
+#: :data:`_COSTS_TOGETHER`: each row is the tag and three columns.
+_COST_READS = ("output_entries", "output_values", "order_cost_sums", "wip")
+_COSTS_TOGETHER = (
+    "SELECT 0, e.entry_no, e.doc, NULL FROM prodcore_output_entries o "
+    "JOIN prodcore_item_entries e ON e.entry_no = o.entry_no WHERE o.order_id = ? "
+    "UNION ALL SELECT 1, entry_no, doc, NULL FROM prodcore_value_entries "
+    "WHERE order_id = ? AND source = ? AND (source_entry_no IS NULL OR source_entry_no IN "
+    "(SELECT entry_no FROM prodcore_output_entries WHERE order_id = ?)) "
+    "UNION ALL SELECT 2, line_no, kind, qty FROM prodcore_bal_order_cost WHERE order_id = ? "
+    "UNION ALL SELECT 3, NULL, qty, NULL FROM prodcore_bal_wip WHERE order_id = ?"
+)
+
+
+def _pairs(rows: list[tuple[Any, ...]] | None) -> list[tuple[Any, ...]] | None:
+    """(entry number, document) of each of ``rows`` (a part of :data:`_COSTS_TOGETHER`)."""
+    return None if rows is None else [row[:2] for row in rows]
+
 
 class _Committed(Committed):
     """The committed rows, read with ``query`` (the store's, or a write transaction's
@@ -596,6 +616,10 @@ class _Committed(Committed):
         #: their rows (doc, version, status), or None for an order not stored; taken
         #: by :meth:`order`, once
         self._ahead_rows: dict[str, tuple[Any, ...] | None] = {}
+        #: orders whose cost reads are announced (:meth:`read_ahead_costs`), and the
+        #: rows read together for them, by read
+        self._costs_ahead: set[str] = set()
+        self._costs: dict[str, dict[str, list[tuple[Any, ...]]]] = {}
 
     def read_ahead(self, order_ids: Sequence[str]) -> None:
         if self._snapshot is not None:  # (a check at commit reads what it is asked)
@@ -812,14 +836,17 @@ class _Committed(Committed):
         args: tuple[Any, ...],
         select: Callable[[], tuple[str, str, Sequence[Any]]],
         cls: type[_T],
+        ahead: list[tuple[Any, ...]] | None = None,
     ) -> list[_T]:
         """The entries of the list ``name`` that ``select`` (table, SQL, parameters)
-        selects as (entry number, document) rows, once per unit of work."""
+        selects as (entry number, document) rows, once per unit of work (``ahead``: those
+        rows, read already, in any order)."""
         lists = None if self._snapshot is None else self._snapshot.lists
         found: list[_T] | None = None if lists is None else lists.get((name, args))
         if found is None:
             table, sql, params = select()
-            found = self._store.decoded_entries.decode(table, self._query(sql, params), cls)
+            rows = sorted(ahead) if ahead is not None else self._query(sql, params)
+            found = self._store.decoded_entries.decode(table, rows, cls)
             if lists is not None:
                 lists[(name, args)] = found
         return list(found)
@@ -964,10 +991,30 @@ class _Committed(Committed):
             (order_id, line_no),
         )
 
+    def read_ahead_costs(self, order_id: str) -> None:
+        if self._snapshot is not None:  # (a check at commit reads what it is asked)
+            self._costs_ahead.add(order_id)
+
+    def _costs_of(self, order_id: str) -> dict[str, list[tuple[Any, ...]]]:
+        """The rows of an order's cost reads announced by :meth:`read_ahead_costs`, by
+        read (taken once each), read together at the first of them; else nothing."""
+        if order_id in self._costs_ahead:
+            self._costs_ahead.discard(order_id)
+            rows = self._query(_COSTS_TOGETHER, (order_id, order_id, _ON_ITEM, *[order_id] * 3))
+            parts: dict[str, list[tuple[Any, ...]]] = {name: [] for name in _COST_READS}
+            for part, *row in rows:
+                parts[_COST_READS[int(part)]].append(tuple(row))
+            self._costs[order_id] = parts
+        return self._costs.get(order_id, {})
+
     def wip(self, order_id: str) -> Decimal:
+        ahead = self._costs_of(order_id).pop("wip", None)
+        if ahead is not None:
+            return sum((_dec(q) for _, q, _ in ahead), ZERO)
         return self._balance("SELECT qty FROM prodcore_bal_wip WHERE order_id = ?", (order_id,))
 
     def output_entries(self, order_id: str) -> list[ItemLedgerEntry]:
+        ahead = _pairs(self._costs_of(order_id).pop("output_entries", None))
         sql = (
             "SELECT e.entry_no, e.doc FROM prodcore_output_entries o "
             "JOIN prodcore_item_entries e ON e.entry_no = o.entry_no "
@@ -978,28 +1025,33 @@ class _Committed(Committed):
             (order_id,),
             lambda: ("prodcore_item_entries", sql, (order_id,)),
             ItemLedgerEntry,
+            ahead,
         )
 
     def output_values(self, order_id: str) -> list[ValueEntry]:
+        ahead = _pairs(self._costs_of(order_id).pop("output_values", None))
         sql = (
             "SELECT entry_no, doc FROM prodcore_value_entries WHERE order_id = ? "
             "AND source = ? AND (source_entry_no IS NULL OR source_entry_no IN "
             "(SELECT entry_no FROM prodcore_output_entries WHERE order_id = ?)) "
             "ORDER BY entry_no"
         )
-        params = (order_id, ValueSource.ITEM.value, order_id)
+        params = (order_id, _ON_ITEM, order_id)
         return self._listed(
             "output_values",
             (order_id,),
             lambda: ("prodcore_value_entries", sql, params),
             ValueEntry,
+            ahead,
         )
 
     def order_cost_sums(self, order_id: str) -> dict[tuple[int, str], Decimal]:
-        rows = self._query(
-            "SELECT line_no, kind, qty FROM prodcore_bal_order_cost WHERE order_id = ?",
-            (order_id,),
-        )
+        rows = self._costs_of(order_id).pop("order_cost_sums", None)
+        if rows is None:
+            rows = self._query(
+                "SELECT line_no, kind, qty FROM prodcore_bal_order_cost WHERE order_id = ?",
+                (order_id,),
+            )
         sums: dict[tuple[int, str], Decimal] = {}
         for line_no, kind, qty in rows:  # a sum's parts, one per commit that moved it
             key = (int(line_no), kind)

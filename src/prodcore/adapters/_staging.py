@@ -133,6 +133,11 @@ class Committed(abc.ABC):
         its next read (a SQL store: in the same statement). Nothing is noted."""
         return  # a store that reads each order by itself ignores it
 
+    def read_ahead_costs(self, order_id: str) -> None:
+        """A hint that the order's output entries, output values, cost sums and WIP will
+        be asked for: a store may read them together at the first. Nothing is noted."""
+        return  # a store that reads each by itself ignores it
+
     @abc.abstractmethod
     def order_version(self, order_id: str) -> int:
         """The committed version (0: no such order)."""
@@ -1062,6 +1067,13 @@ class StagedLedger:
         if key not in self._known:
             self._known[key] = self._committed.entry(table, entry_no)
         return self._known[key]
+
+    def read_ahead_costs(self, order_id: str) -> None:
+        """A hint that this unit of work will ask for the order's output entries, output
+        values, cost sums and WIP (cost adjustment does): a SQL store reads them in one
+        statement at the first of them; nothing is read or noted now."""
+        if _is_str(order_id):
+            self._committed.read_ahead_costs(order_id)
 
     def output_entries(self, order_id: str) -> list[ItemLedgerEntry]:
         found: list[ItemLedgerEntry] = self._list(

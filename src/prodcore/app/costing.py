@@ -94,6 +94,10 @@ def adjust(
 ) -> PostingResult:
     """The :class:`~prodcore.costing.adjustment.AdjustCost` handler (see :func:`adjust_cost`)."""
     with uow:
+        # a store that can reads the order's costs together (one statement, not four)
+        read_ahead = getattr(uow.ledger, "read_ahead_costs", None)
+        if read_ahead is not None:
+            read_ahead(command.order_id)
         return idempotent(
             uow, command, lambda: _adjust(uow, command, clock, standard), commit=commit
         )
