@@ -79,9 +79,8 @@ def test_an_order_read_ahead_and_changed_by_a_rival_refuses_the_commit(
         assert uow.orders.get("PO-1").description == ""
 
 
-def test_a_posting_reads_its_key_and_its_order_in_one_statement(
-    store: SqlStore, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _released_shop(store: SqlStore) -> Shop:
+    """A shop on ``store`` with PO-1 (5 SHELF, one operation on SAW) released."""
     shop = Shop(
         [
             WorkCenter("SAW", direct_unit_cost=Decimal(2)),
@@ -92,6 +91,13 @@ def test_a_posting_reads_its_key_and_its_order_in_one_statement(
     )
     shop.create("PO-1", "SHELF", 5)
     shop.release("PO-1")
+    return shop
+
+
+def test_a_posting_reads_its_key_and_its_order_in_one_statement(
+    store: SqlStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shop = _released_shop(store)
     reads = _count_reads(monkeypatch)
     post = PostOutput("OUT-1", (OutputLine("PO-1", 10000, "10", output_quantity=5),))
     result = shop.post(post)
@@ -106,16 +112,7 @@ def test_a_posting_reads_its_key_and_its_order_in_one_statement(
 
 
 def _finished_shop(store: SqlStore) -> Shop:
-    shop = Shop(
-        [
-            WorkCenter("SAW", direct_unit_cost=Decimal(2)),
-            Routing("R", (RoutingLine("10", CapacityType.WORK_CENTER, "SAW"),)),
-            Item("SHELF", base_unit="PCS", replenishment=Replenishment.PRODUCTION, routing_no="R"),
-        ],
-        uow=store(),
-    )
-    shop.create("PO-1", "SHELF", 5)
-    shop.release("PO-1")
+    shop = _released_shop(store)
     line = OutputLine("PO-1", 10000, "10", output_quantity=5, run_time=Duration(30))
     shop.post(PostOutput("OUT-1", (line,)))
     shop.finish("PO-1")
