@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 
 import attrs
 
-__all__ = ["field_setters", "revise"]
+__all__ = ["copy_function", "field_setters", "revise"]
 
 _R = TypeVar("_R")
 
@@ -67,6 +67,34 @@ def field_setters(cls: type) -> tuple[Callable[[Any, Any], None], ...]:
 
 def _set_named(name: str, record: object, value: object) -> None:
     object.__setattr__(record, name, value)
+
+
+def copy_function(
+    cls: type, parameters: str, values: dict[str, str], scope: dict[str, Any] | None = None
+) -> Callable[..., Any]:
+    """A function ``copy(<parameters>)`` making a ``cls`` record field by field, with
+    neither converters nor validators run: a field named in ``values`` is set to that
+    Python expression (of the parameters and of ``scope``'s names), every other one to
+    ``record.<field>``. For copies whose changed values are valid by construction (the
+    fields of the validated record, entry numbers); written out once, as attrs writes
+    ``__init__``.
+
+    >>> from decimal import Decimal
+    >>> from prodcore.numbers import Quantity
+    >>> copy = copy_function(Quantity, "record, *, unit", {"unit": "unit"})
+    >>> copy(Quantity("2", "KG"), unit="G")
+    Quantity('2', 'G')
+    """
+    lines = [f"def copy({parameters}):", "    new = _new(_cls)"]
+    lines += [
+        f"    _s{i}(new, {values.get(f.name, f'record.{f.name}')})"
+        for i, f in enumerate(attrs.fields(cls))
+    ]
+    lines.append("    return new")
+    names: dict[str, Any] = {"_new": object.__new__, "_cls": cls, **(scope or {})}
+    names.update((f"_s{i}", set_field) for i, set_field in enumerate(field_setters(cls)))
+    exec("\n".join(lines), names)  # the code is written here, from the field names
+    return names["copy"]  # type: ignore[no-any-return]
 
 
 @functools.cache

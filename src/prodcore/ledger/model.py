@@ -40,7 +40,7 @@ import attrs
 from prodcore.errors import UnbalancedEntryError
 from prodcore.masterdata import CapacityType
 from prodcore.numbers import ZERO, TimeUnit, as_decimal, tuple_of
-from prodcore.records import field_setters, revise
+from prodcore.records import copy_function, revise
 
 __all__ = [
     "AccountRole",
@@ -563,20 +563,10 @@ class LedgerCounters:
 def _copier(cls: type, changed: tuple[str, ...]) -> Callable[..., Any]:
     """A function making a copy of a ``cls`` record with the fields ``changed`` given
     (keywords), without running its converters and validators again: numbering changes
-    only entry numbers (ints), and every other field is the validated record's own. It is
-    written out field by field once per class, as attrs writes ``__init__``: an
-    :func:`attrs.evolve` per entry converted every Decimal of the batch again."""
-    names = [f.name for f in attrs.fields(cls)]
-    lines = [f"def copy(record, *, {', '.join(changed)}):", "    new = _new(_cls)"]
-    lines += [
-        f"    _s{i}(new, {name if name in changed else f'record.{name}'})"
-        for i, name in enumerate(names)
-    ]
-    lines.append("    return new")
-    scope: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
-    scope.update((f"_s{i}", set_field) for i, set_field in enumerate(field_setters(cls)))
-    exec("\n".join(lines), scope)  # the code is written here, from the field names
-    return scope["copy"]  # type: ignore[no-any-return]
+    only entry numbers (ints), and every other field is the validated record's own
+    (:func:`~prodcore.records.copy_function`; an :func:`attrs.evolve` per entry
+    converted every Decimal of the batch again)."""
+    return copy_function(cls, f"record, *, {', '.join(changed)}", {name: name for name in changed})
 
 
 #: Which counter a reference field numbers after: LedgerCounters item, capacity, value, gl.
@@ -589,21 +579,14 @@ def _renumberer(cls: type, refs: tuple[tuple[str, int], ...]) -> Callable[[Any, 
     of ``refs`` holding a local number (0 or less) becomes that counter's last number
     minus it (-1 -> last + 1); other numbers, None and every other field are copied as
     they are (see :func:`_copier`). Written out once per class."""
-    lines = ["def renumber(record, lasts):", "    new = _new(_cls)"]
-    numbered = dict(refs)
-    for i, name in enumerate(f.name for f in attrs.fields(cls)):
-        if name in numbered:
-            lines.append(f"    no = record.{name}")
-            lines.append(
-                f"    _s{i}(new, no if no is None or no > 0 else lasts[{numbered[name]}] - no)"
-            )
-        else:
-            lines.append(f"    _s{i}(new, record.{name})")
-    lines.append("    return new")
-    scope: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
-    scope.update((f"_s{i}", set_field) for i, set_field in enumerate(field_setters(cls)))
-    exec("\n".join(lines), scope)  # the code is written here, from the field names
-    return scope["renumber"]  # type: ignore[no-any-return]
+    return copy_function(
+        cls,
+        "record, lasts",
+        {
+            name: f"no if (no := record.{name}) is None or no > 0 else lasts[{counter}] - no"
+            for name, counter in refs
+        },
+    )
 
 
 def number_batch(
