@@ -35,7 +35,7 @@ import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from functools import partial
 from typing import Any
 
@@ -59,7 +59,7 @@ from prodcore.ledger.model import (
     ValueSource,
 )
 from prodcore.ledger.stock_value import reconcile, stock_value
-from prodcore.numbers import ONE, ZERO, to_decimal
+from prodcore.numbers import EXACT_SUMS, ONE, ZERO, to_decimal
 from prodcore.orders.model import ProductionOrder
 from prodcore.orders.registration import Registration, registration_order
 from prodcore.ports import UnitOfWork
@@ -428,8 +428,10 @@ def _check_gl_lines(value: ValueEntry, lines: list[GLEntry], out: _Collector) ->
     and together they move the actual and the expected cost once each (an adjustment
     moves their sum), in the value's currency and order."""
     actual, expected = value.cost_amount_actual, value.cost_amount_expected
-    moved = sum((abs(line.amount) for line in lines), ZERO) / 2
-    if moved not in (abs(actual) + abs(expected), abs(actual + expected)):
+    with localcontext(EXACT_SUMS):  # every digit counts
+        moved = sum((abs(line.amount) for line in lines), ZERO) / 2
+        carried = (abs(actual) + abs(expected), abs(actual + expected))
+    if moved not in carried:
         out.add(
             "value entry",
             value.entry_no,
@@ -796,7 +798,8 @@ def _sql_facts(store: Any, out: _Collector) -> _StoreFacts:
             stored_key: object = key[0] if len(key) == 1 else tuple(key)
             amount = out.guard(f"{area} balance", stored_key, partial(to_decimal, qty, "qty"))
             if amount is not None:  # (the parts of an order cost sum add up)
-                balances[(area, stored_key)] = balances.get((area, stored_key), ZERO) + amount
+                summed = EXACT_SUMS.add(balances.get((area, stored_key), ZERO), amount)
+                balances[(area, stored_key)] = summed
     facts.average_pools = store.average_pools.pools(store.query)
     return facts
 

@@ -16,8 +16,12 @@ refused too, never silently rounded at its 28th digit. Value-object arithmetic a
 rounding run in :data:`ARITHMETIC`, a context of ``3 * 15 + 20 = 65`` digits: the product
 of three in-range numbers (quantity × unit cost × cost share) stays below ``10**45`` and
 rounds to the finest precision (``1E-20``) without exceeding the context, so no
-arithmetic inside the range can raise a ``decimal`` error. The global context is
-never changed.
+arithmetic inside the range can raise a ``decimal`` error. Ledger sums (balances, a
+batch's debits against its credits, what verify adds up) run in :data:`EXACT_SUMS`,
+whose precision holds every digit of any sum of in-range numbers: a balance of
+``12345678901234.1234567890123456789`` and ``1E-19`` is exactly
+``12345678901234.1234567890123456790`` on every store, where Decimal's default 28 digits
+would round it. The global context is never changed.
 
 >>> from decimal import Decimal
 >>> q = Quantity("2.5", "KG") + Quantity(1, "KG")
@@ -43,7 +47,7 @@ from __future__ import annotations
 
 import enum
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from decimal import (
     ROUND_CEILING,
     ROUND_DOWN,
@@ -54,8 +58,10 @@ from decimal import (
     Context,
     Decimal,
     DivisionByZero,
+    Inexact,
     InvalidOperation,
     Overflow,
+    localcontext,
 )
 from typing import TYPE_CHECKING, Any, Final, Self, TypeVar
 
@@ -66,6 +72,7 @@ from prodcore.records import revise
 
 __all__ = [
     "ARITHMETIC",
+    "EXACT_SUMS",
     "HUNDRED",
     "MAX_DECIMAL_PLACES",
     "MAX_INTEGER_DIGITS",
@@ -80,6 +87,7 @@ __all__ = [
     "TimeUnit",
     "as_decimal",
     "check_member",
+    "exact_sum",
     "member_of",
     "non_negative",
     "percent",
@@ -108,6 +116,35 @@ ARITHMETIC: Final = Context(
     traps=[InvalidOperation, DivisionByZero, Overflow],
 )
 """The context of value-object arithmetic and rounding (see the module docstring)."""
+#: Digits a ledger sum may need before the decimal point: the 15 of one number and 12
+#: more, room for a trillion entries of the largest size.
+_SUM_INTEGER_DIGITS: Final = MAX_INTEGER_DIGITS + 12
+EXACT_SUMS: Final = Context(
+    prec=_SUM_INTEGER_DIGITS - MIN_EXPONENT,
+    rounding=ROUND_HALF_EVEN,
+    traps=[InvalidOperation, Overflow, Inexact],
+)
+"""The context of ledger sums: its precision holds every digit from ``10 ** 27`` down to
+``10 ** MIN_EXPONENT``, so adding in-range numbers never rounds (a sum that would round
+raises :class:`decimal.Inexact` rather than lose a digit). Its additions cost what the
+default context's do: a sum is as long as its digits, not as the precision.
+
+>>> EXACT_SUMS.add(Decimal("12345678901234.1234567890123456789"), Decimal("1E-19"))
+Decimal('12345678901234.1234567890123456790')
+"""
+
+
+def exact_sum(values: Iterable[Decimal], start: Decimal = ZERO) -> Decimal:
+    """``start`` plus every value, added in :data:`EXACT_SUMS` (no digit lost).
+
+    >>> parts = [Decimal("99999999999999.99999999999999"), Decimal("1E-15")]
+    >>> exact_sum(parts)
+    Decimal('99999999999999.999999999999991')
+    >>> sum(parts)  # Decimal's default context: 28 digits, the 1E-15 is lost
+    Decimal('99999999999999.99999999999999')
+    """
+    with localcontext(EXACT_SUMS):
+        return sum(values, start)
 
 
 def to_decimal(value: object, field: str = "number") -> Decimal:

@@ -101,7 +101,7 @@ from prodcore.masterdata import (
     WorkCenter,
 )
 from prodcore.masterdata.standards import StandardCostHistory
-from prodcore.numbers import ZERO
+from prodcore.numbers import EXACT_SUMS, ZERO, exact_sum
 from prodcore.orders.model import OrderStatus, ProductionOrder
 from prodcore.orders.registration import Registration, registration_order
 from prodcore.ports import MasterDataRecord
@@ -921,7 +921,7 @@ class _Committed(Committed):
     # --- balances: maintained rows --------------------------------------------------------
 
     def _balance(self, sql: str, params: Sequence[Any]) -> Decimal:
-        return sum((_dec(q) for (q,) in self._query(sql, params)), ZERO)
+        return exact_sum(_dec(q) for (q,) in self._query(sql, params))
 
     def on_hand(self, item_no: str, location_code: str | None) -> Decimal:
         if location_code is None:
@@ -1010,7 +1010,7 @@ class _Committed(Committed):
     def wip(self, order_id: str) -> Decimal:
         ahead = self._costs_of(order_id).pop("wip", None)
         if ahead is not None:
-            return sum((_dec(q) for _, q, _ in ahead), ZERO)
+            return exact_sum(_dec(q) for _, q, _ in ahead)
         return self._balance("SELECT qty FROM prodcore_bal_wip WHERE order_id = ?", (order_id,))
 
     def output_entries(self, order_id: str) -> list[ItemLedgerEntry]:
@@ -1055,7 +1055,7 @@ class _Committed(Committed):
         sums: dict[tuple[int, str], Decimal] = {}
         for line_no, kind, qty in rows:  # a sum's parts, one per commit that moved it
             key = (int(line_no), kind)
-            sums[key] = sums.get(key, ZERO) + _dec(qty)
+            sums[key] = EXACT_SUMS.add(sums.get(key, ZERO), _dec(qty))
         return {key: amount for key, amount in sums.items() if amount}
 
     def account_balance(self, account: str) -> Decimal:

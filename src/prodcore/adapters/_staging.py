@@ -65,7 +65,7 @@ from prodcore.ledger.model import (
 )
 from prodcore.ledger.valuation import entry_value, moves_inventory
 from prodcore.masterdata import CapacityType, ManufacturingSetup
-from prodcore.numbers import ZERO
+from prodcore.numbers import EXACT_SUMS, ZERO
 from prodcore.orders.model import OrderStatus, ProductionOrder
 from prodcore.orders.registration import Registration, bears_on, registration_order
 from prodcore.ports import MasterDataRecord
@@ -1101,7 +1101,7 @@ class StagedLedger:
             (name, *args), partial(getattr(self._committed, name), *args)
         )
         staged: Decimal = getattr(self.staged, name)(*args)
-        return committed + staged
+        return EXACT_SUMS.add(committed, staged)
 
     def on_hand(self, item_no: str, location_code: str | None = None) -> Decimal:
         return self._balance("on_hand", item_no, location_code)
@@ -1125,7 +1125,7 @@ class StagedLedger:
         total: dict[tuple[str, str, str], Decimal] = {}
         for bal in (*committed, *self.staged.lot_balances(item_no, location_code)):
             key = (bal.location_code, bal.lot_no, bal.serial_no)
-            total[key] = total.get(key, ZERO) + bal.quantity
+            total[key] = EXACT_SUMS.add(total.get(key, ZERO), bal.quantity)
         return [LotBalance(item_no, *key, qty) for key, qty in sorted(total.items()) if qty]
 
     def tracked_entries(
@@ -1155,7 +1155,7 @@ class StagedLedger:
         )
         total = dict(committed)
         for key, amount in self.staged.order_cost_sums(order_id).items():
-            total[key] = total.get(key, ZERO) + amount
+            total[key] = EXACT_SUMS.add(total.get(key, ZERO), amount)
         return {key: amount for key, amount in total.items() if amount}
 
     def account_balance(self, account: str) -> Decimal:

@@ -34,6 +34,7 @@ from typing import Any
 from prodcore.adapters._schema import apply_migrations
 from prodcore.adapters._sql import SqlStore, WriteTx
 from prodcore.errors import ConflictError, DuplicateError, InvalidValueError, StoreError
+from prodcore.numbers import EXACT_SUMS
 
 __all__ = ["SqliteStore"]
 
@@ -59,7 +60,7 @@ def _add_decimal_texts(stored: str, delta: str) -> str:
     >>> _add_decimal_texts("-10.00000", "2.5")
     '-7.50000'
     """
-    return str(Decimal(stored) + Decimal(delta))
+    return str(EXACT_SUMS.add(Decimal(stored), Decimal(delta)))
 
 
 class _SqliteTx(WriteTx):

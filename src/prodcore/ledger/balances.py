@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from types import MappingProxyType
 
 import attrs
@@ -42,7 +42,7 @@ from prodcore.ledger.model import (
 )
 from prodcore.ledger.valuation import moves_inventory
 from prodcore.masterdata import CapacityType
-from prodcore.numbers import ZERO
+from prodcore.numbers import EXACT_SUMS, ZERO, exact_sum
 
 __all__ = [
     "CAPACITY_OVERHEAD",
@@ -143,8 +143,9 @@ class BinBalances:
         self.on_hand: dict[tuple[str, str, str], Decimal] = defaultdict(Decimal)
 
     def apply(self, batch: PostingBatch) -> None:
-        for e in batch.item_entries:
-            self.on_hand[(e.item_no, e.location_code, e.bin_code)] += e.quantity
+        with localcontext(EXACT_SUMS):
+            for e in batch.item_entries:
+                self.on_hand[(e.item_no, e.location_code, e.bin_code)] += e.quantity
 
     def on_hand_in_bin(self, item_no: str, location_code: str, bin_code: str) -> Decimal:
         return self.on_hand.get((item_no, location_code, bin_code), ZERO)
@@ -217,26 +218,27 @@ class LedgerIndex:
         """Add a numbered batch to the indexes and balances. A batch stored before item
         applications existed is applied FIFO against this index's open entries (a full
         index: the store's committed one)."""
-        if batch.item_applications is None:
-            batch = attrs.evolve(
-                batch,
-                item_applications=decide_applications(
-                    batch.item_entries, self.open_entries, self._tracked
-                ),
-            )
-        self.batches[batch.posting_no] = batch
-        applications = batch.item_applications or ()
-        if batch.item_entries or applications:
-            self._apply_applications(batch.item_entries, applications)
-            self._apply_items(batch.item_entries)
-        if batch.capacity_entries:
-            self._apply_capacity(batch.capacity_entries)
-        if batch.value_entries:
-            self._apply_values(batch.value_entries)
-        self._apply_marks(batch)
-        postings = batch.gl_postings
-        if postings:
-            self._apply_gl(postings, batch.posting_no)
+        with localcontext(EXACT_SUMS):  # balances keep every digit
+            if batch.item_applications is None:
+                batch = attrs.evolve(
+                    batch,
+                    item_applications=decide_applications(
+                        batch.item_entries, self.open_entries, self._tracked
+                    ),
+                )
+            self.batches[batch.posting_no] = batch
+            applications = batch.item_applications or ()
+            if batch.item_entries or applications:
+                self._apply_applications(batch.item_entries, applications)
+                self._apply_items(batch.item_entries)
+            if batch.capacity_entries:
+                self._apply_capacity(batch.capacity_entries)
+            if batch.value_entries:
+                self._apply_values(batch.value_entries)
+            self._apply_marks(batch)
+            postings = batch.gl_postings
+            if postings:
+                self._apply_gl(postings, batch.posting_no)
 
     def _apply_items(self, entries: tuple[ItemLedgerEntry, ...]) -> None:
         items, by_order, by_item = self.items, self.items_by_order, self.items_by_item
@@ -518,7 +520,7 @@ class LedgerIndex:
         found = (
             self.values[no] for no in self.values_by_source.get((ValueSource.ITEM, entry_no), ())
         )
-        return sum((v.cost_amount for v in found if moves_inventory(v)), ZERO)
+        return exact_sum(v.cost_amount for v in found if moves_inventory(v))
 
     def open_entries(
         self, item_no: str, location_code: str, inbound: bool
@@ -537,12 +539,8 @@ class LedgerIndex:
     def capacity_used(self, centre_no: str, start: dt.date, end: dt.date) -> Decimal:
         """Setup + run time posted on ``centre_no`` (a work centre includes its machine
         centres) from ``start`` to ``end`` inclusive, in the centre's capacity unit."""
-        total = ZERO
-        day = start
-        while day <= end:
-            total += self.capacity_used_by_day.get((centre_no, day), ZERO)
-            day += dt.timedelta(days=1)
-        return total
+        days = (start + dt.timedelta(days=n) for n in range((end - start).days + 1))
+        return exact_sum(self.capacity_used_by_day.get((centre_no, day), ZERO) for day in days)
 
 
 def empty_read_only_index() -> LedgerIndex:

@@ -39,7 +39,7 @@ import attrs
 
 from prodcore.errors import UnbalancedEntryError
 from prodcore.masterdata import CapacityType
-from prodcore.numbers import ZERO, TimeUnit, as_decimal, tuple_of
+from prodcore.numbers import EXACT_SUMS, ZERO, TimeUnit, as_decimal, exact_sum, tuple_of
 from prodcore.records import copy_function, revise
 
 __all__ = [
@@ -325,7 +325,9 @@ class ValueEntry:
 
     @property
     def cost_amount(self) -> Decimal:
-        return self.cost_amount_actual + self.cost_amount_expected
+        """Actual plus expected cost, every digit kept."""
+        actual, expected = self.cost_amount_actual, self.cost_amount_expected
+        return EXACT_SUMS.add(actual, expected) if expected else actual
 
 
 @attrs.frozen
@@ -514,9 +516,9 @@ class PostingBatch:
             groups[(line.currency, None)].append(line.amount)
             groups[(line.currency, line.value_entry_no)].append(line.amount)
         for (currency, _), amounts in groups.items():
-            if sum(amounts, ZERO) != 0:
-                debits = sum((a for a in amounts if a > 0), ZERO)
-                credits = -sum((a for a in amounts if a < 0), ZERO)
+            if exact_sum(amounts) != 0:
+                debits = exact_sum(a for a in amounts if a > 0)
+                credits = EXACT_SUMS.minus(exact_sum(a for a in amounts if a < 0))
                 raise UnbalancedEntryError(
                     document=self.document_no,
                     debits=f"{debits} {currency}",

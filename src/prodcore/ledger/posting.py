@@ -60,7 +60,7 @@ from prodcore.ledger.model import (
     ValueSource,
 )
 from prodcore.masterdata import CostingMethod, Item
-from prodcore.numbers import HUNDRED, ONE, ZERO, Rounding
+from prodcore.numbers import HUNDRED, ONE, ZERO, Rounding, exact_sum
 from prodcore.records import revise
 
 __all__ = [
@@ -199,7 +199,8 @@ def _move(
     """A debit and its credit of ``amount``; none for zero."""
     if not amount:
         return []
-    return [(debit, debit_account, amount), (credit, credit_account, -amount)]
+    # negated exactly: ``-amount`` rounds to the context's 28 digits
+    return [(debit, debit_account, amount), (credit, credit_account, amount.copy_negate())]
 
 
 def wip_change(values: Iterable[ValueEntry]) -> Decimal:
@@ -213,9 +214,8 @@ def wip_change(values: Iterable[ValueEntry]) -> Decimal:
     >>> wip_change([v, v])
     Decimal('160')
     """
-    return sum(
-        (a for v in values for role, _, a in gl_moves(v, _ROLES_ONLY) if role is AccountRole.WIP),
-        ZERO,
+    return exact_sum(
+        a for v in values for role, _, a in gl_moves(v, _ROLES_ONLY) if role is AccountRole.WIP
     )
 
 

@@ -58,7 +58,7 @@ from prodcore.masterdata import (
     ManufacturingSetup,
 )
 from prodcore.masterdata.average_cost import period_start
-from prodcore.numbers import ZERO, Rounding
+from prodcore.numbers import ZERO, Rounding, exact_sum
 
 __all__ = [
     "BatchCosts",
@@ -344,4 +344,4 @@ def entry_value(ledger: LedgerReader, entry_no: int) -> Decimal:
     """The inventory value of the item entry ``entry_no`` (actual and expected cost of
     its value entries that move inventory, see :func:`moves_inventory`)."""
     values = ledger.value_entries(source=ValueSource.ITEM, source_entry_no=entry_no)
-    return sum((v.cost_amount for v in values if moves_inventory(v)), ZERO)
+    return exact_sum(v.cost_amount for v in values if moves_inventory(v))

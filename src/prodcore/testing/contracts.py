@@ -701,9 +701,10 @@ def sample_batch(
     """A balanced consumption batch: an item entry, a capacity entry, a value entry and
     two G/L lines, all cross-referenced with local (negative) numbers. ``reverses``
     makes it a reversal (positive quantity, ``applies_to_entry_no``)."""
-    sign = -1 if reverses is None else 1
-    quantity = Decimal(qty) * sign
-    cost = Decimal(amount) * sign
+    # negated exactly (``copy_negate``): a product or ``-x`` rounds to the context's 28 digits
+    quantity, cost = Decimal(qty), Decimal(amount)
+    if reverses is None:
+        quantity, cost = quantity.copy_negate(), cost.copy_negate()
     item = ItemLedgerEntry(
         -1,
         ItemEntryType.CONSUMPTION,
@@ -752,7 +753,7 @@ def sample_batch(
             -1,
             account="2140",
             role=AccountRole.WIP,
-            amount=-cost,
+            amount=cost.copy_negate(),
             currency="EUR",
             value_entry_no=-1,
             order_id=order_id,
@@ -857,6 +858,34 @@ class LedgerRepositoryContract(_Base):
             assert ledger.capacity_used("WC-1", day, day) == 6
             assert ledger.capacity_used("MC-1", day, day) == 6
             assert ledger.capacity_used("WC-1", day + dt.timedelta(1), day + dt.timedelta(9)) == 0
+
+    def test_balances_keep_every_digit(self, uow_factory: UowFactory) -> None:
+        # 33 significant digits, then a 1 in the 19th decimal place: a sum in Decimal's
+        # default 28-digit context would round it away
+        big, tiny = "12345678901234.1234567890123456789", "0.0000000000000000001"
+        exact = Decimal("12345678901234.1234567890123456790")
+        with uow_factory() as uow:
+            uow.ledger.append(sample_batch(big, big))
+            uow.commit()
+        with uow_factory() as uow:
+            uow.ledger.append(sample_batch(tiny, tiny, document_no="D2"))
+            self._check_exact_balances(uow.ledger, exact)  # committed plus staged
+            uow.commit()
+        with uow_factory() as uow:
+            self._check_exact_balances(uow.ledger, exact)  # as stored
+
+    @staticmethod
+    def _check_exact_balances(ledger: LedgerRepository, exact: Decimal) -> None:
+        minus = exact.copy_negate()  # (``-exact`` would round to 28 digits)
+        assert ledger.on_hand("STEEL") == minus
+        assert ledger.on_hand("STEEL", "MAIN") == minus
+        assert ledger.on_hand_in_bin("STEEL", "MAIN", "") == minus
+        assert ledger.consumed_quantity("PO-1", 10000, 10000) == exact
+        assert ledger.wip("PO-1") == exact
+        assert ledger.account_balance("2110") == minus
+        assert ledger.account_balance("2140") == exact
+        assert ledger.inventory_value("STEEL") == minus
+        assert ledger.order_cost_sums("PO-1") == {(10000, "material"): minus}
 
     def test_balances_survive_the_commit(self, uow_factory: UowFactory) -> None:
         for qty, amount in (("2", "10"), ("1.5", "7.50")):
