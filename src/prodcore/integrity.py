@@ -59,7 +59,7 @@ from prodcore.ledger.model import (
     ValueSource,
 )
 from prodcore.ledger.stock_value import reconcile, stock_value
-from prodcore.numbers import EXACT_SUMS, ONE, ZERO, to_decimal
+from prodcore.numbers import EXACT_SUMS, ONE, ZERO, in_own_context, to_decimal
 from prodcore.orders.model import ProductionOrder
 from prodcore.orders.registration import Registration, registration_order
 from prodcore.ports import UnitOfWork
@@ -856,6 +856,7 @@ def _hash_links(batches: list[PostingBatch]) -> list[str]:
     return links
 
 
+@in_own_context
 def verify(
     uow_factory: Callable[[], UnitOfWork], *, expected_hash: str | None = None
 ) -> IntegrityReport:

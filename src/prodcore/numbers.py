@@ -63,7 +63,7 @@ from decimal import (
     Overflow,
     localcontext,
 )
-from typing import TYPE_CHECKING, Any, Final, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Final, ParamSpec, Self, TypeVar
 
 import attrs
 
@@ -78,6 +78,7 @@ __all__ = [
     "MAX_INTEGER_DIGITS",
     "MIN_EXPONENT",
     "ONE",
+    "OWN_CONTEXT",
     "ZERO",
     "Duration",
     "Money",
@@ -88,6 +89,7 @@ __all__ = [
     "as_decimal",
     "check_member",
     "exact_sum",
+    "in_own_context",
     "member_of",
     "non_negative",
     "percent",
@@ -145,6 +147,42 @@ def exact_sum(values: Iterable[Decimal], start: Decimal = ZERO) -> Decimal:
     """
     with localcontext(EXACT_SUMS):
         return sum(values, start)
+
+
+OWN_CONTEXT: Final = Context(
+    prec=28,
+    rounding=ROUND_HALF_EVEN,
+    Emin=-999_999,
+    Emax=999_999,
+    traps=[InvalidOperation, DivisionByZero, Overflow],
+)
+"""The context of prodcore's plain Decimal arithmetic (Python's default one): every entry
+point of :mod:`prodcore.app`, the rollup and ``verify`` compute in it
+(:func:`in_own_context`), so a caller's context (a notebook's ``getcontext().prec = 4``, a
+``ROUND_DOWN``) changes no result."""
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def in_own_context(function: Callable[_P, _R]) -> Callable[_P, _R]:
+    """``function``, run in :data:`OWN_CONTEXT` whatever the caller's decimal context.
+
+    >>> import decimal
+    >>> @in_own_context
+    ... def third(x: Decimal) -> Decimal:
+    ...     return x / 3
+    >>> with decimal.localcontext(decimal.Context(prec=2)):
+    ...     third(Decimal(1)), Decimal(1) / 3
+    (Decimal('0.3333333333333333333333333333'), Decimal('0.33'))
+    """
+
+    @functools.wraps(function)
+    def in_context(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with localcontext(OWN_CONTEXT):
+            return function(*args, **kwargs)
+
+    return in_context
 
 
 def to_decimal(value: object, field: str = "number") -> Decimal:

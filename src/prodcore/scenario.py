@@ -69,6 +69,7 @@ from prodcore.errors import (
 )
 from prodcore.ledger.model import PostingSetup
 from prodcore.masterdata import ManufacturingSetup
+from prodcore.numbers import in_own_context
 from prodcore.ports import MasterDataRecord, UnitOfWork
 from prodcore.scenario_checks import (
     Mismatch,
@@ -562,6 +563,7 @@ def _check_reference(ref: dict[str, Any], place: str, line: int) -> None:
 # --- running ---------------------------------------------------------------------------
 
 
+@in_own_context
 def run_scenario(
     scenario: Scenario,
     uow_factory: Callable[[], UnitOfWork],
@@ -709,6 +711,7 @@ def _matches(entry: object, where: Mapping[str, Any]) -> bool:
     return True
 
 
+@in_own_context
 def check_scenario(scenario: Scenario, uow_factory: Callable[[], UnitOfWork]) -> list[Mismatch]:
     """Run ``scenario`` as a test: every failed expectation, and the step that stopped the
     run if one failed unexpectedly (an empty list: the file passes)."""

@@ -46,7 +46,7 @@ from prodcore.errors import NotFoundError, ProdcoreError
 from prodcore.ledger.model import ItemEntryType
 from prodcore.ledger.reader import LedgerReader
 from prodcore.masterdata import MasterData
-from prodcore.numbers import ZERO, Duration
+from prodcore.numbers import EXACT_SUMS, ZERO, Duration, exact_sum, in_own_context
 from prodcore.orders.model import OrderStatus, ProductionOrder
 from prodcore.ports import UnitOfWork
 from prodcore.scheduling import Period
@@ -285,6 +285,7 @@ class _Checker:
         self.found.append(Mismatch(self.step, self.line, what, "to exist", why))
 
 
+@in_own_context
 def check_expectations(
     expect: Mapping[str, Any], uow_factory: Callable[[], UnitOfWork], *, step: int, line: int
 ) -> list[Mismatch]:
@@ -312,18 +313,18 @@ def check_expectations(
         if "accounts" in expect:
             balances: dict[str, Decimal] = {}
             for g in ledger.gl_entries():
-                balances[g.account] = balances.get(g.account, ZERO) + g.amount
+                balances[g.account] = EXACT_SUMS.add(balances.get(g.account, ZERO), g.amount)
             for key, value in expect["accounts"].items():
                 c.figure(f"accounts.{key}", value, balances.get(key, ZERO))
-        for section, entry_type, sign in (
-            ("consumed", ItemEntryType.CONSUMPTION, -1),
-            ("output", ItemEntryType.OUTPUT, 1),
+        for section, entry_type, negated in (
+            ("consumed", ItemEntryType.CONSUMPTION, True),
+            ("output", ItemEntryType.OUTPUT, False),
         ):
             for key, value in expect.get(section, {}).items():
                 order_id, _, item_no = key.partition("/")
                 entries = ledger.item_entries(order_id=order_id, item_no=item_no or None)
-                net = sum((e.quantity for e in entries if e.entry_type is entry_type), ZERO)
-                c.figure(f"{section}.{key}", value, sign * net)
+                net = exact_sum(e.quantity for e in entries if e.entry_type is entry_type)
+                c.figure(f"{section}.{key}", value, net.copy_negate() if negated else net)
         for n, query in enumerate(expect.get("ledger", [])):
             _check_ledger(c, f"ledger[{n}]", query, uow)
         for key, value in expect.get("variances", {}).items():
@@ -331,7 +332,7 @@ def check_expectations(
             for v in ledger.value_entries(order_id=key):
                 if v.variance_type is not None:
                     kind = v.variance_type.value
-                    posted[kind] = posted.get(kind, ZERO) + v.cost_amount_actual
+                    posted[kind] = EXACT_SUMS.add(posted.get(kind, ZERO), v.cost_amount_actual)
             for kind, amount in value.items():
                 c.figure(f"variances.{key}.{kind}", amount, posted.get(kind, ZERO))
         if "standard_cost" in expect:

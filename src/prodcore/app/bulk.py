@@ -48,11 +48,13 @@ from prodcore.app.dispatch import Result, _handler, _stamping
 from prodcore.clock import Clock
 from prodcore.commands import Command
 from prodcore.errors import ConcurrencyError, InvalidValueError, KeyTakenError
+from prodcore.numbers import in_own_context
 from prodcore.ports import UnitOfWork
 
 __all__ = ["handle_many"]
 
 
+@in_own_context
 def handle_many(
     uow: UnitOfWork,
     commands: Iterable[Command],

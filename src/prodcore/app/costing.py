@@ -52,7 +52,7 @@ from prodcore.errors import InvalidTransitionError
 from prodcore.ledger.model import PostingBatch, PostingResult, ValueEntry
 from prodcore.ledger.posting import value_batch
 from prodcore.masterdata import CostingMethod, MasterData
-from prodcore.numbers import ZERO
+from prodcore.numbers import ZERO, in_own_context
 from prodcore.orders.model import OrderStatus, ProductionOrder
 from prodcore.ports import MasterDataRepository, UnitOfWork
 from prodcore.records import revise
@@ -60,6 +60,7 @@ from prodcore.records import revise
 __all__ = ["adjust", "adjust_cost", "implement", "implement_standard_cost"]
 
 
+@in_own_context
 def adjust_cost(
     uow: UnitOfWork,
     order_id: str,
@@ -186,6 +187,7 @@ def _by_product_credits(
     )
 
 
+@in_own_context
 def implement_standard_cost(
     uow: UnitOfWork, command: ImplementStandardCost, *, clock: Clock | None = None
 ) -> tuple[StandardCostChange, ...]:

@@ -27,6 +27,7 @@ from prodcore.costing.item_adjustment import AdjustItemCosts, CorrectInboundCost
 from prodcore.costing.standard import ImplementStandardCost, StandardCostChange
 from prodcore.errors import ConcurrencyError, InvalidValueError, KeyTakenError
 from prodcore.ledger.model import PostingBatch, PostingResult
+from prodcore.numbers import in_own_context
 from prodcore.orders.execution import (
     AdjustInventory,
     PickComponents,
@@ -204,6 +205,7 @@ def handle(
     user: str | None = None,
     source: str | None = None,
 ) -> Result: ...
+@in_own_context
 def handle(
     uow: UnitOfWork,
     command: Command,
@@ -320,6 +322,7 @@ def preview(
     user: str | None = None,
     source: str | None = None,
 ) -> Result: ...
+@in_own_context
 def preview(
     uow: UnitOfWork,
     command: Command,

@@ -8,12 +8,14 @@ from prodcore.clock import Clock
 from prodcore.commands import PutMasterData
 from prodcore.errors import BomCycleError
 from prodcore.masterdata import BomLineType, Item, ManufacturingSetup, ProductionBom
+from prodcore.numbers import in_own_context
 from prodcore.orders.explosion import find_bom_cycle, find_phantom_cycle
 from prodcore.ports import MasterDataRecord, MasterDataRepository, UnitOfWork
 
 __all__ = ["put", "put_master_data"]
 
 
+@in_own_context
 def put_master_data(
     uow: UnitOfWork,
     records: Iterable[MasterDataRecord],

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from prodcore.masterdata import ConsumptionBasis
-from prodcore.numbers import check_member
+from prodcore.numbers import check_member, in_own_context
 from prodcore.orders.execution import ConsumptionLine, calculate_consumption
 from prodcore.orders.model import OrderStatus
 from prodcore.orders.subcontracting import SubcontractRequest, calculate_subcontracts
@@ -14,6 +14,7 @@ from prodcore.ports import UnitOfWork
 __all__ = ["calculate_consumption_lines", "calculate_subcontract_requests"]
 
 
+@in_own_context
 def calculate_consumption_lines(
     uow: UnitOfWork, order_ids: Sequence[str], basis: ConsumptionBasis | None = None
 ) -> tuple[ConsumptionLine, ...]:
@@ -26,6 +27,7 @@ def calculate_consumption_lines(
         return calculate_consumption(orders, uow.master_data, basis)
 
 
+@in_own_context
 def calculate_subcontract_requests(
     uow: UnitOfWork, order_ids: Sequence[str] | None = None, *, work_center_no: str | None = None
 ) -> tuple[SubcontractRequest, ...]:

@@ -46,6 +46,7 @@ from prodcore.clock import MAX_SPAN_DAYS, Clock, checked_now
 from prodcore.commands import ScheduleOrder
 from prodcore.errors import DuplicateError, InvalidTransitionError, InvalidValueError, NotFoundError
 from prodcore.masterdata import CapacityType
+from prodcore.numbers import in_own_context
 from prodcore.orders.model import OrderStatus, ProductionOrder, RoutingStatus
 from prodcore.ports import MasterDataRepository, UnitOfWork
 from prodcore.scheduling.allocations import remaining_allocations
@@ -255,6 +256,7 @@ def due_timezone(order: ProductionOrder, md: MasterDataRepository) -> dt.tzinfo:
     return dt.UTC
 
 
+@in_own_context
 def reschedule(uow: UnitOfWork, command: ScheduleOrder, *, clock: Clock) -> ScheduleResult:
     """Schedule ``command.order_id`` and save it with its new dates (one unit of work)."""
     return schedule(uow, command, clock, commit=True)
@@ -319,6 +321,7 @@ def schedule(
     return attrs.evolve(result, orders=(attrs.evolve(result.order, version=order.version + 1),))
 
 
+@in_own_context
 def store_load_view(
     uow: UnitOfWork,
     *,

@@ -79,6 +79,7 @@ from prodcore.masterdata import (
 from prodcore.masterdata.standards import ByProductCredit
 from prodcore.numbers import (
     ZERO,
+    in_own_context,
     to_decimal,
     tuple_of,
 )
@@ -521,6 +522,7 @@ def _with_outputs(
     return new
 
 
+@in_own_context
 def roll_up(
     md: MasterData, item_nos: Iterable[str] | None = None, *, at: dt.date | None = None
 ) -> StandardCostRollup:

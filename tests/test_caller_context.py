@@ -1,0 +1,60 @@
+"""A caller's decimal context changes no result: the entry points of ``prodcore.app``, the
+rollup and ``verify`` compute in prodcore's own context. A notebook that sets
+``getcontext().prec = 2`` (or a ``ROUND_DOWN``) posts, rolls up and checks exactly what a
+default session does, digits and exponents alike."""
+
+from __future__ import annotations
+
+import decimal
+from importlib import resources
+
+import pytest
+
+from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
+from prodcore.app import put_master_data
+from prodcore.costing.rollup import roll_up
+from prodcore.integrity import verify
+from prodcore.masterdata import MasterData
+from prodcore.scenario import load_scenario, run_scenario
+from prodcore.serialization import dumps
+
+CALLERS = [
+    decimal.Context(prec=2),
+    decimal.Context(prec=4, rounding=decimal.ROUND_DOWN),
+    decimal.Context(prec=40, rounding=decimal.ROUND_CEILING),
+]
+
+
+def _demo_ledger() -> list[str]:
+    """Every batch the bundled scenario posts, as stored text (exponents included)."""
+    text = resources.files("prodcore.examples").joinpath("bicycle.json").read_text()
+    store = InMemoryStore()
+    run_scenario(load_scenario(text), lambda: InMemoryUnitOfWork(store))
+    assert verify(lambda: InMemoryUnitOfWork(store)).ok
+    with InMemoryUnitOfWork(store) as uow:
+        return [dumps(uow.ledger.batch(n)) for n in range(1, len(store.ledger.batches) + 1)]
+
+
+@pytest.mark.parametrize("caller", CALLERS, ids=["prec2", "prec4-down", "prec40-ceiling"])
+def test_the_demo_posts_the_same_ledger_whatever_the_callers_context(
+    caller: decimal.Context,
+) -> None:
+    expected = _demo_ledger()
+    assert len(expected) > 10
+    with decimal.localcontext(caller):
+        assert _demo_ledger() == expected
+        assert decimal.getcontext().prec == caller.prec  # (the caller's is left as it was)
+
+
+@pytest.mark.parametrize("caller", CALLERS, ids=["prec2", "prec4-down", "prec40-ceiling"])
+def test_the_rollup_is_the_same_whatever_the_callers_context(caller: decimal.Context) -> None:
+    text = resources.files("prodcore.examples").joinpath("bicycle.json").read_text()
+    store = InMemoryStore()
+    put_master_data(InMemoryUnitOfWork(store), load_scenario(text).master_data)
+    with InMemoryUnitOfWork(store) as uow:
+        md = MasterData.snapshot(uow.master_data)
+    expected = roll_up(md)
+    with decimal.localcontext(caller):
+        rolled = roll_up(md)
+    assert [repr(rolled[no]) for no in rolled] == [repr(expected[no]) for no in expected]
+    assert len(expected) > 5
