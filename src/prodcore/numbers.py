@@ -157,9 +157,13 @@ OWN_CONTEXT: Final = Context(
     traps=[InvalidOperation, DivisionByZero, Overflow],
 )
 """The context of prodcore's plain Decimal arithmetic (Python's default one): every entry
-point of :mod:`prodcore.app`, the rollup and ``verify`` compute in it
+point of :mod:`prodcore.app`, the scenario runner, the rollup and ``verify`` compute in it
 (:func:`in_own_context`), so a caller's context (a notebook's ``getcontext().prec = 4``, a
-``ROUND_DOWN``) changes no result."""
+``ROUND_DOWN``) changes no result. Its 28 significant digits are those of Business
+Central's decimal: a decision's plain arithmetic on a number of more than 28 significant
+digits (only at the edge of the range: 15 digits before the point and up to 20 after)
+rounds at the 28th, as Business Central's would; ledger sums (:data:`EXACT_SUMS`) and
+value-object arithmetic (:data:`ARITHMETIC`) do not."""
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
