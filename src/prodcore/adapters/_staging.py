@@ -297,6 +297,11 @@ class Committed(abc.ABC):
 #: Not read yet (a record read absent is noted as None).
 _UNSEEN: Any = object()
 
+#: The setups a store answers when none was put: one each, shared (frozen), not one
+#: built at every read (a command reads them about twice)
+_DEFAULT_SETUP = ManufacturingSetup()
+_DEFAULT_POSTING_SETUP = PostingSetup()
+
 
 class Reads:
     """The committed values a unit of work read, by what was asked (the first answer)."""
@@ -617,7 +622,7 @@ class StagedMasterData(MasterDataGetters):
     def setup(self) -> ManufacturingSetup:
         if self.staged_setup is not None:
             return self.staged_setup
-        return self._reads.once(("setup",), self._committed.setup) or ManufacturingSetup()
+        return self._reads.once(("setup",), self._committed.setup) or _DEFAULT_SETUP
 
     @property
     def derived_memo(self) -> DerivedMemo | None:
@@ -921,7 +926,9 @@ class StagedLedger:
     def posting_setup(self) -> PostingSetup:
         if self.staged_setup is not None:
             return self.staged_setup
-        return self._reads.once(("posting_setup",), self._committed.posting_setup) or PostingSetup()
+        return self._reads.once(("posting_setup",), self._committed.posting_setup) or (
+            _DEFAULT_POSTING_SETUP
+        )
 
     def put_posting_setup(self, setup: PostingSetup) -> None:
         if not isinstance(setup, PostingSetup):
