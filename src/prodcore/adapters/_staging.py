@@ -946,16 +946,16 @@ class StagedLedger:
                 self.base_counters = self.counters
         elif self.counters is None:
             self.base_counters = self.counters = self._reserve()
-        numbered, self.counters = number_batch(batch, self.counters)
-        if numbered.item_applications is None:
-            self._read_open_entries(numbered.item_entries)
-            applications = decide_applications(
-                numbered.item_entries, self.open_entries, self._tracked
-            )
-            numbered = numbered.with_applications(applications)
+        numbered, self.counters = number_batch(batch, self.counters, self._applications)
         self._unindexed.append(numbered)
         self.staged_batches.append(numbered)
         return numbered
+
+    def _applications(self, entries: tuple[ItemLedgerEntry, ...]) -> tuple[ItemApplication, ...]:
+        """The applications of a numbered batch's item ``entries`` (decided as the batch
+        is numbered: one copy of it, not a second with its applications)."""
+        self._read_open_entries(entries)
+        return decide_applications(entries, self.open_entries, self._tracked)
 
     def _read_open_entries(self, entries: Sequence[ItemLedgerEntry]) -> None:
         """Read together the committed open entries that deciding the applications of
