@@ -20,21 +20,14 @@ from prodcore.app import adjust_cost, handle
 from prodcore.errors import InvalidValueError
 from prodcore.ledger.model import PostingBatch, PostingSetup
 from prodcore.masterdata import (
-    BomLine,
-    CapacityType,
     Item,
     ManufacturingSetup,
-    ProductionBom,
-    Replenishment,
-    Routing,
-    RoutingLine,
-    WorkCenter,
 )
-from prodcore.numbers import TimeUnit
 from prodcore.orders.execution import OutputLine, PostOutput
 from prodcore.orders.lifecycle import ChangeStatus, CreateOrder
 from prodcore.orders.model import OrderStatus, ProductionOrder
 from prodcore.testing.shop import Shop
+from tests.shopfloor.conftest import make_shop
 
 
 @pytest.fixture(params=["memory", "sqlite"])
@@ -61,32 +54,8 @@ def test_a_setup_put_replaces_the_default(store: Store) -> None:
 
 
 def _shop() -> Shop:
-    """A table of four legs, sawn then painted; order PO-1 released."""
-    shop = Shop(
-        [
-            WorkCenter("SAW", capacity_unit=TimeUnit.MINUTE, direct_unit_cost=Decimal(1)),
-            WorkCenter("PAINT", capacity_unit=TimeUnit.MINUTE, direct_unit_cost=Decimal(2)),
-            Routing(
-                "R",
-                (
-                    RoutingLine("10", CapacityType.WORK_CENTER, "SAW"),
-                    RoutingLine("20", CapacityType.WORK_CENTER, "PAINT"),
-                ),
-            ),
-            Item("LEG", base_unit="PCS", unit_cost=Decimal(3)),
-            ProductionBom("B", (BomLine("LEG", 4),)),
-            Item(
-                "TABLE",
-                base_unit="PCS",
-                replenishment=Replenishment.PRODUCTION,
-                routing_no="R",
-                production_bom_no="B",
-            ),
-        ]
-    )
-    shop.create("PO-1", "TABLE", 10)
-    shop.release("PO-1")
-    return shop
+    """A table of four legs, sawn then painted; order PO-1 of 10 released."""
+    return make_shop()
 
 
 def _bent(record: Any, **wrong: object) -> Any:
