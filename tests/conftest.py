@@ -13,6 +13,7 @@ import os
 import urllib.parse
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -27,6 +28,26 @@ settings.register_profile(
 )
 settings.register_profile("nightly", max_examples=2000, deadline=None, stateful_step_count=100)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
+
+
+class _CheckedVouches(dict[int, Any]):
+    """The stores' vouched-for records, each checked anyway when vouched for: a record the
+    application vouches for without checking it (a domain path that builds one that would
+    not read back) fails the test that makes it."""
+
+    def __setitem__(self, key: int, record: Any) -> None:
+        from prodcore.adapters._storable import storable_problem
+
+        problem = storable_problem(record)
+        assert problem is None, f"vouched for, but not storable: {problem}: {record!r}"
+        super().__setitem__(key, record)
+
+
+@pytest.fixture(autouse=True)
+def _vouched_records_are_storable(monkeypatch: pytest.MonkeyPatch) -> None:
+    from prodcore.adapters import _storable
+
+    monkeypatch.setattr(_storable, "_VOUCHED", _CheckedVouches())
 
 
 def _worker_url(dsn: str, dbname: str) -> str:

@@ -297,6 +297,11 @@ class Committed(abc.ABC):
 #: Not read yet (a record read absent is noted as None).
 _UNSEEN: Any = object()
 
+#: The setups a store answers when none was put: one each, shared (frozen), not one
+#: built at every read (a command reads them about twice)
+_DEFAULT_SETUP = ManufacturingSetup()
+_DEFAULT_POSTING_SETUP = PostingSetup()
+
 
 class Reads:
     """The committed values a unit of work read, by what was asked (the first answer)."""
@@ -617,7 +622,7 @@ class StagedMasterData(MasterDataGetters):
     def setup(self) -> ManufacturingSetup:
         if self.staged_setup is not None:
             return self.staged_setup
-        return self._reads.once(("setup",), self._committed.setup) or ManufacturingSetup()
+        return self._reads.once(("setup",), self._committed.setup) or _DEFAULT_SETUP
 
     @property
     def derived_memo(self) -> DerivedMemo | None:
@@ -921,7 +926,9 @@ class StagedLedger:
     def posting_setup(self) -> PostingSetup:
         if self.staged_setup is not None:
             return self.staged_setup
-        return self._reads.once(("posting_setup",), self._committed.posting_setup) or PostingSetup()
+        return self._reads.once(("posting_setup",), self._committed.posting_setup) or (
+            _DEFAULT_POSTING_SETUP
+        )
 
     def put_posting_setup(self, setup: PostingSetup) -> None:
         if not isinstance(setup, PostingSetup):
@@ -939,16 +946,16 @@ class StagedLedger:
                 self.base_counters = self.counters
         elif self.counters is None:
             self.base_counters = self.counters = self._reserve()
-        numbered, self.counters = number_batch(batch, self.counters)
-        if numbered.item_applications is None:
-            self._read_open_entries(numbered.item_entries)
-            applications = decide_applications(
-                numbered.item_entries, self.open_entries, self._tracked
-            )
-            numbered = numbered.with_applications(applications)
+        numbered, self.counters = number_batch(batch, self.counters, self._applications)
         self._unindexed.append(numbered)
         self.staged_batches.append(numbered)
         return numbered
+
+    def _applications(self, entries: tuple[ItemLedgerEntry, ...]) -> tuple[ItemApplication, ...]:
+        """The applications of a numbered batch's item ``entries`` (decided as the batch
+        is numbered: one copy of it, not a second with its applications)."""
+        self._read_open_entries(entries)
+        return decide_applications(entries, self.open_entries, self._tracked)
 
     def _read_open_entries(self, entries: Sequence[ItemLedgerEntry]) -> None:
         """Read together the committed open entries that deciding the applications of

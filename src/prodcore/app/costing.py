@@ -34,6 +34,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping
 
+from prodcore.app.boundary import checked_command, vouch
 from prodcore.app.idempotency import idempotent
 from prodcore.clock import Clock, SystemClock, checked_now
 from prodcore.commands import WIRE_TAGS
@@ -94,6 +95,7 @@ def adjust(
     standard: Mapping[str, CostShares] | None = None,
 ) -> PostingResult:
     """The :class:`~prodcore.costing.adjustment.AdjustCost` handler (see :func:`adjust_cost`)."""
+    checked_command(command)  # so the store takes what is decided from it unchecked
     with uow:
         # a store that can reads the order's costs together (one statement, not four)
         read_ahead = getattr(uow.ledger, "read_ahead_costs", None)
@@ -154,8 +156,7 @@ def _adjust(
     versions: tuple[tuple[str, int], ...] = ()
     if values:
         # a new version of the (unchanged) order: concurrent adjustments conflict
-        uow.orders.save(revise(order, version=order.version + 1), expected_version=order.version)
-        versions = ((order.id, order.version + 1),)
+        saved = revise(order, version=order.version + 1)
         built = value_batch(
             values,
             uow.ledger.posting_setup,
@@ -163,6 +164,11 @@ def _adjust(
             posted_at=at,
             idempotency_key=command.idempotency_key,
         )
+        if standard is None:  # else shares a caller gave went in: the store checks them
+            vouch(saved)
+            vouch(built)
+        uow.orders.save(saved, expected_version=order.version)
+        versions = ((order.id, order.version + 1),)
         batch = uow.ledger.append(built)
         # an average-cost output's card takes the pooled average after adjustment
         for card in average_card_costs(uow.ledger, md, (line.item_no for line in order.lines)):

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import attrs
 
+from prodcore.app.boundary import checked_command, vouch
 from prodcore.clock import Clock, checked_now
 from prodcore.errors import InvalidValueError
 from prodcore.ledger.model import PostingBatch
@@ -59,6 +60,7 @@ def lifecycle(uow: UnitOfWork, command: LifecycleCommand, clock: Clock, *, commi
     profile flush at Start and post output at Report as finished (after the move), and
     finish when Ended (before it).
     """
+    checked_command(command)  # so the store takes what is decided from it unchecked
     with uow:
         before = _load(uow, command)
         at = checked_now(clock)
@@ -71,15 +73,15 @@ def lifecycle(uow: UnitOfWork, command: LifecycleCommand, clock: Clock, *, commi
         )
         flush = finish_flush if finish_flush is not None else release_flush
         if after is not None:
-            after = revise(after, version=(before.version if before else 0) + 1)
+            after = vouch(revise(after, version=(before.version if before else 0) + 1))
         _save(uow, before, after)
         created: tuple[ProductionOrder, ...] = ()
         if backorder is not None:
-            created = (revise(backorder, version=1),)
+            created = (vouch(revise(backorder, version=1)),)
             uow.orders.add(created[0])
         posting = None
         if flush is not None and not flush.batch.is_empty:
-            posting = uow.ledger.append(flush.batch)
+            posting = uow.ledger.append(vouch(flush.batch))
         outcome = Outcome(
             after,
             events,

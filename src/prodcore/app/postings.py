@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+from prodcore.app.boundary import checked_command, vouch
 from prodcore.app.idempotency import idempotent
 from prodcore.clock import Clock, checked_now
 from prodcore.commands import WIRE_TAGS, LedgerCommand
@@ -34,6 +35,7 @@ def ledger_handler(
     def handle(
         uow: UnitOfWork, command: LedgerCommand, clock: Clock, *, commit: bool
     ) -> PostingResult:
+        checked_command(command)  # so the store takes what is decided from it unchecked
         with uow:
             return idempotent(
                 uow, command, lambda: _post(uow, command, decider, clock), commit=commit
@@ -62,9 +64,9 @@ def _post(uow: UnitOfWork, command: LedgerCommand, decider: Decider, clock: Cloc
             version=old.version + 1,
             has_postings=order.has_postings or not execution.batch.is_empty,
         )
-        uow.orders.save(new, expected_version=old.version)
+        uow.orders.save(vouch(new), expected_version=old.version)
         versions.append((new.id, new.version))
-    batch = None if execution.batch.is_empty else uow.ledger.append(execution.batch)
+    batch = None if execution.batch.is_empty else uow.ledger.append(vouch(execution.batch))
     return PostingResult(
         WIRE_TAGS[type(command)], batch, tuple(versions), execution.warnings, execution.notes
     )

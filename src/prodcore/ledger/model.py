@@ -439,20 +439,6 @@ class PostingBatch:
             for role, account, amount in gl_moves(value, setup)
         )
 
-    def with_applications(self, applications: tuple[ItemApplication, ...]) -> PostingBatch:
-        """This batch with its item applications decided, keeping the G/L postings and
-        lines it has already worked out (applications change neither).
-
-        >>> import datetime as dt
-        >>> batch = PostingBatch.build(document_no="D", posted_at=dt.datetime(
-        ...     2026, 3, 2, tzinfo=dt.UTC), gl_setup=PostingSetup())
-        >>> batch.with_applications(()).item_applications
-        ()
-        """
-        copy = revise(self, item_applications=applications)
-        _keep_cached(self, copy, ("gl_postings", "gl_entries"))
-        return copy
-
     @property
     def gl_count(self) -> int:
         """How many G/L lines the batch has (what numbering counts)."""
@@ -592,12 +578,16 @@ def _renumberer(cls: type, refs: tuple[tuple[str, int], ...]) -> Callable[[Any, 
 
 
 def number_batch(
-    batch: PostingBatch, counters: LedgerCounters
+    batch: PostingBatch,
+    counters: LedgerCounters,
+    decide: Callable[[tuple[ItemLedgerEntry, ...]], tuple[ItemApplication, ...]] | None = None,
 ) -> tuple[PostingBatch, LedgerCounters]:
     """Give a batch real numbers after ``counters``; local (negative) references are resolved.
 
     The numbered entries are copies made without converting and validating their fields
     again (:func:`_renumberer`, :func:`_copier`): the batch's records were validated when they were built.
+    A batch without item applications gets ``decide``'s of its numbered item entries
+    (a store's: FIFO, see ``ledger.application``), in the one copy of the batch.
 
     >>> import datetime as dt
     >>> at = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
@@ -611,15 +601,16 @@ def number_batch(
     True
     """
     lasts = (counters.item, counters.capacity, counters.value, counters.gl)
+    items = _renumbered(batch.item_entries, _ITEM_REFS, lasts)
     applications = batch.item_applications
     numbered = _number_copy(
         batch,
         posting_no=counters.posting + 1,
-        item_entries=_renumbered(batch.item_entries, _ITEM_REFS, lasts),
+        item_entries=items,
         capacity_entries=_renumbered(batch.capacity_entries, _CAPACITY_REFS, lasts),
         value_entries=_renumbered(batch.value_entries, _VALUE_REFS, lasts),
         _gl_entries=_renumbered(batch._gl_entries, _GL_REFS, lasts),
-        item_applications=None
+        item_applications=(None if decide is None else decide(items))
         if applications is None
         else _renumbered(applications, _APPLICATION_REFS, lasts),
         cost_marked=tuple(no if no > 0 else counters.item - no for no in batch.cost_marked)
