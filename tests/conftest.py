@@ -9,6 +9,7 @@ gets its own database (see ``pytest_configure``).
 
 from __future__ import annotations
 
+import functools
 import os
 import urllib.parse
 import uuid
@@ -30,24 +31,23 @@ settings.register_profile("nightly", max_examples=2000, deadline=None, stateful_
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 
 
-class _CheckedVouches(dict[int, Any]):
-    """The stores' vouched-for records, each checked anyway when vouched for: a record the
-    application vouches for without checking it (a domain path that builds one that would
-    not read back) fails the test that makes it."""
-
-    def __setitem__(self, key: int, record: Any) -> None:
-        from prodcore.adapters._storable import storable_problem
-
-        problem = storable_problem(record)
-        assert problem is None, f"vouched for, but not storable: {problem}: {record!r}"
-        super().__setitem__(key, record)
-
-
 @pytest.fixture(autouse=True)
 def _vouched_records_are_storable(monkeypatch: pytest.MonkeyPatch) -> None:
-    from prodcore.adapters import _storable
+    """Every record the application vouches for (staged without the storable check) is
+    checked anyway in the tests: a domain path that builds one that would not read back
+    fails the test that makes it."""
+    from prodcore.adapters._staging import StagingUnitOfWork
+    from prodcore.adapters._storable import storable_problem
 
-    monkeypatch.setattr(_storable, "_VOUCHED", _CheckedVouches())
+    vouch = StagingUnitOfWork.vouch
+
+    @functools.wraps(vouch)
+    def checked(uow: StagingUnitOfWork, record: Any) -> Any:
+        problem = storable_problem(record)
+        assert problem is None, f"vouched for, but not storable: {problem}: {record!r}"
+        return vouch(uow, record)
+
+    monkeypatch.setattr(StagingUnitOfWork, "vouch", checked)
 
 
 def _worker_url(dsn: str, dbname: str) -> str:

@@ -15,17 +15,18 @@ import attrs
 import pytest
 
 from prodcore.adapters import Store, _storable, open_store
+from prodcore.adapters._staging import StagingUnitOfWork
 from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
 from prodcore.app import adjust_cost, handle
 from prodcore.errors import InvalidValueError
 from prodcore.ledger.model import PostingBatch, PostingSetup
 from prodcore.masterdata import (
-    Item,
     ManufacturingSetup,
 )
 from prodcore.orders.execution import OutputLine, PostOutput
 from prodcore.orders.lifecycle import ChangeStatus, CreateOrder
 from prodcore.orders.model import OrderStatus, ProductionOrder
+from prodcore.testing.contracts import sample_batch
 from prodcore.testing.shop import Shop
 from tests.shopfloor.conftest import make_shop
 
@@ -74,8 +75,8 @@ def _output(**wrong: object) -> PostOutput:
 @pytest.fixture
 def walked(monkeypatch: pytest.MonkeyPatch) -> list[type]:
     """The classes of the records the staging check walks from now on (vouching as the
-    stores do: the suite's own checks every record vouched for)."""
-    monkeypatch.setattr(_storable, "_VOUCHED", {})
+    stores do, not as the suite's conftest does: it checks every record vouched for)."""
+    monkeypatch.setattr(StagingUnitOfWork, "vouch", StagingUnitOfWork.vouch.__wrapped__)  # type: ignore[attr-defined]
     seen: list[type] = []
     for name in ("_record_check", "_since_check"):
         real: Callable[[type], Any] = getattr(_storable, name)
@@ -165,13 +166,21 @@ def test_an_adjustment_with_shares_a_caller_gives_is_checked_by_the_store(
     assert ProductionOrder in walked
 
 
-def test_a_vouched_record_is_only_trusted_while_it_is_the_same_object() -> None:
-    store = InMemoryStore()
-    uow = InMemoryUnitOfWork(store)
-    item = _storable.vouch(Item("A", base_unit="PCS"))
-    wrong = _bent(item, blocked=1)
-    with pytest.raises(InvalidValueError):
-        uow.master_data.put(wrong)
-    for i in range(_storable._KEPT + 1):  # the few vouched for are forgotten when full
-        _storable.vouch(Item(f"X{i}", base_unit="PCS"))
-    assert len(_storable._VOUCHED) <= _storable._KEPT
+def test_a_vouch_takes_the_same_object_once_in_its_unit_of_work(walked: list[type]) -> None:
+    uow = InMemoryUnitOfWork(InMemoryStore())
+    batch = sample_batch()
+    with uow:
+        assert uow.vouch(batch) is batch
+        with pytest.raises(InvalidValueError):  # a bent copy of it is no vouched object
+            uow.ledger.append(_bent(batch, document_no=1))
+        walked.clear()
+        uow.ledger.append(batch)
+        assert walked == []  # taken unchecked
+        uow.ledger.append(batch)  # the second time: checked
+        assert walked == [PostingBatch]
+    walked.clear()
+    with uow:
+        uow.vouch(batch)
+        uow.rollback()  # the vouch ends with its unit of work
+        uow.ledger.append(batch)
+        assert walked == [PostingBatch]

@@ -329,6 +329,12 @@ class UnitOfWork(Protocol):
     Serializable: whatever the unit of work read from the store still holds when its
     commit lands, or :meth:`commit` raises :class:`~prodcore.errors.ConcurrencyError`
     and writes nothing (decide again); changes to what it did not read refuse nothing.
+
+    A unit of work may also offer ``vouch(record)``: the application hands it an order
+    or a batch it built from values it checked (the command where it came in, records
+    read or staged), which the unit of work may then stage without checking that every
+    value stores as itself. Optional: the application looks it up, and a unit of work
+    without it checks what it stages as always.
     """
 
     @property

@@ -20,8 +20,9 @@ that does not is walked field by field, to say which field is wrong.
 A record the domain built from values checked where they came in (a command checked
 by the application before it is decided, master data and orders checked when they were
 staged, entries read from the store) is storable by construction: the application
-vouches for it (:func:`vouch`), and the store does not walk it again. A record nobody
-vouched for (a batch a caller built and appends, one a caller copied) is checked.
+vouches for it to its unit of work (``StagingUnitOfWork.vouch``), which stages it without
+this check. A record nobody vouched for (a batch a caller built and appends, one a caller
+copied) is checked.
 
 A record that replaces one the store already holds (a saved order) is checked against
 that one: a field, a nested record or a member of a tuple that *is* (identity) the
@@ -63,37 +64,10 @@ from prodcore.errors import InvalidValueError
 from prodcore.numbers import MAX_INTEGER_DIGITS, MIN_EXPONENT, as_decimal, to_decimal
 from prodcore.serialization import dumps, loads
 
-__all__ = ["same_leaves", "storable_problem", "vouch"]
+__all__ = ["same_leaves", "storable_problem"]
 
 #: What is wrong with a value (a path into it, then a sentence), or None: it stores.
 _Check = Callable[[Any], str | None]
-
-
-#: The records vouched for (:func:`vouch`), by identity: the last few, held (so no other
-#: object takes the id of one while it is here). A record is vouched for just before it
-#: is staged; the few are forgotten together when full, and one forgotten before it was
-#: staged is checked, as any other.
-_VOUCHED: dict[int, Any] = {}
-_KEPT = 64
-
-_R = typing.TypeVar("_R")
-
-
-def vouch(record: _R) -> _R:
-    """``record``, noted as storable without a check: the application calls it on what
-    the domain built from checked values only (see the module's text).
-
-    >>> from prodcore.masterdata import Item
-    >>> item = attrs.evolve(Item("A", base_unit="PCS"), blocked=1)
-    >>> storable_problem(item)
-    'blocked must be bool, not int'
-    >>> storable_problem(vouch(item)) is None  # (a record that was NOT built so: a misuse)
-    True
-    """
-    if len(_VOUCHED) >= _KEPT:
-        _VOUCHED.clear()  # (a record still to be staged is then checked: safe, rare)
-    _VOUCHED[id(record)] = record
-    return record
 
 
 def storable_problem(value: object, known: object = None) -> str | None:
@@ -110,8 +84,6 @@ def storable_problem(value: object, known: object = None) -> str | None:
     >>> storable_problem(attrs.evolve(stored, blocked=1), known=stored)
     'blocked must be bool, not int'
     """
-    if _VOUCHED.get(id(value)) is value:
-        return None
     kind = type(value)
     if not attrs.has(kind):
         problem = _round_trip(kind)(value)

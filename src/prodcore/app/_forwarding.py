@@ -14,11 +14,16 @@ True
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Self
+from typing import Self, TypeVar
 
+from prodcore.app.boundary import vouch
+from prodcore.ledger.model import PostingBatch
+from prodcore.orders.model import ProductionOrder
 from prodcore.ports import LedgerRepository, MasterDataRepository, OrderRepository, UnitOfWork
 
 __all__ = ["ForwardingUnitOfWork"]
+
+_R = TypeVar("_R", ProductionOrder, PostingBatch)
 
 
 class ForwardingUnitOfWork:
@@ -53,6 +58,9 @@ class ForwardingUnitOfWork:
 
     def commit(self) -> None:
         self._uow.commit()
+
+    def vouch(self, record: _R) -> _R:
+        return vouch(self._uow, record)
 
     def rollback(self) -> None:
         self._uow.rollback()

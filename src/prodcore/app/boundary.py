@@ -24,12 +24,16 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from prodcore.adapters._storable import storable_problem, vouch
+from prodcore.adapters._storable import storable_problem
 from prodcore.errors import InvalidValueError
+from prodcore.ledger.model import PostingBatch
+from prodcore.orders.model import ProductionOrder
+from prodcore.ports import UnitOfWork
 
 __all__ = ["checked_command", "vouch"]
 
 _C = TypeVar("_C")
+_R = TypeVar("_R", ProductionOrder, PostingBatch)
 
 
 def checked_command(command: _C) -> _C:
@@ -39,3 +43,11 @@ def checked_command(command: _C) -> _C:
     if problem is not None:
         raise InvalidValueError(field="command", value=command, reason=problem)
     return command
+
+
+def vouch(uow: UnitOfWork, record: _R) -> _R:
+    """``record``, vouched for to ``uow`` (a staging store's unit of work takes it unchecked:
+    :meth:`~prodcore.adapters._staging.StagingUnitOfWork.vouch`); a unit of work that
+    cannot take a vouch checks it as any other (the method is optional)."""
+    take = getattr(uow, "vouch", None)
+    return record if take is None else take(record)

@@ -165,8 +165,8 @@ def _adjust(
             idempotency_key=command.idempotency_key,
         )
         if standard is None:  # else shares a caller gave went in: the store checks them
-            vouch(saved)
-            vouch(built)
+            vouch(uow, saved)
+            vouch(uow, built)
         uow.orders.save(saved, expected_version=order.version)
         versions = ((order.id, order.version + 1),)
         batch = uow.ledger.append(built)

@@ -73,15 +73,15 @@ def lifecycle(uow: UnitOfWork, command: LifecycleCommand, clock: Clock, *, commi
         )
         flush = finish_flush if finish_flush is not None else release_flush
         if after is not None:
-            after = vouch(revise(after, version=(before.version if before else 0) + 1))
+            after = vouch(uow, revise(after, version=(before.version if before else 0) + 1))
         _save(uow, before, after)
         created: tuple[ProductionOrder, ...] = ()
         if backorder is not None:
-            created = (vouch(revise(backorder, version=1)),)
+            created = (vouch(uow, revise(backorder, version=1)),)
             uow.orders.add(created[0])
         posting = None
         if flush is not None and not flush.batch.is_empty:
-            posting = uow.ledger.append(vouch(flush.batch))
+            posting = uow.ledger.append(vouch(uow, flush.batch))
         outcome = Outcome(
             after,
             events,

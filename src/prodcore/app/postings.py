@@ -64,9 +64,9 @@ def _post(uow: UnitOfWork, command: LedgerCommand, decider: Decider, clock: Cloc
             version=old.version + 1,
             has_postings=order.has_postings or not execution.batch.is_empty,
         )
-        uow.orders.save(vouch(new), expected_version=old.version)
+        uow.orders.save(vouch(uow, new), expected_version=old.version)
         versions.append((new.id, new.version))
-    batch = None if execution.batch.is_empty else uow.ledger.append(vouch(execution.batch))
+    batch = None if execution.batch.is_empty else uow.ledger.append(vouch(uow, execution.batch))
     return PostingResult(
         WIRE_TAGS[type(command)], batch, tuple(versions), execution.warnings, execution.notes
     )
