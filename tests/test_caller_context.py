@@ -6,6 +6,8 @@ default session does, digits and exponents alike."""
 from __future__ import annotations
 
 import decimal
+import importlib
+import inspect
 from importlib import resources
 
 import pytest
@@ -15,6 +17,7 @@ from prodcore.app import put_master_data
 from prodcore.costing.rollup import roll_up
 from prodcore.integrity import verify
 from prodcore.masterdata import MasterData
+from prodcore.numbers import OWN_CONTEXT, in_own_context
 from prodcore.scenario import load_scenario, run_scenario
 from prodcore.serialization import dumps
 
@@ -58,3 +61,48 @@ def test_the_rollup_is_the_same_whatever_the_callers_context(caller: decimal.Con
         rolled = roll_up(md)
     assert [repr(rolled[no]) for no in rolled] == [repr(expected[no]) for no in expected]
     assert len(expected) > 5
+
+
+#: Public functions that do no Decimal arithmetic of their own (formatting, lookups,
+#: calendars in integer microseconds, hashing): they need no context of prodcore's.
+_NO_ARITHMETIC = {
+    "build_calendars",
+    "centre_calendar",
+    "centre_label",
+    "command_hash",
+    "consolidated_calendar",
+    "due_anchor",
+    "find_bom_cycle",
+    "fmt",
+    "from_micros",
+    "one_shift_per_weekday",
+    "period_start",
+    "quantize_time",
+    "table",
+    "to_micros",
+}
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "prodcore.app",
+        "prodcore.costing",
+        "prodcore.orders",
+        "prodcore.scheduling",
+        "prodcore.reports",
+    ],
+)
+def test_every_public_function_that_computes_runs_in_prodcores_context(module: str) -> None:
+    found = importlib.import_module(module)
+    functions = {
+        name: getattr(found, name)
+        for name in found.__all__
+        if inspect.isfunction(getattr(found, name)) and name not in _NO_ARITHMETIC
+    }
+    assert functions
+    outside = [name for name, f in functions.items() if not hasattr(f, "__wrapped__")]
+    assert outside == []
+    with decimal.localcontext(decimal.Context(prec=2)):
+        probe = in_own_context(decimal.getcontext)()
+    assert probe.prec == OWN_CONTEXT.prec and probe.rounding == OWN_CONTEXT.rounding

@@ -48,6 +48,7 @@ from __future__ import annotations
 import enum
 import functools
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from decimal import (
     ROUND_CEILING,
     ROUND_DOWN,
@@ -61,6 +62,7 @@ from decimal import (
     Inexact,
     InvalidOperation,
     Overflow,
+    getcontext,
     localcontext,
 )
 from typing import TYPE_CHECKING, Any, Final, ParamSpec, Self, TypeVar
@@ -156,9 +158,10 @@ OWN_CONTEXT: Final = Context(
     Emax=999_999,
     traps=[InvalidOperation, DivisionByZero, Overflow],
 )
-"""The context of prodcore's plain Decimal arithmetic (Python's default one): every entry
-point of :mod:`prodcore.app`, the scenario runner, the rollup and ``verify`` compute in it
-(:func:`in_own_context`), so a caller's context (a notebook's ``getcontext().prec = 4``, a
+"""The context of prodcore's plain Decimal arithmetic (Python's default one): every public
+function of :mod:`prodcore.app`, ``costing``, ``orders``, ``scheduling`` and ``reports``
+that computes, the scenario runner and ``verify`` compute in it (:func:`in_own_context`),
+so a caller's context (a notebook's ``getcontext().prec = 4``, a
 ``ROUND_DOWN``) changes no result. Its 28 significant digits are those of Business
 Central's decimal: a decision's plain arithmetic on a number of more than 28 significant
 digits (only at the edge of the range: 15 digits before the point and up to 20 after)
@@ -167,6 +170,9 @@ value-object arithmetic (:data:`ARITHMETIC`) do not."""
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
+#: The decimal context an :func:`in_own_context` call made, while it runs (per thread and
+#: task, as the decimal context is): a nested call finds it current and makes none.
+_OWN_ACTIVE: ContextVar[Context | None] = ContextVar("prodcore_own_context", default=None)
 
 
 def in_own_context(function: Callable[_P, _R]) -> Callable[_P, _R]:
@@ -183,8 +189,14 @@ def in_own_context(function: Callable[_P, _R]) -> Callable[_P, _R]:
 
     @functools.wraps(function)
     def in_context(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        with localcontext(OWN_CONTEXT):
+        if getcontext() is _OWN_ACTIVE.get():  # called from prodcore: in it already
             return function(*args, **kwargs)
+        with localcontext(OWN_CONTEXT) as own:
+            token = _OWN_ACTIVE.set(own)
+            try:
+                return function(*args, **kwargs)
+            finally:
+                _OWN_ACTIVE.reset(token)
 
     return in_context
 

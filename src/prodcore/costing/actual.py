@@ -46,7 +46,7 @@ from prodcore.ledger.model import (
     ValueSource,
 )
 from prodcore.ledger.reader import LedgerReader
-from prodcore.numbers import HUNDRED, ZERO, Rounding, as_decimal, tuple_of
+from prodcore.numbers import HUNDRED, ZERO, Rounding, as_decimal, in_own_context, tuple_of
 from prodcore.orders.explosion import MasterDataLookup
 from prodcore.orders.model import OrderStatus, ProductionOrder
 from prodcore.records import revise
@@ -152,6 +152,7 @@ def manufacturing_overhead(
     return rounding.apply(base * indirect_percent / HUNDRED + overhead_rate * output_quantity)
 
 
+@in_own_context
 def actual_cost(order: ProductionOrder, ledger: CostLedger, md: MasterDataLookup) -> OrderCost:
     """The order's actual cost per line and share (see the module docstring), from the
     running sums the ledger keeps per order line as entries are posted
@@ -210,6 +211,7 @@ capacity_overhead=Decimal('0'), manufacturing_overhead=Decimal('0'))
     return CostShares(mat, cap, sub, ovhd, ZERO)
 
 
+@in_own_context
 def wip_at(ledger: LedgerReader, order_id: str, at: dt.datetime | dt.date) -> Decimal:
     """The WIP balance of ``order_id`` at ``at``: the sum of its G/L WIP lines posted up
     to then (a date includes the whole day). Exact at any moment, before or after
@@ -252,6 +254,7 @@ class WipBreakdown:
         )
 
 
+@in_own_context
 def wip_breakdown_at(
     ledger: LedgerReader, order_id: str, at: dt.datetime | dt.date
 ) -> WipBreakdown:

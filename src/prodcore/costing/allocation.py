@@ -42,6 +42,7 @@ from prodcore.numbers import (
     ZERO,
     Rounding,
     as_decimal,
+    in_own_context,
     member_of,
     non_negative,
     percent,
@@ -124,6 +125,7 @@ def _largest(products: Sequence[CoProduct]) -> int:
     return max(range(len(products)), key=lambda i: (products[i].cost_share_percent, -i))
 
 
+@in_own_context
 def allocate_cost(
     total: Decimal, plan: CoProductPlan, rounding: Rounding
 ) -> tuple[Allocation, ...]:
@@ -138,6 +140,7 @@ def allocate_cost(
     )
 
 
+@in_own_context
 def allocate_cost_shares(
     total: CostShares, plan: CoProductPlan, rounding: Rounding
 ) -> tuple[tuple[str, CostShares], ...]:
@@ -159,6 +162,7 @@ class CoProductPlans(Protocol):
     def __call__(self, order_id: str) -> CoProductPlan | None: ...
 
 
+@in_own_context
 def allocate_order_cost(
     cost: OrderCost, plan: CoProductPlan, rounding: Rounding
 ) -> tuple[tuple[str, CostShares], ...]:
@@ -167,6 +171,7 @@ def allocate_order_cost(
     return allocate_cost_shares(cost.actual, plan, rounding)
 
 
+@in_own_context
 def order_plan(order: ProductionOrder) -> CoProductPlan | None:
     """The plan of an order created with co-products (one product per line, in line
     order, each with its line's cost share and quantity), or None for an order without."""
@@ -180,6 +185,7 @@ def order_plan(order: ProductionOrder) -> CoProductPlan | None:
     )
 
 
+@in_own_context
 def allocate_line_costs(
     cost: OrderCost,
     plan: CoProductPlan,

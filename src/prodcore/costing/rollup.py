@@ -714,6 +714,7 @@ class _ReverseIndex:
         return self.flat[self.start[i] : self.start[i + 1]]
 
 
+@in_own_context
 def single_level_cost(
     item_no: str,
     md: MasterData,

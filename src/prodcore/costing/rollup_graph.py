@@ -31,6 +31,7 @@ from prodcore.numbers import (
     ZERO,
     Rounding,
     RoundingMode,
+    in_own_context,
 )
 from prodcore.orders.explosion import accumulate_routing_scrap, bom_unit_factor, explode_bom
 from prodcore.orders.outputs import explode_outputs
@@ -40,6 +41,7 @@ _FIXED = CalculationFormula.FIXED_QUANTITY
 _TIME_ROUNDING = Rounding(Decimal("0.00001"), RoundingMode.HALF_UP)  # BC's TimeRndPrecision
 
 
+@in_own_context
 def operation_cost_time(
     *,
     mfg_quantity: Decimal,

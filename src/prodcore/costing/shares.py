@@ -23,7 +23,15 @@ import attrs
 
 from prodcore.errors import InvalidValueError
 from prodcore.masterdata.cost_shares import SHARE_NAMES, CostShares
-from prodcore.numbers import HUNDRED, ONE, NumberLike, Rounding, as_decimal, to_decimal
+from prodcore.numbers import (
+    HUNDRED,
+    ONE,
+    NumberLike,
+    Rounding,
+    as_decimal,
+    in_own_context,
+    to_decimal,
+)
 
 __all__ = [
     "SHARE_NAMES",
@@ -69,6 +77,7 @@ class CapacityCostSplit:
         return self.direct + self.indirect
 
 
+@in_own_context
 def split_capacity_cost(
     cost_amount: NumberLike,
     capacity_quantity: NumberLike,

@@ -54,7 +54,7 @@ from prodcore.masterdata import (
     UnitCostCalculation,
 )
 from prodcore.masterdata.standards import StandardCalculation, StandardCostVersion, StandardLine
-from prodcore.numbers import HUNDRED, ONE, ZERO, as_decimal, tuple_of
+from prodcore.numbers import HUNDRED, ONE, ZERO, as_decimal, in_own_context, tuple_of
 from prodcore.orders.explosion import MasterDataLookup, bom_unit_factor, explode_bom
 from prodcore.orders.model import ProductionOrder
 from prodcore.ports import UnitOfWork
@@ -97,6 +97,7 @@ class CostBreakdown:
         return self.actual - self.standard
 
 
+@in_own_context
 def cost_breakdown(
     order: ProductionOrder,
     ledger: CostLedger,
@@ -124,6 +125,7 @@ def cost_breakdown(
 # --- D365 view ---------------------------------------------------------------------------
 
 
+@in_own_context
 def standard_calculation(item_no: str, md: MasterDataLookup) -> StandardCalculation:
     """The item's standard calculation from its BOM and routing (current master data).
 
@@ -276,6 +278,7 @@ class D365Variances:
         return self.actual_cost - self.good_quantity * self.standard_unit_cost
 
 
+@in_own_context
 def d365_variances(
     calc: StandardCalculation,
     actual: tuple[ActualLine, ...],
@@ -368,6 +371,7 @@ class OrderCostViews:
     currency: str = ""
 
 
+@in_own_context
 def order_cost_views(
     uow: UnitOfWork,
     order_id: str,

@@ -24,6 +24,7 @@ from typing import assert_never
 from prodcore.errors import InvalidValueError
 from prodcore.ledger.model import ValueSource
 from prodcore.ledger.reader import LedgerReader
+from prodcore.numbers import in_own_context
 from prodcore.orders.builder import (
     BY_PRODUCT,
     QUALITY_SCRAP,
@@ -169,6 +170,7 @@ def _route(b: PostingBuilder, command: PostingCommand) -> None:
             assert_never(command)
 
 
+@in_own_context
 def decide_posting(
     command: PostingCommand,
     get_order: Callable[[str], ProductionOrder],

@@ -67,7 +67,7 @@ from prodcore.masterdata import (
     VersionStatus,
     WorkCenter,
 )
-from prodcore.numbers import HUNDRED, ONE, ZERO, Rounding, RoundingMode
+from prodcore.numbers import HUNDRED, ONE, ZERO, Rounding, RoundingMode, in_own_context
 from prodcore.orders.model import Component, Operation, OrderLine
 
 __all__ = [
@@ -122,6 +122,7 @@ class ExplodedComponent:
     bom_path: tuple[str, ...]
 
 
+@in_own_context
 def explode_bom(
     bom_no: str, md: MasterDataLookup, at: dt.date | None = None
 ) -> tuple[ExplodedComponent, ...]:
@@ -304,6 +305,7 @@ def _operations(
     return tuple(ops)
 
 
+@in_own_context
 def explode_order_lines(
     item_no: str,
     quantity: Decimal,

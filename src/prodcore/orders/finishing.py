@@ -24,7 +24,7 @@ from prodcore.ledger.model import (
 )
 from prodcore.ledger.posting import wip_change
 from prodcore.ledger.reader import LedgerReader
-from prodcore.numbers import ZERO
+from prodcore.numbers import ZERO, in_own_context
 from prodcore.orders.builder import Execution, PostingBuilder
 from prodcore.orders.checks import check_finish_quality, check_finish_subcontracting
 from prodcore.orders.consumption import consume_components
@@ -166,6 +166,7 @@ def _forward_output_line(order: ProductionOrder, line: OrderLine, op: Operation)
     return expected_output_line(order, line, op, qty, finished=True)
 
 
+@in_own_context
 def flush_at_release(
     order: ProductionOrder,
     md: MasterDataLookup,
@@ -216,6 +217,7 @@ def _check_no_open_registration(order: ProductionOrder) -> None:
             )
 
 
+@in_own_context
 def flush_at_finish(
     order: ProductionOrder,
     md: MasterDataLookup,

@@ -31,7 +31,15 @@ from prodcore.clock import check_moment
 from prodcore.errors import InvalidValueError, NotAllowedError, NotFoundError
 from prodcore.ledger.model import ValueSource
 from prodcore.masterdata import CapacityType, ConsumptionBasis
-from prodcore.numbers import ZERO, Duration, NumberLike, as_decimal, member_of, tuple_of
+from prodcore.numbers import (
+    ZERO,
+    Duration,
+    NumberLike,
+    as_decimal,
+    in_own_context,
+    member_of,
+    tuple_of,
+)
 from prodcore.orders.explosion import MasterDataLookup
 from prodcore.orders.flushing import (
     calculable_components,
@@ -515,6 +523,7 @@ def expected_output_line(
     )
 
 
+@in_own_context
 def calculate_consumption(
     orders: Iterable[ProductionOrder],
     md: MasterDataLookup,
@@ -537,6 +546,7 @@ def calculate_consumption(
     return tuple(lines)
 
 
+@in_own_context
 def explode_routing(order: ProductionOrder, line_no: int) -> tuple[OutputLine, ...]:
     """BC's "Explode Routing": one output line per operation, preset with the expected
     output (remaining quantity), setup (if none posted yet) and run time for it."""
@@ -555,6 +565,7 @@ def explode_routing(order: ProductionOrder, line_no: int) -> tuple[OutputLine, .
     )
 
 
+@in_own_context
 def production_journal(
     order: ProductionOrder, line_no: int, md: MasterDataLookup
 ) -> PostProductionJournal:

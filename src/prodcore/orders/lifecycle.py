@@ -32,6 +32,7 @@ from prodcore.masterdata import CalculationFormula
 from prodcore.numbers import (
     HUNDRED,
     ZERO,
+    in_own_context,
 )
 from prodcore.orders.explosion import (
     MasterDataLookup,
@@ -159,6 +160,7 @@ def _require_no_postings(order: ProductionOrder, command: LifecycleCommand) -> N
         raise _refuse(order, command, "Entries are posted to it.")
 
 
+@in_own_context
 def decide(
     order: ProductionOrder | None,
     command: LifecycleCommand,
@@ -494,6 +496,7 @@ def _recalculate(comp: Component, line: OrderLine, md: MasterDataLookup) -> Comp
 # --- evolve ---------------------------------------------------------------------------
 
 
+@in_own_context
 def evolve(order: ProductionOrder | None, event: LifecycleEvent) -> ProductionOrder | None:
     """Apply one event; returns None once the order is deleted. Total and pure."""
     if isinstance(event, OrderCreated):

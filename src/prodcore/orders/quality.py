@@ -42,7 +42,7 @@ from prodcore.errors import (
 from prodcore.ledger.model import EntryOrigin, ItemEntryType, ValueSource
 from prodcore.ledger.reader import LedgerReader
 from prodcore.masterdata import QualityFailureAction
-from prodcore.numbers import ZERO, as_decimal, member_of, tuple_of
+from prodcore.numbers import ZERO, as_decimal, in_own_context, member_of, tuple_of
 from prodcore.orders.builder import QUALITY_SCRAP, Execution, PostingBuilder
 from prodcore.orders.checks import (
     check_finish_quality,
@@ -305,6 +305,7 @@ def _resolve(
     return revise(qo, status=QualityOrderStatus.RESOLVED, disposition=disposition)
 
 
+@in_own_context
 def decide_quality(
     command: QualityCommand,
     get_order: Callable[[str], ProductionOrder],

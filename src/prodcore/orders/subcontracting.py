@@ -41,7 +41,7 @@ from prodcore.errors import InsufficientQuantityError, InvalidValueError, NotAll
 from prodcore.ledger.model import EntryOrigin
 from prodcore.ledger.reader import LedgerReader
 from prodcore.masterdata import UnitCostCalculation, WorkCenter
-from prodcore.numbers import ZERO, as_decimal, tuple_of
+from prodcore.numbers import ZERO, as_decimal, in_own_context, tuple_of
 from prodcore.orders.builder import Execution, PostingBuilder
 from prodcore.orders.checks import check_finish_subcontracting
 from prodcore.orders.consumption import consume
@@ -239,6 +239,7 @@ def _request(
     )
 
 
+@in_own_context
 def calculate_subcontracts(
     orders: Iterable[ProductionOrder],
     md: MasterDataLookup,
@@ -286,6 +287,7 @@ def _put(b: PostingBuilder, order_id: str, line_no: int, op_no: str, **changes: 
     b.put_operation(order_id, line_no, revise(op, **changes))
 
 
+@in_own_context
 def decide_subcontracting(
     command: SubcontractingCommand,
     get_order: Callable[[str], ProductionOrder],

@@ -25,7 +25,7 @@ from decimal import Decimal
 
 from prodcore.costing.shares import SHARE_NAMES, CostShares, ItemCost
 from prodcore.costing.variance import CostBreakdown, D365Variances, order_cost_views
-from prodcore.numbers import ZERO, Rounding
+from prodcore.numbers import ZERO, Rounding, in_own_context
 from prodcore.ports import UnitOfWork
 from prodcore.reports.tables import Table, table
 
@@ -51,6 +51,7 @@ def _amounts(shown: Rounding, label: str, *values: Decimal) -> tuple[str, ...]:
     return (label, *(str(shown.apply(v)) for v in values))
 
 
+@in_own_context
 def render_cost_breakdown(
     cost: ItemCost,
     *,
@@ -81,6 +82,7 @@ def render_cost_breakdown(
     )
 
 
+@in_own_context
 def render_order_cost(
     breakdown: CostBreakdown, *, currency: str = "", rounding: Rounding | None = None
 ) -> str:
@@ -133,6 +135,7 @@ def order_cost_table(
     )
 
 
+@in_own_context
 def render_d365_variances(v: D365Variances, *, rounding: Rounding | None = None) -> str:
     """A text table of the D365 analysis: one row per line, then the totals."""
     shown = rounding or Rounding(Decimal("0.01"))
@@ -175,6 +178,7 @@ def render_d365_variances(v: D365Variances, *, rounding: Rounding | None = None)
     )
 
 
+@in_own_context
 def order_cost_report(
     uow: UnitOfWork,
     order_id: str,

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 
 from prodcore.errors import InvalidValueError
-from prodcore.numbers import HUNDRED
+from prodcore.numbers import HUNDRED, in_own_context
 from prodcore.reports.tables import Table
 from prodcore.scheduling.load import LoadRow, LoadView
 
@@ -30,6 +30,7 @@ def _fmt(value: Decimal) -> str:
     return f"{value:.2f}"
 
 
+@in_own_context
 def render_load_table(view: LoadView, *, rows: Iterable[LoadRow] | None = None) -> str:
     """The load view as a fixed-width text table (amounts to 2 decimals, load % to 1)."""
     return load_table(view, rows=rows).text()
@@ -54,6 +55,7 @@ def load_table(view: LoadView, *, rows: Iterable[LoadRow] | None = None) -> Tabl
     )
 
 
+@in_own_context
 def render_load_chart(
     view: LoadView, *, width: int = 40, rows: Iterable[LoadRow] | None = None
 ) -> str:

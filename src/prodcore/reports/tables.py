@@ -19,7 +19,7 @@ from decimal import Decimal
 import attrs
 
 from prodcore.ledger.model import PostingBatch
-from prodcore.numbers import Duration
+from prodcore.numbers import Duration, in_own_context
 from prodcore.orders.model import ProductionOrder
 from prodcore.ports import LedgerRepository
 
@@ -226,6 +226,7 @@ def table(
     return Table.of(headers, rows, title=title, align=align, footer=footer).text()
 
 
+@in_own_context
 def orders_report(orders: Iterable[ProductionOrder]) -> str:
     """Orders, their lines, components, operations and status history as text tables."""
     return Report(orders_tables(orders)).text()
@@ -420,6 +421,7 @@ def postings_table(
     )
 
 
+@in_own_context
 def ledger_report(ledger: LedgerRepository, orders: Iterable[ProductionOrder]) -> str:
     """The item, capacity and value ledgers (all entries, with and without an order), the
     cost view by account, on hand and the WIP of ``orders``, as text tables."""

@@ -44,7 +44,15 @@ import attrs
 
 from prodcore.errors import InvalidValueError
 from prodcore.masterdata import CapacityType
-from prodcore.numbers import HUNDRED, ZERO, TimeUnit, as_decimal, check_member, tuple_of
+from prodcore.numbers import (
+    HUNDRED,
+    ZERO,
+    TimeUnit,
+    as_decimal,
+    check_member,
+    in_own_context,
+    tuple_of,
+)
 from prodcore.orders.model import OrderStatus
 from prodcore.scheduling.calendar import Calendars, CentreKey, centre_label
 from prodcore.scheduling.schedule import Allocation
@@ -197,6 +205,7 @@ class LoadView:
         }
 
 
+@in_own_context
 def load_view(
     calendars: Calendars,
     allocations: Iterable[Allocation],

@@ -33,7 +33,16 @@ import attrs
 
 from prodcore.errors import InvalidValueError
 from prodcore.masterdata import CapacityType, MachineCenter, WorkCenter
-from prodcore.numbers import HUNDRED, ONE, ZERO, Duration, TimeUnit, as_decimal, to_decimal
+from prodcore.numbers import (
+    HUNDRED,
+    ONE,
+    ZERO,
+    Duration,
+    TimeUnit,
+    as_decimal,
+    in_own_context,
+    to_decimal,
+)
 from prodcore.orders.explosion import MasterDataLookup
 from prodcore.orders.model import Operation, RoutingStatus
 
@@ -101,6 +110,7 @@ class OperationNeed:
         return Duration(amount, self.unit)
 
 
+@in_own_context
 def capacity_need(
     *,
     setup: Duration,
@@ -170,6 +180,7 @@ def capacity_need(
     )
 
 
+@in_own_context
 def remaining_work(op: Operation) -> tuple[Duration, Decimal]:
     """(setup still to do, quantity still to run) of an operation with postings: setup less
     the posted setup time, input quantity less output and scrap; nothing once finished.
@@ -186,6 +197,7 @@ def remaining_work(op: Operation) -> tuple[Duration, Decimal]:
     return Duration(setup, op.setup_time.unit), quantity
 
 
+@in_own_context
 def operation_need(
     op: Operation,
     md: MasterDataLookup,

@@ -53,6 +53,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import attrs
 
 from prodcore.errors import InvalidValueError
+from prodcore.numbers import in_own_context
 from prodcore.orders.explosion import MasterDataLookup
 from prodcore.orders.model import ProductionOrder
 from prodcore.scheduling.calendar import (
@@ -157,6 +158,7 @@ def due_anchor(order: ProductionOrder, ending_time: dt.time, tz: dt.tzinfo) -> d
     return dt.datetime.combine(order.due_date, ending_time, tz)
 
 
+@in_own_context
 def apply_schedule(
     order: ProductionOrder,
     operation_dates: Mapping[tuple[int, str], tuple[dt.datetime, dt.datetime]],
@@ -188,6 +190,7 @@ def apply_schedule(
     return attrs.evolve(order, lines=tuple(lines), starting=starting, ending=ending)
 
 
+@in_own_context
 def schedule_orders(
     orders: Sequence[ProductionOrder],
     md: MasterDataLookup,
@@ -285,6 +288,7 @@ def schedule_in_sequence(
     return _schedule_many(engine, orders, anchors, direction, existing, True, leave_out=True)
 
 
+@in_own_context
 def schedule_order(
     order: ProductionOrder,
     md: MasterDataLookup,
