@@ -1106,12 +1106,10 @@ class _Committed(Committed):
         self, keys: Sequence[tuple[str, str, bool]]
     ) -> dict[tuple[str, str, bool], list[tuple[int, Decimal]]]:
         found: dict[tuple[str, str, bool], list[tuple[int, Decimal]]] = {key: [] for key in keys}
-        match = "(item_no = ? AND location_code = ? AND inbound = ?)"
         for start in range(0, len(keys), _KEYS_PER_QUERY):
             chunk = keys[start : start + _KEYS_PER_QUERY]
             rows = self._query(
-                "SELECT item_no, location_code, inbound, entry_no, qty FROM prodcore_bal_remaining "
-                f"WHERE {' OR '.join([match] * len(chunk))} ORDER BY entry_no",
+                _open_entries_sql(len(chunk)),
                 [
                     p
                     for item_no, location_code, inbound in chunk
@@ -1138,6 +1136,17 @@ class _Committed(Committed):
     def idempotency(self, key: str) -> IdempotencyRecord | None:
         row = self._row("SELECT doc FROM prodcore_idempotency WHERE key = ?", (key,))
         return None if row is None else loads(row[0], IdempotencyRecord)
+
+
+@functools.cache
+def _open_entries_sql(pools: int) -> str:
+    """The read of the open entries of ``pools`` pools (item, location, inbound): one
+    text per number of pools, made once."""
+    match = "(item_no = ? AND location_code = ? AND inbound = ?)"
+    return (
+        "SELECT item_no, location_code, inbound, entry_no, qty FROM prodcore_bal_remaining "
+        f"WHERE {' OR '.join([match] * pools)} ORDER BY entry_no"
+    )
 
 
 _ENTRY_TABLES: dict[str, tuple[str, type]] = {
