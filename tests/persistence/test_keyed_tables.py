@@ -76,9 +76,7 @@ def test_a_store_written_before_keeps_its_rows_indexes_and_triggers(tmp_path: Pa
     assert all(tables[name].endswith("WITHOUT ROWID") for name in _CONVERTED)
     assert not tables["prodcore_orders"].endswith("WITHOUT ROWID")  # long rows stay
     assert _contents(path) == before
-    # (migration 17 adds the trigger writing the counters through their view)
-    made = {("prodcore_ledger_counters", "prodcore_ledger_counters_written")}
-    assert (_objects(path, "index"), _objects(path, "trigger")) == (indexes, triggers | made)
+    assert (_objects(path, "index"), _objects(path, "trigger")) == (indexes, triggers)
     with (
         closing(sqlite3.connect(path)) as conn,
         pytest.raises(sqlite3.DatabaseError, match="append"),

@@ -218,10 +218,6 @@ def test_migration_8_indexes_the_registrations_stored_on_orders(tmp_path: Path) 
     # tables of migration 8 and of every later one dropped, so they all run again)
     later = [(version, statements) for version, _, statements in MIGRATIONS if version >= 8]
     with sqlite3.connect(path) as conn:
-        # the counters in their table again, as before migration 17
-        conn.execute("CREATE TABLE counters AS SELECT * FROM prodcore_ledger_counters")
-        conn.execute("DROP VIEW prodcore_ledger_counters")
-        conn.execute("ALTER TABLE counters RENAME TO prodcore_ledger_counters")
         for _, statements in later:
             for statement in statements:
                 if isinstance(statement, str) and (made := CREATED.match(statement)):

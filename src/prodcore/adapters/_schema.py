@@ -254,42 +254,6 @@ def _sqlite_without_rowid(tx: Tx) -> None:
             tx.execute(made)
 
 
-_COUNTER_COLUMNS = "posting, item, capacity, value, gl"
-
-
-def _sqlite_counters_in_versions(tx: Tx) -> None:
-    """Keep the ledger counters in the versions row: every commit raises its count of
-    commits there, so a posting that also raises the counters writes one page for both,
-    not two (a rowid table's row lives in a page of its own). What read or wrote the
-    counters' table still does: it is now a view of that row, written through a
-    trigger. Applied again, it changes nothing."""
-    names = _COUNTER_COLUMNS.split(", ")
-    present = {row[1] for row in tx.query("PRAGMA table_info(prodcore_versions)")}
-    for name in names:
-        if name not in present:
-            tx.execute(
-                f"ALTER TABLE prodcore_versions ADD COLUMN {name} INTEGER NOT NULL DEFAULT 0"
-            )
-    kind = tx.query("SELECT type FROM sqlite_master WHERE name = 'prodcore_ledger_counters'")
-    if kind and kind[0][0] == "table":
-        tx.execute(
-            f"UPDATE prodcore_versions SET ({_COUNTER_COLUMNS}) = (SELECT {_COUNTER_COLUMNS} "
-            "FROM prodcore_ledger_counters c WHERE c.id = 1) "
-            "WHERE id = 1 AND EXISTS (SELECT 1 FROM prodcore_ledger_counters c WHERE c.id = 1)"
-        )
-        tx.execute("DROP TABLE prodcore_ledger_counters")
-    tx.execute(
-        f"CREATE VIEW IF NOT EXISTS prodcore_ledger_counters AS SELECT id, {_COUNTER_COLUMNS} "
-        "FROM prodcore_versions"
-    )
-    sets = ", ".join(f"{name} = NEW.{name}" for name in names)
-    tx.execute(
-        "CREATE TRIGGER IF NOT EXISTS prodcore_ledger_counters_written INSTEAD OF UPDATE ON "
-        f"prodcore_ledger_counters BEGIN UPDATE prodcore_versions SET {sets} "
-        "WHERE id = OLD.id; END"
-    )
-
-
 def moment_key(moment: dt.datetime) -> str:
     """A moment as a sortable text key (UTC, microseconds, one fixed width)."""
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
@@ -779,11 +743,6 @@ MIGRATIONS: tuple[tuple[int, str, tuple[Statement, ...]], ...] = (
             {"postgresql": _locks_of_this_database(_SET_NUMBERS_ASIDE)},
             {"postgresql": _locks_of_this_database(_LOCK_KEYS)},
         ),
-    ),
-    (
-        17,
-        "SQLite: the ledger counters in the versions row (PostgreSQL numbers from sequences)",
-        ({"sqlite": _sqlite_counters_in_versions},),
     ),
 )
 

@@ -137,10 +137,10 @@ KINDS: dict[str, type] = {
 _KIND_OF: dict[type, str] = {cls: kind for kind, cls in KINDS.items()}
 _ORDER = "Production order"
 _COUNTERS = "SELECT posting, item, capacity, value, gl FROM prodcore_ledger_counters WHERE id = 1"
-#: (a store numbering without gaps: SQLite) The counters and the versions, one row
-#: (see migration 17), read once the commit lock is held.
+#: The counters and the versions together, read once the commit lock is held.
 _COUNTERS_AND_VERSIONS = (
-    "SELECT posting, item, capacity, value, gl, master, commits FROM prodcore_versions WHERE id = 1"
+    "SELECT c.posting, c.item, c.capacity, c.value, c.gl, v.master, v.commits "
+    "FROM prodcore_ledger_counters c JOIN prodcore_versions v ON v.id = c.id WHERE c.id = 1"
 )
 
 
@@ -1397,8 +1397,8 @@ class SqlUnitOfWork(StagingUnitOfWork):
         elif ledger.staged_batches:
             assert ledger.base_counters is not None and ledger.counters is not None
             # the numbering was reserved at the first append; the check is a safeguard
-            changed = tx.execute(  # (the versions row holds them: migration 17)
-                "UPDATE prodcore_versions "
+            changed = tx.execute(
+                "UPDATE prodcore_ledger_counters "
                 "SET posting = ?, item = ?, capacity = ?, value = ?, gl = ? "
                 "WHERE id = 1 AND posting = ? AND item = ? AND capacity = ? AND value = ? "
                 "AND gl = ?",
