@@ -28,7 +28,6 @@ prodcore.errors.InvalidValueError: Invalid value for Money: '{"amount": "1", "cu
 from __future__ import annotations
 
 import collections
-import contextlib
 import datetime as dt
 import enum
 import functools
@@ -565,8 +564,11 @@ class PartsEncoder:
         key = id(part)
         held = self.held.get(key)
         if held is not None and held[0] is part:
-            with contextlib.suppress(KeyError):  # (another thread may have let it go)
+            # no context manager: a hit is the common case, run per part
+            try:  # noqa: SIM105
                 self.held.move_to_end(key)
+            except KeyError:  # (another thread let it go)
+                pass
             return held[1]
         text = encode(part, self)
         with self._lock:  # units of work of several threads may write at once
