@@ -1391,7 +1391,7 @@ class SqlUnitOfWork(StagingUnitOfWork):
             _insert_batches(tx, ledger.staged_batches)
             insert_who(tx, ledger.staged_batches)
             _add_applications(
-                tx, ledger.staged_batches, ledger.staged, self.store, self.reads, self._pools_read
+                tx, ledger.staged_batches, ledger.staged, self.reads, self._pools_read
             )
             _add_marks(tx, ledger.staged)
         elif ledger.staged_batches:
@@ -1402,7 +1402,7 @@ class SqlUnitOfWork(StagingUnitOfWork):
                 "SET posting = ?, item = ?, capacity = ?, value = ?, gl = ? "
                 "WHERE id = 1 AND posting = ? AND item = ? AND capacity = ? AND value = ? "
                 "AND gl = ?",
-                (*attrs.astuple(ledger.counters), *attrs.astuple(ledger.base_counters)),
+                (*_numbers(ledger.counters), *_numbers(ledger.base_counters)),
             )
             if changed != 1:
                 actual = _Committed(self.store, tx.query).counters()
@@ -1416,7 +1416,7 @@ class SqlUnitOfWork(StagingUnitOfWork):
             insert_who(tx, ledger.staged_batches)
             _add_balances(tx, ledger.staged, numeric=self.store.numeric_texts)
             _add_applications(
-                tx, ledger.staged_batches, ledger.staged, self.store, self.reads, self._pools_read
+                tx, ledger.staged_batches, ledger.staged, self.reads, self._pools_read
             )
             _add_marks(tx, ledger.staged)
         for key, record in sorted(ledger.staged_keys.items()):
@@ -1446,13 +1446,19 @@ class SqlUnitOfWork(StagingUnitOfWork):
         tx.insert_rows(
             "prodcore_ledger_counters",
             "id int, posting int, item int, capacity int, value int, gl int",
-            [(1, *attrs.astuple(ledger.counters))],
+            [(1, *_numbers(ledger.counters))],
             "ON CONFLICT (id) DO UPDATE SET posting = GREATEST(b.posting, excluded.posting), "
             "item = GREATEST(b.item, excluded.item), "
             "capacity = GREATEST(b.capacity, excluded.capacity), "
             "value = GREATEST(b.value, excluded.value), gl = GREATEST(b.gl, excluded.gl)",
         )
         _add_balances(tx, ledger.staged, numeric=self.store.numeric_texts)
+
+
+def _numbers(counters: LedgerCounters) -> tuple[int, int, int, int, int]:
+    """The counters as the columns of their row (``attrs.astuple`` walks every field
+    generically: several times slower, at each posting)."""
+    return counters.posting, counters.item, counters.capacity, counters.value, counters.gl
 
 
 def _order_update(
@@ -1535,18 +1541,18 @@ def _add_applications(
     tx: WriteTx,
     batches: Sequence[PostingBatch],
     staged: LedgerIndex,
-    store: SqlStore,
     reads: Reads,
     read_at_commit: dict[tuple[str, str, bool], list[tuple[int, Decimal]]],
 ) -> None:
     """Store the batches' item applications and the entries' remaining quantities (a row
     per open entry: a closed entry's row goes). The open entries the unit of work read
     are not read again (its reads are checked: they are the stored rows now), nor those
-    ``read_at_commit`` (with the checks); the other pools it writes over are read here."""
+    ``read_at_commit`` (with the checks); of the other pools it writes over, the rows of
+    the entries it changes are read here."""
     _insert_applications(tx, [a for b in batches for a in b.item_applications or ()])
     changed = [(key, deltas) for key, deltas in sorted(staged.open_by_key.items()) if deltas]
     unknown = [key for key in _unread_open_keys(staged, reads) if key not in read_at_commit]
-    noted = _Committed(store, tx.query).open_entries_of(unknown) if unknown else {}
+    noted = _remaining_of(tx, unknown, staged.open_by_key) if unknown else {}
     noted.update(read_at_commit)
     for key, _ in changed:
         found = reads.seen.get(("open_entries", *key))
@@ -1570,6 +1576,31 @@ def _add_applications(
         written,
         "ON CONFLICT (entry_no) DO UPDATE SET qty = excluded.qty",
     )
+
+
+def _remaining_of(
+    tx: WriteTx,
+    keys: Sequence[tuple[str, str, bool]],
+    open_by_key: dict[tuple[str, str, bool], dict[int, Decimal]],
+) -> dict[tuple[str, str, bool], list[tuple[int, Decimal]]]:
+    """The stored rows (entry number, remaining quantity) of the entries a commit changes
+    in the pools ``keys``, by pool: read by entry number, a few rows, not the whole pools
+    (which grow with their open entries; a commit adds only to the entries it names)."""
+    pool_of = {no: key for key in keys for no in open_by_key[key]}
+    found: dict[tuple[str, str, bool], list[tuple[int, Decimal]]] = {key: [] for key in keys}
+    numbers = sorted(pool_of)
+    for start in range(0, len(numbers), _KEYS_PER_QUERY):
+        chunk = numbers[start : start + _KEYS_PER_QUERY]
+        for no, qty in tx.query(_remaining_sql(len(chunk)), chunk):
+            found[pool_of[int(no)]].append((int(no), _dec(qty)))
+    return found
+
+
+@functools.cache
+def _remaining_sql(entries: int) -> str:
+    """The read of the remaining quantities of ``entries`` entries, by number."""
+    marks = ", ".join("?" * entries)
+    return f"SELECT entry_no, qty FROM prodcore_bal_remaining WHERE entry_no IN ({marks})"
 
 
 def _add_marks(tx: WriteTx, staged: LedgerIndex) -> None:
