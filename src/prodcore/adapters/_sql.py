@@ -582,12 +582,20 @@ _ON_ITEM = ValueSource.ITEM.value
 #: An order's cost reads (what cost adjustment asks for), by their tag in
 #: :data:`_COSTS_TOGETHER`: each row is the tag and three columns.
 _COST_READS = ("output_entries", "output_values", "order_cost_sums", "wip")
+#: An order's output values (its value entries on items: on its output entries, or on
+#: no entry), with the order, the source and the order. The order's index drives the
+#: read: ``source || ''`` is no indexed column (without statistics, SQLite took the
+#: index of the sources, and read every value entry on an item in the ledger: a cost
+#: read that grew with the whole ledger).
+_OUTPUT_VALUES_FROM = (
+    "FROM prodcore_value_entries WHERE order_id = ? "
+    "AND source || '' = ? AND (source_entry_no IS NULL OR source_entry_no IN "
+    "(SELECT entry_no FROM prodcore_output_entries WHERE order_id = ?))"
+)
 _COSTS_TOGETHER = (
     "SELECT 0, e.entry_no, e.doc, NULL FROM prodcore_output_entries o "
     "JOIN prodcore_item_entries e ON e.entry_no = o.entry_no WHERE o.order_id = ? "
-    "UNION ALL SELECT 1, entry_no, doc, NULL FROM prodcore_value_entries "
-    "WHERE order_id = ? AND source = ? AND (source_entry_no IS NULL OR source_entry_no IN "
-    "(SELECT entry_no FROM prodcore_output_entries WHERE order_id = ?)) "
+    f"UNION ALL SELECT 1, entry_no, doc, NULL {_OUTPUT_VALUES_FROM} "
     "UNION ALL SELECT 2, line_no, kind, qty FROM prodcore_bal_order_cost WHERE order_id = ? "
     "UNION ALL SELECT 3, NULL, qty, NULL FROM prodcore_bal_wip WHERE order_id = ?"
 )
@@ -1030,12 +1038,7 @@ class _Committed(Committed):
 
     def output_values(self, order_id: str) -> list[ValueEntry]:
         ahead = _pairs(self._costs_of(order_id).pop("output_values", None))
-        sql = (
-            "SELECT entry_no, doc FROM prodcore_value_entries WHERE order_id = ? "
-            "AND source = ? AND (source_entry_no IS NULL OR source_entry_no IN "
-            "(SELECT entry_no FROM prodcore_output_entries WHERE order_id = ?)) "
-            "ORDER BY entry_no"
-        )
+        sql = f"SELECT entry_no, doc {_OUTPUT_VALUES_FROM} ORDER BY entry_no"
         params = (order_id, _ON_ITEM, order_id)
         return self._listed(
             "output_values",
