@@ -801,7 +801,10 @@ class _Committed(Committed):
             if order_id is not None:
                 where.append(("order_id = ?", (order_id,)))
             if item_no is not None:
-                where.append(("item_no = ?", (item_no,)))
+                # with an order, the order's index drives (an expression is no indexed
+                # column: SQLite took the item's index, every entry of the item)
+                column = "item_no" if order_id is None else "item_no || ''"
+                where.append((f"{column} = ?", (item_no,)))
         elif name == "capacity_entries":
             order_id, centre_no = args
             if order_id is not None:
