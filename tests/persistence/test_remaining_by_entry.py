@@ -19,12 +19,14 @@ def test_a_commit_reads_the_entries_it_changes_not_their_pools(sql_store: SqlSto
     with sql_store() as uow:  # ten open receipts of A
         uow.ledger.append(sample_moves(*[("A", "1")] * 10))
         uow.commit()
-    seen = count_in_writes(sql_store, "query")
+    # (PostgreSQL reads the pool with its conflict checks, announced with its locks)
+    counted = sql_store.gapless_numbers
+    seen = count_in_writes(sql_store, "query") if counted else []
     with sql_store() as uow:  # two more, unread pool: only their numbers are looked up
         uow.ledger.append(sample_moves(("A", "2"), ("A", "3")))
         uow.commit()
     reads = _pool_reads(seen)
-    if sql_store.gapless_numbers:  # (PostgreSQL reads the pool with its conflict checks)
+    if counted:
         # the open outbound entries the receipts would apply to (the unit of work's
         # read), then the rows of the two receipts: none (the inbound pool is not read)
         assert reads == [
