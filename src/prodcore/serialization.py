@@ -28,7 +28,6 @@ prodcore.errors.InvalidValueError: Invalid value for Money: '{"amount": "1", "cu
 from __future__ import annotations
 
 import collections
-import contextlib
 import datetime as dt
 import enum
 import functools
@@ -164,6 +163,10 @@ def _posting_batch(conv: JsonConverter, overrides: dict[str, Any]) -> None:
             doc = {k: v for k, v in doc.items() if k != "gl_entries"}
         return structure(doc, cls)
 
+    # for the text encoder (see _TextEncoders): the fields as ``unstructure`` writes them,
+    # the lines read through the property that derives them, as ``write`` does
+    write.generated = unstructure  # type: ignore[attr-defined]
+    write.read_as = {"_gl_entries": "gl_entries"}  # type: ignore[attr-defined]
     conv.register_unstructure_hook(PostingBatch, write)
     conv.register_structure_hook(PostingBatch, read)
 
@@ -376,7 +379,9 @@ class _TextEncoders:
     ``json.dumps(converter.unstructure(record))`` does, byte for byte (the fields in
     the order of the converter's hook, those left out at their default last), without
     the dictionaries in between. Made for the classes whose converter hook is one that
-    cattrs generated with at most ``omit_if_default`` overrides; a field of a type not
+    cattrs generated with at most ``omit_if_default`` and ``rename`` overrides, or wraps
+    one (its ``generated``) reading some fields through other attributes (its
+    ``read_as``: a posting batch's lines, derived or stored); a field of a type not
     written here goes through its converter hook and ``json``."""
 
     def __init__(self, conv: JsonConverter) -> None:
@@ -395,7 +400,9 @@ class _TextEncoders:
         return made
 
     def _make(self, cls: type) -> _Encode | None:
-        hook = self.conv.get_unstructure_hook(cls)
+        wrapper = self.conv.get_unstructure_hook(cls)
+        hook = getattr(wrapper, "generated", wrapper)
+        read_as: dict[str, str] = getattr(wrapper, "read_as", {})
         code = getattr(hook, "__code__", None)
         if (
             not attrs.has(cls)
@@ -404,7 +411,7 @@ class _TextEncoders:
         ):
             return None
         overrides: dict[str, Any] = getattr(hook, "overrides", {})
-        if any(o.rename is not None or o.omit or o.unstruct_hook for o in overrides.values()):
+        if any(o.omit or o.unstruct_hook for o in overrides.values()):
             return None
         hints = typing.get_type_hints(cls)
         scope: dict[str, Any] = {"_s": encode_basestring, "_i": _int_text, "_b": _bool_text}
@@ -413,9 +420,10 @@ class _TextEncoders:
         for n, field in enumerate(attrs.fields(cls)):
             if not field.init:
                 return None
-            value = self._text(hints[field.name], f"o.{field.name}", scope)
-            item = f"{encode_basestring(field.name) + ': '!r} + {value}"
+            value = self._text(hints[field.name], f"o.{read_as.get(field.name, field.name)}", scope)
             override = overrides.get(field.name)
+            key = field.name if override is None or override.rename is None else override.rename
+            item = f"{encode_basestring(key) + ': '!r} + {value}"
             if override is None or not override.omit_if_default or field.default is attrs.NOTHING:
                 always.append(item)
                 continue
@@ -556,8 +564,11 @@ class PartsEncoder:
         key = id(part)
         held = self.held.get(key)
         if held is not None and held[0] is part:
-            with contextlib.suppress(KeyError):  # (another thread may have let it go)
+            # no context manager: a hit is the common case, run per part
+            try:  # noqa: SIM105
                 self.held.move_to_end(key)
+            except KeyError:  # (another thread let it go)
+                pass
             return held[1]
         text = encode(part, self)
         with self._lock:  # units of work of several threads may write at once

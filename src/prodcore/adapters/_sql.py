@@ -582,12 +582,20 @@ _ON_ITEM = ValueSource.ITEM.value
 #: An order's cost reads (what cost adjustment asks for), by their tag in
 #: :data:`_COSTS_TOGETHER`: each row is the tag and three columns.
 _COST_READS = ("output_entries", "output_values", "order_cost_sums", "wip")
+#: An order's output values (its value entries on items: on its output entries, or on
+#: no entry), with the order, the source and the order. The order's index drives the
+#: read: ``source || ''`` is no indexed column (without statistics, SQLite took the
+#: index of the sources, and read every value entry on an item in the ledger: a cost
+#: read that grew with the whole ledger).
+_OUTPUT_VALUES_FROM = (
+    "FROM prodcore_value_entries WHERE order_id = ? "
+    "AND source || '' = ? AND (source_entry_no IS NULL OR source_entry_no IN "
+    "(SELECT entry_no FROM prodcore_output_entries WHERE order_id = ?))"
+)
 _COSTS_TOGETHER = (
     "SELECT 0, e.entry_no, e.doc, NULL FROM prodcore_output_entries o "
     "JOIN prodcore_item_entries e ON e.entry_no = o.entry_no WHERE o.order_id = ? "
-    "UNION ALL SELECT 1, entry_no, doc, NULL FROM prodcore_value_entries "
-    "WHERE order_id = ? AND source = ? AND (source_entry_no IS NULL OR source_entry_no IN "
-    "(SELECT entry_no FROM prodcore_output_entries WHERE order_id = ?)) "
+    f"UNION ALL SELECT 1, entry_no, doc, NULL {_OUTPUT_VALUES_FROM} "
     "UNION ALL SELECT 2, line_no, kind, qty FROM prodcore_bal_order_cost WHERE order_id = ? "
     "UNION ALL SELECT 3, NULL, qty, NULL FROM prodcore_bal_wip WHERE order_id = ?"
 )
@@ -793,7 +801,10 @@ class _Committed(Committed):
             if order_id is not None:
                 where.append(("order_id = ?", (order_id,)))
             if item_no is not None:
-                where.append(("item_no = ?", (item_no,)))
+                # with an order, the order's index drives (an expression is no indexed
+                # column: SQLite took the item's index, every entry of the item)
+                column = "item_no" if order_id is None else "item_no || ''"
+                where.append((f"{column} = ?", (item_no,)))
         elif name == "capacity_entries":
             order_id, centre_no = args
             if order_id is not None:
@@ -1030,12 +1041,7 @@ class _Committed(Committed):
 
     def output_values(self, order_id: str) -> list[ValueEntry]:
         ahead = _pairs(self._costs_of(order_id).pop("output_values", None))
-        sql = (
-            "SELECT entry_no, doc FROM prodcore_value_entries WHERE order_id = ? "
-            "AND source = ? AND (source_entry_no IS NULL OR source_entry_no IN "
-            "(SELECT entry_no FROM prodcore_output_entries WHERE order_id = ?)) "
-            "ORDER BY entry_no"
-        )
+        sql = f"SELECT entry_no, doc {_OUTPUT_VALUES_FROM} ORDER BY entry_no"
         params = (order_id, _ON_ITEM, order_id)
         return self._listed(
             "output_values",
@@ -1106,12 +1112,10 @@ class _Committed(Committed):
         self, keys: Sequence[tuple[str, str, bool]]
     ) -> dict[tuple[str, str, bool], list[tuple[int, Decimal]]]:
         found: dict[tuple[str, str, bool], list[tuple[int, Decimal]]] = {key: [] for key in keys}
-        match = "(item_no = ? AND location_code = ? AND inbound = ?)"
         for start in range(0, len(keys), _KEYS_PER_QUERY):
             chunk = keys[start : start + _KEYS_PER_QUERY]
             rows = self._query(
-                "SELECT item_no, location_code, inbound, entry_no, qty FROM prodcore_bal_remaining "
-                f"WHERE {' OR '.join([match] * len(chunk))} ORDER BY entry_no",
+                _open_entries_sql(len(chunk)),
                 [
                     p
                     for item_no, location_code, inbound in chunk
@@ -1138,6 +1142,17 @@ class _Committed(Committed):
     def idempotency(self, key: str) -> IdempotencyRecord | None:
         row = self._row("SELECT doc FROM prodcore_idempotency WHERE key = ?", (key,))
         return None if row is None else loads(row[0], IdempotencyRecord)
+
+
+@functools.cache
+def _open_entries_sql(pools: int) -> str:
+    """The read of the open entries of ``pools`` pools (item, location, inbound): one
+    text per number of pools, made once."""
+    match = "(item_no = ? AND location_code = ? AND inbound = ?)"
+    return (
+        "SELECT item_no, location_code, inbound, entry_no, qty FROM prodcore_bal_remaining "
+        f"WHERE {' OR '.join([match] * pools)} ORDER BY entry_no"
+    )
 
 
 _ENTRY_TABLES: dict[str, tuple[str, type]] = {
@@ -1382,7 +1397,7 @@ class SqlUnitOfWork(StagingUnitOfWork):
             _insert_batches(tx, ledger.staged_batches)
             insert_who(tx, ledger.staged_batches)
             _add_applications(
-                tx, ledger.staged_batches, ledger.staged, self.store, self.reads, self._pools_read
+                tx, ledger.staged_batches, ledger.staged, self.reads, self._pools_read
             )
             _add_marks(tx, ledger.staged)
         elif ledger.staged_batches:
@@ -1393,7 +1408,7 @@ class SqlUnitOfWork(StagingUnitOfWork):
                 "SET posting = ?, item = ?, capacity = ?, value = ?, gl = ? "
                 "WHERE id = 1 AND posting = ? AND item = ? AND capacity = ? AND value = ? "
                 "AND gl = ?",
-                (*attrs.astuple(ledger.counters), *attrs.astuple(ledger.base_counters)),
+                (*_numbers(ledger.counters), *_numbers(ledger.base_counters)),
             )
             if changed != 1:
                 actual = _Committed(self.store, tx.query).counters()
@@ -1407,7 +1422,7 @@ class SqlUnitOfWork(StagingUnitOfWork):
             insert_who(tx, ledger.staged_batches)
             _add_balances(tx, ledger.staged, numeric=self.store.numeric_texts)
             _add_applications(
-                tx, ledger.staged_batches, ledger.staged, self.store, self.reads, self._pools_read
+                tx, ledger.staged_batches, ledger.staged, self.reads, self._pools_read
             )
             _add_marks(tx, ledger.staged)
         for key, record in sorted(ledger.staged_keys.items()):
@@ -1437,13 +1452,19 @@ class SqlUnitOfWork(StagingUnitOfWork):
         tx.insert_rows(
             "prodcore_ledger_counters",
             "id int, posting int, item int, capacity int, value int, gl int",
-            [(1, *attrs.astuple(ledger.counters))],
+            [(1, *_numbers(ledger.counters))],
             "ON CONFLICT (id) DO UPDATE SET posting = GREATEST(b.posting, excluded.posting), "
             "item = GREATEST(b.item, excluded.item), "
             "capacity = GREATEST(b.capacity, excluded.capacity), "
             "value = GREATEST(b.value, excluded.value), gl = GREATEST(b.gl, excluded.gl)",
         )
         _add_balances(tx, ledger.staged, numeric=self.store.numeric_texts)
+
+
+def _numbers(counters: LedgerCounters) -> tuple[int, int, int, int, int]:
+    """The counters as the columns of their row (``attrs.astuple`` walks every field
+    generically: several times slower, at each posting)."""
+    return counters.posting, counters.item, counters.capacity, counters.value, counters.gl
 
 
 def _order_update(
@@ -1526,18 +1547,18 @@ def _add_applications(
     tx: WriteTx,
     batches: Sequence[PostingBatch],
     staged: LedgerIndex,
-    store: SqlStore,
     reads: Reads,
     read_at_commit: dict[tuple[str, str, bool], list[tuple[int, Decimal]]],
 ) -> None:
     """Store the batches' item applications and the entries' remaining quantities (a row
     per open entry: a closed entry's row goes). The open entries the unit of work read
     are not read again (its reads are checked: they are the stored rows now), nor those
-    ``read_at_commit`` (with the checks); the other pools it writes over are read here."""
+    ``read_at_commit`` (with the checks); of the other pools it writes over, the rows of
+    the entries it changes are read here."""
     _insert_applications(tx, [a for b in batches for a in b.item_applications or ()])
     changed = [(key, deltas) for key, deltas in sorted(staged.open_by_key.items()) if deltas]
     unknown = [key for key in _unread_open_keys(staged, reads) if key not in read_at_commit]
-    noted = _Committed(store, tx.query).open_entries_of(unknown) if unknown else {}
+    noted = _remaining_of(tx, unknown, staged.open_by_key) if unknown else {}
     noted.update(read_at_commit)
     for key, _ in changed:
         found = reads.seen.get(("open_entries", *key))
@@ -1561,6 +1582,31 @@ def _add_applications(
         written,
         "ON CONFLICT (entry_no) DO UPDATE SET qty = excluded.qty",
     )
+
+
+def _remaining_of(
+    tx: WriteTx,
+    keys: Sequence[tuple[str, str, bool]],
+    open_by_key: dict[tuple[str, str, bool], dict[int, Decimal]],
+) -> dict[tuple[str, str, bool], list[tuple[int, Decimal]]]:
+    """The stored rows (entry number, remaining quantity) of the entries a commit changes
+    in the pools ``keys``, by pool: read by entry number, a few rows, not the whole pools
+    (which grow with their open entries; a commit adds only to the entries it names)."""
+    pool_of = {no: key for key in keys for no in open_by_key[key]}
+    found: dict[tuple[str, str, bool], list[tuple[int, Decimal]]] = {key: [] for key in keys}
+    numbers = sorted(pool_of)
+    for start in range(0, len(numbers), _KEYS_PER_QUERY):
+        chunk = numbers[start : start + _KEYS_PER_QUERY]
+        for no, qty in tx.query(_remaining_sql(len(chunk)), chunk):
+            found[pool_of[int(no)]].append((int(no), _dec(qty)))
+    return found
+
+
+@functools.cache
+def _remaining_sql(entries: int) -> str:
+    """The read of the remaining quantities of ``entries`` entries, by number."""
+    marks = ", ".join("?" * entries)
+    return f"SELECT entry_no, qty FROM prodcore_bal_remaining WHERE entry_no IN ({marks})"
 
 
 def _add_marks(tx: WriteTx, staged: LedgerIndex) -> None:

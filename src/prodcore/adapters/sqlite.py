@@ -27,7 +27,7 @@ import datetime as dt
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -63,6 +63,20 @@ def _add_decimal_texts(stored: str, delta: str) -> str:
     return str(EXACT_SUMS.add(Decimal(stored), Decimal(delta)))
 
 
+def _execute(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> int:
+    try:
+        return conn.execute(sql, params).rowcount
+    except (sqlite3.Error, UnicodeError, OverflowError) as err:
+        raise _translate(err) from err
+
+
+def _query(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    try:
+        return conn.execute(sql, params).fetchall()
+    except (sqlite3.Error, UnicodeError, OverflowError) as err:
+        raise _translate(err) from err
+
+
 class _SqliteTx(WriteTx):
     def __init__(
         self, conn: sqlite3.Connection, end: Callable[[sqlite3.Connection], None] | None = None
@@ -76,7 +90,7 @@ class _SqliteTx(WriteTx):
             return
         try:
             if self._conn.in_transaction:
-                self.execute(statement)
+                _execute(self._conn, statement, ())
         finally:
             end(self._conn)
 
@@ -89,20 +103,16 @@ class _SqliteTx(WriteTx):
             raise
 
     def rollback(self) -> None:
+        if self._end is None:  # ended (a unit of work's end rolls back what it committed)
+            return
         with contextlib.suppress(StoreError):
             self._finish("ROLLBACK")
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        try:
-            return self._conn.execute(sql, params).rowcount
-        except (sqlite3.Error, UnicodeError, OverflowError) as err:
-            raise _translate(err) from err
+        return _execute(self._conn, sql, params)
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        try:
-            return self._conn.execute(sql, params).fetchall()
-        except (sqlite3.Error, UnicodeError, OverflowError) as err:
-            raise _translate(err) from err
+        return _query(self._conn, sql, params)
 
     def execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         if not rows:
@@ -165,34 +175,35 @@ class SqliteStore(SqlStore):
             raise StoreError(reason=f"cannot open SQLite database {self.path!r}: {err}") from err
         return conn
 
-    @contextlib.contextmanager
-    def _connection(self) -> Iterator[sqlite3.Connection]:
-        with self._lock if self._memory else contextlib.nullcontext():
-            if self._closed:
-                raise StoreError(reason="the store is closed")
-            conn: sqlite3.Connection | None = (
-                (self._connections[0] if self._connections else None)
-                if self._memory
-                else getattr(self._local, "conn", None)
-            )
-            if conn is None:
-                conn = self._connect()
-                with self._lock:
-                    self._connections.append(conn)
-                self._local.conn = conn
-            yield conn
+    def _reader(self) -> sqlite3.Connection:
+        """This thread's connection for reads (an in-memory database's one connection:
+        the caller holds the lock). No context manager: this runs for every read."""
+        if self._closed:
+            raise StoreError(reason="the store is closed")
+        conn: sqlite3.Connection | None = (
+            (self._connections[0] if self._connections else None)
+            if self._memory
+            else getattr(self._local, "conn", None)
+        )
+        if conn is None:
+            conn = self._connect()
+            with self._lock:
+                self._connections.append(conn)
+            self._local.conn = conn
+        return conn
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        with self._connection() as conn:
-            return _SqliteTx(conn).query(sql, params)
+        if self._memory:
+            with self._lock:
+                return _query(self._reader(), sql, params)
+        return _query(self._reader(), sql, params)
 
     def begin_write(self) -> WriteTx:
         if self._memory:
             self._lock.acquire()  # held until the transaction ends
             try:
-                with self._connection() as conn:
-                    tx = _SqliteTx(conn, lambda _: self._lock.release())
-                    tx.execute("BEGIN IMMEDIATE")
+                tx = _SqliteTx(self._reader(), lambda _: self._lock.release())
+                tx.execute("BEGIN IMMEDIATE")
             except BaseException:
                 self._lock.release()
                 raise
