@@ -102,12 +102,13 @@ def test_sqlite_adds_stored_balances_exactly() -> None:
 def test_verify_finds_nothing_wrong_with_balances_beyond_28_digits(
     kind: str, tmp_path: Path
 ) -> None:
-    store = open_store("memory://" if kind == "memory" else f"sqlite:///{tmp_path}/s.db")
-    for n, (qty, amount) in enumerate([(BIG, BIG), (TINY, TINY)]):
-        with store() as uow:
-            uow.ledger.append(sample_batch(qty, amount, document_no=f"D{n}"))
-            uow.commit()
-    report = verify(store)
+    url = "memory://" if kind == "memory" else f"sqlite:///{tmp_path}/s.db"
+    with open_store(url) as store:  # (closed: an open SQLite connection warns when freed)
+        for n, (qty, amount) in enumerate([(BIG, BIG), (TINY, TINY)]):
+            with store() as uow:
+                uow.ledger.append(sample_batch(qty, amount, document_no=f"D{n}"))
+                uow.commit()
+        report = verify(store)
     assert report.ok, report.problems
     assert report.checked > 0
 
