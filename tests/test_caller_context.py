@@ -5,6 +5,7 @@ default session does, digits and exponents alike."""
 
 from __future__ import annotations
 
+import datetime as dt
 import decimal
 import importlib
 import inspect
@@ -12,14 +13,17 @@ from importlib import resources
 
 import pytest
 
+from prodcore.adapters import MemoryStoreFactory
 from prodcore.adapters.memory import InMemoryStore, InMemoryUnitOfWork
 from prodcore.app import put_master_data
 from prodcore.costing.rollup import roll_up
 from prodcore.integrity import verify
-from prodcore.masterdata import MasterData
+from prodcore.ledger.average_periods import AveragePoolKey
+from prodcore.masterdata import AverageCostPeriod, ManufacturingSetup, MasterData
 from prodcore.numbers import OWN_CONTEXT, in_own_context
 from prodcore.scenario import load_scenario, run_scenario
 from prodcore.serialization import dumps
+from tests.costing.test_average_cost_period import _post, _shop
 
 CALLERS = [
     decimal.Context(prec=2),
@@ -72,9 +76,11 @@ _NO_ARITHMETIC = {
     "command_hash",
     "consolidated_calendar",
     "due_anchor",
+    "entry_value",
     "find_bom_cycle",
     "fmt",
     "from_micros",
+    "moves_inventory",
     "one_shift_per_weekday",
     "period_start",
     "quantize_time",
@@ -91,6 +97,7 @@ _NO_ARITHMETIC = {
         "prodcore.orders",
         "prodcore.scheduling",
         "prodcore.reports",
+        "prodcore.ledger.valuation",
     ],
 )
 def test_every_public_function_that_computes_runs_in_prodcores_context(module: str) -> None:
@@ -106,3 +113,20 @@ def test_every_public_function_that_computes_runs_in_prodcores_context(module: s
     with decimal.localcontext(decimal.Context(prec=2)):
         probe = in_own_context(decimal.getcontext)()
     assert probe.prec == OWN_CONTEXT.prec and probe.rounding == OWN_CONTEXT.rounding
+
+
+def test_a_store_query_that_divides_runs_in_prodcores_context() -> None:
+    # three units worth 10.00 in March: an average of 3.33… to 28 digits, whatever the
+    # context of the code that asks
+    store = MemoryStoreFactory()
+    _shop(store, AverageCostPeriod.MONTH)
+    _post(store, "in-1", 2, 1, "3.00")
+    _post(store, "in-2", 2, 2, "3.50")
+    key = AveragePoolKey.of(
+        ManufacturingSetup(average_cost_period=AverageCostPeriod.MONTH), "A", ""
+    )
+    with store() as uow:
+        expected = uow.ledger.average_unit_cost(key, dt.date(2026, 3, 1))
+    assert expected == decimal.Decimal(10) / 3
+    with decimal.localcontext(decimal.Context(prec=2)), store() as uow:
+        assert uow.ledger.average_unit_cost(key, dt.date(2026, 3, 1)) == expected

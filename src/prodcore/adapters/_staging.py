@@ -65,7 +65,7 @@ from prodcore.ledger.model import (
 )
 from prodcore.ledger.valuation import entry_value, moves_inventory
 from prodcore.masterdata import CapacityType, ManufacturingSetup
-from prodcore.numbers import EXACT_SUMS, ZERO
+from prodcore.numbers import EXACT_SUMS, ZERO, in_own_context
 from prodcore.orders.model import OrderStatus, ProductionOrder
 from prodcore.orders.registration import Registration, bears_on, registration_order
 from prodcore.ports import MasterDataRecord
@@ -1189,6 +1189,7 @@ class StagedLedger:
     def inventory_value(self, item_no: str) -> Decimal:
         return self._balance("inventory_value", item_no)
 
+    @in_own_context  # it divides: in prodcore's context, whatever the caller's
     def average_unit_cost(self, key: AveragePoolKey, start: dt.date | None) -> Decimal | None:
         staged = self.staged
         if None in staged.revalued_items:  # a value change of an unknown item: from scratch

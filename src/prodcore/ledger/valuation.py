@@ -58,7 +58,7 @@ from prodcore.masterdata import (
     ManufacturingSetup,
 )
 from prodcore.masterdata.average_cost import period_start
-from prodcore.numbers import ZERO, Rounding, exact_sum
+from prodcore.numbers import ZERO, Rounding, exact_sum, in_own_context
 
 __all__ = [
     "BatchCosts",
@@ -74,6 +74,7 @@ __all__ = [
 _PENDING = 10**15
 
 
+@in_own_context
 def outbound_unit_cost(
     ledger: LedgerReader,
     item: Item,
@@ -199,6 +200,7 @@ def _average_at_posting(
     return ledger.average_unit_cost(key, start)
 
 
+@in_own_context
 def average_pool(
     entries: Iterable[ItemLedgerEntry], setup: ManufacturingSetup, location_code: str | None
 ) -> list[ItemLedgerEntry]:
@@ -245,6 +247,7 @@ class PeriodAverages:
         return worth / quantity if quantity > 0 else None
 
 
+@in_own_context
 def period_averages(
     entries: Sequence[ItemLedgerEntry],
     value: Callable[[int], Decimal],
