@@ -596,6 +596,16 @@ def _check_storable(field: str, value: _T, known: _T | None = None) -> _T:
     return value
 
 
+def _check_unless_vouched(
+    vouched: dict[int, Any], field: str, value: _T, known: _T | None = None
+) -> _T:
+    """``value``, taken unchecked if it was vouched for (that object, once: the vouch is
+    used up), else through :func:`_check_storable`."""
+    if vouched.pop(id(value), None) is not value:
+        _check_storable(field, value, known)
+    return value
+
+
 def _is_str(key: object) -> bool:
     return isinstance(key, str)
 
@@ -739,9 +749,7 @@ class StagedOrders:
                 field="version", value=order.version, reason="a new order has version 1"
             )
         self.read_versions.setdefault(order.id, 0)
-        if self.vouched.pop(id(order), None) is not order:
-            _check_storable("order", order)
-        self.staged[order.id] = order
+        self.staged[order.id] = _check_unless_vouched(self.vouched, "order", order)
 
     def _check(self, order_id: str, expected_version: int) -> None:
         version = self._current_version(order_id)
@@ -764,9 +772,8 @@ class StagedOrders:
                 reason=f"must be expected_version + 1 = {expected_version + 1}",
             )
         self._check(order.id, expected_version)
-        if self.vouched.pop(id(order), None) is not order:
-            _check_storable("order", order, self.staged.get(order.id) or self.read.get(order.id))
-        self.staged[order.id] = order
+        known = self.staged.get(order.id) or self.read.get(order.id)
+        self.staged[order.id] = _check_unless_vouched(self.vouched, "order", order, known)
 
     def delete(self, order_id: str, *, expected_version: int) -> None:
         _check_str(_ORDER, order_id)
@@ -946,8 +953,7 @@ class StagedLedger:
     def append(self, batch: PostingBatch) -> PostingBatch:
         if not isinstance(batch, PostingBatch):
             raise InvalidValueError(field="batch", value=batch, reason="not a PostingBatch")
-        if self.vouched.pop(id(batch), None) is not batch:
-            _check_storable("batch", batch)
+        _check_unless_vouched(self.vouched, "batch", batch)
         batch.check_balanced()
         if self._allocate is not None:
             self.counters = self._allocate(batch)
