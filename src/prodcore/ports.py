@@ -38,6 +38,8 @@ from prodcore.orders.registration import Registration
 from prodcore.scheduling.schedule import Allocation
 
 _T = TypeVar("_T")
+#: What a unit of work may be vouched for (see :class:`UnitOfWork`): an order or a batch.
+Vouchable = TypeVar("Vouchable", ProductionOrder, PostingBatch)
 
 __all__ = [
     "LedgerRepository",
@@ -45,6 +47,7 @@ __all__ = [
     "MasterDataRepository",
     "OrderRepository",
     "UnitOfWork",
+    "Vouchable",
 ]
 
 MasterDataRecord = (

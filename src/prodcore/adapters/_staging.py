@@ -68,7 +68,7 @@ from prodcore.masterdata import CapacityType, ManufacturingSetup
 from prodcore.numbers import EXACT_SUMS, ZERO, in_own_context
 from prodcore.orders.model import OrderStatus, ProductionOrder
 from prodcore.orders.registration import Registration, bears_on, registration_order
-from prodcore.ports import MasterDataRecord
+from prodcore.ports import MasterDataRecord, Vouchable
 from prodcore.scheduling.schedule import Allocation
 
 __all__ = [
@@ -88,7 +88,6 @@ __all__ = [
 ]
 
 _T = TypeVar("_T")
-_Vouched = TypeVar("_Vouched", ProductionOrder, PostingBatch)
 _ORDER = "Production order"
 ReadKey = tuple[Any, ...]
 #: An open-entry pool: (item, location, inbound).
@@ -1367,7 +1366,7 @@ class StagingUnitOfWork(StagedUnitOfWork):
             work = self._work = self._start()
         return work
 
-    def vouch(self, record: _Vouched) -> _Vouched:
+    def vouch(self, record: Vouchable) -> Vouchable:
         """``record``, which the application built from values it checked (a command
         checked where it came in, records read or staged), to be staged in this unit of
         work without the storable check (:func:`_check_storable`): it stores by

@@ -14,16 +14,18 @@ True
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Self, TypeVar
+from typing import Self
 
 from prodcore.app.boundary import vouch
-from prodcore.ledger.model import PostingBatch
-from prodcore.orders.model import ProductionOrder
-from prodcore.ports import LedgerRepository, MasterDataRepository, OrderRepository, UnitOfWork
+from prodcore.ports import (
+    LedgerRepository,
+    MasterDataRepository,
+    OrderRepository,
+    UnitOfWork,
+    Vouchable,
+)
 
 __all__ = ["ForwardingUnitOfWork"]
-
-_R = TypeVar("_R", ProductionOrder, PostingBatch)
 
 
 class ForwardingUnitOfWork:
@@ -59,7 +61,7 @@ class ForwardingUnitOfWork:
     def commit(self) -> None:
         self._uow.commit()
 
-    def vouch(self, record: _R) -> _R:
+    def vouch(self, record: Vouchable) -> Vouchable:
         return vouch(self._uow, record)
 
     def rollback(self) -> None:

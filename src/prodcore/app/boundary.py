@@ -26,14 +26,11 @@ from typing import TypeVar
 
 from prodcore.adapters._storable import storable_problem
 from prodcore.errors import InvalidValueError
-from prodcore.ledger.model import PostingBatch
-from prodcore.orders.model import ProductionOrder
-from prodcore.ports import UnitOfWork
+from prodcore.ports import UnitOfWork, Vouchable
 
 __all__ = ["checked_command", "vouch"]
 
 _C = TypeVar("_C")
-_R = TypeVar("_R", ProductionOrder, PostingBatch)
 
 
 def checked_command(command: _C) -> _C:
@@ -45,7 +42,7 @@ def checked_command(command: _C) -> _C:
     return command
 
 
-def vouch(uow: UnitOfWork, record: _R) -> _R:
+def vouch(uow: UnitOfWork, record: Vouchable) -> Vouchable:
     """``record``, vouched for to ``uow`` (a staging store's unit of work takes it unchecked:
     :meth:`~prodcore.adapters._staging.StagingUnitOfWork.vouch`); a unit of work that
     cannot take a vouch checks it as any other (the method is optional)."""
