@@ -297,6 +297,15 @@ class ProductionOrderMachine(RuleBasedStateMachine):
         quantity = remaining if part == "all" else (remaining / 2).quantize(Decimal("0.01"))
         if quantity <= 0:
             return
+        if entry.quantity > 0:  # an output: only its units still in inventory go back
+            with self.uow:
+                in_stock = self.uow.ledger.remaining_quantity(entry.entry_no)
+            if quantity > in_stock:  # (applied to an outbound meanwhile)
+                self._refused(
+                    ReverseEntry(self._key(), ValueSource.ITEM, entry.entry_no, quantity),
+                    InsufficientQuantityError,
+                )
+                return
         result = self._post(ReverseEntry(self._key(), ValueSource.ITEM, entry.entry_no, quantity))
         model = self.models[order_id]
         if entry.entry_type is ItemEntryType.CONSUMPTION:
