@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from types import TracebackType
-from typing import Protocol, Self, TypeVar
+from typing import Protocol, Self, TypeVar, cast, runtime_checkable
 
 from prodcore.calendars import CentreAbsences, ShopCalendar
 from prodcore.ledger.model import (
@@ -46,8 +46,14 @@ __all__ = [
     "MasterDataRecord",
     "MasterDataRepository",
     "OrderRepository",
+    "ReadsCostsAhead",
+    "ReadsOrdersAhead",
+    "TakesVouches",
     "UnitOfWork",
     "Vouchable",
+    "costs_read_ahead",
+    "orders_read_ahead",
+    "vouch_taker",
 ]
 
 MasterDataRecord = (
@@ -155,11 +161,7 @@ class OrderRepository(Protocol):
     stored version is ``expected_version``. Hosts change orders through
     :func:`~prodcore.app.handle` and read them here.
 
-    A repository may also offer ``read_ahead(order_ids)``, a hint that the unit of work
-    will read these orders: the application calls it, where present, with the orders a
-    posting command names before it reads the command's idempotency key, and prodcore's
-    SQL stores read them in that same statement. It reads and notes nothing by itself;
-    a repository without it reads each order when asked.
+    A repository may also offer :class:`ReadsOrdersAhead`.
 
     >>> import datetime as dt
     >>> from prodcore.adapters import open_store
@@ -223,10 +225,7 @@ class LedgerRepository(LedgerReader, Protocol):
     setup and the idempotency keys of posting commands. No update, no delete. It reads
     what :class:`~prodcore.ledger.reader.LedgerReader` declares, and more.
 
-    A repository may also offer ``read_ahead_costs(order_id)``, a hint that the unit of
-    work will ask for the order's output entries, output values, cost sums and WIP: cost
-    adjustment calls it, where present, and prodcore's SQL stores then read the four in
-    one statement. It reads and notes nothing by itself.
+    A repository may also offer :class:`ReadsCostsAhead`.
 
     ``append`` takes a whole :class:`~prodcore.ledger.model.PostingBatch` built with local
     (negative) entry references, assigns real numbers per ledger in append order
@@ -333,11 +332,7 @@ class UnitOfWork(Protocol):
     commit lands, or :meth:`commit` raises :class:`~prodcore.errors.ConcurrencyError`
     and writes nothing (decide again); changes to what it did not read refuse nothing.
 
-    A unit of work may also offer ``vouch(record)``: the application hands it an order
-    or a batch it built from values it checked (the command where it came in, records
-    read or staged), which the unit of work may then stage without checking that every
-    value stores as itself. Optional: the application looks it up, and a unit of work
-    without it checks what it stages as always.
+    A unit of work may also offer :class:`TakesVouches`.
     """
 
     @property
@@ -369,3 +364,110 @@ class UnitOfWork(Protocol):
 
     def rollback(self) -> None:
         """Drop the writes made since the last commit."""
+
+
+# Optional capabilities: a store may offer them, the application uses them where offered
+# (found with :func:`orders_read_ahead`, :func:`costs_read_ahead`
+# and :func:`vouch_taker`), and a store without them works as before.
+
+
+@runtime_checkable
+class ReadsOrdersAhead(Protocol):
+    """An order repository that can be told which orders its unit of work will read.
+
+    The application calls ``read_ahead`` with the orders a posting command names, before
+    it reads the command's idempotency key; prodcore's SQL stores then read those orders
+    in that same statement. It is a hint: it reads and notes nothing by itself (an
+    order read ahead counts as read only when the unit of work asks for it), and a
+    repository without it reads each order when asked.
+
+    >>> from prodcore.adapters import open_store
+    >>> with open_store("memory:") as new_uow:
+    ...     with new_uow() as uow:
+    ...         isinstance(uow.orders, ReadsOrdersAhead)
+    True
+    """
+
+    def read_ahead(self, order_ids: Sequence[str]) -> None:
+        """Note that these orders (some perhaps absent) will be read."""
+
+
+@runtime_checkable
+class ReadsCostsAhead(Protocol):
+    """A ledger repository that can be told an order's costs will be read.
+
+    Cost adjustment calls ``read_ahead_costs`` before it asks for the order's output
+    entries, output values, cost sums and WIP; prodcore's SQL stores then read the four
+    in one statement. A hint, like :class:`ReadsOrdersAhead`.
+
+    >>> from prodcore.adapters import open_store
+    >>> with open_store("memory:") as new_uow:
+    ...     with new_uow() as uow:
+    ...         isinstance(uow.ledger, ReadsCostsAhead)
+    True
+    """
+
+    def read_ahead_costs(self, order_id: str) -> None:
+        """Note that the order's output entries, output values, cost sums and WIP will
+        be read."""
+
+
+@runtime_checkable
+class TakesVouches(Protocol):
+    """A unit of work that stages records the application vouches for unchecked.
+
+    The application hands ``vouch`` an order or a batch it built from values it checked
+    (the command where it came in, records read or staged); the unit of work may then
+    stage that very object without checking again that every value stores as itself. A
+    unit of work without it checks what it stages as always.
+
+    >>> from prodcore.adapters import open_store
+    >>> with open_store("memory:") as new_uow:
+    ...     with new_uow() as uow:
+    ...         isinstance(uow, TakesVouches)
+    True
+    """
+
+    def vouch(self, record: Vouchable) -> Vouchable:
+        """``record`` itself, taken unchecked when this unit of work stages it."""
+
+
+def orders_read_ahead(orders: OrderRepository) -> ReadsOrdersAhead | None:
+    """``orders`` as :class:`ReadsOrdersAhead` where it offers that, else None.
+
+    >>> from prodcore.adapters import open_store
+    >>> with open_store("memory:") as new_uow:
+    ...     with new_uow() as uow:
+    ...         orders_read_ahead(uow.orders) is uow.orders
+    True
+    """
+    return cast(ReadsOrdersAhead, orders) if _offers(orders, "read_ahead") else None
+
+
+def costs_read_ahead(ledger: LedgerRepository) -> ReadsCostsAhead | None:
+    """``ledger`` as :class:`ReadsCostsAhead` where it offers that, else None.
+
+    >>> from prodcore.adapters import open_store
+    >>> with open_store("memory:") as new_uow:
+    ...     with new_uow() as uow:
+    ...         costs_read_ahead(uow.ledger) is uow.ledger
+    True
+    """
+    return cast(ReadsCostsAhead, ledger) if _offers(ledger, "read_ahead_costs") else None
+
+
+def vouch_taker(uow: UnitOfWork) -> TakesVouches | None:
+    """``uow`` as :class:`TakesVouches` where it offers that, else None.
+
+    >>> from prodcore.adapters import open_store
+    >>> with open_store("memory:") as new_uow:
+    ...     with new_uow() as uow:
+    ...         vouch_taker(uow) is uow
+    True
+    """
+    return cast(TakesVouches, uow) if _offers(uow, "vouch") else None
+
+
+def _offers(obj: object, method: str) -> bool:
+    # by name: ``isinstance`` of a runtime protocol costs microseconds, at every command
+    return callable(getattr(obj, method, None))

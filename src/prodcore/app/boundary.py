@@ -26,7 +26,7 @@ from typing import TypeVar
 
 from prodcore.adapters._storable import storable_problem
 from prodcore.errors import InvalidValueError
-from prodcore.ports import UnitOfWork, Vouchable
+from prodcore.ports import UnitOfWork, Vouchable, vouch_taker
 
 __all__ = ["checked_command", "vouch"]
 
@@ -45,6 +45,7 @@ def checked_command(command: _C) -> _C:
 def vouch(uow: UnitOfWork, record: Vouchable) -> Vouchable:
     """``record``, vouched for to ``uow`` (a staging store's unit of work takes it unchecked:
     :meth:`~prodcore.adapters._staging.StagingUnitOfWork.vouch`); a unit of work that
-    cannot take a vouch checks it as any other (the method is optional)."""
-    take = getattr(uow, "vouch", None)
-    return record if take is None else take(record)
+    cannot take a vouch checks it as any other (:class:`~prodcore.ports.TakesVouches` is
+    optional)."""
+    taker = vouch_taker(uow)
+    return record if taker is None else taker.vouch(record)

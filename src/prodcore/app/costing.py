@@ -55,7 +55,7 @@ from prodcore.ledger.posting import value_batch
 from prodcore.masterdata import CostingMethod, MasterData
 from prodcore.numbers import ZERO, in_own_context
 from prodcore.orders.model import OrderStatus, ProductionOrder
-from prodcore.ports import MasterDataRepository, UnitOfWork
+from prodcore.ports import MasterDataRepository, UnitOfWork, costs_read_ahead
 from prodcore.records import revise
 
 __all__ = ["adjust", "adjust_cost", "implement", "implement_standard_cost"]
@@ -98,9 +98,9 @@ def adjust(
     checked_command(command)  # so the store takes what is decided from it unchecked
     with uow:
         # a store that can reads the order's costs together (one statement, not four)
-        read_ahead = getattr(uow.ledger, "read_ahead_costs", None)
-        if read_ahead is not None:
-            read_ahead(command.order_id)
+        ahead = costs_read_ahead(uow.ledger)
+        if ahead is not None:
+            ahead.read_ahead_costs(command.order_id)
         return idempotent(
             uow, command, lambda: _adjust(uow, command, clock, standard), commit=commit
         )

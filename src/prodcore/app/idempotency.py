@@ -22,7 +22,7 @@ import attrs
 from prodcore.commands import LEGACY_TAGS, order_ids_of
 from prodcore.errors import IdempotencyConflictError
 from prodcore.ledger.model import IdempotencyRecord, PostingResult
-from prodcore.ports import UnitOfWork
+from prodcore.ports import UnitOfWork, orders_read_ahead
 from prodcore.serialization import _not_json, to_jsonable
 
 __all__ = ["IdempotentCommand", "command_hash", "idempotent"]
@@ -119,9 +119,9 @@ def idempotent(
     another command."""
     digest = command_hash(command)
     # a store that can reads the orders the command names with its key (one statement)
-    read_ahead = getattr(uow.orders, "read_ahead", None)
-    if read_ahead is not None:
-        read_ahead(order_ids_of(command))
+    ahead = orders_read_ahead(uow.orders)
+    if ahead is not None:
+        ahead.read_ahead(order_ids_of(command))
     known = uow.ledger.idempotency(command.idempotency_key)
     if known is not None:
         if known.command_hash != digest:
