@@ -20,9 +20,7 @@ from prodcore.ports import (
     ReadsCostsAhead,
     ReadsOrdersAhead,
     TakesVouches,
-    costs_read_ahead,
-    orders_read_ahead,
-    vouch_taker,
+    offered,
 )
 from prodcore.scenario import load_scenario, run_scenario
 from prodcore.serialization import dumps
@@ -42,9 +40,9 @@ def test_the_shipped_stores_offer_the_three_capabilities(url: str) -> None:
         assert isinstance(uow.orders, ReadsOrdersAhead)
         assert isinstance(uow.ledger, ReadsCostsAhead)
         assert isinstance(uow, TakesVouches)
-        assert orders_read_ahead(uow.orders) is uow.orders
-        assert costs_read_ahead(uow.ledger) is uow.ledger
-        assert vouch_taker(uow) is uow
+        assert offered(uow.orders, ReadsOrdersAhead.read_ahead) is uow.orders
+        assert offered(uow.ledger, ReadsCostsAhead.read_ahead_costs) is uow.ledger
+        assert offered(uow, TakesVouches.vouch) is uow
 
 
 class _Hiding:
@@ -108,7 +106,7 @@ def _scenario_ledger(store: InMemoryStore, bare: bool, seen: list[str]) -> list[
 def test_a_store_without_the_capabilities_posts_the_same_ledger_and_checks_all_it_stages(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    assert vouch_taker(_Bare(InMemoryUnitOfWork(InMemoryStore()), [])) is None
+    assert offered(_Bare(InMemoryUnitOfWork(InMemoryStore()), []), TakesVouches.vouch) is None
     expected = _scenario_ledger(InMemoryStore(), bare=False, seen=[])
     asked: list[str] = []
     probe = InMemoryUnitOfWork(InMemoryStore())
@@ -139,7 +137,7 @@ def test_a_store_without_the_capabilities_posts_the_same_ledger_and_checks_all_i
 def test_a_hint_of_orders_to_read_ahead_takes_any_sequence(url: str) -> None:
     ids: Sequence[str] = ("PO-1", "NONE")
     with open_store(url, migrate=True) as new_uow, new_uow() as uow:
-        ahead = orders_read_ahead(uow.orders)
+        ahead = offered(uow.orders, ReadsOrdersAhead.read_ahead)
         assert ahead is not None
         ahead.read_ahead(ids)
         assert uow.orders.find("NONE") is None

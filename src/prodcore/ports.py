@@ -9,10 +9,10 @@ contract tests every adapter must pass. All errors are prodcore's own:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
 from types import TracebackType
-from typing import Protocol, Self, TypeVar, cast, runtime_checkable
+from typing import Any, Concatenate, Protocol, Self, TypeVar, cast, runtime_checkable
 
 from prodcore.calendars import CentreAbsences, ShopCalendar
 from prodcore.ledger.model import (
@@ -40,6 +40,7 @@ from prodcore.scheduling.schedule import Allocation
 _T = TypeVar("_T")
 #: What a unit of work may be vouched for (see :class:`UnitOfWork`): an order or a batch.
 Vouchable = TypeVar("Vouchable", ProductionOrder, PostingBatch)
+_Capable = TypeVar("_Capable")
 
 __all__ = [
     "LedgerRepository",
@@ -51,9 +52,7 @@ __all__ = [
     "TakesVouches",
     "UnitOfWork",
     "Vouchable",
-    "costs_read_ahead",
-    "orders_read_ahead",
-    "vouch_taker",
+    "offered",
 ]
 
 MasterDataRecord = (
@@ -367,8 +366,7 @@ class UnitOfWork(Protocol):
 
 
 # Optional capabilities: a store may offer them, the application uses them where offered
-# (found with :func:`orders_read_ahead`, :func:`costs_read_ahead`
-# and :func:`vouch_taker`), and a store without them works as before.
+# (found with :func:`offered`), and a store without them works as before.
 
 
 @runtime_checkable
@@ -432,42 +430,20 @@ class TakesVouches(Protocol):
         """``record`` itself, taken unchecked when this unit of work stages it."""
 
 
-def orders_read_ahead(orders: OrderRepository) -> ReadsOrdersAhead | None:
-    """``orders`` as :class:`ReadsOrdersAhead` where it offers that, else None.
+def offered(obj: object, method: Callable[Concatenate[_Capable, ...], Any]) -> _Capable | None:
+    """``obj`` as the optional capability whose ``method`` is given (one of this
+    module's: :class:`ReadsOrdersAhead`, :class:`ReadsCostsAhead`,
+    :class:`TakesVouches`), when ``obj`` has that method, else None. The method is found
+    by name: ``isinstance`` of a runtime protocol costs microseconds, at every command.
 
     >>> from prodcore.adapters import open_store
     >>> with open_store("memory:") as new_uow:
     ...     with new_uow() as uow:
-    ...         orders_read_ahead(uow.orders) is uow.orders
+    ...         offered(uow.orders, ReadsOrdersAhead.read_ahead) is uow.orders
+    True
+    >>> class Plain:
+    ...     pass
+    >>> offered(Plain(), TakesVouches.vouch) is None
     True
     """
-    return cast(ReadsOrdersAhead, orders) if _offers(orders, "read_ahead") else None
-
-
-def costs_read_ahead(ledger: LedgerRepository) -> ReadsCostsAhead | None:
-    """``ledger`` as :class:`ReadsCostsAhead` where it offers that, else None.
-
-    >>> from prodcore.adapters import open_store
-    >>> with open_store("memory:") as new_uow:
-    ...     with new_uow() as uow:
-    ...         costs_read_ahead(uow.ledger) is uow.ledger
-    True
-    """
-    return cast(ReadsCostsAhead, ledger) if _offers(ledger, "read_ahead_costs") else None
-
-
-def vouch_taker(uow: UnitOfWork) -> TakesVouches | None:
-    """``uow`` as :class:`TakesVouches` where it offers that, else None.
-
-    >>> from prodcore.adapters import open_store
-    >>> with open_store("memory:") as new_uow:
-    ...     with new_uow() as uow:
-    ...         vouch_taker(uow) is uow
-    True
-    """
-    return cast(TakesVouches, uow) if _offers(uow, "vouch") else None
-
-
-def _offers(obj: object, method: str) -> bool:
-    # by name: ``isinstance`` of a runtime protocol costs microseconds, at every command
-    return callable(getattr(obj, method, None))
+    return cast(_Capable, obj) if callable(getattr(obj, method.__name__, None)) else None

@@ -26,7 +26,7 @@ from typing import TypeVar
 
 from prodcore.adapters._storable import storable_problem
 from prodcore.errors import InvalidValueError
-from prodcore.ports import UnitOfWork, Vouchable, vouch_taker
+from prodcore.ports import TakesVouches, UnitOfWork, Vouchable, offered
 
 __all__ = ["checked_command", "vouch"]
 
@@ -47,5 +47,5 @@ def vouch(uow: UnitOfWork, record: Vouchable) -> Vouchable:
     :meth:`~prodcore.adapters._staging.StagingUnitOfWork.vouch`); a unit of work that
     cannot take a vouch checks it as any other (:class:`~prodcore.ports.TakesVouches` is
     optional)."""
-    taker = vouch_taker(uow)
+    taker = offered(uow, TakesVouches.vouch)
     return record if taker is None else taker.vouch(record)

@@ -55,7 +55,7 @@ from prodcore.ledger.posting import value_batch
 from prodcore.masterdata import CostingMethod, MasterData
 from prodcore.numbers import ZERO, in_own_context
 from prodcore.orders.model import OrderStatus, ProductionOrder
-from prodcore.ports import MasterDataRepository, UnitOfWork, costs_read_ahead
+from prodcore.ports import MasterDataRepository, ReadsCostsAhead, UnitOfWork, offered
 from prodcore.records import revise
 
 __all__ = ["adjust", "adjust_cost", "implement", "implement_standard_cost"]
@@ -98,7 +98,7 @@ def adjust(
     checked_command(command)  # so the store takes what is decided from it unchecked
     with uow:
         # a store that can reads the order's costs together (one statement, not four)
-        ahead = costs_read_ahead(uow.ledger)
+        ahead = offered(uow.ledger, ReadsCostsAhead.read_ahead_costs)
         if ahead is not None:
             ahead.read_ahead_costs(command.order_id)
         return idempotent(

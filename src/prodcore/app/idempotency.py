@@ -22,7 +22,7 @@ import attrs
 from prodcore.commands import LEGACY_TAGS, order_ids_of
 from prodcore.errors import IdempotencyConflictError
 from prodcore.ledger.model import IdempotencyRecord, PostingResult
-from prodcore.ports import UnitOfWork, orders_read_ahead
+from prodcore.ports import ReadsOrdersAhead, UnitOfWork, offered
 from prodcore.serialization import _not_json, to_jsonable
 
 __all__ = ["IdempotentCommand", "command_hash", "idempotent"]
@@ -119,7 +119,7 @@ def idempotent(
     another command."""
     digest = command_hash(command)
     # a store that can reads the orders the command names with its key (one statement)
-    ahead = orders_read_ahead(uow.orders)
+    ahead = offered(uow.orders, ReadsOrdersAhead.read_ahead)
     if ahead is not None:
         ahead.read_ahead(order_ids_of(command))
     known = uow.ledger.idempotency(command.idempotency_key)
