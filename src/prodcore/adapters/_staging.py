@@ -1243,8 +1243,11 @@ class StagedLedger:
             committed = self._reads.note(
                 key, self._committed.open_entries(item_no, location_code, inbound)
             )
+        staged = self.staged.open_entries(item_no, location_code, inbound)
+        if not staged:  # the committed pool as read (in entry order): nothing to merge
+            return [(no, qty) for no, qty in committed if qty]
         pool = dict(committed)
-        for no, delta in self.staged.open_entries(item_no, location_code, inbound):
+        for no, delta in staged:
             pool[no] = pool.get(no, ZERO) + delta
         return sorted((no, qty) for no, qty in pool.items() if qty)
 
