@@ -1,0 +1,166 @@
+"""Work a command no longer does twice (the tenth round on the memory side): a flushing
+lifecycle command copies its order once to save it, a pool of open entries with nothing
+staged is answered as read (no merge, no sort), and numbering looks up its copier once
+per kind of record of a batch. What is stored is the same (see also
+``tests/test_decision_fast_paths.py``, which compares the production flow's records).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+import prodcore.adapters._staging as staging
+import prodcore.app.orders as app_orders
+from prodcore.adapters import Store, open_store
+from prodcore.app import handle, put_master_data
+from prodcore.clock import FixedClock
+from prodcore.ledger import model
+from prodcore.ledger.model import LedgerCounters, PostingBatch, number_batch
+from prodcore.masterdata import Item
+from prodcore.numbers import Duration, TimeUnit
+from prodcore.orders.execution import OutputLine, PostOutput
+from prodcore.orders.journals import AdjustInventory, AdjustmentLine
+from prodcore.orders.lifecycle import ChangeStatus, CreateOrder
+from prodcore.orders.model import OrderStatus, ProductionOrder
+from prodcore.records import revise
+from prodcore.testing.contracts import sample_batch
+from tests.test_benchmarks import load
+
+CLOCK = FixedClock(dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC))
+
+
+@contextmanager
+def _order_copies(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[ProductionOrder]]:
+    """The copies of orders the lifecycle handler makes (``revise`` of an order)."""
+    copies: list[ProductionOrder] = []
+    revise = app_orders.revise
+
+    def counted(record: Any, **changes: Any) -> Any:
+        if isinstance(record, ProductionOrder):
+            copies.append(record)
+        return revise(record, **changes)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(app_orders, "revise", counted)
+        yield copies
+
+
+def _flow_store() -> Store:
+    """The benchmark's master data with K=3: per sub-assembly a raw material flushed
+    forward at release, one flushed with the output of operation 10 and one flushed
+    backward at finish."""
+    store = open_store("memory:")
+    put_master_data(store(), load("bench_flow").master_data(3, "T-"))
+    return store
+
+
+def test_a_flushing_lifecycle_command_copies_its_order_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    store = _flow_store()
+    handle(store(), CreateOrder("PO-1", "T-S0", 10, due_date=dt.date(2026, 3, 31)), clock=CLOCK)
+    with _order_copies(monkeypatch) as copies:
+        released = handle(store(), ChangeStatus("PO-1", OrderStatus.RELEASED), clock=CLOCK)
+    assert released.posting is not None and released.order is not None  # flushed forward
+    assert len(copies) == 1  # the version and the postings mark together (was 2)
+    assert released.order.has_postings and released.order.version == 2
+    for op in ("10", "20"):
+        line = OutputLine(
+            "PO-1", 10000, op, output_quantity=10, run_time=Duration(20, TimeUnit.MINUTE)
+        )
+        handle(store(), PostOutput(f"out/{op}", (line,)), clock=CLOCK)
+    with _order_copies(monkeypatch) as copies:
+        finished = handle(store(), ChangeStatus("PO-1", OrderStatus.FINISHED), clock=CLOCK)
+    assert finished.posting is not None and finished.order is not None  # flushed backward
+    assert len(copies) == 1
+    with store() as uow:
+        assert uow.orders.get("PO-1") == finished.order
+        assert finished.order.has_postings and finished.order.status is OrderStatus.FINISHED
+
+
+def test_an_order_whose_flush_posts_nothing_is_not_marked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    store = open_store("memory:")
+    put_master_data(store(), [Item("BOLT", base_unit="PCS")])  # no BOM: nothing flushed
+    handle(store(), CreateOrder("PO-2", "BOLT", 5, due_date=dt.date(2026, 3, 31)), clock=CLOCK)
+    with _order_copies(monkeypatch) as copies:
+        released = handle(store(), ChangeStatus("PO-2", OrderStatus.RELEASED), clock=CLOCK)
+    assert released.posting is None and released.order is not None
+    assert len(copies) == 1 and not released.order.has_postings
+
+
+@contextmanager
+def _sorts(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[object]]:
+    """The calls of ``sorted`` made by the staging module."""
+    calls: list[object] = []
+
+    def counted(values: Any, **options: Any) -> Any:
+        calls.append(values)
+        return sorted(values, **options)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(staging, "sorted", counted, raising=False)
+        yield calls
+
+
+def test_open_entries_with_nothing_staged_are_answered_as_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    store = open_store("memory:")
+    put_master_data(store(), [Item("STEEL", base_unit="KG", unit_cost=2)])
+    lines = (AdjustmentLine("STEEL", 5, "MAIN"), AdjustmentLine("STEEL", 3, "MAIN"))
+    handle(store(), AdjustInventory("stock", lines), clock=CLOCK)
+    with store() as uow:
+        ledger = uow.ledger
+        with _sorts(monkeypatch) as sorts:
+            found = ledger.open_entries("STEEL", "MAIN", True)
+        assert found == [(1, Decimal(5)), (2, Decimal(3))]
+        assert not sorts  # taken in entry order as read: no merge, no sort
+        found.clear()  # the answer is the caller's: what was noted stays
+        assert ledger.open_entries("STEEL", "MAIN", True) == [(1, Decimal(5)), (2, Decimal(3))]
+        ledger.append(sample_batch(qty=2))  # consumes 2 of entry 1: staged for the pool
+        with _sorts(monkeypatch) as sorts:
+            assert ledger.open_entries("STEEL", "MAIN", True) == [
+                (1, Decimal(3)),
+                (2, Decimal(3)),
+            ]
+        assert len(sorts) == 1  # merged with what is staged, then in entry order
+
+
+def test_numbering_looks_its_copier_up_once_per_kind_of_record(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    batch = sample_batch()
+    batch = PostingBatch.build(
+        document_no="D",
+        posted_at=batch.posted_at,
+        item_entries=batch.item_entries,
+        capacity_entries=batch.capacity_entries,
+        # three records of one kind
+        value_entries=tuple(
+            revise(v, entry_no=-n) for n, v in enumerate(batch.value_entries * 3, start=1)
+        ),
+        gl_setup=model.PostingSetup(),
+    )
+    lookups: list[type] = []
+    renumberer: Callable[..., Any] = model._renumberer
+
+    def counted(cls: type, refs: Any) -> Any:
+        lookups.append(cls)
+        return renumberer(cls, refs)
+
+    monkeypatch.setattr(model, "_renumberer", counted)
+    numbered, _ = number_batch(batch, LedgerCounters(item=4, capacity=2, value=7, gl=9))
+    assert sorted(cls.__name__ for cls in lookups) == [
+        "CapacityLedgerEntry",
+        "ItemLedgerEntry",
+        "ValueEntry",
+    ]  # one per kind, not one per record (was 5)
+    assert [v.entry_no for v in numbered.value_entries] == [8, 9, 10]
