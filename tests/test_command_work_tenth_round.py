@@ -39,7 +39,6 @@ CLOCK = FixedClock(dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC))
 def _order_copies(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[ProductionOrder]]:
     """The copies of orders the lifecycle handler makes (``revise`` of an order)."""
     copies: list[ProductionOrder] = []
-    revise = app_orders.revise
 
     def counted(record: Any, **changes: Any) -> Any:
         if isinstance(record, ProductionOrder):
