@@ -17,6 +17,7 @@ import pytest
 
 import prodcore.adapters._staging as staging
 import prodcore.app.orders as app_orders
+import prodcore.errors
 from prodcore.adapters import Store, open_store
 from prodcore.app import handle, put_master_data
 from prodcore.clock import FixedClock
@@ -163,3 +164,56 @@ def test_numbering_looks_its_copier_up_once_per_kind_of_record(
         "ValueEntry",
     ]  # one per kind, not one per record (was 5)
     assert [v.entry_no for v in numbered.value_entries] == [8, 9, 10]
+
+
+class _Lock:
+    """A lock that notes how it was asked for (free unless ``held``)."""
+
+    def __init__(self, held: bool = False) -> None:
+        self.held = held
+        self.asked: list[tuple[tuple[object, ...], dict[str, object]]] = []
+
+    def acquire(self, *args: object, **kwargs: object) -> bool:
+        self.asked.append((args, kwargs))
+        return not self.held
+
+    def release(self) -> None:
+        return
+
+
+def test_a_free_numbering_is_taken_without_a_timed_wait() -> None:
+    guard = staging.NumberingGuard(timeout=0.5)
+    lock = guard._lock = _Lock()  # type: ignore[assignment]
+    owner = object()
+    guard.acquire(owner)
+    assert lock.asked == [((False,), {})]
+    guard.release(owner)
+    lock.held = True  # another thread's turn: waited for, up to the timeout
+    with pytest.raises(prodcore.errors.ConcurrencyError):
+        guard.acquire(object())
+    assert lock.asked[1:] == [((False,), {}), ((), {"timeout": 0.5})]
+
+
+def test_a_commit_compares_the_counters_by_value_only_when_replaced(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    store = open_store("memory:")
+    put_master_data(store(), [Item("STEEL", base_unit="KG", unit_cost=2)])
+    compared: list[object] = []
+    equal = LedgerCounters.__eq__
+
+    def counted(self: LedgerCounters, other: object) -> Any:
+        compared.append(other)
+        return equal(self, other)
+
+    monkeypatch.setattr(LedgerCounters, "__eq__", counted)
+    handle(store(), AdjustInventory("k-1", (AdjustmentLine("STEEL", 5),)), clock=CLOCK)
+    assert not compared  # numbered after the store's own counters: nothing to compare
+    first, second = store(), store()  # one thread: the second numbers beside the first
+    with first, second:
+        first.ledger.append(sample_batch(item_no="STEEL"))
+        second.ledger.append(sample_batch(item_no="STEEL"))
+        first.commit()
+        with pytest.raises(prodcore.errors.ConcurrencyError):
+            second.commit()  # the counters were replaced: compared, and they differ
+    assert compared

@@ -555,13 +555,15 @@ class NumberingGuard:
     def acquire(self, owner: object) -> None:
         if self._owner is owner:
             return
-        if self._thread == threading.get_ident():
+        thread = threading.get_ident()
+        if self._thread == thread:
             if self.share_in_thread:
                 return
             raise numbering_busy("another unit of work of this thread is posting")
-        if not self._lock.acquire(timeout=self.timeout):
+        # free (the usual case): taken without a timed wait
+        if not (self._lock.acquire(False) or self._lock.acquire(timeout=self.timeout)):
             raise numbering_busy(f"no turn within {self.timeout} s")
-        self._owner, self._thread = owner, threading.get_ident()
+        self._owner, self._thread = owner, thread
 
     def release(self, owner: object) -> None:
         if self._owner is owner:
