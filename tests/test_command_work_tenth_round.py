@@ -24,7 +24,7 @@ from prodcore.clock import FixedClock
 from prodcore.ledger import model
 from prodcore.ledger.model import LedgerCounters, PostingBatch, number_batch
 from prodcore.masterdata import Item
-from prodcore.numbers import Duration, TimeUnit
+from prodcore.numbers import Duration, Rounding, RoundingMode, TimeUnit
 from prodcore.orders.execution import OutputLine, PostOutput
 from prodcore.orders.journals import AdjustInventory, AdjustmentLine
 from prodcore.orders.lifecycle import ChangeStatus, CreateOrder
@@ -217,3 +217,17 @@ def test_a_commit_compares_the_counters_by_value_only_when_replaced(
         with pytest.raises(prodcore.errors.ConcurrencyError):
             second.commit()  # the counters were replaced: compared, and they differ
     assert compared
+
+
+def test_a_rounding_works_out_its_plan_when_built() -> None:
+    # a cached property would give the class a __getattr__ that every attribute read of
+    # a rounding passes through (and that keeps those reads from being specialized)
+    assert "__getattr__" not in vars(Rounding)
+    step, cents = Rounding(Decimal("0.5"), RoundingMode.UP), Rounding(Decimal("0.01"))
+    assert step._plan == (None, "ROUND_UP") and cents._plan == (Decimal("0.01"), "ROUND_HALF_UP")
+    assert step.apply(Decimal("1.2")) == Decimal("1.5")
+    assert cents == Rounding(Decimal("0.01")) and repr(cents) == (
+        "Rounding(precision=Decimal('0.01'), mode=<RoundingMode.HALF_UP: 'ROUND_HALF_UP'>)"
+    )
+    with pytest.raises(prodcore.errors.InvalidValueError):
+        Rounding(Decimal(0))
