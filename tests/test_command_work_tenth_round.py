@@ -8,6 +8,8 @@ per kind of record of a batch. What is stored is the same (see also
 from __future__ import annotations
 
 import datetime as dt
+import enum
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
@@ -22,7 +24,18 @@ from prodcore.adapters import Store, open_store
 from prodcore.app import handle, put_master_data
 from prodcore.clock import FixedClock
 from prodcore.ledger import model
-from prodcore.ledger.model import LedgerCounters, PostingBatch, number_batch
+from prodcore.ledger.balances import LedgerIndex
+from prodcore.ledger.model import (
+    LedgerCounters,
+    PostingBatch,
+    PostingSetup,
+    ValueEntry,
+    ValueEntryType,
+    ValueSource,
+    number_batch,
+)
+from prodcore.ledger.posting import gl_moves, wip_change
+from prodcore.ledger.valuation import moves_inventory
 from prodcore.masterdata import Item
 from prodcore.numbers import Duration, Rounding, RoundingMode, TimeUnit
 from prodcore.orders.execution import OutputLine, PostOutput
@@ -231,3 +244,56 @@ def test_a_rounding_works_out_its_plan_when_built() -> None:
     )
     with pytest.raises(prodcore.errors.InvalidValueError):
         Rounding(Decimal(0))
+
+
+@contextmanager
+def _enum_reads() -> Iterator[list[str]]:
+    """The enum members read through their class (``ValueSource.ITEM``), by the reading
+    function's name."""
+    reads: list[str] = []
+    read = type.__getattribute__
+
+    def counted(cls: type, name: str) -> Any:
+        if not name.startswith("_"):
+            reads.append(sys._getframe(1).f_code.co_name)
+        return read(cls, name)
+
+    enum.EnumType.__getattribute__ = counted  # type: ignore[method-assign,assignment]
+    try:
+        yield reads
+    finally:
+        del enum.EnumType.__getattribute__
+
+
+def test_the_posting_rule_and_the_balances_read_no_enum_through_its_class() -> None:
+    # Python 3.11 does not specialize an attribute read on a class: each such read of a
+    # member, in the functions every value entry goes through, was a lookup
+    at = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
+    values = [
+        ValueEntry(
+            -1,
+            entry_type,
+            source,
+            Decimal(5),
+            Decimal(2),
+            currency="EUR",
+            item_entry_no=-1 if source is ValueSource.ITEM else None,
+            capacity_entry_no=None if source is ValueSource.ITEM else -1,
+            order_id=order_id,
+            order_line_no=None if order_id is None else 10000,
+            posted_at=at,
+        )
+        for entry_type in ValueEntryType
+        for source in ValueSource
+        for order_id in (None, "PO-1")
+    ]
+    setup = PostingSetup()
+    index = LedgerIndex()
+    batch = number_batch(sample_batch(), LedgerCounters())[0]
+    with _enum_reads() as reads:
+        moves = [gl_moves(v, setup) for v in values]
+        inventory = [moves_inventory(v) for v in values]
+        wip_change(values)
+        index.apply(batch)
+    assert reads == []
+    assert sum(map(len, moves)) and any(inventory) and index.wip("PO-1")
