@@ -297,3 +297,20 @@ def test_the_posting_rule_and_the_balances_read_no_enum_through_its_class() -> N
         index.apply(batch)
     assert reads == []
     assert sum(map(len, moves)) and any(inventory) and index.wip("PO-1")
+
+
+class _Noted(Decimal):
+    """A Decimal noting how ``quantize`` is asked (by position or by keyword)."""
+
+    asked: list[tuple[int, tuple[str, ...]]] = []
+
+    def quantize(self, *args: Any, **kwargs: Any) -> Decimal:
+        _Noted.asked.append((len(args), tuple(kwargs)))
+        return Decimal(self).quantize(*args, **kwargs)
+
+
+def test_a_rounding_gives_quantize_its_arguments_by_position() -> None:
+    # keywords cost decimal's C method a parse of them: most of a quantize's time
+    _Noted.asked.clear()
+    assert Rounding(Decimal("0.01")).apply(_Noted("1.235")) == Decimal("1.24")
+    assert _Noted.asked == [(3, ())]

@@ -456,12 +456,12 @@ class Rounding:
         """
         quantum, mode = self._plan
         try:
+            # (rounding and context given by position: keywords cost the C method a
+            # parse of its keyword arguments, most of a quantize's time)
             if quantum is not None:
-                return value.quantize(quantum, rounding=mode, context=ARITHMETIC)
+                return value.quantize(quantum, mode, ARITHMETIC)
             steps = ARITHMETIC.divide(value, self.precision)
-            return ARITHMETIC.multiply(
-                steps.quantize(ONE, rounding=mode, context=ARITHMETIC), self.precision
-            )
+            return ARITHMETIC.multiply(steps.quantize(ONE, mode, ARITHMETIC), self.precision)
         except InvalidOperation:
             raise InvalidValueError(
                 field="value", value=value, reason=f"too large to round to {self.precision}"
