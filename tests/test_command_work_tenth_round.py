@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -302,7 +302,7 @@ def test_the_posting_rule_and_the_balances_read_no_enum_through_its_class() -> N
 class _Noted(Decimal):
     """A Decimal noting how ``quantize`` is asked (by position or by keyword)."""
 
-    asked: list[tuple[int, tuple[str, ...]]] = []
+    asked: ClassVar[list[tuple[int, tuple[str, ...]]]] = []
 
     def quantize(self, *args: Any, **kwargs: Any) -> Decimal:
         _Noted.asked.append((len(args), tuple(kwargs)))
