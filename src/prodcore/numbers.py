@@ -420,6 +420,13 @@ class Rounding:
     mode: RoundingMode = attrs.field(
         default=RoundingMode.HALF_UP, validator=member_of(RoundingMode)
     )
+    #: how :meth:`apply` rounds: the precision to quantize to when it is a power of ten
+    #: (None: divide, round to a whole number of steps, multiply), and the mode's
+    #: :mod:`decimal` name. Worked out once, when the record is built (a shared rounding,
+    #: :func:`shared_rounding`, rounds thousands of values), as a field: a cached
+    #: property would give the class a ``__getattr__`` that every attribute read of a
+    #: rounding then passes through
+    _plan: tuple[Decimal | None, str] = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         if self.precision <= 0:
@@ -432,15 +439,9 @@ class Rounding:
                 value=self.precision,
                 reason=f"finer than 1E-{MAX_DECIMAL_PLACES}",
             )
-
-    @functools.cached_property
-    def _plan(self) -> tuple[Decimal | None, str]:
-        """How :meth:`apply` rounds: the precision to quantize to when it is a power of
-        ten (None: divide, round to a whole number of steps, multiply), and the mode's
-        :mod:`decimal` name. Worked out at the first use, not at every one: a shared
-        rounding (:func:`shared_rounding`) rounds thousands of values."""
         power_of_ten = self.precision.as_tuple().digits == (1,)
-        return (self.precision if power_of_ten else None), self.mode.value
+        plan = (self.precision if power_of_ten else None), self.mode.value
+        object.__setattr__(self, "_plan", plan)
 
     def apply(self, value: Decimal) -> Decimal:
         """Round ``value`` to a multiple of the precision (BC's ``ROUND(x, precision)``).
@@ -455,12 +456,12 @@ class Rounding:
         """
         quantum, mode = self._plan
         try:
+            # (rounding and context given by position: keywords cost the C method a
+            # parse of its keyword arguments, most of a quantize's time)
             if quantum is not None:
-                return value.quantize(quantum, rounding=mode, context=ARITHMETIC)
+                return value.quantize(quantum, mode, ARITHMETIC)
             steps = ARITHMETIC.divide(value, self.precision)
-            return ARITHMETIC.multiply(
-                steps.quantize(ONE, rounding=mode, context=ARITHMETIC), self.precision
-            )
+            return ARITHMETIC.multiply(steps.quantize(ONE, mode, ARITHMETIC), self.precision)
         except InvalidOperation:
             raise InvalidValueError(
                 field="value", value=value, reason=f"too large to round to {self.precision}"

@@ -555,13 +555,15 @@ class NumberingGuard:
     def acquire(self, owner: object) -> None:
         if self._owner is owner:
             return
-        if self._thread == threading.get_ident():
+        thread = threading.get_ident()
+        if self._thread == thread:
             if self.share_in_thread:
                 return
             raise numbering_busy("another unit of work of this thread is posting")
-        if not self._lock.acquire(timeout=self.timeout):
+        # free (the usual case): taken without a timed wait
+        if not (self._lock.acquire(False) or self._lock.acquire(timeout=self.timeout)):
             raise numbering_busy(f"no turn within {self.timeout} s")
-        self._owner, self._thread = owner, threading.get_ident()
+        self._owner, self._thread = owner, thread
 
     def release(self, owner: object) -> None:
         if self._owner is owner:
@@ -1243,8 +1245,11 @@ class StagedLedger:
             committed = self._reads.note(
                 key, self._committed.open_entries(item_no, location_code, inbound)
             )
+        staged = self.staged.open_entries(item_no, location_code, inbound)
+        if not staged:  # the committed pool as read (in entry order): nothing to merge
+            return [(no, qty) for no, qty in committed if qty]
         pool = dict(committed)
-        for no, delta in self.staged.open_entries(item_no, location_code, inbound):
+        for no, delta in staged:
             pool[no] = pool.get(no, ZERO) + delta
         return sorted((no, qty) for no, qty in pool.items() if qty)
 

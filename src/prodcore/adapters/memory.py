@@ -307,12 +307,15 @@ class InMemoryUnitOfWork(StagingUnitOfWork):
                     raise ConcurrencyError(
                         kind="Production order", key=order_id, expected=read_version, actual=actual
                     )
-            if ledger.base_counters is not None and store.counters != ledger.base_counters:
+            base = ledger.base_counters
+            if base is not None and store.counters is not base and store.counters != base:
                 # numbered beside a unit of work of the same thread that committed first
+                # (the counters it numbered after are the store's own object unless a
+                # commit replaced them: compared by value only then)
                 raise ConcurrencyError(
                     kind="Ledger",
                     key="entries",
-                    expected=ledger.base_counters.posting,
+                    expected=base.posting,
                     actual=store.counters.posting,
                 )
             for idem_key in ledger.staged_keys:

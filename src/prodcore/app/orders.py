@@ -72,8 +72,9 @@ def lifecycle(uow: UnitOfWork, command: LifecycleCommand, clock: Clock, *, commi
             uow, _evolve(current, events), command, at, reset=reset
         )
         flush = finish_flush if finish_flush is not None else release_flush
+        posted = flush is not None and not flush.batch.is_empty
         if after is not None:
-            after = vouch(uow, revise(after, version=(before.version if before else 0) + 1))
+            after = vouch(uow, _saved(after, (before.version if before else 0) + 1, posted))
         _save(uow, before, after)
         created: tuple[ProductionOrder, ...] = ()
         if backorder is not None:
@@ -174,7 +175,7 @@ def _flush_before_finishing(
         f"{order.id}/finish",
         finish_without_output=command.finish_without_output,
     )
-    return _with_postings(flush.orders[0], flush), flush
+    return flush.orders[0], flush
 
 
 def _evolve(
@@ -211,7 +212,7 @@ def _flush_after_releasing(
             )
         else:
             return order, None
-        return _with_postings(flush.orders[0], flush), flush
+        return flush.orders[0], flush
     if order.status is not OrderStatus.RELEASED:
         return order, None
     if isinstance(command, CreateOrder) or (
@@ -223,7 +224,7 @@ def _flush_after_releasing(
     else:
         return order, None
     flush = flush_at_release(order, md, ledger, at, document_no)
-    return _with_postings(flush.orders[0], flush), flush
+    return flush.orders[0], flush
 
 
 def _is_reset(order: ProductionOrder | None, command: LifecycleCommand) -> bool:
@@ -246,10 +247,13 @@ def _reported(order: ProductionOrder, command: ChangeD365Status) -> Decimal:
     return max(order.started_quantity - order.lines[0].finished_quantity, ZERO)
 
 
-def _with_postings(order: ProductionOrder, flush: Execution) -> ProductionOrder:
-    if flush.batch.is_empty:
-        return order
-    return revise(order, has_postings=True)
+def _saved(order: ProductionOrder, version: int, posted: bool) -> ProductionOrder:
+    """The order as saved: its new ``version``, and marked as having postings when its
+    flush ``posted`` (one copy, not one for each; the flushes and decisions in between
+    read neither)."""
+    if posted:
+        return revise(order, version=version, has_postings=True)
+    return revise(order, version=version)
 
 
 def _save(uow: UnitOfWork, before: ProductionOrder | None, after: ProductionOrder | None) -> None:

@@ -95,13 +95,25 @@ def order_cost_key(
     if source is None or line_no is None or source.order_id != v.order_id:
         return None
     if isinstance(source, ItemLedgerEntry):
-        consumed = source.entry_type is ItemEntryType.CONSUMPTION
+        consumed = source.entry_type is _CONSUMPTION
         return (line_no, MATERIAL) if consumed and v.entry_type in MATERIAL_TYPES else None
-    if v.entry_type is ValueEntryType.INDIRECT_COST:
+    if v.entry_type is _INDIRECT_COST:
         return (line_no, CAPACITY_OVERHEAD)
-    if v.entry_type is ValueEntryType.DIRECT_COST:
+    if v.entry_type is _DIRECT_COST:
         return (line_no, DIRECT_CAPACITY + source.work_center_no)
     return None
+
+
+# The members the balances read for every entry applied, bound to module names: Python
+# 3.11 does not specialize an attribute read on a class (each was a lookup through it).
+_CONSUMPTION = ItemEntryType.CONSUMPTION
+_OUTPUT = ItemEntryType.OUTPUT
+_TRANSFER = ItemEntryType.TRANSFER
+_INDIRECT_COST = ValueEntryType.INDIRECT_COST
+_DIRECT_COST = ValueEntryType.DIRECT_COST
+_ITEM = ValueSource.ITEM
+_WIP = AccountRole.WIP
+_MACHINE_CENTER = CapacityType.MACHINE_CENTER
 
 
 def applied_from(e: ItemLedgerEntry) -> int | None:
@@ -253,10 +265,10 @@ class LedgerIndex:
             total[item_no] += quantity
             in_bin[(item_no, location, e.bin_code)] += quantity
             kind = e.entry_type
-            if kind is ItemEntryType.CONSUMPTION:
+            if kind is _CONSUMPTION:
                 if e.component_line_no is not None:
                     self.consumed[(e.order_id, e.order_line_no, e.component_line_no)] -= quantity
-            elif kind is ItemEntryType.OUTPUT:
+            elif kind is _OUTPUT:
                 self.output[(e.order_id, e.order_line_no)] += quantity
                 self.outputs_by_order[e.order_id].append(no)
                 self.order_costs[e.order_id][(e.order_line_no, OUTPUT_QUANTITY)] += quantity
@@ -275,7 +287,7 @@ class LedgerIndex:
             if c.order_id is not None:
                 self.capacity_by_order[c.order_id].append(c.entry_no)
             centres = {c.work_center_no}
-            if c.type is CapacityType.MACHINE_CENTER:
+            if c.type is _MACHINE_CENTER:
                 centres.add(c.no)
             day = c.posted_at.date()
             for centre in centres:
@@ -291,7 +303,7 @@ class LedgerIndex:
             values[no] = v
             if order_id is not None:
                 by_order[order_id].append(no)
-            source_no = v.item_entry_no if source is ValueSource.ITEM else v.capacity_entry_no
+            source_no = v.item_entry_no if source is _ITEM else v.capacity_entry_no
             if source_no is not None:
                 by_source[(source, source_no)].append(no)
             if moves_inventory(v):  # (of an item entry: worked out once)
@@ -313,24 +325,20 @@ class LedgerIndex:
                 batches = by_order[order_id]
                 if not batches or batches[-1] != posting_no:
                     batches.append(posting_no)
-                if role is AccountRole.WIP:
+                if role is _WIP:
                     wip[order_id] += amount
 
     def _apply_order_value(self, v: ValueEntry, order_id: str) -> None:
         """Add an order's value entry to the order's cost sums, and to its output values
         if it is an item value entry on one of the order's output entries or on none."""
         source: ItemLedgerEntry | CapacityLedgerEntry | None = None
-        if v.source is ValueSource.ITEM:
+        if v.source is _ITEM:
             no = v.item_entry_no
             if no is None:
                 self.output_values_by_order[order_id].append(v.entry_no)
                 return  # (values no entry: no cost of the order's)
             source = self.items.get(no) or self.outside_items(no)
-            if (
-                source is not None
-                and source.entry_type is ItemEntryType.OUTPUT
-                and source.order_id == order_id
-            ):
+            if source is not None and source.entry_type is _OUTPUT and source.order_id == order_id:
                 self.output_values_by_order[order_id].append(v.entry_no)
                 return  # (output is no cost of the order's)
         elif v.capacity_entry_no is not None:
@@ -385,15 +393,13 @@ class LedgerIndex:
             own = {e.entry_no for e in entries}
             for v in batch.value_entries:
                 no = v.item_entry_no
-                if no is not None and no not in own and v.source is ValueSource.ITEM:
+                if no is not None and no not in own and v.source is _ITEM:
                     marks[no] = True
             for a in batch.item_applications or ():
                 if a.outbound_entry_no not in own:
                     marks[a.outbound_entry_no] = True
             for e in entries:
-                if e.quantity < 0 and (
-                    e.lot_no or e.serial_no or e.entry_type is ItemEntryType.TRANSFER
-                ):
+                if e.quantity < 0 and (e.lot_no or e.serial_no or e.entry_type is _TRANSFER):
                     marks[e.entry_no] = True
             for no in batch.cost_marked:
                 marks[no] = True

@@ -637,7 +637,16 @@ def _renumbered(records: tuple[Any, ...], refs: tuple[tuple[str, int], ...], las
     """``records`` with their local numbers in the fields ``refs`` made real."""
     if not records:  # most batches have no G/L lines given, many no applications
         return ()
-    return tuple([_renumberer(r.__class__, refs)(r, lasts) for r in records])
+    # the copier of the first record's class, looked up once: a batch's records of one
+    # kind are of one class
+    cls = records[0].__class__
+    copy = _renumberer(cls, refs)
+    return tuple(
+        [
+            copy(r, lasts) if r.__class__ is cls else _renumberer(r.__class__, refs)(r, lasts)
+            for r in records
+        ]
+    )
 
 
 #: The reference fields of each kind of record numbering resolves, with their counter.

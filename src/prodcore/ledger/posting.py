@@ -128,6 +128,25 @@ def capacity_cost(
 GLMove = tuple[AccountRole, str, Decimal]
 
 
+# The enum members the rule reads, bound to module names: Python 3.11 does not specialize
+# an attribute read on a class, so each ``ValueEntryType.VARIANCE`` in the rule was a
+# lookup through the class (up to ten per value entry, every value entry posted).
+_ITEM = ValueSource.ITEM
+_DIRECT_COST = ValueEntryType.DIRECT_COST
+_INDIRECT_COST = ValueEntryType.INDIRECT_COST
+_VARIANCE = ValueEntryType.VARIANCE
+_REVALUATION = ValueEntryType.REVALUATION
+_ROUNDING = ValueEntryType.ROUNDING
+_WIP_WRITE_OFF = ValueEntryType.WIP_WRITE_OFF
+_INVENTORY = AccountRole.INVENTORY
+_INVENTORY_INTERIM = AccountRole.INVENTORY_INTERIM
+_WIP = AccountRole.WIP
+_DIRECT_COST_APPLIED = AccountRole.DIRECT_COST_APPLIED
+_OVERHEAD_APPLIED = AccountRole.OVERHEAD_APPLIED
+_VARIANCE_ROLE = AccountRole.VARIANCE
+_INVENTORY_ADJUSTMENT = AccountRole.INVENTORY_ADJUSTMENT
+
+
 def gl_moves(value: ValueEntry, setup: PostingSetup) -> list[GLMove]:
     """The G/L lines of one value entry as (role, account, amount), in line order: each
     move is a debit and its credit, so they balance. Zero amounts make no lines. This is
@@ -144,48 +163,42 @@ def gl_moves(value: ValueEntry, setup: PostingSetup) -> list[GLMove]:
     accounts = setup.accounts
     entry_type = value.entry_type
     of_order = value.order_id is not None
-    counter = AccountRole.WIP if of_order else AccountRole.INVENTORY_ADJUSTMENT
-    item_side = value.source is ValueSource.ITEM
-    if entry_type is ValueEntryType.WIP_WRITE_OFF or (
-        item_side and of_order and entry_type is ValueEntryType.ROUNDING
-    ):
+    counter = _WIP if of_order else _INVENTORY_ADJUSTMENT
+    item_side = value.source is _ITEM
+    if entry_type is _WIP_WRITE_OFF or (item_side and of_order and entry_type is _ROUNDING):
         # the order's WIP goes to Inventory Adjustment (write-off, adjustment's rounding)
-        debit, credit = AccountRole.INVENTORY_ADJUSTMENT, AccountRole.WIP
+        debit, credit = _INVENTORY_ADJUSTMENT, _WIP
         return _move(debit, accounts[debit], credit, accounts[credit], value.cost_amount)
-    if item_side and of_order and entry_type is ValueEntryType.INDIRECT_COST:
+    if item_side and of_order and entry_type is _INDIRECT_COST:
         # manufacturing overhead of cost adjustment: absorbed by the order
-        debit, credit = AccountRole.WIP, AccountRole.OVERHEAD_APPLIED
+        debit, credit = _WIP, _OVERHEAD_APPLIED
         return _move(debit, accounts[debit], credit, accounts[credit], value.cost_amount)
-    if entry_type is ValueEntryType.VARIANCE:
+    if entry_type is _VARIANCE:
         return _move(
-            AccountRole.VARIANCE,
+            _VARIANCE_ROLE,
             setup.variance_account(value.variance_type),
             counter,
             accounts[counter],
             value.cost_amount,
         )
-    if entry_type is ValueEntryType.REVALUATION or entry_type is ValueEntryType.ROUNDING:
-        credit = AccountRole.INVENTORY_ADJUSTMENT
+    if entry_type is _REVALUATION or entry_type is _ROUNDING:
+        credit = _INVENTORY_ADJUSTMENT
         return _move(
-            AccountRole.INVENTORY,
-            accounts[AccountRole.INVENTORY],
+            _INVENTORY,
+            accounts[_INVENTORY],
             credit,
-            (entry_type is ValueEntryType.REVALUATION and setup.revaluation) or accounts[credit],
+            (entry_type is _REVALUATION and setup.revaluation) or accounts[credit],
             value.cost_amount,
         )
     if item_side:
         # the item side carries the amount, the order's WIP the opposite
-        inventory, interim = AccountRole.INVENTORY, AccountRole.INVENTORY_INTERIM
+        inventory, interim = _INVENTORY, _INVENTORY_INTERIM
         return _move(
             inventory, accounts[inventory], counter, accounts[counter], value.cost_amount_actual
         ) + _move(
             interim, accounts[interim], counter, accounts[counter], value.cost_amount_expected
         )
-    credit = (
-        AccountRole.DIRECT_COST_APPLIED
-        if entry_type is ValueEntryType.DIRECT_COST
-        else AccountRole.OVERHEAD_APPLIED
-    )
+    credit = _DIRECT_COST_APPLIED if entry_type is _DIRECT_COST else _OVERHEAD_APPLIED
     return _move(counter, accounts[counter], credit, accounts[credit], value.cost_amount)
 
 
@@ -214,9 +227,7 @@ def wip_change(values: Iterable[ValueEntry]) -> Decimal:
     >>> wip_change([v, v])
     Decimal('160')
     """
-    return exact_sum(
-        a for v in values for role, _, a in gl_moves(v, _ROLES_ONLY) if role is AccountRole.WIP
-    )
+    return exact_sum(a for v in values for role, _, a in gl_moves(v, _ROLES_ONLY) if role is _WIP)
 
 
 #: Any setup gives the same roles: :func:`wip_change` reads roles only.

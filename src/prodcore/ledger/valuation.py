@@ -336,11 +336,20 @@ def moves_inventory(v: ValueEntry) -> bool:
     >>> moves_inventory(v), moves_inventory(attrs.evolve(v, entry_type=ValueEntryType.DIRECT_COST))
     (False, True)
     """
-    if v.source is not ValueSource.ITEM:
+    if v.source is not _ITEM:
         return False
-    if v.entry_type is ValueEntryType.ROUNDING:
+    entry_type = v.entry_type
+    if entry_type is _ROUNDING:
         return v.order_id is None
-    return v.entry_type in (ValueEntryType.DIRECT_COST, ValueEntryType.REVALUATION)
+    return entry_type is _DIRECT_COST or entry_type is _REVALUATION
+
+
+# The members :func:`moves_inventory` reads for every value entry a store applies, bound
+# to module names (Python 3.11 does not specialize an attribute read on a class).
+_ITEM = ValueSource.ITEM
+_ROUNDING = ValueEntryType.ROUNDING
+_DIRECT_COST = ValueEntryType.DIRECT_COST
+_REVALUATION = ValueEntryType.REVALUATION
 
 
 def entry_value(ledger: LedgerReader, entry_no: int) -> Decimal:
