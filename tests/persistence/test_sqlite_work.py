@@ -4,7 +4,9 @@ that commit left valid)."""
 
 from __future__ import annotations
 
+import gc
 import sqlite3
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -73,3 +75,25 @@ def test_a_unit_of_work_left_open_keeps_its_connection_and_another_takes_a_new_o
         assert [uow.orders.get(i).id for i in ("PO-1", "PO-2", "PO-3")] == ["PO-1", "PO-2", "PO-3"]
         assert len(store._idle) == 1  # (the other one given back: both idle at the end)
     assert sorted(store._idle, key=id) == sorted(store._connections, key=id)
+
+
+def test_a_unit_of_work_that_read_is_freed_without_the_cyclic_collector(
+    traced: tuple[SqliteStore, list[tuple[int, str]]],
+) -> None:
+    store, _ = traced
+    with store() as uow:
+        uow.orders.add(sample_order("PO-1"))
+        uow.commit()
+    gc.disable()
+    try:
+        uow = store()
+        with uow:
+            assert uow.orders.get("PO-1").id == "PO-1"
+            assert uow.ledger.item_entries() == []
+            reads = weakref.ref(uow.reads)
+        dropped = weakref.ref(uow)
+        del uow
+        assert dropped() is None and reads() is None
+    finally:
+        gc.enable()
+    assert len(store._idle) == len(store._connections)  # its connection given back
