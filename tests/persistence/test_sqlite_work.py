@@ -38,13 +38,17 @@ def traced(tmp_path: Path) -> Iterator[tuple[SqliteStore, list[tuple[int, str]]]
     store.close()
 
 
+def _add_order(store: SqliteStore, order_id: str) -> None:
+    with store() as uow:
+        uow.orders.add(sample_order(order_id))
+        uow.commit()
+
+
 def test_units_of_work_read_and_commit_on_one_connection(
     traced: tuple[SqliteStore, list[tuple[int, str]]],
 ) -> None:
     store, seen = traced
-    with store() as uow:
-        uow.orders.add(sample_order("PO-1"))
-        uow.commit()
+    _add_order(store, "PO-1")
     for _ in range(3):
         with store() as uow:
             uow.orders.get("PO-1")  # a read, then the commit's numbering and checks
@@ -81,19 +85,15 @@ def test_a_unit_of_work_that_read_is_freed_without_the_cyclic_collector(
     traced: tuple[SqliteStore, list[tuple[int, str]]],
 ) -> None:
     store, _ = traced
-    with store() as uow:
-        uow.orders.add(sample_order("PO-1"))
-        uow.commit()
-    gc.disable()
-    try:
-        uow = store()
-        with uow:
-            assert uow.orders.get("PO-1").id == "PO-1"
-            assert uow.ledger.item_entries() == []
-            reads = weakref.ref(uow.reads)
-        dropped = weakref.ref(uow)
-        del uow
-        assert dropped() is None and reads() is None
-    finally:
-        gc.enable()
+    _add_order(store, "PO-1")
+    gc.disable()  # (what it leaves behind stays until the end of the test)
+    uow = store()
+    with uow:
+        assert uow.orders.get("PO-1").id == "PO-1"
+        assert uow.ledger.item_entries() == []
+        freed = [weakref.ref(uow.reads), weakref.ref(uow)]
+    del uow
+    alive = [ref() for ref in freed]
+    gc.enable()
+    assert alive == [None, None]
     assert len(store._idle) == len(store._connections)  # its connection given back

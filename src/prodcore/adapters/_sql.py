@@ -37,7 +37,7 @@ import threading
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
-from typing import Any, Self, TypeVar
+from typing import Any, Generic, Protocol, Self, TypeVar
 
 import attrs
 
@@ -207,6 +207,60 @@ class Lease:
 
     def release(self) -> None:
         """Give the connection back (rolling back a write transaction left open)."""
+
+
+_C = TypeVar("_C")
+
+
+class _Holding(Protocol[_C]):
+    """A store whose units of work each hold one of its connections (:class:`HeldLease`)."""
+
+    def checkout(self) -> _C: ...
+
+    def give_back(self, conn: _C, /) -> None: ...
+
+    def query(
+        self, sql: str, params: Sequence[Any] = (), lease: Any = None
+    ) -> list[tuple[Any, ...]]: ...
+
+    def begin_write(self, lease: Any = None) -> WriteTx: ...
+
+
+class HeldLease(Lease, Generic[_C]):
+    """A connection of the store's (``_holder``, set by the subclass), taken with its
+    ``checkout`` at the unit of work's first read and kept to its end, when it is given
+    back (``give_back``): the unit of work's reads (the store's ``query`` with this
+    lease) and its write transaction (``begin_write`` with this lease) run on it."""
+
+    _holder: _Holding[_C]
+
+    def __init__(self, store: SqlStore) -> None:
+        super().__init__(store)
+        self._conn: _C | None = None
+        self._tx: WriteTx | None = None
+
+    def connection(self) -> _C:
+        conn = self._conn
+        if conn is None:
+            conn = self._conn = self._holder.checkout()
+        return conn
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return self._holder.query(sql, params, self)
+
+    def begin_write(self) -> WriteTx:
+        self._tx = self._holder.begin_write(self)
+        return self._tx
+
+    def release(self) -> None:
+        tx, self._tx = self._tx, None
+        conn, self._conn = self._conn, None
+        try:
+            if tx is not None:
+                tx.rollback()
+        finally:
+            if conn is not None:
+                self._holder.give_back(conn)
 
 
 class SqlStore(abc.ABC):

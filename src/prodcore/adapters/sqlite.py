@@ -32,7 +32,7 @@ from decimal import Decimal
 from typing import Any
 
 from prodcore.adapters._schema import apply_migrations
-from prodcore.adapters._sql import Lease, SqlStore, WriteTx
+from prodcore.adapters._sql import HeldLease, Lease, SqlStore, WriteTx
 from prodcore.errors import ConflictError, DuplicateError, InvalidValueError, StoreError
 from prodcore.numbers import EXACT_SUMS
 
@@ -128,7 +128,7 @@ def _kept(conn: sqlite3.Connection) -> None:
     unit of work's lease (which gives it back)."""
 
 
-class _SqliteLease(Lease):
+class _SqliteLease(HeldLease[sqlite3.Connection]):
     """A connection of a file store's, taken at the unit of work's first read and kept
     to its end: its reads and its write transaction run on it. The connections are
     reused one after the other, so a unit of work reads on the connection the previous
@@ -138,32 +138,7 @@ class _SqliteLease(Lease):
 
     def __init__(self, store: SqliteStore) -> None:
         super().__init__(store)
-        self._sqlite = store
-        self._conn: sqlite3.Connection | None = None
-        self._tx: WriteTx | None = None
-
-    def connection(self) -> sqlite3.Connection:
-        conn = self._conn
-        if conn is None:
-            conn = self._conn = self._sqlite.checkout()
-        return conn
-
-    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        return self._sqlite.query(sql, params, self)
-
-    def begin_write(self) -> WriteTx:
-        self._tx = self._sqlite.begin_write(self)
-        return self._tx
-
-    def release(self) -> None:
-        tx, self._tx = self._tx, None
-        conn, self._conn = self._conn, None
-        try:
-            if tx is not None:
-                tx.rollback()
-        finally:
-            if conn is not None:
-                self._sqlite.give_back(conn)
+        self._holder = store
 
 
 class SqliteStore(SqlStore):
