@@ -9,6 +9,7 @@ import sqlite3
 import weakref
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -91,7 +92,7 @@ def test_a_unit_of_work_that_read_is_freed_without_the_cyclic_collector(
     with uow:
         assert uow.orders.get("PO-1").id == "PO-1"
         assert uow.ledger.item_entries() == []
-        freed = [weakref.ref(uow.reads), weakref.ref(uow)]
+        freed: list[weakref.ref[Any]] = [weakref.ref(uow.reads), weakref.ref(uow)]
     del uow
     alive = [ref() for ref in freed]
     gc.enable()
