@@ -24,8 +24,8 @@ def count_in_writes(store: SqlStore, method: str) -> list[str]:
     seen: list[str] = []
     begin = store.begin_write
 
-    def counted_begin() -> Any:
-        tx = begin()
+    def counted_begin(*args: Any) -> Any:  # (a unit of work's: with its lease)
+        tx = begin(*args)
         count(tx, method, seen)
         return tx
 

@@ -10,7 +10,7 @@ from typing import Any
 import attrs
 import pytest
 
-from prodcore.adapters._sql import SqlStore, SqlUnitOfWork
+from prodcore.adapters._sql import SqlStore, _ReadsOn
 from prodcore.app import adjust_cost
 from prodcore.errors import ConcurrencyError
 from prodcore.integrity import verify
@@ -29,13 +29,13 @@ def store(sql_store: SqlStore) -> SqlStore:
 def _count_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The statements units of work made from now on read with (outside commits)."""
     reads: list[str] = []
-    run = SqlUnitOfWork._query
+    run = _ReadsOn.query
 
-    def counted(self: SqlUnitOfWork, sql: str, params: Any = ()) -> Any:
+    def counted(self: _ReadsOn, sql: str, params: Any = ()) -> Any:
         reads.append(sql)
         return run(self, sql, params)
 
-    monkeypatch.setattr(SqlUnitOfWork, "_query", counted)
+    monkeypatch.setattr(_ReadsOn, "query", counted)
     return reads
 
 

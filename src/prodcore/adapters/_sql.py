@@ -37,7 +37,7 @@ import threading
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
-from typing import Any, Self, TypeVar
+from typing import Any, Generic, Protocol, Self, TypeVar
 
 import attrs
 
@@ -207,6 +207,60 @@ class Lease:
 
     def release(self) -> None:
         """Give the connection back (rolling back a write transaction left open)."""
+
+
+_C = TypeVar("_C")
+
+
+class _Holding(Protocol[_C]):
+    """A store whose units of work each hold one of its connections (:class:`HeldLease`)."""
+
+    def checkout(self) -> _C: ...
+
+    def give_back(self, conn: _C, /) -> None: ...
+
+    def query(
+        self, sql: str, params: Sequence[Any] = (), lease: Any = None
+    ) -> list[tuple[Any, ...]]: ...
+
+    def begin_write(self, lease: Any = None) -> WriteTx: ...
+
+
+class HeldLease(Lease, Generic[_C]):
+    """A connection of the store's (``_holder``, set by the subclass), taken with its
+    ``checkout`` at the unit of work's first read and kept to its end, when it is given
+    back (``give_back``): the unit of work's reads (the store's ``query`` with this
+    lease) and its write transaction (``begin_write`` with this lease) run on it."""
+
+    _holder: _Holding[_C]
+
+    def __init__(self, store: SqlStore) -> None:
+        super().__init__(store)
+        self._conn: _C | None = None
+        self._tx: WriteTx | None = None
+
+    def connection(self) -> _C:
+        conn = self._conn
+        if conn is None:
+            conn = self._conn = self._holder.checkout()
+        return conn
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return self._holder.query(sql, params, self)
+
+    def begin_write(self) -> WriteTx:
+        self._tx = self._holder.begin_write(self)
+        return self._tx
+
+    def release(self) -> None:
+        tx, self._tx = self._tx, None
+        conn, self._conn = self._conn, None
+        try:
+            if tx is not None:
+                tx.rollback()
+        finally:
+            if conn is not None:
+                self._holder.give_back(conn)
 
 
 class SqlStore(abc.ABC):
@@ -617,8 +671,6 @@ class _Committed(Committed):
         self.derived_memo = store.derived_memo
         self._raw = query
         self._snapshot = snapshot
-        # a unit of work's reader reads the versions before its first other read
-        self._query = query if snapshot is None else self._after_versions
         #: orders announced (:meth:`read_ahead`), read with the next single-row read
         self._ahead: list[str] = []
         #: their rows (doc, version, status), or None for an order not stored; taken
@@ -634,9 +686,13 @@ class _Committed(Committed):
             wanted = {*self._ahead, *(i for i in order_ids if i not in self._ahead_rows)}
             self._ahead = sorted(wanted)[:_ORDERS_AHEAD]
 
-    def _after_versions(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        assert self._snapshot is not None
-        self._snapshot.read(self._raw)
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        # a unit of work's reader reads the versions before its first other read (a
+        # method, not a bound method kept as an attribute: that would be a reference
+        # cycle, freed only by the cyclic collector)
+        snapshot = self._snapshot
+        if snapshot is not None:
+            snapshot.read(self._raw)
         return self._raw(sql, params)
 
     def _row(self, sql: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
@@ -1168,6 +1224,23 @@ _LIST_TABLES = {
 }
 
 
+class _ReadsOn:
+    """Where a unit of work reads: through its write transaction once it holds one (a
+    store may have a single connection), else through its lease. Its committed reader
+    reads through this, not through the unit of work: nothing the unit of work holds
+    refers back to it, so once ended and dropped it is freed by reference counting,
+    not by the cyclic collector."""
+
+    __slots__ = ("lease", "tx")
+
+    def __init__(self, lease: Lease) -> None:
+        self.lease = lease
+        self.tx: WriteTx | None = None
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return (self.tx or self.lease).query(sql, params)
+
+
 class SqlUnitOfWork(StagingUnitOfWork):
     """A unit of work over a :class:`SqlStore`; rolls back unless committed."""
 
@@ -1176,9 +1249,9 @@ class SqlUnitOfWork(StagingUnitOfWork):
     def __init__(self, store: SqlStore) -> None:
         self.store = store
         self._lease = store.lease()
+        self._on = _ReadsOn(self._lease)
         # a unit of work dropped without ending gives its connection back all the same
         weakref.finalize(self, self._lease.release)
-        self._tx: WriteTx | None = None
         self._earlier: set[int] = set()  # tickets to wait for before the last step
         self._last_posting: int | None = None
         self._thread: int | None = None
@@ -1189,14 +1262,18 @@ class SqlUnitOfWork(StagingUnitOfWork):
         #: the open entries read at commit with the checks (pools to write over)
         self._pools_read: dict[tuple[str, str, bool], list[tuple[int, Decimal]]] = {}
 
+    @property
+    def _tx(self) -> WriteTx | None:
+        """The write transaction this unit of work holds (None: none)."""
+        return self._on.tx
+
+    @_tx.setter
+    def _tx(self, tx: WriteTx | None) -> None:
+        self._on.tx = tx
+
     def _committed(self) -> Committed:
         self._snapshot = _Snapshot(self.store)
-        return _Committed(self.store, self._query, self._snapshot)
-
-    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        # once the unit of work holds a write transaction, it reads through it (a store
-        # may have a single connection)
-        return (self._tx or self._lease).query(sql, params)
+        return _Committed(self.store, self._on.query, self._snapshot)
 
     def _reserve(self) -> LedgerCounters:
         self.store.numbering.acquire(self)

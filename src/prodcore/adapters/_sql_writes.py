@@ -23,8 +23,7 @@ from prodcore.ledger.model import (
     ValueSource,
 )
 from prodcore.numbers import ZERO
-from prodcore.records import revise
-from prodcore.serialization import dumps
+from prodcore.serialization import dumps, dumps_emptied
 
 if TYPE_CHECKING:
     from prodcore.adapters._sql import WriteTx
@@ -75,6 +74,11 @@ def insert_statements(table: str, columns: str, conflict: str = "") -> InsertSta
     )
 
 
+#: A batch's fields its header row leaves empty: its entries have rows of their own (and
+#: its G/L lines, derived from its value entries and setup, or rows of their own).
+_HEADER_EMPTY = ("item_entries", "capacity_entries", "value_entries", "_gl_entries")
+
+
 def _insert_batches(tx: WriteTx, batches: Sequence[PostingBatch]) -> None:
     """The rows of a commit's ``batches``: one insert per table for all of them."""
     headers = []
@@ -87,10 +91,7 @@ def _insert_batches(tx: WriteTx, batches: Sequence[PostingBatch]) -> None:
     output, on_item = ItemEntryType.OUTPUT, ValueSource.ITEM
     for batch in batches:
         no = batch.posting_no
-        header = revise(
-            batch, item_entries=(), capacity_entries=(), value_entries=(), gl_entries=()
-        )
-        headers.append((no, batch.idempotency_key, dumps(header)))
+        headers.append((no, batch.idempotency_key, dumps_emptied(batch, _HEADER_EMPTY)))
         for i in batch.item_entries:
             items.append((i.entry_no, no, i.order_id, i.item_no, i.applies_to_entry_no, dumps(i)))
             if i.lot_no or i.serial_no:

@@ -42,7 +42,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from prodcore.adapters._schema import SCHEMA_VERSION, Tx, apply_migrations
-from prodcore.adapters._sql import Lease, Query, SqlStore, WriteTx
+from prodcore.adapters._sql import HeldLease, Lease, Query, SqlStore, WriteTx
 from prodcore.adapters._sql_writes import insert_statements
 from prodcore.adapters._staging import RECORD_KEYS, ConflictKeys
 from prodcore.errors import (
@@ -402,36 +402,12 @@ class _PgWriteTx(_PgTx, WriteTx):
 _Timeouts = weakref.WeakKeyDictionary["psycopg.Connection[Any]", int]
 
 
-class _PgLease(Lease):
+class _PgLease(HeldLease["psycopg.Connection[Any]"]):
     """A pool connection, taken at the unit of work's first read and kept to its end."""
 
     def __init__(self, store: PostgresStore) -> None:
         super().__init__(store)
-        self._pg = store
-        self._conn: psycopg.Connection[Any] | None = None
-        self._tx: _PgWriteTx | None = None
-
-    def connection(self) -> psycopg.Connection[Any]:
-        if self._conn is None:
-            self._conn = self._pg.checkout()
-        return self._conn
-
-    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        return self._pg.query(sql, params, self)
-
-    def begin_write(self) -> WriteTx:
-        self._tx = self._pg.begin_write(self)
-        return self._tx
-
-    def release(self) -> None:
-        tx, self._tx = self._tx, None
-        conn, self._conn = self._conn, None
-        try:
-            if tx is not None:
-                tx.rollback()
-        finally:
-            if conn is not None:
-                self._pg.give_back(conn)
+        self._holder = store
 
 
 def _now() -> str:

@@ -32,7 +32,7 @@ from decimal import Decimal
 from typing import Any
 
 from prodcore.adapters._schema import apply_migrations
-from prodcore.adapters._sql import SqlStore, WriteTx
+from prodcore.adapters._sql import HeldLease, Lease, SqlStore, WriteTx
 from prodcore.errors import ConflictError, DuplicateError, InvalidValueError, StoreError
 from prodcore.numbers import EXACT_SUMS
 
@@ -123,12 +123,32 @@ class _SqliteTx(WriteTx):
             raise _translate(err) from err
 
 
+def _kept(conn: sqlite3.Connection) -> None:
+    """The end of a unit of work's write transaction: its connection stays with the
+    unit of work's lease (which gives it back)."""
+
+
+class _SqliteLease(HeldLease[sqlite3.Connection]):
+    """A connection of a file store's, taken at the unit of work's first read and kept
+    to its end: its reads and its write transaction run on it. The connections are
+    reused one after the other, so a unit of work reads on the connection the previous
+    one committed on, whose page cache that commit left valid (SQLite drops a
+    connection's cache when another connection wrote: a connection for reads alone
+    read every page again at each unit of work's first read)."""
+
+    def __init__(self, store: SqliteStore) -> None:
+        super().__init__(store)
+        self._holder = store
+
+
 class SqliteStore(SqlStore):
     """A SQLite database file (or ``":memory:"``, private to this object).
 
-    Calling the store opens a unit of work. Each thread gets its own connection for
-    reads and each write transaction a connection of its own; an in-memory database has
-    one connection, shared under a lock that a write transaction holds until it ends.
+    Calling the store opens a unit of work. A unit of work of a file store reads and
+    writes on a connection of its own, taken at its first read and given back at its
+    end (:class:`_SqliteLease`); reads outside units of work use a connection per
+    thread. An in-memory database has one connection, shared under a lock that a write
+    transaction holds until it ends.
     """
 
     def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = 30.0) -> None:
@@ -138,7 +158,7 @@ class SqliteStore(SqlStore):
         self._lock = threading.RLock()
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
-        self._idle: list[sqlite3.Connection] = []  # for write transactions (file only)
+        self._idle: list[sqlite3.Connection] = []  # for units of work (file only)
         self._closed = False
         try:
             with self.transaction() as tx:
@@ -192,13 +212,42 @@ class SqliteStore(SqlStore):
             self._local.conn = conn
         return conn
 
-    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    def query(
+        self, sql: str, params: Sequence[Any] = (), lease: _SqliteLease | None = None
+    ) -> list[tuple[Any, ...]]:
+        """Rows of a read: on the ``lease``'s connection (a unit of work's), else on
+        this thread's."""
+        if lease is not None:
+            return _query(lease.connection(), sql, params)
         if self._memory:
             with self._lock:
                 return _query(self._reader(), sql, params)
         return _query(self._reader(), sql, params)
 
-    def begin_write(self) -> WriteTx:
+    def lease(self) -> Lease:
+        return Lease(self) if self._memory else _SqliteLease(self)
+
+    def checkout(self) -> sqlite3.Connection:
+        """(A file store) A connection no unit of work holds: the one given back last,
+        else a new one."""
+        with self._lock:
+            if self._closed:
+                raise StoreError(reason="the store is closed")
+            idle = self._idle.pop() if self._idle else None
+        if idle is not None:
+            return idle
+        conn = self._connect()
+        with self._lock:
+            self._connections.append(conn)
+        return conn
+
+    def begin_write(self, lease: _SqliteLease | None = None) -> WriteTx:
+        """A write transaction on the ``lease``'s connection (kept by the lease when it
+        ends), else on one taken with :meth:`checkout` (given back when it ends)."""
+        if lease is not None:
+            tx = _SqliteTx(lease.connection(), _kept)
+            tx.execute("BEGIN IMMEDIATE")
+            return tx
         if self._memory:
             self._lock.acquire()  # held until the transaction ends
             try:
@@ -208,25 +257,17 @@ class SqliteStore(SqlStore):
                 self._lock.release()
                 raise
             return tx
-        with self._lock:
-            if self._closed:
-                raise StoreError(reason="the store is closed")
-            idle = self._idle.pop() if self._idle else None
-        if idle is None:
-            conn = self._connect()
-            with self._lock:
-                self._connections.append(conn)
-        else:
-            conn = idle
-        tx = _SqliteTx(conn, self._give_back)
+        conn = self.checkout()
+        tx = _SqliteTx(conn, self.give_back)
         try:
             tx.execute("BEGIN IMMEDIATE")
         except BaseException:
-            self._give_back(conn)
+            self.give_back(conn)
             raise
         return tx
 
-    def _give_back(self, conn: sqlite3.Connection) -> None:
+    def give_back(self, conn: sqlite3.Connection) -> None:
+        """Return a connection taken with :meth:`checkout` (its transaction ended)."""
         with self._lock:
             if not self._closed:
                 self._idle.append(conn)
