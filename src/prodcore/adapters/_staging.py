@@ -930,9 +930,12 @@ class StagedLedger:
                 return _NOTHING_STAGED  # (not made for a unit of work that only reads)
             index = self._index = LedgerIndex()
         if self._unindexed:
-            # a staged value entry of a committed entry (cost adjustment's, on output)
-            index.outside_items = partial(self._committed_entry, "items")
-            index.outside_capacity = partial(self._committed_entry, "capacity")
+            # a staged value entry of a committed entry (cost adjustment's, on output);
+            # through a weak reference: the index held here holding this ledger would
+            # be a cycle, keeping each posting unit of work for the cyclic collector
+            ledger = weakref.ref(self)
+            index.outside_items = partial(_committed_entry_of, ledger, "items")
+            index.outside_capacity = partial(_committed_entry_of, ledger, "capacity")
             for batch in self._unindexed:
                 index.apply(batch)
             self._unindexed.clear()
@@ -1282,6 +1285,14 @@ class StagedLedger:
         if self.idempotency(record.key) is not None:
             raise KeyTakenError(kind="Idempotency key", key=record.key)
         self.staged_keys[record.key] = record
+
+
+def _committed_entry_of(ledger: weakref.ref[StagedLedger], table: str, entry_no: int) -> Any:
+    """The committed entry ``entry_no`` of ``table``, as the staged ledger ``ledger``
+    refers to weakly reads it: see :attr:`StagedLedger.staged`."""
+    held = ledger()
+    assert held is not None  # (its index is used only through the staged ledger)
+    return held._committed_entry(table, entry_no)
 
 
 def _reserve_of(uow: weakref.ref[StagingUnitOfWork]) -> LedgerCounters:
